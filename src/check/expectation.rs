@@ -1,0 +1,41 @@
+//! `expectation`: the business result is the one the case expects (an example's status, or the
+//! rejection a generated invalid request must get).
+
+use super::{Observed, business_of, describe_answer};
+use crate::contract::{Contract, Expect};
+use crate::plan::Probe;
+use crate::results::{Check, CheckResult, Finding};
+
+/// Passes when the status (and the code, when one is expected) match.
+pub fn check(
+    contract: &Contract,
+    expect: &Expect,
+    probe: Option<&Probe>,
+    observed: &Observed,
+) -> CheckResult {
+    let business = business_of(contract, observed);
+    let matches = business.as_ref().is_some_and(|b| {
+        b.status.as_deref() == Some(expect.status.as_str())
+            && expect
+                .code
+                .as_ref()
+                .is_none_or(|code| b.code.as_deref() == Some(code.as_str()))
+    });
+    if matches {
+        return CheckResult::pass(Check::Expectation);
+    }
+    let expected = match &expect.code {
+        Some(code) => format!("{}/{code}", expect.status),
+        None => expect.status.clone(),
+    };
+    let actual = describe_answer(contract, observed);
+    let mut finding = Finding::mismatch(None, expected.clone(), actual.clone());
+    if let Some(probe) = probe {
+        finding.pointer = Some(probe.field.clone());
+        finding.message = format!(
+            "{} {}: sent {}; expected {expected}, got {actual}",
+            probe.field, probe.rule, probe.detail
+        );
+    }
+    CheckResult::fail(Check::Expectation, vec![finding])
+}

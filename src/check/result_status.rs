@@ -1,0 +1,79 @@
+//! `result-status`: the status, code and message inside the body agree with each other and with
+//! the catalogue (`S` goes with `SUCCESS`/`Success`, `F` with a failure code, never `SUCCESS`).
+
+use super::{Business, Observed};
+use crate::contract::Contract;
+use crate::results::{Check, CheckResult, Finding};
+
+/// Passes when the (status, code) pair is in the catalogue and the message is the one it fixes.
+pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
+    let Ok(body) = &observed.json else {
+        return CheckResult::skip(Check::ResultStatus, "the body is not JSON");
+    };
+    CheckResult::from_findings(
+        Check::ResultStatus,
+        semantics(contract, &Business::read(contract, body)),
+    )
+}
+
+/// The findings for one business result; also used by the idempotency checks.
+pub fn semantics(contract: &Contract, business: &Business) -> Vec<Finding> {
+    let rules = &contract.result;
+    let status_at = Some(rules.status.to_string());
+    let Some(status) = &business.status else {
+        return vec![Finding::mismatch(status_at, "a result status", "none")];
+    };
+    if rules.role(status).is_none() {
+        let expected = format!("one of {}", rules.status_list());
+        return vec![Finding::mismatch(
+            status_at,
+            expected,
+            format!("`{status}`"),
+        )];
+    }
+    let code_at = Some(rules.code.to_string());
+    let Some(code) = &business.code else {
+        return vec![Finding::mismatch(
+            code_at,
+            format!("a result code for status `{status}`"),
+            "none",
+        )];
+    };
+    let Some(entry) = rules.entry(status, code) else {
+        return vec![Finding::mismatch(
+            code_at,
+            codes_of(contract, status),
+            format!("`{code}` with status `{status}`"),
+        )];
+    };
+    match (&entry.message, &business.message, &rules.message) {
+        (Some(wanted), actual, Some(pointer)) if actual.as_deref() != Some(wanted.as_str()) => {
+            let actual = actual
+                .as_deref()
+                .map_or("none".to_string(), |m| format!("`{m}`"));
+            vec![Finding::mismatch(
+                Some(pointer.to_string()),
+                format!("`{wanted}` (the message of {code})"),
+                actual,
+            )]
+        }
+        _ => Vec::new(),
+    }
+}
+
+fn codes_of(contract: &Contract, status: &str) -> String {
+    let codes: Vec<&str> = contract
+        .result
+        .codes
+        .iter()
+        .filter(|e| e.status == status)
+        .map(|e| e.code.as_str())
+        .collect();
+    match codes.as_slice() {
+        [one] => format!("`{one}` for status `{status}`"),
+        many => format!(
+            "a code of status `{status}` from the catalogue ({})",
+            many.join(", ")
+        ),
+    }
+}

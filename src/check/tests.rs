@@ -1,0 +1,217 @@
+//! Each per-response check against responses that break it in one way.
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::contract::{Expect, load_str};
+use crate::results::Outcome;
+use crate::target::Response;
+
+fn issue_card() -> Contract {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+fn observed(
+    status: u16,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<Observed, TransportError> {
+    let mut headers = HeaderMap::new();
+    if let Some(value) = content_type {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
+    }
+    let response = Response {
+        status,
+        headers,
+        body: body.to_vec(),
+        elapsed: std::time::Duration::ZERO,
+    };
+    Ok(Observed::new(response))
+}
+
+fn json_answer(body: Value) -> Result<Observed, TransportError> {
+    observed(
+        200,
+        Some("application/json; charset=UTF-8"),
+        &serde_json::to_vec(&body).unwrap(),
+    )
+}
+
+fn success(card_no: &str) -> Value {
+    json!({"cardNo": card_no, "result": {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "Success"}})
+}
+
+fn expect_s() -> Expect {
+    Expect {
+        status: "S".into(),
+        code: None,
+    }
+}
+
+/// The failed checks as `(check, first message)`.
+fn failures(answer: &Result<Observed, TransportError>, expect: &Expect) -> Vec<(String, String)> {
+    exchange_checks(&issue_card(), expect, None, answer)
+        .into_iter()
+        .filter(|c| c.outcome == Outcome::Fail)
+        .map(|c| (c.check.name().to_string(), c.message()))
+        .collect()
+}
+
+#[test]
+fn a_correct_success_passes_every_check() {
+    assert_eq!(failures(&json_answer(success("0111")), &expect_s()), vec![]);
+}
+
+#[test]
+fn success_with_a_wrong_code_fails_result_status_naming_the_code() {
+    let mut body = success("0111");
+    body["result"]["resultCode"] = json!("OK");
+    let found = failures(&json_answer(body), &expect_s());
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].0, "result-status");
+    assert_eq!(
+        found[0].1,
+        "/result/resultCode: expected `SUCCESS` for status `S`, got `OK` with status `S`"
+    );
+}
+
+#[test]
+fn wrong_success_message_is_caught() {
+    let mut body = success("0111");
+    body["result"]["resultMessage"] = json!("success");
+    let found = failures(&json_answer(body), &expect_s());
+    assert_eq!(
+        found[0].1,
+        "/result/resultMessage: expected `Success` (the message of SUCCESS), got `success`"
+    );
+}
+
+#[test]
+fn lower_case_status_fails_schema_status_and_expectation() {
+    let mut body = success("0111");
+    body["result"]["resultStatus"] = json!("s");
+    let checks: Vec<String> = failures(&json_answer(body), &expect_s())
+        .into_iter()
+        .map(|f| f.0)
+        .collect();
+    assert_eq!(checks, ["response-schema", "result-status", "expectation"]);
+}
+
+#[test]
+fn failure_carrying_success_code_is_caught() {
+    let body = json!({"result": {"resultStatus": "F", "resultCode": "SUCCESS", "resultMessage": "Success"}});
+    let found = failures(
+        &json_answer(body),
+        &Expect {
+            status: "F".into(),
+            code: None,
+        },
+    );
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .1
+            .contains("a code of status `F` from the catalogue"),
+        "{}",
+        found[0].1
+    );
+}
+
+#[test]
+fn missing_or_overlong_card_number_names_the_field() {
+    let mut missing = success("x");
+    missing.as_object_mut().unwrap().remove("cardNo");
+    let found = failures(&json_answer(missing), &expect_s());
+    assert_eq!(
+        found,
+        vec![(
+            "response-schema".into(),
+            "/cardNo: required-on-status: expected present, got absent".into()
+        )]
+    );
+    let found = failures(&json_answer(success(&"9".repeat(65))), &expect_s());
+    assert!(
+        found[0]
+            .1
+            .starts_with("/cardNo: max-length: expected at most 64 characters, got 65 characters")
+    );
+}
+
+#[test]
+fn body_that_is_not_json_fails_schema_and_expectation() {
+    let found = failures(
+        &observed(200, Some("application/json"), b"<html>oops</html>"),
+        &expect_s(),
+    );
+    let checks: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(checks, ["response-schema", "expectation"]);
+    assert!(
+        found[0]
+            .1
+            .contains("expected a JSON body, got \"<html>oops</html>\""),
+        "{}",
+        found[0].1
+    );
+}
+
+#[test]
+fn http_500_fails_the_status_and_skips_body_checks() {
+    let answer = observed(500, Some("text/plain"), b"boom");
+    let results = exchange_checks(&issue_card(), &expect_s(), None, &answer);
+    let outcomes: Vec<(&str, Outcome)> = results
+        .iter()
+        .map(|c| (c.check.name(), c.outcome))
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            ("transport", Outcome::Pass),
+            ("http-status", Outcome::Fail),
+            ("content-type", Outcome::Skip),
+            ("response-schema", Outcome::Skip),
+            ("result-status", Outcome::Skip),
+            ("expectation", Outcome::Fail),
+        ]
+    );
+    assert_eq!(
+        results[1].message(),
+        "expected HTTP 200, got 500 (body \"boom\")"
+    );
+}
+
+#[test]
+fn unreachable_target_fails_transport_and_skips_the_rest() {
+    let err = Err(TransportError::Timeout(std::time::Duration::from_secs(10)));
+    let results = exchange_checks(&issue_card(), &expect_s(), None, &err);
+    assert_eq!(results[0].message(), "no response within 10s");
+    assert!(results[1..].iter().all(|c| c.outcome == Outcome::Skip));
+}
+
+#[test]
+fn missed_rejection_names_field_rule_and_what_was_sent() {
+    let probe = Probe {
+        field: "appId".into(),
+        rule: "too-long".into(),
+        detail: "33 characters (max 32)".into(),
+    };
+    let expect = Expect {
+        status: "F".into(),
+        code: Some("PARAM_ILLEGAL".into()),
+    };
+    let results = exchange_checks(
+        &issue_card(),
+        &expect,
+        Some(&probe),
+        &json_answer(success("1")),
+    );
+    let expectation = results
+        .iter()
+        .find(|c| c.check == Check::Expectation)
+        .unwrap();
+    assert_eq!(
+        expectation.message(),
+        "appId too-long: sent 33 characters (max 32); expected F/PARAM_ILLEGAL, got HTTP 200, S/SUCCESS \"Success\""
+    );
+}

@@ -1,0 +1,86 @@
+//! clap definitions of every subcommand and flag.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Contract testing for HTTP APIs: field rules, idempotency, result-status semantics, snapshots.
+#[derive(Debug, Parser)]
+#[command(name = "conform", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an implementation against contracts (the embedded reference when no --target).
+    Verify(VerifyArgs),
+    /// Validate contract files without sending anything.
+    Lint(PathsArgs),
+    /// Serve the reference implementation of contracts until Ctrl-C.
+    Serve(ServeArgs),
+    /// Print the JSON Schema of the contract format.
+    Schema,
+    /// List the planned cases with counts per kind.
+    Cases(CasesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PathsArgs {
+    /// Contract files or folders (searched for *.json).
+    #[arg(default_value = "contracts")]
+    pub paths: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Base URL of the implementation (the contract path is appended; a gateway prefix such as
+    /// /api/open may be part of it). Without it, the embedded reference implementation runs.
+    #[arg(long, value_name = "URL")]
+    pub target: Option<String>,
+    /// Cases in flight at once.
+    #[arg(long, default_value_t = 8, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: u16,
+    /// Per-request time-out, e.g. 10s or 500ms.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub timeout: String,
+    /// Write a report: FORMAT=PATH (format: json). Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// Run only cases whose names match this glob (`*` matches across `/`). Repeatable.
+    #[arg(long = "filter", value_name = "GLOB")]
+    pub filters: Vec<String>,
+    /// Inject a fault into the embedded target: unknown-first=P, latency=DURATION, http-503=P.
+    #[arg(long = "fault", value_name = "NAME=VALUE")]
+    pub faults: Vec<String>,
+    /// Stop after the first failed case.
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
+    /// Inject a fault: unknown-first=P, latency=DURATION, http-503=P. Repeatable.
+    #[arg(long = "fault", value_name = "NAME=VALUE")]
+    pub faults: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CasesArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Only cases whose names match this glob. Repeatable.
+    #[arg(long = "filter", value_name = "GLOB")]
+    pub filters: Vec<String>,
+}

@@ -1,0 +1,240 @@
+//! From a contract file's text to a [`Contract`]: shape (serde), then meaning, every problem
+//! located in the file.
+//!
+//! Shape errors stop at the first one (serde cannot go on past it); meaning errors are all
+//! collected, so an author fixes a file in one pass.
+
+mod parts;
+mod schema;
+
+use std::collections::HashMap;
+
+use sha2::{Digest, Sha256};
+
+use self::schema::{Deferred, Side};
+use super::error::{ContractError, ContractErrorKind as K};
+use super::model::ContractFile;
+use super::schema::{Kind, NamedType, ObjectRules, Schema, TypeId, Types};
+use super::source::SourceText;
+use super::{Contract, SourceInfo};
+use crate::json::pointer::escape;
+
+/// Compiles a parsed source into a contract, or every error found in it.
+pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
+    let file = deserialize(source).map_err(|e| vec![e])?;
+    let mut compiler = Compiler {
+        source,
+        errors: Vec::new(),
+        type_ids: HashMap::new(),
+        type_names: Vec::new(),
+        deferred: Vec::new(),
+        declared_statuses: file.result.statuses.keys().cloned().collect(),
+    };
+    let contract = compiler.contract(&file);
+    if compiler.errors.is_empty() {
+        Ok(contract)
+    } else {
+        compiler
+            .errors
+            .sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
+        Err(compiler.errors)
+    }
+}
+
+/// Typed deserialization, with serde's complaint located through the path it failed at.
+fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
+    let mut de = serde_json::Deserializer::from_str(&source.text);
+    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let pointer = path_to_pointer(err.path());
+        let message = strip_position(&err.inner().to_string());
+        let span = unknown_key(&message)
+            .and_then(|key| {
+                let with_key = format!("{pointer}/{}", escape(key));
+                source
+                    .key_span(&with_key)
+                    .or_else(|| source.key_span(&pointer))
+            })
+            .unwrap_or_else(|| source.value_span(&pointer));
+        ContractError::at(source, span, K::Shape(message))
+    })
+}
+
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut pointer = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => pointer.push_str(&format!("/{index}")),
+            Segment::Map { key } => pointer.push_str(&format!("/{}", escape(key))),
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    pointer
+}
+
+/// serde_json appends " at line L column C" (pointing past the token); conform shows its own.
+/// Rust type names in serde's wording become what a contract author would say.
+fn strip_position(message: &str) -> String {
+    let message = match message.rfind(" at line ") {
+        Some(i) => &message[..i],
+        None => message,
+    };
+    message
+        .replace("expected u64", "expected a whole number of 0 or more")
+        .replace("expected u32", "expected a whole number of 0 or more")
+        .replace(
+            "expected u16",
+            "expected a whole number between 0 and 65535",
+        )
+}
+
+fn unknown_key(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("unknown field `")?;
+    rest.split('`').next()
+}
+
+/// Compilation state: the source for locating errors, the errors so far, named types.
+pub(super) struct Compiler<'s> {
+    source: &'s SourceText,
+    errors: Vec<ContractError>,
+    type_ids: HashMap<String, TypeId>,
+    type_names: Vec<String>,
+    deferred: Vec<Deferred>,
+    declared_statuses: Vec<String>,
+}
+
+impl Compiler<'_> {
+    fn contract(&mut self, file: &ContractFile) -> Contract {
+        self.check_name(&file.name, "/name");
+        self.check_operation(file);
+        self.declare_types(&file.types);
+        let types = Types(
+            file.types
+                .iter()
+                .map(|(name, def)| {
+                    let at = format!("/types/{}", escape(name));
+                    self.no_presence(
+                        def,
+                        &at,
+                        "on a named type (put it on the field that uses the type)",
+                    );
+                    NamedType {
+                        name: name.clone(),
+                        schema: self.schema(def, &at, Side::Types),
+                    }
+                })
+                .collect(),
+        );
+        self.check_type_cycles(&types);
+        let request = self.body(&file.request, "/request", Side::Request);
+        let response = self.body(&file.response, "/response", Side::Response);
+        self.check_deferred(&types);
+        let result = self.result_rules(&file.result, &types, &response);
+        let mut contract = Contract {
+            name: file.name.clone(),
+            source: SourceInfo {
+                path: self.source.path.clone(),
+                sha256: hex(&Sha256::digest(self.source.text.as_bytes())),
+            },
+            method: file.operation.method.clone(),
+            path: file.operation.path.clone(),
+            content_type: file
+                .response
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/json".into()),
+            negative: self.negative(&file.generated, &result),
+            skip: self.skip(&file.generated.skip),
+            snapshot: self.snapshot(&file.snapshot),
+            examples: Vec::new(),
+            idempotency: None,
+            types,
+            request,
+            response,
+            result,
+        };
+        contract.idempotency = file
+            .idempotency
+            .as_ref()
+            .and_then(|def| self.idempotency(def, &contract));
+        contract.examples = self.examples(&file.examples, &contract);
+        contract
+    }
+
+    fn body(&mut self, def: &super::model::BodyDef, at: &str, side: Side) -> Schema {
+        if side == Side::Request && def.content_type.is_some() {
+            let kind = K::Misplaced {
+                key: "contentType",
+                place: "on the request (it is a response rule)",
+            };
+            self.error_key(&format!("{at}/contentType"), kind);
+        }
+        let mut schema = Schema::of(vec![Kind::Object]);
+        schema.objects = ObjectRules {
+            fields: self.fields(&def.fields, &format!("{at}/fields"), side),
+            unknown: def
+                .unknown_fields
+                .unwrap_or(super::model::UnknownFields::Allow),
+        };
+        schema
+    }
+
+    fn check_deferred(&mut self, types: &Types) {
+        for (at, schema, value) in std::mem::take(&mut self.deferred) {
+            let violations = crate::rules::validate(types, &schema, &value, None);
+            if let Some(first) = violations.first() {
+                let kind = K::Invalid(format!("value does not fit its own field: {first}"));
+                self.error(&at, kind);
+            }
+        }
+    }
+
+    fn check_name(&mut self, name: &str, at: &str) {
+        let safe = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        if !safe {
+            let kind = K::Invalid(format!(
+                "`{name}` cannot be used in case names: use letters, digits, `.`, `_` or `-`"
+            ));
+            self.error(at, kind);
+        }
+    }
+
+    fn check_operation(&mut self, file: &ContractFile) {
+        let method = &file.operation.method;
+        if method.is_empty() || !method.chars().all(|c| c.is_ascii_uppercase()) {
+            let kind = K::Invalid(format!(
+                "method `{method}` must be an upper-case HTTP method such as POST"
+            ));
+            self.error("/operation/method", kind);
+        }
+        let path = &file.operation.path;
+        if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
+            let kind = K::Invalid(format!(
+                "path `{path}` must start with `/` and hold no query or spaces"
+            ));
+            self.error("/operation/path", kind);
+        }
+    }
+
+    /// Reports a problem located at the value `pointer` designates.
+    fn error(&mut self, pointer: &str, kind: K) {
+        let span = self.source.value_span(pointer);
+        self.errors.push(ContractError::at(self.source, span, kind));
+    }
+
+    /// Reports a problem located at the key of the member `pointer` designates.
+    fn error_key(&mut self, pointer: &str, kind: K) {
+        let span = self
+            .source
+            .key_span(pointer)
+            .unwrap_or_else(|| self.source.value_span(pointer));
+        self.errors.push(ContractError::at(self.source, span, kind));
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,104 @@
+//! Finding contract files (files or folders), reading and compiling them, and checking that a
+//! set of contracts can run together (unique names and operations).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::Contract;
+use super::compile::compile;
+use super::error::{ContractError, ContractErrorKind as K, ContractErrors};
+use super::source::SourceText;
+
+/// Loads every contract under `paths` (files, or folders searched recursively for `*.json`),
+/// in a stable order. Returns every error of every file when any file is invalid.
+pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        if let Err(err) = collect_files(path, &mut files) {
+            errors.push(ContractError::whole_file(
+                path.clone(),
+                K::Io(err.to_string()),
+            ));
+        }
+    }
+    let mut contracts = Vec::new();
+    for file in files {
+        match std::fs::read_to_string(&file) {
+            Ok(text) => match load_str(&file, text) {
+                Ok(contract) => contracts.push(contract),
+                Err(mut found) => errors.append(&mut found),
+            },
+            Err(err) => errors.push(ContractError::whole_file(file, K::Io(err.to_string()))),
+        }
+    }
+    check_unique(&contracts, &mut errors);
+    if errors.is_empty() {
+        Ok(contracts)
+    } else {
+        Err(ContractErrors(errors))
+    }
+}
+
+/// Compiles one contract from its text; `path` is used in error locations.
+pub fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError>> {
+    let source = match SourceText::parse(path, text) {
+        Ok(source) => source,
+        Err(failed) => {
+            let (source, syntax) = *failed;
+            return Err(vec![ContractError::at(
+                &source,
+                syntax.span,
+                K::Syntax(syntax.message),
+            )]);
+        }
+    };
+    compile(&source)
+}
+
+fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_dir() {
+        files.push(path.to_path_buf());
+        return Ok(());
+    }
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(path)?
+        .map(|entry| entry.map(|e| e.path()))
+        .collect::<Result<_, _>>()?;
+    entries.sort();
+    for entry in entries {
+        if entry.is_dir() {
+            collect_files(&entry, files)?;
+        } else if entry.extension().is_some_and(|ext| ext == "json") {
+            files.push(entry);
+        }
+    }
+    Ok(())
+}
+
+/// Case names start with the contract name and the embedded server routes by method and path,
+/// so both must be unique across the contracts of one run.
+fn check_unique(contracts: &[Contract], errors: &mut Vec<ContractError>) {
+    let mut names: HashMap<&str, &Path> = HashMap::new();
+    let mut operations: HashMap<(&str, &str), &Path> = HashMap::new();
+    for contract in contracts {
+        let file = contract.source.path.as_path();
+        if let Some(first) = names.insert(&contract.name, file) {
+            let kind = K::Invalid(format!(
+                "contract name `{}` is also used by {}",
+                contract.name,
+                first.display()
+            ));
+            errors.push(ContractError::whole_file(file.to_path_buf(), kind));
+        }
+        if let Some(first) = operations.insert((&contract.method, &contract.path), file) {
+            let kind = K::Invalid(format!(
+                "operation {} {} is also defined by {}",
+                contract.method,
+                contract.path,
+                first.display()
+            ));
+            errors.push(ContractError::whole_file(file.to_path_buf(), kind));
+        }
+    }
+}

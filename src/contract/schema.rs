@@ -1,0 +1,225 @@
+//! Compiled value schemas: type names resolved, patterns compiled, lengths as numbers.
+//!
+//! Every later stage (request validation in the reference implementation, response checks, case
+//! generation, value generation) reads these types, never the raw file model.
+
+use regex::Regex;
+use serde_json::{Number, Value};
+
+pub use super::model::{Format, UnknownFields};
+
+/// What a value must be. Several `kinds` make a union: the value must fit one of them.
+#[derive(Debug, Clone)]
+pub struct Schema {
+    /// The accepted kinds; never empty.
+    pub kinds: Vec<Kind>,
+    /// Rules that apply when the value is a string.
+    pub strings: StringRules,
+    /// Rules that apply when the value is an integer or number.
+    pub numbers: NumberRules,
+    /// Rules that apply when the value is an array (for the `array` kind).
+    pub arrays: ArrayRules,
+    /// Rules that apply when the value is an object (for the `object` kind).
+    pub objects: ObjectRules,
+    /// The only values allowed, whatever their kind.
+    pub enum_values: Option<Vec<Value>>,
+    /// A typical value from the contract, used when one has to be made up.
+    pub example: Option<Value>,
+}
+
+/// One accepted kind of value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A JSON string.
+    String,
+    /// A JSON number without fraction or exponent.
+    Integer,
+    /// Any JSON number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+    /// `null`.
+    Null,
+    /// An object checked against this schema's [`ObjectRules`].
+    Object,
+    /// An array checked against this schema's [`ArrayRules`].
+    Array,
+    /// A named type from the contract's `types`.
+    Named(TypeId),
+}
+
+/// Index of a named type in [`Types`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TypeId(pub usize);
+
+/// A contract's named types.
+#[derive(Debug, Clone, Default)]
+pub struct Types(pub Vec<NamedType>);
+
+/// A named, reusable type such as `Amount`.
+#[derive(Debug, Clone)]
+pub struct NamedType {
+    /// The name used in `type`.
+    pub name: String,
+    /// Its definition.
+    pub schema: Schema,
+}
+
+impl Types {
+    /// The named type behind `id`.
+    pub fn get(&self, id: TypeId) -> &NamedType {
+        &self.0[id.0]
+    }
+}
+
+/// Constraints on strings.
+#[derive(Debug, Clone, Default)]
+pub struct StringRules {
+    /// Fewest characters.
+    pub min_length: Option<usize>,
+    /// Most characters.
+    pub max_length: Option<usize>,
+    /// Characters that must not occur.
+    pub forbidden: Vec<char>,
+    /// A regular expression the value must match.
+    pub pattern: Option<Pattern>,
+    /// A well-known format.
+    pub format: Option<Format>,
+}
+
+/// A compiled `pattern` with its source for messages.
+#[derive(Debug, Clone)]
+pub struct Pattern {
+    /// As written in the contract.
+    pub source: String,
+    /// Compiled.
+    pub regex: Regex,
+}
+
+/// Constraints on integers and numbers.
+#[derive(Debug, Clone, Default)]
+pub struct NumberRules {
+    /// Smallest allowed value.
+    pub minimum: Option<Number>,
+    /// Largest allowed value.
+    pub maximum: Option<Number>,
+}
+
+/// Constraints on arrays.
+#[derive(Debug, Clone, Default)]
+pub struct ArrayRules {
+    /// Fewest elements.
+    pub min_items: Option<usize>,
+    /// Most elements.
+    pub max_items: Option<usize>,
+    /// Every element's schema; any value when absent.
+    pub items: Option<Box<Schema>>,
+}
+
+/// Constraints on objects.
+#[derive(Debug, Clone)]
+pub struct ObjectRules {
+    /// The named fields, in contract order.
+    pub fields: Vec<Field>,
+    /// What to do with other fields.
+    pub unknown: UnknownFields,
+}
+
+impl Default for ObjectRules {
+    fn default() -> Self {
+        ObjectRules {
+            fields: Vec::new(),
+            unknown: UnknownFields::Allow,
+        }
+    }
+}
+
+/// A named member of an object.
+#[derive(Debug, Clone)]
+pub struct Field {
+    /// The member name.
+    pub name: String,
+    /// When it must be present.
+    pub presence: Presence,
+    /// What its value must be.
+    pub schema: Schema,
+}
+
+/// When a field must be present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    /// It may be absent.
+    Optional,
+    /// It must always be present.
+    Required,
+    /// Response fields: it must be present when the result status is one of these.
+    RequiredOn(Vec<String>),
+}
+
+impl Presence {
+    /// Whether the field must be present in a document whose result status is `status`.
+    pub fn is_required(&self, status: Option<&str>) -> bool {
+        match self {
+            Presence::Optional => false,
+            Presence::Required => true,
+            Presence::RequiredOn(statuses) => {
+                status.is_some_and(|s| statuses.iter().any(|t| t == s))
+            }
+        }
+    }
+}
+
+impl Schema {
+    /// A schema accepting exactly the given kinds, with no further rules.
+    pub fn of(kinds: Vec<Kind>) -> Self {
+        Schema {
+            kinds,
+            strings: StringRules::default(),
+            numbers: NumberRules::default(),
+            arrays: ArrayRules::default(),
+            objects: ObjectRules::default(),
+            enum_values: None,
+            example: None,
+        }
+    }
+
+    /// Whether the schema accepts more than one kind.
+    pub fn is_union(&self) -> bool {
+        self.kinds.len() > 1
+    }
+}
+
+impl Kind {
+    /// The name a contract uses for this kind.
+    pub fn name<'a>(&self, types: &'a Types) -> &'a str {
+        match self {
+            Kind::String => "string",
+            Kind::Integer => "integer",
+            Kind::Number => "number",
+            Kind::Boolean => "boolean",
+            Kind::Null => "null",
+            Kind::Object => "object",
+            Kind::Array => "array",
+            Kind::Named(id) => &types.get(*id).name,
+        }
+    }
+
+    /// The built-in kind for a type name, if it is one.
+    pub fn builtin(name: &str) -> Option<Kind> {
+        Some(match name {
+            "string" => Kind::String,
+            "integer" => Kind::Integer,
+            "number" => Kind::Number,
+            "boolean" => Kind::Boolean,
+            "null" => Kind::Null,
+            "object" => Kind::Object,
+            "array" => Kind::Array,
+            _ => return None,
+        })
+    }
+}
+
+/// The built-in type names, for messages.
+pub const BUILTIN_TYPES: [&str; 7] = [
+    "string", "integer", "number", "boolean", "object", "array", "null",
+];

@@ -1,0 +1,222 @@
+//! A contract file's text with an index from JSON pointers to where each value and key stands.
+//!
+//! serde_json forgets positions once a value is parsed, yet every contract error must point at a
+//! line and column. So the text is scanned once more with a strict span-keeping parser
+//! (`jsonc-parser` with every extension turned off), and errors found later, on the typed model
+//! or during compilation, are located through the pointer of the offending value.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jsonc_parser::ast::{ObjectPropName, Value as Node};
+use jsonc_parser::common::Ranged;
+use jsonc_parser::{CollectOptions, ParseOptions};
+
+use crate::json::pointer;
+
+/// A byte range in the source text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+/// A contract file's text and the spans of its values and keys.
+#[derive(Debug)]
+pub struct SourceText {
+    /// Where the text came from, as the user named it.
+    pub path: PathBuf,
+    /// The whole file.
+    pub text: String,
+    values: HashMap<String, Span>,
+    keys: HashMap<String, Span>,
+}
+
+/// A strict-JSON syntax error with its span.
+#[derive(Debug)]
+pub struct SyntaxError {
+    /// What is wrong, as a lowercase fragment.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+}
+
+impl SourceText {
+    /// Scans `text` as strict JSON and indexes every value and key by JSON pointer.
+    pub fn parse(path: &Path, text: String) -> Result<Self, Box<(Self, SyntaxError)>> {
+        let mut source = SourceText {
+            path: path.to_path_buf(),
+            text,
+            values: HashMap::new(),
+            keys: HashMap::new(),
+        };
+        let parsed =
+            jsonc_parser::parse_to_ast(&source.text, &CollectOptions::default(), &strict_options());
+        let (values, keys) = match parsed {
+            Ok(result) => index(result.value.as_ref()),
+            Err(err) => {
+                let range = err.range();
+                let message = lowercase_first(&err.kind().to_string());
+                let end = range.end.max(range.start + 1).min(source.text.len());
+                let span = Span {
+                    start: range.start,
+                    end,
+                };
+                return Err(Box::new((source, SyntaxError { message, span })));
+            }
+        };
+        source.values = values;
+        source.keys = keys;
+        Ok(source)
+    }
+
+    /// The span of the value at `pointer`, or of its nearest ancestor that exists.
+    pub fn value_span(&self, pointer: &str) -> Span {
+        let mut current = pointer;
+        loop {
+            if let Some(span) = self.values.get(current) {
+                return *span;
+            }
+            match current.rfind('/') {
+                Some(slash) => current = &current[..slash],
+                None => return Span { start: 0, end: 1 },
+            }
+        }
+    }
+
+    /// The span of the key naming the value at `pointer`, if that value is an object member.
+    pub fn key_span(&self, pointer: &str) -> Option<Span> {
+        self.keys.get(pointer).copied()
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = self.text[line_start..offset].chars().count() + 1;
+        (line, column)
+    }
+
+    /// The text of the line holding `offset`, without its line break.
+    pub fn line_text(&self, offset: usize) -> &str {
+        let offset = offset.min(self.text.len());
+        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        self.text[start..end].trim_end_matches('\r')
+    }
+}
+
+/// Every JSON extension off: contracts are plain JSON so any tool can read them.
+fn strict_options() -> ParseOptions {
+    ParseOptions {
+        allow_comments: false,
+        allow_loose_object_property_names: false,
+        allow_trailing_commas: false,
+        allow_missing_commas: false,
+        allow_single_quoted_strings: false,
+        allow_hexadecimal_numbers: false,
+        allow_unary_plus_numbers: false,
+        allow_bare_decimal_point_numbers: false,
+        allow_non_finite_numbers: false,
+        allow_extended_string_escapes: false,
+    }
+}
+
+type SpanIndex = HashMap<String, Span>;
+
+fn index(root: Option<&Node<'_>>) -> (SpanIndex, SpanIndex) {
+    let mut values = HashMap::new();
+    let mut keys = HashMap::new();
+    if let Some(root) = root {
+        walk(root, String::new(), &mut values, &mut keys);
+    }
+    (values, keys)
+}
+
+fn walk(node: &Node<'_>, at: String, values: &mut SpanIndex, keys: &mut SpanIndex) {
+    match node {
+        Node::Object(object) => {
+            for prop in &object.properties {
+                let name = match &prop.name {
+                    ObjectPropName::String(lit) => lit.value.as_ref(),
+                    ObjectPropName::Word(lit) => lit.value,
+                };
+                let child = format!("{at}/{}", pointer::escape(name));
+                keys.insert(child.clone(), span_of(prop.name.range()));
+                walk(&prop.value, child, values, keys);
+            }
+        }
+        Node::Array(array) => {
+            for (i, element) in array.elements.iter().enumerate() {
+                walk(element, format!("{at}/{i}"), values, keys);
+            }
+        }
+        _ => {}
+    }
+    values.insert(at, span_of(node.range()));
+}
+
+fn span_of(range: jsonc_parser::common::Range) -> Span {
+    Span {
+        start: range.start,
+        end: range.end,
+    }
+}
+
+fn lowercase_first(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn source(text: &str) -> SourceText {
+        SourceText::parse(Path::new("t.json"), text.to_string()).expect("valid json")
+    }
+
+    #[test]
+    fn locates_nested_values_and_keys_by_pointer() {
+        let src = source("{\n  \"a\": {\n    \"b/c\": [1, 22]\n  }\n}");
+        let span = src.value_span("/a/b~1c/1");
+        assert_eq!(&src.text[span.start..span.end], "22");
+        assert_eq!(src.line_col(span.start), (3, 16));
+        let key = src.key_span("/a/b~1c").expect("key span");
+        assert_eq!(&src.text[key.start..key.end], "\"b/c\"");
+    }
+
+    #[test]
+    fn missing_pointer_falls_back_to_nearest_ancestor() {
+        let src = source("{\"a\": {\"b\": 1}}");
+        let span = src.value_span("/a/zzz/0");
+        assert_eq!(&src.text[span.start..span.end], "{\"b\": 1}");
+    }
+
+    #[test]
+    fn rejects_trailing_commas_and_comments_with_a_position() {
+        let (src, err) = *SourceText::parse(Path::new("t.json"), "{\"a\": 1,\n}".into())
+            .expect_err("trailing comma is not json");
+        assert_eq!(src.line_col(err.span.start).0, 1);
+        assert!(err.message.contains("trailing comma"), "{}", err.message);
+        let (_, err) = *SourceText::parse(Path::new("t.json"), "{} // no".into())
+            .expect_err("comments are not json");
+        assert!(err.message.contains("comment"), "{}", err.message);
+    }
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let src = source("{\"é\": \"ü\", \"x\": 1}");
+        let span = src.value_span("/x");
+        assert_eq!(src.line_col(span.start), (1, 17));
+    }
+}

@@ -1,0 +1,165 @@
+//! Compilation of the shipped contract and of small contracts built around one rule.
+
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use super::*;
+
+/// A minimal valid contract whose request fields are `fields`.
+pub(crate) fn contract_with_request(fields: Value) -> Result<Contract, Vec<ContractError>> {
+    let text = json!({
+        "name": "op",
+        "operation": {"method": "POST", "path": "/op"},
+        "types": {"Amount": {"type": "object", "fields": {
+            "value": {"type": "integer", "required": true, "minimum": 0},
+            "currency": {"type": "string", "required": true, "pattern": "^[A-Z]{3}$"}}}},
+        "request": {"fields": fields},
+        "response": {"fields": {
+            "result": {"type": "object", "required": true, "fields": {
+                "status": {"type": "string", "required": true},
+                "code": {"type": "string", "required": true}}},
+            "id": {"type": "string", "requiredOn": ["S"], "maxLength": 8}}},
+        "result": {"httpStatus": [200], "status": "/result/status", "code": "/result/code",
+            "statuses": {"S": "success", "F": "failure"},
+            "codes": [{"code": "OK", "status": "S"}, {"code": "PARAM_ILLEGAL", "status": "F"}]}
+    });
+    load_str(
+        Path::new("op.json"),
+        serde_json::to_string_pretty(&text).unwrap(),
+    )
+}
+
+fn shipped() -> Contract {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let text = std::fs::read_to_string(&path).unwrap();
+    load_str(&path, text).unwrap_or_else(|errors| {
+        panic!("{}", ContractErrors(errors).render());
+    })
+}
+
+fn first_error(fields: Value) -> String {
+    let errors = contract_with_request(fields).expect_err("contract must be rejected");
+    errors[0].render()
+}
+
+#[test]
+fn shipped_issue_card_contract_compiles_with_every_seed_rule() {
+    let contract = shipped();
+    assert_eq!(contract.name, "issueCard");
+    assert_eq!(contract.request.objects.fields.len(), 10);
+    assert_eq!(contract.response.objects.fields.len(), 3);
+    let app_id = contract
+        .request_field(&crate::json::Pointer::parse("/appId").unwrap())
+        .unwrap();
+    assert_eq!(app_id.strings.max_length, Some(32));
+    assert_eq!(app_id.strings.forbidden, vec!['@', '#', '?']);
+    let belongs = contract
+        .request_field(&crate::json::Pointer::parse("/customerBelongsTo").unwrap())
+        .unwrap();
+    assert_eq!(belongs.enum_values.as_ref().map(Vec::len), Some(10));
+    let card_fields = contract
+        .request_field(&crate::json::Pointer::parse("/cardFields").unwrap())
+        .unwrap();
+    assert_eq!(card_fields.arrays.max_items, Some(10));
+    let idem = contract.idempotency.as_ref().unwrap();
+    assert_eq!(idem.policy, ConflictPolicy::Either);
+    assert_eq!(
+        idem.conflict_code.as_deref(),
+        Some("REPEAT_REQ_INCONSISTENT")
+    );
+    assert_eq!(contract.examples[0].expect.status, "S");
+    assert_eq!(contract.source.sha256.len(), 64);
+}
+
+#[test]
+fn seed_sample_response_fits_the_contract_and_a_broken_one_does_not() {
+    let contract = shipped();
+    let sample = json!({"cardNo": "011164508621375700010170***",
+        "result": {"resultCode": "SUCCESS", "resultMessage": "Success", "resultStatus": "S"}});
+    let status = Some("S");
+    assert!(
+        crate::rules::validate(&contract.types, &contract.response, &sample, status).is_empty()
+    );
+    let mut broken = sample.clone();
+    broken.as_object_mut().unwrap().remove("cardNo");
+    let violations = crate::rules::validate(&contract.types, &contract.response, &broken, status);
+    assert_eq!(violations.len(), 1);
+    assert_eq!(
+        violations[0].to_string(),
+        "/cardNo: required-on-status: expected present, got absent"
+    );
+}
+
+#[test]
+fn unknown_type_names_the_known_ones() {
+    let rendered = first_error(json!({"a": {"type": "strng"}}));
+    assert!(
+        rendered.starts_with("error: unknown type `strng`\n"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("= help: expected one of `string`"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("`Amount`"), "{rendered}");
+}
+
+#[test]
+fn constraint_on_the_wrong_type_is_rejected() {
+    let rendered = first_error(json!({"a": {"type": "integer", "maxLength": 3}}));
+    assert!(
+        rendered.contains("`maxLength` applies to strings, but the type here is `integer`"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn min_above_max_and_bad_patterns_are_all_reported() {
+    let errors = contract_with_request(json!({
+        "a": {"type": "string", "minLength": 5, "maxLength": 2},
+        "b": {"type": "string", "pattern": "(["}
+    }))
+    .expect_err("two problems");
+    assert_eq!(errors.len(), 2);
+    assert!(
+        errors[0]
+            .render()
+            .contains("`minLength` (5) is greater than `maxLength` (2)")
+    );
+    assert!(errors[1].render().contains("invalid pattern"));
+}
+
+#[test]
+fn required_on_is_a_response_only_key() {
+    let rendered = first_error(json!({"a": {"type": "string", "requiredOn": ["S"]}}));
+    assert!(
+        rendered.contains("`requiredOn` is not allowed on request fields"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn enum_values_must_fit_their_field() {
+    let rendered =
+        first_error(json!({"a": {"type": "string", "maxLength": 2, "enum": ["OK", "TOO_LONG"]}}));
+    assert!(
+        rendered.contains("value does not fit its own field"),
+        "{rendered}"
+    );
+    assert!(rendered.contains("max-length"), "{rendered}");
+}
+
+#[test]
+fn unknown_keys_point_at_the_key_itself() {
+    let errors =
+        contract_with_request(json!({"a": {"type": "string", "maxLenght": 3}})).expect_err("typo");
+    let rendered = errors[0].render();
+    assert!(
+        rendered.starts_with("error: unknown field `maxLenght`"),
+        "{rendered}"
+    );
+    let location = errors[0].location.as_ref().unwrap();
+    assert!(location.line_text.contains("\"maxLenght\""));
+    assert_eq!(location.width, "\"maxLenght\"".len());
+}

@@ -1,0 +1,87 @@
+//! Turning JSON into text for people: abbreviated values in messages, canonical pretty printing
+//! for diffs and snapshots.
+
+use serde_json::Value;
+
+/// Renders `value` compactly, cutting it to about `max` characters with an ellipsis and the full
+/// length, so a 2,049-character string stays readable in a one-line message.
+pub fn abbreviate(value: &Value, max: usize) -> String {
+    let full = value.to_string();
+    abbreviate_str(&full, max)
+}
+
+/// [`abbreviate`] for text that is already rendered.
+pub fn abbreviate_str(full: &str, max: usize) -> String {
+    let count = full.chars().count();
+    if count <= max {
+        return full.to_string();
+    }
+    let head: String = full.chars().take(max.saturating_sub(1)).collect();
+    format!("{head}… ({count} characters)")
+}
+
+/// Pretty-prints with object keys sorted at every level, so two documents that differ only in
+/// key order print the same and a line diff shows only real changes.
+pub fn canonical_pretty(value: &Value) -> String {
+    let sorted = sort_keys(value);
+    serde_json::to_string_pretty(&sorted).unwrap_or_else(|_| sorted.to_string())
+}
+
+fn sort_keys(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k.clone(), sort_keys(v)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sort_keys).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The JSON kind of a value, as messages name it: `string`, `integer`, `number`, ...
+pub fn describe_kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn long_values_are_cut_with_their_length() {
+        let long = json!("x".repeat(100));
+        let short = abbreviate(&long, 20);
+        assert!(short.starts_with("\"xxxxxxxx"));
+        assert!(short.ends_with("(102 characters)"), "{short}");
+        assert_eq!(abbreviate(&json!("ok"), 20), "\"ok\"");
+    }
+
+    #[test]
+    fn canonical_printing_ignores_key_order() {
+        let a = json!({"b": 1, "a": {"d": 2, "c": 3}});
+        let b = json!({"a": {"c": 3, "d": 2}, "b": 1});
+        assert_eq!(canonical_pretty(&a), canonical_pretty(&b));
+        assert!(canonical_pretty(&a).find("\"a\"") < canonical_pretty(&a).find("\"b\""));
+    }
+
+    #[test]
+    fn integers_and_fractions_are_told_apart() {
+        assert_eq!(describe_kind(&json!(100)), "integer");
+        assert_eq!(describe_kind(&json!(100.5)), "number");
+    }
+}

@@ -1,0 +1,46 @@
+//! conform checks that an HTTP API implementation honours its contract.
+//!
+//! A contract is a JSON file describing one operation: its request and response fields with
+//! their constraints, where the business result lives and which status/code/message
+//! combinations are allowed, the idempotency key, examples and snapshot redactions. conform
+//! reads contracts and checks an implementation, live over HTTP or the embedded reference
+//! implementation built from the same contract.
+//!
+//! The pipeline, one module per stage, data flowing one way:
+//!
+//! 1. [`contract`]: files are read, located errors reported, and compiled into [`contract::Contract`]s;
+//! 2. [`plan`]: each contract becomes a deterministic list of named cases;
+//! 3. [`target`] / [`reference`]: cases are sent over HTTP, to a live URL or to the embedded
+//!    reference implementation on loopback;
+//! 4. [`check`]: each response is judged; [`rules`] validates JSON against compiled schemas;
+//! 5. [`results`]: outcomes as data, with the verdict;
+//! 6. [`report`]: reporters render the results; [`run`] drives the whole thing.
+//!
+//! ```
+//! use std::path::PathBuf;
+//!
+//! let contracts = conform::contract::load_paths(&[PathBuf::from("contracts")]).expect("valid contracts");
+//! let plan = conform::plan::plan(&contracts);
+//! assert!(plan.cases.iter().any(|case| case.name == "issueCard/example/seed-sample"));
+//!
+//! let runtime = tokio::runtime::Runtime::new().unwrap();
+//! let mut silent = conform::report::Reporters::default();
+//! let summary = runtime
+//!     .block_on(conform::run::run(contracts, conform::run::Target::Embedded, Default::default(), &mut silent))
+//!     .expect("the run starts");
+//! assert!(summary.success());
+//! ```
+
+pub mod check;
+pub mod contract;
+pub mod exit;
+pub mod generate;
+pub mod json;
+pub mod plan;
+pub mod reference;
+pub mod report;
+pub mod results;
+pub mod rules;
+pub mod run;
+pub mod target;
+pub mod units;

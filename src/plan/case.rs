@@ -1,0 +1,177 @@
+//! What a planned case is: a name, the contract it belongs to, and the action that exercises it.
+
+use serde_json::Value;
+
+use super::keys::{KeyMint, StringEdit};
+use crate::contract::{Contract, Expect};
+use crate::json::Pointer;
+
+/// One planned case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// Stable name, e.g. `issueCard/negative/appId/too-long`.
+    pub name: String,
+    /// Index of the contract in the run's contract list.
+    pub contract: usize,
+    /// Which family the case belongs to.
+    pub kind: CaseKind,
+    /// What the runner does.
+    pub action: Action,
+}
+
+/// Families of cases; the second segment of a case name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CaseKind {
+    /// A named example from the contract.
+    Example,
+    /// A generated request breaking one rule.
+    Negative,
+    /// A generated request at the edge of what is allowed.
+    Boundary,
+    /// A multi-request idempotency scenario.
+    Idempotency,
+}
+
+impl CaseKind {
+    /// The name used in case names and counts.
+    pub fn name(self) -> &'static str {
+        match self {
+            CaseKind::Example => "example",
+            CaseKind::Negative => "negative",
+            CaseKind::Boundary => "boundary",
+            CaseKind::Idempotency => "idempotency",
+        }
+    }
+
+    /// Every kind, in report order.
+    pub const ALL: [CaseKind; 4] = [
+        CaseKind::Example,
+        CaseKind::Negative,
+        CaseKind::Boundary,
+        CaseKind::Idempotency,
+    ];
+}
+
+/// What the runner does for a case.
+#[derive(Debug, Clone)]
+pub enum Action {
+    /// One request (plus settling retries and replays) checked against an expectation.
+    Exchange(Exchange),
+    /// Same key, changed payload: the conflict policy decides.
+    Conflict(Conflict),
+    /// The same request sent several times at once.
+    Concurrent(Concurrent),
+}
+
+/// One request and what it must produce.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// The request body.
+    pub body: Body,
+    /// How the idempotency key is filled in at run time.
+    pub key: KeySpec,
+    /// The business result expected.
+    pub expect: Expect,
+    /// For generated cases: the rule probed, for messages.
+    pub probe: Option<Probe>,
+}
+
+/// A conflicting replay: `original` first, then `changed` under the same key.
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    /// The valid request sent first.
+    pub original: Value,
+    /// The same request with one field changed.
+    pub changed: Value,
+    /// The field that was changed, for messages.
+    pub field: String,
+}
+
+/// Identical requests sent at once.
+#[derive(Debug, Clone)]
+pub struct Concurrent {
+    /// The valid request.
+    pub body: Value,
+    /// How many copies.
+    pub count: u32,
+}
+
+/// A request body.
+#[derive(Debug, Clone)]
+pub enum Body {
+    /// A JSON document, serialized compactly when sent.
+    Json(Value),
+    /// Raw text, for bodies that are deliberately not JSON.
+    Raw(String),
+}
+
+/// How the idempotency key of a request is filled in when the case runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySpec {
+    /// Leave the body as planned (no key, or the case replaced it on purpose).
+    Keep,
+    /// A fresh key for this run.
+    Fresh,
+    /// A fresh key, then edited (made too long, given a forbidden character, ...).
+    Edited(StringEdit),
+}
+
+/// The rule a generated case probes, for messages a tester can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Probe {
+    /// The field, as a dotted path (`cardFields.fieldCode`), or `body`.
+    pub field: String,
+    /// The rule, e.g. `too-long`.
+    pub rule: String,
+    /// What the case does, e.g. `33 characters (max 32)`.
+    pub detail: String,
+}
+
+/// A request body ready to send.
+#[derive(Debug, Clone)]
+pub struct Materialized {
+    /// The exact bytes sent.
+    pub bytes: Vec<u8>,
+    /// The idempotency key used, if one was minted.
+    pub key: Option<String>,
+}
+
+impl Body {
+    /// Fills in the key and serializes. A body without a key field keeps its own value.
+    pub fn materialize(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
+        match self {
+            Body::Raw(text) => Materialized {
+                bytes: text.as_bytes().to_vec(),
+                key: None,
+            },
+            Body::Json(value) => {
+                let pointer = contract.idempotency.as_ref().map(|i| &i.key);
+                match (spec, pointer) {
+                    (KeySpec::Keep, _) | (_, None) => Materialized {
+                        bytes: to_bytes(value),
+                        key: None,
+                    },
+                    (spec, Some(pointer)) => with_key(value, pointer, spec, mint),
+                }
+            }
+        }
+    }
+}
+
+fn with_key(value: &Value, pointer: &Pointer, spec: &KeySpec, mint: &KeyMint) -> Materialized {
+    let mut key = mint.fresh();
+    if let KeySpec::Edited(edit) = spec {
+        key = edit.apply(&key);
+    }
+    let mut body = value.clone();
+    pointer.set(&mut body, Value::String(key.clone()));
+    Materialized {
+        bytes: to_bytes(&body),
+        key: Some(key),
+    }
+}
+
+/// Compact JSON bytes, as conform sends them.
+pub fn to_bytes(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}

@@ -1,0 +1,127 @@
+//! The JSON report: a versioned document for tools, streamed to a temporary file beside the
+//! destination and renamed into place at the end, so a reader never sees half a report and a
+//! failed run never clobbers the previous one.
+//!
+//! Shape (version 1): `{"version": 1, "tool": ..., "run": {...}, "results": [{contract, case,
+//! check, outcome, message, findings?, diff?}, ...], "summary": {passed, failed, skipped, cases,
+//! failed_cases, duration_ms}}`.
+
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tempfile::NamedTempFile;
+
+use crate::results::{CaseResult, CheckResult, Finding, Outcome, RunInfo, Summary};
+
+/// The report format version; bumped on any incompatible change.
+pub const VERSION: u32 = 1;
+
+/// Writes the JSON report.
+pub struct JsonReport {
+    destination: PathBuf,
+    file: Option<BufWriter<NamedTempFile>>,
+    first: bool,
+}
+
+#[derive(Serialize)]
+struct Entry<'a> {
+    contract: &'a str,
+    case: &'a str,
+    check: &'a str,
+    outcome: Outcome,
+    message: String,
+    #[serde(skip_serializing_if = "<[Finding]>::is_empty")]
+    findings: &'a [Finding],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    diff: Option<&'a str>,
+}
+
+impl JsonReport {
+    /// A report to be written at `destination`; the temporary file is made on `start`.
+    pub fn new(destination: &Path) -> Self {
+        JsonReport {
+            destination: destination.to_path_buf(),
+            file: None,
+            first: true,
+        }
+    }
+
+    fn file(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
+        self.file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("report not started"))
+    }
+}
+
+/// A temporary file in the destination's folder, so the final rename stays on one file system.
+pub fn temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
+    let dir = match destination.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    std::fs::create_dir_all(dir)?;
+    tempfile::Builder::new()
+        .prefix(".conform-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+}
+
+impl super::Reporter for JsonReport {
+    fn start(&mut self, info: &RunInfo) -> io::Result<()> {
+        let mut file = BufWriter::new(temp_beside(&self.destination)?);
+        write!(
+            file,
+            "{{\"version\":{VERSION},\"tool\":\"conform {}\",\"run\":",
+            info.tool_version
+        )?;
+        serde_json::to_writer(&mut file, info)?;
+        write!(file, ",\"results\":[")?;
+        self.file = Some(file);
+        Ok(())
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        for check in &result.checks {
+            let entry = entry(result, check);
+            let separator = if std::mem::take(&mut self.first) {
+                "\n"
+            } else {
+                ",\n"
+            };
+            let file = self.file()?;
+            file.write_all(separator.as_bytes())?;
+            serde_json::to_writer(&mut *file, &entry)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| io::Error::other("report not started"))?;
+        write!(file, "\n],\"summary\":")?;
+        serde_json::to_writer(&mut file, summary)?;
+        writeln!(file, "}}")?;
+        let temp = file.into_inner().map_err(|e| e.into_error())?;
+        temp.persist(&self.destination).map_err(|e| e.error)?;
+        Ok(())
+    }
+}
+
+fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
+    Entry {
+        contract: &result.contract,
+        case: &result.case,
+        check: check.check.name(),
+        outcome: check.outcome,
+        message: check.message(),
+        findings: if check.outcome == Outcome::Fail {
+            &check.findings
+        } else {
+            &[]
+        },
+        diff: check.diff.as_deref(),
+    }
+}

@@ -1,0 +1,38 @@
+//! Reporters: renderings of the one result model, fed case by case as results stream in.
+//!
+//! No reporter recomputes a verdict; each renders [`CaseResult`]s and the final [`Summary`].
+
+pub mod console;
+pub mod json;
+
+use std::io;
+
+use crate::results::{CaseResult, RunInfo, Summary};
+
+/// Receives a run's results as they happen.
+pub trait Reporter: Send {
+    /// Before the first case.
+    fn start(&mut self, info: &RunInfo) -> io::Result<()>;
+    /// After each case, in plan order.
+    fn case(&mut self, result: &CaseResult) -> io::Result<()>;
+    /// After the last case.
+    fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+}
+
+/// Several reporters fed together.
+#[derive(Default)]
+pub struct Reporters(pub Vec<Box<dyn Reporter>>);
+
+impl Reporter for Reporters {
+    fn start(&mut self, info: &RunInfo) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|r| r.start(info))
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|r| r.case(result))
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.0.iter_mut().try_for_each(|r| r.finish(summary))
+    }
+}

@@ -1,0 +1,296 @@
+//! The result model every reporter renders: per case, the outcome of each check, with findings
+//! as data. Verdicts are computed here once; reporters never recompute them.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Outcome of one check on one case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// The check held.
+    Pass,
+    /// The check found the target breaking the contract.
+    Fail,
+    /// The check could not run (say, no response to check); the reason is in the message.
+    Skip,
+}
+
+/// The kinds of checks, named as reports show them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Check {
+    /// A response came back at all (no refused connection, no time-out).
+    Transport,
+    /// The HTTP status is one that carries a business result.
+    HttpStatus,
+    /// The response declares the contract's media type.
+    ContentType,
+    /// The body fits the response schema.
+    ResponseSchema,
+    /// Status, code and message agree with the catalogue.
+    ResultStatus,
+    /// The business result is the one the case expects.
+    Expectation,
+    /// An `unknown` status settled within the allowed tries.
+    IdempotencySettle,
+    /// Replays with the same key and body return the identical result.
+    IdempotencyReplay,
+    /// A used key with a different payload gets what the conflict policy says.
+    IdempotencyConflict,
+    /// Identical concurrent requests get identical answers.
+    IdempotencyConcurrency,
+    /// The response matches its recorded snapshot.
+    Snapshot,
+    /// The response carries a valid signature.
+    Signature,
+}
+
+impl Check {
+    /// The kebab-case name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Check::Transport => "transport",
+            Check::HttpStatus => "http-status",
+            Check::ContentType => "content-type",
+            Check::ResponseSchema => "response-schema",
+            Check::ResultStatus => "result-status",
+            Check::Expectation => "expectation",
+            Check::IdempotencySettle => "idempotency-settle",
+            Check::IdempotencyReplay => "idempotency-replay",
+            Check::IdempotencyConflict => "idempotency-conflict",
+            Check::IdempotencyConcurrency => "idempotency-concurrency",
+            Check::Snapshot => "snapshot",
+            Check::Signature => "signature",
+        }
+    }
+}
+
+impl fmt::Display for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One specific problem a failed check found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Finding {
+    /// JSON pointer into the response body, when the problem has a place.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// What the contract wants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    /// What came back.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual: Option<String>,
+    /// The whole finding as one sentence.
+    pub message: String,
+}
+
+impl Finding {
+    /// A finding that is only a sentence.
+    pub fn message(message: impl Into<String>) -> Self {
+        Finding {
+            pointer: None,
+            expected: None,
+            actual: None,
+            message: message.into(),
+        }
+    }
+
+    /// A finding with expected and actual values.
+    pub fn mismatch(
+        pointer: Option<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        let (expected, actual) = (expected.into(), actual.into());
+        let place = pointer
+            .as_deref()
+            .map(|p| format!("{p}: "))
+            .unwrap_or_default();
+        Finding {
+            message: format!("{place}expected {expected}, got {actual}"),
+            pointer,
+            expected: Some(expected),
+            actual: Some(actual),
+        }
+    }
+}
+
+impl From<&crate::rules::Violation> for Finding {
+    fn from(v: &crate::rules::Violation) -> Self {
+        Finding {
+            pointer: Some(v.place().to_string()),
+            expected: Some(v.expected.clone()),
+            actual: Some(v.actual.clone()),
+            message: v.to_string(),
+        }
+    }
+}
+
+/// The outcome of one check on one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckResult {
+    /// Which check.
+    pub check: Check,
+    /// Pass, fail or skip.
+    pub outcome: Outcome,
+    /// Why it failed or was skipped; empty on a pass.
+    pub findings: Vec<Finding>,
+    /// A unified diff of expected against actual, when the check compares documents.
+    pub diff: Option<String>,
+}
+
+impl CheckResult {
+    /// The check held.
+    pub fn pass(check: Check) -> Self {
+        CheckResult {
+            check,
+            outcome: Outcome::Pass,
+            findings: Vec::new(),
+            diff: None,
+        }
+    }
+
+    /// The check failed with these findings.
+    pub fn fail(check: Check, findings: Vec<Finding>) -> Self {
+        CheckResult {
+            check,
+            outcome: Outcome::Fail,
+            findings,
+            diff: None,
+        }
+    }
+
+    /// The check failed with one sentence.
+    pub fn fail_with(check: Check, message: impl Into<String>) -> Self {
+        Self::fail(check, vec![Finding::message(message)])
+    }
+
+    /// The check could not run, for `reason`.
+    pub fn skip(check: Check, reason: impl Into<String>) -> Self {
+        CheckResult {
+            check,
+            outcome: Outcome::Skip,
+            findings: vec![Finding::message(reason)],
+            diff: None,
+        }
+    }
+
+    /// Passes when `findings` is empty, fails otherwise.
+    pub fn from_findings(check: Check, findings: Vec<Finding>) -> Self {
+        if findings.is_empty() {
+            Self::pass(check)
+        } else {
+            Self::fail(check, findings)
+        }
+    }
+
+    /// Adds a diff to a result.
+    pub fn with_diff(mut self, diff: String) -> Self {
+        self.diff = Some(diff);
+        self
+    }
+
+    /// All findings joined into one line.
+    pub fn message(&self) -> String {
+        let messages: Vec<&str> = self.findings.iter().map(|f| f.message.as_str()).collect();
+        messages.join("; ")
+    }
+}
+
+/// All check results of one case.
+#[derive(Debug, Clone)]
+pub struct CaseResult {
+    /// The contract's name.
+    pub contract: String,
+    /// The full case name, e.g. `issueCard/example/seed-sample`.
+    pub case: String,
+    /// The check results, in the order they ran.
+    pub checks: Vec<CheckResult>,
+    /// Wall time of the case, retries and replays included.
+    pub duration: Duration,
+}
+
+impl CaseResult {
+    /// Whether any check failed.
+    pub fn failed(&self) -> bool {
+        self.checks.iter().any(|c| c.outcome == Outcome::Fail)
+    }
+}
+
+/// Counts over a whole run, and the verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Checks that passed.
+    pub passed: usize,
+    /// Checks that failed.
+    pub failed: usize,
+    /// Checks that could not run.
+    pub skipped: usize,
+    /// Cases run.
+    pub cases: usize,
+    /// Cases with at least one failed check.
+    pub failed_cases: usize,
+    /// Wall time of the run.
+    #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    pub duration: Duration,
+}
+
+impl Summary {
+    /// Counts one more case.
+    pub fn add(&mut self, case: &CaseResult) {
+        self.cases += 1;
+        if case.failed() {
+            self.failed_cases += 1;
+        }
+        for check in &case.checks {
+            match check.outcome {
+                Outcome::Pass => self.passed += 1,
+                Outcome::Fail => self.failed += 1,
+                Outcome::Skip => self.skipped += 1,
+            }
+        }
+    }
+
+    /// True when no check failed.
+    pub fn success(&self) -> bool {
+        self.failed == 0
+    }
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+/// What a run is about, given to reporters before the first case.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunInfo {
+    /// conform's version.
+    pub tool_version: String,
+    /// The target's base URL.
+    pub target: String,
+    /// Whether the target is the embedded reference implementation.
+    pub embedded: bool,
+    /// The contracts run.
+    pub contracts: Vec<ContractInfo>,
+    /// How many cases are planned.
+    pub cases: usize,
+    /// When the run started, RFC 3339.
+    pub started: String,
+}
+
+/// A contract as reports name it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ContractInfo {
+    /// The contract's name.
+    pub name: String,
+    /// The file it came from.
+    pub path: String,
+    /// SHA-256 of the file.
+    pub sha256: String,
+}

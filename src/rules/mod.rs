@@ -1,0 +1,316 @@
+//! Checking a JSON value against a compiled schema, producing violations as data.
+//!
+//! One validator serves three callers: the `response-schema` check, the reference
+//! implementation's request validation, and the case planner, which uses it to confirm that a
+//! generated negative case breaks exactly the rule it targets and a boundary case breaks none.
+
+pub mod datetime;
+mod violation;
+
+use std::cmp::Ordering;
+
+use serde_json::{Number, Value};
+
+pub use violation::{Rule, Violation};
+
+use crate::contract::schema::{Kind, ObjectRules, Schema, StringRules, Types, UnknownFields};
+use crate::json::{abbreviate, describe_kind};
+
+/// Longest rendering of an offending value inside a message.
+const SHOWN: usize = 48;
+
+/// Validates `value` against `schema`. `status` is the document's result status, which decides
+/// whether `requiredOn` fields must be present (pass `None` for requests).
+pub fn validate(
+    types: &Types,
+    schema: &Schema,
+    value: &Value,
+    status: Option<&str>,
+) -> Vec<Violation> {
+    let mut validator = Validator {
+        types,
+        status,
+        found: Vec::new(),
+    };
+    validator.check(schema, value, &mut String::new());
+    validator.found
+}
+
+struct Validator<'a> {
+    types: &'a Types,
+    status: Option<&'a str>,
+    found: Vec<Violation>,
+}
+
+impl Validator<'_> {
+    fn check(&mut self, schema: &Schema, value: &Value, at: &mut String) {
+        let matching: Vec<Kind> = schema
+            .kinds
+            .iter()
+            .copied()
+            .filter(|kind| kind_matches(self.types, *kind, value))
+            .collect();
+        match matching.as_slice() {
+            [] => self.push(at, Rule::Type, self.type_names(schema), describe(value)),
+            [one] => self.check_kind(schema, *one, value, at),
+            several => self.check_best_branch(schema, several, value, at),
+        }
+        if let Some(allowed) = &schema.enum_values
+            && !allowed.contains(value)
+        {
+            let names: Vec<String> = allowed.iter().map(render_enum_value).collect();
+            self.push(
+                at,
+                Rule::Enum,
+                format!("one of {}", names.join(", ")),
+                describe(value),
+            );
+        }
+    }
+
+    /// A value fitting several branches of a union (say two object types) is valid when one
+    /// branch accepts it; otherwise the branch with the fewest violations is reported.
+    fn check_best_branch(
+        &mut self,
+        schema: &Schema,
+        kinds: &[Kind],
+        value: &Value,
+        at: &mut String,
+    ) {
+        let mut best: Option<Vec<Violation>> = None;
+        for kind in kinds {
+            let mut trial = Validator {
+                types: self.types,
+                status: self.status,
+                found: Vec::new(),
+            };
+            trial.check_kind(schema, *kind, value, at);
+            if trial.found.is_empty() {
+                return;
+            }
+            if best.as_ref().is_none_or(|b| trial.found.len() < b.len()) {
+                best = Some(trial.found);
+            }
+        }
+        self.found.extend(best.unwrap_or_default());
+    }
+
+    fn check_kind(&mut self, schema: &Schema, kind: Kind, value: &Value, at: &mut String) {
+        match (kind, value) {
+            (Kind::Named(id), _) => {
+                let named = &self.types.get(id).schema;
+                self.check(named, value, at);
+            }
+            (Kind::String, Value::String(text)) => self.check_string(&schema.strings, text, at),
+            (Kind::Integer | Kind::Number, Value::Number(n)) => self.check_number(schema, n, at),
+            (Kind::Array, Value::Array(items)) => self.check_array(schema, items, at),
+            (Kind::Object, Value::Object(map)) => self.check_object(&schema.objects, map, at),
+            _ => {}
+        }
+    }
+
+    fn check_string(&mut self, rules: &StringRules, text: &str, at: &str) {
+        let shown = || abbreviate(&Value::String(text.to_string()), SHOWN);
+        if rules.min_length.is_some() || rules.max_length.is_some() {
+            let count = text.chars().count();
+            if let Some(max) = rules.max_length.filter(|max| count > *max) {
+                let actual = format!("{count} characters: {}", shown());
+                self.push(
+                    at,
+                    Rule::MaxLength,
+                    format!("at most {max} characters"),
+                    actual,
+                );
+            }
+            if let Some(min) = rules.min_length.filter(|min| count < *min) {
+                let actual = format!("{count} characters: {}", shown());
+                self.push(
+                    at,
+                    Rule::MinLength,
+                    format!("at least {min} characters"),
+                    actual,
+                );
+            }
+        }
+        if let Some((index, c)) = text
+            .chars()
+            .enumerate()
+            .find(|(_, c)| rules.forbidden.contains(c))
+        {
+            let listed: Vec<String> = rules.forbidden.iter().map(|c| format!("`{c}`")).collect();
+            let actual = format!("`{c}` at character {} of {}", index + 1, shown());
+            self.push(
+                at,
+                Rule::ForbiddenChar,
+                format!("none of {}", listed.join(" ")),
+                actual,
+            );
+        }
+        if let Some(pattern) = &rules.pattern
+            && !pattern.regex.is_match(text)
+        {
+            self.push(
+                at,
+                Rule::Pattern,
+                format!("a match for `{}`", pattern.source),
+                shown(),
+            );
+        }
+        if rules.format.is_some()
+            && let Err(why) = datetime::check(text)
+        {
+            let expected = "an ISO 8601 date-time with offset".to_string();
+            self.push(at, Rule::DateTime, expected, format!("{} ({why})", shown()));
+        }
+    }
+
+    fn check_number(&mut self, schema: &Schema, n: &Number, at: &str) {
+        let rules = &schema.numbers;
+        if let Some(min) = &rules.minimum
+            && compare(n, min) == Ordering::Less
+        {
+            self.push(at, Rule::Minimum, format!("at least {min}"), n.to_string());
+        }
+        if let Some(max) = &rules.maximum
+            && compare(n, max) == Ordering::Greater
+        {
+            self.push(at, Rule::Maximum, format!("at most {max}"), n.to_string());
+        }
+    }
+
+    fn check_array(&mut self, schema: &Schema, items: &[Value], at: &mut String) {
+        let rules = &schema.arrays;
+        let count = items.len();
+        if let Some(max) = rules.max_items.filter(|max| count > *max) {
+            self.push(
+                at,
+                Rule::MaxItems,
+                format!("at most {max} items"),
+                format!("{count} items"),
+            );
+        }
+        if let Some(min) = rules.min_items.filter(|min| count < *min) {
+            self.push(
+                at,
+                Rule::MinItems,
+                format!("at least {min} items"),
+                format!("{count} items"),
+            );
+        }
+        if let Some(item_schema) = &rules.items {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&i.to_string());
+                self.check(item_schema, item, at);
+                at.truncate(len);
+            }
+        }
+    }
+
+    fn check_object(
+        &mut self,
+        rules: &ObjectRules,
+        map: &serde_json::Map<String, Value>,
+        at: &mut String,
+    ) {
+        for field in &rules.fields {
+            let len = at.len();
+            at.push('/');
+            at.push_str(&crate::json::pointer::escape(&field.name));
+            match map.get(&field.name) {
+                Some(value) => self.check(&field.schema, value, at),
+                None if field.presence.is_required(self.status) => {
+                    let rule = match field.presence {
+                        crate::contract::Presence::RequiredOn(_) => Rule::RequiredOn,
+                        _ => Rule::Required,
+                    };
+                    self.push(at, rule, "present".into(), "absent".into());
+                }
+                None => {}
+            }
+            at.truncate(len);
+        }
+        if rules.unknown == UnknownFields::Reject {
+            for key in map
+                .keys()
+                .filter(|k| !rules.fields.iter().any(|f| &f.name == *k))
+            {
+                let pointer = format!("{at}/{}", crate::json::pointer::escape(key));
+                self.found.push(Violation {
+                    pointer,
+                    rule: Rule::UnknownField,
+                    expected: "only the fields the contract names".into(),
+                    actual: format!("unknown field `{key}`"),
+                });
+            }
+        }
+    }
+
+    fn push(&mut self, at: &str, rule: Rule, expected: String, actual: String) {
+        self.found.push(Violation {
+            pointer: at.to_string(),
+            rule,
+            expected,
+            actual,
+        });
+    }
+
+    fn type_names(&self, schema: &Schema) -> String {
+        let names: Vec<&str> = schema.kinds.iter().map(|k| k.name(self.types)).collect();
+        names.join(" or ")
+    }
+}
+
+/// Whether `value` is of `kind` (shallowly: a named type matches when its kinds do).
+pub fn kind_matches(types: &Types, kind: Kind, value: &Value) -> bool {
+    match (kind, value) {
+        (Kind::String, Value::String(_)) => true,
+        (Kind::Integer, Value::Number(n)) => n.is_i64() || n.is_u64(),
+        (Kind::Number, Value::Number(_)) => true,
+        (Kind::Boolean, Value::Bool(_)) => true,
+        (Kind::Null, Value::Null) => true,
+        (Kind::Object, Value::Object(_)) => true,
+        (Kind::Array, Value::Array(_)) => true,
+        (Kind::Named(id), _) => {
+            let named = &types.get(id).schema;
+            named.kinds.iter().any(|k| kind_matches(types, *k, value))
+        }
+        _ => false,
+    }
+}
+
+/// Orders two JSON numbers exactly when both are integers, by `f64` otherwise.
+pub fn compare(a: &Number, b: &Number) -> Ordering {
+    match (as_i128(a), as_i128(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => {
+            let x = a.as_f64().unwrap_or(f64::NAN);
+            let y = b.as_f64().unwrap_or(f64::NAN);
+            x.partial_cmp(&y).unwrap_or(Ordering::Equal)
+        }
+    }
+}
+
+fn as_i128(n: &Number) -> Option<i128> {
+    n.as_i64()
+        .map(i128::from)
+        .or_else(|| n.as_u64().map(i128::from))
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        _ => format!("{} {}", describe_kind(value), abbreviate(value, SHOWN)),
+    }
+}
+
+fn render_enum_value(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,167 @@
+//! One test per constraint kind, each checked through a compiled contract.
+
+use serde_json::{Value, json};
+
+use super::{Rule, validate};
+use crate::contract::tests::contract_with_request;
+
+/// Validates `request` against a contract whose request has the single field `f` defined by
+/// `def`; returns the rules broken.
+fn broken(def: Value, request: Value) -> Vec<(String, Rule)> {
+    let contract = contract_with_request(json!({ "f": def })).expect("valid contract");
+    validate(&contract.types, &contract.request, &request, None)
+        .into_iter()
+        .map(|v| (v.pointer, v.rule))
+        .collect()
+}
+
+fn one(pointer: &str, rule: Rule) -> Vec<(String, Rule)> {
+    vec![(pointer.to_string(), rule)]
+}
+
+#[test]
+fn required_fields_must_be_present_and_optional_ones_may_be_absent() {
+    assert_eq!(
+        broken(json!({"type": "string", "required": true}), json!({})),
+        one("/f", Rule::Required)
+    );
+    assert!(broken(json!({"type": "string"}), json!({})).is_empty());
+}
+
+#[test]
+fn null_is_a_type_violation_unless_the_type_allows_it() {
+    assert_eq!(
+        broken(json!({"type": "string"}), json!({"f": null})),
+        one("/f", Rule::Type)
+    );
+    assert!(broken(json!({"type": ["string", "null"]}), json!({"f": null})).is_empty());
+}
+
+#[test]
+fn lengths_count_characters_not_bytes() {
+    let def = json!({"type": "string", "minLength": 2, "maxLength": 3});
+    assert!(broken(def.clone(), json!({"f": "ééé"})).is_empty());
+    assert_eq!(
+        broken(def.clone(), json!({"f": "éééé"})),
+        one("/f", Rule::MaxLength)
+    );
+    assert_eq!(broken(def, json!({"f": "é"})), one("/f", Rule::MinLength));
+}
+
+#[test]
+fn forbidden_characters_are_found_anywhere() {
+    let def = json!({"type": "string", "forbiddenChars": "@#?"});
+    assert_eq!(
+        broken(def.clone(), json!({"f": "ab#c"})),
+        one("/f", Rule::ForbiddenChar)
+    );
+    assert!(broken(def, json!({"f": "ab*c"})).is_empty());
+}
+
+#[test]
+fn enums_are_case_sensitive() {
+    let def = json!({"type": "string", "enum": ["TNG", "DANA"]});
+    assert!(broken(def.clone(), json!({"f": "TNG"})).is_empty());
+    assert_eq!(broken(def, json!({"f": "tng"})), one("/f", Rule::Enum));
+}
+
+#[test]
+fn patterns_and_date_times_are_checked() {
+    assert_eq!(
+        broken(
+            json!({"type": "string", "pattern": "^[A-Z]{3}$"}),
+            json!({"f": "sgd"})
+        ),
+        one("/f", Rule::Pattern)
+    );
+    let date = json!({"type": "string", "format": "date-time"});
+    assert!(broken(date.clone(), json!({"f": "2022-02-17T00:00:00.00+08:00"})).is_empty());
+    assert_eq!(
+        broken(date, json!({"f": "2022-02-17"})),
+        one("/f", Rule::DateTime)
+    );
+}
+
+#[test]
+fn integer_ranges_and_fractions_are_checked() {
+    let def = json!({"type": "integer", "minimum": 0, "maximum": 2147483647});
+    assert!(broken(def.clone(), json!({"f": 2147483647})).is_empty());
+    assert_eq!(
+        broken(def.clone(), json!({"f": 2147483648u64})),
+        one("/f", Rule::Maximum)
+    );
+    assert_eq!(
+        broken(def.clone(), json!({"f": -1})),
+        one("/f", Rule::Minimum)
+    );
+    assert_eq!(broken(def, json!({"f": 100.5})), one("/f", Rule::Type));
+}
+
+#[test]
+fn array_sizes_and_items_are_checked() {
+    let def = json!({"type": "array", "minItems": 1, "maxItems": 2, "items": {"type": "string"}});
+    assert_eq!(
+        broken(def.clone(), json!({"f": []})),
+        one("/f", Rule::MinItems)
+    );
+    assert_eq!(
+        broken(def.clone(), json!({"f": ["a", "b", "c"]})),
+        one("/f", Rule::MaxItems)
+    );
+    assert_eq!(broken(def, json!({"f": ["a", 1]})), one("/f/1", Rule::Type));
+}
+
+#[test]
+fn nested_objects_and_named_types_report_full_pointers() {
+    let def = json!({"type": "array", "items": {"type": "Amount"}});
+    let got = broken(
+        def,
+        json!({"f": [{"value": 1, "currency": "SGD"}, {"currency": "sgd"}]}),
+    );
+    assert_eq!(
+        got,
+        vec![
+            ("/f/1/value".into(), Rule::Required),
+            ("/f/1/currency".into(), Rule::Pattern)
+        ]
+    );
+}
+
+#[test]
+fn unions_accept_any_branch_and_report_the_closest_one() {
+    let def = json!({"type": ["string", "Amount"]});
+    assert!(broken(def.clone(), json!({"f": "123"})).is_empty());
+    assert!(broken(def.clone(), json!({"f": {"value": 100, "currency": "SGD"}})).is_empty());
+    assert_eq!(
+        broken(def.clone(), json!({"f": {"value": 1.5, "currency": "SGD"}})),
+        one("/f/value", Rule::Type)
+    );
+    assert_eq!(broken(def, json!({"f": 12})), one("/f", Rule::Type));
+}
+
+#[test]
+fn unknown_fields_are_rejected_only_when_the_contract_says_so() {
+    let strict =
+        json!({"type": "object", "unknownFields": "reject", "fields": {"a": {"type": "string"}}});
+    assert_eq!(
+        broken(strict, json!({"f": {"a": "x", "b": 1}})),
+        one("/f/b", Rule::UnknownField)
+    );
+    let lenient = json!({"type": "object", "fields": {"a": {"type": "string"}}});
+    assert!(broken(lenient, json!({"f": {"a": "x", "b": 1}})).is_empty());
+}
+
+#[test]
+fn messages_name_pointer_rule_expected_and_actual() {
+    let contract = contract_with_request(json!({"f": {"type": "string", "maxLength": 3}})).unwrap();
+    let found = validate(
+        &contract.types,
+        &contract.request,
+        &json!({"f": "abcd"}),
+        None,
+    );
+    assert_eq!(
+        found[0].to_string(),
+        "/f: max-length: expected at most 3 characters, got 4 characters: \"abcd\""
+    );
+}

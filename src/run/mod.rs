@@ -1,0 +1,175 @@
+//! The runner: plan, start the target, send cases concurrently, check, and stream results to
+//! reporters in plan order.
+
+mod exchange;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use globset::GlobSet;
+
+use crate::contract::Contract;
+use crate::plan::{self, Action, Case, KeyMint, Plan};
+use crate::reference::{Faults, ReferenceServer, ServeError};
+use crate::report::Reporter;
+use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
+use crate::target::{HttpTarget, TargetError};
+
+/// Where the cases go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The embedded reference implementation, started for the run on a free loopback port.
+    Embedded,
+    /// A live implementation at this base URL.
+    Live(String),
+}
+
+/// How a run behaves.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Cases in flight at once.
+    pub jobs: usize,
+    /// Per-request time-out.
+    pub timeout: Duration,
+    /// Only cases matching these globs.
+    pub filter: Option<GlobSet>,
+    /// Faults injected by the embedded target.
+    pub faults: Faults,
+    /// Stop after the first failed case.
+    pub fail_fast: bool,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            jobs: 8,
+            timeout: Duration::from_secs(10),
+            filter: None,
+            faults: Faults::default(),
+            fail_fast: false,
+        }
+    }
+}
+
+/// The harness could not run (not the target failing its checks).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The target URL is unusable.
+    #[error(transparent)]
+    Target(#[from] TargetError),
+    /// The embedded reference implementation did not start.
+    #[error(transparent)]
+    Serve(#[from] ServeError),
+    /// A reporter could not write.
+    #[error("cannot write report: {0}")]
+    Report(#[from] std::io::Error),
+}
+
+/// Everything a case needs while it runs.
+pub(crate) struct Context {
+    pub contracts: Vec<Contract>,
+    pub target: HttpTarget,
+    pub mint: KeyMint,
+}
+
+/// Runs every planned case of `contracts` against `target`, feeding `reporter`.
+pub async fn run(
+    contracts: Vec<Contract>,
+    target: Target,
+    options: RunOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<Summary, RunError> {
+    let plan = plan::plan(&contracts).filter(options.filter.as_ref());
+    let (server, base) = match &target {
+        Target::Embedded => {
+            let server = ReferenceServer::start(&contracts, None, &options.faults).await?;
+            let uri = server.uri();
+            (Some(server), uri)
+        }
+        Target::Live(url) => (None, url.clone()),
+    };
+    let context = Arc::new(Context {
+        target: HttpTarget::new(&base, options.timeout)?,
+        mint: KeyMint::new(),
+        contracts,
+    });
+    reporter.start(&run_info(&context, &plan, &base, server.is_some()))?;
+    let summary = execute(context, plan, &options, reporter).await?;
+    reporter.finish(&summary)?;
+    drop(server);
+    Ok(summary)
+}
+
+async fn execute(
+    context: Arc<Context>,
+    plan: Plan,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<Summary, RunError> {
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let mut results = futures::stream::iter(plan.cases)
+        .map(|case| {
+            let context = Arc::clone(&context);
+            tokio::spawn(async move { run_case(&context, &case).await })
+        })
+        .buffered(options.jobs.max(1));
+    while let Some(joined) = results.next().await {
+        let result = joined.unwrap_or_else(|panic| crashed(panic.to_string()));
+        summary.add(&result);
+        reporter.case(&result)?;
+        if options.fail_fast && result.failed() {
+            break;
+        }
+    }
+    summary.duration = started.elapsed();
+    Ok(summary)
+}
+
+async fn run_case(context: &Context, case: &Case) -> CaseResult {
+    let started = Instant::now();
+    let contract = &context.contracts[case.contract];
+    let checks = match &case.action {
+        Action::Exchange(exchange) => exchange::run(context, contract, exchange).await,
+        Action::Conflict(_) | Action::Concurrent(_) => Vec::new(),
+    };
+    CaseResult {
+        contract: contract.name.clone(),
+        case: case.name.clone(),
+        checks,
+        duration: started.elapsed(),
+    }
+}
+
+/// A case task that panicked still shows up, as a failure of the harness itself.
+fn crashed(message: String) -> CaseResult {
+    CaseResult {
+        contract: String::new(),
+        case: "(internal)".into(),
+        checks: vec![CheckResult::fail_with(
+            Check::Transport,
+            format!("conform crashed while running a case: {message}"),
+        )],
+        duration: Duration::ZERO,
+    }
+}
+
+fn run_info(context: &Context, plan: &Plan, base: &str, embedded: bool) -> RunInfo {
+    RunInfo {
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        target: base.to_string(),
+        embedded,
+        contracts: context
+            .contracts
+            .iter()
+            .map(|c| ContractInfo {
+                name: c.name.clone(),
+                path: c.source.path.display().to_string(),
+                sha256: c.source.sha256.clone(),
+            })
+            .collect(),
+        cases: plan.cases.len(),
+        started: jiff::Timestamp::now().to_string(),
+    }
+}

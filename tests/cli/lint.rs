@@ -1,0 +1,53 @@
+//! `conform lint` and `conform schema`: valid contracts pass, invalid ones get located errors
+//! and exit 2.
+
+use crate::util::{conform, fixture};
+
+#[tokio::test]
+async fn shipped_and_valid_fixture_contracts_lint_clean() {
+    let run = conform(&["lint", "contracts", &fixture("valid")]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.ends_with("3 contracts valid\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn invalid_contracts_exit_2_with_file_line_column_errors() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    insta::glob!("../fixtures/invalid", "*.json", |path| {
+        let relative = path.strip_prefix(crate::util::root()).unwrap();
+        let run = runtime.block_on(conform(&["lint", relative.to_str().unwrap()]));
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stderr.contains(&format!("--> {}", relative.display())),
+            "{}",
+            run.stderr
+        );
+        insta::assert_snapshot!(run.stderr);
+    });
+}
+
+#[tokio::test]
+async fn schema_command_prints_the_published_contract_schema() {
+    let run = conform(&["schema"]).await;
+    assert_eq!(run.code, 0);
+    let published =
+        std::fs::read_to_string(crate::util::root().join("docs/contract.schema.json")).unwrap();
+    assert_eq!(
+        run.stdout, published,
+        "docs/contract.schema.json is stale: run `cargo run -- schema > docs/contract.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(schema["title"], "conform contract");
+    assert!(schema["$defs"]["FieldDef"]["properties"]["forbiddenChars"].is_object());
+}
+
+#[tokio::test]
+async fn missing_contract_folder_is_a_usage_error() {
+    let run = conform(&["lint", "no-such-folder"]).await;
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("no-such-folder"), "{}", run.stderr);
+}

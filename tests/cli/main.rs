@@ -1,0 +1,10 @@
+//! End-to-end tests of the `conform` binary: one integration-test binary, driving the real CLI
+//! through a small helper, against the embedded reference implementation and against wiremock
+//! servers that answer wrongly in distinct ways.
+
+mod util;
+
+mod lint;
+mod serve;
+mod verify_embedded;
+mod verify_wrong_answers;

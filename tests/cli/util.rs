@@ -1,0 +1,76 @@
+//! Running the binary and making its output comparable across runs (ports, durations, dates,
+//! nonces replaced by placeholders).
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+/// What one run of the binary produced.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Exit code, stdout and stderr together, redacted, for snapshots.
+    pub fn transcript(&self) -> String {
+        redact(&format!(
+            "exit: {}\n--- stdout\n{}--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        ))
+    }
+}
+
+/// The project folder: commands run from here so relative contract paths stay short.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture path relative to the project folder.
+pub fn fixture(name: &str) -> String {
+    format!("tests/fixtures/{name}")
+}
+
+/// Runs `conform args...` to completion without colours or CI defaults.
+pub async fn conform(args: &[&str]) -> Run {
+    conform_in(&root(), args).await
+}
+
+/// Runs `conform args...` in `dir`.
+pub async fn conform_in(dir: &Path, args: &[&str]) -> Run {
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .expect("conform runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Replaces what changes from run to run.
+pub fn redact(text: &str) -> String {
+    let rules = [
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
+        (r"conform \d+\.\d+\.\d+", "conform [VERSION]"),
+        (r"\b\d+(\.\d+)?(ms|s)\b", "[DURATION]"),
+        (
+            r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})",
+            "[TIME]",
+        ),
+        (r"\b\d{22,}\b", "[NUMBER]"),
+    ];
+    rules.iter().fold(text.to_string(), |acc, (pattern, with)| {
+        regex::Regex::new(pattern)
+            .unwrap()
+            .replace_all(&acc, *with)
+            .into_owned()
+    })
+}
