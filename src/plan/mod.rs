@@ -6,6 +6,7 @@
 
 mod case;
 mod examples;
+mod generated;
 pub mod keys;
 
 pub use case::{
@@ -30,6 +31,7 @@ pub fn plan(contracts: &[Contract]) -> Plan {
     let mut cases = Vec::new();
     for (index, contract) in contracts.iter().enumerate() {
         cases.extend(examples::cases(index, contract));
+        cases.extend(generated::cases(index, contract));
     }
     Plan { cases }
 }

@@ -51,7 +51,8 @@ impl Validator<'_> {
             .filter(|kind| kind_matches(self.types, *kind, value))
             .collect();
         match matching.as_slice() {
-            [] => self.push(at, Rule::Type, self.type_names(schema), describe(value)),
+            // A value of the wrong type says nothing about its other rules: report only that.
+            [] => return self.push(at, Rule::Type, self.type_names(schema), describe(value)),
             [one] => self.check_kind(schema, *one, value, at),
             several => self.check_best_branch(schema, several, value, at),
         }

@@ -2,8 +2,10 @@
 //! through a small helper, against the embedded reference implementation and against wiremock
 //! servers that answer wrongly in distinct ways.
 
+mod issue_card;
 mod util;
 
+mod generated;
 mod lint;
 mod serve;
 mod verify_embedded;

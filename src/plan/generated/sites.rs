@@ -1,0 +1,200 @@
+//! Walking the request definition alongside the base request to find every field: its pointer,
+//! its dotted name, its definition, and a base request in which it holds a valid value.
+//!
+//! A field the base lacks (an optional field, a union branch the base does not use, an empty
+//! array) is filled with a made-up valid value, so its rules get probed too. Array elements are
+//! walked one by one and a dotted name is kept only the first time it is found, so an array of
+//! ten cards does not yield ten copies of the same cases.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use super::flatten;
+use crate::contract::{Contract, Kind, Schema};
+use crate::generate::{self, Options};
+use crate::json::Pointer;
+
+/// A field in the base request.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Where the value is in `base`.
+    pub pointer: Pointer,
+    /// Dotted path without array indices (`cardFields.fieldValue.value`); `body` for the root.
+    pub name: String,
+    /// The field's definition.
+    pub schema: Schema,
+    /// Whether the site is an object member (it can be missing).
+    pub member: bool,
+    /// Whether the member is required.
+    pub required: bool,
+    /// Whether the original base request had this field (so `omitted` is a real change).
+    pub in_original: bool,
+    /// A valid request in which this field holds a valid value.
+    pub base: Value,
+    /// Whether this is the idempotency key.
+    pub is_key: bool,
+}
+
+impl Site {
+    /// The field's value in `base`.
+    pub fn value(&self) -> Option<&Value> {
+        self.pointer.get(&self.base)
+    }
+}
+
+/// Every site of the request, root first, then fields in contract order, depth first.
+pub fn collect(contract: &Contract, base: &Value) -> Vec<Site> {
+    let mut walker = Walker {
+        contract,
+        seen: HashSet::new(),
+        sites: Vec::new(),
+    };
+    let root = Site {
+        pointer: Pointer::root(),
+        name: "body".into(),
+        schema: contract.request.clone(),
+        member: false,
+        required: true,
+        in_original: true,
+        base: base.clone(),
+        is_key: false,
+    };
+    walker.sites.push(root.clone());
+    walker.descend(&root);
+    walker.sites
+}
+
+struct Walker<'c> {
+    contract: &'c Contract,
+    seen: HashSet<String>,
+    sites: Vec<Site>,
+}
+
+impl Walker<'_> {
+    fn descend(&mut self, site: &Site) {
+        for (kind, rules) in flatten(self.contract, &site.schema) {
+            match kind {
+                Kind::Object => self.objects(site, rules),
+                Kind::Array => self.arrays(site, rules),
+                _ => {}
+            }
+        }
+    }
+
+    /// Fields of an object branch; when the base value is not an object (another union branch),
+    /// a made-up object takes its place.
+    fn objects(&mut self, site: &Site, rules: &Schema) {
+        let Some(base) = self.with_kind(site, rules, Kind::Object) else {
+            return;
+        };
+        for field in &rules.objects.fields {
+            let pointer = site.pointer.child(&field.name);
+            let present = pointer.get(&base).is_some();
+            let base = if present {
+                base.clone()
+            } else {
+                match self.made_up(&field.schema) {
+                    Some(value) => with(&base, &pointer, value),
+                    None => continue,
+                }
+            };
+            let name = if site.member || site.name != "body" {
+                format!("{}.{}", site.name, field.name)
+            } else {
+                field.name.clone()
+            };
+            let child = Site {
+                is_key: self.is_key(&pointer),
+                pointer,
+                name,
+                schema: field.schema.clone(),
+                member: true,
+                required: field.presence == crate::contract::Presence::Required,
+                in_original: present && site.in_original,
+                base,
+            };
+            self.visit(child);
+        }
+    }
+
+    /// Elements of an array branch, each walked under the array's own name.
+    fn arrays(&mut self, site: &Site, rules: &Schema) {
+        let Some(items) = rules.arrays.items.as_deref() else {
+            return;
+        };
+        let Some(mut base) = self.with_kind(site, rules, Kind::Array) else {
+            return;
+        };
+        let mut count = site
+            .pointer
+            .get(&base)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if count == 0 {
+            let Some(item) = self.made_up(items) else {
+                return;
+            };
+            base = with(&base, &site.pointer, Value::Array(vec![item]));
+            count = 1;
+        }
+        for i in 0..count {
+            let element = Site {
+                pointer: site.pointer.child(&i.to_string()),
+                name: site.name.clone(),
+                schema: items.clone(),
+                member: false,
+                required: true,
+                in_original: site.in_original,
+                base: base.clone(),
+                is_key: false,
+            };
+            self.descend(&element);
+        }
+    }
+
+    fn visit(&mut self, site: Site) {
+        if self.seen.insert(site.name.clone()) {
+            self.sites.push(site.clone());
+        }
+        self.descend(&site);
+    }
+
+    /// The site's base, with its value replaced by a made-up one of `kind` when it is not of
+    /// that kind already.
+    fn with_kind(&self, site: &Site, rules: &Schema, kind: Kind) -> Option<Value> {
+        let current = site.value()?;
+        let fits = matches!(
+            (kind, current),
+            (Kind::Object, Value::Object(_)) | (Kind::Array, Value::Array(_))
+        );
+        if fits {
+            return Some(site.base.clone());
+        }
+        let only = Schema {
+            kinds: vec![kind],
+            enum_values: None,
+            example: None,
+            ..rules.clone()
+        };
+        let made = self.made_up(&only)?;
+        Some(with(&site.base, &site.pointer, made))
+    }
+
+    fn made_up(&self, schema: &Schema) -> Option<Value> {
+        generate::value(&self.contract.types, schema, &Options::default())
+    }
+
+    fn is_key(&self, pointer: &Pointer) -> bool {
+        self.contract
+            .idempotency
+            .as_ref()
+            .is_some_and(|i| &i.key == pointer)
+    }
+}
+
+fn with(base: &Value, pointer: &Pointer, value: Value) -> Value {
+    let mut out = base.clone();
+    pointer.insert(&mut out, value);
+    out
+}
