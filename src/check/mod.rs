@@ -5,6 +5,8 @@
 //! (no response, no JSON) is recorded as skipped with the reason.
 
 mod content_type;
+pub mod idempotency;
+
 mod expectation;
 mod http_status;
 mod response_schema;

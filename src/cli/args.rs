@@ -59,6 +59,15 @@ pub struct VerifyArgs {
     /// Stop after the first failed case.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Replays of each successful case (default: the contract's, 2).
+    #[arg(long, value_name = "N")]
+    pub replays: Option<u32>,
+    /// Identical requests the concurrency check sends at once (default: the contract's, 8).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    pub concurrency: Option<u32>,
+    /// Most tries while an unknown (U) status settles (default: the contract's, 5).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub settle_tries: Option<u32>,
 }
 
 #[derive(Debug, Args)]

@@ -30,7 +30,11 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         filter: globs(&args.filters)?,
         faults,
         fail_fast: args.fail_fast,
+        replays: args.replays,
+        concurrency: args.concurrency,
+        settle_tries: args.settle_tries,
     };
+
     let planned = conform::plan::plan(&contracts).filter(options.filter.as_ref());
     if planned.cases.is_empty() {
         return Err(CliError("error: no case matches the given --filter".into()));

@@ -159,6 +159,8 @@ pub struct Idempotency {
     pub settle_tries: u32,
     /// First wait between tries; doubled each time.
     pub settle_backoff: Duration,
+    /// The field the conflict check changes, when the contract names one.
+    pub vary: Option<Pointer>,
 }
 
 /// A named example request.

@@ -236,6 +236,10 @@ pub struct IdempotencyDef {
     /// How an `unknown` status is retried until it settles.
     #[serde(default)]
     pub settle: Option<SettleDef>,
+    /// JSON pointer to the request field the conflict check changes (a top-level string field
+    /// that is pure payload); by default conform picks the last string field it can change.
+    #[serde(default)]
+    pub vary: Option<String>,
 }
 
 /// The policy for a replayed key with a different payload.

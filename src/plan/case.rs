@@ -87,13 +87,12 @@ pub struct Conflict {
     pub field: String,
 }
 
-/// Identical requests sent at once.
+/// Identical requests sent at once (how many is a run setting: the contract's
+/// `idempotency.concurrency` or `--concurrency`).
 #[derive(Debug, Clone)]
 pub struct Concurrent {
     /// The valid request.
     pub body: Value,
-    /// How many copies.
-    pub count: u32,
 }
 
 /// A request body.
@@ -163,12 +162,17 @@ fn with_key(value: &Value, pointer: &Pointer, spec: &KeySpec, mint: &KeyMint) ->
     if let KeySpec::Edited(edit) = spec {
         key = edit.apply(&key);
     }
-    let mut body = value.clone();
-    pointer.set(&mut body, Value::String(key.clone()));
     Materialized {
-        bytes: to_bytes(&body),
+        bytes: to_bytes(&keyed(value, pointer, &key)),
         key: Some(key),
     }
+}
+
+/// `value` with the string `key` at `pointer`.
+pub fn keyed(value: &Value, pointer: &Pointer, key: &str) -> Value {
+    let mut body = value.clone();
+    pointer.set(&mut body, Value::String(key.to_string()));
+    body
 }
 
 /// Compact JSON bytes, as conform sends them.

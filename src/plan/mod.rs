@@ -7,11 +7,12 @@
 mod case;
 mod examples;
 mod generated;
+mod idempotency;
 pub mod keys;
 
 pub use case::{
     Action, Body, Case, CaseKind, Concurrent, Conflict, Exchange, KeySpec, Materialized, Probe,
-    to_bytes,
+    keyed, to_bytes,
 };
 pub use keys::{KeyMint, StringEdit};
 
@@ -32,6 +33,7 @@ pub fn plan(contracts: &[Contract]) -> Plan {
     for (index, contract) in contracts.iter().enumerate() {
         cases.extend(examples::cases(index, contract));
         cases.extend(generated::cases(index, contract));
+        cases.extend(idempotency::cases(index, contract));
     }
     Plan { cases }
 }

@@ -2,6 +2,7 @@
 //! reporters in plan order.
 
 mod exchange;
+mod idempotency;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,6 +39,12 @@ pub struct RunOptions {
     pub faults: Faults,
     /// Stop after the first failed case.
     pub fail_fast: bool,
+    /// Replays of each successful case, instead of the contract's `idempotency.replays`.
+    pub replays: Option<u32>,
+    /// Identical requests sent at once, instead of the contract's `idempotency.concurrency`.
+    pub concurrency: Option<u32>,
+    /// Most tries while an unknown status settles, instead of the contract's.
+    pub settle_tries: Option<u32>,
 }
 
 impl Default for RunOptions {
@@ -48,6 +55,9 @@ impl Default for RunOptions {
             filter: None,
             faults: Faults::default(),
             fail_fast: false,
+            replays: None,
+            concurrency: None,
+            settle_tries: None,
         }
     }
 }
@@ -71,6 +81,37 @@ pub(crate) struct Context {
     pub contracts: Vec<Contract>,
     pub target: HttpTarget,
     pub mint: KeyMint,
+    pub overrides: Overrides,
+}
+
+/// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Overrides {
+    replays: Option<u32>,
+    concurrency: Option<u32>,
+    settle_tries: Option<u32>,
+}
+
+impl Context {
+    /// Replays of each successful case (0 when the contract has no idempotency key).
+    pub fn replays(&self, contract: &Contract) -> u32 {
+        let Some(rules) = &contract.idempotency else {
+            return 0;
+        };
+        self.overrides.replays.unwrap_or(rules.replays)
+    }
+
+    /// Identical requests the concurrency scenario sends at once.
+    pub fn concurrency(&self, contract: &Contract) -> u32 {
+        let default = contract.idempotency.as_ref().map_or(2, |i| i.concurrency);
+        self.overrides.concurrency.unwrap_or(default).max(2)
+    }
+
+    /// Most tries while an unknown status settles.
+    pub fn settle_tries(&self, contract: &Contract) -> u32 {
+        let default = contract.idempotency.as_ref().map_or(1, |i| i.settle_tries);
+        self.overrides.settle_tries.unwrap_or(default).max(1)
+    }
 }
 
 /// Runs every planned case of `contracts` against `target`, feeding `reporter`.
@@ -92,6 +133,11 @@ pub async fn run(
     let context = Arc::new(Context {
         target: HttpTarget::new(&base, options.timeout)?,
         mint: KeyMint::new(),
+        overrides: Overrides {
+            replays: options.replays,
+            concurrency: options.concurrency,
+            settle_tries: options.settle_tries,
+        },
         contracts,
     });
     reporter.start(&run_info(&context, &plan, &base, server.is_some()))?;
@@ -132,7 +178,8 @@ async fn run_case(context: &Context, case: &Case) -> CaseResult {
     let contract = &context.contracts[case.contract];
     let checks = match &case.action {
         Action::Exchange(exchange) => exchange::run(context, contract, exchange).await,
-        Action::Conflict(_) | Action::Concurrent(_) => Vec::new(),
+        Action::Conflict(scenario) => idempotency::conflict(context, contract, scenario).await,
+        Action::Concurrent(scenario) => idempotency::concurrent(context, contract, scenario).await,
     };
     CaseResult {
         contract: contract.name.clone(),

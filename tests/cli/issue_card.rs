@@ -44,6 +44,7 @@ pub struct Defects {
     pub success_code_on_failure: bool,
     pub new_card_on_replay: bool,
     pub replay_changes_message: bool,
+    pub new_card_on_conflict: bool,
     pub racy_insert: bool,
     pub unknown_forever: bool,
     pub unknown_first: bool,
@@ -100,12 +101,20 @@ impl IssueCard {
         let now = Instant::now();
         if let Some(stored) = memory.get(&key).filter(|s| s.visible_from <= now) {
             if stored.request != request {
+                if self.defects.new_card_on_conflict {
+                    let card = json!({"cardNo": self.card_no(), "result": result("S", "SUCCESS", "Success")});
+                    return ok(card);
+                }
                 return ok(failure(
                     "REPEAT_REQ_INCONSISTENT",
                     "repeated request with different parameters",
                 ));
             }
+            if self.defects.unknown_forever {
+                return ok(unknown());
+            }
             let mut response = stored.response.clone();
+
             if self.defects.new_card_on_replay {
                 response["cardNo"] = json!(self.card_no());
             }
@@ -135,9 +144,7 @@ impl IssueCard {
             },
         );
         if self.defects.unknown_forever || self.defects.unknown_first {
-            return ok(
-                json!({"result": result("U", "UNKNOWN_EXCEPTION", "An API calling is failed, which is caused by unknown reasons.")}),
-            );
+            return ok(unknown());
         }
         ok(response)
     }
@@ -353,6 +360,11 @@ fn card_fields(value: Option<&Value>, max: usize) -> Result<(), String> {
 
 fn result(status: &str, code: &str, message: &str) -> Value {
     json!({"resultStatus": status, "resultCode": code, "resultMessage": message})
+}
+
+fn unknown() -> Value {
+    let message = "An API calling is failed, which is caused by unknown reasons.";
+    json!({"result": result("U", "UNKNOWN_EXCEPTION", message)})
 }
 
 fn failure(code: &str, message: &str) -> Value {

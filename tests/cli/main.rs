@@ -6,6 +6,7 @@ mod issue_card;
 mod util;
 
 mod generated;
+mod idempotency;
 mod lint;
 mod serve;
 mod verify_embedded;

@@ -178,7 +178,32 @@ impl Compiler<'_> {
                 settle.and_then(|s| s.backoff.as_deref()),
                 "/idempotency/settle/backoff",
             ),
+            vary: def.vary.as_ref().and_then(|text| self.vary(text, contract)),
         })
+    }
+
+    fn vary(&mut self, text: &str, contract: &Contract) -> Option<Pointer> {
+        let at = "/idempotency/vary";
+        match Pointer::parse(text) {
+            Ok(pointer)
+                if contract
+                    .request_field(&pointer)
+                    .is_some_and(|s| s.kinds == [Kind::String]) =>
+            {
+                Some(pointer)
+            }
+            Ok(_) => {
+                let kind = K::Pointer(format!(
+                    "`{text}` does not lead to a string field of the request"
+                ));
+                self.error(at, kind);
+                None
+            }
+            Err(err) => {
+                self.error(at, K::Pointer(err.to_string()));
+                None
+            }
+        }
     }
 
     fn conflict_code(&mut self, def: &IdempotencyDef, rules: &ResultRules) -> Option<String> {

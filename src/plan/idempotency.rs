@@ -1,0 +1,119 @@
+//! Idempotency scenarios: a conflicting replay (same key, one field changed) and identical
+//! concurrent requests, one case each per contract with an idempotency key.
+//!
+//! Replays of successful cases are not separate cases: every exchange expecting success is
+//! replayed by the runner (see `run::exchange`).
+
+use serde_json::Value;
+
+use super::generated::base_request;
+use super::{Action, Case, CaseKind, Concurrent, Conflict, StringEdit};
+use crate::contract::{Contract, Kind, Presence};
+use crate::json::Pointer;
+use crate::rules;
+
+/// `<contract>/idempotency/conflict` and `<contract>/idempotency/concurrent`.
+pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
+    let (Some(idempotency), Some(base)) = (&contract.idempotency, base_request(contract)) else {
+        return Vec::new();
+    };
+    let mut cases = Vec::new();
+    let vary = idempotency
+        .vary
+        .clone()
+        .or_else(|| pick_field(contract, &base));
+    if let Some((field, changed)) = vary.and_then(|p| changed(contract, &base, &p).map(|c| (p, c)))
+    {
+        cases.push(Case {
+            name: format!("{}/idempotency/conflict", contract.name),
+            contract: index,
+            kind: CaseKind::Idempotency,
+            action: Action::Conflict(Conflict {
+                original: base.clone(),
+                changed,
+                field: field.as_str().trim_start_matches('/').to_string(),
+            }),
+        });
+    }
+    cases.push(Case {
+        name: format!("{}/idempotency/concurrent", contract.name),
+        contract: index,
+        kind: CaseKind::Idempotency,
+        action: Action::Concurrent(Concurrent { body: base }),
+    });
+    cases
+}
+
+/// The last top-level string field of the base that is not the key and has no enum, pattern or
+/// format: the likeliest to be pure payload (issueCard: `externalCardNo`).
+fn pick_field(contract: &Contract, base: &Value) -> Option<Pointer> {
+    let key = contract.idempotency.as_ref().map(|i| &i.key);
+    contract
+        .request
+        .objects
+        .fields
+        .iter()
+        .rev()
+        .filter(|f| f.presence != Presence::Optional || base.get(&f.name).is_some())
+        .map(|f| (Pointer::root().child(&f.name), &f.schema))
+        .filter(|(pointer, _)| {
+            Some(pointer) != key && pointer.get(base).is_some_and(Value::is_string)
+        })
+        .find(|(_, schema)| {
+            schema.kinds == [Kind::String]
+                && schema.enum_values.is_none()
+                && schema.strings.pattern.is_none()
+                && schema.strings.format.is_none()
+        })
+        .map(|(pointer, _)| pointer)
+}
+
+/// The base with the field's last character changed, if that is still a valid request.
+fn changed(contract: &Contract, base: &Value, field: &Pointer) -> Option<Value> {
+    let current = field.get(base)?.as_str()?;
+    let replacement = if current.ends_with('x') { 'y' } else { 'x' };
+    let mut body = base.clone();
+    field.set(
+        &mut body,
+        Value::String(StringEdit::Inject(replacement).apply(current)),
+    );
+    rules::validate(&contract.types, &contract.request, &body, None)
+        .is_empty()
+        .then_some(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_str;
+
+    fn issue_card() -> Contract {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+        load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn conflict_changes_one_payload_field_and_keeps_the_request_valid() {
+        let cases = cases(0, &issue_card());
+        let Action::Conflict(conflict) = &cases[0].action else {
+            panic!("first case is the conflict")
+        };
+        assert_eq!(cases[0].name, "issueCard/idempotency/conflict");
+        assert_eq!(conflict.field, "externalCardNo");
+        assert_eq!(conflict.changed["externalCardNo"], "merchant_0121_000**x");
+        let mut same = conflict.changed.clone();
+        same["externalCardNo"] = conflict.original["externalCardNo"].clone();
+        assert_eq!(same, conflict.original, "only that field differs");
+    }
+
+    #[test]
+    fn concurrency_sends_the_valid_base_request() {
+        let cases = cases(0, &issue_card());
+        assert_eq!(cases[1].name, "issueCard/idempotency/concurrent");
+        let Action::Concurrent(concurrent) = &cases[1].action else {
+            panic!("second case is concurrency")
+        };
+        assert_eq!(concurrent.body, issue_card().examples[0].request);
+    }
+}
