@@ -24,6 +24,47 @@ pub enum Command {
     Schema,
     /// List the planned cases with counts per kind.
     Cases(CasesArgs),
+    /// Review, accept, reject or prune recorded response snapshots.
+    #[command(subcommand)]
+    Snapshots(SnapshotsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SnapshotsCommand {
+    /// Walk the pending snapshots, showing each diff and asking to accept, reject or skip.
+    Review(SnapshotDirArgs),
+    /// Accept pending snapshots whose case matches FILTER (all when omitted).
+    Accept(SnapshotFilterArgs),
+    /// Reject (delete) pending snapshots whose case matches FILTER (all when omitted).
+    Reject(SnapshotFilterArgs),
+    /// List snapshots whose case no longer exists in the contracts; --delete removes them.
+    Prune(PruneArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotDirArgs {
+    /// Folder holding snapshots.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub snapshot_dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotFilterArgs {
+    /// Glob over case names, e.g. 'issueCard/negative/*'.
+    pub filter: Option<String>,
+    #[command(flatten)]
+    pub dir: SnapshotDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PruneArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Remove the orphaned snapshots instead of only listing them.
+    #[arg(long)]
+    pub delete: bool,
+    #[command(flatten)]
+    pub dir: SnapshotDirArgs,
 }
 
 #[derive(Debug, Args)]
@@ -68,6 +109,14 @@ pub struct VerifyArgs {
     /// Most tries while an unknown (U) status settles (default: the contract's, 5).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub settle_tries: Option<u32>,
+    /// Snapshot mode: check (compare, never write; default when CI is set), new (record missing,
+    /// compare the rest; default otherwise), update (rewrite), off (default for the embedded
+    /// reference implementation).
+    #[arg(long, value_name = "MODE", env = "CONFORM_SNAPSHOTS")]
+    pub snapshots: Option<String>,
+    /// Folder holding snapshots.
+    #[arg(long, default_value = "snapshots", value_name = "DIR")]
+    pub snapshot_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]

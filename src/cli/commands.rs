@@ -14,6 +14,7 @@ use conform::report::console::Console;
 use conform::report::json::JsonReport;
 use conform::report::{Reporter, Reporters};
 use conform::run::{self, RunOptions, Target};
+use conform::snapshot::{Mode, Snapshots};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
@@ -33,6 +34,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         replays: args.replays,
         concurrency: args.concurrency,
         settle_tries: args.settle_tries,
+        snapshots: Some(snapshot_settings(&args)?),
     };
 
     let planned = conform::plan::plan(&contracts).filter(options.filter.as_ref());
@@ -112,7 +114,7 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
 }
 
 /// Loads contracts, turning contract errors into their rendered text.
-fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
+pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
     let contracts = contract::load_paths(&paths).map_err(|errors| CliError(errors.render()))?;
     if contracts.is_empty() {
@@ -123,6 +125,11 @@ fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
         )));
     }
     Ok(contracts)
+}
+
+/// One glob as a set, for filters given as a single argument.
+pub fn glob_set(pattern: &str) -> Result<GlobSet, CliError> {
+    Ok(globs(&[pattern.to_string()])?.unwrap_or_else(GlobSet::empty))
 }
 
 fn globs(patterns: &[String]) -> Result<Option<GlobSet>, CliError> {
@@ -137,6 +144,20 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, CliError> {
         );
     }
     Ok(Some(builder.build()?))
+}
+
+/// `--snapshots` as given, or the default for the target and the `CI` variable.
+fn snapshot_settings(args: &VerifyArgs) -> Result<Snapshots, CliError> {
+    let mode = match &args.snapshots {
+        Some(text) => text
+            .parse()
+            .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
+        None => Mode::default_for(args.target.is_none(), std::env::var("CI").ok().as_deref()),
+    };
+    Ok(Snapshots {
+        root: args.snapshot_dir.clone(),
+        mode,
+    })
 }
 
 fn faults(specs: &[String]) -> Result<Faults, CliError> {

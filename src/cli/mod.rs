@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod snapshots;
 
 pub use args::Cli;
 
@@ -32,5 +33,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Serve(args) => commands::serve(args),
         args::Command::Schema => commands::schema(),
         args::Command::Cases(args) => commands::cases(args),
+        args::Command::Snapshots(command) => snapshots::run(command),
     }
 }

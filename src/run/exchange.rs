@@ -15,8 +15,16 @@ use crate::results::{Check, CheckResult};
 /// Longest wait between two settle tries, whatever the backoff doubling says.
 const MAX_BACKOFF: Duration = Duration::from_secs(2);
 
+/// What an exchange produced: its check results, and the settled answer with the key it was
+/// sent under, for the snapshot check.
+pub struct Outcome {
+    pub checks: Vec<CheckResult>,
+    pub answer: Answer,
+    pub key: Option<String>,
+}
+
 /// Sends the exchange's request and runs the per-response and idempotency checks.
-pub async fn run(context: &Context, contract: &Contract, exchange: &Exchange) -> Vec<CheckResult> {
+pub async fn run(context: &Context, contract: &Contract, exchange: &Exchange) -> Outcome {
     let sent = exchange
         .body
         .materialize(&exchange.key, contract, &context.mint);
@@ -34,7 +42,11 @@ pub async fn run(context: &Context, contract: &Contract, exchange: &Exchange) ->
     if expects_success && replays > 0 {
         checks.push(replay(context, contract, &settled.answer, &sent.bytes, replays).await);
     }
-    checks
+    Outcome {
+        checks,
+        answer: settled.answer,
+        key: sent.key,
+    }
 }
 
 async fn replay(

@@ -15,6 +15,8 @@ use crate::plan::{self, Action, Case, KeyMint, Plan};
 use crate::reference::{Faults, ReferenceServer, ServeError};
 use crate::report::Reporter;
 use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
+use crate::snapshot::{Mode, Snapshots, Taken, Volatile};
+
 use crate::target::{HttpTarget, TargetError};
 
 /// Where the cases go.
@@ -45,6 +47,9 @@ pub struct RunOptions {
     pub concurrency: Option<u32>,
     /// Most tries while an unknown status settles, instead of the contract's.
     pub settle_tries: Option<u32>,
+    /// The snapshot folder and mode; `None` (or mode `off`) runs no snapshot check. The CLI
+    /// picks the default with [`Mode::default_for`].
+    pub snapshots: Option<Snapshots>,
 }
 
 impl Default for RunOptions {
@@ -58,6 +63,7 @@ impl Default for RunOptions {
             replays: None,
             concurrency: None,
             settle_tries: None,
+            snapshots: None,
         }
     }
 }
@@ -82,6 +88,7 @@ pub(crate) struct Context {
     pub target: HttpTarget,
     pub mint: KeyMint,
     pub overrides: Overrides,
+    pub snapshots: Option<Snapshots>,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -132,6 +139,7 @@ pub async fn run(
     };
     let context = Arc::new(Context {
         target: HttpTarget::new(&base, options.timeout)?,
+        snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
         overrides: Overrides {
             replays: options.replays,
@@ -177,7 +185,10 @@ async fn run_case(context: &Context, case: &Case) -> CaseResult {
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
     let checks = match &case.action {
-        Action::Exchange(exchange) => exchange::run(context, contract, exchange).await,
+        Action::Exchange(exchange) => {
+            let outcome = exchange::run(context, contract, exchange).await;
+            with_snapshot(context, contract, case, outcome)
+        }
         Action::Conflict(scenario) => idempotency::conflict(context, contract, scenario).await,
         Action::Concurrent(scenario) => idempotency::concurrent(context, contract, scenario).await,
     };
@@ -187,6 +198,33 @@ async fn run_case(context: &Context, case: &Case) -> CaseResult {
         checks,
         duration: started.elapsed(),
     }
+}
+
+/// Adds the `snapshot` check to an exchange's results when snapshots are on and a response
+/// came back.
+fn with_snapshot(
+    context: &Context,
+    contract: &Contract,
+    case: &Case,
+    outcome: exchange::Outcome,
+) -> Vec<CheckResult> {
+    let mut checks = outcome.checks;
+    let (Some(snapshots), Ok(observed)) = (&context.snapshots, &outcome.answer) else {
+        return checks;
+    };
+    let volatile = Volatile::new(contract, outcome.key.as_deref(), context.mint.nonce());
+    let case_failed = checks
+        .iter()
+        .any(|c| c.outcome == crate::results::Outcome::Fail);
+    let taken = Taken {
+        contract,
+        case: &case.name,
+        observed,
+        volatile: &volatile,
+        case_failed,
+    };
+    checks.push(snapshots.check(&taken));
+    checks
 }
 
 /// A case task that panicked still shows up, as a failure of the harness itself.

@@ -9,5 +9,6 @@ mod generated;
 mod idempotency;
 mod lint;
 mod serve;
+mod snapshots;
 mod verify_embedded;
 mod verify_wrong_answers;

@@ -37,13 +37,22 @@ pub async fn conform(args: &[&str]) -> Run {
     conform_in(&root(), args).await
 }
 
-/// Runs `conform args...` in `dir`.
+/// Runs `conform args...` in `dir`. Snapshots are off unless the arguments say otherwise, so
+/// tests never write into the project's own `snapshots/` folder.
 pub async fn conform_in(dir: &Path, args: &[&str]) -> Run {
+    conform_with(dir, args, &[("CONFORM_SNAPSHOTS", "off")]).await
+}
+
+/// Runs `conform args...` in `dir` with extra environment variables (such as `CI=true`), and
+/// the default snapshot mode.
+pub async fn conform_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CI")
+        .env_remove("CONFORM_SNAPSHOTS")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .await

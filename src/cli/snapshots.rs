@@ -1,0 +1,149 @@
+//! `conform snapshots review|accept|reject|prune`: the review side of snapshot testing.
+
+use std::collections::HashSet;
+use std::io::{BufRead, IsTerminal, Write};
+
+use owo_colors::OwoColorize;
+
+use super::CliError;
+use super::args::{PruneArgs, SnapshotFilterArgs, SnapshotsCommand};
+use conform::exit;
+use conform::snapshot::review::{self, Pending};
+
+pub fn run(command: SnapshotsCommand) -> Result<u8, CliError> {
+    match command {
+        SnapshotsCommand::Review(args) => review_all(&args.snapshot_dir),
+        SnapshotsCommand::Accept(args) => decide(&args, "accepted", review::accept),
+        SnapshotsCommand::Reject(args) => decide(&args, "rejected", review::reject),
+        SnapshotsCommand::Prune(args) => prune(&args),
+    }
+}
+
+/// Shows each pending diff and asks; needs a terminal on standard input.
+fn review_all(root: &std::path::Path) -> Result<u8, CliError> {
+    let pending = review::pending(root, None)?;
+    if pending.is_empty() {
+        println!("no pending snapshots in {}", root.display());
+        return Ok(exit::SUCCESS);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError(
+            "error: `snapshots review` asks questions and needs a terminal; use `conform snapshots accept` or `reject` instead".into(),
+        ));
+    }
+    let mut out = anstream::stdout();
+    let mut tally = [0usize; 3];
+    for (i, item) in pending.iter().enumerate() {
+        writeln!(out, "\n{} ({}/{})", item.case.bold(), i + 1, pending.len())?;
+        write_diff(&mut out, &review::diff(item)?)?;
+        match ask(&mut out)? {
+            Answer::Accept => {
+                review::accept(item)?;
+                tally[0] += 1;
+            }
+            Answer::Reject => {
+                review::reject(item)?;
+                tally[1] += 1;
+            }
+            Answer::Skip => tally[2] += 1,
+            Answer::Quit => break,
+        }
+    }
+    writeln!(
+        out,
+        "\n{} accepted, {} rejected, {} skipped",
+        tally[0], tally[1], tally[2]
+    )?;
+    Ok(exit::SUCCESS)
+}
+
+enum Answer {
+    Accept,
+    Reject,
+    Skip,
+    Quit,
+}
+
+fn ask(out: &mut impl Write) -> Result<Answer, CliError> {
+    let stdin = std::io::stdin();
+    loop {
+        write!(out, "accept (a), reject (r), skip (s), quit (q)? ")?;
+        out.flush()?;
+        let mut line = String::new();
+        if stdin.lock().read_line(&mut line)? == 0 {
+            return Ok(Answer::Quit);
+        }
+        match line.trim() {
+            "a" | "accept" => return Ok(Answer::Accept),
+            "r" | "reject" => return Ok(Answer::Reject),
+            "s" | "skip" => return Ok(Answer::Skip),
+            "q" | "quit" => return Ok(Answer::Quit),
+            _ => {}
+        }
+    }
+}
+
+fn write_diff(out: &mut impl Write, diff: &str) -> std::io::Result<()> {
+    for line in diff.lines() {
+        match line.chars().next() {
+            Some('+') if !line.starts_with("+++") => writeln!(out, "{}", line.green())?,
+            Some('-') if !line.starts_with("---") => writeln!(out, "{}", line.red())?,
+            _ => writeln!(out, "{}", line.dimmed())?,
+        }
+    }
+    Ok(())
+}
+
+/// Accepts or rejects every pending snapshot matching the filter.
+fn decide(
+    args: &SnapshotFilterArgs,
+    verb: &str,
+    action: fn(&Pending) -> std::io::Result<()>,
+) -> Result<u8, CliError> {
+    let filter = args
+        .filter
+        .as_deref()
+        .map(super::commands::glob_set)
+        .transpose()?;
+    let pending = review::pending(&args.dir.snapshot_dir, filter.as_ref())?;
+    for item in &pending {
+        action(item)?;
+        println!("{verb} {}", item.case);
+    }
+    println!(
+        "{} snapshot{} {verb}",
+        pending.len(),
+        if pending.len() == 1 { "" } else { "s" }
+    );
+    Ok(exit::SUCCESS)
+}
+
+/// Lists (and with `--delete` removes) snapshots whose case is no longer planned.
+fn prune(args: &PruneArgs) -> Result<u8, CliError> {
+    let contracts = super::commands::load(&args.paths)?;
+    let cases: HashSet<String> = conform::plan::plan(&contracts)
+        .cases
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    let orphans = review::orphans(&args.dir.snapshot_dir, &cases)?;
+    for path in &orphans {
+        if args.delete {
+            std::fs::remove_file(path)?;
+            println!("deleted {}", path.display());
+        } else {
+            println!("{}", path.display());
+        }
+    }
+    let what = if args.delete {
+        "deleted"
+    } else {
+        "orphaned (use --delete to remove)"
+    };
+    println!(
+        "{} snapshot{} {what}",
+        orphans.len(),
+        if orphans.len() == 1 { "" } else { "s" }
+    );
+    Ok(exit::SUCCESS)
+}

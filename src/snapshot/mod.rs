@@ -1,0 +1,183 @@
+//! Snapshots: each case's response recorded (volatile values redacted) so later runs show what
+//! drifted while still fitting the contract, with the review workflow insta users know.
+//!
+//! [`render`] turns a response into stable text, [`store`] keeps it on disk, [`review`] walks
+//! pending changes. [`Snapshots::check`] is the `snapshot` check the runner calls per case.
+
+pub mod render;
+pub mod review;
+pub mod store;
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use similar::TextDiff;
+
+pub use render::Volatile;
+
+use crate::check::Observed;
+use crate::contract::Contract;
+use crate::results::{Check, CheckResult};
+
+/// What a run may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Compare only; never write (the default when `CI` is set).
+    Check,
+    /// Write missing snapshots, compare the rest, write a pending `.snap.new` on a mismatch
+    /// (the default otherwise, for live targets).
+    New,
+    /// Rewrite every snapshot with this run's responses.
+    Update,
+    /// No snapshots at all (the default for the embedded reference implementation, whose
+    /// answers are derived from the contract and cannot drift).
+    Off,
+}
+
+impl FromStr for Mode {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text {
+            "check" => Ok(Mode::Check),
+            "new" => Ok(Mode::New),
+            "update" => Ok(Mode::Update),
+            "off" => Ok(Mode::Off),
+            other => Err(format!(
+                "unknown snapshot mode `{other}`: expected check, new, update or off"
+            )),
+        }
+    }
+}
+
+impl Mode {
+    /// The default mode: `off` for the embedded target, `check` when the `CI` environment
+    /// variable is set (to anything but empty, `0` or `false`), `new` otherwise.
+    pub fn default_for(embedded: bool, ci: Option<&str>) -> Mode {
+        let in_ci =
+            ci.is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+        match (embedded, in_ci) {
+            (true, _) => Mode::Off,
+            (false, true) => Mode::Check,
+            (false, false) => Mode::New,
+        }
+    }
+}
+
+/// The snapshot folder and the mode of a run.
+#[derive(Debug, Clone)]
+pub struct Snapshots {
+    /// The folder (`snapshots/` by default).
+    pub root: PathBuf,
+    /// What may be written.
+    pub mode: Mode,
+}
+
+/// One case's response, ready to be compared.
+pub struct Taken<'a> {
+    /// The contract it belongs to.
+    pub contract: &'a Contract,
+    /// The case name.
+    pub case: &'a str,
+    /// The settled response.
+    pub observed: &'a Observed,
+    /// Run-dependent values to redact.
+    pub volatile: &'a Volatile,
+    /// Whether another check of the case failed (a broken answer is not recorded as a baseline).
+    pub case_failed: bool,
+}
+
+impl Snapshots {
+    /// The `snapshot` check for one case.
+    pub fn check(&self, taken: &Taken<'_>) -> CheckResult {
+        let path = store::path_for(&self.root, taken.case);
+        let content = render::render(taken.contract, taken.observed, taken.volatile);
+        match store::read(&path) {
+            Err(err) => CheckResult::fail_with(
+                Check::Snapshot,
+                format!("cannot read {}: {err}", path.display()),
+            ),
+            Ok(None) => self.missing(taken, &path, &content),
+            Ok(Some(text)) if store::content_of(&text) == content => self.matched(&path),
+            Ok(Some(text)) => self.mismatch(taken, &path, store::content_of(&text), &content),
+        }
+    }
+
+    fn missing(&self, taken: &Taken<'_>, path: &Path, content: &str) -> CheckResult {
+        match self.mode {
+            Mode::Check | Mode::Off => CheckResult::skip(
+                Check::Snapshot,
+                format!("no snapshot recorded at {}", path.display()),
+            ),
+            Mode::New if taken.case_failed => CheckResult::skip(
+                Check::Snapshot,
+                "not recorded: the case failed other checks",
+            ),
+            Mode::New | Mode::Update => self.record(taken, path, content),
+        }
+    }
+
+    fn matched(&self, path: &Path) -> CheckResult {
+        if self.mode != Mode::Check {
+            // A pending file left by an earlier mismatch is stale once the response matches.
+            if let Err(err) = store::remove_if_present(&store::pending_for(path)) {
+                return CheckResult::fail_with(
+                    Check::Snapshot,
+                    format!("cannot remove a stale pending snapshot: {err}"),
+                );
+            }
+        }
+        CheckResult::pass(Check::Snapshot)
+    }
+
+    fn mismatch(&self, taken: &Taken<'_>, path: &Path, old: &str, new: &str) -> CheckResult {
+        if self.mode == Mode::Update {
+            return self.record(taken, path, new);
+        }
+        let diff = TextDiff::from_lines(old, new)
+            .unified_diff()
+            .context_radius(3)
+            .header(&path.display().to_string(), "this run")
+            .to_string();
+        let changed = diff.lines().filter(|l| is_change(l)).count();
+        let lines = if changed == 1 { "line" } else { "lines" };
+        let mut message = format!("response differs from its snapshot ({changed} {lines} changed)");
+        if self.mode == Mode::New {
+            let pending = store::pending_for(path);
+            let text = store::file_text(taken.contract, taken.case, new);
+            match store::write_atomic(&pending, &text) {
+                Ok(()) => message.push_str(&format!(
+                    "; pending snapshot written to {}",
+                    pending.display()
+                )),
+                Err(err) => {
+                    message.push_str(&format!("; cannot write {}: {err}", pending.display()))
+                }
+            }
+        } else {
+            message.push_str("; check mode: nothing written");
+        }
+        CheckResult::fail_with(Check::Snapshot, message).with_diff(diff)
+    }
+
+    fn record(&self, taken: &Taken<'_>, path: &Path, content: &str) -> CheckResult {
+        let text = store::file_text(taken.contract, taken.case, content);
+        let written = store::write_atomic(path, &text)
+            .and_then(|()| store::remove_if_present(&store::pending_for(path)));
+        match written {
+            Ok(()) => CheckResult::pass(Check::Snapshot),
+            Err(err) => CheckResult::fail_with(
+                Check::Snapshot,
+                format!("cannot write {}: {err}", path.display()),
+            ),
+        }
+    }
+}
+
+fn is_change(line: &str) -> bool {
+    (line.starts_with('+') && !line.starts_with("+++"))
+        || (line.starts_with('-') && !line.starts_with("---"))
+}
+
+#[cfg(test)]
+mod tests;

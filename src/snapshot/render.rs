@@ -1,0 +1,164 @@
+//! Rendering a response as snapshot text: HTTP status, the headers the contract names, and the
+//! body pretty-printed with sorted keys, after redacting what legitimately changes between runs.
+
+use serde_json::Value;
+
+use crate::check::Observed;
+use crate::contract::Contract;
+use crate::json::{Pointer, canonical_pretty};
+
+/// Headers whose values change on every response; recorded as `[redacted]` when a contract
+/// names them, so they never cause a diff.
+const VOLATILE_HEADERS: [&str; 4] = ["date", "response-time", "signature", "request-time"];
+
+/// Run-dependent values sent in the request (the idempotency key, the run nonce) that an
+/// implementation may echo; replaced by a placeholder wherever they appear in the response.
+#[derive(Debug, Clone, Default)]
+pub struct Volatile {
+    /// (value, placeholder) pairs, longest value first.
+    pub values: Vec<(String, String)>,
+}
+
+impl Volatile {
+    /// The key (as `[requestId]`) and the run nonce (as `[nonce]`).
+    pub fn new(contract: &Contract, key: Option<&str>, nonce: &str) -> Self {
+        let mut values = Vec::new();
+        if let (Some(key), Some(rules)) = (key, &contract.idempotency) {
+            let name = rules.key.last().unwrap_or("key");
+            values.push((key.to_string(), format!("[{name}]")));
+        }
+        if !nonce.is_empty() {
+            values.push((nonce.to_string(), "[nonce]".to_string()));
+        }
+        values.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        Volatile { values }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        self.values
+            .iter()
+            .fold(text.to_string(), |acc, (value, placeholder)| {
+                acc.replace(value.as_str(), placeholder)
+            })
+    }
+}
+
+/// The snapshot text of one response (without the file header).
+pub fn render(contract: &Contract, observed: &Observed, volatile: &Volatile) -> String {
+    let mut out = format!("HTTP {}\n", observed.response.status);
+    for name in &contract.snapshot.headers {
+        for value in observed.response.headers.get_all(name.as_str()) {
+            let value = if VOLATILE_HEADERS.contains(&name.as_str()) {
+                "[redacted]".to_string()
+            } else {
+                volatile.scrub(&String::from_utf8_lossy(value.as_bytes()))
+            };
+            out.push_str(&format!("{name}: {value}\n"));
+        }
+    }
+    out.push('\n');
+    match &observed.json {
+        Ok(body) => {
+            let redacted = redact(contract, body, volatile);
+            out.push_str(&canonical_pretty(&redacted));
+        }
+        Err(_) => out.push_str(&volatile.scrub(&String::from_utf8_lossy(&observed.response.body))),
+    }
+    out.push('\n');
+    out
+}
+
+/// The body with the contract's redactions applied (`/cardNo` → `"[cardNo]"`) and volatile
+/// request values replaced inside every string.
+pub fn redact(contract: &Contract, body: &Value, volatile: &Volatile) -> Value {
+    let mut body = body.clone();
+    for pattern in &contract.snapshot.redact {
+        redact_matching(&mut body, pattern, &mut Vec::new());
+    }
+    scrub_strings(&mut body, volatile);
+    body
+}
+
+fn redact_matching(value: &mut Value, pattern: &Pointer, at: &mut Vec<String>) {
+    if pattern.matches(at) {
+        if !value.is_null() {
+            let name = at.last().cloned().unwrap_or_default();
+            *value = Value::String(format!("[{name}]"));
+        }
+        return;
+    }
+    if at.len() >= pattern.segments().len() {
+        return;
+    }
+    let children: Vec<(String, &mut Value)> = match value {
+        Value::Object(map) => map.iter_mut().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(items) => items
+            .iter_mut()
+            .enumerate()
+            .map(|(i, v)| (i.to_string(), v))
+            .collect(),
+        _ => return,
+    };
+    for (segment, child) in children {
+        let wanted = &pattern.segments()[at.len()];
+        if wanted == "*" || *wanted == segment {
+            at.push(segment);
+            redact_matching(child, pattern, at);
+            at.pop();
+        }
+    }
+}
+
+fn scrub_strings(value: &mut Value, volatile: &Volatile) {
+    match value {
+        Value::String(text) => *text = volatile.scrub(text),
+        Value::Array(items) => items.iter_mut().for_each(|v| scrub_strings(v, volatile)),
+        Value::Object(map) => map.values_mut().for_each(|v| scrub_strings(v, volatile)),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::load_str;
+    use serde_json::json;
+
+    fn issue_card() -> Contract {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+        load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn card_numbers_keys_and_nonces_are_redacted() {
+        let contract = issue_card();
+        let volatile = Volatile::new(
+            &contract,
+            Some("2611280000000001000007"),
+            "2611280000000001",
+        );
+        let body = json!({"cardNo": "0111", "extendInfo": "echo 2611280000000001000007 and 2611280000000001xyz",
+            "result": {"resultStatus": "S"}});
+        let redacted = redact(&contract, &body, &volatile);
+        assert_eq!(redacted["cardNo"], "[cardNo]");
+        assert_eq!(redacted["extendInfo"], "echo [requestId] and [nonce]xyz");
+    }
+
+    #[test]
+    fn wildcards_redact_every_match_and_absent_fields_stay_absent() {
+        let mut contract = issue_card();
+        contract.snapshot.redact = vec![Pointer::parse("/items/*/id").unwrap()];
+        let body = json!({"items": [{"id": "a", "n": 1}, {"id": "b"}]});
+        let redacted = redact(&contract, &body, &Volatile::default());
+        assert_eq!(
+            redacted,
+            json!({"items": [{"id": "[id]", "n": 1}, {"id": "[id]"}]})
+        );
+        let failure = json!({"result": {"resultStatus": "F"}});
+        assert_eq!(
+            redact(&issue_card(), &failure, &Volatile::default()),
+            failure
+        );
+    }
+}
