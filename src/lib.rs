@@ -31,6 +31,7 @@
 //! assert!(summary.success());
 //! ```
 
+pub mod baseline;
 pub mod check;
 pub mod contract;
 pub mod exit;

@@ -143,6 +143,8 @@ pub struct CheckResult {
     pub findings: Vec<Finding>,
     /// A unified diff of expected against actual, when the check compares documents.
     pub diff: Option<String>,
+    /// A failure listed in the run's baseline: reported, but it does not fail the run.
+    pub known: bool,
 }
 
 impl CheckResult {
@@ -153,6 +155,7 @@ impl CheckResult {
             outcome: Outcome::Pass,
             findings: Vec::new(),
             diff: None,
+            known: false,
         }
     }
 
@@ -163,6 +166,7 @@ impl CheckResult {
             outcome: Outcome::Fail,
             findings,
             diff: None,
+            known: false,
         }
     }
 
@@ -178,6 +182,7 @@ impl CheckResult {
             outcome: Outcome::Skip,
             findings: vec![Finding::message(reason)],
             diff: None,
+            known: false,
         }
     }
 
@@ -194,6 +199,11 @@ impl CheckResult {
     pub fn with_diff(mut self, diff: String) -> Self {
         self.diff = Some(diff);
         self
+    }
+
+    /// A failure that is not excused by the baseline.
+    pub fn is_new_failure(&self) -> bool {
+        self.outcome == Outcome::Fail && !self.known
     }
 
     /// All findings joined into one line.
@@ -217,9 +227,16 @@ pub struct CaseResult {
 }
 
 impl CaseResult {
-    /// Whether any check failed.
+    /// Whether any check failed, known failures from the baseline aside.
     pub fn failed(&self) -> bool {
-        self.checks.iter().any(|c| c.outcome == Outcome::Fail)
+        self.checks.iter().any(CheckResult::is_new_failure)
+    }
+
+    /// Whether any check failed in a way the baseline already lists.
+    pub fn has_known_failure(&self) -> bool {
+        self.checks
+            .iter()
+            .any(|c| c.outcome == Outcome::Fail && c.known)
     }
 }
 
@@ -228,8 +245,12 @@ impl CaseResult {
 pub struct Summary {
     /// Checks that passed.
     pub passed: usize,
-    /// Checks that failed.
+    /// Checks that failed, known failures included.
     pub failed: usize,
+    /// Failed checks the baseline lists: reported, but they do not fail the run.
+    pub known: usize,
+    /// Baseline entries whose check ran and passed: they can leave the baseline.
+    pub fixed: Vec<BaselineEntry>,
     /// Checks that could not run.
     pub skipped: usize,
     /// Cases run.
@@ -251,15 +272,18 @@ impl Summary {
         for check in &case.checks {
             match check.outcome {
                 Outcome::Pass => self.passed += 1,
-                Outcome::Fail => self.failed += 1,
+                Outcome::Fail => {
+                    self.failed += 1;
+                    self.known += usize::from(check.known);
+                }
                 Outcome::Skip => self.skipped += 1,
             }
         }
     }
 
-    /// True when no check failed.
+    /// True when no check failed, known failures from the baseline aside.
     pub fn success(&self) -> bool {
-        self.failed == 0
+        self.failed == self.known
     }
 }
 
@@ -293,4 +317,13 @@ pub struct ContractInfo {
     pub path: String,
     /// SHA-256 of the file.
     pub sha256: String,
+}
+
+/// One known failure: a check of a case.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+pub struct BaselineEntry {
+    /// The case name.
+    pub case: String,
+    /// The check name, e.g. `expectation`.
+    pub check: String,
 }

@@ -100,6 +100,16 @@ pub struct VerifyArgs {
     /// Stop after the first failed case.
     #[arg(long)]
     pub fail_fast: bool,
+    /// Run shard K of N (1-based); the N shards together run every case exactly once.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<conform::plan::Partition>,
+    /// Known failures: applied when FILE exists (only new failures fail the run), recorded
+    /// from this run's failures when it does not.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the --baseline file with this run's failures.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
     /// Replays of each successful case (default: the contract's, 2).
     #[arg(long, value_name = "N")]
     pub replays: Option<u32>,
@@ -141,4 +151,7 @@ pub struct CasesArgs {
     /// Only cases whose names match this glob. Repeatable.
     #[arg(long = "filter", value_name = "GLOB")]
     pub filters: Vec<String>,
+    /// Only shard K of N, as `verify --partition K/N` would run it.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<conform::plan::Partition>,
 }

@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use globset::GlobSet;
 
+use crate::baseline::Baseline;
 use crate::contract::Contract;
-use crate::plan::{self, Action, Case, KeyMint, Plan};
+use crate::plan::{self, Action, Case, KeyMint, Partition, Plan};
 use crate::reference::{Faults, ReferenceServer, ServeError};
 use crate::report::Reporter;
 use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
@@ -41,6 +42,10 @@ pub struct RunOptions {
     pub faults: Faults,
     /// Stop after the first failed case.
     pub fail_fast: bool,
+    /// Run only this shard of the plan.
+    pub partition: Option<Partition>,
+    /// Known failures that do not fail the run.
+    pub baseline: Option<Baseline>,
     /// Replays of each successful case, instead of the contract's `idempotency.replays`.
     pub replays: Option<u32>,
     /// Identical requests sent at once, instead of the contract's `idempotency.concurrency`.
@@ -60,6 +65,8 @@ impl Default for RunOptions {
             filter: None,
             faults: Faults::default(),
             fail_fast: false,
+            partition: None,
+            baseline: None,
             replays: None,
             concurrency: None,
             settle_tries: None,
@@ -128,7 +135,9 @@ pub async fn run(
     options: RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
-    let plan = plan::plan(&contracts).filter(options.filter.as_ref());
+    let plan = plan::plan(&contracts)
+        .filter(options.filter.as_ref())
+        .partition(options.partition);
     let (server, base) = match &target {
         Target::Embedded => {
             let server = ReferenceServer::start(&contracts, None, &options.faults).await?;
@@ -170,7 +179,10 @@ async fn execute(
         })
         .buffered(options.jobs.max(1));
     while let Some(joined) = results.next().await {
-        let result = joined.unwrap_or_else(|panic| crashed(panic.to_string()));
+        let mut result = joined.unwrap_or_else(|panic| crashed(panic.to_string()));
+        if let Some(baseline) = &options.baseline {
+            summary.fixed.extend(baseline.apply(&mut result));
+        }
         summary.add(&result);
         reporter.case(&result)?;
         if options.fail_fast && result.failed() {

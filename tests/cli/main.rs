@@ -5,6 +5,7 @@
 mod issue_card;
 mod util;
 
+mod gating;
 mod generated;
 mod idempotency;
 mod lint;

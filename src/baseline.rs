@@ -1,0 +1,197 @@
+//! Baselines: a list of known failures, so a team can gate on new failures only while the
+//! known ones are fixed. A failed check the baseline lists is reported as known and does not
+//! fail the run; a listed check that now passes is reported as fixed, so the baseline shrinks.
+//!
+//! File format (version 1), sorted so it diffs well in review:
+//! `{"version": 1, "failures": [{"case": "issueCard/negative/appId/too-long", "check": "expectation"}]}`
+
+use std::collections::{BTreeSet, HashMap};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::report::Reporter;
+use crate::results::{BaselineEntry, CaseResult, Outcome, RunInfo, Summary};
+
+/// The baseline format version.
+pub const VERSION: u32 = 1;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    version: u32,
+    failures: Vec<BaselineEntry>,
+}
+
+/// A loaded baseline.
+#[derive(Debug, Clone, Default)]
+pub struct Baseline {
+    by_case: HashMap<String, Vec<String>>,
+}
+
+/// A baseline file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("baseline {}: {reason}", path.display())]
+pub struct BaselineError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    pub reason: String,
+}
+
+impl Baseline {
+    /// Reads a baseline file.
+    pub fn load(path: &Path) -> Result<Self, BaselineError> {
+        let error = |reason: String| BaselineError {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let file: File = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
+        if file.version != VERSION {
+            return Err(error(format!(
+                "version {} is not supported (expected {VERSION})",
+                file.version
+            )));
+        }
+        Ok(Self::from_entries(file.failures))
+    }
+
+    /// A baseline listing `entries`.
+    pub fn from_entries(entries: impl IntoIterator<Item = BaselineEntry>) -> Self {
+        let mut by_case: HashMap<String, Vec<String>> = HashMap::new();
+        for entry in entries {
+            by_case.entry(entry.case).or_default().push(entry.check);
+        }
+        Baseline { by_case }
+    }
+
+    /// Marks the case's listed failures as known and returns the listed checks that passed.
+    pub fn apply(&self, result: &mut CaseResult) -> Vec<BaselineEntry> {
+        let Some(listed) = self.by_case.get(&result.case) else {
+            return Vec::new();
+        };
+        let mut fixed = Vec::new();
+        for check in result
+            .checks
+            .iter_mut()
+            .filter(|c| listed.iter().any(|l| l == c.check.name()))
+        {
+            match check.outcome {
+                Outcome::Fail => check.known = true,
+                Outcome::Pass => fixed.push(BaselineEntry {
+                    case: result.case.clone(),
+                    check: check.check.name().into(),
+                }),
+                Outcome::Skip => {}
+            }
+        }
+        fixed
+    }
+}
+
+/// Writes a baseline with `entries`, atomically.
+pub fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result<()> {
+    let file = File {
+        version: VERSION,
+        failures: entries.iter().cloned().collect(),
+    };
+    let text = serde_json::to_string_pretty(&file).map_err(io::Error::other)? + "\n";
+    crate::snapshot::store::write_atomic(path, &text)
+}
+
+/// A reporter that collects every failed check and writes them as a baseline at the end.
+pub struct BaselineRecorder {
+    path: PathBuf,
+    failures: BTreeSet<BaselineEntry>,
+}
+
+impl BaselineRecorder {
+    /// A recorder writing to `path`.
+    pub fn new(path: &Path) -> Self {
+        BaselineRecorder {
+            path: path.to_path_buf(),
+            failures: BTreeSet::new(),
+        }
+    }
+}
+
+impl Reporter for BaselineRecorder {
+    fn start(&mut self, _: &RunInfo) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        for check in result.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+            self.failures.insert(BaselineEntry {
+                case: result.case.clone(),
+                check: check.check.name().into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, _: &Summary) -> io::Result<()> {
+        save(&self.path, &self.failures)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Check, CheckResult};
+
+    fn case(checks: Vec<CheckResult>) -> CaseResult {
+        CaseResult {
+            contract: "op".into(),
+            case: "op/example/a".into(),
+            checks,
+            duration: Default::default(),
+        }
+    }
+
+    fn entry(check: &str) -> BaselineEntry {
+        BaselineEntry {
+            case: "op/example/a".into(),
+            check: check.into(),
+        }
+    }
+
+    #[test]
+    fn listed_failures_become_known_and_listed_passes_are_fixed() {
+        let baseline = Baseline::from_entries([entry("expectation"), entry("response-schema")]);
+        let mut result = case(vec![
+            CheckResult::fail_with(Check::Expectation, "no"),
+            CheckResult::pass(Check::ResponseSchema),
+            CheckResult::fail_with(Check::ResultStatus, "new"),
+        ]);
+        let fixed = baseline.apply(&mut result);
+        assert!(result.checks[0].known);
+        assert!(!result.checks[2].known);
+        assert_eq!(fixed, vec![entry("response-schema")]);
+        assert!(result.failed(), "the unlisted failure is new");
+        let mut summary = Summary::default();
+        summary.add(&result);
+        assert_eq!((summary.failed, summary.known), (2, 1));
+        assert!(!summary.success());
+    }
+
+    #[test]
+    fn baselines_round_trip_through_their_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("baseline.json");
+        save(&path, &[entry("expectation")].into_iter().collect()).unwrap();
+        let loaded = Baseline::load(&path).unwrap();
+        let mut result = case(vec![CheckResult::fail_with(Check::Expectation, "no")]);
+        loaded.apply(&mut result);
+        assert!(!result.failed());
+        std::fs::write(&path, "{\"version\": 9, \"failures\": []}").unwrap();
+        assert!(
+            Baseline::load(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("version 9 is not supported")
+        );
+    }
+}
