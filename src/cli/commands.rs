@@ -146,8 +146,8 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
 }
 
 fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
-    let mut all: Vec<Box<dyn Reporter>> =
-        vec![Box::new(Console::new(Box::new(anstream::stdout())))];
+    let console = Console::new(Box::new(anstream::stdout())).with_progress();
+    let mut all: Vec<Box<dyn Reporter>> = vec![Box::new(console)];
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
             CliError(format!(

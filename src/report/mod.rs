@@ -1,9 +1,14 @@
 //! Reporters: renderings of the one result model, fed case by case as results stream in.
 //!
 //! No reporter recomputes a verdict; each renders [`CaseResult`]s and the final [`Summary`].
+//! File reports are written to a temporary file beside their destination and
+//! renamed into place when complete, so a reader never sees half a report.
 
 pub mod console;
 pub mod json;
+pub mod output;
+pub mod progress;
+pub mod tally;
 
 use std::io;
 
