@@ -11,8 +11,7 @@ use conform::contract::{self, Contract};
 use conform::exit;
 use conform::reference::{Faults, ReferenceServer};
 use conform::report::console::Console;
-use conform::report::json::JsonReport;
-use conform::report::{Reporter, Reporters};
+use conform::report::{self, Reporter, Reporters};
 use conform::run::{self, RunOptions, Target};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
@@ -154,15 +153,13 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
                 "error: --report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
             ))
         })?;
-        let path = Path::new(path);
-        match format {
-            "json" => all.push(Box::new(JsonReport::new(path))),
-            other => {
-                return Err(CliError(format!(
-                    "error: --report: unknown format `{other}` (expected json)"
-                )));
-            }
-        }
+        let reporter = report::file_report(format, Path::new(path)).ok_or_else(|| {
+            CliError(format!(
+                "error: --report: unknown format `{format}` (expected {})",
+                report::FORMATS.join(", ")
+            ))
+        })?;
+        all.push(reporter);
     }
     Ok(Reporters(all))
 }

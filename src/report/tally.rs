@@ -186,3 +186,65 @@ mod tests {
         assert_eq!(kept.checks[0].check, Check::Expectation);
     }
 }
+
+/// Results made by hand for reporters' unit tests: a run with one passing case and one failing
+/// case whose finding and diff carry text that needs escaping in every format.
+#[cfg(test)]
+pub(crate) mod sample {
+    use std::time::Duration;
+
+    use crate::results::{CaseResult, Check, CheckResult, ContractInfo, Finding, RunInfo, Summary};
+
+    pub const DIFF: &str = "--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n";
+
+    pub fn run() -> RunInfo {
+        RunInfo {
+            tool_version: "9.9.9".into(),
+            target: "https://user:secret@api.example.com/open".into(),
+            embedded: false,
+            contracts: vec![ContractInfo {
+                name: "issueCard".into(),
+                path: "contracts/issue-card.json".into(),
+                sha256: "ab".repeat(32),
+            }],
+            cases: 2,
+            started: "2026-01-02T03:04:05.678Z".into(),
+        }
+    }
+
+    pub fn cases() -> Vec<CaseResult> {
+        let failed = CheckResult::fail(
+            Check::Snapshot,
+            vec![Finding::message("/cardNo: <changed> | `x`")],
+        )
+        .with_diff(DIFF.into());
+        let case = |name: &str, checks| CaseResult {
+            contract: "issueCard".into(),
+            case: name.into(),
+            checks,
+            duration: Duration::from_millis(12),
+        };
+        vec![
+            case(
+                "issueCard/example/ok",
+                vec![CheckResult::pass(Check::Transport)],
+            ),
+            case(
+                "issueCard/example/drift",
+                vec![CheckResult::skip(Check::Transport, "not run"), failed],
+            ),
+        ]
+    }
+
+    /// Feeds the sample run to `reporter` and returns its summary.
+    pub fn feed(reporter: &mut dyn crate::report::Reporter) -> Summary {
+        let mut summary = Summary::default();
+        reporter.start(&run()).unwrap();
+        for case in cases() {
+            summary.add(&case);
+            reporter.case(&case).unwrap();
+        }
+        reporter.finish(&summary).unwrap();
+        summary
+    }
+}
