@@ -7,6 +7,8 @@ mod util;
 
 mod generated;
 mod lint;
+mod reports;
+mod reports_html;
 mod serve;
 mod verify_embedded;
 mod verify_wrong_answers;
