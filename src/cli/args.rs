@@ -88,7 +88,8 @@ pub struct VerifyArgs {
     /// Per-request time-out, e.g. 10s or 500ms.
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub timeout: String,
-    /// Write a report: FORMAT=PATH (format: json). Repeatable.
+    /// Write a report file: FORMAT=PATH, FORMAT one of json, junit, markdown (a compatibility
+    /// certificate), html (one self-contained page). Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
     /// Run only cases whose names match this glob (`*` matches across `/`). Repeatable.

@@ -12,8 +12,7 @@ use conform::contract::{self, Contract};
 use conform::exit;
 use conform::reference::{Faults, ReferenceServer};
 use conform::report::console::Console;
-use conform::report::json::JsonReport;
-use conform::report::{Reporter, Reporters};
+use conform::report::{self, Reporter, Reporters};
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
 
@@ -200,23 +199,21 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
 }
 
 fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
-    let mut all: Vec<Box<dyn Reporter>> =
-        vec![Box::new(Console::new(Box::new(anstream::stdout())))];
+    let console = Console::new(Box::new(anstream::stdout())).with_progress();
+    let mut all: Vec<Box<dyn Reporter>> = vec![Box::new(console)];
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
             CliError(format!(
                 "error: --report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
             ))
         })?;
-        let path = Path::new(path);
-        match format {
-            "json" => all.push(Box::new(JsonReport::new(path))),
-            other => {
-                return Err(CliError(format!(
-                    "error: --report: unknown format `{other}` (expected json)"
-                )));
-            }
-        }
+        let reporter = report::file_report(format, Path::new(path)).ok_or_else(|| {
+            CliError(format!(
+                "error: --report: unknown format `{format}` (expected {})",
+                report::FORMATS.join(", ")
+            ))
+        })?;
+        all.push(reporter);
     }
     Ok(Reporters(all))
 }

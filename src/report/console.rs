@@ -1,27 +1,24 @@
 //! The console reporter: failures first with their details, then a table per contract of check
 //! outcomes, then one summary line. Colour only on a terminal and never with `NO_COLOR`
 //! (the writer given is expected to be an `anstream` stream, which strips styles otherwise).
+//! Optionally a progress bar on stderr while the run goes (see [`super::progress`]).
 
-use std::collections::BTreeMap;
 use std::io::{self, Write};
 
-use indexmap::IndexMap;
 use owo_colors::OwoColorize;
 
-use crate::results::{CaseResult, Check, CheckResult, Outcome, RunInfo, Summary};
+use super::progress::Progress;
+use super::tally::{self, Tallies};
+use crate::results::{CaseResult, CheckResult, RunInfo, Summary};
 use crate::units::format_duration;
 
 /// Renders a run for people.
 pub struct Console {
     out: Box<dyn Write + Send>,
     failures: Vec<CaseResult>,
-    tallies: IndexMap<String, Tally>,
-}
-
-#[derive(Default)]
-struct Tally {
-    path: String,
-    checks: BTreeMap<Check, [usize; 3]>,
+    tallies: Tallies,
+    progress_on_terminal: bool,
+    progress: Option<Progress>,
 }
 
 impl Console {
@@ -30,8 +27,17 @@ impl Console {
         Console {
             out,
             failures: Vec::new(),
-            tallies: IndexMap::new(),
+            tallies: Tallies::default(),
+            progress_on_terminal: false,
+            progress: None,
         }
+    }
+
+    /// Also shows a progress bar on stderr when stderr is a terminal and the run lasts more than
+    /// a moment; nothing is added when stderr is piped.
+    pub fn with_progress(mut self) -> Self {
+        self.progress_on_terminal = true;
+        self
     }
 
     fn write_failures(&mut self) -> io::Result<()> {
@@ -41,7 +47,7 @@ impl Console {
         writeln!(self.out, "{}", "Failures".bold())?;
         for case in std::mem::take(&mut self.failures) {
             writeln!(self.out, "\n{} {}", "FAIL".red().bold(), case.case.bold())?;
-            for check in case.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
+            for check in &case.checks {
                 write_failed_check(&mut self.out, check)?;
             }
         }
@@ -49,16 +55,23 @@ impl Console {
     }
 
     fn write_tallies(&mut self) -> io::Result<()> {
-        for (name, tally) in &self.tallies {
-            writeln!(self.out, "{} ({})", name.bold(), tally.path)?;
+        for tally in self.tallies.iter() {
+            let name = tally::contract_label(&tally.info.name);
+            writeln!(self.out, "{} ({})", name.bold(), tally.info.path)?;
             writeln!(
                 self.out,
                 "  {:<26}{:>8}{:>8}{:>8}",
                 "check", "passed", "failed", "skipped"
             )?;
-            for (check, [pass, fail, skip]) in &tally.checks {
-                let line = format!("  {:<26}{pass:>8}{fail:>8}{skip:>8}", check.name());
-                if *fail > 0 {
+            for (check, counts) in &tally.checks {
+                let line = format!(
+                    "  {:<26}{:>8}{:>8}{:>8}",
+                    check.name(),
+                    counts.passed,
+                    counts.failed,
+                    counts.skipped
+                );
+                if counts.failed > 0 {
                     writeln!(self.out, "{}", line.red())?;
                 } else {
                     writeln!(self.out, "{line}")?;
@@ -94,12 +107,9 @@ fn write_failed_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()
 
 impl super::Reporter for Console {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
-        for contract in &info.contracts {
-            let tally = Tally {
-                path: contract.path.clone(),
-                ..Tally::default()
-            };
-            self.tallies.insert(contract.name.clone(), tally);
+        self.tallies = Tallies::new(info);
+        if self.progress_on_terminal {
+            self.progress = Progress::on_stderr(info.cases);
         }
         let kind = if info.embedded {
             " (embedded reference implementation)"
@@ -114,23 +124,23 @@ impl super::Reporter for Console {
             plural(contracts),
             info.cases,
             plural(info.cases),
-            info.target
+            super::output::shown_target(&info.target)
         )
     }
 
     fn case(&mut self, result: &CaseResult) -> io::Result<()> {
-        let tally = self.tallies.entry(result.contract.clone()).or_default();
-        for check in &result.checks {
-            let counts = tally.checks.entry(check.check).or_default();
-            counts[outcome_index(check.outcome)] += 1;
-        }
-        if result.failed() {
-            self.failures.push(result.clone());
+        self.tallies.add(result);
+        self.failures.extend(tally::failed_part(result));
+        if let Some(progress) = &self.progress {
+            progress.inc();
         }
         Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        if let Some(progress) = self.progress.take() {
+            progress.finish();
+        }
         self.write_failures()?;
         self.write_tallies()?;
         let verdict = if summary.success() {
@@ -150,14 +160,6 @@ impl super::Reporter for Console {
             format_duration(summary.duration)
         )?;
         self.out.flush()
-    }
-}
-
-fn outcome_index(outcome: Outcome) -> usize {
-    match outcome {
-        Outcome::Pass => 0,
-        Outcome::Fail => 1,
-        Outcome::Skip => 2,
     }
 }
 

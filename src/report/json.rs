@@ -55,16 +55,25 @@ impl JsonReport {
 }
 
 /// A temporary file in the destination's folder, so the final rename stays on one file system.
+/// Errors name the destination.
 pub fn temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
+    make_temp_beside(destination)
+        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", destination.display())))
+}
+
+fn make_temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
     let dir = match destination.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
     std::fs::create_dir_all(dir)?;
-    tempfile::Builder::new()
-        .prefix(".conform-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".conform-").suffix(".tmp");
+    // Temporary files are private (0600) by default; a report is an ordinary file once renamed,
+    // readable as the umask allows, like any other file the user writes.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
 }
 
 impl super::Reporter for JsonReport {
@@ -75,7 +84,11 @@ impl super::Reporter for JsonReport {
             "{{\"version\":{VERSION},\"tool\":\"conform {}\",\"run\":",
             info.tool_version
         )?;
-        serde_json::to_writer(&mut file, info)?;
+        let shown = RunInfo {
+            target: super::output::shown_target(&info.target),
+            ..info.clone()
+        };
+        serde_json::to_writer(&mut file, &shown)?;
         write!(file, ",\"results\":[")?;
         self.file = Some(file);
         Ok(())

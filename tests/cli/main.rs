@@ -9,6 +9,8 @@ mod gating;
 mod generated;
 mod idempotency;
 mod lint;
+mod reports;
+mod reports_html;
 mod serve;
 mod snapshots;
 mod verify_embedded;

@@ -1,0 +1,332 @@
+//! The HTML report: one self-contained file (inline CSS and JS, nothing fetched) to open in a
+//! browser. A header with the verdict and counts, the failures table at the top, a table of
+//! check outcomes per contract, then every case as an expandable `<details>` with a "failed
+//! only" toggle and a case-name filter; diffs are preformatted with `+`/`-` lines coloured.
+//!
+//! Cases stream to a spool file as they come and are copied in at the end, after the header
+//! and failures that need the whole run. Every text from results goes through [`escape`].
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::output::{Pending, Spool, shown_date, shown_target};
+use super::tally::{self, Tallies};
+use crate::results::{CaseResult, CheckResult, Outcome, RunInfo, Summary};
+use crate::units::format_duration;
+
+const STYLE: &str = include_str!("html/report.css");
+const SCRIPT: &str = include_str!("html/report.js");
+
+/// Writes the HTML report.
+pub struct HtmlReport {
+    destination: PathBuf,
+    pending: Option<Pending>,
+    cases: Option<Spool>,
+    run: Option<RunInfo>,
+    tallies: Tallies,
+    failures: Vec<(usize, CaseResult)>,
+    seen: usize,
+}
+
+impl HtmlReport {
+    /// A report to be written at `destination`; the temporary file is made on `start`.
+    pub fn new(destination: &Path) -> Self {
+        HtmlReport {
+            destination: destination.to_path_buf(),
+            pending: None,
+            cases: None,
+            run: None,
+            tallies: Tallies::default(),
+            failures: Vec::new(),
+            seen: 0,
+        }
+    }
+
+    fn render(&mut self, out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
+        let verdict = if summary.success() {
+            "COMPATIBLE"
+        } else {
+            "NOT COMPATIBLE"
+        };
+        writeln!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>conform report: {verdict}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>"
+        )?;
+        write_header(out, run, summary, verdict)?;
+        writeln!(out, "<main>")?;
+        write_failures(out, &self.failures)?;
+        self.write_contracts(out)?;
+        self.write_cases(out)?;
+        writeln!(
+            out,
+            "</main>\n<script>\n{SCRIPT}</script>\n</body>\n</html>"
+        )
+    }
+
+    fn write_contracts(&self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(out, "<section id=\"contracts\">\n<h2>Contracts</h2>")?;
+        for tally in self.tallies.iter() {
+            writeln!(
+                out,
+                "<h3>{}</h3>\n<p><code>{}</code> <span class=\"digest\">SHA-256 <code>{}</code></span></p>",
+                escape(tally::contract_label(&tally.info.name)),
+                escape(&tally.info.path),
+                escape(&tally.info.sha256)
+            )?;
+            writeln!(
+                out,
+                "<table class=\"checks\"><thead><tr><th>Check</th><th class=\"n\">Passed</th>\
+                 <th class=\"n\">Failed</th><th class=\"n\">Skipped</th></tr></thead><tbody>"
+            )?;
+            for (check, counts) in &tally.checks {
+                let class = if counts.failed > 0 {
+                    " class=\"has-failures\""
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    check.name(),
+                    counts.passed,
+                    counts.failed,
+                    counts.skipped
+                )?;
+            }
+            writeln!(out, "</tbody></table>")?;
+        }
+        writeln!(out, "</section>")
+    }
+
+    fn write_cases(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        writeln!(
+            out,
+            "<section id=\"cases\">\n<h2>Cases</h2>\n<div class=\"controls\">\
+             <label><input type=\"checkbox\" id=\"failed-only\"> Failed only</label>\
+             <input type=\"search\" id=\"name-filter\" placeholder=\"Filter by case name\" aria-label=\"Filter by case name\">\
+             <span id=\"shown\"></span></div>\n<div id=\"case-list\">"
+        )?;
+        if let Some(spool) = &mut self.cases {
+            spool.drain_into(out)?;
+        }
+        writeln!(out, "</div>\n</section>")
+    }
+}
+
+impl super::Reporter for HtmlReport {
+    fn start(&mut self, info: &RunInfo) -> io::Result<()> {
+        let pending = Pending::beside(&self.destination)?;
+        self.cases = Some(pending.spool()?);
+        self.pending = Some(pending);
+        self.tallies = Tallies::new(info);
+        self.run = Some(info.clone());
+        Ok(())
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        self.seen += 1;
+        self.tallies.add(result);
+        if let Some(failed) = tally::failed_part(result) {
+            self.failures.push((self.seen, failed));
+        }
+        let spool = self
+            .cases
+            .as_mut()
+            .ok_or_else(|| io::Error::other("report not started"))?;
+        write_case(spool, self.seen, result)
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let (mut pending, run) = match (self.pending.take(), self.run.take()) {
+            (Some(pending), Some(run)) => (pending, run),
+            _ => return Err(io::Error::other("report not started")),
+        };
+        self.render(pending.writer(), &run, summary)?;
+        pending.commit()
+    }
+}
+
+fn write_header(
+    out: &mut dyn Write,
+    run: &RunInfo,
+    summary: &Summary,
+    verdict: &str,
+) -> io::Result<()> {
+    let class = if summary.success() { "pass" } else { "fail" };
+    let kind = if run.embedded {
+        "embedded reference implementation"
+    } else {
+        "live implementation"
+    };
+    writeln!(
+        out,
+        "<header class=\"verdict {class}\">\n<h1>{verdict}</h1>\n<p class=\"counts\">{} cases, {} failed · \
+         checks: {} passed, {} failed, {} skipped · {}</p>",
+        summary.cases,
+        summary.failed_cases,
+        summary.passed,
+        summary.failed,
+        summary.skipped,
+        format_duration(summary.duration)
+    )?;
+    writeln!(
+        out,
+        "<dl class=\"run\"><dt>Tool</dt><dd>conform {}</dd><dt>Date</dt><dd>{}</dd>\
+         <dt>Target</dt><dd><code>{}</code> ({kind})</dd></dl>\n</header>",
+        escape(&run.tool_version),
+        escape(&shown_date(&run.started)),
+        escape(&shown_target(&run.target))
+    )
+}
+
+fn write_failures(out: &mut dyn Write, failures: &[(usize, CaseResult)]) -> io::Result<()> {
+    let count: usize = failures.iter().map(|(_, case)| case.checks.len()).sum();
+    writeln!(
+        out,
+        "<section id=\"failures\">\n<h2>Failures ({count})</h2>"
+    )?;
+    if failures.is_empty() {
+        return writeln!(out, "<p class=\"none\">No check failed.</p>\n</section>");
+    }
+    writeln!(
+        out,
+        "<table id=\"failures-table\" class=\"failures\"><thead><tr><th>Case</th><th>Check</th>\
+         <th>Message</th></tr></thead><tbody>"
+    )?;
+    for (index, case) in failures {
+        for check in &case.checks {
+            writeln!(
+                out,
+                "<tr class=\"failure\"><td><a href=\"#case-{index}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+                escape(&case.case),
+                check.check.name(),
+                escape(&check.message())
+            )?;
+        }
+    }
+    writeln!(out, "</tbody></table>\n</section>")
+}
+
+fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult) -> io::Result<()> {
+    let class = if case.failed() { "fail" } else { "pass" };
+    writeln!(
+        out,
+        "<details class=\"case {class}\" id=\"case-{index}\" data-name=\"{name}\">\
+         <summary><span class=\"badge {class}\">{}</span> <code>{name}</code> \
+         <span class=\"time\">{}</span></summary>\n<ul class=\"checks\">",
+        class.to_uppercase(),
+        format_duration(case.duration),
+        name = escape(&case.case),
+    )?;
+    for check in &case.checks {
+        write_check(out, check)?;
+    }
+    writeln!(out, "</ul></details>")
+}
+
+fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
+    let outcome = match check.outcome {
+        Outcome::Pass => "pass",
+        Outcome::Fail => "fail",
+        Outcome::Skip => "skip",
+    };
+    write!(
+        out,
+        "<li class=\"{outcome}\"><span class=\"badge {outcome}\">{}</span> <span class=\"check\">{}</span>",
+        outcome.to_uppercase(),
+        check.check.name()
+    )?;
+    for finding in &check.findings {
+        write!(
+            out,
+            "<div class=\"message\">{}</div>",
+            escape(&finding.message)
+        )?;
+    }
+    if let Some(diff) = &check.diff {
+        write!(out, "{}", diff_block(diff))?;
+    }
+    writeln!(out, "</li>")
+}
+
+/// A diff as a `<pre>`, one span per line classed by what the line does.
+fn diff_block(diff: &str) -> String {
+    let lines: String = diff
+        .lines()
+        .map(|line| {
+            let class = if line.starts_with("+++") || line.starts_with("---") {
+                "file"
+            } else if line.starts_with('+') {
+                "add"
+            } else if line.starts_with('-') {
+                "del"
+            } else if line.starts_with("@@") {
+                "hunk"
+            } else {
+                "same"
+            };
+            format!("<span class=\"{class}\">{}</span>", escape(line))
+        })
+        .collect();
+    format!("<pre class=\"diff\">{lines}</pre>")
+}
+
+/// Text safe in HTML content and in quoted attributes.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_leaves_no_markup() {
+        assert_eq!(
+            escape("<img src=x onerror='a()'> & \"b\""),
+            "&lt;img src=x onerror=&#39;a()&#39;&gt; &amp; &quot;b&quot;"
+        );
+    }
+
+    #[test]
+    fn diff_lines_are_classed_and_escaped() {
+        let block = diff_block("--- expected\n+++ actual\n@@ -1 +1 @@\n-<a>\n+<b>\n same");
+        assert_eq!(
+            block,
+            "<pre class=\"diff\"><span class=\"file\">--- expected</span><span class=\"file\">+++ actual</span>\
+             <span class=\"hunk\">@@ -1 +1 @@</span><span class=\"del\">-&lt;a&gt;</span>\
+             <span class=\"add\">+&lt;b&gt;</span><span class=\"same\"> same</span></pre>"
+        );
+    }
+
+    #[test]
+    fn page_lists_failures_first_and_every_case_with_its_checks() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.html");
+        crate::report::tally::sample::feed(&mut HtmlReport::new(&path));
+        let html = std::fs::read_to_string(&path).unwrap();
+        let failures = html.find("id=\"failures-table\"").unwrap();
+        let cases = html.find("id=\"case-list\"").unwrap();
+        assert!(failures < cases);
+        assert_eq!(html.matches("<tr class=\"failure\">").count(), 1);
+        assert_eq!(html.matches("<details class=\"case ").count(), 2);
+        assert!(html.contains("<a href=\"#case-2\">issueCard/example/drift</a>"));
+        assert!(html.contains("<span class=\"add\">+&quot;&lt;b&gt;```&quot;</span>"));
+        assert!(html.contains("/cardNo: &lt;changed&gt; | `x`"));
+        assert!(!html.contains("secret"));
+        assert!(html.trim_end().ends_with("</html>"));
+    }
+}

@@ -1,0 +1,296 @@
+//! The JUnit XML report, for the test-report views of Jenkins, GitLab and GitHub Actions.
+//!
+//! Mapping: one `<testsuite>` per contract; one `<testcase>` per (case, check) with
+//! `classname` = the case name and `name` = the check name, so test views group a case's checks
+//! together and a failure reads `issueCard/negative/appId/too-long › expectation`. A failed check
+//! is a `<failure type="CHECK" message="...">` whose text holds every finding and the diff; a
+//! skipped check is `<skipped message="reason"/>`. A case's wall time is put on its first check
+//! (the one that made the exchange), so the times add up to the time spent.
+//!
+//! quick-junit builds a whole report in memory before writing it, which a 100k-case run cannot
+//! afford; so test cases are streamed to one spool file per contract, and the report is put
+//! together at the end, when the counts its suites open with are known. quick-junit's
+//! [`XmlString`] still cleans every text (ANSI escapes, characters XML forbids), since findings
+//! quote what the target sent. The output validates against Jenkins' `junit-10.xsd`.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use indexmap::IndexMap;
+use quick_junit::XmlString;
+
+use super::output::{Pending, Spool, shown_target};
+use super::tally::{Counts, contract_label};
+use crate::results::{CaseResult, CheckResult, ContractInfo, Outcome, RunInfo, Summary};
+
+/// Writes the JUnit XML report.
+pub struct JunitReport {
+    destination: PathBuf,
+    pending: Option<Pending>,
+    run: Option<RunInfo>,
+    suites: IndexMap<String, Suite>,
+}
+
+/// One contract's test cases so far.
+struct Suite {
+    info: ContractInfo,
+    spool: Option<Spool>,
+    counts: Counts,
+    time: Duration,
+}
+
+impl JunitReport {
+    /// A report to be written at `destination`; the temporary file is made on `start`.
+    pub fn new(destination: &Path) -> Self {
+        JunitReport {
+            destination: destination.to_path_buf(),
+            pending: None,
+            run: None,
+            suites: IndexMap::new(),
+        }
+    }
+
+    fn suite(&mut self, contract: &str) -> io::Result<&mut Suite> {
+        let pending = self
+            .pending
+            .as_ref()
+            .ok_or_else(|| io::Error::other("report not started"))?;
+        let suite = self.suites.entry(contract.to_string()).or_insert_with(|| {
+            Suite::new(ContractInfo {
+                name: contract.to_string(),
+                path: String::new(),
+                sha256: String::new(),
+            })
+        });
+        if suite.spool.is_none() {
+            suite.spool = Some(pending.spool()?);
+        }
+        Ok(suite)
+    }
+}
+
+impl Suite {
+    fn new(info: ContractInfo) -> Self {
+        Suite {
+            info,
+            spool: None,
+            counts: Counts::default(),
+            time: Duration::ZERO,
+        }
+    }
+
+    fn tests(&self) -> usize {
+        self.counts.passed + self.counts.failed + self.counts.skipped
+    }
+
+    fn write(&mut self, out: &mut dyn Write, run: &RunInfo) -> io::Result<()> {
+        writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
+            escape(contract_label(&self.info.name), true),
+            self.tests(),
+            self.counts.failed,
+            self.counts.skipped,
+            seconds(self.time),
+            escape(&run.started, true),
+        )?;
+        writeln!(out, "    <properties>")?;
+        for (name, value) in [
+            ("contract.path", self.info.path.as_str()),
+            ("contract.sha256", self.info.sha256.as_str()),
+            ("target", &shown_target(&run.target)),
+            ("tool", &format!("conform {}", run.tool_version)),
+        ] {
+            writeln!(
+                out,
+                "      <property name=\"{name}\" value=\"{}\"/>",
+                escape(value, true)
+            )?;
+        }
+        writeln!(out, "    </properties>")?;
+        if let Some(spool) = &mut self.spool {
+            spool.drain_into(out)?;
+        }
+        writeln!(out, "  </testsuite>")
+    }
+}
+
+impl super::Reporter for JunitReport {
+    fn start(&mut self, info: &RunInfo) -> io::Result<()> {
+        self.pending = Some(Pending::beside(&self.destination)?);
+        for contract in &info.contracts {
+            let suite = Suite::new(contract.clone());
+            self.suites.insert(contract.name.clone(), suite);
+        }
+        self.run = Some(info.clone());
+        Ok(())
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        let suite = self.suite(&result.contract)?;
+        suite.time += result.duration;
+        for (i, check) in result.checks.iter().enumerate() {
+            let time = if i == 0 {
+                result.duration
+            } else {
+                Duration::ZERO
+            };
+            match check.outcome {
+                Outcome::Pass => suite.counts.passed += 1,
+                Outcome::Fail => suite.counts.failed += 1,
+                Outcome::Skip => suite.counts.skipped += 1,
+            }
+            if let Some(spool) = &mut suite.spool {
+                write_testcase(spool, result, check, time)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let (mut pending, run) = match (self.pending.take(), self.run.take()) {
+            (Some(pending), Some(run)) => (pending, run),
+            _ => return Err(io::Error::other("report not started")),
+        };
+        let out = pending.writer();
+        writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        writeln!(
+            out,
+            "<testsuites name=\"conform\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\">",
+            summary.passed + summary.failed + summary.skipped,
+            summary.failed,
+            seconds(summary.duration),
+        )?;
+        for suite in self.suites.values_mut() {
+            suite.write(out, &run)?;
+        }
+        writeln!(out, "</testsuites>")?;
+        pending.commit()
+    }
+}
+
+fn write_testcase(
+    out: &mut dyn Write,
+    case: &CaseResult,
+    check: &CheckResult,
+    time: Duration,
+) -> io::Result<()> {
+    let open = format!(
+        "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
+        check.check.name(),
+        escape(&case.case, true),
+        seconds(time)
+    );
+    let message = escape(&check.message(), true);
+    match check.outcome {
+        Outcome::Pass => writeln!(out, "{open}/>"),
+        Outcome::Skip => writeln!(
+            out,
+            "{open}>\n      <skipped message=\"{message}\"/>\n    </testcase>"
+        ),
+        Outcome::Fail => writeln!(
+            out,
+            "{open}>\n      <failure message=\"{message}\" type=\"{}\">{}</failure>\n    </testcase>",
+            check.check.name(),
+            escape(&failure_text(check), false)
+        ),
+    }
+}
+
+/// The body of a failure: one finding per line, then the diff.
+fn failure_text(check: &CheckResult) -> String {
+    let mut text = check
+        .findings
+        .iter()
+        .map(|f| f.message.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    if let Some(diff) = &check.diff {
+        text.push_str("\n\n");
+        text.push_str(diff.trim_end());
+    }
+    text
+}
+
+/// Seconds with millisecond precision, the unit JUnit times are read in.
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+/// Text made safe for XML: cleaned by [`XmlString`], then markup escaped; in attributes, line
+/// breaks and tabs are kept as character references, which parsers would otherwise turn into
+/// spaces.
+fn escape(text: &str, in_attribute: bool) -> String {
+    let clean = XmlString::new(text);
+    let mut out = String::with_capacity(clean.len());
+    for c in clean.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' if in_attribute => out.push_str("&quot;"),
+            '\n' if in_attribute => out.push_str("&#10;"),
+            '\t' if in_attribute => out.push_str("&#9;"),
+            '\r' => out.push_str("&#13;"),
+            // Not XML characters, and not removed by XmlString.
+            '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_keeps_text_readable_and_well_formed() {
+        assert_eq!(
+            escape("a<b & \"c\"\n\u{1b}[31mred\u{1b}[0m\u{0}\u{FFFF}", true),
+            "a&lt;b &amp; &quot;c&quot;&#10;red\u{FFFD}"
+        );
+        assert_eq!(escape("line\n\"quoted\"", false), "line\n\"quoted\"");
+    }
+
+    #[test]
+    fn seconds_have_millisecond_precision() {
+        assert_eq!(seconds(Duration::from_micros(1_234_567)), "1.235");
+        assert_eq!(seconds(Duration::ZERO), "0.000");
+    }
+
+    #[test]
+    fn failure_carries_findings_and_diff_and_skips_their_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.xml");
+        crate::report::tally::sample::feed(&mut JunitReport::new(&path));
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        let suite = &report.test_suites[0];
+        assert_eq!((suite.tests, suite.failures, suite.skipped), (3, 1, 1));
+        let failed = &suite.test_cases[2];
+        assert_eq!(failed.classname.as_deref(), Some("issueCard/example/drift"));
+        let quick_junit::TestCaseStatus::NonSuccess {
+            message,
+            ty,
+            description,
+            ..
+        } = &failed.status
+        else {
+            panic!("{xml}");
+        };
+        assert_eq!(message.as_deref(), Some("/cardNo: <changed> | `x`"));
+        assert_eq!(ty.as_deref(), Some("snapshot"));
+        let body = description.as_deref().unwrap();
+        assert!(
+            body.ends_with(crate::report::tally::sample::DIFF.trim_end()),
+            "{body}"
+        );
+        assert!(matches!(
+            suite.test_cases[1].status,
+            quick_junit::TestCaseStatus::Skipped { .. }
+        ));
+        assert!(!xml.contains("secret"));
+    }
+}

@@ -1,0 +1,298 @@
+//! The Markdown compatibility certificate: what a vendor hands over as evidence and what CI
+//! shows as a step summary (`$GITHUB_STEP_SUMMARY`). Plain GitHub-flavoured Markdown: the
+//! verdict in words, tool, date and target, each contract file with its SHA-256, a table of
+//! check outcomes per contract, then every failure with its case, check, findings and diff.
+//!
+//! Everything taken from results is escaped (see [`escape`]): findings quote what the target
+//! sent, and a stray `|` or backtick must not break the table or the code around it.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use super::output::{Pending, shown_date, shown_target};
+use super::tally::{self, ContractTally, Tallies};
+use crate::results::{CaseResult, RunInfo, Summary};
+use crate::units::format_duration;
+
+/// Writes the Markdown certificate.
+pub struct MarkdownReport {
+    destination: PathBuf,
+    pending: Option<Pending>,
+    run: Option<RunInfo>,
+    tallies: Tallies,
+    failures: Vec<CaseResult>,
+}
+
+impl MarkdownReport {
+    /// A certificate to be written at `destination`; the temporary file is made on `start`.
+    pub fn new(destination: &Path) -> Self {
+        MarkdownReport {
+            destination: destination.to_path_buf(),
+            pending: None,
+            run: None,
+            tallies: Tallies::default(),
+            failures: Vec::new(),
+        }
+    }
+
+    fn render(&self, out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
+        writeln!(out, "# conform compatibility certificate\n")?;
+        writeln!(out, "{}\n", verdict(summary))?;
+        write_run(out, run, summary)?;
+        write_contracts(out, &self.tallies)?;
+        for tally in self.tallies.iter() {
+            write_checks(out, tally)?;
+        }
+        write_failures(out, &self.failures)
+    }
+}
+
+impl super::Reporter for MarkdownReport {
+    fn start(&mut self, info: &RunInfo) -> io::Result<()> {
+        self.pending = Some(Pending::beside(&self.destination)?);
+        self.tallies = Tallies::new(info);
+        self.run = Some(info.clone());
+        Ok(())
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        self.tallies.add(result);
+        self.failures.extend(tally::failed_part(result));
+        Ok(())
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        let (mut pending, run) = match (self.pending.take(), self.run.take()) {
+            (Some(pending), Some(run)) => (pending, run),
+            _ => return Err(io::Error::other("report not started")),
+        };
+        self.render(pending.writer(), &run, summary)?;
+        pending.commit()
+    }
+}
+
+fn verdict(summary: &Summary) -> String {
+    let checks = summary.passed + summary.failed + summary.skipped;
+    if summary.success() {
+        format!(
+            "**Verdict: COMPATIBLE.** No check failed: {} of {checks} checks passed in {} cases ({} skipped).",
+            summary.passed, summary.cases, summary.skipped
+        )
+    } else {
+        format!(
+            "**Verdict: NOT COMPATIBLE.** {} of {checks} checks failed, in {} of {} cases.",
+            summary.failed, summary.failed_cases, summary.cases
+        )
+    }
+}
+
+fn write_run(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
+    let kind = if run.embedded {
+        "embedded reference implementation"
+    } else {
+        "live implementation"
+    };
+    let rows = [
+        ("Tool", format!("conform {}", escape(&run.tool_version))),
+        ("Date", escape(&shown_date(&run.started))),
+        (
+            "Target",
+            format!("{} ({kind})", code(&shown_target(&run.target))),
+        ),
+        (
+            "Cases",
+            format!("{} run, {} failed", summary.cases, summary.failed_cases),
+        ),
+        (
+            "Checks",
+            format!(
+                "{} passed, {} failed, {} skipped",
+                summary.passed, summary.failed, summary.skipped
+            ),
+        ),
+        ("Duration", format_duration(summary.duration)),
+    ];
+    writeln!(out, "| Run | |\n|---|---|")?;
+    for (name, value) in rows {
+        writeln!(out, "| {name} | {value} |")?;
+    }
+    writeln!(out)
+}
+
+fn write_contracts(out: &mut dyn Write, tallies: &Tallies) -> io::Result<()> {
+    writeln!(
+        out,
+        "## Contracts\n\n| Contract | File | SHA-256 |\n|---|---|---|"
+    )?;
+    for tally in tallies.iter() {
+        let info = &tally.info;
+        writeln!(
+            out,
+            "| {} | {} | {} |",
+            escape(tally::contract_label(&info.name)),
+            code(&info.path),
+            code(&info.sha256)
+        )?;
+    }
+    writeln!(out)
+}
+
+fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
+    let summary = &tally.summary;
+    let state = if summary.success() {
+        "compatible"
+    } else {
+        "not compatible"
+    };
+    writeln!(
+        out,
+        "## {}\n\n{}: {} cases, {} failed ({state}).\n",
+        escape(tally::contract_label(&tally.info.name)),
+        code(&tally.info.path),
+        summary.cases,
+        summary.failed_cases
+    )?;
+    writeln!(
+        out,
+        "| Check | Passed | Failed | Skipped |\n|---|--:|--:|--:|"
+    )?;
+    for (check, counts) in &tally.checks {
+        let failed = if counts.failed > 0 {
+            format!("**{}**", counts.failed)
+        } else {
+            counts.failed.to_string()
+        };
+        writeln!(
+            out,
+            "| {} | {} | {failed} | {} |",
+            check.name(),
+            counts.passed,
+            counts.skipped
+        )?;
+    }
+    writeln!(out)
+}
+
+fn write_failures(out: &mut dyn Write, failures: &[CaseResult]) -> io::Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Failures")?;
+    for case in failures {
+        writeln!(out, "\n### {}\n", escape(&case.case))?;
+        for check in &case.checks {
+            for finding in &check.findings {
+                writeln!(
+                    out,
+                    "- **{}**: {}",
+                    check.check.name(),
+                    escape(&finding.message)
+                )?;
+            }
+            if let Some(diff) = &check.diff {
+                writeln!(out, "\n{}", fenced(diff, "diff"))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Inline text with everything Markdown (or the HTML inside it) could act on escaped, line
+/// breaks flattened so the text stays in its list item or table cell.
+pub fn escape(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            // Inside a word (PARAM_ILLEGAL) an underscore never starts emphasis; left bare, codes
+            // stay readable in the raw file.
+            '_' if i > 0
+                && is_word(chars[i - 1])
+                && chars.get(i + 1).is_some_and(|&n| is_word(n)) =>
+            {
+                out.push(c)
+            }
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '#' | '!' | '~' | '&' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+/// A code span that holds any text: the fence is longer than any run of backticks inside, and
+/// pipes are escaped because GitHub splits table cells on them even inside code.
+pub fn code(text: &str) -> String {
+    let flat = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let fence = "`".repeat(longest_backtick_run(&flat) + 1);
+    let pad = if flat.starts_with('`') || flat.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{flat}{pad}{fence}")
+}
+
+/// A fenced code block whose fence cannot be closed by the text inside.
+pub fn fenced(text: &str, info: &str) -> String {
+    let fence = "`".repeat((longest_backtick_run(text) + 1).max(3));
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    format!("{fence}{info}\n{body}\n{fence}")
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    text.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_neutralises_markup_and_pipes() {
+        assert_eq!(
+            escape("a|b <script> *x* `y`\nz"),
+            "a\\|b \\<script\\> \\*x\\* \\`y\\` z"
+        );
+        assert_eq!(escape("F/PARAM_ILLEGAL _x_"), "F/PARAM_ILLEGAL \\_x\\_");
+    }
+
+    #[test]
+    fn code_span_survives_backticks_and_pipes() {
+        assert_eq!(code("plain"), "`plain`");
+        assert_eq!(code("a`b"), "``a`b``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("a|b"), "`a\\|b`");
+    }
+
+    #[test]
+    fn fence_is_longer_than_any_backtick_run_inside() {
+        assert_eq!(fenced("-a\n+b\n", "diff"), "```diff\n-a\n+b\n```");
+        assert_eq!(fenced("x ```` y", ""), "`````\nx ```` y\n`````");
+    }
+
+    #[test]
+    fn certificate_fences_diffs_and_hides_credentials() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.md");
+        crate::report::tally::sample::feed(&mut MarkdownReport::new(&path));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("**Verdict: NOT COMPATIBLE.** 1 of 3 checks failed, in 1 of 2 cases.")
+        );
+        assert!(text.contains("- **snapshot**: /cardNo: \\<changed\\> \\| \\`x\\`"));
+        assert!(text.contains(
+            "````diff\n--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n````"
+        ));
+        assert!(text.contains("`https://***@api.example.com/open` (live implementation)"));
+        assert!(!text.contains("secret"));
+        assert!(text.contains("| snapshot | 0 | **1** | 0 |"));
+    }
+}

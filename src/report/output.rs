@@ -1,0 +1,152 @@
+//! Where file reports are written: a temporary file beside the destination that is renamed into
+//! place only when the report is complete, and anonymous spool files that hold streamed parts of
+//! a report (every JUnit test case, every HTML case) until the counts that head them are known.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+use super::json::temp_beside;
+
+/// A report being written: made on `start`, so an unwritable destination fails the run before
+/// any request is sent, and renamed over the destination on `commit`.
+pub struct Pending {
+    destination: PathBuf,
+    file: BufWriter<NamedTempFile>,
+}
+
+impl Pending {
+    /// A temporary file beside `destination`.
+    pub fn beside(destination: &Path) -> io::Result<Self> {
+        Ok(Pending {
+            destination: destination.to_path_buf(),
+            file: BufWriter::new(temp_beside(destination)?),
+        })
+    }
+
+    /// Where the report is written to until it is committed.
+    pub fn writer(&mut self) -> &mut dyn Write {
+        &mut self.file
+    }
+
+    /// Flushes the report and renames it over the destination.
+    pub fn commit(self) -> io::Result<()> {
+        let temp = self.file.into_inner().map_err(|e| e.into_error())?;
+        temp.persist(&self.destination).map_err(|e| e.error)?;
+        Ok(())
+    }
+
+    /// A spool in the destination's folder (so it counts against the same disk, not `/tmp`).
+    pub fn spool(&self) -> io::Result<Spool> {
+        let dir = match self.destination.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent,
+            _ => Path::new("."),
+        };
+        Ok(Spool(BufWriter::new(tempfile::tempfile_in(dir)?)))
+    }
+}
+
+/// An anonymous temporary file (removed by the OS when dropped) that streamed output is written
+/// to and later copied into the report.
+pub struct Spool(BufWriter<File>);
+
+impl Spool {
+    /// Copies everything written so far to `out` and leaves the spool empty.
+    pub fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        self.0.flush()?;
+        let file = self.0.get_mut();
+        file.seek(SeekFrom::Start(0))?;
+        io::copy(file, out)?;
+        file.set_len(0)?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(())
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The target URL as reports show it: a password or user name in the URL is replaced, since
+/// reports are handed to other people.
+pub fn shown_target(target: &str) -> String {
+    let Some((scheme, rest)) = target.split_once("://") else {
+        return target.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***@{}", &rest[at + 1..]),
+        None => target.to_string(),
+    }
+}
+
+/// The start of the run to the second, in RFC 3339 (UTC).
+pub fn shown_date(started: &str) -> String {
+    started
+        .parse::<jiff::Timestamp>()
+        .and_then(|at| jiff::Timestamp::from_second(at.as_second()))
+        .map_or_else(|_| started.to_string(), |at| at.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_in_the_target_url_are_not_shown() {
+        assert_eq!(
+            shown_target("https://user:s3cret@gw.example.com/api?x=1"),
+            "https://***@gw.example.com/api?x=1"
+        );
+        assert_eq!(
+            shown_target("http://127.0.0.1:8080/a@b"),
+            "http://127.0.0.1:8080/a@b"
+        );
+        assert_eq!(shown_target("not a url"), "not a url");
+    }
+
+    #[test]
+    fn spool_hands_back_what_was_written_and_starts_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let pending = Pending::beside(&dir.path().join("r.txt")).unwrap();
+        let mut spool = pending.spool().unwrap();
+        spool.write_all(b"first").unwrap();
+        let mut out = Vec::new();
+        spool.drain_into(&mut out).unwrap();
+        spool.write_all(b"second").unwrap();
+        spool.drain_into(&mut out).unwrap();
+        assert_eq!(out, b"firstsecond");
+    }
+
+    #[test]
+    fn report_appears_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let destination = dir.path().join("out/r.txt");
+        let mut pending = Pending::beside(&destination).unwrap();
+        pending.writer().write_all(b"done").unwrap();
+        assert!(!destination.exists());
+        pending.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&destination).unwrap(), "done");
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("out")).unwrap().count(),
+            1
+        );
+    }
+
+    #[test]
+    fn date_is_shown_to_the_second() {
+        assert_eq!(
+            shown_date("2026-11-28T19:40:00.623456789Z"),
+            "2026-11-28T19:40:00Z"
+        );
+        assert_eq!(shown_date("yesterday"), "yesterday");
+    }
+}

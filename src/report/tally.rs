@@ -1,0 +1,250 @@
+//! What reporters keep while results stream past: per contract, a [`Summary`] and counts per
+//! check, plus the failed checks of failed cases. Passing results are counted, never kept, so a
+//! run of 100k cases costs only its failures.
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+
+use crate::results::{CaseResult, Check, ContractInfo, Outcome, RunInfo, Summary};
+
+/// Counts of one check's outcomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Passed.
+    pub passed: usize,
+    /// Failed.
+    pub failed: usize,
+    /// Skipped.
+    pub skipped: usize,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Pass => self.passed += 1,
+            Outcome::Fail => self.failed += 1,
+            Outcome::Skip => self.skipped += 1,
+        }
+    }
+}
+
+/// One contract's share of a run.
+#[derive(Debug, Clone)]
+pub struct ContractTally {
+    /// The contract as the run names it (file and digest); empty for results outside any
+    /// contract, such as a crashed case.
+    pub info: ContractInfo,
+    /// The contract's cases counted the way the whole run is, verdict included.
+    pub summary: Summary,
+    /// Outcomes per check, in the order checks are listed.
+    pub checks: BTreeMap<Check, Counts>,
+}
+
+/// Counts per contract and check, in the order contracts were given.
+#[derive(Debug, Clone, Default)]
+pub struct Tallies {
+    contracts: IndexMap<String, ContractTally>,
+}
+
+impl Tallies {
+    /// One empty tally per contract of the run, so a contract whose cases were all filtered
+    /// out still shows.
+    pub fn new(info: &RunInfo) -> Self {
+        let contracts = info
+            .contracts
+            .iter()
+            .map(|c| (c.name.clone(), ContractTally::new(c.clone())))
+            .collect();
+        Tallies { contracts }
+    }
+
+    /// Counts one case.
+    pub fn add(&mut self, case: &CaseResult) {
+        let tally = self
+            .contracts
+            .entry(case.contract.clone())
+            .or_insert_with(|| {
+                ContractTally::new(ContractInfo {
+                    name: case.contract.clone(),
+                    path: String::new(),
+                    sha256: String::new(),
+                })
+            });
+        tally.summary.add(case);
+        for check in &case.checks {
+            tally
+                .checks
+                .entry(check.check)
+                .or_default()
+                .add(check.outcome);
+        }
+    }
+
+    /// The contracts with their counts.
+    pub fn iter(&self) -> impl Iterator<Item = &ContractTally> {
+        self.contracts.values()
+    }
+}
+
+impl ContractTally {
+    fn new(info: ContractInfo) -> Self {
+        ContractTally {
+            info,
+            summary: Summary::default(),
+            checks: BTreeMap::new(),
+        }
+    }
+}
+
+/// A failed case with only its failed checks, which is what reports list in their failures
+/// section; `None` when the case did not fail.
+pub fn failed_part(case: &CaseResult) -> Option<CaseResult> {
+    case.failed().then(|| CaseResult {
+        checks: case
+            .checks
+            .iter()
+            .filter(|c| c.outcome == Outcome::Fail)
+            .cloned()
+            .collect(),
+        ..case.clone()
+    })
+}
+
+/// How a report names a contract: results outside any contract come from conform itself.
+pub fn contract_label(name: &str) -> &str {
+    if name.is_empty() { "(conform)" } else { name }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::results::CheckResult;
+
+    fn case(contract: &str, checks: Vec<CheckResult>) -> CaseResult {
+        CaseResult {
+            contract: contract.into(),
+            case: format!("{contract}/example/x"),
+            checks,
+            duration: Duration::ZERO,
+        }
+    }
+
+    #[test]
+    fn counts_each_check_per_contract_and_keeps_the_contract_order() {
+        let info = RunInfo {
+            tool_version: "0".into(),
+            target: "t".into(),
+            embedded: true,
+            contracts: ["b", "a"]
+                .map(|n| ContractInfo {
+                    name: n.into(),
+                    path: format!("{n}.json"),
+                    sha256: String::new(),
+                })
+                .to_vec(),
+            cases: 2,
+            started: String::new(),
+        };
+        let mut tallies = Tallies::new(&info);
+        tallies.add(&case(
+            "a",
+            vec![
+                CheckResult::pass(Check::Transport),
+                CheckResult::fail_with(Check::Expectation, "no"),
+            ],
+        ));
+        tallies.add(&case("a", vec![CheckResult::skip(Check::Expectation, "?")]));
+        let names: Vec<&str> = tallies.iter().map(|t| t.info.name.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+        let a = tallies.iter().nth(1).unwrap();
+        let expectation = a.checks[&Check::Expectation];
+        assert_eq!(
+            (expectation.passed, expectation.failed, expectation.skipped),
+            (0, 1, 1)
+        );
+        assert_eq!((a.summary.cases, a.summary.failed_cases), (2, 1));
+        assert!(!a.summary.success());
+        assert!(tallies.iter().next().unwrap().summary.success());
+    }
+
+    #[test]
+    fn failed_part_keeps_only_failed_checks() {
+        let passing = case("a", vec![CheckResult::pass(Check::Transport)]);
+        assert!(failed_part(&passing).is_none());
+        let failing = case(
+            "a",
+            vec![
+                CheckResult::pass(Check::Transport),
+                CheckResult::fail_with(Check::Expectation, "no"),
+            ],
+        );
+        let kept = failed_part(&failing).unwrap();
+        assert_eq!(kept.checks.len(), 1);
+        assert_eq!(kept.checks[0].check, Check::Expectation);
+    }
+}
+
+/// Results made by hand for reporters' unit tests: a run with one passing case and one failing
+/// case whose finding and diff carry text that needs escaping in every format.
+#[cfg(test)]
+pub(crate) mod sample {
+    use std::time::Duration;
+
+    use crate::results::{CaseResult, Check, CheckResult, ContractInfo, Finding, RunInfo, Summary};
+
+    pub const DIFF: &str = "--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n";
+
+    pub fn run() -> RunInfo {
+        RunInfo {
+            tool_version: "9.9.9".into(),
+            target: "https://user:secret@api.example.com/open".into(),
+            embedded: false,
+            contracts: vec![ContractInfo {
+                name: "issueCard".into(),
+                path: "contracts/issue-card.json".into(),
+                sha256: "ab".repeat(32),
+            }],
+            cases: 2,
+            started: "2026-01-02T03:04:05.678Z".into(),
+        }
+    }
+
+    pub fn cases() -> Vec<CaseResult> {
+        let failed = CheckResult::fail(
+            Check::Snapshot,
+            vec![Finding::message("/cardNo: <changed> | `x`")],
+        )
+        .with_diff(DIFF.into());
+        let case = |name: &str, checks| CaseResult {
+            contract: "issueCard".into(),
+            case: name.into(),
+            checks,
+            duration: Duration::from_millis(12),
+        };
+        vec![
+            case(
+                "issueCard/example/ok",
+                vec![CheckResult::pass(Check::Transport)],
+            ),
+            case(
+                "issueCard/example/drift",
+                vec![CheckResult::skip(Check::Transport, "not run"), failed],
+            ),
+        ]
+    }
+
+    /// Feeds the sample run to `reporter` and returns its summary.
+    pub fn feed(reporter: &mut dyn crate::report::Reporter) -> Summary {
+        let mut summary = Summary::default();
+        reporter.start(&run()).unwrap();
+        for case in cases() {
+            summary.add(&case);
+            reporter.case(&case).unwrap();
+        }
+        reporter.finish(&summary).unwrap();
+        summary
+    }
+}
