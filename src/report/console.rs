@@ -46,7 +46,12 @@ impl Console {
         }
         writeln!(self.out, "{}", "Failures".bold())?;
         for case in std::mem::take(&mut self.failures) {
-            writeln!(self.out, "\n{} {}", "FAIL".red().bold(), case.case.bold())?;
+            let label = if case.failed() {
+                "FAIL".red().bold().to_string()
+            } else {
+                "KNOWN".yellow().bold().to_string()
+            };
+            writeln!(self.out, "\n{label} {}", case.case.bold())?;
             for check in &case.checks {
                 write_failed_check(&mut self.out, check)?;
             }
@@ -85,12 +90,13 @@ impl Console {
 
 fn write_failed_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
     for finding in &check.findings {
-        writeln!(
-            out,
-            "  {} {}",
-            format!("{:<24}", check.check.name()).red(),
-            finding.message
-        )?;
+        let name = format!("{:<24}", check.check.name());
+        let (name, known) = if check.known {
+            (name.yellow().to_string(), "known failure (baseline): ")
+        } else {
+            (name.red().to_string(), "")
+        };
+        writeln!(out, "  {name} {known}{}", finding.message)?;
     }
     if let Some(diff) = &check.diff {
         for line in diff.lines() {
@@ -148,9 +154,15 @@ impl super::Reporter for Console {
         } else {
             "FAIL".red().bold().to_string()
         };
+        write_fixed(&mut self.out, summary)?;
+        let known = if summary.known > 0 {
+            format!(" ({} known)", summary.known)
+        } else {
+            String::new()
+        };
         writeln!(
             self.out,
-            "{verdict} {} case{} ({} failed) · checks: {} passed, {} failed, {} skipped · {}",
+            "{verdict} {} case{} ({} failed) · checks: {} passed, {} failed{known}, {} skipped · {}",
             summary.cases,
             plural(summary.cases),
             summary.failed_cases,
@@ -161,6 +173,19 @@ impl super::Reporter for Console {
         )?;
         self.out.flush()
     }
+}
+
+/// Baseline entries that passed this time, so the baseline can shrink.
+fn write_fixed(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    if summary.fixed.is_empty() {
+        return Ok(());
+    }
+    let title = "Fixed: listed in the baseline, passing now (rerun with --update-baseline)";
+    writeln!(out, "{}", title.green().bold())?;
+    for entry in &summary.fixed {
+        writeln!(out, "  {} {}", entry.case, entry.check)?;
+    }
+    writeln!(out)
 }
 
 fn plural(n: usize) -> &'static str {

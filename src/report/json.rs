@@ -35,6 +35,8 @@ struct Entry<'a> {
     findings: &'a [Finding],
     #[serde(skip_serializing_if = "Option::is_none")]
     diff: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    known: bool,
 }
 
 impl JsonReport {
@@ -136,5 +138,6 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
             &[]
         },
         diff: check.diff.as_deref(),
+        known: check.known,
     }
 }

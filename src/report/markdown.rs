@@ -74,8 +74,12 @@ impl super::Reporter for MarkdownReport {
 fn verdict(summary: &Summary) -> String {
     let checks = summary.passed + summary.failed + summary.skipped;
     if summary.success() {
+        let known = match summary.known {
+            0 => String::new(),
+            n => format!(" {n} known failures from the baseline do not count."),
+        };
         format!(
-            "**Verdict: COMPATIBLE.** No check failed: {} of {checks} checks passed in {} cases ({} skipped).",
+            "**Verdict: COMPATIBLE.** No check failed: {} of {checks} checks passed in {} cases ({} skipped).{known}",
             summary.passed, summary.cases, summary.skipped
         )
     } else {
@@ -181,10 +185,15 @@ fn write_failures(out: &mut dyn Write, failures: &[CaseResult]) -> io::Result<()
     for case in failures {
         writeln!(out, "\n### {}\n", escape(&case.case))?;
         for check in &case.checks {
+            let known = if check.known {
+                " (known failure, in the baseline)"
+            } else {
+                ""
+            };
             for finding in &check.findings {
                 writeln!(
                     out,
-                    "- **{}**: {}",
+                    "- **{}**{known}: {}",
                     check.check.name(),
                     escape(&finding.message)
                 )?;

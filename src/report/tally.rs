@@ -97,10 +97,10 @@ impl ContractTally {
     }
 }
 
-/// A failed case with only its failed checks, which is what reports list in their failures
-/// section; `None` when the case did not fail.
+/// A failed case with only its failed checks (new and known ones), which is what reports list
+/// in their failures section; `None` when no check of the case failed.
 pub fn failed_part(case: &CaseResult) -> Option<CaseResult> {
-    case.failed().then(|| CaseResult {
+    (case.failed() || case.has_known_failure()).then(|| CaseResult {
         checks: case
             .checks
             .iter()

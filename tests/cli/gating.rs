@@ -79,6 +79,51 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
     let (code, _, doc) = cases_run(&known.uri(), &["--baseline", &baseline]).await;
     assert_eq!(code, 0, "only known failures");
     assert!(doc["summary"]["known"].as_u64().unwrap() > 0);
+    let known_entry = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["outcome"] == "fail")
+        .unwrap();
+    assert_eq!(known_entry["known"], true);
+    let junit = dir.path().join("known.xml");
+    let console = conform(&[
+        "verify",
+        "--target",
+        &known.uri(),
+        "--baseline",
+        &baseline,
+        "--report",
+        &format!("junit={}", junit.display()),
+    ])
+    .await;
+    assert!(
+        console
+            .stdout
+            .contains("KNOWN issueCard/negative/appId/too-long"),
+        "{}",
+        console.stdout
+    );
+    assert!(
+        console
+            .stdout
+            .contains("known failure (baseline): appId too-long"),
+        "{}",
+        console.stdout
+    );
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuites name=\"conform\" tests=\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("failures=\"0\""),
+        "known failures are not JUnit failures: {xml}"
+    );
+    assert!(
+        xml.contains("<skipped message=\"known failure (baseline): appId too-long"),
+        "{xml}"
+    );
 
     let worse = serve(Defects {
         accept_long_app_id: true,
