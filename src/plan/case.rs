@@ -136,6 +136,23 @@ pub struct Materialized {
 }
 
 impl Body {
+    /// The JSON document that would be sent, key filled in; `None` for a raw body. Cheaper
+    /// than [`Body::materialize`] when only the document is needed (the planner's checks).
+    pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<Value> {
+        let Body::Json(value) = self else { return None };
+        let pointer = contract.idempotency.as_ref().map(|i| &i.key);
+        match (spec, pointer) {
+            (KeySpec::Keep, _) | (_, None) => Some(value.clone()),
+            (spec, Some(pointer)) => {
+                let mut key = mint.fresh();
+                if let KeySpec::Edited(edit) = spec {
+                    key = edit.apply(&key);
+                }
+                Some(keyed(value, pointer, &key))
+            }
+        }
+    }
+
     /// Fills in the key and serializes. A body without a key field keeps its own value.
     pub fn materialize(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
         match self {
