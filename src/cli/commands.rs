@@ -1,6 +1,7 @@
 //! One function per subcommand: load, turn arguments into options, call the library, pick the
 //! exit code.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
@@ -10,6 +11,7 @@ use super::args::{CasesArgs, PathsArgs, ServeArgs, VerifyArgs};
 use conform::baseline::{Baseline, BaselineRecorder};
 use conform::contract::{self, Contract};
 use conform::exit;
+use conform::plan::{Counts, Selection};
 use conform::reference::{Faults, ReferenceServer};
 use conform::report::console::Console;
 use conform::report::{self, Reporter, Reporters};
@@ -19,8 +21,15 @@ use conform::snapshot::{Mode, Snapshots};
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let mut options = run_options(&args)?;
-    let planned = conform::plan::plan(&contracts).filter(options.filter.as_ref());
-    if planned.cases.is_empty() {
+    let matching = Selection {
+        filter: options.filter.clone(),
+        partition: None,
+    };
+    if matching
+        .apply(conform::plan::stream(&contracts))
+        .next()
+        .is_none()
+    {
         return Err(CliError("error: no case matches the given --filter".into()));
     }
     let mut reporters = reporters(&args.reports)?;
@@ -127,17 +136,21 @@ pub fn schema() -> Result<u8, CliError> {
 
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
-    let plan = conform::plan::plan(&contracts)
-        .filter(globs(&args.filters)?.as_ref())
-        .partition(args.partition);
-    for case in &plan.cases {
-        println!("{}", case.name);
+    let selection = Selection {
+        filter: globs(&args.filters)?,
+        partition: args.partition,
+    };
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut counts = Counts::default();
+    for case in selection.apply(conform::plan::stream(&contracts)) {
+        writeln!(out, "{}", case.name)?;
+        counts.add(&case);
     }
-    println!();
-    for (kind, count) in plan.counts() {
-        println!("{:<12}{count:>6}", kind.name());
+    writeln!(out)?;
+    for (kind, count) in counts.by_kind() {
+        writeln!(out, "{:<12}{count:>6}", kind.name())?;
     }
-    println!("{:<12}{:>6}", "total", plan.cases.len());
+    writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
     Ok(exit::SUCCESS)
 }
 

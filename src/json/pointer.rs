@@ -170,7 +170,16 @@ fn parent_mut<'a>(root: &'a mut Value, parents: &[String]) -> Option<&'a mut Val
 
 /// Escapes one segment: `~` → `~0`, `/` → `~1`.
 pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+    escaped(segment).into_owned()
+}
+
+/// [`escape`] without allocating when there is nothing to escape (almost every field name).
+pub fn escaped(segment: &str) -> std::borrow::Cow<'_, str> {
+    if segment.contains(['~', '/']) {
+        std::borrow::Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
+    } else {
+        std::borrow::Cow::Borrowed(segment)
+    }
 }
 
 fn unescape(segment: &str) -> String {

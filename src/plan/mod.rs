@@ -1,8 +1,11 @@
-//! Planning: turning contracts into a deterministic list of named cases before anything is sent.
+//! Planning: turning contracts into a deterministic sequence of named cases before anything
+//! is sent.
 //!
-//! Cases come from the contract's examples and, in later stages, from generators that derive
-//! negative, boundary and idempotency cases from the constraints. Names are stable across runs
-//! so reports, baselines and snapshots can refer to them.
+//! Cases come from the contract's examples ([`examples`]), from generators that derive negative
+//! and boundary cases from the constraints ([`generated`]), and from the idempotency scenarios
+//! ([`idempotency`]). Names are stable across runs so reports, baselines and snapshots can refer
+//! to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
+//! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
 mod examples;
@@ -20,7 +23,50 @@ use globset::GlobSet;
 
 use crate::contract::Contract;
 
-/// The planned cases of a run, in a stable order: contract by contract, family by family.
+/// The cases of one contract (the contract at `index` of the run), in a stable order.
+pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
+    let mut cases = examples::cases(index, contract);
+    cases.extend(generated::cases(index, contract));
+    cases.extend(idempotency::cases(index, contract));
+    cases
+}
+
+/// Every case of every contract, planned lazily one contract at a time.
+pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
+    contracts
+        .iter()
+        .enumerate()
+        .flat_map(|(index, contract)| contract_cases(index, contract))
+}
+
+/// Which planned cases a run keeps: a name filter, then a shard.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Keep cases whose names match any of these globs (all when `None`).
+    pub filter: Option<GlobSet>,
+    /// Then keep one shard of what is left.
+    pub partition: Option<Partition>,
+}
+
+impl Selection {
+    /// The selected cases of `cases`, in order.
+    pub fn apply<'a>(
+        &'a self,
+        cases: impl Iterator<Item = Case> + 'a,
+    ) -> impl Iterator<Item = Case> + 'a {
+        cases
+            .filter(|case| {
+                self.filter
+                    .as_ref()
+                    .is_none_or(|set| set.is_match(&case.name))
+            })
+            .enumerate()
+            .filter(|(index, _)| self.partition.is_none_or(|p| p.holds(*index)))
+            .map(|(_, case)| case)
+    }
+}
+
+/// A whole plan in memory; for small runs and tests (runs stream instead).
 #[derive(Debug, Clone, Default)]
 pub struct Plan {
     /// Every case.
@@ -29,13 +75,9 @@ pub struct Plan {
 
 /// Plans every case of every contract.
 pub fn plan(contracts: &[Contract]) -> Plan {
-    let mut cases = Vec::new();
-    for (index, contract) in contracts.iter().enumerate() {
-        cases.extend(examples::cases(index, contract));
-        cases.extend(generated::cases(index, contract));
-        cases.extend(idempotency::cases(index, contract));
+    Plan {
+        cases: stream(contracts).collect(),
     }
-    Plan { cases }
 }
 
 impl Plan {
@@ -47,25 +89,38 @@ impl Plan {
         self
     }
 
-    /// Keeps shard `k` of `n` (1-based): every `n`-th case starting at the `k`-th, so the `n`
-    /// shards together hold every case exactly once and stay balanced.
+    /// Keeps shard `k` of `n` (see [`Partition`]).
     pub fn partition(mut self, shard: Option<Partition>) -> Self {
-        if let Some(Partition { k, n }) = shard {
-            let mut index = 0;
-            self.cases.retain(|_| {
-                index += 1;
-                (index - 1) % n == k - 1
-            });
-        }
+        let selection = Selection {
+            filter: None,
+            partition: shard,
+        };
+        self.cases = selection.apply(self.cases.into_iter()).collect();
         self
     }
+}
 
-    /// How many cases of each kind, for `conform cases`.
-    pub fn counts(&self) -> Vec<(CaseKind, usize)> {
-        CaseKind::ALL
+/// Counts of planned cases per kind, for `conform cases`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counts([usize; 4]);
+
+impl Counts {
+    /// Counts one more case.
+    pub fn add(&mut self, case: &Case) {
+        self.0[CaseKind::ALL
             .iter()
-            .map(|kind| (*kind, self.cases.iter().filter(|c| c.kind == *kind).count()))
-            .collect()
+            .position(|k| *k == case.kind)
+            .unwrap_or(0)] += 1;
+    }
+
+    /// Each kind with its count, in report order.
+    pub fn by_kind(&self) -> impl Iterator<Item = (CaseKind, usize)> + '_ {
+        CaseKind::ALL.iter().copied().zip(self.0)
+    }
+
+    /// All cases.
+    pub fn total(&self) -> usize {
+        self.0.iter().sum()
     }
 }
 
@@ -92,6 +147,15 @@ impl std::str::FromStr for Partition {
             return Err(invalid());
         }
         Ok(Partition { k, n })
+    }
+}
+
+impl Partition {
+    /// Whether the case at `index` (0-based, after filtering) belongs to this shard: every
+    /// `n`-th case starting at the `k`-th, so the shards hold every case exactly once and their
+    /// sizes differ by at most one.
+    pub fn holds(&self, index: usize) -> bool {
+        index % self.n == self.k - 1
     }
 }
 

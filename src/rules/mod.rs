@@ -8,6 +8,7 @@ pub mod datetime;
 mod violation;
 
 use std::cmp::Ordering;
+use std::fmt::Write as _;
 
 use serde_json::{Number, Value};
 
@@ -205,7 +206,7 @@ impl Validator<'_> {
             for (i, item) in items.iter().enumerate() {
                 let len = at.len();
                 at.push('/');
-                at.push_str(&i.to_string());
+                let _ = write!(at, "{i}");
                 self.check(item_schema, item, at);
                 at.truncate(len);
             }
@@ -221,7 +222,7 @@ impl Validator<'_> {
         for field in &rules.fields {
             let len = at.len();
             at.push('/');
-            at.push_str(&crate::json::pointer::escape(&field.name));
+            at.push_str(&crate::json::pointer::escaped(&field.name));
             match map.get(&field.name) {
                 Some(value) => self.check(&field.schema, value, at),
                 None if field.presence.is_required(self.status) => {

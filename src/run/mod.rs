@@ -12,7 +12,7 @@ use globset::GlobSet;
 
 use crate::baseline::Baseline;
 use crate::contract::Contract;
-use crate::plan::{self, Action, Case, KeyMint, Partition, Plan};
+use crate::plan::{self, Action, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError};
 use crate::report::Reporter;
 use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
@@ -135,9 +135,13 @@ pub async fn run(
     options: RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
-    let plan = plan::plan(&contracts)
-        .filter(options.filter.as_ref())
-        .partition(options.partition);
+    let selection = Selection {
+        filter: options.filter.clone(),
+        partition: options.partition,
+    };
+    // Counting plans every contract once more, but holds nothing: the run itself plans
+    // contract by contract as cases are sent.
+    let planned = selection.apply(plan::stream(&contracts)).count();
     let (server, base) = match &target {
         Target::Embedded => {
             let server = ReferenceServer::start(&contracts, None, &options.faults).await?;
@@ -157,8 +161,8 @@ pub async fn run(
         },
         contracts,
     });
-    reporter.start(&run_info(&context, &plan, &base, server.is_some()))?;
-    let summary = execute(context, plan, &options, reporter).await?;
+    reporter.start(&run_info(&context, planned, &base, server.is_some()))?;
+    let summary = execute(context, &selection, &options, reporter).await?;
     reporter.finish(&summary)?;
     drop(server);
     Ok(summary)
@@ -166,13 +170,14 @@ pub async fn run(
 
 async fn execute(
     context: Arc<Context>,
-    plan: Plan,
+    selection: &Selection,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let mut results = futures::stream::iter(plan.cases)
+    let cases = selection.apply(plan::stream(&context.contracts));
+    let mut results = futures::stream::iter(cases)
         .map(|case| {
             let context = Arc::clone(&context);
             tokio::spawn(async move { run_case(&context, &case).await })
@@ -252,7 +257,7 @@ fn crashed(message: String) -> CaseResult {
     }
 }
 
-fn run_info(context: &Context, plan: &Plan, base: &str, embedded: bool) -> RunInfo {
+fn run_info(context: &Context, planned: usize, base: &str, embedded: bool) -> RunInfo {
     RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         target: base.to_string(),
@@ -266,7 +271,7 @@ fn run_info(context: &Context, plan: &Plan, base: &str, embedded: bool) -> RunIn
                 sha256: c.source.sha256.clone(),
             })
             .collect(),
-        cases: plan.cases.len(),
+        cases: planned,
         started: jiff::Timestamp::now().to_string(),
     }
 }
