@@ -42,5 +42,6 @@ pub mod report;
 pub mod results;
 pub mod rules;
 pub mod run;
+pub mod signing;
 pub mod target;
 pub mod units;
