@@ -22,6 +22,30 @@ pub use header::{ALGORITHM, DEFAULT_KEY_VERSION, HeaderError, SignatureHeader};
 pub use keys::{KeyError, PrivateKey, PublicKey};
 pub use message::{abbreviate_content, content_to_sign};
 
+/// Header names of the protocol, lower-case as HTTP/2 spells them (HTTP header names are
+/// case-insensitive).
+pub mod headers {
+    /// The caller's identity; part of every string to sign, in both directions.
+    pub const CLIENT_ID: &str = "client-id";
+    /// When a request was signed; part of the request's string to sign.
+    pub const REQUEST_TIME: &str = "request-time";
+    /// When an answer was signed; part of the answer's string to sign.
+    pub const RESPONSE_TIME: &str = "response-time";
+    /// `algorithm=RSA256,keyVersion=1,signature=...`.
+    pub const SIGNATURE: &str = "signature";
+}
+
+/// What conform shows instead of a `Signature` header value wherever it shows headers.
+pub const REDACTED: &str = "[redacted]";
+
+/// The current time as `Request-Time` and `Response-Time` carry it: ISO 8601 to the second
+/// with the local offset, e.g. `2024-01-01T12:00:00+08:00`.
+pub fn timestamp_now() -> String {
+    jiff::ZonedDateTime::now()
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
 /// Escapes everything but RFC 3986 unreserved characters; of the base64 alphabet that means
 /// `+`, `/` and `=` become `%2B`, `%2F` and `%3D`, as the official SDKs do.
 const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
@@ -279,6 +303,14 @@ mod tests {
             b"{\"name\":\"??\"}",
         );
         assert!(verify(&key.public_key(), &with_ascii_only, &header).is_err());
+    }
+
+    #[test]
+    fn timestamps_are_iso_8601_seconds_with_an_offset() {
+        let now = timestamp_now();
+        let parsed = jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%:z", &now);
+        assert!(parsed.is_ok(), "{now}");
+        assert_eq!(now.len(), "2024-01-01T12:00:00+08:00".len(), "{now}");
     }
 
     #[test]
