@@ -16,6 +16,9 @@
 //! 5. [`results`]: outcomes as data, with the verdict;
 //! 6. [`report`]: reporters render the results; [`run`] drives the whole thing.
 //!
+//! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
+//! the reference implementation checks and signs, and the `signature` check verifies answers.
+//!
 //! ```
 //! use std::path::PathBuf;
 //!

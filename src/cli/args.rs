@@ -20,8 +20,8 @@ pub enum Command {
     Lint(PathsArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
-    /// Print the JSON Schema of the contract format.
-    Schema,
+    /// Print the JSON Schema of the contract format (or, with --target, of target profiles).
+    Schema(SchemaArgs),
     /// List the planned cases with counts per kind.
     Cases(CasesArgs),
 }
@@ -68,6 +68,38 @@ pub struct VerifyArgs {
     /// Most tries while an unknown (U) status settles (default: the contract's, 5).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub settle_tries: Option<u32>,
+    /// A target profile (JSON): baseUrl, clientId, keyVersion, privateKey, publicKey. Flags
+    /// override its keys.
+    #[arg(long, value_name = "FILE")]
+    pub target_config: Option<PathBuf>,
+    /// Sent as Client-Id on every request; needed to sign.
+    #[arg(long, value_name = "ID", help_heading = "Signing")]
+    pub client_id: Option<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// Keys for message signing: what this side signs with, and the counterpart's public key.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Signing")]
+pub struct KeyArgs {
+    /// RSA private key file that signs what this side sends (PKCS#8 or PKCS#1, PEM or bare
+    /// base64 DER).
+    #[arg(long, value_name = "FILE", conflicts_with = "private_key_env")]
+    pub private_key: Option<PathBuf>,
+    /// Environment variable holding the private key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub private_key_env: Option<String>,
+    /// The counterpart's RSA public key file (SubjectPublicKeyInfo, PEM or bare base64 DER)
+    /// that checks what it sends.
+    #[arg(long, value_name = "FILE", conflicts_with = "public_key_env")]
+    pub public_key: Option<PathBuf>,
+    /// Environment variable holding the public key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub public_key_env: Option<String>,
+    /// keyVersion announced in the Signature header [default: 1].
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +115,16 @@ pub struct ServeArgs {
     /// Inject a fault: unknown-first=P, latency=DURATION, http-503=P. Repeatable.
     #[arg(long = "fault", value_name = "NAME=VALUE")]
     pub faults: Vec<String>,
+    /// --private-key signs the answers; --public-key (the client's) checks the requests.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of target profiles (verify --target-config) instead.
+    #[arg(long)]
+    pub target: bool,
 }
 
 #[derive(Debug, Args)]

@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, ServeArgs, VerifyArgs};
+use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, VerifyArgs};
+use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
 use conform::exit;
-use conform::reference::{Faults, ReferenceServer};
+use conform::reference::{Faults, ReferenceServer, ServerSigning};
 use conform::report::console::Console;
 use conform::report::json::JsonReport;
 use conform::report::{Reporter, Reporters};
@@ -18,9 +19,10 @@ use conform::run::{self, RunOptions, Target};
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
-    if faults.any() && args.target.is_some() {
+    let profile = target_profile(&args)?;
+    if faults.any() && profile.base_url.is_some() {
         return Err(CliError(
-            "error: --fault applies to the embedded target only (drop --target)".into(),
+            "error: --fault applies to the embedded target only (drop --target or the target config's baseUrl)".into(),
         ));
     }
     let options = RunOptions {
@@ -33,6 +35,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         replays: args.replays,
         concurrency: args.concurrency,
         settle_tries: args.settle_tries,
+        signing: profile.signing()?,
     };
 
     let planned = conform::plan::plan(&contracts).filter(options.filter.as_ref());
@@ -40,7 +43,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         return Err(CliError("error: no case matches the given --filter".into()));
     }
     let mut reporters = reporters(&args.reports)?;
-    let target = match args.target {
+    let target = match profile.base_url {
         Some(url) => Target::Live(url),
         None => Target::Embedded,
     };
@@ -72,9 +75,12 @@ pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
 pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
+    let signing = server_signing(&args.keys)?;
+    let notes = signing_notes(&signing);
     let address = format!("{}:{}", args.host, args.port);
     runtime()?.block_on(async {
-        let server = ReferenceServer::start(&contracts, Some(&address), &faults).await?;
+        let server =
+            ReferenceServer::start_signed(&contracts, Some(&address), &faults, signing).await?;
         println!(
             "conform reference implementation listening on http://{}",
             server.address()
@@ -85,6 +91,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
                 contract.method, contract.path, contract.name
             );
         }
+        for note in &notes {
+            println!("{note}");
+        }
         println!("press Ctrl-C to stop");
         tokio::signal::ctrl_c().await?;
         Ok::<_, CliError>(())
@@ -92,9 +101,30 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-pub fn schema() -> Result<u8, CliError> {
-    println!("{}", conform::contract::json_schema());
+pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
+    if args.target {
+        println!("{}", conform::target::profile::json_schema());
+    } else {
+        println!("{}", conform::contract::json_schema());
+    }
     Ok(exit::SUCCESS)
+}
+
+/// What `serve` says about signing, after the routes.
+fn signing_notes(signing: &ServerSigning) -> Vec<String> {
+    let mut notes = Vec::new();
+    if signing.client_public_key.is_some() {
+        notes.push(
+            "requests must carry a Signature that verifies with the client's public key".into(),
+        );
+    }
+    if signing.private_key.is_some() {
+        notes.push(format!(
+            "answers are signed (Response-Time, Signature keyVersion={})",
+            signing.key_version
+        ));
+    }
+    notes
 }
 
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod keys;
 
 pub use args::Cli;
 
@@ -30,7 +31,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Verify(args) => commands::verify(args),
         args::Command::Lint(args) => commands::lint(args),
         args::Command::Serve(args) => commands::serve(args),
-        args::Command::Schema => commands::schema(),
+        args::Command::Schema(args) => commands::schema(args),
         args::Command::Cases(args) => commands::cases(args),
     }
 }

@@ -166,6 +166,15 @@ impl PublicKey {
     }
 }
 
+/// Two public keys are equal when they check the same signatures (same modulus and exponent).
+impl PartialEq for PublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0
+    }
+}
+
+impl Eq for PublicKey {}
+
 impl fmt::Debug for PrivateKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "PrivateKey(RSA, {} bits)", self.bits())
@@ -259,6 +268,9 @@ mod tests {
         let private = PrivateKey::from_text(&fixture(PKCS1)).unwrap();
         let public = PublicKey::from_text(&fixture(SPKI)).unwrap();
         assert!(private.public_key().verifier() == public.verifier());
+        assert_eq!(private.public_key(), public);
+        let other = PublicKey::from_text(&fixture("other_rsa2048_pub_spki.pem")).unwrap();
+        assert_ne!(other, public);
     }
 
     #[test]

@@ -3,11 +3,14 @@
 //! servers that answer wrongly in distinct ways.
 
 mod issue_card;
+mod signing_support;
 mod util;
 
 mod generated;
 mod idempotency;
 mod lint;
 mod serve;
+mod signed;
+mod target_config;
 mod verify_embedded;
 mod verify_wrong_answers;

@@ -39,15 +39,37 @@ pub async fn conform(args: &[&str]) -> Run {
 
 /// Runs `conform args...` in `dir`.
 pub async fn conform_in(dir: &Path, args: &[&str]) -> Run {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+    conform_with(dir, args, &[], None).await
+}
+
+/// Runs `conform args...` in `dir` with extra environment variables and, when given, `stdin`
+/// as standard input.
+pub async fn conform_with(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CI")
-        .stdin(Stdio::null())
-        .output()
-        .await
+        .envs(env.iter().copied())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("conform runs");
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(bytes).await.expect("stdin is written");
+    }
+    let output = child.wait_with_output().await.expect("conform runs");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
