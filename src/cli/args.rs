@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Contract testing for HTTP APIs: field rules, idempotency, result-status semantics, snapshots.
 #[derive(Debug, Parser)]
@@ -24,6 +24,8 @@ pub enum Command {
     Schema(SchemaArgs),
     /// List the planned cases with counts per kind.
     Cases(CasesArgs),
+    /// Print the string to sign and the Signature header of a message, or check a signature.
+    Sign(SignArgs),
 }
 
 #[derive(Debug, Args)]
@@ -125,6 +127,49 @@ pub struct SchemaArgs {
     /// Print the schema of target profiles (verify --target-config) instead.
     #[arg(long)]
     pub target: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The request's HTTP method.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// The request path as sent, gateway prefix included (/api/open/v2/...).
+    #[arg(long)]
+    pub path: String,
+    /// The Client-Id.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// The Request-Time header value verbatim (to check an answer: its Response-Time).
+    #[arg(long, value_name = "TIME", visible_aliases = ["request-time", "response-time"])]
+    pub time: String,
+    /// The body: this argument byte for byte (nothing added or stripped).
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// The body: this file byte for byte (`-`: standard input). Without --body or --body-file
+    /// the body is read from standard input.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Check this signature (a Signature header value, or the bare signature) with
+    /// --public-key instead of signing.
+    #[arg(long, value_name = "SIGNATURE", conflicts_with = "print")]
+    pub verify: Option<String>,
+    /// Print only this, byte for byte.
+    #[arg(long, value_enum, value_name = "PART")]
+    pub print: Option<SignPart>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// One part of `conform sign`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignPart {
+    /// The Signature header value and a newline.
+    Header,
+    /// The URL-encoded signature and a newline.
+    Signature,
+    /// The string to sign, exactly (no newline added).
+    Content,
 }
 
 #[derive(Debug, Args)]

@@ -1,11 +1,12 @@
-//! Signing flags turned into library options: a target profile for `verify` and the reference
-//! implementation's keys for `serve`.
+//! Signing flags turned into library options: a target profile for `verify`, the reference
+//! implementation's keys for `serve`, and single keys for `sign`.
 
 use std::sync::Arc;
 
 use super::CliError;
 use super::args::{KeyArgs, VerifyArgs};
 use conform::reference::ServerSigning;
+use conform::signing::{PrivateKey, PublicKey};
 use conform::target::profile::{self, KeySource, ProfileFile};
 
 /// The target profile of a `verify`: the `--target-config` file, overridden by the flags.
@@ -39,6 +40,25 @@ pub fn server_signing(keys: &KeyArgs) -> Result<ServerSigning, CliError> {
         client_public_key: client_public_key.map(Arc::new),
         key_version: keys.key_version.unwrap_or(1),
     })
+}
+
+/// The private key `sign` needs.
+pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
+    let source = private_source(keys).ok_or_else(|| {
+        CliError(
+            "error: signing needs the private key: --private-key FILE or --private-key-env NAME"
+                .into(),
+        )
+    })?;
+    Ok(profile::load_private_key(&source)?)
+}
+
+/// The public key `sign --verify` needs.
+pub fn required_public_key(keys: &KeyArgs) -> Result<PublicKey, CliError> {
+    let source = public_source(keys).ok_or_else(|| {
+        CliError("error: --verify needs the signer's public key: --public-key FILE or --public-key-env NAME".into())
+    })?;
+    Ok(profile::load_public_key(&source)?)
 }
 
 fn private_source(keys: &KeyArgs) -> Option<KeySource> {

@@ -4,6 +4,7 @@
 mod args;
 mod commands;
 mod keys;
+mod sign;
 
 pub use args::Cli;
 
@@ -33,5 +34,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Serve(args) => commands::serve(args),
         args::Command::Schema(args) => commands::schema(args),
         args::Command::Cases(args) => commands::cases(args),
+        args::Command::Sign(args) => sign::sign(args),
     }
 }

@@ -10,6 +10,7 @@ mod generated;
 mod idempotency;
 mod lint;
 mod serve;
+mod sign;
 mod signed;
 mod target_config;
 mod verify_embedded;

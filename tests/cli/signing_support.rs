@@ -32,10 +32,14 @@ pub fn secret_lines(name: &str) -> Vec<String> {
 /// One message and its expected signature.
 #[derive(Debug, Clone)]
 pub struct Vector {
+    pub method: String,
     pub path: String,
     pub client_id: String,
     pub time: String,
     pub body: String,
+    pub content_to_sign: String,
+    pub signature_urlencoded: String,
+    pub signature_base64: String,
     pub header: String,
 }
 
@@ -48,12 +52,35 @@ impl Vector {
                 .to_string()
         };
         Vector {
+            method: field("method"),
             path: field("path"),
             client_id: field("client_id"),
             time: field(time_key),
             body: field("body"),
+            content_to_sign: field("content_to_sign"),
+            signature_urlencoded: field("signature_urlencoded"),
+            signature_base64: field("signature_base64"),
             header: field("header"),
         }
+    }
+
+    /// `conform sign` arguments for this message, the body given literally.
+    pub fn sign_args(&self) -> Vec<String> {
+        [
+            "sign",
+            "--method",
+            &self.method,
+            "--path",
+            &self.path,
+            "--client-id",
+            &self.client_id,
+            "--time",
+            &self.time,
+            "--body",
+            &self.body,
+        ]
+        .map(str::to_string)
+        .to_vec()
     }
 }
 
@@ -72,6 +99,12 @@ pub fn openssl_vector(name: &str) -> Vector {
         .iter()
         .find(|v| v["name"] == name);
     Vector::from_json(found.unwrap_or_else(|| panic!("no vector {name}")), "time")
+}
+
+/// Runs `conform` with owned arguments.
+pub async fn conform_owned(args: &[String]) -> crate::util::Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::util::conform(&args).await
 }
 
 /// A running `conform serve`, killed when dropped.
