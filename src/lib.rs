@@ -16,6 +16,9 @@
 //! 5. [`results`]: outcomes as data, with the verdict;
 //! 6. [`report`]: reporters render the results; [`run`] drives the whole thing.
 //!
+//! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
+//! the reference implementation checks and signs, and the `signature` check verifies answers.
+//!
 //! ```
 //! use std::path::PathBuf;
 //!
@@ -43,6 +46,7 @@ pub mod report;
 pub mod results;
 pub mod rules;
 pub mod run;
+pub mod signing;
 pub mod snapshot;
 pub mod target;
 pub mod units;

@@ -357,6 +357,7 @@ mod tests {
             headers: HeaderMap::new(),
             body,
             elapsed: Default::default(),
+            signature_context: None,
         })
     }
 

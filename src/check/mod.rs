@@ -11,6 +11,7 @@ mod expectation;
 mod http_status;
 mod response_schema;
 mod result_status;
+mod signature;
 
 use serde_json::Value;
 
@@ -139,6 +140,9 @@ pub fn exchange_checks(
         }
     }
     results.push(expectation::check(contract, expect, probe, observed));
+    if let Some(context) = &observed.response.signature_context {
+        results.push(signature::check(contract, observed, context));
+    }
     results
 }
 

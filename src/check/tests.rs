@@ -27,6 +27,7 @@ fn observed(
         headers,
         body: body.to_vec(),
         elapsed: std::time::Duration::ZERO,
+        signature_context: None,
     };
     Ok(Observed::new(response))
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Contract testing for HTTP APIs: field rules, idempotency, result-status semantics, snapshots.
 #[derive(Debug, Parser)]
@@ -20,13 +20,15 @@ pub enum Command {
     Lint(PathsArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
-    /// Print the JSON Schema of the contract format.
-    Schema,
+    /// Print the JSON Schema of the contract format (or, with --target, of target profiles).
+    Schema(SchemaArgs),
     /// List the planned cases with counts per kind.
     Cases(CasesArgs),
     /// Review, accept, reject or prune recorded response snapshots.
     #[command(subcommand)]
     Snapshots(SnapshotsCommand),
+    /// Print the string to sign and the Signature header of a message, or check a signature.
+    Sign(SignArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +130,38 @@ pub struct VerifyArgs {
     /// Folder holding snapshots.
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     pub snapshot_dir: PathBuf,
+    /// A target profile (JSON): baseUrl, clientId, keyVersion, privateKey, publicKey. Flags
+    /// override its keys.
+    #[arg(long, value_name = "FILE")]
+    pub target_config: Option<PathBuf>,
+    /// Sent as Client-Id on every request; needed to sign.
+    #[arg(long, value_name = "ID", help_heading = "Signing")]
+    pub client_id: Option<String>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// Keys for message signing: what this side signs with, and the counterpart's public key.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Signing")]
+pub struct KeyArgs {
+    /// RSA private key file that signs what this side sends (PKCS#8 or PKCS#1, PEM or bare
+    /// base64 DER).
+    #[arg(long, value_name = "FILE", conflicts_with = "private_key_env")]
+    pub private_key: Option<PathBuf>,
+    /// Environment variable holding the private key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub private_key_env: Option<String>,
+    /// The counterpart's RSA public key file (SubjectPublicKeyInfo, PEM or bare base64 DER)
+    /// that checks what it sends.
+    #[arg(long, value_name = "FILE", conflicts_with = "public_key_env")]
+    pub public_key: Option<PathBuf>,
+    /// Environment variable holding the public key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub public_key_env: Option<String>,
+    /// keyVersion announced in the Signature header [default: 1].
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<u32>,
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +177,59 @@ pub struct ServeArgs {
     /// Inject a fault: unknown-first=P, latency=DURATION, http-503=P. Repeatable.
     #[arg(long = "fault", value_name = "NAME=VALUE")]
     pub faults: Vec<String>,
+    /// --private-key signs the answers; --public-key (the client's) checks the requests.
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SchemaArgs {
+    /// Print the schema of target profiles (verify --target-config) instead.
+    #[arg(long)]
+    pub target: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The request's HTTP method.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// The request path as sent, gateway prefix included (/api/open/v2/...).
+    #[arg(long)]
+    pub path: String,
+    /// The Client-Id.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// The Request-Time header value verbatim (to check an answer: its Response-Time).
+    #[arg(long, value_name = "TIME", visible_aliases = ["request-time", "response-time"])]
+    pub time: String,
+    /// The body: this argument byte for byte (nothing added or stripped).
+    #[arg(long, value_name = "TEXT", conflicts_with = "body_file")]
+    pub body: Option<String>,
+    /// The body: this file byte for byte (`-`: standard input). Without --body or --body-file
+    /// the body is read from standard input.
+    #[arg(long, value_name = "FILE")]
+    pub body_file: Option<PathBuf>,
+    /// Check this signature (a Signature header value, or the bare signature) with
+    /// --public-key instead of signing.
+    #[arg(long, value_name = "SIGNATURE", conflicts_with = "print")]
+    pub verify: Option<String>,
+    /// Print only this, byte for byte.
+    #[arg(long, value_enum, value_name = "PART")]
+    pub print: Option<SignPart>,
+    #[command(flatten)]
+    pub keys: KeyArgs,
+}
+
+/// One part of `conform sign`'s output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignPart {
+    /// The Signature header value and a newline.
+    Header,
+    /// The URL-encoded signature and a newline.
+    Signature,
+    /// The string to sign, exactly (no newline added).
+    Content,
 }
 
 #[derive(Debug, Args)]

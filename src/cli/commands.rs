@@ -7,20 +7,23 @@ use std::path::{Path, PathBuf};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, ServeArgs, VerifyArgs};
+use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, VerifyArgs};
+use super::keys::{server_signing, target_profile};
 use conform::baseline::{Baseline, BaselineRecorder};
 use conform::contract::{self, Contract};
 use conform::exit;
 use conform::plan::{Counts, Selection};
-use conform::reference::{Faults, ReferenceServer};
+use conform::reference::{Faults, ReferenceServer, ServerSigning};
 use conform::report::console::Console;
 use conform::report::{self, Reporter, Reporters};
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
+use conform::target::profile::ProfileFile;
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
-    let mut options = run_options(&args)?;
+    let profile = target_profile(&args)?;
+    let mut options = run_options(&args, &profile)?;
     let matching = Selection {
         filter: options.filter.clone(),
         partition: None,
@@ -44,7 +47,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         }
         None => None,
     };
-    let target = match &args.target {
+    let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
     };
@@ -67,11 +70,12 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
 }
 
 /// The run options a `verify` invocation asks for.
-fn run_options(args: &VerifyArgs) -> Result<RunOptions, CliError> {
+fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, CliError> {
     let faults = faults(&args.faults)?;
-    if faults.any() && args.target.is_some() {
-        let message = "error: --fault applies to the embedded target only (drop --target)";
-        return Err(CliError(message.into()));
+    if faults.any() && profile.base_url.is_some() {
+        return Err(CliError(
+            "error: --fault applies to the embedded target only (drop --target or the target config's baseUrl)".into(),
+        ));
     }
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
@@ -85,7 +89,8 @@ fn run_options(args: &VerifyArgs) -> Result<RunOptions, CliError> {
         replays: args.replays,
         concurrency: args.concurrency,
         settle_tries: args.settle_tries,
-        snapshots: Some(snapshot_settings(args)?),
+        snapshots: Some(snapshot_settings(args, profile.base_url.is_none())?),
+        signing: profile.signing()?,
     })
 }
 
@@ -109,9 +114,12 @@ pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
 pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
+    let signing = server_signing(&args.keys)?;
+    let notes = signing_notes(&signing);
     let address = format!("{}:{}", args.host, args.port);
     runtime()?.block_on(async {
-        let server = ReferenceServer::start(&contracts, Some(&address), &faults).await?;
+        let server =
+            ReferenceServer::start_signed(&contracts, Some(&address), &faults, signing).await?;
         println!(
             "conform reference implementation listening on http://{}",
             server.address()
@@ -122,6 +130,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
                 contract.method, contract.path, contract.name
             );
         }
+        for note in &notes {
+            println!("{note}");
+        }
         println!("press Ctrl-C to stop");
         tokio::signal::ctrl_c().await?;
         Ok::<_, CliError>(())
@@ -129,9 +140,30 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-pub fn schema() -> Result<u8, CliError> {
-    println!("{}", conform::contract::json_schema());
+pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
+    if args.target {
+        println!("{}", conform::target::profile::json_schema());
+    } else {
+        println!("{}", conform::contract::json_schema());
+    }
     Ok(exit::SUCCESS)
+}
+
+/// What `serve` says about signing, after the routes.
+fn signing_notes(signing: &ServerSigning) -> Vec<String> {
+    let mut notes = Vec::new();
+    if signing.client_public_key.is_some() {
+        notes.push(
+            "requests must carry a Signature that verifies with the client's public key".into(),
+        );
+    }
+    if signing.private_key.is_some() {
+        notes.push(format!(
+            "answers are signed (Response-Time, Signature keyVersion={})",
+            signing.key_version
+        ));
+    }
+    notes
 }
 
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
@@ -188,12 +220,12 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, CliError> {
 }
 
 /// `--snapshots` as given, or the default for the target and the `CI` variable.
-fn snapshot_settings(args: &VerifyArgs) -> Result<Snapshots, CliError> {
+fn snapshot_settings(args: &VerifyArgs, embedded: bool) -> Result<Snapshots, CliError> {
     let mode = match &args.snapshots {
         Some(text) => text
             .parse()
             .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
-        None => Mode::default_for(args.target.is_none(), std::env::var("CI").ok().as_deref()),
+        None => Mode::default_for(embedded, std::env::var("CI").ok().as_deref()),
     };
     Ok(Snapshots {
         root: args.snapshot_dir.clone(),

@@ -3,6 +3,8 @@
 
 mod args;
 mod commands;
+mod keys;
+mod sign;
 mod snapshots;
 
 pub use args::Cli;
@@ -31,8 +33,9 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Verify(args) => commands::verify(args),
         args::Command::Lint(args) => commands::lint(args),
         args::Command::Serve(args) => commands::serve(args),
-        args::Command::Schema => commands::schema(),
+        args::Command::Schema(args) => commands::schema(args),
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),
+        args::Command::Sign(args) => sign::sign(args),
     }
 }

@@ -55,6 +55,9 @@ pub struct Contract {
     pub negative: Expect,
     /// Generated cases to leave out.
     pub skip: GlobSet,
+    /// What a request with a missing or bad signature gets: the contract's `signing.rejectCode`,
+    /// else `ACCESS_DENIED` when the catalogue has it as a failure code, else `None`.
+    pub signature_rejection: Option<Expect>,
 }
 
 /// Where a contract was read from and its digest, for reports and snapshot headers.

@@ -48,6 +48,9 @@ pub struct ContractFile {
     /// What generated negative (invalid-request) cases expect back.
     #[serde(default)]
     pub generated: GeneratedDef,
+    /// Message signing: what a request whose signature is missing or bad gets back.
+    #[serde(default)]
+    pub signing: SigningDef,
 }
 
 /// The HTTP method and path of the operation.
@@ -329,4 +332,15 @@ pub struct GeneratedDef {
     /// does not enforce.
     #[serde(default)]
     pub skip: Vec<String>,
+}
+
+/// Message signing rules (used when requests are signed: `serve` and `verify` given keys).
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SigningDef {
+    /// The failure code answered, with HTTP 200 and the `failure` status, to a request whose
+    /// `Signature` is missing or does not verify (default `ACCESS_DENIED`). It must be in
+    /// `result.codes` with the failure status.
+    #[serde(default)]
+    pub reject_code: Option<String>,
 }

@@ -163,3 +163,57 @@ fn unknown_keys_point_at_the_key_itself() {
     assert!(location.line_text.contains("\"maxLenght\""));
     assert_eq!(location.width, "\"maxLenght\"".len());
 }
+
+/// The minimal contract of [`contract_with_request`] with `signing` and extra catalogue codes.
+fn contract_with_signing(signing: Value, codes: Value) -> Result<Contract, Vec<ContractError>> {
+    let mut text: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/valid/minimal.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    text["signing"] = signing;
+    let catalogue = text["result"]["codes"].as_array_mut().unwrap();
+    catalogue.extend(codes.as_array().unwrap().iter().cloned());
+    load_str(
+        Path::new("op.json"),
+        serde_json::to_string_pretty(&text).unwrap(),
+    )
+}
+
+#[test]
+fn signature_rejection_defaults_to_access_denied_when_the_catalogue_has_it() {
+    let denied = json!([{"code": "ACCESS_DENIED", "status": "F"}]);
+    let contract = contract_with_signing(json!({}), denied).unwrap();
+    let expected = Expect {
+        status: "F".into(),
+        code: Some("ACCESS_DENIED".into()),
+    };
+    assert_eq!(contract.signature_rejection, Some(expected));
+    let without = contract_with_signing(json!({}), json!([])).unwrap();
+    assert_eq!(without.signature_rejection, None);
+    assert_eq!(
+        shipped()
+            .signature_rejection
+            .and_then(|e| e.code)
+            .as_deref(),
+        Some("ACCESS_DENIED")
+    );
+}
+
+#[test]
+fn signature_reject_code_must_be_a_failure_code_of_the_catalogue() {
+    let custom = json!([{"code": "INVALID_SIGNATURE", "status": "F"}]);
+    let contract =
+        contract_with_signing(json!({"rejectCode": "INVALID_SIGNATURE"}), custom).unwrap();
+    let code = contract.signature_rejection.and_then(|e| e.code);
+    assert_eq!(code.as_deref(), Some("INVALID_SIGNATURE"));
+    let errors = contract_with_signing(json!({"rejectCode": "NOT_LISTED"}), json!([]))
+        .expect_err("an unknown reject code is a contract error");
+    let rendered = errors[0].render();
+    assert!(
+        rendered.contains("code `NOT_LISTED` is not in `result.codes` with status `F`"),
+        "{rendered}"
+    );
+}

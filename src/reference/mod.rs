@@ -5,8 +5,10 @@
 //! invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL` by default, naming the
 //! field and rule), answers valid ones with a made-up success that fits the response schema,
 //! and keeps results by idempotency key so replays get the identical bytes. [`server`] serves
-//! it over HTTP with wiremock; [`faults`] makes it misbehave on purpose (within the contract).
+//! it over HTTP with wiremock; [`faults`] makes it misbehave on purpose (within the contract);
+//! [`auth`] makes it check request signatures and sign its answers when given keys.
 
+pub mod auth;
 pub mod faults;
 pub mod server;
 
@@ -16,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde_json::Value;
 
+pub use auth::ServerSigning;
 pub use faults::Faults;
 pub use server::{ReferenceServer, ServeError};
 
@@ -174,6 +177,20 @@ impl Reference {
         });
         let code = code.unwrap_or_default();
         self.ok(self.business_status(&negative.status, &code, message))
+    }
+
+    /// The answer to a request whose signature is missing or bad: HTTP 200 with the
+    /// contract's signature rejection (`F`/`ACCESS_DENIED` by default), before anything is
+    /// processed or remembered.
+    pub fn reject_signature(&self, reason: &str) -> Answer {
+        let (status, code) = match &self.contract.signature_rejection {
+            Some(expect) => (
+                expect.status.clone(),
+                expect.code.clone().unwrap_or_default(),
+            ),
+            None => (self.contract.negative.status.clone(), String::new()),
+        };
+        self.ok(self.business_status(&status, &code, reason))
     }
 
     fn success(&self) -> Vec<u8> {

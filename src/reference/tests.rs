@@ -128,3 +128,19 @@ fn http_503_fault_answers_before_processing() {
     );
     assert_eq!(reference.answer(b"{}").status, 503);
 }
+
+#[test]
+fn rejected_signature_answer_is_access_denied_and_fits_the_contract() {
+    let contract = issue_card();
+    let reference = Reference::new(contract.clone(), Faults::default());
+    let answer = reference.reject_signature("Signature header is missing");
+    assert_eq!(answer.status, 200);
+    let body: Value = serde_json::from_slice(&answer.body).unwrap();
+    assert_eq!(body["result"]["resultStatus"], "F");
+    assert_eq!(body["result"]["resultCode"], "ACCESS_DENIED");
+    assert_eq!(
+        body["result"]["resultMessage"],
+        "Signature header is missing"
+    );
+    assert_honours_contract(&contract, &body);
+}

@@ -13,12 +13,11 @@ use globset::GlobSet;
 use crate::baseline::Baseline;
 use crate::contract::Contract;
 use crate::plan::{self, Action, Case, KeyMint, Partition, Selection};
-use crate::reference::{Faults, ReferenceServer, ServeError};
+use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
 use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots, Taken, Volatile};
-
-use crate::target::{HttpTarget, TargetError};
+use crate::target::{HttpTarget, Signing, TargetError};
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +54,8 @@ pub struct RunOptions {
     /// The snapshot folder and mode; `None` (or mode `off`) runs no snapshot check. The CLI
     /// picks the default with [`Mode::default_for`].
     pub snapshots: Option<Snapshots>,
+    /// Client-Id and keys: requests are signed and answers checked (see [`Signing`]).
+    pub signing: Option<Signing>,
 }
 
 impl Default for RunOptions {
@@ -71,6 +72,7 @@ impl Default for RunOptions {
             concurrency: None,
             settle_tries: None,
             snapshots: None,
+            signing: None,
         }
     }
 }
@@ -87,6 +89,9 @@ pub enum RunError {
     /// A reporter could not write.
     #[error("cannot write report: {0}")]
     Report(#[from] std::io::Error),
+    /// The keys given cannot drive the embedded target.
+    #[error("{0}")]
+    EmbeddedSigning(&'static str),
 }
 
 /// Everything a case needs while it runs.
@@ -142,16 +147,27 @@ pub async fn run(
     // Counting plans every contract once more, but holds nothing: the run itself plans
     // contract by contract as cases are sent.
     let planned = selection.apply(plan::stream(&contracts)).count();
+    let mut signing = options.signing.clone();
     let (server, base) = match &target {
         Target::Embedded => {
-            let server = ReferenceServer::start(&contracts, None, &options.faults).await?;
+            let server_signing = match &mut signing {
+                Some(client) => embedded_signing(client)?,
+                None => ServerSigning::none(),
+            };
+            let server =
+                ReferenceServer::start_signed(&contracts, None, &options.faults, server_signing)
+                    .await?;
             let uri = server.uri();
             (Some(server), uri)
         }
         Target::Live(url) => (None, url.clone()),
     };
+    let mut http = HttpTarget::new(&base, options.timeout)?;
+    if let Some(signing) = signing {
+        http = http.with_signing(signing);
+    }
     let context = Arc::new(Context {
-        target: HttpTarget::new(&base, options.timeout)?,
+        target: http,
         snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
         overrides: Overrides {
@@ -242,6 +258,35 @@ fn with_snapshot(
     };
     checks.push(snapshots.check(&taken));
     checks
+}
+
+/// The embedded target plays the counterpart with the client's own key pair: it checks requests
+/// with the public half of the private key and signs its answers with the private key, which
+/// the client then checks with that public half.
+fn embedded_signing(client: &mut Signing) -> Result<ServerSigning, RunError> {
+    let Some(private_key) = client.private_key().cloned() else {
+        if client.public_key().is_some() {
+            return Err(RunError::EmbeddedSigning(
+                "the embedded target signs its answers with the private key: give --private-key (a public key alone only checks a live target)",
+            ));
+        }
+        return Ok(ServerSigning::none());
+    };
+    let public_half = private_key.public_key();
+    match client.public_key() {
+        Some(given) if *given != public_half => {
+            return Err(RunError::EmbeddedSigning(
+                "the embedded target signs its answers with the private key, so the public key must be its public half (or be left out)",
+            ));
+        }
+        Some(_) => {}
+        None => *client = client.clone().checking_with(public_half.clone()),
+    }
+    Ok(ServerSigning {
+        private_key: Some(Arc::new(private_key)),
+        client_public_key: Some(Arc::new(public_half)),
+        key_version: client.key_version(),
+    })
 }
 
 /// A case task that panicked still shows up, as a failure of the harness itself.

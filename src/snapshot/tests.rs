@@ -25,6 +25,7 @@ fn answer(body: Value) -> Observed {
         headers,
         body: serde_json::to_vec(&body).unwrap(),
         elapsed: Default::default(),
+        signature_context: None,
     })
 }
 

@@ -2,9 +2,15 @@
 //!
 //! The embedded reference implementation is reached the same way as a live target (over
 //! loopback), so every run exercises the real transport path. One client per run: connections
-//! are pooled and reused across cases.
+//! are pooled and reused across cases. With a [`Signing`] set-up every request is signed here,
+//! so the runner never has to know.
 
-use std::sync::Once;
+pub mod profile;
+mod signer;
+
+pub use signer::{InvalidClientId, SignatureContext, Signing, shown_header_value};
+
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -18,6 +24,7 @@ pub struct HttpTarget {
     client: reqwest::Client,
     base: String,
     timeout: Duration,
+    signing: Option<Arc<Signing>>,
 }
 
 /// A response as received.
@@ -31,6 +38,8 @@ pub struct Response {
     pub body: Vec<u8>,
     /// Time from sending to the end of the body.
     pub elapsed: Duration,
+    /// What the answer's signature must verify against, when the target checks signatures.
+    pub signature_context: Option<SignatureContext>,
 }
 
 /// Why no response came back; a failed `transport` check, not a harness error.
@@ -93,7 +102,14 @@ impl HttpTarget {
             client,
             base: base.trim_end_matches('/').to_string(),
             timeout,
+            signing: None,
         })
+    }
+
+    /// Signs every request and checks every answer as `signing` says.
+    pub fn with_signing(mut self, signing: Signing) -> Self {
+        self.signing = Some(Arc::new(signing));
+        self
     }
 
     /// The base URL, without a trailing slash.
@@ -101,11 +117,14 @@ impl HttpTarget {
         &self.base
     }
 
-    /// The path as sent: the base URL's own path prefix followed by the operation's path.
+    /// The path as sent: the base URL's own path prefix followed by the operation's path,
+    /// exactly as it goes on the wire (the URL parser's escaping included), because that is
+    /// what a signature covers.
     pub fn path_as_sent(&self, path: &str) -> String {
-        let prefix =
-            reqwest::Url::parse(&self.base).map(|u| u.path().trim_end_matches('/').to_string());
-        format!("{}{path}", prefix.unwrap_or_default())
+        match reqwest::Url::parse(&format!("{}{path}", self.base)) {
+            Ok(url) => url.path().to_string(),
+            Err(_) => path.to_string(),
+        }
     }
 
     /// Sends one request with a JSON body and extra headers.
@@ -119,12 +138,21 @@ impl HttpTarget {
         let url = format!("{}{path}", self.base);
         let method =
             reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
+        let sent_path = self.path_as_sent(path);
+        let (signed, signature_context) = match &self.signing {
+            Some(signing) => (
+                signing.request_headers(method.as_str(), &sent_path, &body),
+                signing.context(method.as_str(), &sent_path),
+            ),
+            None => (HeaderMap::new(), None),
+        };
         let started = Instant::now();
         let result = self
             .client
             .request(method, &url)
             .header(CONTENT_TYPE, HeaderValue::from_static(REQUEST_CONTENT_TYPE))
             .headers(headers)
+            .headers(signed)
             .body(body)
             .send()
             .await;
@@ -140,6 +168,7 @@ impl HttpTarget {
             headers,
             body: body.to_vec(),
             elapsed: started.elapsed(),
+            signature_context,
         })
     }
 

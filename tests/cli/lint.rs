@@ -46,6 +46,22 @@ async fn schema_command_prints_the_published_contract_schema() {
 }
 
 #[tokio::test]
+async fn schema_target_prints_the_published_target_profile_schema() {
+    let run = conform(&["schema", "--target"]).await;
+    assert_eq!(run.code, 0);
+    let published =
+        std::fs::read_to_string(crate::util::root().join("docs/target.schema.json")).unwrap();
+    assert_eq!(
+        run.stdout, published,
+        "docs/target.schema.json is stale: run `cargo run -- schema --target > docs/target.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(schema["title"], "conform target profile");
+    assert_eq!(schema["additionalProperties"], false);
+    assert!(schema["properties"]["privateKey"].is_object());
+}
+
+#[tokio::test]
 async fn missing_contract_folder_is_a_usage_error() {
     let run = conform(&["lint", "no-such-folder"]).await;
     assert_eq!(run.code, 2);

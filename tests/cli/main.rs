@@ -3,6 +3,7 @@
 //! servers that answer wrongly in distinct ways.
 
 mod issue_card;
+mod signing_support;
 mod util;
 
 mod gating;
@@ -12,6 +13,9 @@ mod lint;
 mod reports;
 mod reports_html;
 mod serve;
+mod sign;
+mod signed;
 mod snapshots;
+mod target_config;
 mod verify_embedded;
 mod verify_wrong_answers;

@@ -35,7 +35,7 @@ async fn verify(
     let dir = dir.display().to_string();
     let mut args = vec!["verify", "--target", &uri, "--snapshot-dir", &dir];
     args.extend_from_slice(extra);
-    conform_with(&root(), &args, env).await
+    conform_with(&root(), &args, env, None).await
 }
 
 fn drifted() -> Defects {
@@ -243,7 +243,7 @@ async fn embedded_runs_take_no_snapshots_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
     let args = ["verify", "--snapshot-dir", &d, "--filter", "*/example/*"];
-    let run = conform_with(&root(), &args, &[]).await;
+    let run = conform_with(&root(), &args, &[], None).await;
     assert_eq!(run.code, 0);
     assert!(files(dir.path()).is_empty());
     let run = conform(&[

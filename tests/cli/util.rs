@@ -40,23 +40,38 @@ pub async fn conform(args: &[&str]) -> Run {
 /// Runs `conform args...` in `dir`. Snapshots are off unless the arguments say otherwise, so
 /// tests never write into the project's own `snapshots/` folder.
 pub async fn conform_in(dir: &Path, args: &[&str]) -> Run {
-    conform_with(dir, args, &[("CONFORM_SNAPSHOTS", "off")]).await
+    conform_with(dir, args, &[("CONFORM_SNAPSHOTS", "off")], None).await
 }
 
-/// Runs `conform args...` in `dir` with extra environment variables (such as `CI=true`), and
-/// the default snapshot mode.
-pub async fn conform_with(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+/// Runs `conform args...` in `dir` with extra environment variables (such as `CI=true`), the
+/// default snapshot mode and, when given, `stdin` as standard input.
+pub async fn conform_with(
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<&[u8]>,
+) -> Run {
+    use tokio::io::AsyncWriteExt;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("CONFORM_SNAPSHOTS")
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .await
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
         .expect("conform runs");
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(bytes).await.expect("stdin is written");
+    }
+    let output = child.wait_with_output().await.expect("conform runs");
     Run {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),

@@ -145,6 +145,7 @@ impl Compiler<'_> {
                 .unwrap_or_else(|| "application/json".into()),
             negative: self.negative(&file.generated, &result),
             skip: self.skip(&file.generated.skip),
+            signature_rejection: self.signature_rejection(&file.signing, &result),
             snapshot: self.snapshot(&file.snapshot),
             examples: Vec::new(),
             idempotency: None,

@@ -11,8 +11,8 @@ use serde_json::Value;
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
 use crate::contract::model::{
-    ConflictPolicy, ExampleDef, ExpectDef, GeneratedDef, IdempotencyDef, ResultDef, SnapshotDef,
-    StatusRole,
+    ConflictPolicy, ExampleDef, ExpectDef, GeneratedDef, IdempotencyDef, ResultDef, SigningDef,
+    SnapshotDef, StatusRole,
 };
 use crate::contract::schema::{Kind, Schema, Types};
 use crate::contract::{
@@ -22,6 +22,9 @@ use crate::json::Pointer;
 
 /// The code generated invalid requests expect when the contract names none.
 pub const DEFAULT_NEGATIVE_CODE: &str = "PARAM_ILLEGAL";
+
+/// The code a request with a missing or bad signature gets when the contract names none.
+pub const DEFAULT_SIGNATURE_REJECT_CODE: &str = "ACCESS_DENIED";
 
 impl Compiler<'_> {
     pub(super) fn result_rules(
@@ -371,6 +374,28 @@ impl Compiler<'_> {
                 }
             }
         }
+    }
+
+    /// An explicit `signing.rejectCode` must be a failure code of the catalogue; the default
+    /// applies only when the catalogue has it, so contracts that never meet signing need not
+    /// list it.
+    pub(super) fn signature_rejection(
+        &mut self,
+        def: &SigningDef,
+        rules: &ResultRules,
+    ) -> Option<Expect> {
+        let failure = rules.status_for(StatusRole::Failure)?.to_string();
+        let code = match &def.reject_code {
+            Some(code) => {
+                self.check_code(rules, &failure, code, "/signing/rejectCode");
+                code.as_str()
+            }
+            None => DEFAULT_SIGNATURE_REJECT_CODE,
+        };
+        rules.entry(&failure, code).map(|_| Expect {
+            status: failure,
+            code: Some(code.to_string()),
+        })
     }
 
     pub(super) fn skip(&mut self, patterns: &[String]) -> GlobSet {

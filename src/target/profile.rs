@@ -1,0 +1,316 @@
+//! Target profiles: one small JSON file (`verify --target-config FILE`) or the equivalent flags
+//! describing a target: its base URL, the `Client-Id`, the key that signs requests, and the
+//! counterpart's public key that checks answers. Keys are named by file or environment
+//! variable, never written in the profile, and never echoed in errors.
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::signer::{InvalidClientId, Signing};
+use crate::signing::{KeyError, PrivateKey, PublicKey};
+
+/// A target profile as written on disk. Every key is optional; flags override them.
+#[derive(Debug, Default, Clone, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "conform target profile")]
+pub struct ProfileFile {
+    /// Editors use this to find the JSON Schema; conform ignores it.
+    #[serde(rename = "$schema", default)]
+    pub schema: Option<String>,
+    /// The implementation's base URL, gateway prefix included
+    /// (`https://gw.example.com/api/open`); the contract's path is appended. `--target`
+    /// overrides it; without either, the embedded reference implementation is checked.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// Sent as `Client-Id` on every request and part of every string to sign. Needed when a
+    /// key is given.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The `keyVersion` announced in the `Signature` header (default 1).
+    #[serde(default)]
+    pub key_version: Option<u32>,
+    /// The RSA private key that signs requests: PKCS#8 or PKCS#1, PEM or bare base64 DER.
+    #[serde(default)]
+    pub private_key: Option<KeySource>,
+    /// The counterpart's RSA public key (SubjectPublicKeyInfo, PEM or bare base64 DER); with
+    /// it, every answer must carry a valid signature (the `signature` check).
+    #[serde(default)]
+    pub public_key: Option<KeySource>,
+}
+
+/// Where a key's text is read from.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum KeySource {
+    /// A file; a relative path is relative to the profile file (to the working folder for
+    /// flags).
+    File(PathBuf),
+    /// An environment variable holding the key text.
+    Env(String),
+}
+
+/// A profile that cannot be used (a usage error: nothing is sent). Messages never contain
+/// key material.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The profile file cannot be read.
+    #[error("cannot read target config `{}`: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The profile file is not a valid profile (bad JSON, unknown key, wrong type).
+    #[error("target config `{}`: {message}", path.display())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// serde's message, with line and column.
+        message: String,
+    },
+    /// A key file cannot be read.
+    #[error("cannot read {what} file `{}`: {source}", path.display())]
+    KeyFile {
+        /// `private key` or `public key`.
+        what: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The environment variable meant to hold a key is not set.
+    #[error("{what}: environment variable `{name}` is not set (or not UTF-8)")]
+    KeyEnv {
+        /// `private key` or `public key`.
+        what: &'static str,
+        /// The variable.
+        name: String,
+    },
+    /// The key text is not a usable key.
+    #[error("{what} from {origin}: {source}")]
+    Key {
+        /// `private key` or `public key`.
+        what: &'static str,
+        /// `file `...`` or `environment variable `...``.
+        origin: String,
+        /// Why (never the key text).
+        source: KeyError,
+    },
+    /// A key was given without the Client-Id that every string to sign contains.
+    #[error("signing needs a Client-Id: set `clientId` in the target config or pass --client-id")]
+    NoClientId,
+    /// The Client-Id cannot be sent.
+    #[error(transparent)]
+    ClientId(#[from] InvalidClientId),
+}
+
+impl ProfileFile {
+    /// Reads a profile file; relative key paths become relative to the file's folder.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut profile: ProfileFile =
+            serde_json::from_str(&text).map_err(|e| ProfileError::Parse {
+                path: path.to_path_buf(),
+                message: e.to_string(),
+            })?;
+        let folder = path.parent().unwrap_or(Path::new(""));
+        for source in [&mut profile.private_key, &mut profile.public_key]
+            .into_iter()
+            .flatten()
+        {
+            if let KeySource::File(file) = source
+                && file.is_relative()
+            {
+                *file = folder.join(&*file);
+            }
+        }
+        Ok(profile)
+    }
+
+    /// This profile with every key `flags` sets taken from `flags`.
+    pub fn overridden_by(self, flags: ProfileFile) -> ProfileFile {
+        ProfileFile {
+            schema: self.schema,
+            base_url: flags.base_url.or(self.base_url),
+            client_id: flags.client_id.or(self.client_id),
+            key_version: flags.key_version.or(self.key_version),
+            private_key: flags.private_key.or(self.private_key),
+            public_key: flags.public_key.or(self.public_key),
+        }
+    }
+
+    /// Reads the keys and builds the signing set-up; `None` when the profile names neither a
+    /// Client-Id nor a key.
+    pub fn signing(&self) -> Result<Option<Signing>, ProfileError> {
+        let has_key = self.private_key.is_some() || self.public_key.is_some();
+        let Some(client_id) = &self.client_id else {
+            return if has_key {
+                Err(ProfileError::NoClientId)
+            } else {
+                Ok(None)
+            };
+        };
+        let mut signing = Signing::new(client_id)?;
+        if let Some(source) = &self.private_key {
+            let version = self.key_version.unwrap_or(1);
+            signing = signing.signing_with(load_private_key(source)?, version);
+        }
+        if let Some(source) = &self.public_key {
+            signing = signing.checking_with(load_public_key(source)?);
+        }
+        Ok(Some(signing))
+    }
+}
+
+/// Loads a private key from a file or an environment variable.
+pub fn load_private_key(source: &KeySource) -> Result<PrivateKey, ProfileError> {
+    let what = "private key";
+    let text = key_text(what, source)?;
+    PrivateKey::from_text(&text).map_err(|e| key_error(what, source, e))
+}
+
+/// Loads a public key from a file or an environment variable.
+pub fn load_public_key(source: &KeySource) -> Result<PublicKey, ProfileError> {
+    let what = "public key";
+    let text = key_text(what, source)?;
+    PublicKey::from_text(&text).map_err(|e| key_error(what, source, e))
+}
+
+fn key_text(what: &'static str, source: &KeySource) -> Result<String, ProfileError> {
+    match source {
+        KeySource::File(path) => {
+            std::fs::read_to_string(path).map_err(|source| ProfileError::KeyFile {
+                what,
+                path: path.clone(),
+                source,
+            })
+        }
+        KeySource::Env(name) => std::env::var(name).map_err(|_| ProfileError::KeyEnv {
+            what,
+            name: name.clone(),
+        }),
+    }
+}
+
+fn key_error(what: &'static str, source: &KeySource, error: KeyError) -> ProfileError {
+    let origin = match source {
+        KeySource::File(path) => format!("file `{}`", path.display()),
+        KeySource::Env(name) => format!("environment variable `{name}`"),
+    };
+    ProfileError::Key {
+        what,
+        origin,
+        source: error,
+    }
+}
+
+/// The JSON Schema of the profile file, pretty-printed, for editors and
+/// `conform schema --target`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(ProfileFile);
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixtures() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/signing")
+    }
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    }
+
+    #[test]
+    fn resolves_key_paths_relative_to_the_profile_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = fixtures().join("test_rsa2048_pkcs1.pem");
+        std::fs::create_dir(dir.path().join("keys")).unwrap();
+        std::fs::copy(&key, dir.path().join("keys/client.pem")).unwrap();
+        let text = r#"{"clientId": "C1", "privateKey": {"file": "keys/client.pem"}}"#;
+        let profile = ProfileFile::load(&write(dir.path(), "target.json", text)).unwrap();
+        let expected = KeySource::File(dir.path().join("keys/client.pem"));
+        assert_eq!(profile.private_key, Some(expected));
+        let signing = profile.signing().unwrap().unwrap();
+        assert_eq!(signing.private_key().unwrap().bits(), 2048);
+        assert_eq!(signing.key_version(), 1);
+    }
+
+    #[test]
+    fn flags_override_the_file_key_by_key() {
+        let file = ProfileFile {
+            base_url: Some("http://file".into()),
+            client_id: Some("FILE".into()),
+            key_version: Some(2),
+            ..ProfileFile::default()
+        };
+        let flags = ProfileFile {
+            client_id: Some("FLAG".into()),
+            ..ProfileFile::default()
+        };
+        let merged = file.overridden_by(flags);
+        assert_eq!(merged.base_url.as_deref(), Some("http://file"));
+        assert_eq!(merged.client_id.as_deref(), Some("FLAG"));
+        assert_eq!(merged.key_version, Some(2));
+    }
+
+    #[test]
+    fn names_an_unknown_key_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(
+            dir.path(),
+            "t.json",
+            "{\n  \"privatKey\": {\"file\": \"k.pem\"}\n}",
+        );
+        let message = ProfileFile::load(&path).unwrap_err().to_string();
+        assert!(message.contains("unknown field `privatKey`"), "{message}");
+        assert!(message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn a_key_needs_a_client_id() {
+        let profile = ProfileFile {
+            public_key: Some(KeySource::File(
+                fixtures().join("test_rsa2048_pub_spki.pem"),
+            )),
+            ..ProfileFile::default()
+        };
+        let message = profile.signing().unwrap_err().to_string();
+        assert!(
+            message.starts_with("signing needs a Client-Id"),
+            "{message}"
+        );
+        assert!(ProfileFile::default().signing().unwrap().is_none());
+    }
+
+    #[test]
+    fn key_errors_name_the_origin_but_never_the_key_text() {
+        let public_pem = std::fs::read_to_string(fixtures().join("test_rsa2048_pub_spki.pem"));
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(dir.path(), "swapped.pem", &public_pem.unwrap());
+        let message = load_private_key(&KeySource::File(path.clone()))
+            .unwrap_err()
+            .to_string();
+        let expected = format!(
+            "private key from file `{}`: found a public key where a private key is needed",
+            path.display()
+        );
+        assert_eq!(message, expected);
+        let missing = KeySource::Env("CONFORM_TEST_SURELY_UNSET_KEY".into());
+        let message = load_public_key(&missing).unwrap_err().to_string();
+        assert_eq!(
+            message,
+            "public key: environment variable `CONFORM_TEST_SURELY_UNSET_KEY` is not set (or not UTF-8)"
+        );
+    }
+}

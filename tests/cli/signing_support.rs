@@ -1,0 +1,145 @@
+//! Signing fixtures for the CLI tests: the throw-away key pair, the vector signed by the
+//! official Python SDK, vectors signed independently with `openssl`, and a signed `serve`.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Child;
+
+/// A key fixture's path relative to the project folder (where the CLI runs).
+pub fn key(name: &str) -> String {
+    format!("tests/fixtures/signing/{name}")
+}
+
+/// A key fixture's text.
+pub fn key_text(name: &str) -> String {
+    std::fs::read_to_string(crate::util::root().join(key(name))).unwrap()
+}
+
+/// The base64 lines of a PEM fixture: what must never be printed.
+pub fn secret_lines(name: &str) -> Vec<String> {
+    let text = key_text(name);
+    let lines: Vec<String> = text
+        .lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 16)
+        .map(str::to_string)
+        .collect();
+    assert!(lines.len() >= 5, "{name} has its key material");
+    lines
+}
+
+/// One message and its expected signature.
+#[derive(Debug, Clone)]
+pub struct Vector {
+    pub method: String,
+    pub path: String,
+    pub client_id: String,
+    pub time: String,
+    pub body: String,
+    pub content_to_sign: String,
+    pub signature_urlencoded: String,
+    pub signature_base64: String,
+    pub header: String,
+}
+
+impl Vector {
+    fn from_json(json: &Value, time_key: &str) -> Vector {
+        let field = |name: &str| {
+            json[name]
+                .as_str()
+                .unwrap_or_else(|| panic!("{name}"))
+                .to_string()
+        };
+        Vector {
+            method: field("method"),
+            path: field("path"),
+            client_id: field("client_id"),
+            time: field(time_key),
+            body: field("body"),
+            content_to_sign: field("content_to_sign"),
+            signature_urlencoded: field("signature_urlencoded"),
+            signature_base64: field("signature_base64"),
+            header: field("header"),
+        }
+    }
+
+    /// `conform sign` arguments for this message, the body given literally.
+    pub fn sign_args(&self) -> Vec<String> {
+        [
+            "sign",
+            "--method",
+            &self.method,
+            "--path",
+            &self.path,
+            "--client-id",
+            &self.client_id,
+            "--time",
+            &self.time,
+            "--body",
+            &self.body,
+        ]
+        .map(str::to_string)
+        .to_vec()
+    }
+}
+
+/// The vector signed by the official Python SDK.
+pub fn sdk_vector() -> Vector {
+    let text = key_text("vector_issueCard.json");
+    Vector::from_json(&serde_json::from_str(&text).unwrap(), "request_time")
+}
+
+/// Vectors signed with `openssl dgst -sha256 -sign`, by name.
+pub fn openssl_vector(name: &str) -> Vector {
+    let doc: Value = serde_json::from_str(&key_text("openssl_vectors.json")).unwrap();
+    let found = doc["vectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == name);
+    Vector::from_json(found.unwrap_or_else(|| panic!("no vector {name}")), "time")
+}
+
+/// Runs `conform` with owned arguments.
+pub async fn conform_owned(args: &[String]) -> crate::util::Run {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    crate::util::conform(&args).await
+}
+
+/// A running `conform serve`, killed when dropped.
+pub struct Served {
+    pub url: String,
+    _child: Child,
+}
+
+/// Starts `conform serve --port 0 extra...` and waits for its URL.
+pub async fn serve(extra: &[&str]) -> Served {
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next_line().await.unwrap().unwrap();
+    let url = first.rsplit(' ').next().unwrap().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Served { url, _child: child }
+}
+
+/// `conform serve` checking requests with the client's public key and signing its answers
+/// (one key pair plays both sides: the fixtures have only one private key).
+pub async fn signed_serve() -> Served {
+    serve(&[
+        "--private-key",
+        &key("test_rsa2048_pkcs1.pem"),
+        "--public-key",
+        &key("test_rsa2048_pub_spki.pem"),
+    ])
+    .await
+}
