@@ -302,8 +302,6 @@ pub struct RunInfo {
     pub embedded: bool,
     /// The contracts run.
     pub contracts: Vec<ContractInfo>,
-    /// How many cases are planned.
-    pub cases: usize,
     /// When the run started, RFC 3339.
     pub started: String,
 }

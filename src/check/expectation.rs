@@ -14,7 +14,7 @@ pub fn check(
     observed: &Observed,
 ) -> CheckResult {
     let business = business_of(contract, observed);
-    let matches = business.as_ref().is_some_and(|b| {
+    let matches = business.is_some_and(|b| {
         b.status.as_deref() == Some(expect.status.as_str())
             && expect
                 .code

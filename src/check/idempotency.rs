@@ -30,8 +30,8 @@ pub struct Settled {
 /// The role of an answer's status, when it carries a business result.
 pub fn role(contract: &Contract, answer: &Answer) -> Option<StatusRole> {
     let observed = answer.as_ref().ok()?;
-    let status = business_of(contract, observed)?.status?;
-    contract.result.role(&status)
+    let status = business_of(contract, observed)?.status.as_deref()?;
+    contract.result.role(status)
 }
 
 /// `idempotency-settle`, only for exchanges that met the unknown status.
@@ -59,16 +59,17 @@ pub fn settle(contract: &Contract, settled: &Settled) -> Option<CheckResult> {
 /// (or the same bytes when the body is not JSON).
 pub fn same(a: &Observed, b: &Observed) -> bool {
     a.response.status == b.response.status
-        && match (&a.json, &b.json) {
-            (Ok(x), Ok(y)) => x == y,
-            _ => a.response.body == b.response.body,
-        }
+        && (a.response.body == b.response.body
+            || match (a.json(), b.json()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => false,
+            })
 }
 
 /// A unified diff of two answers' canonical bodies, labelled.
 pub fn diff(a: &Observed, b: &Observed, left: &str, right: &str) -> String {
     let render = |o: &Observed| {
-        let body = match &o.json {
+        let body = match o.json() {
             Ok(value) => canonical_pretty(value),
             Err(_) => String::from_utf8_lossy(&o.response.body).into_owned(),
         };
@@ -84,7 +85,7 @@ pub fn diff(a: &Observed, b: &Observed, left: &str, right: &str) -> String {
 
 /// The fields whose values differ, as `/cardNo "1" → "2"`, for one-line messages.
 pub fn changed_fields(a: &Observed, b: &Observed) -> String {
-    let (Ok(x), Ok(y)) = (&a.json, &b.json) else {
+    let (Ok(x), Ok(y)) = (a.json(), b.json()) else {
         return "the body".into();
     };
     let mut found = Vec::new();

@@ -13,6 +13,8 @@ mod response_schema;
 mod result_status;
 mod signature;
 
+use std::sync::OnceLock;
+
 use serde_json::Value;
 
 use crate::contract::{Contract, Expect};
@@ -26,15 +28,25 @@ use crate::target::{Response, TransportError};
 pub struct Observed {
     /// The response as received.
     pub response: Response,
-    /// The body as JSON, or why it is not JSON.
-    pub json: Result<Value, String>,
+    json: OnceLock<Result<Value, String>>,
+    business: OnceLock<Option<Business>>,
 }
 
 impl Observed {
-    /// Parses the body of `response`.
+    /// A response to be judged; its body is parsed when a check first needs it (a replay that
+    /// is byte-identical to the first answer never is).
     pub fn new(response: Response) -> Self {
-        let json = serde_json::from_slice(&response.body).map_err(|e| e.to_string());
-        Observed { response, json }
+        Observed {
+            response,
+            json: OnceLock::new(),
+            business: OnceLock::new(),
+        }
+    }
+
+    /// The body as JSON, or why it is not JSON.
+    pub fn json(&self) -> &Result<Value, String> {
+        self.json
+            .get_or_init(|| serde_json::from_slice(&self.response.body).map_err(|e| e.to_string()))
     }
 }
 
@@ -77,19 +89,23 @@ impl Business {
 }
 
 /// The business result of an observation, if it carries one (right HTTP status, JSON body).
-pub fn business_of(contract: &Contract, observed: &Observed) -> Option<Business> {
-    if !contract
-        .result
-        .http_status
-        .contains(&observed.response.status)
-    {
-        return None;
-    }
-    observed
-        .json
-        .as_ref()
-        .ok()
-        .map(|body| Business::read(contract, body))
+pub fn business_of<'o>(contract: &Contract, observed: &'o Observed) -> Option<&'o Business> {
+    // An observation always belongs to one contract's exchange, so reading it once is enough.
+    let business = observed.business.get_or_init(|| {
+        if !contract
+            .result
+            .http_status
+            .contains(&observed.response.status)
+        {
+            return None;
+        }
+        observed
+            .json()
+            .as_ref()
+            .ok()
+            .map(|body| Business::read(contract, body))
+    });
+    business.as_ref()
 }
 
 /// What came back, in a few words: `HTTP 200, S/SUCCESS "Success"` or `HTTP 500, body "<html>…"`.

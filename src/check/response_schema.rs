@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Business, Observed};
+use super::{Observed, business_of};
 use crate::contract::Contract;
 use crate::json::abbreviate;
 use crate::results::{Check, CheckResult, Finding};
@@ -11,7 +11,7 @@ use crate::rules;
 
 /// Passes when the body parses and has no violations.
 pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
-    let body = match &observed.json {
+    let body = match observed.json() {
         Ok(body) => body,
         Err(err) => {
             let text = String::from_utf8_lossy(&observed.response.body).into_owned();
@@ -22,7 +22,7 @@ pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
             );
         }
     };
-    let status = Business::read(contract, body).status;
+    let status = business_of(contract, observed).and_then(|b| b.status.clone());
     let violations = rules::validate(&contract.types, &contract.response, body, status.as_deref());
     CheckResult::from_findings(
         Check::ResponseSchema,

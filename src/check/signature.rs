@@ -55,7 +55,7 @@ pub fn check(contract: &Contract, observed: &Observed, context: &SignatureContex
 /// An answer without `Signature` or `Response-Time`: tolerated for failure and unknown
 /// statuses, a failure otherwise.
 fn unsigned(contract: &Contract, observed: &Observed, missing: &str) -> CheckResult {
-    let status = business_of(contract, observed).and_then(|b| b.status);
+    let status = business_of(contract, observed).and_then(|b| b.status.clone());
     let role = status.as_deref().and_then(|s| contract.result.role(s));
     let status = status.unwrap_or_else(|| "(no status)".into());
     match role {

@@ -28,11 +28,13 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         filter: options.filter.clone(),
         partition: None,
     };
-    if matching
-        .apply(conform::plan::stream(&contracts))
-        .next()
-        .is_none()
-    {
+    let nothing_matches = || {
+        matching
+            .apply(conform::plan::stream(&contracts))
+            .next()
+            .is_none()
+    };
+    if matching.filter.is_some() && nothing_matches() {
         return Err(CliError("error: no case matches the given --filter".into()));
     }
     let mut reporters = reporters(&args.reports)?;

@@ -42,17 +42,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
 
 /// Compiles one contract from its text; `path` is used in error locations.
 pub fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError>> {
-    let source = match SourceText::parse(path, text) {
-        Ok(source) => source,
-        Err(failed) => {
-            let (source, syntax) = *failed;
-            return Err(vec![ContractError::at(
-                &source,
-                syntax.span,
-                K::Syntax(syntax.message),
-            )]);
-        }
-    };
+    let source = SourceText::new(path, text);
     compile(&source)
 }
 

@@ -164,6 +164,8 @@ pub struct Idempotency {
     pub settle_backoff: Duration,
     /// The field the conflict check changes, when the contract names one.
     pub vary: Option<Pointer>,
+    /// The key field's `maxLength`: fresh keys are cut to fit it.
+    pub key_max_len: Option<usize>,
 }
 
 /// A named example request.

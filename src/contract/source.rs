@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use jsonc_parser::ast::{ObjectPropName, Value as Node};
 use jsonc_parser::common::Ranged;
@@ -23,13 +24,19 @@ pub struct Span {
     pub end: usize,
 }
 
-/// A contract file's text and the spans of its values and keys.
+/// A contract file's text and, built only when an error needs a place, the spans of its
+/// values and keys.
 #[derive(Debug)]
 pub struct SourceText {
     /// Where the text came from, as the user named it.
     pub path: PathBuf,
     /// The whole file.
     pub text: String,
+    index: OnceLock<Index>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
     values: HashMap<String, Span>,
     keys: HashMap<String, Span>,
 }
@@ -44,39 +51,62 @@ pub struct SyntaxError {
 }
 
 impl SourceText {
-    /// Scans `text` as strict JSON and indexes every value and key by JSON pointer.
-    pub fn parse(path: &Path, text: String) -> Result<Self, Box<(Self, SyntaxError)>> {
-        let mut source = SourceText {
+    /// A source for `text`; nothing is parsed yet (a valid contract never needs positions).
+    pub fn new(path: &Path, text: String) -> Self {
+        SourceText {
             path: path.to_path_buf(),
             text,
-            values: HashMap::new(),
-            keys: HashMap::new(),
-        };
+            index: OnceLock::new(),
+        }
+    }
+
+    /// Scans `text` as strict JSON, returning the source, or it with its first syntax error.
+    pub fn parse(path: &Path, text: String) -> Result<Self, Box<(Self, SyntaxError)>> {
+        let source = SourceText::new(path, text);
+        match source.syntax_error() {
+            Some(error) => Err(Box::new((source, error))),
+            None => Ok(source),
+        }
+    }
+
+    /// The first strict-JSON syntax error of the text, with its span.
+    pub fn syntax_error(&self) -> Option<SyntaxError> {
         let parsed =
-            jsonc_parser::parse_to_ast(&source.text, &CollectOptions::default(), &strict_options());
-        let (values, keys) = match parsed {
-            Ok(result) => index(result.value.as_ref()),
-            Err(err) => {
-                let range = err.range();
-                let message = lowercase_first(&err.kind().to_string());
-                let end = range.end.max(range.start + 1).min(source.text.len());
-                let span = Span {
-                    start: range.start,
-                    end,
-                };
-                return Err(Box::new((source, SyntaxError { message, span })));
+            jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &strict_options());
+        let err = parsed.err()?;
+        let range = err.range();
+        let end = range.end.max(range.start + 1).min(self.text.len());
+        Some(SyntaxError {
+            message: lowercase_first(&err.kind().to_string()),
+            span: Span {
+                start: range.start,
+                end,
+            },
+        })
+    }
+
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            let parsed = jsonc_parser::parse_to_ast(
+                &self.text,
+                &CollectOptions::default(),
+                &strict_options(),
+            );
+            match parsed {
+                Ok(result) => {
+                    let (values, keys) = index(result.value.as_ref());
+                    Index { values, keys }
+                }
+                Err(_) => Index::default(),
             }
-        };
-        source.values = values;
-        source.keys = keys;
-        Ok(source)
+        })
     }
 
     /// The span of the value at `pointer`, or of its nearest ancestor that exists.
     pub fn value_span(&self, pointer: &str) -> Span {
         let mut current = pointer;
         loop {
-            if let Some(span) = self.values.get(current) {
+            if let Some(span) = self.index().values.get(current) {
                 return *span;
             }
             match current.rfind('/') {
@@ -88,7 +118,7 @@ impl SourceText {
 
     /// The span of the key naming the value at `pointer`, if that value is an object member.
     pub fn key_span(&self, pointer: &str) -> Option<Span> {
-        self.keys.get(pointer).copied()
+        self.index().keys.get(pointer).copied()
     }
 
     /// 1-based line and column (in characters) of a byte offset.

@@ -1,5 +1,6 @@
 //! JSON helpers shared by every stage: pointers, abbreviation for messages, canonical printing.
 
+pub mod patched;
 pub mod pointer;
 pub mod text;
 

@@ -6,8 +6,25 @@ use serde_json::Value;
 /// Renders `value` compactly, cutting it to about `max` characters with an ellipsis and the full
 /// length, so a 2,049-character string stays readable in a one-line message.
 pub fn abbreviate(value: &Value, max: usize) -> String {
-    let full = value.to_string();
-    abbreviate_str(&full, max)
+    match value {
+        Value::String(text) => abbreviate_text(text, max),
+        other => abbreviate_str(&other.to_string(), max),
+    }
+}
+
+/// A string quoted as JSON and cut to about `max` characters; the length given is the string's
+/// own. Only the part shown is rendered, so a 2,049-character value costs no more than a short
+/// one.
+fn abbreviate_text(text: &str, max: usize) -> String {
+    let keep = max.saturating_sub(3);
+    match text.char_indices().nth(keep) {
+        None => serde_json::to_string(text).unwrap_or_default(),
+        Some((cut, _)) => {
+            let head = serde_json::to_string(&text[..cut]).unwrap_or_default();
+            let count = text.chars().count();
+            format!("{}…\" ({count} characters)", head.trim_end_matches('"'))
+        }
+    }
 }
 
 /// [`abbreviate`] for text that is already rendered.
@@ -67,7 +84,7 @@ mod tests {
         let long = json!("x".repeat(100));
         let short = abbreviate(&long, 20);
         assert!(short.starts_with("\"xxxxxxxx"));
-        assert!(short.ends_with("(102 characters)"), "{short}");
+        assert!(short.ends_with("…\" (100 characters)"), "{short}");
         assert_eq!(abbreviate(&json!("ok"), 20), "\"ok\"");
     }
 

@@ -1,10 +1,13 @@
 //! What a planned case is: a name, the contract it belongs to, and the action that exercises it.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::keys::{KeyMint, StringEdit};
 use crate::contract::{Contract, Expect};
 use crate::json::Pointer;
+use crate::json::patched::{self, Edit};
 
 /// One planned case.
 #[derive(Debug, Clone)]
@@ -100,8 +103,29 @@ pub struct Concurrent {
 pub enum Body {
     /// A JSON document, serialized compactly when sent.
     Json(Value),
+    /// A base document shared by many cases, with one change at `at`: a generated case then
+    /// costs one small value to plan rather than a copy of the whole request.
+    Patched {
+        /// The shared document.
+        base: Arc<Value>,
+        /// Where the change goes.
+        at: Pointer,
+        /// What changes there.
+        patch: Patch,
+    },
     /// Raw text, for bodies that are deliberately not JSON.
     Raw(String),
+}
+
+/// The change a [`Body::Patched`] makes to its base.
+#[derive(Debug, Clone)]
+pub enum Patch {
+    /// The value at the pointer becomes this one.
+    Set(Value),
+    /// The member at the pointer is removed.
+    Remove,
+    /// Nothing changes (the case's point is in the key it is sent with).
+    Unchanged,
 }
 
 /// How the idempotency key of a request is filled in when the case runs.
@@ -139,12 +163,20 @@ impl Body {
     /// The JSON document that would be sent, key filled in; `None` for a raw body. Cheaper
     /// than [`Body::materialize`] when only the document is needed (the planner's checks).
     pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<Value> {
-        let Body::Json(value) = self else { return None };
+        let patched;
+        let value = match self {
+            Body::Json(value) => value,
+            Body::Patched { .. } => {
+                patched = self.clone().into_document()?;
+                &patched
+            }
+            Body::Raw(_) => return None,
+        };
         let pointer = contract.idempotency.as_ref().map(|i| &i.key);
         match (spec, pointer) {
             (KeySpec::Keep, _) | (_, None) => Some(value.clone()),
             (spec, Some(pointer)) => {
-                let mut key = mint.fresh();
+                let mut key = mint.key_for(contract);
                 if let KeySpec::Edited(edit) = spec {
                     key = edit.apply(&key);
                 }
@@ -155,33 +187,72 @@ impl Body {
 
     /// Fills in the key and serializes. A body without a key field keeps its own value.
     pub fn materialize(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
-        match self {
-            Body::Raw(text) => Materialized {
-                bytes: text.as_bytes().to_vec(),
-                key: None,
-            },
-            Body::Json(value) => {
-                let pointer = contract.idempotency.as_ref().map(|i| &i.key);
-                match (spec, pointer) {
-                    (KeySpec::Keep, _) | (_, None) => Materialized {
-                        bytes: to_bytes(value),
-                        key: None,
-                    },
-                    (spec, Some(pointer)) => with_key(value, pointer, spec, mint),
-                }
+        self.clone().into_sent(spec, contract, mint)
+    }
+
+    /// [`Body::materialize`] for a body that is used once. The document is written with its
+    /// change and its key substituted on the way, never copied (this runs for every case sent).
+    pub fn into_sent(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
+        let pointer = contract.idempotency.as_ref().map(|i| &i.key);
+        let key = match (spec, pointer, &self) {
+            (_, _, Body::Raw(_)) | (KeySpec::Keep, _, _) | (_, None, _) => None,
+            (KeySpec::Fresh, Some(_), _) => Some(mint.key_for(contract)),
+            (KeySpec::Edited(edit), Some(_), _) => Some(edit.apply(&mint.key_for(contract))),
+        };
+        let key_value = key.clone().map(Value::String);
+        let key_edit = pointer.zip(key_value.as_ref()).map(|(p, v)| Edit {
+            at: p.segments(),
+            to: Some(v),
+        });
+        let mut bytes = Vec::with_capacity(512);
+        match &self {
+            Body::Raw(text) => bytes.extend_from_slice(text.as_bytes()),
+            Body::Json(value) => patched::write(value, key_edit.as_slice(), &mut bytes),
+            Body::Patched { base, at, patch } => {
+                let change = match patch {
+                    Patch::Set(value) => Some(Edit {
+                        at: at.segments(),
+                        to: Some(value),
+                    }),
+                    Patch::Remove => Some(Edit {
+                        at: at.segments(),
+                        to: None,
+                    }),
+                    Patch::Unchanged => None,
+                };
+                let edits: Vec<Edit<'_>> = change.into_iter().chain(key_edit).collect();
+                patched::write(base, &edits, &mut bytes);
             }
         }
+        Materialized { bytes, key }
     }
 }
 
-fn with_key(value: &Value, pointer: &Pointer, spec: &KeySpec, mint: &KeyMint) -> Materialized {
-    let mut key = mint.fresh();
-    if let KeySpec::Edited(edit) = spec {
-        key = edit.apply(&key);
+impl Body {
+    /// The JSON document as planned (patch applied, key not filled in); `None` for a raw body.
+    pub fn planned(&self) -> Option<Value> {
+        self.clone().into_document()
     }
-    Materialized {
-        bytes: to_bytes(&keyed(value, pointer, &key)),
-        key: Some(key),
+
+    /// The JSON document with its patch applied; `None` for a raw body.
+    fn into_document(self) -> Option<Value> {
+        match self {
+            Body::Json(value) => Some(value),
+            Body::Patched { base, at, patch } => {
+                let mut value = Arc::unwrap_or_clone(base);
+                match patch {
+                    Patch::Set(new) => {
+                        at.set(&mut value, new);
+                    }
+                    Patch::Remove => {
+                        at.remove(&mut value);
+                    }
+                    Patch::Unchanged => {}
+                }
+                Some(value)
+            }
+            Body::Raw(_) => None,
+        }
     }
 }
 

@@ -12,14 +12,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub struct KeyMint {
     nonce: String,
     next: AtomicU64,
-    max_len: usize,
 }
 
 impl KeyMint {
     /// A mint with a nonce made from the current time and randomness.
     pub fn new() -> Self {
-        let now = jiff::Timestamp::now().strftime("%y%m%d%H%M%S").to_string();
-        Self::with_nonce(format!("{now}{:04}", fastrand::u16(..10_000)))
+        // Milliseconds and seven random digits: runs started together (CI shards, a benchmark's
+        // back-to-back runs) must never draw the same keys, or the second would see the first's
+        // answers to different payloads.
+        let now = jiff::Timestamp::now()
+            .strftime("%y%m%d%H%M%S%3f")
+            .to_string();
+        Self::with_nonce(format!("{now}{:07}", fastrand::u32(..10_000_000)))
     }
 
     /// A mint with a given nonce (tests use this for reproducible keys).
@@ -27,14 +31,7 @@ impl KeyMint {
         KeyMint {
             nonce,
             next: AtomicU64::new(1),
-            max_len: 64,
         }
-    }
-
-    /// Caps key length (the key field's `maxLength`); the sequence number at the end is kept.
-    pub fn max_len(mut self, max_len: usize) -> Self {
-        self.max_len = max_len;
-        self
     }
 
     /// The run nonce.
@@ -44,10 +41,21 @@ impl KeyMint {
 
     /// A key never minted before in this run.
     pub fn fresh(&self) -> String {
+        self.fresh_within(None)
+    }
+
+    /// A fresh key of at most `max` characters (the key field's `maxLength`): the front of the
+    /// nonce gives way, the random digits and the sequence number at the end are kept.
+    pub fn fresh_within(&self, max: Option<usize>) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let key = format!("{}{n:06}", self.nonce);
-        let cut = key.len().saturating_sub(self.max_len);
+        let cut = key.len().saturating_sub(max.unwrap_or(usize::MAX));
         key[cut..].to_string()
+    }
+
+    /// A fresh key for `contract`'s key field.
+    pub fn key_for(&self, contract: &crate::contract::Contract) -> String {
+        self.fresh_within(contract.idempotency.as_ref().and_then(|i| i.key_max_len))
     }
 }
 
@@ -76,13 +84,20 @@ impl StringEdit {
     pub fn apply(&self, text: &str) -> String {
         match self {
             StringEdit::Length { len, fill } => {
-                let mut out: String = text.chars().take(*len).collect();
-                let have = out.chars().count();
-                out.extend(std::iter::repeat_n(*fill, len - have));
+                // Byte-wise: these strings run to thousands of characters (extendInfo).
+                let (kept, have) = match text.char_indices().nth(*len) {
+                    Some((cut, _)) => (&text[..cut], *len),
+                    None => (text, text.chars().count()),
+                };
+                let mut buffer = [0u8; 4];
+                let unit = fill.encode_utf8(&mut buffer);
+                let mut out = String::with_capacity(kept.len() + unit.len() * (len - have));
+                out.push_str(kept);
+                out.push_str(&unit.repeat(len - have));
                 out
             }
             StringEdit::Inject(c) => {
-                let mut out: String = text.chars().collect();
+                let mut out = text.to_string();
                 out.pop();
                 out.push(*c);
                 out
@@ -104,8 +119,8 @@ mod tests {
 
     #[test]
     fn capped_keys_keep_their_sequence_number() {
-        let mint = KeyMint::with_nonce("999988887777".into()).max_len(8);
-        assert_eq!(mint.fresh(), "77000001");
+        let mint = KeyMint::with_nonce("999988887777".into());
+        assert_eq!(mint.fresh_within(Some(8)), "77000001");
     }
 
     #[test]

@@ -14,8 +14,8 @@ mod idempotency;
 pub mod keys;
 
 pub use case::{
-    Action, Body, Case, CaseKind, Concurrent, Conflict, Exchange, KeySpec, Materialized, Probe,
-    keyed, to_bytes,
+    Action, Body, Case, CaseKind, Concurrent, Conflict, Exchange, KeySpec, Materialized, Patch,
+    Probe, keyed, to_bytes,
 };
 pub use keys::{KeyMint, StringEdit};
 
@@ -25,10 +25,48 @@ use crate::contract::Contract;
 
 /// The cases of one contract (the contract at `index` of the run), in a stable order.
 pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
-    let mut cases = examples::cases(index, contract);
-    cases.extend(generated::cases(index, contract));
-    cases.extend(idempotency::cases(index, contract));
+    let mut cases = Vec::new();
+    each_case(index, contract, &mut |case| {
+        cases.push(case);
+        true
+    });
     cases
+}
+
+/// Hands each case of one contract to `sink` as soon as it is planned, in the order of
+/// [`contract_cases`]; stops early (returning false) when `sink` returns false.
+pub fn each_case(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
+    examples::cases(index, contract).into_iter().all(&mut *sink)
+        && generated::each(index, contract, sink)
+        && idempotency::cases(index, contract)
+            .into_iter()
+            .all(&mut *sink)
+}
+
+/// Hands every selected case of every contract to `sink`, in plan order, as each is planned, so
+/// the first cases can be sent while the rest are still being planned.
+pub fn each_selected(
+    contracts: &[Contract],
+    selection: &Selection,
+    sink: &mut dyn FnMut(Case) -> bool,
+) {
+    let mut kept = 0;
+    let mut select = |case: Case| {
+        if !selection
+            .filter
+            .as_ref()
+            .is_none_or(|set| set.is_match(&case.name))
+        {
+            return true;
+        }
+        kept += 1;
+        !selection.partition.is_none_or(|p| p.holds(kept - 1)) || sink(case)
+    };
+    for (index, contract) in contracts.iter().enumerate() {
+        if !each_case(index, contract, &mut select) {
+            return;
+        }
+    }
 }
 
 /// Every case of every contract, planned lazily one contract at a time.

@@ -4,8 +4,7 @@
 
 use std::sync::Arc;
 
-use wiremock::Request;
-
+use super::Incoming;
 use crate::signing::{self, PrivateKey, PublicKey, headers};
 
 /// The keys the reference implementation uses; both optional and independent.
@@ -43,7 +42,7 @@ impl ServerSigning {
 
     /// `Ok` when requests need no signature or this one's verifies; otherwise why not, in a
     /// sentence short enough for a result message.
-    pub fn check_request(&self, request: &Request) -> Result<(), String> {
+    pub fn check_request(&self, request: &Incoming) -> Result<(), String> {
         let Some(key) = &self.client_public_key else {
             return Ok(());
         };
@@ -53,7 +52,7 @@ impl ServerSigning {
             header(request, headers::REQUEST_TIME).ok_or("Request-Time header is missing")?;
         let content = signing::content_to_sign(
             request.method.as_str(),
-            request.url.path(),
+            &request.path,
             client_id,
             time,
             &request.body,
@@ -64,7 +63,7 @@ impl ServerSigning {
 
     /// The headers that sign `body` as the answer to `request`: the request's `Client-Id`,
     /// `Response-Time` and `Signature`; none without a private key.
-    pub fn answer_headers(&self, request: &Request, body: &[u8]) -> Vec<(&'static str, String)> {
+    pub fn answer_headers(&self, request: &Incoming, body: &[u8]) -> Vec<(&'static str, String)> {
         let Some(key) = &self.private_key else {
             return Vec::new();
         };
@@ -72,7 +71,7 @@ impl ServerSigning {
         let time = signing::timestamp_now();
         let content = signing::content_to_sign(
             request.method.as_str(),
-            request.url.path(),
+            &request.path,
             client_id,
             &time,
             body,
@@ -89,7 +88,7 @@ impl ServerSigning {
     }
 }
 
-fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+fn header<'r>(request: &'r Incoming, name: &str) -> Option<&'r str> {
     let value = request.headers.get(name)?.to_str().ok()?;
     Some(value).filter(|v| !v.is_empty())
 }

@@ -5,7 +5,7 @@
 //! invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL` by default, naming the
 //! field and rule), answers valid ones with a made-up success that fits the response schema,
 //! and keeps results by idempotency key so replays get the identical bytes. [`server`] serves
-//! it over HTTP with wiremock; [`faults`] makes it misbehave on purpose (within the contract);
+//! it over HTTP; [`faults`] makes it misbehave on purpose (within the contract);
 //! [`auth`] makes it check request signatures and sign its answers when given keys.
 
 pub mod auth;
@@ -32,14 +32,36 @@ pub struct Reference {
     contract: Contract,
     faults: Faults,
     memory: Mutex<HashMap<String, Remembered>>,
+    /// A made-up body per result status, with [`UNIQUE`] where unique values go; generating
+    /// one is far slower than filling one in, and it is the same every time.
+    templates: Mutex<HashMap<String, Value>>,
     nonce: u64,
     next: AtomicU64,
 }
 
+/// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
+/// the same width in every answer.
+const UNIQUE: &str = "999999999999999999";
+
+/// What the reference remembers of a key: a digest of the request it came with (so a replay
+/// with another payload is told apart without keeping the payload) and the exact answer bytes.
 #[derive(Debug, Clone)]
 struct Remembered {
-    request: Value,
-    response: Vec<u8>,
+    request: u64,
+    response: Box<[u8]>,
+}
+
+/// A request as the reference implementation sees it: method, path as sent, headers, body.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// HTTP method.
+    pub method: hyper::Method,
+    /// The path as sent, gateway prefix included.
+    pub path: String,
+    /// Request headers.
+    pub headers: hyper::HeaderMap,
+    /// The exact body bytes.
+    pub body: bytes::Bytes,
 }
 
 /// An HTTP answer before it is put on the wire.
@@ -59,6 +81,7 @@ impl Reference {
             contract,
             faults,
             memory: Mutex::new(HashMap::new()),
+            templates: Mutex::new(HashMap::new()),
             nonce,
             next: AtomicU64::new(1),
         }
@@ -116,13 +139,14 @@ impl Reference {
     }
 
     fn answer_idempotent(&self, key: String, request: Value) -> Answer {
+        let digest = digest(&request);
         let mut memory = self
             .memory
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(seen) = memory.get(&key) {
-            if seen.request == request {
-                return self.ok(seen.response.clone());
+            if seen.request == digest {
+                return self.ok(seen.response.to_vec());
             }
             return self.conflict(seen);
         }
@@ -130,8 +154,8 @@ impl Reference {
         memory.insert(
             key,
             Remembered {
-                request,
-                response: response.clone(),
+                request: digest,
+                response: response.clone().into_boxed_slice(),
             },
         );
         drop(memory);
@@ -154,7 +178,7 @@ impl Reference {
                 );
                 self.ok(self.business_with(StatusRole::Failure, code, &message))
             }
-            _ => self.ok(seen.response.clone()),
+            _ => self.ok(seen.response.to_vec()),
         }
     }
 
@@ -217,18 +241,7 @@ impl Reference {
 
     fn business_status(&self, status: &str, code: &str, message: &str) -> Vec<u8> {
         let rules = &self.contract.result;
-        let unique = format!(
-            "{}{:08}",
-            self.nonce,
-            self.next.fetch_add(1, Ordering::Relaxed)
-        );
-        let options = generate::Options {
-            status: Some(status),
-            unique: Some(&unique),
-            include_optional: false,
-        };
-        let mut body = generate::value(&self.contract.types, &self.contract.response, &options)
-            .unwrap_or_else(|| Value::Object(serde_json::Map::new()));
+        let mut body = self.template(status);
         rules
             .status
             .insert(&mut body, Value::String(status.to_string()));
@@ -238,12 +251,60 @@ impl Reference {
         if let Some(pointer) = &rules.message {
             pointer.insert(&mut body, Value::String(message.to_string()));
         }
-        serde_json::to_vec(&body).unwrap_or_default()
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        if !text.contains(UNIQUE) {
+            return text.into_bytes();
+        }
+        let seq = self.next.fetch_add(1, Ordering::Relaxed);
+        let unique = format!("{:010}{:08}", self.nonce, seq % 100_000_000);
+        text.replace(UNIQUE, &unique).into_bytes()
+    }
+
+    /// The made-up body for `status`, from the cache.
+    fn template(&self, status: &str) -> Value {
+        let mut templates = self
+            .templates
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let template = templates.entry(status.to_string()).or_insert_with(|| {
+            let options = generate::Options {
+                status: Some(status),
+                unique: Some(UNIQUE),
+                include_optional: false,
+            };
+            generate::value(&self.contract.types, &self.contract.response, &options)
+                .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+        });
+        template.clone()
     }
 
     fn ok(&self, body: Vec<u8>) -> Answer {
         Answer { status: 200, body }
     }
+}
+
+/// A digest of a JSON document that ignores object key order, so a client that re-serializes
+/// a retried request differently is still recognised as sending the same payload.
+fn digest(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match value {
+        Value::Object(map) => {
+            let combined = map.iter().fold(0u64, |acc, (key, value)| {
+                let mut entry = std::collections::hash_map::DefaultHasher::new();
+                key.hash(&mut entry);
+                digest(value).hash(&mut entry);
+                acc.wrapping_add(entry.finish())
+            });
+            (b'o', combined).hash(&mut hasher);
+        }
+        Value::Array(items) => {
+            b'a'.hash(&mut hasher);
+            items.iter().for_each(|item| digest(item).hash(&mut hasher));
+        }
+        other => (b's', other.to_string()).hash(&mut hasher),
+    }
+    hasher.finish()
 }
 
 #[cfg(test)]

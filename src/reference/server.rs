@@ -1,19 +1,38 @@
-//! Serving reference implementations over HTTP with wiremock: one route per contract operation,
-//! each answered by a stateful responder. An operation also answers under any path prefix, so
+//! Serving reference implementations over HTTP/1.1: one route per contract operation, each
+//! answered by its stateful [`Reference`]. An operation also answers under any path prefix, so
 //! clients can rehearse a gateway prefix (`/api/open/v2/...`) against it.
+//!
+//! This is a small hyper server rather than wiremock: wiremock keeps every request a mock has
+//! matched (for its verification API) with no way to turn that off, so a long-running `serve`
+//! or a run over a thousand contracts would grow without bound, and it matches routes one mock
+//! at a time. Here routing is a map lookup and nothing is kept per request but the reference's
+//! own idempotency memory.
 
-use std::net::TcpListener;
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming as IncomingBody;
+use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 
-use super::{Faults, Reference, ServerSigning};
+use super::{Faults, Incoming, Reference, ServerSigning};
 use crate::contract::Contract;
 
-/// A running reference server; stops when dropped.
+/// A running reference server; stops accepting connections when dropped.
 pub struct ReferenceServer {
-    server: MockServer,
+    address: SocketAddr,
+    stop: watch::Sender<bool>,
+    app: Arc<App>,
 }
 
 /// The reference server could not start.
@@ -34,33 +53,12 @@ pub enum ServeError {
     NoSignatureRejection(String),
 }
 
-#[derive(Clone)]
-struct Endpoint {
-    reference: Arc<Reference>,
-    signing: Arc<ServerSigning>,
-    latency: Option<std::time::Duration>,
-}
-
-impl Respond for Endpoint {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let answer = match self.signing.check_request(request) {
-            Ok(()) => self.reference.answer(&request.body),
-            Err(reason) => self.reference.reject_signature(&reason),
-        };
-        let mut template = ResponseTemplate::new(answer.status);
-        for (name, value) in self.signing.answer_headers(request, &answer.body) {
-            template = template.insert_header(name, value.as_str());
-        }
-        template = if answer.status == 200 {
-            template.set_body_raw(answer.body, "application/json; charset=UTF-8")
-        } else {
-            template.set_body_raw(answer.body, "text/plain; charset=UTF-8")
-        };
-        match self.latency {
-            Some(delay) => template.set_delay(delay),
-            None => template,
-        }
-    }
+/// Everything a connection needs: the routes, the keys and the injected latency.
+struct App {
+    routes: HashMap<(Method, String), Arc<Reference>>,
+    signing: ServerSigning,
+    latency: Option<Duration>,
+    served: AtomicU64,
 }
 
 impl ReferenceServer {
@@ -86,46 +84,177 @@ impl ReferenceServer {
         {
             return Err(ServeError::NoSignatureRejection(contract.name.clone()));
         }
-        let signing = Arc::new(signing);
         let address = address.unwrap_or("127.0.0.1:0");
-        let listener = TcpListener::bind(address).map_err(|source| ServeError::Bind {
+        let bind_error = |source| ServeError::Bind {
             address: address.to_string(),
             source,
-        })?;
-        let server = MockServer::builder()
-            .listener(listener)
-            .disable_request_recording()
-            .start()
-            .await;
-        for contract in contracts {
-            let endpoint = Endpoint {
-                reference: Arc::new(Reference::new(contract.clone(), faults.clone())),
-                signing: Arc::clone(&signing),
-                latency: faults.latency,
-            };
-            let exact = Mock::given(method(contract.method.as_str()))
-                .and(path(contract.path.as_str()))
-                .respond_with(endpoint.clone());
-            server.register(exact).await;
-            // Behind a gateway prefix; a lower priority keeps an exact path of another
-            // contract first.
-            let prefixed = format!("^/.+{}$", regex::escape(&contract.path));
-            let prefixed = Mock::given(method(contract.method.as_str()))
-                .and(path_regex(prefixed))
-                .respond_with(endpoint)
-                .with_priority(10);
-            server.register(prefixed).await;
-        }
-        Ok(ReferenceServer { server })
+        };
+        let listener = TcpListener::bind(address).await.map_err(bind_error)?;
+        let local = listener.local_addr().map_err(bind_error)?;
+        let app = Arc::new(App {
+            routes: routes(contracts, faults),
+            signing,
+            latency: faults.latency,
+            served: AtomicU64::new(0),
+        });
+        let (stop, stopped) = watch::channel(false);
+        tokio::spawn(accept(listener, Arc::clone(&app), stopped));
+        Ok(ReferenceServer {
+            address: local,
+            stop,
+            app,
+        })
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234`.
     pub fn uri(&self) -> String {
-        self.server.uri()
+        format!("http://{}", self.address)
     }
 
     /// The bound address.
-    pub fn address(&self) -> std::net::SocketAddr {
-        *self.server.address()
+    pub fn address(&self) -> SocketAddr {
+        self.address
     }
+
+    /// How many requests it has answered so far (benchmarks use it to check that two clients
+    /// sent the same requests).
+    pub fn served(&self) -> u64 {
+        self.app.served.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+fn routes(contracts: &[Contract], faults: &Faults) -> HashMap<(Method, String), Arc<Reference>> {
+    contracts
+        .iter()
+        .map(|contract| {
+            let method = Method::from_bytes(contract.method.as_bytes()).unwrap_or(Method::POST);
+            let reference = Reference::new(contract.clone(), faults.clone());
+            ((method, contract.path.clone()), Arc::new(reference))
+        })
+        .collect()
+}
+
+async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+    loop {
+        let stream = tokio::select! {
+            biased;
+            _ = stopped.changed() => return,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: keep serving the open connections.
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let app = Arc::clone(&app);
+        let stopped = stopped.clone();
+        tokio::spawn(serve_connection(stream, app, stopped));
+    }
+}
+
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request| handle(Arc::clone(&app), request));
+    let connection = hyper::server::conn::http1::Builder::new()
+        .keep_alive(true)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stopped.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+async fn handle(
+    app: Arc<App>,
+    request: Request<IncomingBody>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    app.served.fetch_add(1, Ordering::Relaxed);
+    let (parts, body) = request.into_parts();
+    let body = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return Ok(plain(
+                StatusCode::BAD_REQUEST,
+                "cannot read the request body",
+            ));
+        }
+    };
+    let incoming = Incoming {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        headers: parts.headers,
+        body,
+    };
+    let Some(reference) = find(&app.routes, &incoming.method, &incoming.path) else {
+        let message = format!("no operation {} {}", incoming.method, incoming.path);
+        return Ok(plain(StatusCode::NOT_FOUND, &message));
+    };
+    let answer = match app.signing.check_request(&incoming) {
+        Ok(()) => reference.answer(&incoming.body),
+        Err(reason) => reference.reject_signature(&reason),
+    };
+    let signed = app.signing.answer_headers(&incoming, &answer.body);
+    let mut response = answered(answer.status, answer.body);
+    for (name, value) in signed {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    if let Some(delay) = app.latency {
+        tokio::time::sleep(delay).await;
+    }
+    Ok(response)
+}
+
+/// The route for a path, exactly or behind a gateway prefix (the longest operation path that
+/// ends the request path at a segment boundary wins).
+fn find<'a>(
+    routes: &'a HashMap<(Method, String), Arc<Reference>>,
+    method: &Method,
+    path: &str,
+) -> Option<&'a Arc<Reference>> {
+    let key = |p: &str| (method.clone(), p.to_string());
+    if let Some(exact) = routes.get(&key(path)) {
+        return Some(exact);
+    }
+    path.match_indices('/')
+        .skip(1)
+        .find_map(|(i, _)| routes.get(&key(&path[i..])))
+}
+
+fn answered(status: u16, body: Vec<u8>) -> Response<Full<Bytes>> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let media = if status == StatusCode::OK {
+        "application/json; charset=UTF-8"
+    } else {
+        "text/plain; charset=UTF-8"
+    };
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(media));
+    response
+}
+
+fn plain(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
+    let mut response = answered(status.as_u16(), message.as_bytes().to_vec());
+    *response.status_mut() = status;
+    response
 }

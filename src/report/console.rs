@@ -115,7 +115,7 @@ impl super::Reporter for Console {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
         self.tallies = Tallies::new(info);
         if self.progress_on_terminal {
-            self.progress = Progress::on_stderr(info.cases);
+            self.progress = Progress::on_stderr();
         }
         let kind = if info.embedded {
             " (embedded reference implementation)"
@@ -125,11 +125,9 @@ impl super::Reporter for Console {
         let contracts = info.contracts.len();
         writeln!(
             self.out,
-            "conform {} · {contracts} contract{} · {} case{} · target {}{kind}\n",
+            "conform {} · {contracts} contract{} · target {}{kind}\n",
             info.tool_version,
             plural(contracts),
-            info.cases,
-            plural(info.cases),
             super::output::shown_target(&info.target)
         )
     }

@@ -12,7 +12,7 @@ const DELAY: Duration = Duration::from_millis(300);
 /// How often the bar redraws while no case finishes (say, a case waiting on a time-out).
 const TICK: Duration = Duration::from_millis(200);
 
-/// A progress bar counting cases, drawn on stderr after [`DELAY`].
+/// A progress counter of cases, drawn on stderr after [`DELAY`].
 pub struct Progress {
     bar: ProgressBar,
     /// Set when the run ends; the delayed start checks it under the same lock so the bar is never
@@ -21,14 +21,15 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A bar for `cases` cases when stderr is a terminal, none otherwise.
-    pub fn on_stderr(cases: usize) -> Option<Self> {
-        std::io::stderr().is_terminal().then(|| Self::start(cases))
+    /// A counter of finished cases when stderr is a terminal, none otherwise. Cases are planned
+    /// while the run goes, so the total is not known ahead: it shows the count and the pace.
+    pub fn on_stderr() -> Option<Self> {
+        std::io::stderr().is_terminal().then(Self::start)
     }
 
-    fn start(cases: usize) -> Self {
-        let bar = ProgressBar::with_draw_target(Some(cases as u64), ProgressDrawTarget::hidden())
-            .with_style(style());
+    fn start() -> Self {
+        let bar =
+            ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()).with_style(style());
         let done = Arc::new(Mutex::new(false));
         let (delayed, finished) = (bar.clone(), Arc::clone(&done));
         std::thread::spawn(move || {
@@ -64,7 +65,6 @@ impl Drop for Progress {
 
 fn style() -> ProgressStyle {
     // No colours in the template: the bar must look the same with NO_COLOR.
-    ProgressStyle::with_template("{bar:40} {pos}/{len} cases · {elapsed}")
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> ")
+    ProgressStyle::with_template("{spinner} {pos} cases · {per_sec} · {elapsed}")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
 }

@@ -145,7 +145,6 @@ mod tests {
                     sha256: String::new(),
                 })
                 .to_vec(),
-            cases: 2,
             started: String::new(),
         };
         let mut tallies = Tallies::new(&info);
@@ -207,7 +206,6 @@ pub(crate) mod sample {
                 path: "contracts/issue-card.json".into(),
                 sha256: "ab".repeat(32),
             }],
-            cases: 2,
             started: "2026-01-02T03:04:05.678Z".into(),
         }
     }

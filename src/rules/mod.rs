@@ -137,11 +137,10 @@ impl Validator<'_> {
                 );
             }
         }
-        if let Some((index, c)) = text
-            .chars()
-            .enumerate()
-            .find(|(_, c)| rules.forbidden.contains(c))
-        {
+        if let Some((index, c)) = text.find(rules.forbidden.as_slice()).map(|at_byte| {
+            let index = text[..at_byte].chars().count();
+            (index, text[at_byte..].chars().next().unwrap_or_default())
+        }) {
             let listed: Vec<String> = rules.forbidden.iter().map(|c| format!("`{c}`")).collect();
             let actual = format!("`{c}` at character {} of {}", index + 1, shown());
             self.push(

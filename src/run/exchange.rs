@@ -24,10 +24,10 @@ pub struct Outcome {
 }
 
 /// Sends the exchange's request and runs the per-response and idempotency checks.
-pub async fn run(context: &Context, contract: &Contract, exchange: &Exchange) -> Outcome {
+pub async fn run(context: &Context, contract: &Contract, exchange: Exchange) -> Outcome {
     let sent = exchange
         .body
-        .materialize(&exchange.key, contract, &context.mint);
+        .into_sent(&exchange.key, contract, &context.mint);
     let settled = send_settled(context, contract, &sent.bytes).await;
     let mut checks = check::exchange_checks(
         contract,

@@ -20,7 +20,7 @@ pub async fn conflict(
     let Some(rules) = &contract.idempotency else {
         return Vec::new();
     };
-    let key = context.mint.fresh();
+    let key = context.mint.key_for(contract);
     let original_bytes = to_bytes(&keyed(&scenario.original, &rules.key, &key));
     let changed_bytes = to_bytes(&keyed(&scenario.changed, &rules.key, &key));
     let first = send_settled(context, contract, &original_bytes).await;
@@ -60,7 +60,11 @@ pub async fn concurrent(
     let Some(rules) = &contract.idempotency else {
         return Vec::new();
     };
-    let bytes = to_bytes(&keyed(&scenario.body, &rules.key, &context.mint.fresh()));
+    let bytes = to_bytes(&keyed(
+        &scenario.body,
+        &rules.key,
+        &context.mint.key_for(contract),
+    ));
     let count = context.concurrency(contract);
     let answers = join_all((0..count).map(|_| send(context, contract, &bytes))).await;
     let settled = join_all(

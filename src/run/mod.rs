@@ -144,9 +144,6 @@ pub async fn run(
         filter: options.filter.clone(),
         partition: options.partition,
     };
-    // Counting plans every contract once more, but holds nothing: the run itself plans
-    // contract by contract as cases are sent.
-    let planned = selection.apply(plan::stream(&contracts)).count();
     let mut signing = options.signing.clone();
     let (server, base) = match &target {
         Target::Embedded => {
@@ -177,26 +174,40 @@ pub async fn run(
         },
         contracts,
     });
-    reporter.start(&run_info(&context, planned, &base, server.is_some()))?;
-    let summary = execute(context, &selection, &options, reporter).await?;
+    reporter.start(&run_info(&context, &base, server.is_some()))?;
+    let summary = execute(context, selection, &options, reporter).await?;
     reporter.finish(&summary)?;
     drop(server);
     Ok(summary)
 }
 
+/// Cases planned ahead of the runner at most; planning never runs far ahead of sending, so a
+/// run over thousands of contracts holds only this many planned cases.
+const PLANNED_AHEAD: usize = 256;
+
 async fn execute(
     context: Arc<Context>,
-    selection: &Selection,
+    selection: Selection,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let cases = selection.apply(plan::stream(&context.contracts));
-    let mut results = futures::stream::iter(cases)
+    // Planning runs on its own thread and hands cases over as they are planned, so the first
+    // requests go out while the rest are still being derived (planning costs about as much as
+    // sending, and the two overlap on separate cores).
+    let (sender, mut planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
+    let planner_context = Arc::clone(&context);
+    let planner = std::thread::spawn(move || {
+        plan::each_selected(&planner_context.contracts, &selection, &mut |case| {
+            sender.blocking_send(case).is_ok()
+        });
+    });
+    let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
+    let mut results = cases
         .map(|case| {
             let context = Arc::clone(&context);
-            tokio::spawn(async move { run_case(&context, &case).await })
+            tokio::spawn(async move { run_case(&context, case).await })
         })
         .buffered(options.jobs.max(1));
     while let Some(joined) = results.next().await {
@@ -210,24 +221,33 @@ async fn execute(
             break;
         }
     }
+    drop(results);
+    if let Err(panic) = planner.join() {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map_or("planning failed", |m| m);
+        let result = crashed(message.to_string());
+        summary.add(&result);
+        reporter.case(&result)?;
+    }
     summary.duration = started.elapsed();
     Ok(summary)
 }
 
-async fn run_case(context: &Context, case: &Case) -> CaseResult {
+async fn run_case(context: &Context, case: Case) -> CaseResult {
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
-    let checks = match &case.action {
+    let checks = match case.action {
         Action::Exchange(exchange) => {
             let outcome = exchange::run(context, contract, exchange).await;
-            with_snapshot(context, contract, case, outcome)
+            with_snapshot(context, contract, &case.name, outcome)
         }
-        Action::Conflict(scenario) => idempotency::conflict(context, contract, scenario).await,
-        Action::Concurrent(scenario) => idempotency::concurrent(context, contract, scenario).await,
+        Action::Conflict(scenario) => idempotency::conflict(context, contract, &scenario).await,
+        Action::Concurrent(scenario) => idempotency::concurrent(context, contract, &scenario).await,
     };
     CaseResult {
         contract: contract.name.clone(),
-        case: case.name.clone(),
+        case: case.name,
         checks,
         duration: started.elapsed(),
     }
@@ -238,7 +258,7 @@ async fn run_case(context: &Context, case: &Case) -> CaseResult {
 fn with_snapshot(
     context: &Context,
     contract: &Contract,
-    case: &Case,
+    case: &str,
     outcome: exchange::Outcome,
 ) -> Vec<CheckResult> {
     let mut checks = outcome.checks;
@@ -251,7 +271,7 @@ fn with_snapshot(
         .any(|c| c.outcome == crate::results::Outcome::Fail);
     let taken = Taken {
         contract,
-        case: &case.name,
+        case,
         observed,
         volatile: &volatile,
         case_failed,
@@ -302,7 +322,7 @@ fn crashed(message: String) -> CaseResult {
     }
 }
 
-fn run_info(context: &Context, planned: usize, base: &str, embedded: bool) -> RunInfo {
+fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
     RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         target: base.to_string(),
@@ -316,7 +336,6 @@ fn run_info(context: &Context, planned: usize, base: &str, embedded: bool) -> Ru
                 sha256: c.source.sha256.clone(),
             })
             .collect(),
-        cases: planned,
         started: jiff::Timestamp::now().to_string(),
     }
 }

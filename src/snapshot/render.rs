@@ -57,7 +57,7 @@ pub fn render(contract: &Contract, observed: &Observed, volatile: &Volatile) -> 
         }
     }
     out.push('\n');
-    match &observed.json {
+    match observed.json() {
         Ok(body) => {
             let redacted = redact(contract, body, volatile);
             out.push_str(&canonical_pretty(&redacted));

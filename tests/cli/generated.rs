@@ -168,7 +168,7 @@ async fn filter_runs_only_matching_cases() {
     ])
     .await;
     assert_eq!(run.code, 1);
-    assert!(run.stdout.contains(" · 8 cases · "), "{}", run.stdout);
+    assert!(run.stdout.contains("\nFAIL 8 cases ("), "{}", run.stdout);
     let run = conform(&[
         "verify",
         "--target",

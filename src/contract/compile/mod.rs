@@ -15,7 +15,7 @@ use self::schema::{Deferred, Side};
 use super::error::{ContractError, ContractErrorKind as K};
 use super::model::ContractFile;
 use super::schema::{Kind, NamedType, ObjectRules, Schema, TypeId, Types};
-use super::source::SourceText;
+use super::source::{SourceText, Span};
 use super::{Contract, SourceInfo};
 use crate::json::pointer::escape;
 
@@ -44,7 +44,14 @@ pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
 /// Typed deserialization, with serde's complaint located through the path it failed at.
 fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
     let mut de = serde_json::Deserializer::from_str(&source.text);
-    serde_path_to_error::deserialize(&mut de).map_err(|err| {
+    let file: ContractFile = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        // Malformed JSON: the strict scanner says where the offending token starts (serde's
+        // own position points past it).
+        if (err.inner().is_syntax() || err.inner().is_eof())
+            && let Some(syntax) = source.syntax_error()
+        {
+            return ContractError::at(source, syntax.span, K::Syntax(syntax.message));
+        }
         let pointer = path_to_pointer(err.path());
         let message = strip_position(&err.inner().to_string());
         let span = unknown_key(&message)
@@ -56,7 +63,19 @@ fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
             })
             .unwrap_or_else(|| source.value_span(&pointer));
         ContractError::at(source, span, K::Shape(message))
-    })
+    })?;
+    // serde_json stops at the end of the first value; the contract is that one value.
+    de.end().map_err(|_| {
+        let syntax = source.syntax_error();
+        let span = syntax
+            .as_ref()
+            .map_or(Span { start: 0, end: 1 }, |s| s.span);
+        let message = syntax.map_or("trailing characters after the contract".into(), |s| {
+            s.message
+        });
+        ContractError::at(source, span, K::Syntax(message))
+    })?;
+    Ok(file)
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {

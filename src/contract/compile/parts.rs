@@ -165,6 +165,9 @@ impl Compiler<'_> {
             self.error("/idempotency/key", kind);
         }
         let conflict_code = self.conflict_code(def, &contract.result);
+        let key_max_len = contract
+            .request_field(&key)
+            .and_then(|s| s.strings.max_length);
         let settle = def.settle.as_ref();
         Some(Idempotency {
             key,
@@ -182,6 +185,7 @@ impl Compiler<'_> {
                 "/idempotency/settle/backoff",
             ),
             vary: def.vary.as_ref().and_then(|text| self.vary(text, contract)),
+            key_max_len,
         })
     }
 

@@ -5,12 +5,12 @@ use serde_json::Value;
 
 use super::negative::{array_items, base_string, cycle};
 use super::variants::{self, DateTimeParts, MULTIBYTE};
-use super::{Mutation, Site, flatten};
+use super::{Mutation, Scope, Site, flatten};
 use crate::contract::schema::StringRules;
 use crate::contract::{Contract, Kind, Presence, Schema};
 use crate::generate::{self, Options};
 use crate::json::{Pointer, abbreviate};
-use crate::plan::{Body, KeySpec, StringEdit};
+use crate::plan::{Body, KeySpec, Patch, StringEdit};
 
 /// Every boundary mutation of one site.
 pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
@@ -19,18 +19,18 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
         out.extend(whole_body(contract, site));
     }
     if site.member && !site.required && site.in_original {
-        let mut body = site.base.clone();
-        site.pointer.remove(&mut body);
+        let body = site.patched(Patch::Remove);
         let detail = format!(
             "no `{}` (optional)",
             site.pointer.last().unwrap_or_default()
         );
-        out.push(site.mutation("omitted", Body::Json(body), KeySpec::Fresh, None, detail));
+        let omitted = site.mutation("omitted", body, KeySpec::Fresh, None, detail);
+        out.push(omitted.scoped(Scope::Document));
     }
     if site.schema.is_union() {
         out.extend(branches(contract, site));
     }
-    for (kind, rules) in flatten(contract, &site.schema) {
+    for (kind, rules) in flatten(contract, site.schema) {
         match kind {
             Kind::String => strings(site, &rules.strings, &mut out),
             Kind::Integer | Kind::Number => numbers(site, rules, &mut out),
@@ -43,9 +43,9 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
 }
 
 /// The request with only required fields, and with every optional field present.
-fn whole_body(contract: &Contract, site: &Site) -> Vec<Mutation> {
-    let mut minimal = site.base.clone();
-    let mut full = site.base.clone();
+fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
+    let mut minimal = (*site.base).clone();
+    let mut full = (*site.base).clone();
     for field in &contract.request.objects.fields {
         let pointer = Pointer::root().child(&field.name);
         if field.presence == Presence::Optional {
@@ -78,7 +78,7 @@ fn whole_body(contract: &Contract, site: &Site) -> Vec<Mutation> {
         ),
     ];
     out.iter_mut().for_each(|m| m.field = "body".into());
-    out
+    out.into_iter().map(|m| m.scoped(Scope::Document)).collect()
 }
 
 /// One case per branch of a union, each with a value of that branch only.

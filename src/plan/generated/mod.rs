@@ -18,7 +18,10 @@ mod variants;
 use globset::GlobSet;
 use serde_json::Value;
 
-use super::{Action, Body, Case, CaseKind, Exchange, KeyMint, KeySpec, Probe, StringEdit};
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::{Action, Body, Case, CaseKind, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit};
 use crate::contract::{Contract, Expect, Schema, StatusRole};
 use crate::json::{Pointer, abbreviate};
 use crate::rules::{self, Rule};
@@ -27,9 +30,21 @@ pub use sites::Site;
 
 /// The generated cases of one contract, in a stable order (negative, then boundary; fields in
 /// contract order), minus those matching the contract's `generated.skip`.
+#[cfg(test)]
 pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
+    let mut cases = Vec::new();
+    each(index, contract, &mut |case| {
+        cases.push(case);
+        true
+    });
+    cases
+}
+
+/// Hands each generated case of one contract to `sink` as soon as it is planned, in the order of
+/// [`cases`]; stops when `sink` returns false. Returns false when it was stopped.
+pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
     let Some(base) = base_request(contract) else {
-        return Vec::new();
+        return true;
     };
     let sites = sites::collect(contract, &base);
     let success = contract
@@ -40,20 +55,29 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
         status: success.to_string(),
         code: None,
     };
-    let mut negatives = Vec::new();
-    let mut boundaries = Vec::new();
-    for site in &sites {
-        negatives.extend(negative::mutations(contract, site));
-        boundaries.extend(boundary::mutations(contract, site));
-    }
-    let planner = Planner {
+    let mut planner = Planner {
         index,
         contract,
         skip: &contract.skip,
+        names: HashSet::new(),
     };
-    let mut cases = planner.confirmed(negatives, CaseKind::Negative, &contract.negative);
-    cases.extend(planner.confirmed(boundaries, CaseKind::Boundary, &success));
-    cases
+    for site in &sites {
+        for mutation in negative::mutations(contract, site) {
+            let case = planner.case(site, mutation, CaseKind::Negative, &contract.negative);
+            if !case.is_none_or(&mut *sink) {
+                return false;
+            }
+        }
+    }
+    for site in &sites {
+        for mutation in boundary::mutations(contract, site) {
+            let case = planner.case(site, mutation, CaseKind::Boundary, &success);
+            if !case.is_none_or(&mut *sink) {
+                return false;
+            }
+        }
+    }
+    true
 }
 
 /// The valid request every generated case starts from: the first example expected to succeed,
@@ -84,6 +108,8 @@ pub(crate) struct Mutation {
     pub breaks: Option<Rule>,
     /// Where it must break it.
     pub at: Pointer,
+    /// What confirming it takes.
+    pub scope: Scope,
     /// What is sent, for messages.
     pub detail: String,
 }
@@ -92,35 +118,38 @@ struct Planner<'a> {
     index: usize,
     contract: &'a Contract,
     skip: &'a GlobSet,
+    names: HashSet<String>,
 }
 
 impl Planner<'_> {
-    fn confirmed(&self, mutations: Vec<Mutation>, kind: CaseKind, expect: &Expect) -> Vec<Case> {
-        let mut names = std::collections::HashSet::new();
-        mutations
-            .into_iter()
-            .filter(|m| confirm(self.contract, m))
-            .filter_map(|m| {
-                let name = format!(
-                    "{}/{}/{}/{}",
-                    self.contract.name,
-                    kind.name(),
-                    m.field,
-                    m.rule
-                );
-                let fresh = names.insert(name.clone()) && !self.skip.is_match(&name);
-                fresh.then(|| self.case(name, kind, expect, m))
-            })
-            .collect()
-    }
-
-    fn case(&self, name: String, kind: CaseKind, expect: &Expect, m: Mutation) -> Case {
+    /// The case for a mutation, unless it does not break what it claims, its name is taken, or
+    /// the contract skips it.
+    fn case(
+        &mut self,
+        site: &Site<'_>,
+        m: Mutation,
+        kind: CaseKind,
+        expect: &Expect,
+    ) -> Option<Case> {
+        if !confirm(self.contract, site, &m) {
+            return None;
+        }
+        let name = format!(
+            "{}/{}/{}/{}",
+            self.contract.name,
+            kind.name(),
+            m.field,
+            m.rule
+        );
+        if self.skip.is_match(&name) || !self.names.insert(name.clone()) {
+            return None;
+        }
         let probe = Probe {
             field: m.field,
             rule: m.rule,
             detail: m.detail,
         };
-        Case {
+        Some(Case {
             name,
             contract: self.index,
             kind,
@@ -130,35 +159,75 @@ impl Planner<'_> {
                 expect: expect.clone(),
                 probe: Some(probe),
             }),
-        }
+        })
     }
 }
 
 /// Whether the mutation, with a sample key filled in, breaks exactly what it claims.
-fn confirm(contract: &Contract, mutation: &Mutation) -> bool {
-    let mint = KeyMint::with_nonce("0".repeat(16));
-    let Some(value) = mutation.body.document(&mutation.key, contract, &mint) else {
-        return false;
+///
+/// The base request is valid and a mutation changes one site, so checking the site's new value
+/// against the site's definition is enough, and far cheaper than the whole document (planning
+/// runs before anything is sent, so it is part of every run's time). Mutations that remove or
+/// reshape the document are checked whole.
+fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
+    let mint = KeyMint::with_nonce("0".repeat(22));
+    let found = match mutation.scope {
+        Scope::Missing => return mutation.breaks == Some(Rule::Required) && site.required,
+        Scope::Document => match mutation.body.document(&mutation.key, contract, &mint) {
+            Some(value) => rules::validate(&contract.types, &contract.request, &value, None),
+            None => return false,
+        },
+        Scope::Site => match (&mutation.key, &mutation.body) {
+            (KeySpec::Edited(edit), _) => {
+                let key = Value::String(edit.apply(&mint.key_for(contract)));
+                rules::validate(&contract.types, site.schema, &key, None)
+            }
+            (
+                _,
+                Body::Patched {
+                    patch: Patch::Set(value),
+                    ..
+                },
+            ) => rules::validate(&contract.types, site.schema, value, None),
+            (_, Body::Json(document)) => match mutation.at.get(document) {
+                Some(value) => rules::validate(&contract.types, site.schema, value, None),
+                None => return false,
+            },
+            _ => return false,
+        },
     };
-    let found = rules::validate(&contract.types, &contract.request, &value, None);
     match mutation.breaks {
         None => found.is_empty(),
-        Some(rule) => {
-            let at = mutation.at.as_str();
-            let inside =
-                |p: &str| p == at || p.strip_prefix(at).is_some_and(|rest| rest.starts_with('/'));
-            !found.is_empty() && found.iter().all(|v| v.rule == rule && inside(&v.pointer))
-        }
+        Some(rule) => !found.is_empty() && found.iter().all(|v| v.rule == rule),
     }
 }
 
+/// What [`confirm`] checks of a mutation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// The site's new value against the site's definition.
+    Site,
+    /// The site removed: a required member's absence breaks `required` and nothing else.
+    Missing,
+    /// The whole document against the request definition.
+    Document,
+}
+
 /// Helpers shared by the negative and boundary generators.
-impl Site {
+impl Site<'_> {
     /// A mutation replacing this site's value.
     fn replaced(&self, rule: &str, value: Value, breaks: Option<Rule>, detail: String) -> Mutation {
-        let mut body = self.base.clone();
-        self.pointer.set(&mut body, value);
-        self.mutation(rule, Body::Json(body), KeySpec::Fresh, breaks, detail)
+        let body = self.patched(Patch::Set(value));
+        self.mutation(rule, body, KeySpec::Fresh, breaks, detail)
+    }
+
+    /// The site's base document with one change at the site.
+    fn patched(&self, patch: Patch) -> Body {
+        Body::Patched {
+            base: Arc::clone(&self.base),
+            at: self.pointer.clone(),
+            patch,
+        }
     }
 
     /// A mutation with a string value: for the idempotency key the edit is applied to the fresh
@@ -171,19 +240,19 @@ impl Site {
         breaks: Option<Rule>,
         what: &str,
     ) -> Mutation {
-        let value = edit.apply(base);
-        let detail = format!("{what}: {}", abbreviate(&Value::String(value.clone()), 48));
         if self.is_key {
             let detail = format!("{what} (a fresh key, edited)");
             return self.mutation(
                 rule,
-                Body::Json(self.base.clone()),
+                self.patched(Patch::Unchanged),
                 KeySpec::Edited(edit),
                 breaks,
                 detail,
             );
         }
-        self.replaced(rule, Value::String(value), breaks, detail)
+        let value = Value::String(edit.apply(base));
+        let detail = format!("{what}: {}", abbreviate(&value, 48));
+        self.replaced(rule, value, breaks, detail)
     }
 
     fn mutation(
@@ -201,8 +270,17 @@ impl Site {
             key,
             breaks,
             at: self.pointer.clone(),
+            scope: Scope::Site,
             detail,
         }
+    }
+}
+
+impl Mutation {
+    /// The same mutation, confirmed with `scope`.
+    pub(crate) fn scoped(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
     }
 }
 

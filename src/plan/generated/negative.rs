@@ -4,11 +4,11 @@
 use serde_json::{Value, json};
 
 use super::variants::{self, DateTimeParts, MULTIBYTE};
-use super::{Mutation, Site, flatten};
+use super::{Mutation, Scope, Site, flatten};
 use crate::contract::schema::StringRules;
 use crate::contract::{Contract, Kind, Schema};
 use crate::json::{Pointer, abbreviate};
-use crate::plan::{Body, KeySpec, StringEdit};
+use crate::plan::{Body, KeySpec, Patch, StringEdit};
 use crate::rules::Rule;
 
 /// The member conform adds when a definition rejects unknown fields.
@@ -27,16 +27,16 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
         }
     }
     if site.member
-        && let Some(value) = variants::wrong_type(contract, &site.schema)
+        && let Some(value) = variants::wrong_type(contract, site.schema)
     {
         let detail = format!(
             "{} instead of {}",
             abbreviate(&value, 20),
-            type_names(contract, &site.schema)
+            type_names(contract, site.schema)
         );
         out.push(site.replaced("wrong-type", value, Some(Rule::Type), detail));
     }
-    let kinds = flatten(contract, &site.schema);
+    let kinds = flatten(contract, site.schema);
     if variants::integer_only(&kinds) {
         let value = variants::fractional(site.value());
         out.push(site.replaced(
@@ -79,16 +79,15 @@ fn not_an_object(site: &Site) -> Mutation {
 }
 
 fn missing(site: &Site) -> Mutation {
-    let mut body = site.base.clone();
-    site.pointer.remove(&mut body);
     let detail = format!("no `{}`", site.pointer.last().unwrap_or_default());
     site.mutation(
         "missing",
-        Body::Json(body),
+        site.patched(Patch::Remove),
         KeySpec::Fresh,
         Some(Rule::Required),
         detail,
     )
+    .scoped(Scope::Missing)
 }
 
 fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {

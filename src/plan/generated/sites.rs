@@ -7,6 +7,7 @@
 //! ten cards does not yield ten copies of the same cases.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -17,26 +18,27 @@ use crate::json::Pointer;
 
 /// A field in the base request.
 #[derive(Debug, Clone)]
-pub struct Site {
+pub struct Site<'c> {
     /// Where the value is in `base`.
     pub pointer: Pointer,
     /// Dotted path without array indices (`cardFields.fieldValue.value`); `body` for the root.
     pub name: String,
     /// The field's definition.
-    pub schema: Schema,
+    pub schema: &'c Schema,
     /// Whether the site is an object member (it can be missing).
     pub member: bool,
     /// Whether the member is required.
     pub required: bool,
     /// Whether the original base request had this field (so `omitted` is a real change).
     pub in_original: bool,
-    /// A valid request in which this field holds a valid value.
-    pub base: Value,
+    /// A valid request in which this field holds a valid value, shared by the sites (and the
+    /// cases) that need no change to it.
+    pub base: Arc<Value>,
     /// Whether this is the idempotency key.
     pub is_key: bool,
 }
 
-impl Site {
+impl Site<'_> {
     /// The field's value in `base`.
     pub fn value(&self) -> Option<&Value> {
         self.pointer.get(&self.base)
@@ -44,7 +46,7 @@ impl Site {
 }
 
 /// Every site of the request, root first, then fields in contract order, depth first.
-pub fn collect(contract: &Contract, base: &Value) -> Vec<Site> {
+pub fn collect<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
     let mut walker = Walker {
         contract,
         seen: HashSet::new(),
@@ -53,11 +55,11 @@ pub fn collect(contract: &Contract, base: &Value) -> Vec<Site> {
     let root = Site {
         pointer: Pointer::root(),
         name: "body".into(),
-        schema: contract.request.clone(),
+        schema: &contract.request,
         member: false,
         required: true,
         in_original: true,
-        base: base.clone(),
+        base: Arc::new(base.clone()),
         is_key: false,
     };
     walker.sites.push(root.clone());
@@ -68,12 +70,12 @@ pub fn collect(contract: &Contract, base: &Value) -> Vec<Site> {
 struct Walker<'c> {
     contract: &'c Contract,
     seen: HashSet<String>,
-    sites: Vec<Site>,
+    sites: Vec<Site<'c>>,
 }
 
-impl Walker<'_> {
-    fn descend(&mut self, site: &Site) {
-        for (kind, rules) in flatten(self.contract, &site.schema) {
+impl<'c> Walker<'c> {
+    fn descend(&mut self, site: &Site<'c>) {
+        for (kind, rules) in flatten(self.contract, site.schema) {
             match kind {
                 Kind::Object => self.objects(site, rules),
                 Kind::Array => self.arrays(site, rules),
@@ -84,7 +86,7 @@ impl Walker<'_> {
 
     /// Fields of an object branch; when the base value is not an object (another union branch),
     /// a made-up object takes its place.
-    fn objects(&mut self, site: &Site, rules: &Schema) {
+    fn objects(&mut self, site: &Site<'c>, rules: &'c Schema) {
         let Some(base) = self.with_kind(site, rules, Kind::Object) else {
             return;
         };
@@ -92,7 +94,7 @@ impl Walker<'_> {
             let pointer = site.pointer.child(&field.name);
             let present = pointer.get(&base).is_some();
             let base = if present {
-                base.clone()
+                Arc::clone(&base)
             } else {
                 match self.made_up(&field.schema) {
                     Some(value) => with(&base, &pointer, value),
@@ -108,7 +110,7 @@ impl Walker<'_> {
                 is_key: self.is_key(&pointer),
                 pointer,
                 name,
-                schema: field.schema.clone(),
+                schema: &field.schema,
                 member: true,
                 required: field.presence == crate::contract::Presence::Required,
                 in_original: present && site.in_original,
@@ -119,7 +121,7 @@ impl Walker<'_> {
     }
 
     /// Elements of an array branch, each walked under the array's own name.
-    fn arrays(&mut self, site: &Site, rules: &Schema) {
+    fn arrays(&mut self, site: &Site<'c>, rules: &'c Schema) {
         let Some(items) = rules.arrays.items.as_deref() else {
             return;
         };
@@ -142,18 +144,18 @@ impl Walker<'_> {
             let element = Site {
                 pointer: site.pointer.child(&i.to_string()),
                 name: site.name.clone(),
-                schema: items.clone(),
+                schema: items,
                 member: false,
                 required: true,
                 in_original: site.in_original,
-                base: base.clone(),
+                base: Arc::clone(&base),
                 is_key: false,
             };
             self.descend(&element);
         }
     }
 
-    fn visit(&mut self, site: Site) {
+    fn visit(&mut self, site: Site<'c>) {
         if self.seen.insert(site.name.clone()) {
             self.sites.push(site.clone());
         }
@@ -162,14 +164,14 @@ impl Walker<'_> {
 
     /// The site's base, with its value replaced by a made-up one of `kind` when it is not of
     /// that kind already.
-    fn with_kind(&self, site: &Site, rules: &Schema, kind: Kind) -> Option<Value> {
+    fn with_kind(&self, site: &Site<'_>, rules: &Schema, kind: Kind) -> Option<Arc<Value>> {
         let current = site.value()?;
         let fits = matches!(
             (kind, current),
             (Kind::Object, Value::Object(_)) | (Kind::Array, Value::Array(_))
         );
         if fits {
-            return Some(site.base.clone());
+            return Some(Arc::clone(&site.base));
         }
         let only = Schema {
             kinds: vec![kind],
@@ -193,8 +195,8 @@ impl Walker<'_> {
     }
 }
 
-fn with(base: &Value, pointer: &Pointer, value: Value) -> Value {
+fn with(base: &Value, pointer: &Pointer, value: Value) -> Arc<Value> {
     let mut out = base.clone();
     pointer.insert(&mut out, value);
-    out
+    Arc::new(out)
 }

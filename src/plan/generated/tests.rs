@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::cases;
 use crate::contract::tests::contract_with_request;
 use crate::contract::{Contract, load_str};
-use crate::plan::{Action, Body, Case, KeySpec, StringEdit};
+use crate::plan::{Action, Case, KeyMint, KeySpec, StringEdit};
 
 fn issue_card() -> Contract {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
@@ -30,16 +30,14 @@ fn names(cases: &[Case]) -> Vec<String> {
     cases.iter().map(|c| c.name.clone()).collect()
 }
 
-fn body_of<'a>(cases: &'a [Case], name: &str) -> &'a Value {
+/// The request body a case sends (key not filled in).
+fn body_of(cases: &[Case], name: &str) -> Value {
     let case = cases
         .iter()
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no case {name}"));
     match &case.action {
-        Action::Exchange(exchange) => match &exchange.body {
-            Body::Json(value) => value,
-            Body::Raw(_) => panic!("raw body"),
-        },
+        Action::Exchange(exchange) => exchange.body.planned().expect("a JSON body"),
         _ => panic!("not an exchange"),
     }
 }
@@ -55,17 +53,20 @@ fn too_long_pads_to_max_plus_one_characters_and_multibyte_counts_characters() {
     let all = cases(0, &issue_card());
     let app_id = body_of(&all, "issueCard/negative/appId/too-long")["appId"]
         .as_str()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert_eq!(app_id.chars().count(), 33);
     assert!(app_id.starts_with("2102010113769***"));
     let multibyte = body_of(&all, "issueCard/negative/appId/too-long-multibyte")["appId"]
         .as_str()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert_eq!(multibyte.chars().count(), 33);
     assert!(multibyte.len() > 33);
     let exact = body_of(&all, "issueCard/boundary/appId/max-length")["appId"]
         .as_str()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert_eq!(exact.chars().count(), 32);
 }
 
@@ -202,7 +203,28 @@ fn without_a_successful_example_a_made_up_base_is_used() {
     let all = cases(0, &c);
     let too_long = body_of(&all, "op/negative/a/too-long")["a"]
         .as_str()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert_eq!(too_long.chars().count(), 5);
     assert!(names(&all).contains(&"op/negative/a/missing".to_string()));
+}
+
+#[test]
+fn bodies_are_sent_exactly_as_their_planned_documents() {
+    let contract = issue_card();
+    for case in cases(0, &contract) {
+        let Action::Exchange(exchange) = case.action else {
+            continue;
+        };
+        let (written, copied) = (
+            KeyMint::with_nonce("42".into()),
+            KeyMint::with_nonce("42".into()),
+        );
+        let expected = exchange
+            .body
+            .document(&exchange.key, &contract, &copied)
+            .map(|d| serde_json::to_vec(&d).unwrap());
+        let sent = exchange.body.into_sent(&exchange.key, &contract, &written);
+        assert_eq!(Some(sent.bytes), expected, "{}", case.name);
+    }
 }

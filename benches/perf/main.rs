@@ -1,0 +1,337 @@
+//! conform's performance benchmark: `cargo bench --bench perf`.
+//!
+//! Everything is measured in one run on this machine, so the targets are ratios against a
+//! baseline taken at the same time (a shared 2-core machine is noisy; absolute figures drift):
+//!
+//! 1. the shipped suite end to end, `conform verify --target URL` against the reference
+//!    implementation served on loopback, against the same requests sent by a bare reqwest loop
+//!    with the same concurrency and no checks (target: conform ÷ bare ≤ 1.3);
+//! 2. scaling: 1, 10, 100 and 1000 copies of the shipped contract under distinct paths, run with
+//!    the embedded target (targets: time per contract at 1000 within 1.2× of that at 10; peak
+//!    memory at 1000 under 200 MB);
+//! 3. loading: `conform lint` of 1000 contracts (target: under 1 s).
+//!
+//! Both clients of (1) run as their own processes and the server counts the requests each sent,
+//! so the comparison is of like with like. Medians of several runs are reported.
+//! `cargo bench --bench perf -- overhead` or `-- scaling` runs one part;
+//! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
+//! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
+//! can be timed sending exactly the same ones.
+
+mod bare;
+mod requests;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use conform::contract::{self, Contract};
+use conform::reference::{Faults, ReferenceServer};
+
+const CONFORM: &str = env!("CARGO_BIN_EXE_conform");
+const JOBS: &str = "8";
+/// Measured rounds of the suite comparison, each running both clients back to back.
+const ROUNDS: usize = 31;
+/// Rounds run first and not counted.
+const WARM_UP: usize = 3;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("--bare") {
+        return bare::main(&args[2..]);
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let contracts = contract::load_paths(&[root.join("contracts")]).expect("shipped contracts");
+    if let Some(file) = args
+        .iter()
+        .position(|a| a == "--write-requests")
+        .and_then(|i| args.get(i + 1))
+    {
+        let count = requests::write(&contracts, Path::new(file));
+        println!(
+            "{count} requests of the shipped suite written to {file} (one JSON line per case)"
+        );
+        return;
+    }
+    let work = tempfile::tempdir().expect("temporary folder");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    println!(
+        "conform performance benchmark ({} cores)\n",
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    );
+    // `cargo bench --bench perf -- overhead` (or `scaling`) runs one part only.
+    let only = args.iter().skip(1).find(|a| !a.starts_with("--")).cloned();
+    let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    let mut missed = Vec::new();
+    if wanted("overhead") {
+        overhead(&runtime, &contracts, work.path(), &mut missed);
+    }
+    if wanted("scaling") {
+        scaling(&root, work.path(), &mut missed);
+    }
+    if missed.is_empty() {
+        println!("\nall targets hold");
+    } else {
+        println!("\ntargets missed: {}", missed.join("; "));
+        std::process::exit(1);
+    }
+}
+
+/// (1) The shipped suite, conform against a bare client, same server, same requests.
+fn overhead(
+    runtime: &tokio::runtime::Runtime,
+    contracts: &[Contract],
+    work: &Path,
+    missed: &mut Vec<String>,
+) {
+    let server = runtime
+        .block_on(ReferenceServer::start(contracts, None, &Faults::default()))
+        .expect("server");
+    let url = server.uri();
+    let mut rounds = Vec::new();
+    for round in 0..ROUNDS + WARM_UP {
+        let measured = suite_round(
+            &server,
+            &url,
+            contracts,
+            &work.join(format!("requests-{round}.jsonl")),
+            round,
+        );
+        // The first rounds warm the server and the file cache; they are not counted.
+        if round >= WARM_UP {
+            rounds.push(measured);
+        }
+    }
+    let conform_time = median(&rounds.iter().map(|r| r.conform).collect::<Vec<_>>());
+    let bare_time = median(&rounds.iter().map(|r| r.bare).collect::<Vec<_>>());
+    // Each round runs both clients back to back, so its ratio cancels most of the machine's
+    // drift; the median of those ratios is the figure judged.
+    let mut ratios: Vec<f64> = rounds
+        .iter()
+        .map(|r| r.conform.as_secs_f64() / r.bare.as_secs_f64())
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = ratios[ratios.len() / 2];
+    let (requests, cases) = (rounds[0].requests, conform::plan::stream(contracts).count());
+    println!(
+        "shipped suite, {cases} cases, against the reference implementation on loopback ({ROUNDS} rounds, medians)"
+    );
+    println!(
+        "  conform verify   {:>9}  {requests} requests  {:>8.0} cases/s",
+        ms(conform_time),
+        cases as f64 / conform_time.as_secs_f64()
+    );
+    println!(
+        "  bare reqwest     {:>9}  {requests} requests",
+        ms(bare_time)
+    );
+    println!("  conform ÷ bare   {ratio:>9.2}  (median of the rounds' ratios; target ≤ 1.30)");
+    if ratio > 1.3 {
+        missed.push(format!("conform ÷ bare is {ratio:.2}"));
+    }
+}
+
+/// One round: conform and the bare client, in alternating order, each checked to have sent the
+/// same number of requests.
+struct Round {
+    conform: Duration,
+    bare: Duration,
+    requests: u64,
+}
+
+fn suite_round(
+    server: &ReferenceServer,
+    url: &str,
+    contracts: &[Contract],
+    file: &Path,
+    round: usize,
+) -> Round {
+    let planned = requests::write(contracts, file);
+    let conform = || {
+        let before = server.served();
+        let args = [
+            "verify",
+            "--target",
+            url,
+            "--jobs",
+            JOBS,
+            "--snapshots",
+            "off",
+        ];
+        let run = measure(Command::new(CONFORM).args(args));
+        assert_eq!(
+            run.code, 0,
+            "conform verify failed against the reference implementation"
+        );
+        (run.wall, server.served() - before)
+    };
+    let bare = || {
+        let before = server.served();
+        let exe = std::env::current_exe().expect("bench binary");
+        let run =
+            measure(Command::new(exe).args(["--bare", url, file.to_str().expect("path"), JOBS]));
+        assert_eq!(run.code, 0, "bare client failed");
+        (run.wall, server.served() - before)
+    };
+    let ((conform, sent), (bare, bare_sent)) = if round.is_multiple_of(2) {
+        let c = conform();
+        (c, bare())
+    } else {
+        let b = bare();
+        (conform(), b)
+    };
+    assert_eq!(
+        bare_sent as usize, planned,
+        "the bare client sent what was planned"
+    );
+    assert_eq!(
+        sent, bare_sent,
+        "conform and the bare client sent the same requests"
+    );
+    Round {
+        conform,
+        bare,
+        requests: sent,
+    }
+}
+
+/// (2) and (3): scaling over contract copies, and loading 1000 contracts.
+fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {
+    let shipped =
+        std::fs::read_to_string(root.join("contracts/issue-card.json")).expect("shipped contract");
+    println!(
+        "\nscaling, embedded target (median of runs; peak resident memory of the conform process)"
+    );
+    println!(
+        "  {:>9} {:>9} {:>11} {:>14} {:>10}",
+        "contracts", "cases", "wall", "per contract", "peak RSS"
+    );
+    let mut per_contract = Vec::new();
+    for (n, runs) in [(1, 5), (10, 5), (100, 3), (1000, 1)] {
+        let dir = copies(&shipped, n, work);
+        let mut walls = Vec::new();
+        let mut peak = 0;
+        for _ in 0..runs {
+            let run = measure(Command::new(CONFORM).args([
+                "verify",
+                dir.to_str().expect("path"),
+                "--jobs",
+                JOBS,
+                "--snapshots",
+                "off",
+            ]));
+            assert_eq!(run.code, 0, "conform verify of {n} contracts failed");
+            walls.push(run.wall);
+            peak = peak.max(run.peak_kb);
+        }
+        let wall = median(&walls);
+        let each = wall / n as u32;
+        per_contract.push((n, each));
+        println!(
+            "  {n:>9} {:>9} {:>11} {:>14} {:>7} MB",
+            n * 125,
+            ms(wall),
+            format!("{:.2} ms", each.as_secs_f64() * 1e3),
+            peak / 1024
+        );
+        if n == 1000 && peak > 200 * 1024 {
+            missed.push(format!(
+                "peak memory at 1000 contracts is {} MB",
+                peak / 1024
+            ));
+        }
+        if n == 1000 {
+            lint(&dir, missed);
+        }
+    }
+    let at = |n: usize| {
+        per_contract
+            .iter()
+            .find(|(m, _)| *m == n)
+            .map(|(_, d)| d.as_secs_f64())
+            .unwrap_or(f64::NAN)
+    };
+    let growth = at(1000) / at(10);
+    println!("  per contract at 1000 ÷ at 10: {growth:.2} (target ≤ 1.20)");
+    if growth > 1.2 {
+        missed.push(format!(
+            "time per contract grows {growth:.2}× from 10 to 1000 contracts"
+        ));
+    }
+}
+
+fn lint(dir: &Path, missed: &mut Vec<String>) {
+    let walls: Vec<Duration> = (0..5)
+        .map(|_| {
+            let run = measure(Command::new(CONFORM).args(["lint", dir.to_str().expect("path")]));
+            assert_eq!(run.code, 0, "lint failed");
+            run.wall
+        })
+        .collect();
+    let wall = median(&walls);
+    println!(
+        "\nloading: conform lint of 1000 contracts  {} (median of 5; target < 1 s)\n",
+        ms(wall)
+    );
+    if wall >= Duration::from_secs(1) {
+        missed.push(format!("lint of 1000 contracts takes {}", ms(wall)));
+    }
+}
+
+/// `n` copies of the contract, each with its own name and path.
+fn copies(shipped: &str, n: usize, work: &Path) -> PathBuf {
+    let dir = work.join(format!("contracts-{n}"));
+    std::fs::create_dir_all(&dir).expect("folder");
+    let mut template: serde_json::Value = serde_json::from_str(shipped).expect("json");
+    for i in 0..n {
+        template["name"] = format!("issueCard{i}").into();
+        template["operation"]["path"] = format!("/v2/pds/memberships/issueCard{i}").into();
+        let text = serde_json::to_string_pretty(&template).expect("json");
+        std::fs::write(dir.join(format!("c{i:04}.json")), text).expect("write");
+    }
+    dir
+}
+
+struct Measured {
+    code: i32,
+    wall: Duration,
+    peak_kb: u64,
+}
+
+/// Runs a command to completion, output discarded, with its wall time and peak resident memory.
+// The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn measure(command: &mut Command) -> Measured {
+    let started = Instant::now();
+    let child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove("CI")
+        .spawn()
+        .expect("command starts");
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value, and `wait4` only writes into the two
+    // out-parameters for this child, which has not been waited for (so is not reaped twice).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(waited > 0, "wait4 failed");
+    Measured {
+        code: if libc::WIFEXITED(status) {
+            libc::WEXITSTATUS(status)
+        } else {
+            -1
+        },
+        wall: started.elapsed(),
+        peak_kb: usage.ru_maxrss as u64,
+    }
+}
+
+fn median(samples: &[Duration]) -> Duration {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    sorted[sorted.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1} ms", d.as_secs_f64() * 1e3)
+}
