@@ -337,19 +337,13 @@ fn key_name(contract: &Contract) -> String {
 
 #[cfg(test)]
 mod tests {
+    use crate::contract::tests::issue_card;
     use reqwest::header::HeaderMap;
     use serde_json::json;
 
     use super::*;
-    use crate::contract::load_str;
     use crate::results::Outcome;
     use crate::target::Response;
-
-    fn issue_card() -> Contract {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-        load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
 
     fn answer(body: Value) -> Observed {
         let body = serde_json::to_vec(&body).unwrap();

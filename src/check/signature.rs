@@ -76,6 +76,7 @@ fn unsigned(contract: &Contract, observed: &Observed, missing: &str) -> CheckRes
 
 #[cfg(test)]
 mod tests {
+    use crate::contract::tests::issue_card;
     use std::sync::Arc;
 
     use reqwest::header::{HeaderMap, HeaderValue};
@@ -94,12 +95,6 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         );
         std::fs::read_to_string(path).unwrap()
-    }
-
-    fn issue_card() -> Contract {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-        crate::contract::load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
     }
 
     fn context(public: &str) -> SignatureContext {

@@ -30,7 +30,8 @@ pub(crate) fn contract_with_request(fields: Value) -> Result<Contract, Vec<Contr
     )
 }
 
-fn shipped() -> Contract {
+/// The shipped issueCard contract, for tests across the crate.
+pub(crate) fn issue_card() -> Contract {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
     let text = std::fs::read_to_string(&path).unwrap();
     load_str(&path, text).unwrap_or_else(|errors| {
@@ -45,7 +46,7 @@ fn first_error(fields: Value) -> String {
 
 #[test]
 fn shipped_issue_card_contract_compiles_with_every_seed_rule() {
-    let contract = shipped();
+    let contract = issue_card();
     assert_eq!(contract.name, "issueCard");
     assert_eq!(contract.request.objects.fields.len(), 10);
     assert_eq!(contract.response.objects.fields.len(), 3);
@@ -74,7 +75,7 @@ fn shipped_issue_card_contract_compiles_with_every_seed_rule() {
 
 #[test]
 fn seed_sample_response_fits_the_contract_and_a_broken_one_does_not() {
-    let contract = shipped();
+    let contract = issue_card();
     let sample = json!({"cardNo": "011164508621375700010170***",
         "result": {"resultCode": "SUCCESS", "resultMessage": "Success", "resultStatus": "S"}});
     let status = Some("S");
@@ -194,7 +195,7 @@ fn signature_rejection_defaults_to_access_denied_when_the_catalogue_has_it() {
     let without = contract_with_signing(json!({}), json!([])).unwrap();
     assert_eq!(without.signature_rejection, None);
     assert_eq!(
-        shipped()
+        issue_card()
             .signature_rejection
             .and_then(|e| e.code)
             .as_deref(),

@@ -85,13 +85,7 @@ fn changed(contract: &Contract, base: &Value, field: &Pointer) -> Option<Value> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::load_str;
-
-    fn issue_card() -> Contract {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-        load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
+    use crate::contract::tests::issue_card;
 
     #[test]
     fn conflict_changes_one_payload_field_and_keeps_the_request_valid() {

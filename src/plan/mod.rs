@@ -77,6 +77,20 @@ pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
         .flat_map(|(index, contract)| contract_cases(index, contract))
 }
 
+/// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
+/// `-` stay, anything else becomes `_` (`ALIPAY_CN` stays, `a b/c` becomes `a_b_c`).
+pub fn slug(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Which planned cases a run keeps: a name filter, then a shard.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {

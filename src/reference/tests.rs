@@ -4,13 +4,9 @@ use serde_json::{Value, json};
 
 use super::{Faults, Reference};
 use crate::check::{Business, result_semantics};
-use crate::contract::{Contract, load_str};
+use crate::contract::Contract;
+use crate::contract::tests::issue_card;
 use crate::rules;
-
-fn issue_card() -> Contract {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-    load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 fn sample(request_id: &str) -> Value {
     let mut body = issue_card().examples[0].request.clone();

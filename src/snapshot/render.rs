@@ -121,14 +121,8 @@ fn scrub_strings(value: &mut Value, volatile: &Volatile) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::contract::load_str;
+    use crate::contract::tests::issue_card;
     use serde_json::json;
-
-    fn issue_card() -> Contract {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-        load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
-    }
 
     #[test]
     fn card_numbers_keys_and_nonces_are_redacted() {

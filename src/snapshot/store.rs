@@ -41,16 +41,7 @@ pub fn pending_for(snapshot: &Path) -> PathBuf {
 /// Letters, digits, `.`, `_` and `-` are kept; anything else becomes `_`; names that a file
 /// system treats specially (`.`, `..`, empty) are prefixed.
 fn safe_segment(segment: &str) -> String {
-    let safe: String = segment
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
+    let safe = crate::plan::slug(segment);
     match safe.as_str() {
         "" | "." | ".." => format!("_{safe}"),
         _ => safe,

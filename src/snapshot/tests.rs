@@ -4,14 +4,9 @@ use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use super::*;
-use crate::contract::load_str;
+use crate::contract::tests::issue_card;
 use crate::results::Outcome;
 use crate::target::Response;
-
-fn issue_card() -> Contract {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-    load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 fn answer(body: Value) -> Observed {
     let mut headers = HeaderMap::new();

@@ -1,31 +1,15 @@
 //! `conform serve`: the reference implementation runs until stopped and answers like the
 //! embedded one.
 
-use std::process::Stdio;
-
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 #[tokio::test]
 async fn serve_answers_issue_card_requests_until_killed() {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(["serve", "--port", "0"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().unwrap();
-    let url = first.rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    assert!(
-        lines
-            .next_line()
-            .await
-            .unwrap()
-            .unwrap()
-            .contains("POST /v2/pds/memberships/issueCard")
+    let served = crate::util::serve(&[]).await;
+    let url = &served.url;
+    assert_eq!(
+        served.banner,
+        ["  POST /v2/pds/memberships/issueCard  (issueCard)"]
     );
 
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -54,7 +38,6 @@ async fn serve_answers_issue_card_requests_until_killed() {
         rejected["result"]["resultMessage"],
         "appId forbidden-char: expected none of `@` `#` `?`"
     );
-    child.kill().await.unwrap();
 }
 
 #[tokio::test]

@@ -1,11 +1,9 @@
 //! Signing fixtures for the CLI tests: the throw-away key pair, the vector signed by the
 //! official Python SDK, vectors signed independently with `openssl`, and a signed `serve`.
 
-use std::process::Stdio;
-
 use serde_json::Value;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Child;
+
+pub use crate::util::{Served, serve};
 
 /// A key fixture's path relative to the project folder (where the CLI runs).
 pub fn key(name: &str) -> String {
@@ -105,31 +103,6 @@ pub fn openssl_vector(name: &str) -> Vector {
 pub async fn conform_owned(args: &[String]) -> crate::util::Run {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     crate::util::conform(&args).await
-}
-
-/// A running `conform serve`, killed when dropped.
-pub struct Served {
-    pub url: String,
-    _child: Child,
-}
-
-/// Starts `conform serve --port 0 extra...` and waits for its URL.
-pub async fn serve(extra: &[&str]) -> Served {
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(["serve", "--port", "0"])
-        .args(extra)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next_line().await.unwrap().unwrap();
-    let url = first.rsplit(' ').next().unwrap().to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
-    // Keep draining stdout so the server never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Served { url, _child: child }
 }
 
 /// `conform serve` checking requests with the client's public key and signing its answers

@@ -98,3 +98,43 @@ pub fn redact(text: &str) -> String {
             .into_owned()
     })
 }
+
+/// A running `conform serve`, killed when dropped.
+pub struct Served {
+    /// The URL it listens on.
+    pub url: String,
+    /// The lines it printed after the URL, up to its "press Ctrl-C" line: the operations served.
+    pub banner: Vec<String>,
+    _child: tokio::process::Child,
+}
+
+/// Starts `conform serve --port 0 extra...` and waits for its URL and banner.
+pub async fn serve(extra: &[&str]) -> Served {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(["serve", "--port", "0"])
+        .args(extra)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("conform serve starts");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next_line().await.unwrap().unwrap_or_default();
+    let url = first.rsplit(' ').next().unwrap_or_default().to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "{first}");
+    let mut banner = Vec::new();
+    while let Ok(Some(line)) = lines.next_line().await {
+        if line.contains("Ctrl-C") {
+            break;
+        }
+        banner.push(line);
+    }
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Served {
+        url,
+        banner,
+        _child: child,
+    }
+}

@@ -99,12 +99,7 @@ fn branches(contract: &Contract, site: &Site) -> Vec<Mutation> {
                 .or_else(|| generate::value(&contract.types, &only, &Options::default()))?;
             let name = kind.name(&contract.types);
             let detail = format!("the {name} branch: {}", abbreviate(&value, 48));
-            Some(site.replaced(
-                &format!("branch-{}", variants::slug(name)),
-                value,
-                None,
-                detail,
-            ))
+            Some(site.replaced(&format!("branch-{}", name_part(name)), value, None, detail))
         })
         .collect()
 }
@@ -194,12 +189,20 @@ fn enums(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         };
-        let rule = format!("enum-{}", variants::slug(&text));
+        let rule = format!("enum-{}", name_part(&text));
         out.push(site.replaced(
             &rule,
             value.clone(),
             None,
             format!("{value}, an allowed value"),
         ));
+    }
+}
+
+/// A value as the last part of a case name; an empty value is called `empty`.
+fn name_part(text: &str) -> String {
+    match crate::plan::slug(text) {
+        slug if slug.is_empty() => "empty".to_string(),
+        slug => slug,
     }
 }

@@ -3,14 +3,10 @@
 use serde_json::{Value, json};
 
 use super::cases;
+use crate::contract::Contract;
 use crate::contract::tests::contract_with_request;
-use crate::contract::{Contract, load_str};
+use crate::contract::tests::issue_card;
 use crate::plan::{Action, Case, KeyMint, KeySpec, StringEdit};
-
-fn issue_card() -> Contract {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
-    load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap()
-}
 
 /// A contract with request `fields` and the given example request.
 fn contract(fields: Value, example: Value) -> Contract {

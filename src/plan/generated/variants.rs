@@ -129,25 +129,6 @@ pub fn integer_only(kinds: &[(Kind, &Schema)]) -> bool {
     kinds.iter().any(|(k, _)| *k == Kind::Integer) && !kinds.iter().any(|(k, _)| *k == Kind::Number)
 }
 
-/// Makes a name part safe for case names and file names: `ALIPAY_CN` stays, `a b/c` → `a_b_c`.
-pub fn slug(text: &str) -> String {
-    let slug: String = text
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || "._-".contains(c) {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if slug.is_empty() {
-        "empty".to_string()
-    } else {
-        slug
-    }
-}
-
 /// A readable name for a forbidden character: `@` → `at`.
 pub fn char_name(c: char) -> String {
     match c {
@@ -202,8 +183,8 @@ mod tests {
 
     #[test]
     fn names_are_safe_for_globs_and_files() {
-        assert_eq!(slug("ALIPAY_CN"), "ALIPAY_CN");
-        assert_eq!(slug("a b/c"), "a_b_c");
+        assert_eq!(crate::plan::slug("ALIPAY_CN"), "ALIPAY_CN");
+        assert_eq!(crate::plan::slug("a b/c"), "a_b_c");
         assert_eq!(char_name('@'), "at");
         assert_eq!(char_name('€'), "u20ac");
     }
