@@ -46,6 +46,16 @@ fn drifted() -> Defects {
     }
 }
 
+/// Records the example case's snapshot against the correct implementation.
+async fn record_example(dir: &Path) -> crate::util::Run {
+    verify(Defects::default(), dir, &[], &["--filter", "*/example/*"]).await
+}
+
+/// Runs the example case against the drifted implementation (mode `new`).
+async fn drift_example(dir: &Path) -> crate::util::Run {
+    verify(drifted(), dir, &[], &["--filter", "*/example/*"]).await
+}
+
 #[tokio::test]
 async fn drift_is_shown_exactly_and_nothing_is_written_in_ci() {
     let dir = tempfile::tempdir().unwrap();
@@ -98,14 +108,8 @@ async fn drift_is_shown_exactly_and_nothing_is_written_in_ci() {
 async fn pending_snapshots_are_reviewed_with_accept_and_reject() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
-    verify(
-        Defects::default(),
-        dir.path(),
-        &[],
-        &["--filter", "*/example/*"],
-    )
-    .await;
-    let run = verify(drifted(), dir.path(), &[], &["--filter", "*/example/*"]).await;
+    record_example(dir.path()).await;
+    let run = drift_example(dir.path()).await;
     assert_eq!(run.code, 1);
     assert!(
         run.stdout.contains("pending snapshot written to"),
@@ -131,7 +135,7 @@ async fn pending_snapshots_are_reviewed_with_accept_and_reject() {
         vec![PathBuf::from("issueCard/example/seed-sample.snap")]
     );
 
-    verify(drifted(), dir.path(), &[], &["--filter", "*/example/*"]).await;
+    drift_example(dir.path()).await;
     let accepted = conform(&["snapshots", "accept", "--snapshot-dir", &d]).await;
     assert_eq!(accepted.code, 0);
     let snapshot =
@@ -155,14 +159,8 @@ async fn pending_snapshots_are_reviewed_with_accept_and_reject() {
 async fn review_asks_on_a_terminal_and_refuses_without_one() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
-    verify(
-        Defects::default(),
-        dir.path(),
-        &[],
-        &["--filter", "*/example/*"],
-    )
-    .await;
-    verify(drifted(), dir.path(), &[], &["--filter", "*/example/*"]).await;
+    record_example(dir.path()).await;
+    drift_example(dir.path()).await;
     let piped = conform(&["snapshots", "review", "--snapshot-dir", &d]).await;
     assert_eq!(piped.code, 2);
     assert!(
@@ -206,13 +204,7 @@ async fn review_asks_on_a_terminal_and_refuses_without_one() {
 async fn prune_lists_and_deletes_snapshots_of_vanished_cases() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
-    verify(
-        Defects::default(),
-        dir.path(),
-        &[],
-        &["--filter", "*/example/*"],
-    )
-    .await;
+    record_example(dir.path()).await;
     let stale = dir.path().join("issueCard/example/retired.snap");
     std::fs::write(
         &stale,
