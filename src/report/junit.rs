@@ -11,7 +11,8 @@
 //! afford; so test cases are streamed to one spool file per contract, and the report is put
 //! together at the end, when the counts its suites open with are known. quick-junit's
 //! [`XmlString`] still cleans every text (ANSI escapes, characters XML forbids), since findings
-//! quote what the target sent. The output validates against Jenkins' `junit-10.xsd`.
+//! quote what the target sent. The output validates against `tests/fixtures/junit.xsd`, the
+//! JUnit format as the common readers take it.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};

@@ -166,7 +166,7 @@ fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
 }
 
 fn junit_xsd() -> PathBuf {
-    root().join("tests/fixtures/junit-10.xsd")
+    root().join("tests/fixtures/junit.xsd")
 }
 
 #[tokio::test]
