@@ -50,18 +50,8 @@ pub fn each_selected(
     selection: &Selection,
     sink: &mut dyn FnMut(Case) -> bool,
 ) {
-    let mut kept = 0;
-    let mut select = |case: Case| {
-        if !selection
-            .filter
-            .as_ref()
-            .is_none_or(|set| set.is_match(&case.name))
-        {
-            return true;
-        }
-        kept += 1;
-        !selection.partition.is_none_or(|p| p.holds(kept - 1)) || sink(case)
-    };
+    let mut matched = 0;
+    let mut select = |case: Case| !selection.keeps(&case, &mut matched) || sink(case);
     for (index, contract) in contracts.iter().enumerate() {
         if !each_case(index, contract, &mut select) {
             return;
@@ -106,15 +96,22 @@ impl Selection {
         &'a self,
         cases: impl Iterator<Item = Case> + 'a,
     ) -> impl Iterator<Item = Case> + 'a {
-        cases
-            .filter(|case| {
-                self.filter
-                    .as_ref()
-                    .is_none_or(|set| set.is_match(&case.name))
-            })
-            .enumerate()
-            .filter(|(index, _)| self.partition.is_none_or(|p| p.holds(*index)))
-            .map(|(_, case)| case)
+        let mut matched = 0;
+        cases.filter(move |case| self.keeps(case, &mut matched))
+    }
+
+    /// Whether `case` is selected; `matched` counts the cases that passed the filter so far
+    /// (the shard is taken over them) and is advanced here.
+    pub fn keeps(&self, case: &Case, matched: &mut usize) -> bool {
+        if !self
+            .filter
+            .as_ref()
+            .is_none_or(|set| set.is_match(&case.name))
+        {
+            return false;
+        }
+        *matched += 1;
+        self.partition.is_none_or(|p| p.holds(*matched - 1))
     }
 }
 
