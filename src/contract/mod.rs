@@ -6,6 +6,7 @@
 
 pub mod compile;
 pub mod error;
+pub mod http;
 pub mod load;
 pub mod model;
 pub mod schema;
@@ -18,8 +19,9 @@ use globset::GlobSet;
 use serde_json::Value;
 
 pub use error::{ContractError, ContractErrorKind, ContractErrors};
+pub use http::{Credentials, Location, PathTemplate, ResponseSpec, StatusMatch};
 pub use load::{load_paths, load_str};
-pub use model::{ConflictPolicy, StatusRole};
+pub use model::{ConflictPolicy, ResultCarrier, StatusRole};
 pub use schema::{Field, Kind, Presence, Schema, Types};
 
 use crate::json::Pointer;
@@ -35,14 +37,27 @@ pub struct Contract {
     pub method: String,
     /// The documented path, starting with `/`.
     pub path: String,
+    /// The path split into literal text and parameters.
+    pub template: PathTemplate,
     /// Named types referred to by the schemas.
     pub types: Types,
-    /// The request body (an object schema).
+    /// The request body (an object schema; no fields when the operation has no body).
     pub request: Schema,
-    /// The response body (an object schema).
+    /// The whole request as one document, `{"path", "query", "headers", "body"}`: parameters
+    /// and body checked, generated and named alike (see [`http`]).
+    pub document: Schema,
+    /// The body's media type; `None` when the operation sends no body.
+    pub request_media: Option<String>,
+    /// The response body of the business statuses, for results in the body (an object schema).
     pub response: Schema,
     /// The media type responses must declare.
     pub content_type: String,
+    /// Every declared response, most specific first.
+    pub responses: Vec<ResponseSpec>,
+    /// Credentials carried in request headers, when the contract declares them.
+    pub credentials: Option<Credentials>,
+    /// Other expected answers for generated cases whose names match a glob, first match first.
+    pub case_expectations: Vec<CaseExpect>,
     /// Business-result semantics.
     pub result: ResultRules,
     /// Idempotency rules, when the operation has a key.
@@ -69,19 +84,34 @@ pub struct SourceInfo {
     pub sha256: String,
 }
 
+/// The expected answer of the generated cases whose names match a glob.
+#[derive(Debug, Clone)]
+pub struct CaseExpect {
+    /// The glob, over case names.
+    pub cases: globset::GlobMatcher,
+    /// What those cases must get.
+    pub expect: Expect,
+}
+
 /// Where the business result is and which combinations are allowed.
 #[derive(Debug, Clone)]
 pub struct ResultRules {
-    /// HTTP statuses that carry a business result.
+    /// Whether the status is a body field or the HTTP status.
+    pub carrier: ResultCarrier,
+    /// `body` results: HTTP statuses that carry a business result.
     pub http_status: Vec<u16>,
-    /// Pointer to the status.
+    /// `body` results: pointer to the status (the root for `http-status` results).
     pub status: Pointer,
-    /// Pointer to the code.
+    /// Pointer to the code (the root when the contract names none: it never holds a string).
     pub code: Pointer,
     /// Pointer to the message.
     pub message: Option<Pointer>,
-    /// Each declared status and its role, in contract order.
+    /// Each declared status and its role, in contract order: the body statuses (`S`, `F`, `U`),
+    /// or for `http-status` results the response keys (`201`, `4XX`, `default`).
     pub statuses: Vec<(String, StatusRole)>,
+    /// Roles of the HTTP statuses that carry no business result in the body (every status, for
+    /// `http-status` results), most specific first.
+    pub http_roles: Vec<(StatusMatch, StatusRole)>,
     /// The catalogue.
     pub codes: Vec<CodeEntry>,
 }
@@ -110,12 +140,30 @@ impl CodeEntry {
 }
 
 impl ResultRules {
-    /// The role of `status`, or `None` when the contract does not declare it.
+    /// The role of `status`, or `None` when the contract does not declare it. An HTTP status
+    /// (`"404"`) is resolved through its class and `default` when it is not declared itself.
     pub fn role(&self, status: &str) -> Option<StatusRole> {
-        self.statuses
+        if let Some((_, role)) = self.statuses.iter().find(|(s, _)| s == status) {
+            return Some(*role);
+        }
+        let code = status.parse::<u16>().ok().filter(|_| status.len() == 3)?;
+        self.http_roles
             .iter()
-            .find(|(s, _)| s == status)
+            .filter(|(m, _)| m.covers(code))
+            .min_by_key(|(m, _)| m.rank())
             .map(|(_, role)| *role)
+    }
+
+    /// Whether an answer whose status is `actual` has the expected status `expected`: equal,
+    /// or, for HTTP statuses, inside the expected class (`4XX` holds `422`).
+    pub fn status_matches(expected: &str, actual: &str) -> bool {
+        if expected == actual {
+            return true;
+        }
+        match (StatusMatch::parse(expected), actual.parse::<u16>()) {
+            (Some(StatusMatch::Class(class)), Ok(code)) => code / 100 == class,
+            _ => false,
+        }
     }
 
     /// The first status with `role` (every compiled contract has a success and a failure status).
@@ -126,16 +174,24 @@ impl ResultRules {
             .map(|(s, _)| s.as_str())
     }
 
-    /// The catalogue entry for a (status, code) pair.
+    /// The catalogue entry for a (status, code) pair (an entry of class `4XX` holds `404`).
     pub fn entry(&self, status: &str, code: &str) -> Option<&CodeEntry> {
         self.codes
             .iter()
-            .find(|e| e.status == status && e.code == code)
+            .find(|e| e.code == code && Self::status_matches(&e.status, status))
     }
 
     /// The first catalogue entry of `status`: what the reference implementation answers with.
     pub fn first_entry(&self, status: &str) -> Option<&CodeEntry> {
-        self.codes.iter().find(|e| e.status == status)
+        self.codes
+            .iter()
+            .find(|e| Self::status_matches(&e.status, status))
+    }
+
+    /// Whether the catalogue lists codes for `status`: an answer with such a status must carry
+    /// one of them.
+    pub fn has_codes(&self, status: &str) -> bool {
+        self.first_entry(status).is_some()
     }
 
     /// The declared statuses, for messages: `S, F, U`.
@@ -148,12 +204,20 @@ impl ResultRules {
 /// Idempotency rules.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
-    /// Pointer to the key in the request body.
+    /// Pointer to the key in the request body (the root for a header key: see `key_in`).
     pub key: Pointer,
+    /// Where the key travels.
+    pub key_in: KeyLocation,
     /// The conflict policy.
     pub policy: ConflictPolicy,
     /// The failure code for `reject` and `either`.
     pub conflict_code: Option<String>,
+    /// The failure status for `reject` and `either`.
+    pub conflict_status: Option<String>,
+    /// The answer accepted while an identical request is in flight.
+    pub in_progress: Option<Expect>,
+    /// Longest wait between settle tries, `Retry-After` included.
+    pub settle_max_wait: Duration,
     /// Replays of each successful case.
     pub replays: u32,
     /// Identical requests sent at once by the concurrency check.
@@ -168,13 +232,50 @@ pub struct Idempotency {
     pub key_max_len: Option<usize>,
 }
 
+/// Where an idempotency key travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyLocation {
+    /// A string field of the body.
+    Body(Pointer),
+    /// A request header, name as written.
+    Header(String),
+}
+
+impl KeyLocation {
+    /// The key's place in the request document (`/body/requestId`, `/headers/Idempotency-Key`).
+    pub fn document_pointer(&self) -> Pointer {
+        match self {
+            KeyLocation::Body(pointer) => {
+                let mut at = Pointer::root().child(Location::Body.name());
+                for segment in pointer.segments() {
+                    at = at.child(segment);
+                }
+                at
+            }
+            KeyLocation::Header(name) => {
+                Pointer::root().child(Location::Headers.name()).child(name)
+            }
+        }
+    }
+
+    /// The key's name for messages: `requestId`, `Idempotency-Key`.
+    pub fn name(&self) -> &str {
+        match self {
+            KeyLocation::Body(pointer) => pointer.last().unwrap_or("key"),
+            KeyLocation::Header(name) => name,
+        }
+    }
+}
+
 /// A named example request.
 #[derive(Debug, Clone)]
 pub struct Example {
     /// Unique within the contract.
     pub name: String,
-    /// The request body.
+    /// The request body (`null` when the operation has none).
     pub request: Value,
+    /// The whole request document: parameters and body.
+    pub document: Value,
     /// What it must produce.
     pub expect: Expect,
 }
@@ -198,6 +299,36 @@ pub struct SnapshotRules {
 }
 
 impl Contract {
+    /// The parameter `name` of `location` (header names compared case-insensitively).
+    pub fn parameter(&self, location: Location, name: &str) -> Option<&Field> {
+        let container = self
+            .document
+            .objects
+            .fields
+            .iter()
+            .find(|f| f.name == location.name())?;
+        let fields = &container.schema.objects.fields;
+        match location {
+            Location::Headers => fields.iter().find(|f| f.name.eq_ignore_ascii_case(name)),
+            _ => fields.iter().find(|f| f.name == name),
+        }
+    }
+
+    /// The parameters of `location`, in contract order.
+    pub fn parameters(&self, location: Location) -> &[Field] {
+        self.document
+            .objects
+            .fields
+            .iter()
+            .find(|f| f.name == location.name())
+            .map_or(&[], |f| f.schema.objects.fields.as_slice())
+    }
+
+    /// The response definition covering an HTTP status, if any.
+    pub fn response_for(&self, status: u16) -> Option<&ResponseSpec> {
+        http::response_for(&self.responses, status)
+    }
+
     /// The field schema reached by following `pointer` through the request schema (array
     /// indices step into items; named types are resolved). `None` when the pointer leaves the
     /// schema or crosses a union.

@@ -4,7 +4,9 @@
 //! Shape errors stop at the first one (serde cannot go on past it); meaning errors are all
 //! collected, so an author fixes a file in one pass.
 
+mod http;
 mod parts;
+mod result;
 mod schema;
 
 use std::collections::HashMap;
@@ -13,8 +15,8 @@ use sha2::{Digest, Sha256};
 
 use self::schema::{Deferred, Side};
 use super::error::{ContractError, ContractErrorKind as K};
-use super::model::ContractFile;
-use super::schema::{Kind, NamedType, ObjectRules, Schema, TypeId, Types};
+use super::model::{ContractFile, ResultCarrier};
+use super::schema::{NamedType, TypeId, Types};
 use super::source::{SourceText, Span};
 use super::{Contract, SourceInfo};
 use crate::json::pointer::escape;
@@ -28,7 +30,11 @@ pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
         type_ids: HashMap::new(),
         type_names: Vec::new(),
         deferred: Vec::new(),
-        declared_statuses: file.result.statuses.keys().cloned().collect(),
+        carrier: file.result.carrier.unwrap_or(ResultCarrier::Body),
+        declared_statuses: match file.result.carrier.unwrap_or(ResultCarrier::Body) {
+            ResultCarrier::Body => file.result.statuses.keys().cloned().collect(),
+            ResultCarrier::HttpStatus => file.responses.keys().cloned().collect(),
+        },
     };
     let contract = compiler.contract(&file);
     if compiler.errors.is_empty() {
@@ -119,6 +125,7 @@ pub(super) struct Compiler<'s> {
     type_ids: HashMap<String, TypeId>,
     type_names: Vec<String>,
     deferred: Vec<Deferred>,
+    carrier: ResultCarrier,
     declared_statuses: Vec<String>,
 }
 
@@ -126,6 +133,60 @@ impl Compiler<'_> {
     fn contract(&mut self, file: &ContractFile) -> Contract {
         self.check_name(&file.name, "/name");
         self.check_operation(file);
+        let types = self.types(file);
+        let template = self.template(&file.operation.path);
+        let request = self.request(&file.request, &file.operation.method, &template, &types);
+        self.check_response_blocks(file);
+        let http_status = file.result.http_status.clone().unwrap_or_default();
+        let (response, content_type, responses) = self.responses(
+            self.carrier,
+            &http_status,
+            file.response.as_ref(),
+            &file.responses,
+            &types,
+        );
+        self.check_deferred(&types);
+        let seen = result::Responses {
+            business: &response,
+            all: &responses,
+        };
+        let result = self.result_rules(&file.result, &types, &seen);
+        let mut contract = Contract {
+            name: file.name.clone(),
+            source: SourceInfo {
+                path: self.source.path.clone(),
+                sha256: hex(&Sha256::digest(self.source.text.as_bytes())),
+            },
+            method: file.operation.method.clone(),
+            path: file.operation.path.clone(),
+            template,
+            negative: self.negative(&file.generated, &result),
+            skip: self.skip(&file.generated.skip),
+            case_expectations: self.case_expectations(&file.generated.expect, &result),
+            signature_rejection: self.signature_rejection(&file.signing, &result),
+            credentials: self.credentials(file.credentials.as_ref(), &result),
+            snapshot: self.snapshot(&file.snapshot),
+            examples: Vec::new(),
+            idempotency: None,
+            types,
+            request: request.body,
+            document: request.document,
+            request_media: request.media,
+            response,
+            content_type,
+            responses,
+            result,
+        };
+        contract.idempotency = file
+            .idempotency
+            .as_ref()
+            .and_then(|def| self.idempotency(def, &contract));
+        contract.examples = self.examples(&file.examples, &contract);
+        contract
+    }
+
+    /// The named types, compiled; each may refer to any other, in any order.
+    fn types(&mut self, file: &ContractFile) -> Types {
         self.declare_types(&file.types);
         let types = Types(
             file.types
@@ -145,58 +206,32 @@ impl Compiler<'_> {
                 .collect(),
         );
         self.check_type_cycles(&types);
-        let request = self.body(&file.request, "/request", Side::Request);
-        let response = self.body(&file.response, "/response", Side::Response);
-        self.check_deferred(&types);
-        let result = self.result_rules(&file.result, &types, &response);
-        let mut contract = Contract {
-            name: file.name.clone(),
-            source: SourceInfo {
-                path: self.source.path.clone(),
-                sha256: hex(&Sha256::digest(self.source.text.as_bytes())),
-            },
-            method: file.operation.method.clone(),
-            path: file.operation.path.clone(),
-            content_type: file
-                .response
-                .content_type
-                .clone()
-                .unwrap_or_else(|| "application/json".into()),
-            negative: self.negative(&file.generated, &result),
-            skip: self.skip(&file.generated.skip),
-            signature_rejection: self.signature_rejection(&file.signing, &result),
-            snapshot: self.snapshot(&file.snapshot),
-            examples: Vec::new(),
-            idempotency: None,
-            types,
-            request,
-            response,
-            result,
-        };
-        contract.idempotency = file
-            .idempotency
-            .as_ref()
-            .and_then(|def| self.idempotency(def, &contract));
-        contract.examples = self.examples(&file.examples, &contract);
-        contract
+        types
     }
 
-    fn body(&mut self, def: &super::model::BodyDef, at: &str, side: Side) -> Schema {
-        if side == Side::Request && def.content_type.is_some() {
-            let kind = K::Misplaced {
-                key: "contentType",
-                place: "on the request (it is a response rule)",
-            };
-            self.error_key(&format!("{at}/contentType"), kind);
+    /// `response` describes the business statuses of a result in the body; a result in the
+    /// HTTP status describes every response in `responses`.
+    fn check_response_blocks(&mut self, file: &ContractFile) {
+        match (self.carrier, &file.response) {
+            (ResultCarrier::Body, None) => {
+                let kind = K::Invalid(
+                    "`response` is required when the result is in the body (it is the body of `result.httpStatus`); or set `result.in` to `http-status` and describe `responses`".into(),
+                );
+                self.error("", kind);
+            }
+            (ResultCarrier::HttpStatus, Some(_)) => {
+                let place =
+                    "when the result is the HTTP status: describe each status in `responses`";
+                self.error_key(
+                    "/response",
+                    K::Misplaced {
+                        key: "response",
+                        place,
+                    },
+                );
+            }
+            _ => {}
         }
-        let mut schema = Schema::of(vec![Kind::Object]);
-        schema.objects = ObjectRules {
-            fields: self.fields(&def.fields, &format!("{at}/fields"), side),
-            unknown: def
-                .unknown_fields
-                .unwrap_or(super::model::UnknownFields::Allow),
-        };
-        schema
     }
 
     fn check_deferred(&mut self, types: &Types) {
