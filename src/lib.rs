@@ -50,3 +50,4 @@ pub mod signing;
 pub mod snapshot;
 pub mod target;
 pub mod units;
+pub mod wire;

@@ -96,6 +96,8 @@ pub enum ContractErrorKind {
         status: String,
         /// The statuses declared.
         known: String,
+        /// Where they are declared: `result.statuses`, or `responses`.
+        declared_in: &'static str,
     },
     /// A code is used that the catalogue does not list with the needed status.
     #[error("code `{code}` is not in `result.codes` with status `{status}`")]
@@ -133,8 +135,10 @@ impl ContractErrorKind {
             ContractErrorKind::UnknownType { known, .. } => {
                 Some(format!("expected one of {known}"))
             }
-            ContractErrorKind::UnknownStatus { known, .. } => Some(format!(
-                "the statuses declared in `result.statuses` are {known}"
+            ContractErrorKind::UnknownStatus {
+                known, declared_in, ..
+            } => Some(format!(
+                "the statuses declared in `{declared_in}` are {known}"
             )),
             ContractErrorKind::UnknownCode { .. } => {
                 Some("add the code to `result.codes` or use one listed there".into())

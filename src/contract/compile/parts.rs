@@ -33,12 +33,26 @@ impl Compiler<'_> {
     /// or for `http-status` results an HTTP status (or class) some entry of `responses` covers.
     pub(super) fn check_status(&mut self, status: &str, at: &str) {
         if !self.declared_statuses.is_empty() && !self.is_declared(status) {
-            let known = self.declared_statuses.join(", ");
+            let (known, declared_in): (Vec<&str>, _) = match self.carrier {
+                ResultCarrier::Body => (
+                    self.declared_statuses.iter().map(String::as_str).collect(),
+                    "result.statuses",
+                ),
+                ResultCarrier::HttpStatus => (
+                    self.declared_statuses
+                        .iter()
+                        .filter(|s| StatusMatch::parse(s).is_some())
+                        .map(String::as_str)
+                        .collect(),
+                    "responses",
+                ),
+            };
             self.error(
                 at,
                 K::UnknownStatus {
                     status: status.to_string(),
-                    known,
+                    known: known.join(", "),
+                    declared_in,
                 },
             );
         }
