@@ -5,9 +5,11 @@
 //! are pooled and reused across cases. With a [`Signing`] set-up every request is signed here,
 //! so the runner never has to know.
 
+pub mod headers;
 pub mod profile;
 mod signer;
 
+pub use headers::{Secrets, TargetHeader};
 pub use signer::{InvalidClientId, SignatureContext, Signing, shown_header_value};
 
 use std::sync::{Arc, Once};
