@@ -3,18 +3,18 @@
 
 use serde_json::Value;
 
-use super::{Observed, business_of};
 use crate::contract::Contract;
 use crate::json::abbreviate;
+use crate::observe::Response;
 use crate::results::{Check, CheckResult, Finding};
 use crate::rules;
 
 /// Passes when the body parses and has no violations.
-pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
-    let body = match observed.json() {
+pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+    let body = match response.json() {
         Ok(body) => body,
         Err(err) => {
-            let text = String::from_utf8_lossy(&observed.response.body).into_owned();
+            let text = String::from_utf8_lossy(&response.body).into_owned();
             let actual = format!("{} ({err})", abbreviate(&Value::String(text), 60));
             return CheckResult::fail(
                 Check::ResponseSchema,
@@ -22,7 +22,7 @@ pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
             );
         }
     };
-    let status = business_of(contract, observed).and_then(|b| b.status.clone());
+    let status = response.business(contract).and_then(|b| b.status.clone());
     let violations = rules::validate(&contract.types, &contract.response, body, status.as_deref());
     CheckResult::from_findings(
         Check::ResponseSchema,

@@ -1,43 +1,23 @@
 //! Each per-response check against responses that break it in one way.
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::contract::Expect;
 use crate::contract::tests::issue_card;
+use crate::observe::testing::{exchange, json_exchange, response, success_body};
 use crate::results::Outcome;
-use crate::target::Response;
 
-fn observed(
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<Observed, TransportError> {
-    let mut headers = HeaderMap::new();
-    if let Some(value) = content_type {
-        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
-    }
-    let response = Response {
-        status,
-        headers,
-        body: body.to_vec(),
-        elapsed: std::time::Duration::ZERO,
-        signature_context: None,
-    };
-    Ok(Observed::new(response))
+fn observed(status: u16, content_type: Option<&str>, body: &[u8]) -> Exchange {
+    exchange(Ok(response(status, content_type, body)))
 }
 
-fn json_answer(body: Value) -> Result<Observed, TransportError> {
-    observed(
-        200,
-        Some("application/json; charset=UTF-8"),
-        &serde_json::to_vec(&body).unwrap(),
-    )
+fn json_answer(body: Value) -> Exchange {
+    json_exchange(body)
 }
 
 fn success(card_no: &str) -> Value {
-    json!({"cardNo": card_no, "result": {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "Success"}})
+    success_body(card_no)
 }
 
 fn expect_s() -> Expect {
@@ -48,8 +28,8 @@ fn expect_s() -> Expect {
 }
 
 /// The failed checks as `(check, first message)`.
-fn failures(answer: &Result<Observed, TransportError>, expect: &Expect) -> Vec<(String, String)> {
-    exchange_checks(&issue_card(), expect, None, answer)
+fn failures(answer: &Exchange, expect: &Expect) -> Vec<(String, String)> {
+    answer_checks(&issue_card(), expect, None, answer)
         .into_iter()
         .filter(|c| c.outcome == Outcome::Fail)
         .map(|c| (c.check.name().to_string(), c.message()))
@@ -156,7 +136,7 @@ fn body_that_is_not_json_fails_schema_and_expectation() {
 #[test]
 fn http_500_fails_the_status_and_skips_body_checks() {
     let answer = observed(500, Some("text/plain"), b"boom");
-    let results = exchange_checks(&issue_card(), &expect_s(), None, &answer);
+    let results = answer_checks(&issue_card(), &expect_s(), None, &answer);
     let outcomes: Vec<(&str, Outcome)> = results
         .iter()
         .map(|c| (c.check.name(), c.outcome))
@@ -180,8 +160,10 @@ fn http_500_fails_the_status_and_skips_body_checks() {
 
 #[test]
 fn unreachable_target_fails_transport_and_skips_the_rest() {
-    let err = Err(TransportError::Timeout(std::time::Duration::from_secs(10)));
-    let results = exchange_checks(&issue_card(), &expect_s(), None, &err);
+    let err = exchange(Err(TransportError::Timeout(
+        std::time::Duration::from_secs(10),
+    )));
+    let results = answer_checks(&issue_card(), &expect_s(), None, &err);
     assert_eq!(results[0].message(), "no response within 10s");
     assert!(results[1..].iter().all(|c| c.outcome == Outcome::Skip));
 }
@@ -197,7 +179,7 @@ fn missed_rejection_names_field_rule_and_what_was_sent() {
         status: "F".into(),
         code: Some("PARAM_ILLEGAL".into()),
     };
-    let results = exchange_checks(
+    let results = answer_checks(
         &issue_card(),
         &expect,
         Some(&probe),

@@ -172,3 +172,17 @@ async fn embedded_reference_stays_idempotent_under_faults() {
         run.stdout
     );
 }
+
+#[tokio::test]
+async fn settings_below_their_minimums_are_refused_before_anything_is_sent() {
+    for (flag, value, minimum) in [("--concurrency", "1", "2"), ("--settle-tries", "0", "1")] {
+        let run = conform(&["verify", flag, value]).await;
+        assert_eq!(run.code, 2, "{flag} {value}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "nothing was run: {}", run.stdout);
+        assert!(
+            run.stderr.contains(flag) && run.stderr.contains(&format!("{minimum}..")),
+            "{flag}: {}",
+            run.stderr
+        );
+    }
+}
