@@ -8,7 +8,7 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::contract::{Contract, StatusRole};
-use crate::json::abbreviate;
+use crate::json::{abbreviate, strict};
 use crate::signing::PublicKey;
 
 /// An answer as received. Its body is parsed when a reader first needs it (a replay that is
@@ -25,8 +25,16 @@ pub struct Response {
     pub elapsed: Duration,
     /// What the answer's signature must verify against, when answers are checked.
     pub signature_context: Option<SignatureContext>,
-    json: OnceLock<Result<Value, String>>,
+    parsed: OnceLock<ParsedBody>,
     business: OnceLock<Option<Business>>,
+}
+
+/// The body parsed once: the document or why it is not JSON, and its duplicate keys.
+#[derive(Debug, Clone)]
+struct ParsedBody {
+    json: Result<Value, String>,
+    duplicates: Vec<String>,
+    duplicate_count: usize,
 }
 
 /// What the `signature` check verifies one answer against: the counterpart's public key, and
@@ -52,7 +60,7 @@ impl Response {
             body,
             elapsed,
             signature_context: None,
-            json: OnceLock::new(),
+            parsed: OnceLock::new(),
             business: OnceLock::new(),
         }
     }
@@ -68,10 +76,32 @@ impl Response {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    /// The body as JSON, or why it is not JSON.
+    /// The body as JSON, or why it is not JSON. Of duplicate object members, the last one
+    /// counts (see [`Response::duplicate_keys`]).
     pub fn json(&self) -> &Result<Value, String> {
-        self.json
-            .get_or_init(|| serde_json::from_slice(&self.body).map_err(|e| e.to_string()))
+        &self.parsed().json
+    }
+
+    /// The JSON pointers of duplicated object members (the first few), and how many there
+    /// were in all. Parsers disagree on which of two members counts, so the answer is ambiguous.
+    pub fn duplicate_keys(&self) -> (&[String], usize) {
+        let parsed = self.parsed();
+        (&parsed.duplicates, parsed.duplicate_count)
+    }
+
+    fn parsed(&self) -> &ParsedBody {
+        self.parsed.get_or_init(|| match strict::parse(&self.body) {
+            Ok(parsed) => ParsedBody {
+                json: Ok(parsed.value),
+                duplicates: parsed.duplicates,
+                duplicate_count: parsed.duplicate_count,
+            },
+            Err(err) => ParsedBody {
+                json: Err(err.to_string()),
+                duplicates: Vec::new(),
+                duplicate_count: 0,
+            },
+        })
     }
 
     /// The business result, if the answer carries one (a status of `result.httpStatus`, a JSON

@@ -1,12 +1,14 @@
 //! Running one case: send what its action calls for, judge the observations, add the snapshot
-//! check.
+//! check, and make every finding safe to print.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use super::context::Context;
 use super::send;
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
+use crate::json;
 use crate::observe::Observations;
 use crate::plan::{Action, Case};
 use crate::results::{CaseResult, CheckResult, Outcome};
@@ -35,9 +37,36 @@ pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
     CaseResult {
         contract: contract.name.clone(),
         case: case.name,
-        checks,
+        checks: printable(checks),
         duration: started.elapsed(),
     }
+}
+
+/// Findings quote the target (codes, messages, bodies, headers) in many places; they are made
+/// safe to print here, once, before any reporter sees them.
+fn printable(mut checks: Vec<CheckResult>) -> Vec<CheckResult> {
+    fn clean(text: &mut String, how: fn(&str) -> Cow<'_, str>) {
+        if let Cow::Owned(shown) = how(text) {
+            *text = shown;
+        }
+    }
+    for check in &mut checks {
+        for finding in &mut check.findings {
+            clean(&mut finding.message, json::printable_line);
+            let parts = [
+                &mut finding.pointer,
+                &mut finding.expected,
+                &mut finding.actual,
+            ];
+            for text in parts.into_iter().flatten() {
+                clean(text, json::printable_line);
+            }
+        }
+        if let Some(diff) = &mut check.diff {
+            clean(diff, json::printable);
+        }
+    }
+    checks
 }
 
 /// Adds the `snapshot` check of the settled answer when snapshots are on and a response came

@@ -119,6 +119,28 @@ async fn correct_implementation_answering_unknown_first_passes() {
 }
 
 #[tokio::test]
+async fn unknown_answer_with_a_code_outside_the_catalogue_is_named_by_result_status() {
+    let run = verify(
+        Defects {
+            busy_code_before_settling: true,
+            ..Defects::default()
+        },
+        &["--filter", "*/example/*"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let block = block(&run.stdout, "issueCard/example/seed-sample");
+    assert!(
+        block.contains("result-status            settle try 1 of 2: /result/resultCode: expected `UNKNOWN_EXCEPTION` for status `U`, got `SYSTEM_BUSY` with status `U`"),
+        "{block}"
+    );
+    assert!(
+        !block.contains("idempotency-replay"),
+        "the settled answer replays fine: {block}"
+    );
+}
+
+#[tokio::test]
 async fn conflicting_payload_is_judged_by_the_policy() {
     let run = verify(Defects::default(), &["--filter", "*/idempotency/conflict"]).await;
     assert_eq!(
