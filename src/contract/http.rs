@@ -231,6 +231,22 @@ pub struct Credentials {
     pub reject: super::Expect,
 }
 
+/// What an operation does to a resource, and where its id is.
+#[derive(Debug, Clone)]
+pub struct Resource {
+    /// The resource's name (`card`).
+    pub name: String,
+    /// What the operation does.
+    pub action: super::model::ResourceAction,
+    /// `create`: the id's place in the answer document (`{"status", "headers", "body"}`);
+    /// `read`, `update`, `delete`: its place in the request document.
+    pub id: Option<crate::json::Pointer>,
+    /// Where the resource's fields are in a successful answer's document.
+    pub representation: crate::json::Pointer,
+    /// What a read of an id that does not exist must get.
+    pub not_found: Option<super::Expect>,
+}
+
 /// The response definition covering `status`: an exact one, else its class, else `default`.
 pub fn response_for(responses: &[ResponseSpec], status: u16) -> Option<&ResponseSpec> {
     responses

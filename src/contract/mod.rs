@@ -19,9 +19,9 @@ use globset::GlobSet;
 use serde_json::Value;
 
 pub use error::{ContractError, ContractErrorKind, ContractErrors};
-pub use http::{Credentials, Location, PathTemplate, ResponseSpec, StatusMatch};
+pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
 pub use load::{load_paths, load_str};
-pub use model::{ConflictPolicy, ResultCarrier, StatusRole};
+pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
 pub use schema::{Field, Kind, Presence, Schema, Types};
 
 use crate::json::Pointer;
@@ -58,6 +58,8 @@ pub struct Contract {
     pub credentials: Option<Credentials>,
     /// Other expected answers for generated cases whose names match a glob, first match first.
     pub case_expectations: Vec<CaseExpect>,
+    /// The resource the operation acts on, when the contract declares one.
+    pub resource: Option<Resource>,
     /// Business-result semantics.
     pub result: ResultRules,
     /// Idempotency rules, when the operation has a key.

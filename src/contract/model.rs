@@ -63,6 +63,51 @@ pub struct ContractFile {
     /// are and what a request without them, or with a wrong value, must get back.
     #[serde(default)]
     pub credentials: Option<CredentialsDef>,
+    /// The resource this operation creates, reads, updates, deletes or lists. Contracts naming
+    /// the same resource are run together as flows (create then read, delete then read, ...),
+    /// and a read gets a resource that exists.
+    #[serde(default)]
+    pub resource: Option<ResourceDef>,
+}
+
+/// What an operation does to a resource, and where the resource's id is.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceDef {
+    /// The resource's name, the same in every contract acting on it (`card`); the first
+    /// segment of derived flow names (`card/flow/create-then-read`).
+    pub name: String,
+    /// What the operation does.
+    pub action: ResourceAction,
+    /// Where the id is. `create`: in the answer (`/body/card/id`, or `/headers/Location`, whose
+    /// last path segment is taken); `read`, `update`, `delete`: in the request
+    /// (`/path/cardId`, or `/body/cardNo`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Where the resource's fields are in a successful answer (`/body/card`; default `/body`),
+    /// to compare what was sent with what is read back.
+    #[serde(default)]
+    pub representation: Option<String>,
+    /// `read`: what a read of an id that does not exist must get (default `404` for results in
+    /// the HTTP status; no default for results in the body).
+    #[serde(default)]
+    pub not_found: Option<ExpectDef>,
+}
+
+/// What an operation does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceAction {
+    /// Creates one; the answer carries its id.
+    Create,
+    /// Reads one by id.
+    Read,
+    /// Changes one by id; the request carries the new values.
+    Update,
+    /// Removes one by id.
+    Delete,
+    /// Lists them.
+    List,
 }
 
 /// The HTTP method and path of the operation.

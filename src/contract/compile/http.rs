@@ -8,10 +8,13 @@ use indexmap::IndexMap;
 use super::Compiler;
 use super::schema::Side;
 use crate::contract::ContractErrorKind as K;
-use crate::contract::ResultRules;
+use crate::contract::http::Resource;
+use crate::contract::{Contract, ResultRules, schema_at};
+use crate::json::Pointer;
 use crate::contract::http::{Credentials, Location, PathTemplate, ResponseSpec, StatusMatch};
 use crate::contract::model::{
-    BodyDef, CredentialsDef, FieldDef, RequestDef, ResponseDef, ResultCarrier, UnknownFields,
+    BodyDef, CredentialsDef, FieldDef, RequestDef, ResourceAction, ResourceDef, ResponseDef,
+    ResultCarrier, StatusRole, UnknownFields,
 };
 use crate::contract::schema::{Field, Kind, ObjectRules, Presence, Schema, Types};
 use crate::json::pointer::escape;
@@ -300,6 +303,136 @@ impl Compiler<'_> {
             headers: def.headers.clone(),
             reject: self.expect(&def.reject, rules, "/credentials/reject"),
         })
+    }
+}
+
+impl Compiler<'_> {
+    /// The resource block: a name fit for flow names, and an id that points somewhere real.
+    pub(super) fn resource(&mut self, def: &ResourceDef, contract: &Contract) -> Option<Resource> {
+        self.check_name(&def.name, "/resource/name");
+        let needs_id = def.action != ResourceAction::List;
+        let id = match (&def.id, needs_id) {
+            (Some(text), _) => self.resource_pointer(text, "/resource/id", def.action, contract),
+            (None, true) => {
+                let kind = K::Invalid(format!(
+                    "a `{}` says where the resource's id is: `id`",
+                    action_name(def.action)
+                ));
+                self.error("/resource", kind);
+                None
+            }
+            (None, false) => None,
+        };
+        let representation = match &def.representation {
+            Some(text) => {
+                let at = "/resource/representation";
+                self.answer_pointer(text, at, contract)?
+            }
+            None => Pointer::root().child(Location::Body.name()),
+        };
+        let not_found = match (&def.not_found, def.action) {
+            (Some(expect), ResourceAction::Read) => {
+                Some(self.expect(expect, &contract.result, "/resource/notFound"))
+            }
+            (Some(_), _) => {
+                let place = "except on a `read`";
+                let kind = K::Misplaced { key: "notFound", place };
+                self.error_key("/resource/notFound", kind);
+                None
+            }
+            (None, ResourceAction::Read)
+                if contract.result.carrier == ResultCarrier::HttpStatus
+                    && contract.response_for(404).is_some() =>
+            {
+                Some(crate::contract::Expect {
+                    status: "404".into(),
+                    code: None,
+                })
+            }
+            (None, _) => None,
+        };
+        Some(Resource {
+            name: def.name.clone(),
+            action: def.action,
+            id,
+            representation,
+            not_found,
+        })
+    }
+
+    /// A `create`'s id is in its answer; any other action's id is in its request.
+    fn resource_pointer(
+        &mut self,
+        text: &str,
+        at: &str,
+        action: ResourceAction,
+        contract: &Contract,
+    ) -> Option<Pointer> {
+        if action == ResourceAction::Create {
+            return self.answer_pointer(text, at, contract);
+        }
+        match Pointer::parse(text) {
+            Ok(pointer) if schema_at(&contract.types, &contract.document, pointer.segments()).is_some() => {
+                Some(pointer)
+            }
+            Ok(_) => {
+                let kind = K::Pointer(format!(
+                    "`{text}` does not lead to a parameter or body field of the request (`/path/cardId`, `/body/cardNo`)"
+                ));
+                self.error(at, kind);
+                None
+            }
+            Err(err) => {
+                self.error(at, K::Pointer(err.to_string()));
+                None
+            }
+        }
+    }
+
+    /// A pointer into a successful answer: `/body/...` to a field of a success response's body,
+    /// or `/headers/<name>` to a header a success response declares.
+    fn answer_pointer(&mut self, text: &str, at: &str, contract: &Contract) -> Option<Pointer> {
+        let pointer = match Pointer::parse(text) {
+            Ok(pointer) => pointer,
+            Err(err) => {
+                self.error(at, K::Pointer(err.to_string()));
+                return None;
+            }
+        };
+        let successes: Vec<&ResponseSpec> = contract
+            .responses
+            .iter()
+            .filter(|r| r.role.unwrap_or(StatusRole::Success) == StatusRole::Success)
+            .collect();
+        let found = match pointer.segments() {
+            [first, rest @ ..] if first == Location::Body.name() => successes.iter().any(|r| {
+                r.body
+                    .as_ref()
+                    .is_some_and(|b| schema_at(&contract.types, b, rest).is_some())
+            }),
+            [first, name] if first == Location::Headers.name() => successes
+                .iter()
+                .any(|r| r.headers.iter().any(|h| h.name.eq_ignore_ascii_case(name))),
+            _ => false,
+        };
+        if !found {
+            let kind = K::Pointer(format!(
+                "`{text}` does not lead to a body field or declared header of a successful answer (`/body/card/id`, `/headers/Location`)"
+            ));
+            self.error(at, kind);
+            return None;
+        }
+        Some(pointer)
+    }
+}
+
+fn action_name(action: ResourceAction) -> &'static str {
+    match action {
+        ResourceAction::Create => "create",
+        ResourceAction::Read => "read",
+        ResourceAction::Update => "update",
+        ResourceAction::Delete => "delete",
+        ResourceAction::List => "list",
     }
 }
 

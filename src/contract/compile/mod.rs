@@ -168,6 +168,7 @@ impl Compiler<'_> {
             snapshot: self.snapshot(&file.snapshot),
             examples: Vec::new(),
             idempotency: None,
+            resource: None,
             types,
             request: request.body,
             document: request.document,
@@ -182,6 +183,10 @@ impl Compiler<'_> {
             .as_ref()
             .and_then(|def| self.idempotency(def, &contract));
         contract.examples = self.examples(&file.examples, &contract);
+        contract.resource = file
+            .resource
+            .as_ref()
+            .and_then(|def| self.resource(def, &contract));
         contract
     }
 
