@@ -98,7 +98,7 @@ pub fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result<()> {
         failures: entries.iter().cloned().collect(),
     };
     let text = serde_json::to_string_pretty(&file).map_err(io::Error::other)? + "\n";
-    crate::snapshot::store::write_atomic(path, &text)
+    crate::atomic::write(path, text.as_bytes())
 }
 
 /// A reporter that collects every failed check and writes them as a baseline at the end.

@@ -34,6 +34,7 @@
 //! assert!(summary.success());
 //! ```
 
+pub mod atomic;
 pub mod baseline;
 pub mod check;
 pub mod contract;

@@ -6,11 +6,12 @@
 //! check, outcome, message, findings?, diff?}, ...], "summary": {passed, failed, skipped, cases,
 //! failed_cases, duration_ms}}`.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use tempfile::NamedTempFile;
+
+use crate::atomic::AtomicFile;
 
 use crate::results::{CaseResult, CheckResult, Finding, Outcome, RunInfo, Summary};
 
@@ -20,7 +21,7 @@ pub const VERSION: u32 = 1;
 /// Writes the JSON report.
 pub struct JsonReport {
     destination: PathBuf,
-    file: Option<BufWriter<NamedTempFile>>,
+    file: Option<AtomicFile>,
     first: bool,
 }
 
@@ -49,38 +50,16 @@ impl JsonReport {
         }
     }
 
-    fn file(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
+    fn file(&mut self) -> io::Result<&mut AtomicFile> {
         self.file
             .as_mut()
             .ok_or_else(|| io::Error::other("report not started"))
     }
 }
 
-/// A temporary file in the destination's folder, so the final rename stays on one file system.
-/// Errors name the destination.
-pub fn temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
-    make_temp_beside(destination)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", destination.display())))
-}
-
-fn make_temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
-    let dir = match destination.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".conform-").suffix(".tmp");
-    // Temporary files are private (0600) by default; a report is an ordinary file once renamed,
-    // readable as the umask allows, like any other file the user writes.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
-}
-
 impl super::Reporter for JsonReport {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
-        let mut file = BufWriter::new(temp_beside(&self.destination)?);
+        let mut file = AtomicFile::beside(&self.destination)?;
         write!(
             file,
             "{{\"version\":{VERSION},\"tool\":\"conform {}\",\"run\":",
@@ -119,9 +98,7 @@ impl super::Reporter for JsonReport {
         write!(file, "\n],\"summary\":")?;
         serde_json::to_writer(&mut file, summary)?;
         writeln!(file, "}}")?;
-        let temp = file.into_inner().map_err(|e| e.into_error())?;
-        temp.persist(&self.destination).map_err(|e| e.error)?;
-        Ok(())
+        file.commit()
     }
 }
 

@@ -145,7 +145,7 @@ impl Snapshots {
         if self.mode == Mode::New {
             let pending = store::pending_for(path);
             let text = store::file_text(taken.contract, taken.case, new);
-            match store::write_atomic(&pending, &text) {
+            match crate::atomic::write(&pending, text.as_bytes()) {
                 Ok(()) => message.push_str(&format!(
                     "; pending snapshot written to {}",
                     pending.display()
@@ -162,7 +162,7 @@ impl Snapshots {
 
     fn record(&self, taken: &Taken<'_>, path: &Path, content: &str) -> CheckResult {
         let text = store::file_text(taken.contract, taken.case, content);
-        let written = store::write_atomic(path, &text)
+        let written = crate::atomic::write(path, text.as_bytes())
             .and_then(|()| store::remove_if_present(&store::pending_for(path)));
         match written {
             Ok(()) => CheckResult::pass(Check::Snapshot),
