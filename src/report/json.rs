@@ -2,9 +2,10 @@
 //! destination and renamed into place at the end, so a reader never sees half a report and a
 //! failed run never clobbers the previous one.
 //!
-//! Shape (version 1): `{"version": 1, "tool": ..., "run": {...}, "results": [{contract, case,
-//! check, outcome, message, findings?, diff?}, ...], "summary": {passed, failed, skipped, cases,
-//! failed_cases, duration_ms}}`.
+//! Shape (version 1): `{"version": 1, "tool": ..., "run": {..., implementation, scope},
+//! "results": [{contract, case, check, outcome, message, findings?, diff?, known?}, ...],
+//! "summary": {passed, failed, known, fixed, skipped, recorded, cases, planned, ...},
+//! "verdict": {result, complete, reasons}}`, published as `docs/report.schema.json`.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -97,6 +98,8 @@ impl super::Reporter for JsonReport {
             .ok_or_else(|| io::Error::other("report not started"))?;
         write!(file, "\n],\"summary\":")?;
         serde_json::to_writer(&mut file, summary)?;
+        write!(file, ",\"verdict\":")?;
+        serde_json::to_writer(&mut file, &summary.verdict)?;
         writeln!(file, "}}")?;
         file.commit()
     }
@@ -109,6 +112,7 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         check: check.check.name(),
         outcome: check.outcome,
         message: check.message(),
+        // Findings are what a failure found; a skip or a recording has only its reason.
         findings: if check.outcome == Outcome::Fail {
             &check.findings
         } else {
@@ -116,5 +120,42 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         },
         diff: check.diff.as_deref(),
         known: check.known,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::report::tally::sample;
+
+    #[test]
+    fn report_carries_scope_recorded_outcome_and_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        sample::feed(&mut JsonReport::new(&path));
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(report["run"]["implementation"]["name"], "acme-cards");
+        assert_eq!(report["run"]["scope"]["filters"][0], "issueCard/example/*");
+        let signing = &report["run"]["scope"]["signing"];
+        assert_eq!(signing["request_key_sha256"], sample::KEY_SHA256);
+        assert_eq!(report["summary"]["recorded"], 1);
+        let recorded: Vec<&Value> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["outcome"] == "recorded")
+            .collect();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(report["verdict"]["result"], "not-compatible");
+        assert_eq!(report["verdict"]["complete"], false);
+        let reasons: Vec<&str> = report["verdict"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(reasons, ["filtered", "replays-reduced", "snapshots-recorded"]);
     }
 }
