@@ -263,4 +263,3 @@ fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .enable_all()
         .build()?)
 }
-

@@ -66,7 +66,12 @@ impl Console {
     fn write_tallies(&mut self, with_recorded: bool) -> io::Result<()> {
         for tally in self.tallies.iter() {
             let name = tally::contract_label(&tally.info.name);
-            writeln!(self.out, "{} ({})", terminal_safe(name).bold(), tally.info.path)?;
+            writeln!(
+                self.out,
+                "{} ({})",
+                terminal_safe(name).bold(),
+                tally.info.path
+            )?;
             let recorded = if with_recorded { "recorded" } else { "" };
             writeln!(
                 self.out,
@@ -270,7 +275,6 @@ pub fn terminal_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::Reporter;
 
     #[test]
     fn escape_sequences_from_the_target_are_shown_not_obeyed() {
@@ -292,22 +296,29 @@ mod tests {
                 Ok(())
             }
         }
-        let plain = anstream::StripStream::new(Shared(out.clone()));
-        let mut console = Console::new(Box::new(plain));
+        let mut console = Console::new(Box::new(Shared(out.clone())));
         tally::sample::feed(&mut console);
-        let text = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        let styled = String::from_utf8(out.lock().unwrap().clone()).unwrap();
+        let text = regex::Regex::new("\x1b\\[[0-9;]*m")
+            .unwrap()
+            .replace_all(&styled, "");
         assert!(
             text.starts_with("conform 9.9.9 · 1 contract · target https://***@api.example.com/open · implementation acme-cards 2.3.1\n"),
             "{text}"
         );
-        let scope = text.find("Scope\n  cases        3 run of 125 planned").expect("scope shown");
+        let scope = text
+            .find("Scope\n  cases        3 run of 125 planned")
+            .expect("scope shown");
         let verdict = text
             .find("FAIL 3 cases (1 failed) · checks: 2 passed, 1 failed, 1 skipped, 1 recorded")
             .expect("verdict line");
         assert!(scope < verdict, "{text}");
-        assert!(text.contains("  snapshots    new in snapshots: 1 recorded (not compared)"), "{text}");
+        assert!(
+            text.contains("  snapshots    new in snapshots: 1 recorded (not compared)"),
+            "{text}"
+        );
         assert!(text.trim_end().ends_with(
-            "  not complete: --filter issueCard/example/* kept 3 of 125 cases; replays turned off (--replays 0; the contracts ask for 2); 1 snapshot recorded by this run, so not compared"
+            "  not complete: --filter issueCard/example/* kept 3 of 125 cases; replays turned off (--replays 0; the contract asks for 2); 1 snapshot recorded by this run, so not compared"
         ), "{text}");
         assert!(!text.contains("secret"));
     }

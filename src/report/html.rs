@@ -163,15 +163,19 @@ fn write_header(
     } else {
         "live implementation"
     };
-    writeln!(out, "<header class=\"verdict {class}\">\n<h1>{verdict}</h1>")?;
+    writeln!(
+        out,
+        "<header class=\"verdict {class}\">\n<h1>{verdict}</h1>"
+    )?;
     if let Some(why) = summary.verdict.why() {
         writeln!(out, "<p class=\"why\">Not complete: {}</p>", escape(&why))?;
     }
     writeln!(
         out,
-        "<p class=\"counts\">{} cases, {} failed · checks: {} passed, {} failed, {} skipped, \
+        "<p class=\"counts\">{} case{}, {} failed · checks: {} passed, {} failed, {} skipped, \
          {} recorded (not compared) · {}</p>",
         summary.cases,
+        if summary.cases == 1 { "" } else { "s" },
         summary.failed_cases,
         summary.passed,
         summary.failed,
@@ -181,14 +185,14 @@ fn write_header(
     )?;
     writeln!(
         out,
-        "<dl class=\"run\"><dt>Target</dt><dd><code>{}</code> ({kind})</dd>\
-         <dt>Implementation</dt><dd>{}</dd><dt>Tool</dt><dd>conform {}</dd><dt>Date</dt><dd>{}</dd></dl>",
+        "<dl class=\"run\" id=\"run\"><dt>Target</dt><dd><code>{}</code> ({kind})</dd>\
+         <dt>Implementation</dt><dd>{}</dd><dt>Tool</dt><dd>conform {}</dd><dt>Date</dt><dd>{}</dd>",
         escape(&shown_target(&run.target)),
         escape(&scope::implementation(run)),
         escape(&run.tool_version),
         escape(&shown_date(&run.started)),
     )?;
-    writeln!(out, "<dl class=\"run scope\" id=\"scope\">")?;
+    // The scope continues the same list, so its rows line up with the run's.
     for (label, text) in scope::rows(run, summary) {
         writeln!(out, "<dt>{label}</dt><dd>{}</dd>", escape(&text))?;
     }

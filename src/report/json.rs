@@ -156,6 +156,9 @@ mod tests {
             .iter()
             .map(|r| r["reason"].as_str().unwrap())
             .collect();
-        assert_eq!(reasons, ["filtered", "replays-reduced", "snapshots-recorded"]);
+        assert_eq!(
+            reasons,
+            ["filtered", "replays-reduced", "snapshots-recorded"]
+        );
     }
 }

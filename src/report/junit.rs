@@ -341,7 +341,12 @@ mod tests {
         let quick_junit::TestCaseStatus::Skipped { message, .. } = &recorded.status else {
             panic!("{xml}");
         };
-        assert!(message.as_deref().unwrap().starts_with("recorded, not compared: "));
+        assert!(
+            message
+                .as_deref()
+                .unwrap()
+                .starts_with("recorded, not compared: ")
+        );
         let property = |name: &str| {
             suite
                 .properties

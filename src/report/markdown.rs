@@ -341,8 +341,13 @@ mod tests {
             text.contains("**Verdict: NOT COMPATIBLE.** 1 of 5 checks failed, in 1 of 3 cases. Also not complete: --filter issueCard/example/\\* kept 3 of 125 cases;"),
             "{text}"
         );
-        assert!(text.contains("| Implementation | acme-cards 2.3.1 |"), "{text}");
-        assert!(text.contains("| Checks | 2 passed, 1 failed, 1 skipped, 1 recorded (not compared) |"));
+        assert!(
+            text.contains("| Implementation | acme-cards 2.3.1 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Checks | 2 passed, 1 failed, 1 skipped, 1 recorded (not compared) |")
+        );
         assert!(text.contains("| snapshot | 0 | **1** | 0 | 1 |"), "{text}");
         assert!(text.contains("- **snapshot**: /cardNo: \\<changed\\> \\| \\`x\\`"));
         assert!(text.contains(
@@ -350,6 +355,5 @@ mod tests {
         ));
         assert!(text.contains("`https://***@api.example.com/open` (live implementation)"));
         assert!(!text.contains("secret"));
-
     }
 }

@@ -110,7 +110,10 @@ pub struct Reporters {
 
 impl Reporters {
     fn each(&mut self) -> impl Iterator<Item = &mut dyn Reporter> {
-        let streams = self.streams.iter_mut().map(|r| r.as_mut() as &mut dyn Reporter);
+        let streams = self
+            .streams
+            .iter_mut()
+            .map(|r| r.as_mut() as &mut dyn Reporter);
         streams.chain(self.files.iter_mut().map(|r| r as &mut dyn Reporter))
     }
 }
@@ -146,9 +149,18 @@ mod tests {
             reporters.files.push(FileReport::new(format, path, inner));
         }
         tally::sample::feed(&mut reporters);
-        let error = reporters.files[0].error().expect("the markdown report failed");
-        assert!(error.to_string().contains(&bad.display().to_string()), "{error}");
+        let error = reporters.files[0]
+            .error()
+            .expect("the markdown report failed");
+        assert!(
+            error.to_string().contains(&bad.display().to_string()),
+            "{error}"
+        );
         assert!(reporters.files[1].error().is_none());
-        assert!(std::fs::read_to_string(&good).unwrap().contains("\"summary\""));
+        assert!(
+            std::fs::read_to_string(&good)
+                .unwrap()
+                .contains("\"summary\"")
+        );
     }
 }

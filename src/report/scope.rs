@@ -34,7 +34,10 @@ pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
     }
     if !scope.faults.is_empty() {
         let faults = scope.faults.join(", ");
-        rows.push(("Faults", format!("{faults} (injected by the embedded target)")));
+        rows.push((
+            "Faults",
+            format!("{faults} (injected by the embedded target)"),
+        ));
     }
     rows.push((
         "Requests",
@@ -56,7 +59,11 @@ fn cases(scope: &Scope, summary: &Summary) -> String {
         format!("{} run of {} planned", summary.cases, summary.planned)
     };
     if !scope.filters.is_empty() {
-        let kept = format!("{} kept by --filter {}", summary.matched, scope.filters.join(" "));
+        let kept = format!(
+            "{} kept by --filter {}",
+            summary.matched,
+            scope.filters.join(" ")
+        );
         text.push_str(&format!("; {kept}"));
     }
     if let Some(partition) = &scope.partition {
@@ -160,9 +167,6 @@ mod tests {
             signing(&info.scope),
             "requests unsigned; answers not verified"
         );
-        assert_eq!(
-            implementation(&info),
-            "acme-cards 2.3.1"
-        );
+        assert_eq!(implementation(&info), "acme-cards 2.3.1");
     }
 }

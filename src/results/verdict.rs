@@ -184,32 +184,36 @@ fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
 }
 
 fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
+    let (contracts, ask, allow) = match run.contracts.len() {
+        1 => ("the contract", "asks", "allows"),
+        _ => ("the contracts", "ask", "allow"),
+    };
     for o in run.scope.overrides.iter().filter(|o| o.weaker) {
         let asked: Vec<String> = o.contracts.iter().map(u32::to_string).collect();
         let asked = asked.join(" or ");
         let (reason, what) = match o.setting {
             Setting::Replays if o.value == 0 => (
                 ShortfallKind::ReplaysReduced,
-                format!("replays turned off (--replays 0; the contracts ask for {asked})"),
+                format!("replays turned off (--replays 0; {contracts} {ask} for {asked})"),
             ),
             Setting::Replays => (
                 ShortfallKind::ReplaysReduced,
                 format!(
-                    "fewer replays (--replays {}; the contracts ask for {asked})",
+                    "fewer replays (--replays {}; {contracts} {ask} for {asked})",
                     o.value
                 ),
             ),
             Setting::Concurrency => (
                 ShortfallKind::ConcurrencyReduced,
                 format!(
-                    "fewer concurrent requests (--concurrency {}; the contracts ask for {asked})",
+                    "fewer concurrent requests (--concurrency {}; {contracts} {ask} for {asked})",
                     o.value
                 ),
             ),
             Setting::SettleTries => (
                 ShortfallKind::SettleTriesRaised,
                 format!(
-                    "more tries to settle an unknown status (--settle-tries {}; the contracts allow {asked})",
+                    "more tries to settle an unknown status (--settle-tries {}; {contracts} {allow} {asked})",
                     o.value
                 ),
             ),
@@ -229,10 +233,7 @@ fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
         let n = summary.snapshots_missing;
         reasons.push(Shortfall::new(
             ShortfallKind::SnapshotsMissing,
-            format!(
-                "{n} case{} had no snapshot to compare with",
-                plural(n)
-            ),
+            format!("{n} case{} had no snapshot to compare with", plural(n)),
         ));
     }
     if summary.recorded > 0 {
@@ -367,7 +368,10 @@ mod tests {
         assert_eq!(verdict.kind, VerdictKind::Partial);
         assert_eq!(
             reasons(&verdict),
-            [ShortfallKind::SnapshotsRecorded, ShortfallKind::KnownFailures]
+            [
+                ShortfallKind::SnapshotsRecorded,
+                ShortfallKind::KnownFailures
+            ]
         );
     }
 
@@ -407,7 +411,10 @@ mod tests {
             ..full(5)
         };
         let verdict = Verdict::judge(&run(live_checked(), false), &missing);
-        assert_eq!(verdict.why().unwrap(), "2 cases had no snapshot to compare with");
+        assert_eq!(
+            verdict.why().unwrap(),
+            "2 cases had no snapshot to compare with"
+        );
     }
 
     #[test]

@@ -216,13 +216,17 @@ async fn execute(
         // Every case is planned anyway (selection happens after planning), so counting them
         // costs nothing and lets reports say "1 of 125 cases".
         let (mut planned, mut matched) = (0, 0);
-        plan::each_selected(&planner_context.contracts, &Selection::default(), &mut |case| {
-            planned += 1;
-            if !selection.keeps(&case, &mut matched) {
-                return true;
-            }
-            sender.blocking_send(case).is_ok()
-        });
+        plan::each_selected(
+            &planner_context.contracts,
+            &Selection::default(),
+            &mut |case| {
+                planned += 1;
+                if !selection.keeps(&case, &mut matched) {
+                    return true;
+                }
+                sender.blocking_send(case).is_ok()
+            },
+        );
         (planned, matched)
     });
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));

@@ -10,7 +10,11 @@ use super::RunOptions;
 
 /// What `options` make the run cover, with `signing` as the run uses it (for the embedded
 /// target, completed with the public half of the private key).
-pub(super) fn scope(options: &RunOptions, contracts: &[Contract], signing: Option<&Signing>) -> Scope {
+pub(super) fn scope(
+    options: &RunOptions,
+    contracts: &[Contract],
+    signing: Option<&Signing>,
+) -> Scope {
     Scope {
         filters: options.filter_globs.clone(),
         partition: options.partition.map(|p| format!("{}/{}", p.k, p.n)),
@@ -38,7 +42,10 @@ pub(super) fn implementation(options: &RunOptions, embedded: bool) -> Implementa
 }
 
 fn overrides(options: &RunOptions, contracts: &[Contract]) -> Vec<Override> {
-    let rules: Vec<_> = contracts.iter().filter_map(|c| c.idempotency.as_ref()).collect();
+    let rules: Vec<_> = contracts
+        .iter()
+        .filter_map(|c| c.idempotency.as_ref())
+        .collect();
     let asked = |setting: Setting| -> Vec<u32> {
         rules
             .iter()
@@ -79,7 +86,10 @@ fn faults(faults: &Faults) -> Vec<String> {
         shown.push(format!("unknown-first={}", faults.unknown_first));
     }
     if let Some(latency) = faults.latency {
-        shown.push(format!("latency={}", crate::units::format_duration(latency)));
+        shown.push(format!(
+            "latency={}",
+            crate::units::format_duration(latency)
+        ));
     }
     if faults.http_503 > 0.0 {
         shown.push(format!("http-503={}", faults.http_503));

@@ -141,7 +141,12 @@ impl Snapshots {
             }
             Mode::New | Mode::Update => {
                 let what = "no earlier snapshot to compare with";
-                self.record(taken, path, content, format!("recorded to {}: {what}", path.display()))
+                self.record(
+                    taken,
+                    path,
+                    content,
+                    format!("recorded to {}: {what}", path.display()),
+                )
             }
         }
     }
@@ -180,7 +185,10 @@ impl Snapshots {
         let result = match written {
             Ok(pending) => CheckResult::fail_with(
                 Check::Snapshot,
-                format!("{differs}; pending snapshot written to {}", pending.display()),
+                format!(
+                    "{differs}; pending snapshot written to {}",
+                    pending.display()
+                ),
             )
             .with_written(pending),
             Err(why) => CheckResult::fail_with(Check::Snapshot, format!("{differs}; {why}")),
@@ -198,7 +206,13 @@ impl Snapshots {
         }
     }
 
-    fn record(&self, taken: &Taken<'_>, path: &Path, content: &str, message: String) -> CheckResult {
+    fn record(
+        &self,
+        taken: &Taken<'_>,
+        path: &Path,
+        content: &str,
+        message: String,
+    ) -> CheckResult {
         let text = store::file_text(taken.contract, taken.case, content);
         let written = crate::atomic::write(path, text.as_bytes())
             .and_then(|()| store::remove_if_present(&store::pending_for(path)));

@@ -138,7 +138,11 @@ fn broken_answers_are_never_written_in_any_mode() {
     for mode in [Mode::New, Mode::Update] {
         let result = f.run(mode, &card("1", "Success"), true);
         assert_eq!(result.outcome, Outcome::Skip, "{mode:?}");
-        assert!(result.message().starts_with("not recorded: the answer failed other checks"));
+        assert!(
+            result
+                .message()
+                .starts_with("not recorded: the answer failed other checks")
+        );
     }
     assert_eq!(f.files(), 0);
     f.run(Mode::New, &card("1", "Success"), false);
@@ -146,7 +150,11 @@ fn broken_answers_are_never_written_in_any_mode() {
     for mode in [Mode::New, Mode::Update] {
         let result = f.run(mode, &card("1", "Broken"), true);
         assert_eq!(result.outcome, Outcome::Fail, "{mode:?}");
-        assert!(result.message().contains("nothing written: the answer failed other checks"));
+        assert!(
+            result
+                .message()
+                .contains("nothing written: the answer failed other checks")
+        );
         assert_eq!(result.wrote, None);
     }
     assert_eq!(f.files(), 1, "no pending snapshot of a broken answer");
@@ -159,14 +167,24 @@ fn update_rewrites_a_drifted_snapshot_as_recorded_with_its_diff() {
     f.run(Mode::New, &card("1", "Success"), false);
     let result = f.run(Mode::Update, &card("1", "Changed"), false);
     assert_eq!(result.outcome, Outcome::Recorded);
-    assert!(result.diff.as_deref().unwrap().contains("+    \"resultMessage\": \"Changed\","));
+    assert!(
+        result
+            .diff
+            .as_deref()
+            .unwrap()
+            .contains("+    \"resultMessage\": \"Changed\",")
+    );
     assert!(
         std::fs::read_to_string(f.snapshot())
             .unwrap()
             .contains("Changed")
     );
     let same = f.run(Mode::Update, &card("2", "Changed"), false);
-    assert_eq!(same.outcome, Outcome::Pass, "an unchanged answer was compared");
+    assert_eq!(
+        same.outcome,
+        Outcome::Pass,
+        "an unchanged answer was compared"
+    );
 }
 
 #[test]

@@ -95,7 +95,7 @@ fn summary_numbers(report: &Value) -> [u64; 5] {
 }
 
 /// Validation errors of `instance` against `docs/report.schema.json`, empty when it fits.
-fn schema_errors(instance: &Value) -> String {
+pub fn schema_errors(instance: &Value) -> String {
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     let location = root().join("docs/report.schema.json");
@@ -154,7 +154,7 @@ async fn json_schema_rejects_reports_that_break_it() {
 }
 
 /// Validates `file` with `xmllint --schema`, returning its verdict and messages.
-fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
+pub fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
     let output = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")
@@ -165,7 +165,7 @@ fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
     (output.status.success(), text)
 }
 
-fn junit_xsd() -> PathBuf {
+pub fn junit_xsd() -> PathBuf {
     root().join("tests/fixtures/junit.xsd")
 }
 

@@ -77,7 +77,11 @@ async fn print_content_needs_no_key() {
     assert_eq!(run.stdout.as_bytes(), raw.as_slice());
     let header = conform_owned(&with(v.sign_args(), &["--print", "header"])).await;
     assert_eq!(header.code, 2, "a signature still needs the key");
-    assert!(header.stderr.contains("signing needs the private key"), "{}", header.stderr);
+    assert!(
+        header.stderr.contains("signing needs the private key"),
+        "{}",
+        header.stderr
+    );
 }
 
 #[tokio::test]
