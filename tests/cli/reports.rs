@@ -153,6 +153,22 @@ async fn json_schema_rejects_reports_that_break_it() {
     }
 }
 
+#[test]
+fn readme_json_example_fits_the_published_schema() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let section = readme
+        .split("### `json`: for tools")
+        .nth(1)
+        .expect("the README documents the JSON report");
+    let block = section
+        .split("```json\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("with an example");
+    let example: Value = serde_json::from_str(block).expect("the example is JSON");
+    assert_eq!(schema_errors(&example), "", "the README's example breaks the schema");
+}
+
 /// Validates `file` with `xmllint --schema`, returning its verdict and messages.
 pub fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
     let output = Command::new("xmllint")
