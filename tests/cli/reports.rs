@@ -166,7 +166,11 @@ fn readme_json_example_fits_the_published_schema() {
         .and_then(|rest| rest.split("\n```").next())
         .expect("with an example");
     let example: Value = serde_json::from_str(block).expect("the example is JSON");
-    assert_eq!(schema_errors(&example), "", "the README's example breaks the schema");
+    assert_eq!(
+        schema_errors(&example),
+        "",
+        "the README's example breaks the schema"
+    );
 }
 
 /// Validates `file` with `xmllint --schema`, returning its verdict and messages.
