@@ -301,7 +301,8 @@ pub struct Summary {
     pub cases: usize,
     /// Cases with at least one failed check.
     pub failed_cases: usize,
-    /// Cases the contracts plan, before `--filter` and `--partition` (0 when not counted).
+    /// Cases the contracts plan, before `--filter` and `--partition` (0 when not counted: a
+    /// run stopped early stops planning too).
     pub planned: usize,
     /// Cases `--filter` kept, before `--partition` (equal to `planned` without a filter).
     pub matched: usize,

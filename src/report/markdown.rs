@@ -181,17 +181,19 @@ fn write_contracts(out: &mut dyn Write, tallies: &Tallies) -> io::Result<()> {
 
 fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
     let summary = &tally.summary;
+    // The run's verdict says how complete it was; a contract's line only says what failed.
     let state = if summary.success() {
-        "compatible"
+        "no new failure"
     } else {
         "not compatible"
     };
     writeln!(
         out,
-        "## {}\n\n{}: {} cases, {} failed ({state}).\n",
+        "## {}\n\n{}: {} case{}, {} failed ({state}).\n",
         escape(tally::contract_label(&tally.info.name)),
         code(&tally.info.path),
         summary.cases,
+        plural(summary.cases),
         summary.failed_cases
     )?;
     writeln!(

@@ -58,13 +58,11 @@ fn cases(scope: &Scope, summary: &Summary) -> String {
     } else {
         format!("{} run of {} planned", summary.cases, summary.planned)
     };
-    if !scope.filters.is_empty() {
-        let kept = format!(
-            "{} kept by --filter {}",
-            summary.matched,
-            scope.filters.join(" ")
-        );
-        text.push_str(&format!("; {kept}"));
+    let filters = scope.filters.join(" ");
+    if !filters.is_empty() && summary.planned == 0 {
+        text.push_str(&format!("; --filter {filters}"));
+    } else if !filters.is_empty() {
+        text.push_str(&format!("; {} kept by --filter {filters}", summary.matched));
     }
     if let Some(partition) = &scope.partition {
         text.push_str(&format!("; shard --partition {partition}"));

@@ -158,14 +158,19 @@ fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
             "the run stopped at the first failed case (--fail-fast)".into(),
         ));
     }
-    if !scope.filters.is_empty() && summary.matched < summary.planned {
+    let filters = scope.filters.join(" ");
+    if !scope.filters.is_empty() && summary.planned == 0 {
+        // Not counted (the run stopped early): the filter is named without numbers.
+        reasons.push(Shortfall::new(
+            ShortfallKind::Filtered,
+            format!("--filter {filters} selected the cases"),
+        ));
+    } else if !scope.filters.is_empty() && summary.matched < summary.planned {
         reasons.push(Shortfall::new(
             ShortfallKind::Filtered,
             format!(
-                "--filter {} kept {} of {} cases",
-                scope.filters.join(" "),
-                summary.matched,
-                summary.planned
+                "--filter {filters} kept {} of {} cases",
+                summary.matched, summary.planned
             ),
         ));
     }
@@ -414,6 +419,29 @@ mod tests {
         assert_eq!(
             verdict.why().unwrap(),
             "2 cases had no snapshot to compare with"
+        );
+    }
+
+    #[test]
+    fn a_run_stopped_early_names_its_filter_without_short_counts() {
+        let scope = Scope {
+            filters: vec!["*/appId/*".into()],
+            fail_fast: true,
+            ..live_checked()
+        };
+        let summary = Summary {
+            failed: 1,
+            failed_cases: 1,
+            stopped_early: true,
+            planned: 0,
+            matched: 0,
+            ..full(3)
+        };
+        let verdict = Verdict::judge(&run(scope, false), &summary);
+        assert_eq!(verdict.kind, VerdictKind::NotCompatible);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "the run stopped at the first failed case (--fail-fast); --filter */appId/* selected the cases"
         );
     }
 

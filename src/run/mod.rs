@@ -250,6 +250,8 @@ async fn execute(
     }
     drop(results);
     match planner.join() {
+        // A run stopped early also stopped planning: its counts would be short, so none.
+        Ok(_) if summary.stopped_early => {}
         Ok((planned, matched)) => (summary.planned, summary.matched) = (planned, matched),
         Err(panic) => {
             let message = panic

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::issue_card::{self, Defects};
 use crate::reports::{Reports, junit_xsd, schema_errors, xmllint};
 use crate::signing_support::{key, secret_lines};
-use crate::util::Run;
+use crate::util::{Run, redact};
 
 /// One run in every format.
 struct Rendered {
@@ -278,6 +278,38 @@ async fn a_first_recording_run_counts_recorded_apart_and_only_a_compared_run_is_
             .markdown
             .contains("\n**Verdict: COMPATIBLE.** No check failed: ")
     );
+}
+
+#[tokio::test]
+async fn certificate_of_a_first_recording_run() {
+    let server = issue_card::serve(Defects::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().display().to_string();
+    let uri = server.uri();
+    let args = [
+        "--target",
+        &uri,
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        &folder,
+        "--filter",
+        "issueCard/example/*",
+        "--implementation",
+        "acme-cards",
+        "--implementation-version",
+        "2.3.1",
+    ];
+    let r = Rendered::of(&args).await;
+    assert_eq!(r.run.code, 0, "{}", r.run.stdout);
+    let digest = r.json["run"]["contracts"][0]["sha256"].as_str().unwrap();
+    let planned = r.json["summary"]["planned"].to_string();
+    let certificate = r
+        .markdown
+        .replace(digest, "[SHA-256]")
+        .replace(&folder, "[SNAPSHOTS]")
+        .replace(&format!(" of {planned} "), " of [PLANNED] ");
+    insta::assert_snapshot!(redact(&certificate));
 }
 
 #[tokio::test]
