@@ -117,10 +117,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N")]
     pub replays: Option<u32>,
     /// Identical requests the concurrency check sends at once (default: the contract's, 8).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_CONCURRENCY)..))]
     pub concurrency: Option<u32>,
     /// Most tries while an unknown (U) status settles (default: the contract's, 5).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_SETTLE_TRIES)..))]
     pub settle_tries: Option<u32>,
     /// Snapshot mode: check (compare, never write; default when CI is set), new (record missing,
     /// compare the rest; default otherwise), update (rewrite), off (default for the embedded

@@ -12,7 +12,7 @@ use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
 use conform::exit;
-use conform::plan::{Counts, Selection};
+use conform::plan::{KindCounts, Selection};
 use conform::reference::{Faults, ReferenceServer, ServerSigning};
 use conform::report::console::Console;
 use conform::report::{self, FileReport, Reporters};
@@ -166,7 +166,7 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
         partition: args.partition,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut counts = Counts::default();
+    let mut counts = KindCounts::default();
     for case in selection.apply(conform::plan::stream(&contracts)) {
         writeln!(out, "{}", case.name)?;
         counts.add(&case);

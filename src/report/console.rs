@@ -2,8 +2,9 @@
 //! outcomes, the run's scope, then the verdict line (and why the run is not complete, when it is
 //! not). Colour only on a terminal and never with `NO_COLOR` (the writer given is expected to be
 //! an `anstream` stream, which strips styles otherwise). Optionally a progress bar on stderr
-//! while the run goes (see [`super::progress`]). Text that came from the target goes through
-//! [`terminal_safe`], so an answer cannot drive the terminal.
+//! while the run goes (see [`super::progress`]). Findings arrive printable (the runner cleans
+//! them); names, the target and the scope go through [`crate::json::printable_line`] here too,
+//! so nothing printed can drive the terminal.
 
 use std::io::{self, Write};
 
@@ -11,6 +12,7 @@ use owo_colors::OwoColorize;
 
 use super::progress::Progress;
 use super::tally::{self, Tallies};
+use crate::json::printable_line;
 use crate::results::{CaseResult, CheckResult, RunInfo, Summary, VerdictKind};
 use crate::units::format_duration;
 
@@ -55,7 +57,7 @@ impl Console {
             } else {
                 "KNOWN".yellow().bold().to_string()
             };
-            writeln!(self.out, "\n{label} {}", terminal_safe(&case.case).bold())?;
+            writeln!(self.out, "\n{label} {}", printable_line(&case.case).bold())?;
             for check in &case.checks {
                 write_failed_check(&mut self.out, check)?;
             }
@@ -69,7 +71,7 @@ impl Console {
             writeln!(
                 self.out,
                 "{} ({})",
-                terminal_safe(name).bold(),
+                printable_line(name).bold(),
                 tally.info.path
             )?;
             let recorded = if with_recorded { "recorded" } else { "" };
@@ -115,7 +117,7 @@ impl Console {
         writeln!(self.out, "{}", "Scope".bold())?;
         for (label, text) in super::scope::rows(run, summary) {
             let label = label.to_lowercase();
-            writeln!(self.out, "  {label:<13}{}", terminal_safe(&text))?;
+            writeln!(self.out, "  {label:<13}{}", printable_line(&text))?;
         }
         if summary.snapshots_pending > 0 {
             writeln!(
@@ -136,12 +138,12 @@ fn write_failed_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()
         } else {
             (name.red().to_string(), "")
         };
-        writeln!(out, "  {name} {known}{}", terminal_safe(&finding.message))?;
+        writeln!(out, "  {name} {known}{}", printable_line(&finding.message))?;
     }
     if let Some(diff) = &check.diff {
         for line in diff.lines() {
-            let line = terminal_safe(line);
-            let line = line.as_str();
+            let line = crate::json::printable(line);
+            let line: &str = &line;
             let styled = match line.chars().next() {
                 Some('+') if !line.starts_with("+++") => line.green().to_string(),
                 Some('-') if !line.starts_with("---") => line.red().to_string(),
@@ -175,8 +177,8 @@ impl super::Reporter for Console {
             "conform {} · {contracts} contract{} · target {}{kind}{}\n",
             info.tool_version,
             plural(contracts),
-            terminal_safe(&super::output::shown_target(&info.target)),
-            terminal_safe(&implementation)
+            printable_line(&super::output::shown_target(&info.target)),
+            printable_line(&implementation)
         )
     }
 
@@ -236,7 +238,7 @@ fn write_verdict(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
         format_duration(summary.duration)
     )?;
     if let Some(why) = verdict.why() {
-        writeln!(out, "  not complete: {}", terminal_safe(&why))?;
+        writeln!(out, "  not complete: {}", printable_line(&why))?;
     }
     Ok(())
 }
@@ -258,31 +260,9 @@ fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-/// Text made harmless for a terminal: control characters (escape sequences, carriage returns,
-/// bells) are shown as `\u{..}` escapes instead of being obeyed. Tabs stay.
-pub fn terminal_safe(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_control() && c != '\t' {
-            out.push_str(&c.escape_unicode().to_string());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn escape_sequences_from_the_target_are_shown_not_obeyed() {
-        assert_eq!(
-            terminal_safe("a\u{1b}[31mred\rb\tc\u{9b}"),
-            "a\\u{1b}[31mred\\u{d}b\tc\\u{9b}"
-        );
-    }
 
     #[test]
     fn summary_ends_with_the_qualified_verdict_after_the_scope() {

@@ -1,9 +1,16 @@
-//! The runner: plan, start the target, send cases concurrently, check, and stream results to
+//! The runner: plan, start the target, run cases concurrently and stream their results to
 //! reporters in plan order.
+//!
+//! The runner owns sending: `send` is the one place a request is sent, settled while its
+//! status is unknown, replayed, or sent as part of the conflict and concurrency scenarios. What
+//! came back is handed to [`crate::check::judge`] as [`crate::observe::Observations`]; the
+//! checks never send. `context` combines each contract's idempotency settings with the run's
+//! overrides, once.
 
-mod exchange;
-mod idempotency;
+mod case;
+mod context;
 mod scope;
+mod send;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,15 +18,16 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use globset::GlobSet;
 
+use self::context::{Context, Overrides};
 use crate::baseline::Baseline;
 use crate::contract::Contract;
-use crate::plan::{self, Action, Case, KeyMint, Partition, Selection};
+use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
 use crate::results::{
     CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
 };
-use crate::snapshot::{Mode, Snapshots, Taken, Volatile};
+use crate::snapshot::{Mode, Snapshots};
 use crate::target::{HttpTarget, Signing, TargetError};
 
 /// Where the cases go.
@@ -101,45 +109,6 @@ pub enum RunError {
     /// The keys given cannot drive the embedded target.
     #[error("{0}")]
     EmbeddedSigning(&'static str),
-}
-
-/// Everything a case needs while it runs.
-pub(crate) struct Context {
-    pub contracts: Vec<Contract>,
-    pub target: HttpTarget,
-    pub mint: KeyMint,
-    pub overrides: Overrides,
-    pub snapshots: Option<Snapshots>,
-}
-
-/// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Overrides {
-    replays: Option<u32>,
-    concurrency: Option<u32>,
-    settle_tries: Option<u32>,
-}
-
-impl Context {
-    /// Replays of each successful case (0 when the contract has no idempotency key).
-    pub fn replays(&self, contract: &Contract) -> u32 {
-        let Some(rules) = &contract.idempotency else {
-            return 0;
-        };
-        self.overrides.replays.unwrap_or(rules.replays)
-    }
-
-    /// Identical requests the concurrency scenario sends at once.
-    pub fn concurrency(&self, contract: &Contract) -> u32 {
-        let default = contract.idempotency.as_ref().map_or(2, |i| i.concurrency);
-        self.overrides.concurrency.unwrap_or(default).max(2)
-    }
-
-    /// Most tries while an unknown status settles.
-    pub fn settle_tries(&self, contract: &Contract) -> u32 {
-        let default = contract.idempotency.as_ref().map_or(1, |i| i.settle_tries);
-        self.overrides.settle_tries.unwrap_or(default).max(1)
-    }
 }
 
 /// Runs every planned case of `contracts` against `target`, feeding `reporter`.
@@ -233,7 +202,7 @@ async fn execute(
     let mut results = cases
         .map(|case| {
             let context = Arc::clone(&context);
-            tokio::spawn(async move { run_case(&context, case).await })
+            tokio::spawn(async move { case::run(&context, case).await })
         })
         .buffered(options.jobs.max(1));
     while let Some(joined) = results.next().await {
@@ -264,52 +233,6 @@ async fn execute(
     }
     summary.duration = started.elapsed();
     Ok(summary)
-}
-
-async fn run_case(context: &Context, case: Case) -> CaseResult {
-    let started = Instant::now();
-    let contract = &context.contracts[case.contract];
-    let checks = match case.action {
-        Action::Exchange(exchange) => {
-            let outcome = exchange::run(context, contract, exchange).await;
-            with_snapshot(context, contract, &case.name, outcome)
-        }
-        Action::Conflict(scenario) => idempotency::conflict(context, contract, &scenario).await,
-        Action::Concurrent(scenario) => idempotency::concurrent(context, contract, &scenario).await,
-    };
-    CaseResult {
-        contract: contract.name.clone(),
-        case: case.name,
-        checks,
-        duration: started.elapsed(),
-    }
-}
-
-/// Adds the `snapshot` check to an exchange's results when snapshots are on and a response
-/// came back.
-fn with_snapshot(
-    context: &Context,
-    contract: &Contract,
-    case: &str,
-    outcome: exchange::Outcome,
-) -> Vec<CheckResult> {
-    let mut checks = outcome.checks;
-    let (Some(snapshots), Ok(observed)) = (&context.snapshots, &outcome.answer) else {
-        return checks;
-    };
-    let volatile = Volatile::new(contract, outcome.key.as_deref(), context.mint.nonce());
-    let case_failed = checks
-        .iter()
-        .any(|c| c.outcome == crate::results::Outcome::Fail);
-    let taken = Taken {
-        contract,
-        case,
-        observed,
-        volatile: &volatile,
-        case_failed,
-    };
-    checks.push(snapshots.check(&taken));
-    checks
 }
 
 /// The embedded target plays the counterpart with the client's own key pair: it checks requests

@@ -15,8 +15,8 @@ use similar::TextDiff;
 
 pub use render::Volatile;
 
-use crate::check::Observed;
 use crate::contract::Contract;
+use crate::observe::Response;
 use crate::results::{Check, CheckResult};
 
 /// What a run may write.
@@ -107,7 +107,7 @@ pub struct Taken<'a> {
     /// The case name.
     pub case: &'a str,
     /// The settled response.
-    pub observed: &'a Observed,
+    pub observed: &'a Response,
     /// Run-dependent values to redact.
     pub volatile: &'a Volatile,
     /// Whether another check of the case failed (a broken answer is not recorded as a baseline).

@@ -1,30 +1,25 @@
 //! The snapshot check's modes against a temporary snapshot folder.
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde_json::{Value, json};
 
 use super::*;
 use crate::contract::tests::issue_card;
+use crate::observe::Response;
+use crate::observe::testing::response;
 use crate::results::Outcome;
-use crate::target::Response;
 
-fn answer(body: Value) -> Observed {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(
+fn answer(body: Value) -> Response {
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let mut answer = response(200, Some("application/json"), &bytes);
+    answer.headers.insert(
         "response-time",
         HeaderValue::from_static("2026-11-28T10:00:00+08:00"),
     );
-    Observed::new(Response {
-        status: 200,
-        headers,
-        body: serde_json::to_vec(&body).unwrap(),
-        elapsed: Default::default(),
-        signature_context: None,
-    })
+    answer
 }
 
-fn card(no: &str, message: &str) -> Observed {
+fn card(no: &str, message: &str) -> Response {
     answer(
         json!({"cardNo": no, "result": {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": message}}),
     )
@@ -43,7 +38,7 @@ impl Fixture {
         }
     }
 
-    fn run(&self, mode: Mode, observed: &Observed, case_failed: bool) -> CheckResult {
+    fn run(&self, mode: Mode, observed: &Response, case_failed: bool) -> CheckResult {
         let snapshots = Snapshots {
             root: self.dir.path().to_path_buf(),
             mode,
