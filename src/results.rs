@@ -43,6 +43,8 @@ pub enum Check {
     ContentType,
     /// The body fits the response schema.
     ResponseSchema,
+    /// The response headers the contract declares for the status are there and fit.
+    ResponseHeaders,
     /// Status, code and message agree with the catalogue.
     ResultStatus,
     /// The business result is the one the case expects.
@@ -69,6 +71,7 @@ impl Check {
             Check::HttpStatus => "http-status",
             Check::ContentType => "content-type",
             Check::ResponseSchema => "response-schema",
+            Check::ResponseHeaders => "response-headers",
             Check::ResultStatus => "result-status",
             Check::Expectation => "expectation",
             Check::IdempotencySettle => "idempotency-settle",

@@ -13,6 +13,7 @@ mod content_type;
 mod expectation;
 mod http_status;
 mod idempotency;
+mod response_headers;
 mod response_schema;
 mod result_status;
 mod signature;

@@ -297,6 +297,24 @@ pub struct Expect {
     pub code: Option<String>,
 }
 
+impl Expect {
+    /// Whether an answer whose business result is (`status`, `code`) is the expected one: the
+    /// same status (or, for HTTP statuses, one inside an expected class such as `4XX`), and the
+    /// expected code when one is named.
+    pub fn matches(&self, status: Option<&str>, code: Option<&str>) -> bool {
+        status.is_some_and(|s| ResultRules::status_matches(&self.status, s))
+            && self.code.as_deref().is_none_or(|c| code == Some(c))
+    }
+
+    /// `F/PARAM_ILLEGAL`, `404`, `4XX/invalid_request`, for messages.
+    pub fn describe(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{}/{code}", self.status),
+            None => self.status.clone(),
+        }
+    }
+}
+
 /// Snapshot settings.
 #[derive(Debug, Clone, Default)]
 pub struct SnapshotRules {

@@ -9,14 +9,14 @@ use super::Compiler;
 use super::schema::Side;
 use crate::contract::ContractErrorKind as K;
 use crate::contract::http::Resource;
-use crate::contract::{Contract, ResultRules, schema_at};
-use crate::json::Pointer;
 use crate::contract::http::{Credentials, Location, PathTemplate, ResponseSpec, StatusMatch};
 use crate::contract::model::{
     BodyDef, CredentialsDef, FieldDef, RequestDef, ResourceAction, ResourceDef, ResponseDef,
     ResultCarrier, StatusRole, UnknownFields,
 };
 use crate::contract::schema::{Field, Kind, ObjectRules, Presence, Schema, Types};
+use crate::contract::{Contract, ResultRules, schema_at};
+use crate::json::Pointer;
 use crate::json::pointer::escape;
 
 /// The media type of JSON bodies when a contract names none.
@@ -336,7 +336,10 @@ impl Compiler<'_> {
             }
             (Some(_), _) => {
                 let place = "except on a `read`";
-                let kind = K::Misplaced { key: "notFound", place };
+                let kind = K::Misplaced {
+                    key: "notFound",
+                    place,
+                };
                 self.error_key("/resource/notFound", kind);
                 None
             }
@@ -372,7 +375,9 @@ impl Compiler<'_> {
             return self.answer_pointer(text, at, contract);
         }
         match Pointer::parse(text) {
-            Ok(pointer) if schema_at(&contract.types, &contract.document, pointer.segments()).is_some() => {
+            Ok(pointer)
+                if schema_at(&contract.types, &contract.document, pointer.segments()).is_some() =>
+            {
                 Some(pointer)
             }
             Ok(_) => {
