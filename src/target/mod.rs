@@ -16,6 +16,7 @@ use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::observe::{Exchange, Request, Response, Sent, TransportError};
 
@@ -27,6 +28,9 @@ pub struct HttpTarget {
     base_url: Url,
     timeout: Duration,
     signing: Option<Arc<Signing>>,
+    /// Headers every request carries (`--header`, the profile's `headers`); secret values are
+    /// marked sensitive so no record shows them.
+    headers: HeaderMap,
 }
 
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
@@ -70,7 +74,26 @@ impl HttpTarget {
             base_url: url,
             timeout,
             signing: None,
+            headers: HeaderMap::new(),
         })
+    }
+
+    /// Sends `headers` with every request; a request's own header of the same name wins (a
+    /// security probe sending a wrong credential, say).
+    pub fn with_headers(mut self, headers: &[TargetHeader]) -> Result<Self, TargetError> {
+        for header in headers {
+            let invalid = |reason: String| TargetError {
+                url: self.base.clone(),
+                reason: format!("header `{}`: {reason}", header.name),
+            };
+            let name = HeaderName::from_bytes(header.name.as_bytes())
+                .map_err(|e| invalid(e.to_string()))?;
+            let mut value =
+                HeaderValue::from_str(&header.value).map_err(|e| invalid(e.to_string()))?;
+            value.set_sensitive(header.secret);
+            self.headers.append(name, value);
+        }
+        Ok(self)
     }
 
     /// Signs every request and checks every answer as `signing` says.
@@ -101,12 +124,20 @@ impl HttpTarget {
             Err(err) => return self.unsent(request, err),
         };
         let body = request.body.clone().unwrap_or_default();
-        let mut headers = request.headers.clone();
+        let mut headers = self.headers.clone();
+        for (name, value) in &request.headers {
+            headers.insert(name, value.clone());
+        }
         let mut signature_context = None;
         if let Some(signing) = &self.signing {
             let method = request.method.as_str();
-            headers.extend(signing.request_headers(method, url.path(), &body));
-            signature_context = signing.context(method, url.path());
+            // The path as sent, query included, is what a signature covers.
+            let path = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            };
+            headers.extend(signing.request_headers(method, &path, &body));
+            signature_context = signing.context(method, &path);
         }
         let sent = Sent {
             method: request.method.clone(),
