@@ -138,8 +138,12 @@ pub struct VerifyArgs {
     /// `implementationVersion`).
     #[arg(long, value_name = "VERSION")]
     pub implementation_version: Option<String>,
-    /// A target profile (JSON): baseUrl, implementation, implementationVersion, clientId,
-    /// keyVersion, privateKey, publicKey. Flags override its keys.
+    /// A header sent with every request, e.g. 'Authorization: Bearer $TOKEN' (repeatable;
+    /// overrides the target profile's header of the same name). Credentials are never shown.
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<conform::target::TargetHeader>,
+    /// A target profile (JSON): baseUrl, implementation, implementationVersion, headers,
+    /// clientId, keyVersion, privateKey, publicKey. Flags override its keys.
     #[arg(long, value_name = "FILE")]
     pub target_config: Option<PathBuf>,
     /// Sent as Client-Id on every request; needed to sign.

@@ -80,6 +80,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         snapshots: Some(snapshot_settings(args, profile.base_url.is_none())?),
         signing: profile.signing()?,
         filter_globs: args.filters.clone(),
+        headers: profile.target_headers(&args.headers)?,
         implementation: Implementation {
             name: profile.implementation.clone(),
             version: profile.implementation_version.clone(),

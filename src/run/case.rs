@@ -13,6 +13,7 @@ use crate::observe::Observations;
 use crate::plan::{Action, Case};
 use crate::results::{CaseResult, CheckResult, Outcome};
 use crate::snapshot::{Taken, Volatile};
+use crate::target::Secrets;
 
 /// Sends, judges and records one case.
 pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
@@ -37,19 +38,23 @@ pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
     CaseResult {
         contract: contract.name.clone(),
         case: case.name,
-        checks: printable(checks),
+        checks: printable(checks, &context.secrets),
         duration: started.elapsed(),
     }
 }
 
 /// Findings quote the target (codes, messages, bodies, headers) in many places; they are made
-/// safe to print here, once, before any reporter sees them.
-fn printable(mut checks: Vec<CheckResult>) -> Vec<CheckResult> {
-    fn clean(text: &mut String, how: fn(&str) -> Cow<'_, str>) {
+/// safe to print here, once, before any reporter sees them: no control characters, and no
+/// secret value (a token the target echoes in an error message, say).
+fn printable(mut checks: Vec<CheckResult>, secrets: &Secrets) -> Vec<CheckResult> {
+    let clean = |text: &mut String, how: fn(&str) -> Cow<'_, str>| {
         if let Cow::Owned(shown) = how(text) {
             *text = shown;
         }
-    }
+        if let Cow::Owned(scrubbed) = secrets.scrub(text) {
+            *text = scrubbed;
+        }
+    };
     for check in &mut checks {
         for finding in &mut check.findings {
             clean(&mut finding.message, json::printable_line);

@@ -6,13 +6,15 @@ use std::time::Duration;
 use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
 use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
-use crate::target::HttpTarget;
+use crate::target::{HttpTarget, Secrets};
 
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
     pub contracts: Vec<Contract>,
     pub target: HttpTarget,
     pub mint: KeyMint,
+    /// Values no finding may show (secret target headers).
+    pub secrets: Secrets,
     pub overrides: Overrides,
     pub snapshots: Option<Snapshots>,
 }
@@ -72,13 +74,14 @@ impl Context {
 mod tests {
     use super::*;
     use crate::contract::tests::{contract_with_request, issue_card};
-    use crate::target::HttpTarget;
+    use crate::target::{HttpTarget, Secrets};
 
     fn context(overrides: Overrides) -> Context {
         Context {
             contracts: Vec::new(),
             target: HttpTarget::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap(),
             mint: KeyMint::with_nonce("1".into()),
+            secrets: Secrets::default(),
             overrides,
             snapshots: None,
         }

@@ -28,7 +28,7 @@ use crate::results::{
     CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
 };
 use crate::snapshot::{Mode, Snapshots};
-use crate::target::{HttpTarget, Signing, TargetError};
+use crate::target::{HttpTarget, Secrets, Signing, TargetError, TargetHeader};
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +71,9 @@ pub struct RunOptions {
     pub filter_globs: Vec<String>,
     /// Which implementation the target is, for reports.
     pub implementation: Implementation,
+    /// Headers every request carries (auth tokens, tenant ids); secret values never appear in
+    /// any report.
+    pub headers: Vec<TargetHeader>,
 }
 
 impl Default for RunOptions {
@@ -90,6 +93,7 @@ impl Default for RunOptions {
             signing: None,
             filter_globs: Vec::new(),
             implementation: Implementation::default(),
+            headers: Vec::new(),
         }
     }
 }
@@ -138,7 +142,7 @@ pub async fn run(
         Target::Live(url) => (None, url.clone()),
     };
     let scope = scope::scope(&options, &contracts, signing.as_ref());
-    let mut http = HttpTarget::new(&base, options.timeout)?;
+    let mut http = HttpTarget::new(&base, options.timeout)?.with_headers(&options.headers)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
     }
@@ -146,6 +150,7 @@ pub async fn run(
         target: http,
         snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
+        secrets: Secrets::of(&options.headers),
         overrides: Overrides {
             replays: options.replays,
             concurrency: options.concurrency,
