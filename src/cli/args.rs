@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an implementation against contracts (the embedded reference when no --target).
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Validate contract files without sending anything.
     Lint(PathsArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
