@@ -27,11 +27,19 @@ pub struct Location {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// The whole source line.
+    /// The source line as shown: a long line (a minified contract) is cut to a window around
+    /// the column, marked with `…`, and control characters are replaced.
     pub line_text: String,
+    /// 1-based column of the first caret within `line_text`.
+    pub caret: usize,
     /// How many characters to underline.
     pub width: usize,
 }
+
+/// Most characters of a source line shown in a snippet.
+const SHOWN_LINE: usize = 120;
+/// Characters kept before the column when a long line is cut.
+const SHOWN_BEFORE: usize = 40;
 
 /// The kinds of contract errors. Messages are lowercase fragments.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +50,9 @@ pub enum ContractErrorKind {
     /// The file is not valid JSON.
     #[error("invalid JSON: {0}")]
     Syntax(String),
+    /// The file is not UTF-8 text (or starts with a byte order mark).
+    #[error("{0}")]
+    Encoding(String),
     /// The JSON does not have the shape of a contract (unknown key, wrong value type, ...).
     #[error("{0}")]
     Shape(String),
@@ -121,6 +132,60 @@ pub enum ContractErrorKind {
         /// The violations, joined.
         violations: String,
     },
+    /// A key the format does not have at this place.
+    #[error("unknown key `{key}`")]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// The closest valid key, when one is close.
+        suggestion: Option<String>,
+        /// The keys allowed here, comma-separated.
+        allowed: String,
+    },
+    /// A key given twice in one object.
+    #[error("duplicate key `{key}`")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The line of its first occurrence.
+        first_line: usize,
+    },
+    /// A required key is absent.
+    #[error("missing key `{key}`")]
+    MissingKey {
+        /// The key.
+        key: String,
+        /// Every key required here, for the help line.
+        required: String,
+    },
+    /// A value of the wrong JSON type (or out of its range).
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// What the format wants here.
+        expected: String,
+        /// What the file holds.
+        found: String,
+        /// How to fix it, when it is obvious (a number written as a string).
+        hint: Option<String>,
+    },
+    /// A string that is not one of the keywords allowed here.
+    #[error("unknown value `{value}`")]
+    UnknownValue {
+        /// The value as written.
+        value: String,
+        /// The closest allowed value, when one is close.
+        suggestion: Option<String>,
+        /// The allowed values.
+        allowed: String,
+    },
+    /// A named type no finite value can satisfy: it is only itself, or requires itself.
+    #[error("type `{name}` has no finite value: {chain}")]
+    EndlessType {
+        /// The type.
+        name: String,
+        /// How it comes back to itself, e.g. `Node.next → Node`.
+        chain: String,
+    },
     /// Any other rule of the format; the message says which.
     #[error("{0}")]
     Invalid(String),
@@ -142,6 +207,34 @@ impl ContractErrorKind {
             ContractErrorKind::Syntax(_) => {
                 Some("contracts are plain JSON: no comments, no trailing commas".into())
             }
+            ContractErrorKind::Encoding(_) => Some("save the contract as UTF-8 without a byte order mark".into()),
+            ContractErrorKind::UnknownKey { suggestion, .. }
+            | ContractErrorKind::UnknownValue { suggestion, .. } => {
+                suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
+            }
+            ContractErrorKind::MissingKey { required, .. } => {
+                Some(format!("required here: {required}"))
+            }
+            ContractErrorKind::WrongType { hint, .. } => hint.clone(),
+            ContractErrorKind::EndlessType { .. } => Some(
+                "make one link optional, give it a `null` branch, or hold it in an array that may be empty".into(),
+            ),
+            ContractErrorKind::DuplicateKey { first_line, .. } => Some(format!(
+                "the first one is on line {first_line}; JSON readers disagree on which counts, so keep one"
+            )),
+            _ => None,
+        }
+    }
+
+    /// Background shown as `= note:` after the help.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            ContractErrorKind::UnknownKey { allowed, .. } => {
+                Some(format!("keys allowed here: {allowed}"))
+            }
+            ContractErrorKind::UnknownValue { allowed, .. } => {
+                Some(format!("expected one of {allowed}"))
+            }
             _ => None,
         }
     }
@@ -157,21 +250,24 @@ impl ContractError {
         }
     }
 
-    /// An error at `span` of `source`.
+    /// An error at `span` of `source` (a span that is out of range or splits a character is
+    /// widened to whole characters within the text).
     pub fn at(source: &SourceText, span: Span, kind: ContractErrorKind) -> Self {
+        let span = source.char_span(span);
         let (line, column) = source.line_col(span.start);
-        let line_text = source.line_text(span.start).to_string();
-        let rest_of_line = line_text.chars().count().saturating_sub(column - 1);
-        let span_chars = source.text[span.start..span.end.min(source.text.len())]
-            .chars()
-            .count();
+        let full_line = source.line_text(span.start);
+        let rest_of_line = full_line.chars().count().saturating_sub(column - 1);
+        let span_chars = source.text[span.start..span.end].chars().count();
+        let width = span_chars.clamp(1, rest_of_line.max(1));
+        let (line_text, caret, width) = clip(full_line, column, width);
         ContractError {
             file: source.path.clone(),
             location: Some(Box::new(Location {
                 line,
                 column,
                 line_text,
-                width: span_chars.clamp(1, rest_of_line.max(1)),
+                caret,
+                width,
             })),
             kind,
         }
@@ -190,8 +286,48 @@ impl ContractError {
         if let Some(help) = self.kind.help() {
             let _ = writeln!(out, "  = help: {help}");
         }
-        out
+        if let Some(note) = self.kind.note() {
+            let _ = writeln!(out, "  = note: {note}");
+        }
+        printable(&out)
     }
+}
+
+/// The part of a line shown in a snippet, the caret column in it and the underline width: the
+/// whole line when it is short, else a window around `column` marked with `…` where cut.
+fn clip(line: &str, column: usize, width: usize) -> (String, usize, usize) {
+    let chars: Vec<char> = line.chars().collect();
+    if chars.len() <= SHOWN_LINE {
+        return (printable(line), column, width);
+    }
+    let start = (column - 1).saturating_sub(SHOWN_BEFORE);
+    let end = (start + SHOWN_LINE).min(chars.len());
+    let mut shown: String = if start > 0 {
+        "…".into()
+    } else {
+        String::new()
+    };
+    let caret = column - start + usize::from(start > 0);
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    let width = width.min(end.saturating_sub(column - 1)).max(1);
+    (printable(&shown), caret, width)
+}
+
+/// Control characters from a contract (an escape sequence, a stray carriage return) would act
+/// on the terminal rather than show: each becomes `�`, keeping the caret columns aligned.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
@@ -200,7 +336,7 @@ fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
     let indent: String = loc
         .line_text
         .chars()
-        .take(loc.column - 1)
+        .take(loc.caret - 1)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let _ = writeln!(out, "{pad}--> {file}:{}:{}", loc.line, loc.column);

@@ -1,14 +1,16 @@
 //! Contracts: the JSON file format, its compilation into checked rules, and contract errors.
 //!
-//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), deserialized
-//! into the raw file model ([`model`]) and compiled ([`compile`]) into a [`Contract`] whose
-//! schemas ([`schema`]) the rest of conform works from. This module knows nothing of HTTP.
+//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), checked
+//! against the format's JSON Schema (`shape`), deserialized into the raw file model ([`model`])
+//! and compiled ([`compile`]) into a [`Contract`] whose schemas ([`schema`]) the rest of conform
+//! works from. This module knows nothing of HTTP.
 
 pub mod compile;
 pub mod error;
 pub mod load;
 pub mod model;
 pub mod schema;
+mod shape;
 pub mod source;
 
 use std::path::PathBuf;
@@ -18,7 +20,7 @@ use globset::GlobSet;
 use serde_json::Value;
 
 pub use error::{ContractError, ContractErrorKind, ContractErrors};
-pub use load::{load_paths, load_str};
+pub use load::{load_bytes, load_paths, load_str};
 pub use model::{ConflictPolicy, StatusRole};
 pub use schema::{Field, Kind, Presence, Schema, Types};
 

@@ -71,18 +71,33 @@ impl SourceText {
 
     /// The first strict-JSON syntax error of the text, with its span.
     pub fn syntax_error(&self) -> Option<SyntaxError> {
+        self.parse_tree(|_| ()).err()
+    }
+
+    /// Parses the text as strict JSON and hands the tree, with the span of every value and key,
+    /// to `visit`; or returns the first syntax error. An empty file is a syntax error too.
+    pub fn parse_tree<R>(&self, visit: impl FnOnce(&Node<'_>) -> R) -> Result<R, SyntaxError> {
         let parsed =
             jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &strict_options());
-        let err = parsed.err()?;
-        let range = err.range();
-        let end = range.end.max(range.start + 1).min(self.text.len());
-        Some(SyntaxError {
-            message: lowercase_first(&err.kind().to_string()),
-            span: Span {
-                start: range.start,
-                end,
+        match parsed {
+            Ok(result) => match &result.value {
+                Some(root) => Ok(visit(root)),
+                None => Err(SyntaxError {
+                    message: "the file holds no JSON value".into(),
+                    span: Span { start: 0, end: 1 },
+                }),
             },
-        })
+            Err(err) => {
+                let range = err.range();
+                Err(SyntaxError {
+                    message: lowercase_first(&err.kind().to_string()),
+                    span: self.char_span(Span {
+                        start: range.start,
+                        end: range.end.max(range.start + 1),
+                    }),
+                })
+            }
+        }
     }
 
     fn index(&self) -> &Index {
@@ -121,9 +136,21 @@ impl SourceText {
         self.index().keys.get(pointer).copied()
     }
 
+    /// `span` within the text and on character boundaries: a span from a byte-level scan may
+    /// end inside a multi-byte character, and slicing there would panic.
+    pub fn char_span(&self, span: Span) -> Span {
+        let start = self
+            .text
+            .floor_char_boundary(span.start.min(self.text.len()));
+        let end = self
+            .text
+            .ceil_char_boundary(span.end.clamp(start, self.text.len()));
+        Span { start, end }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
+        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
         let before = &self.text[..offset];
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
@@ -133,13 +160,23 @@ impl SourceText {
 
     /// The text of the line holding `offset`, without its line break.
     pub fn line_text(&self, offset: usize) -> &str {
-        let offset = offset.min(self.text.len());
+        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
         let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
         let end = self.text[offset..]
             .find('\n')
             .map_or(self.text.len(), |i| offset + i);
         self.text[start..end].trim_end_matches('\r')
     }
+}
+
+/// The span of an AST node.
+pub fn node_span(node: &Node<'_>) -> Span {
+    span_of(node.range())
+}
+
+/// The span of an object member's key.
+pub fn key_span(name: &ObjectPropName<'_>) -> Span {
+    span_of(name.range())
 }
 
 /// Every JSON extension off: contracts are plain JSON so any tool can read them.

@@ -1,9 +1,13 @@
-//! From a contract file's text to a [`Contract`]: shape (serde), then meaning, every problem
+//! From a contract file's text to a [`Contract`]: syntax, shape, then meaning, every problem
 //! located in the file.
 //!
-//! Shape errors stop at the first one (serde cannot go on past it); meaning errors are all
-//! collected, so an author fixes a file in one pass.
+//! A syntax error is reported alone (nothing else can be said of a file that is not JSON). The
+//! shape check then reports every unknown key, wrong type and missing key at once; when the
+//! only shape problems are unknown keys, the file is compiled without them so its meaning
+//! errors show in the same pass. Meaning errors are all collected, so an author fixes a file in
+//! one pass.
 
+mod cycles;
 mod parts;
 mod schema;
 
@@ -21,7 +25,37 @@ use crate::json::pointer::escape;
 
 /// Compiles a parsed source into a contract, or every error found in it.
 pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
-    let file = deserialize(source).map_err(|e| vec![e])?;
+    let shape = super::shape::check(source).map_err(|e| vec![e])?;
+    let mut errors = shape.errors;
+    let strip = match (errors.is_empty(), shape.recoverable) {
+        (true, _) => None,
+        (false, true) => Some(shape.unknown_keys.as_slice()),
+        (false, false) => return Err(errors),
+    };
+    let file = match deserialize(source, strip) {
+        Ok(file) => file,
+        Err(error) => {
+            errors.push(error);
+            return Err(in_file_order(errors));
+        }
+    };
+    match meaning(source, &file) {
+        Ok(contract) if errors.is_empty() => Ok(contract),
+        Ok(_) => Err(in_file_order(errors)),
+        Err(found) => {
+            errors.extend(found);
+            Err(in_file_order(errors))
+        }
+    }
+}
+
+fn in_file_order(mut errors: Vec<ContractError>) -> Vec<ContractError> {
+    errors.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
+    errors
+}
+
+/// The meaning checks of a file whose shape is right.
+fn meaning(source: &SourceText, file: &ContractFile) -> Result<Contract, Vec<ContractError>> {
     let mut compiler = Compiler {
         source,
         errors: Vec::new(),
@@ -30,19 +64,40 @@ pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
         deferred: Vec::new(),
         declared_statuses: file.result.statuses.keys().cloned().collect(),
     };
-    let contract = compiler.contract(&file);
+    let contract = compiler.contract(file);
     if compiler.errors.is_empty() {
         Ok(contract)
     } else {
-        compiler
-            .errors
-            .sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
         Err(compiler.errors)
     }
 }
 
+/// Typed deserialization, leaving out the members at `strip` (unknown keys already reported).
+fn deserialize(
+    source: &SourceText,
+    strip: Option<&[String]>,
+) -> Result<ContractFile, ContractError> {
+    let Some(strip) = strip else {
+        return deserialize_text(source);
+    };
+    let located = |err: serde_json::Error| {
+        ContractError::at(
+            source,
+            Span { start: 0, end: 1 },
+            K::Syntax(strip_position(&err.to_string())),
+        )
+    };
+    let mut value: serde_json::Value = serde_json::from_str(&source.text).map_err(located)?;
+    for pointer in strip {
+        if let Ok(pointer) = crate::json::Pointer::parse(pointer) {
+            pointer.remove(&mut value);
+        }
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| shape_error(source, err))
+}
+
 /// Typed deserialization, with serde's complaint located through the path it failed at.
-fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
+fn deserialize_text(source: &SourceText) -> Result<ContractFile, ContractError> {
     let mut de = serde_json::Deserializer::from_str(&source.text);
     let file: ContractFile = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         // Malformed JSON: the strict scanner says where the offending token starts (serde's
@@ -52,17 +107,7 @@ fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
         {
             return ContractError::at(source, syntax.span, K::Syntax(syntax.message));
         }
-        let pointer = path_to_pointer(err.path());
-        let message = strip_position(&err.inner().to_string());
-        let span = unknown_key(&message)
-            .and_then(|key| {
-                let with_key = format!("{pointer}/{}", escape(key));
-                source
-                    .key_span(&with_key)
-                    .or_else(|| source.key_span(&pointer))
-            })
-            .unwrap_or_else(|| source.value_span(&pointer));
-        ContractError::at(source, span, K::Shape(message))
+        shape_error(source, err)
     })?;
     // serde_json stops at the end of the first value; the contract is that one value.
     de.end().map_err(|_| {
@@ -76,6 +121,24 @@ fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
         ContractError::at(source, span, K::Syntax(message))
     })?;
     Ok(file)
+}
+
+/// serde's complaint, located through the path it failed at.
+fn shape_error(
+    source: &SourceText,
+    err: serde_path_to_error::Error<serde_json::Error>,
+) -> ContractError {
+    let pointer = path_to_pointer(err.path());
+    let message = strip_position(&err.inner().to_string());
+    let span = unknown_key(&message)
+        .and_then(|key| {
+            let with_key = format!("{pointer}/{}", escape(key));
+            source
+                .key_span(&with_key)
+                .or_else(|| source.key_span(&pointer))
+        })
+        .unwrap_or_else(|| source.value_span(&pointer));
+    ContractError::at(source, span, K::Shape(message))
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
@@ -127,7 +190,7 @@ impl Compiler<'_> {
         self.check_name(&file.name, "/name");
         self.check_operation(file);
         self.declare_types(&file.types);
-        let types = Types(
+        let mut types = Types(
             file.types
                 .iter()
                 .map(|(name, def)| {
@@ -144,7 +207,7 @@ impl Compiler<'_> {
                 })
                 .collect(),
         );
-        self.check_type_cycles(&types);
+        self.check_type_cycles(&mut types);
         let request = self.body(&file.request, "/request", Side::Request);
         let response = self.body(&file.response, "/response", Side::Response);
         self.check_deferred(&types);

@@ -1,8 +1,6 @@
 //! Compiling field definitions into [`Schema`]s: type names resolved, constraints checked for
 //! applicability and consistency, patterns compiled.
 
-use std::collections::HashMap;
-
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -325,33 +323,6 @@ impl Compiler<'_> {
             self.type_names.push(name.clone());
         }
     }
-
-    /// Reports named types that are defined only as each other (`A` is `B`, `B` is `A`), which
-    /// no value could ever satisfy.
-    pub(super) fn check_type_cycles(&mut self, types: &crate::contract::Types) {
-        for (i, named) in types.0.iter().enumerate() {
-            let mut seen: HashMap<usize, ()> = HashMap::new();
-            if alias_cycle(types, i, &mut seen) {
-                let kind = K::Invalid(format!(
-                    "type `{}` is defined only in terms of itself",
-                    named.name
-                ));
-                self.error(&format!("/types/{}/type", escape(&named.name)), kind);
-            }
-        }
-    }
-}
-
-fn alias_cycle(types: &crate::contract::Types, id: usize, seen: &mut HashMap<usize, ()>) -> bool {
-    if seen.insert(id, ()).is_some() {
-        return true;
-    }
-    let cycle = types.0[id].schema.kinds.iter().any(|k| match k {
-        Kind::Named(next) => alias_cycle(types, next.0, seen),
-        _ => false,
-    });
-    seen.remove(&id);
-    cycle
 }
 
 fn schema_without_enum(schema: &Schema) -> Schema {
@@ -373,7 +344,7 @@ fn type_text(ty: &TypeDef) -> String {
 }
 
 /// Every built-in kind: what a field of unknown type is taken to accept.
-const ANY: [Kind; 7] = [
+pub(super) const ANY: [Kind; 7] = [
     Kind::String,
     Kind::Integer,
     Kind::Number,
