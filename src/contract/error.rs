@@ -36,6 +36,11 @@ pub struct Location {
     pub width: usize,
 }
 
+/// Most errors reported for one file; a file breaking more rules gets a last error saying
+/// how many were left out. Rendering an error costs at least its line, so an unbounded count
+/// would make a large broken file cost time and output quadratic in its size.
+pub const MAX_ERRORS_PER_FILE: usize = 100;
+
 /// Most characters of a source line shown in a snippet.
 const SHOWN_LINE: usize = 120;
 /// Characters kept before the column when a long line is cut.
@@ -186,6 +191,14 @@ pub enum ContractErrorKind {
         /// How it comes back to itself, e.g. `Node.next → Node`.
         chain: String,
     },
+    /// A named type that comes back to itself through renames alone.
+    #[error("type `{name}` only renames itself: {chain}")]
+    RenameLoop {
+        /// The type.
+        name: String,
+        /// The renames, e.g. `A → B → A`.
+        chain: String,
+    },
     /// Any other rule of the format; the message says which.
     #[error("{0}")]
     Invalid(String),
@@ -216,6 +229,9 @@ impl ContractErrorKind {
                 Some(format!("required here: {required}"))
             }
             ContractErrorKind::WrongType { hint, .. } => hint.clone(),
+            ContractErrorKind::RenameLoop { .. } => Some(
+                "a type can refer back to itself only through an object field or array items".into(),
+            ),
             ContractErrorKind::EndlessType { .. } => Some(
                 "make one link optional, give it a `null` branch, or hold it in an array that may be empty".into(),
             ),
@@ -251,15 +267,16 @@ impl ContractError {
     }
 
     /// An error at `span` of `source` (a span that is out of range or splits a character is
-    /// widened to whole characters within the text).
+    /// widened to whole characters within the text). Costs the span and the text before it on
+    /// its line, never the whole line: a minified contract is one long line.
     pub fn at(source: &SourceText, span: Span, kind: ContractErrorKind) -> Self {
         let span = source.char_span(span);
         let (line, column) = source.line_col(span.start);
-        let full_line = source.line_text(span.start);
-        let rest_of_line = full_line.chars().count().saturating_sub(column - 1);
-        let span_chars = source.text[span.start..span.end].chars().count();
-        let width = span_chars.clamp(1, rest_of_line.max(1));
-        let (line_text, caret, width) = clip(full_line, column, width);
+        let bounds = source.line_span(span.start);
+        let underlined = span.end.clamp(span.start, bounds.end);
+        let width = source.text[span.start..underlined].chars().count().max(1);
+        let line_text = &source.text[bounds.start..bounds.end];
+        let (line_text, caret, width) = clip(line_text, span.start - bounds.start, column, width);
         ContractError {
             file: source.path.clone(),
             location: Some(Box::new(Location {
@@ -294,26 +311,27 @@ impl ContractError {
 }
 
 /// The part of a line shown in a snippet, the caret column in it and the underline width: the
-/// whole line when it is short, else a window around `column` marked with `…` where cut.
-fn clip(line: &str, column: usize, width: usize) -> (String, usize, usize) {
-    let chars: Vec<char> = line.chars().collect();
-    if chars.len() <= SHOWN_LINE {
+/// whole line when it is short, else a window around the error (which starts at byte `at`,
+/// character `column`) marked with `…` where cut.
+fn clip(line: &str, at: usize, column: usize, width: usize) -> (String, usize, usize) {
+    if line.len() <= SHOWN_LINE {
         return (printable(line), column, width);
     }
-    let start = (column - 1).saturating_sub(SHOWN_BEFORE);
-    let end = (start + SHOWN_LINE).min(chars.len());
-    let mut shown: String = if start > 0 {
-        "…".into()
+    let start = line[..at]
+        .char_indices()
+        .rev()
+        .nth(SHOWN_BEFORE - 1)
+        .map_or(0, |(i, _)| i);
+    let window: String = line[start..].chars().take(SHOWN_LINE).collect();
+    let cut_after = start + window.len() < line.len();
+    let (prefix, caret) = if start > 0 {
+        ("…", SHOWN_BEFORE + 2)
     } else {
-        String::new()
+        ("", column)
     };
-    let caret = column - start + usize::from(start > 0);
-    shown.extend(&chars[start..end]);
-    if end < chars.len() {
-        shown.push('…');
-    }
-    let width = width.min(end.saturating_sub(column - 1)).max(1);
-    (printable(&shown), caret, width)
+    let room = SHOWN_LINE.saturating_sub(caret - 1 - prefix.chars().count());
+    let shown = format!("{prefix}{window}{}", if cut_after { "…" } else { "" });
+    (printable(&shown), caret, width.clamp(1, room.max(1)))
 }
 
 /// Control characters from a contract (an escape sequence, a stray carriage return) would act

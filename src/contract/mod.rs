@@ -208,33 +208,43 @@ impl Contract {
     }
 }
 
-/// Follows `segments` through `schema`; see [`Contract::request_field`].
+/// Follows `segments` through `schema`; see [`Contract::request_field`]. A loop, not a
+/// recursion: a pointer into a recursive type can be as long as the contract makes it.
 pub fn schema_at<'a>(
     types: &'a Types,
     schema: &'a Schema,
     segments: &[String],
 ) -> Option<&'a Schema> {
-    let Some((first, rest)) = segments.split_first() else {
-        return Some(schema);
-    };
-    let resolved = resolve_single(types, schema)?;
-    let next = if resolved.kinds.contains(&Kind::Array) {
-        first.parse::<usize>().ok()?;
-        resolved.arrays.items.as_deref()?
-    } else {
-        let field = resolved.objects.fields.iter().find(|f| &f.name == first)?;
-        &field.schema
-    };
-    schema_at(types, next, rest)
+    let mut current = schema;
+    for segment in segments {
+        let resolved = resolve_single(types, current)?;
+        current = if resolved.kinds.contains(&Kind::Array) {
+            segment.parse::<usize>().ok()?;
+            resolved.arrays.items.as_deref()?
+        } else {
+            let field = resolved
+                .objects
+                .fields
+                .iter()
+                .find(|f| &f.name == segment)?;
+            &field.schema
+        };
+    }
+    Some(current)
 }
 
-/// The schema itself, or the named type it consists of; `None` for unions.
+/// The schema itself, or the named type it consists of; `None` for unions (and for a chain of
+/// renames longer than a compiled contract allows).
 pub fn resolve_single<'a>(types: &'a Types, schema: &'a Schema) -> Option<&'a Schema> {
-    match schema.kinds.as_slice() {
-        [Kind::Named(id)] => resolve_single(types, &types.get(*id).schema),
-        [_] => Some(schema),
-        _ => None,
+    let mut current = schema;
+    for _ in 0..=compile::MAX_RENAMES + 1 {
+        match current.kinds.as_slice() {
+            [Kind::Named(id)] => current = &types.get(*id).schema,
+            [_] => return Some(current),
+            _ => return None,
+        }
     }
+    None
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ pub struct SourceText {
     /// The whole file.
     pub text: String,
     index: OnceLock<Index>,
+    /// Byte offset of each line's start, built on the first error: locating an error is then
+    /// a search, not a scan of the text before it.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +60,7 @@ impl SourceText {
             path: path.to_path_buf(),
             text,
             index: OnceLock::new(),
+            line_starts: OnceLock::new(),
         }
     }
 
@@ -150,22 +154,45 @@ impl SourceText {
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let (line, start, offset) = self.line_of(offset);
+        let column = self.text[start..offset].chars().count() + 1;
         (line, column)
     }
 
     /// The text of the line holding `offset`, without its line break.
     pub fn line_text(&self, offset: usize) -> &str {
-        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
-        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
+        let (line, start, _) = self.line_of(offset);
+        let end = self
+            .starts()
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
         self.text[start..end].trim_end_matches('\r')
+    }
+
+    /// The bytes of the line holding `offset`, without its line break.
+    pub fn line_span(&self, offset: usize) -> Span {
+        let text = self.line_text(offset);
+        let start = text.as_ptr() as usize - self.text.as_ptr() as usize;
+        Span {
+            start,
+            end: start + text.len(),
+        }
+    }
+
+    /// The 1-based line holding `offset`, the line's first byte, and `offset` on a character
+    /// boundary within the text.
+    fn line_of(&self, offset: usize) -> (usize, usize, usize) {
+        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
+        let starts = self.starts();
+        let line = starts.partition_point(|start| *start <= offset);
+        (line, starts[line - 1], offset)
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let breaks = self.text.match_indices('\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(breaks).collect()
+        })
     }
 }
 

@@ -34,6 +34,10 @@ pub const MAX_MADE_BYTES: usize = 1 << 20;
 /// type.
 const MAX_DEPTH: usize = 32;
 
+/// Most named types entered at once: a guard (renames are capped when compiling, so a compiled
+/// contract never comes near it).
+const MAX_ACTIVE: usize = 512;
+
 /// Most definitions visited while making one value: bounds the time of a search through
 /// unions whatever their shape.
 const MAX_STEPS: usize = 100_000;
@@ -80,7 +84,7 @@ struct Maker<'a> {
 
 impl<'a> Maker<'a> {
     fn make(&mut self, schema: &Schema, optional: bool) -> Option<Value> {
-        if self.steps == 0 || self.path.len() > MAX_DEPTH {
+        if self.steps == 0 || self.path.len() > MAX_DEPTH || self.active.len() > MAX_ACTIVE {
             return None;
         }
         self.steps -= 1;

@@ -11,12 +11,14 @@ mod cycles;
 mod parts;
 mod schema;
 
+pub use cycles::MAX_RENAMES;
+
 use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
 use self::schema::{Deferred, Side};
-use super::error::{ContractError, ContractErrorKind as K};
+use super::error::{ContractError, ContractErrorKind as K, MAX_ERRORS_PER_FILE};
 use super::model::ContractFile;
 use super::schema::{Kind, NamedType, ObjectRules, Schema, TypeId, Types};
 use super::source::{SourceText, Span};
@@ -27,48 +29,71 @@ use crate::json::pointer::escape;
 pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
     let shape = super::shape::check(source).map_err(|e| vec![e])?;
     let mut errors = shape.errors;
+    let mut left_out = shape.left_out;
     let strip = match (errors.is_empty(), shape.recoverable) {
         (true, _) => None,
         (false, true) => Some(shape.unknown_keys.as_slice()),
-        (false, false) => return Err(errors),
+        (false, false) => return Err(in_file_order(errors, left_out)),
     };
     let file = match deserialize(source, strip) {
         Ok(file) => file,
         Err(error) => {
             errors.push(error);
-            return Err(in_file_order(errors));
+            return Err(in_file_order(errors, left_out));
         }
     };
     match meaning(source, &file) {
         Ok(contract) if errors.is_empty() => Ok(contract),
-        Ok(_) => Err(in_file_order(errors)),
-        Err(found) => {
+        Ok(_) => Err(in_file_order(errors, left_out)),
+        Err((found, more)) => {
             errors.extend(found);
-            Err(in_file_order(errors))
+            left_out += more;
+            Err(in_file_order(errors, left_out))
         }
     }
 }
 
-fn in_file_order(mut errors: Vec<ContractError>) -> Vec<ContractError> {
+/// The errors by place in the file, at most [`MAX_ERRORS_PER_FILE`] of them, the last saying
+/// how many more there were.
+fn in_file_order(mut errors: Vec<ContractError>, left_out: usize) -> Vec<ContractError> {
     errors.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
+    let more = left_out + errors.len().saturating_sub(MAX_ERRORS_PER_FILE);
+    errors.truncate(MAX_ERRORS_PER_FILE);
+    if more > 0
+        && let Some(last) = errors.last()
+    {
+        let kind = K::Invalid(format!(
+            "{more} more problem{} in this file not shown: only the first {MAX_ERRORS_PER_FILE} are",
+            if more == 1 { "" } else { "s" }
+        ));
+        errors.push(ContractError {
+            kind,
+            ..last.clone()
+        });
+    }
     errors
 }
 
-/// The meaning checks of a file whose shape is right.
-fn meaning(source: &SourceText, file: &ContractFile) -> Result<Contract, Vec<ContractError>> {
+/// The meaning checks of a file whose shape is right; on failure, the errors and how many
+/// more were found past the cap.
+fn meaning(
+    source: &SourceText,
+    file: &ContractFile,
+) -> Result<Contract, (Vec<ContractError>, usize)> {
     let mut compiler = Compiler {
         source,
         errors: Vec::new(),
         type_ids: HashMap::new(),
         type_names: Vec::new(),
         deferred: Vec::new(),
+        left_out: 0,
         declared_statuses: file.result.statuses.keys().cloned().collect(),
     };
     let contract = compiler.contract(file);
     if compiler.errors.is_empty() {
         Ok(contract)
     } else {
-        Err(compiler.errors)
+        Err((compiler.errors, compiler.left_out))
     }
 }
 
@@ -183,6 +208,8 @@ pub(super) struct Compiler<'s> {
     type_names: Vec<String>,
     deferred: Vec<Deferred>,
     declared_statuses: Vec<String>,
+    /// Errors found past [`MAX_ERRORS_PER_FILE`], counted but not built.
+    left_out: usize,
 }
 
 impl Compiler<'_> {
@@ -304,17 +331,32 @@ impl Compiler<'_> {
 
     /// Reports a problem located at the value `pointer` designates.
     fn error(&mut self, pointer: &str, kind: K) {
+        if self.full() {
+            return;
+        }
         let span = self.source.value_span(pointer);
         self.errors.push(ContractError::at(self.source, span, kind));
     }
 
     /// Reports a problem located at the key of the member `pointer` designates.
     fn error_key(&mut self, pointer: &str, kind: K) {
+        if self.full() {
+            return;
+        }
         let span = self
             .source
             .key_span(pointer)
             .unwrap_or_else(|| self.source.value_span(pointer));
         self.errors.push(ContractError::at(self.source, span, kind));
+    }
+}
+
+impl Compiler<'_> {
+    /// Whether the error cap is reached; counts the error left out.
+    fn full(&mut self) -> bool {
+        let full = self.errors.len() >= MAX_ERRORS_PER_FILE;
+        self.left_out += usize::from(full);
+        full
     }
 }
 

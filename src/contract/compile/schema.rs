@@ -1,6 +1,8 @@
 //! Compiling field definitions into [`Schema`]s: type names resolved, constraints checked for
 //! applicability and consistency, patterns compiled.
 
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -297,17 +299,17 @@ impl Compiler<'_> {
     /// `enum` values and `example`s can only be checked once every named type is compiled.
     fn defer_values(&mut self, schema: &Schema, at: &str) {
         if let Some(values) = &schema.enum_values {
+            // One copy of the definition for all values: an enum can list thousands.
+            let without = Rc::new(schema_without_enum(schema));
             for (i, value) in values.iter().enumerate() {
-                self.deferred.push((
-                    format!("{at}/enum/{i}"),
-                    schema_without_enum(schema),
-                    value.clone(),
-                ));
+                let at = format!("{at}/enum/{i}");
+                self.deferred.push((at, Rc::clone(&without), value.clone()));
             }
         }
         if let Some(example) = &schema.example {
+            let at = format!("{at}/example");
             self.deferred
-                .push((format!("{at}/example"), schema.clone(), example.clone()));
+                .push((at, Rc::new(schema.clone()), example.clone()));
         }
     }
 
@@ -355,4 +357,4 @@ pub(super) const ANY: [Kind; 7] = [
 ];
 
 /// A value checked after compilation: (pointer in the file, schema it must fit, value).
-pub(super) type Deferred = (String, Schema, Value);
+pub(super) type Deferred = (String, Rc<Schema>, Value);

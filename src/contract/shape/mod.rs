@@ -18,7 +18,7 @@ use jsonc_parser::ast::{ObjectPropName, Value as Node};
 use serde_json::{Map, Value};
 
 use self::describe::{expected, found, integer_bounds, quoted_hint, suggest};
-use super::error::{ContractError, ContractErrorKind as K};
+use super::error::{ContractError, ContractErrorKind as K, MAX_ERRORS_PER_FILE};
 use super::source::{SourceText, Span, key_span, node_span};
 use crate::json::pointer::escape;
 
@@ -38,6 +38,8 @@ pub struct Shape {
     pub unknown_keys: Vec<String>,
     /// Whether every problem is an unknown key.
     pub recoverable: bool,
+    /// Problems found past [`MAX_ERRORS_PER_FILE`], counted but not built.
+    pub left_out: usize,
 }
 
 /// Checks `source` against the contract format. `Err` is the file's syntax error: nothing else
@@ -55,13 +57,16 @@ pub fn check(source: &SourceText) -> Result<Shape, ContractError> {
                 found: Vec::new(),
                 path: Vec::new(),
                 too_deep: false,
+                left_out: 0,
             };
             walker.check(root, format_schema(), None, 0);
-            walker.found
+            (walker.found, walker.left_out)
         })
         .map_err(|syntax| ContractError::at(source, syntax.span, K::Syntax(syntax.message)))?;
+    let (found, left_out) = found;
     let mut shape = Shape {
-        recoverable: found.iter().all(|p| p.unknown_key.is_some()),
+        recoverable: left_out == 0 && found.iter().all(|p| p.unknown_key.is_some()),
+        left_out,
         ..Shape::default()
     };
     for problem in found {
@@ -93,6 +98,7 @@ struct Walker<'s> {
     /// Member names and indices from the root to the current node.
     path: Vec<String>,
     too_deep: bool,
+    left_out: usize,
 }
 
 impl Walker<'_> {
@@ -394,6 +400,10 @@ impl Walker<'_> {
     }
 
     fn push(&mut self, span: Span, kind: K, unknown_key: Option<String>) {
+        if self.found.len() >= MAX_ERRORS_PER_FILE {
+            self.left_out += 1;
+            return;
+        }
         let error = ContractError::at(self.source, span, kind);
         self.found.push(Problem { error, unknown_key });
     }
