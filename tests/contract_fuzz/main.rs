@@ -190,7 +190,7 @@ fn exercise(input: Vec<u8>) -> Result<Option<usize>, String> {
     plan::each_case(0, &contract, &mut |case| {
         cases += 1;
         if let Action::Exchange(exchange) = case.action {
-            let sent = exchange.body.into_sent(&exchange.key, &contract, &mint);
+            let sent = exchange.body.materialize(&exchange.key, &contract, &mint);
             if bodies.len() < 24 {
                 bodies.push(sent.bytes);
             }
