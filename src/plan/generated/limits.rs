@@ -26,6 +26,10 @@ pub const MAX_LISTED: usize = 256;
 /// Largest array sent by a probe, in bytes of JSON.
 pub const MAX_PROBE_BYTES: usize = 1 << 20;
 
+/// Elements of one array walked to find the fields to probe (each may hold a union branch the
+/// others do not).
+pub const MAX_WALKED_ELEMENTS: usize = 64;
+
 /// Most bytes of request copies held while finding the fields to probe.
 pub const MAX_COPIED_BYTES: usize = 64 << 20;
 

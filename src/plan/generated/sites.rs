@@ -3,8 +3,9 @@
 //!
 //! A field the base lacks (an optional field, a union branch the base does not use, an empty
 //! array) is filled with a made-up valid value, so its rules get probed too. Array elements are
-//! walked one by one and a dotted name is kept only the first time it is found, so an array of
-//! ten cards does not yield ten copies of the same cases.
+//! walked one by one (the first [`limits::MAX_WALKED_ELEMENTS`]) and a dotted name is kept only
+//! the first time it is found, so an array of ten cards does not yield ten copies of the same
+//! cases.
 //!
 //! The walk always ends: a named type met again inside itself (a tree node's children) is not
 //! walked a second time, since its rules were probed where it was first met. Filling a missing
@@ -124,6 +125,8 @@ impl<'c> Walker<'c> {
             let present = pointer.get(&base).is_some();
             let base = if present {
                 Arc::clone(&base)
+            } else if self.copied >= limits::MAX_COPIED_BYTES {
+                continue;
             } else {
                 match self.made_up(&field.schema) {
                     Some(value) => match self.with(&base, &pointer, value) {
@@ -175,7 +178,9 @@ impl<'c> Walker<'c> {
             base = copy;
             count = 1;
         }
-        for i in 0..count {
+        // Elements past the first few rarely hold a field the others lack, and each costs a
+        // walk: an example may hold thousands.
+        for i in 0..count.min(limits::MAX_WALKED_ELEMENTS) {
             let element = Site {
                 pointer: site.pointer.child(&i.to_string()),
                 name: site.name.clone(),
