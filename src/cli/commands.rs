@@ -97,6 +97,7 @@ pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
             contract.source.path.display()
         );
     }
+    print_notes(&contracts);
     println!(
         "{} contract{} valid",
         contracts.len(),
@@ -160,8 +161,18 @@ fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     notes
 }
 
+/// What case generation leaves out, on stderr: `note: issueCard: extendInfo: ...`.
+fn print_notes(contracts: &[Contract]) {
+    for contract in contracts {
+        for note in conform::plan::notes(contract) {
+            eprintln!("note: {}: {note}", contract.name);
+        }
+    }
+}
+
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
+    print_notes(&contracts);
     let selection = Selection {
         filter: globs(&args.filters)?,
         partition: args.partition,

@@ -1,8 +1,9 @@
 //! Contracts: the JSON file format, its compilation into checked rules, and contract errors.
 //!
-//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), deserialized
-//! into the raw file model ([`model`]) and compiled ([`compile`]) into a [`Contract`] whose
-//! schemas ([`schema`]) the rest of conform works from. This module knows nothing of HTTP.
+//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), checked
+//! against the format's JSON Schema (`shape`), deserialized into the raw file model ([`model`])
+//! and compiled ([`compile`]) into a [`Contract`] whose schemas ([`schema`]) the rest of conform
+//! works from. This module knows nothing of HTTP.
 
 pub mod compile;
 pub mod error;
@@ -10,6 +11,7 @@ pub mod http;
 pub mod load;
 pub mod model;
 pub mod schema;
+mod shape;
 pub mod source;
 
 use std::path::PathBuf;
@@ -20,7 +22,7 @@ use serde_json::Value;
 
 pub use error::{ContractError, ContractErrorKind, ContractErrors};
 pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
-pub use load::{load_paths, load_str};
+pub use load::{load_bytes, load_paths, load_str};
 pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
 pub use schema::{Field, Kind, Presence, Schema, Types};
 
@@ -363,33 +365,43 @@ impl Contract {
     }
 }
 
-/// Follows `segments` through `schema`; see [`Contract::request_field`].
+/// Follows `segments` through `schema`; see [`Contract::request_field`]. A loop, not a
+/// recursion: a pointer into a recursive type can be as long as the contract makes it.
 pub fn schema_at<'a>(
     types: &'a Types,
     schema: &'a Schema,
     segments: &[String],
 ) -> Option<&'a Schema> {
-    let Some((first, rest)) = segments.split_first() else {
-        return Some(schema);
-    };
-    let resolved = resolve_single(types, schema)?;
-    let next = if resolved.kinds.contains(&Kind::Array) {
-        first.parse::<usize>().ok()?;
-        resolved.arrays.items.as_deref()?
-    } else {
-        let field = resolved.objects.fields.iter().find(|f| &f.name == first)?;
-        &field.schema
-    };
-    schema_at(types, next, rest)
+    let mut current = schema;
+    for segment in segments {
+        let resolved = resolve_single(types, current)?;
+        current = if resolved.kinds.contains(&Kind::Array) {
+            segment.parse::<usize>().ok()?;
+            resolved.arrays.items.as_deref()?
+        } else {
+            let field = resolved
+                .objects
+                .fields
+                .iter()
+                .find(|f| &f.name == segment)?;
+            &field.schema
+        };
+    }
+    Some(current)
 }
 
-/// The schema itself, or the named type it consists of; `None` for unions.
+/// The schema itself, or the named type it consists of; `None` for unions (and for a chain of
+/// renames longer than a compiled contract allows).
 pub fn resolve_single<'a>(types: &'a Types, schema: &'a Schema) -> Option<&'a Schema> {
-    match schema.kinds.as_slice() {
-        [Kind::Named(id)] => resolve_single(types, &types.get(*id).schema),
-        [_] => Some(schema),
-        _ => None,
+    let mut current = schema;
+    for _ in 0..=compile::MAX_RENAMES + 1 {
+        match current.kinds.as_slice() {
+            [Kind::Named(id)] => current = &types.get(*id).schema,
+            [_] => return Some(current),
+            _ => return None,
+        }
     }
+    None
 }
 
 #[cfg(test)]

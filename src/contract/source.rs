@@ -33,6 +33,9 @@ pub struct SourceText {
     /// The whole file.
     pub text: String,
     index: OnceLock<Index>,
+    /// Byte offset of each line's start, built on the first error: locating an error is then
+    /// a search, not a scan of the text before it.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +60,7 @@ impl SourceText {
             path: path.to_path_buf(),
             text,
             index: OnceLock::new(),
+            line_starts: OnceLock::new(),
         }
     }
 
@@ -71,18 +75,33 @@ impl SourceText {
 
     /// The first strict-JSON syntax error of the text, with its span.
     pub fn syntax_error(&self) -> Option<SyntaxError> {
+        self.parse_tree(|_| ()).err()
+    }
+
+    /// Parses the text as strict JSON and hands the tree, with the span of every value and key,
+    /// to `visit`; or returns the first syntax error. An empty file is a syntax error too.
+    pub fn parse_tree<R>(&self, visit: impl FnOnce(&Node<'_>) -> R) -> Result<R, SyntaxError> {
         let parsed =
             jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &strict_options());
-        let err = parsed.err()?;
-        let range = err.range();
-        let end = range.end.max(range.start + 1).min(self.text.len());
-        Some(SyntaxError {
-            message: lowercase_first(&err.kind().to_string()),
-            span: Span {
-                start: range.start,
-                end,
+        match parsed {
+            Ok(result) => match &result.value {
+                Some(root) => Ok(visit(root)),
+                None => Err(SyntaxError {
+                    message: "the file holds no JSON value".into(),
+                    span: Span { start: 0, end: 1 },
+                }),
             },
-        })
+            Err(err) => {
+                let range = err.range();
+                Err(SyntaxError {
+                    message: lowercase_first(&err.kind().to_string()),
+                    span: self.char_span(Span {
+                        start: range.start,
+                        end: range.end.max(range.start + 1),
+                    }),
+                })
+            }
+        }
     }
 
     fn index(&self) -> &Index {
@@ -121,25 +140,70 @@ impl SourceText {
         self.index().keys.get(pointer).copied()
     }
 
+    /// `span` within the text and on character boundaries: a span from a byte-level scan may
+    /// end inside a multi-byte character, and slicing there would panic.
+    pub fn char_span(&self, span: Span) -> Span {
+        let start = self
+            .text
+            .floor_char_boundary(span.start.min(self.text.len()));
+        let end = self
+            .text
+            .ceil_char_boundary(span.end.clamp(start, self.text.len()));
+        Span { start, end }
+    }
+
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let (line, start, offset) = self.line_of(offset);
+        let column = self.text[start..offset].chars().count() + 1;
         (line, column)
     }
 
     /// The text of the line holding `offset`, without its line break.
     pub fn line_text(&self, offset: usize) -> &str {
-        let offset = offset.min(self.text.len());
-        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
+        let (line, start, _) = self.line_of(offset);
+        let end = self
+            .starts()
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
         self.text[start..end].trim_end_matches('\r')
     }
+
+    /// The bytes of the line holding `offset`, without its line break.
+    pub fn line_span(&self, offset: usize) -> Span {
+        let text = self.line_text(offset);
+        let start = text.as_ptr() as usize - self.text.as_ptr() as usize;
+        Span {
+            start,
+            end: start + text.len(),
+        }
+    }
+
+    /// The 1-based line holding `offset`, the line's first byte, and `offset` on a character
+    /// boundary within the text.
+    fn line_of(&self, offset: usize) -> (usize, usize, usize) {
+        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
+        let starts = self.starts();
+        let line = starts.partition_point(|start| *start <= offset);
+        (line, starts[line - 1], offset)
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let breaks = self.text.match_indices('\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(breaks).collect()
+        })
+    }
+}
+
+/// The span of an AST node.
+pub fn node_span(node: &Node<'_>) -> Span {
+    span_of(node.range())
+}
+
+/// The span of an object member's key.
+pub fn key_span(name: &ObjectPropName<'_>) -> Span {
+    span_of(name.range())
 }
 
 /// Every JSON extension off: contracts are plain JSON so any tool can read them.

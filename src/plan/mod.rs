@@ -17,6 +17,7 @@ pub use case::{
     Action, Body, Case, CaseKind, Concurrent, Conflict, Exchange, KeySpec, Materialized, Patch,
     Probe, keyed, to_bytes,
 };
+pub use generated::{limits, notes};
 pub use keys::{KeyMint, StringEdit};
 
 use globset::GlobSet;

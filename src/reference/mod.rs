@@ -271,6 +271,7 @@ impl Reference {
                 status: Some(status),
                 unique: Some(UNIQUE),
                 include_optional: false,
+                volatile: &self.contract.snapshot.redact,
             };
             generate::value(&self.contract.types, &self.contract.response, &options)
                 .unwrap_or_else(|| Value::Object(serde_json::Map::new()))

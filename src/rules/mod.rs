@@ -63,13 +63,8 @@ impl Validator<'_> {
         if let Some(allowed) = &schema.enum_values
             && !allowed.contains(value)
         {
-            let names: Vec<String> = allowed.iter().map(render_enum_value).collect();
-            self.push(
-                at,
-                Rule::Enum,
-                format!("one of {}", names.join(", ")),
-                describe(value),
-            );
+            let names = listed(allowed.iter().map(render_enum_value), ", ");
+            self.push(at, Rule::Enum, format!("one of {names}"), describe(value));
         }
     }
 
@@ -137,18 +132,13 @@ impl Validator<'_> {
                 );
             }
         }
-        if let Some((index, c)) = text.find(rules.forbidden.as_slice()).map(|at_byte| {
+        if let Some((index, c)) = find_forbidden(text, &rules.forbidden).map(|at_byte| {
             let index = text[..at_byte].chars().count();
             (index, text[at_byte..].chars().next().unwrap_or_default())
         }) {
-            let listed: Vec<String> = rules.forbidden.iter().map(|c| format!("`{c}`")).collect();
+            let chars = listed(rules.forbidden.iter().map(|c| format!("`{c}`")), " ");
             let actual = format!("`{c}` at character {} of {}", index + 1, shown());
-            self.push(
-                at,
-                Rule::ForbiddenChar,
-                format!("none of {}", listed.join(" ")),
-                actual,
-            );
+            self.push(at, Rule::ForbiddenChar, format!("none of {chars}"), actual);
         }
         if let Some(pattern) = &rules.pattern
             && !pattern.regex.is_match(text)
@@ -307,6 +297,33 @@ fn describe(value: &Value) -> String {
         Value::Null => "null".to_string(),
         _ => format!("{} {}", describe_kind(value), abbreviate(value, SHOWN)),
     }
+}
+
+/// The byte offset of the first forbidden character of `text`. A contract may forbid
+/// thousands of characters: past a few, a sorted copy keeps the scan linear in the text.
+fn find_forbidden(text: &str, forbidden: &[char]) -> Option<usize> {
+    if forbidden.len() <= 8 {
+        return text.find(forbidden);
+    }
+    let mut sorted = forbidden.to_vec();
+    sorted.sort_unstable();
+    text.char_indices()
+        .find(|(_, c)| sorted.binary_search(c).is_ok())
+        .map(|(i, _)| i)
+}
+
+/// Most items of a contract's list (enum values, forbidden characters) named in a message.
+const LISTED: usize = 20;
+
+/// The first [`LISTED`] items joined, then how many more: a contract's list can be long, and
+/// every message naming it is shown or sent.
+fn listed(items: impl ExactSizeIterator<Item = String>, separator: &str) -> String {
+    let total = items.len();
+    let mut text = items.take(LISTED).collect::<Vec<_>>().join(separator);
+    if total > LISTED {
+        let _ = write!(text, "{separator}… ({} more)", total - LISTED);
+    }
+    text
 }
 
 fn render_enum_value(value: &Value) -> String {

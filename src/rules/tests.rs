@@ -165,3 +165,37 @@ fn messages_name_pointer_rule_expected_and_actual() {
         "/f: max-length: expected at most 3 characters, got 4 characters: \"abcd\""
     );
 }
+
+#[test]
+fn long_lists_of_a_contract_are_named_in_part_and_searched_in_full() {
+    let values: Vec<String> = (0..300).map(|i| format!("V{i}")).collect();
+    let contract = contract_with_request(json!({"f": {"type": "string", "enum": values}})).unwrap();
+    let found = validate(&contract.types, &contract.request, &json!({"f": "X"}), None);
+    assert!(
+        found[0].expected.ends_with("V18, V19, … (280 more)"),
+        "{}",
+        found[0].expected
+    );
+    let forbidden: String = (0..1000u32)
+        .filter_map(|i| char::from_u32(0x4e00 + i))
+        .collect();
+    let contract =
+        contract_with_request(json!({"f": {"type": "string", "forbiddenChars": forbidden}}))
+            .unwrap();
+    let text = format!("{}\u{4e07}x", "a".repeat(100_000));
+    let found = validate(
+        &contract.types,
+        &contract.request,
+        &json!({"f": text}),
+        None,
+    );
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .actual
+            .starts_with("`\u{4e07}` at character 100001 of"),
+        "{}",
+        found[0].actual
+    );
+    assert!(found[0].expected.ends_with("… (980 more)"));
+}

@@ -67,3 +67,38 @@ async fn missing_contract_folder_is_a_usage_error() {
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no-such-folder"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn lint_and_cases_name_the_limits_too_large_to_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut contract: serde_json::Value =
+        serde_json::from_str(include_str!("../../contracts/issue-card.json")).unwrap();
+    contract["request"]["fields"]["extendInfo"]["maxLength"] = serde_json::json!(2147483647u64);
+    let path = dir.path().join("issue-card.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&contract).unwrap()).unwrap();
+    let note = "note: issueCard: extendInfo: `maxLength` 2147483647 is above the probe limit of \
+                65536 characters: its too-long and max-length cases are left out\n";
+
+    let lint = conform(&["lint", path.to_str().unwrap()]).await;
+    assert_eq!(lint.code, 0, "{}", lint.stderr);
+    assert_eq!(lint.stderr, note);
+
+    let cases = conform(&["cases", path.to_str().unwrap()]).await;
+    assert_eq!(cases.code, 0, "{}", cases.stderr);
+    assert_eq!(cases.stderr, note);
+    assert!(
+        !cases.stdout.contains("extendInfo/too-long"),
+        "{}",
+        cases.stdout
+    );
+    assert!(
+        !cases.stdout.contains("extendInfo/max-length"),
+        "{}",
+        cases.stdout
+    );
+    assert!(
+        cases
+            .stdout
+            .contains("issueCard/negative/extendInfo/forbidden-char-at\n")
+    );
+}

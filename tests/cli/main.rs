@@ -10,6 +10,7 @@ mod gating;
 mod generated;
 mod idempotency;
 mod lint;
+mod made_up_values;
 mod reports;
 mod reports_html;
 mod serve;

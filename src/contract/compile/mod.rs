@@ -1,20 +1,26 @@
-//! From a contract file's text to a [`Contract`]: shape (serde), then meaning, every problem
+//! From a contract file's text to a [`Contract`]: syntax, shape, then meaning, every problem
 //! located in the file.
 //!
-//! Shape errors stop at the first one (serde cannot go on past it); meaning errors are all
-//! collected, so an author fixes a file in one pass.
+//! A syntax error is reported alone (nothing else can be said of a file that is not JSON). The
+//! shape check then reports every unknown key, wrong type and missing key at once; when the
+//! only shape problems are unknown keys, the file is compiled without them so its meaning
+//! errors show in the same pass. Meaning errors are all collected, so an author fixes a file in
+//! one pass.
 
+mod cycles;
 mod http;
 mod parts;
 mod result;
 mod schema;
+
+pub use cycles::MAX_RENAMES;
 
 use std::collections::HashMap;
 
 use sha2::{Digest, Sha256};
 
 use self::schema::{Deferred, Side};
-use super::error::{ContractError, ContractErrorKind as K};
+use super::error::{ContractError, ContractErrorKind as K, MAX_ERRORS_PER_FILE};
 use super::model::{ContractFile, ResultCarrier};
 use super::schema::{NamedType, TypeId, Types};
 use super::source::{SourceText, Span};
@@ -23,32 +29,106 @@ use crate::json::pointer::escape;
 
 /// Compiles a parsed source into a contract, or every error found in it.
 pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
-    let file = deserialize(source).map_err(|e| vec![e])?;
+    let shape = super::shape::check(source).map_err(|e| vec![e])?;
+    let mut errors = shape.errors;
+    let mut left_out = shape.left_out;
+    let strip = match (errors.is_empty(), shape.recoverable) {
+        (true, _) => None,
+        (false, true) => Some(shape.unknown_keys.as_slice()),
+        (false, false) => return Err(in_file_order(errors, left_out)),
+    };
+    let file = match deserialize(source, strip) {
+        Ok(file) => file,
+        Err(error) => {
+            errors.push(error);
+            return Err(in_file_order(errors, left_out));
+        }
+    };
+    match meaning(source, &file) {
+        Ok(contract) if errors.is_empty() => Ok(contract),
+        Ok(_) => Err(in_file_order(errors, left_out)),
+        Err((found, more)) => {
+            errors.extend(found);
+            left_out += more;
+            Err(in_file_order(errors, left_out))
+        }
+    }
+}
+
+/// The errors by place in the file, at most [`MAX_ERRORS_PER_FILE`] of them, the last saying
+/// how many more there were.
+fn in_file_order(mut errors: Vec<ContractError>, left_out: usize) -> Vec<ContractError> {
+    errors.sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
+    let more = left_out + errors.len().saturating_sub(MAX_ERRORS_PER_FILE);
+    errors.truncate(MAX_ERRORS_PER_FILE);
+    if more > 0
+        && let Some(last) = errors.last()
+    {
+        let kind = K::Invalid(format!(
+            "{more} more problem{} in this file not shown: only the first {MAX_ERRORS_PER_FILE} are",
+            if more == 1 { "" } else { "s" }
+        ));
+        errors.push(ContractError {
+            kind,
+            ..last.clone()
+        });
+    }
+    errors
+}
+
+/// The meaning checks of a file whose shape is right; on failure, the errors and how many
+/// more were found past the cap.
+fn meaning(
+    source: &SourceText,
+    file: &ContractFile,
+) -> Result<Contract, (Vec<ContractError>, usize)> {
     let mut compiler = Compiler {
         source,
         errors: Vec::new(),
         type_ids: HashMap::new(),
         type_names: Vec::new(),
         deferred: Vec::new(),
+        left_out: 0,
         carrier: file.result.carrier.unwrap_or(ResultCarrier::Body),
         declared_statuses: match file.result.carrier.unwrap_or(ResultCarrier::Body) {
             ResultCarrier::Body => file.result.statuses.keys().cloned().collect(),
             ResultCarrier::HttpStatus => file.responses.keys().cloned().collect(),
         },
     };
-    let contract = compiler.contract(&file);
+    let contract = compiler.contract(file);
     if compiler.errors.is_empty() {
         Ok(contract)
     } else {
-        compiler
-            .errors
-            .sort_by_key(|e| e.location.as_ref().map(|l| (l.line, l.column)));
-        Err(compiler.errors)
+        Err((compiler.errors, compiler.left_out))
     }
 }
 
+/// Typed deserialization, leaving out the members at `strip` (unknown keys already reported).
+fn deserialize(
+    source: &SourceText,
+    strip: Option<&[String]>,
+) -> Result<ContractFile, ContractError> {
+    let Some(strip) = strip else {
+        return deserialize_text(source);
+    };
+    let located = |err: serde_json::Error| {
+        ContractError::at(
+            source,
+            Span { start: 0, end: 1 },
+            K::Syntax(strip_position(&err.to_string())),
+        )
+    };
+    let mut value: serde_json::Value = serde_json::from_str(&source.text).map_err(located)?;
+    for pointer in strip {
+        if let Ok(pointer) = crate::json::Pointer::parse(pointer) {
+            pointer.remove(&mut value);
+        }
+    }
+    serde_path_to_error::deserialize(value).map_err(|err| shape_error(source, err))
+}
+
 /// Typed deserialization, with serde's complaint located through the path it failed at.
-fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
+fn deserialize_text(source: &SourceText) -> Result<ContractFile, ContractError> {
     let mut de = serde_json::Deserializer::from_str(&source.text);
     let file: ContractFile = serde_path_to_error::deserialize(&mut de).map_err(|err| {
         // Malformed JSON: the strict scanner says where the offending token starts (serde's
@@ -58,17 +138,7 @@ fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
         {
             return ContractError::at(source, syntax.span, K::Syntax(syntax.message));
         }
-        let pointer = path_to_pointer(err.path());
-        let message = strip_position(&err.inner().to_string());
-        let span = unknown_key(&message)
-            .and_then(|key| {
-                let with_key = format!("{pointer}/{}", escape(key));
-                source
-                    .key_span(&with_key)
-                    .or_else(|| source.key_span(&pointer))
-            })
-            .unwrap_or_else(|| source.value_span(&pointer));
-        ContractError::at(source, span, K::Shape(message))
+        shape_error(source, err)
     })?;
     // serde_json stops at the end of the first value; the contract is that one value.
     de.end().map_err(|_| {
@@ -82,6 +152,24 @@ fn deserialize(source: &SourceText) -> Result<ContractFile, ContractError> {
         ContractError::at(source, span, K::Syntax(message))
     })?;
     Ok(file)
+}
+
+/// serde's complaint, located through the path it failed at.
+fn shape_error(
+    source: &SourceText,
+    err: serde_path_to_error::Error<serde_json::Error>,
+) -> ContractError {
+    let pointer = path_to_pointer(err.path());
+    let message = strip_position(&err.inner().to_string());
+    let span = unknown_key(&message)
+        .and_then(|key| {
+            let with_key = format!("{pointer}/{}", escape(key));
+            source
+                .key_span(&with_key)
+                .or_else(|| source.key_span(&pointer))
+        })
+        .unwrap_or_else(|| source.value_span(&pointer));
+    ContractError::at(source, span, K::Shape(message))
 }
 
 fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
@@ -127,6 +215,8 @@ pub(super) struct Compiler<'s> {
     deferred: Vec<Deferred>,
     carrier: ResultCarrier,
     declared_statuses: Vec<String>,
+    /// Errors found past [`MAX_ERRORS_PER_FILE`], counted but not built.
+    left_out: usize,
 }
 
 impl Compiler<'_> {
@@ -193,7 +283,7 @@ impl Compiler<'_> {
     /// The named types, compiled; each may refer to any other, in any order.
     fn types(&mut self, file: &ContractFile) -> Types {
         self.declare_types(&file.types);
-        let types = Types(
+        let mut types = Types(
             file.types
                 .iter()
                 .map(|(name, def)| {
@@ -210,7 +300,7 @@ impl Compiler<'_> {
                 })
                 .collect(),
         );
-        self.check_type_cycles(&types);
+        self.check_type_cycles(&mut types);
         types
     }
 
@@ -281,17 +371,32 @@ impl Compiler<'_> {
 
     /// Reports a problem located at the value `pointer` designates.
     fn error(&mut self, pointer: &str, kind: K) {
+        if self.full() {
+            return;
+        }
         let span = self.source.value_span(pointer);
         self.errors.push(ContractError::at(self.source, span, kind));
     }
 
     /// Reports a problem located at the key of the member `pointer` designates.
     fn error_key(&mut self, pointer: &str, kind: K) {
+        if self.full() {
+            return;
+        }
         let span = self
             .source
             .key_span(pointer)
             .unwrap_or_else(|| self.source.value_span(pointer));
         self.errors.push(ContractError::at(self.source, span, kind));
+    }
+}
+
+impl Compiler<'_> {
+    /// Whether the error cap is reached; counts the error left out.
+    fn full(&mut self) -> bool {
+        let full = self.errors.len() >= MAX_ERRORS_PER_FILE;
+        self.left_out += usize::from(full);
+        full
     }
 }
 

@@ -1,7 +1,7 @@
 //! Compiling field definitions into [`Schema`]s: type names resolved, constraints checked for
 //! applicability and consistency, patterns compiled.
 
-use std::collections::HashMap;
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -299,17 +299,17 @@ impl Compiler<'_> {
     /// `enum` values and `example`s can only be checked once every named type is compiled.
     fn defer_values(&mut self, schema: &Schema, at: &str) {
         if let Some(values) = &schema.enum_values {
+            // One copy of the definition for all values: an enum can list thousands.
+            let without = Rc::new(schema_without_enum(schema));
             for (i, value) in values.iter().enumerate() {
-                self.deferred.push((
-                    format!("{at}/enum/{i}"),
-                    schema_without_enum(schema),
-                    value.clone(),
-                ));
+                let at = format!("{at}/enum/{i}");
+                self.deferred.push((at, Rc::clone(&without), value.clone()));
             }
         }
         if let Some(example) = &schema.example {
+            let at = format!("{at}/example");
             self.deferred
-                .push((format!("{at}/example"), schema.clone(), example.clone()));
+                .push((at, Rc::new(schema.clone()), example.clone()));
         }
     }
 
@@ -325,33 +325,6 @@ impl Compiler<'_> {
             self.type_names.push(name.clone());
         }
     }
-
-    /// Reports named types that are defined only as each other (`A` is `B`, `B` is `A`), which
-    /// no value could ever satisfy.
-    pub(super) fn check_type_cycles(&mut self, types: &crate::contract::Types) {
-        for (i, named) in types.0.iter().enumerate() {
-            let mut seen: HashMap<usize, ()> = HashMap::new();
-            if alias_cycle(types, i, &mut seen) {
-                let kind = K::Invalid(format!(
-                    "type `{}` is defined only in terms of itself",
-                    named.name
-                ));
-                self.error(&format!("/types/{}/type", escape(&named.name)), kind);
-            }
-        }
-    }
-}
-
-fn alias_cycle(types: &crate::contract::Types, id: usize, seen: &mut HashMap<usize, ()>) -> bool {
-    if seen.insert(id, ()).is_some() {
-        return true;
-    }
-    let cycle = types.0[id].schema.kinds.iter().any(|k| match k {
-        Kind::Named(next) => alias_cycle(types, next.0, seen),
-        _ => false,
-    });
-    seen.remove(&id);
-    cycle
 }
 
 fn schema_without_enum(schema: &Schema) -> Schema {
@@ -373,7 +346,7 @@ fn type_text(ty: &TypeDef) -> String {
 }
 
 /// Every built-in kind: what a field of unknown type is taken to accept.
-const ANY: [Kind; 7] = [
+pub(super) const ANY: [Kind; 7] = [
     Kind::String,
     Kind::Integer,
     Kind::Number,
@@ -384,4 +357,4 @@ const ANY: [Kind; 7] = [
 ];
 
 /// A value checked after compilation: (pointer in the file, schema it must fit, value).
-pub(super) type Deferred = (String, Schema, Value);
+pub(super) type Deferred = (String, Rc<Schema>, Value);

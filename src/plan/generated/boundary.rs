@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-use super::negative::{array_items, base_string, cycle};
+use super::limits::{self, MAX_LISTED};
+use super::negative::{base_string, cycle};
 use super::variants::{self, DateTimeParts, MULTIBYTE};
 use super::{Mutation, Scope, Site, flatten};
 use crate::contract::schema::StringRules;
@@ -106,7 +107,7 @@ fn branches(contract: &Contract, site: &Site) -> Vec<Mutation> {
 
 fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
     let base = base_string(site, rules);
-    if let Some(max) = rules.max_length {
+    if let Some(max) = rules.max_length.filter(|max| limits::length_probed(*max)) {
         let fill = variants::ascii_filler(rules, &base, max);
         out.push(site.edited(
             "max-length",
@@ -125,7 +126,10 @@ fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
         );
         out.push(site.edited("max-length-multibyte", &base, edit, None, &what));
     }
-    if let Some(min) = rules.min_length.filter(|min| *min > 0) {
+    if let Some(min) = rules
+        .min_length
+        .filter(|min| *min > 0 && limits::length_probed(*min))
+    {
         let fill = variants::ascii_filler(rules, &base, min);
         out.push(site.edited(
             "min-length",
@@ -163,10 +167,12 @@ fn numbers(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
 }
 
 fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
-    let Some(items) = array_items(contract, site, rules) else {
-        return;
-    };
-    if let Some(max) = rules.arrays.max_items {
+    if let Some(max) = rules
+        .arrays
+        .max_items
+        .filter(|max| limits::items_probed(*max))
+        && let Some(items) = limits::array_probe(contract, site, rules, max + 1)
+    {
         out.push(site.replaced(
             "max-items",
             cycle(&items, max),
@@ -175,6 +181,12 @@ fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutati
         ));
     }
     let min = rules.arrays.min_items.unwrap_or(0);
+    if !limits::items_probed(min) {
+        return;
+    }
+    let Some(items) = limits::array_probe(contract, site, rules, min) else {
+        return;
+    };
     out.push(site.replaced(
         "min-items",
         cycle(&items, min),
@@ -184,7 +196,7 @@ fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutati
 }
 
 fn enums(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
-    for value in rules.enum_values.iter().flatten() {
+    for value in rules.enum_values.iter().flatten().take(MAX_LISTED) {
         let text = match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),

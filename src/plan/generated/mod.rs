@@ -11,6 +11,7 @@
 //! combined.
 
 mod boundary;
+pub mod limits;
 mod negative;
 mod sites;
 mod variants;
@@ -78,6 +79,18 @@ pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> boo
         }
     }
     true
+}
+
+/// What generating the cases of `contract` leaves out and why, one line per cause (a limit
+/// above a size cap, a request no value can be made up for), for `conform lint` and `cases`.
+pub fn notes(contract: &Contract) -> Vec<String> {
+    match base_request(contract) {
+        Some(base) => sites::collect_with_notes(contract, &base).1,
+        None => vec![format!(
+            "no valid request can be made up from the request definition (its rules contradict each other or need more than {} MiB), so no cases are generated from it: add an example expected to succeed",
+            crate::generate::MAX_MADE_BYTES >> 20
+        )],
+    }
 }
 
 /// The valid request every generated case starts from: the first example expected to succeed,

@@ -3,6 +3,7 @@
 
 use serde_json::{Value, json};
 
+use super::limits::{self, MAX_LISTED};
 use super::variants::{self, DateTimeParts, MULTIBYTE};
 use super::{Mutation, Scope, Site, flatten};
 use crate::contract::schema::StringRules;
@@ -92,7 +93,7 @@ fn missing(site: &Site) -> Mutation {
 
 fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
     let base = base_string(site, rules);
-    if let Some(max) = rules.max_length {
+    if let Some(max) = rules.max_length.filter(|max| limits::length_probed(*max)) {
         let len = max + 1;
         let filler = variants::ascii_filler(rules, &base, max);
         let what = format!("{len} characters (max {max})");
@@ -117,7 +118,10 @@ fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
             &what,
         ));
     }
-    if let Some(min) = rules.min_length.filter(|min| *min > 0) {
+    if let Some(min) = rules
+        .min_length
+        .filter(|min| *min > 0 && limits::length_probed(*min))
+    {
         let len = min - 1;
         let filler = variants::ascii_filler(rules, &base, len);
         let what = format!("{len} characters (min {min})");
@@ -129,7 +133,7 @@ fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
             &what,
         ));
     }
-    for c in &rules.forbidden {
+    for c in rules.forbidden.iter().take(MAX_LISTED) {
         let rule = format!("forbidden-char-{}", variants::char_name(*c));
         let what = format!("`{c}` in the value");
         out.push(site.edited(
@@ -196,10 +200,12 @@ fn numbers(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
 }
 
 fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
-    let Some(items) = array_items(contract, site, rules) else {
-        return;
-    };
-    if let Some(max) = rules.arrays.max_items {
+    if let Some(max) = rules
+        .arrays
+        .max_items
+        .filter(|max| limits::items_probed(*max))
+        && let Some(items) = limits::array_probe(contract, site, rules, max + 1)
+    {
         let detail = format!("{} items (max {max})", max + 1);
         out.push(site.replaced(
             "too-many-items",
@@ -208,7 +214,12 @@ fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutati
             detail,
         ));
     }
-    if let Some(min) = rules.arrays.min_items.filter(|min| *min > 0) {
+    if let Some(min) = rules
+        .arrays
+        .min_items
+        .filter(|min| *min > 0 && limits::items_probed(*min))
+        && let Some(items) = limits::array_probe(contract, site, rules, min)
+    {
         let detail = format!("{} items (min {min})", min - 1);
         out.push(site.replaced(
             "too-few-items",
@@ -267,18 +278,6 @@ pub(super) fn base_string(site: &Site, rules: &StringRules) -> String {
     match site.value() {
         Some(Value::String(s)) => s.clone(),
         _ => crate::generate::string(rules, None).unwrap_or_default(),
-    }
-}
-
-/// The site's array elements, or one made-up element when it has none.
-pub(super) fn array_items(contract: &Contract, site: &Site, rules: &Schema) -> Option<Vec<Value>> {
-    match site.value() {
-        Some(Value::Array(items)) if !items.is_empty() => Some(items.clone()),
-        _ => {
-            let schema = rules.arrays.items.as_deref()?;
-            let item = crate::generate::value(&contract.types, schema, &Default::default())?;
-            Some(vec![item])
-        }
     }
 }
 

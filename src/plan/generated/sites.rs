@@ -3,15 +3,22 @@
 //!
 //! A field the base lacks (an optional field, a union branch the base does not use, an empty
 //! array) is filled with a made-up valid value, so its rules get probed too. Array elements are
-//! walked one by one and a dotted name is kept only the first time it is found, so an array of
-//! ten cards does not yield ten copies of the same cases.
+//! walked one by one (the first [`limits::MAX_WALKED_ELEMENTS`]) and a dotted name is kept only
+//! the first time it is found, so an array of ten cards does not yield ten copies of the same
+//! cases.
+//!
+//! The walk always ends: a named type met again inside itself (a tree node's children) is not
+//! walked a second time, since its rules were probed where it was first met. Filling a missing
+//! field copies the request, so the copies are capped ([`limits::MAX_COPIED_BYTES`]); fields
+//! past the cap are left out, and the walk's notes say so, as they say what the size caps of
+//! [`limits`] leave out.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::flatten;
+use super::{flatten, limits};
 use crate::contract::{Contract, Kind, Schema};
 use crate::generate::{self, Options};
 use crate::json::Pointer;
@@ -47,10 +54,21 @@ impl Site<'_> {
 
 /// Every site of the request, root first, then fields in contract order, depth first.
 pub fn collect<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
+    collect_with_notes(contract, base).0
+}
+
+/// [`collect`], with a note for every case a size cap leaves out.
+pub fn collect_with_notes<'c>(
+    contract: &'c Contract,
+    base: &Value,
+) -> (Vec<Site<'c>>, Vec<String>) {
     let mut walker = Walker {
         contract,
         seen: HashSet::new(),
         sites: Vec::new(),
+        walking: Vec::new(),
+        copied: 0,
+        notes: Vec::new(),
     };
     let root = Site {
         pointer: Pointer::root(),
@@ -63,24 +81,36 @@ pub fn collect<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
         is_key: false,
     };
     walker.sites.push(root.clone());
+    limits::notes(contract, &root, &mut walker.notes);
     walker.descend(&root);
-    walker.sites
+    (walker.sites, walker.notes)
 }
 
 struct Walker<'c> {
     contract: &'c Contract,
     seen: HashSet<String>,
     sites: Vec<Site<'c>>,
+    /// The definitions being walked, outermost first: a named type found here again is not
+    /// walked again.
+    walking: Vec<&'c Schema>,
+    /// Bytes of request copies made so far.
+    copied: usize,
+    notes: Vec<String>,
 }
 
 impl<'c> Walker<'c> {
     fn descend(&mut self, site: &Site<'c>) {
         for (kind, rules) in flatten(self.contract, site.schema) {
+            if self.walking.iter().any(|w| std::ptr::eq(*w, rules)) {
+                continue;
+            }
+            self.walking.push(rules);
             match kind {
                 Kind::Object => self.objects(site, rules),
                 Kind::Array => self.arrays(site, rules),
                 _ => {}
             }
+            self.walking.pop();
         }
     }
 
@@ -95,9 +125,14 @@ impl<'c> Walker<'c> {
             let present = pointer.get(&base).is_some();
             let base = if present {
                 Arc::clone(&base)
+            } else if self.copied >= limits::MAX_COPIED_BYTES {
+                continue;
             } else {
                 match self.made_up(&field.schema) {
-                    Some(value) => with(&base, &pointer, value),
+                    Some(value) => match self.with(&base, &pointer, value) {
+                        Some(copy) => copy,
+                        None => continue,
+                    },
                     None => continue,
                 }
             };
@@ -137,10 +172,15 @@ impl<'c> Walker<'c> {
             let Some(item) = self.made_up(items) else {
                 return;
             };
-            base = with(&base, &site.pointer, Value::Array(vec![item]));
+            let Some(copy) = self.with(&base, &site.pointer, Value::Array(vec![item])) else {
+                return;
+            };
+            base = copy;
             count = 1;
         }
-        for i in 0..count {
+        // Elements past the first few rarely hold a field the others lack, and each costs a
+        // walk: an example may hold thousands.
+        for i in 0..count.min(limits::MAX_WALKED_ELEMENTS) {
             let element = Site {
                 pointer: site.pointer.child(&i.to_string()),
                 name: site.name.clone(),
@@ -157,14 +197,32 @@ impl<'c> Walker<'c> {
 
     fn visit(&mut self, site: Site<'c>) {
         if self.seen.insert(site.name.clone()) {
+            limits::notes(self.contract, &site, &mut self.notes);
             self.sites.push(site.clone());
         }
         self.descend(&site);
     }
 
+    /// `base` with `value` at `pointer`, unless the copies made so far reached the cap.
+    fn with(&mut self, base: &Value, pointer: &Pointer, value: Value) -> Option<Arc<Value>> {
+        let size = crate::generate::approx_size(base) + crate::generate::approx_size(&value);
+        if self.copied.saturating_add(size) > limits::MAX_COPIED_BYTES {
+            const NOTE: &str = "the request copies needed to probe every field passed";
+            if !self.notes.iter().any(|n| n.starts_with(NOTE)) {
+                self.notes.push(format!(
+                    "{NOTE} {} MiB: fields from {pointer} on are left out",
+                    limits::MAX_COPIED_BYTES >> 20
+                ));
+            }
+            return None;
+        }
+        self.copied += size;
+        Some(with(base, pointer, value))
+    }
+
     /// The site's base, with its value replaced by a made-up one of `kind` when it is not of
     /// that kind already.
-    fn with_kind(&self, site: &Site<'_>, rules: &Schema, kind: Kind) -> Option<Arc<Value>> {
+    fn with_kind(&mut self, site: &Site<'_>, rules: &Schema, kind: Kind) -> Option<Arc<Value>> {
         let current = site.value()?;
         let fits = matches!(
             (kind, current),
@@ -180,7 +238,7 @@ impl<'c> Walker<'c> {
             ..rules.clone()
         };
         let made = self.made_up(&only)?;
-        Some(with(&site.base, &site.pointer, made))
+        self.with(&site.base, &site.pointer, made)
     }
 
     fn made_up(&self, schema: &Schema) -> Option<Value> {

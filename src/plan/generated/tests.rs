@@ -232,3 +232,126 @@ fn bodies_are_sent_exactly_as_their_planned_documents() {
         assert_eq!(Some(sent.bytes), expected, "{}", case.name);
     }
 }
+
+/// A contract whose request holds `fields` and whose named types include `types`, with no
+/// example (the base request is made up).
+fn contract_with_types(types: Value, fields: Value) -> Contract {
+    let mut text: Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/valid/minimal.json")).unwrap();
+    text["examples"] = json!([]);
+    let defined = text["types"].as_object_mut().unwrap();
+    defined.extend(types.as_object().unwrap().clone());
+    text["request"]["fields"] = fields;
+    text.as_object_mut().unwrap().remove("idempotency");
+    let text = serde_json::to_string_pretty(&text).unwrap();
+    crate::contract::load_str(std::path::Path::new("t.json"), text)
+        .unwrap_or_else(|e| panic!("{}", crate::contract::ContractErrors(e).render()))
+}
+
+#[test]
+fn limits_above_the_probe_caps_are_left_out_and_noted() {
+    let many: Vec<String> = (0..300).map(|i| format!("V{i}")).collect();
+    let c = contract_with_types(
+        json!({}),
+        json!({
+            "text": {"type": "string", "required": true, "maxLength": 2147483647u64},
+            "blob": {"type": "string", "minLength": 100000},
+            "list": {"type": "array", "required": true, "maxItems": 5000, "items": {"type": "string"}},
+            "wide": {"type": "array", "required": true, "maxItems": 100,
+                     "items": {"type": "string", "minLength": 20000}},
+            "kind": {"type": "string", "required": true, "enum": many}
+        }),
+    );
+    let planned = names(&cases(0, &c));
+    for left_out in [
+        "createOrder/negative/text/too-long",
+        "createOrder/boundary/text/max-length",
+        "createOrder/negative/blob/too-short",
+        "createOrder/boundary/blob/min-length",
+        "createOrder/negative/list/too-many-items",
+        "createOrder/boundary/list/max-items",
+        "createOrder/negative/wide/too-many-items",
+        "createOrder/boundary/kind/enum-V256",
+    ] {
+        assert!(!planned.contains(&left_out.to_string()), "{left_out}");
+    }
+    for kept in [
+        "createOrder/negative/text/wrong-type",
+        "createOrder/boundary/list/min-items",
+        "createOrder/boundary/kind/enum-V255",
+        "createOrder/negative/blob/wrong-type",
+    ] {
+        assert!(planned.contains(&kept.to_string()), "{kept}");
+    }
+    assert_eq!(
+        super::notes(&c),
+        [
+            "text: `maxLength` 2147483647 is above the probe limit of 65536 characters: its too-long and max-length cases are left out",
+            "blob: `minLength` 100000 is above the probe limit of 65536 characters: its too-short and min-length cases are left out",
+            "list: `maxItems` 5000 is above the probe limit of 1024 items: its too-many-items and max-items cases are left out",
+            "wide: `maxItems` 100 would make an array larger than 1 MiB: its too-many-items and max-items cases are left out",
+            "kind: `enum` lists 300 values: the first 256 get an enum case",
+        ]
+    );
+}
+
+#[test]
+fn a_request_that_cannot_be_made_up_is_noted() {
+    let c = contract_with_types(
+        json!({}),
+        json!({"huge": {"type": "string", "required": true, "minLength": 4000000}}),
+    );
+    assert!(cases(0, &c).is_empty());
+    let notes = super::notes(&c);
+    assert!(
+        notes[0].starts_with("no valid request can be made up"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_recursive_request_type_is_walked_once() {
+    let c = contract_with_types(
+        json!({"Node": {"type": "object", "fields": {
+            "value": {"type": "string", "required": true, "maxLength": 8},
+            "next": {"type": "Node"},
+            "children": {"type": "array", "items": {"type": "Node"}}}}}),
+        json!({"tree": {"type": "Node", "required": true}}),
+    );
+    let planned = names(&cases(0, &c));
+    assert!(planned.contains(&"createOrder/negative/tree.value/too-long".to_string()));
+    assert!(planned.contains(&"createOrder/negative/tree.next/wrong-type".to_string()));
+    assert!(
+        !planned.iter().any(|n| n.contains("tree.next.")),
+        "{planned:?}"
+    );
+    assert!(super::notes(&c).is_empty());
+}
+
+#[test]
+fn an_array_of_thousands_of_elements_is_walked_in_part() {
+    // Found by the contract fuzz test (seed 1186680): walking 65,536 made-up elements, each
+    // filling its missing fields with a copy of the request, took minutes.
+    let started = std::time::Instant::now();
+    let c = contract_with_types(
+        json!({
+            "FuzzA": {"type": "object", "fields": {
+                "value": {"type": "string", "required": true, "maxLength": 8},
+                "next": {"type": ["FuzzB", "null"], "required": true},
+                "kids": {"type": "array", "items": {"type": "FuzzB"}, "minItems": 65536}}},
+            "FuzzB": {"type": "object", "fields": {
+                "left": {"type": "FuzzA"}, "right": {"type": "FuzzA"}}}
+        }),
+        json!({"fuzz": {"type": "FuzzA", "required": true}}),
+    );
+    let planned = names(&cases(0, &c));
+    assert!(planned.contains(&"createOrder/negative/fuzz.value/too-long".to_string()));
+    assert!(planned.contains(&"createOrder/negative/fuzz.kids.left/wrong-type".to_string()));
+    assert_eq!(
+        super::notes(&c),
+        [
+            "fuzz.kids: `minItems` 65536 is above the probe limit of 1024 items: its too-few-items and min-items cases are left out"
+        ]
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
