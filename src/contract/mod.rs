@@ -352,6 +352,26 @@ impl Contract {
             .map_or(&[], |f| f.schema.objects.fields.as_slice())
     }
 
+    /// What a request that must succeed expects: the first success status (results in the
+    /// body); with results in the HTTP status, the one success status, or any `2XX` when there
+    /// are several.
+    pub fn success_expect(&self) -> Expect {
+        let successes: Vec<&str> = self
+            .result
+            .statuses
+            .iter()
+            .filter(|(_, role)| *role == StatusRole::Success)
+            .map(|(status, _)| status.as_str())
+            .collect();
+        let status = match (self.result.carrier, successes.as_slice()) {
+            (ResultCarrier::HttpStatus, [one]) => one.to_string(),
+            (ResultCarrier::HttpStatus, _) => "2XX".to_string(),
+            (ResultCarrier::Body, [first, ..]) => first.to_string(),
+            (ResultCarrier::Body, []) => String::new(),
+        };
+        Expect { status, code: None }
+    }
+
     /// The response definition covering an HTTP status, if any.
     pub fn response_for(&self, status: u16) -> Option<&ResponseSpec> {
         http::response_for(&self.responses, status)

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::keys::{KeyMint, StringEdit};
-use crate::contract::{Contract, Expect};
+use crate::contract::{Contract, Expect, Location};
 use crate::json::Pointer;
 use crate::json::patched::{self, Edit};
 
@@ -69,8 +69,8 @@ pub enum Action {
 /// One request and what it must produce.
 #[derive(Debug, Clone)]
 pub struct Exchange {
-    /// The request body.
-    pub body: Body,
+    /// The request: parameters and body, as one document.
+    pub request: Document,
     /// How the idempotency key is filled in at run time.
     pub key: KeySpec,
     /// The business result expected.
@@ -82,9 +82,9 @@ pub struct Exchange {
 /// A conflicting replay: `original` first, then `changed` under the same key.
 #[derive(Debug, Clone)]
 pub struct Conflict {
-    /// The valid request sent first.
+    /// The valid request document sent first.
     pub original: Value,
-    /// The same request with one field changed.
+    /// The same request with one body field changed.
     pub changed: Value,
     /// The field that was changed, for messages.
     pub field: String,
@@ -94,15 +94,16 @@ pub struct Conflict {
 /// `idempotency.concurrency` or `--concurrency`).
 #[derive(Debug, Clone)]
 pub struct Concurrent {
-    /// The valid request.
-    pub body: Value,
+    /// The valid request document.
+    pub request: Value,
 }
 
-/// A request body.
+/// A request document (`{"path", "query", "headers", "body"}`, see
+/// [`crate::contract::http`]).
 #[derive(Debug, Clone)]
-pub enum Body {
-    /// A JSON document, serialized compactly when sent.
-    Json(Value),
+pub enum Document {
+    /// A document, sent as it is.
+    Whole(Value),
     /// A base document shared by many cases, with one change at `at`: a generated case then
     /// costs one small value to plan rather than a copy of the whole request.
     Patched {
@@ -113,11 +114,9 @@ pub enum Body {
         /// What changes there.
         patch: Patch,
     },
-    /// Raw text, for bodies that are deliberately not JSON.
-    Raw(String),
 }
 
-/// The change a [`Body::Patched`] makes to its base.
+/// The change a [`Document::Patched`] makes to its base.
 #[derive(Debug, Clone)]
 pub enum Patch {
     /// The value at the pointer becomes this one.
@@ -150,87 +149,94 @@ pub struct Probe {
     pub detail: String,
 }
 
-/// A request body ready to send.
+/// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Materialized {
-    /// The exact bytes sent.
-    pub bytes: Vec<u8>,
+    /// The path with its parameters, and the query.
+    pub path_and_query: String,
+    /// The request's own headers (parameters and a header key), names as the contract writes
+    /// them.
+    pub headers: Vec<(String, String)>,
+    /// The exact body bytes, when the operation has a body.
+    pub body: Option<Vec<u8>>,
     /// The idempotency key used, if one was minted.
     pub key: Option<String>,
 }
 
-impl Body {
-    /// The JSON document that would be sent, key filled in (left as planned with
-    /// [`KeySpec::Keep`]); `None` for a raw body. Cheaper than [`Body::materialize`] when only
-    /// the document is needed (the planner's checks).
-    pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<Value> {
-        let patched;
-        let value = match self {
-            Body::Json(value) => value,
-            Body::Patched { .. } => {
-                patched = self.clone().into_document()?;
-                &patched
-            }
-            Body::Raw(_) => return None,
-        };
-        let pointer = contract.idempotency.as_ref().map(|i| &i.key);
-        match (spec, pointer) {
-            (KeySpec::Keep, _) | (_, None) => Some(value.clone()),
-            (spec, Some(pointer)) => {
-                let mut key = mint.key_for(contract);
-                if let KeySpec::Edited(edit) = spec {
-                    key = edit.apply(&key);
-                }
-                Some(keyed(value, pointer, &key))
-            }
+impl Document {
+    /// The document that would be sent, key filled in (left as planned with
+    /// [`KeySpec::Keep`]). Cheaper than [`Document::materialize`] when only the document is
+    /// needed (the planner's checks).
+    pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Value {
+        let mut document = self.clone().into_document();
+        if let Some((pointer, key)) = minted(spec, contract, mint) {
+            pointer.set(&mut document, Value::String(key));
         }
+        document
     }
 
-    /// The bytes to send, key filled in (a body without a key field keeps its own value). The
-    /// document is written with its change and its key substituted on the way, never copied
-    /// (this runs for every case sent).
+    /// The request to send, key filled in. The body is written with its change and its key
+    /// substituted on the way, never copied (this runs for every case sent); a change to a
+    /// parameter copies the (small) document instead.
     pub fn materialize(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
-        let pointer = contract.idempotency.as_ref().map(|i| &i.key);
-        let key = match (spec, pointer, &self) {
-            (_, _, Body::Raw(_)) | (KeySpec::Keep, _, _) | (_, None, _) => None,
-            (KeySpec::Fresh, Some(_), _) => Some(mint.key_for(contract)),
-            (KeySpec::Edited(edit), Some(_), _) => Some(edit.apply(&mint.key_for(contract))),
+        let key = minted(spec, contract, mint);
+        let body_at = Location::Body.name();
+        let in_body = |p: &Pointer| p.segments().first().is_some_and(|s| s == body_at);
+        let (base, change) = match self {
+            Document::Whole(value) => (Arc::new(value), None),
+            Document::Patched { base, at, patch } if in_body(&at) => (base, Some((at, patch))),
+            patched => (Arc::new(patched.into_document()), None),
         };
-        let key_value = key.clone().map(Value::String);
-        let key_edit = pointer.zip(key_value.as_ref()).map(|(p, v)| Edit {
-            at: p.segments(),
-            to: Some(v),
-        });
-        let mut bytes = Vec::with_capacity(512);
-        match &self {
-            Body::Raw(text) => bytes.extend_from_slice(text.as_bytes()),
-            Body::Json(value) => patched::write(value, key_edit.as_slice(), &mut bytes),
-            Body::Patched { base, at, patch } => {
-                let change = match patch {
-                    Patch::Set(value) => Some(Edit {
-                        at: at.segments(),
-                        to: Some(value),
-                    }),
-                    Patch::Remove => Some(Edit {
-                        at: at.segments(),
-                        to: None,
-                    }),
-                    Patch::Unchanged => None,
-                };
-                let edits: Vec<Edit<'_>> = change.into_iter().chain(key_edit).collect();
-                patched::write(base, &edits, &mut bytes);
-            }
+        // A change of the whole body (another body, `[]`) replaces what is written; a change
+        // inside it is an edit made on the way.
+        let mut body = base.get(body_at).unwrap_or(&Value::Null);
+        let mut edits: Vec<Edit<'_>> = Vec::with_capacity(2);
+        match &change {
+            Some((at, Patch::Set(value))) if at.segments().len() == 1 => body = value,
+            Some((at, Patch::Set(value))) => edits.push(Edit {
+                at: &at.segments()[1..],
+                to: Some(value),
+            }),
+            Some((at, Patch::Remove)) => edits.push(Edit {
+                at: &at.segments()[1..],
+                to: None,
+            }),
+            Some((_, Patch::Unchanged)) | None => {}
         }
-        Materialized { bytes, key }
+        let key_value = key.as_ref().map(|(_, k)| Value::String(k.clone()));
+        let mut encoded = crate::wire::encode(contract, &base);
+        match (&key, &key_value) {
+            (Some((pointer, _)), Some(value)) if in_body(pointer) => edits.push(Edit {
+                at: &pointer.segments()[1..],
+                to: Some(value),
+            }),
+            (Some((pointer, key)), _) => {
+                let name = pointer.last().unwrap_or_default();
+                encoded
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                encoded.headers.push((name.to_string(), key.clone()));
+            }
+            _ => {}
+        }
+        let body = contract.request_media.as_ref().map(|_| {
+            let mut bytes = Vec::with_capacity(512);
+            patched::write(body, &edits, &mut bytes);
+            bytes
+        });
+        Materialized {
+            path_and_query: encoded.path_and_query,
+            headers: encoded.headers,
+            body,
+            key: key.map(|(_, k)| k),
+        }
     }
-}
 
-impl Body {
-    /// The JSON document with its patch applied; `None` for a raw body.
-    fn into_document(self) -> Option<Value> {
+    /// The document with its patch applied.
+    fn into_document(self) -> Value {
         match self {
-            Body::Json(value) => Some(value),
-            Body::Patched { base, at, patch } => {
+            Document::Whole(value) => value,
+            Document::Patched { base, at, patch } => {
                 let mut value = Arc::unwrap_or_clone(base);
                 match patch {
                     Patch::Set(new) => {
@@ -241,11 +247,22 @@ impl Body {
                     }
                     Patch::Unchanged => {}
                 }
-                Some(value)
+                value
             }
-            Body::Raw(_) => None,
         }
     }
+}
+
+/// A fresh key (edited, when the case says so) and where it goes in the document, unless the
+/// case keeps the key as planned or the contract has none.
+fn minted(spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<(Pointer, String)> {
+    let idempotency = contract.idempotency.as_ref()?;
+    let key = match spec {
+        KeySpec::Keep => return None,
+        KeySpec::Fresh => mint.key_for(contract),
+        KeySpec::Edited(edit) => edit.apply(&mint.key_for(contract)),
+    };
+    Some((idempotency.key_in.document_pointer(), key))
 }
 
 /// `value` with the string `key` at `pointer`.

@@ -14,7 +14,7 @@ mod idempotency;
 pub mod keys;
 
 pub use case::{
-    Action, Body, Case, CaseKind, Concurrent, Conflict, Exchange, KeySpec, Materialized, Patch,
+    Action, Case, CaseKind, Concurrent, Conflict, Document, Exchange, KeySpec, Materialized, Patch,
     Probe, keyed, to_bytes,
 };
 pub use generated::{limits, notes};

@@ -11,12 +11,12 @@ use crate::contract::schema::StringRules;
 use crate::contract::{Contract, Kind, Presence, Schema};
 use crate::generate::{self, Options};
 use crate::json::{Pointer, abbreviate};
-use crate::plan::{Body, KeySpec, Patch, StringEdit};
+use crate::plan::{KeySpec, Patch, StringEdit};
 
 /// Every boundary mutation of one site.
 pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
     let mut out = Vec::new();
-    if !site.member && site.pointer == Pointer::root() {
+    if site.is_body() {
         out.extend(whole_body(contract, site));
     }
     if site.member && !site.required && site.in_original {
@@ -45,8 +45,9 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
 
 /// The request with only required fields, and with every optional field present.
 fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
-    let mut minimal = (*site.base).clone();
-    let mut full = (*site.base).clone();
+    let body = site.value().cloned().unwrap_or_default();
+    let mut minimal = body.clone();
+    let mut full = body;
     for field in &contract.request.objects.fields {
         let pointer = Pointer::root().child(&field.name);
         if field.presence == Presence::Optional {
@@ -65,14 +66,14 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
     let mut out = vec![
         site.mutation(
             "minimal",
-            Body::Json(minimal),
+            site.patched(Patch::Set(minimal)),
             KeySpec::Fresh,
             None,
             "only the required fields".into(),
         ),
         site.mutation(
             "all-optional-present",
-            Body::Json(full),
+            site.patched(Patch::Set(full)),
             KeySpec::Fresh,
             None,
             "every optional field present".into(),

@@ -22,7 +22,9 @@ use serde_json::Value;
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{Action, Body, Case, CaseKind, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit};
+use super::{
+    Action, Case, CaseKind, Document, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit,
+};
 use crate::contract::{Contract, Expect, Schema, StatusRole};
 use crate::json::{Pointer, abbreviate};
 use crate::rules::{self, Rule};
@@ -44,18 +46,11 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
 /// Hands each generated case of one contract to `sink` as soon as it is planned, in the order of
 /// [`cases`]; stops when `sink` returns false. Returns false when it was stopped.
 pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
-    let Some(base) = base_request(contract) else {
+    let Some(base) = base_document(contract) else {
         return true;
     };
     let sites = sites::collect(contract, &base);
-    let success = contract
-        .result
-        .status_for(StatusRole::Success)
-        .unwrap_or_default();
-    let success = Expect {
-        status: success.to_string(),
-        code: None,
-    };
+    let success = contract.success_expect();
     let mut planner = Planner {
         index,
         contract,
@@ -84,7 +79,7 @@ pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> boo
 /// What generating the cases of `contract` leaves out and why, one line per cause (a limit
 /// above a size cap, a request no value can be made up for), for `conform lint` and `cases`.
 pub fn notes(contract: &Contract) -> Vec<String> {
-    match base_request(contract) {
+    match base_document(contract) {
         Some(base) => sites::collect_with_notes(contract, &base).1,
         None => vec![format!(
             "no valid request can be made up from the request definition (its rules contradict each other or need more than {} MiB), so no cases are generated from it: add an example expected to succeed",
@@ -93,16 +88,17 @@ pub fn notes(contract: &Contract) -> Vec<String> {
     }
 }
 
-/// The valid request every generated case starts from: the first example expected to succeed,
-/// or, for a contract without one, a request made up from the definition (required fields only).
-pub fn base_request(contract: &Contract) -> Option<Value> {
+/// The valid request document every generated case starts from: the first example expected
+/// to succeed, or, for a contract without one, a request made up from the definition (required
+/// parameters and fields only).
+pub fn base_document(contract: &Contract) -> Option<Value> {
     let example = contract
         .examples
         .iter()
         .find(|e| contract.result.role(&e.expect.status) == Some(StatusRole::Success));
     match example {
-        Some(example) => Some(example.request.clone()),
-        None => crate::generate::value(&contract.types, &contract.request, &Default::default()),
+        Some(example) => Some(example.document.clone()),
+        None => crate::generate::value(&contract.types, &contract.document, &Default::default()),
     }
 }
 
@@ -113,8 +109,8 @@ pub(crate) struct Mutation {
     pub field: String,
     /// The rule's case-name part, e.g. `too-long`.
     pub rule: String,
-    /// The body to send.
-    pub body: Body,
+    /// The request to send.
+    pub request: Document,
     /// How the idempotency key is filled in.
     pub key: KeySpec,
     /// The one rule a negative mutation must break (`None` for boundary mutations).
@@ -157,6 +153,12 @@ impl Planner<'_> {
         if self.skip.is_match(&name) || !self.names.insert(name.clone()) {
             return None;
         }
+        let expect = self
+            .contract
+            .case_expectations
+            .iter()
+            .find(|e| e.cases.is_match(&name))
+            .map_or(expect, |e| &e.expect);
         let probe = Probe {
             field: m.field,
             rule: m.rule,
@@ -167,7 +169,7 @@ impl Planner<'_> {
             contract: self.index,
             kind,
             action: Action::Exchange(Exchange {
-                body: m.body,
+                request: m.request,
                 key: m.key,
                 expect: expect.clone(),
                 probe: Some(probe),
@@ -181,29 +183,38 @@ impl Planner<'_> {
 /// The base request is valid and a mutation changes one site, so checking the site's new value
 /// against the site's definition is enough, and far cheaper than the whole document (planning
 /// runs before anything is sent, so it is part of every run's time). Mutations that remove or
-/// reshape the document are checked whole.
+/// reshape the document are checked whole. A parameter's value is checked as a receiver reads
+/// it: written as text, then read back by its definition, so a case never claims what the
+/// wire cannot carry (`12345` sent for a string parameter arrives as the string "12345").
 fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
     let mint = KeyMint::with_nonce("0".repeat(22));
+    let check = |value: &Value| {
+        let value = if site.is_parameter() {
+            received(contract, site.schema, value)
+        } else {
+            value.clone()
+        };
+        rules::validate(&contract.types, site.schema, &value, None)
+    };
     let found = match mutation.scope {
         Scope::Missing => return mutation.breaks == Some(Rule::Required) && site.required,
-        Scope::Document => match mutation.body.document(&mutation.key, contract, &mint) {
-            Some(value) => rules::validate(&contract.types, &contract.request, &value, None),
-            None => return false,
-        },
-        Scope::Site => match (&mutation.key, &mutation.body) {
+        Scope::Document => {
+            let document = mutation.request.document(&mutation.key, contract, &mint);
+            rules::validate(&contract.types, &contract.document, &document, None)
+        }
+        Scope::Site => match (&mutation.key, &mutation.request) {
             (KeySpec::Edited(edit), _) => {
-                let key = Value::String(edit.apply(&mint.key_for(contract)));
-                rules::validate(&contract.types, site.schema, &key, None)
+                check(&Value::String(edit.apply(&mint.key_for(contract))))
             }
             (
                 _,
-                Body::Patched {
+                Document::Patched {
                     patch: Patch::Set(value),
                     ..
                 },
-            ) => rules::validate(&contract.types, site.schema, value, None),
-            (_, Body::Json(document)) => match mutation.at.get(document) {
-                Some(value) => rules::validate(&contract.types, site.schema, value, None),
+            ) => check(value),
+            (_, Document::Whole(document)) => match mutation.at.get(document) {
+                Some(value) => check(value),
                 None => return false,
             },
             _ => return false,
@@ -213,6 +224,20 @@ fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
         None => found.is_empty(),
         Some(rule) => !found.is_empty() && found.iter().all(|v| v.rule == rule),
     }
+}
+
+/// A parameter value as the receiver reads it back after it travelled as text; a value with no
+/// text form (`null`, an object) arrives as nothing, which no definition accepts as a value.
+fn received(contract: &Contract, schema: &Schema, value: &Value) -> Value {
+    let texts: Vec<String> = match value {
+        Value::Array(items) => items.iter().filter_map(crate::wire::text).collect(),
+        other => match crate::wire::text(other) {
+            Some(text) => vec![text],
+            None => return Value::Null,
+        },
+    };
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    crate::wire::coerce(&contract.types, schema, &texts)
 }
 
 /// What [`confirm`] checks of a mutation.
@@ -230,13 +255,13 @@ pub(crate) enum Scope {
 impl Site<'_> {
     /// A mutation replacing this site's value.
     fn replaced(&self, rule: &str, value: Value, breaks: Option<Rule>, detail: String) -> Mutation {
-        let body = self.patched(Patch::Set(value));
-        self.mutation(rule, body, KeySpec::Fresh, breaks, detail)
+        let request = self.patched(Patch::Set(value));
+        self.mutation(rule, request, KeySpec::Fresh, breaks, detail)
     }
 
     /// The site's base document with one change at the site.
-    fn patched(&self, patch: Patch) -> Body {
-        Body::Patched {
+    fn patched(&self, patch: Patch) -> Document {
+        Document::Patched {
             base: Arc::clone(&self.base),
             at: self.pointer.clone(),
             patch,
@@ -271,7 +296,7 @@ impl Site<'_> {
     fn mutation(
         &self,
         rule: &str,
-        body: Body,
+        request: Document,
         key: KeySpec,
         breaks: Option<Rule>,
         detail: String,
@@ -279,7 +304,7 @@ impl Site<'_> {
         Mutation {
             field: self.name.clone(),
             rule: rule.to_string(),
-            body,
+            request,
             key,
             breaks,
             at: self.pointer.clone(),

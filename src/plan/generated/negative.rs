@@ -6,10 +6,11 @@ use serde_json::{Value, json};
 use super::limits::{self, MAX_LISTED};
 use super::variants::{self, DateTimeParts, MULTIBYTE};
 use super::{Mutation, Scope, Site, flatten};
+use crate::contract::Location;
 use crate::contract::schema::StringRules;
 use crate::contract::{Contract, Kind, Schema};
-use crate::json::{Pointer, abbreviate};
-use crate::plan::{Body, KeySpec, Patch, StringEdit};
+use crate::json::abbreviate;
+use crate::plan::{KeySpec, Patch, StringEdit};
 use crate::rules::Rule;
 
 /// The member conform adds when a definition rejects unknown fields.
@@ -18,17 +19,28 @@ pub const UNKNOWN_FIELD: &str = "conformUnknownField";
 /// Every negative mutation of one site.
 pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
     let mut out = Vec::new();
-    if !site.member && site.pointer == Pointer::root() {
+    if site.is_body() {
         out.push(not_an_object(site));
     }
-    if site.member && site.required {
+    // A path parameter cannot be left out (its segment would go), and a parameter cannot be
+    // `null` (it has no text form).
+    if site.member && site.required && site.location != Location::Path {
         out.push(missing(site));
-        if !site.schema.kinds.contains(&Kind::Null) {
-            out.push(site.replaced("null", Value::Null, Some(Rule::Type), "null".into()));
-        }
     }
     if site.member
-        && let Some(value) = variants::wrong_type(contract, site.schema)
+        && site.required
+        && !site.is_parameter()
+        && !site.schema.kinds.contains(&Kind::Null)
+    {
+        out.push(site.replaced("null", Value::Null, Some(Rule::Type), "null".into()));
+    }
+    let wrong = if site.is_parameter() {
+        variants::wrong_type_as_text(contract, site.schema)
+    } else {
+        variants::wrong_type(contract, site.schema)
+    };
+    if site.member
+        && let Some(value) = wrong
     {
         let detail = format!(
             "{} instead of {}",
@@ -70,7 +82,7 @@ fn not_an_object(site: &Site) -> Mutation {
     let detail = "a JSON array instead of an object".to_string();
     let mut m = site.mutation(
         "not-an-object",
-        Body::Json(json!([])),
+        site.patched(Patch::Set(json!([]))),
         KeySpec::Keep,
         Some(Rule::Type),
         detail,

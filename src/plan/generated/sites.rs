@@ -19,7 +19,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::{flatten, limits};
-use crate::contract::{Contract, Kind, Schema};
+use crate::contract::{Contract, Kind, Location, Schema};
 use crate::generate::{self, Options};
 use crate::json::Pointer;
 
@@ -43,12 +43,24 @@ pub struct Site<'c> {
     pub base: Arc<Value>,
     /// Whether this is the idempotency key.
     pub is_key: bool,
+    /// Where in the request the field is: a parameter travels as text, the body as JSON.
+    pub location: Location,
 }
 
 impl Site<'_> {
     /// The field's value in `base`.
     pub fn value(&self) -> Option<&Value> {
         self.pointer.get(&self.base)
+    }
+
+    /// Whether this is the body itself (`/body`), which is replaced whole by some cases.
+    pub fn is_body(&self) -> bool {
+        self.location == Location::Body && self.pointer.segments().len() == 1
+    }
+
+    /// Whether this is a parameter (path, query, header), whose value travels as text.
+    pub fn is_parameter(&self) -> bool {
+        self.location != Location::Body
     }
 }
 
@@ -57,7 +69,9 @@ pub fn collect<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
     collect_with_notes(contract, base).0
 }
 
-/// [`collect`], with a note for every case a size cap leaves out.
+/// [`collect`], with a note for every case a size cap leaves out. `base` is a request
+/// document: the parameters of each location are walked (the locations themselves are not
+/// sites), then the body, whose site is named `body` and whose fields keep their plain names.
 pub fn collect_with_notes<'c>(
     contract: &'c Contract,
     base: &Value,
@@ -70,19 +84,28 @@ pub fn collect_with_notes<'c>(
         copied: 0,
         notes: Vec::new(),
     };
-    let root = Site {
-        pointer: Pointer::root(),
-        name: "body".into(),
-        schema: &contract.request,
-        member: false,
-        required: true,
-        in_original: true,
-        base: Arc::new(base.clone()),
-        is_key: false,
-    };
-    walker.sites.push(root.clone());
-    limits::notes(contract, &root, &mut walker.notes);
-    walker.descend(&root);
+    let base = Arc::new(base.clone());
+    for member in &contract.document.objects.fields {
+        let Some(location) = Location::of(&member.name) else {
+            continue;
+        };
+        let site = Site {
+            pointer: Pointer::root().child(&member.name),
+            name: member.name.clone(),
+            schema: &member.schema,
+            member: false,
+            required: true,
+            in_original: true,
+            base: Arc::clone(&base),
+            is_key: false,
+            location,
+        };
+        if location == Location::Body {
+            walker.sites.push(site.clone());
+            limits::notes(contract, &site, &mut walker.notes);
+        }
+        walker.descend(&site);
+    }
     (walker.sites, walker.notes)
 }
 
@@ -150,6 +173,7 @@ impl<'c> Walker<'c> {
                 required: field.presence == crate::contract::Presence::Required,
                 in_original: present && site.in_original,
                 base,
+                location: site.location,
             };
             self.visit(child);
         }
@@ -178,6 +202,23 @@ impl<'c> Walker<'c> {
             base = copy;
             count = 1;
         }
+        if is_scalar(self.contract, items) {
+            // A scalar element's rules (an enum, a pattern) are probed on the first element,
+            // named after the array: `query.include.item/not-in-enum`.
+            let element = Site {
+                pointer: site.pointer.child("0"),
+                name: format!("{}.item", site.name),
+                schema: items,
+                member: false,
+                required: true,
+                in_original: site.in_original,
+                base: Arc::clone(&base),
+                is_key: false,
+                location: site.location,
+            };
+            self.visit(element);
+            return;
+        }
         // Elements past the first few rarely hold a field the others lack, and each costs a
         // walk: an example may hold thousands.
         for i in 0..count.min(limits::MAX_WALKED_ELEMENTS) {
@@ -190,6 +231,7 @@ impl<'c> Walker<'c> {
                 in_original: site.in_original,
                 base: Arc::clone(&base),
                 is_key: false,
+                location: site.location,
             };
             self.descend(&element);
         }
@@ -249,8 +291,15 @@ impl<'c> Walker<'c> {
         self.contract
             .idempotency
             .as_ref()
-            .is_some_and(|i| &i.key == pointer)
+            .is_some_and(|i| &i.key_in.document_pointer() == pointer)
     }
+}
+
+/// Whether every kind `schema` accepts is a scalar (no object or array to walk into).
+fn is_scalar(contract: &Contract, schema: &Schema) -> bool {
+    flatten(contract, schema)
+        .iter()
+        .all(|(kind, _)| !matches!(kind, Kind::Object | Kind::Array))
 }
 
 fn with(base: &Value, pointer: &Pointer, value: Value) -> Arc<Value> {

@@ -37,8 +37,8 @@ fn body_of(cases: &[Case], name: &str) -> Value {
         Action::Exchange(exchange) => {
             let mint = KeyMint::with_nonce("1".into());
             let contract = issue_card();
-            let planned = exchange.body.document(&KeySpec::Keep, &contract, &mint);
-            planned.expect("a JSON body")
+            let planned = exchange.request.document(&KeySpec::Keep, &contract, &mint);
+            planned["body"].clone()
         }
         _ => panic!("not an exchange"),
     }
@@ -222,14 +222,12 @@ fn bodies_are_sent_exactly_as_their_planned_documents() {
             KeyMint::with_nonce("42".into()),
             KeyMint::with_nonce("42".into()),
         );
-        let expected = exchange
-            .body
-            .document(&exchange.key, &contract, &copied)
-            .map(|d| serde_json::to_vec(&d).unwrap());
+        let expected = exchange.request.document(&exchange.key, &contract, &copied);
+        let expected = serde_json::to_vec(&expected["body"]).unwrap();
         let sent = exchange
-            .body
+            .request
             .materialize(&exchange.key, &contract, &written);
-        assert_eq!(Some(sent.bytes), expected, "{}", case.name);
+        assert_eq!(sent.body, Some(expected), "{}", case.name);
     }
 }
 
