@@ -190,9 +190,13 @@ fn exercise(input: Vec<u8>) -> Result<Option<usize>, String> {
     plan::each_case(0, &contract, &mut |case| {
         cases += 1;
         if let Action::Exchange(exchange) = case.action {
-            let sent = exchange.body.materialize(&exchange.key, &contract, &mint);
-            if bodies.len() < 24 {
-                bodies.push(sent.bytes);
+            let sent = exchange
+                .request
+                .materialize(&exchange.key, &contract, &mint);
+            if bodies.len() < 24
+                && let Some(body) = sent.body
+            {
+                bodies.push(body);
             }
         }
         true
