@@ -35,6 +35,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
+    /// What the case needs before it runs was there (a resource to read, created first).
+    Setup,
     /// A response came back at all (no refused connection, no time-out).
     Transport,
     /// The HTTP status is one that carries a business result.
@@ -67,6 +69,7 @@ impl Check {
     /// The kebab-case name used in reports.
     pub fn name(self) -> &'static str {
         match self {
+            Check::Setup => "setup",
             Check::Transport => "transport",
             Check::HttpStatus => "http-status",
             Check::ContentType => "content-type",

@@ -223,6 +223,29 @@ pub fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
     )
 }
 
+/// Whether `response` is the contract's answer to a request whose key is still in flight.
+pub(super) fn is_in_progress(contract: &Contract, response: &Response) -> bool {
+    let in_progress = contract.idempotency.as_ref().and_then(|i| i.in_progress.as_ref());
+    in_progress.is_some_and(|expect| {
+        response
+            .business(contract)
+            .is_some_and(|b| expect.matches(b.status.as_deref(), b.code.as_deref()))
+    })
+}
+
+/// The concurrent request whose answer stands for the scenario: the first one processed (not
+/// told an identical request was in flight), else the first.
+pub(super) fn processed(contract: &Contract, answers: &[Settled]) -> usize {
+    answers
+        .iter()
+        .position(|s| {
+            s.answer()
+                .response()
+                .is_some_and(|r| !is_in_progress(contract, r))
+        })
+        .unwrap_or(0)
+}
+
 /// `8 identical concurrent requests (same requestId) got 3 different answers: 6 × A, 1 × B,
 /// 1 × C; A and B differ in /cardNo "1" → "2"`.
 fn different_answers(contract: &Contract, total: usize, distinct: &[(&Response, usize)]) -> String {

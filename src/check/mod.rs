@@ -36,7 +36,11 @@ pub fn judge(
 ) -> Vec<CheckResult> {
     let per_response = answers::judge(contract, observed);
     let mut results = per_response.rows;
-    results.push(match &observed.main().answer().answer {
+    let judged = match observed {
+        Observations::Concurrent { answers } => &answers[idempotency::processed(contract, answers)],
+        other => other.main(),
+    };
+    results.push(match &judged.answer().answer {
         Ok(response) => expectation::check(contract, expect, probe, response),
         Err(_) => CheckResult::skip(Check::Expectation, "no response"),
     });

@@ -17,7 +17,7 @@ pub use case::{
     Action, Case, CaseKind, Concurrent, Conflict, Document, Exchange, KeySpec, Materialized, Patch,
     Probe, keyed, to_bytes,
 };
-pub use generated::{limits, notes};
+pub use generated::{base_document, limits, notes};
 pub use keys::{KeyMint, StringEdit};
 
 use globset::GlobSet;

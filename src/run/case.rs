@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use super::context::Context;
-use super::send;
+use super::{resources, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -20,11 +20,19 @@ pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
     let checks = match case.action {
-        Action::Exchange(exchange) => {
+        Action::Exchange(mut exchange) => {
             let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
-            let observed = send::single(context, contract, exchange).await;
-            let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
-            with_snapshot(context, contract, &case.name, &observed, checks)
+            let probed = probe.as_ref().map(|p| p.field.as_str());
+            let setup = resources::prepare(context, contract, &mut exchange.request, probed).await;
+            match setup {
+                Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
+                setup => {
+                    let observed = send::single(context, contract, exchange).await;
+                    let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
+                    let checks = with_snapshot(context, contract, &case.name, &observed, checks);
+                    setup.into_iter().chain(checks).collect()
+                }
+            }
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;

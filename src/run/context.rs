@@ -8,6 +8,8 @@ use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
 use crate::target::{HttpTarget, Secrets};
 
+use super::resources::Creators;
+
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
     pub contracts: Vec<Contract>,
@@ -15,6 +17,8 @@ pub(crate) struct Context {
     pub mint: KeyMint,
     /// Values no finding may show (secret target headers).
     pub secrets: Secrets,
+    /// The contract creating each resource, for cases that need one to exist.
+    pub creators: Creators,
     pub overrides: Overrides,
     pub snapshots: Option<Snapshots>,
 }
@@ -82,6 +86,7 @@ mod tests {
             target: HttpTarget::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap(),
             mint: KeyMint::with_nonce("1".into()),
             secrets: Secrets::default(),
+            creators: Creators::default(),
             overrides,
             snapshots: None,
         }

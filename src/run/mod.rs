@@ -9,6 +9,7 @@
 
 mod case;
 mod context;
+mod resources;
 mod scope;
 mod send;
 
@@ -151,6 +152,7 @@ pub async fn run(
         snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
         secrets: Secrets::of(&options.headers),
+        creators: resources::Creators::of(&contracts),
         overrides: Overrides {
             replays: options.replays,
             concurrency: options.concurrency,

@@ -148,7 +148,7 @@ pub(crate) fn request(contract: &Contract, planned: Materialized) -> Request {
 }
 
 /// Sends `request`, then settles its answer.
-async fn settled(
+pub(crate) async fn settled(
     context: &Context,
     contract: &Contract,
     settings: &Settings,

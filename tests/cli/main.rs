@@ -2,6 +2,7 @@
 //! through a small helper, against the embedded reference implementation and against wiremock
 //! servers that answer wrongly in distinct ways.
 
+mod cards_api;
 mod issue_card;
 mod signing_support;
 mod util;
@@ -13,6 +14,7 @@ mod lint;
 mod made_up_values;
 mod reports;
 mod reports_html;
+mod rest;
 mod serve;
 mod sign;
 mod signed;

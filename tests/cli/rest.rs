@@ -1,0 +1,93 @@
+//! The Cards API example contracts against an independent REST implementation
+//! (`cards_api.rs`): parameters, headers, results in the HTTP status, header idempotency keys,
+//! credentials from `--header`, and resources created before they are read.
+
+use crate::cards_api::{self, Defects, TOKEN};
+use crate::util::{Run, conform};
+
+const CONTRACTS: &str = "examples/cards-api";
+
+async fn verify(defects: Defects, extra: &[&str]) -> Run {
+    let server = cards_api::serve(defects).await;
+    let (uri, auth) = (server.uri(), format!("Authorization: {TOKEN}"));
+    let mut args = vec!["verify", CONTRACTS, "--target", &uri, "--header", &auth];
+    args.extend_from_slice(extra);
+    conform(&args).await
+}
+
+#[tokio::test]
+async fn correct_implementation_passes_with_no_false_alarm() {
+    let run = verify(Defects::default(), &[]).await;
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+}
+
+/// Runs the example contracts against the implementation with `defects` and returns the failed
+/// checks of the JSON report as (case, check, message).
+async fn failures(defects: Defects) -> (Run, Vec<(String, String, String)>) {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let spec = format!("json={}", report.display());
+    let run = verify(defects, &["--report", &spec]).await;
+    let text = std::fs::read_to_string(&report).expect("the JSON report is written");
+    let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let failed = json["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "fail")
+        .map(|r| {
+            let text = |key: &str| r[key].as_str().unwrap_or_default().to_string();
+            (text("case"), text("check"), text("message"))
+        })
+        .collect();
+    (run, failed)
+}
+
+/// The defect fails the run, and `check` fails for `case` with a message holding `fragment`.
+async fn assert_caught(defects: Defects, case: &str, check: &str, fragment: &str) {
+    let (run, failed) = failures(defects).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let found = failed
+        .iter()
+        .find(|(c, k, _)| c == case && k == check)
+        .unwrap_or_else(|| panic!("no failed {check} for {case}; failures: {failed:#?}"));
+    assert!(found.2.contains(fragment), "{}", found.2);
+}
+
+macro_rules! caught {
+    ($($name:ident: $defect:ident => $case:literal, $check:literal, $fragment:literal;)*) => {
+        mod caught {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let defects = Defects { $defect: true, ..Defects::default() };
+                    assert_caught(defects, $case, $check, $fragment).await;
+                }
+            )*
+        }
+    };
+}
+
+caught! {
+    created_answered_with_200: created_answers_200
+        => "createCard/example/gold-card", "http-status", "expected HTTP 201, 400, 401, 409, 422 or 503, got 200";
+    created_without_location: no_location
+        => "createCard/example/gold-card", "response-headers", "header `Location` required: expected present, got absent";
+    error_body_of_the_wrong_shape: flat_error_body
+        => "createCard/negative/tier/not-in-enum", "response-schema", "/error: required";
+    error_without_its_code: flat_error_body
+        => "getCard/negative/path.cardId/pattern-mismatch", "result-status", "a result code for status `400`";
+    query_rule_not_enforced: include_not_checked
+        => "getCard/negative/query.include.item/not-in-enum", "expectation", "expected 400/invalid_request, got HTTP 200";
+    path_rule_not_enforced: card_id_not_checked
+        => "getCard/negative/path.cardId/pattern-mismatch", "expectation", "expected 400/invalid_request, got HTTP 404";
+    body_rule_not_enforced: nickname_not_checked
+        => "createCard/negative/nickname/too-long", "expectation", "nickname too-long: sent 33 characters (max 32)";
+    idempotency_header_ignored: key_ignored
+        => "createCard/example/gold-card", "idempotency-replay", "returned a different answer";
+    reused_key_accepted: reused_key_accepted
+        => "createCard/idempotency/conflict", "idempotency-conflict", "expected 422/idempotency_key_reused (policy reject)";
+    check_then_insert_race: racy_insert
+        => "createCard/idempotency/concurrent", "idempotency-concurrency", "different answers";
+}
