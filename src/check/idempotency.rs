@@ -225,7 +225,10 @@ pub fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
 
 /// Whether `response` is the contract's answer to a request whose key is still in flight.
 pub(super) fn is_in_progress(contract: &Contract, response: &Response) -> bool {
-    let in_progress = contract.idempotency.as_ref().and_then(|i| i.in_progress.as_ref());
+    let in_progress = contract
+        .idempotency
+        .as_ref()
+        .and_then(|i| i.in_progress.as_ref());
     in_progress.is_some_and(|expect| {
         response
             .business(contract)

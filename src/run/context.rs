@@ -42,6 +42,8 @@ pub(crate) struct Settings {
     pub settle_tries: u32,
     /// First wait between two settle tries.
     pub settle_backoff: Duration,
+    /// Longest wait between two settle tries, a `Retry-After` included.
+    pub settle_max_wait: Duration,
 }
 
 impl Context {
@@ -56,6 +58,7 @@ impl Context {
                 concurrency: MIN_CONCURRENCY,
                 settle_tries: 1,
                 settle_backoff: Duration::ZERO,
+                settle_max_wait: Duration::ZERO,
             };
         };
         let o = &self.overrides;
@@ -70,6 +73,7 @@ impl Context {
                 .unwrap_or(rules.settle_tries)
                 .max(MIN_SETTLE_TRIES),
             settle_backoff: rules.settle_backoff,
+            settle_max_wait: rules.settle_max_wait,
         }
     }
 }

@@ -92,16 +92,21 @@ pub(crate) async fn create(context: &Context, creator: usize) -> Result<String, 
         Err(err) => return Err(format!("`{}`: {err}", contract.name)),
     };
     if response.role(contract) != Some(StatusRole::Success) {
-        return Err(format!("`{}` answered {}", contract.name, response.describe(contract)));
+        return Err(format!(
+            "`{}` answered {}",
+            contract.name,
+            response.describe(contract)
+        ));
     }
     let resource = contract.resource.as_ref();
     let id_at = resource.and_then(|r| r.id.as_ref());
-    id_at
-        .and_then(|at| id_in(response, at))
-        .ok_or_else(|| {
-            let at = id_at.map(Pointer::to_string).unwrap_or_default();
-            format!("`{}` succeeded but its answer has no id at {at}", contract.name)
-        })
+    id_at.and_then(|at| id_in(response, at)).ok_or_else(|| {
+        let at = id_at.map(Pointer::to_string).unwrap_or_default();
+        format!(
+            "`{}` succeeded but its answer has no id at {at}",
+            contract.name
+        )
+    })
 }
 
 /// The id at `at` in an answer's document: a body field (text or number), or a header whose
@@ -127,7 +132,11 @@ pub(crate) fn id_in(response: &Response, at: &Pointer) -> Option<String> {
         [first, name] if first == Location::Headers.name() => {
             let value = response.header(name)?;
             let path = value.split(['?', '#']).next().unwrap_or(value);
-            let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path);
+            let last = path
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(path);
             (!last.is_empty()).then(|| last.to_string())
         }
         _ => None,

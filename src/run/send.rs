@@ -16,9 +16,6 @@ use crate::plan::{self, Concurrent, Conflict, Document, KeySpec, Materialized, k
 /// The media type conform sends as `application/json; charset=UTF-8`.
 const JSON_MEDIA_TYPE: &str = "application/json";
 
-/// Longest wait between two settle tries, whatever the backoff doubling says.
-const MAX_BACKOFF: Duration = Duration::from_secs(2);
-
 /// One exchange case: its request, settled, then its replays when it expects success.
 pub(crate) async fn single(
     context: &Context,
@@ -159,7 +156,8 @@ pub(crate) async fn settled(
 }
 
 /// Sends `request` again while the latest answer has the unknown status, waiting a doubling
-/// backoff in between, up to the run's number of tries; every try is kept.
+/// backoff in between (or the answer's `Retry-After`, when longer), never longer than the
+/// contract's `settle.maxWait`, up to the run's number of tries; every try is kept.
 async fn settle(
     context: &Context,
     contract: &Contract,
@@ -168,12 +166,23 @@ async fn settle(
     first: Exchange,
 ) -> Settled {
     let mut settled = Settled::new(first);
-    let mut backoff = settings.settle_backoff;
+    let mut backoff = settings.settle_backoff.min(settings.settle_max_wait);
     while settled.still_unknown(contract) && settled.tries().len() < settings.settle_tries as usize
     {
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        let asked = settled.answer().response().and_then(retry_after);
+        let wait = asked
+            .map_or(backoff, |a| a.max(backoff))
+            .min(settings.settle_max_wait);
+        tokio::time::sleep(wait).await;
+        backoff = (backoff * 2).min(settings.settle_max_wait);
         settled.push(context.target.send(request).await);
     }
     settled
+}
+
+/// The wait an answer's `Retry-After` asks for, in seconds (an HTTP date is not honoured: a
+/// clock difference would make it meaningless here).
+fn retry_after(response: &crate::observe::Response) -> Option<Duration> {
+    let seconds: u64 = response.header("retry-after")?.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds))
 }

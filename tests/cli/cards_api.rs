@@ -83,7 +83,11 @@ impl Respond for CardsApi {
 impl CardsApi {
     fn create(&self, request: &Request) -> ResponseTemplate {
         let Some(key) = header(request, "idempotency-key").filter(|k| valid_key(k)) else {
-            return self.error(400, "invalid_request", "Idempotency-Key is missing or malformed");
+            return self.error(
+                400,
+                "invalid_request",
+                "Idempotency-Key is missing or malformed",
+            );
         };
         let body: Value = match serde_json::from_slice(&request.body) {
             Ok(body) => body,
@@ -101,7 +105,11 @@ impl CardsApi {
         let now = Instant::now();
         if let Some(stored) = keys.get(&key) {
             if stored.visible_from > now && !self.defects.racy_insert {
-                return self.error(409, "idempotency_key_in_use", "a request with this key is in flight");
+                return self.error(
+                    409,
+                    "idempotency_key_in_use",
+                    "a request with this key is in flight",
+                );
             }
             if stored.visible_from <= now {
                 if stored.body != body && !self.defects.reused_key_accepted {
@@ -138,8 +146,13 @@ impl CardsApi {
             .map(|(_, value)| value.into_owned())
             .collect();
         let known = |v: &String| v == "assets" || v == "history";
-        if !self.defects.include_not_checked && (includes.len() > 2 || !includes.iter().all(known)) {
-            return self.error(400, "invalid_request", "include takes assets or history, at most twice");
+        if !self.defects.include_not_checked && (includes.len() > 2 || !includes.iter().all(known))
+        {
+            return self.error(
+                400,
+                "invalid_request",
+                "include takes assets or history, at most twice",
+            );
         }
         let Some(mut card) = self.cards.lock().unwrap().get(card_id).cloned() else {
             if self.defects.server_error_on_unknown_card {
@@ -169,7 +182,8 @@ impl CardsApi {
         }
         match fields.get("nickname") {
             None => {}
-            Some(Value::String(n)) if self.defects.nickname_not_checked || n.chars().count() <= 32 => {}
+            Some(Value::String(n))
+                if self.defects.nickname_not_checked || n.chars().count() <= 32 => {}
             _ => return Err("nickname is longer than 32 characters".into()),
         }
         match fields.get("expiresAt") {
@@ -194,7 +208,11 @@ impl CardsApi {
     }
 
     fn created(&self, card: &Value) -> ResponseTemplate {
-        let status = if self.defects.created_answers_200 { 200 } else { 201 };
+        let status = if self.defects.created_answers_200 {
+            200
+        } else {
+            201
+        };
         let mut answer = json_answer(status, &json!({"card": card}));
         if !self.defects.no_location {
             let location = format!("/v1/cards/{}", card["id"].as_str().unwrap_or_default());
@@ -240,5 +258,6 @@ fn valid_id(id: &str, prefix: &str, min: usize, max: usize) -> bool {
 }
 
 fn json_answer(status: u16, body: &Value) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(serde_json::to_vec(body).unwrap(), "application/json")
+    ResponseTemplate::new(status)
+        .set_body_raw(serde_json::to_vec(body).unwrap(), "application/json")
 }
