@@ -59,6 +59,8 @@ pub enum Check {
     IdempotencyConflict,
     /// Identical concurrent requests get identical answers.
     IdempotencyConcurrency,
+    /// The steps of a flow show what the earlier steps did (a read shows what was created).
+    Flow,
     /// The response matches its recorded snapshot.
     Snapshot,
     /// The response carries a valid signature.
@@ -81,6 +83,7 @@ impl Check {
             Check::IdempotencyReplay => "idempotency-replay",
             Check::IdempotencyConflict => "idempotency-conflict",
             Check::IdempotencyConcurrency => "idempotency-concurrency",
+            Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
         }

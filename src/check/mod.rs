@@ -11,6 +11,7 @@ mod answers;
 mod compare;
 mod content_type;
 mod expectation;
+pub mod flow;
 mod http_status;
 mod idempotency;
 mod response_headers;

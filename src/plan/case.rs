@@ -33,6 +33,8 @@ pub enum CaseKind {
     Boundary,
     /// A multi-request idempotency scenario.
     Idempotency,
+    /// Requests to several operations on one resource, in order.
+    Flow,
 }
 
 impl CaseKind {
@@ -43,15 +45,17 @@ impl CaseKind {
             CaseKind::Negative => "negative",
             CaseKind::Boundary => "boundary",
             CaseKind::Idempotency => "idempotency",
+            CaseKind::Flow => "flow",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 4] = [
+    pub const ALL: [CaseKind; 5] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
+        CaseKind::Flow,
     ];
 }
 
@@ -64,6 +68,8 @@ pub enum Action {
     Conflict(Conflict),
     /// The same request sent several times at once.
     Concurrent(Concurrent),
+    /// Requests to several operations on one resource (see [`super::flows`]).
+    Flow(super::flows::Flow),
 }
 
 /// One request and what it must produce.

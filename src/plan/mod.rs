@@ -2,13 +2,14 @@
 //! is sent.
 //!
 //! Cases come from the contract's examples ([`examples`]), from generators that derive negative
-//! and boundary cases from the constraints ([`generated`]), and from the idempotency scenarios
-//! ([`idempotency`]). Names are stable across runs so reports, baselines and snapshots can refer
+//! and boundary cases from the constraints ([`generated`]), from the idempotency scenarios
+//! ([`idempotency`]), and from the resources contracts declare ([`flows`]). Names are stable across runs so reports, baselines and snapshots can refer
 //! to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
 //! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
 mod examples;
+pub mod flows;
 mod generated;
 mod idempotency;
 pub mod keys;
@@ -58,14 +59,17 @@ pub fn each_selected(
             return;
         }
     }
+    flows::cases(contracts).into_iter().all(&mut select);
 }
 
-/// Every case of every contract, planned lazily one contract at a time.
+/// Every case of every contract, planned lazily one contract at a time, then the flows
+/// derived from their resources.
 pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
     contracts
         .iter()
         .enumerate()
         .flat_map(|(index, contract)| contract_cases(index, contract))
+        .chain(std::iter::once_with(|| flows::cases(contracts)).flatten())
 }
 
 /// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
@@ -152,7 +156,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 4]);
+pub struct KindCounts([usize; 5]);
 
 impl KindCounts {
     /// Counts one more case.

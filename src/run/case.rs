@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::time::Instant;
 
 use super::context::Context;
-use super::{resources, send};
+use super::{flow, resources, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -37,6 +37,10 @@ pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
             check::judge(contract, &success(contract), None, &observed)
+        }
+        Action::Flow(flow) => {
+            let record = flow::run(context, &flow).await;
+            check::flow::judge(&context.contracts, &flow, &record)
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;

@@ -9,6 +9,7 @@
 
 mod case;
 mod context;
+mod flow;
 mod resources;
 mod scope;
 mod send;
