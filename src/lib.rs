@@ -43,6 +43,7 @@ pub mod exit;
 pub mod generate;
 pub mod json;
 pub mod observe;
+pub mod openapi;
 pub mod plan;
 pub mod reference;
 pub mod report;

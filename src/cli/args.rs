@@ -29,6 +29,46 @@ pub enum Command {
     Snapshots(SnapshotsCommand),
     /// Print the string to sign and the Signature header of a message, or check a signature.
     Sign(SignArgs),
+    /// Turn an API description into contracts.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write contracts as an API description.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// One contract per operation of an OpenAPI 3.0 or 3.1 document (JSON or YAML), with a
+    /// report of everything not mapped or guessed.
+    Openapi(ImportOpenApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportOpenApiArgs {
+    /// The OpenAPI document; `$ref`s to relative files are followed.
+    pub file: PathBuf,
+    /// Folder the contracts and the import report are written to.
+    #[arg(long, default_value = "contracts", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Refuse the import (exit 2, nothing written) when anything is not mapped or guessed.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// An OpenAPI 3.1 document of the contracts, conform-only rules in `x-conform-*`.
+    Openapi(ExportOpenApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportOpenApiArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Write the document to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod gates;
 mod keys;
+mod openapi;
 mod sign;
 mod snapshots;
 
@@ -38,5 +39,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),
         args::Command::Sign(args) => sign::sign(args),
+        args::Command::Import(args::ImportCommand::Openapi(args)) => openapi::import(args),
+        args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
     }
 }
