@@ -99,7 +99,7 @@ pub fn import_documents(docs: &Documents) -> Result<Import, ImportError> {
     let version = version(docs, &mut document_notes)?;
     top_level(docs, &mut document_notes);
     let found = operation::list(docs, &mut document_notes);
-    let names = operation::names(docs, &found);
+    let names = operation::names(docs, &found, &mut document_notes);
     let mut schemas = Schemas::new(docs);
     let mut contracts = Vec::new();
     let mut hints = Vec::new();

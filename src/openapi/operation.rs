@@ -143,27 +143,30 @@ fn note(kind: ItemKind, at: &At, message: String) -> Note {
 
 /// Contract names for the operations: `operationId` made safe, else method and path; unique,
 /// also without regard to case (they become file names).
-pub(super) fn names(docs: &Documents, found: &[Found]) -> Vec<String> {
+pub(super) fn names(docs: &Documents, found: &[Found], notes: &mut Vec<Note>) -> Vec<String> {
     let mut taken = HashSet::new();
-    found
-        .iter()
-        .map(|op| {
-            let id = docs
-                .get(&op.at.child("operationId"))
-                .and_then(Value::as_str);
-            let wanted = match id {
-                Some(id) if !id.trim().is_empty() => examples::safe_name(id.trim()),
-                _ => from_path(&op.method, &op.path),
-            };
-            let mut name = wanted.clone();
-            let mut n = 2;
-            while !taken.insert(name.to_ascii_lowercase()) {
-                name = format!("{wanted}-{n}");
-                n += 1;
-            }
-            name
-        })
-        .collect()
+    let mut out = Vec::new();
+    for op in found {
+        let id_at = op.at.child("operationId");
+        let id = docs.get(&id_at).and_then(Value::as_str);
+        let wanted = match id {
+            Some(id) if !id.trim().is_empty() => examples::safe_name(id.trim()),
+            _ => from_path(&op.method, &op.path),
+        };
+        let mut name = wanted.clone();
+        let mut n = 2;
+        while !taken.insert(name.to_ascii_lowercase()) {
+            name = format!("{wanted}-{n}");
+            n += 1;
+        }
+        match id {
+            Some(id) if id != name && name != wanted => notes.push(note(ItemKind::Guess, &id_at, format!("operationId `{id}` is used by another operation (or differs from one only in case): this contract is named `{name}`"))),
+            Some(id) if id != name => notes.push(note(ItemKind::Ignored, &id_at, format!("operationId `{id}` is not a safe case name: the contract is named `{name}`"))),
+            _ => {}
+        }
+        out.push(name);
+    }
+    out
 }
 
 /// `get-pets-petId` for `GET /pets/{petId}`.

@@ -277,7 +277,7 @@ fn scheme_header(op: &mut Op<'_>, at: &At, name: &str, hints: &mut Vec<String>) 
     let (header, hint) = match kind {
         "apiKey" if scheme.get("in").and_then(Value::as_str) == Some("header") => {
             let header = scheme.get("name").and_then(Value::as_str)?.to_string();
-            let hint = format!("--header '{header}: $API_KEY'  (security scheme `{name}`)");
+            let hint = format!("--header \"{header}: $API_KEY\"  (security scheme `{name}`)");
             (header, hint)
         }
         "http" => {
@@ -292,13 +292,13 @@ fn scheme_header(op: &mut Op<'_>, at: &At, name: &str, hints: &mut Vec<String>) 
             };
             (
                 "Authorization".to_string(),
-                format!("--header 'Authorization: {value}'  (security scheme `{name}`)"),
+                format!("--header \"Authorization: {value}\"  (security scheme `{name}`)"),
             )
         }
         "oauth2" | "openIdConnect" => (
             "Authorization".to_string(),
             format!(
-                "--header 'Authorization: Bearer $TOKEN'  (security scheme `{name}`: {kind}; obtain the token outside conform)"
+                "--header \"Authorization: Bearer $TOKEN\"  (security scheme `{name}`: {kind}; obtain the token outside conform)"
             ),
         ),
         _ => {

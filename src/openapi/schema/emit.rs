@@ -10,7 +10,7 @@ use crate::openapi::document::At;
 use crate::openapi::report::ItemKind;
 
 /// Deepest nesting of inline schemas mapped; deeper values are accepted unchecked.
-pub(super) const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 20;
 
 /// Every JSON type: what an unconstrained schema accepts.
 const ANY: [&str; 6] = ["object", "array", "string", "number", "boolean", "null"];

@@ -171,9 +171,12 @@ impl<'d, 'n> Reader<'d, 'n> {
         let mut siblings = map.clone();
         siblings.remove("$ref");
         let mut own = self.keywords(at, &siblings);
+        // 3.1 writes a nullable reference as `{"$ref": ..., "type": ["object", "null"]}`: a
+        // type beside a reference only says whether null is allowed too.
         let constrained = {
             let mut bare = own.clone();
             bare.nullable = false;
+            bare.kinds = None;
             !bare.is_trivial()
         };
         if !expand && !constrained {
