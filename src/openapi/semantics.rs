@@ -141,6 +141,10 @@ fn string_at(schemas: &Schemas<'_>, fields: Option<&Value>, segments: &[&str]) -
         if i + 1 == segments.len() {
             return def.get("type") == Some(&json!("string"));
         }
+        // The contract compiler follows pointers through plain objects only, not unions.
+        if def.get("type") != Some(&json!("object")) {
+            return false;
+        }
         fields = def.get("fields").and_then(Value::as_object);
     }
     false

@@ -12,6 +12,7 @@ mod generated;
 mod idempotency;
 mod lint;
 mod made_up_values;
+mod openapi;
 mod reports;
 mod reports_html;
 mod rest;
