@@ -90,4 +90,12 @@ caught! {
         => "createCard/idempotency/conflict", "idempotency-conflict", "expected 422/idempotency_key_reused (policy reject)";
     check_then_insert_race: racy_insert
         => "createCard/idempotency/concurrent", "idempotency-concurrency", "different answers";
+    server_error_on_an_unknown_id: server_error_on_unknown_card
+        => "card/flow/read-unknown", "http-status", "step 1 (read an unknown id): expected HTTP 200, 400, 401 or 404, got 500";
+    read_returns_another_card: read_returns_first_card
+        => "card/flow/create-then-read", "flow", "expected \"card_";
+    update_not_visible: update_not_stored
+        => "card/flow/update-then-read", "flow", "\"Weekend card\" as step 2 (update) sent";
+    deleted_card_still_readable: delete_not_effective
+        => "card/flow/delete-then-read", "expectation", "step 3 (read): expected 404/card_not_found, got HTTP 200";
 }
