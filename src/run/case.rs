@@ -100,7 +100,8 @@ fn with_snapshot(
         return checks;
     };
     let key = settled.sent.key.as_deref();
-    let volatile = Volatile::new(contract, key, context.mint.nonce());
+    let volatile =
+        Volatile::new(contract, key, context.mint.nonce()).with_secrets(context.secrets.values());
     let taken = Taken {
         contract,
         case,
