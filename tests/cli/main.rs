@@ -13,6 +13,8 @@ mod idempotency;
 mod lint;
 mod made_up_values;
 mod openapi;
+mod openapi_export;
+mod openapi_report;
 mod reports;
 mod reports_html;
 mod rest;
