@@ -69,10 +69,10 @@ pub fn settle(file_name: &str, mut contract: Value) -> Result<(String, Vec<LeftO
             let Some(pointer) = locate(&text, &spans, error) else {
                 continue;
             };
-            if let Some((at, fix)) = fix_for(&pointer) {
-                if !fixes.iter().any(|(p, _, _)| p == &at) {
-                    fixes.push((at, fix, error.kind.to_string()));
-                }
+            if let Some((at, fix)) = fix_for(&pointer)
+                && !fixes.iter().any(|(p, _, _)| p == &at)
+            {
+                fixes.push((at, fix, error.kind.to_string()));
             }
         }
         if fixes.is_empty() {
@@ -80,7 +80,7 @@ pub fn settle(file_name: &str, mut contract: Value) -> Result<(String, Vec<LeftO
             return Err(rendered.join("; "));
         }
         // Deepest and last first, so removing one element does not shift another's index.
-        fixes.sort_by(|a, b| sort_key(&b.0).cmp(&sort_key(&a.0)));
+        fixes.sort_by_key(|fix| std::cmp::Reverse(sort_key(&fix.0)));
         let mut covered: Vec<Vec<String>> = Vec::new();
         for (at, fix, reason) in fixes {
             if covered.iter().any(|c| at.starts_with(c)) {
@@ -309,7 +309,7 @@ mod tests {
             "name": "getPet",
             "operation": {"method": "GET", "path": "/pets/{id}"},
             "request": {"path": {"id": {"type": "string", "pattern": "^[a-z]+$", "example": example}}},
-            "responses": {"200": {"fields": {"name": {"type": "string", "enum": ["a", 5]}}}},
+            "responses": {"200": {"fields": {"name": {"type": "string", "enum": ["a", 5]}}}, "400": {}},
             "result": {"in": "http-status"},
             "generated": {"negative": {"status": "4XX"}}
         })
