@@ -284,13 +284,13 @@ fn locate(
     let location = error.location.as_ref()?;
     let line_start: usize = text
         .split_inclusive('\n')
-        .take(location.line - 1)
+        .take(location.line.saturating_sub(1))
         .map(str::len)
         .sum();
-    let line = text[line_start..].lines().next().unwrap_or("");
+    let line = text.get(line_start..)?.lines().next().unwrap_or("");
     let column = line
         .char_indices()
-        .nth(location.column - 1)
+        .nth(location.column.saturating_sub(1))
         .map_or(line.len(), |(i, _)| i);
     let offset = line_start + column;
     spans

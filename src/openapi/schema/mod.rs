@@ -88,6 +88,7 @@ pub struct Schemas<'d> {
     types: HashMap<String, TypeEntry>,
     pending: Vec<(TypeKey, String, Option<Flat>)>,
     side_specific: HashMap<At, bool>,
+    scanned: HashMap<At, Scanned>,
 }
 
 impl<'d> Schemas<'d> {
@@ -100,6 +101,7 @@ impl<'d> Schemas<'d> {
             types: HashMap::new(),
             pending: Vec::new(),
             side_specific: HashMap::new(),
+            scanned: HashMap::new(),
         }
     }
 
@@ -242,38 +244,58 @@ impl<'d> Schemas<'d> {
     }
 
     /// Whether the schema at `at` (or any it reaches) marks a member `readOnly` or `writeOnly`.
+    /// Each schema's own subtree is scanned once ([`Scanned`]); the question is then a search
+    /// over the graph of `$ref`s, so a document with thousands of schemas stays fast.
     fn is_side_specific(&mut self, at: &At) -> bool {
         if let Some(known) = self.side_specific.get(at) {
             return *known;
         }
         let mut seen = HashSet::new();
-        let found = reaches_side_marker(self.docs, at, &mut seen);
+        let mut queue = vec![at.clone()];
+        let mut found = false;
+        while let Some(here) = queue.pop() {
+            if !seen.insert(here.clone()) {
+                continue;
+            }
+            let scanned = self
+                .scanned
+                .entry(here.clone())
+                .or_insert_with(|| scan(self.docs, &here));
+            if scanned.marked {
+                found = true;
+                break;
+            }
+            queue.extend(scanned.refs.iter().cloned());
+        }
         self.side_specific.insert(at.clone(), found);
         found
     }
 }
 
-/// Depth-first search for `readOnly: true` / `writeOnly: true`, following `$ref`s once each.
-fn reaches_side_marker(docs: &Documents, at: &At, seen: &mut HashSet<At>) -> bool {
+/// What one schema's subtree holds, without following its `$ref`s: a `readOnly`/`writeOnly`
+/// marker, and the places its `$ref`s lead to.
+#[derive(Debug, Default)]
+struct Scanned {
+    marked: bool,
+    refs: Vec<At>,
+}
+
+fn scan(docs: &Documents, at: &At) -> Scanned {
+    let mut out = Scanned::default();
     let mut stack = vec![at.clone()];
     while let Some(here) = stack.pop() {
-        if !seen.insert(here.clone()) {
-            continue;
-        }
-        let Some(value) = docs.get(&here) else {
-            continue;
-        };
-        match value {
-            Value::Object(map) => {
+        match docs.get(&here) {
+            Some(Value::Object(map)) => {
                 for key in ["readOnly", "writeOnly"] {
                     if map.get(key) == Some(&Value::Bool(true)) {
-                        return true;
+                        out.marked = true;
+                        return out;
                     }
                 }
                 if let Some(reference) = map.get("$ref").and_then(Value::as_str)
                     && let Ok(target) = docs.resolve(&here, reference)
                 {
-                    stack.push(target);
+                    out.refs.push(target);
                 }
                 for (key, member) in map {
                     if member.is_object() || member.is_array() {
@@ -281,13 +303,11 @@ fn reaches_side_marker(docs: &Documents, at: &At, seen: &mut HashSet<At>) -> boo
                     }
                 }
             }
-            Value::Array(items) => {
-                stack.extend((0..items.len()).map(|i| here.index(i)));
-            }
+            Some(Value::Array(items)) => stack.extend((0..items.len()).map(|i| here.index(i))),
             _ => {}
         }
     }
-    false
+    out
 }
 
 /// `Pet` for `#/components/schemas/Pet`; the last segment (or the file's stem) otherwise.
