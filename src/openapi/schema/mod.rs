@@ -342,3 +342,6 @@ fn sanitize(name: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests;
