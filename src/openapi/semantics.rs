@@ -103,6 +103,7 @@ pub(super) fn result(
 ) -> Value {
     let mut result = Map::new();
     result.insert("in".into(), json!("http-status"));
+    body_result_hint(op, schemas, responses);
     let failures: Vec<(&String, &Value)> = responses
         .iter()
         .filter(|(s, d)| role(s, d) != "success")
@@ -128,6 +129,28 @@ pub(super) fn result(
         }
     }
     Value::Object(result)
+}
+
+/// OpenAPI describes results by HTTP status, so that is where the contract reads them; a success
+/// body with a field named like a business result status (`/result/resultStatus`) may carry
+/// the result instead, which the contract author then says by hand.
+fn body_result_hint(op: &mut Op<'_>, schemas: &Schemas<'_>, responses: &Map<String, Value>) {
+    let success = responses.iter().find(|(s, d)| role(s, d) == "success");
+    let Some((status, def)) = success else { return };
+    let candidates: [&[&str]; 4] = [
+        &["resultStatus"],
+        &["result", "resultStatus"],
+        &["result_status"],
+        &["result", "status"],
+    ];
+    if let Some(segments) = candidates
+        .iter()
+        .find(|c| string_at(schemas, def.get("fields"), c))
+    {
+        let pointer: String = segments.iter().map(|s| format!("/{s}")).collect();
+        let at = op.at.child("responses");
+        op.note(ItemKind::Guess, &at, format!("the result is taken from the HTTP status, but the {status} body has `{pointer}`: if it carries the business result, set `result.in` to `body` by hand"));
+    }
 }
 
 /// Whether `segments` lead through object fields (named types resolved) to a string field.

@@ -401,3 +401,33 @@ async fn an_output_folder_that_cannot_be_written_exits_3() {
     assert_eq!(run.code, 3, "{}", run.transcript());
     assert!(run.stderr.contains("error: cannot write"), "{}", run.stderr);
 }
+
+#[tokio::test]
+async fn a_body_that_looks_like_it_carries_the_result_is_listed_as_a_guess() {
+    let dir = tempfile::tempdir().unwrap();
+    let document = dir.path().join("platform.yaml");
+    std::fs::write(
+        &document,
+        "openapi: 3.0.3\ninfo: {title: platform, version: '1'}\npaths:\n  /v2/issueCard:\n    post:\n      operationId: issueCard\n      requestBody:\n        required: true\n        content:\n          application/json:\n            schema: {type: object, properties: {appId: {type: string}}}\n      responses:\n        '200':\n          description: Every answer, success or not.\n          content:\n            application/json:\n              schema:\n                type: object\n                properties:\n                  result:\n                    type: object\n                    properties:\n                      resultStatus: {type: string, enum: [S, F, U]}\n                      resultCode: {type: string}\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = conform(&[
+        "import",
+        "openapi",
+        document.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    assert!(
+        run.stdout.contains("issueCard  ") && run.stdout.contains("the 200 body has `/result/resultStatus`: if it carries the business result, set `result.in` to `body` by hand"),
+        "{}",
+        run.stdout
+    );
+    let contract: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("issueCard.json")).unwrap())
+            .unwrap();
+    assert_eq!(contract["result"]["in"], "http-status");
+}
