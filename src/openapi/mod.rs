@@ -294,3 +294,6 @@ fn servers(docs: &Documents) -> Vec<String> {
         .filter_map(|s| s.get("url").and_then(Value::as_str).map(str::to_string))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;
