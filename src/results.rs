@@ -260,6 +260,10 @@ pub struct Summary {
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
+    /// Why the run stopped sending before its last case, if it did (the cases left were
+    /// skipped with the same reason).
+    #[serde(skip)]
+    pub stopped: Option<String>,
 }
 
 impl Summary {

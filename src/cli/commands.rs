@@ -54,6 +54,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
+    if let Some(stopped) = &summary.stopped {
+        println!("{stopped} (--give-up-after 0 keeps sending)");
+    }
     if let Some(path) = recording {
         // Every failure of this run is now known: the gate passes until a new one appears.
         let n = summary.failed;
@@ -83,6 +86,9 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         jobs: usize::from(args.jobs),
         timeout: conform::units::parse_duration(&args.timeout)
             .map_err(|e| CliError(format!("error: --timeout: {e}")))?,
+        max_response_size: conform::units::parse_size(&args.max_response_size)
+            .map_err(|e| CliError(format!("error: --max-response-size: {e}")))?,
+        give_up_after: args.give_up_after,
         filter: globs(&args.filters)?,
         faults,
         fail_fast: args.fail_fast,

@@ -2,7 +2,8 @@
 //! check, and make every finding safe to print.
 
 use std::borrow::Cow;
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use super::context::Context;
 use super::send;
@@ -11,13 +12,16 @@ use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
 use crate::observe::Observations;
 use crate::plan::{Action, Case};
-use crate::results::{CaseResult, CheckResult, Outcome};
+use crate::results::{CaseResult, Check, CheckResult, Outcome};
 use crate::snapshot::{Taken, Volatile};
 
 /// Sends, judges and records one case.
 pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
+    if context.target.given_up() {
+        return not_sent(context, contract, case);
+    }
     let checks = match case.action {
         Action::Exchange(exchange) => {
             let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
@@ -39,6 +43,20 @@ pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
         case: case.name,
         checks: printable(checks),
         duration: started.elapsed(),
+    }
+}
+
+/// A case the run did not send because the target answered none of its first requests.
+fn not_sent(context: &Context, contract: &Contract, case: Case) -> CaseResult {
+    context.not_sent.fetch_add(1, Ordering::Relaxed);
+    let after = context.target.give_up_after();
+    let reason =
+        format!("not sent: target not answering (no answer to the run's first {after} requests)");
+    CaseResult {
+        contract: contract.name.clone(),
+        case: case.name,
+        checks: vec![CheckResult::skip(Check::Transport, reason)],
+        duration: Duration::ZERO,
     }
 }
 

@@ -12,6 +12,7 @@ mod context;
 mod send;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -25,7 +26,7 @@ use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
 use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
-use crate::target::{HttpTarget, Signing, TargetError};
+use crate::target::{HttpTarget, Limits, Signing, TargetError};
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,10 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Per-request time-out.
     pub timeout: Duration,
+    /// The largest response body read; a longer one is cut off and fails `transport`.
+    pub max_response_size: u64,
+    /// Stop sending when this many requests got no answer and none ever did (0: never).
+    pub give_up_after: u32,
     /// Only cases matching these globs.
     pub filter: Option<GlobSet>,
     /// Faults injected by the embedded target.
@@ -71,6 +76,8 @@ impl Default for RunOptions {
         RunOptions {
             jobs: 8,
             timeout: Duration::from_secs(10),
+            max_response_size: Limits::default().max_response_size,
+            give_up_after: Limits::default().give_up_after,
             filter: None,
             faults: Faults::default(),
             fail_fast: false,
@@ -128,7 +135,12 @@ pub async fn run(
         }
         Target::Live(url) => (None, url.clone()),
     };
-    let mut http = HttpTarget::new(&base, options.timeout)?;
+    let limits = Limits {
+        timeout: options.timeout,
+        max_response_size: options.max_response_size,
+        give_up_after: options.give_up_after,
+    };
+    let mut http = HttpTarget::new(&base, limits)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
     }
@@ -142,6 +154,7 @@ pub async fn run(
             settle_tries: options.settle_tries,
         },
         contracts,
+        not_sent: AtomicUsize::new(0),
     });
     reporter.start(&run_info(&context, &base, server.is_some()))?;
     let summary = execute(context, selection, &options, reporter).await?;
@@ -200,7 +213,21 @@ async fn execute(
         reporter.case(&result)?;
     }
     summary.duration = started.elapsed();
+    summary.stopped = stopped(&context);
     Ok(summary)
+}
+
+/// Why the run stopped sending, when the target answered none of its first requests.
+fn stopped(context: &Context) -> Option<String> {
+    if !context.target.given_up() {
+        return None;
+    }
+    let after = context.target.give_up_after();
+    let skipped = context.not_sent.load(Ordering::Relaxed);
+    Some(format!(
+        "stopped sending: target not answering (no answer to the run's first {after} requests, time-outs or refused connections); {skipped} case{} not sent",
+        if skipped == 1 { " was" } else { "s were" }
+    ))
 }
 
 /// The embedded target plays the counterpart with the client's own key pair: it checks requests

@@ -8,6 +8,7 @@ mod util;
 
 mod gating;
 mod generated;
+mod hostile;
 mod idempotency;
 mod lint;
 mod reports;

@@ -138,3 +138,67 @@ pub async fn serve(extra: &[&str]) -> Served {
         _child: child,
     }
 }
+
+/// A run with the wall time and peak resident memory of the conform process.
+#[derive(Debug)]
+pub struct Measured {
+    pub run: Run,
+    pub elapsed: std::time::Duration,
+    pub peak_mb: u64,
+}
+
+/// Runs `conform args...` like [`conform`] and measures it: the peak memory comes from
+/// `wait4`, which reports it for exactly this child.
+pub async fn conform_measured(args: &[&str]) -> Measured {
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || measure(&args))
+        .await
+        .expect("measured run")
+}
+
+// The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn measure(args: &[String]) -> Measured {
+    use std::io::Read;
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env("CONFORM_SNAPSHOTS", "off")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("conform runs");
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value, and `wait4` only writes into the two
+    // out-parameters for this child, which has not been waited for (so is not reaped twice).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(waited > 0, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Measured {
+        run: Run {
+            code,
+            stdout: stdout.join().expect("stdout read"),
+            stderr: stderr.join().expect("stderr read"),
+        },
+        elapsed: started.elapsed(),
+        peak_mb: usage.ru_maxrss as u64 / 1024,
+    }
+}
