@@ -126,7 +126,7 @@ async fn verify(url: &str, extra: &[&str]) -> Measured {
 
 /// The example case against `url`, with a short time-out.
 async fn verify_example(url: &str) -> Measured {
-    verify(url, &["--filter", EXAMPLE, "--timeout", "1s"]).await
+    verify(url, &["--filter", EXAMPLE, "--timeout", "500ms"]).await
 }
 
 /// Asserts the run failed with a `check` finding holding every fragment, in bounded memory.
@@ -154,12 +154,12 @@ async fn hanging_target_fails_transport_naming_the_url_and_the_run_gives_up_in_s
         tokio::time::sleep(Duration::from_secs(60)).await;
     })
     .await;
-    let measured = verify(&server.url, &["--timeout", "1s"]).await;
+    let measured = verify(&server.url, &["--timeout", "500ms"]).await;
     let url = format!("{}{PATH}", server.url);
     assert_failed(
         &measured,
         "transport",
-        &[&format!("no response from {url} within 1s")],
+        &[&format!("no response from {url} within 500ms")],
     );
     let stdout = &measured.run.stdout;
     assert!(
@@ -169,11 +169,11 @@ async fn hanging_target_fails_transport_naming_the_url_and_the_run_gives_up_in_s
         "{stdout}"
     );
     assert!(
-        measured.elapsed < Duration::from_secs(10),
+        measured.elapsed < Duration::from_secs(5),
         "{:?}",
         measured.elapsed
     );
-    // 125 cases at 1 s each, 8 at a time, would have taken 16 s; most were never sent.
+    // 125 cases at 500 ms each, 8 at a time, would have taken 8 s; most were never sent.
     assert!(
         server.connections.load(Ordering::SeqCst) <= 16,
         "{} connections",
@@ -348,7 +348,7 @@ async fn slow_drip_fails_transport_when_the_time_out_passes() {
     assert_failed(
         &measured,
         "transport",
-        &["(HTTP 200) did not finish within 1s"],
+        &["(HTTP 200) did not finish within 500ms"],
     );
 }
 
@@ -363,7 +363,7 @@ async fn redirect_to_another_host_is_judged_and_never_followed() {
     let location = format!("{}/steal", other.url);
     let redirect = http("307 Temporary Redirect", &[("Location", &location)], b"");
     let server = answering(redirect).await;
-    let measured = verify(&server.url, &[]).await;
+    let measured = verify_example(&server.url).await;
     let shown = format!("got 307, a redirect to \"{location}\" (not followed)");
     assert_failed(&measured, "http-status", &[&shown]);
     assert_eq!(
