@@ -35,6 +35,7 @@
 //! assert!(summary.success());
 //! ```
 
+pub mod atomic;
 pub mod baseline;
 pub mod check;
 pub mod contract;

@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an implementation against contracts (the embedded reference when no --target).
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Validate contract files without sending anything.
     Lint(PathsArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
@@ -138,8 +138,16 @@ pub struct VerifyArgs {
     /// Folder holding snapshots.
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     pub snapshot_dir: PathBuf,
-    /// A target profile (JSON): baseUrl, clientId, keyVersion, privateKey, publicKey. Flags
-    /// override its keys.
+    /// Which implementation the target runs, shown at the top of every report next to the
+    /// target (the target profile's `implementation`).
+    #[arg(long, value_name = "NAME")]
+    pub implementation: Option<String>,
+    /// The implementation's version or build, shown next to its name (the target profile's
+    /// `implementationVersion`).
+    #[arg(long, value_name = "VERSION")]
+    pub implementation_version: Option<String>,
+    /// A target profile (JSON): baseUrl, implementation, implementationVersion, clientId,
+    /// keyVersion, privateKey, publicKey. Flags override its keys.
     #[arg(long, value_name = "FILE")]
     pub target_config: Option<PathBuf>,
     /// Sent as Client-Id on every request; needed to sign.

@@ -8,14 +8,15 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
 use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, VerifyArgs};
+use super::gates;
 use super::keys::{server_signing, target_profile};
-use conform::baseline::{Baseline, BaselineRecorder};
 use conform::contract::{self, Contract};
 use conform::exit;
 use conform::plan::{KindCounts, Selection};
 use conform::reference::{Faults, ReferenceServer, ServerSigning};
 use conform::report::console::Console;
-use conform::report::{self, Reporter, Reporters};
+use conform::report::{self, FileReport, Reporters};
+use conform::results::Implementation;
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
 use conform::target::profile::ProfileFile;
@@ -37,18 +38,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     if matching.filter.is_some() && nothing_matches() {
         return Err(CliError("error: no case matches the given --filter".into()));
     }
+    gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
-    let recording = match &args.baseline {
-        Some(path) if args.update_baseline || !path.exists() => {
-            reporters.0.push(Box::new(BaselineRecorder::new(path)));
-            Some(path)
-        }
-        Some(path) => {
-            options.baseline = Some(Baseline::load(path)?);
-            None
-        }
-        None => None,
-    };
+    let recording = gates::baseline(&args, &mut options, &mut reporters)?;
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
@@ -57,17 +49,11 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     if let Some(stopped) = &summary.stopped {
         println!("{stopped} (--give-up-after 0 keeps sending)");
     }
-    if let Some(path) = recording {
-        // Every failure of this run is now known: the gate passes until a new one appears.
-        let n = summary.failed;
-        println!(
-            "baseline: {n} known failure{} recorded in {}",
-            plural(n),
-            path.display()
-        );
-        return Ok(exit::SUCCESS);
-    }
-    Ok(if summary.success() {
+    let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
+    Ok(if !all_written {
+        exit::REPORT_NOT_WRITTEN
+    } else if recording.is_some() || summary.success() {
+        // A recording run passes: every failure of this run is now known.
         exit::SUCCESS
     } else {
         exit::CHECKS_FAILED
@@ -99,6 +85,11 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         settle_tries: args.settle_tries,
         snapshots: Some(snapshot_settings(args, profile.base_url.is_none())?),
         signing: profile.signing()?,
+        filter_globs: args.filters.clone(),
+        implementation: Implementation {
+            name: profile.implementation.clone(),
+            version: profile.implementation_version.clone(),
+        },
     })
 }
 
@@ -233,7 +224,7 @@ fn snapshot_settings(args: &VerifyArgs, embedded: bool) -> Result<Snapshots, Cli
         Some(text) => text
             .parse()
             .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
-        None => Mode::default_for(embedded, std::env::var("CI").ok().as_deref()),
+        None => Mode::default_for(embedded, gates::ci_value().as_deref()),
     };
     Ok(Snapshots {
         root: args.snapshot_dir.clone(),
@@ -253,7 +244,8 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
 
 fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     let console = Console::new(Box::new(anstream::stdout())).with_progress();
-    let mut all: Vec<Box<dyn Reporter>> = vec![Box::new(console)];
+    let mut reporters = Reporters::default();
+    reporters.streams.push(Box::new(console));
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
             CliError(format!(
@@ -266,17 +258,14 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
                 report::FORMATS.join(", ")
             ))
         })?;
-        all.push(reporter);
+        let file = FileReport::new(&format!("{format} report"), Path::new(path), reporter);
+        reporters.files.push(file);
     }
-    Ok(Reporters(all))
+    Ok(reporters)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

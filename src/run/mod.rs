@@ -9,6 +9,7 @@
 
 mod case;
 mod context;
+mod scope;
 mod send;
 
 use std::sync::Arc;
@@ -24,7 +25,9 @@ use crate::contract::Contract;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
-use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
+use crate::results::{
+    CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
+};
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::{HttpTarget, Limits, Signing, TargetError};
 
@@ -69,6 +72,10 @@ pub struct RunOptions {
     pub snapshots: Option<Snapshots>,
     /// Client-Id and keys: requests are signed and answers checked (see [`Signing`]).
     pub signing: Option<Signing>,
+    /// The `--filter` globs as given, for reports (`filter` is what selects).
+    pub filter_globs: Vec<String>,
+    /// Which implementation the target is, for reports.
+    pub implementation: Implementation,
 }
 
 impl Default for RunOptions {
@@ -88,6 +95,8 @@ impl Default for RunOptions {
             settle_tries: None,
             snapshots: None,
             signing: None,
+            filter_globs: Vec::new(),
+            implementation: Implementation::default(),
         }
     }
 }
@@ -135,6 +144,7 @@ pub async fn run(
         }
         Target::Live(url) => (None, url.clone()),
     };
+    let scope = scope::scope(&options, &contracts, signing.as_ref());
     let limits = Limits {
         timeout: options.timeout,
         max_response_size: options.max_response_size,
@@ -156,8 +166,12 @@ pub async fn run(
         contracts,
         not_sent: AtomicUsize::new(0),
     });
-    reporter.start(&run_info(&context, &base, server.is_some()))?;
-    let summary = execute(context, selection, &options, reporter).await?;
+    let mut info = run_info(&context, &base, server.is_some());
+    info.implementation = scope::implementation(&options, info.embedded);
+    info.scope = scope;
+    reporter.start(&info)?;
+    let mut summary = execute(context, selection, &options, reporter).await?;
+    summary.conclude(&info);
     reporter.finish(&summary)?;
     drop(server);
     Ok(summary)
@@ -181,9 +195,21 @@ async fn execute(
     let (sender, mut planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
     let planner_context = Arc::clone(&context);
     let planner = std::thread::spawn(move || {
-        plan::each_selected(&planner_context.contracts, &selection, &mut |case| {
-            sender.blocking_send(case).is_ok()
-        });
+        // Every case is planned anyway (selection happens after planning), so counting them
+        // costs nothing and lets reports say "1 of 125 cases".
+        let (mut planned, mut matched) = (0, 0);
+        plan::each_selected(
+            &planner_context.contracts,
+            &Selection::default(),
+            &mut |case| {
+                planned += 1;
+                if !selection.keeps(&case, &mut matched) {
+                    return true;
+                }
+                sender.blocking_send(case).is_ok()
+            },
+        );
+        (planned, matched)
     });
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut results = cases
@@ -200,17 +226,23 @@ async fn execute(
         summary.add(&result);
         reporter.case(&result)?;
         if options.fail_fast && result.failed() {
+            summary.stopped_early = true;
             break;
         }
     }
     drop(results);
-    if let Err(panic) = planner.join() {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map_or("planning failed", |m| m);
-        let result = crashed(message.to_string());
-        summary.add(&result);
-        reporter.case(&result)?;
+    match planner.join() {
+        // A run stopped early also stopped planning: its counts would be short, so none.
+        Ok(_) if summary.stopped_early => {}
+        Ok((planned, matched)) => (summary.planned, summary.matched) = (planned, matched),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map_or("planning failed", |m| m);
+            let result = crashed(message.to_string());
+            summary.add(&result);
+            reporter.case(&result)?;
+        }
     }
     summary.duration = started.elapsed();
     summary.stopped = stopped(&context);
@@ -277,6 +309,7 @@ fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         target: base.to_string(),
         embedded,
+        implementation: Implementation::default(),
         contracts: context
             .contracts
             .iter()
@@ -287,5 +320,6 @@ fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
             })
             .collect(),
         started: jiff::Timestamp::now().to_string(),
+        scope: Default::default(),
     }
 }
