@@ -319,6 +319,9 @@ pub struct Summary {
     /// skipped with the same reason).
     #[serde(skip)]
     pub stopped: Option<String>,
+    /// Cases conform itself failed to run (a panic): the verdict cannot be trusted.
+    #[serde(skip)]
+    pub crashed: Vec<String>,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
     pub verdict: Verdict,

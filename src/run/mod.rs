@@ -25,9 +25,7 @@ use crate::contract::Contract;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
-use crate::results::{
-    CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
-};
+use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::{HttpTarget, Limits, Signing, TargetError};
 
@@ -213,13 +211,13 @@ async fn execute(
     });
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut results = cases
-        .map(|case| {
-            let context = Arc::clone(&context);
-            tokio::spawn(async move { case::run(&context, case).await })
-        })
+        .map(|case| case::run_guarded(Arc::clone(&context), case))
         .buffered(options.jobs.max(1));
-    while let Some(joined) = results.next().await {
-        let mut result = joined.unwrap_or_else(|panic| crashed(panic.to_string()));
+    while let Some(ran) = results.next().await {
+        let mut result = ran.unwrap_or_else(|crashed| {
+            summary.crashed.push(crashed.case.clone());
+            crashed
+        });
         if let Some(baseline) = &options.baseline {
             summary.fixed.extend(baseline.apply(&mut result));
         }
@@ -236,10 +234,9 @@ async fn execute(
         Ok(_) if summary.stopped_early => {}
         Ok((planned, matched)) => (summary.planned, summary.matched) = (planned, matched),
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map_or("planning failed", |m| m);
-            let result = crashed(message.to_string());
+            let message = case::panic_message(panic.as_ref());
+            let result = case::crashed(String::new(), "(planning)".into(), &message);
+            summary.crashed.push(result.case.clone());
             summary.add(&result);
             reporter.case(&result)?;
         }
@@ -289,19 +286,6 @@ fn embedded_signing(client: &mut Signing) -> Result<ServerSigning, RunError> {
         client_public_key: Some(Arc::new(public_half)),
         key_version: client.key_version(),
     })
-}
-
-/// A case task that panicked still shows up, as a failure of the harness itself.
-fn crashed(message: String) -> CaseResult {
-    CaseResult {
-        contract: String::new(),
-        case: "(internal)".into(),
-        checks: vec![CheckResult::fail_with(
-            Check::Transport,
-            format!("conform crashed while running a case: {message}"),
-        )],
-        duration: Duration::ZERO,
-    }
 }
 
 fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {

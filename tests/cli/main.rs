@@ -6,6 +6,7 @@ mod issue_card;
 mod signing_support;
 mod util;
 
+mod exit_codes;
 mod gating;
 mod generated;
 mod hostile;
