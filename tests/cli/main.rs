@@ -3,6 +3,7 @@
 //! servers that answer wrongly in distinct ways.
 
 mod issue_card;
+mod raw_server;
 mod signing_support;
 mod util;
 
