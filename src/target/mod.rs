@@ -9,7 +9,7 @@
 //! status, so a request and its signature never reach another host), bodies are read
 //! incrementally up to [`Limits::max_response_size`] and no compression is negotiated, so memory
 //! stays bounded whatever is sent, and a target that answers none of the run's first requests
-//! is given up on ([`liveness`]) instead of costing a time-out per case.
+//! is given up on (`liveness`) instead of costing a time-out per case.
 
 mod liveness;
 pub mod profile;
