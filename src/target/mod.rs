@@ -18,7 +18,8 @@ mod signer;
 
 pub use signer::{InvalidClientId, Signing, shown_header_value};
 
-use std::sync::{Arc, Once};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
@@ -59,7 +60,13 @@ pub struct HttpTarget {
     limits: Limits,
     liveness: Arc<Liveness>,
     signing: Option<Arc<Signing>>,
+    /// Parsed URLs by request path: parsing one (its host above all) costs several
+    /// microseconds, and a run sends the same few paths hundreds of times.
+    urls: Arc<Mutex<HashMap<String, Url>>>,
 }
+
+/// Paths whose parsed URL is kept at most; past that the cache starts over.
+const CACHED_URLS: usize = 1024;
 
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +112,7 @@ impl HttpTarget {
             limits,
             liveness: Arc::new(Liveness::new(limits.give_up_after)),
             signing: None,
+            urls: Arc::default(),
         })
     }
 
@@ -132,14 +140,9 @@ impl HttpTarget {
     /// Sends `request` (signed, when signing is set up) and records what went on the wire and
     /// what came back.
     pub async fn send(&self, request: &Request) -> Exchange {
-        let text = format!("{}{}", self.base, request.path);
-        let (url, unaddressable) = match Url::parse(&text) {
+        let (url, unaddressable) = match self.url_for(&request.path) {
             Ok(url) => (url, None),
-            Err(err) => {
-                let reason = format!("not a valid URL: {err}");
-                let err = TransportError::Other { url: text, reason };
-                (self.base_url.clone(), Some(err))
-            }
+            Err(err) => (self.base_url.clone(), Some(err)),
         };
         let (sent, signature_context) = self.prepare(request, url);
         let answer = match unaddressable {
@@ -156,6 +159,24 @@ impl HttpTarget {
         };
         let answer = answer.map(|r| r.with_signature_context(signature_context));
         Exchange { sent, answer }
+    }
+
+    /// The URL a request for `path` (path and query, relative to the base) goes to.
+    fn url_for(&self, path: &str) -> Result<Url, TransportError> {
+        let mut urls = self.urls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(url) = urls.get(path) {
+            return Ok(url.clone());
+        }
+        let text = format!("{}{path}", self.base);
+        let url = Url::parse(&text).map_err(|err| TransportError::Other {
+            reason: format!("not a valid URL: {err}"),
+            url: text,
+        })?;
+        if urls.len() >= CACHED_URLS {
+            urls.clear();
+        }
+        urls.insert(path.to_string(), url.clone());
+        Ok(url)
     }
 
     /// The request as it will go on the wire, and what its answer's signature must cover.
