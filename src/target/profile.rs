@@ -117,7 +117,7 @@ impl<'de> Deserialize<'de> for OneOrMore {
     }
 }
 
-/// Where a key's text is read from.
+/// Where a key's or certificate's text is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum KeySource {
@@ -387,6 +387,29 @@ mod tests {
         let message = ProfileFile::load(&path).unwrap_err().to_string();
         assert!(message.contains("unknown field `privatKey`"), "{message}");
         assert!(message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn tls_sources_are_one_or_a_list_and_relative_to_the_profile_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = r#"{"caCert": {"file": "ca.pem"}, "clientCert": {"file": "certs/client.pem"}, "clientKey": {"env": "CLIENT_KEY"}}"#;
+        let profile = ProfileFile::load(&write(dir.path(), "one.json", text)).unwrap();
+        let tls = profile.tls_options(false);
+        assert_eq!(tls.ca_certs, [KeySource::File(dir.path().join("ca.pem"))]);
+        let client = KeySource::File(dir.path().join("certs/client.pem"));
+        assert_eq!(tls.client_cert, Some(client));
+        assert_eq!(tls.client_key, Some(KeySource::Env("CLIENT_KEY".into())));
+        let text = r#"{"caCert": [{"file": "a.pem"}, {"env": "EXTRA_CA"}]}"#;
+        let profile = ProfileFile::load(&write(dir.path(), "list.json", text)).unwrap();
+        let expected = [
+            KeySource::File(dir.path().join("a.pem")),
+            KeySource::Env("EXTRA_CA".into()),
+        ];
+        assert_eq!(profile.tls_options(true).ca_certs, expected);
+        let typo = write(dir.path(), "typo.json", r#"{"caCert": [{"fle": "a.pem"}]}"#);
+        let message = ProfileFile::load(&typo).unwrap_err().to_string();
+        assert!(message.contains("unknown variant `fle`"), "{message}");
+        assert!(message.contains("line 1"), "{message}");
     }
 
     #[test]
