@@ -273,22 +273,32 @@ async fn a_client_certificate_from_another_ca_is_a_finding_saying_it_was_refused
 }
 
 #[tokio::test]
-async fn insecure_is_marked_in_every_report_and_the_verdict_is_partial() {
-    let (_implementation, gateway) = behind_gateway(GatewayTls::with("expired.pem")).await;
-    let rendered =
-        Rendered::of(&["--target", &gateway.url, "--filter", EXAMPLE, "--insecure"]).await;
-    assert_eq!(
-        rendered.run.code, 0,
-        "{}{}",
-        rendered.run.stdout, rendered.run.stderr
-    );
+async fn insecure_is_marked_in_every_report_and_no_report_shows_the_client_key() {
+    let expired_mutual = GatewayTls {
+        cert: "expired.pem",
+        ..mutual(false)
+    };
+    let (_implementation, gateway) = behind_gateway(expired_mutual).await;
+    let (cert, key) = (tls_fixture("client.pem"), tls_fixture("client.pkcs1.key"));
+    let rendered = Rendered::of(&[
+        "--target",
+        &gateway.url,
+        "--filter",
+        EXAMPLE,
+        "--insecure",
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &key,
+    ])
+    .await;
+    let run = &rendered.run;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert!(
-        rendered
-            .run
-            .stderr
+        run.stderr
             .starts_with("warning: --insecure: the target's TLS certificate is not verified"),
         "{}",
-        rendered.run.stderr
+        run.stderr
     );
     rendered.assert_verdict(
         "PARTIAL",
@@ -296,24 +306,41 @@ async fn insecure_is_marked_in_every_report_and_the_verdict_is_partial() {
     );
     let tls = &rendered.json["run"]["scope"]["tls"];
     assert_eq!(tls["verified"], false, "{tls}");
+    // openssl x509 -in tests/fixtures/tls/client.pem -outform DER | sha256sum
+    let client = "d28111e75f2d8d8cf19c531ca1b774df36e62a1b27ce9bf46c69fbcfc5a35563";
+    assert_eq!(tls["client_certificate"]["sha256"], client);
     let unverified = "target certificate NOT VERIFIED (--insecure)";
+    let junit = &rendered.junit["scope.tls"];
     assert!(
-        rendered.junit["scope.tls"].starts_with(unverified),
-        "{:?}",
-        rendered.junit
+        junit.starts_with(unverified) && junit.contains(client),
+        "{junit}"
+    );
+    let markdown = &rendered.markdown;
+    assert!(
+        markdown.contains(&format!("| TLS | {unverified}")),
+        "{markdown}"
     );
     assert!(
-        rendered.markdown.contains(&format!("| TLS | {unverified}")),
-        "{}",
-        rendered.markdown
+        markdown.contains("TLS not verified (--insecure)"),
+        "{markdown}"
     );
-    assert!(rendered.markdown.contains("TLS not verified (--insecure)"));
+    let html = &rendered.html;
     assert!(
-        rendered
-            .html
-            .contains(&format!("<dt>TLS</dt><dd>{unverified}")),
+        html.contains(&format!("<dt>TLS</dt><dd>{unverified}")),
         "html"
     );
+    let everything = [
+        run.stdout.clone(),
+        run.stderr.clone(),
+        rendered.json.to_string(),
+        rendered.junit_text.clone(),
+        markdown.clone(),
+        html.clone(),
+    ]
+    .concat();
+    for line in key_lines("client.pkcs1.key") {
+        assert!(!everything.contains(&line), "key material in a report");
+    }
 }
 
 #[tokio::test]

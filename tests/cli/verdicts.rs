@@ -19,7 +19,7 @@ pub struct Rendered {
     pub json: Value,
     /// The properties of the first JUnit suite.
     pub junit: HashMap<String, String>,
-    junit_text: String,
+    pub junit_text: String,
     pub markdown: String,
     pub html: String,
 }
