@@ -93,10 +93,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
 
 /// `--insecure` is loud, and TLS options a plain-HTTP target never uses are pointed out.
 fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
-    let https = target.is_some_and(|t| {
-        t.get(..8)
-            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
-    });
+    let https = target.is_some_and(tls::is_https);
     if !https && tls.is_configured() {
         let target = target.map_or("the embedded target".to_string(), |t| format!("`{t}`"));
         eprintln!("warning: the TLS options have no effect: {target} is plain HTTP");

@@ -4,7 +4,7 @@ use crate::contract::Contract;
 use crate::reference::Faults;
 use crate::results::{Implementation, Override, Scope, Setting, SigningScope, SnapshotScope};
 use crate::snapshot::Mode;
-use crate::target::Signing;
+use crate::target::{Signing, tls};
 
 use super::RunOptions;
 
@@ -28,10 +28,7 @@ pub(super) fn scope(
         fail_fast: options.fail_fast,
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
-        tls: base
-            .get(..8)
-            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
-            .then(|| options.tls.scope()),
+        tls: tls::is_https(base).then(|| options.tls.scope()),
     }
 }
 

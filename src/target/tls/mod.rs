@@ -162,6 +162,12 @@ impl ClientTls {
     }
 }
 
+/// Whether `url` is an `https://` URL, the only kind TLS options apply to.
+pub fn is_https(url: &str) -> bool {
+    url.get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
 /// ring: reqwest is built without a default provider, and ring builds faster than aws-lc.
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
