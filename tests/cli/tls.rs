@@ -423,3 +423,32 @@ async fn tls_options_against_a_plain_http_target_are_pointed_out() {
         "warning: the TLS options have no effect: the embedded target is plain HTTP"
     );
 }
+
+#[tokio::test]
+async fn serve_refuses_unusable_tls_files_before_listening() {
+    let run = conform(&[
+        "serve",
+        "--port",
+        "0",
+        "--tls-cert",
+        "tests/fixtures/tls/server.pem",
+        "--tls-key",
+        "tests/fixtures/tls/rogue-client.key",
+    ])
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr.trim_end(),
+        "error: TLS key from file `tests/fixtures/tls/rogue-client.key`: the key does not belong to the TLS certificate"
+    );
+    let run = conform(&[
+        "serve",
+        "--port",
+        "0",
+        "--tls-cert",
+        "tests/fixtures/tls/server.pem",
+    ])
+    .await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("--tls-key <FILE>"), "{}", run.stderr);
+}
