@@ -140,7 +140,8 @@ impl HttpTarget {
         let url = sent.url.as_str();
         let response = match result {
             Ok(response) => response,
-            Err(e) => return Err(self.unanswered(&sent.url, &e).await),
+            // Boxed: the probe's state would otherwise enlarge every request's future.
+            Err(e) => return Err(Box::pin(self.unanswered(&sent.url, &e)).await),
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
