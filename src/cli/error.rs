@@ -14,6 +14,7 @@ use conform::exit;
 use conform::reference::ServeError;
 use conform::run::RunError;
 use conform::target::profile::ProfileError;
+use conform::target::tls::TlsError;
 
 /// An error that stops a command.
 #[derive(Debug, thiserror::Error)]
@@ -30,6 +31,9 @@ pub enum CliError {
     /// A `--baseline` file that cannot be read.
     #[error("error: {0}")]
     Baseline(#[from] BaselineError),
+    /// TLS files or settings that cannot be used (certificates, keys, CAs).
+    #[error("error: {0}")]
+    Tls(#[from] TlsError),
     /// The run could not start or go on.
     #[error("error: {0}")]
     Run(#[from] RunError),
@@ -65,7 +69,8 @@ impl CliError {
             CliError::Contracts(_)
             | CliError::Usage(_)
             | CliError::Profile(_)
-            | CliError::Baseline(_) => exit::USAGE,
+            | CliError::Baseline(_)
+            | CliError::Tls(_) => exit::USAGE,
             CliError::Run(err) => match err {
                 RunError::Target(_) | RunError::EmbeddedSigning(_) => exit::USAGE,
                 RunError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,

@@ -80,7 +80,8 @@ mod tests {
     fn context(overrides: Overrides) -> Context {
         Context {
             contracts: Vec::new(),
-            target: HttpTarget::new("http://127.0.0.1:9", Limits::default()).unwrap(),
+            target: HttpTarget::new("http://127.0.0.1:9", Limits::default(), &Default::default())
+                .unwrap(),
             mint: KeyMint::with_nonce("1".into()),
             overrides,
             snapshots: None,

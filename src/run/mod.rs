@@ -27,6 +27,7 @@ use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
 use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
+use crate::target::tls::ClientTls;
 use crate::target::{HttpTarget, Limits, Signing, TargetError};
 
 /// Where the cases go.
@@ -74,6 +75,8 @@ pub struct RunOptions {
     pub filter_globs: Vec<String>,
     /// Which implementation the target is, for reports.
     pub implementation: Implementation,
+    /// Trust roots, client certificate and `--insecure`, for an `https://` target.
+    pub tls: ClientTls,
 }
 
 impl Default for RunOptions {
@@ -95,6 +98,7 @@ impl Default for RunOptions {
             signing: None,
             filter_globs: Vec::new(),
             implementation: Implementation::default(),
+            tls: ClientTls::default(),
         }
     }
 }
@@ -142,13 +146,13 @@ pub async fn run(
         }
         Target::Live(url) => (None, url.clone()),
     };
-    let scope = scope::scope(&options, &contracts, signing.as_ref());
+    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base);
     let limits = Limits {
         timeout: options.timeout,
         max_response_size: options.max_response_size,
         give_up_after: options.give_up_after,
     };
-    let mut http = HttpTarget::new(&base, limits)?;
+    let mut http = HttpTarget::new(&base, limits, &options.tls)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
     }

@@ -3,7 +3,8 @@
 //! The embedded reference implementation is reached the same way as a live target (over
 //! loopback), so every run exercises the real transport path. One client per run: connections
 //! are pooled and reused across cases. With a [`Signing`] set-up every request is signed here,
-//! so the runner never has to know.
+//! so the runner never has to know. TLS is set up by [`tls`], which also puts a failed
+//! handshake into words.
 //!
 //! A target is a stranger: redirects are never followed (a 3xx is the answer, judged like any
 //! status, so a request and its signature never reach another host), bodies are read
@@ -15,6 +16,7 @@ mod liveness;
 pub mod profile;
 mod read;
 mod signer;
+pub mod tls;
 
 pub use signer::{InvalidClientId, Signing, shown_header_value};
 
@@ -60,6 +62,7 @@ pub struct HttpTarget {
     limits: Limits,
     liveness: Arc<Liveness>,
     signing: Option<Arc<Signing>>,
+    tls: Option<Arc<tls::Explainer>>,
     /// Parsed URLs by request path: parsing one (its host above all) costs several
     /// microseconds, and a run sends the same few paths hundreds of times.
     urls: Arc<Mutex<HashMap<String, Url>>>,
@@ -79,8 +82,9 @@ pub struct TargetError {
 }
 
 impl HttpTarget {
-    /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`).
-    pub fn new(base: &str, limits: Limits) -> Result<Self, TargetError> {
+    /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`),
+    /// reached over TLS as `tls` says when `base` is `https://`.
+    pub fn new(base: &str, limits: Limits, tls: &tls::ClientTls) -> Result<Self, TargetError> {
         let invalid = |reason: String| TargetError {
             url: base.to_string(),
             reason,
@@ -95,6 +99,7 @@ impl HttpTarget {
             return Err(invalid("a base URL cannot carry a query".into()));
         }
         install_crypto_provider();
+        let mut explainer = None;
         let mut builder = reqwest::Client::builder()
             .timeout(limits.timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -103,6 +108,10 @@ impl HttpTarget {
             // Loading the system's root certificates costs a few milliseconds, a large share
             // of a short run; a plain-HTTP target never uses them.
             builder = builder.tls_certs_only(Vec::new());
+        } else {
+            let config = tls.client_config().map_err(|e| invalid(e.to_string()))?;
+            explainer = Some(Arc::new(tls::Explainer::new(&config, tls.hints())));
+            builder = builder.tls_backend_preconfigured(config);
         }
         let client = builder.build().map_err(|e| invalid(e.to_string()))?;
         Ok(HttpTarget {
@@ -112,6 +121,7 @@ impl HttpTarget {
             limits,
             liveness: Arc::new(Liveness::new(limits.give_up_after)),
             signing: None,
+            tls: explainer,
             urls: Arc::default(),
         })
     }
@@ -163,7 +173,10 @@ impl HttpTarget {
 
     /// The URL a request for `path` (path and query, relative to the base) goes to.
     fn url_for(&self, path: &str) -> Result<Url, TransportError> {
-        let mut urls = self.urls.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut urls = self
+            .urls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(url) = urls.get(path) {
             return Ok(url.clone());
         }
@@ -209,11 +222,36 @@ impl HttpTarget {
             .body(sent.body.clone())
             .send()
             .await;
-        let response = result.map_err(|e| read::send_error(&e, url(), self.limits.timeout))?;
+        let response = match result {
+            Ok(response) => response,
+            // Boxed: the probe's state would otherwise enlarge every request's future.
+            Err(e) => return Err(Box::pin(self.unanswered(&sent.url, &e)).await),
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = read::body(response, &self.limits, url).await?;
+        let explain = |err: &reqwest::Error| self.tls.as_ref().and_then(|tls| tls.explain(err));
+        let body = read::body(response, &self.limits, url, explain).await?;
         Ok(Response::new(status, headers, body, started.elapsed()))
+    }
+
+    /// Why a request got no answer. A TLS reason the HTTP layer lost (an HTTP/2 connection
+    /// reports a rejected client certificate only to its background task) is looked for by
+    /// probing the connection; a connection that cannot be secured is one that could not be
+    /// made.
+    async fn unanswered(&self, url: &Url, err: &reqwest::Error) -> TransportError {
+        if let Some(tls) = &self.tls
+            && !err.is_timeout()
+        {
+            let reason = match tls.explain(err) {
+                Some(reason) => Some(reason),
+                None => tls.probe(url, self.limits.timeout).await,
+            };
+            if let Some(reason) = reason {
+                let url = shown_url(url);
+                return TransportError::Connect { url, reason };
+            }
+        }
+        read::send_error(err, shown_url(url), self.limits.timeout)
     }
 }
 

@@ -6,11 +6,13 @@ use super::Limits;
 use crate::observe::TransportError;
 
 /// The whole body, read chunk by chunk so a body over the limit is cut off as soon as it is
-/// over (an endless or huge body never sits in memory), or why it could not be read.
+/// over (an endless or huge body never sits in memory), or why it could not be read (in words,
+/// by `explain_tls`, when TLS broke it).
 pub(super) async fn body(
     mut response: reqwest::Response,
     limits: &Limits,
     url: impl Fn() -> String,
+    explain_tls: impl Fn(&reqwest::Error) -> Option<String>,
 ) -> Result<Vec<u8>, TransportError> {
     let status = response.status().as_u16();
     let limit = limits.max_response_size;
@@ -33,6 +35,8 @@ pub(super) async fn body(
                     status,
                     after: limits.timeout,
                 }
+            } else if let Some(reason) = explain_tls(&err) {
+                TransportError::Connect { url: url(), reason }
             } else {
                 TransportError::Other {
                     url: url(),

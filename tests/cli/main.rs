@@ -5,6 +5,7 @@
 mod issue_card;
 mod raw_server;
 mod signing_support;
+mod tls_gateway;
 mod util;
 
 mod exit_codes;
@@ -20,6 +21,8 @@ mod sign;
 mod signed;
 mod snapshots;
 mod target_config;
+mod tls;
+mod tls_suites;
 mod verdicts;
 mod verify_embedded;
 mod verify_wrong_answers;
