@@ -122,10 +122,8 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     runtime()?.block_on(async {
         let server =
             ReferenceServer::start_signed(&contracts, Some(&address), &faults, signing).await?;
-        println!(
-            "conform reference implementation listening on http://{}",
-            server.address()
-        );
+        println!("{}", server.uri());
+        println!("conform reference implementation listening on {}", server.uri());
         for contract in &contracts {
             println!(
                 "  {} {}  ({})",
