@@ -1,4 +1,5 @@
-//! Durations as people write them on the command line and in contracts (`10s`, `250ms`, `1.5s`).
+//! Durations and sizes as people write them on the command line and in contracts (`10s`,
+//! `250ms`, `1.5s`; `1MiB`, `16KiB`, `4096`).
 
 use std::time::Duration;
 
@@ -20,15 +21,73 @@ pub fn format_duration(duration: Duration) -> String {
         format!("{}s", millis / 1000)
     } else if millis < 60_000 {
         format!("{:.2}s", duration.as_secs_f64())
-    } else {
+    } else if duration.as_secs() < 3600 {
         let secs = duration.as_secs();
         format!("{}m {}s", secs / 60, secs % 60)
+    } else {
+        let minutes = duration.as_secs() / 60;
+        match minutes % 60 {
+            0 => format!("{}h", minutes / 60),
+            m => format!("{}h {m}m", minutes / 60),
+        }
+    }
+}
+
+/// Parses a size in bytes: a whole number of bytes, or one with a unit: `KiB`/`MiB`/`GiB`
+/// (powers of 1024), `KB`/`MB`/`GB` (powers of 1000), `B`.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (digits, unit) = text.split_at(split);
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => {
+            return Err(format!(
+                "`{text}` is not a size (examples: 4096, 64KiB, 1MiB)"
+            ));
+        }
+    };
+    digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(factor))
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or_else(|| format!("`{text}` is not a size (examples: 4096, 64KiB, 1MiB)"))
+}
+
+/// Renders a size in bytes compactly: `1 MiB`, `16 KiB`, `1500 bytes`.
+pub fn format_size(bytes: usize) -> String {
+    match bytes {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b} bytes"),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_sizes_with_binary_and_decimal_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64KiB"), Ok(64 * 1024));
+        assert_eq!(parse_size("1 MiB"), Ok(1024 * 1024));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert!(parse_size("1mb").unwrap_err().contains("not a size"));
+        assert!(parse_size("MiB").is_err());
+        assert_eq!(format_size(1024 * 1024), "1 MiB");
+        assert_eq!(format_size(16 * 1024), "16 KiB");
+        assert_eq!(format_size(1500), "1500 bytes");
+    }
 
     #[test]
     fn parses_common_spellings() {
@@ -48,5 +107,7 @@ mod tests {
         assert_eq!(format_duration(Duration::from_millis(1240)), "1.24s");
         assert_eq!(format_duration(Duration::from_secs(10)), "10s");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(format_duration(Duration::from_secs(24 * 3600)), "24h");
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h 30m");
     }
 }

@@ -43,9 +43,10 @@ impl Server {
             .spawn()
             .expect("server starts");
         let mut first = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut first)
-            .expect("server prints its URL");
+        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+        out.read_line(&mut first).expect("server prints its URL");
+        // Keep reading what else it prints, so it never writes to a closed pipe.
+        std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
         let url = first.trim().to_string();
         assert!(url.starts_with("http://"), "first line is the URL: {first}");
         Server { child, url }
@@ -113,7 +114,11 @@ pub fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<St
     }
     report_throughput(&rounds, missed);
     drop((serve, bare));
-    long_run(&conform(), &|server, prefix, limit| load(server, prefix, limit), missed);
+    long_run(
+        &conform(),
+        &|server, prefix, limit| load(server, prefix, limit),
+        missed,
+    );
 }
 
 fn report_throughput(rounds: &[(f64, f64)], missed: &mut Vec<String>) {
@@ -129,7 +134,9 @@ fn report_throughput(rounds: &[(f64, f64)], missed: &mut Vec<String>) {
     );
     println!("  conform serve   {serve:>9.0} requests/s");
     println!("  bare hyper      {bare:>9.0} requests/s");
-    println!("  serve ÷ bare    {ratio:>9.2}  (median of the rounds' ratios; target ≥ {TARGET:.2})");
+    println!(
+        "  serve ÷ bare    {ratio:>9.2}  (median of the rounds' ratios; target ≥ {TARGET:.2})"
+    );
     if ratio < TARGET {
         missed.push(format!("serve ÷ bare hyper is {ratio:.2}"));
     }
@@ -175,14 +182,25 @@ fn long_run(server: &Server, load: &Load, missed: &mut Vec<String>) {
 }
 
 /// Runs the load generator against `server`; returns the requests/s it achieved.
-fn load(exe: &Path, server: &Server, path: &str, limit: &str, prefix: &str, template: &Path) -> f64 {
+fn load(
+    exe: &Path,
+    server: &Server,
+    path: &str,
+    limit: &str,
+    prefix: &str,
+    template: &Path,
+) -> f64 {
     let output = Command::new(exe)
         .args(["--load", server.address(), path, CONNECTIONS, limit, prefix])
         .arg(template)
         .stderr(Stdio::inherit())
         .output()
         .expect("load generator runs");
-    assert!(output.status.success(), "load generator failed against {}", server.url);
+    assert!(
+        output.status.success(),
+        "load generator failed against {}",
+        server.url
+    );
     let text = String::from_utf8_lossy(&output.stdout);
     let mut fields = text.split_whitespace();
     let sent: f64 = fields.next().and_then(|f| f.parse().ok()).expect("count");
