@@ -276,6 +276,13 @@ mod tests {
     }
 
     #[test]
+    fn refuses_nesting_too_deep_without_overflowing_the_stack() {
+        let deep = "[".repeat(100_000);
+        let error = parse(deep.as_bytes()).unwrap_err();
+        assert!(error.contains("recursion limit exceeded"), "{error}");
+    }
+
+    #[test]
     fn says_why_a_body_is_not_json() {
         let truncated = parse(b"{\"a\": ").unwrap_err();
         assert!(
