@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::report::Reporter;
-use crate::results::{BaselineEntry, CaseResult, Outcome, RunInfo, Summary};
+use crate::results::{BaselineEntry, BaselineScope, CaseResult, Outcome, RunInfo, Summary};
 
 /// The baseline format version.
 pub const VERSION: u32 = 1;
@@ -24,10 +24,14 @@ struct File {
     failures: Vec<BaselineEntry>,
 }
 
-/// A loaded baseline.
+/// A loaded baseline, or the empty one of a run that records its failures as the baseline.
 #[derive(Debug, Clone, Default)]
 pub struct Baseline {
     by_case: HashMap<String, Vec<String>>,
+    /// The file, for reports.
+    path: Option<PathBuf>,
+    /// This run's failures are written to the file (see [`BaselineRecorder`]).
+    recording: bool,
 }
 
 /// A baseline file that cannot be used.
@@ -55,7 +59,28 @@ impl Baseline {
                 file.version
             )));
         }
-        Ok(Self::from_entries(file.failures))
+        Ok(Baseline {
+            path: Some(path.to_path_buf()),
+            ..Self::from_entries(file.failures)
+        })
+    }
+
+    /// The baseline of a run that records its failures to `path`: nothing is known yet.
+    pub fn recording(path: &Path) -> Self {
+        Baseline {
+            path: Some(path.to_path_buf()),
+            recording: true,
+            ..Baseline::default()
+        }
+    }
+
+    /// The file and what the run does with it, as reports show it.
+    pub fn scope(&self) -> Option<BaselineScope> {
+        let mode = if self.recording { "record" } else { "apply" };
+        self.path.as_ref().map(|path| BaselineScope {
+            file: path.display().to_string(),
+            mode: mode.into(),
+        })
     }
 
     /// A baseline listing `entries`.
@@ -64,7 +89,10 @@ impl Baseline {
         for entry in entries {
             by_case.entry(entry.case).or_default().push(entry.check);
         }
-        Baseline { by_case }
+        Baseline {
+            by_case,
+            ..Baseline::default()
+        }
     }
 
     /// Marks the case's listed failures as known and returns the listed checks that passed.
@@ -84,7 +112,7 @@ impl Baseline {
                     case: result.case.clone(),
                     check: check.check.name().into(),
                 }),
-                Outcome::Skip => {}
+                Outcome::Skip | Outcome::Recorded => {}
             }
         }
         fixed
@@ -98,7 +126,7 @@ pub fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result<()> {
         failures: entries.iter().cloned().collect(),
     };
     let text = serde_json::to_string_pretty(&file).map_err(io::Error::other)? + "\n";
-    crate::snapshot::store::write_atomic(path, &text)
+    crate::atomic::write(path, text.as_bytes())
 }
 
 /// A reporter that collects every failed check and writes them as a baseline at the end.

@@ -12,9 +12,10 @@
 //! 2. [`plan`]: each contract becomes a deterministic list of named cases;
 //! 3. [`target`] / [`reference`]: cases are sent over HTTP, to a live URL or to the embedded
 //!    reference implementation on loopback;
-//! 4. [`check`]: each response is judged; [`rules`] validates JSON against compiled schemas;
-//! 5. [`results`]: outcomes as data, with the verdict;
-//! 6. [`report`]: reporters render the results; [`run`] drives the whole thing.
+//! 4. [`observe`]: what was sent and what came back, every try and replay kept;
+//! 5. [`check`]: the observations are judged; [`rules`] validates JSON against compiled schemas;
+//! 6. [`results`]: outcomes as data, with the verdict;
+//! 7. [`report`]: reporters render the results; [`run`] drives the whole thing (sending included).
 //!
 //! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
 //! the reference implementation checks and signs, and the `signature` check verifies answers.
@@ -34,12 +35,14 @@
 //! assert!(summary.success());
 //! ```
 
+pub mod atomic;
 pub mod baseline;
 pub mod check;
 pub mod contract;
 pub mod exit;
 pub mod generate;
 pub mod json;
+pub mod observe;
 pub mod plan;
 pub mod reference;
 pub mod report;

@@ -1,10 +1,20 @@
 //! The result model every reporter renders: per case, the outcome of each check, with findings
-//! as data. Verdicts are computed here once; reporters never recompute them.
+//! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
+//! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
+
+mod scope;
+mod verdict;
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Serialize;
+
+pub use scope::{
+    BaselineScope, Implementation, Override, Scope, Setting, SigningScope, SnapshotScope,
+};
+pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
 /// Outcome of one check on one case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
@@ -16,6 +26,9 @@ pub enum Outcome {
     Fail,
     /// The check could not run (say, no response to check); the reason is in the message.
     Skip,
+    /// Nothing was compared: the check recorded what it saw (a snapshot written with no earlier
+    /// one to compare with). Not a pass, and never evidence of compatibility.
+    Recorded,
 }
 
 /// The kinds of checks, named as reports show them.
@@ -145,6 +158,9 @@ pub struct CheckResult {
     pub diff: Option<String>,
     /// A failure listed in the run's baseline: reported, but it does not fail the run.
     pub known: bool,
+    /// A file the check wrote (a recorded or pending snapshot), so the run can say what it
+    /// left on disk.
+    pub wrote: Option<PathBuf>,
 }
 
 impl CheckResult {
@@ -156,6 +172,7 @@ impl CheckResult {
             findings: Vec::new(),
             diff: None,
             known: false,
+            wrote: None,
         }
     }
 
@@ -167,6 +184,7 @@ impl CheckResult {
             findings,
             diff: None,
             known: false,
+            wrote: None,
         }
     }
 
@@ -183,7 +201,26 @@ impl CheckResult {
             findings: vec![Finding::message(reason)],
             diff: None,
             known: false,
+            wrote: None,
         }
+    }
+
+    /// Nothing was compared; what was seen is recorded in `file`.
+    pub fn recorded(check: Check, message: impl Into<String>, file: PathBuf) -> Self {
+        CheckResult {
+            check,
+            outcome: Outcome::Recorded,
+            findings: vec![Finding::message(message)],
+            diff: None,
+            known: false,
+            wrote: Some(file),
+        }
+    }
+
+    /// Notes a file the check wrote.
+    pub fn with_written(mut self, file: PathBuf) -> Self {
+        self.wrote = Some(file);
+        self
     }
 
     /// Passes when `findings` is empty, fails otherwise.
@@ -232,6 +269,11 @@ impl CaseResult {
         self.checks.iter().any(CheckResult::is_new_failure)
     }
 
+    /// Whether any check failed, known failures included.
+    pub fn any_failure(&self) -> bool {
+        self.checks.iter().any(|c| c.outcome == Outcome::Fail)
+    }
+
     /// Whether any check failed in a way the baseline already lists.
     pub fn has_known_failure(&self) -> bool {
         self.checks
@@ -253,13 +295,29 @@ pub struct Summary {
     pub fixed: Vec<BaselineEntry>,
     /// Checks that could not run.
     pub skipped: usize,
+    /// Checks that compared nothing and recorded what they saw (new snapshots).
+    pub recorded: usize,
     /// Cases run.
     pub cases: usize,
     /// Cases with at least one failed check.
     pub failed_cases: usize,
+    /// Cases the contracts plan, before `--filter` and `--partition` (0 when not counted: a
+    /// run stopped early stops planning too).
+    pub planned: usize,
+    /// Cases `--filter` kept, before `--partition` (equal to `planned` without a filter).
+    pub matched: usize,
+    /// The run stopped before its last case (`--fail-fast`).
+    pub stopped_early: bool,
+    /// `snapshot` checks skipped because no snapshot was recorded for the case.
+    pub snapshots_missing: usize,
+    /// Pending snapshots (`.snap.new`) written for review.
+    pub snapshots_pending: usize,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
+    /// The verdict, set once the run is over (see [`Summary::conclude`]).
+    #[serde(skip)]
+    pub verdict: Verdict,
 }
 
 impl Summary {
@@ -277,13 +335,31 @@ impl Summary {
                     self.known += usize::from(check.known);
                 }
                 Outcome::Skip => self.skipped += 1,
+                Outcome::Recorded => self.recorded += 1,
+            }
+            if check.check == Check::Snapshot {
+                let pending = check.outcome == Outcome::Fail && check.wrote.is_some();
+                self.snapshots_pending += usize::from(pending);
+                let missing = check.outcome == Outcome::Skip && !case.any_failure();
+                self.snapshots_missing += usize::from(missing);
             }
         }
     }
 
-    /// True when no check failed, known failures from the baseline aside.
+    /// Every check counted, whatever its outcome.
+    pub fn checks(&self) -> usize {
+        self.passed + self.failed + self.skipped + self.recorded
+    }
+
+    /// True when no check failed, known failures from the baseline aside. This decides the exit
+    /// code; the [`Verdict`] says how much that is worth.
     pub fn success(&self) -> bool {
         self.failed == self.known
+    }
+
+    /// Sets the verdict of a finished run from its counts and what it covered.
+    pub fn conclude(&mut self, run: &RunInfo) {
+        self.verdict = Verdict::judge(run, self);
     }
 }
 
@@ -300,10 +376,14 @@ pub struct RunInfo {
     pub target: String,
     /// Whether the target is the embedded reference implementation.
     pub embedded: bool,
+    /// Which implementation the target is, as the user named it.
+    pub implementation: Implementation,
     /// The contracts run.
     pub contracts: Vec<ContractInfo>,
     /// When the run started, RFC 3339.
     pub started: String,
+    /// What the run was asked to cover.
+    pub scope: Scope,
 }
 
 /// A contract as reports name it.

@@ -37,6 +37,7 @@ fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
             let body = text(
                 exchange
                     .body
+                    .clone()
                     .materialize(&exchange.key, contract, mint)
                     .bytes,
             );

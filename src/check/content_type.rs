@@ -1,13 +1,13 @@
 //! `content-type`: the response declares the contract's media type (parameters such as
 //! `charset` are not compared).
 
-use super::Observed;
 use crate::contract::Contract;
+use crate::observe::Response;
 use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when the media type of `Content-Type` equals the contract's, ignoring case.
-pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
-    let header = observed.response.header("content-type");
+pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+    let header = response.header("content-type");
     let media_type = header.map(|h| {
         h.split(';')
             .next()

@@ -1,8 +1,8 @@
 //! `expectation`: the business result is the one the case expects (an example's status, or the
 //! rejection a generated invalid request must get).
 
-use super::{Observed, business_of, describe_answer};
 use crate::contract::{Contract, Expect};
+use crate::observe::Response;
 use crate::plan::Probe;
 use crate::results::{Check, CheckResult, Finding};
 
@@ -11,9 +11,9 @@ pub fn check(
     contract: &Contract,
     expect: &Expect,
     probe: Option<&Probe>,
-    observed: &Observed,
+    response: &Response,
 ) -> CheckResult {
-    let business = business_of(contract, observed);
+    let business = response.business(contract);
     let matches = business.is_some_and(|b| {
         b.status.as_deref() == Some(expect.status.as_str())
             && expect
@@ -28,7 +28,7 @@ pub fn check(
         Some(code) => format!("{}/{code}", expect.status),
         None => expect.status.clone(),
     };
-    let actual = describe_answer(contract, observed);
+    let actual = response.describe(contract);
     let mut finding = Finding::mismatch(None, expected.clone(), actual.clone());
     if let Some(probe) = probe {
         finding.pointer = Some(probe.field.clone());

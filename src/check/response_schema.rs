@@ -1,20 +1,21 @@
-//! `response-schema`: the body is JSON and fits the response fields, with `requiredOn` fields
-//! decided by the body's own result status.
+//! `response-schema`: the body is JSON, has no duplicate object keys, and fits the response
+//! fields, with `requiredOn` fields decided by the body's own result status.
 
 use serde_json::Value;
 
-use super::{Observed, business_of};
 use crate::contract::Contract;
 use crate::json::abbreviate;
+use crate::json::text::abbreviate_str;
+use crate::observe::Response;
 use crate::results::{Check, CheckResult, Finding};
 use crate::rules;
 
 /// Passes when the body parses and has no violations.
-pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
-    let body = match observed.json() {
+pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+    let body = match response.json() {
         Ok(body) => body,
         Err(err) => {
-            let text = String::from_utf8_lossy(&observed.response.body).into_owned();
+            let text = String::from_utf8_lossy(&response.body).into_owned();
             let actual = format!("{} ({err})", abbreviate(&Value::String(text), 60));
             return CheckResult::fail(
                 Check::ResponseSchema,
@@ -22,10 +23,29 @@ pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
             );
         }
     };
-    let status = business_of(contract, observed).and_then(|b| b.status.clone());
+    let mut findings = duplicates(response);
+    let status = response.business(contract).and_then(|b| b.status.clone());
     let violations = rules::validate(&contract.types, &contract.response, body, status.as_deref());
-    CheckResult::from_findings(
-        Check::ResponseSchema,
-        violations.iter().map(Finding::from).collect(),
-    )
+    findings.extend(violations.iter().map(Finding::from));
+    CheckResult::from_findings(Check::ResponseSchema, findings)
+}
+
+/// A finding per duplicated member: the body means different things to different parsers.
+fn duplicates(response: &Response) -> Vec<Finding> {
+    let (pointers, count) = response.duplicate_keys();
+    let mut findings: Vec<Finding> = pointers
+        .iter()
+        .map(|pointer| {
+            Finding::mismatch(
+                Some(abbreviate_str(pointer, 120)),
+                "each key at most once per object",
+                "a duplicate key (parsers disagree on which value counts; conform judged the last)",
+            )
+        })
+        .collect();
+    if count > pointers.len() {
+        let more = count - pointers.len();
+        findings.push(Finding::message(format!("{more} more duplicate keys")));
+    }
+    findings
 }

@@ -1,13 +1,13 @@
 //! `result-status`: the status, code and message inside the body agree with each other and with
 //! the catalogue (`S` goes with `SUCCESS`/`Success`, `F` with a failure code, never `SUCCESS`).
 
-use super::{Business, Observed, business_of};
 use crate::contract::Contract;
+use crate::observe::{Business, Response};
 use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when the (status, code) pair is in the catalogue and the message is the one it fixes.
-pub fn check(contract: &Contract, observed: &Observed) -> CheckResult {
-    let Some(business) = business_of(contract, observed) else {
+pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+    let Some(business) = response.business(contract) else {
         return CheckResult::skip(Check::ResultStatus, "the body is not JSON");
     };
     CheckResult::from_findings(Check::ResultStatus, semantics(contract, business))

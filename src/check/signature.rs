@@ -4,18 +4,17 @@
 //! As the official SDKs do, an unsigned answer is tolerated when its status is a failure or
 //! unknown one (`F`, `U`): gateways reject before signing. An unsigned success never is.
 
-use super::{Observed, business_of};
 use crate::contract::{Contract, StatusRole};
+use crate::observe::Response;
+use crate::observe::SignatureContext;
 use crate::results::{Check, CheckResult, Finding};
 use crate::signing::{self, headers};
-use crate::target::SignatureContext;
 
 /// Characters of the body shown in the string to sign of a failure.
 const SHOWN_BODY_CHARS: usize = 120;
 
 /// Passes when the answer's signature verifies; see the module documentation.
-pub fn check(contract: &Contract, observed: &Observed, context: &SignatureContext) -> CheckResult {
-    let response = &observed.response;
+pub fn check(contract: &Contract, response: &Response, context: &SignatureContext) -> CheckResult {
     if !contract.result.http_status.contains(&response.status) {
         let why = format!("HTTP {} carries no business result", response.status);
         return CheckResult::skip(Check::Signature, why);
@@ -30,7 +29,7 @@ pub fn check(contract: &Contract, observed: &Observed, context: &SignatureContex
         } else {
             "Response-Time"
         };
-        return unsigned(contract, observed, missing);
+        return unsigned(contract, response, missing);
     };
     let content = signing::content_to_sign(
         &context.method,
@@ -54,8 +53,8 @@ pub fn check(contract: &Contract, observed: &Observed, context: &SignatureContex
 
 /// An answer without `Signature` or `Response-Time`: tolerated for failure and unknown
 /// statuses, a failure otherwise.
-fn unsigned(contract: &Contract, observed: &Observed, missing: &str) -> CheckResult {
-    let status = business_of(contract, observed).and_then(|b| b.status.clone());
+fn unsigned(contract: &Contract, response: &Response, missing: &str) -> CheckResult {
+    let status = response.business(contract).and_then(|b| b.status.clone());
     let role = status.as_deref().and_then(|s| contract.result.role(s));
     let status = status.unwrap_or_else(|| "(no status)".into());
     match role {
@@ -79,23 +78,16 @@ mod tests {
     use crate::contract::tests::issue_card;
     use std::sync::Arc;
 
-    use reqwest::header::{HeaderMap, HeaderValue};
+    use reqwest::header::HeaderValue;
     use serde_json::json;
 
     use super::*;
+    use crate::observe::testing::response;
     use crate::results::Outcome;
+    use crate::signing::test_support::fixture;
     use crate::signing::{PrivateKey, PublicKey};
-    use crate::target::Response;
 
     const PATH: &str = "/api/open/v2/pds/memberships/issueCard";
-
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/signing/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path).unwrap()
-    }
 
     fn context(public: &str) -> SignatureContext {
         SignatureContext {
@@ -113,27 +105,22 @@ mod tests {
     }
 
     /// An answer signed over `path` (or unsigned when `path` is `None`).
-    fn answer(http: u16, body: Vec<u8>, signed_path: Option<&str>) -> Observed {
-        let mut headers = HeaderMap::new();
+    fn answer(http: u16, body: Vec<u8>, signed_path: Option<&str>) -> Response {
+        let mut answer = response(http, None, &body);
         if let Some(path) = signed_path {
             let key = PrivateKey::from_text(&fixture("test_rsa2048_pkcs8.pem")).unwrap();
             let time = "2024-01-01T12:00:01.5+08:00";
             let content = signing::content_to_sign("POST", path, "C1", time, &body);
             let signature = signing::signature_header(&key, "1", &content);
+            let headers = &mut answer.headers;
             headers.insert("response-time", HeaderValue::from_static(time));
             headers.insert("signature", HeaderValue::from_str(&signature).unwrap());
         }
-        Observed::new(Response {
-            status: http,
-            headers,
-            body,
-            elapsed: Default::default(),
-            signature_context: None,
-        })
+        answer
     }
 
-    fn judge(observed: &Observed, public: &str) -> CheckResult {
-        check(&issue_card(), observed, &context(public))
+    fn judge(response: &Response, public: &str) -> CheckResult {
+        check(&issue_card(), response, &context(public))
     }
 
     #[test]

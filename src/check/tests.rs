@@ -1,43 +1,24 @@
 //! Each per-response check against responses that break it in one way.
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 
 use super::*;
 use crate::contract::Expect;
 use crate::contract::tests::issue_card;
+use crate::observe::testing::{exchange, json_exchange, response, success_body};
+use crate::observe::{Exchange, Settled, TransportError};
 use crate::results::Outcome;
-use crate::target::Response;
 
-fn observed(
-    status: u16,
-    content_type: Option<&str>,
-    body: &[u8],
-) -> Result<Observed, TransportError> {
-    let mut headers = HeaderMap::new();
-    if let Some(value) = content_type {
-        headers.insert(CONTENT_TYPE, HeaderValue::from_str(value).unwrap());
-    }
-    let response = Response {
-        status,
-        headers,
-        body: body.to_vec(),
-        elapsed: std::time::Duration::ZERO,
-        signature_context: None,
-    };
-    Ok(Observed::new(response))
+fn observed(status: u16, content_type: Option<&str>, body: &[u8]) -> Exchange {
+    exchange(Ok(response(status, content_type, body)))
 }
 
-fn json_answer(body: Value) -> Result<Observed, TransportError> {
-    observed(
-        200,
-        Some("application/json; charset=UTF-8"),
-        &serde_json::to_vec(&body).unwrap(),
-    )
+fn json_answer(body: Value) -> Exchange {
+    json_exchange(body)
 }
 
 fn success(card_no: &str) -> Value {
-    json!({"cardNo": card_no, "result": {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "Success"}})
+    success_body(card_no)
 }
 
 fn expect_s() -> Expect {
@@ -48,8 +29,22 @@ fn expect_s() -> Expect {
 }
 
 /// The failed checks as `(check, first message)`.
-fn failures(answer: &Result<Observed, TransportError>, expect: &Expect) -> Vec<(String, String)> {
-    exchange_checks(&issue_card(), expect, None, answer)
+/// The checks of a case whose only request got `answer`.
+fn answer_checks(
+    contract: &Contract,
+    expect: &Expect,
+    probe: Option<&Probe>,
+    answer: &Exchange,
+) -> Vec<CheckResult> {
+    let observed = Observations::Single {
+        main: Settled::new(answer.clone()),
+        replays: None,
+    };
+    judge(contract, expect, probe, &observed)
+}
+
+fn failures(answer: &Exchange, expect: &Expect) -> Vec<(String, String)> {
+    answer_checks(&issue_card(), expect, None, answer)
         .into_iter()
         .filter(|c| c.outcome == Outcome::Fail)
         .map(|c| (c.check.name().to_string(), c.message()))
@@ -156,7 +151,7 @@ fn body_that_is_not_json_fails_schema_and_expectation() {
 #[test]
 fn http_500_fails_the_status_and_skips_body_checks() {
     let answer = observed(500, Some("text/plain"), b"boom");
-    let results = exchange_checks(&issue_card(), &expect_s(), None, &answer);
+    let results = answer_checks(&issue_card(), &expect_s(), None, &answer);
     let outcomes: Vec<(&str, Outcome)> = results
         .iter()
         .map(|c| (c.check.name(), c.outcome))
@@ -180,8 +175,10 @@ fn http_500_fails_the_status_and_skips_body_checks() {
 
 #[test]
 fn unreachable_target_fails_transport_and_skips_the_rest() {
-    let err = Err(TransportError::Timeout(std::time::Duration::from_secs(10)));
-    let results = exchange_checks(&issue_card(), &expect_s(), None, &err);
+    let err = exchange(Err(TransportError::Timeout(
+        std::time::Duration::from_secs(10),
+    )));
+    let results = answer_checks(&issue_card(), &expect_s(), None, &err);
     assert_eq!(results[0].message(), "no response within 10s");
     assert!(results[1..].iter().all(|c| c.outcome == Outcome::Skip));
 }
@@ -197,7 +194,7 @@ fn missed_rejection_names_field_rule_and_what_was_sent() {
         status: "F".into(),
         code: Some("PARAM_ILLEGAL".into()),
     };
-    let results = exchange_checks(
+    let results = answer_checks(
         &issue_card(),
         &expect,
         Some(&probe),
@@ -210,5 +207,108 @@ fn missed_rejection_names_field_rule_and_what_was_sent() {
     assert_eq!(
         expectation.message(),
         "appId too-long: sent 33 characters (max 32); expected F/PARAM_ILLEGAL, got HTTP 200, S/SUCCESS \"Success\""
+    );
+}
+
+/// The findings of one row of a case's results.
+fn row(results: &[CheckResult], check: Check) -> &CheckResult {
+    results.iter().find(|c| c.check == check).unwrap()
+}
+
+fn busy() -> Value {
+    json!({"result": {"resultStatus": "U", "resultCode": "SYSTEM_BUSY", "resultMessage": "busy"}})
+}
+
+#[test]
+fn unknown_answer_outside_the_catalogue_before_settling_fails_result_status_naming_the_try() {
+    let mut main = Settled::new(json_exchange(busy()));
+    main.push(json_exchange(busy()));
+    main.push(json_exchange(success("1")));
+    let observed = Observations::Single {
+        main,
+        replays: None,
+    };
+    let results = judge(&issue_card(), &expect_s(), None, &observed);
+    let result_status = row(&results, Check::ResultStatus);
+    assert_eq!(result_status.outcome, Outcome::Fail);
+    assert_eq!(
+        result_status.message(),
+        "settle try 1 of 3: /result/resultCode: expected `UNKNOWN_EXCEPTION` for status `U`, got `SYSTEM_BUSY` with status `U` (and 1 more answer)"
+    );
+    assert_eq!(row(&results, Check::Expectation).outcome, Outcome::Pass);
+}
+
+#[test]
+fn a_broken_replay_fails_the_per_response_check_labelled_with_the_replay() {
+    let mut long = success("1");
+    long["cardNo"] = json!("9".repeat(65));
+    let observed = Observations::Single {
+        main: Settled::new(json_exchange(success("1"))),
+        replays: Some(vec![json_exchange(success("1")), json_exchange(long)]),
+    };
+    let results = judge(&issue_card(), &expect_s(), None, &observed);
+    let schema = row(&results, Check::ResponseSchema);
+    assert!(
+        schema
+            .message()
+            .starts_with("replay 2 of 2: /cardNo: max-length: expected at most 64 characters"),
+        "{}",
+        schema.message()
+    );
+    assert_eq!(schema.findings[0].pointer.as_deref(), Some("/cardNo"));
+}
+
+#[test]
+fn a_problem_of_the_main_answer_is_not_repeated_for_identical_answers() {
+    let mut wrong = success("1");
+    wrong["result"]["resultCode"] = json!("OK");
+    let observed = Observations::Concurrent {
+        answers: (0..8)
+            .map(|_| Settled::new(json_exchange(wrong.clone())))
+            .collect(),
+    };
+    let results = judge(&issue_card(), &expect_s(), None, &observed);
+    assert_eq!(
+        row(&results, Check::ResultStatus).message(),
+        "/result/resultCode: expected `SUCCESS` for status `S`, got `OK` with status `S`"
+    );
+}
+
+#[test]
+fn a_concurrent_answer_that_times_out_fails_transport_with_its_label() {
+    let timeout = TransportError::Timeout(std::time::Duration::from_secs(1));
+    let observed = Observations::Concurrent {
+        answers: vec![
+            Settled::new(json_exchange(success("1"))),
+            Settled::new(exchange(Err(timeout))),
+        ],
+    };
+    let results = judge(&issue_card(), &expect_s(), None, &observed);
+    let transport = row(&results, Check::Transport);
+    assert_eq!(transport.outcome, Outcome::Fail);
+    assert!(
+        transport
+            .message()
+            .starts_with("concurrent request 2 of 2: "),
+        "{}",
+        transport.message()
+    );
+    assert_eq!(row(&results, Check::HttpStatus).outcome, Outcome::Pass);
+}
+
+#[test]
+fn duplicate_keys_are_a_response_schema_finding_with_their_pointer() {
+    let body = br#"{"cardNo": "1", "result": {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": "Success"}, "result": {"resultStatus": "F", "resultCode": "PROCESS_FAIL", "resultMessage": "no"}}"#;
+    let answer = observed(200, Some("application/json"), body);
+    let results = answer_checks(&issue_card(), &expect_s(), None, &answer);
+    let schema = row(&results, Check::ResponseSchema);
+    assert_eq!(schema.outcome, Outcome::Fail);
+    assert_eq!(schema.findings[0].pointer.as_deref(), Some("/result"));
+    assert!(
+        schema
+            .message()
+            .starts_with("/result: expected each key at most once per object, got a duplicate key"),
+        "{}",
+        schema.message()
     );
 }

@@ -117,10 +117,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "N")]
     pub replays: Option<u32>,
     /// Identical requests the concurrency check sends at once (default: the contract's, 8).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(2..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_CONCURRENCY)..))]
     pub concurrency: Option<u32>,
     /// Most tries while an unknown (U) status settles (default: the contract's, 5).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_SETTLE_TRIES)..))]
     pub settle_tries: Option<u32>,
     /// Snapshot mode: check (compare, never write; default when CI is set), new (record missing,
     /// compare the rest; default otherwise), update (rewrite), off (default for the embedded
@@ -130,8 +130,16 @@ pub struct VerifyArgs {
     /// Folder holding snapshots.
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     pub snapshot_dir: PathBuf,
-    /// A target profile (JSON): baseUrl, clientId, keyVersion, privateKey, publicKey. Flags
-    /// override its keys.
+    /// Which implementation the target runs, shown at the top of every report next to the
+    /// target (the target profile's `implementation`).
+    #[arg(long, value_name = "NAME")]
+    pub implementation: Option<String>,
+    /// The implementation's version or build, shown next to its name (the target profile's
+    /// `implementationVersion`).
+    #[arg(long, value_name = "VERSION")]
+    pub implementation_version: Option<String>,
+    /// A target profile (JSON): baseUrl, implementation, implementationVersion, clientId,
+    /// keyVersion, privateKey, publicKey. Flags override its keys.
     #[arg(long, value_name = "FILE")]
     pub target_config: Option<PathBuf>,
     /// Sent as Client-Id on every request; needed to sign.

@@ -9,17 +9,18 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
 use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeBounds, VerifyArgs};
+use super::gates;
 use super::keys::{server_signing, target_profile};
-use conform::baseline::{Baseline, BaselineRecorder};
 use conform::contract::{self, Contract};
 use conform::exit;
-use conform::plan::{Counts, Selection};
+use conform::plan::{KindCounts, Selection};
 use conform::reference::{
     Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerSigning,
     SignatureRejection,
 };
 use conform::report::console::Console;
-use conform::report::{self, Reporter, Reporters};
+use conform::report::{self, FileReport, Reporters};
+use conform::results::Implementation;
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
 use conform::target::profile::ProfileFile;
@@ -41,34 +42,19 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     if matching.filter.is_some() && nothing_matches() {
         return Err(CliError("error: no case matches the given --filter".into()));
     }
+    gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
-    let recording = match &args.baseline {
-        Some(path) if args.update_baseline || !path.exists() => {
-            reporters.0.push(Box::new(BaselineRecorder::new(path)));
-            Some(path)
-        }
-        Some(path) => {
-            options.baseline = Some(Baseline::load(path)?);
-            None
-        }
-        None => None,
-    };
+    let recording = gates::baseline(&args, &mut options, &mut reporters)?;
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
-    if let Some(path) = recording {
-        // Every failure of this run is now known: the gate passes until a new one appears.
-        let n = summary.failed;
-        println!(
-            "baseline: {n} known failure{} recorded in {}",
-            plural(n),
-            path.display()
-        );
-        return Ok(exit::SUCCESS);
-    }
-    Ok(if summary.success() {
+    let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
+    Ok(if !all_written {
+        exit::REPORT_NOT_WRITTEN
+    } else if recording.is_some() || summary.success() {
+        // A recording run passes: every failure of this run is now known.
         exit::SUCCESS
     } else {
         exit::CHECKS_FAILED
@@ -97,6 +83,11 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         settle_tries: args.settle_tries,
         snapshots: Some(snapshot_settings(args, profile.base_url.is_none())?),
         signing: profile.signing()?,
+        filter_globs: args.filters.clone(),
+        implementation: Implementation {
+            name: profile.implementation.clone(),
+            version: profile.implementation_version.clone(),
+        },
     })
 }
 
@@ -194,11 +185,11 @@ fn serve_banner(
     memory: &Bound,
 ) -> Vec<String> {
     use conform::units::{format_duration, format_size};
-    let mut lines = vec![format!(
-        "conform reference implementation of {} operation{}:",
-        contracts.len(),
-        plural(contracts.len())
-    )];
+    let operations = match contracts.len() {
+        1 => "1 operation".to_string(),
+        n => format!("{n} operations"),
+    };
+    let mut lines = vec![format!("conform reference implementation of {operations}:")];
     for contract in contracts {
         lines.push(format!(
             "  {} {}  ({})",
@@ -259,7 +250,7 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
         partition: args.partition,
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut counts = Counts::default();
+    let mut counts = KindCounts::default();
     for case in selection.apply(conform::plan::stream(&contracts)) {
         writeln!(out, "{}", case.name)?;
         counts.add(&case);
@@ -311,7 +302,7 @@ fn snapshot_settings(args: &VerifyArgs, embedded: bool) -> Result<Snapshots, Cli
         Some(text) => text
             .parse()
             .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
-        None => Mode::default_for(embedded, std::env::var("CI").ok().as_deref()),
+        None => Mode::default_for(embedded, gates::ci_value().as_deref()),
     };
     Ok(Snapshots {
         root: args.snapshot_dir.clone(),
@@ -331,7 +322,8 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
 
 fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     let console = Console::new(Box::new(anstream::stdout())).with_progress();
-    let mut all: Vec<Box<dyn Reporter>> = vec![Box::new(console)];
+    let mut reporters = Reporters::default();
+    reporters.streams.push(Box::new(console));
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
             CliError(format!(
@@ -344,17 +336,14 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
                 report::FORMATS.join(", ")
             ))
         })?;
-        all.push(reporter);
+        let file = FileReport::new(&format!("{format} report"), Path::new(path), reporter);
+        reporters.files.push(file);
     }
-    Ok(Reporters(all))
+    Ok(reporters)
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     Ok(tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?)
-}
-
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

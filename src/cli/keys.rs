@@ -17,6 +17,8 @@ pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
     };
     let flags = ProfileFile {
         base_url: args.target.clone(),
+        implementation: args.implementation.clone(),
+        implementation_version: args.implementation_version.clone(),
         client_id: args.client_id.clone(),
         key_version: args.keys.key_version,
         private_key: private_source(&args.keys),

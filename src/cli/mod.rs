@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod gates;
 mod keys;
 mod sign;
 mod snapshots;

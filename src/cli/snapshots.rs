@@ -37,16 +37,16 @@ fn review_all(root: &std::path::Path) -> Result<u8, CliError> {
         writeln!(out, "\n{} ({}/{})", item.case.bold(), i + 1, pending.len())?;
         write_diff(&mut out, &review::diff(item)?)?;
         match ask(&mut out)? {
-            Answer::Accept => {
+            Choice::Accept => {
                 review::accept(item)?;
                 tally[0] += 1;
             }
-            Answer::Reject => {
+            Choice::Reject => {
                 review::reject(item)?;
                 tally[1] += 1;
             }
-            Answer::Skip => tally[2] += 1,
-            Answer::Quit => break,
+            Choice::Skip => tally[2] += 1,
+            Choice::Quit => break,
         }
     }
     writeln!(
@@ -57,27 +57,27 @@ fn review_all(root: &std::path::Path) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-enum Answer {
+enum Choice {
     Accept,
     Reject,
     Skip,
     Quit,
 }
 
-fn ask(out: &mut impl Write) -> Result<Answer, CliError> {
+fn ask(out: &mut impl Write) -> Result<Choice, CliError> {
     let stdin = std::io::stdin();
     loop {
         write!(out, "accept (a), reject (r), skip (s), quit (q)? ")?;
         out.flush()?;
         let mut line = String::new();
         if stdin.lock().read_line(&mut line)? == 0 {
-            return Ok(Answer::Quit);
+            return Ok(Choice::Quit);
         }
         match line.trim() {
-            "a" | "accept" => return Ok(Answer::Accept),
-            "r" | "reject" => return Ok(Answer::Reject),
-            "s" | "skip" => return Ok(Answer::Skip),
-            "q" | "quit" => return Ok(Answer::Quit),
+            "a" | "accept" => return Ok(Choice::Accept),
+            "r" | "reject" => return Ok(Choice::Reject),
+            "s" | "skip" => return Ok(Choice::Skip),
+            "q" | "quit" => return Ok(Choice::Quit),
             _ => {}
         }
     }

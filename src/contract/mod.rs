@@ -145,6 +145,12 @@ impl ResultRules {
     }
 }
 
+/// The fewest identical requests the concurrency scenario sends: one alone compares nothing.
+pub const MIN_CONCURRENCY: u32 = 2;
+
+/// The fewest tries of a request whose status is unknown: the first one.
+pub const MIN_SETTLE_TRIES: u32 = 1;
+
 /// Idempotency rules.
 #[derive(Debug, Clone)]
 pub struct Idempotency {

@@ -218,3 +218,22 @@ fn signature_reject_code_must_be_a_failure_code_of_the_catalogue() {
         "{rendered}"
     );
 }
+
+#[test]
+fn rejects_concurrency_below_two_and_settle_tries_below_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    doc["idempotency"]["concurrency"] = json!(1);
+    doc["idempotency"]["settle"] = json!({"tries": 0});
+    let text = serde_json::to_string_pretty(&doc).unwrap();
+    let errors = load_str(Path::new("card.json"), text).expect_err("below the minimums");
+    let rendered = ContractErrors(errors).render();
+    assert!(
+        rendered.contains("expected at least 2, got 1"),
+        "{rendered}"
+    );
+    assert!(
+        rendered.contains("expected at least 1, got 0"),
+        "{rendered}"
+    );
+}

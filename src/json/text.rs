@@ -1,6 +1,9 @@
 //! Turning JSON into text for people: abbreviated values in messages, canonical pretty printing
 //! for diffs and snapshots.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
 use serde_json::Value;
 
 /// Renders `value` compactly, cutting it to about `max` characters with an ellipsis and the full
@@ -74,6 +77,42 @@ pub fn describe_kind(value: &Value) -> &'static str {
     }
 }
 
+/// Text that came from a target, made safe to print: control characters (ESC and the other C0
+/// and C1 controls, DEL) and the invisible bidirectional-formatting characters become visible
+/// escapes such as `\u{1b}`, so an answer can never recolour a terminal, move its cursor or
+/// reorder what a reader sees. Newlines and tabs are kept (diffs and bodies are multi-line);
+/// [`printable_line`] escapes them too. Text that needs no change is not copied.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    escape_unprintable(text, |c| c == '\n' || c == '\t')
+}
+
+/// [`printable`] for one-line fields (finding messages, expected and actual values): newlines,
+/// carriage returns and tabs are escaped as well, so a target cannot forge extra report lines.
+pub fn printable_line(text: &str) -> Cow<'_, str> {
+    escape_unprintable(text, |_| false)
+}
+
+fn escape_unprintable(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    let unsafe_char = |c: char| !keep(c) && (c.is_control() || is_bidi_control(c));
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Characters that change the display order of text without being visible.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +133,18 @@ mod tests {
         let b = json!({"a": {"c": 3, "d": 2}, "b": 1});
         assert_eq!(canonical_pretty(&a), canonical_pretty(&b));
         assert!(canonical_pretty(&a).find("\"a\"") < canonical_pretty(&a).find("\"b\""));
+    }
+
+    #[test]
+    fn control_characters_from_a_target_are_shown_escaped() {
+        let hostile = "\u{1b}[2J\u{1b}[31mPWNED\u{9b}0m\u{202e}txt.exe\u{7f}";
+        assert_eq!(
+            printable(hostile),
+            "\\u{1b}[2J\\u{1b}[31mPWNED\\u{9b}0m\\u{202e}txt.exe\\u{7f}"
+        );
+        assert_eq!(printable("a\n\tb"), "a\n\tb");
+        assert_eq!(printable_line("a\r\nb"), "a\\u{d}\\u{a}b");
+        assert!(matches!(printable("plain 中文"), Cow::Borrowed(_)));
     }
 
     #[test]

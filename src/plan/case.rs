@@ -160,8 +160,9 @@ pub struct Materialized {
 }
 
 impl Body {
-    /// The JSON document that would be sent, key filled in; `None` for a raw body. Cheaper
-    /// than [`Body::materialize`] when only the document is needed (the planner's checks).
+    /// The JSON document that would be sent, key filled in (left as planned with
+    /// [`KeySpec::Keep`]); `None` for a raw body. Cheaper than [`Body::materialize`] when only
+    /// the document is needed (the planner's checks).
     pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<Value> {
         let patched;
         let value = match self {
@@ -185,14 +186,10 @@ impl Body {
         }
     }
 
-    /// Fills in the key and serializes. A body without a key field keeps its own value.
-    pub fn materialize(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
-        self.clone().into_sent(spec, contract, mint)
-    }
-
-    /// [`Body::materialize`] for a body that is used once. The document is written with its
-    /// change and its key substituted on the way, never copied (this runs for every case sent).
-    pub fn into_sent(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
+    /// The bytes to send, key filled in (a body without a key field keeps its own value). The
+    /// document is written with its change and its key substituted on the way, never copied
+    /// (this runs for every case sent).
+    pub fn materialize(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
         let pointer = contract.idempotency.as_ref().map(|i| &i.key);
         let key = match (spec, pointer, &self) {
             (_, _, Body::Raw(_)) | (KeySpec::Keep, _, _) | (_, None, _) => None,
@@ -229,11 +226,6 @@ impl Body {
 }
 
 impl Body {
-    /// The JSON document as planned (patch applied, key not filled in); `None` for a raw body.
-    pub fn planned(&self) -> Option<Value> {
-        self.clone().into_document()
-    }
-
     /// The JSON document with its patch applied; `None` for a raw body.
     fn into_document(self) -> Option<Value> {
         match self {

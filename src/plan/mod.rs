@@ -151,9 +151,9 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Counts([usize; 4]);
+pub struct KindCounts([usize; 4]);
 
-impl Counts {
+impl KindCounts {
     /// Counts one more case.
     pub fn add(&mut self, case: &Case) {
         self.0[CaseKind::ALL

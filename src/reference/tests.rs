@@ -3,9 +3,10 @@
 use serde_json::{Value, json};
 
 use super::{Faults, Reference};
-use crate::check::{Business, result_semantics};
+use crate::check::result_semantics;
 use crate::contract::Contract;
 use crate::contract::tests::issue_card;
+use crate::observe::Business;
 use crate::rules;
 
 fn sample(request_id: &str) -> Value {

@@ -1,7 +1,8 @@
 //! The HTML report: one self-contained file (inline CSS and JS, nothing fetched) to open in a
-//! browser. A header with the verdict and counts, the failures table at the top, a table of
-//! check outcomes per contract, then every case as an expandable `<details>` with a "failed
-//! only" toggle and a case-name filter; diffs are preformatted with `+`/`-` lines coloured.
+//! browser. A header with the verdict (and why it is qualified), counts, target, implementation
+//! and the run's scope, the failures table at the top, a table of check outcomes per contract,
+//! then every case as an expandable `<details>` with a "failed only" toggle and a case-name
+//! filter; diffs are preformatted with `+`/`-` lines coloured.
 //!
 //! Cases stream to a spool file as they come and are copied in at the end, after the header
 //! and failures that need the whole run. Every text from results goes through [`escape`].
@@ -10,8 +11,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::output::{Pending, Spool, shown_date, shown_target};
+use super::scope;
 use super::tally::{self, Tallies};
-use crate::results::{CaseResult, CheckResult, Outcome, RunInfo, Summary};
+use crate::results::{CaseResult, CheckResult, Outcome, RunInfo, Summary, VerdictKind};
 use crate::units::format_duration;
 
 const STYLE: &str = include_str!("html/report.css");
@@ -43,11 +45,7 @@ impl HtmlReport {
     }
 
     fn render(&mut self, out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
-        let verdict = if summary.success() {
-            "COMPATIBLE"
-        } else {
-            "NOT COMPATIBLE"
-        };
+        let verdict = summary.verdict.kind.label();
         writeln!(
             out,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
@@ -78,7 +76,7 @@ impl HtmlReport {
             writeln!(
                 out,
                 "<table class=\"checks\"><thead><tr><th>Check</th><th class=\"n\">Passed</th>\
-                 <th class=\"n\">Failed</th><th class=\"n\">Skipped</th></tr></thead><tbody>"
+                 <th class=\"n\">Failed</th><th class=\"n\">Skipped</th><th class=\"n\">Recorded</th></tr></thead><tbody>"
             )?;
             for (check, counts) in &tally.checks {
                 let class = if counts.failed > 0 {
@@ -88,11 +86,12 @@ impl HtmlReport {
                 };
                 writeln!(
                     out,
-                    "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
+                    "<tr{class}><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
                     check.name(),
                     counts.passed,
                     counts.failed,
-                    counts.skipped
+                    counts.skipped,
+                    counts.recorded
                 )?;
             }
             writeln!(out, "</tbody></table>")?;
@@ -154,7 +153,11 @@ fn write_header(
     summary: &Summary,
     verdict: &str,
 ) -> io::Result<()> {
-    let class = if summary.success() { "pass" } else { "fail" };
+    let class = match summary.verdict.kind {
+        VerdictKind::Compatible => "pass",
+        VerdictKind::NotCompatible => "fail",
+        VerdictKind::Partial | VerdictKind::CompatibleWithKnownFailures => "partial",
+    };
     let kind = if run.embedded {
         "embedded reference implementation"
     } else {
@@ -162,23 +165,38 @@ fn write_header(
     };
     writeln!(
         out,
-        "<header class=\"verdict {class}\">\n<h1>{verdict}</h1>\n<p class=\"counts\">{} cases, {} failed · \
-         checks: {} passed, {} failed, {} skipped · {}</p>",
+        "<header class=\"verdict {class}\">\n<h1>{verdict}</h1>"
+    )?;
+    if let Some(why) = summary.verdict.why() {
+        writeln!(out, "<p class=\"why\">Not complete: {}</p>", escape(&why))?;
+    }
+    writeln!(
+        out,
+        "<p class=\"counts\">{} case{}, {} failed · checks: {} passed, {} failed, {} skipped, \
+         {} recorded (not compared) · {}</p>",
         summary.cases,
+        if summary.cases == 1 { "" } else { "s" },
         summary.failed_cases,
         summary.passed,
         summary.failed,
         summary.skipped,
+        summary.recorded,
         format_duration(summary.duration)
     )?;
     writeln!(
         out,
-        "<dl class=\"run\"><dt>Tool</dt><dd>conform {}</dd><dt>Date</dt><dd>{}</dd>\
-         <dt>Target</dt><dd><code>{}</code> ({kind})</dd></dl>\n</header>",
+        "<dl class=\"run\" id=\"run\"><dt>Target</dt><dd><code>{}</code> ({kind})</dd>\
+         <dt>Implementation</dt><dd>{}</dd><dt>Tool</dt><dd>conform {}</dd><dt>Date</dt><dd>{}</dd>",
+        escape(&shown_target(&run.target)),
+        escape(&scope::implementation(run)),
         escape(&run.tool_version),
         escape(&shown_date(&run.started)),
-        escape(&shown_target(&run.target))
-    )
+    )?;
+    // The scope continues the same list, so its rows line up with the run's.
+    for (label, text) in scope::rows(run, summary) {
+        writeln!(out, "<dt>{label}</dt><dd>{}</dd>", escape(&text))?;
+    }
+    writeln!(out, "</dl>\n</header>")
 }
 
 fn write_failures(out: &mut dyn Write, failures: &[(usize, CaseResult)]) -> io::Result<()> {
@@ -232,6 +250,7 @@ fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
         Outcome::Fail if check.known => "known",
         Outcome::Fail => "fail",
         Outcome::Skip => "skip",
+        Outcome::Recorded => "recorded",
     };
     write!(
         out,
@@ -323,8 +342,12 @@ mod tests {
         let cases = html.find("id=\"case-list\"").unwrap();
         assert!(failures < cases);
         assert_eq!(html.matches("<tr class=\"failure\">").count(), 1);
-        assert_eq!(html.matches("<details class=\"case ").count(), 2);
-        assert!(html.contains("<a href=\"#case-2\">issueCard/example/drift</a>"));
+        assert_eq!(html.matches("<details class=\"case ").count(), 3);
+        assert!(html.contains("<a href=\"#case-3\">issueCard/example/drift</a>"));
+        assert!(html.contains("<h1>NOT COMPATIBLE</h1>\n<p class=\"why\">Not complete: --filter"));
+        assert!(html.contains("<dt>Implementation</dt><dd>acme-cards 2.3.1</dd>"));
+        assert!(html.contains("<span class=\"badge recorded\">RECORDED</span>"));
+        assert!(html.contains("<dt>Signing</dt><dd>requests signed as Client-Id TEST_CLIENT"));
         assert!(html.contains("<span class=\"add\">+&quot;&lt;b&gt;```&quot;</span>"));
         assert!(html.contains("/cardNo: &lt;changed&gt; | `x`"));
         assert!(!html.contains("secret"));

@@ -2,15 +2,17 @@
 //! destination and renamed into place at the end, so a reader never sees half a report and a
 //! failed run never clobbers the previous one.
 //!
-//! Shape (version 1): `{"version": 1, "tool": ..., "run": {...}, "results": [{contract, case,
-//! check, outcome, message, findings?, diff?}, ...], "summary": {passed, failed, skipped, cases,
-//! failed_cases, duration_ms}}`.
+//! Shape (version 1): `{"version": 1, "tool": ..., "run": {..., implementation, scope},
+//! "results": [{contract, case, check, outcome, message, findings?, diff?, known?}, ...],
+//! "summary": {passed, failed, known, fixed, skipped, recorded, cases, planned, ...},
+//! "verdict": {result, complete, reasons}}`, published as `docs/report.schema.json`.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
-use tempfile::NamedTempFile;
+
+use crate::atomic::AtomicFile;
 
 use crate::results::{CaseResult, CheckResult, Finding, Outcome, RunInfo, Summary};
 
@@ -20,7 +22,7 @@ pub const VERSION: u32 = 1;
 /// Writes the JSON report.
 pub struct JsonReport {
     destination: PathBuf,
-    file: Option<BufWriter<NamedTempFile>>,
+    file: Option<AtomicFile>,
     first: bool,
 }
 
@@ -49,38 +51,16 @@ impl JsonReport {
         }
     }
 
-    fn file(&mut self) -> io::Result<&mut BufWriter<NamedTempFile>> {
+    fn file(&mut self) -> io::Result<&mut AtomicFile> {
         self.file
             .as_mut()
             .ok_or_else(|| io::Error::other("report not started"))
     }
 }
 
-/// A temporary file in the destination's folder, so the final rename stays on one file system.
-/// Errors name the destination.
-pub fn temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
-    make_temp_beside(destination)
-        .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", destination.display())))
-}
-
-fn make_temp_beside(destination: &Path) -> io::Result<NamedTempFile> {
-    let dir = match destination.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".conform-").suffix(".tmp");
-    // Temporary files are private (0600) by default; a report is an ordinary file once renamed,
-    // readable as the umask allows, like any other file the user writes.
-    #[cfg(unix)]
-    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
-    builder.tempfile_in(dir)
-}
-
 impl super::Reporter for JsonReport {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
-        let mut file = BufWriter::new(temp_beside(&self.destination)?);
+        let mut file = AtomicFile::beside(&self.destination)?;
         write!(
             file,
             "{{\"version\":{VERSION},\"tool\":\"conform {}\",\"run\":",
@@ -118,10 +98,10 @@ impl super::Reporter for JsonReport {
             .ok_or_else(|| io::Error::other("report not started"))?;
         write!(file, "\n],\"summary\":")?;
         serde_json::to_writer(&mut file, summary)?;
+        write!(file, ",\"verdict\":")?;
+        serde_json::to_writer(&mut file, &summary.verdict)?;
         writeln!(file, "}}")?;
-        let temp = file.into_inner().map_err(|e| e.into_error())?;
-        temp.persist(&self.destination).map_err(|e| e.error)?;
-        Ok(())
+        file.commit()
     }
 }
 
@@ -132,6 +112,7 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         check: check.check.name(),
         outcome: check.outcome,
         message: check.message(),
+        // Findings are what a failure found; a skip or a recording has only its reason.
         findings: if check.outcome == Outcome::Fail {
             &check.findings
         } else {
@@ -139,5 +120,45 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         },
         diff: check.diff.as_deref(),
         known: check.known,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::*;
+    use crate::report::tally::sample;
+
+    #[test]
+    fn report_carries_scope_recorded_outcome_and_verdict() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.json");
+        sample::feed(&mut JsonReport::new(&path));
+        let report: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(report["run"]["implementation"]["name"], "acme-cards");
+        assert_eq!(report["run"]["scope"]["filters"][0], "issueCard/example/*");
+        let signing = &report["run"]["scope"]["signing"];
+        assert_eq!(signing["request_key_sha256"], sample::KEY_SHA256);
+        assert_eq!(report["summary"]["recorded"], 1);
+        let recorded: Vec<&Value> = report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["outcome"] == "recorded")
+            .collect();
+        assert_eq!(recorded.len(), 1);
+        assert_eq!(report["verdict"]["result"], "not-compatible");
+        assert_eq!(report["verdict"]["complete"], false);
+        let reasons: Vec<&str> = report["verdict"]["reasons"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            reasons,
+            ["filtered", "replays-reduced", "snapshots-recorded"]
+        );
     }
 }

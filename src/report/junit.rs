@@ -4,8 +4,12 @@
 //! `classname` = the case name and `name` = the check name, so test views group a case's checks
 //! together and a failure reads `issueCard/negative/appId/too-long › expectation`. A failed check
 //! is a `<failure type="CHECK" message="...">` whose text holds every finding and the diff; a
-//! skipped check is `<skipped message="reason"/>`. A case's wall time is put on its first check
-//! (the one that made the exchange), so the times add up to the time spent.
+//! skipped check is `<skipped message="reason"/>`, and so is a recorded one (JUnit has no
+//! outcome for "nothing was compared"; it must not read as a pass). A case's wall time is put on
+//! its first check (the one that made the exchange); a suite's time is the sum of its cases' and
+//! the root's the sum of the suites', so no total is smaller than its parts (cases run
+//! concurrently, so the sums exceed the wall time, which is `duration_ms` in the JSON report).
+//! Each suite's properties carry the implementation, the verdict and the run's scope.
 //!
 //! quick-junit builds a whole report in memory before writing it, which a 100k-case run cannot
 //! afford; so test cases are streamed to one spool file per contract, and the report is put
@@ -22,6 +26,7 @@ use indexmap::IndexMap;
 use quick_junit::XmlString;
 
 use super::output::{Pending, Spool, shown_target};
+use super::scope;
 use super::tally::{Counts, contract_label};
 use crate::results::{CaseResult, CheckResult, ContractInfo, Outcome, RunInfo, Summary};
 
@@ -82,31 +87,27 @@ impl Suite {
     }
 
     fn tests(&self) -> usize {
-        self.counts.passed + self.counts.failed + self.counts.skipped
+        self.counts.total()
     }
 
-    fn write(&mut self, out: &mut dyn Write, run: &RunInfo) -> io::Result<()> {
+    fn write(&mut self, out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
         writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
             escape(contract_label(&self.info.name), true),
             self.tests(),
             self.counts.failed,
-            self.counts.skipped,
+            self.counts.skipped + self.counts.recorded,
             seconds(self.time),
             escape(&run.started, true),
         )?;
         writeln!(out, "    <properties>")?;
-        for (name, value) in [
-            ("contract.path", self.info.path.as_str()),
-            ("contract.sha256", self.info.sha256.as_str()),
-            ("target", &shown_target(&run.target)),
-            ("tool", &format!("conform {}", run.tool_version)),
-        ] {
+        for (name, value) in properties(&self.info, run, summary) {
             writeln!(
                 out,
-                "      <property name=\"{name}\" value=\"{}\"/>",
-                escape(value, true)
+                "      <property name=\"{}\" value=\"{}\"/>",
+                escape(&name, true),
+                escape(&value, true)
             )?;
         }
         writeln!(out, "    </properties>")?;
@@ -141,8 +142,7 @@ impl super::Reporter for JunitReport {
                 Outcome::Pass => suite.counts.passed += 1,
                 // A known failure does not fail the run, so test-report readers see it skipped.
                 Outcome::Fail if check.known => suite.counts.skipped += 1,
-                Outcome::Fail => suite.counts.failed += 1,
-                Outcome::Skip => suite.counts.skipped += 1,
+                outcome => suite.counts.add(outcome),
             }
             if let Some(spool) = &mut suite.spool {
                 write_testcase(spool, result, check, time)?;
@@ -158,15 +158,16 @@ impl super::Reporter for JunitReport {
         };
         let out = pending.writer();
         writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
+        let time: Duration = self.suites.values().map(|s| s.time).sum();
         writeln!(
             out,
             "<testsuites name=\"conform\" tests=\"{}\" failures=\"{}\" errors=\"0\" time=\"{}\">",
-            summary.passed + summary.failed + summary.skipped,
+            summary.checks(),
             summary.failed - summary.known,
-            seconds(summary.duration),
+            seconds(time),
         )?;
         for suite in self.suites.values_mut() {
-            suite.write(out, &run)?;
+            suite.write(out, &run, summary)?;
         }
         writeln!(out, "</testsuites>")?;
         pending.commit()
@@ -196,6 +197,10 @@ fn write_testcase(
             out,
             "{open}>\n      <skipped message=\"{message}\"/>\n    </testcase>"
         ),
+        Outcome::Recorded => writeln!(
+            out,
+            "{open}>\n      <skipped message=\"recorded, not compared: {message}\"/>\n    </testcase>"
+        ),
         Outcome::Fail => writeln!(
             out,
             "{open}>\n      <failure message=\"{message}\" type=\"{}\">{}</failure>\n    </testcase>",
@@ -203,6 +208,28 @@ fn write_testcase(
             escape(&failure_text(check), false)
         ),
     }
+}
+
+/// A suite's properties: its contract, the run's target and implementation, the verdict, and
+/// the scope (`scope.cases`, `scope.signing`, ...).
+fn properties(contract: &ContractInfo, run: &RunInfo, summary: &Summary) -> Vec<(String, String)> {
+    let verdict = &summary.verdict;
+    let mut properties = vec![
+        ("contract.path".to_string(), contract.path.clone()),
+        ("contract.sha256".into(), contract.sha256.clone()),
+        ("target".into(), shown_target(&run.target)),
+        ("implementation".into(), scope::implementation(run)),
+        ("tool".into(), format!("conform {}", run.tool_version)),
+        ("verdict".into(), verdict.kind.label().to_string()),
+        ("verdict.complete".into(), verdict.complete.to_string()),
+    ];
+    if let Some(why) = verdict.why() {
+        properties.push(("verdict.reasons".into(), why));
+    }
+    for (label, text) in scope::rows(run, summary) {
+        properties.push((format!("scope.{}", label.to_lowercase()), text));
+    }
+    properties
 }
 
 /// The body of a failure: one finding per line, then the diff.
@@ -275,8 +302,8 @@ mod tests {
         let xml = std::fs::read_to_string(&path).unwrap();
         let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
         let suite = &report.test_suites[0];
-        assert_eq!((suite.tests, suite.failures, suite.skipped), (3, 1, 1));
-        let failed = &suite.test_cases[2];
+        assert_eq!((suite.tests, suite.failures, suite.skipped), (5, 1, 2));
+        let failed = &suite.test_cases[4];
         assert_eq!(failed.classname.as_deref(), Some("issueCard/example/drift"));
         let quick_junit::TestCaseStatus::NonSuccess {
             message,
@@ -295,9 +322,59 @@ mod tests {
             "{body}"
         );
         assert!(matches!(
-            suite.test_cases[1].status,
+            suite.test_cases[3].status,
             quick_junit::TestCaseStatus::Skipped { .. }
         ));
         assert!(!xml.contains("secret"));
+    }
+
+    #[test]
+    fn recorded_is_not_a_pass_and_the_suite_carries_verdict_and_scope() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.xml");
+        crate::report::tally::sample::feed(&mut JunitReport::new(&path));
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let report = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        let suite = &report.test_suites[0];
+        let recorded = &suite.test_cases[2];
+        assert_eq!(recorded.name.as_str(), "snapshot");
+        let quick_junit::TestCaseStatus::Skipped { message, .. } = &recorded.status else {
+            panic!("{xml}");
+        };
+        assert!(
+            message
+                .as_deref()
+                .unwrap()
+                .starts_with("recorded, not compared: ")
+        );
+        let property = |name: &str| {
+            suite
+                .properties
+                .iter()
+                .find(|p| p.name.as_str() == name)
+                .map(|p| p.value.to_string())
+                .unwrap_or_else(|| panic!("no {name} in {xml}"))
+        };
+        assert_eq!(property("verdict"), "NOT COMPATIBLE");
+        assert_eq!(property("verdict.complete"), "false");
+        assert_eq!(property("implementation"), "acme-cards 2.3.1");
+        assert!(property("scope.signing").contains(crate::report::tally::sample::KEY_SHA256));
+        assert!(property("scope.cases").starts_with("3 run of 125 planned"));
+    }
+
+    #[test]
+    fn root_time_is_never_smaller_than_a_suite_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.xml");
+        let summary = crate::report::tally::sample::feed(&mut JunitReport::new(&path));
+        let report =
+            quick_junit::Report::deserialize_from_str(&std::fs::read_to_string(&path).unwrap())
+                .unwrap();
+        let suite = report.test_suites[0].time.unwrap();
+        let root = report.time.unwrap();
+        assert!(root >= suite, "{root:?} < {suite:?}");
+        // Three 12 ms cases ran in a 30 ms run: the times add up, above the wall time.
+        assert_eq!(suite, Duration::from_millis(36));
+        assert!(summary.duration < root);
     }
 }

@@ -1,7 +1,9 @@
 //! The Markdown compatibility certificate: what a vendor hands over as evidence and what CI
 //! shows as a step summary (`$GITHUB_STEP_SUMMARY`). Plain GitHub-flavoured Markdown: the
-//! verdict in words, tool, date and target, each contract file with its SHA-256, a table of
-//! check outcomes per contract, then every failure with its case, check, findings and diff.
+//! verdict in its first line and why it is qualified right below, target, implementation, tool
+//! and date, the run's scope, each contract file with its SHA-256, a table of check outcomes per
+//! contract, then every failure with its case, check, findings and diff. Recorded snapshots are
+//! counted apart and never as passes: nothing was compared.
 //!
 //! Everything taken from results is escaped (see [`escape`]): findings quote what the target
 //! sent, and a stray `|` or backtick must not break the table or the code around it.
@@ -10,8 +12,9 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::output::{Pending, shown_date, shown_target};
+use super::scope;
 use super::tally::{self, ContractTally, Tallies};
-use crate::results::{CaseResult, RunInfo, Summary};
+use crate::results::{CaseResult, RunInfo, Summary, VerdictKind};
 use crate::units::format_duration;
 
 /// Writes the Markdown certificate.
@@ -36,9 +39,11 @@ impl MarkdownReport {
     }
 
     fn render(&self, out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
-        writeln!(out, "# conform compatibility certificate\n")?;
+        let label = summary.verdict.kind.label();
+        writeln!(out, "# conform compatibility certificate: {label}\n")?;
         writeln!(out, "{}\n", verdict(summary))?;
         write_run(out, run, summary)?;
+        write_scope(out, run, summary)?;
         write_contracts(out, &self.tallies)?;
         for tally in self.tallies.iter() {
             write_checks(out, tally)?;
@@ -71,22 +76,46 @@ impl super::Reporter for MarkdownReport {
     }
 }
 
+/// The verdict paragraph: the verdict, why it is qualified, then the counts it rests on.
 fn verdict(summary: &Summary) -> String {
-    let checks = summary.passed + summary.failed + summary.skipped;
-    if summary.success() {
-        let known = match summary.known {
-            0 => String::new(),
-            n => format!(" {n} known failures from the baseline do not count."),
-        };
-        format!(
-            "**Verdict: COMPATIBLE.** No check failed: {} of {checks} checks passed in {} cases ({} skipped).{known}",
-            summary.passed, summary.cases, summary.skipped
-        )
-    } else {
-        format!(
-            "**Verdict: NOT COMPATIBLE.** {} of {checks} checks failed, in {} of {} cases.",
-            summary.failed, summary.failed_cases, summary.cases
-        )
+    let verdict = &summary.verdict;
+    let label = verdict.kind.label();
+    let why = verdict.why().map(|w| escape(&w)).unwrap_or_default();
+    let checks = summary.checks();
+    let passed = format!(
+        "{} of {checks} checks passed in {} case{} ({} skipped{})",
+        summary.passed,
+        summary.cases,
+        plural(summary.cases),
+        summary.skipped,
+        recorded(summary)
+    );
+    match verdict.kind {
+        VerdictKind::NotCompatible => {
+            let also = if why.is_empty() {
+                String::new()
+            } else {
+                format!(" Also not complete: {why}.")
+            };
+            format!(
+                "**Verdict: {label}.** {} of {checks} checks failed, in {} of {} cases.{also}",
+                summary.failed, summary.failed_cases, summary.cases
+            )
+        }
+        VerdictKind::Compatible => format!("**Verdict: {label}.** No check failed: {passed}."),
+        VerdictKind::CompatibleWithKnownFailures => {
+            format!("**Verdict: {label}.** No new failure: {why}. {passed}.")
+        }
+        VerdictKind::Partial => format!(
+            "**Verdict: {label}.** Not everything was checked: {why}. No new failure in what ran: {passed}."
+        ),
+    }
+}
+
+fn recorded(summary: &Summary) -> String {
+    match summary.recorded {
+        0 => String::new(),
+        n => format!(", {n} recorded and not compared"),
     }
 }
 
@@ -97,12 +126,13 @@ fn write_run(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Resul
         "live implementation"
     };
     let rows = [
-        ("Tool", format!("conform {}", escape(&run.tool_version))),
-        ("Date", escape(&shown_date(&run.started))),
         (
             "Target",
             format!("{} ({kind})", code(&shown_target(&run.target))),
         ),
+        ("Implementation", escape(&scope::implementation(run))),
+        ("Tool", format!("conform {}", escape(&run.tool_version))),
+        ("Date", escape(&shown_date(&run.started))),
         (
             "Cases",
             format!("{} run, {} failed", summary.cases, summary.failed_cases),
@@ -110,8 +140,8 @@ fn write_run(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Resul
         (
             "Checks",
             format!(
-                "{} passed, {} failed, {} skipped",
-                summary.passed, summary.failed, summary.skipped
+                "{} passed, {} failed, {} skipped, {} recorded (not compared)",
+                summary.passed, summary.failed, summary.skipped, summary.recorded
             ),
         ),
         ("Duration", format_duration(summary.duration)),
@@ -119,6 +149,14 @@ fn write_run(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Resul
     writeln!(out, "| Run | |\n|---|---|")?;
     for (name, value) in rows {
         writeln!(out, "| {name} | {value} |")?;
+    }
+    writeln!(out)
+}
+
+fn write_scope(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
+    writeln!(out, "## Scope\n\n| Scope | |\n|---|---|")?;
+    for (label, text) in scope::rows(run, summary) {
+        writeln!(out, "| {label} | {} |", escape(&text))?;
     }
     writeln!(out)
 }
@@ -143,22 +181,24 @@ fn write_contracts(out: &mut dyn Write, tallies: &Tallies) -> io::Result<()> {
 
 fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
     let summary = &tally.summary;
+    // The run's verdict says how complete it was; a contract's line only says what failed.
     let state = if summary.success() {
-        "compatible"
+        "no new failure"
     } else {
         "not compatible"
     };
     writeln!(
         out,
-        "## {}\n\n{}: {} cases, {} failed ({state}).\n",
+        "## {}\n\n{}: {} case{}, {} failed ({state}).\n",
         escape(tally::contract_label(&tally.info.name)),
         code(&tally.info.path),
         summary.cases,
+        plural(summary.cases),
         summary.failed_cases
     )?;
     writeln!(
         out,
-        "| Check | Passed | Failed | Skipped |\n|---|--:|--:|--:|"
+        "| Check | Passed | Failed | Skipped | Recorded |\n|---|--:|--:|--:|--:|"
     )?;
     for (check, counts) in &tally.checks {
         let failed = if counts.failed > 0 {
@@ -168,10 +208,11 @@ fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
         };
         writeln!(
             out,
-            "| {} | {} | {failed} | {} |",
+            "| {} | {} | {failed} | {} | {} |",
             check.name(),
             counts.passed,
-            counts.skipped
+            counts.skipped,
+            counts.recorded
         )?;
     }
     writeln!(out)
@@ -230,6 +271,10 @@ pub fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
 
 fn is_word(c: char) -> bool {
@@ -293,15 +338,24 @@ mod tests {
         let path = dir.path().join("c.md");
         crate::report::tally::sample::feed(&mut MarkdownReport::new(&path));
         let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# conform compatibility certificate: NOT COMPATIBLE\n"));
         assert!(
-            text.contains("**Verdict: NOT COMPATIBLE.** 1 of 3 checks failed, in 1 of 2 cases.")
+            text.contains("**Verdict: NOT COMPATIBLE.** 1 of 5 checks failed, in 1 of 3 cases. Also not complete: --filter issueCard/example/\\* kept 3 of 125 cases;"),
+            "{text}"
         );
+        assert!(
+            text.contains("| Implementation | acme-cards 2.3.1 |"),
+            "{text}"
+        );
+        assert!(
+            text.contains("| Checks | 2 passed, 1 failed, 1 skipped, 1 recorded (not compared) |")
+        );
+        assert!(text.contains("| snapshot | 0 | **1** | 0 | 1 |"), "{text}");
         assert!(text.contains("- **snapshot**: /cardNo: \\<changed\\> \\| \\`x\\`"));
         assert!(text.contains(
             "````diff\n--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n````"
         ));
         assert!(text.contains("`https://***@api.example.com/open` (live implementation)"));
         assert!(!text.contains("secret"));
-        assert!(text.contains("| snapshot | 0 | **1** | 0 |"));
     }
 }

@@ -1,8 +1,10 @@
 //! Reporters: renderings of the one result model, fed case by case as results stream in.
 //!
-//! No reporter recomputes a verdict; each renders [`CaseResult`]s and the final [`Summary`].
-//! File reports ([`FORMATS`]) are written to a temporary file beside their destination and
-//! renamed into place when complete, so a reader never sees half a report.
+//! No reporter recomputes a verdict; each renders [`CaseResult`]s and the final [`Summary`]
+//! with its [`crate::results::Verdict`], and the run's scope in the terms of [`scope`].
+//! File reports ([`FORMATS`]) are written with [`crate::atomic`], so a reader never sees half a
+//! report; one that cannot be written is set aside as a [`FileReport`] failure and never stops
+//! the run or the other reports.
 
 pub mod console;
 pub mod html;
@@ -11,10 +13,11 @@ pub mod junit;
 pub mod markdown;
 pub mod output;
 pub mod progress;
+pub mod scope;
 pub mod tally;
 
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::results::{CaseResult, RunInfo, Summary};
 
@@ -42,20 +45,122 @@ pub fn file_report(format: &str, destination: &Path) -> Option<Box<dyn Reporter>
     })
 }
 
-/// Several reporters fed together.
-#[derive(Default)]
-pub struct Reporters(pub Vec<Box<dyn Reporter>>);
+/// A reporter that writes one file: its first error is kept rather than returned, and it then
+/// stops, so one unwritable file costs neither the run nor the other files.
+pub struct FileReport {
+    /// What the file is (`json`, `html`, `baseline`, ...), as messages name it.
+    pub what: String,
+    /// Where it goes.
+    pub path: PathBuf,
+    inner: Box<dyn Reporter>,
+    error: Option<io::Error>,
+}
 
-impl Reporter for Reporters {
+impl FileReport {
+    /// `inner`, writing the `what` file at `path`.
+    pub fn new(what: &str, path: &Path, inner: Box<dyn Reporter>) -> Self {
+        FileReport {
+            what: what.to_string(),
+            path: path.to_path_buf(),
+            inner,
+            error: None,
+        }
+    }
+
+    /// Why the file was not written, if it was not.
+    pub fn error(&self) -> Option<&io::Error> {
+        self.error.as_ref()
+    }
+
+    fn guard(&mut self, step: impl FnOnce(&mut dyn Reporter) -> io::Result<()>) {
+        if self.error.is_none()
+            && let Err(err) = step(self.inner.as_mut())
+        {
+            self.error = Some(err);
+        }
+    }
+}
+
+impl Reporter for FileReport {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
-        self.0.iter_mut().try_for_each(|r| r.start(info))
+        self.guard(|r| r.start(info));
+        Ok(())
     }
 
     fn case(&mut self, result: &CaseResult) -> io::Result<()> {
-        self.0.iter_mut().try_for_each(|r| r.case(result))
+        self.guard(|r| r.case(result));
+        Ok(())
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        self.0.iter_mut().try_for_each(|r| r.finish(summary))
+        self.guard(|r| r.finish(summary));
+        Ok(())
+    }
+}
+
+/// Several reporters fed together: `streams` (the console) first, whose errors stop the run,
+/// then `files`, whose errors are kept in each [`FileReport`].
+#[derive(Default)]
+pub struct Reporters {
+    /// Reporters writing to a stream; an error there is an error of the run.
+    pub streams: Vec<Box<dyn Reporter>>,
+    /// File reports, in the order given.
+    pub files: Vec<FileReport>,
+}
+
+impl Reporters {
+    fn each(&mut self) -> impl Iterator<Item = &mut dyn Reporter> {
+        let streams = self
+            .streams
+            .iter_mut()
+            .map(|r| r.as_mut() as &mut dyn Reporter);
+        streams.chain(self.files.iter_mut().map(|r| r as &mut dyn Reporter))
+    }
+}
+
+impl Reporter for Reporters {
+    fn start(&mut self, info: &RunInfo) -> io::Result<()> {
+        self.each().try_for_each(|r| r.start(info))
+    }
+
+    fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        self.each().try_for_each(|r| r.case(result))
+    }
+
+    fn finish(&mut self, summary: &Summary) -> io::Result<()> {
+        self.each().try_for_each(|r| r.finish(summary))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unwritable_file_report_stops_neither_the_run_nor_the_others() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").unwrap();
+        let bad = blocker.join("r.md");
+        let good = dir.path().join("r.json");
+        let mut reporters = Reporters::default();
+        for (format, path) in [("markdown", &bad), ("json", &good)] {
+            let inner = file_report(format, path).unwrap();
+            reporters.files.push(FileReport::new(format, path, inner));
+        }
+        tally::sample::feed(&mut reporters);
+        let error = reporters.files[0]
+            .error()
+            .expect("the markdown report failed");
+        assert!(
+            error.to_string().contains(&bad.display().to_string()),
+            "{error}"
+        );
+        assert!(reporters.files[1].error().is_none());
+        assert!(
+            std::fs::read_to_string(&good)
+                .unwrap()
+                .contains("\"summary\"")
+        );
     }
 }

@@ -1,28 +1,23 @@
-//! Where file reports are written: a temporary file beside the destination that is renamed into
-//! place only when the report is complete, and anonymous spool files that hold streamed parts of
-//! a report (every JUnit test case, every HTML case) until the counts that head them are known.
+//! Where file reports are written: through [`AtomicFile`] (a temporary file beside the
+//! destination, renamed into place only when the report is complete), and anonymous spool files
+//! that hold streamed parts of a report (every JUnit test case, every HTML case) until the counts
+//! that head them are known.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
-use std::path::{Path, PathBuf};
 
-use tempfile::NamedTempFile;
+use crate::atomic::{self, AtomicFile};
 
-use super::json::temp_beside;
-
-/// A report being written: made on `start`, so an unwritable destination fails the run before
-/// any request is sent, and renamed over the destination on `commit`.
+/// A report being written: made on `start`, and renamed over the destination on `commit`.
 pub struct Pending {
-    destination: PathBuf,
-    file: BufWriter<NamedTempFile>,
+    file: AtomicFile,
 }
 
 impl Pending {
     /// A temporary file beside `destination`.
-    pub fn beside(destination: &Path) -> io::Result<Self> {
+    pub fn beside(destination: &std::path::Path) -> io::Result<Self> {
         Ok(Pending {
-            destination: destination.to_path_buf(),
-            file: BufWriter::new(temp_beside(destination)?),
+            file: AtomicFile::beside(destination)?,
         })
     }
 
@@ -31,20 +26,15 @@ impl Pending {
         &mut self.file
     }
 
-    /// Flushes the report and renames it over the destination.
+    /// Flushes the report, syncs it and renames it over the destination.
     pub fn commit(self) -> io::Result<()> {
-        let temp = self.file.into_inner().map_err(|e| e.into_error())?;
-        temp.persist(&self.destination).map_err(|e| e.error)?;
-        Ok(())
+        self.file.commit()
     }
 
     /// A spool in the destination's folder (so it counts against the same disk, not `/tmp`).
     pub fn spool(&self) -> io::Result<Spool> {
-        let dir = match self.destination.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent,
-            _ => Path::new("."),
-        };
-        Ok(Spool(BufWriter::new(tempfile::tempfile_in(dir)?)))
+        let file = atomic::scratch_beside(self.file.destination())?;
+        Ok(Spool(BufWriter::new(file)))
     }
 }
 
@@ -124,21 +114,6 @@ mod tests {
         spool.write_all(b"second").unwrap();
         spool.drain_into(&mut out).unwrap();
         assert_eq!(out, b"firstsecond");
-    }
-
-    #[test]
-    fn report_appears_only_when_committed() {
-        let dir = tempfile::tempdir().unwrap();
-        let destination = dir.path().join("out/r.txt");
-        let mut pending = Pending::beside(&destination).unwrap();
-        pending.writer().write_all(b"done").unwrap();
-        assert!(!destination.exists());
-        pending.commit().unwrap();
-        assert_eq!(std::fs::read_to_string(&destination).unwrap(), "done");
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("out")).unwrap().count(),
-            1
-        );
     }
 
     #[test]

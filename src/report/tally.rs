@@ -17,15 +17,24 @@ pub struct Counts {
     pub failed: usize,
     /// Skipped.
     pub skipped: usize,
+    /// Recorded, nothing compared.
+    pub recorded: usize,
 }
 
 impl Counts {
-    fn add(&mut self, outcome: Outcome) {
+    /// Counts one outcome.
+    pub fn add(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Pass => self.passed += 1,
             Outcome::Fail => self.failed += 1,
             Outcome::Skip => self.skipped += 1,
+            Outcome::Recorded => self.recorded += 1,
         }
+    }
+
+    /// Every outcome counted.
+    pub fn total(&self) -> usize {
+        self.passed + self.failed + self.skipped + self.recorded
     }
 }
 
@@ -138,6 +147,8 @@ mod tests {
             tool_version: "0".into(),
             target: "t".into(),
             embedded: true,
+            implementation: Default::default(),
+            scope: Default::default(),
             contracts: ["b", "a"]
                 .map(|n| ContractInfo {
                     name: n.into(),
@@ -186,27 +197,62 @@ mod tests {
     }
 }
 
-/// Results made by hand for reporters' unit tests: a run with one passing case and one failing
-/// case whose finding and diff carry text that needs escaping in every format.
+/// Results made by hand for reporters' unit tests: a signed, filtered run with one passing
+/// case, one whose snapshot was recorded and one failing case whose finding and diff carry text
+/// that needs escaping in every format.
 #[cfg(test)]
 pub(crate) mod sample {
+    use std::path::PathBuf;
     use std::time::Duration;
 
-    use crate::results::{CaseResult, Check, CheckResult, ContractInfo, Finding, RunInfo, Summary};
+    use crate::results::{
+        CaseResult, Check, CheckResult, ContractInfo, Finding, Implementation, Override, RunInfo,
+        Scope, Setting, SigningScope, SnapshotScope, Summary,
+    };
 
     pub const DIFF: &str = "--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n";
+
+    /// The fingerprint of `tests/fixtures/signing/test_rsa2048_pub_spki.pem`.
+    pub const KEY_SHA256: &str = "2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb";
 
     pub fn run() -> RunInfo {
         RunInfo {
             tool_version: "9.9.9".into(),
             target: "https://user:secret@api.example.com/open".into(),
             embedded: false,
+            implementation: Implementation {
+                name: Some("acme-cards".into()),
+                version: Some("2.3.1".into()),
+            },
             contracts: vec![ContractInfo {
                 name: "issueCard".into(),
                 path: "contracts/issue-card.json".into(),
                 sha256: "ab".repeat(32),
             }],
             started: "2026-01-02T03:04:05.678Z".into(),
+            scope: scope(),
+        }
+    }
+
+    fn scope() -> Scope {
+        Scope {
+            filters: vec!["issueCard/example/*".into()],
+            overrides: vec![Override::of(Setting::Replays, 0, [2]).unwrap()],
+            snapshots: SnapshotScope {
+                mode: "new".into(),
+                folder: Some("snapshots".into()),
+            },
+            timeout: Duration::from_secs(10),
+            jobs: 8,
+            signing: SigningScope {
+                client_id: Some("TEST_CLIENT".into()),
+                requests_signed: true,
+                key_version: Some(3),
+                request_key_sha256: Some(KEY_SHA256.into()),
+                answers_verified: true,
+                answer_key_sha256: Some(KEY_SHA256.into()),
+            },
+            ..Scope::default()
         }
     }
 
@@ -216,6 +262,11 @@ pub(crate) mod sample {
             vec![Finding::message("/cardNo: <changed> | `x`")],
         )
         .with_diff(DIFF.into());
+        let recorded = CheckResult::recorded(
+            Check::Snapshot,
+            "recorded to snapshots/issueCard/example/new.snap (no earlier snapshot)",
+            PathBuf::from("snapshots/issueCard/example/new.snap"),
+        );
         let case = |name: &str, checks| CaseResult {
             contract: "issueCard".into(),
             case: name.into(),
@@ -228,20 +279,38 @@ pub(crate) mod sample {
                 vec![CheckResult::pass(Check::Transport)],
             ),
             case(
+                "issueCard/example/new",
+                vec![CheckResult::pass(Check::Transport), recorded],
+            ),
+            case(
                 "issueCard/example/drift",
                 vec![CheckResult::skip(Check::Transport, "not run"), failed],
             ),
         ]
     }
 
-    /// Feeds the sample run to `reporter` and returns its summary.
-    pub fn feed(reporter: &mut dyn crate::report::Reporter) -> Summary {
-        let mut summary = Summary::default();
-        reporter.start(&run()).unwrap();
+    /// The summary of the sample run, verdict included.
+    pub fn summary() -> Summary {
+        let mut summary = Summary {
+            planned: 125,
+            matched: 3,
+            duration: Duration::from_millis(30),
+            ..Summary::default()
+        };
         for case in cases() {
             summary.add(&case);
+        }
+        summary.conclude(&run());
+        summary
+    }
+
+    /// Feeds the sample run to `reporter` and returns its summary.
+    pub fn feed(reporter: &mut dyn crate::report::Reporter) -> Summary {
+        reporter.start(&run()).unwrap();
+        for case in cases() {
             reporter.case(&case).unwrap();
         }
+        let summary = summary();
         reporter.finish(&summary).unwrap();
         summary
     }

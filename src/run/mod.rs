@@ -1,8 +1,16 @@
-//! The runner: plan, start the target, send cases concurrently, check, and stream results to
+//! The runner: plan, start the target, run cases concurrently and stream their results to
 //! reporters in plan order.
+//!
+//! The runner owns sending: `send` is the one place a request is sent, settled while its
+//! status is unknown, replayed, or sent as part of the conflict and concurrency scenarios. What
+//! came back is handed to [`crate::check::judge`] as [`crate::observe::Observations`]; the
+//! checks never send. `context` combines each contract's idempotency settings with the run's
+//! overrides, once.
 
-mod exchange;
-mod idempotency;
+mod case;
+mod context;
+mod scope;
+mod send;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -10,13 +18,16 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use globset::GlobSet;
 
+use self::context::{Context, Overrides};
 use crate::baseline::Baseline;
 use crate::contract::Contract;
-use crate::plan::{self, Action, Case, KeyMint, Partition, Selection};
+use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
-use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary};
-use crate::snapshot::{Mode, Snapshots, Taken, Volatile};
+use crate::results::{
+    CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
+};
+use crate::snapshot::{Mode, Snapshots};
 use crate::target::{HttpTarget, Signing, TargetError};
 
 /// Where the cases go.
@@ -56,6 +67,10 @@ pub struct RunOptions {
     pub snapshots: Option<Snapshots>,
     /// Client-Id and keys: requests are signed and answers checked (see [`Signing`]).
     pub signing: Option<Signing>,
+    /// The `--filter` globs as given, for reports (`filter` is what selects).
+    pub filter_globs: Vec<String>,
+    /// Which implementation the target is, for reports.
+    pub implementation: Implementation,
 }
 
 impl Default for RunOptions {
@@ -73,6 +88,8 @@ impl Default for RunOptions {
             settle_tries: None,
             snapshots: None,
             signing: None,
+            filter_globs: Vec::new(),
+            implementation: Implementation::default(),
         }
     }
 }
@@ -92,45 +109,6 @@ pub enum RunError {
     /// The keys given cannot drive the embedded target.
     #[error("{0}")]
     EmbeddedSigning(&'static str),
-}
-
-/// Everything a case needs while it runs.
-pub(crate) struct Context {
-    pub contracts: Vec<Contract>,
-    pub target: HttpTarget,
-    pub mint: KeyMint,
-    pub overrides: Overrides,
-    pub snapshots: Option<Snapshots>,
-}
-
-/// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct Overrides {
-    replays: Option<u32>,
-    concurrency: Option<u32>,
-    settle_tries: Option<u32>,
-}
-
-impl Context {
-    /// Replays of each successful case (0 when the contract has no idempotency key).
-    pub fn replays(&self, contract: &Contract) -> u32 {
-        let Some(rules) = &contract.idempotency else {
-            return 0;
-        };
-        self.overrides.replays.unwrap_or(rules.replays)
-    }
-
-    /// Identical requests the concurrency scenario sends at once.
-    pub fn concurrency(&self, contract: &Contract) -> u32 {
-        let default = contract.idempotency.as_ref().map_or(2, |i| i.concurrency);
-        self.overrides.concurrency.unwrap_or(default).max(2)
-    }
-
-    /// Most tries while an unknown status settles.
-    pub fn settle_tries(&self, contract: &Contract) -> u32 {
-        let default = contract.idempotency.as_ref().map_or(1, |i| i.settle_tries);
-        self.overrides.settle_tries.unwrap_or(default).max(1)
-    }
 }
 
 /// Runs every planned case of `contracts` against `target`, feeding `reporter`.
@@ -159,6 +137,7 @@ pub async fn run(
         }
         Target::Live(url) => (None, url.clone()),
     };
+    let scope = scope::scope(&options, &contracts, signing.as_ref());
     let mut http = HttpTarget::new(&base, options.timeout)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
@@ -174,8 +153,12 @@ pub async fn run(
         },
         contracts,
     });
-    reporter.start(&run_info(&context, &base, server.is_some()))?;
-    let summary = execute(context, selection, &options, reporter).await?;
+    let mut info = run_info(&context, &base, server.is_some());
+    info.implementation = scope::implementation(&options, info.embedded);
+    info.scope = scope;
+    reporter.start(&info)?;
+    let mut summary = execute(context, selection, &options, reporter).await?;
+    summary.conclude(&info);
     reporter.finish(&summary)?;
     drop(server);
     Ok(summary)
@@ -199,15 +182,27 @@ async fn execute(
     let (sender, mut planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
     let planner_context = Arc::clone(&context);
     let planner = std::thread::spawn(move || {
-        plan::each_selected(&planner_context.contracts, &selection, &mut |case| {
-            sender.blocking_send(case).is_ok()
-        });
+        // Every case is planned anyway (selection happens after planning), so counting them
+        // costs nothing and lets reports say "1 of 125 cases".
+        let (mut planned, mut matched) = (0, 0);
+        plan::each_selected(
+            &planner_context.contracts,
+            &Selection::default(),
+            &mut |case| {
+                planned += 1;
+                if !selection.keeps(&case, &mut matched) {
+                    return true;
+                }
+                sender.blocking_send(case).is_ok()
+            },
+        );
+        (planned, matched)
     });
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut results = cases
         .map(|case| {
             let context = Arc::clone(&context);
-            tokio::spawn(async move { run_case(&context, case).await })
+            tokio::spawn(async move { case::run(&context, case).await })
         })
         .buffered(options.jobs.max(1));
     while let Some(joined) = results.next().await {
@@ -218,66 +213,26 @@ async fn execute(
         summary.add(&result);
         reporter.case(&result)?;
         if options.fail_fast && result.failed() {
+            summary.stopped_early = true;
             break;
         }
     }
     drop(results);
-    if let Err(panic) = planner.join() {
-        let message = panic
-            .downcast_ref::<&str>()
-            .map_or("planning failed", |m| m);
-        let result = crashed(message.to_string());
-        summary.add(&result);
-        reporter.case(&result)?;
+    match planner.join() {
+        // A run stopped early also stopped planning: its counts would be short, so none.
+        Ok(_) if summary.stopped_early => {}
+        Ok((planned, matched)) => (summary.planned, summary.matched) = (planned, matched),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map_or("planning failed", |m| m);
+            let result = crashed(message.to_string());
+            summary.add(&result);
+            reporter.case(&result)?;
+        }
     }
     summary.duration = started.elapsed();
     Ok(summary)
-}
-
-async fn run_case(context: &Context, case: Case) -> CaseResult {
-    let started = Instant::now();
-    let contract = &context.contracts[case.contract];
-    let checks = match case.action {
-        Action::Exchange(exchange) => {
-            let outcome = exchange::run(context, contract, exchange).await;
-            with_snapshot(context, contract, &case.name, outcome)
-        }
-        Action::Conflict(scenario) => idempotency::conflict(context, contract, &scenario).await,
-        Action::Concurrent(scenario) => idempotency::concurrent(context, contract, &scenario).await,
-    };
-    CaseResult {
-        contract: contract.name.clone(),
-        case: case.name,
-        checks,
-        duration: started.elapsed(),
-    }
-}
-
-/// Adds the `snapshot` check to an exchange's results when snapshots are on and a response
-/// came back.
-fn with_snapshot(
-    context: &Context,
-    contract: &Contract,
-    case: &str,
-    outcome: exchange::Outcome,
-) -> Vec<CheckResult> {
-    let mut checks = outcome.checks;
-    let (Some(snapshots), Ok(observed)) = (&context.snapshots, &outcome.answer) else {
-        return checks;
-    };
-    let volatile = Volatile::new(contract, outcome.key.as_deref(), context.mint.nonce());
-    let case_failed = checks
-        .iter()
-        .any(|c| c.outcome == crate::results::Outcome::Fail);
-    let taken = Taken {
-        contract,
-        case,
-        observed,
-        volatile: &volatile,
-        case_failed,
-    };
-    checks.push(snapshots.check(&taken));
-    checks
 }
 
 /// The embedded target plays the counterpart with the client's own key pair: it checks requests
@@ -327,6 +282,7 @@ fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         target: base.to_string(),
         embedded,
+        implementation: Implementation::default(),
         contracts: context
             .contracts
             .iter()
@@ -337,5 +293,6 @@ fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
             })
             .collect(),
         started: jiff::Timestamp::now().to_string(),
+        scope: Default::default(),
     }
 }

@@ -5,9 +5,9 @@ use std::fmt;
 
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey};
 use rsa::pkcs1v15::{SigningKey, VerifyingKey};
-use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey};
+use rsa::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePublicKey};
 use rsa::traits::PublicKeyParts;
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
 
 use super::armor::{Armored, unarmor};
 
@@ -155,6 +155,15 @@ impl PublicKey {
         modulus_bits(self.0.as_ref())
     }
 
+    /// SHA-256 of the key as DER SubjectPublicKeyInfo, lowercase hex: names a key in reports
+    /// without showing it (`openssl pkey -pubin -outform DER | sha256sum` gives the same).
+    pub fn fingerprint(&self) -> String {
+        let der = self.0.as_ref().to_public_key_der().map(|d| d.into_vec());
+        // Encoding a loaded RSA key cannot fail; an empty digest input would only blur the name.
+        let digest = Sha256::digest(der.unwrap_or_default());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
     /// The signature length in bytes that this key accepts.
     pub(super) fn signature_len(&self) -> usize {
         self.0.as_ref().size()
@@ -233,6 +242,16 @@ mod tests {
     /// The PEM body alone, i.e. the bare base64 DER shape some integrators paste.
     fn strip_armor(pem: &str) -> String {
         pem.lines().filter(|l| !l.starts_with("-----")).collect()
+    }
+
+    #[test]
+    fn fingerprint_is_openssls_sha256_of_the_der_public_key() {
+        // openssl pkey -pubin -in test_rsa2048_pub_spki.pem -outform DER | sha256sum
+        let expected = "2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb";
+        let public = PublicKey::from_text(&fixture(SPKI)).unwrap();
+        assert_eq!(public.fingerprint(), expected);
+        let private = PrivateKey::from_text(&fixture(PKCS1)).unwrap();
+        assert_eq!(private.public_key().fingerprint(), expected);
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod header;
 mod keys;
 mod message;
 #[cfg(test)]
-mod test_support;
+pub(crate) mod test_support;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;

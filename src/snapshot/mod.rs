@@ -15,8 +15,8 @@ use similar::TextDiff;
 
 pub use render::Volatile;
 
-use crate::check::Observed;
 use crate::contract::Contract;
+use crate::observe::Response;
 use crate::results::{Check, CheckResult};
 
 /// What a run may write.
@@ -51,17 +51,44 @@ impl FromStr for Mode {
 }
 
 impl Mode {
+    /// The name `--snapshots` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Check => "check",
+            Mode::New => "new",
+            Mode::Update => "update",
+            Mode::Off => "off",
+        }
+    }
+
     /// The default mode: `off` for the embedded target, `check` when the `CI` environment
     /// variable is set (to anything but empty, `0` or `false`), `new` otherwise.
     pub fn default_for(embedded: bool, ci: Option<&str>) -> Mode {
-        let in_ci =
-            ci.is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
-        match (embedded, in_ci) {
+        match (embedded, ci_is_set(ci)) {
             (true, _) => Mode::Off,
             (false, true) => Mode::Check,
             (false, false) => Mode::New,
         }
     }
+}
+
+/// Whether the value of the `CI` environment variable means "in CI": set to anything but empty,
+/// `0` or `false`.
+pub fn ci_is_set(value: Option<&str>) -> bool {
+    value.is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
+}
+
+/// In `check` mode, the number of `cases` looked at when none of them has a recorded snapshot
+/// under `root` (a run that would compare nothing); `None` as soon as one has.
+pub fn none_recorded(root: &Path, cases: impl IntoIterator<Item = String>) -> Option<usize> {
+    let mut looked = 0;
+    for case in cases {
+        if store::path_for(root, &case).exists() {
+            return None;
+        }
+        looked += 1;
+    }
+    Some(looked)
 }
 
 /// The snapshot folder and the mode of a run.
@@ -80,7 +107,7 @@ pub struct Taken<'a> {
     /// The case name.
     pub case: &'a str,
     /// The settled response.
-    pub observed: &'a Observed,
+    pub observed: &'a Response,
     /// Run-dependent values to redact.
     pub volatile: &'a Volatile,
     /// Whether another check of the case failed (a broken answer is not recorded as a baseline).
@@ -109,11 +136,18 @@ impl Snapshots {
                 Check::Snapshot,
                 format!("no snapshot recorded at {}", path.display()),
             ),
-            Mode::New if taken.case_failed => CheckResult::skip(
-                Check::Snapshot,
-                "not recorded: the case failed other checks",
-            ),
-            Mode::New | Mode::Update => self.record(taken, path, content),
+            Mode::New | Mode::Update if taken.case_failed => {
+                CheckResult::skip(Check::Snapshot, format!("not recorded: {NOT_A_BASELINE}"))
+            }
+            Mode::New | Mode::Update => {
+                let what = "no earlier snapshot to compare with";
+                self.record(
+                    taken,
+                    path,
+                    content,
+                    format!("recorded to {}: {what}", path.display()),
+                )
+            }
         }
     }
 
@@ -131,9 +165,6 @@ impl Snapshots {
     }
 
     fn mismatch(&self, taken: &Taken<'_>, path: &Path, old: &str, new: &str) -> CheckResult {
-        if self.mode == Mode::Update {
-            return self.record(taken, path, new);
-        }
         let diff = TextDiff::from_lines(old, new)
             .unified_diff()
             .context_radius(3)
@@ -141,31 +172,52 @@ impl Snapshots {
             .to_string();
         let changed = diff.lines().filter(|l| is_change(l)).count();
         let lines = if changed == 1 { "line" } else { "lines" };
-        let mut message = format!("response differs from its snapshot ({changed} {lines} changed)");
-        if self.mode == Mode::New {
-            let pending = store::pending_for(path);
-            let text = store::file_text(taken.contract, taken.case, new);
-            match store::write_atomic(&pending, &text) {
-                Ok(()) => message.push_str(&format!(
-                    "; pending snapshot written to {}",
-                    pending.display()
-                )),
-                Err(err) => {
-                    message.push_str(&format!("; cannot write {}: {err}", pending.display()))
-                }
+        let differs = format!("response differs from its snapshot ({changed} {lines} changed)");
+        let written = match self.mode {
+            Mode::Update if !taken.case_failed => {
+                let message = format!("{differs}; rewritten (update mode), so not compared");
+                return self.record(taken, path, new, message).with_diff(diff);
             }
-        } else {
-            message.push_str("; check mode: nothing written");
-        }
-        CheckResult::fail_with(Check::Snapshot, message).with_diff(diff)
+            Mode::Check | Mode::Off => Err("check mode: nothing written".to_string()),
+            _ if taken.case_failed => Err(format!("nothing written: {NOT_A_BASELINE}")),
+            Mode::New | Mode::Update => self.write_pending(taken, path, new),
+        };
+        let result = match written {
+            Ok(pending) => CheckResult::fail_with(
+                Check::Snapshot,
+                format!(
+                    "{differs}; pending snapshot written to {}",
+                    pending.display()
+                ),
+            )
+            .with_written(pending),
+            Err(why) => CheckResult::fail_with(Check::Snapshot, format!("{differs}; {why}")),
+        };
+        result.with_diff(diff)
     }
 
-    fn record(&self, taken: &Taken<'_>, path: &Path, content: &str) -> CheckResult {
+    /// Writes the pending `.snap.new` beside `path`; the error says why not.
+    fn write_pending(&self, taken: &Taken<'_>, path: &Path, new: &str) -> Result<PathBuf, String> {
+        let pending = store::pending_for(path);
+        let text = store::file_text(taken.contract, taken.case, new);
+        match crate::atomic::write(&pending, text.as_bytes()) {
+            Ok(()) => Ok(pending),
+            Err(err) => Err(format!("cannot write {}: {err}", pending.display())),
+        }
+    }
+
+    fn record(
+        &self,
+        taken: &Taken<'_>,
+        path: &Path,
+        content: &str,
+        message: String,
+    ) -> CheckResult {
         let text = store::file_text(taken.contract, taken.case, content);
-        let written = store::write_atomic(path, &text)
+        let written = crate::atomic::write(path, text.as_bytes())
             .and_then(|()| store::remove_if_present(&store::pending_for(path)));
         match written {
-            Ok(()) => CheckResult::pass(Check::Snapshot),
+            Ok(()) => CheckResult::recorded(Check::Snapshot, message, path.to_path_buf()),
             Err(err) => CheckResult::fail_with(
                 Check::Snapshot,
                 format!("cannot write {}: {err}", path.display()),
@@ -173,6 +225,10 @@ impl Snapshots {
         }
     }
 }
+
+/// Why an answer that failed other checks is never written: accepted as a snapshot, it would
+/// make the next healthy run fail.
+const NOT_A_BASELINE: &str = "the answer failed other checks, and a broken answer is no baseline";
 
 fn is_change(line: &str) -> bool {
     (line.starts_with('+') && !line.starts_with("+++"))

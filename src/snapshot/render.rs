@@ -3,9 +3,9 @@
 
 use serde_json::Value;
 
-use crate::check::Observed;
 use crate::contract::Contract;
 use crate::json::{Pointer, canonical_pretty};
+use crate::observe::Response;
 
 /// Headers whose values change on every response; recorded as `[redacted]` when a contract
 /// names them, so they never cause a diff.
@@ -44,10 +44,10 @@ impl Volatile {
 }
 
 /// The snapshot text of one response (without the file header).
-pub fn render(contract: &Contract, observed: &Observed, volatile: &Volatile) -> String {
-    let mut out = format!("HTTP {}\n", observed.response.status);
+pub fn render(contract: &Contract, observed: &Response, volatile: &Volatile) -> String {
+    let mut out = format!("HTTP {}\n", observed.status);
     for name in &contract.snapshot.headers {
-        for value in observed.response.headers.get_all(name.as_str()) {
+        for value in observed.headers.get_all(name.as_str()) {
             let value = if VOLATILE_HEADERS.contains(&name.as_str()) {
                 "[redacted]".to_string()
             } else {
@@ -62,7 +62,7 @@ pub fn render(contract: &Contract, observed: &Observed, volatile: &Volatile) -> 
             let redacted = redact(contract, body, volatile);
             out.push_str(&canonical_pretty(&redacted));
         }
-        Err(_) => out.push_str(&volatile.scrub(&String::from_utf8_lossy(&observed.response.body))),
+        Err(_) => out.push_str(&volatile.scrub(&String::from_utf8_lossy(&observed.body))),
     }
     out.push('\n');
     out

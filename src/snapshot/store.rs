@@ -3,10 +3,10 @@
 //! `snapshots/<contract>/<rest of the case name>.snap`, one folder per name segment, each
 //! segment made safe for file systems. A file is a short `#` header saying which contract (and
 //! its digest) and which case produced it, a `---` line, then the rendered response; only the
-//! part after `---` is compared. Writes go to a temporary file in the same folder and are renamed
-//! into place, so an interrupted run never leaves a half-written snapshot.
+//! part after `---` is compared. Files are written with [`crate::atomic`], so an interrupted run
+//! never leaves a half-written snapshot.
 
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use crate::contract::Contract;
@@ -84,20 +84,6 @@ pub fn read(path: &Path) -> io::Result<Option<String>> {
     }
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, text: &str) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".conform-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    temp.write_all(text.as_bytes())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
 /// Removes a file if it exists.
 pub fn remove_if_present(path: &Path) -> io::Result<()> {
     match std::fs::remove_file(path) {
@@ -155,18 +141,5 @@ mod tests {
         let text = "# conform snapshot\n# case: op/example/x\n---\nHTTP 200\n\n{}\n";
         assert_eq!(content_of(text), "HTTP 200\n\n{}\n");
         assert_eq!(case_of(text), Some("op/example/x"));
-    }
-
-    #[test]
-    fn atomic_writes_leave_no_temporary_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("a/b/c.snap");
-        write_atomic(&path, "one").unwrap();
-        write_atomic(&path, "two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        assert_eq!(
-            std::fs::read_dir(dir.path().join("a/b")).unwrap().count(),
-            1
-        );
     }
 }

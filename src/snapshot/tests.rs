@@ -1,30 +1,25 @@
 //! The snapshot check's modes against a temporary snapshot folder.
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::HeaderValue;
 use serde_json::{Value, json};
 
 use super::*;
 use crate::contract::tests::issue_card;
+use crate::observe::Response;
+use crate::observe::testing::response;
 use crate::results::Outcome;
-use crate::target::Response;
 
-fn answer(body: Value) -> Observed {
-    let mut headers = HeaderMap::new();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(
+fn answer(body: Value) -> Response {
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let mut answer = response(200, Some("application/json"), &bytes);
+    answer.headers.insert(
         "response-time",
         HeaderValue::from_static("2026-11-28T10:00:00+08:00"),
     );
-    Observed::new(Response {
-        status: 200,
-        headers,
-        body: serde_json::to_vec(&body).unwrap(),
-        elapsed: Default::default(),
-        signature_context: None,
-    })
+    answer
 }
 
-fn card(no: &str, message: &str) -> Observed {
+fn card(no: &str, message: &str) -> Response {
     answer(
         json!({"cardNo": no, "result": {"resultStatus": "S", "resultCode": "SUCCESS", "resultMessage": message}}),
     )
@@ -43,7 +38,7 @@ impl Fixture {
         }
     }
 
-    fn run(&self, mode: Mode, observed: &Observed, case_failed: bool) -> CheckResult {
+    fn run(&self, mode: Mode, observed: &Response, case_failed: bool) -> CheckResult {
         let snapshots = Snapshots {
             root: self.dir.path().to_path_buf(),
             mode,
@@ -71,9 +66,15 @@ impl Fixture {
 #[test]
 fn new_mode_records_then_matches_regardless_of_card_number() {
     let f = Fixture::new();
-    assert_eq!(
-        f.run(Mode::New, &card("0111", "Success"), false).outcome,
-        Outcome::Pass
+    let first = f.run(Mode::New, &card("0111", "Success"), false);
+    assert_eq!(first.outcome, Outcome::Recorded, "recorded is not passed");
+    assert_eq!(first.wrote.as_deref(), Some(f.snapshot().as_path()));
+    assert!(
+        first
+            .message()
+            .ends_with("x.snap: no earlier snapshot to compare with"),
+        "{}",
+        first.message()
     );
     let text = std::fs::read_to_string(f.snapshot()).unwrap();
     assert!(text.contains("# case: issueCard/example/x\n"));
@@ -105,6 +106,10 @@ fn drift_fails_with_a_diff_and_a_pending_file_outside_check_mode() {
     );
 
     assert!(store::pending_for(&f.snapshot()).exists());
+    assert_eq!(
+        result.wrote.as_deref(),
+        Some(store::pending_for(&f.snapshot()).as_path())
+    );
 }
 
 #[test]
@@ -123,19 +128,57 @@ fn check_mode_touches_nothing_on_disk() {
 }
 
 #[test]
-fn failing_cases_are_not_recorded_but_update_records_anything() {
+fn broken_answers_are_never_written_in_any_mode() {
     let f = Fixture::new();
-    assert_eq!(
-        f.run(Mode::New, &card("1", "Success"), true).outcome,
-        Outcome::Skip
-    );
+    for mode in [Mode::New, Mode::Update] {
+        let result = f.run(mode, &card("1", "Success"), true);
+        assert_eq!(result.outcome, Outcome::Skip, "{mode:?}");
+        assert!(
+            result
+                .message()
+                .starts_with("not recorded: the answer failed other checks")
+        );
+    }
     assert_eq!(f.files(), 0);
-    f.run(Mode::Update, &card("1", "Success"), true);
-    f.run(Mode::Update, &card("1", "Changed"), false);
+    f.run(Mode::New, &card("1", "Success"), false);
+    let recorded = std::fs::read_to_string(f.snapshot()).unwrap();
+    for mode in [Mode::New, Mode::Update] {
+        let result = f.run(mode, &card("1", "Broken"), true);
+        assert_eq!(result.outcome, Outcome::Fail, "{mode:?}");
+        assert!(
+            result
+                .message()
+                .contains("nothing written: the answer failed other checks")
+        );
+        assert_eq!(result.wrote, None);
+    }
+    assert_eq!(f.files(), 1, "no pending snapshot of a broken answer");
+    assert_eq!(std::fs::read_to_string(f.snapshot()).unwrap(), recorded);
+}
+
+#[test]
+fn update_rewrites_a_drifted_snapshot_as_recorded_with_its_diff() {
+    let f = Fixture::new();
+    f.run(Mode::New, &card("1", "Success"), false);
+    let result = f.run(Mode::Update, &card("1", "Changed"), false);
+    assert_eq!(result.outcome, Outcome::Recorded);
+    assert!(
+        result
+            .diff
+            .as_deref()
+            .unwrap()
+            .contains("+    \"resultMessage\": \"Changed\",")
+    );
     assert!(
         std::fs::read_to_string(f.snapshot())
             .unwrap()
             .contains("Changed")
+    );
+    let same = f.run(Mode::Update, &card("2", "Changed"), false);
+    assert_eq!(
+        same.outcome,
+        Outcome::Pass,
+        "an unchanged answer was compared"
     );
 }
 

@@ -8,62 +8,23 @@
 pub mod profile;
 mod signer;
 
-pub use signer::{InvalidClientId, SignatureContext, Signing, shown_header_value};
+pub use signer::{InvalidClientId, Signing, shown_header_value};
 
 use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::Url;
 
-/// What conform sends as `Content-Type`.
-pub const REQUEST_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+use crate::observe::{Exchange, Request, Response, Sent, TransportError};
 
 /// A target reached over HTTP.
 #[derive(Debug, Clone)]
 pub struct HttpTarget {
     client: reqwest::Client,
     base: String,
+    base_url: Url,
     timeout: Duration,
     signing: Option<Arc<Signing>>,
-}
-
-/// A response as received.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// HTTP status code.
-    pub status: u16,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The raw body.
-    pub body: Vec<u8>,
-    /// Time from sending to the end of the body.
-    pub elapsed: Duration,
-    /// What the answer's signature must verify against, when the target checks signatures.
-    pub signature_context: Option<SignatureContext>,
-}
-
-/// Why no response came back; a failed `transport` check, not a harness error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
-    /// The time-out passed first.
-    #[error("no response within {}", crate::units::format_duration(*.0))]
-    Timeout(Duration),
-    /// The connection could not be made.
-    #[error("cannot connect to {url}: {reason}")]
-    Connect {
-        /// Where.
-        url: String,
-        /// Why, from the OS or TLS layer.
-        reason: String,
-    },
-    /// Anything else on the way (reset connection, bad framing, ...).
-    #[error("request to {url} failed: {reason}")]
-    Other {
-        /// Where.
-        url: String,
-        /// Why.
-        reason: String,
-    },
 }
 
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
@@ -75,7 +36,6 @@ pub struct TargetError {
     /// Why it cannot be used.
     pub reason: String,
 }
-
 impl HttpTarget {
     /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`).
     pub fn new(base: &str, timeout: Duration) -> Result<Self, TargetError> {
@@ -105,6 +65,7 @@ impl HttpTarget {
         Ok(HttpTarget {
             client,
             base: base.trim_end_matches('/').to_string(),
+            base_url: url,
             timeout,
             signing: None,
         })
@@ -121,61 +82,80 @@ impl HttpTarget {
         &self.base
     }
 
-    /// The path as sent: the base URL's own path prefix followed by the operation's path,
-    /// exactly as it goes on the wire (the URL parser's escaping included), because that is
-    /// what a signature covers.
-    pub fn path_as_sent(&self, path: &str) -> String {
-        match reqwest::Url::parse(&format!("{}{path}", self.base)) {
-            Ok(url) => url.path().to_string(),
-            Err(_) => path.to_string(),
-        }
+    /// The URL a request for `path` (path and query, relative to the base) goes to.
+    fn url_for(&self, path: &str) -> Result<Url, TransportError> {
+        let text = format!("{}{path}", self.base);
+        Url::parse(&text).map_err(|e| TransportError::Other {
+            url: text,
+            reason: e.to_string(),
+        })
     }
 
-    /// Sends one request with a JSON body and extra headers.
-    pub async fn send(
-        &self,
-        method: &str,
-        path: &str,
-        body: Vec<u8>,
-        headers: HeaderMap,
-    ) -> Result<Response, TransportError> {
-        let url = format!("{}{path}", self.base);
-        let method =
-            reqwest::Method::from_bytes(method.as_bytes()).unwrap_or(reqwest::Method::POST);
-        let (signed, signature_context) = match &self.signing {
-            Some(signing) => {
-                let sent_path = self.path_as_sent(path);
-                (
-                    signing.request_headers(method.as_str(), &sent_path, &body),
-                    signing.context(method.as_str(), &sent_path),
-                )
-            }
-            None => (HeaderMap::new(), None),
+    /// Sends `request` (signed, when signing is set up) and records what went on the wire and
+    /// what came back.
+    pub async fn send(&self, request: &Request) -> Exchange {
+        let url = match self.url_for(&request.path) {
+            Ok(url) => url,
+            Err(err) => return self.unsent(request, err),
         };
+        let body = request.body.clone().unwrap_or_default();
+        let mut headers = request.headers.clone();
+        let mut signature_context = None;
+        if let Some(signing) = &self.signing {
+            let method = request.method.as_str();
+            headers.extend(signing.request_headers(method, url.path(), &body));
+            signature_context = signing.context(method, url.path());
+        }
+        let sent = Sent {
+            method: request.method.clone(),
+            url,
+            headers,
+            body,
+            key: request.key.clone(),
+        };
+        let answer = self.exchange(&sent).await;
+        let answer = answer.map(|r| r.with_signature_context(signature_context));
+        Exchange { sent, answer }
+    }
+
+    async fn exchange(&self, sent: &Sent) -> Result<Response, TransportError> {
         let started = Instant::now();
         let result = self
             .client
-            .request(method, &url)
-            .header(CONTENT_TYPE, HeaderValue::from_static(REQUEST_CONTENT_TYPE))
-            .headers(headers)
-            .headers(signed)
-            .body(body)
+            .request(sent.method.clone(), sent.url.clone())
+            .headers(sent.headers.clone())
+            .body(sent.body.clone())
             .send()
             .await;
-        let response = result.map_err(|e| self.transport_error(&url, &e))?;
+        let url = sent.url.as_str();
+        let response = result.map_err(|e| self.transport_error(url, &e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
             .bytes()
             .await
-            .map_err(|e| self.transport_error(&url, &e))?;
-        Ok(Response {
+            .map_err(|e| self.transport_error(url, &e))?;
+        Ok(Response::new(
             status,
             headers,
-            body: body.to_vec(),
-            elapsed: started.elapsed(),
-            signature_context,
-        })
+            body.to_vec(),
+            started.elapsed(),
+        ))
+    }
+
+    /// A request that could not even be addressed.
+    fn unsent(&self, request: &Request, err: TransportError) -> Exchange {
+        let sent = Sent {
+            method: request.method.clone(),
+            url: self.base_url.clone(),
+            headers: request.headers.clone(),
+            body: request.body.clone().unwrap_or_default(),
+            key: request.key.clone(),
+        };
+        Exchange {
+            sent,
+            answer: Err(err),
+        }
     }
 
     fn transport_error(&self, url: &str, err: &reqwest::Error) -> TransportError {
@@ -214,11 +194,4 @@ fn install_crypto_provider() {
     ONCE.call_once(|| {
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
-}
-
-impl Response {
-    /// The value of a header, if present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
 }

@@ -1,6 +1,6 @@
 //! Target profiles: one small JSON file (`verify --target-config FILE`) or the equivalent flags
-//! describing a target: its base URL, the `Client-Id`, the key that signs requests, and the
-//! counterpart's public key that checks answers. Keys are named by file or environment
+//! describing a target: its base URL, which implementation (and version) it runs, the
+//! `Client-Id`, the key that signs requests, and the counterpart's public key that checks answers. Keys are named by file or environment
 //! variable, never written in the profile, and never echoed in errors.
 
 use std::path::{Path, PathBuf};
@@ -24,6 +24,14 @@ pub struct ProfileFile {
     /// overrides it; without either, the embedded reference implementation is checked.
     #[serde(default)]
     pub base_url: Option<String>,
+    /// Which implementation the target runs (`acme-cards`), shown at the top of every report
+    /// next to the target. `--implementation` overrides it.
+    #[serde(default)]
+    pub implementation: Option<String>,
+    /// The implementation's version or build (`2.3.1`), shown next to its name.
+    /// `--implementation-version` overrides it.
+    #[serde(default)]
+    pub implementation_version: Option<String>,
     /// Sent as `Client-Id` on every request and part of every string to sign. Needed when a
     /// key is given.
     #[serde(default)]
@@ -138,6 +146,8 @@ impl ProfileFile {
         ProfileFile {
             schema: self.schema,
             base_url: flags.base_url.or(self.base_url),
+            implementation: flags.implementation.or(self.implementation),
+            implementation_version: flags.implementation_version.or(self.implementation_version),
             client_id: flags.client_id.or(self.client_id),
             key_version: flags.key_version.or(self.key_version),
             private_key: flags.private_key.or(self.private_key),
@@ -256,10 +266,18 @@ mod tests {
         };
         let flags = ProfileFile {
             client_id: Some("FLAG".into()),
+            implementation_version: Some("2.3.1-rc1".into()),
             ..ProfileFile::default()
+        };
+        let file = ProfileFile {
+            implementation: Some("acme-cards".into()),
+            implementation_version: Some("2.3.0".into()),
+            ..file
         };
         let merged = file.overridden_by(flags);
         assert_eq!(merged.base_url.as_deref(), Some("http://file"));
+        assert_eq!(merged.implementation.as_deref(), Some("acme-cards"));
+        assert_eq!(merged.implementation_version.as_deref(), Some("2.3.1-rc1"));
         assert_eq!(merged.client_id.as_deref(), Some("FLAG"));
         assert_eq!(merged.key_version, Some(2));
     }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::observe::SignatureContext;
 use crate::signing::{self, PrivateKey, PublicKey, headers};
 
 /// How a target's requests are signed and its answers checked.
@@ -23,20 +24,6 @@ pub struct Signing {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("client id `{0}` must be printable ASCII without spaces")]
 pub struct InvalidClientId(pub String);
-
-/// What the `signature` check verifies one answer against: the counterpart's public key, and
-/// the request line and Client-Id of the request it answers.
-#[derive(Debug, Clone)]
-pub struct SignatureContext {
-    /// The counterpart's public key.
-    pub public_key: Arc<PublicKey>,
-    /// The request's method.
-    pub method: String,
-    /// The request's path as sent, gateway prefix included.
-    pub path: String,
-    /// The request's Client-Id.
-    pub client_id: String,
-}
 
 impl Signing {
     /// Sends `client_id` as `Client-Id`; nothing is signed or checked until keys are added.
@@ -97,7 +84,9 @@ impl Signing {
             let version = self.key_version.to_string();
             let signature = signing::signature_header(key, &version, &content);
             // Both are ASCII by construction (a formatted time, base64 and URL escapes).
-            if let (Ok(time), Ok(signature)) = (time.parse(), signature.parse()) {
+            if let (Ok(time), Ok(mut signature)) = (time.parse(), signature.parse::<HeaderValue>())
+            {
+                signature.set_sensitive(true);
                 map.insert(name(headers::REQUEST_TIME), time);
                 map.insert(name(headers::SIGNATURE), signature);
             }
@@ -134,14 +123,7 @@ pub fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn fixture(name: &str) -> String {
-        let path = format!(
-            "{}/tests/fixtures/signing/{name}",
-            env!("CARGO_MANIFEST_DIR")
-        );
-        std::fs::read_to_string(path).unwrap()
-    }
+    use crate::signing::test_support::fixture;
 
     fn keys() -> (PrivateKey, PublicKey) {
         let private = PrivateKey::from_text(&fixture("test_rsa2048_pkcs8.pem")).unwrap();

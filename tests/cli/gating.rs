@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::issue_card::{Defects, serve};
-use crate::util::conform;
+use crate::util::{conform, conform_with, root};
 
 /// Runs verify with a JSON report and returns (exit code, case name → failed?).
 async fn cases_run(target: &str, extra: &[&str]) -> (i32, BTreeMap<String, bool>, Value) {
@@ -145,4 +145,138 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
         ),
         "{fixed:?}"
     );
+}
+
+#[tokio::test]
+async fn ci_refuses_a_missing_baseline_unless_asked_to_record_it() {
+    let server = serve(Defects::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("mistyped-baseline.json");
+    let path = baseline.display().to_string();
+    let uri = server.uri();
+    let args = [
+        "verify",
+        "--target",
+        &uri,
+        "--snapshots",
+        "off",
+        "--baseline",
+        &path,
+    ];
+    let ci = [("CI", "true")];
+
+    let refused = conform_with(&root(), &args, &ci, None).await;
+    assert_eq!(refused.code, 2, "{}{}", refused.stdout, refused.stderr);
+    assert!(
+        refused.stderr.starts_with(&format!(
+            "error: baseline `{path}` does not exist, and CI is set"
+        )),
+        "{}",
+        refused.stderr
+    );
+    assert!(
+        refused.stderr.contains("--update-baseline"),
+        "{}",
+        refused.stderr
+    );
+    assert!(!baseline.exists());
+    let received = server.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "nothing is sent: {}", received.len());
+
+    let mut asked = args.to_vec();
+    asked.push("--update-baseline");
+    let recorded = conform_with(&root(), &asked, &ci, None).await;
+    assert_eq!(recorded.code, 0, "{}{}", recorded.stdout, recorded.stderr);
+    assert!(baseline.exists());
+    assert!(
+        recorded
+            .stdout
+            .contains(&format!("baseline: 0 known failures recorded in {path}")),
+        "{}",
+        recorded.stdout
+    );
+}
+
+#[tokio::test]
+async fn check_mode_with_no_snapshot_at_all_is_an_error_naming_the_folder() {
+    let server = serve(Defects::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("snapshots").display().to_string();
+    let uri = server.uri();
+    let args = ["verify", "--target", &uri, "--snapshot-dir", &folder];
+    let ci = [("CI", "true")];
+
+    let empty = conform_with(&root(), &args, &ci, None).await;
+    assert_eq!(empty.code, 2, "{}{}", empty.stdout, empty.stderr);
+    assert!(
+        empty.stderr.starts_with(&format!(
+            "error: no snapshot recorded in `{folder}` for any of the "
+        )),
+        "{}",
+        empty.stderr
+    );
+    assert!(
+        empty.stderr.contains("the default when CI is set"),
+        "{}",
+        empty.stderr
+    );
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+
+    // One recorded snapshot makes a partial set: the run goes on, the rest are skipped.
+    let one = [
+        "verify",
+        "--target",
+        &uri,
+        "--snapshot-dir",
+        &folder,
+        "--filter",
+        "*/example/*",
+    ];
+    let recorded = conform_with(&root(), &one, &[], None).await;
+    assert_eq!(recorded.code, 0, "{}", recorded.stdout);
+    let partial = conform_with(&root(), &args, &ci, None).await;
+    assert_eq!(partial.code, 0, "{}{}", partial.stdout, partial.stderr);
+    let missing =
+        regex::Regex::new(r"not complete: (\d+) cases had no snapshot to compare with\n").unwrap();
+    let found = missing.captures(&partial.stdout).expect(&partial.stdout);
+    assert!(found[1].parse::<u32>().unwrap() > 100);
+    assert!(partial.stdout.contains("\nPARTIAL "), "{}", partial.stdout);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn reports_snapshots_and_baselines_are_ordinary_files() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = serve(Defects::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("out/report.json");
+    let baseline = dir.path().join("baseline.json");
+    let snapshots = dir.path().join("snapshots");
+    let command = format!(
+        "umask 022; exec {} verify --target {} --filter '*/example/*' --report json={} --baseline {} --snapshots new --snapshot-dir {}",
+        env!("CARGO_BIN_EXE_conform"),
+        server.uri(),
+        report.display(),
+        baseline.display(),
+        snapshots.display()
+    );
+    let status = std::process::Command::new("sh")
+        .args(["-c", &command])
+        .current_dir(root())
+        .env_remove("CI")
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let snapshot = snapshots.join("issueCard/example/seed-sample.snap");
+    for file in [&report, &baseline, &snapshot] {
+        let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(format!("{mode:o}"), "644", "{}", file.display());
+    }
 }

@@ -119,6 +119,28 @@ async fn correct_implementation_answering_unknown_first_passes() {
 }
 
 #[tokio::test]
+async fn unknown_answer_with_a_code_outside_the_catalogue_is_named_by_result_status() {
+    let run = verify(
+        Defects {
+            busy_code_before_settling: true,
+            ..Defects::default()
+        },
+        &["--filter", "*/example/*"],
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let block = block(&run.stdout, "issueCard/example/seed-sample");
+    assert!(
+        block.contains("result-status            settle try 1 of 2: /result/resultCode: expected `UNKNOWN_EXCEPTION` for status `U`, got `SYSTEM_BUSY` with status `U`"),
+        "{block}"
+    );
+    assert!(
+        !block.contains("idempotency-replay"),
+        "the settled answer replays fine: {block}"
+    );
+}
+
+#[tokio::test]
 async fn conflicting_payload_is_judged_by_the_policy() {
     let run = verify(Defects::default(), &["--filter", "*/idempotency/conflict"]).await;
     assert_eq!(
@@ -171,4 +193,18 @@ async fn embedded_reference_stays_idempotent_under_faults() {
         "{}",
         run.stdout
     );
+}
+
+#[tokio::test]
+async fn settings_below_their_minimums_are_refused_before_anything_is_sent() {
+    for (flag, value, minimum) in [("--concurrency", "1", "2"), ("--settle-tries", "0", "1")] {
+        let run = conform(&["verify", flag, value]).await;
+        assert_eq!(run.code, 2, "{flag} {value}: {}", run.stdout);
+        assert!(run.stdout.is_empty(), "nothing was run: {}", run.stdout);
+        assert!(
+            run.stderr.contains(flag) && run.stderr.contains(&format!("{minimum}..")),
+            "{flag}: {}",
+            run.stderr
+        );
+    }
 }

@@ -48,6 +48,7 @@ pub struct Defects {
     pub racy_insert: bool,
     pub unknown_forever: bool,
     pub unknown_first: bool,
+    pub busy_code_before_settling: bool,
     pub drift_extend_info: bool,
     pub drift_failure_message: bool,
 }
@@ -145,6 +146,9 @@ impl IssueCard {
         );
         if self.defects.unknown_forever || self.defects.unknown_first {
             return ok(unknown());
+        }
+        if self.defects.busy_code_before_settling {
+            return ok(json!({"result": result("U", "SYSTEM_BUSY", "System is busy")}));
         }
         ok(response)
     }

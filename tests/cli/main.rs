@@ -19,5 +19,6 @@ mod sign;
 mod signed;
 mod snapshots;
 mod target_config;
+mod verdicts;
 mod verify_embedded;
 mod verify_wrong_answers;

@@ -137,8 +137,49 @@ async fn passing_run_shows_no_failures_table() {
     let dom = rendered_dom(&page);
     assert!(!dom.contains("failures-table"));
     assert!(dom.contains("No check failed."));
-    assert!(dom.contains("<h1>COMPATIBLE</h1>"));
+    // Filtered, and the tests turn snapshots off: a pass, but not a plain COMPATIBLE.
+    assert!(dom.contains("<h1>PARTIAL</h1>"), "{dom}");
     assert_eq!(area_of(&screenshot(&page), FAILURES_HEADER), None);
+}
+
+/// The background of a qualified verdict's header (`#fff4e0`), used nowhere else.
+const PARTIAL_HEADER: [u8; 3] = [0xff, 0xf4, 0xe0];
+
+#[tokio::test]
+#[ignore = "needs chromium; .ci/run runs them"]
+async fn a_partial_run_says_so_and_why_at_the_top_with_its_scope() {
+    let reports = Reports::new();
+    let args = [
+        "--filter",
+        "issueCard/example/*",
+        "--replays",
+        "0",
+        "--implementation",
+        "acme-cards",
+    ];
+    let run = reports.verify(&args).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let page = reports.path("html");
+
+    let dom = rendered_dom(&page);
+    assert!(
+        dom.contains("<title>conform report: PARTIAL</title>"),
+        "{dom}"
+    );
+    let why =
+        "<h1>PARTIAL</h1>\n<p class=\"why\">Not complete: --filter issueCard/example/* kept 1 of ";
+    assert!(dom.contains(why), "{dom}");
+    assert!(dom.contains("replays turned off (--replays 0; the contract asks for 2)"));
+    assert!(
+        dom.contains("<dt>Implementation</dt><dd>acme-cards</dd>"),
+        "{dom}"
+    );
+    assert!(dom.contains("<dt>Signing</dt><dd>requests unsigned; answers not verified</dd>"));
+
+    let (_, top, right, _) = area_of(&screenshot(&page), PARTIAL_HEADER)
+        .expect("the qualified verdict's header is on the first screen");
+    assert_eq!(top, 0, "the verdict heads the page");
+    assert!(right > WIDTH / 2, "it spans the page: ..{right}");
 }
 
 #[tokio::test]

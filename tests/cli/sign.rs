@@ -69,6 +69,22 @@ async fn print_gives_each_part_alone_for_scripts() {
 }
 
 #[tokio::test]
+async fn print_content_needs_no_key() {
+    let v = sdk_vector();
+    let run = conform_owned(&with(v.sign_args(), &["--print", "content"])).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let raw = std::fs::read(root().join(key("content_to_sign.txt"))).unwrap();
+    assert_eq!(run.stdout.as_bytes(), raw.as_slice());
+    let header = conform_owned(&with(v.sign_args(), &["--print", "header"])).await;
+    assert_eq!(header.code, 2, "a signature still needs the key");
+    assert!(
+        header.stderr.contains("signing needs the private key"),
+        "{}",
+        header.stderr
+    );
+}
+
+#[tokio::test]
 async fn every_private_key_shape_gives_the_sdk_signature() {
     let v = sdk_vector();
     let bare = |name: &str| -> String {

@@ -257,3 +257,74 @@ async fn embedded_runs_take_no_snapshots_unless_asked() {
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("unknown snapshot mode `sometimes`"));
 }
+
+#[tokio::test]
+async fn broken_answers_never_become_snapshots_or_pending_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let faulty = [
+        "verify",
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        &d,
+        "--fault",
+        "http-503=0.3",
+    ];
+    let first = conform(&faulty).await;
+    assert_eq!(first.code, 1, "{}", first.stdout);
+    let recorded = files(dir.path());
+    assert!(!recorded.is_empty(), "healthy answers are recorded");
+    for file in &recorded {
+        let text = std::fs::read_to_string(dir.path().join(file)).unwrap();
+        assert!(
+            text.contains("---\nHTTP 200\n"),
+            "{}: {text}",
+            file.display()
+        );
+    }
+
+    // Healthy snapshots for every case, then 503s again: none becomes a pending snapshot.
+    let healthy = conform(&["verify", "--snapshots", "new", "--snapshot-dir", &d]).await;
+    assert_eq!(healthy.code, 0, "{}", healthy.stdout);
+    let before = files(dir.path());
+    let again = conform(&faulty).await;
+    assert_eq!(again.code, 1);
+    assert_eq!(files(dir.path()), before, "no .snap.new of a broken answer");
+    assert!(
+        again
+            .stdout
+            .contains("nothing written: the answer failed other checks"),
+        "{}",
+        again.stdout
+    );
+}
+
+#[tokio::test]
+async fn the_console_says_how_many_snapshots_were_written_and_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let first = record_example(dir.path()).await;
+    assert!(
+        first.stdout.contains(&format!(
+            "  snapshots    new in {d}: 1 recorded (not compared)\n"
+        )),
+        "{}",
+        first.stdout
+    );
+    let drift = drift_example(dir.path()).await;
+    assert!(
+        drift.stdout.contains(&format!(
+            "  snapshots    new in {d}: 1 pending written for review\n"
+        )),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift
+            .stdout
+            .contains("review the pending snapshots with `conform snapshots review`"),
+        "{}",
+        drift.stdout
+    );
+}

@@ -174,10 +174,14 @@ impl Compiler<'_> {
             policy: def.conflict.policy,
             conflict_code,
             replays: def.replays.unwrap_or(2),
-            concurrency: self.at_least(def.concurrency.unwrap_or(8), 2, "/idempotency/concurrency"),
+            concurrency: self.at_least(
+                def.concurrency.unwrap_or(8),
+                crate::contract::MIN_CONCURRENCY,
+                "/idempotency/concurrency",
+            ),
             settle_tries: self.at_least(
                 settle.and_then(|s| s.tries).unwrap_or(5),
-                1,
+                crate::contract::MIN_SETTLE_TRIES,
                 "/idempotency/settle/tries",
             ),
             settle_backoff: self.duration(

@@ -33,7 +33,12 @@ fn body_of(cases: &[Case], name: &str) -> Value {
         .find(|c| c.name == name)
         .unwrap_or_else(|| panic!("no case {name}"));
     match &case.action {
-        Action::Exchange(exchange) => exchange.body.planned().expect("a JSON body"),
+        Action::Exchange(exchange) => {
+            let mint = KeyMint::with_nonce("1".into());
+            let contract = issue_card();
+            let planned = exchange.body.document(&KeySpec::Keep, &contract, &mint);
+            planned.expect("a JSON body")
+        }
         _ => panic!("not an exchange"),
     }
 }
@@ -220,7 +225,9 @@ fn bodies_are_sent_exactly_as_their_planned_documents() {
             .body
             .document(&exchange.key, &contract, &copied)
             .map(|d| serde_json::to_vec(&d).unwrap());
-        let sent = exchange.body.into_sent(&exchange.key, &contract, &written);
+        let sent = exchange
+            .body
+            .materialize(&exchange.key, &contract, &written);
         assert_eq!(Some(sent.bytes), expected, "{}", case.name);
     }
 }

@@ -1,0 +1,181 @@
+//! The one way conform writes a file a person keeps (reports, snapshots, baselines): into a
+//! temporary file beside the destination, flushed to disk, then renamed over it. A reader never
+//! sees half a file, an interrupted run leaves the previous file intact, and every file gets the
+//! permissions any other file the user writes gets (0666 less the umask, usually 0644), not the
+//! private 0600 of temporary files.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use tempfile::NamedTempFile;
+
+/// A file being written; it appears at its destination only on [`AtomicFile::commit`], and
+/// the temporary file is removed if it is dropped uncommitted.
+pub struct AtomicFile {
+    destination: PathBuf,
+    file: BufWriter<NamedTempFile>,
+}
+
+impl AtomicFile {
+    /// A temporary file in the destination's folder (made if missing), so the final rename
+    /// stays on one file system. Errors name the destination.
+    pub fn beside(destination: &Path) -> io::Result<Self> {
+        let temp = temporary_beside(destination).map_err(|e| located(destination, e))?;
+        Ok(AtomicFile {
+            destination: destination.to_path_buf(),
+            file: BufWriter::new(temp),
+        })
+    }
+
+    /// Where the file will appear.
+    pub fn destination(&self) -> &Path {
+        &self.destination
+    }
+
+    /// Flushes, syncs to disk and renames the file over its destination.
+    pub fn commit(self) -> io::Result<()> {
+        let destination = self.destination;
+        let temp = self
+            .file
+            .into_inner()
+            .map_err(|e| located(&destination, e.into_error()))?;
+        temp.as_file()
+            .sync_all()
+            .map_err(|e| located(&destination, e))?;
+        temp.persist(&destination)
+            .map_err(|e| located(&destination, e.error))?;
+        Ok(())
+    }
+}
+
+impl Write for AtomicFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+/// Writes `bytes` to `destination` atomically.
+pub fn write(destination: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut file = AtomicFile::beside(destination)?;
+    file.write_all(bytes).map_err(|e| located(destination, e))?;
+    file.commit()
+}
+
+/// The folder a file at `destination` lives in (`.` for a bare file name).
+pub fn folder_of(destination: &Path) -> &Path {
+    match destination.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    }
+}
+
+/// An anonymous file in the destination's folder, removed by the OS when dropped: for parts of
+/// a file that are written before the part that heads them (so they count against the same
+/// disk, not `/tmp`).
+pub fn scratch_beside(destination: &Path) -> io::Result<File> {
+    tempfile::tempfile_in(folder_of(destination)).map_err(|e| located(destination, e))
+}
+
+fn temporary_beside(destination: &Path) -> io::Result<NamedTempFile> {
+    if destination.as_os_str().is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no file name given",
+        ));
+    }
+    let dir = folder_of(destination);
+    std::fs::create_dir_all(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".conform-").suffix(".tmp");
+    // tempfile makes private files (0600); the mode given here is filtered by the umask, as
+    // for any file the user creates.
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    builder.tempfile_in(dir)
+}
+
+/// An error that says which file it is about, once.
+fn located(destination: &Path, error: io::Error) -> io::Error {
+    let shown = destination.display().to_string();
+    if error.to_string().starts_with(&shown) {
+        return error;
+    }
+    io::Error::new(error.kind(), format!("{shown}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(dir: &Path) -> usize {
+        std::fs::read_dir(dir).unwrap().count()
+    }
+
+    #[test]
+    fn file_appears_whole_only_when_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let destination = dir.path().join("out/r.txt");
+        let mut file = AtomicFile::beside(&destination).unwrap();
+        file.write_all(b"done").unwrap();
+        assert!(!destination.exists());
+        file.commit().unwrap();
+        assert_eq!(std::fs::read_to_string(&destination).unwrap(), "done");
+        assert_eq!(
+            entries(&dir.path().join("out")),
+            1,
+            "no temporary file left"
+        );
+    }
+
+    #[test]
+    fn a_file_dropped_uncommitted_leaves_the_old_one_and_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let destination = dir.path().join("r.txt");
+        write(&destination, b"old").unwrap();
+        let mut file = AtomicFile::beside(&destination).unwrap();
+        file.write_all(b"half").unwrap();
+        drop(file);
+        assert_eq!(std::fs::read_to_string(&destination).unwrap(), "old");
+        assert_eq!(entries(dir.path()), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn files_get_ordinary_permissions_filtered_by_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let destination = dir.path().join("a/b.snap");
+        write(&destination, b"x").unwrap();
+        let mode = std::fs::metadata(&destination)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        // Setting the umask here would race other tests; compare with a file made the
+        // ordinary way instead (the CLI tests pin the umask and expect 0644).
+        let ordinary = dir.path().join("ordinary");
+        std::fs::write(&ordinary, b"x").unwrap();
+        let expected = std::fs::metadata(&ordinary).unwrap().permissions().mode() & 0o777;
+        assert_eq!(format!("{mode:o}"), format!("{expected:o}"));
+    }
+
+    #[test]
+    fn errors_name_the_destination() {
+        let dir = tempfile::tempdir().unwrap();
+        let blocker = dir.path().join("file");
+        std::fs::write(&blocker, "").unwrap();
+        let under_a_file = blocker.join("r.md");
+        let message = write(&under_a_file, b"x").unwrap_err().to_string();
+        assert!(
+            message.starts_with(&under_a_file.display().to_string()),
+            "{message}"
+        );
+        let message = write(Path::new(""), b"x").unwrap_err().to_string();
+        assert!(message.contains("no file name given"), "{message}");
+    }
+}

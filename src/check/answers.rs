@@ -1,0 +1,199 @@
+//! The per-response checks (transport, http-status, content-type, response-schema,
+//! result-status, signature) over every answer of a case: replays, the intermediate `U` answers
+//! of settling, and the scenarios' extra answers included.
+//!
+//! Reports keep one row per check per case. The main request's settled answer sets a row; any
+//! other answer that fails the check fails the row, each finding labelled with the answer it
+//! came from (`settle try 1 of 3: ...`). A problem the main answer already shows is not
+//! repeated, and one several other answers share is shown once, with how many more had it. An
+//! answer byte-identical to one already judged (status, content type, body) reuses that
+//! judgement; the signature, which differs per answer, is always checked.
+
+use reqwest::header::CONTENT_TYPE;
+
+use super::{content_type, http_status, response_schema, result_status, signature};
+use crate::contract::Contract;
+use crate::observe::{Exchange, Label, Observations, Response, TransportError};
+use crate::results::{Check, CheckResult, Finding, Outcome};
+
+/// The five rows every answer gets, in report order, and the signature row when answers are
+/// checked for signatures.
+pub(super) struct PerResponse {
+    pub rows: Vec<CheckResult>,
+    pub signature: Option<CheckResult>,
+}
+
+/// Judges every answer of `observed`.
+pub(super) fn judge(contract: &Contract, observed: &Observations) -> PerResponse {
+    let answers = observed.labelled();
+    let signed = answers
+        .iter()
+        .any(|(_, e)| e.response().is_some_and(|r| r.signature_context.is_some()));
+    let mut judged: Vec<(&Response, [CheckResult; 5])> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut signature_row = None;
+    for (label, exchange) in answers {
+        let results = match &exchange.answer {
+            Ok(response) => reuse_or_judge(contract, response, &mut judged),
+            Err(err) => no_response(err),
+        };
+        if label.is_main() {
+            rows = results.into_iter().map(Row::new).collect();
+        } else {
+            for (row, result) in rows.iter_mut().zip(&results) {
+                row.add(label, result);
+            }
+        }
+        if signed {
+            let result = signature_of(contract, exchange);
+            match &mut signature_row {
+                None => signature_row = Some(Row::new(result)),
+                Some(row) => row.add(label, &result),
+            }
+        }
+    }
+    PerResponse {
+        rows: rows.into_iter().map(Row::finish).collect(),
+        signature: signature_row.map(Row::finish),
+    }
+}
+
+/// The judgement of an identical answer already judged, or a fresh one.
+fn reuse_or_judge<'r>(
+    contract: &Contract,
+    response: &'r Response,
+    judged: &mut Vec<(&'r Response, [CheckResult; 5])>,
+) -> [CheckResult; 5] {
+    let content_type = |r: &'r Response| r.headers.get(CONTENT_TYPE);
+    let identical = |seen: &'r Response| {
+        seen.status == response.status
+            && seen.body == response.body
+            && content_type(seen) == content_type(response)
+    };
+    if let Some((_, results)) = judged.iter().find(|(seen, _)| identical(seen)) {
+        return results.clone();
+    }
+    let results = one_answer(contract, response);
+    judged.push((response, results.clone()));
+    results
+}
+
+/// The five checks of one response.
+fn one_answer(contract: &Contract, response: &Response) -> [CheckResult; 5] {
+    let transport = CheckResult::pass(Check::Transport);
+    let status = http_status::check(contract, response);
+    if !contract.result.http_status.contains(&response.status) {
+        // A non-business status is a transport-level failure: its body and headers are not
+        // the API's, so judging them would only add noise.
+        let why = format!("HTTP {} carries no business result", response.status);
+        let skip = |check| CheckResult::skip(check, why.clone());
+        return [
+            transport,
+            status,
+            skip(Check::ContentType),
+            skip(Check::ResponseSchema),
+            skip(Check::ResultStatus),
+        ];
+    }
+    [
+        transport,
+        status,
+        content_type::check(contract, response),
+        response_schema::check(contract, response),
+        result_status::check(contract, response),
+    ]
+}
+
+/// The five checks of an answer that never came.
+fn no_response(err: &TransportError) -> [CheckResult; 5] {
+    let skip = |check| CheckResult::skip(check, "no response");
+    [
+        CheckResult::fail_with(Check::Transport, err.to_string()),
+        skip(Check::HttpStatus),
+        skip(Check::ContentType),
+        skip(Check::ResponseSchema),
+        skip(Check::ResultStatus),
+    ]
+}
+
+fn signature_of(contract: &Contract, exchange: &Exchange) -> CheckResult {
+    match &exchange.answer {
+        Ok(response) => match &response.signature_context {
+            Some(context) => signature::check(contract, response, context),
+            None => CheckResult::skip(Check::Signature, "no signature context"),
+        },
+        Err(_) => CheckResult::skip(Check::Signature, "no response"),
+    }
+}
+
+/// One check's row being put together from every answer.
+struct Row {
+    result: CheckResult,
+    /// Findings at the front that are the main answer's own.
+    from_main: usize,
+    /// For each labelled finding: its message before labelling, its index, and how many more
+    /// answers had it.
+    shared: Vec<(String, usize, usize)>,
+}
+
+impl Row {
+    fn new(result: CheckResult) -> Self {
+        let from_main = result.findings.len();
+        Row {
+            result,
+            from_main,
+            shared: Vec::new(),
+        }
+    }
+
+    /// Adds one other answer's result: only a failure changes the row.
+    fn add(&mut self, label: Label, result: &CheckResult) {
+        if result.outcome != Outcome::Fail {
+            return;
+        }
+        if self.result.outcome != Outcome::Fail {
+            // The main answer passed or was skipped: the row is this failure's now.
+            self.result.outcome = Outcome::Fail;
+            self.result.findings.clear();
+            self.from_main = 0;
+        }
+        for finding in &result.findings {
+            let main = &self.result.findings[..self.from_main];
+            if main.iter().any(|f| f.message == finding.message) {
+                continue;
+            }
+            match self
+                .shared
+                .iter_mut()
+                .find(|(m, _, _)| *m == finding.message)
+            {
+                Some((_, _, more)) => *more += 1,
+                None => {
+                    let index = self.result.findings.len();
+                    self.shared.push((finding.message.clone(), index, 0));
+                    self.result.findings.push(labelled(label, finding));
+                }
+            }
+        }
+    }
+
+    fn finish(mut self) -> CheckResult {
+        for (_, index, more) in self.shared {
+            if more > 0 {
+                let answers = if more == 1 { "answer" } else { "answers" };
+                let finding = &mut self.result.findings[index];
+                finding
+                    .message
+                    .push_str(&format!(" (and {more} more {answers})"));
+            }
+        }
+        self.result
+    }
+}
+
+fn labelled(label: Label, finding: &Finding) -> Finding {
+    Finding {
+        message: format!("{label}: {}", finding.message),
+        ..finding.clone()
+    }
+}

@@ -1,0 +1,122 @@
+//! `verify`'s gates: the checks that keep a CI gate from going green by mistake (a mistyped
+//! baseline path, a snapshot folder with nothing to compare), and the account of what the run
+//! wrote, with the exit code a report that could not be written earns.
+
+use std::path::{Path, PathBuf};
+
+use super::CliError;
+use super::args::VerifyArgs;
+use conform::baseline::{Baseline, BaselineRecorder};
+use conform::contract::Contract;
+use conform::plan::Selection;
+use conform::report::{FileReport, Reporters};
+use conform::results::Summary;
+use conform::run::RunOptions;
+use conform::snapshot::{self, Mode};
+
+/// The value of the `CI` environment variable.
+pub fn ci_value() -> Option<String> {
+    std::env::var("CI").ok()
+}
+
+/// Applies `--baseline`: loads the file, or arranges for this run's failures to be recorded to
+/// it (returning its path). Under CI a missing file is an error unless `--update-baseline` says
+/// to record it: recording there would turn every failure into a known one and pass.
+pub fn baseline(
+    args: &VerifyArgs,
+    options: &mut RunOptions,
+    reporters: &mut Reporters,
+) -> Result<Option<PathBuf>, CliError> {
+    let Some(path) = &args.baseline else {
+        return Ok(None);
+    };
+    if !args.update_baseline && path.exists() {
+        options.baseline = Some(Baseline::load(path)?);
+        return Ok(None);
+    }
+    if !args.update_baseline && snapshot::ci_is_set(ci_value().as_deref()) {
+        return Err(CliError(format!(
+            "error: baseline `{}` does not exist, and CI is set: recording a new baseline here \
+             would let every failure pass.\n  help: commit the baseline file, correct the path, \
+             or pass --update-baseline to record it on purpose",
+            path.display()
+        )));
+    }
+    options.baseline = Some(Baseline::recording(path));
+    let recorder = Box::new(BaselineRecorder::new(path));
+    reporters
+        .files
+        .push(FileReport::new("baseline", path, recorder));
+    Ok(Some(path.clone()))
+}
+
+/// In `check` mode, a run where no selected case has a snapshot would compare nothing and pass:
+/// almost always a wrong `--snapshot-dir` or snapshots never committed. That is an error; a
+/// partial set is not (the missing ones are reported as skipped).
+pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+    let Some(snapshots) = options.snapshots.as_ref().filter(|s| s.mode == Mode::Check) else {
+        return Ok(());
+    };
+    let selection = Selection {
+        filter: options.filter.clone(),
+        partition: options.partition,
+    };
+    let names = selection
+        .apply(conform::plan::stream(contracts))
+        .map(|case| case.name);
+    let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
+        return Ok(());
+    };
+    Err(CliError(format!(
+        "error: no snapshot recorded in `{}` for any of the {cases} case{} to check \
+         (snapshot mode check{}): nothing would be compared.\n  help: point --snapshot-dir at the \
+         folder that holds the snapshots, or record them with a run outside CI \
+         (--snapshots new) and commit them",
+        snapshots.root.display(),
+        if cases == 1 { "" } else { "s" },
+        if snapshot::ci_is_set(ci_value().as_deref()) {
+            ", the default when CI is set"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// Says where each file of the run went (stdout) or why it was not written (stderr); true when
+/// every file was written.
+pub fn say_where_files_went(
+    reporters: &Reporters,
+    recording: Option<&Path>,
+    summary: &Summary,
+) -> bool {
+    let mut all_written = true;
+    for file in &reporters.files {
+        match file.error() {
+            None if recording == Some(file.path.as_path()) => {
+                let n = summary.failed;
+                println!(
+                    "baseline: {n} known failure{} recorded in {}",
+                    if n == 1 { "" } else { "s" },
+                    file.path.display()
+                );
+            }
+            None => println!("{} written to {}", file.what, file.path.display()),
+            Some(error) => {
+                all_written = false;
+                eprintln!("{}", not_written(file, error));
+            }
+        }
+    }
+    all_written
+}
+
+fn not_written(file: &FileReport, error: &std::io::Error) -> String {
+    let reason = error.to_string();
+    let prefix = format!("{}: ", file.path.display());
+    let reason = reason.strip_prefix(&prefix).unwrap_or(&reason);
+    format!(
+        "error: {} not written to `{}`: {reason}",
+        file.what,
+        file.path.display()
+    )
+}

@@ -1,0 +1,170 @@
+//! The run's scope and identity in words, one `(label, text)` row each, so every reporter shows
+//! the same facts in the same terms and only escapes and lays them out. Rows for settings a run
+//! did not touch (idempotency overrides, baseline, faults) are left out; the rest always show.
+
+use crate::results::{RunInfo, Scope, Summary};
+use crate::units::format_duration;
+
+/// One line of the scope: a label and plain (unescaped) text.
+pub type Row = (&'static str, String);
+
+/// The implementation as named (`acme-cards 2.3.1`), or a note that it was not.
+pub fn implementation(info: &RunInfo) -> String {
+    info.implementation
+        .shown()
+        .unwrap_or_else(|| "not named (--implementation, --implementation-version)".into())
+}
+
+/// The scope rows of a finished run.
+pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
+    let scope = &info.scope;
+    let mut rows = vec![("Cases", cases(scope, summary))];
+    if !scope.overrides.is_empty() {
+        rows.push(("Idempotency", overrides(scope)));
+    }
+    rows.push(("Snapshots", snapshots(scope, summary)));
+    if let Some(baseline) = &scope.baseline {
+        let what = if baseline.mode == "record" {
+            "this run's failures recorded to it".to_string()
+        } else {
+            let n = summary.known;
+            format!("{n} known failure{} absorbed", plural(n))
+        };
+        rows.push(("Baseline", format!("{} ({what})", baseline.file)));
+    }
+    if !scope.faults.is_empty() {
+        let faults = scope.faults.join(", ");
+        rows.push((
+            "Faults",
+            format!("{faults} (injected by the embedded target)"),
+        ));
+    }
+    rows.push((
+        "Requests",
+        format!(
+            "time-out {} per request, {} at once{}",
+            format_duration(scope.timeout),
+            scope.jobs,
+            if scope.fail_fast { ", --fail-fast" } else { "" }
+        ),
+    ));
+    rows.push(("Signing", signing(scope)));
+    rows
+}
+
+fn cases(scope: &Scope, summary: &Summary) -> String {
+    let mut text = if summary.planned == 0 {
+        format!("{} run", summary.cases)
+    } else {
+        format!("{} run of {} planned", summary.cases, summary.planned)
+    };
+    let filters = scope.filters.join(" ");
+    if !filters.is_empty() && summary.planned == 0 {
+        text.push_str(&format!("; --filter {filters}"));
+    } else if !filters.is_empty() {
+        text.push_str(&format!("; {} kept by --filter {filters}", summary.matched));
+    }
+    if let Some(partition) = &scope.partition {
+        text.push_str(&format!("; shard --partition {partition}"));
+    }
+    if summary.stopped_early {
+        text.push_str("; stopped at the first failed case (--fail-fast)");
+    }
+    text
+}
+
+fn overrides(scope: &Scope) -> String {
+    let shown: Vec<String> = scope
+        .overrides
+        .iter()
+        .map(|o| {
+            let asked: Vec<String> = o.contracts.iter().map(u32::to_string).collect();
+            format!(
+                "{} {} (contracts: {})",
+                o.setting.flag(),
+                o.value,
+                asked.join(", ")
+            )
+        })
+        .collect();
+    shown.join("; ")
+}
+
+fn snapshots(scope: &Scope, summary: &Summary) -> String {
+    let Some(folder) = &scope.snapshots.folder else {
+        return "off".into();
+    };
+    let mut text = format!("{} in {folder}", scope.snapshots.mode);
+    let counts = [
+        (summary.recorded, "recorded (not compared)"),
+        (summary.snapshots_pending, "pending written for review"),
+        (summary.snapshots_missing, "missing (not compared)"),
+    ];
+    let shown: Vec<String> = counts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {what}"))
+        .collect();
+    if !shown.is_empty() {
+        text.push_str(&format!(": {}", shown.join(", ")));
+    }
+    text
+}
+
+fn signing(scope: &Scope) -> String {
+    let s = &scope.signing;
+    let requests = match (&s.client_id, &s.request_key_sha256) {
+        (Some(id), Some(key)) => format!(
+            "requests signed as Client-Id {id} (keyVersion {}, key SHA-256 {key})",
+            s.key_version.unwrap_or(1)
+        ),
+        (Some(id), None) => format!("requests unsigned (Client-Id {id} sent)"),
+        (None, _) => "requests unsigned".into(),
+    };
+    let answers = match &s.answer_key_sha256 {
+        Some(key) => format!("answers verified (key SHA-256 {key})"),
+        None => "answers not verified".into(),
+    };
+    format!("{requests}; {answers}")
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::tally::sample;
+
+    #[test]
+    fn a_signed_filtered_run_shows_its_selection_and_fingerprints_only() {
+        let info = sample::run();
+        let summary = sample::summary();
+        let rows = rows(&info, &summary);
+        let text: Vec<String> = rows.iter().map(|(l, v)| format!("{l}: {v}")).collect();
+        assert_eq!(
+            text,
+            [
+                "Cases: 3 run of 125 planned; 3 kept by --filter issueCard/example/*",
+                "Idempotency: --replays 0 (contracts: 2)",
+                "Snapshots: new in snapshots: 1 recorded (not compared)",
+                "Requests: time-out 10s per request, 8 at once",
+                "Signing: requests signed as Client-Id TEST_CLIENT (keyVersion 3, key SHA-256 2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb); answers verified (key SHA-256 2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb)",
+            ]
+        );
+    }
+
+    #[test]
+    fn an_unsigned_run_says_so() {
+        let info = RunInfo {
+            scope: Scope::default(),
+            ..sample::run()
+        };
+        assert_eq!(
+            signing(&info.scope),
+            "requests unsigned; answers not verified"
+        );
+        assert_eq!(implementation(&info), "acme-cards 2.3.1");
+    }
+}

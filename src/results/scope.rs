@@ -1,0 +1,195 @@
+//! What a run was asked to cover: its selection of cases, the idempotency settings it changed,
+//! snapshots, baseline, faults, time-out and signing set-up. Built once by the runner from its
+//! options, rendered by every reporter, and read by [`super::Verdict::judge`] to tell a thorough
+//! run from a trivial one. Never holds key material: keys appear as SHA-256 fingerprints.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The scope of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Scope {
+    /// `--filter` globs as given; empty when no filter was given.
+    pub filters: Vec<String>,
+    /// `--partition K/N` as given.
+    pub partition: Option<String>,
+    /// Idempotency settings this run changed from what the contracts ask for.
+    pub overrides: Vec<Override>,
+    /// Snapshot mode and folder.
+    pub snapshots: SnapshotScope,
+    /// The `--baseline` file and whether it was applied or recorded.
+    pub baseline: Option<BaselineScope>,
+    /// Faults injected by the embedded target, as given (`http-503=0.2`).
+    pub faults: Vec<String>,
+    /// Per-request time-out.
+    #[serde(rename = "timeout_ms", serialize_with = "as_millis")]
+    pub timeout: Duration,
+    /// Cases in flight at once.
+    pub jobs: usize,
+    /// Whether the run stops at the first failed case.
+    pub fail_fast: bool,
+    /// Whether requests were signed and answers verified, and with which keys.
+    pub signing: SigningScope,
+}
+
+/// A run-wide idempotency setting that differs from at least one contract's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    /// Which setting.
+    pub setting: Setting,
+    /// The value this run used.
+    pub value: u32,
+    /// The values the contracts ask for, distinct and sorted.
+    pub contracts: Vec<u32>,
+    /// Whether the run checked less than a contract asks: fewer replays or concurrent
+    /// requests, or more tries for an unknown status to settle.
+    pub weaker: bool,
+}
+
+/// The idempotency settings a run can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Setting {
+    /// `--replays`.
+    Replays,
+    /// `--concurrency`.
+    Concurrency,
+    /// `--settle-tries`.
+    SettleTries,
+}
+
+impl Setting {
+    /// The flag that sets it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Setting::Replays => "--replays",
+            Setting::Concurrency => "--concurrency",
+            Setting::SettleTries => "--settle-tries",
+        }
+    }
+
+    /// Whether `value` checks less than a contract asking for `asked`.
+    pub fn weaker(self, value: u32, asked: u32) -> bool {
+        match self {
+            Setting::Replays | Setting::Concurrency => value < asked,
+            // More tries let a slower-settling implementation pass.
+            Setting::SettleTries => value > asked,
+        }
+    }
+}
+
+impl Override {
+    /// The override of `setting` to `value`, given what each contract asks; `None` when every
+    /// contract asks for `value` already.
+    pub fn of(setting: Setting, value: u32, asked: impl IntoIterator<Item = u32>) -> Option<Self> {
+        let mut contracts: Vec<u32> = asked.into_iter().collect();
+        contracts.sort_unstable();
+        contracts.dedup();
+        if contracts.iter().all(|&a| a == value) {
+            return None;
+        }
+        let weaker = contracts.iter().any(|&a| setting.weaker(value, a));
+        Some(Override {
+            setting,
+            value,
+            contracts,
+            weaker,
+        })
+    }
+}
+
+/// The snapshot set-up of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SnapshotScope {
+    /// `check`, `new`, `update` or `off`.
+    pub mode: String,
+    /// The snapshot folder (none when the mode is `off`).
+    pub folder: Option<String>,
+}
+
+/// The baseline of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BaselineScope {
+    /// The file.
+    pub file: String,
+    /// `apply` (its failures are known) or `record` (this run's failures are written to it).
+    pub mode: String,
+}
+
+/// The signing set-up of a run: what was signed and checked, and by which keys' fingerprints.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SigningScope {
+    /// The `Client-Id` sent, if any.
+    pub client_id: Option<String>,
+    /// Whether every request carried a `Signature`.
+    pub requests_signed: bool,
+    /// The `keyVersion` announced, when requests were signed.
+    pub key_version: Option<u32>,
+    /// SHA-256 (lowercase hex) of the public half of the key that signed requests, as DER
+    /// SubjectPublicKeyInfo.
+    pub request_key_sha256: Option<String>,
+    /// Whether every answer's signature was checked.
+    pub answers_verified: bool,
+    /// SHA-256 (lowercase hex) of the public key that checked answers, as DER
+    /// SubjectPublicKeyInfo.
+    pub answer_key_sha256: Option<String>,
+}
+
+/// Which implementation a target is, as the user named it (`--implementation`,
+/// `--implementation-version` or the target profile).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Implementation {
+    /// Its name, e.g. `acme-cards`.
+    pub name: Option<String>,
+    /// Its version or build, e.g. `2.3.1`.
+    pub version: Option<String>,
+}
+
+impl Implementation {
+    /// Name and version as one line (`acme-cards 2.3.1`), `None` when neither was given.
+    pub fn shown(&self) -> Option<String> {
+        match (&self.name, &self.version) {
+            (None, None) => None,
+            (Some(name), None) => Some(name.clone()),
+            (None, Some(version)) => Some(format!("version {version}")),
+            (Some(name), Some(version)) => Some(format!("{name} {version}")),
+        }
+    }
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(d.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_override_every_contract_agrees_with_is_no_override() {
+        assert_eq!(Override::of(Setting::Replays, 2, [2, 2]), None);
+        assert_eq!(Override::of(Setting::Replays, 2, []), None);
+    }
+
+    #[test]
+    fn fewer_replays_or_more_settle_tries_check_less() {
+        let fewer = Override::of(Setting::Replays, 0, [2, 3]).unwrap();
+        assert!(fewer.weaker);
+        assert_eq!(fewer.contracts, [2, 3]);
+        assert!(!Override::of(Setting::Replays, 5, [2]).unwrap().weaker);
+        assert!(Override::of(Setting::Concurrency, 2, [8]).unwrap().weaker);
+        assert!(Override::of(Setting::SettleTries, 9, [5]).unwrap().weaker);
+        assert!(!Override::of(Setting::SettleTries, 1, [5]).unwrap().weaker);
+    }
+
+    #[test]
+    fn implementation_is_shown_with_what_was_given() {
+        let both = Implementation {
+            name: Some("acme".into()),
+            version: Some("2.3".into()),
+        };
+        assert_eq!(both.shown().as_deref(), Some("acme 2.3"));
+        assert_eq!(Implementation::default().shown(), None);
+    }
+}

@@ -1,0 +1,453 @@
+//! The verdict of a run, qualified by what the run left out. A run that passed but did not run
+//! everything it could (a filter, a shard, replays turned down, snapshots not compared, known
+//! failures absorbed by a baseline) must never read as a plain COMPATIBLE: it is PARTIAL (or
+//! COMPATIBLE WITH KNOWN FAILURES) with its reasons, in every report alike. Exit codes do not
+//! change: they follow [`super::Summary::success`].
+
+use serde::Serialize;
+
+use super::{RunInfo, Setting, Summary};
+
+/// The verdict of a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// The verdict in one word.
+    #[serde(rename = "result")]
+    pub kind: VerdictKind,
+    /// Whether the run ran everything the contracts define, with their settings, and compared
+    /// every snapshot: false whenever `reasons` is not empty.
+    pub complete: bool,
+    /// Why the run is not complete, in the order reports show them.
+    pub reasons: Vec<Shortfall>,
+}
+
+/// The verdict in one word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VerdictKind {
+    /// Everything ran and no check failed.
+    Compatible,
+    /// Everything ran; every failure is listed in the baseline.
+    CompatibleWithKnownFailures,
+    /// No new failure, but the run left something out.
+    Partial,
+    /// At least one check failed that the baseline does not list.
+    NotCompatible,
+}
+
+impl VerdictKind {
+    /// As reports print it.
+    pub fn label(self) -> &'static str {
+        match self {
+            VerdictKind::Compatible => "COMPATIBLE",
+            VerdictKind::CompatibleWithKnownFailures => "COMPATIBLE WITH KNOWN FAILURES",
+            VerdictKind::Partial => "PARTIAL",
+            VerdictKind::NotCompatible => "NOT COMPATIBLE",
+        }
+    }
+}
+
+/// One way a run fell short of everything it could have checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shortfall {
+    /// What kind, for tools.
+    pub reason: ShortfallKind,
+    /// The same in words, with the numbers.
+    pub message: String,
+}
+
+/// The kinds of [`Shortfall`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShortfallKind {
+    /// No case ran at all.
+    NoCases,
+    /// `--fail-fast` stopped the run before its last case.
+    StoppedEarly,
+    /// `--filter` left cases out.
+    Filtered,
+    /// `--partition` ran one shard of the cases.
+    Partition,
+    /// `--replays` below a contract's.
+    ReplaysReduced,
+    /// `--concurrency` below a contract's.
+    ConcurrencyReduced,
+    /// `--settle-tries` above a contract's.
+    SettleTriesRaised,
+    /// Snapshots off for a live target: drift was not checked.
+    SnapshotsOff,
+    /// Cases without a recorded snapshot: their drift was not checked.
+    SnapshotsMissing,
+    /// Snapshots recorded by this run: nothing was compared.
+    SnapshotsRecorded,
+    /// Failures absorbed by the baseline.
+    KnownFailures,
+}
+
+impl Default for Verdict {
+    fn default() -> Self {
+        Verdict {
+            kind: VerdictKind::Compatible,
+            complete: true,
+            reasons: Vec::new(),
+        }
+    }
+}
+
+impl Verdict {
+    /// The verdict of a finished run.
+    pub fn judge(run: &RunInfo, summary: &Summary) -> Verdict {
+        let mut reasons = Vec::new();
+        selection(run, summary, &mut reasons);
+        settings(run, &mut reasons);
+        snapshots(run, summary, &mut reasons);
+        if summary.known > 0 {
+            let file = run.scope.baseline.as_ref().map_or("", |b| b.file.as_str());
+            reasons.push(Shortfall::new(
+                ShortfallKind::KnownFailures,
+                format!(
+                    "{} known failure{} absorbed by the baseline {file}",
+                    summary.known,
+                    plural(summary.known)
+                ),
+            ));
+        }
+        let only_known = reasons
+            .iter()
+            .all(|r| r.reason == ShortfallKind::KnownFailures);
+        let kind = if !summary.success() {
+            VerdictKind::NotCompatible
+        } else if reasons.is_empty() {
+            VerdictKind::Compatible
+        } else if only_known {
+            VerdictKind::CompatibleWithKnownFailures
+        } else {
+            VerdictKind::Partial
+        };
+        Verdict {
+            kind,
+            complete: reasons.is_empty(),
+            reasons,
+        }
+    }
+
+    /// The reasons in one sentence, `None` for a complete run.
+    pub fn why(&self) -> Option<String> {
+        if self.reasons.is_empty() {
+            return None;
+        }
+        let reasons: Vec<&str> = self.reasons.iter().map(|r| r.message.as_str()).collect();
+        Some(reasons.join("; "))
+    }
+}
+
+impl Shortfall {
+    fn new(reason: ShortfallKind, message: String) -> Self {
+        Shortfall { reason, message }
+    }
+}
+
+fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
+    let scope = &run.scope;
+    if summary.cases == 0 {
+        reasons.push(Shortfall::new(ShortfallKind::NoCases, "no case ran".into()));
+    }
+    if summary.stopped_early {
+        reasons.push(Shortfall::new(
+            ShortfallKind::StoppedEarly,
+            "the run stopped at the first failed case (--fail-fast)".into(),
+        ));
+    }
+    let filters = scope.filters.join(" ");
+    if !scope.filters.is_empty() && summary.planned == 0 {
+        // Not counted (the run stopped early): the filter is named without numbers.
+        reasons.push(Shortfall::new(
+            ShortfallKind::Filtered,
+            format!("--filter {filters} selected the cases"),
+        ));
+    } else if !scope.filters.is_empty() && summary.matched < summary.planned {
+        reasons.push(Shortfall::new(
+            ShortfallKind::Filtered,
+            format!(
+                "--filter {filters} kept {} of {} cases",
+                summary.matched, summary.planned
+            ),
+        ));
+    }
+    if let Some(partition) = &scope.partition
+        && !summary.stopped_early
+        && summary.cases < summary.matched
+    {
+        reasons.push(Shortfall::new(
+            ShortfallKind::Partition,
+            format!(
+                "one shard (--partition {partition}): {} of {} cases",
+                summary.cases, summary.matched
+            ),
+        ));
+    }
+}
+
+fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
+    let (contracts, ask, allow) = match run.contracts.len() {
+        1 => ("the contract", "asks", "allows"),
+        _ => ("the contracts", "ask", "allow"),
+    };
+    for o in run.scope.overrides.iter().filter(|o| o.weaker) {
+        let asked: Vec<String> = o.contracts.iter().map(u32::to_string).collect();
+        let asked = asked.join(" or ");
+        let (reason, what) = match o.setting {
+            Setting::Replays if o.value == 0 => (
+                ShortfallKind::ReplaysReduced,
+                format!("replays turned off (--replays 0; {contracts} {ask} for {asked})"),
+            ),
+            Setting::Replays => (
+                ShortfallKind::ReplaysReduced,
+                format!(
+                    "fewer replays (--replays {}; {contracts} {ask} for {asked})",
+                    o.value
+                ),
+            ),
+            Setting::Concurrency => (
+                ShortfallKind::ConcurrencyReduced,
+                format!(
+                    "fewer concurrent requests (--concurrency {}; {contracts} {ask} for {asked})",
+                    o.value
+                ),
+            ),
+            Setting::SettleTries => (
+                ShortfallKind::SettleTriesRaised,
+                format!(
+                    "more tries to settle an unknown status (--settle-tries {}; {contracts} {allow} {asked})",
+                    o.value
+                ),
+            ),
+        };
+        reasons.push(Shortfall::new(reason, what));
+    }
+}
+
+fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
+    if run.scope.snapshots.mode == "off" && !run.embedded {
+        reasons.push(Shortfall::new(
+            ShortfallKind::SnapshotsOff,
+            "snapshots off: answers were not compared with recorded ones".into(),
+        ));
+    }
+    if summary.snapshots_missing > 0 {
+        let n = summary.snapshots_missing;
+        reasons.push(Shortfall::new(
+            ShortfallKind::SnapshotsMissing,
+            format!("{n} case{} had no snapshot to compare with", plural(n)),
+        ));
+    }
+    if summary.recorded > 0 {
+        let n = summary.recorded;
+        reasons.push(Shortfall::new(
+            ShortfallKind::SnapshotsRecorded,
+            format!(
+                "{n} snapshot{} recorded by this run, so not compared",
+                plural(n)
+            ),
+        ));
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{BaselineScope, Override, Scope, SnapshotScope};
+
+    fn run(scope: Scope, embedded: bool) -> RunInfo {
+        RunInfo {
+            tool_version: "0".into(),
+            target: "http://t".into(),
+            embedded,
+            implementation: Default::default(),
+            contracts: Vec::new(),
+            started: String::new(),
+            scope,
+        }
+    }
+
+    fn full(cases: usize) -> Summary {
+        Summary {
+            passed: cases * 6,
+            cases,
+            planned: cases,
+            matched: cases,
+            ..Summary::default()
+        }
+    }
+
+    fn live_checked() -> Scope {
+        Scope {
+            snapshots: SnapshotScope {
+                mode: "check".into(),
+                folder: Some("snapshots".into()),
+            },
+            ..Scope::default()
+        }
+    }
+
+    fn reasons(verdict: &Verdict) -> Vec<ShortfallKind> {
+        verdict.reasons.iter().map(|r| r.reason).collect()
+    }
+
+    #[test]
+    fn a_full_passing_run_is_compatible_and_complete() {
+        let verdict = Verdict::judge(&run(live_checked(), false), &full(125));
+        assert_eq!(verdict, Verdict::default());
+        assert_eq!(verdict.why(), None);
+    }
+
+    #[test]
+    fn a_filtered_run_without_replays_is_partial_and_says_why() {
+        let scope = Scope {
+            filters: vec!["issueCard/example/*".into()],
+            overrides: vec![Override::of(Setting::Replays, 0, [2]).unwrap()],
+            ..live_checked()
+        };
+        let summary = Summary {
+            planned: 125,
+            matched: 1,
+            ..full(1)
+        };
+        let verdict = Verdict::judge(&run(scope, false), &summary);
+        assert_eq!(verdict.kind, VerdictKind::Partial);
+        assert!(!verdict.complete);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "--filter issueCard/example/* kept 1 of 125 cases; replays turned off (--replays 0; the contracts ask for 2)"
+        );
+    }
+
+    #[test]
+    fn a_shard_is_partial() {
+        let scope = Scope {
+            partition: Some("2/3".into()),
+            ..live_checked()
+        };
+        let summary = Summary {
+            planned: 125,
+            matched: 125,
+            ..full(42)
+        };
+        let verdict = Verdict::judge(&run(scope, false), &summary);
+        assert_eq!(reasons(&verdict), [ShortfallKind::Partition]);
+        assert_eq!(
+            verdict.reasons[0].message,
+            "one shard (--partition 2/3): 42 of 125 cases"
+        );
+    }
+
+    #[test]
+    fn known_failures_alone_qualify_a_pass_and_with_more_make_it_partial() {
+        let scope = Scope {
+            baseline: Some(BaselineScope {
+                file: "b.json".into(),
+                mode: "apply".into(),
+            }),
+            ..live_checked()
+        };
+        let summary = Summary {
+            failed: 41,
+            known: 41,
+            ..full(125)
+        };
+        let verdict = Verdict::judge(&run(scope.clone(), false), &summary);
+        assert_eq!(verdict.kind, VerdictKind::CompatibleWithKnownFailures);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "41 known failures absorbed by the baseline b.json"
+        );
+        let recorded = Summary {
+            recorded: 3,
+            ..summary
+        };
+        let verdict = Verdict::judge(&run(scope, false), &recorded);
+        assert_eq!(verdict.kind, VerdictKind::Partial);
+        assert_eq!(
+            reasons(&verdict),
+            [
+                ShortfallKind::SnapshotsRecorded,
+                ShortfallKind::KnownFailures
+            ]
+        );
+    }
+
+    #[test]
+    fn a_failure_is_not_compatible_and_still_lists_what_was_left_out() {
+        let scope = Scope {
+            filters: vec!["*".into(), "x".into()],
+            ..live_checked()
+        };
+        let summary = Summary {
+            failed: 1,
+            failed_cases: 1,
+            planned: 125,
+            matched: 10,
+            ..full(10)
+        };
+        let verdict = Verdict::judge(&run(scope, false), &summary);
+        assert_eq!(verdict.kind, VerdictKind::NotCompatible);
+        assert_eq!(reasons(&verdict), [ShortfallKind::Filtered]);
+    }
+
+    #[test]
+    fn snapshots_off_count_against_a_live_target_only() {
+        let off = Scope {
+            snapshots: SnapshotScope {
+                mode: "off".into(),
+                folder: None,
+            },
+            ..Scope::default()
+        };
+        let live = Verdict::judge(&run(off.clone(), false), &full(5));
+        assert_eq!(reasons(&live), [ShortfallKind::SnapshotsOff]);
+        let embedded = Verdict::judge(&run(off, true), &full(5));
+        assert_eq!(embedded.kind, VerdictKind::Compatible);
+        let missing = Summary {
+            snapshots_missing: 2,
+            ..full(5)
+        };
+        let verdict = Verdict::judge(&run(live_checked(), false), &missing);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "2 cases had no snapshot to compare with"
+        );
+    }
+
+    #[test]
+    fn a_run_stopped_early_names_its_filter_without_short_counts() {
+        let scope = Scope {
+            filters: vec!["*/appId/*".into()],
+            fail_fast: true,
+            ..live_checked()
+        };
+        let summary = Summary {
+            failed: 1,
+            failed_cases: 1,
+            stopped_early: true,
+            planned: 0,
+            matched: 0,
+            ..full(3)
+        };
+        let verdict = Verdict::judge(&run(scope, false), &summary);
+        assert_eq!(verdict.kind, VerdictKind::NotCompatible);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "the run stopped at the first failed case (--fail-fast); --filter */appId/* selected the cases"
+        );
+    }
+
+    #[test]
+    fn a_run_with_no_case_is_not_complete() {
+        let verdict = Verdict::judge(&run(live_checked(), false), &full(0));
+        assert_eq!(reasons(&verdict), [ShortfallKind::NoCases]);
+    }
+}

@@ -1,0 +1,140 @@
+//! What every case of a run shares: the contracts, the target, the key mint, the snapshot
+//! settings, and each contract's idempotency settings for this run.
+
+use std::time::Duration;
+
+use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
+use crate::plan::KeyMint;
+use crate::snapshot::Snapshots;
+use crate::target::HttpTarget;
+
+/// Everything a case needs while it runs.
+pub(crate) struct Context {
+    pub contracts: Vec<Contract>,
+    pub target: HttpTarget,
+    pub mint: KeyMint,
+    pub overrides: Overrides,
+    pub snapshots: Option<Snapshots>,
+}
+
+/// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Overrides {
+    pub replays: Option<u32>,
+    pub concurrency: Option<u32>,
+    pub settle_tries: Option<u32>,
+}
+
+/// A contract's idempotency settings for this run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Settings {
+    /// Replays of each successful case (0 when the contract has no idempotency key).
+    pub replays: u32,
+    /// Identical requests the concurrency scenario sends at once.
+    pub concurrency: u32,
+    /// Most tries while an unknown status settles (1 without a key: nothing is retried).
+    pub settle_tries: u32,
+    /// First wait between two settle tries.
+    pub settle_backoff: Duration,
+}
+
+impl Context {
+    /// The contract's settings with this run's overrides: the one place they are combined.
+    /// Contracts and command-line flags below the minimums are rejected where they are read;
+    /// the minimums are applied here once more only for library callers who set
+    /// [`super::RunOptions`] directly.
+    pub fn settings(&self, contract: &Contract) -> Settings {
+        let Some(rules) = &contract.idempotency else {
+            return Settings {
+                replays: 0,
+                concurrency: MIN_CONCURRENCY,
+                settle_tries: 1,
+                settle_backoff: Duration::ZERO,
+            };
+        };
+        let o = &self.overrides;
+        Settings {
+            replays: o.replays.unwrap_or(rules.replays),
+            concurrency: o
+                .concurrency
+                .unwrap_or(rules.concurrency)
+                .max(MIN_CONCURRENCY),
+            settle_tries: o
+                .settle_tries
+                .unwrap_or(rules.settle_tries)
+                .max(MIN_SETTLE_TRIES),
+            settle_backoff: rules.settle_backoff,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::tests::{contract_with_request, issue_card};
+    use crate::target::HttpTarget;
+
+    fn context(overrides: Overrides) -> Context {
+        Context {
+            contracts: Vec::new(),
+            target: HttpTarget::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap(),
+            mint: KeyMint::with_nonce("1".into()),
+            overrides,
+            snapshots: None,
+        }
+    }
+
+    #[test]
+    fn overrides_replace_the_contract_settings() {
+        let contract = issue_card();
+        let defaults = context(Overrides::default()).settings(&contract);
+        assert_eq!(
+            (
+                defaults.replays,
+                defaults.concurrency,
+                defaults.settle_tries
+            ),
+            (2, 8, 5)
+        );
+        let overridden = context(Overrides {
+            replays: Some(0),
+            concurrency: Some(3),
+            settle_tries: Some(1),
+        })
+        .settings(&contract);
+        assert_eq!(
+            (
+                overridden.replays,
+                overridden.concurrency,
+                overridden.settle_tries
+            ),
+            (0, 3, 1)
+        );
+    }
+
+    #[test]
+    fn library_overrides_below_the_minimums_are_raised_to_them() {
+        let below = context(Overrides {
+            replays: None,
+            concurrency: Some(0),
+            settle_tries: Some(0),
+        })
+        .settings(&issue_card());
+        assert_eq!(
+            (below.concurrency, below.settle_tries),
+            (MIN_CONCURRENCY, MIN_SETTLE_TRIES)
+        );
+    }
+
+    #[test]
+    fn a_contract_without_a_key_is_never_retried_or_replayed() {
+        let contract = contract_with_request(serde_json::json!({})).unwrap();
+        let settings = context(Overrides {
+            replays: Some(5),
+            concurrency: None,
+            settle_tries: Some(5),
+        })
+        .settings(&contract);
+        assert_eq!((settings.replays, settings.settle_tries), (0, 1));
+    }
+}

@@ -1,0 +1,110 @@
+//! The run's [`Scope`], built once from its options and contracts, for every report to show.
+
+use crate::contract::Contract;
+use crate::reference::Faults;
+use crate::results::{Implementation, Override, Scope, Setting, SigningScope, SnapshotScope};
+use crate::snapshot::Mode;
+use crate::target::Signing;
+
+use super::RunOptions;
+
+/// What `options` make the run cover, with `signing` as the run uses it (for the embedded
+/// target, completed with the public half of the private key).
+pub(super) fn scope(
+    options: &RunOptions,
+    contracts: &[Contract],
+    signing: Option<&Signing>,
+) -> Scope {
+    Scope {
+        filters: options.filter_globs.clone(),
+        partition: options.partition.map(|p| format!("{}/{}", p.k, p.n)),
+        overrides: overrides(options, contracts),
+        snapshots: snapshots(options),
+        baseline: options.baseline.as_ref().and_then(|b| b.scope()),
+        faults: faults(&options.faults),
+        timeout: options.timeout,
+        jobs: options.jobs,
+        fail_fast: options.fail_fast,
+        signing: signing.map(signing_scope).unwrap_or_default(),
+    }
+}
+
+/// The implementation as named, or the embedded reference implementation by its own name.
+pub(super) fn implementation(options: &RunOptions, embedded: bool) -> Implementation {
+    let named = &options.implementation;
+    if embedded && named.name.is_none() && named.version.is_none() {
+        return Implementation {
+            name: Some("conform reference implementation".into()),
+            version: Some(env!("CARGO_PKG_VERSION").into()),
+        };
+    }
+    named.clone()
+}
+
+fn overrides(options: &RunOptions, contracts: &[Contract]) -> Vec<Override> {
+    let rules: Vec<_> = contracts
+        .iter()
+        .filter_map(|c| c.idempotency.as_ref())
+        .collect();
+    let asked = |setting: Setting| -> Vec<u32> {
+        rules
+            .iter()
+            .map(|r| match setting {
+                Setting::Replays => r.replays,
+                Setting::Concurrency => r.concurrency,
+                Setting::SettleTries => r.settle_tries,
+            })
+            .collect()
+    };
+    [
+        (Setting::Replays, options.replays),
+        (Setting::Concurrency, options.concurrency),
+        (Setting::SettleTries, options.settle_tries),
+    ]
+    .into_iter()
+    .filter_map(|(setting, value)| Override::of(setting, value?, asked(setting)))
+    .collect()
+}
+
+fn snapshots(options: &RunOptions) -> SnapshotScope {
+    match &options.snapshots {
+        Some(s) if s.mode != Mode::Off => SnapshotScope {
+            mode: s.mode.name().into(),
+            folder: Some(s.root.display().to_string()),
+        },
+        _ => SnapshotScope {
+            mode: Mode::Off.name().into(),
+            folder: None,
+        },
+    }
+}
+
+/// Faults as `--fault` takes them.
+fn faults(faults: &Faults) -> Vec<String> {
+    let mut shown = Vec::new();
+    if faults.unknown_first > 0.0 {
+        shown.push(format!("unknown-first={}", faults.unknown_first));
+    }
+    if let Some(latency) = faults.latency {
+        shown.push(format!(
+            "latency={}",
+            crate::units::format_duration(latency)
+        ));
+    }
+    if faults.http_503 > 0.0 {
+        shown.push(format!("http-503={}", faults.http_503));
+    }
+    shown
+}
+
+fn signing_scope(signing: &Signing) -> SigningScope {
+    let private = signing.private_key();
+    SigningScope {
+        client_id: Some(signing.client_id().to_string()),
+        requests_signed: private.is_some(),
+        key_version: private.map(|_| signing.key_version()),
+        request_key_sha256: private.map(|k| k.public_key().fingerprint()),
+        answers_verified: signing.public_key().is_some(),
+        answer_key_sha256: signing.public_key().map(|k| k.fingerprint()),
+    }
+}
