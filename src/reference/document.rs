@@ -60,7 +60,7 @@ impl<'a> Node<'a> {
     /// differently is still recognised as sending the same payload. Allocates nothing.
     pub fn digest(&self) -> u64 {
         use std::hash::{BuildHasher, Hash, Hasher};
-        let state = foldhash::fast::FixedState::with_seed(0x636f_6e66_6f72_6d);
+        let state = foldhash::fast::FixedState::with_seed(0x0063_6f6e_666f_726d);
         let mut hasher = state.build_hasher();
         match self {
             Node::Object(members) => {

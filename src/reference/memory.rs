@@ -93,10 +93,10 @@ impl KeyMemory {
             .keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(seen) = keys.get(key) {
-            if now.duration_since(seen.first_used) < self.ttl {
-                return Recall::Known(seen.clone());
-            }
+        if let Some(seen) = keys.get(key)
+            && now.duration_since(seen.first_used) < self.ttl
+        {
+            return Recall::Known(seen.clone());
         }
         let response = offer();
         let entry = Remembered {
