@@ -3,19 +3,20 @@
 //! sending them, and a cap on connections open at once. Each refusal is an HTTP answer saying
 //! why (413, 431, 408, 503), never a silent hang-up while a request is under way.
 //!
-//! hyper enforces the header bounds itself (answering 431) and the header time-out (closing
-//! the connection); the rest is here: the answers for a body too large or too slow, for a
-//! connection over the cap, and the 408 for a client too slow sending its headers, written on
-//! a second handle of the socket after hyper has given up on it.
+//! hyper enforces the header bounds itself (answering 431); [`super::deadlines`] keeps the
+//! time limit on heads; the rest is here: the answers for a body too large or too slow and for
+//! a connection over the cap, and the socket wrapper that tells the deadlines when a request
+//! starts arriving and when its answer is written.
 
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
+
+use super::deadlines::Registration;
 
 /// The bounds `serve` holds its clients to (the defaults are `serve`'s documented defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,11 +45,9 @@ impl Limits {
         max_connections: 1024,
     };
 
-    /// Applies the header bounds and the header time-out to a connection builder.
+    /// Applies the header bounds to a connection builder.
     pub(super) fn configure(&self, builder: &mut hyper::server::conn::http1::Builder) {
         builder
-            .timer(hyper_util::rt::TokioTimer::new())
-            .header_read_timeout(self.read_timeout)
             .max_header_size(self.max_header_size)
             // The read buffer only needs to hold a head; bodies are streamed through it.
             .max_buf_size(self.max_header_size.max(8192) + 1024);
@@ -66,23 +65,21 @@ impl Default for Limits {
     }
 }
 
-/// A connection's socket that notes whether a request has started arriving since the last
-/// answer was written: a header time-out then means a slow client (answered 408), not an idle
-/// keep-alive connection (closed quietly).
+/// A connection's socket that tells its [`Registration`] when request bytes arrive and when
+/// an answer is written, so the head deadline knows whether the connection is idle, waiting
+/// for a head, or in the middle of one.
 pub(super) struct Watched {
     stream: TcpStream,
-    mid_request: Arc<AtomicBool>,
+    registration: Arc<Registration>,
 }
 
 impl Watched {
-    /// Wraps `stream`; the flag reads whether a request is under way.
-    pub(super) fn new(stream: TcpStream) -> (Self, Arc<AtomicBool>) {
-        let flag = Arc::new(AtomicBool::new(false));
-        let watched = Watched {
+    /// Wraps `stream`, reporting to `registration`.
+    pub(super) fn new(stream: TcpStream, registration: Arc<Registration>) -> Self {
+        Watched {
             stream,
-            mid_request: Arc::clone(&flag),
-        };
-        (watched, flag)
+            registration,
+        }
     }
 }
 
@@ -95,7 +92,7 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let polled = Pin::new(&mut self.stream).poll_read(cx, buf);
         if buf.filled().len() > before {
-            self.mid_request.store(true, Ordering::Relaxed);
+            self.registration.read_some();
         }
         polled
     }
@@ -107,7 +104,7 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
-        self.mid_request.store(false, Ordering::Relaxed);
+        self.registration.wrote_some();
         Pin::new(&mut self.stream).poll_write(cx, buf)
     }
 
@@ -116,7 +113,7 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
-        self.mid_request.store(false, Ordering::Relaxed);
+        self.registration.wrote_some();
         Pin::new(&mut self.stream).poll_write_vectored(cx, bufs)
     }
 
@@ -133,7 +130,8 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// A second handle on a connection's socket, to answer on after hyper has dropped its own.
+/// A second handle on a connection's socket, for the head deadline to answer and shut down on
+/// while hyper holds the first.
 pub(super) fn spare_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
     let std = stream.into_std()?;
     let spare = std.try_clone()?;
@@ -180,16 +178,4 @@ pub(super) async fn refuse_busy(stream: TcpStream, max: usize) {
         &message,
     )
     .await;
-}
-
-/// The 408 for a client that did not finish its headers in time.
-pub(super) async fn refuse_slow_head(spare: std::net::TcpStream, timeout: Duration) {
-    let Ok(stream) = TcpStream::from_std(spare) else {
-        return;
-    };
-    let message = format!(
-        "request headers not received within {} (--read-timeout)\n",
-        crate::units::format_duration(timeout)
-    );
-    refuse(stream, "408 Request Timeout", "", &message).await;
 }

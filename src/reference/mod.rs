@@ -14,6 +14,7 @@
 
 pub mod auth;
 mod body;
+mod deadlines;
 pub mod document;
 pub mod faults;
 pub mod limits;

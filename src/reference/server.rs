@@ -25,6 +25,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 
 use super::auth::SignatureRejection;
+use super::deadlines::Deadlines;
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
 use super::{Answer, Bound, Faults, Incoming, Media, ServerSigning};
@@ -84,6 +85,7 @@ struct App {
     signing: ServerSigning,
     latency: Option<Duration>,
     limits: Limits,
+    deadlines: Arc<Deadlines>,
     on_signature_rejected: Option<RejectionLog>,
     served: AtomicU64,
 }
@@ -135,10 +137,12 @@ impl ReferenceServer {
             signing: options.signing,
             latency: options.faults.latency,
             limits: options.limits,
+            deadlines: Deadlines::new(options.limits.read_timeout),
             on_signature_rejected: options.on_signature_rejected,
             served: AtomicU64::new(0),
         });
         let (stop, stopped) = watch::channel(false);
+        tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
         tokio::spawn(accept(listener, Arc::clone(&app), stopped));
         Ok(ReferenceServer {
             address: local,
@@ -217,26 +221,23 @@ async fn serve_connection(stream: TcpStream, app: Arc<App>, mut stopped: watch::
     let Ok((stream, spare)) = limits::spare_handle(stream) else {
         return;
     };
-    let (watched, mid_request) = Watched::new(stream);
+    let registration = Arc::new(app.deadlines.register(spare));
+    let watched = Watched::new(stream, Arc::clone(&registration));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.keep_alive(true);
     app.limits.configure(&mut builder);
-    let timeout = app.limits.read_timeout;
-    let service = service_fn(move |request| handle(Arc::clone(&app), request));
+    let service = service_fn(move |request| {
+        registration.handling();
+        handle(Arc::clone(&app), request)
+    });
     let connection = builder.serve_connection(TokioIo::new(watched), service);
     tokio::pin!(connection);
-    let outcome = tokio::select! {
-        outcome = connection.as_mut() => outcome,
+    tokio::select! {
+        _ = connection.as_mut() => {}
         _ = stopped.changed() => {
             connection.as_mut().graceful_shutdown();
-            connection.await
+            let _ = connection.await;
         }
-    };
-    if let Err(error) = outcome
-        && error.is_timeout()
-        && mid_request.load(Ordering::Relaxed)
-    {
-        limits::refuse_slow_head(spare, timeout).await;
     }
 }
 
