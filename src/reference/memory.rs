@@ -63,6 +63,7 @@ pub enum Recall {
 pub struct KeyMemory {
     // Keys come from clients: a randomly seeded hash keeps them from forcing collisions.
     keys: Mutex<LruCache<Box<str>, Remembered, foldhash::fast::RandomState>>,
+    capacity: usize,
     ttl: Duration,
 }
 
@@ -70,10 +71,12 @@ impl KeyMemory {
     /// An empty memory holding at most `bound`.
     pub fn new(bound: Bound) -> Self {
         KeyMemory {
-            keys: Mutex::new(LruCache::with_hasher(
-                bound.capacity,
+            // Grown as keys come, not allocated for the whole capacity up front: a run over a
+            // thousand contracts has a thousand of these, most holding a few keys.
+            keys: Mutex::new(LruCache::unbounded_with_hasher(
                 foldhash::fast::RandomState::default(),
             )),
+            capacity: bound.capacity.get(),
             ttl: bound.ttl,
         }
     }
@@ -105,9 +108,10 @@ impl KeyMemory {
             first_used: now,
         };
         // The evicted entry (or the expired one replaced) is freed after the lock is released.
-        let evicted = keys.push(key.into(), entry);
+        let replaced = keys.push(key.into(), entry);
+        let evicted = (keys.len() > self.capacity).then(|| keys.pop_lru());
         drop(keys);
-        drop(evicted);
+        drop((replaced, evicted));
         Recall::New(response)
     }
 
