@@ -8,8 +8,8 @@
 //! joining a few byte strings.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::Value;
@@ -26,7 +26,8 @@ const UNIQUE: &str = "999999999999999999";
 pub struct Bodies {
     templates: Mutex<HashMap<String, Value>>,
     success: Rendered,
-    unknown: Rendered,
+    /// Only the `unknown-first` fault answers it: rendered the first time it does.
+    unknown: OnceLock<Rendered>,
     nonce: u64,
     next: AtomicU64,
 }
@@ -38,18 +39,17 @@ struct Rendered {
 }
 
 impl Bodies {
-    /// Bodies for `contract`, with the success and unknown answers rendered up front.
+    /// Bodies for `contract`, with the success answer rendered up front.
     pub fn new(contract: &Contract) -> Self {
         let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
         let mut bodies = Bodies {
             templates: Mutex::new(HashMap::new()),
             success: Rendered { pieces: Vec::new() },
-            unknown: Rendered { pieces: Vec::new() },
+            unknown: OnceLock::new(),
             nonce,
             next: AtomicU64::new(1),
         };
         bodies.success = bodies.render_role(contract, StatusRole::Success);
-        bodies.unknown = bodies.render_role(contract, StatusRole::Unknown);
         bodies
     }
 
@@ -59,8 +59,10 @@ impl Bodies {
     }
 
     /// The unknown-status answer (the `unknown-first` fault), with a fresh unique value.
-    pub fn unknown(&self) -> Bytes {
-        self.fill(&self.unknown)
+    pub fn unknown(&self, contract: &Contract) -> Bytes {
+        let rendered =
+            (self.unknown).get_or_init(|| self.render_role(contract, StatusRole::Unknown));
+        self.fill(rendered)
     }
 
     /// A business result of `status` with `code` and `message`.

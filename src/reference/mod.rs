@@ -155,7 +155,9 @@ impl Reference {
         match (self.memory).recall_or_remember(key, digest, || self.bodies.success()) {
             Recall::Known(seen) if seen.request == digest => self.ok(seen.response),
             Recall::Known(seen) => self.conflict(&seen),
-            Recall::New(_) if self.faults.unknown_first() => self.ok(self.bodies.unknown()),
+            Recall::New(_) if self.faults.unknown_first() => {
+                self.ok(self.bodies.unknown(&self.contract))
+            }
             Recall::New(response) => self.ok(response),
         }
     }
