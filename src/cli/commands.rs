@@ -8,7 +8,9 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeBounds, VerifyArgs};
+use super::args::{
+    CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeBounds, ServeTlsArgs, VerifyArgs,
+};
 use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
@@ -23,12 +25,14 @@ use conform::report::{self, FileReport, Reporters};
 use conform::results::Implementation;
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
-use conform::target::profile::ProfileFile;
+use conform::target::profile::{KeySource, ProfileFile};
+use conform::target::tls::{self, ClientTls};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
+    tls_warnings(&options.tls, profile.base_url.as_deref());
     let matching = Selection {
         filter: options.filter.clone(),
         partition: None,
@@ -88,7 +92,21 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             name: profile.implementation.clone(),
             version: profile.implementation_version.clone(),
         },
+        tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
     })
+}
+
+/// `--insecure` is loud, and TLS options a plain-HTTP target never uses are pointed out.
+fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
+    let https = target.is_some_and(tls::is_https);
+    if !https && tls.is_configured() {
+        let target = target.map_or("the embedded target".to_string(), |t| format!("`{t}`"));
+        eprintln!("warning: the TLS options have no effect: {target} is plain HTTP");
+    } else if https && tls.insecure() {
+        eprintln!(
+            "warning: --insecure: the target's TLS certificate is not verified, so nothing shows that the answers come from the target named; every report says so and the verdict is at best PARTIAL"
+        );
+    }
 }
 
 pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
@@ -112,8 +130,19 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
     let signing = server_signing(&args.keys)?;
+    let tls = server_tls(&args.tls)?;
     let (limits, memory) = serve_bounds(&args.bounds)?;
-    let banner = serve_banner(&contracts, &faults, &signing, &limits, &memory);
+    let mut banner = serve_banner(&contracts, &faults, &signing, &limits, &memory);
+    if tls.is_some() {
+        let clients = match &args.tls.client_ca {
+            Some(ca) => format!(
+                "clients must present a certificate issued by a CA in {} (mutual TLS)",
+                ca.display()
+            ),
+            None => "clients need no certificate".to_string(),
+        };
+        banner.push(format!("tls: HTTPS (HTTP/2 when offered); {clients}"));
+    }
     // Written without `eprint!`/`println!`: a reader that went away (a script that read the
     // URL and closed the pipe) must not stop the server.
     let log: RejectionLog = Arc::new(|rejection: &SignatureRejection| {
@@ -126,6 +155,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         limits,
         memory,
         on_signature_rejected: Some(log),
+        tls,
     };
     runtime()?.block_on(async {
         let server = ReferenceServer::serve(&contracts, options).await?;
@@ -212,6 +242,20 @@ fn serve_banner(
         format_duration(memory.ttl)
     ));
     lines
+}
+
+/// `serve`'s TLS set-up, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
+fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, CliError> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    let source = |path: &PathBuf| KeySource::File(path.clone());
+    let client_ca = args.client_ca.as_ref().map(source);
+    Ok(Some(tls::server_config(
+        &source(cert),
+        &source(key),
+        client_ca.as_ref(),
+    )?))
 }
 
 pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {

@@ -37,6 +37,8 @@ pub(super) struct Watch {
     mid_request: AtomicBool,
     /// A second handle on the socket, to answer 408 and shut it down on.
     socket: TcpStream,
+    /// Whether a 408 can be written on the socket as is (not under TLS).
+    plain: bool,
 }
 
 /// A connection's place among the deadlines; leaves it when dropped.
@@ -59,12 +61,14 @@ impl Deadlines {
         })
     }
 
-    /// Starts watching a connection (now waiting for its first head) through `spare`.
-    pub fn register(self: &Arc<Self>, spare: TcpStream) -> Registration {
+    /// Starts watching a connection (now waiting for its first head) through `spare`;
+    /// `plain` when it is not TLS, so a 408 can be written on it.
+    pub fn register(self: &Arc<Self>, spare: TcpStream, plain: bool) -> Registration {
         let watch = Arc::new(Watch {
             waiting_since: AtomicU64::new(self.now() + 1),
             mid_request: AtomicBool::new(false),
             socket: spare,
+            plain,
         });
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         self.lock().insert(id, Arc::clone(&watch));
@@ -149,7 +153,7 @@ impl Watch {
     /// Answers 408 if a request had begun, then shuts the socket down, which ends hyper's
     /// reading of it.
     fn expire(&self, timeout: Duration) {
-        if self.mid_request.load(Ordering::Relaxed) {
+        if self.plain && self.mid_request.load(Ordering::Relaxed) {
             let message = format!(
                 "request headers not received within {} (--read-timeout)\n",
                 crate::units::format_duration(timeout)

@@ -68,14 +68,14 @@ impl Default for Limits {
 /// A connection's socket that tells its [`Registration`] when request bytes arrive and when
 /// an answer is written, so the head deadline knows whether the connection is idle, waiting
 /// for a head, or in the middle of one.
-pub(super) struct Watched {
-    stream: TcpStream,
+pub(super) struct Watched<S> {
+    stream: S,
     registration: Arc<Registration>,
 }
 
-impl Watched {
+impl<S> Watched<S> {
     /// Wraps `stream`, reporting to `registration`.
-    pub(super) fn new(stream: TcpStream, registration: Arc<Registration>) -> Self {
+    pub(super) fn new(stream: S, registration: Arc<Registration>) -> Self {
         Watched {
             stream,
             registration,
@@ -83,7 +83,7 @@ impl Watched {
     }
 }
 
-impl AsyncRead for Watched {
+impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -98,7 +98,7 @@ impl AsyncRead for Watched {
     }
 }
 
-impl AsyncWrite for Watched {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,

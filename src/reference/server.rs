@@ -1,6 +1,8 @@
 //! Serving reference implementations over HTTP/1.1: [`routes`](super::routes) picks the
 //! operation, its [`Reference`](super::Reference) answers, and [`limits`](super::limits) keeps
-//! clients within bounds.
+//! clients within bounds. With a TLS configuration ([`crate::target::tls::server_config`])
+//! every connection is HTTPS, speaking HTTP/2 when the client offers it by ALPN and HTTP/1.1
+//! otherwise, as gateways in front of real implementations do.
 //!
 //! This is a small hyper server rather than wiremock: wiremock keeps every request a mock has
 //! matched (for its verification API) with no way to turn that off, so a long-running `serve`
@@ -20,12 +22,13 @@ use hyper::body::Incoming as IncomingBody;
 use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 
 use super::auth::SignatureRejection;
-use super::deadlines::Deadlines;
+use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
 use super::{Answer, Bound, Faults, Incoming, Media, ServerSigning};
@@ -49,11 +52,14 @@ pub struct ServeOptions {
     pub memory: Bound,
     /// Told of each request refused for its signature.
     pub on_signature_rejected: Option<RejectionLog>,
+    /// Serve HTTPS with this configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A running reference server; stops accepting connections when dropped.
 pub struct ReferenceServer {
     address: SocketAddr,
+    tls: bool,
     stop: watch::Sender<bool>,
     app: Arc<App>,
 }
@@ -108,10 +114,22 @@ impl ReferenceServer {
         faults: &Faults,
         signing: ServerSigning,
     ) -> Result<Self, ServeError> {
+        Self::start_tls(contracts, address, faults, signing, None).await
+    }
+
+    /// Like [`ReferenceServer::start_signed`], over HTTPS when `tls` is given.
+    pub async fn start_tls(
+        contracts: &[Contract],
+        address: Option<&str>,
+        faults: &Faults,
+        signing: ServerSigning,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Result<Self, ServeError> {
         let options = ServeOptions {
             address: address.map(str::to_string),
             faults: faults.clone(),
             signing,
+            tls,
             ..ServeOptions::default()
         };
         Self::serve(contracts, options).await
@@ -143,17 +161,21 @@ impl ReferenceServer {
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
-        tokio::spawn(accept(listener, Arc::clone(&app), stopped));
+        let acceptor = options.tls.map(TlsAcceptor::from);
+        let tls = acceptor.is_some();
+        tokio::spawn(accept(listener, Arc::clone(&app), stopped, acceptor));
         Ok(ReferenceServer {
             address: local,
+            tls,
             stop,
             app,
         })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    /// The base URL, e.g. `http://127.0.0.1:41234` (`https://` over TLS).
     pub fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 
     /// The bound address.
@@ -184,7 +206,12 @@ impl Drop for ReferenceServer {
 /// cap is closed without an answer, so a flood cannot pile up refusal tasks either.
 const REFUSALS_IN_FLIGHT: usize = 64;
 
-async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+async fn accept(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+    tls: Option<TlsAcceptor>,
+) {
     let connections = Arc::new(Semaphore::new(app.limits.max_connections));
     let refusals = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
     loop {
@@ -201,9 +228,12 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
             },
         };
         if let Ok(permit) = Arc::clone(&connections).try_acquire_owned() {
-            let (app, stopped) = (Arc::clone(&app), stopped.clone());
+            let (app, stopped, tls) = (Arc::clone(&app), stopped.clone(), tls.clone());
             tokio::spawn(async move {
-                serve_connection(stream, app, stopped).await;
+                match tls {
+                    None => serve_connection(stream, app, stopped).await,
+                    Some(tls) => serve_tls(tls, stream, app, stopped).await,
+                }
                 drop(permit);
             });
         } else if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
@@ -216,12 +246,62 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
     }
 }
 
-async fn serve_connection(stream: TcpStream, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+async fn serve_connection(stream: TcpStream, app: Arc<App>, stopped: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
     let Ok((stream, spare)) = limits::spare_handle(stream) else {
         return;
     };
-    let registration = Arc::new(app.deadlines.register(spare));
+    let registration = Arc::new(app.deadlines.register(spare, true));
+    serve_http1(stream, registration, app, stopped).await;
+}
+
+/// How long a client may take to finish the TLS handshake before its connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn serve_tls(
+    tls: TlsAcceptor,
+    stream: TcpStream,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let _ = stream.set_nodelay(true);
+    let Ok((stream, spare)) = limits::spare_handle(stream) else {
+        return;
+    };
+    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream));
+    // A failed handshake (no client certificate, an untrusted one, not TLS at all) has
+    // already been answered with a TLS alert; there is nothing more to say to that client.
+    let Ok(Ok(stream)) = handshake.await else {
+        return;
+    };
+    if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
+        // A plain-text 408 cannot be written into a TLS session: a slow head is only closed.
+        let registration = Arc::new(app.deadlines.register(spare, false));
+        return serve_http1(stream, registration, app, stopped).await;
+    }
+    let max_header_size = app.limits.max_header_size as u32;
+    let service = service_fn(move |request| handle(Arc::clone(&app), request));
+    let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .max_header_list_size(max_header_size)
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stopped.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+async fn serve_http1<S>(
+    stream: S,
+    registration: Arc<Registration>,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let watched = Watched::new(stream, Arc::clone(&registration));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.keep_alive(true);

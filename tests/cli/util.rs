@@ -156,7 +156,7 @@ pub async fn serve(extra: &[&str]) -> Served {
     let first = lines.next_line().await.unwrap().unwrap_or_default();
     let url = first.clone();
     assert!(
-        url.starts_with("http://127.0.0.1:"),
+        url.contains("://127.0.0.1:"),
         "the first line is the URL alone: {first}"
     );
     let mut banner = Vec::new();
