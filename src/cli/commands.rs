@@ -134,14 +134,13 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let (limits, memory) = serve_bounds(&args.bounds)?;
     let mut banner = serve_banner(&contracts, &faults, &signing, &limits, &memory);
     if tls.is_some() {
-        let clients = match &args.tls.client_ca {
-            Some(ca) => format!(
-                "clients must present a certificate issued by a CA in {} (mutual TLS)",
-                ca.display()
-            ),
-            None => "clients need no certificate".to_string(),
-        };
-        banner.push(format!("tls: HTTPS (HTTP/2 when offered); {clients}"));
+        banner.push("tls: HTTPS (HTTP/2 when offered)".into());
+    }
+    if let Some(ca) = &args.tls.client_ca {
+        banner.push(format!(
+            "clients must present a certificate issued by a CA in {} (mutual TLS)",
+            ca.display()
+        ));
     }
     // Written without `eprint!`/`println!`: a reader that went away (a script that read the
     // URL and closed the pipe) must not stop the server.
