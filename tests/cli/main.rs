@@ -17,6 +17,8 @@ mod lint;
 mod reports;
 mod reports_html;
 mod serve;
+mod serve_limits;
+mod serve_load;
 mod sign;
 mod signed;
 mod snapshots;
