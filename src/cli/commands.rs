@@ -3,28 +3,36 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, VerifyArgs};
+use super::args::{
+    CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeBounds, ServeTlsArgs, VerifyArgs,
+};
 use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
 use conform::exit;
 use conform::plan::{KindCounts, Selection};
-use conform::reference::{Faults, ReferenceServer, ServerSigning};
+use conform::reference::{
+    Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerSigning,
+    SignatureRejection,
+};
 use conform::report::console::Console;
 use conform::report::{self, FileReport, Reporters};
 use conform::results::Implementation;
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
-use conform::target::profile::ProfileFile;
+use conform::target::profile::{KeySource, ProfileFile};
+use conform::target::tls::{self, ClientTls};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
+    tls_warnings(&options.tls, profile.base_url.as_deref());
     let matching = Selection {
         filter: options.filter.clone(),
         partition: None,
@@ -36,7 +44,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
             .is_none()
     };
     if matching.filter.is_some() && nothing_matches() {
-        return Err(CliError("error: no case matches the given --filter".into()));
+        return Err(CliError::usage("no case matches the given --filter"));
     }
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
@@ -46,8 +54,17 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
+    if let Some(stopped) = &summary.stopped {
+        println!("{stopped} (--give-up-after 0 keeps sending)");
+    }
     let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
-    Ok(if !all_written {
+    Ok(if !summary.crashed.is_empty() {
+        eprintln!(
+            "error: conform itself failed while running {}; the verdict cannot be trusted",
+            summary.crashed.join(", ")
+        );
+        exit::INTERNAL
+    } else if !all_written {
         exit::REPORT_NOT_WRITTEN
     } else if recording.is_some() || summary.success() {
         // A recording run passes: every failure of this run is now known.
@@ -61,14 +78,17 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
 fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, CliError> {
     let faults = faults(&args.faults)?;
     if faults.any() && profile.base_url.is_some() {
-        return Err(CliError(
-            "error: --fault applies to the embedded target only (drop --target or the target config's baseUrl)".into(),
+        return Err(CliError::usage(
+            "--fault applies to the embedded target only (drop --target or the target config's baseUrl)",
         ));
     }
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
         timeout: conform::units::parse_duration(&args.timeout)
-            .map_err(|e| CliError(format!("error: --timeout: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--timeout: {e}")))?,
+        max_response_size: conform::units::parse_size(&args.max_response_size)
+            .map_err(|e| CliError::usage(format!("--max-response-size: {e}")))?,
+        give_up_after: args.give_up_after,
         filter: globs(&args.filters)?,
         faults,
         fail_fast: args.fail_fast,
@@ -85,7 +105,21 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             name: profile.implementation.clone(),
             version: profile.implementation_version.clone(),
         },
+        tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
     })
+}
+
+/// `--insecure` is loud, and TLS options a plain-HTTP target never uses are pointed out.
+fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
+    let https = target.is_some_and(tls::is_https);
+    if !https && tls.is_configured() {
+        let target = target.map_or("the embedded target".to_string(), |t| format!("`{t}`"));
+        eprintln!("warning: the TLS options have no effect: {target} is plain HTTP");
+    } else if https && tls.insecure() {
+        eprintln!(
+            "warning: --insecure: the target's TLS certificate is not verified, so nothing shows that the answers come from the target named; every report says so and the verdict is at best PARTIAL"
+        );
+    }
 }
 
 pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
@@ -110,29 +144,135 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
     let signing = server_signing(&args.keys)?;
-    let notes = signing_notes(&signing);
-    let address = format!("{}:{}", args.host, args.port);
+    let tls = server_tls(&args.tls)?;
+    let (limits, memory) = serve_bounds(&args.bounds)?;
+    let mut banner = serve_banner(&contracts, &faults, &signing, &limits, &memory);
+    if tls.is_some() {
+        banner.push("tls: HTTPS (HTTP/2 when offered)".into());
+    }
+    if let Some(ca) = &args.tls.client_ca {
+        banner.push(format!(
+            "clients must present a certificate issued by a CA in {} (mutual TLS)",
+            ca.display()
+        ));
+    }
+    // Written without `eprint!`/`println!`: a reader that went away (a script that read the
+    // URL and closed the pipe) must not stop the server.
+    let log: RejectionLog = Arc::new(|rejection: &SignatureRejection| {
+        let _ = write!(std::io::stderr(), "{rejection}");
+    });
+    let options = ServeOptions {
+        address: Some(format!("{}:{}", args.host, args.port)),
+        faults,
+        signing,
+        limits,
+        memory,
+        on_signature_rejected: Some(log),
+        tls,
+    };
     runtime()?.block_on(async {
-        let server =
-            ReferenceServer::start_signed(&contracts, Some(&address), &faults, signing).await?;
-        println!(
-            "conform reference implementation listening on http://{}",
-            server.address()
-        );
-        for contract in &contracts {
-            println!(
-                "  {} {}  ({})",
-                contract.method, contract.path, contract.name
-            );
+        let server = ReferenceServer::serve(&contracts, options).await?;
+        // The URL alone comes first, for scripts; the banner is for people.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", server.uri());
+        for line in &banner {
+            let _ = writeln!(out, "{line}");
         }
-        for note in &notes {
-            println!("{note}");
-        }
-        println!("press Ctrl-C to stop");
-        tokio::signal::ctrl_c().await?;
+        let _ = writeln!(out, "press Ctrl-C to stop");
+        let _ = out.flush();
+        drop(out);
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(CliError::io("cannot wait for Ctrl-C"))?;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
+}
+
+fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
+    let size = |flag: &str, text: &str| {
+        conform::units::parse_size(text)
+            .and_then(|n| usize::try_from(n).map_err(|_| format!("`{text}` is too large")))
+            .map_err(|e| CliError::usage(format!("{flag}: {e}")))
+    };
+    let duration = |flag: &str, text: &str| {
+        conform::units::parse_duration(text)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "{flag}: `{text}` is not a positive duration (examples: 10s, 1m, 24h)"
+                ))
+            })
+    };
+    let limits = Limits {
+        max_body: size("--max-body-size", &args.max_body_size)?,
+        max_header_size: size("--max-header-size", &args.max_header_size)?,
+        max_headers: usize::from(args.max_headers),
+        read_timeout: duration("--read-timeout", &args.read_timeout)?,
+        max_connections: args.max_connections as usize,
+    };
+    let capacity = usize::try_from(args.key_capacity)
+        .ok()
+        .and_then(std::num::NonZeroUsize::new)
+        .ok_or_else(|| CliError::usage("--key-capacity: too large"))?;
+    let memory = Bound {
+        capacity,
+        ttl: duration("--key-ttl", &args.key_ttl)?,
+    };
+    Ok((limits, memory))
+}
+
+/// What `serve` prints after its URL: operations, faults, signing, bounds.
+fn serve_banner(
+    contracts: &[Contract],
+    faults: &Faults,
+    signing: &ServerSigning,
+    limits: &Limits,
+    memory: &Bound,
+) -> Vec<String> {
+    use conform::units::{format_duration, format_size};
+    let operations = match contracts.len() {
+        1 => "1 operation".to_string(),
+        n => format!("{n} operations"),
+    };
+    let mut lines = vec![format!("conform reference implementation of {operations}:")];
+    for contract in contracts {
+        lines.push(format!(
+            "  {} {}  ({})",
+            contract.method, contract.path, contract.name
+        ));
+    }
+    lines.push(format!("faults: {}", faults.describe()));
+    lines.push(format!("signing: {}", signing_notes(signing).join("; ")));
+    lines.push(format!(
+        "limits: bodies up to {}, heads up to {} and {} fields, {} to send each, {} connections",
+        format_size(limits.max_body as u64),
+        format_size(limits.max_header_size as u64),
+        limits.max_headers,
+        format_duration(limits.read_timeout),
+        limits.max_connections
+    ));
+    lines.push(format!(
+        "idempotency memory: the last {} keys per operation, each for {}",
+        memory.capacity,
+        format_duration(memory.ttl)
+    ));
+    lines
+}
+
+/// `serve`'s TLS set-up, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
+fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, CliError> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    let source = |path: &PathBuf| KeySource::File(path.clone());
+    let client_ca = args.client_ca.as_ref().map(source);
+    Ok(Some(tls::server_config(
+        &source(cert),
+        &source(key),
+        client_ca.as_ref(),
+    )?))
 }
 
 pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
@@ -144,9 +284,12 @@ pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-/// What `serve` says about signing, after the routes.
+/// What `serve` says about signing.
 fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     let mut notes = Vec::new();
+    if signing.client_public_key.is_none() && signing.private_key.is_none() {
+        notes.push("off (requests are not checked, answers are not signed)".into());
+    }
     if signing.client_public_key.is_some() {
         notes.push(
             "requests must carry a Signature that verifies with the client's public key".into(),
@@ -179,26 +322,30 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
-    for case in selection.apply(conform::plan::stream(&contracts)) {
-        writeln!(out, "{}", case.name)?;
-        counts.add(&case);
-    }
-    writeln!(out)?;
-    for (kind, count) in counts.by_kind() {
-        writeln!(out, "{:<12}{count:>6}", kind.name())?;
-    }
-    writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
+    let mut list = || -> std::io::Result<()> {
+        for case in selection.apply(conform::plan::stream(&contracts)) {
+            writeln!(out, "{}", case.name)?;
+            counts.add(&case);
+        }
+        writeln!(out)?;
+        for (kind, count) in counts.by_kind() {
+            writeln!(out, "{:<12}{count:>6}", kind.name())?;
+        }
+        writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
+        out.flush()
+    };
+    list().map_err(CliError::io("cannot write to standard output"))?;
     Ok(exit::SUCCESS)
 }
 
-/// Loads contracts, turning contract errors into their rendered text.
+/// Loads contracts; contract errors stay typed until they are rendered.
 pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
-    let contracts = contract::load_paths(&paths).map_err(|errors| CliError(errors.render()))?;
+    let contracts = contract::load_paths(&paths)?;
     if contracts.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(CliError(format!(
-            "error: no contract files (*.json) found in {}",
+        return Err(CliError::usage(format!(
+            "no contract files (*.json) found in {}",
             shown.join(", ")
         )));
     }
@@ -218,10 +365,13 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, CliError> {
     for pattern in patterns {
         builder.add(
             Glob::new(pattern)
-                .map_err(|e| CliError(format!("error: --filter `{pattern}`: {}", e.kind())))?,
+                .map_err(|e| CliError::usage(format!("--filter `{pattern}`: {}", e.kind())))?,
         );
     }
-    Ok(Some(builder.build()?))
+    let set = builder
+        .build()
+        .map_err(|e| CliError::usage(format!("--filter: {e}")))?;
+    Ok(Some(set))
 }
 
 /// `--snapshots` as given, or the default for the target and the `CI` variable.
@@ -229,7 +379,7 @@ fn snapshot_settings(args: &VerifyArgs, embedded: bool) -> Result<Snapshots, Cli
     let mode = match &args.snapshots {
         Some(text) => text
             .parse()
-            .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--snapshots: {e}")))?,
         None => Mode::default_for(embedded, gates::ci_value().as_deref()),
     };
     Ok(Snapshots {
@@ -243,7 +393,7 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
     for spec in specs {
         faults
             .add(spec)
-            .map_err(|e| CliError(format!("error: --fault: {e}")))?;
+            .map_err(|e| CliError::usage(format!("--fault: {e}")))?;
     }
     Ok(faults)
 }
@@ -254,13 +404,13 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     reporters.streams.push(Box::new(console));
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError(format!(
-                "error: --report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
+            CliError::usage(format!(
+                "--report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
             ))
         })?;
         let reporter = report::file_report(format, Path::new(path)).ok_or_else(|| {
-            CliError(format!(
-                "error: --report: unknown format `{format}` (expected {})",
+            CliError::usage(format!(
+                "--report: unknown format `{format}` (expected {})",
                 report::FORMATS.join(", ")
             ))
         })?;
@@ -271,7 +421,8 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?)
+        .build()
+        .map_err(CliError::io("cannot start the async runtime"))
 }

@@ -6,15 +6,15 @@ use conform::exit;
 use conform::openapi;
 
 pub fn import(args: ImportOpenApiArgs) -> Result<u8, CliError> {
-    let import = openapi::import(&args.file).map_err(|e| CliError(format!("error: {e}")))?;
+    let import = openapi::import(&args.file).map_err(|e| CliError::usage(e.to_string()))?;
     for line in import.report.console_lines() {
         println!("{line}");
     }
     let count = import.contracts.len();
     let summary = import.report.summary();
     if args.strict && import.report.has_strict_errors() {
-        return Err(CliError(format!(
-            "error: --strict: the import has items that are not mapped or guessed ({summary}); nothing was written"
+        return Err(CliError::usage(format!(
+            "--strict: the import has items that are not mapped or guessed ({summary}); nothing was written"
         )));
     }
     match openapi::write(&import, &args.out) {
@@ -40,7 +40,7 @@ pub fn import(args: ImportOpenApiArgs) -> Result<u8, CliError> {
 pub fn export(args: ExportOpenApiArgs) -> Result<u8, CliError> {
     let contracts = super::commands::load(&args.paths)?;
     let document =
-        openapi::export::export(&contracts).map_err(|e| CliError(format!("error: {e}")))?;
+        openapi::export::export(&contracts).map_err(|e| CliError::usage(e.to_string()))?;
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     match &args.out {

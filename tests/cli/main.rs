@@ -4,11 +4,15 @@
 
 mod cards_api;
 mod issue_card;
+mod raw_server;
 mod signing_support;
+mod tls_gateway;
 mod util;
 
+mod exit_codes;
 mod gating;
 mod generated;
+mod hostile;
 mod idempotency;
 mod lint;
 mod made_up_values;
@@ -19,10 +23,14 @@ mod reports;
 mod reports_html;
 mod rest;
 mod serve;
+mod serve_limits;
+mod serve_load;
 mod sign;
 mod signed;
 mod snapshots;
 mod target_config;
+mod tls;
+mod tls_suites;
 mod verdicts;
 mod verify_embedded;
 mod verify_wrong_answers;
