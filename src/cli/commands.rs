@@ -12,6 +12,7 @@ use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
 use conform::exit;
+use conform::plan::choose::Patterns;
 use conform::plan::{KindCounts, Selection};
 use conform::reference::{Faults, ReferenceServer, ServerSigning};
 use conform::report::console::Console;
@@ -25,19 +26,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
-    let matching = Selection {
-        filter: options.filter.clone(),
-        partition: None,
-    };
-    let nothing_matches = || {
-        matching
-            .apply(conform::plan::stream(&contracts))
-            .next()
-            .is_none()
-    };
-    if matching.filter.is_some() && nothing_matches() {
-        return Err(CliError("error: no case matches the given --filter".into()));
-    }
+    patterns(&args.filters, &args.excludes)?
+        .check(&contracts)
+        .map_err(|e| CliError(format!("error: {e}")))?;
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
     let recording = gates::baseline(&args, &mut options, &mut reporters)?;
@@ -65,11 +56,16 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             "error: --fault applies to the embedded target only (drop --target or the target config's baseUrl)".into(),
         ));
     }
+    let patterns = patterns(&args.filters, &args.excludes)?;
+    let selection = patterns
+        .selection()
+        .map_err(|e| CliError(format!("error: {e}")))?;
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
         timeout: conform::units::parse_duration(&args.timeout)
             .map_err(|e| CliError(format!("error: --timeout: {e}")))?,
-        filter: globs(&args.filters)?,
+        filter: selection.filter,
+        exclude: selection.exclude,
         faults,
         fail_fast: args.fail_fast,
         partition: args.partition,
@@ -79,7 +75,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         settle_tries: args.settle_tries,
         snapshots: Some(snapshot_settings(args, profile.base_url.is_none())?),
         signing: profile.signing()?,
-        filter_globs: args.filters.clone(),
+        filter_globs: patterns.shown(),
         headers: profile.target_headers(&args.headers)?,
         implementation: Implementation {
             name: profile.implementation.clone(),
@@ -161,21 +157,40 @@ fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     notes
 }
 
-/// What case generation leaves out, on stderr: `note: issueCard: extendInfo: ...`.
+/// What case generation leaves out, on stderr: `note: issueCard: extendInfo: ...`, then the
+/// skip patterns that match no case, located like errors.
 fn print_notes(contracts: &[Contract]) {
     for contract in contracts {
         for note in conform::plan::notes(contract) {
             eprintln!("note: {}: {note}", contract.name);
         }
     }
+    for warning in conform::plan::choose::skip_warnings(contracts) {
+        eprintln!("{}", warning.render());
+    }
+}
+
+/// The `--filter` and `--exclude` patterns, checked to be globs.
+fn patterns(filters: &[String], excludes: &[String]) -> Result<Patterns, CliError> {
+    let patterns = Patterns::new(filters, excludes);
+    patterns
+        .selection()
+        .map_err(|e| CliError(format!("error: {e}")))?;
+    Ok(patterns)
 }
 
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     print_notes(&contracts);
+    let patterns = patterns(&args.filters, &args.excludes)?;
+    patterns
+        .check(&contracts)
+        .map_err(|e| CliError(format!("error: {e}")))?;
     let selection = Selection {
-        filter: globs(&args.filters)?,
         partition: args.partition,
+        ..patterns
+            .selection()
+            .map_err(|e| CliError(format!("error: {e}")))?
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();

@@ -32,7 +32,7 @@ pub(crate) fn contract_with_request(fields: Value) -> Result<Contract, Vec<Contr
 
 /// The shipped issueCard contract, for tests across the crate.
 pub(crate) fn issue_card() -> Contract {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
     let text = std::fs::read_to_string(&path).unwrap();
     load_str(&path, text).unwrap_or_else(|errors| {
         panic!("{}", ContractErrors(errors).render());
@@ -327,7 +327,7 @@ fn a_pointer_deep_into_a_recursive_type_is_followed_without_recursion() {
 
 #[test]
 fn rejects_concurrency_below_two_and_settle_tries_below_one() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     doc["idempotency"]["concurrency"] = json!(1);
     doc["idempotency"]["settle"] = json!({"tries": 0});

@@ -18,7 +18,7 @@ mod pattern;
 
 use serde_json::{Map, Number, Value};
 
-use crate::contract::schema::{Kind, Schema, StringRules, TypeId, Types};
+use crate::contract::schema::{Effect, Field, Kind, Schema, StringRules, TypeId, Types};
 use crate::json::Pointer;
 use crate::rules;
 
@@ -172,7 +172,54 @@ impl<'a> Maker<'a> {
                 None => {}
             }
         }
-        Some(Value::Object(map))
+        self.settle(&schema.objects.fields, &mut map)
+            .then_some(Value::Object(map))
+    }
+
+    /// Makes `map` keep the conditional rules of `fields`: a field a condition requires is made
+    /// up and added, one a condition forbids is removed. Adding or removing a field can change
+    /// what holds, so this goes round until nothing changes (at most once per field, plus one);
+    /// false when a rule still does not hold.
+    fn settle(&mut self, fields: &[Field], map: &mut Map<String, Value>) -> bool {
+        if fields.iter().all(|f| f.conditions.is_empty()) {
+            return true;
+        }
+        for _ in 0..=fields.len() {
+            let mut changed = false;
+            for field in fields {
+                let present = map.contains_key(&field.name);
+                let effect = if present {
+                    Effect::Forbidden
+                } else {
+                    Effect::Required
+                };
+                if !field
+                    .conditions
+                    .iter()
+                    .any(|c| c.effect == effect && c.holds(map))
+                {
+                    continue;
+                }
+                changed = true;
+                if present {
+                    map.remove(&field.name);
+                    continue;
+                }
+                self.path.push(field.name.clone());
+                let made = self.make(&field.schema, false);
+                self.path.pop();
+                match made {
+                    Some(value) => {
+                        map.insert(field.name.clone(), value);
+                    }
+                    None => return false,
+                }
+            }
+            if !changed {
+                return true;
+            }
+        }
+        false
     }
 
     fn array(&mut self, schema: &Schema, optional: bool) -> Option<Value> {
@@ -207,6 +254,25 @@ impl<'a> Maker<'a> {
     fn fits(&self, schema: &Schema, value: &Value) -> bool {
         rules::validate(self.types, schema, value, self.options.status).is_empty()
     }
+}
+
+/// Makes `map`, an object of `schema`, keep its fields' conditional rules (see
+/// [`Options`] for how values are made); false when it cannot.
+pub fn settle(
+    types: &Types,
+    schema: &Schema,
+    map: &mut Map<String, Value>,
+    options: &Options<'_>,
+) -> bool {
+    let mut maker = Maker {
+        types,
+        options,
+        active: Vec::new(),
+        path: Vec::new(),
+        steps: MAX_STEPS,
+        bytes: MAX_MADE_BYTES,
+    };
+    maker.settle(&schema.objects.fields, map)
 }
 
 /// A string of a fitting length, from the pattern when there is one; `None` when the rules

@@ -72,6 +72,14 @@ impl Pointer {
             .try_fold(value, |current, segment| step(current, segment))
     }
 
+    /// The value this pointer designates inside an object's members (the pointer's first
+    /// segment names a member of `map`).
+    pub fn get_in<'a>(&self, map: &'a serde_json::Map<String, Value>) -> Option<&'a Value> {
+        let (first, rest) = self.segments.split_first()?;
+        rest.iter()
+            .try_fold(map.get(first)?, |current, segment| step(current, segment))
+    }
+
     /// Replaces (or inserts, for an object member) the value at this pointer. Returns false
     /// when the parent does not exist or is not a container.
     pub fn set(&self, root: &mut Value, new: Value) -> bool {

@@ -9,6 +9,7 @@
 //! [`auth`] makes it check request signatures and sign its answers when given keys.
 
 pub mod auth;
+mod examples;
 pub mod faults;
 pub mod server;
 
@@ -37,6 +38,8 @@ pub struct Reference {
     templates: Mutex<HashMap<String, Value>>,
     nonce: u64,
     next: AtomicU64,
+    /// The answers to the contract's failure examples.
+    failures: examples::FailureExamples,
 }
 
 /// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
@@ -77,14 +80,17 @@ impl Reference {
     /// A reference implementation of `contract`.
     pub fn new(contract: Contract, faults: Faults) -> Self {
         let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
-        Reference {
+        let mut reference = Reference {
             contract,
             faults,
             memory: Mutex::new(HashMap::new()),
             templates: Mutex::new(HashMap::new()),
             nonce,
             next: AtomicU64::new(1),
-        }
+            failures: examples::FailureExamples::default(),
+        };
+        reference.failures = examples::FailureExamples::of(&reference);
+        reference
     }
 
     /// The contract served.
@@ -99,6 +105,9 @@ impl Reference {
                 status: 503,
                 body: b"service unavailable (injected fault)".to_vec(),
             };
+        }
+        if let Some(documented) = self.failures.answer(body) {
+            return documented;
         }
         let request = match self.parse(body) {
             Ok(request) => request,
@@ -215,6 +224,23 @@ impl Reference {
             None => (self.contract.negative.status.clone(), String::new()),
         };
         self.ok(self.business_status(&status, &code, reason))
+    }
+
+    /// The body answering a failure example without a documented response: its status and
+    /// code (the status's first catalogue code when it names none), with the code's message.
+    fn documented_failure(&self, expect: &crate::contract::Expect) -> Vec<u8> {
+        let rules = &self.contract.result;
+        let entry = match &expect.code {
+            Some(code) => rules.entry(&expect.status, code),
+            None => rules.first_entry(&expect.status),
+        };
+        let code = expect
+            .code
+            .as_deref()
+            .or(entry.map(|e| e.code.as_str()))
+            .unwrap_or_default();
+        let message = entry.map_or(code, |e| e.message_text());
+        self.business_status(&expect.status, code, message)
     }
 
     fn success(&self) -> Vec<u8> {

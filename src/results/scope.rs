@@ -10,7 +10,8 @@ use serde::Serialize;
 /// The scope of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Scope {
-    /// `--filter` globs as given; empty when no filter was given.
+    /// `--filter` globs as given, and `--exclude` globs with a leading `!`; empty when
+    /// neither was given.
     pub filters: Vec<String>,
     /// `--partition K/N` as given.
     pub partition: Option<String>,
@@ -31,6 +32,25 @@ pub struct Scope {
     pub fail_fast: bool,
     /// Whether requests were signed and answers verified, and with which keys.
     pub signing: SigningScope,
+}
+
+impl Scope {
+    /// The case selection as flags, `--filter a b --exclude c` (`filters` holds exclusions
+    /// with a leading `!`); empty when there was none.
+    pub fn selection(&self) -> String {
+        let (excluded, kept): (Vec<&String>, Vec<&String>) =
+            self.filters.iter().partition(|f| f.starts_with('!'));
+        let mut parts = Vec::new();
+        if !kept.is_empty() {
+            let kept: Vec<&str> = kept.iter().map(|f| f.as_str()).collect();
+            parts.push(format!("--filter {}", kept.join(" ")));
+        }
+        if !excluded.is_empty() {
+            let excluded: Vec<&str> = excluded.iter().map(|f| &f[1..]).collect();
+            parts.push(format!("--exclude {}", excluded.join(" ")));
+        }
+        parts.join(" ")
+    }
 }
 
 /// A run-wide idempotency setting that differs from at least one contract's.

@@ -14,7 +14,9 @@ use serde_json::{Number, Value};
 
 pub use violation::{Rule, Violation};
 
-use crate::contract::schema::{Kind, ObjectRules, Schema, StringRules, Types, UnknownFields};
+use crate::contract::schema::{
+    Effect, Kind, ObjectRules, Schema, StringRules, Types, UnknownFields,
+};
 use crate::json::{abbreviate, describe_kind};
 
 /// Longest rendering of an offending value inside a message.
@@ -213,7 +215,10 @@ impl Validator<'_> {
             at.push('/');
             at.push_str(&crate::json::pointer::escaped(&field.name));
             match map.get(&field.name) {
-                Some(value) => self.check(&field.schema, value, at),
+                Some(value) => {
+                    self.check(&field.schema, value, at);
+                    self.conditional(field, Effect::Forbidden, map, at);
+                }
                 None if field.presence.is_required(self.status) => {
                     let rule = match field.presence {
                         crate::contract::Presence::RequiredOn(_) => Rule::RequiredOn,
@@ -221,7 +226,7 @@ impl Validator<'_> {
                     };
                     self.push(at, rule, "present".into(), "absent".into());
                 }
-                None => {}
+                None => self.conditional(field, Effect::Required, map, at),
             }
             at.truncate(len);
         }
@@ -239,6 +244,30 @@ impl Validator<'_> {
                 });
             }
         }
+    }
+
+    /// The first of the field's conditions with `effect` that holds in `holder`, as a
+    /// violation (the field is absent where required, or present where forbidden).
+    fn conditional(
+        &mut self,
+        field: &crate::contract::Field,
+        effect: Effect,
+        holder: &serde_json::Map<String, Value>,
+        at: &str,
+    ) {
+        let Some(condition) = field
+            .conditions
+            .iter()
+            .find(|c| c.effect == effect && c.holds(holder))
+        else {
+            return;
+        };
+        let (rule, expected, actual) = match effect {
+            Effect::Required => (Rule::RequiredWhen, "present", "absent"),
+            Effect::Forbidden => (Rule::ForbiddenWhen, "absent", "present"),
+        };
+        let expected = format!("{expected} when {}", condition.describe());
+        self.push(at, rule, expected, actual.into());
     }
 
     fn push(&mut self, at: &str, rule: Rule, expected: String, actual: String) {

@@ -7,11 +7,13 @@
 //! errors show in the same pass. Meaning errors are all collected, so an author fixes a file in
 //! one pass.
 
+mod conditions;
 mod cycles;
 mod http;
 mod parts;
 mod result;
 mod schema;
+mod skips;
 
 pub use cycles::MAX_RENAMES;
 
@@ -88,6 +90,7 @@ fn meaning(
         type_ids: HashMap::new(),
         type_names: Vec::new(),
         deferred: Vec::new(),
+        deferred_conditions: Vec::new(),
         left_out: 0,
         carrier: file.result.carrier.unwrap_or(ResultCarrier::Body),
         declared_statuses: match file.result.carrier.unwrap_or(ResultCarrier::Body) {
@@ -213,6 +216,7 @@ pub(super) struct Compiler<'s> {
     type_ids: HashMap<String, TypeId>,
     type_names: Vec<String>,
     deferred: Vec<Deferred>,
+    deferred_conditions: Vec<conditions::DeferredCondition>,
     carrier: ResultCarrier,
     declared_statuses: Vec<String>,
     /// Errors found past [`MAX_ERRORS_PER_FILE`], counted but not built.
@@ -251,11 +255,12 @@ impl Compiler<'_> {
             path: file.operation.path.clone(),
             template,
             negative: self.negative(&file.generated, &result),
-            skip: self.skip(&file.generated.skip),
+            skip: self.skips(&file.skip, &file.generated.skip),
             case_expectations: self.case_expectations(&file.generated.expect, &result),
             signature_rejection: self.signature_rejection(&file.signing, &result),
             credentials: self.credentials(file.credentials.as_ref(), &result),
             snapshot: self.snapshot(&file.snapshot),
+            single_use: single_use(&request.document),
             examples: Vec::new(),
             idempotency: None,
             resource: None,
@@ -330,6 +335,7 @@ impl Compiler<'_> {
     }
 
     fn check_deferred(&mut self, types: &Types) {
+        self.check_deferred_conditions(types);
         for (at, schema, value) in std::mem::take(&mut self.deferred) {
             let violations = crate::rules::validate(types, &schema, &value, None);
             if let Some(first) = violations.first() {
@@ -398,6 +404,22 @@ impl Compiler<'_> {
         self.left_out += usize::from(full);
         full
     }
+}
+
+/// The single-use fields of the request document's locations.
+fn single_use(document: &super::Schema) -> Vec<super::SingleUse> {
+    let mut out = Vec::new();
+    for location in &document.objects.fields {
+        for field in location.schema.objects.fields.iter().filter(|f| f.single_use) {
+            out.push(super::SingleUse {
+                pointer: crate::json::Pointer::root()
+                    .child(&location.name)
+                    .child(&field.name),
+                max_len: field.schema.strings.max_length,
+            });
+        }
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

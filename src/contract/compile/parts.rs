@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
+use globset::Glob;
 use serde_json::Value;
 
 use super::Compiler;
@@ -329,6 +329,7 @@ impl Compiler<'_> {
                 request: def.request.clone().unwrap_or(Value::Null),
                 document,
                 expect,
+                response: def.response.clone(),
             });
         }
         examples
@@ -449,6 +450,38 @@ impl Compiler<'_> {
             };
             self.error(&format!("{at}{}", rules.code.as_str()), kind);
         }
+        self.agrees_with_expectation(rules, name, expect, (status, code), at);
+    }
+
+    /// A documented response carrying another status or code than the example expects says
+    /// two things about one request: the reference implementation answers with the response,
+    /// and the check judges by the expectation, so one of them is wrong.
+    fn agrees_with_expectation(
+        &mut self,
+        rules: &ResultRules,
+        name: &str,
+        expect: &Expect,
+        (status, code): (Option<&str>, Option<&str>),
+        at: &str,
+    ) {
+        let status_differs = rules.carrier == ResultCarrier::Body
+            && status.is_some_and(|s| !ResultRules::status_matches(&expect.status, s));
+        let code_differs = expect.code.is_some() && code.is_some() && code != expect.code.as_deref();
+        if !status_differs && !code_differs {
+            return;
+        }
+        let carried = match (status, code) {
+            (Some(status), Some(code)) => format!("{status}/{code}"),
+            (Some(status), None) => status.to_string(),
+            (None, Some(code)) => code.to_string(),
+            (None, None) => return,
+        };
+        let pointer = if status_differs { &rules.status } else { &rules.code };
+        let kind = K::Invalid(format!(
+            "example `{name}` response carries {carried}, but the example expects {}: the response contradicts the expectation",
+            expect.describe()
+        ));
+        self.error(&format!("{at}{}", pointer.as_str()), kind);
     }
 
     fn fits(
@@ -577,22 +610,6 @@ impl Compiler<'_> {
             }
         }
         out
-    }
-
-    pub(super) fn skip(&mut self, patterns: &[String]) -> GlobSet {
-        let mut builder = GlobSetBuilder::new();
-        for (i, pattern) in patterns.iter().enumerate() {
-            match Glob::new(pattern) {
-                Ok(glob) => {
-                    builder.add(glob);
-                }
-                Err(err) => self.error(
-                    &format!("/generated/skip/{i}"),
-                    K::Invalid(err.kind().to_string()),
-                ),
-            }
-        }
-        builder.build().unwrap_or_else(|_| GlobSet::empty())
     }
 
     pub(super) fn snapshot(&mut self, def: &SnapshotDef) -> SnapshotRules {

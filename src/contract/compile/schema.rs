@@ -32,16 +32,25 @@ impl Compiler<'_> {
         at: &str,
         side: Side,
     ) -> Vec<Field> {
-        defs.iter()
+        let mut fields: Vec<Field> = defs
+            .iter()
             .map(|(name, def)| {
                 let here = format!("{at}/{}", escape(name));
+                let schema = self.schema(def, &here, side);
                 Field {
                     name: name.clone(),
                     presence: self.presence(def, &here, side),
-                    schema: self.schema(def, &here, side),
+                    single_use: self.single_use(def, &schema, &here, side),
+                    schema,
+                    conditions: Vec::new(),
                 }
             })
-            .collect()
+            .collect();
+        for (i, def) in defs.values().enumerate() {
+            let here = format!("{at}/{}", escape(&fields[i].name));
+            fields[i].conditions = self.conditions(def, i, &fields, &here);
+        }
+        fields
     }
 
     fn presence(&mut self, def: &FieldDef, at: &str, side: Side) -> Presence {
@@ -89,6 +98,16 @@ impl Compiler<'_> {
                     place,
                 },
             );
+        }
+        let conditional = [
+            ("requiredWhen", def.required_when.is_some()),
+            ("forbiddenWhen", def.forbidden_when.is_some()),
+            ("singleUse", def.single_use.is_some()),
+        ];
+        for (key, given) in conditional {
+            if given {
+                self.error_key(&format!("{at}/{key}"), K::Misplaced { key, place });
+            }
         }
     }
 

@@ -41,7 +41,8 @@ pub struct Site<'c> {
     /// A valid request in which this field holds a valid value, shared by the sites (and the
     /// cases) that need no change to it.
     pub base: Arc<Value>,
-    /// Whether this is the idempotency key.
+    /// Whether a fresh value is minted here for every request: the idempotency key, or a
+    /// single-use field.
     pub is_key: bool,
     /// Where in the request the field is: a parameter travels as text, the body as JSON.
     pub location: Location,
@@ -150,6 +151,11 @@ impl<'c> Walker<'c> {
                 Arc::clone(&base)
             } else if self.copied >= limits::MAX_COPIED_BYTES {
                 continue;
+            } else if !field.conditions.is_empty() {
+                match self.placed(site, rules, field, &base) {
+                    Some(placed) => placed,
+                    None => continue,
+                }
             } else {
                 match self.made_up(&field.schema) {
                     Some(value) => match self.with(&base, &pointer, value) {
@@ -283,6 +289,32 @@ impl<'c> Walker<'c> {
         self.with(&site.base, &site.pointer, made)
     }
 
+    /// A base in which the conditional `field` of the object at `site` has a value where its
+    /// conditions allow it: an example's request that has it, or the base with the object
+    /// moved to such a branch (see [`super::branches::placed`]).
+    fn placed(
+        &mut self,
+        site: &Site<'c>,
+        rules: &Schema,
+        field: &crate::contract::Field,
+        base: &Arc<Value>,
+    ) -> Option<Arc<Value>> {
+        if site.is_body()
+            && let Some(example) = self.contract.examples.iter().find(|e| {
+                self.contract.result.role(&e.expect.status)
+                    == Some(crate::contract::StatusRole::Success)
+                    && site.pointer.child(&field.name).get(&e.document).is_some()
+            })
+        {
+            self.copied += crate::generate::approx_size(&example.document);
+            return Some(Arc::new(example.document.clone()));
+        }
+        let made = self.made_up(&field.schema)?;
+        let holder = site.pointer.get(base)?.as_object()?;
+        let value = super::branches::placed(self.contract, rules, holder, field, &made)?;
+        self.with(base, &site.pointer, Value::Object(value))
+    }
+
     fn made_up(&self, schema: &Schema) -> Option<Value> {
         generate::value(&self.contract.types, schema, &Options::default())
     }
@@ -292,6 +324,7 @@ impl<'c> Walker<'c> {
             .idempotency
             .as_ref()
             .is_some_and(|i| &i.key_in.document_pointer() == pointer)
+            || self.contract.single_use.iter().any(|s| &s.pointer == pointer)
     }
 }
 

@@ -1,0 +1,95 @@
+//! The reference implementation's answer to a contract's failure examples: an example that
+//! documents a failure (`F`/`CARD_NOT_EXIST` for an unknown card) is the contract saying what
+//! that request gets, so the request gets it, with the example's documented `response` when it
+//! has one. Everything else is derived from the rules as before.
+//!
+//! An example is recognised by its body, whatever key order, with the idempotency key and the
+//! single-use fields left out (conform sends fresh ones in every run). It is answered before
+//! the request is validated (an example may document the rejection of an invalid request), and
+//! nothing is remembered: the same request always gets the same answer.
+
+use serde_json::Value;
+
+use super::{Answer, Reference, digest};
+use crate::contract::{Contract, KeyLocation, Location, ResultCarrier, StatusRole};
+use crate::json::Pointer;
+
+/// The answers to a contract's failure examples, by the digest of their bodies.
+#[derive(Debug, Default)]
+pub(super) struct FailureExamples {
+    answers: Vec<(u64, Answer)>,
+    /// Body pointers whose values are fresh in every request, left out of the digest.
+    fresh: Vec<Pointer>,
+}
+
+impl FailureExamples {
+    /// The failure examples of `reference`'s contract with a body, each with its answer.
+    pub(super) fn of(reference: &Reference) -> Self {
+        let contract = reference.contract();
+        let fresh = fresh_in_body(contract);
+        let mut answers = Vec::new();
+        for example in &contract.examples {
+            let failure = contract.result.role(&example.expect.status) == Some(StatusRole::Failure);
+            if !failure || contract.request_media.is_none() || !example.request.is_object() {
+                continue;
+            }
+            let Some(status) = http_status(contract, &example.expect.status) else {
+                continue;
+            };
+            let body = match &example.response {
+                Some(documented) => serde_json::to_vec(documented).unwrap_or_default(),
+                None => reference.documented_failure(&example.expect),
+            };
+            let key = digest(&without(&example.request, &fresh));
+            answers.push((key, Answer { status, body }));
+        }
+        FailureExamples { answers, fresh }
+    }
+
+    /// The answer to `body` when it is the body of a failure example.
+    pub(super) fn answer(&self, body: &[u8]) -> Option<Answer> {
+        if self.answers.is_empty() {
+            return None;
+        }
+        let request: Value = serde_json::from_slice(body).ok()?;
+        let key = digest(&without(&request, &self.fresh));
+        self.answers
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, answer)| answer.clone())
+    }
+}
+
+/// The HTTP status of a failure example's answer: 200 for a result in the body, the expected
+/// status itself for a result in the HTTP status (none for a class such as `4XX`).
+fn http_status(contract: &Contract, expected: &str) -> Option<u16> {
+    match contract.result.carrier {
+        ResultCarrier::Body => Some(200),
+        ResultCarrier::HttpStatus => expected.parse().ok().filter(|_| expected.len() == 3),
+    }
+}
+
+/// The body pointers of the idempotency key and the single-use fields.
+fn fresh_in_body(contract: &Contract) -> Vec<Pointer> {
+    let body = Location::Body.name();
+    let key = contract.idempotency.as_ref().and_then(|i| match &i.key_in {
+        KeyLocation::Body(pointer) => Some(pointer.clone()),
+        KeyLocation::Header(_) => None,
+    });
+    let single_use = contract.single_use.iter().filter_map(|s| {
+        let (first, rest) = s.pointer.segments().split_first()?;
+        (first == body).then(|| rest.iter().fold(Pointer::root(), |p, s| p.child(s)))
+    });
+    key.into_iter().chain(single_use).collect()
+}
+
+fn without(body: &Value, fresh: &[Pointer]) -> Value {
+    if fresh.is_empty() {
+        return body.clone();
+    }
+    let mut copy = body.clone();
+    for pointer in fresh {
+        pointer.remove(&mut copy);
+    }
+    copy
+}
