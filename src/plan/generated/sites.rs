@@ -124,13 +124,21 @@ struct Walker<'c> {
 
 impl<'c> Walker<'c> {
     fn descend(&mut self, site: &Site<'c>) {
-        for (kind, rules) in flatten(self.contract, site.schema) {
+        let branches = flatten(self.contract, site.schema);
+        let objects = branches.iter().filter(|(k, _)| *k == Kind::Object).count();
+        for (kind, rules) in branches {
             if self.walking.iter().any(|w| std::ptr::eq(*w, rules)) {
                 continue;
             }
             self.walking.push(rules);
             match kind {
-                Kind::Object => self.objects(site, rules),
+                // Several object types in one union: each gets its own names
+                // (`registrationFields(NameField).fieldValue`), its rules differing.
+                Kind::Object if objects > 1 => {
+                    let name = self.type_name(rules);
+                    self.objects(site, rules, name);
+                }
+                Kind::Object => self.objects(site, rules, None),
                 Kind::Array => self.arrays(site, rules),
                 _ => {}
             }
@@ -140,8 +148,12 @@ impl<'c> Walker<'c> {
 
     /// Fields of an object branch; when the base value is not an object (another union branch),
     /// a made-up object takes its place.
-    fn objects(&mut self, site: &Site<'c>, rules: &'c Schema) {
-        let Some(base) = self.with_kind(site, rules, Kind::Object) else {
+    fn objects(&mut self, site: &Site<'c>, rules: &'c Schema, branch: Option<&'c str>) {
+        let base = match branch {
+            Some(_) => self.with_branch(site, rules),
+            None => self.with_kind(site, rules, Kind::Object),
+        };
+        let Some(base) = base else {
             return;
         };
         for field in &rules.objects.fields {
@@ -165,10 +177,12 @@ impl<'c> Walker<'c> {
                     None => continue,
                 }
             };
-            let name = if site.member || site.name != "body" {
-                format!("{}.{}", site.name, field.name)
-            } else {
-                field.name.clone()
+            let name = match branch {
+                Some(branch) => format!("{}({branch}).{}", site.name, field.name),
+                None if site.member || site.name != "body" => {
+                    format!("{}.{}", site.name, field.name)
+                }
+                None => field.name.clone(),
             };
             let child = Site {
                 is_key: self.is_key(&pointer),
@@ -287,6 +301,33 @@ impl<'c> Walker<'c> {
         };
         let made = self.made_up(&only)?;
         self.with(&site.base, &site.pointer, made)
+    }
+
+    /// The site's base, with a made-up value of the object type `rules` in place of one of
+    /// another type of the union.
+    fn with_branch(&mut self, site: &Site<'_>, rules: &Schema) -> Option<Arc<Value>> {
+        let current = site.value()?;
+        let only = Schema {
+            kinds: vec![Kind::Object],
+            enum_values: None,
+            example: None,
+            ..rules.clone()
+        };
+        if crate::rules::validate(&self.contract.types, &only, current, None).is_empty() {
+            return Some(Arc::clone(&site.base));
+        }
+        let made = self.made_up(&only)?;
+        self.with(&site.base, &site.pointer, made)
+    }
+
+    /// The name of the named type whose definition is `rules`.
+    fn type_name(&self, rules: &Schema) -> Option<&'c str> {
+        self.contract
+            .types
+            .0
+            .iter()
+            .find(|t| std::ptr::eq(&t.schema, rules))
+            .map(|t| t.name.as_str())
     }
 
     /// A base in which the conditional `field` of the object at `site` has a value where its
