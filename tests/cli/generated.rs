@@ -3,12 +3,12 @@
 //! implementation must pass with no false alarm.
 
 use crate::issue_card::{Defects, serve};
-use crate::util::conform;
+use crate::util::{conform, ISSUE_CARD};
 
 #[tokio::test]
 async fn correct_independent_implementation_passes_every_generated_case() {
     let server = serve(Defects::default()).await;
-    let run = conform(&["verify", "--target", &server.uri()]).await;
+    let run = conform(&["verify", ISSUE_CARD, "--target", &server.uri()]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     // The tests turn snapshots off, the one thing this run leaves out.
     assert!(
@@ -149,7 +149,7 @@ fn defects() -> Vec<(&'static str, Defects, &'static str, &'static str)> {
 async fn each_missed_validation_fails_the_run_naming_field_and_rule() {
     for (what, defects, case, fragment) in defects() {
         let server = serve(defects).await;
-        let run = conform(&["verify", "--target", &server.uri()]).await;
+        let run = conform(&["verify", ISSUE_CARD, "--target", &server.uri()]).await;
         assert_eq!(run.code, 1, "{what}: {}", run.stdout);
         let block = failure_block(&run.stdout, case)
             .unwrap_or_else(|| panic!("{what}: `{case}` did not fail:\n{}", run.stdout));
@@ -168,7 +168,7 @@ async fn filter_runs_only_matching_cases() {
     })
     .await;
     let run = conform(&[
-        "verify",
+        "verify", ISSUE_CARD,
         "--target",
         &server.uri(),
         "--filter",
@@ -178,7 +178,7 @@ async fn filter_runs_only_matching_cases() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("\nFAIL 8 cases ("), "{}", run.stdout);
     let run = conform(&[
-        "verify",
+        "verify", ISSUE_CARD,
         "--target",
         &server.uri(),
         "--filter",
@@ -190,7 +190,7 @@ async fn filter_runs_only_matching_cases() {
 
 #[tokio::test]
 async fn cases_lists_names_and_totals() {
-    let run = conform(&["cases"]).await;
+    let run = conform(&["cases", ISSUE_CARD]).await;
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("issueCard/negative/appId/too-long\n"));
     insta::assert_snapshot!(run.stdout);

@@ -27,6 +27,11 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shipped issueCard contract, relative to the project folder: the contract the
+/// issueCard implementations of these tests serve (the default `contracts/` holds the whole
+/// family).
+pub const ISSUE_CARD: &str = "contracts/platform/issue-card.json";
+
 /// A fixture path relative to the project folder.
 pub fn fixture(name: &str) -> String {
     format!("tests/fixtures/{name}")
