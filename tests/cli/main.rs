@@ -4,14 +4,19 @@
 
 mod cards_api;
 mod issue_card;
+mod merchant_impl;
+mod platform_impl;
 mod signing_support;
 mod util;
 
+mod choosing;
 mod gating;
 mod generated;
 mod idempotency;
 mod lint;
 mod made_up_values;
+mod merchant;
+mod platform;
 mod reports;
 mod reports_html;
 mod rest;

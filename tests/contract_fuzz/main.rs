@@ -270,7 +270,8 @@ struct Seeds {
 fn seed_contracts() -> Seeds {
     Seeds {
         valid: [
-            read_folder("contracts"),
+            read_folder("contracts/platform"),
+            read_folder("contracts/merchant"),
             read_folder("tests/fixtures/valid"),
         ]
         .concat(),

@@ -202,10 +202,13 @@ impl Compiler<'_> {
             for (i, value) in values.iter().enumerate() {
                 let violations = crate::rules::validate(types, target, value, None);
                 if let Some(first) = violations.first() {
+                    let place = match first.pointer.as_str() {
+                        "" => String::new(),
+                        inner => format!("{inner} "),
+                    };
                     let kind = K::Invalid(format!(
-                        "the condition can never hold: {} is not a value the other field can have ({} {}: expected {})",
+                        "the condition can never hold: {} is not a value the other field can have ({place}{}: expected {})",
                         abbreviated(value),
-                        first.place(),
                         first.rule,
                         first.expected
                     ));
