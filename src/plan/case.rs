@@ -216,7 +216,10 @@ impl Document {
             Some((_, Patch::Unchanged)) | None => {}
         }
         let fresh = minted(spec, contract, mint, |place| present(&base, &change, place));
-        let fresh_values: Vec<Value> = fresh.iter().map(|(_, v)| Value::String(v.clone())).collect();
+        let fresh_values: Vec<Value> = fresh
+            .iter()
+            .map(|(_, v)| Value::String(v.clone()))
+            .collect();
         let mut encoded = encode(contract, &base, &fresh);
         for ((pointer, value), json) in fresh.iter().zip(&fresh_values) {
             if in_body(pointer) {
@@ -226,7 +229,9 @@ impl Document {
                 });
             } else if in_headers(pointer) {
                 let name = pointer.last().unwrap_or_default();
-                encoded.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                encoded
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
                 encoded.headers.push((name.to_string(), value.clone()));
             }
         }

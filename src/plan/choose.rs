@@ -186,9 +186,9 @@ pub fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
                 .map(|case| (case.name.clone(), false)),
         );
         for pattern in &contract.skip.patterns {
-            let matched = names
-                .iter()
-                .any(|(name, generated)| (*generated || !pattern.generated_only) && pattern.glob.is_match(name));
+            let matched = names.iter().any(|(name, generated)| {
+                (*generated || !pattern.generated_only) && pattern.glob.is_match(name)
+            });
             if !matched {
                 let key = if pattern.generated_only {
                     "generated.skip"
@@ -210,5 +210,52 @@ fn takes_part(case: &Case, index: usize) -> bool {
     match &case.action {
         Action::Flow(flow) => flow.steps.iter().any(|s| s.contract == index),
         _ => case.contract == index,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue_card() -> Vec<Contract> {
+        vec![crate::contract::tests::issue_card()]
+    }
+
+    #[test]
+    fn a_leading_bang_in_a_filter_excludes_and_reports_show_it_so() {
+        let patterns = Patterns::new(&["a/*".into(), "!b/*".into()], &["c/*".into()]);
+        assert_eq!(patterns.include, ["a/*"]);
+        assert_eq!(patterns.exclude, ["b/*", "c/*"]);
+        assert_eq!(patterns.shown(), ["a/*", "!b/*", "!c/*"]);
+    }
+
+    #[test]
+    fn each_pattern_must_match_a_case_and_together_they_must_keep_one() {
+        let contracts = issue_card();
+        let ok = Patterns::new(&["issueCard/negative/*".into()], &["*/appId/*".into()]);
+        assert_eq!(ok.check(&contracts), Ok(()));
+        let typo = Patterns::new(&[], &["issueCard/negativ/*".into()]);
+        assert_eq!(
+            typo.check(&contracts).unwrap_err().to_string(),
+            "no case matches --exclude `issueCard/negativ/*`"
+        );
+        let nothing = Patterns::new(&["*/example/*".into()], &["issueCard/example/*".into()]);
+        assert_eq!(nothing.check(&contracts), Err(PatternError::NothingLeft));
+    }
+
+    #[test]
+    fn a_selection_keeps_what_it_filters_in_and_drops_what_it_excludes() {
+        let selection = Patterns::new(
+            &["issueCard/negative/appId/*".into(), "!*/too-long*".into()],
+            &[],
+        )
+        .selection()
+        .unwrap();
+        let kept: Vec<String> = selection
+            .apply(crate::plan::stream(&issue_card()))
+            .map(|c| c.name)
+            .collect();
+        assert!(kept.contains(&"issueCard/negative/appId/missing".to_string()));
+        assert!(kept.iter().all(|n| !n.contains("too-long")), "{kept:?}");
     }
 }

@@ -61,7 +61,11 @@ impl KeyMint {
 
     /// A fresh value for the place `pointer` of `contract`'s request document: its key, or one
     /// of its single-use fields (cut to that field's `maxLength`).
-    pub fn fresh_for(&self, contract: &crate::contract::Contract, pointer: &crate::json::Pointer) -> String {
+    pub fn fresh_for(
+        &self,
+        contract: &crate::contract::Contract,
+        pointer: &crate::json::Pointer,
+    ) -> String {
         match contract.single_use.iter().find(|s| &s.pointer == pointer) {
             Some(single) => self.fresh_within(single.max_len),
             None => self.key_for(contract),

@@ -253,8 +253,8 @@ mod tests {
 
     #[test]
     fn shards_cover_every_case_exactly_once() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("contracts/platform/issue-card.json");
         let contract =
             crate::contract::load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap();
         let full = plan(&[contract]);

@@ -93,3 +93,80 @@ fn without(body: &Value, fresh: &[Pointer]) -> Value {
     }
     copy
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
+
+    use crate::contract::Contract;
+    use crate::reference::{Faults, Reference};
+
+    fn shipped(path: &str) -> Contract {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+        let text = std::fs::read_to_string(&path).unwrap();
+        crate::contract::load_str(&path, text).unwrap()
+    }
+
+    fn ask(reference: &Reference, body: &Value) -> (u16, Value) {
+        let answer = reference.answer(&serde_json::to_vec(body).unwrap());
+        (answer.status, serde_json::from_slice(&answer.body).unwrap())
+    }
+
+    #[test]
+    fn a_failure_example_gets_its_documented_response_whatever_the_key_order() {
+        let contract = shipped("contracts/merchant/inquire-card-detail.json");
+        let reference = Reference::new(contract, Faults::default());
+        let (status, answer) = ask(
+            &reference,
+            &json!({"appId": "2102010113769***", "cardNo": "000000000000000000000000"}),
+        );
+        assert_eq!(status, 200);
+        assert_eq!(
+            answer,
+            json!({"result": {"resultCode": "CARD_NOT_EXIST", "resultMessage": "The merchant holds no such card.", "resultStatus": "F"}})
+        );
+        let (_, other) = ask(
+            &reference,
+            &json!({"appId": "2102010113769***", "cardNo": "000000000000000000000001"}),
+        );
+        assert_eq!(
+            other["result"]["resultStatus"], "S",
+            "another card is not the example"
+        );
+    }
+
+    #[test]
+    fn without_a_documented_response_the_expected_code_comes_with_its_message() {
+        let contract = shipped("contracts/merchant/update-card-detail.json");
+        let example = contract.examples[1].request.clone();
+        let reference = Reference::new(contract, Faults::default());
+        let (_, answer) = ask(&reference, &example);
+        assert_eq!(
+            answer["result"],
+            json!({"resultStatus": "F", "resultCode": "CARD_NOT_EXIST", "resultMessage": "The merchant holds no such card."})
+        );
+    }
+
+    #[test]
+    fn fresh_keys_and_single_use_values_do_not_hide_an_example() {
+        let apply_token = shipped("contracts/platform/apply-token.json");
+        let mut request = apply_token.examples[2].request.clone();
+        request["authCode"] = json!("2611281913091234567890000042");
+        let reference = Reference::new(apply_token, Faults::default());
+        assert_eq!(
+            ask(&reference, &request).1["result"]["resultCode"],
+            "INVALID_AUTH_CLIENT"
+        );
+
+        let notify = shipped("contracts/merchant/notify-card-registration.json");
+        let mut request = notify.examples[1].request.clone();
+        request["requestId"] = json!("2611281913091234567890000043");
+        let reference = Reference::new(notify, Faults::default());
+        let (_, answer) = ask(&reference, &request);
+        assert_eq!(answer["result"]["resultCode"], "PARAM_ILLEGAL");
+        assert_eq!(
+            answer["result"]["resultMessage"],
+            "Illegal parameters, such as a name longer than 20 characters."
+        );
+    }
+}

@@ -204,6 +204,21 @@ mod tests {
     }
 
     #[test]
+    fn the_selection_names_filters_and_exclusions_by_their_flags() {
+        let scope = |filters: &[&str]| Scope {
+            filters: filters.iter().map(|f| f.to_string()).collect(),
+            ..Scope::default()
+        };
+        assert_eq!(scope(&[]).selection(), "");
+        assert_eq!(scope(&["a/*", "b"]).selection(), "--filter a/* b");
+        assert_eq!(
+            scope(&["a/*", "!c/*", "!d"]).selection(),
+            "--filter a/* --exclude c/* d"
+        );
+        assert_eq!(scope(&["!c/*"]).selection(), "--exclude c/*");
+    }
+
+    #[test]
     fn implementation_is_shown_with_what_was_given() {
         let both = Implementation {
             name: Some("acme".into()),

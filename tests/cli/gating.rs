@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::issue_card::{Defects, serve};
-use crate::util::{conform, conform_with, root, ISSUE_CARD};
+use crate::util::{ISSUE_CARD, conform, conform_with, root};
 
 /// Runs verify with a JSON report and returns (exit code, case name → failed?).
 async fn cases_run(target: &str, extra: &[&str]) -> (i32, BTreeMap<String, bool>, Value) {
@@ -60,7 +60,15 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
     })
     .await;
 
-    let recorded = conform(&["verify", ISSUE_CARD, "--target", &known.uri(), "--baseline", &baseline]).await;
+    let recorded = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &known.uri(),
+        "--baseline",
+        &baseline,
+    ])
+    .await;
     assert_eq!(recorded.code, 0, "recording passes: {}", recorded.stdout);
     assert!(
         recorded.stdout.contains("known failures recorded in"),
@@ -88,7 +96,8 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
     assert_eq!(known_entry["known"], true);
     let junit = dir.path().join("known.xml");
     let console = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--target",
         &known.uri(),
         "--baseline",
@@ -155,7 +164,8 @@ async fn ci_refuses_a_missing_baseline_unless_asked_to_record_it() {
     let path = baseline.display().to_string();
     let uri = server.uri();
     let args = [
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--target",
         &uri,
         "--snapshots",
@@ -203,7 +213,14 @@ async fn check_mode_with_no_snapshot_at_all_is_an_error_naming_the_folder() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("snapshots").display().to_string();
     let uri = server.uri();
-    let args = ["verify", ISSUE_CARD, "--target", &uri, "--snapshot-dir", &folder];
+    let args = [
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &uri,
+        "--snapshot-dir",
+        &folder,
+    ];
     let ci = [("CI", "true")];
 
     let empty = conform_with(&root(), &args, &ci, None).await;
@@ -230,7 +247,8 @@ async fn check_mode_with_no_snapshot_at_all_is_an_error_naming_the_folder() {
 
     // One recorded snapshot makes a partial set: the run goes on, the rest are skipped.
     let one = [
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--target",
         &uri,
         "--snapshot-dir",

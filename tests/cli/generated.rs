@@ -3,7 +3,7 @@
 //! implementation must pass with no false alarm.
 
 use crate::issue_card::{Defects, serve};
-use crate::util::{conform, ISSUE_CARD};
+use crate::util::{ISSUE_CARD, conform};
 
 #[tokio::test]
 async fn correct_independent_implementation_passes_every_generated_case() {
@@ -168,7 +168,8 @@ async fn filter_runs_only_matching_cases() {
     })
     .await;
     let run = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--target",
         &server.uri(),
         "--filter",
@@ -178,7 +179,8 @@ async fn filter_runs_only_matching_cases() {
     assert_eq!(run.code, 1);
     assert!(run.stdout.contains("\nFAIL 8 cases ("), "{}", run.stdout);
     let run = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--target",
         &server.uri(),
         "--filter",

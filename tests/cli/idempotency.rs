@@ -3,7 +3,7 @@
 //! implementation that answers `U` first.
 
 use crate::issue_card::{Defects, serve};
-use crate::util::{conform, ISSUE_CARD};
+use crate::util::{ISSUE_CARD, conform};
 
 /// Runs verify against an implementation with `defects`, returning the run.
 async fn verify(defects: Defects, extra: &[&str]) -> crate::util::Run {
@@ -165,7 +165,8 @@ async fn conflicting_payload_is_judged_by_the_policy() {
 #[tokio::test]
 async fn embedded_reference_stays_idempotent_under_faults() {
     let run = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--fault",
         "unknown-first=0.5",
         "--fault",
@@ -174,7 +175,8 @@ async fn embedded_reference_stays_idempotent_under_faults() {
     .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     let run = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--fault",
         "unknown-first=1",
         "--settle-tries",

@@ -7,7 +7,10 @@ use crate::util::{conform, fixture};
 async fn shipped_and_valid_fixture_contracts_lint_clean() {
     let run = conform(&["lint", "contracts", &fixture("valid")]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stderr, "", "no note or warning about the shipped contracts");
+    assert_eq!(
+        run.stderr, "",
+        "no note or warning about the shipped contracts"
+    );
     assert!(
         run.stdout.ends_with("9 contracts valid\n"),
         "{}",

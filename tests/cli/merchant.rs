@@ -57,7 +57,16 @@ async fn a_merchant_certificate_comes_from_one_signed_run_with_one_verdict() {
         format!("markdown={}", certificate.display()),
         format!("json={}", report.display()),
     );
-    let check = ["--snapshots", "check", "--snapshot-dir", &snapshots, "--report", &md, "--report", &json];
+    let check = [
+        "--snapshots",
+        "check",
+        "--snapshot-dir",
+        &snapshots,
+        "--report",
+        &md,
+        "--report",
+        &json,
+    ];
     let run = certify(&server.uri(), "merchant_rsa2048_pub_spki.pem", &check).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     let text = std::fs::read_to_string(&certificate).unwrap();
@@ -65,7 +74,11 @@ async fn a_merchant_certificate_comes_from_one_signed_run_with_one_verdict() {
         text.starts_with("# conform compatibility certificate: COMPATIBLE\n"),
         "{text}"
     );
-    assert_eq!(text.matches("conform compatibility certificate").count(), 1, "one verdict");
+    assert_eq!(
+        text.matches("conform compatibility certificate").count(),
+        1,
+        "one verdict"
+    );
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let names: Vec<&str> = doc["run"]["contracts"]
         .as_array()
@@ -75,20 +88,37 @@ async fn a_merchant_certificate_comes_from_one_signed_run_with_one_verdict() {
         .collect();
     assert_eq!(
         names,
-        ["inquireCardDetail", "inquireMemberAssets", "notifyCardRegistration", "updateCardDetail"]
+        [
+            "inquireCardDetail",
+            "inquireMemberAssets",
+            "notifyCardRegistration",
+            "updateCardDetail"
+        ]
     );
     assert_eq!(doc["verdict"]["result"], "compatible");
     assert_eq!(doc["verdict"]["complete"], true);
     let signing = &doc["run"]["scope"]["signing"];
-    assert_eq!((signing["requests_signed"].as_bool(), signing["answers_verified"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (
+            signing["requests_signed"].as_bool(),
+            signing["answers_verified"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
     let signatures = doc["results"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|r| r["check"] == "signature" && r["outcome"] == "pass")
         .count();
-    assert!(signatures > 100, "every signed answer checked: {signatures}");
-    assert!(!text.contains("BEGIN") && !text.contains("signature="), "no key or signature shown");
+    assert!(
+        signatures > 100,
+        "every signed answer checked: {signatures}"
+    );
+    assert!(
+        !text.contains("BEGIN") && !text.contains("signature="),
+        "no key or signature shown"
+    );
 }
 
 #[tokio::test]
@@ -105,8 +135,16 @@ async fn keys_that_do_not_match_fail_in_both_directions() {
 
     let merchant_key = key("merchant_rsa2048_pkcs8.pem");
     let signed_as_merchant = conform(&[
-        "verify", MERCHANT, "--target", &server.uri(), "--client-id", PLATFORM_CLIENT,
-        "--private-key", &merchant_key, "--filter", "inquireCardDetail/example/card-details",
+        "verify",
+        MERCHANT,
+        "--target",
+        &server.uri(),
+        "--client-id",
+        PLATFORM_CLIENT,
+        "--private-key",
+        &merchant_key,
+        "--filter",
+        "inquireCardDetail/example/card-details",
     ])
     .await;
     assert_eq!(signed_as_merchant.code, 1, "{}", signed_as_merchant.stdout);
@@ -123,49 +161,73 @@ fn defects() -> Vec<(&'static str, Defects, &'static str, &'static str)> {
     vec![
         (
             "names held to 256 characters",
-            Defects { long_names_accepted: true, ..d() },
+            Defects {
+                long_names_accepted: true,
+                ..d()
+            },
             "notifyCardRegistration/negative/registrationFields(NameField).fieldValue/too-long",
             "registrationFields(NameField).fieldValue too-long: sent 21 characters (max 20)",
         ),
         (
             "names held to 256 characters",
-            Defects { long_names_accepted: true, ..d() },
+            Defects {
+                long_names_accepted: true,
+                ..d()
+            },
             "notifyCardRegistration/example/first-name-too-long",
             "expected F/PARAM_ILLEGAL, got HTTP 200, S/SUCCESS",
         ),
         (
             "neither cardNo nor loginIdentity accepted",
-            Defects { card_or_login_not_required: true, ..d() },
+            Defects {
+                card_or_login_not_required: true,
+                ..d()
+            },
             "inquireCardDetail/negative/cardNo/missing-when-loginIdentity-absent",
             "cardNo missing-when-loginIdentity-absent: sent no `cardNo` with loginIdentity absent; expected F/PARAM_ILLEGAL, got HTTP 200, S/SUCCESS",
         ),
         (
             "unknown card is PROCESS_FAIL",
-            Defects { unknown_card_is_process_fail: true, ..d() },
+            Defects {
+                unknown_card_is_process_fail: true,
+                ..d()
+            },
             "updateCardDetail/example/unknown-card",
             "expected F/CARD_NOT_EXIST, got HTTP 200, F/PROCESS_FAIL",
         ),
         (
             "date-only requestTime accepted",
-            Defects { date_only_request_time: true, ..d() },
+            Defects {
+                date_only_request_time: true,
+                ..d()
+            },
             "updateCardDetail/negative/requestTime/date-only",
             "requestTime date-only: sent \"2022-02-17\"",
         ),
         (
             "four asset types accepted",
-            Defects { four_asset_types_accepted: true, ..d() },
+            Defects {
+                four_asset_types_accepted: true,
+                ..d()
+            },
             "inquireMemberAssets/negative/assetTypes/too-many-items",
             "assetTypes too-many-items: sent 4 items (max 3)",
         ),
         (
             "a replay registers again",
-            Defects { replay_answers_differently: true, ..d() },
+            Defects {
+                replay_answers_differently: true,
+                ..d()
+            },
             "notifyCardRegistration/example/register",
             "idempotency-replay       replay 1 of 2 (same requestId, same body) returned a different answer",
         ),
         (
             "answers not signed",
-            Defects { unsigned_answers: true, ..d() },
+            Defects {
+                unsigned_answers: true,
+                ..d()
+            },
             "inquireMemberAssets/example/points-and-balance",
             "unsigned S answer: no Signature header",
         ),
@@ -183,6 +245,9 @@ async fn each_merchant_defect_fails_the_run_naming_its_case() {
         assert_eq!(run.code, 1, "{what}: {}", run.stdout);
         let block = crate::generated::failure_block(&run.stdout, case)
             .unwrap_or_else(|| panic!("{what}: `{case}` did not fail:\n{}", run.stdout));
-        assert!(block.contains(fragment), "{what}: `{fragment}` not in\n{block}");
+        assert!(
+            block.contains(fragment),
+            "{what}: `{fragment}` not in\n{block}"
+        );
     }
 }

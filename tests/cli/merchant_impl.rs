@@ -76,7 +76,9 @@ pub async fn serve(defects: Defects, platform_public: &str, merchant_private: &s
     let server = MockServer::start().await;
     let merchant = Merchant {
         defects,
-        platform_key: VerifyingKey::new(rsa::PublicKey::from_public_key_der(&der(platform_public)).unwrap()),
+        platform_key: VerifyingKey::new(
+            rsa::PublicKey::from_public_key_der(&der(platform_public)).unwrap(),
+        ),
         own_key: SigningKey::new(rsa::PrivateKey::from_pkcs8_der(&der(merchant_private)).unwrap()),
         registrations: Mutex::new(HashMap::new()),
     };
@@ -96,19 +98,30 @@ fn der(pem: &str) -> Vec<u8> {
 impl Respond for Merchant {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
-        let (Some(client), Some(time), Some(signature)) =
-            (header("client-id"), header("request-time"), header("signature"))
-        else {
+        let (Some(client), Some(time), Some(signature)) = (
+            header("client-id"),
+            header("request-time"),
+            header("signature"),
+        ) else {
             return plain(failure("ACCESS_DENIED", "the request is not signed"));
         };
         let path = request.url.path();
         let content = string_to_sign(path, client, time, &request.body);
         if !self.verifies(&content, signature) {
-            return plain(failure("ACCESS_DENIED", "the request signature does not verify"));
+            return plain(failure(
+                "ACCESS_DENIED",
+                "the request signature does not verify",
+            ));
         }
         let body = match serde_json::from_slice::<Value>(&request.body) {
             Ok(Value::Object(body)) => body,
-            _ => return self.signed(path, client, failure("PARAM_ILLEGAL", "the body is not a JSON object")),
+            _ => {
+                return self.signed(
+                    path,
+                    client,
+                    failure("PARAM_ILLEGAL", "the body is not a JSON object"),
+                );
+            }
         };
         let answer = match path.rsplit('/').next().unwrap_or_default() {
             "notifyCardRegistration" => self.notify(&body),
@@ -129,10 +142,15 @@ fn string_to_sign(path: &str, client: &str, time: &str, body: &[u8]) -> Vec<u8> 
 
 impl Merchant {
     fn verifies(&self, content: &[u8], header: &str) -> bool {
-        let Some(value) = header.split(',').find_map(|part| part.trim().strip_prefix("signature=")) else {
+        let Some(value) = header
+            .split(',')
+            .find_map(|part| part.trim().strip_prefix("signature="))
+        else {
             return false;
         };
-        let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy().into_owned();
+        let decoded = percent_encoding::percent_decode_str(value)
+            .decode_utf8_lossy()
+            .into_owned();
         let Ok(bytes) = STANDARD.decode(decoded) else {
             return false;
         };
@@ -147,7 +165,9 @@ impl Merchant {
             return template;
         }
         let time = "2024-05-01T10:00:00+08:00";
-        let signature = self.own_key.sign(&string_to_sign(path, client, time, &body));
+        let signature = self
+            .own_key
+            .sign(&string_to_sign(path, client, time, &body));
         let encoded = STANDARD
             .encode(signature.to_bytes())
             .replace('+', "%2B")
@@ -176,9 +196,10 @@ impl Merchant {
         let request = Value::Object(body.clone());
         let mut seen = self.registrations.lock().unwrap();
         match seen.get(&key) {
-            Some((first, _)) if *first != request => {
-                failure("REPEAT_REQ_INCONSISTENT", "requestId was used with other parameters")
-            }
+            Some((first, _)) if *first != request => failure(
+                "REPEAT_REQ_INCONSISTENT",
+                "requestId was used with other parameters",
+            ),
             Some((_, answer)) if !self.defects.replay_answers_differently => answer.clone(),
             Some(_) => result("S", "SUCCESS", "Success (registered again)"),
             None => {
@@ -263,16 +284,29 @@ impl Merchant {
             return Err(format!("{name} has more than 10 elements"));
         }
         for item in items {
-            let item = item.as_object().ok_or(format!("{name} element is not an object"))?;
-            let code = item.get("fieldCode").and_then(Value::as_str).unwrap_or_default();
+            let item = item
+                .as_object()
+                .ok_or(format!("{name} element is not an object"))?;
+            let code = item
+                .get("fieldCode")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let is_name = NAME_CODES.contains(&code);
             if !is_name && !OTHER_CODES.contains(&code) {
                 return Err(format!("{name}.fieldCode `{code}` is not a known code"));
             }
-            let limit = if is_name && !self.defects.long_names_accepted { 20 } else { 256 };
+            let limit = if is_name && !self.defects.long_names_accepted {
+                20
+            } else {
+                256
+            };
             match item.get("fieldValue") {
                 Some(Value::String(value)) if value.chars().count() <= limit => {}
-                _ => return Err(format!("{name}.fieldValue is missing, not a string or longer than {limit}")),
+                _ => {
+                    return Err(format!(
+                        "{name}.fieldValue is missing, not a string or longer than {limit}"
+                    ));
+                }
             }
         }
         Ok(())
@@ -280,7 +314,11 @@ impl Merchant {
 
     fn request_time(&self, body: &Map<String, Value>) -> Result<(), String> {
         match body.get("requestTime") {
-            Some(Value::String(time)) if self.defects.date_only_request_time && time.len() == 10 => Ok(()),
+            Some(Value::String(time))
+                if self.defects.date_only_request_time && time.len() == 10 =>
+            {
+                Ok(())
+            }
             Some(Value::String(time)) if crate::issue_card::is_iso_date_time(time) => Ok(()),
             _ => Err("requestTime is not an ISO 8601 date-time".into()),
         }
@@ -291,11 +329,18 @@ impl Merchant {
             .get("assetTypes")
             .and_then(Value::as_array)
             .ok_or("assetTypes is missing or not an array")?;
-        let limit = if self.defects.four_asset_types_accepted { 4 } else { 3 };
+        let limit = if self.defects.four_asset_types_accepted {
+            4
+        } else {
+            3
+        };
         if types.len() > limit {
             return Err("assetTypes has more than 3 elements".into());
         }
-        if types.iter().all(|t| t.as_str().is_some_and(|t| ASSET_TYPES.contains(&t))) {
+        if types
+            .iter()
+            .all(|t| t.as_str().is_some_and(|t| ASSET_TYPES.contains(&t)))
+        {
             Ok(())
         } else {
             Err("assetTypes holds an unknown asset type".into())

@@ -30,43 +30,64 @@ fn defects() -> Vec<(&'static str, Defects, &'static str, &'static str)> {
     vec![
         (
             "authCode not required",
-            Defects { auth_code_not_required: true, ..d() },
+            Defects {
+                auth_code_not_required: true,
+                ..d()
+            },
             "applyToken/negative/authCode/missing-when-grantType-AUTHORIZATION_CODE",
             "authCode missing-when-grantType-AUTHORIZATION_CODE: sent no `authCode` with grantType \"AUTHORIZATION_CODE\"; expected F/PARAM_ILLEGAL, got HTTP 200, S/SUCCESS",
         ),
         (
             "branches swapped",
-            Defects { branches_swapped: true, ..d() },
+            Defects {
+                branches_swapped: true,
+                ..d()
+            },
             "applyToken/boundary/grantType/branch-REFRESH_TOKEN",
             "grantType branch-REFRESH_TOKEN: sent grantType \"REFRESH_TOKEN\", with refreshToken (required there); expected S, got HTTP 200, F/PARAM_ILLEGAL",
         ),
         (
             "branches swapped",
-            Defects { branches_swapped: true, ..d() },
+            Defects {
+                branches_swapped: true,
+                ..d()
+            },
             "applyToken/example/auth-code",
             "expected S/SUCCESS, got HTTP 200, F/PARAM_ILLEGAL \"refreshToken is required\"",
         ),
         (
             "long refreshToken accepted",
-            Defects { long_refresh_token_accepted: true, ..d() },
+            Defects {
+                long_refresh_token_accepted: true,
+                ..d()
+            },
             "applyToken/negative/refreshToken/too-long",
             "refreshToken too-long: sent 129 characters (max 128)",
         ),
         (
             "grantType case ignored",
-            Defects { grant_type_case_ignored: true, ..d() },
+            Defects {
+                grant_type_case_ignored: true,
+                ..d()
+            },
             "applyToken/negative/grantType/case-changed",
             "grantType case-changed: sent \"authorization_code\"",
         ),
         (
             "no expiry on success",
-            Defects { no_expiry_on_success: true, ..d() },
+            Defects {
+                no_expiry_on_success: true,
+                ..d()
+            },
             "applyToken/example/auth-code",
             "/accessTokenExpiryTime: required-on-status",
         ),
         (
             "any token opens inquiryUserInfo",
-            Defects { any_token_opens_user_info: true, ..d() },
+            Defects {
+                any_token_opens_user_info: true,
+                ..d()
+            },
             "inquiryUserInfo/example/invalid-token",
             "expected F/INVALID_ACCESS_TOKEN, got HTTP 200, S/SUCCESS",
         ),
@@ -81,7 +102,10 @@ async fn each_platform_defect_fails_the_run_naming_its_case() {
         assert_eq!(run.code, 1, "{what}: {}", run.stdout);
         let block = crate::generated::failure_block(&run.stdout, case)
             .unwrap_or_else(|| panic!("{what}: `{case}` did not fail:\n{}", run.stdout));
-        assert!(block.contains(fragment), "{what}: `{fragment}` not in\n{block}");
+        assert!(
+            block.contains(fragment),
+            "{what}: `{fragment}` not in\n{block}"
+        );
     }
 }
 
@@ -103,8 +127,14 @@ async fn every_refresh_request_carries_a_fresh_single_use_token() {
         let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
         for field in ["authCode", "refreshToken"] {
             if let Some(value) = body[field].as_str() {
-                assert!(codes.insert(value.to_string()), "{field} {value} was sent twice");
-                assert!(!value.contains("AB2F588D"), "the example's {field} was sent: {value}");
+                assert!(
+                    codes.insert(value.to_string()),
+                    "{field} {value} was sent twice"
+                );
+                assert!(
+                    !value.contains("AB2F588D"),
+                    "the example's {field} was sent: {value}"
+                );
             }
         }
     }

@@ -129,7 +129,9 @@ impl Platform {
         string(body, "authClientId", true, Some(128), true)?;
         let grant = match body.get("grantType").and_then(Value::as_str) {
             Some(g) if g == "AUTHORIZATION_CODE" || g == "REFRESH_TOKEN" => g,
-            Some(g) if d.grant_type_case_ignored && g.eq_ignore_ascii_case("AUTHORIZATION_CODE") => {
+            Some(g)
+                if d.grant_type_case_ignored && g.eq_ignore_ascii_case("AUTHORIZATION_CODE") =>
+            {
                 "AUTHORIZATION_CODE"
             }
             Some(g) if d.grant_type_case_ignored && g.eq_ignore_ascii_case("REFRESH_TOKEN") => {
@@ -142,7 +144,11 @@ impl Platform {
         {
             return Err("customerBelongsTo is not a supported super app".into());
         }
-        let refresh_max = if d.long_refresh_token_accepted { None } else { Some(128) };
+        let refresh_max = if d.long_refresh_token_accepted {
+            None
+        } else {
+            Some(128)
+        };
         let by_code = (grant == "AUTHORIZATION_CODE") != d.branches_swapped;
         let needs_code = by_code && !d.auth_code_not_required;
         string(body, "authCode", needs_code, Some(64), false)?;

@@ -12,7 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::issue_card::{self, Defects};
-use crate::util::{Run, conform, redact, root, ISSUE_CARD};
+use crate::util::{ISSUE_CARD, Run, conform, redact, root};
 
 /// The cases of one field: a few that fail with `accept_long_app_id` and several that pass.
 pub const APP_ID_CASES: &str = "issueCard/*/appId/*";
@@ -369,7 +369,14 @@ async fn unwritable_reports_are_named_exit_3_and_stop_neither_the_run_nor_the_ot
         format!("json={}", json.display()),
     ];
     let uri = server.uri();
-    let mut args = vec!["verify", ISSUE_CARD, "--target", &uri, "--filter", APP_ID_CASES];
+    let mut args = vec![
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &uri,
+        "--filter",
+        APP_ID_CASES,
+    ];
     for spec in &specs {
         args.extend(["--report", spec.as_str()]);
     }
@@ -418,7 +425,8 @@ async fn unknown_report_format_lists_the_known_ones() {
 #[tokio::test]
 async fn progress_bar_shows_on_a_terminal_for_a_slow_run_and_never_when_piped() {
     let slow = [
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--filter",
         "issueCard/negative/appId/*",
         "--fault",

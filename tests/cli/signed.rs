@@ -11,7 +11,7 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::signing_support::{key, key_text, openssl_vector, sdk_vector, signed_serve};
-use crate::util::{conform, ISSUE_CARD};
+use crate::util::{ISSUE_CARD, conform};
 
 const PATH: &str = "/v2/pds/memberships/issueCard";
 const CLIENT: &str = "TEST_5X00000000000000";
@@ -109,7 +109,15 @@ async fn signed_verify_passes_against_signed_serve_behind_a_gateway_prefix() {
         let (passed, failed, _) = signature_row(&run.stdout);
         assert!(passed > 100 && failed == 0, "{}", run.stdout);
     }
-    let unsigned = conform(&["verify", ISSUE_CARD, "--target", &served.url, "--filter", "*/example/*"]).await;
+    let unsigned = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &served.url,
+        "--filter",
+        "*/example/*",
+    ])
+    .await;
     assert_eq!(unsigned.code, 1, "an unsigned client is rejected");
     assert!(
         unsigned
@@ -184,7 +192,8 @@ async fn verify_without_target_signs_and_checks_with_the_embedded_target() {
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(signature_row(&run.stdout), (1, 0, 0));
     let mismatched = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--client-id",
         CLIENT,
         "--private-key",

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::util::{conform, root, ISSUE_CARD};
+use crate::util::{ISSUE_CARD, conform, root};
 
 #[tokio::test]
 async fn verify_without_target_passes_against_the_embedded_reference() {
@@ -49,7 +49,8 @@ async fn unreachable_target_fails_with_a_clear_message_and_still_reports() {
     let target = format!("http://127.0.0.1:{port}");
     let spec = format!("json={}", report.display());
     let run = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "--target",
         &target,
         "--report",
@@ -76,12 +77,18 @@ async fn usage_errors_exit_2_before_sending_anything() {
             vec!["verify", ISSUE_CARD, "--timeout", "soon"],
             "--timeout: `soon` is not a duration",
         ),
-        (vec!["verify", ISSUE_CARD, "--filter", "nothing/*"], "no case matches"),
+        (
+            vec!["verify", ISSUE_CARD, "--filter", "nothing/*"],
+            "no case matches",
+        ),
         (
             vec!["verify", ISSUE_CARD, "--target", "ftp://example"],
             "invalid target",
         ),
-        (vec!["verify", ISSUE_CARD, "--fault", "slow=1"], "unknown fault `slow`"),
+        (
+            vec!["verify", ISSUE_CARD, "--fault", "slow=1"],
+            "unknown fault `slow`",
+        ),
         (vec!["verify", ISSUE_CARD, "--jobs", "0"], "--jobs"),
     ] {
         let run = conform(&args).await;
@@ -93,7 +100,8 @@ async fn usage_errors_exit_2_before_sending_anything() {
 #[tokio::test]
 async fn invalid_contract_exits_2_without_contacting_the_target() {
     let run = conform(&[
-        "verify", ISSUE_CARD,
+        "verify",
+        ISSUE_CARD,
         "tests/fixtures/invalid/unknown-type.json",
         "--target",
         "http://127.0.0.1:9",

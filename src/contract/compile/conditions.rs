@@ -128,8 +128,7 @@ impl Compiler<'_> {
             Ok(pointer) if !pointer.segments().is_empty() => pointer,
             Ok(_) => {
                 let kind = K::Pointer(
-                    "the condition needs another field of this object, such as `/grantType`"
-                        .into(),
+                    "the condition needs another field of this object, such as `/grantType`".into(),
                 );
                 self.error(at, kind);
                 return None;

@@ -410,7 +410,13 @@ impl Compiler<'_> {
 fn single_use(document: &super::Schema) -> Vec<super::SingleUse> {
     let mut out = Vec::new();
     for location in &document.objects.fields {
-        for field in location.schema.objects.fields.iter().filter(|f| f.single_use) {
+        for field in location
+            .schema
+            .objects
+            .fields
+            .iter()
+            .filter(|f| f.single_use)
+        {
             out.push(super::SingleUse {
                 pointer: crate::json::Pointer::root()
                     .child(&location.name)

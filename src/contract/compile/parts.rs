@@ -466,7 +466,8 @@ impl Compiler<'_> {
     ) {
         let status_differs = rules.carrier == ResultCarrier::Body
             && status.is_some_and(|s| !ResultRules::status_matches(&expect.status, s));
-        let code_differs = expect.code.is_some() && code.is_some() && code != expect.code.as_deref();
+        let code_differs =
+            expect.code.is_some() && code.is_some() && code != expect.code.as_deref();
         if !status_differs && !code_differs {
             return;
         }
@@ -476,7 +477,11 @@ impl Compiler<'_> {
             (None, Some(code)) => code.to_string(),
             (None, None) => return,
         };
-        let pointer = if status_differs { &rules.status } else { &rules.code };
+        let pointer = if status_differs {
+            &rules.status
+        } else {
+            &rules.code
+        };
         let kind = K::Invalid(format!(
             "example `{name}` response carries {carried}, but the example expects {}: the response contradicts the expectation",
             expect.describe()

@@ -48,5 +48,4 @@ impl Compiler<'_> {
         }
         builder.build().unwrap_or_else(|_| GlobSet::empty())
     }
-
 }

@@ -37,7 +37,9 @@ pub fn mutations(contract: &Contract, site: &Site<'_>, kind: CaseKind) -> Vec<Mu
                 continue;
             };
             match kind {
-                CaseKind::Negative => out.extend(holder.negatives(contract, site, &branch, &settled)),
+                CaseKind::Negative => {
+                    out.extend(holder.negatives(contract, site, &branch, &settled))
+                }
                 _ => out.push(holder.boundary(site, &branch, settled)),
             }
         }
@@ -223,8 +225,7 @@ impl Holder<'_> {
             return Some(body);
         }
         let mut map = self.moved(contract, branch)?;
-        generate::settle(&contract.types, self.rules, &mut map, &Options::default())
-            .then_some(map)
+        generate::settle(&contract.types, self.rules, &mut map, &Options::default()).then_some(map)
     }
 
     /// Its value with the other field of `branch` set as the branch says, nothing settled.
@@ -362,7 +363,10 @@ pub fn placed(
             (Test::Present(p), Effect::Forbidden) => allowing.push(branch(Tested::Presence(!p))),
             (Test::In(values), Effect::Forbidden) => {
                 let other = schema_at(&contract.types, rules, condition.pointer.segments());
-                let enumerated = other.and_then(|s| s.enum_values.as_ref()).into_iter().flatten();
+                let enumerated = other
+                    .and_then(|s| s.enum_values.as_ref())
+                    .into_iter()
+                    .flatten();
                 allowing.extend(
                     enumerated
                         .filter(|v| !values.contains(v))

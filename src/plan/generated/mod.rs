@@ -427,4 +427,6 @@ fn flatten_into<'a>(
 }
 
 #[cfg(test)]
+mod branch_tests;
+#[cfg(test)]
 mod tests;

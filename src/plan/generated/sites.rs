@@ -365,7 +365,11 @@ impl<'c> Walker<'c> {
             .idempotency
             .as_ref()
             .is_some_and(|i| &i.key_in.document_pointer() == pointer)
-            || self.contract.single_use.iter().any(|s| &s.pointer == pointer)
+            || self
+                .contract
+                .single_use
+                .iter()
+                .any(|s| &s.pointer == pointer)
     }
 }
 
