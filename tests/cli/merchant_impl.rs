@@ -76,10 +76,8 @@ pub async fn serve(defects: Defects, platform_public: &str, merchant_private: &s
     let server = MockServer::start().await;
     let merchant = Merchant {
         defects,
-        platform_key: VerifyingKey::new(
-            rsa::PublicKey::from_public_key_der(&der(platform_public)).unwrap(),
-        ),
-        own_key: SigningKey::new(rsa::PrivateKey::from_pkcs8_der(&der(merchant_private)).unwrap()),
+        platform_key: verifying_key(platform_public),
+        own_key: signing_key(merchant_private),
         registrations: Mutex::new(HashMap::new()),
     };
     Mock::given(wiremock::matchers::method("POST"))
@@ -89,10 +87,56 @@ pub async fn serve(defects: Defects, platform_public: &str, merchant_private: &s
     server
 }
 
+/// A PKCS#8 PEM private key, to sign with.
+pub fn signing_key(pem: &str) -> SigningKey<Sha256> {
+    SigningKey::new(rsa::PrivateKey::from_pkcs8_der(&der(pem)).unwrap())
+}
+
+/// A SubjectPublicKeyInfo PEM public key, to check signatures with.
+pub fn verifying_key(pem: &str) -> VerifyingKey<Sha256> {
+    VerifyingKey::new(rsa::PublicKey::from_public_key_der(&der(pem)).unwrap())
+}
+
 /// The DER inside a PEM block.
 fn der(pem: &str) -> Vec<u8> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     STANDARD.decode(body).unwrap()
+}
+
+/// `POST <path>\n<Client-Id>.<time>.<body>`, as DOMAIN.md gives it.
+pub fn string_to_sign(path: &str, client: &str, time: &str, body: &[u8]) -> Vec<u8> {
+    let mut content = format!("POST {path}\n{client}.{time}.").into_bytes();
+    content.extend_from_slice(body);
+    content
+}
+
+/// The `Signature` header value over `content`: RSA PKCS#1 v1.5 over SHA-256, standard base64,
+/// then URL-encoded.
+pub fn signature_header(key: &SigningKey<Sha256>, content: &[u8]) -> String {
+    let encoded = STANDARD
+        .encode(key.sign(content).to_bytes())
+        .replace('+', "%2B")
+        .replace('/', "%2F")
+        .replace('=', "%3D");
+    format!("algorithm=RSA256,keyVersion=1,signature={encoded}")
+}
+
+/// Whether the `Signature` header value `header` verifies `content` with `key`.
+pub fn verifies(key: &VerifyingKey<Sha256>, content: &[u8], header: &str) -> bool {
+    let Some(value) = header
+        .split(',')
+        .find_map(|part| part.trim().strip_prefix("signature="))
+    else {
+        return false;
+    };
+    let decoded = percent_encoding::percent_decode_str(value)
+        .decode_utf8_lossy()
+        .into_owned();
+    let Ok(bytes) = STANDARD.decode(decoded) else {
+        return false;
+    };
+    Signature::try_from(bytes.as_slice())
+        .is_ok_and(|signature| key.verify(content, &signature).is_ok())
 }
 
 impl Respond for Merchant {
@@ -107,57 +151,25 @@ impl Respond for Merchant {
         };
         let path = request.url.path();
         let content = string_to_sign(path, client, time, &request.body);
-        if !self.verifies(&content, signature) {
-            return plain(failure(
-                "ACCESS_DENIED",
-                "the request signature does not verify",
-            ));
+        if !verifies(&self.platform_key, &content, signature) {
+            let why = "the request signature does not verify";
+            return plain(failure("ACCESS_DENIED", why));
         }
-        let body = match serde_json::from_slice::<Value>(&request.body) {
-            Ok(Value::Object(body)) => body,
-            _ => {
-                return self.signed(
-                    path,
-                    client,
-                    failure("PARAM_ILLEGAL", "the body is not a JSON object"),
-                );
-            }
-        };
-        let answer = match path.rsplit('/').next().unwrap_or_default() {
-            "notifyCardRegistration" => self.notify(&body),
-            "inquireCardDetail" => self.inquire_card(&body),
-            "updateCardDetail" => self.update_card(&body),
-            "inquireMemberAssets" => self.inquire_assets(&body),
-            _ => failure("INVALID_API", "no such API"),
+        let answer = match serde_json::from_slice::<Value>(&request.body) {
+            Ok(Value::Object(body)) => match path.rsplit('/').next().unwrap_or_default() {
+                "notifyCardRegistration" => self.notify(&body),
+                "inquireCardDetail" => self.inquire_card(&body),
+                "updateCardDetail" => self.update_card(&body),
+                "inquireMemberAssets" => self.inquire_assets(&body),
+                _ => failure("INVALID_API", "no such API"),
+            },
+            _ => failure("PARAM_ILLEGAL", "the body is not a JSON object"),
         };
         self.signed(path, client, answer)
     }
 }
 
-fn string_to_sign(path: &str, client: &str, time: &str, body: &[u8]) -> Vec<u8> {
-    let mut content = format!("POST {path}\n{client}.{time}.").into_bytes();
-    content.extend_from_slice(body);
-    content
-}
-
 impl Merchant {
-    fn verifies(&self, content: &[u8], header: &str) -> bool {
-        let Some(value) = header
-            .split(',')
-            .find_map(|part| part.trim().strip_prefix("signature="))
-        else {
-            return false;
-        };
-        let decoded = percent_encoding::percent_decode_str(value)
-            .decode_utf8_lossy()
-            .into_owned();
-        let Ok(bytes) = STANDARD.decode(decoded) else {
-            return false;
-        };
-        Signature::try_from(bytes.as_slice())
-            .is_ok_and(|signature| self.platform_key.verify(content, &signature).is_ok())
-    }
-
     fn signed(&self, path: &str, client: &str, answer: Value) -> ResponseTemplate {
         let body = serde_json::to_vec(&answer).unwrap();
         let template = plain_bytes(body.clone());
@@ -165,21 +177,11 @@ impl Merchant {
             return template;
         }
         let time = "2024-05-01T10:00:00+08:00";
-        let signature = self
-            .own_key
-            .sign(&string_to_sign(path, client, time, &body));
-        let encoded = STANDARD
-            .encode(signature.to_bytes())
-            .replace('+', "%2B")
-            .replace('/', "%2F")
-            .replace('=', "%3D");
+        let header = signature_header(&self.own_key, &string_to_sign(path, client, time, &body));
         template
             .insert_header("Client-Id", client)
             .insert_header("Response-Time", time)
-            .insert_header(
-                "Signature",
-                format!("algorithm=RSA256,keyVersion=1,signature={encoded}").as_str(),
-            )
+            .insert_header("Signature", header.as_str())
     }
 
     fn notify(&self, body: &Map<String, Value>) -> Value {

@@ -2,6 +2,7 @@
 //! implementation: a correct one passes with no false alarm, and each planted defect (a missing
 //! conditional check, swapped branches, ...) fails the run naming the case that caught it.
 
+use crate::merchant_impl;
 use crate::platform_impl::{Defects, serve};
 use crate::util::conform;
 
@@ -139,4 +140,88 @@ async fn every_refresh_request_carries_a_fresh_single_use_token() {
         }
     }
     assert!(codes.len() > 10, "{codes:?}");
+}
+
+/// POSTs `body` signed with `key` as `client` to `path` (as sent, gateway prefix included) on
+/// `base`; returns the answer's
+/// `Response-Time` and `Signature` headers and its raw body.
+async fn post_signed(
+    base: &str,
+    path: &str,
+    client: &str,
+    key: Option<&rsa::pkcs1v15::SigningKey<sha2::Sha256>>,
+    body: &serde_json::Value,
+) -> (Option<String>, Option<String>, Vec<u8>) {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let bytes = serde_json::to_vec(body).unwrap();
+    let time = "2024-05-01T09:00:00+08:00";
+    let mut request = reqwest::Client::new()
+        .post(format!("{base}{path}"))
+        .header("Content-Type", "application/json; charset=UTF-8")
+        .body(bytes.clone());
+    if let Some(key) = key {
+        let content = merchant_impl::string_to_sign(path, client, time, &bytes);
+        request = request
+            .header("Client-Id", client)
+            .header("Request-Time", time)
+            .header("Signature", merchant_impl::signature_header(key, &content));
+    }
+    let response = request.send().await.unwrap();
+    let header = |name: &str| {
+        let value = response.headers().get(name);
+        value.map(|v| v.to_str().unwrap().to_string())
+    };
+    let (time, signature) = (header("response-time"), header("signature"));
+    (time, signature, response.bytes().await.unwrap().to_vec())
+}
+
+#[tokio::test]
+async fn a_merchant_rehearses_its_signed_client_against_serve_contracts_platform() {
+    use crate::signing_support::{key, key_text};
+    let served = crate::util::serve(&[
+        "contracts/platform",
+        "--public-key",
+        &key("merchant_rsa2048_pub_spki.pem"),
+        "--private-key",
+        &key("test_rsa2048_pkcs8.pem"),
+    ])
+    .await;
+    assert!(
+        served
+            .banner
+            .contains(&"  POST /v2/authorizations/applyToken  (applyToken)".to_string()),
+        "{:?}",
+        served.banner
+    );
+    let merchant = merchant_impl::signing_key(&key_text("merchant_rsa2048_pkcs8.pem"));
+    let platform = merchant_impl::verifying_key(&key_text("test_rsa2048_pub_spki.pem"));
+    let client = "MERCHANT_0001";
+    let exchange = serde_json::json!({"appId": "2102010113769***", "authClientId": "2188120000000001",
+        "grantType": "AUTHORIZATION_CODE", "authCode": "0000000000001"});
+    let apply = "/api/open/v2/authorizations/applyToken";
+    let (time, signature, raw) =
+        post_signed(&served.url, apply, client, Some(&merchant), &exchange).await;
+    let answer: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(answer["result"]["resultStatus"], "S", "{answer}");
+    let content = merchant_impl::string_to_sign(apply, client, &time.unwrap(), &raw);
+    assert!(merchant_impl::verifies(
+        &platform,
+        &content,
+        &signature.unwrap()
+    ));
+    let token = answer["accessToken"].as_str().unwrap();
+
+    let user_info = "/api/open/v2/users/inquiryUserInfo";
+    let inquiry = serde_json::json!({"accessToken": token});
+    let (_, _, raw) = post_signed(&served.url, user_info, client, Some(&merchant), &inquiry).await;
+    let answer: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(answer["result"]["resultStatus"], "S", "{answer}");
+    assert!(answer["userInfo"]["userId"].is_string(), "{answer}");
+
+    let (_, _, raw) = post_signed(&served.url, user_info, client, None, &inquiry).await;
+    let refused: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+    assert_eq!(
+        refused["result"]["resultCode"], "ACCESS_DENIED",
+        "{refused}"
+    );
 }
