@@ -9,7 +9,7 @@ use super::{answers, expectation};
 use crate::contract::{Contract, Location, StatusRole};
 use crate::json::abbreviate;
 use crate::observe::{FlowRecord, Observations, Response, StepRecord};
-use crate::plan::flows::{Flow, Shows};
+use crate::plan::flows::{Flow, Shows, StepId};
 use crate::results::{Check, CheckResult, Finding, Outcome};
 
 /// Every check of one flow, in report order: the per-response rows, `expectation`, the
@@ -110,11 +110,20 @@ fn spanning(contracts: &[Contract], flow: &Flow, record: &FlowRecord) -> CheckRe
     if let Some(stopped) = &record.stopped {
         findings.push(Finding::message(stopped.clone()));
     }
+    let created = record
+        .steps
+        .iter()
+        .find_map(|s| s.created_id.as_deref().map(|id| (s, id)));
     for step in &record.steps {
         let contract = &contracts[step.contract];
         let Some(response) = success(contract, step) else {
             continue;
         };
+        if flow.steps[step.index].id == StepId::Created
+            && let Some((creator, id)) = created
+        {
+            findings.extend(same_id(contracts, creator, id, step, response));
+        }
         match flow.steps[step.index].shows {
             Shows::Nothing => {}
             Shows::SentBy(earlier) => {
@@ -147,6 +156,34 @@ fn spanning(contracts: &[Contract], flow: &Flow, record: &FlowRecord) -> CheckRe
         Some(diff) if result.outcome == Outcome::Fail => result.with_diff(diff),
         _ => result,
     }
+}
+
+/// A step acting on the created resource must answer about that resource: where the creating
+/// contract's answer holds the id inside the resource (`/body/card/id` in `/body/card`), the
+/// step's representation must hold the same id there.
+fn same_id(
+    contracts: &[Contract],
+    creator: &StepRecord,
+    id: &str,
+    step: &StepRecord,
+    response: &Response,
+) -> Option<Finding> {
+    let resource = contracts[creator.contract].resource.as_ref()?;
+    let id_at = resource.id.as_ref()?;
+    let within = id_at
+        .segments()
+        .strip_prefix(resource.representation.segments())?;
+    let shown = representation(&contracts[step.contract], response)?;
+    let got = within
+        .iter()
+        .try_fold(&shown, |value, segment| value.get(segment))?;
+    (got.as_str() != Some(id)).then(|| {
+        Finding::mismatch(
+            Some(format!("/{}", within.join("/"))),
+            format!("\"{id}\" (the id {} answered with)", step_label(creator)),
+            format!("{} in {}", abbreviate(got, 40), step_label(step)),
+        )
+    })
 }
 
 /// The step's answer, when it succeeded.

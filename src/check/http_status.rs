@@ -1,5 +1,6 @@
 //! `http-status`: the answer's HTTP status is one the contract declares: a status carrying the
-//! business result in the body (`result.httpStatus`), or one covered by `responses`.
+//! business result in the body (`result.httpStatus`), or one covered by `responses`. A redirect
+//! is never followed, so it is judged here like any other status, its `Location` shown.
 
 use crate::contract::{Contract, ResultCarrier};
 use crate::json::abbreviate;
@@ -14,16 +15,14 @@ pub fn check(contract: &Contract, response: &Response) -> CheckResult {
         return CheckResult::pass(Check::HttpStatus);
     }
     let body = String::from_utf8_lossy(&response.body);
-    let mut actual = format!(
-        "{status} (body {})",
-        abbreviate(&serde_json::Value::String(body.into_owned()), 60)
-    );
-    if let Some(location) = response.header("location") {
-        actual.push_str(&format!(
-            ", Location `{}`",
-            crate::json::text::abbreviate_str(location, 120)
-        ));
-    }
+    let body = abbreviate(&serde_json::Value::String(body.into_owned()), 60);
+    let actual = match response.header("location") {
+        Some(location) if (300..400).contains(&status) => {
+            let location = abbreviate(&serde_json::Value::String(location.into()), 120);
+            format!("{status}, a redirect to {location} (not followed) (body {body})")
+        }
+        _ => format!("{status} (body {body})"),
+    };
     CheckResult::fail(
         Check::HttpStatus,
         vec![Finding::mismatch(None, expected(contract), actual)],

@@ -178,6 +178,11 @@ impl Secrets {
         }
     }
 
+    /// The secret values, longest first.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
+    }
+
     /// Whether there is nothing to scrub.
     pub fn is_empty(&self) -> bool {
         self.values.is_empty()

@@ -32,6 +32,9 @@ pub struct Defects {
     pub reused_key_accepted: bool,
     pub racy_insert: bool,
     pub server_error_on_unknown_card: bool,
+    pub read_returns_first_card: bool,
+    pub update_not_stored: bool,
+    pub delete_not_effective: bool,
 }
 
 struct Stored {
@@ -74,6 +77,12 @@ impl Respond for CardsApi {
             ("POST", "/v1/cards") => self.create(request),
             ("GET", _) if path.starts_with("/v1/cards/") => {
                 self.read(&path["/v1/cards/".len()..], request)
+            }
+            ("PATCH", _) if path.starts_with("/v1/cards/") => {
+                self.update(&path["/v1/cards/".len()..], request)
+            }
+            ("DELETE", _) if path.starts_with("/v1/cards/") => {
+                self.delete(&path["/v1/cards/".len()..])
             }
             _ => self.error(404, "not_found", "no such endpoint"),
         }
@@ -154,6 +163,11 @@ impl CardsApi {
                 "include takes assets or history, at most twice",
             );
         }
+        let card_id = if self.defects.read_returns_first_card {
+            "card_0000000001"
+        } else {
+            card_id
+        };
         let Some(mut card) = self.cards.lock().unwrap().get(card_id).cloned() else {
             if self.defects.server_error_on_unknown_card {
                 return ResponseTemplate::new(500).set_body_string("NullPointerException");
@@ -164,6 +178,54 @@ impl CardsApi {
             card["assets"] = json!([{"kind": "POINT", "amount": 120}]);
         }
         json_answer(200, &json!({"card": card}))
+    }
+
+    fn update(&self, card_id: &str, request: &Request) -> ResponseTemplate {
+        if !valid_id(card_id, "card_", 8, 32) {
+            return self.error(400, "invalid_request", "malformed card id");
+        }
+        let changes: Value = match serde_json::from_slice(&request.body) {
+            Ok(Value::Object(changes)) => Value::Object(changes),
+            _ => return self.error(400, "invalid_request", "body is not a JSON object"),
+        };
+        for (name, value) in changes.as_object().into_iter().flatten() {
+            let valid = match name.as_str() {
+                "tier" => matches!(value.as_str(), Some("gold" | "silver" | "bronze")),
+                "nickname" => value.as_str().is_some_and(|n| n.chars().count() <= 32),
+                _ => false,
+            };
+            if !valid {
+                return self.error(400, "invalid_request", &format!("{name} cannot be set so"));
+            }
+        }
+        let mut cards = self.cards.lock().unwrap();
+        let Some(card) = cards.get_mut(card_id) else {
+            return self.error(404, "card_not_found", "no card with this id");
+        };
+        let mut updated = card.clone();
+        for (name, value) in changes.as_object().into_iter().flatten() {
+            updated[name] = value.clone();
+        }
+        if !self.defects.update_not_stored {
+            *card = updated.clone();
+        }
+        json_answer(200, &json!({"card": updated}))
+    }
+
+    fn delete(&self, card_id: &str) -> ResponseTemplate {
+        if !valid_id(card_id, "card_", 8, 32) {
+            return self.error(400, "invalid_request", "malformed card id");
+        }
+        let mut cards = self.cards.lock().unwrap();
+        let found = if self.defects.delete_not_effective {
+            cards.contains_key(card_id)
+        } else {
+            cards.remove(card_id).is_some()
+        };
+        if !found {
+            return self.error(404, "card_not_found", "no card with this id");
+        }
+        ResponseTemplate::new(204)
     }
 
     fn validate_card(&self, body: &Value) -> Result<(), String> {

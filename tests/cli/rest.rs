@@ -21,6 +21,28 @@ async fn correct_implementation_passes_with_no_false_alarm() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
 }
 
+#[tokio::test]
+async fn snapshots_record_status_declared_headers_and_body_with_ids_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshots = dir.path().to_str().unwrap();
+    let args = [
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        snapshots,
+        "--filter",
+        "createCard/example/*",
+    ];
+    let run = verify(Defects::default(), &args).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let file = dir.path().join("createCard/example/gold-card.snap");
+    let text = std::fs::read_to_string(&file).expect("the snapshot is written");
+    assert!(text.contains("HTTP 201\n"), "{text}");
+    assert!(text.contains("location: /v1/cards/[id]\n"), "{text}");
+    assert!(text.contains("\"id\": \"[id]\""), "{text}");
+    assert!(!text.contains("test-token"), "{text}");
+}
+
 /// Runs the example contracts against the implementation with `defects` and returns the failed
 /// checks of the JSON report as (case, check, message).
 async fn failures(defects: Defects) -> (Run, Vec<(String, String, String)>) {
@@ -90,4 +112,12 @@ caught! {
         => "createCard/idempotency/conflict", "idempotency-conflict", "expected 422/idempotency_key_reused (policy reject)";
     check_then_insert_race: racy_insert
         => "createCard/idempotency/concurrent", "idempotency-concurrency", "different answers";
+    server_error_on_an_unknown_id: server_error_on_unknown_card
+        => "card/flow/read-unknown", "http-status", "step 1 (read an unknown id): expected HTTP 200, 400, 401 or 404, got 500";
+    read_returns_another_card: read_returns_first_card
+        => "card/flow/create-then-read", "flow", "expected \"card_";
+    update_not_visible: update_not_stored
+        => "card/flow/update-then-read", "flow", "\"Weekend card\" as step 2 (update) sent";
+    deleted_card_still_readable: delete_not_effective
+        => "card/flow/delete-then-read", "expectation", "step 3 (read): expected 404/card_not_found, got HTTP 200";
 }
