@@ -9,6 +9,7 @@
 
 mod conditions;
 mod cycles;
+mod examples;
 mod http;
 mod parts;
 mod result;
