@@ -328,7 +328,11 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
             counts.add(&case);
         }
         writeln!(out)?;
-        for (kind, count) in counts.by_kind() {
+        // Flows exist only where contracts declare resources: a zero there is noise.
+        let shown = counts
+            .by_kind()
+            .filter(|(kind, count)| *count > 0 || *kind != conform::plan::CaseKind::Flow);
+        for (kind, count) in shown {
             writeln!(out, "{:<12}{count:>6}", kind.name())?;
         }
         writeln!(out, "{:<12}{:>6}", "total", counts.total())?;

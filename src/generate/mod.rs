@@ -218,7 +218,11 @@ pub fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
         return None;
     }
     if let Some(pattern) = &rules.pattern {
-        return sample_pattern(&pattern.source, min);
+        let sample = sample_pattern(&pattern.source, min)?;
+        return Some(match unique {
+            Some(token) => unique_within(&sample, token, rules).unwrap_or(sample),
+            None => sample,
+        });
     }
     if rules.format.is_some() {
         return Some(SAMPLE_DATE_TIME.to_string());
@@ -239,6 +243,30 @@ pub fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
     let keep = text.chars().count().saturating_sub(max);
     // Keep the end when cutting: unique tokens end in their sequence number.
     Some(text.chars().skip(keep).collect())
+}
+
+/// `sample` (which fits the pattern) with as much of the unique token as still fits put at its
+/// end, so ids made up for a pattern (`card_[A-Za-z0-9]{8,32}`) are unique too; `None` when no
+/// part of the token fits.
+fn unique_within(sample: &str, token: &str, rules: &StringRules) -> Option<String> {
+    let pattern = rules.pattern.as_ref()?;
+    let fits = |text: &str| {
+        let count = text.chars().count();
+        pattern.regex.is_match(text)
+            && rules.min_length.is_none_or(|min| count >= min)
+            && rules.max_length.is_none_or(|max| count <= max)
+    };
+    let chars: Vec<char> = sample.chars().collect();
+    let token: Vec<char> = token.chars().collect();
+    (1..=token.len()).rev().find_map(|take| {
+        let tail: String = token[token.len() - take..].iter().collect();
+        let kept = chars.len().saturating_sub(take);
+        let replaced: String = chars[..kept].iter().collect::<String>() + &tail;
+        let appended = format!("{sample}{tail}");
+        [replaced, appended]
+            .into_iter()
+            .find(|candidate| fits(candidate))
+    })
 }
 
 fn number(schema: &Schema) -> Number {

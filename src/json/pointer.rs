@@ -40,6 +40,12 @@ impl Pointer {
         }
     }
 
+    /// The pointer made of `segments` (unescaped member names or indices).
+    pub fn from_segments(segments: Vec<String>) -> Self {
+        let text = segments.iter().map(|s| format!("/{}", escape(s))).collect();
+        Pointer { text, segments }
+    }
+
     /// This pointer extended by one member name or index.
     pub fn child(&self, segment: &str) -> Self {
         let mut segments = self.segments.clone();
