@@ -83,19 +83,21 @@ fn fuzz(iterations: u64) {
         }
         let outcome = exercise_isolated(seed, input.clone());
         match outcome {
-            Ok(outcome) => tally.add(&outcome),
+            Ok(outcome) => tally.add(seed, &outcome),
             Err(why) => fail(seed, &input, &why),
         }
     }
     println!(
         "contract fuzz: {iterations} mutations from seed {first} in {:.1?}: {} contracts \
-         ({} cases), {} rejected; peak {} KiB, slowest {:.1?}",
+         ({} cases), {} rejected; peak {} KiB (seed {}), slowest {:.1?} (seed {})",
         started.elapsed(),
         tally.valid,
         tally.cases,
         tally.rejected,
-        tally.peak >> 10,
-        tally.slowest
+        tally.peak.0 >> 10,
+        tally.peak.1,
+        tally.slowest.0,
+        tally.slowest.1,
     );
     // Mutations must reach both ends, or the fuzz has stopped testing the later stages.
     if iterations >= 100 {
@@ -121,12 +123,14 @@ struct Tally {
     valid: u64,
     rejected: u64,
     cases: usize,
-    peak: usize,
-    slowest: Duration,
+    /// The largest peak and its seed.
+    peak: (usize, u64),
+    /// The longest time and its seed.
+    slowest: (Duration, u64),
 }
 
 impl Tally {
-    fn add(&mut self, outcome: &Outcome) {
+    fn add(&mut self, seed: u64, outcome: &Outcome) {
         match outcome.cases {
             Some(cases) => {
                 self.valid += 1;
@@ -134,8 +138,8 @@ impl Tally {
             }
             None => self.rejected += 1,
         }
-        self.peak = self.peak.max(outcome.peak);
-        self.slowest = self.slowest.max(outcome.took);
+        self.peak = self.peak.max((outcome.peak, seed));
+        self.slowest = self.slowest.max((outcome.took, seed));
     }
 }
 

@@ -69,6 +69,7 @@ pub fn collect_with_notes<'c>(
         walking: Vec::new(),
         copied: 0,
         notes: Vec::new(),
+        unmade: HashSet::new(),
     };
     let root = Site {
         pointer: Pointer::root(),
@@ -96,6 +97,8 @@ struct Walker<'c> {
     /// Bytes of request copies made so far.
     copied: usize,
     notes: Vec<String>,
+    /// Fields no value could be made up for, noted once each.
+    unmade: HashSet<String>,
 }
 
 impl<'c> Walker<'c> {
@@ -122,6 +125,11 @@ impl<'c> Walker<'c> {
         };
         for field in &rules.objects.fields {
             let pointer = site.pointer.child(&field.name);
+            let name = if site.member || site.name != "body" {
+                format!("{}.{}", site.name, field.name)
+            } else {
+                field.name.clone()
+            };
             let present = pointer.get(&base).is_some();
             let base = if present {
                 Arc::clone(&base)
@@ -133,13 +141,11 @@ impl<'c> Walker<'c> {
                         Some(copy) => copy,
                         None => continue,
                     },
-                    None => continue,
+                    None => {
+                        self.cannot_make(&name);
+                        continue;
+                    }
                 }
-            };
-            let name = if site.member || site.name != "body" {
-                format!("{}.{}", site.name, field.name)
-            } else {
-                field.name.clone()
             };
             let child = Site {
                 is_key: self.is_key(&pointer),
@@ -239,6 +245,16 @@ impl<'c> Walker<'c> {
         };
         let made = self.made_up(&only)?;
         self.with(&site.base, &site.pointer, made)
+    }
+
+    /// Notes, once per field, that no value could be made up for it.
+    fn cannot_make(&mut self, name: &str) {
+        if self.unmade.insert(name.to_string()) {
+            self.notes.push(format!(
+                "{name}: no valid value can be made up (its rules contradict each other or need more than {} MiB): its cases are left out",
+                generate::MAX_MADE_BYTES >> 20
+            ));
+        }
     }
 
     fn made_up(&self, schema: &Schema) -> Option<Value> {
