@@ -14,6 +14,7 @@
 //! `CONFORM_FUZZ_SEED=N CONFORM_FUZZ_ITERATIONS=1 CONFORM_FUZZ_SAVE=1` writes that mutation.
 
 mod counting;
+mod hostile;
 mod mutate;
 
 use std::path::{Path, PathBuf};
@@ -62,6 +63,23 @@ fn contract_mutations_end_in_a_contract_or_located_errors() {
 fn contract_mutations_end_in_a_contract_or_located_errors_at_length() {
     let iterations = env_number("CONFORM_FUZZ_ITERATIONS").unwrap_or(DEFAULT_ITERATIONS);
     fuzz(iterations);
+}
+
+#[test]
+fn hand_made_hostile_contracts_stay_within_the_same_bounds() {
+    for (what, input) in hostile::contracts() {
+        match exercise_isolated(0, input) {
+            Ok(outcome) => println!(
+                "{what}: {} in {:.1?}, peak {} KiB",
+                outcome
+                    .cases
+                    .map_or("rejected".into(), |n| format!("{n} cases")),
+                outcome.took,
+                outcome.peak >> 10
+            ),
+            Err(why) => panic!("{what}: {why}"),
+        }
+    }
 }
 
 fn fuzz(iterations: u64) {

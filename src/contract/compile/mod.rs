@@ -290,11 +290,11 @@ impl Compiler<'_> {
     }
 
     fn check_deferred(&mut self, types: &Types) {
-        for (at, schema, value) in std::mem::take(&mut self.deferred) {
-            let violations = crate::rules::validate(types, &schema, &value, None);
+        for deferred in std::mem::take(&mut self.deferred) {
+            let violations = crate::rules::validate(types, &deferred.schema, &deferred.value, None);
             if let Some(first) = violations.first() {
                 let kind = K::Invalid(format!("value does not fit its own field: {first}"));
-                self.error(&at, kind);
+                self.error(&deferred.pointer(), kind);
             }
         }
     }

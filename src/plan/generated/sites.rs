@@ -9,9 +9,9 @@
 //!
 //! The walk always ends: a named type met again inside itself (a tree node's children) is not
 //! walked a second time, since its rules were probed where it was first met. Filling a missing
-//! field copies the request, so the copies are capped ([`limits::MAX_COPIED_BYTES`]); fields
-//! past the cap are left out, and the walk's notes say so, as they say what the size caps of
-//! [`limits`] leave out.
+//! field copies the request and every field keeps its name and pointer, so what the walk holds
+//! is capped ([`limits::MAX_COPIED_BYTES`]); fields past the cap are left out, and the walk's
+//! notes say so, as they say what the size caps of [`limits`] leave out.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -94,7 +94,7 @@ struct Walker<'c> {
     /// The definitions being walked, outermost first: a named type found here again is not
     /// walked again.
     walking: Vec<&'c Schema>,
-    /// Bytes of request copies made so far.
+    /// Bytes of request copies, names and pointers held so far.
     copied: usize,
     notes: Vec<String>,
     /// Fields no value could be made up for, noted once each.
@@ -202,6 +202,12 @@ impl<'c> Walker<'c> {
     }
 
     fn visit(&mut self, site: Site<'c>) {
+        // A site keeps its name (twice, with the set of names seen) and its pointer (text and
+        // segments): under a long key, thousands of fields add up.
+        let held = 2 * site.name.len() + 2 * site.pointer.as_str().len() + 128;
+        if !self.spend(held, &site.pointer) {
+            return;
+        }
         if self.seen.insert(site.name.clone()) {
             limits::notes(self.contract, &site, &mut self.notes);
             self.sites.push(site.clone());
@@ -209,21 +215,28 @@ impl<'c> Walker<'c> {
         self.descend(&site);
     }
 
-    /// `base` with `value` at `pointer`, unless the copies made so far reached the cap.
+    /// `base` with `value` at `pointer`, unless the memory for the walk is spent.
     fn with(&mut self, base: &Value, pointer: &Pointer, value: Value) -> Option<Arc<Value>> {
         let size = crate::generate::approx_size(base) + crate::generate::approx_size(&value);
-        if self.copied.saturating_add(size) > limits::MAX_COPIED_BYTES {
-            const NOTE: &str = "the request copies needed to probe every field passed";
+        self.spend(size, pointer)
+            .then(|| with(base, pointer, value))
+    }
+
+    /// Takes `bytes` of the walk's memory cap for the field at `pointer`; once it is spent,
+    /// notes (once) the field from which on nothing more is walked.
+    fn spend(&mut self, bytes: usize, pointer: &Pointer) -> bool {
+        if self.copied.saturating_add(bytes) > limits::MAX_COPIED_BYTES {
+            const NOTE: &str = "the memory for finding every field to probe (request copies and field names) passed";
             if !self.notes.iter().any(|n| n.starts_with(NOTE)) {
                 self.notes.push(format!(
                     "{NOTE} {} MiB: fields from {pointer} on are left out",
                     limits::MAX_COPIED_BYTES >> 20
                 ));
             }
-            return None;
+            return false;
         }
-        self.copied += size;
-        Some(with(base, pointer, value))
+        self.copied += bytes;
+        true
     }
 
     /// The site's base, with its value replaced by a made-up one of `kind` when it is not of
