@@ -27,6 +27,16 @@ use crate::json::pointer::escape;
 
 /// Compiles a parsed source into a contract, or every error found in it.
 pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
+    // Most files have the right shape: serde reading them, and no key repeated, is proof
+    // enough, without building a tree of the file. Anything else takes the full check, which
+    // finds every problem and its place.
+    if !source.text.starts_with('\u{feff}')
+        && let Ok(file) = serde_json::from_str::<ContractFile>(&source.text)
+        && super::shape::none_repeated(&source.text)
+    {
+        return meaning(source, &file)
+            .map_err(|(errors, left_out)| in_file_order(errors, left_out));
+    }
     let shape = super::shape::check(source).map_err(|e| vec![e])?;
     let mut errors = shape.errors;
     let mut left_out = shape.left_out;

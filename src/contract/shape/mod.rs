@@ -10,6 +10,9 @@
 //! anything else through: serde and the compiler still judge what is left.
 
 mod describe;
+mod duplicates;
+
+pub use duplicates::none_repeated;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
