@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use scope::{
-    BaselineScope, Implementation, Override, Scope, Setting, SigningScope, SnapshotScope,
+    BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
+    SnapshotScope, TlsScope,
 };
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
@@ -315,6 +316,13 @@ pub struct Summary {
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,
+    /// Why the run stopped sending before its last case, if it did (the cases left were
+    /// skipped with the same reason).
+    #[serde(skip)]
+    pub stopped: Option<String>,
+    /// Cases conform itself failed to run (a panic): the verdict cannot be trusted.
+    #[serde(skip)]
+    pub crashed: Vec<String>,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
     pub verdict: Verdict,

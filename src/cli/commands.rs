@@ -3,11 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, VerifyArgs};
+use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeTlsArgs, VerifyArgs};
 use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
@@ -19,12 +20,14 @@ use conform::report::{self, FileReport, Reporters};
 use conform::results::Implementation;
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
-use conform::target::profile::ProfileFile;
+use conform::target::profile::{KeySource, ProfileFile};
+use conform::target::tls::{self, ClientTls};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
+    tls_warnings(&options.tls, profile.base_url.as_deref());
     let matching = Selection {
         filter: options.filter.clone(),
         partition: None,
@@ -36,7 +39,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
             .is_none()
     };
     if matching.filter.is_some() && nothing_matches() {
-        return Err(CliError("error: no case matches the given --filter".into()));
+        return Err(CliError::usage("no case matches the given --filter"));
     }
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
@@ -46,8 +49,17 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
+    if let Some(stopped) = &summary.stopped {
+        println!("{stopped} (--give-up-after 0 keeps sending)");
+    }
     let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
-    Ok(if !all_written {
+    Ok(if !summary.crashed.is_empty() {
+        eprintln!(
+            "error: conform itself failed while running {}; the verdict cannot be trusted",
+            summary.crashed.join(", ")
+        );
+        exit::INTERNAL
+    } else if !all_written {
         exit::REPORT_NOT_WRITTEN
     } else if recording.is_some() || summary.success() {
         // A recording run passes: every failure of this run is now known.
@@ -61,14 +73,17 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
 fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, CliError> {
     let faults = faults(&args.faults)?;
     if faults.any() && profile.base_url.is_some() {
-        return Err(CliError(
-            "error: --fault applies to the embedded target only (drop --target or the target config's baseUrl)".into(),
+        return Err(CliError::usage(
+            "--fault applies to the embedded target only (drop --target or the target config's baseUrl)",
         ));
     }
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
         timeout: conform::units::parse_duration(&args.timeout)
-            .map_err(|e| CliError(format!("error: --timeout: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--timeout: {e}")))?,
+        max_response_size: conform::units::parse_size(&args.max_response_size)
+            .map_err(|e| CliError::usage(format!("--max-response-size: {e}")))?,
+        give_up_after: args.give_up_after,
         filter: globs(&args.filters)?,
         faults,
         fail_fast: args.fail_fast,
@@ -84,7 +99,21 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             name: profile.implementation.clone(),
             version: profile.implementation_version.clone(),
         },
+        tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
     })
+}
+
+/// `--insecure` is loud, and TLS options a plain-HTTP target never uses are pointed out.
+fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
+    let https = target.is_some_and(tls::is_https);
+    if !https && tls.is_configured() {
+        let target = target.map_or("the embedded target".to_string(), |t| format!("`{t}`"));
+        eprintln!("warning: the TLS options have no effect: {target} is plain HTTP");
+    } else if https && tls.insecure() {
+        eprintln!(
+            "warning: --insecure: the target's TLS certificate is not verified, so nothing shows that the answers come from the target named; every report says so and the verdict is at best PARTIAL"
+        );
+    }
 }
 
 pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
@@ -109,14 +138,21 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
     let signing = server_signing(&args.keys)?;
-    let notes = signing_notes(&signing);
+    let tls = server_tls(&args.tls)?;
+    let mut notes = signing_notes(&signing);
+    if let Some(ca) = &args.tls.client_ca {
+        notes.push(format!(
+            "clients must present a certificate issued by a CA in {} (mutual TLS)",
+            ca.display()
+        ));
+    }
     let address = format!("{}:{}", args.host, args.port);
     runtime()?.block_on(async {
         let server =
-            ReferenceServer::start_signed(&contracts, Some(&address), &faults, signing).await?;
+            ReferenceServer::start_tls(&contracts, Some(&address), &faults, signing, tls).await?;
         println!(
-            "conform reference implementation listening on http://{}",
-            server.address()
+            "conform reference implementation listening on {}",
+            server.uri()
         );
         for contract in &contracts {
             println!(
@@ -128,10 +164,26 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
             println!("{note}");
         }
         println!("press Ctrl-C to stop");
-        tokio::signal::ctrl_c().await?;
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(CliError::io("cannot wait for Ctrl-C"))?;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
+}
+
+/// `serve`'s TLS set-up, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
+fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, CliError> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    let source = |path: &PathBuf| KeySource::File(path.clone());
+    let client_ca = args.client_ca.as_ref().map(source);
+    Ok(Some(tls::server_config(
+        &source(cert),
+        &source(key),
+        client_ca.as_ref(),
+    )?))
 }
 
 pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
@@ -178,26 +230,30 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
-    for case in selection.apply(conform::plan::stream(&contracts)) {
-        writeln!(out, "{}", case.name)?;
-        counts.add(&case);
-    }
-    writeln!(out)?;
-    for (kind, count) in counts.by_kind() {
-        writeln!(out, "{:<12}{count:>6}", kind.name())?;
-    }
-    writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
+    let mut list = || -> std::io::Result<()> {
+        for case in selection.apply(conform::plan::stream(&contracts)) {
+            writeln!(out, "{}", case.name)?;
+            counts.add(&case);
+        }
+        writeln!(out)?;
+        for (kind, count) in counts.by_kind() {
+            writeln!(out, "{:<12}{count:>6}", kind.name())?;
+        }
+        writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
+        out.flush()
+    };
+    list().map_err(CliError::io("cannot write to standard output"))?;
     Ok(exit::SUCCESS)
 }
 
-/// Loads contracts, turning contract errors into their rendered text.
+/// Loads contracts; contract errors stay typed until they are rendered.
 pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
-    let contracts = contract::load_paths(&paths).map_err(|errors| CliError(errors.render()))?;
+    let contracts = contract::load_paths(&paths)?;
     if contracts.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(CliError(format!(
-            "error: no contract files (*.json) found in {}",
+        return Err(CliError::usage(format!(
+            "no contract files (*.json) found in {}",
             shown.join(", ")
         )));
     }
@@ -217,10 +273,13 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, CliError> {
     for pattern in patterns {
         builder.add(
             Glob::new(pattern)
-                .map_err(|e| CliError(format!("error: --filter `{pattern}`: {}", e.kind())))?,
+                .map_err(|e| CliError::usage(format!("--filter `{pattern}`: {}", e.kind())))?,
         );
     }
-    Ok(Some(builder.build()?))
+    let set = builder
+        .build()
+        .map_err(|e| CliError::usage(format!("--filter: {e}")))?;
+    Ok(Some(set))
 }
 
 /// `--snapshots` as given, or the default for the target and the `CI` variable.
@@ -228,7 +287,7 @@ fn snapshot_settings(args: &VerifyArgs, embedded: bool) -> Result<Snapshots, Cli
     let mode = match &args.snapshots {
         Some(text) => text
             .parse()
-            .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--snapshots: {e}")))?,
         None => Mode::default_for(embedded, gates::ci_value().as_deref()),
     };
     Ok(Snapshots {
@@ -242,7 +301,7 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
     for spec in specs {
         faults
             .add(spec)
-            .map_err(|e| CliError(format!("error: --fault: {e}")))?;
+            .map_err(|e| CliError::usage(format!("--fault: {e}")))?;
     }
     Ok(faults)
 }
@@ -253,13 +312,13 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     reporters.streams.push(Box::new(console));
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError(format!(
-                "error: --report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
+            CliError::usage(format!(
+                "--report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
             ))
         })?;
         let reporter = report::file_report(format, Path::new(path)).ok_or_else(|| {
-            CliError(format!(
-                "error: --report: unknown format `{format}` (expected {})",
+            CliError::usage(format!(
+                "--report: unknown format `{format}` (expected {})",
                 report::FORMATS.join(", ")
             ))
         })?;
@@ -270,7 +329,8 @@ fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?)
+        .build()
+        .map_err(CliError::io("cannot start the async runtime"))
 }

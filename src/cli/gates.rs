@@ -35,8 +35,8 @@ pub fn baseline(
         return Ok(None);
     }
     if !args.update_baseline && snapshot::ci_is_set(ci_value().as_deref()) {
-        return Err(CliError(format!(
-            "error: baseline `{}` does not exist, and CI is set: recording a new baseline here \
+        return Err(CliError::usage(format!(
+            "baseline `{}` does not exist, and CI is set: recording a new baseline here \
              would let every failure pass.\n  help: commit the baseline file, correct the path, \
              or pass --update-baseline to record it on purpose",
             path.display()
@@ -67,8 +67,8 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
     let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
         return Ok(());
     };
-    Err(CliError(format!(
-        "error: no snapshot recorded in `{}` for any of the {cases} case{} to check \
+    Err(CliError::usage(format!(
+        "no snapshot recorded in `{}` for any of the {cases} case{} to check \
          (snapshot mode check{}): nothing would be compared.\n  help: point --snapshot-dir at the \
          folder that holds the snapshots, or record them with a run outside CI \
          (--snapshots new) and commit them",

@@ -1,5 +1,5 @@
-//! Signing flags turned into library options: a target profile for `verify`, the reference
-//! implementation's keys for `serve`, and single keys for `sign`.
+//! Signing and TLS flags turned into library options: a target profile for `verify`, the
+//! reference implementation's keys for `serve`, and single keys for `sign`.
 
 use std::sync::Arc;
 
@@ -7,7 +7,7 @@ use super::CliError;
 use super::args::{KeyArgs, VerifyArgs};
 use conform::reference::ServerSigning;
 use conform::signing::{PrivateKey, PublicKey};
-use conform::target::profile::{self, KeySource, ProfileFile};
+use conform::target::profile::{self, KeySource, OneOrMore, ProfileFile};
 
 /// The target profile of a `verify`: the `--target-config` file, overridden by the flags.
 pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
@@ -23,6 +23,21 @@ pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
         key_version: args.keys.key_version,
         private_key: private_source(&args.keys),
         public_key: public_source(&args.keys),
+        ca_cert: (!args.tls.ca_certs.is_empty()).then(|| {
+            OneOrMore::More(
+                args.tls
+                    .ca_certs
+                    .iter()
+                    .cloned()
+                    .map(KeySource::File)
+                    .collect(),
+            )
+        }),
+        client_cert: source(
+            args.tls.client_cert.clone(),
+            args.tls.client_cert_env.clone(),
+        ),
+        client_key: source(args.tls.client_key.clone(), args.tls.client_key_env.clone()),
         ..ProfileFile::default()
     };
     Ok(file.overridden_by(flags))
@@ -47,9 +62,8 @@ pub fn server_signing(keys: &KeyArgs) -> Result<ServerSigning, CliError> {
 /// The private key `sign` needs.
 pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
     let source = private_source(keys).ok_or_else(|| {
-        CliError(
-            "error: signing needs the private key: --private-key FILE or --private-key-env NAME"
-                .into(),
+        CliError::usage(
+            "signing needs the private key: --private-key FILE or --private-key-env NAME",
         )
     })?;
     Ok(profile::load_private_key(&source)?)
@@ -58,7 +72,9 @@ pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
 /// The public key `sign --verify` needs.
 pub fn required_public_key(keys: &KeyArgs) -> Result<PublicKey, CliError> {
     let source = public_source(keys).ok_or_else(|| {
-        CliError("error: --verify needs the signer's public key: --public-key FILE or --public-key-env NAME".into())
+        CliError::usage(
+            "--verify needs the signer's public key: --public-key FILE or --public-key-env NAME",
+        )
     })?;
     Ok(profile::load_public_key(&source)?)
 }

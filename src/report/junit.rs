@@ -13,17 +13,16 @@
 //!
 //! quick-junit builds a whole report in memory before writing it, which a 100k-case run cannot
 //! afford; so test cases are streamed to one spool file per contract, and the report is put
-//! together at the end, when the counts its suites open with are known. quick-junit's
-//! [`XmlString`] still cleans every text (ANSI escapes, characters XML forbids), since findings
-//! quote what the target sent. The output validates against `tests/fixtures/junit.xsd`, the
-//! JUnit format as the common readers take it.
+//! together at the end, when the counts its suites open with are known. Every text goes through
+//! [`crate::json::printable`] first (control characters, which XML forbids, shown escaped), since
+//! findings quote what the target sent. The output validates against `tests/fixtures/junit.xsd`,
+//! the JUnit format as the common readers take it.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use quick_junit::XmlString;
 
 use super::output::{Pending, Spool, shown_target};
 use super::scope;
@@ -252,11 +251,11 @@ fn seconds(duration: Duration) -> String {
     format!("{:.3}", duration.as_secs_f64())
 }
 
-/// Text made safe for XML: cleaned by [`XmlString`], then markup escaped; in attributes, line
-/// breaks and tabs are kept as character references, which parsers would otherwise turn into
-/// spaces.
+/// Text made safe for XML: control characters shown escaped, then markup escaped; in
+/// attributes, line breaks and tabs are kept as character references, which parsers would
+/// otherwise turn into spaces.
 fn escape(text: &str, in_attribute: bool) -> String {
-    let clean = XmlString::new(text);
+    let clean = crate::json::printable(text);
     let mut out = String::with_capacity(clean.len());
     for c in clean.chars() {
         match c {
@@ -267,7 +266,7 @@ fn escape(text: &str, in_attribute: bool) -> String {
             '\n' if in_attribute => out.push_str("&#10;"),
             '\t' if in_attribute => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
-            // Not XML characters, and not removed by XmlString.
+            // Not XML characters, and not control characters either.
             '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -283,7 +282,7 @@ mod tests {
     fn escape_keeps_text_readable_and_well_formed() {
         assert_eq!(
             escape("a<b & \"c\"\n\u{1b}[31mred\u{1b}[0m\u{0}\u{FFFF}", true),
-            "a&lt;b &amp; &quot;c&quot;&#10;red\u{FFFD}"
+            "a&lt;b &amp; &quot;c&quot;&#10;\\u{1b}[31mred\\u{1b}[0m\\u{0}\u{FFFD}"
         );
         assert_eq!(escape("line\n\"quoted\"", false), "line\n\"quoted\"");
     }

@@ -3,11 +3,15 @@
 //! servers that answer wrongly in distinct ways.
 
 mod issue_card;
+mod raw_server;
 mod signing_support;
+mod tls_gateway;
 mod util;
 
+mod exit_codes;
 mod gating;
 mod generated;
+mod hostile;
 mod idempotency;
 mod lint;
 mod made_up_values;
@@ -18,6 +22,8 @@ mod sign;
 mod signed;
 mod snapshots;
 mod target_config;
+mod tls;
+mod tls_suites;
 mod verdicts;
 mod verify_embedded;
 mod verify_wrong_answers;
