@@ -27,7 +27,7 @@ pub use pattern::sample as sample_pattern;
 /// Value used for `date-time` strings that have no example.
 pub const SAMPLE_DATE_TIME: &str = "2024-01-01T00:00:00+08:00";
 
-/// Most bytes of text (strings, copies of array elements) in one made-up value.
+/// Most bytes (as [`approx_size`] counts them) of one made-up value.
 pub const MAX_MADE_BYTES: usize = 1 << 20;
 
 /// Deepest nesting made up: a guard, since recursion is already cut at the second visit of a
@@ -279,17 +279,20 @@ fn number(schema: &Schema) -> Number {
     }
 }
 
-/// Roughly how many bytes `value` takes as JSON text, without writing it out.
+/// Roughly how many bytes `value` takes in memory (never less than as JSON text), without
+/// walking more than the value: what the size caps of made-up values and probes count.
 pub fn approx_size(value: &Value) -> usize {
+    // A JSON value is 32 bytes wherever it sits; an object member adds its key and about as
+    // much again for the map's bookkeeping.
+    const NODE: usize = 32;
     match value {
-        Value::String(text) => text.len() + 2,
-        Value::Array(items) => items.iter().map(approx_size).sum::<usize>() + 2,
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| k.len() + 4 + approx_size(v))
-            .sum::<usize>()
-            .saturating_add(2),
-        _ => 8,
+        Value::String(text) => NODE + text.len(),
+        Value::Array(items) => NODE + items.iter().map(approx_size).sum::<usize>(),
+        Value::Object(map) => {
+            let members = map.iter().map(|(k, v)| k.len() + NODE + approx_size(v));
+            NODE + members.sum::<usize>()
+        }
+        _ => NODE,
     }
 }
 

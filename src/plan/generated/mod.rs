@@ -57,7 +57,11 @@ pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> boo
         skip: &contract.skip,
         names: HashSet::new(),
     };
+    // Site names are unique, so a case name can only repeat within one site's mutations (two
+    // branches of a union yielding the same rule): the names seen are kept per site, not for
+    // the whole plan, where long field names would add up.
     for site in &sites {
+        planner.names.clear();
         for mutation in negative::mutations(contract, site) {
             let case = planner.case(site, mutation, CaseKind::Negative, &contract.negative);
             if !case.is_none_or(&mut *sink) {
@@ -66,6 +70,7 @@ pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> boo
         }
     }
     for site in &sites {
+        planner.names.clear();
         for mutation in boundary::mutations(contract, site) {
             let case = planner.case(site, mutation, CaseKind::Boundary, &success);
             if !case.is_none_or(&mut *sink) {
