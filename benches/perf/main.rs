@@ -9,17 +9,22 @@
 //! 2. scaling: 1, 10, 100 and 1000 copies of the shipped contract under distinct paths, run with
 //!    the embedded target (targets: time per contract at 1000 within 1.2× of that at 10; peak
 //!    memory at 1000 under 200 MB);
-//! 3. loading: `conform lint` of 1000 contracts (target: under 1 s).
+//! 3. loading: `conform lint` of 1000 contracts (target: under 1 s);
+//! 4. `conform serve` under load against a bare hyper server answering a fixed body, with the
+//!    same load generator (target: serve ÷ bare ≥ 0.8), and its memory over a long run with
+//!    distinct keys (target: flat once its idempotency memory is full). See [`serve`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,
 //! so the comparison is of like with like. Medians of several runs are reported.
-//! `cargo bench --bench perf -- overhead` or `-- scaling` runs one part;
+//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`) runs one part;
 //! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
 //! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
 //! can be timed sending exactly the same ones.
 
 mod bare;
+mod load;
 mod requests;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -28,7 +33,7 @@ use std::time::{Duration, Instant};
 use conform::contract::{self, Contract};
 use conform::reference::{Faults, ReferenceServer};
 
-const CONFORM: &str = env!("CARGO_BIN_EXE_conform");
+pub(crate) const CONFORM: &str = env!("CARGO_BIN_EXE_conform");
 const JOBS: &str = "8";
 /// Measured rounds of the suite comparison, each running both clients back to back.
 const ROUNDS: usize = 31;
@@ -39,6 +44,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--bare") {
         return bare::main(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("--load") {
+        return load::main(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("--hyper-server") {
+        return load::hyper_server();
     }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let contracts = contract::load_paths(&[root.join("contracts")]).expect("shipped contracts");
@@ -59,7 +70,7 @@ fn main() {
         "conform performance benchmark ({} cores)\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    // `cargo bench --bench perf -- overhead` (or `scaling`) runs one part only.
+    // `cargo bench --bench perf -- overhead` (or `scaling`, `serve`) runs one part only.
     let only = args.iter().skip(1).find(|a| !a.starts_with("--")).cloned();
     let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let mut missed = Vec::new();
@@ -68,6 +79,9 @@ fn main() {
     }
     if wanted("scaling") {
         scaling(&root, work.path(), &mut missed);
+    }
+    if wanted("serve") {
+        serve::run(&root, &contracts, work.path(), &mut missed);
     }
     if missed.is_empty() {
         println!("\nall targets hold");

@@ -192,6 +192,24 @@ impl Condition {
         }
     }
 
+    /// [`Condition::holds`] for any readable JSON object (a request parsed by the reference
+    /// implementation, where a repeated name counts as its last occurrence).
+    pub fn holds_in<J: crate::rules::JsonView>(&self, holder: &J) -> bool {
+        use crate::rules::View;
+        let other =
+            self.pointer
+                .segments()
+                .iter()
+                .try_fold(holder, |current, segment| match current.view() {
+                    View::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => current.member(segment),
+                });
+        match &self.test {
+            Test::In(values) => other.is_some_and(|v| values.iter().any(|x| v.equals(x))),
+            Test::Present(present) => other.is_some() == *present,
+        }
+    }
+
     /// The other field as people read it: `grantType`, `payer.type`.
     pub fn other_name(&self) -> String {
         self.pointer.segments().join(".")

@@ -40,6 +40,12 @@ impl Pointer {
         }
     }
 
+    /// The pointer made of `segments` (unescaped member names or indices).
+    pub fn from_segments(segments: Vec<String>) -> Self {
+        let text = segments.iter().map(|s| format!("/{}", escape(s))).collect();
+        Pointer { text, segments }
+    }
+
     /// This pointer extended by one member name or index.
     pub fn child(&self, segment: &str) -> Self {
         let mut segments = self.segments.clone();
@@ -183,7 +189,8 @@ pub fn escape(segment: &str) -> String {
 
 /// [`escape`] without allocating when there is nothing to escape (almost every field name).
 pub fn escaped(segment: &str) -> std::borrow::Cow<'_, str> {
-    if segment.contains(['~', '/']) {
+    // A plain loop: segments are short, and this runs for every field validated.
+    if segment.bytes().any(|b| b == b'~' || b == b'/') {
         std::borrow::Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))
     } else {
         std::borrow::Cow::Borrowed(segment)

@@ -10,8 +10,8 @@
 
 use serde_json::Value;
 
-use super::{Answer, Reference, digest};
-use crate::contract::{Contract, KeyLocation, Location, ResultCarrier, StatusRole};
+use super::{Answer, Reference};
+use crate::contract::{Contract, KeyLocation, Location, StatusRole};
 use crate::json::Pointer;
 
 /// The answers to a contract's failure examples, by the digest of their bodies.
@@ -33,15 +33,14 @@ impl FailureExamples {
             if !failure || contract.request_media.is_none() || !example.request.is_object() {
                 continue;
             }
-            let Some(status) = http_status(contract, &example.expect.status) else {
-                continue;
-            };
-            let body = match &example.response {
-                Some(documented) => serde_json::to_vec(documented).unwrap_or_default(),
+            let answer = match &example.response {
+                Some(documented) => {
+                    reference.documented_response(&example.expect.status, documented)
+                }
                 None => reference.documented_failure(&example.expect),
             };
             let key = digest(&without(&example.request, &fresh));
-            answers.push((key, Answer { status, body }));
+            answers.push((key, answer));
         }
         FailureExamples { answers, fresh }
     }
@@ -60,13 +59,28 @@ impl FailureExamples {
     }
 }
 
-/// The HTTP status of a failure example's answer: 200 for a result in the body, the expected
-/// status itself for a result in the HTTP status (none for a class such as `4XX`).
-fn http_status(contract: &Contract, expected: &str) -> Option<u16> {
-    match contract.result.carrier {
-        ResultCarrier::Body => Some(200),
-        ResultCarrier::HttpStatus => expected.parse().ok().filter(|_| expected.len() == 3),
+/// A digest of a JSON document that ignores object key order, so an example is recognised
+/// whatever order a client writes its fields in.
+fn digest(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    match value {
+        Value::Object(map) => {
+            let combined = map.iter().fold(0u64, |acc, (key, value)| {
+                let mut entry = std::collections::hash_map::DefaultHasher::new();
+                key.hash(&mut entry);
+                digest(value).hash(&mut entry);
+                acc.wrapping_add(entry.finish())
+            });
+            (b'o', combined).hash(&mut hasher);
+        }
+        Value::Array(items) => {
+            b'a'.hash(&mut hasher);
+            items.iter().for_each(|item| digest(item).hash(&mut hasher));
+        }
+        other => (b's', other.to_string()).hash(&mut hasher),
     }
+    hasher.finish()
 }
 
 /// The body pointers of the idempotency key and the single-use fields.

@@ -1,70 +1,90 @@
 //! The embedded reference implementation: an honest implementation of any contract, derived
 //! from the contract alone.
 //!
-//! It validates each request with the same rules conform checks responses with, answers
-//! invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL` by default, naming the
-//! field and rule), answers valid ones with a made-up success that fits the response schema,
-//! and keeps results by idempotency key so replays get the identical bytes. [`server`] serves
-//! it over HTTP; [`faults`] makes it misbehave on purpose (within the contract);
-//! [`auth`] makes it check request signatures and sign its answers when given keys.
+//! It validates each request (parameters and body) with the same rules conform checks
+//! responses with, answers invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL`
+//! by default, or `400` for a REST contract, naming the field and rule), answers valid ones
+//! with a made-up success that fits the response definition, keeps results by idempotency key
+//! (a body field or a header) so replays get the identical answer, and keeps the resources it
+//! creates so they can be read, changed and deleted.
+//!
+//! Answering is here (with [`body`] rendering the documents, [`statuses`] putting them on the
+//! wire, [`parameters`] reading a request's parameters, [`memory`] remembering keys and
+//! [`resources`] the resources created, within a bound); [`routes`] decides which operation a
+//! request is for; [`server`] serves it over HTTP within the [`limits`] that let it be exposed;
+//! [`faults`] makes it misbehave on purpose (within the contract); [`auth`] makes it check
+//! request signatures and sign its answers when given keys.
 
+mod acting;
 pub mod auth;
+mod body;
+mod deadlines;
+pub mod document;
 mod examples;
 pub mod faults;
+pub mod limits;
+pub mod memory;
+mod parameters;
+pub mod resources;
+pub mod routes;
 pub mod server;
+mod statuses;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
+use bytes::Bytes;
+use hyper::header::HeaderValue;
 use serde_json::Value;
 
-pub use auth::ServerSigning;
+pub use auth::{ServerSigning, SignatureRejection};
 pub use faults::Faults;
-pub use server::{ReferenceServer, ServeError};
+pub use limits::Limits;
+pub use memory::Bound;
+pub use resources::ResourceStore;
+pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
+pub use statuses::Headers;
 
-use crate::contract::{ConflictPolicy, Contract, StatusRole};
-use crate::generate;
-use crate::rules;
+use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, StatusRole};
+use crate::rules::{self, JsonView};
+use body::Bodies;
+use document::Node;
+use memory::{KeyMemory, Recall, Remembered};
+use statuses::Statuses;
 
 /// One operation's reference implementation, with its idempotency memory.
 #[derive(Debug)]
 pub struct Reference {
     contract: Contract,
     faults: Faults,
-    memory: Mutex<HashMap<String, Remembered>>,
-    /// A made-up body per result status, with [`UNIQUE`] where unique values go; generating
-    /// one is far slower than filling one in, and it is the same every time.
-    templates: Mutex<HashMap<String, Value>>,
-    nonce: u64,
-    next: AtomicU64,
+    memory: KeyMemory<Answer>,
+    bodies: Bodies,
+    statuses: Statuses,
+    store: Arc<ResourceStore>,
+    /// Whether requests carry parameters to read (path, query or headers defined).
+    has_parameters: bool,
     /// The answers to the contract's failure examples.
     failures: examples::FailureExamples,
 }
 
-/// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
-/// the same width in every answer.
-const UNIQUE: &str = "999999999999999999";
-
-/// What the reference remembers of a key: a digest of the request it came with (so a replay
-/// with another payload is told apart without keeping the payload) and the exact answer bytes.
-#[derive(Debug, Clone)]
-struct Remembered {
-    request: u64,
-    response: Box<[u8]>,
-}
-
-/// A request as the reference implementation sees it: method, path as sent, headers, body.
+/// A request as the reference implementation sees it: method, path as sent (query included),
+/// headers, body.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     /// HTTP method.
     pub method: hyper::Method,
-    /// The path as sent, gateway prefix included.
+    /// The path as sent, gateway prefix and query included.
     pub path: String,
     /// Request headers.
     pub headers: hyper::HeaderMap,
     /// The exact body bytes.
-    pub body: bytes::Bytes,
+    pub body: Bytes,
+}
+
+impl Incoming {
+    /// The query string, without `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.path.split_once('?').map(|(_, query)| query)
+    }
 }
 
 /// An HTTP answer before it is put on the wire.
@@ -72,21 +92,66 @@ pub struct Incoming {
 pub struct Answer {
     /// HTTP status.
     pub status: u16,
-    /// Body bytes (JSON for business results).
-    pub body: Vec<u8>,
+    /// Body bytes.
+    pub body: Bytes,
+    /// `Content-Type`, when there is a body.
+    pub content_type: Option<HeaderValue>,
+    /// Other headers (`Location`, `Retry-After`).
+    pub headers: Headers,
+}
+
+impl Answer {
+    /// A plain-text answer, for what is not the contract's (an injected fault).
+    pub fn text(status: u16, text: impl Into<Bytes>) -> Self {
+        Answer {
+            status,
+            body: text.into(),
+            content_type: Some(HeaderValue::from_static("text/plain; charset=UTF-8")),
+            headers: None,
+        }
+    }
+}
+
+/// A request's parsed parts, for answering.
+struct Parts<'b> {
+    /// The parameters read by their definitions, when the contract defines any.
+    parameters: Option<Value>,
+    /// The body, when the operation has one.
+    body: Option<Node<'b>>,
 }
 
 impl Reference {
-    /// A reference implementation of `contract`.
+    /// A reference implementation of `contract`, remembering keys within the default bound.
     pub fn new(contract: Contract, faults: Faults) -> Self {
-        let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
+        Self::bounded(contract, faults, Bound::DEFAULT)
+    }
+
+    /// A reference implementation of `contract` whose idempotency memory holds `bound`, with a
+    /// store of its own for the resources it creates.
+    pub fn bounded(contract: Contract, faults: Faults, bound: Bound) -> Self {
+        let store = Arc::new(ResourceStore::new(std::slice::from_ref(&contract), bound));
+        Self::sharing(contract, faults, bound, store)
+    }
+
+    /// A reference implementation of `contract` keeping its resources in `store`, shared with
+    /// the other operations served.
+    pub fn sharing(
+        contract: Contract,
+        faults: Faults,
+        bound: Bound,
+        store: Arc<ResourceStore>,
+    ) -> Self {
+        let has_parameters = [Location::Path, Location::Query, Location::Headers]
+            .into_iter()
+            .any(|l| !contract.parameters(l).is_empty());
         let mut reference = Reference {
+            bodies: Bodies::new(&contract),
+            statuses: Statuses::default(),
             contract,
             faults,
-            memory: Mutex::new(HashMap::new()),
-            templates: Mutex::new(HashMap::new()),
-            nonce,
-            next: AtomicU64::new(1),
+            memory: KeyMemory::new(bound),
+            store,
+            has_parameters,
             failures: examples::FailureExamples::default(),
         };
         reference.failures = examples::FailureExamples::of(&reference);
@@ -98,35 +163,73 @@ impl Reference {
         &self.contract
     }
 
-    /// Answers one request body.
+    /// How many idempotency keys it remembers now.
+    pub fn keys_remembered(&self) -> usize {
+        self.memory.len()
+    }
+
+    /// Answers a request that is only a body (no path, query or header parameters).
     pub fn answer(&self, body: &[u8]) -> Answer {
+        self.answer_request(&[], None, &hyper::HeaderMap::new(), body)
+    }
+
+    /// Answers one request: `path` holds the path parameters the route matched.
+    pub fn answer_request(
+        &self,
+        path: &[(String, String)],
+        query: Option<&str>,
+        headers: &hyper::HeaderMap,
+        body: &[u8],
+    ) -> Answer {
         if self.faults.http_503() {
-            return Answer {
-                status: 503,
-                body: b"service unavailable (injected fault)".to_vec(),
-            };
+            return Answer::text(503, "service unavailable (injected fault)");
         }
         if let Some(documented) = self.failures.answer(body) {
             return documented;
         }
-        let request = match self.parse(body) {
-            Ok(request) => request,
+        let parts = match self.parts(path, query, headers, body) {
+            Ok(parts) => parts,
             Err(message) => return self.rejection(&message),
         };
-        match self.key_of(&request) {
-            Some(key) => self.answer_idempotent(key, request),
-            None => self.ok(self.success()),
+        if let Some(missing) = acting::missing(self, &parts) {
+            return missing;
+        }
+        match self.key_of(&parts) {
+            Some(key) => {
+                let digest = self.digest(&parts);
+                self.answer_idempotent(&key, digest, &parts)
+            }
+            None => acting::succeed(self, &parts),
         }
     }
 
-    fn parse(&self, body: &[u8]) -> Result<Value, String> {
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| format!("request body is not JSON: {e}"))?;
-        if !value.is_object() {
+    /// The parameters and body, read and checked; the message says what is wrong.
+    fn parts<'b>(
+        &self,
+        path: &[(String, String)],
+        query: Option<&str>,
+        headers: &hyper::HeaderMap,
+        body: &'b [u8],
+    ) -> Result<Parts<'b>, String> {
+        let parameters = if self.has_parameters {
+            Some(parameters::read(&self.contract, path, query, headers)?)
+        } else {
+            None
+        };
+        let body = match self.contract.request_media {
+            Some(_) => Some(self.parse(body)?),
+            None => None,
+        };
+        Ok(Parts { parameters, body })
+    }
+
+    fn parse<'b>(&self, body: &'b [u8]) -> Result<Node<'b>, String> {
+        let request = document::parse(body)?;
+        if !matches!(request, Node::Object(_)) {
             return Err("request body is not a JSON object".into());
         }
-        let violations =
-            rules::validate(&self.contract.types, &self.contract.request, &value, None);
+        let (types, schema) = (&self.contract.types, &self.contract.request);
+        let violations = rules::validate_view(types, schema, &request, None);
         match violations.first() {
             Some(v) => Err(format!(
                 "{} {}: expected {}",
@@ -134,87 +237,100 @@ impl Reference {
                 v.rule,
                 v.expected
             )),
-            None => Ok(value),
+            None => Ok(request),
         }
     }
 
-    fn key_of(&self, request: &Value) -> Option<String> {
+    fn key_of(&self, parts: &Parts<'_>) -> Option<String> {
         let idempotency = self.contract.idempotency.as_ref()?;
-        idempotency
-            .key
-            .get(request)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    }
-
-    fn answer_idempotent(&self, key: String, request: Value) -> Answer {
-        let digest = digest(&request);
-        let mut memory = self
-            .memory
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(seen) = memory.get(&key) {
-            if seen.request == digest {
-                return self.ok(seen.response.to_vec());
-            }
-            return self.conflict(seen);
-        }
-        let response = self.success();
-        memory.insert(
-            key,
-            Remembered {
-                request: digest,
-                response: response.clone().into_boxed_slice(),
+        match &idempotency.key_in {
+            KeyLocation::Body(pointer) => match parts.body.as_ref()?.at(pointer)?.view() {
+                rules::View::String(key) => Some(key.to_string()),
+                _ => None,
             },
-        );
-        drop(memory);
-        if self.faults.unknown_first() {
-            return self.ok(self.business(StatusRole::Unknown, None));
+            KeyLocation::Header(name) => parts
+                .parameters
+                .as_ref()?
+                .get(Location::Headers.name())?
+                .get(name)?
+                .as_str()
+                .map(str::to_string),
         }
-        self.ok(response)
     }
 
-    fn conflict(&self, seen: &Remembered) -> Answer {
-        let idempotency = self.contract.idempotency.as_ref();
-        match (
-            idempotency.map(|i| i.policy),
-            idempotency.and_then(|i| i.conflict_code.as_deref()),
-        ) {
-            (Some(ConflictPolicy::Reject | ConflictPolicy::Either), Some(code)) => {
-                let message = format!(
-                    "{} was used before with different parameters",
-                    self.key_name()
-                );
-                self.ok(self.business_with(StatusRole::Failure, code, &message))
+    /// The payload's digest: the body's, and the parameters' when there are any.
+    fn digest(&self, parts: &Parts<'_>) -> u64 {
+        let body = parts.body.as_ref().map_or(0, Node::digest);
+        let parameters = parts.parameters.as_ref().map_or(0, |p| {
+            let mut without_key = p.clone();
+            if let Some(KeyLocation::Header(name)) =
+                self.contract.idempotency.as_ref().map(|i| &i.key_in)
+                && let Some(headers) = without_key.get_mut(Location::Headers.name())
+                && let Some(map) = headers.as_object_mut()
+            {
+                map.remove(name);
             }
-            _ => self.ok(seen.response.to_vec()),
+            parameters::digest(&without_key)
+        });
+        body ^ parameters.rotate_left(17)
+    }
+
+    fn answer_idempotent(&self, key: &str, digest: u64, parts: &Parts<'_>) -> Answer {
+        let unknown_first = self.faults.unknown_first();
+        match (self.memory).recall_or_remember(key, digest, || acting::succeed(self, parts)) {
+            Recall::Known(seen) if seen.request == digest => seen.response,
+            Recall::Known(seen) => self.conflict(&seen),
+            Recall::New(_) if unknown_first => self.unknown(),
+            Recall::New(response) => response,
         }
     }
 
-    fn key_name(&self) -> String {
-        let key = self
-            .contract
-            .idempotency
-            .as_ref()
-            .map(|i| i.key.to_string());
-        key.unwrap_or_default().trim_start_matches('/').to_string()
+    fn conflict(&self, seen: &Remembered<Answer>) -> Answer {
+        let Some(idempotency) = self.contract.idempotency.as_ref() else {
+            return seen.response.clone();
+        };
+        if idempotency.policy == ConflictPolicy::SameResult {
+            return seen.response.clone();
+        }
+        let status = idempotency.conflict_status.clone().unwrap_or_default();
+        let message = format!(
+            "{} was used before with different parameters",
+            idempotency.key_in.name()
+        );
+        let code = idempotency
+            .conflict_code
+            .clone()
+            .or_else(|| self.first_code(&status))
+            .unwrap_or_default();
+        self.business(&status, &code, &message)
     }
 
+    /// The answer to a request that breaks a rule: the contract's `generated.negative`.
     fn rejection(&self, message: &str) -> Answer {
         let negative = &self.contract.negative;
-        let code = negative.code.clone().or_else(|| {
-            self.contract
-                .result
-                .first_entry(&negative.status)
-                .map(|e| e.code.clone())
-        });
-        let code = code.unwrap_or_default();
-        self.ok(self.business_status(&negative.status, &code, message))
+        let code = negative
+            .code
+            .clone()
+            .or_else(|| self.first_code(&negative.status))
+            .unwrap_or_default();
+        self.business(&negative.status, &code, message)
     }
 
-    /// The answer to a request whose signature is missing or bad: HTTP 200 with the
-    /// contract's signature rejection (`F`/`ACCESS_DENIED` by default), before anything is
-    /// processed or remembered.
+    /// The unknown-status answer (the `unknown-first` fault): the first `unknown` status with
+    /// its first code.
+    fn unknown(&self) -> Answer {
+        let rules = &self.contract.result;
+        let Some(status) = rules.status_for(StatusRole::Unknown) else {
+            return Answer::text(503, "service unavailable (injected fault)");
+        };
+        let wire = self.statuses.wire(&self.contract, status);
+        let body = self.bodies.unknown(&self.contract, &wire.business);
+        self.answer_on(&wire, body)
+    }
+
+    /// The answer to a request whose signature is missing or bad: the contract's signature
+    /// rejection (HTTP 200 with `F`/`ACCESS_DENIED` by default), before anything is processed
+    /// or remembered.
     pub fn reject_signature(&self, reason: &str) -> Answer {
         let (status, code) = match &self.contract.signature_rejection {
             Some(expect) => (
@@ -223,12 +339,19 @@ impl Reference {
             ),
             None => (self.contract.negative.status.clone(), String::new()),
         };
-        self.ok(self.business_status(&status, &code, reason))
+        self.business(&status, &code, reason)
     }
 
-    /// The body answering a failure example without a documented response: its status and
-    /// code (the status's first catalogue code when it names none), with the code's message.
-    fn documented_failure(&self, expect: &crate::contract::Expect) -> Vec<u8> {
+    /// A business result of `status` (or a status of that class) with `code` and `message`.
+    fn business(&self, status: &str, code: &str, message: &str) -> Answer {
+        let wire = self.statuses.wire(&self.contract, status);
+        let body = (self.bodies).business(&self.contract, &wire.business, code, message);
+        self.answer_on(&wire, body)
+    }
+
+    /// The answer to a failure example without a documented response: its status and code
+    /// (the status's first catalogue code when it names none), with the code's message.
+    fn documented_failure(&self, expect: &crate::contract::Expect) -> Answer {
         let rules = &self.contract.result;
         let entry = match &expect.code {
             Some(code) => rules.entry(&expect.status, code),
@@ -240,98 +363,50 @@ impl Reference {
             .or(entry.map(|e| e.code.as_str()))
             .unwrap_or_default();
         let message = entry.map_or(code, |e| e.message_text());
-        self.business_status(&expect.status, code, message)
+        self.business(&expect.status, code, message)
     }
 
-    fn success(&self) -> Vec<u8> {
-        self.business(StatusRole::Success, None)
+    /// A failure example's documented response, on the wire as its expected status goes.
+    fn documented_response(&self, status: &str, response: &Value) -> Answer {
+        let wire = self.statuses.wire(&self.contract, status);
+        let body = Bytes::from(serde_json::to_vec(response).unwrap_or_default());
+        self.answer_on(&wire, body)
     }
 
-    /// A business result of the first status with `role`, answered with its first catalogue
-    /// code and that code's message.
-    fn business(&self, role: StatusRole, message: Option<&str>) -> Vec<u8> {
+    /// The success answer, made up, with a fresh unique value.
+    fn success(&self) -> Answer {
         let rules = &self.contract.result;
-        let status = rules.status_for(role).unwrap_or_default();
-        let entry = rules.first_entry(status);
-        let code = entry.map(|e| e.code.as_str()).unwrap_or_default();
-        let text = message
-            .or(entry.map(|e| e.message_text()))
-            .unwrap_or_default();
-        self.business_status(status, code, text)
+        let status = self.contract.success_expect().status;
+        let status = if status.is_empty() {
+            rules
+                .status_for(StatusRole::Success)
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            status
+        };
+        let wire = self.statuses.wire(&self.contract, &status);
+        self.answer_on(&wire, self.bodies.success(&self.contract, &wire.business))
     }
 
-    fn business_with(&self, role: StatusRole, code: &str, message: &str) -> Vec<u8> {
-        let status = self.contract.result.status_for(role).unwrap_or_default();
-        self.business_status(status, code, message)
+    fn answer_on(&self, wire: &statuses::Wire, body: Bytes) -> Answer {
+        Answer {
+            status: wire.status,
+            content_type: wire.content_type.clone().filter(|_| !body.is_empty()),
+            headers: wire.headers.clone(),
+            body,
+        }
     }
 
-    fn business_status(&self, status: &str, code: &str, message: &str) -> Vec<u8> {
+    /// The first catalogue code of `status` (or of a status in that class).
+    fn first_code(&self, status: &str) -> Option<String> {
+        let wire = self.statuses.wire(&self.contract, status);
         let rules = &self.contract.result;
-        let mut body = self.template(status);
         rules
-            .status
-            .insert(&mut body, Value::String(status.to_string()));
-        rules
-            .code
-            .insert(&mut body, Value::String(code.to_string()));
-        if let Some(pointer) = &rules.message {
-            pointer.insert(&mut body, Value::String(message.to_string()));
-        }
-        let text = serde_json::to_string(&body).unwrap_or_default();
-        if !text.contains(UNIQUE) {
-            return text.into_bytes();
-        }
-        let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let unique = format!("{:010}{:08}", self.nonce, seq % 100_000_000);
-        text.replace(UNIQUE, &unique).into_bytes()
+            .first_entry(&wire.business)
+            .or_else(|| rules.first_entry(status))
+            .map(|e| e.code.clone())
     }
-
-    /// The made-up body for `status`, from the cache.
-    fn template(&self, status: &str) -> Value {
-        let mut templates = self
-            .templates
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let template = templates.entry(status.to_string()).or_insert_with(|| {
-            let options = generate::Options {
-                status: Some(status),
-                unique: Some(UNIQUE),
-                include_optional: false,
-                volatile: &self.contract.snapshot.redact,
-            };
-            generate::value(&self.contract.types, &self.contract.response, &options)
-                .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
-        });
-        template.clone()
-    }
-
-    fn ok(&self, body: Vec<u8>) -> Answer {
-        Answer { status: 200, body }
-    }
-}
-
-/// A digest of a JSON document that ignores object key order, so a client that re-serializes
-/// a retried request differently is still recognised as sending the same payload.
-fn digest(value: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    match value {
-        Value::Object(map) => {
-            let combined = map.iter().fold(0u64, |acc, (key, value)| {
-                let mut entry = std::collections::hash_map::DefaultHasher::new();
-                key.hash(&mut entry);
-                digest(value).hash(&mut entry);
-                acc.wrapping_add(entry.finish())
-            });
-            (b'o', combined).hash(&mut hasher);
-        }
-        Value::Array(items) => {
-            b'a'.hash(&mut hasher);
-            items.iter().for_each(|item| digest(item).hash(&mut hasher));
-        }
-        other => (b's', other.to_string()).hash(&mut hasher),
-    }
-    hasher.finish()
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ mod reports;
 mod reports_html;
 mod rest;
 mod serve;
+mod serve_limits;
+mod serve_load;
 mod sign;
 mod signed;
 mod snapshots;

@@ -83,9 +83,31 @@ pub fn redact(text: &str) -> String {
 pub struct Served {
     /// The URL it listens on.
     pub url: String,
-    /// The lines it printed after the URL, up to its "press Ctrl-C" line: the operations served.
+    /// The lines it printed after the URL, up to its "press Ctrl-C" line: operations, faults,
+    /// signing, bounds.
     pub banner: Vec<String>,
-    _child: tokio::process::Child,
+    /// What it has written on stderr so far.
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    child: tokio::process::Child,
+}
+
+impl Served {
+    /// The server's process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("serve is running")
+    }
+
+    /// Its stderr so far, waiting up to a second for at least `expected` to appear.
+    pub async fn stderr_with(&self, expected: &str) -> String {
+        for _ in 0..100 {
+            let text = self.stderr.lock().unwrap().clone();
+            if text.contains(expected) {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.stderr.lock().unwrap().clone()
+    }
 }
 
 /// Starts `conform serve --port 0 extra...` and waits for its URL and banner.
@@ -96,13 +118,27 @@ pub async fn serve(extra: &[&str]) -> Served {
         .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("conform serve starts");
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut errors = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let sink = std::sync::Arc::clone(&stderr);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = lines.next_line().await.unwrap().unwrap_or_default();
-    let url = first.rsplit(' ').next().unwrap_or_default().to_string();
-    assert!(url.contains("://127.0.0.1:"), "{first}");
+    let url = first.clone();
+    assert!(
+        url.contains("://127.0.0.1:"),
+        "the first line is the URL alone: {first}"
+    );
     let mut banner = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
         if line.contains("Ctrl-C") {
@@ -115,7 +151,8 @@ pub async fn serve(extra: &[&str]) -> Served {
     Served {
         url,
         banner,
-        _child: child,
+        stderr,
+        child,
     }
 }
 
@@ -127,14 +164,45 @@ pub struct Measured {
     pub peak_mb: u64,
 }
 
+/// Waits for `pid` to exit, reading its memory high-water mark (`VmHWM`) every few
+/// milliseconds; its exit status and the highest mark, in KiB.
+///
+/// Not `wait4`'s `ru_maxrss`: a child started by `posix_spawn` runs in its parent's memory until
+/// it executes, and Linux counts that, so the figure would include this test process's own
+/// memory. The high-water mark of the child's own memory starts at its `exec`.
+fn wait_measuring(pid: libc::pid_t) -> (libc::c_int, u64) {
+    let mut peak = 0;
+    loop {
+        if let Some(kb) = high_water_mark(pid) {
+            peak = peak.max(kb);
+        }
+        let mut status = 0;
+        // SAFETY: `status` is a valid out-parameter; `pid` is this process's child, not yet
+        // reaped (it is reaped here, once).
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        assert!(waited >= 0, "waitpid failed");
+        if waited == pid {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// `VmHWM` of `pid` in KiB, while it runs.
+fn high_water_mark(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Runs `conform args...` like [`conform`], with its wall time and peak memory.
 pub async fn conform_measured(args: &[&str]) -> Measured {
     drive(&root(), args, &[("CONFORM_SNAPSHOTS", "off")], None).await
 }
 
 /// The one driver of the binary: runs it to completion without colours or CI defaults, with
-/// `env` added and `stdin` fed, and measures it (the peak memory comes from `wait4`, which
-/// reports it for exactly this child).
+/// `env` added and `stdin` fed, and measures it (the peak memory is the child's own high-water
+/// mark, `VmHWM`, read while it runs).
 async fn drive(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Measured {
     let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -150,7 +218,7 @@ async fn drive(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[
         .expect("conform runs")
 }
 
-// The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
+// The child is reaped by `waitpid`, not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
 fn measure(
     dir: &Path,
@@ -188,12 +256,7 @@ fn measure(
     };
     let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
     let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-    let mut status = 0;
-    // SAFETY: an all-zero `rusage` is a valid value, and `wait4` only writes into the two
-    // out-parameters for this child, which has not been waited for (so is not reaped twice).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert!(waited > 0, "wait4 failed");
+    let (status, peak_kb) = wait_measuring(child.id() as libc::pid_t);
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
@@ -206,6 +269,13 @@ fn measure(
             stderr: stderr.join().expect("stderr read"),
         },
         elapsed: started.elapsed(),
-        peak_mb: usage.ru_maxrss as u64 / 1024,
+        peak_mb: peak_kb / 1024,
     }
+}
+
+/// An HTTP client for tests that talk to a server themselves (reqwest is built without a
+/// default TLS crypto provider; ring is installed once).
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -32,6 +32,16 @@ use crate::json::pointer::escape;
 
 /// Compiles a parsed source into a contract, or every error found in it.
 pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
+    // Most files have the right shape: serde reading them, and no key repeated, is proof
+    // enough, without building a tree of the file. Anything else takes the full check, which
+    // finds every problem and its place.
+    if !source.text.starts_with('\u{feff}')
+        && let Ok(file) = serde_json::from_str::<ContractFile>(&source.text)
+        && super::shape::none_repeated(&source.text)
+    {
+        return meaning(source, &file)
+            .map_err(|(errors, left_out)| in_file_order(errors, left_out));
+    }
     let shape = super::shape::check(source).map_err(|e| vec![e])?;
     let mut errors = shape.errors;
     let mut left_out = shape.left_out;
@@ -337,11 +347,11 @@ impl Compiler<'_> {
 
     fn check_deferred(&mut self, types: &Types) {
         self.check_deferred_conditions(types);
-        for (at, schema, value) in std::mem::take(&mut self.deferred) {
-            let violations = crate::rules::validate(types, &schema, &value, None);
+        for deferred in std::mem::take(&mut self.deferred) {
+            let violations = crate::rules::validate(types, &deferred.schema, &deferred.value, None);
             if let Some(first) = violations.first() {
                 let kind = K::Invalid(format!("value does not fit its own field: {first}"));
-                self.error(&at, kind);
+                self.error(&deferred.pointer(), kind);
             }
         }
     }

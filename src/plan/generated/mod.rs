@@ -66,12 +66,16 @@ pub fn each_planned(
         whole: whole_document(contract),
         names: HashSet::new(),
     };
+    // Site names are unique, so a case name can only repeat within one site's mutations (two
+    // branches of a union yielding the same rule): the names seen are kept per site, not for
+    // the whole plan, where long field names would add up. Branch cases, few, share one set.
     let kinds = [
         (CaseKind::Negative, &contract.negative),
         (CaseKind::Boundary, &success),
     ];
     for (kind, expect) in kinds {
         for site in &sites {
+            planner.names.clear();
             let own = match kind {
                 CaseKind::Negative => negative::mutations(contract, site),
                 _ => boundary::mutations(contract, site),
@@ -83,6 +87,7 @@ pub fn each_planned(
                 }
             }
         }
+        planner.names.clear();
         for site in sites.iter().chain(&containers) {
             for mutation in branches::mutations(contract, site, kind) {
                 let case = planner.case(site, mutation, kind, expect);

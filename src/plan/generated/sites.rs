@@ -9,9 +9,9 @@
 //!
 //! The walk always ends: a named type met again inside itself (a tree node's children) is not
 //! walked a second time, since its rules were probed where it was first met. Filling a missing
-//! field copies the request, so the copies are capped ([`limits::MAX_COPIED_BYTES`]); fields
-//! past the cap are left out, and the walk's notes say so, as they say what the size caps of
-//! [`limits`] leave out.
+//! field copies the request and every field keeps its name and pointer, so what the walk holds
+//! is capped ([`limits::MAX_COPIED_BYTES`]); fields past the cap are left out, and the walk's
+//! notes say so, as they say what the size caps of [`limits`] leave out.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -84,6 +84,7 @@ pub fn collect_with_notes<'c>(
         walking: Vec::new(),
         copied: 0,
         notes: Vec::new(),
+        unmade: HashSet::new(),
     };
     let base = Arc::new(base.clone());
     for member in &contract.document.objects.fields {
@@ -117,9 +118,11 @@ struct Walker<'c> {
     /// The definitions being walked, outermost first: a named type found here again is not
     /// walked again.
     walking: Vec<&'c Schema>,
-    /// Bytes of request copies made so far.
+    /// Bytes of request copies, names and pointers held so far.
     copied: usize,
     notes: Vec<String>,
+    /// Fields no value could be made up for, noted once each.
+    unmade: HashSet<String>,
 }
 
 impl<'c> Walker<'c> {
@@ -158,6 +161,13 @@ impl<'c> Walker<'c> {
         };
         for field in &rules.objects.fields {
             let pointer = site.pointer.child(&field.name);
+            let name = match branch {
+                Some(branch) => format!("{}({branch}).{}", site.name, field.name),
+                None if site.member || site.name != "body" => {
+                    format!("{}.{}", site.name, field.name)
+                }
+                None => field.name.clone(),
+            };
             let present = pointer.get(&base).is_some();
             let base = if present {
                 Arc::clone(&base)
@@ -174,15 +184,11 @@ impl<'c> Walker<'c> {
                         Some(copy) => copy,
                         None => continue,
                     },
-                    None => continue,
+                    None => {
+                        self.cannot_make(&name);
+                        continue;
+                    }
                 }
-            };
-            let name = match branch {
-                Some(branch) => format!("{}({branch}).{}", site.name, field.name),
-                None if site.member || site.name != "body" => {
-                    format!("{}.{}", site.name, field.name)
-                }
-                None => field.name.clone(),
             };
             let child = Site {
                 is_key: self.is_key(&pointer),
@@ -258,6 +264,12 @@ impl<'c> Walker<'c> {
     }
 
     fn visit(&mut self, site: Site<'c>) {
+        // A site keeps its name (twice, with the set of names seen) and its pointer (text and
+        // segments): under a long key, thousands of fields add up.
+        let held = 2 * site.name.len() + 2 * site.pointer.as_str().len() + 128;
+        if !self.spend(held, &site.pointer) {
+            return;
+        }
         if self.seen.insert(site.name.clone()) {
             limits::notes(self.contract, &site, &mut self.notes);
             self.sites.push(site.clone());
@@ -265,21 +277,29 @@ impl<'c> Walker<'c> {
         self.descend(&site);
     }
 
-    /// `base` with `value` at `pointer`, unless the copies made so far reached the cap.
+    /// `base` with `value` at `pointer`, unless the memory for the walk is spent.
     fn with(&mut self, base: &Value, pointer: &Pointer, value: Value) -> Option<Arc<Value>> {
         let size = crate::generate::approx_size(base) + crate::generate::approx_size(&value);
-        if self.copied.saturating_add(size) > limits::MAX_COPIED_BYTES {
-            const NOTE: &str = "the request copies needed to probe every field passed";
+        self.spend(size, pointer)
+            .then(|| with(base, pointer, value))
+    }
+
+    /// Takes `bytes` of the walk's memory cap for the field at `pointer`; once it is spent,
+    /// notes (once) the field from which on nothing more is walked.
+    fn spend(&mut self, bytes: usize, pointer: &Pointer) -> bool {
+        if self.copied.saturating_add(bytes) > limits::MAX_COPIED_BYTES {
+            const NOTE: &str = "the memory for finding every field to probe (request copies and field names) passed";
             if !self.notes.iter().any(|n| n.starts_with(NOTE)) {
                 self.notes.push(format!(
-                    "{NOTE} {} MiB: fields from {pointer} on are left out",
-                    limits::MAX_COPIED_BYTES >> 20
+                    "{NOTE} {} MiB: fields from {} on are left out",
+                    limits::MAX_COPIED_BYTES >> 20,
+                    crate::contract::http::shown_pointer(pointer.as_str())
                 ));
             }
-            return None;
+            return false;
         }
-        self.copied += size;
-        Some(with(base, pointer, value))
+        self.copied += bytes;
+        true
     }
 
     /// The site's base, with its value replaced by a made-up one of `kind` when it is not of
@@ -354,6 +374,16 @@ impl<'c> Walker<'c> {
         let holder = site.pointer.get(base)?.as_object()?;
         let value = super::branches::placed(self.contract, rules, holder, field, &made)?;
         self.with(base, &site.pointer, Value::Object(value))
+    }
+
+    /// Notes, once per field, that no value could be made up for it.
+    fn cannot_make(&mut self, name: &str) {
+        if self.unmade.insert(name.to_string()) {
+            self.notes.push(format!(
+                "{name}: no valid value can be made up (its rules contradict each other or need more than {} MiB): its cases are left out",
+                generate::MAX_MADE_BYTES >> 20
+            ));
+        }
     }
 
     fn made_up(&self, schema: &Schema) -> Option<Value> {
