@@ -211,8 +211,8 @@ fn suite_round(
 
 /// (2) and (3): scaling over contract copies, and loading 1000 contracts.
 fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {
-    let shipped =
-        std::fs::read_to_string(root.join("contracts/issue-card.json")).expect("shipped contract");
+    let shipped = std::fs::read_to_string(root.join("contracts/platform/issue-card.json"))
+        .expect("shipped contract");
     println!(
         "\nscaling, embedded target (median of runs; peak resident memory of the conform process)"
     );

@@ -142,9 +142,13 @@ pub struct VerifyArgs {
     /// certificate), html (one self-contained page). Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
-    /// Run only cases whose names match this glob (`*` matches across `/`). Repeatable.
+    /// Run only cases whose names match this glob (`*` matches across `/`); a leading `!`
+    /// leaves matching cases out instead. Repeatable.
     #[arg(long = "filter", value_name = "GLOB")]
     pub filters: Vec<String>,
+    /// Leave out cases whose names match this glob. Repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
     /// Inject a fault into the embedded target: unknown-first=P, latency=DURATION, http-503=P.
     #[arg(long = "fault", value_name = "NAME=VALUE")]
     pub faults: Vec<String>,
@@ -376,9 +380,12 @@ pub enum SignPart {
 pub struct CasesArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
-    /// Only cases whose names match this glob. Repeatable.
+    /// Only cases whose names match this glob; a leading `!` leaves them out. Repeatable.
     #[arg(long = "filter", value_name = "GLOB")]
     pub filters: Vec<String>,
+    /// Leave out cases whose names match this glob. Repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,

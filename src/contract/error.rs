@@ -367,6 +367,51 @@ fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
     let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(loc.width));
 }
 
+/// Something in a contract that is valid but most likely not what its author meant (a skip
+/// pattern that matches no case): shown by `lint` and `cases`, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractWarning {
+    /// The file, as the user named it.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub location: Option<Box<Location>>,
+    /// What is wrong, a lowercase fragment.
+    pub message: String,
+}
+
+impl ContractWarning {
+    /// A warning at `span` of `source`.
+    pub fn at(source: &SourceText, span: Span, message: String) -> Self {
+        let placed = ContractError::at(source, span, ContractErrorKind::Invalid(String::new()));
+        ContractWarning {
+            file: placed.file,
+            location: placed.location,
+            message,
+        }
+    }
+
+    /// The same warning with another message.
+    pub fn saying(&self, message: String) -> Self {
+        ContractWarning {
+            message,
+            ..self.clone()
+        }
+    }
+
+    /// Renders the warning like rustc does.
+    pub fn render(&self) -> String {
+        let mut out = format!("warning: {}\n", self.message);
+        let file = self.file.display();
+        match &self.location {
+            None => {
+                let _ = writeln!(out, " --> {file}");
+            }
+            Some(loc) => write_snippet(&mut out, &file, loc),
+        }
+        printable(&out)
+    }
+}
+
 /// All the errors found in a set of contract files.
 #[derive(Debug, Clone, Default, thiserror::Error)]
 #[error("{}", self.render())]

@@ -20,11 +20,11 @@ use std::time::Duration;
 use globset::GlobSet;
 use serde_json::Value;
 
-pub use error::{ContractError, ContractErrorKind, ContractErrors};
+pub use error::{ContractError, ContractErrorKind, ContractErrors, ContractWarning};
 pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
 pub use load::{load_bytes, load_paths, load_str};
 pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
-pub use schema::{Field, Kind, Presence, Schema, Types};
+pub use schema::{Condition, Effect, Field, Kind, Presence, Schema, Test, Types};
 
 use crate::json::Pointer;
 
@@ -72,11 +72,64 @@ pub struct Contract {
     pub snapshot: SnapshotRules,
     /// What a generated invalid request must get back.
     pub negative: Expect,
-    /// Generated cases to leave out.
-    pub skip: GlobSet,
+    /// Cases to leave out: `skip` (every kind) and `generated.skip` (generated cases).
+    pub skip: Skips,
     /// What a request with a missing or bad signature gets: the contract's `signing.rejectCode`,
     /// else `ACCESS_DENIED` when the catalogue has it as a failure code, else `None`.
     pub signature_rejection: Option<Expect>,
+    /// The request's single-use fields: each request carries a fresh value there.
+    pub single_use: Vec<SingleUse>,
+}
+
+/// The cases a contract leaves out on purpose.
+#[derive(Debug, Clone)]
+pub struct Skips {
+    /// `skip`: cases of every kind (examples, generated cases, idempotency scenarios, flows).
+    pub all: GlobSet,
+    /// `generated.skip`: generated cases only.
+    pub generated: GlobSet,
+    /// Every pattern of both, with its place in the file, for warnings about patterns that
+    /// match nothing.
+    pub patterns: Vec<SkipPattern>,
+}
+
+impl Default for Skips {
+    fn default() -> Self {
+        Skips {
+            all: GlobSet::empty(),
+            generated: GlobSet::empty(),
+            patterns: Vec::new(),
+        }
+    }
+}
+
+impl Skips {
+    /// Whether the case `name` is left out; `generated` says whether it is a generated case.
+    pub fn leaves_out(&self, name: &str, generated: bool) -> bool {
+        self.all.is_match(name) || (generated && self.generated.is_match(name))
+    }
+}
+
+/// A single-use request field: its place in the request document and its `maxLength`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SingleUse {
+    /// `/body/authCode`, `/query/token`.
+    pub pointer: Pointer,
+    /// Fresh values are cut to this many characters.
+    pub max_len: Option<usize>,
+}
+
+/// A glob of case names a contract leaves out, with its place in the file for warnings.
+#[derive(Debug, Clone)]
+pub struct SkipPattern {
+    /// The glob as written.
+    pub text: String,
+    /// Compiled.
+    pub glob: globset::GlobMatcher,
+    /// Whether it is from `generated.skip` (it applies to generated cases only).
+    pub generated_only: bool,
+    /// Where it is written: what a warning about it points at.
+    pub place: ContractWarning,
 }
 
 /// Where a contract was read from and its digest, for reports and snapshot headers.
@@ -288,6 +341,8 @@ pub struct Example {
     pub document: Value,
     /// What it must produce.
     pub expect: Expect,
+    /// The documented sample response, when the example gives one.
+    pub response: Option<Value>,
 }
 
 /// An expected business result.

@@ -56,6 +56,11 @@ pub struct ContractFile {
     /// What generated negative (invalid-request) cases expect back.
     #[serde(default)]
     pub generated: GeneratedDef,
+    /// Glob patterns of case names the contract leaves out, whatever their kind: examples,
+    /// generated cases, idempotency scenarios, flows (`*` matches across `/`). Say why in the
+    /// `description`. A pattern that matches no case is a lint warning.
+    #[serde(default)]
+    pub skip: Vec<String>,
     /// Message signing: what a request whose signature is missing or bad gets back.
     #[serde(default)]
     pub signing: SigningDef,
@@ -259,6 +264,57 @@ pub struct FieldDef {
     /// requests that need an optional field present).
     #[serde(default)]
     pub example: Option<Value>,
+    /// The field must be present when another field of the same object has one of some values
+    /// (or is absent, or present): `{"field": "/grantType", "in": ["AUTHORIZATION_CODE"]}`. A
+    /// list means "when any of these holds". The pointer starts at the object holding this
+    /// field: the body for the body's own fields.
+    #[serde(default)]
+    pub required_when: Option<ConditionsDef>,
+    /// The field must be absent when another field of the same object has one of some values
+    /// (or is absent, or present); same form as `requiredWhen`.
+    #[serde(default)]
+    pub forbidden_when: Option<ConditionsDef>,
+    /// Request string fields (in the body's top level, or parameters): the implementation
+    /// accepts each value once, like an auth code. conform sends a fresh value in every request
+    /// (digits, as for idempotency keys), in place of the example's.
+    #[serde(default)]
+    pub single_use: Option<bool>,
+}
+
+/// One condition, or several of which any may hold.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ConditionsDef {
+    /// One condition.
+    One(ConditionDef),
+    /// Any of these conditions.
+    Any(Vec<ConditionDef>),
+}
+
+impl ConditionsDef {
+    /// The conditions, in order.
+    pub fn as_slice(&self) -> &[ConditionDef] {
+        match self {
+            ConditionsDef::One(one) => std::slice::from_ref(one),
+            ConditionsDef::Any(many) => many,
+        }
+    }
+}
+
+/// A condition on another field of the same object: it has one of some values (`in`), or it
+/// is present or absent (`present`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionDef {
+    /// JSON pointer to the other field, from the object holding the conditional field
+    /// (`/grantType`; `/payer/type` for a nested one).
+    pub field: String,
+    /// The condition holds when the other field is present with one of these values.
+    #[serde(default, rename = "in")]
+    pub values: Option<Vec<Value>>,
+    /// The condition holds when the other field is present (`true`) or absent (`false`).
+    #[serde(default)]
+    pub present: Option<bool>,
 }
 
 /// One type name, or several for a union.

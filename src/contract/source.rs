@@ -5,15 +5,12 @@
 //! (`jsonc-parser` with every extension turned off), and errors found later, on the typed model
 //! or during compilation, are located through the pointer of the offending value.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use jsonc_parser::ast::{ObjectPropName, Value as Node};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions};
-
-use crate::json::pointer;
 
 /// A byte range in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,10 +35,27 @@ pub struct SourceText {
     line_starts: OnceLock<Vec<usize>>,
 }
 
+/// The file's values as a tree of spans, looked up by walking a pointer's segments. Each key is
+/// kept once, so the index is proportional to the file (an index by full pointer would repeat
+/// a long key for every value under it).
 #[derive(Debug, Default)]
 struct Index {
-    values: HashMap<String, Span>,
-    keys: HashMap<String, Span>,
+    root: Option<Tree>,
+}
+
+#[derive(Debug)]
+struct Tree {
+    span: Span,
+    children: Children,
+}
+
+#[derive(Debug)]
+enum Children {
+    None,
+    Items(Vec<Tree>),
+    /// Members with their key spans, in file order (a repeated key: the last one counts, as
+    /// for serde).
+    Members(Vec<(String, Span, Tree)>),
 }
 
 /// A strict-JSON syntax error with its span.
@@ -111,33 +125,38 @@ impl SourceText {
                 &CollectOptions::default(),
                 &strict_options(),
             );
-            match parsed {
-                Ok(result) => {
-                    let (values, keys) = index(result.value.as_ref());
-                    Index { values, keys }
-                }
-                Err(_) => Index::default(),
+            Index {
+                root: parsed
+                    .ok()
+                    .and_then(|result| result.value.as_ref().map(tree)),
             }
         })
     }
 
     /// The span of the value at `pointer`, or of its nearest ancestor that exists.
     pub fn value_span(&self, pointer: &str) -> Span {
-        let mut current = pointer;
-        loop {
-            if let Some(span) = self.index().values.get(current) {
-                return *span;
-            }
-            match current.rfind('/') {
-                Some(slash) => current = &current[..slash],
-                None => return Span { start: 0, end: 1 },
+        let Some(mut current) = self.index().root.as_ref() else {
+            return Span { start: 0, end: 1 };
+        };
+        for segment in segments(pointer) {
+            match current.child(&segment) {
+                Some((_, child)) => current = child,
+                None => break,
             }
         }
+        current.span
     }
 
     /// The span of the key naming the value at `pointer`, if that value is an object member.
     pub fn key_span(&self, pointer: &str) -> Option<Span> {
-        self.index().keys.get(pointer).copied()
+        let mut current = self.index().root.as_ref()?;
+        let mut key = None;
+        for segment in segments(pointer) {
+            let (span, child) = current.child(&segment)?;
+            key = span;
+            current = child;
+        }
+        key
     }
 
     /// `span` within the text and on character boundaries: a span from a byte-level scan may
@@ -222,38 +241,54 @@ fn strict_options() -> ParseOptions {
     }
 }
 
-type SpanIndex = HashMap<String, Span>;
-
-fn index(root: Option<&Node<'_>>) -> (SpanIndex, SpanIndex) {
-    let mut values = HashMap::new();
-    let mut keys = HashMap::new();
-    if let Some(root) = root {
-        walk(root, String::new(), &mut values, &mut keys);
+fn tree(node: &Node<'_>) -> Tree {
+    let children = match node {
+        Node::Object(object) => Children::Members(
+            object
+                .properties
+                .iter()
+                .map(|prop| {
+                    let name = match &prop.name {
+                        ObjectPropName::String(lit) => lit.value.to_string(),
+                        ObjectPropName::Word(lit) => lit.value.to_string(),
+                    };
+                    (name, span_of(prop.name.range()), tree(&prop.value))
+                })
+                .collect(),
+        ),
+        Node::Array(array) => Children::Items(array.elements.iter().map(tree).collect()),
+        _ => Children::None,
+    };
+    Tree {
+        span: span_of(node.range()),
+        children,
     }
-    (values, keys)
 }
 
-fn walk(node: &Node<'_>, at: String, values: &mut SpanIndex, keys: &mut SpanIndex) {
-    match node {
-        Node::Object(object) => {
-            for prop in &object.properties {
-                let name = match &prop.name {
-                    ObjectPropName::String(lit) => lit.value.as_ref(),
-                    ObjectPropName::Word(lit) => lit.value,
-                };
-                let child = format!("{at}/{}", pointer::escape(name));
-                keys.insert(child.clone(), span_of(prop.name.range()));
-                walk(&prop.value, child, values, keys);
+impl Tree {
+    /// The member or element `segment` names, with the member's key span.
+    fn child(&self, segment: &str) -> Option<(Option<Span>, &Tree)> {
+        match &self.children {
+            Children::Members(members) => members
+                .iter()
+                .rev()
+                .find(|(name, _, _)| name == segment)
+                .map(|(_, key, child)| (Some(*key), child)),
+            Children::Items(items) => {
+                let index: usize = segment.parse().ok()?;
+                items.get(index).map(|child| (None, child))
             }
+            Children::None => None,
         }
-        Node::Array(array) => {
-            for (i, element) in array.elements.iter().enumerate() {
-                walk(element, format!("{at}/{i}"), values, keys);
-            }
-        }
-        _ => {}
     }
-    values.insert(at, span_of(node.range()));
+}
+
+/// The unescaped segments of a pointer (`/a~1b/0` → `a/b`, `0`).
+fn segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
 }
 
 fn span_of(range: jsonc_parser::common::Range) -> Span {

@@ -32,7 +32,7 @@ pub(crate) fn contract_with_request(fields: Value) -> Result<Contract, Vec<Contr
 
 /// The shipped issueCard contract, for tests across the crate.
 pub(crate) fn issue_card() -> Contract {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
     let text = std::fs::read_to_string(&path).unwrap();
     load_str(&path, text).unwrap_or_else(|errors| {
         panic!("{}", ContractErrors(errors).render());
@@ -327,7 +327,7 @@ fn a_pointer_deep_into_a_recursive_type_is_followed_without_recursion() {
 
 #[test]
 fn rejects_concurrency_below_two_and_settle_tries_below_one() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     doc["idempotency"]["concurrency"] = json!(1);
     doc["idempotency"]["settle"] = json!({"tries": 0});
@@ -341,5 +341,71 @@ fn rejects_concurrency_below_two_and_settle_tries_below_one() {
     assert!(
         rendered.contains("expected at least 1, got 0"),
         "{rendered}"
+    );
+}
+
+#[test]
+fn condition_values_are_checked_against_named_types_declared_anywhere() {
+    let fields = json!({
+        "payer": {"type": "Payer", "required": true},
+        "iban": {"type": "string", "requiredWhen": {"field": "/payer/kind", "in": ["BANK", "CARD"]}}
+    });
+    let mut text = json!({
+        "name": "op", "operation": {"method": "POST", "path": "/op"},
+        "types": {"Payer": {"type": "object", "fields": {
+            "kind": {"type": "PayerKind", "required": true}}},
+            "PayerKind": {"type": "string", "enum": ["BANK", "WALLET"]}},
+        "request": {"fields": fields},
+        "response": {"fields": {"result": {"type": "object", "required": true, "fields": {
+            "status": {"type": "string", "required": true},
+            "code": {"type": "string", "required": true}}}}},
+        "result": {"httpStatus": [200], "status": "/result/status", "code": "/result/code",
+            "statuses": {"S": "success", "F": "failure"},
+            "codes": [{"code": "OK", "status": "S"}, {"code": "PARAM_ILLEGAL", "status": "F"}]}
+    });
+    let errors = load_str(
+        Path::new("op.json"),
+        serde_json::to_string_pretty(&text).unwrap(),
+    )
+    .expect_err("CARD is not a PayerKind");
+    assert_eq!(
+        errors.len(),
+        1,
+        "{}",
+        ContractErrors(errors.clone()).render()
+    );
+    assert!(
+        errors[0].render().starts_with("error: the condition can never hold: \"CARD\" is not a value the other field can have (enum: expected one of BANK, WALLET)"),
+        "{}",
+        errors[0].render()
+    );
+    text["request"]["fields"]["iban"]["requiredWhen"]["in"] = json!(["BANK"]);
+    let contract = load_str(Path::new("op.json"), text.to_string()).unwrap();
+    let iban = &contract.request.objects.fields[1];
+    assert_eq!(iban.conditions.len(), 1);
+    assert_eq!(iban.conditions[0].describe(), "payer.kind is BANK");
+}
+
+#[test]
+fn single_use_fields_are_listed_with_their_place_and_length() {
+    let contract = contract_with_request(json!({
+        "authCode": {"type": "string", "maxLength": 32, "singleUse": true},
+        "scope": {"type": "string"}
+    }))
+    .unwrap();
+    assert_eq!(
+        contract.single_use,
+        [crate::contract::SingleUse {
+            pointer: crate::json::Pointer::parse("/body/authCode").unwrap(),
+            max_len: Some(32),
+        }]
+    );
+    let nested = first_error(json!({"auth": {"type": "object", "fields": {
+        "code": {"type": "string", "singleUse": true}}}}));
+    assert!(
+        nested.starts_with(
+            "error: `singleUse` is not allowed except on the request's own fields and parameters"
+        ),
+        "{nested}"
     );
 }

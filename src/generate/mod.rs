@@ -18,7 +18,7 @@ mod pattern;
 
 use serde_json::{Map, Number, Value};
 
-use crate::contract::schema::{Kind, Schema, StringRules, TypeId, Types};
+use crate::contract::schema::{Effect, Field, Kind, Schema, StringRules, TypeId, Types};
 use crate::json::Pointer;
 use crate::rules;
 
@@ -27,7 +27,7 @@ pub use pattern::sample as sample_pattern;
 /// Value used for `date-time` strings that have no example.
 pub const SAMPLE_DATE_TIME: &str = "2024-01-01T00:00:00+08:00";
 
-/// Most bytes of text (strings, copies of array elements) in one made-up value.
+/// Most bytes (as [`approx_size`] counts them) of one made-up value.
 pub const MAX_MADE_BYTES: usize = 1 << 20;
 
 /// Deepest nesting made up: a guard, since recursion is already cut at the second visit of a
@@ -172,7 +172,54 @@ impl<'a> Maker<'a> {
                 None => {}
             }
         }
-        Some(Value::Object(map))
+        self.settle(&schema.objects.fields, &mut map)
+            .then_some(Value::Object(map))
+    }
+
+    /// Makes `map` keep the conditional rules of `fields`: a field a condition requires is made
+    /// up and added, one a condition forbids is removed. Adding or removing a field can change
+    /// what holds, so this goes round until nothing changes (at most once per field, plus one);
+    /// false when a rule still does not hold.
+    fn settle(&mut self, fields: &[Field], map: &mut Map<String, Value>) -> bool {
+        if fields.iter().all(|f| f.conditions.is_empty()) {
+            return true;
+        }
+        for _ in 0..=fields.len() {
+            let mut changed = false;
+            for field in fields {
+                let present = map.contains_key(&field.name);
+                let effect = if present {
+                    Effect::Forbidden
+                } else {
+                    Effect::Required
+                };
+                if !field
+                    .conditions
+                    .iter()
+                    .any(|c| c.effect == effect && c.holds(map))
+                {
+                    continue;
+                }
+                changed = true;
+                if present {
+                    map.remove(&field.name);
+                    continue;
+                }
+                self.path.push(field.name.clone());
+                let made = self.make(&field.schema, false);
+                self.path.pop();
+                match made {
+                    Some(value) => {
+                        map.insert(field.name.clone(), value);
+                    }
+                    None => return false,
+                }
+            }
+            if !changed {
+                return true;
+            }
+        }
+        false
     }
 
     fn array(&mut self, schema: &Schema, optional: bool) -> Option<Value> {
@@ -209,6 +256,25 @@ impl<'a> Maker<'a> {
     }
 }
 
+/// Makes `map`, an object of `schema`, keep its fields' conditional rules (see
+/// [`Options`] for how values are made); false when it cannot.
+pub fn settle(
+    types: &Types,
+    schema: &Schema,
+    map: &mut Map<String, Value>,
+    options: &Options<'_>,
+) -> bool {
+    let mut maker = Maker {
+        types,
+        options,
+        active: Vec::new(),
+        path: Vec::new(),
+        steps: MAX_STEPS,
+        bytes: MAX_MADE_BYTES,
+    };
+    maker.settle(&schema.objects.fields, map)
+}
+
 /// A string of a fitting length, from the pattern when there is one; `None` when the rules
 /// exclude every candidate or ask for more than [`MAX_MADE_BYTES`].
 pub fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
@@ -218,7 +284,11 @@ pub fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
         return None;
     }
     if let Some(pattern) = &rules.pattern {
-        return sample_pattern(&pattern.source, min);
+        let sample = sample_pattern(&pattern.source, min)?;
+        return Some(match unique {
+            Some(token) => unique_within(&sample, token, rules).unwrap_or(sample),
+            None => sample,
+        });
     }
     if rules.format.is_some() {
         return Some(SAMPLE_DATE_TIME.to_string());
@@ -241,6 +311,30 @@ pub fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
     Some(text.chars().skip(keep).collect())
 }
 
+/// `sample` (which fits the pattern) with as much of the unique token as still fits put at its
+/// end, so ids made up for a pattern (`card_[A-Za-z0-9]{8,32}`) are unique too; `None` when no
+/// part of the token fits.
+fn unique_within(sample: &str, token: &str, rules: &StringRules) -> Option<String> {
+    let pattern = rules.pattern.as_ref()?;
+    let fits = |text: &str| {
+        let count = text.chars().count();
+        pattern.regex.is_match(text)
+            && rules.min_length.is_none_or(|min| count >= min)
+            && rules.max_length.is_none_or(|max| count <= max)
+    };
+    let chars: Vec<char> = sample.chars().collect();
+    let token: Vec<char> = token.chars().collect();
+    (1..=token.len()).rev().find_map(|take| {
+        let tail: String = token[token.len() - take..].iter().collect();
+        let kept = chars.len().saturating_sub(take);
+        let replaced: String = chars[..kept].iter().collect::<String>() + &tail;
+        let appended = format!("{sample}{tail}");
+        [replaced, appended]
+            .into_iter()
+            .find(|candidate| fits(candidate))
+    })
+}
+
 fn number(schema: &Schema) -> Number {
     let rules = &schema.numbers;
     let zero = Number::from(0);
@@ -251,17 +345,20 @@ fn number(schema: &Schema) -> Number {
     }
 }
 
-/// Roughly how many bytes `value` takes as JSON text, without writing it out.
+/// Roughly how many bytes `value` takes in memory (never less than as JSON text), without
+/// walking more than the value: what the size caps of made-up values and probes count.
 pub fn approx_size(value: &Value) -> usize {
+    // A JSON value is 32 bytes wherever it sits; an object member adds its key and about as
+    // much again for the map's bookkeeping.
+    const NODE: usize = 32;
     match value {
-        Value::String(text) => text.len() + 2,
-        Value::Array(items) => items.iter().map(approx_size).sum::<usize>() + 2,
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| k.len() + 4 + approx_size(v))
-            .sum::<usize>()
-            .saturating_add(2),
-        _ => 8,
+        Value::String(text) => NODE + text.len(),
+        Value::Array(items) => NODE + items.iter().map(approx_size).sum::<usize>(),
+        Value::Object(map) => {
+            let members = map.iter().map(|(k, v)| k.len() + NODE + approx_size(v));
+            NODE + members.sum::<usize>()
+        }
+        _ => NODE,
     }
 }
 

@@ -29,6 +29,7 @@ const CARRIED: &[&str] = &[
     "snapshot",
     "resource",
     "examples",
+    "skip",
 ];
 
 /// An operation being mapped, with the notes and named types it has collected.
@@ -431,6 +432,7 @@ pub(super) fn ordered(contract: Map<String, Value>) -> Map<String, Value> {
         "signing",
         "snapshot",
         "examples",
+        "skip",
     ];
     let mut entries: Vec<(String, Value)> = contract.into_iter().collect();
     entries.sort_by_key(|(k, _)| order.iter().position(|o| o == k).unwrap_or(order.len()));

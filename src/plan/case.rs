@@ -133,15 +133,21 @@ pub enum Patch {
     Unchanged,
 }
 
-/// How the idempotency key of a request is filled in when the case runs.
+/// How the idempotency key and the single-use values of a request are filled in when the case
+/// runs. Fresh values go only where the document has a value: a case that leaves the field
+/// out keeps it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySpec {
-    /// Leave the body as planned (no key, or the case replaced it on purpose).
+    /// Send as planned: nothing is minted (the body is replaced whole, say by an array).
     Keep,
-    /// A fresh key for this run.
+    /// A fresh key, and a fresh value in every single-use field.
     Fresh,
-    /// A fresh key, then edited (made too long, given a forbidden character, ...).
-    Edited(StringEdit),
+    /// Fresh values everywhere but at this place, whose planned value is the point of the case
+    /// (a key of the wrong type, a `null` auth code).
+    Except(Pointer),
+    /// Fresh values everywhere, the one at this place then edited (made too long, given a
+    /// forbidden character), so it stays unique across runs.
+    Edited(Pointer, StringEdit),
 }
 
 /// The rule a generated case probes, for messages a tester can act on.
@@ -175,8 +181,9 @@ impl Document {
     /// needed (the planner's checks).
     pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Value {
         let mut document = self.clone().into_document();
-        if let Some((pointer, key)) = minted(spec, contract, mint) {
-            pointer.set(&mut document, Value::String(key));
+        let fresh = minted(spec, contract, mint, |place| place.get(&document).is_some());
+        for (pointer, value) in fresh {
+            pointer.set(&mut document, Value::String(value));
         }
         document
     }
@@ -185,7 +192,6 @@ impl Document {
     /// substituted on the way, never copied (this runs for every case sent); a change to a
     /// parameter copies the (small) document instead.
     pub fn materialize(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
-        let key = minted(spec, contract, mint);
         let body_at = Location::Body.name();
         let in_body = |p: &Pointer| p.segments().first().is_some_and(|s| s == body_at);
         let (base, change) = match self {
@@ -209,32 +215,44 @@ impl Document {
             }),
             Some((_, Patch::Unchanged)) | None => {}
         }
-        let key_value = key.as_ref().map(|(_, k)| Value::String(k.clone()));
-        let mut encoded = crate::wire::encode(contract, &base);
-        match (&key, &key_value) {
-            (Some((pointer, _)), Some(value)) if in_body(pointer) => edits.push(Edit {
-                at: &pointer.segments()[1..],
-                to: Some(value),
-            }),
-            (Some((pointer, key)), _) => {
+        let fresh = minted(spec, contract, mint, |place| present(&base, &change, place));
+        let fresh_values: Vec<Value> = fresh
+            .iter()
+            .map(|(_, v)| Value::String(v.clone()))
+            .collect();
+        let mut encoded = encode(contract, &base, &fresh);
+        for ((pointer, value), json) in fresh.iter().zip(&fresh_values) {
+            if in_body(pointer) {
+                edits.push(Edit {
+                    at: &pointer.segments()[1..],
+                    to: Some(json),
+                });
+            } else if in_headers(pointer) {
                 let name = pointer.last().unwrap_or_default();
                 encoded
                     .headers
                     .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
-                encoded.headers.push((name.to_string(), key.clone()));
+                encoded.headers.push((name.to_string(), value.clone()));
             }
-            _ => {}
         }
         let body = contract.request_media.as_ref().map(|_| {
             let mut bytes = Vec::with_capacity(512);
             patched::write(body, &edits, &mut bytes);
             bytes
         });
+        let key_place = contract
+            .idempotency
+            .as_ref()
+            .map(|i| i.key_in.document_pointer());
+        let key = fresh
+            .into_iter()
+            .find(|(pointer, _)| Some(pointer) == key_place.as_ref())
+            .map(|(_, value)| value);
         Materialized {
             path_and_query: encoded.path_and_query,
             headers: encoded.headers,
             body,
-            key: key.map(|(_, k)| k),
+            key,
         }
     }
 
@@ -259,16 +277,79 @@ impl Document {
     }
 }
 
-/// A fresh key (edited, when the case says so) and where it goes in the document, unless the
-/// case keeps the key as planned or the contract has none.
-fn minted(spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<(Pointer, String)> {
-    let idempotency = contract.idempotency.as_ref()?;
-    let key = match spec {
-        KeySpec::Keep => return None,
-        KeySpec::Fresh => mint.key_for(contract),
-        KeySpec::Edited(edit) => edit.apply(&mint.key_for(contract)),
+/// The fresh values a request gets, each with its place: the key and the single-use fields,
+/// where `present` says the document has a value (edited or left alone as `spec` says).
+fn minted(
+    spec: &KeySpec,
+    contract: &Contract,
+    mint: &KeyMint,
+    present: impl Fn(&Pointer) -> bool,
+) -> Vec<(Pointer, String)> {
+    if *spec == KeySpec::Keep {
+        return Vec::new();
+    }
+    let key = contract
+        .idempotency
+        .as_ref()
+        .map(|i| i.key_in.document_pointer());
+    let single_use = contract.single_use.iter().map(|s| s.pointer.clone());
+    key.into_iter()
+        .chain(single_use)
+        .filter(|place| !matches!(spec, KeySpec::Except(p) if p == place) && present(place))
+        .map(|place| {
+            let value = mint.fresh_for(contract, &place);
+            let value = match spec {
+                KeySpec::Edited(at, edit) if *at == place => edit.apply(&value),
+                _ => value,
+            };
+            (place, value)
+        })
+        .collect()
+}
+
+/// Whether the document `base`, with `change` made, has a value at `place`.
+fn present(base: &Value, change: &Option<(Pointer, Patch)>, place: &Pointer) -> bool {
+    match change {
+        Some((at, Patch::Remove)) if at == place => false,
+        Some((at, Patch::Set(_))) if at == place => true,
+        Some((at, Patch::Set(value))) if place.segments().starts_with(at.segments()) => {
+            let rest = &place.segments()[at.segments().len()..];
+            rest.iter()
+                .try_fold(value, |current, segment| match current {
+                    Value::Object(map) => map.get(segment),
+                    Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => None,
+                })
+                .is_some()
+        }
+        _ => place.get(base).is_some(),
+    }
+}
+
+fn in_headers(pointer: &Pointer) -> bool {
+    pointer.segments().first().map(String::as_str) == Some(Location::Headers.name())
+}
+
+/// The path, query and headers of `document`. A fresh value for a path or query parameter
+/// (a single-use token in the query) needs the document encoded with it; headers and body take
+/// theirs on the way, without a copy.
+fn encode(
+    contract: &Contract,
+    document: &Value,
+    fresh: &[(Pointer, String)],
+) -> crate::wire::Encoded {
+    let in_text = |p: &Pointer| {
+        let first = p.segments().first().map(String::as_str);
+        first == Some(Location::Path.name()) || first == Some(Location::Query.name())
     };
-    Some((idempotency.key_in.document_pointer(), key))
+    if !fresh.iter().any(|(p, _)| in_text(p)) {
+        return crate::wire::encode(contract, document);
+    }
+    let mut copy = document.clone();
+    for (pointer, value) in fresh.iter().filter(|(p, _)| in_text(p)) {
+        pointer.set(&mut copy, Value::String(value.clone()));
+    }
+    crate::wire::encode(contract, &copy)
 }
 
 /// `value` with the string `key` at `pointer`.

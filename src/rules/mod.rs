@@ -16,7 +16,9 @@ use serde_json::{Number, Value};
 pub use view::{JsonView, View};
 pub use violation::{Rule, Violation};
 
-use crate::contract::schema::{Kind, ObjectRules, Schema, StringRules, Types, UnknownFields};
+use crate::contract::schema::{
+    Effect, Kind, ObjectRules, Schema, StringRules, Types, UnknownFields,
+};
 use crate::json::{abbreviate, describe_kind};
 
 /// Longest rendering of an offending value inside a message.
@@ -251,7 +253,10 @@ impl<'a> Validator<'a> {
         for field in &rules.fields {
             at.segments.push(Segment::Name(&field.name));
             match map.member(&field.name) {
-                Some(value) => self.check(&field.schema, value, at),
+                Some(value) => {
+                    self.check(&field.schema, value, at);
+                    self.conditional(field, Effect::Forbidden, map, at);
+                }
                 None if field.presence.is_required(self.status) => {
                     let rule = match field.presence {
                         crate::contract::Presence::RequiredOn(_) => Rule::RequiredOn,
@@ -259,7 +264,7 @@ impl<'a> Validator<'a> {
                     };
                     self.push(at, rule, "present".into(), "absent".into());
                 }
-                None => {}
+                None => self.conditional(field, Effect::Required, map, at),
             }
             at.segments.pop();
         }
@@ -277,6 +282,30 @@ impl<'a> Validator<'a> {
                 });
             }
         }
+    }
+
+    /// The first of the field's conditions with `effect` that holds in `holder`, as a
+    /// violation (the field is absent where required, or present where forbidden).
+    fn conditional<J: JsonView>(
+        &mut self,
+        field: &crate::contract::Field,
+        effect: Effect,
+        holder: &J,
+        at: &Place<'_>,
+    ) {
+        let Some(condition) = field
+            .conditions
+            .iter()
+            .find(|c| c.effect == effect && c.holds_in(holder))
+        else {
+            return;
+        };
+        let (rule, expected, actual) = match effect {
+            Effect::Required => (Rule::RequiredWhen, "present", "absent"),
+            Effect::Forbidden => (Rule::ForbiddenWhen, "absent", "present"),
+        };
+        let expected = format!("{expected} when {}", condition.describe());
+        self.push(at, rule, expected, actual.into());
     }
 
     fn push(&mut self, at: &Place<'_>, rule: Rule, expected: String, actual: String) {

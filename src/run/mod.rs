@@ -54,6 +54,8 @@ pub struct RunOptions {
     pub give_up_after: u32,
     /// Only cases matching these globs.
     pub filter: Option<GlobSet>,
+    /// Then not the cases matching these (`--exclude`).
+    pub exclude: Option<GlobSet>,
     /// Faults injected by the embedded target.
     pub faults: Faults,
     /// Stop after the first failed case.
@@ -73,7 +75,8 @@ pub struct RunOptions {
     pub snapshots: Option<Snapshots>,
     /// Client-Id and keys: requests are signed and answers checked (see [`Signing`]).
     pub signing: Option<Signing>,
-    /// The `--filter` globs as given, for reports (`filter` is what selects).
+    /// The `--filter` globs as given and the `--exclude` ones with a leading `!`, for reports
+    /// (`filter` and `exclude` are what select).
     pub filter_globs: Vec<String>,
     /// Which implementation the target is, for reports.
     pub implementation: Implementation,
@@ -92,6 +95,7 @@ impl Default for RunOptions {
             max_response_size: Limits::default().max_response_size,
             give_up_after: Limits::default().give_up_after,
             filter: None,
+            exclude: None,
             faults: Faults::default(),
             fail_fast: false,
             partition: None,
@@ -135,6 +139,7 @@ pub async fn run(
 ) -> Result<Summary, RunError> {
     let selection = Selection {
         filter: options.filter.clone(),
+        exclude: options.exclude.clone(),
         partition: options.partition,
     };
     let mut signing = options.signing.clone();

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 /// answer).
 fn contract_with_response_examples(dir: &std::path::Path) -> std::path::PathBuf {
     let mut contract: Value =
-        serde_json::from_str(include_str!("../../contracts/issue-card.json")).unwrap();
+        serde_json::from_str(include_str!("../../contracts/platform/issue-card.json")).unwrap();
     let fields = &mut contract["response"]["fields"];
     fields["extendInfo"]["example"] = json!("{\"tier\":\"gold\"}");
     fields["extendInfo"]["requiredOn"] = json!(["S"]);

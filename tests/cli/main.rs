@@ -4,11 +4,14 @@
 
 mod cards_api;
 mod issue_card;
+mod merchant_impl;
+mod platform_impl;
 mod raw_server;
 mod signing_support;
 mod tls_gateway;
 mod util;
 
+mod choosing;
 mod exit_codes;
 mod gating;
 mod generated;
@@ -16,9 +19,11 @@ mod hostile;
 mod idempotency;
 mod lint;
 mod made_up_values;
+mod merchant;
 mod openapi;
 mod openapi_export;
 mod openapi_report;
+mod platform;
 mod reports;
 mod reports_html;
 mod rest;

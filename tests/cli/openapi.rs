@@ -59,10 +59,12 @@ pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
         .unwrap()
         .map(|e| e.unwrap().path())
         .map(|p| {
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
+            let bytes = if p.is_dir() {
+                Vec::new()
+            } else {
+                std::fs::read(&p).unwrap()
+            };
+            (p.file_name().unwrap().to_string_lossy().into_owned(), bytes)
         })
         .collect()
 }
@@ -339,7 +341,6 @@ async fn maps_3_1_type_lists_const_exclusive_bounds_and_nullable_references() {
 }
 
 #[tokio::test]
-#[ignore = "needs the embedded reference implementation's REST answers (routing by path template, per-status bodies, header keys), being built on the `rest` branch"]
 async fn imported_contracts_pass_against_the_embedded_reference() {
     for (document, _) in FIXTURES {
         let (_keep, out, run) = import(&fixture(document), &[]).await;

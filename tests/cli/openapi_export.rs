@@ -158,15 +158,19 @@ async fn import_of_an_export_gives_back_equivalent_contracts() {
     }
 }
 
+/// Every contract under `dir` (folders included), by name.
 fn load_all(dir: &Path) -> BTreeMap<String, Value> {
-    files(dir)
-        .into_iter()
-        .filter(|(name, _)| name.ends_with(".json"))
-        .map(|(_, bytes)| {
+    let mut all = BTreeMap::new();
+    for (name, bytes) in files(dir) {
+        let path = dir.join(&name);
+        if path.is_dir() {
+            all.extend(load_all(&path));
+        } else if name.ends_with(".json") {
             let value: Value = serde_json::from_slice(&bytes).unwrap();
-            (value["name"].as_str().unwrap().to_string(), value)
-        })
-        .collect()
+            all.insert(value["name"].as_str().unwrap().to_string(), value);
+        }
+    }
+    all
 }
 
 /// A contract with named types written out where they are used (names may change between

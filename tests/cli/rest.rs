@@ -43,6 +43,81 @@ async fn snapshots_record_status_declared_headers_and_body_with_ids_redacted() {
     assert!(!text.contains("test-token"), "{text}");
 }
 
+#[tokio::test]
+async fn the_embedded_reference_passes_the_example_contracts_flows_included() {
+    let run = conform(&["verify", CONTRACTS]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout.contains("card/flow/") || run.stdout.contains("PASS 76 cases"),
+        "{}",
+        run.stdout
+    );
+    let last = run
+        .stdout
+        .lines()
+        .rev()
+        .find(|l| l.starts_with("PASS"))
+        .unwrap_or_default();
+    assert!(
+        last.starts_with("PASS 76 cases (0 failed)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn serve_is_a_stateful_fake_of_the_whole_api() {
+    use serde_json::{Value, json};
+    let served = crate::util::serve(&[CONTRACTS]).await;
+    let client = crate::util::client();
+    let send = |request: reqwest::RequestBuilder, body: Option<Value>| async move {
+        let request = match body {
+            Some(body) => request
+                .header("content-type", "application/json")
+                .body(serde_json::to_vec(&body).unwrap()),
+            None => request,
+        };
+        let answer = request.send().await.unwrap();
+        let (status, location) = (
+            answer.status().as_u16(),
+            answer.headers().get("location").cloned(),
+        );
+        let bytes = answer.bytes().await.unwrap();
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, location, body)
+    };
+    let card = json!({"customerId": "cus_0123456789", "tier": "silver", "nickname": "Mine"});
+    let create = client
+        .post(format!("{}/v1/cards", served.url))
+        .header("Idempotency-Key", "key-serve-0001");
+    let (status, location, created) = send(create, Some(card)).await;
+    assert_eq!(status, 201);
+    assert!(location.is_some(), "a created card has a Location");
+    assert_eq!(created["card"]["tier"], "silver", "{created}");
+    assert_eq!(created["card"]["nickname"], "Mine", "{created}");
+    let id = created["card"]["id"].as_str().unwrap().to_string();
+    let card_url = format!("{}/v1/cards/{id}", served.url);
+    let (_, _, read) = send(client.get(&card_url), None).await;
+    assert_eq!(read["card"], created["card"]);
+    let (status, _, _) = send(client.patch(&card_url), Some(json!({"tier": "gold"}))).await;
+    assert_eq!(status, 200);
+    let (_, _, read) = send(client.get(&card_url), None).await;
+    assert_eq!(read["card"]["tier"], "gold", "{read}");
+    let (status, _, _) = send(client.delete(&card_url), None).await;
+    assert_eq!(status, 204);
+    let (status, _, gone) = send(client.get(&card_url), None).await;
+    assert_eq!(
+        (status, &gone["error"]["code"]),
+        (404, &json!("card_not_found"))
+    );
+    let malformed = client.get(format!("{}/v1/cards/nope", served.url));
+    let (status, _, malformed) = send(malformed, None).await;
+    assert_eq!(status, 400);
+    assert_eq!(malformed["error"]["code"], "invalid_request");
+    let message = malformed["error"]["message"].as_str().unwrap();
+    assert!(message.contains("path.cardId pattern"), "{message}");
+}
+
 /// Runs the example contracts against the implementation with `defects` and returns the failed
 /// checks of the JSON report as (case, check, message).
 async fn failures(defects: Defects) -> (Run, Vec<(String, String, String)>) {

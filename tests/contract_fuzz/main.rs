@@ -14,6 +14,7 @@
 //! `CONFORM_FUZZ_SEED=N CONFORM_FUZZ_ITERATIONS=1 CONFORM_FUZZ_SAVE=1` writes that mutation.
 
 mod counting;
+mod hostile;
 mod mutate;
 
 use std::path::{Path, PathBuf};
@@ -37,7 +38,8 @@ const QUICK_ITERATIONS: u64 = 300;
 /// 2 MiB stacks, so every mutation is exercised on one.
 const STACK: usize = 2 << 20;
 /// Most memory one mutation may take at its peak, over what was live before it. The caps of
-/// planning keep it far lower: about 3 MiB at most over 50,000 mutations.
+/// planning keep it lower: about 3 MiB at most over 40,000 mutations, under 20 MiB for the
+/// worst hand-made contract.
 const MEMORY_BOUND: usize = 32 << 20;
 /// Longest one mutation may take (a debug build on a busy machine).
 const TIME_BOUND: Duration = Duration::from_secs(60);
@@ -64,6 +66,23 @@ fn contract_mutations_end_in_a_contract_or_located_errors_at_length() {
     fuzz(iterations);
 }
 
+#[test]
+fn hand_made_hostile_contracts_stay_within_the_same_bounds() {
+    for (what, input) in hostile::contracts() {
+        match exercise_isolated(0, input) {
+            Ok(outcome) => println!(
+                "{what}: {} in {:.1?}, peak {} KiB",
+                outcome
+                    .cases
+                    .map_or("rejected".into(), |n| format!("{n} cases")),
+                outcome.took,
+                outcome.peak >> 10
+            ),
+            Err(why) => panic!("{what}: {why}"),
+        }
+    }
+}
+
 fn fuzz(iterations: u64) {
     let first = env_number("CONFORM_FUZZ_SEED").unwrap_or(1);
     let seeds = seed_contracts();
@@ -83,19 +102,21 @@ fn fuzz(iterations: u64) {
         }
         let outcome = exercise_isolated(seed, input.clone());
         match outcome {
-            Ok(outcome) => tally.add(&outcome),
+            Ok(outcome) => tally.add(seed, &outcome),
             Err(why) => fail(seed, &input, &why),
         }
     }
     println!(
         "contract fuzz: {iterations} mutations from seed {first} in {:.1?}: {} contracts \
-         ({} cases), {} rejected; peak {} KiB, slowest {:.1?}",
+         ({} cases), {} rejected; peak {} KiB (seed {}), slowest {:.1?} (seed {})",
         started.elapsed(),
         tally.valid,
         tally.cases,
         tally.rejected,
-        tally.peak >> 10,
-        tally.slowest
+        tally.peak.0 >> 10,
+        tally.peak.1,
+        tally.slowest.0,
+        tally.slowest.1,
     );
     // Mutations must reach both ends, or the fuzz has stopped testing the later stages.
     if iterations >= 100 {
@@ -121,12 +142,14 @@ struct Tally {
     valid: u64,
     rejected: u64,
     cases: usize,
-    peak: usize,
-    slowest: Duration,
+    /// The largest peak and its seed.
+    peak: (usize, u64),
+    /// The longest time and its seed.
+    slowest: (Duration, u64),
 }
 
 impl Tally {
-    fn add(&mut self, outcome: &Outcome) {
+    fn add(&mut self, seed: u64, outcome: &Outcome) {
         match outcome.cases {
             Some(cases) => {
                 self.valid += 1;
@@ -134,8 +157,8 @@ impl Tally {
             }
             None => self.rejected += 1,
         }
-        self.peak = self.peak.max(outcome.peak);
-        self.slowest = self.slowest.max(outcome.took);
+        self.peak = self.peak.max((outcome.peak, seed));
+        self.slowest = self.slowest.max((outcome.took, seed));
     }
 }
 
@@ -270,7 +293,8 @@ struct Seeds {
 fn seed_contracts() -> Seeds {
     Seeds {
         valid: [
-            read_folder("contracts"),
+            read_folder("contracts/platform"),
+            read_folder("contracts/merchant"),
             read_folder("tests/fixtures/valid"),
         ]
         .concat(),

@@ -95,6 +95,8 @@ impl Compiler<'_> {
                 name: Location::Body.name().into(),
                 presence: Presence::Required,
                 schema: body.clone(),
+                conditions: Vec::new(),
+                single_use: false,
             });
         }
         let mut document = Schema::of(vec![Kind::Object]);
@@ -453,6 +455,8 @@ fn container(location: Location, fields: Vec<Field>) -> Field {
         name: location.name().into(),
         presence: Presence::Required,
         schema,
+        conditions: Vec::new(),
+        single_use: false,
     }
 }
 

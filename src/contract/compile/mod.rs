@@ -7,11 +7,14 @@
 //! errors show in the same pass. Meaning errors are all collected, so an author fixes a file in
 //! one pass.
 
+mod conditions;
 mod cycles;
+mod examples;
 mod http;
 mod parts;
 mod result;
 mod schema;
+mod skips;
 
 pub use cycles::MAX_RENAMES;
 
@@ -29,6 +32,16 @@ use crate::json::pointer::escape;
 
 /// Compiles a parsed source into a contract, or every error found in it.
 pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
+    // Most files have the right shape: serde reading them, and no key repeated, is proof
+    // enough, without building a tree of the file. Anything else takes the full check, which
+    // finds every problem and its place.
+    if !source.text.starts_with('\u{feff}')
+        && let Ok(file) = serde_json::from_str::<ContractFile>(&source.text)
+        && super::shape::none_repeated(&source.text)
+    {
+        return meaning(source, &file)
+            .map_err(|(errors, left_out)| in_file_order(errors, left_out));
+    }
     let shape = super::shape::check(source).map_err(|e| vec![e])?;
     let mut errors = shape.errors;
     let mut left_out = shape.left_out;
@@ -88,6 +101,7 @@ fn meaning(
         type_ids: HashMap::new(),
         type_names: Vec::new(),
         deferred: Vec::new(),
+        deferred_conditions: Vec::new(),
         left_out: 0,
         carrier: file.result.carrier.unwrap_or(ResultCarrier::Body),
         declared_statuses: match file.result.carrier.unwrap_or(ResultCarrier::Body) {
@@ -213,6 +227,7 @@ pub(super) struct Compiler<'s> {
     type_ids: HashMap<String, TypeId>,
     type_names: Vec<String>,
     deferred: Vec<Deferred>,
+    deferred_conditions: Vec<conditions::DeferredCondition>,
     carrier: ResultCarrier,
     declared_statuses: Vec<String>,
     /// Errors found past [`MAX_ERRORS_PER_FILE`], counted but not built.
@@ -251,11 +266,12 @@ impl Compiler<'_> {
             path: file.operation.path.clone(),
             template,
             negative: self.negative(&file.generated, &result),
-            skip: self.skip(&file.generated.skip),
+            skip: self.skips(&file.skip, &file.generated.skip),
             case_expectations: self.case_expectations(&file.generated.expect, &result),
             signature_rejection: self.signature_rejection(&file.signing, &result),
             credentials: self.credentials(file.credentials.as_ref(), &result),
             snapshot: self.snapshot(&file.snapshot),
+            single_use: single_use(&request.document),
             examples: Vec::new(),
             idempotency: None,
             resource: None,
@@ -330,11 +346,12 @@ impl Compiler<'_> {
     }
 
     fn check_deferred(&mut self, types: &Types) {
-        for (at, schema, value) in std::mem::take(&mut self.deferred) {
-            let violations = crate::rules::validate(types, &schema, &value, None);
+        self.check_deferred_conditions(types);
+        for deferred in std::mem::take(&mut self.deferred) {
+            let violations = crate::rules::validate(types, &deferred.schema, &deferred.value, None);
             if let Some(first) = violations.first() {
                 let kind = K::Invalid(format!("value does not fit its own field: {first}"));
-                self.error(&at, kind);
+                self.error(&deferred.pointer(), kind);
             }
         }
     }
@@ -398,6 +415,28 @@ impl Compiler<'_> {
         self.left_out += usize::from(full);
         full
     }
+}
+
+/// The single-use fields of the request document's locations.
+fn single_use(document: &super::Schema) -> Vec<super::SingleUse> {
+    let mut out = Vec::new();
+    for location in &document.objects.fields {
+        for field in location
+            .schema
+            .objects
+            .fields
+            .iter()
+            .filter(|f| f.single_use)
+        {
+            out.push(super::SingleUse {
+                pointer: crate::json::Pointer::root()
+                    .child(&location.name)
+                    .child(&field.name),
+                max_len: field.schema.strings.max_length,
+            });
+        }
+    }
+    out
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -1,24 +1,21 @@
-//! Compiling the blocks around the schemas: result semantics, idempotency, examples, snapshot
-//! and generated-case settings. Each cross-reference (a status, a code, a pointer) is checked
+//! Compiling the blocks around the schemas: result semantics, idempotency, snapshot and
+//! generated-case settings (examples are in `examples`). Each cross-reference (a status, a code, a pointer) is checked
 //! against what the contract declares.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde_json::Value;
+use globset::Glob;
 
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
-use crate::contract::http::shown_pointer;
 use crate::contract::model::{
-    CaseExpectDef, ConflictPolicy, ExampleDef, ExpectDef, GeneratedDef, IdempotencyDef, KeyDef,
-    ResultCarrier, SigningDef, SnapshotDef, StatusRole,
+    CaseExpectDef, ConflictPolicy, ExpectDef, GeneratedDef, IdempotencyDef, KeyDef, ResultCarrier,
+    SigningDef, SnapshotDef, StatusRole,
 };
 use crate::contract::schema::{Kind, Schema};
 use crate::contract::{
-    CaseExpect, Contract, Example, Expect, Idempotency, KeyLocation, Location, ResultRules,
-    SnapshotRules, StatusMatch,
+    CaseExpect, Contract, Expect, Idempotency, KeyLocation, Location, ResultRules, SnapshotRules,
+    StatusMatch,
 };
 use crate::json::Pointer;
 
@@ -299,96 +296,6 @@ impl Compiler<'_> {
         }
     }
 
-    pub(super) fn examples(&mut self, defs: &[ExampleDef], contract: &Contract) -> Vec<Example> {
-        let mut names = HashSet::new();
-        let mut examples = Vec::new();
-        for (i, def) in defs.iter().enumerate() {
-            let at = format!("/examples/{i}");
-            self.check_name(&def.name, &format!("{at}/name"));
-            if !names.insert(def.name.as_str()) {
-                self.error(
-                    &format!("{at}/name"),
-                    K::Duplicate {
-                        what: "example",
-                        name: def.name.clone(),
-                    },
-                );
-            }
-            let expect = self.expect(&def.expect, &contract.result, &format!("{at}/expect"));
-            let document = self.example_document(def, contract, &at);
-            if contract.result.role(&expect.status) == Some(StatusRole::Success) {
-                let what = format!("example `{}` request", def.name);
-                self.fits_document(contract, &document, &at, what);
-            }
-            if let Some(response) = &def.response {
-                let at = format!("{at}/response");
-                self.sample_response(contract, &def.name, &expect, response, &at);
-            }
-            examples.push(Example {
-                name: def.name.clone(),
-                request: def.request.clone().unwrap_or(Value::Null),
-                document,
-                expect,
-            });
-        }
-        examples
-    }
-
-    /// An example's request as one document; header names take the case the contract defines.
-    fn example_document(&mut self, def: &ExampleDef, contract: &Contract, at: &str) -> Value {
-        let mut document = serde_json::Map::new();
-        let given = [
-            (Location::Path, &def.path),
-            (Location::Query, &def.query),
-            (Location::Headers, &def.headers),
-        ];
-        for (location, values) in given {
-            let mut members = values.clone().unwrap_or_default();
-            if location == Location::Headers {
-                members = members
-                    .into_iter()
-                    .map(|(name, value)| match contract.parameter(location, &name) {
-                        Some(field) => (field.name.clone(), value),
-                        None => (name, value),
-                    })
-                    .collect();
-            }
-            document.insert(location.name().into(), Value::Object(members));
-        }
-        match (&def.request, &contract.request_media) {
-            (Some(body), Some(_)) => {
-                document.insert(Location::Body.name().into(), body.clone());
-            }
-            (Some(_), None) => {
-                let kind = K::Invalid(
-                    "the operation has no body (no `request.fields`), so the example has no `request`"
-                        .into(),
-                );
-                self.error_key(&format!("{at}/request"), kind);
-            }
-            (None, _) => {}
-        }
-        Value::Object(document)
-    }
-
-    /// A request document must fit the contract; violations are located in the example.
-    fn fits_document(&mut self, contract: &Contract, document: &Value, at: &str, what: String) {
-        let mut violations =
-            crate::rules::validate(&contract.types, &contract.document, document, None);
-        let at_in_file = violations.first().map(|v| example_pointer(at, &v.pointer));
-        for violation in &mut violations {
-            violation.pointer = shown_pointer(&violation.pointer).to_string();
-        }
-        if let Some(at_in_file) = at_in_file {
-            let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            let kind = K::ExampleInvalid {
-                what,
-                violations: listed.join("; "),
-            };
-            self.error(&at_in_file, kind);
-        }
-    }
-
     pub(super) fn expect(&mut self, def: &ExpectDef, rules: &ResultRules, at: &str) -> Expect {
         self.check_status(&def.status, &format!("{at}/status"));
         if let Some(code) = &def.code
@@ -399,75 +306,6 @@ impl Compiler<'_> {
         Expect {
             status: def.status.clone(),
             code: def.code.clone(),
-        }
-    }
-
-    /// A documented sample response must fit the schema and the catalogue.
-    fn sample_response(
-        &mut self,
-        contract: &Contract,
-        name: &str,
-        expect: &Expect,
-        response: &Value,
-        at: &str,
-    ) {
-        let rules = &contract.result;
-        let what = format!("example `{name}` response");
-        let (schema, status) = match rules.carrier {
-            ResultCarrier::Body => (
-                Some(&contract.response),
-                rules.status.get(response).and_then(Value::as_str),
-            ),
-            ResultCarrier::HttpStatus => {
-                let spec = expect.status.parse::<u16>().ok().and_then(|code| {
-                    crate::contract::http::response_for(&contract.responses, code)
-                });
-                if spec.is_none() {
-                    let kind = K::Invalid(format!(
-                        "a sample response needs an exact expected status (`404`, not `{}`)",
-                        expect.status
-                    ));
-                    self.error_key(at, kind);
-                }
-                (
-                    spec.and_then(|s| s.body.as_ref()),
-                    Some(expect.status.as_str()),
-                )
-            }
-        };
-        if let Some(schema) = schema {
-            self.fits(contract, schema, response, status, at, what.clone());
-        }
-        let code = rules.code.get(response).and_then(Value::as_str);
-        if let (Some(status), Some(code)) = (status, code)
-            && rules.has_codes(status)
-            && rules.entry(status, code).is_none()
-        {
-            let kind = K::ExampleInvalid {
-                what,
-                violations: format!("({status}, {code}) is not in `result.codes`"),
-            };
-            self.error(&format!("{at}{}", rules.code.as_str()), kind);
-        }
-    }
-
-    fn fits(
-        &mut self,
-        contract: &Contract,
-        schema: &Schema,
-        value: &Value,
-        status: Option<&str>,
-        at: &str,
-        what: String,
-    ) {
-        let violations = crate::rules::validate(&contract.types, schema, value, status);
-        if let Some(first) = violations.first() {
-            let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            let kind = K::ExampleInvalid {
-                what,
-                violations: listed.join("; "),
-            };
-            self.error(&format!("{at}{}", first.pointer), kind);
         }
     }
 
@@ -579,22 +417,6 @@ impl Compiler<'_> {
         out
     }
 
-    pub(super) fn skip(&mut self, patterns: &[String]) -> GlobSet {
-        let mut builder = GlobSetBuilder::new();
-        for (i, pattern) in patterns.iter().enumerate() {
-            match Glob::new(pattern) {
-                Ok(glob) => {
-                    builder.add(glob);
-                }
-                Err(err) => self.error(
-                    &format!("/generated/skip/{i}"),
-                    K::Invalid(err.kind().to_string()),
-                ),
-            }
-        }
-        builder.build().unwrap_or_else(|_| GlobSet::empty())
-    }
-
     pub(super) fn snapshot(&mut self, def: &SnapshotDef) -> SnapshotRules {
         let mut redact = Vec::new();
         for (i, text) in def.redact.iter().enumerate() {
@@ -610,14 +432,5 @@ impl Compiler<'_> {
             redact,
             headers: def.headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
         }
-    }
-}
-
-/// Where a request-document pointer lands in an example of the contract file: the body is the
-/// example's `request`, the parameters its `path`, `query` and `headers`.
-fn example_pointer(at: &str, document_pointer: &str) -> String {
-    match document_pointer.strip_prefix("/body") {
-        Some(rest) => format!("{at}/request{rest}"),
-        None => format!("{at}{document_pointer}"),
     }
 }

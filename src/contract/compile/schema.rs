@@ -32,16 +32,25 @@ impl Compiler<'_> {
         at: &str,
         side: Side,
     ) -> Vec<Field> {
-        defs.iter()
+        let mut fields: Vec<Field> = defs
+            .iter()
             .map(|(name, def)| {
                 let here = format!("{at}/{}", escape(name));
+                let schema = self.schema(def, &here, side);
                 Field {
                     name: name.clone(),
                     presence: self.presence(def, &here, side),
-                    schema: self.schema(def, &here, side),
+                    single_use: self.single_use(def, &schema, &here, side),
+                    schema,
+                    conditions: Vec::new(),
                 }
             })
-            .collect()
+            .collect();
+        for (i, def) in defs.values().enumerate() {
+            let here = format!("{at}/{}", escape(&fields[i].name));
+            fields[i].conditions = self.conditions(def, i, &fields, &here);
+        }
+        fields
     }
 
     fn presence(&mut self, def: &FieldDef, at: &str, side: Side) -> Presence {
@@ -89,6 +98,16 @@ impl Compiler<'_> {
                     place,
                 },
             );
+        }
+        let conditional = [
+            ("requiredWhen", def.required_when.is_some()),
+            ("forbiddenWhen", def.forbidden_when.is_some()),
+            ("singleUse", def.single_use.is_some()),
+        ];
+        for (key, given) in conditional {
+            if given {
+                self.error_key(&format!("{at}/{key}"), K::Misplaced { key, place });
+            }
         }
     }
 
@@ -298,18 +317,27 @@ impl Compiler<'_> {
 
     /// `enum` values and `example`s can only be checked once every named type is compiled.
     fn defer_values(&mut self, schema: &Schema, at: &str) {
+        // One copy of the place and of the definition for all values: an enum can list
+        // thousands, under a key as long as the contract makes it.
+        let field: Rc<str> = Rc::from(at);
         if let Some(values) = &schema.enum_values {
-            // One copy of the definition for all values: an enum can list thousands.
             let without = Rc::new(schema_without_enum(schema));
             for (i, value) in values.iter().enumerate() {
-                let at = format!("{at}/enum/{i}");
-                self.deferred.push((at, Rc::clone(&without), value.clone()));
+                self.deferred.push(Deferred {
+                    field: Rc::clone(&field),
+                    enum_index: Some(i),
+                    schema: Rc::clone(&without),
+                    value: value.clone(),
+                });
             }
         }
         if let Some(example) = &schema.example {
-            let at = format!("{at}/example");
-            self.deferred
-                .push((at, Rc::new(schema.clone()), example.clone()));
+            self.deferred.push(Deferred {
+                field,
+                enum_index: None,
+                schema: Rc::new(schema.clone()),
+                value: example.clone(),
+            });
         }
     }
 
@@ -356,5 +384,25 @@ pub(super) const ANY: [Kind; 7] = [
     Kind::Array,
 ];
 
-/// A value checked after compilation: (pointer in the file, schema it must fit, value).
-pub(super) type Deferred = (String, Rc<Schema>, Value);
+/// A value checked after compilation: an enum value or an example, and the definition it must
+/// fit.
+pub(super) struct Deferred {
+    /// The definition's place in the file.
+    field: Rc<str>,
+    /// Which enum value, or `None` for the example.
+    enum_index: Option<usize>,
+    /// What the value must fit.
+    pub(super) schema: Rc<Schema>,
+    /// The value.
+    pub(super) value: Value,
+}
+
+impl Deferred {
+    /// The value's place in the file, written out only when it is reported.
+    pub(super) fn pointer(&self) -> String {
+        match self.enum_index {
+            Some(i) => format!("{}/enum/{i}", self.field),
+            None => format!("{}/example", self.field),
+        }
+    }
+}

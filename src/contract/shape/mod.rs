@@ -10,6 +10,9 @@
 //! anything else through: serde and the compiler still judge what is left.
 
 mod describe;
+mod duplicates;
+
+pub use duplicates::none_repeated;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -71,7 +74,8 @@ pub fn check(source: &SourceText) -> Result<Shape, ContractError> {
     };
     for problem in found {
         shape.unknown_keys.extend(problem.unknown_key);
-        shape.errors.push(problem.error);
+        let error = ContractError::at(source, problem.span, problem.kind);
+        shape.errors.push(error);
     }
     Ok(shape)
 }
@@ -85,8 +89,11 @@ fn format_schema() -> &'static Value {
     })
 }
 
+/// A problem found, located only when it is kept: the trials of a union's branches find and
+/// drop problems on valid files too.
 struct Problem {
-    error: ContractError,
+    span: Span,
+    kind: K,
     /// The pointer of the key, when the problem is an unknown key.
     unknown_key: Option<String>,
 }
@@ -174,9 +181,11 @@ impl Walker<'_> {
         }
         if let Some(values) = self.keywords(branches)
             && let Node::StringLit(text) = node
-            && !values.iter().any(|v| v == text.value.as_ref())
         {
-            return self.unknown_value(node, &text.value, &values);
+            if !values.iter().any(|v| v == text.value.as_ref()) {
+                self.unknown_value(node, &text.value, &values);
+            }
+            return;
         }
         let mut best: Option<Vec<Problem>> = None;
         for branch in candidates {
@@ -404,8 +413,11 @@ impl Walker<'_> {
             self.left_out += 1;
             return;
         }
-        let error = ContractError::at(self.source, span, kind);
-        self.found.push(Problem { error, unknown_key });
+        self.found.push(Problem {
+            span,
+            kind,
+            unknown_key,
+        });
     }
 }
 
@@ -419,7 +431,8 @@ fn any_of(schema: &'static Map<String, Value>) -> Option<&'static [Value]> {
         .map(Vec::as_slice)
 }
 
-/// A schema with no constraining keyword (only `description`, `default`, ...).
+/// A schema with no constraining keyword (only `description`, `default`, ...). Its few keys are
+/// compared rather than each keyword looked up: this runs for every value of every contract.
 fn is_any(schema: &Map<String, Value>) -> bool {
     const CONSTRAINING: [&str; 11] = [
         "type",
@@ -434,7 +447,7 @@ fn is_any(schema: &Map<String, Value>) -> bool {
         "enum",
         "$ref",
     ];
-    !CONSTRAINING.iter().any(|k| schema.contains_key(*k))
+    !schema.keys().any(|k| CONSTRAINING.contains(&k.as_str()))
 }
 
 fn type_names(schema: &Map<String, Value>) -> Vec<&str> {

@@ -27,6 +27,7 @@ const CARRIED: &[&str] = &[
     "snapshot",
     "resource",
     "examples",
+    "skip",
 ];
 
 /// Methods an OpenAPI 3.1 path item can hold.

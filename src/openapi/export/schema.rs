@@ -85,6 +85,11 @@ pub(super) fn schema(def: &Value, names: &Names) -> Value {
     Value::Object(out)
 }
 
+/// A field's rules JSON Schema has no keyword for (presence on some statuses or depending on
+/// another field, a value that works once), carried as `x-conform-<key>` on its property.
+pub(crate) const FIELD_EXTENSIONS: &[&str] =
+    &["requiredOn", "requiredWhen", "forbiddenWhen", "singleUse"];
+
 /// `properties`, `required` and `additionalProperties` of an object's fields.
 pub(super) fn object(
     out: &mut Map<String, Value>,
@@ -99,8 +104,12 @@ pub(super) fn object(
         if def.get("required") == Some(&json!(true)) {
             required.push(json!(name));
         }
-        if let (Some(statuses), Value::Object(p)) = (def.get("requiredOn"), &mut property) {
-            p.insert("x-conform-requiredOn".into(), statuses.clone());
+        if let Value::Object(p) = &mut property {
+            for key in FIELD_EXTENSIONS {
+                if let Some(value) = def.get(*key) {
+                    p.insert(format!("x-conform-{key}"), value.clone());
+                }
+            }
         }
         properties.insert(name.clone(), property);
     }

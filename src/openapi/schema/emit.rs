@@ -248,6 +248,14 @@ impl Schemas<'_> {
             }
             _ => {}
         }
+        for key in ["requiredWhen", "forbiddenWhen", "singleUse"] {
+            let carried = ats
+                .iter()
+                .find_map(|at| self.docs.get(at)?.get(format!("x-conform-{key}")).cloned());
+            if let Some(value) = carried {
+                field.insert(key.into(), value);
+            }
+        }
     }
 
     /// `readOnly` members are not sent; `writeOnly` members are not answered.

@@ -63,6 +63,10 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
             }
         }
     }
+    keep_conditional(contract, &body_of(site), &mut minimal);
+    if let Value::Object(map) = &mut full {
+        generate::settle(&contract.types, &contract.request, map, &Options::default());
+    }
     let mut out = vec![
         site.mutation(
             "minimal",
@@ -81,6 +85,31 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
     ];
     out.iter_mut().for_each(|m| m.field = "body".into());
     out.into_iter().map(|m| m.scoped(Scope::Document)).collect()
+}
+
+fn body_of(site: &Site<'_>) -> Value {
+    site.value().cloned().unwrap_or_default()
+}
+
+/// Puts back into `minimal` the optional fields of `body` that a condition still requires
+/// (`authCode` while `grantType` is `AUTHORIZATION_CODE`), with the base's values: "only the
+/// required fields" counts those too.
+fn keep_conditional(contract: &Contract, body: &Value, minimal: &mut Value) {
+    let (Value::Object(body), Value::Object(minimal)) = (body, minimal) else {
+        return;
+    };
+    let fields = &contract.request.objects.fields;
+    for _ in 0..=fields.len() {
+        let wanted = fields.iter().find(|f| {
+            !minimal.contains_key(&f.name)
+                && body.contains_key(&f.name)
+                && f.conditions
+                    .iter()
+                    .any(|c| c.effect == crate::contract::Effect::Required && c.holds(minimal))
+        });
+        let Some(field) = wanted else { return };
+        minimal.insert(field.name.clone(), body[&field.name].clone());
+    }
 }
 
 /// One case per branch of a union, each with a value of that branch only.
@@ -213,7 +242,7 @@ fn enums(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
 }
 
 /// A value as the last part of a case name; an empty value is called `empty`.
-fn name_part(text: &str) -> String {
+pub(super) fn name_part(text: &str) -> String {
     match crate::plan::slug(text) {
         slug if slug.is_empty() => "empty".to_string(),
         slug => slug,

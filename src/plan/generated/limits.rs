@@ -30,8 +30,9 @@ pub const MAX_PROBE_BYTES: usize = 1 << 20;
 /// others do not).
 pub const MAX_WALKED_ELEMENTS: usize = 64;
 
-/// Most bytes of request copies held while finding the fields to probe.
-pub const MAX_COPIED_BYTES: usize = 64 << 20;
+/// Most bytes held while finding the fields to probe: request copies (to fill fields the base
+/// lacks) and each field's name and pointer.
+pub const MAX_COPIED_BYTES: usize = 16 << 20;
 
 /// Whether a length limit is probed.
 pub fn length_probed(limit: usize) -> bool {

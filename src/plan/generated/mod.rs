@@ -11,12 +11,12 @@
 //! combined.
 
 mod boundary;
+mod branches;
 pub mod limits;
 mod negative;
 mod sites;
 mod variants;
 
-use globset::GlobSet;
 use serde_json::Value;
 
 use std::collections::HashSet;
@@ -25,7 +25,7 @@ use std::sync::Arc;
 use super::{
     Action, Case, CaseKind, Document, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit,
 };
-use crate::contract::{Contract, Expect, Schema, StatusRole};
+use crate::contract::{Contract, Expect, Kind, Schema, StatusRole};
 use crate::json::{Pointer, abbreviate};
 use crate::rules::{self, Rule};
 
@@ -36,7 +36,7 @@ pub use sites::Site;
 #[cfg(test)]
 pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     let mut cases = Vec::new();
-    each(index, contract, &mut |case| {
+    each_planned(index, contract, true, &mut |case| {
         cases.push(case);
         true
     });
@@ -45,31 +45,55 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
 
 /// Hands each generated case of one contract to `sink` as soon as it is planned, in the order of
 /// [`cases`]; stops when `sink` returns false. Returns false when it was stopped.
-pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
+/// Cases the contract skips are left out only when `skipping` (lint asks which cases a skip
+/// pattern would match).
+pub fn each_planned(
+    index: usize,
+    contract: &Contract,
+    skipping: bool,
+    sink: &mut dyn FnMut(Case) -> bool,
+) -> bool {
     let Some(base) = base_document(contract) else {
         return true;
     };
     let sites = sites::collect(contract, &base);
+    let containers = branches::containers(contract, &base);
     let success = contract.success_expect();
     let mut planner = Planner {
         index,
         contract,
-        skip: &contract.skip,
+        skipping,
+        whole: whole_document(contract),
         names: HashSet::new(),
     };
-    for site in &sites {
-        for mutation in negative::mutations(contract, site) {
-            let case = planner.case(site, mutation, CaseKind::Negative, &contract.negative);
-            if !case.is_none_or(&mut *sink) {
-                return false;
+    // Site names are unique, so a case name can only repeat within one site's mutations (two
+    // branches of a union yielding the same rule): the names seen are kept per site, not for
+    // the whole plan, where long field names would add up. Branch cases, few, share one set.
+    let kinds = [
+        (CaseKind::Negative, &contract.negative),
+        (CaseKind::Boundary, &success),
+    ];
+    for (kind, expect) in kinds {
+        for site in &sites {
+            planner.names.clear();
+            let own = match kind {
+                CaseKind::Negative => negative::mutations(contract, site),
+                _ => boundary::mutations(contract, site),
+            };
+            for mutation in own {
+                let case = planner.case(site, mutation, kind, expect);
+                if !case.is_none_or(&mut *sink) {
+                    return false;
+                }
             }
         }
-    }
-    for site in &sites {
-        for mutation in boundary::mutations(contract, site) {
-            let case = planner.case(site, mutation, CaseKind::Boundary, &success);
-            if !case.is_none_or(&mut *sink) {
-                return false;
+        planner.names.clear();
+        for site in sites.iter().chain(&containers) {
+            for mutation in branches::mutations(contract, site, kind) {
+                let case = planner.case(site, mutation, kind, expect);
+                if !case.is_none_or(&mut *sink) {
+                    return false;
+                }
             }
         }
     }
@@ -126,7 +150,10 @@ pub(crate) struct Mutation {
 struct Planner<'a> {
     index: usize,
     contract: &'a Contract,
-    skip: &'a GlobSet,
+    /// Whether the contract's skips apply.
+    skipping: bool,
+    /// Whether every mutation is confirmed against the whole request (see [`whole_document`]).
+    whole: bool,
     names: HashSet<String>,
 }
 
@@ -140,7 +167,7 @@ impl Planner<'_> {
         kind: CaseKind,
         expect: &Expect,
     ) -> Option<Case> {
-        if !confirm(self.contract, site, &m) {
+        if !confirm(self.contract, site, &m, self.whole) {
             return None;
         }
         let name = format!(
@@ -150,7 +177,9 @@ impl Planner<'_> {
             m.field,
             m.rule
         );
-        if self.skip.is_match(&name) || !self.names.insert(name.clone()) {
+        if (self.skipping && self.contract.skip.leaves_out(&name, true))
+            || !self.names.insert(name.clone())
+        {
             return None;
         }
         let expect = self
@@ -186,8 +215,11 @@ impl Planner<'_> {
 /// reshape the document are checked whole. A parameter's value is checked as a receiver reads
 /// it: written as text, then read back by its definition, so a case never claims what the
 /// wire cannot carry (`12345` sent for a string parameter arrives as the string "12345").
-fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
+fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation, whole: bool) -> bool {
     let mint = KeyMint::with_nonce("0".repeat(22));
+    if whole && mutation.scope != Scope::Document && !confirm_whole(contract, mutation, &mint) {
+        return false;
+    }
     let check = |value: &Value| {
         let value = if site.is_parameter() {
             received(contract, site.schema, value)
@@ -203,8 +235,8 @@ fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
             rules::validate(&contract.types, &contract.document, &document, None)
         }
         Scope::Site => match (&mutation.key, &mutation.request) {
-            (KeySpec::Edited(edit), _) => {
-                check(&Value::String(edit.apply(&mint.key_for(contract))))
+            (KeySpec::Edited(at, edit), _) => {
+                check(&Value::String(edit.apply(&mint.fresh_for(contract, at))))
             }
             (
                 _,
@@ -224,6 +256,55 @@ fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
         None => found.is_empty(),
         Some(rule) => !found.is_empty() && found.iter().all(|v| v.rule == rule),
     }
+}
+
+/// Whether the whole request, mutated, breaks exactly what the mutation claims: for contracts
+/// where a change at one place can break a rule of another (see [`whole_document`]).
+fn confirm_whole(contract: &Contract, mutation: &Mutation, mint: &KeyMint) -> bool {
+    let document = mutation.request.document(&mutation.key, contract, mint);
+    let found = rules::validate(&contract.types, &contract.document, &document, None);
+    match mutation.breaks {
+        None => found.is_empty(),
+        Some(rule) => found.iter().all(|v| v.rule == rule),
+    }
+}
+
+/// Whether a change at one place of a request can break a rule of another place, so that
+/// checking the changed value alone could plan a case with a wrong expectation: a field whose
+/// presence depends on another (`requiredWhen` on `authCode`, and the enum case that changes
+/// `grantType`), or a union of object types (a value valid in one branch may fit another).
+/// Such contracts have every mutation checked against the whole request.
+pub(crate) fn whole_document(contract: &Contract) -> bool {
+    let mut seen = HashSet::new();
+    let mut pending = vec![&contract.document];
+    while let Some(schema) = pending.pop() {
+        let objects = schema
+            .kinds
+            .iter()
+            .filter(|k| {
+                matches!(k, Kind::Object)
+                    || matches!(k, Kind::Named(id) if contract.types.get(*id).schema.kinds.contains(&Kind::Object))
+            })
+            .count();
+        if objects > 1 {
+            return true;
+        }
+        for field in &schema.objects.fields {
+            if !field.conditions.is_empty() {
+                return true;
+            }
+            pending.push(&field.schema);
+        }
+        pending.extend(schema.arrays.items.as_deref());
+        for kind in &schema.kinds {
+            if let Kind::Named(id) = kind
+                && seen.insert(id.0)
+            {
+                pending.push(&contract.types.get(*id).schema);
+            }
+        }
+    }
+    false
 }
 
 /// A parameter value as the receiver reads it back after it travelled as text; a value with no
@@ -283,7 +364,7 @@ impl Site<'_> {
             return self.mutation(
                 rule,
                 self.patched(Patch::Unchanged),
-                KeySpec::Edited(edit),
+                KeySpec::Edited(self.pointer.clone(), edit),
                 breaks,
                 detail,
             );
@@ -350,5 +431,7 @@ fn flatten_into<'a>(
     }
 }
 
+#[cfg(test)]
+mod branch_tests;
 #[cfg(test)]
 mod tests;

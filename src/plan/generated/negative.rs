@@ -70,10 +70,11 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
         enums(site, rules, &mut out);
     }
     if site.is_key {
-        // The mutation replaced the key itself: filling in a fresh one would undo it.
+        // The mutation replaced the key (or single-use value) itself: a fresh one there would
+        // undo it.
         out.iter_mut()
             .filter(|m| m.key == KeySpec::Fresh)
-            .for_each(|m| m.key = KeySpec::Keep);
+            .for_each(|m| m.key = KeySpec::Except(site.pointer.clone()));
     }
     out
 }
