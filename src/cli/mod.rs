@@ -5,6 +5,7 @@ mod args;
 mod commands;
 mod gates;
 mod keys;
+mod merge;
 mod sign;
 mod snapshots;
 
@@ -38,5 +39,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),
         args::Command::Sign(args) => sign::sign(args),
+        args::Command::Merge(args) => merge::merge(args),
     }
 }
