@@ -39,9 +39,9 @@ fn difference(first: &ReportFile, other: &ReportFile, own_baseline: bool) -> Opt
             b.tool_version, a.tool_version
         ));
     }
-    if let Some(contracts) = contracts(a, b) {
+    if let Some(contracts) = contracts((b, &fb), (a, &fa)) {
         return Some(format!(
-            "{fb} and {fa} checked different contracts: {contracts}"
+            "{fb} checked other contracts than {fa}: {contracts}"
         ));
     }
     if a.embedded != b.embedded || (!a.embedded && a.target != b.target) {
@@ -63,10 +63,8 @@ fn difference(first: &ReportFile, other: &ReportFile, own_baseline: bool) -> Opt
             named(a)
         ));
     }
-    if let Some(setting) = setting(a, b, own_baseline) {
-        return Some(format!(
-            "{fb} and {fa} ran with different settings: {setting}"
-        ));
+    if let Some(setting) = setting((b, &fb), (a, &fa), own_baseline) {
+        return Some(format!("{fb} ran with other settings than {fa}: {setting}"));
     }
     plan_size(&first.summary, &other.summary)
         .map(|size| format!("{fb} and {fa} ran different plans: {size}"))
@@ -80,8 +78,8 @@ fn target(run: &RunInfo) -> String {
     }
 }
 
-/// How the contracts of two runs differ, if they do.
-fn contracts(a: &RunInfo, b: &RunInfo) -> Option<String> {
+/// How the contracts of two runs (each with its file as shown) differ, if they do.
+fn contracts((a, fa): (&RunInfo, &str), (b, fb): (&RunInfo, &str)) -> Option<String> {
     let digests = |run: &RunInfo| -> Vec<(String, String)> {
         run.contracts
             .iter()
@@ -92,37 +90,39 @@ fn contracts(a: &RunInfo, b: &RunInfo) -> Option<String> {
     if da == db {
         return None;
     }
-    let by_name: HashMap<&str, &str> = da.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
-    for (name, digest) in &db {
-        match by_name.get(name.as_str()) {
+    let in_b: HashMap<&str, &str> = db.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
+    for (name, digest) in &da {
+        match in_b.get(name.as_str()) {
             Some(other) if other != digest => {
                 return Some(format!(
-                    "{name} is sha256 {} in one and {} in the other",
+                    "{name} has sha256 {}… in {fa} and {}… in {fb}",
                     short(digest),
                     short(other)
                 ));
             }
-            None => return Some(format!("{name} is in one only")),
+            None => return Some(format!("{name} is in {fa} only")),
             Some(_) => {}
         }
     }
-    if da.len() != db.len() {
-        let missing = da.iter().find(|(n, _)| !db.iter().any(|(m, _)| m == n));
-        return Some(match missing {
-            Some((name, _)) => format!("{name} is in one only"),
-            None => "one lists a contract twice".into(),
-        });
-    }
-    Some("the same contracts in another order, so another plan".into())
+    Some(
+        match db.iter().find(|(n, _)| !da.iter().any(|(m, _)| m == n)) {
+            Some((name, _)) => format!("{name} is in {fb} only"),
+            None => "the same contracts in another order, so another plan".into(),
+        },
+    )
 }
 
 fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
 }
 
-/// The first setting in which two runs differ (`scope.timeout_ms is 5000 in one and 10000 in
-/// the other`), the partition aside.
-fn setting(a: &RunInfo, b: &RunInfo, own_baseline: bool) -> Option<String> {
+/// The first setting in which two runs (each with its file as shown) differ, the partition
+/// aside: `scope.timeout_ms is 5000 in a.json and 10000 in b.json`.
+fn setting(
+    (a, fa): (&RunInfo, &str),
+    (b, fb): (&RunInfo, &str),
+    own_baseline: bool,
+) -> Option<String> {
     let comparable = |run: &RunInfo| {
         let mut scope = run.scope.clone();
         scope.partition = None;
@@ -139,7 +139,7 @@ fn setting(a: &RunInfo, b: &RunInfo, own_baseline: bool) -> Option<String> {
         .find(|(key, value)| mb.get(*key) != Some(*value))
         .map(|(key, value)| {
             let other = mb.get(key).unwrap_or(&Value::Null);
-            format!("scope.{key} is {other} in one and {value} in the other")
+            format!("scope.{key} is {value} in {fa} and {other} in {fb}")
         })
 }
 

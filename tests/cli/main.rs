@@ -10,6 +10,7 @@ mod gating;
 mod generated;
 mod idempotency;
 mod lint;
+mod merge;
 mod reports;
 mod reports_html;
 mod serve;
