@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::scan::{ScanError, Scanner};
+use super::scan::{ScanError, Scanner, Undecoded};
 use crate::results::{CaseResult, Check, CheckResult, Finding, Outcome};
 
 /// One entry of `results`.
@@ -79,35 +79,61 @@ impl CaseReader {
         scan: &mut Scanner,
         current: Option<&mut CaseResult>,
     ) -> Result<Option<CaseResult>, ScanError> {
-        let at = scan.offset();
         let index = self.index;
         self.index += 1;
-        scan.value(&mut self.buf)?;
-        let located = |message: String| ScanError::Syntax {
-            offset: at,
-            message: format!("results[{index}]: {message}"),
-        };
-        let entry: Entry = serde_json::from_slice(&self.buf)
-            .map_err(|e| located(format!("not a result of this version: {e}")))?;
-        let begun = begin(&entry, current.as_deref()).map_err(&located)?;
-        // Names are copied only for a case's first check; the others are compared borrowed.
-        let names = begun.map(|_| (entry.contract.to_string(), entry.case.to_string()));
-        let check = check(entry).map_err(&located)?;
+        let open = current.as_deref();
+        let read = scan.decode(&mut self.buf, |bytes| {
+            decode(bytes, open).map_err(|e| match e {
+                Undecoded::Invalid(message) => {
+                    Undecoded::Invalid(format!("results[{index}]: {message}"))
+                }
+                incomplete => incomplete,
+            })
+        })?;
         self.closed = !scan.next_or_close(b']')?;
-        Ok(match (begun.zip(names), current) {
-            (Some((duration, (contract, case))), _) => Some(CaseResult {
+        Ok(match (read.begins, current) {
+            (Some((contract, case, duration)), _) => Some(CaseResult {
                 contract,
                 case,
-                checks: vec![check],
+                checks: vec![read.check],
                 duration,
             }),
             (None, Some(current)) => {
-                current.checks.push(check);
+                current.checks.push(read.check);
                 None
             }
             (None, None) => None,
         })
     }
+}
+
+/// An entry taken apart: the case it begins (contract, name, duration), if it begins one, and
+/// its check.
+struct Read {
+    begins: Option<(String, String, Duration)>,
+    check: CheckResult,
+}
+
+/// Decodes the entry at the start of `bytes`, which continue `current` (the case open, if any),
+/// with the number of bytes it took.
+fn decode(bytes: &[u8], current: Option<&CaseResult>) -> Result<(Read, usize), Undecoded> {
+    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Entry>();
+    let entry = match stream.next() {
+        Some(Ok(entry)) => entry,
+        None => return Err(Undecoded::Incomplete),
+        Some(Err(err)) if err.is_eof() => return Err(Undecoded::Incomplete),
+        Some(Err(err)) => {
+            return Err(Undecoded::Invalid(format!(
+                "not a result of this version: {err}"
+            )));
+        }
+    };
+    let used = stream.byte_offset();
+    let begun = begin(&entry, current).map_err(Undecoded::Invalid)?;
+    // Names are copied only for a case's first check; the others are compared borrowed.
+    let begins = begun.map(|d| (entry.contract.to_string(), entry.case.to_string(), d));
+    let check = check(entry).map_err(Undecoded::Invalid)?;
+    Ok((Read { begins, check }, used))
 }
 
 /// The duration of the case `entry` begins, or `None` when it continues `current`.

@@ -28,6 +28,14 @@ impl From<io::Error> for ScanError {
     }
 }
 
+/// Why a value could not be decoded where it lies.
+pub(super) enum Undecoded {
+    /// The bytes end inside the value.
+    Incomplete,
+    /// The value is not what it should be, in words.
+    Invalid(String),
+}
+
 /// A report file being scanned.
 pub(super) struct Scanner {
     reader: BufReader<File>,
@@ -132,6 +140,37 @@ impl Scanner {
             if end.is_some() {
                 return Ok(());
             }
+        }
+    }
+
+    /// Decodes the next value (after any whitespace) with `decode`, which returns what it made
+    /// and how many bytes it used. The value is decoded where it lies in the read buffer, not
+    /// copied (almost every value does lie there whole); when the buffer ends inside it, it is
+    /// copied out into `spill` and decoded from there.
+    pub fn decode<T>(
+        &mut self,
+        spill: &mut Vec<u8>,
+        mut decode: impl FnMut(&[u8]) -> Result<(T, usize), Undecoded>,
+    ) -> Result<T, ScanError> {
+        self.peek()?;
+        let at = self.offset;
+        let invalid = |message| ScanError::Syntax {
+            offset: at,
+            message,
+        };
+        match decode(self.reader.fill_buf()?) {
+            Ok((value, used)) => {
+                self.consume(used);
+                return Ok(value);
+            }
+            Err(Undecoded::Invalid(message)) => return Err(invalid(message)),
+            Err(Undecoded::Incomplete) => {}
+        }
+        self.value(spill)?;
+        match decode(spill) {
+            Ok((value, _)) => Ok(value),
+            Err(Undecoded::Invalid(message)) => Err(invalid(message)),
+            Err(Undecoded::Incomplete) => Err(invalid("the file ends inside a value".into())),
         }
     }
 
