@@ -22,6 +22,8 @@ mod shards;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::results::{BaselineEntry, RunInfo};
 
@@ -65,8 +67,11 @@ pub struct Refused {
 pub fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refused> {
     let mut problems = given_twice(paths);
     let mut reports = Vec::new();
-    for path in paths {
-        match ReportFile::read(path) {
+    for (path, read) in paths
+        .iter()
+        .zip(in_parallel(paths, |path| ReportFile::read(path)))
+    {
+        match read {
             Ok(report) => reports.push(report),
             Err(err) => {
                 let at = err
@@ -99,6 +104,31 @@ impl Merge {
             .iter()
             .map(|s| (s.path.as_path(), s.run.scope.partition.as_deref()))
     }
+}
+
+/// `f` of every path, on as many threads as there are cores: reading a report through is
+/// work for one core, and shards are independent.
+fn in_parallel<T: Send>(paths: &[PathBuf], f: impl Fn(&Path) -> T + Sync) -> Vec<T> {
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(paths.len()));
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..workers.min(paths.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(path) = paths.get(i) else { break };
+                    let value = f(path);
+                    done.lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push((i, value));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, value)| value).collect()
 }
 
 /// A path as messages show it.

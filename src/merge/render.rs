@@ -4,11 +4,14 @@
 //!
 //! `--partition K/N` deals the filtered plan out round-robin (case `i` to shard `i % N + 1`),
 //! so taking one case from each shard in turn, shard 1 first, restores the plan's order.
+//! Shards are decoded on threads of their own, a bounded number of cases ahead.
 
 use std::collections::HashMap;
 use std::io;
+use std::sync::mpsc::{self, SyncSender};
 
 use super::Merge;
+use super::report::ReportFile;
 use crate::baseline::Baseline;
 use crate::report::Reporter;
 use crate::results::{BaselineEntry, CaseResult, Summary};
@@ -37,31 +40,39 @@ impl Merge {
             self.info.scope.baseline = baseline.scope();
         }
         reporter.start(&self.info)?;
-        let mut readers = Vec::new();
-        for shard in &self.shards {
-            let cases = shard.cases().map_err(|e| reread(shard, e.message))?;
-            readers.push((shard, Some(cases)));
-        }
         let mut summary = Summary::default();
         let mut fixed = Fixed::new(std::mem::take(&mut self.totals.fixed));
-        loop {
-            let mut any = false;
-            for (shard, reader) in readers.iter_mut() {
-                let Some(cases) = reader else { continue };
-                match cases.next_case().map_err(|e| reread(shard, e.message))? {
-                    Some(case) => {
-                        any = true;
-                        let case = judged(case, baseline, &mut fixed, &mut summary);
-                        summary.add(&case);
-                        reporter.case(&case)?;
+        std::thread::scope(|scope| {
+            // Each shard is decoded on a thread of its own, a few cases ahead, while this one
+            // renders: decoding and rendering cost about as much, and run side by side.
+            let mut feeds: Vec<_> = self
+                .shards
+                .iter()
+                .map(|shard| {
+                    let (cases, feed) = mpsc::sync_channel(AHEAD);
+                    scope.spawn(move || decode(shard, cases));
+                    (shard, Some(feed))
+                })
+                .collect();
+            let mut any = true;
+            while any {
+                any = false;
+                for (shard, feed) in feeds.iter_mut() {
+                    let Some(cases) = feed else { continue };
+                    match cases.recv() {
+                        Ok(Ok(case)) => {
+                            any = true;
+                            let case = judged(case, baseline, &mut fixed, &mut summary);
+                            summary.add(&case);
+                            reporter.case(&case)?;
+                        }
+                        Ok(Err(message)) => return Err(reread(shard, message)),
+                        Err(mpsc::RecvError) => *feed = None,
                     }
-                    None => *reader = None,
                 }
             }
-            if !any {
-                break;
-            }
-        }
+            Ok(())
+        })?;
         summary.fixed.extend(fixed.rest());
         summary.planned = self.totals.planned;
         summary.matched = self.totals.matched;
@@ -73,7 +84,34 @@ impl Merge {
     }
 }
 
-fn reread(shard: &super::report::ReportFile, message: String) -> RenderError {
+/// Cases decoded ahead of rendering, per shard: enough to keep both threads busy, few enough
+/// that a merge holds next to nothing.
+const AHEAD: usize = 64;
+
+/// Sends the cases of `shard` to `cases`, in order, then an error if one stopped it; it stops
+/// early when the receiving end is gone.
+fn decode(shard: &ReportFile, cases: SyncSender<Result<CaseResult, String>>) {
+    let mut reader = match shard.cases() {
+        Ok(reader) => reader,
+        Err(err) => {
+            let _ = cases.send(Err(err.message));
+            return;
+        }
+    };
+    loop {
+        let next = match reader.next_case() {
+            Ok(Some(case)) => Ok(case),
+            Ok(None) => return,
+            Err(err) => Err(err.message),
+        };
+        let stop = next.is_err();
+        if cases.send(next).is_err() || stop {
+            return;
+        }
+    }
+}
+
+fn reread(shard: &ReportFile, message: String) -> RenderError {
     RenderError::Reread(format!(
         "{} changed while it was merged: {message}",
         super::shown(&shard.path)
