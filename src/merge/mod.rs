@@ -67,10 +67,7 @@ pub struct Refused {
 pub fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refused> {
     let mut problems = given_twice(paths);
     let mut reports = Vec::new();
-    for (path, read) in paths
-        .iter()
-        .zip(in_parallel(paths, |path| ReportFile::read(path)))
-    {
+    for (path, read) in paths.iter().zip(in_parallel(paths, ReportFile::read)) {
         match read {
             Ok(report) => reports.push(report),
             Err(err) => {

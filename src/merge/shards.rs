@@ -236,13 +236,10 @@ fn missing(k: usize, n: usize, shards: &BTreeMap<usize, Vec<&ReportFile>>) -> St
 fn whole(report: &ReportFile, shard: Partition, reports: &[ReportFile]) -> Option<String> {
     let summary = &report.summary;
     // A shard stopped early did not count the plan; any other shard of the run did.
-    let Some(matched) = reports
+    let matched = reports
         .iter()
         .find(|r| !r.summary.stopped_early)
-        .map(|r| r.summary.matched)
-    else {
-        return None;
-    };
+        .map(|r| r.summary.matched)?;
     // Shard K holds the cases at K-1, K-1+N, ... of the filtered plan.
     let expected = match matched.checked_sub(shard.k) {
         Some(after) => after / shard.n + 1,
