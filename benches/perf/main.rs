@@ -10,8 +10,9 @@
 //!    the embedded target (targets: time per contract at 1000 within 1.2× of that at 10; peak
 //!    memory at 1000 under 200 MB);
 //! 3. loading: `conform lint` of 1000 contracts (target: under 1 s);
-//! 4. merging: the four shards of the 1000 contracts merged by `conform merge` into every report
-//!    format (targets: at most a quarter of the run's CPU time, under 100 MB);
+//! 4. merging: the four shards of the 1000 contracts merged by `conform merge` (targets: reading,
+//!    proving and combining them in at most a quarter of the run's CPU time, under 100 MB; the
+//!    merge into every report format is shown too);
 //! 5. only when asked for (`-- large`, about ten minutes): the same at 10,000 contracts. See
 //!    [`scaling`].
 //!
