@@ -11,7 +11,11 @@ use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Bytes buffered per open report; a merge of N shards keeps N of these.
-const BUFFER: usize = 256 * 1024;
+const BUFFER: usize = 64 * 1024;
+
+/// The largest value read: far above any entry a run writes (a finding quotes at most a
+/// response, which the run caps), so that a corrupt or hostile file cannot take all memory.
+const MAX_VALUE: usize = 256 * 1024 * 1024;
 
 /// What went wrong where in a report.
 #[derive(Debug)]
@@ -135,6 +139,12 @@ impl Scanner {
             }
             let end = state.end_in(buf);
             let taken = end.unwrap_or(buf.len());
+            if out.len() + taken > MAX_VALUE {
+                return Err(self.error(format!(
+                    "a value longer than {} MiB",
+                    MAX_VALUE / (1024 * 1024)
+                )));
+            }
             out.extend_from_slice(&buf[..taken]);
             self.consume(taken);
             if end.is_some() {

@@ -239,3 +239,45 @@ fn a_check_whose_message_is_not_its_findings_is_refused() {
         "{refused}"
     );
 }
+
+#[test]
+fn a_shard_stopped_by_fail_fast_makes_a_merged_run_stopped_early() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = cases();
+    let paths = shards(dir.path(), &cases, 2);
+    // Shard 2 stopped after its first case and, like any run stopped early, did not count.
+    let info = RunInfo {
+        scope: crate::results::Scope {
+            fail_fast: true,
+            ..run(Some((2, 2))).scope
+        },
+        ..run(Some((2, 2)))
+    };
+    let first = &cases[1..2];
+    let mut report = JsonReport::new(&paths[1]);
+    report.start(&info).unwrap();
+    let mut summary = Summary {
+        stopped_early: true,
+        ..Summary::default()
+    };
+    for case in first {
+        summary.add(case);
+        report.case(case).unwrap();
+    }
+    summary.conclude(&info);
+    report.finish(&summary).unwrap();
+    let mut with_fail_fast = run(Some((1, 2)));
+    with_fail_fast.scope.fail_fast = true;
+    let one: Vec<CaseResult> = cases.iter().step_by(2).cloned().collect();
+    write(&paths[0], &with_fail_fast, &one, 7);
+    let fed = merged(&paths, None);
+    let summary = fed.summary.unwrap();
+    assert_eq!(summary.cases, 5);
+    assert!(summary.stopped_early);
+    assert_eq!((summary.planned, summary.matched), (125, 7));
+    let reasons: Vec<_> = summary.verdict.reasons.iter().map(|r| r.reason).collect();
+    assert!(
+        reasons.contains(&crate::results::ShortfallKind::StoppedEarly),
+        "{reasons:?}"
+    );
+}
