@@ -12,7 +12,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use scope::{
-    BaselineScope, Implementation, Override, Scope, Setting, SigningScope, SnapshotScope,
+    BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
+    SnapshotScope, TlsScope,
 };
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 

@@ -244,6 +244,8 @@ fn merge(dir: &Path, work: &Path, target: Option<&str>) -> Merged {
         ("html", "html"),
     ]);
     let console = merge_into(&[]);
+    // Reports of 10,000 contracts take gigabytes.
+    let _ = std::fs::remove_dir_all(&out);
     Merged {
         contracts,
         shards,

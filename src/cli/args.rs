@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check an implementation against contracts (the embedded reference when no --target).
-    Verify(VerifyArgs),
+    Verify(Box<VerifyArgs>),
     /// Validate contract files without sending anything.
     Lint(PathsArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
@@ -142,7 +142,7 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "VERSION")]
     pub implementation_version: Option<String>,
     /// A target profile (JSON): baseUrl, implementation, implementationVersion, clientId,
-    /// keyVersion, privateKey, publicKey. Flags override its keys.
+    /// keyVersion, privateKey, publicKey, caCert, clientCert, clientKey. Flags override its keys.
     #[arg(long, value_name = "FILE")]
     pub target_config: Option<PathBuf>,
     /// Sent as Client-Id on every request; needed to sign.
@@ -150,6 +150,36 @@ pub struct VerifyArgs {
     pub client_id: Option<String>,
     #[command(flatten)]
     pub keys: KeyArgs,
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
+
+/// TLS to an https:// target: authorities to trust, a client certificate, or no verification.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "TLS")]
+pub struct TlsArgs {
+    /// Also trust the certificate authorities in this PEM file (one or more certificates), on
+    /// top of the platform's roots (the target profile's `caCert`). Repeatable.
+    #[arg(long = "ca-cert", value_name = "FILE")]
+    pub ca_certs: Vec<PathBuf>,
+    /// Client certificate for mutual TLS (PEM, leaf first, then intermediates; the target
+    /// profile's `clientCert`).
+    #[arg(long, value_name = "FILE", conflicts_with = "client_cert_env")]
+    pub client_cert: Option<PathBuf>,
+    /// Environment variable holding the client certificate instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub client_cert_env: Option<String>,
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted; the
+    /// target profile's `clientKey`). Not needed when the certificate file holds it.
+    #[arg(long, value_name = "FILE", conflicts_with = "client_key_env")]
+    pub client_key: Option<PathBuf>,
+    /// Environment variable holding the client key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub client_key_env: Option<String>,
+    /// Do not verify the target's TLS certificate (throwaway environments only). Every report
+    /// says so, and the verdict is at best PARTIAL.
+    #[arg(long, conflicts_with = "ca_certs")]
+    pub insecure: bool,
 }
 
 /// Keys for message signing: what this side signs with, and the counterpart's public key.
@@ -191,6 +221,25 @@ pub struct ServeArgs {
     /// --private-key signs the answers; --public-key (the client's) checks the requests.
     #[command(flatten)]
     pub keys: KeyArgs,
+    #[command(flatten)]
+    pub tls: ServeTlsArgs,
+}
+
+/// HTTPS for `serve`, and optionally mutual TLS.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "TLS")]
+pub struct ServeTlsArgs {
+    /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate (PEM, leaf first, then
+    /// intermediates).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The TLS certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Require a client certificate issued by a certificate authority in this PEM file (mutual
+    /// TLS).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub client_ca: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -3,11 +3,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, VerifyArgs};
+use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeTlsArgs, VerifyArgs};
 use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
@@ -19,12 +20,14 @@ use conform::report::{self, FileReport, Reporters};
 use conform::results::Implementation;
 use conform::run::{self, RunOptions, Target};
 use conform::snapshot::{Mode, Snapshots};
-use conform::target::profile::ProfileFile;
+use conform::target::profile::{KeySource, ProfileFile};
+use conform::target::tls::{self, ClientTls};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
+    tls_warnings(&options.tls, profile.base_url.as_deref());
     let matching = Selection {
         filter: options.filter.clone(),
         partition: None,
@@ -82,7 +85,21 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             name: profile.implementation.clone(),
             version: profile.implementation_version.clone(),
         },
+        tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
     })
+}
+
+/// `--insecure` is loud, and TLS options a plain-HTTP target never uses are pointed out.
+fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
+    let https = target.is_some_and(tls::is_https);
+    if !https && tls.is_configured() {
+        let target = target.map_or("the embedded target".to_string(), |t| format!("`{t}`"));
+        eprintln!("warning: the TLS options have no effect: {target} is plain HTTP");
+    } else if https && tls.insecure() {
+        eprintln!(
+            "warning: --insecure: the target's TLS certificate is not verified, so nothing shows that the answers come from the target named; every report says so and the verdict is at best PARTIAL"
+        );
+    }
 }
 
 pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
@@ -106,14 +123,21 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
     let signing = server_signing(&args.keys)?;
-    let notes = signing_notes(&signing);
+    let tls = server_tls(&args.tls)?;
+    let mut notes = signing_notes(&signing);
+    if let Some(ca) = &args.tls.client_ca {
+        notes.push(format!(
+            "clients must present a certificate issued by a CA in {} (mutual TLS)",
+            ca.display()
+        ));
+    }
     let address = format!("{}:{}", args.host, args.port);
     runtime()?.block_on(async {
         let server =
-            ReferenceServer::start_signed(&contracts, Some(&address), &faults, signing).await?;
+            ReferenceServer::start_tls(&contracts, Some(&address), &faults, signing, tls).await?;
         println!(
-            "conform reference implementation listening on http://{}",
-            server.address()
+            "conform reference implementation listening on {}",
+            server.uri()
         );
         for contract in &contracts {
             println!(
@@ -129,6 +153,20 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
+}
+
+/// `serve`'s TLS set-up, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
+fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, CliError> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    let source = |path: &PathBuf| KeySource::File(path.clone());
+    let client_ca = args.client_ca.as_ref().map(source);
+    Ok(Some(tls::server_config(
+        &source(cert),
+        &source(key),
+        client_ca.as_ref(),
+    )?))
 }
 
 pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {

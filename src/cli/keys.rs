@@ -1,5 +1,5 @@
-//! Signing flags turned into library options: a target profile for `verify`, the reference
-//! implementation's keys for `serve`, and single keys for `sign`.
+//! Signing and TLS flags turned into library options: a target profile for `verify`, the
+//! reference implementation's keys for `serve`, and single keys for `sign`.
 
 use std::sync::Arc;
 
@@ -7,7 +7,7 @@ use super::CliError;
 use super::args::{KeyArgs, VerifyArgs};
 use conform::reference::ServerSigning;
 use conform::signing::{PrivateKey, PublicKey};
-use conform::target::profile::{self, KeySource, ProfileFile};
+use conform::target::profile::{self, KeySource, OneOrMore, ProfileFile};
 
 /// The target profile of a `verify`: the `--target-config` file, overridden by the flags.
 pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
@@ -23,6 +23,21 @@ pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
         key_version: args.keys.key_version,
         private_key: private_source(&args.keys),
         public_key: public_source(&args.keys),
+        ca_cert: (!args.tls.ca_certs.is_empty()).then(|| {
+            OneOrMore::More(
+                args.tls
+                    .ca_certs
+                    .iter()
+                    .cloned()
+                    .map(KeySource::File)
+                    .collect(),
+            )
+        }),
+        client_cert: source(
+            args.tls.client_cert.clone(),
+            args.tls.client_cert_env.clone(),
+        ),
+        client_key: source(args.tls.client_key.clone(), args.tls.client_key_env.clone()),
         ..ProfileFile::default()
     };
     Ok(file.overridden_by(flags))

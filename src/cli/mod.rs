@@ -32,7 +32,7 @@ impl<E: std::error::Error> From<E> for CliError {
 /// Runs the chosen subcommand and returns its exit code.
 pub fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
-        args::Command::Verify(args) => commands::verify(args),
+        args::Command::Verify(args) => commands::verify(*args),
         args::Command::Lint(args) => commands::lint(args),
         args::Command::Serve(args) => commands::serve(args),
         args::Command::Schema(args) => commands::schema(args),

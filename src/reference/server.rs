@@ -1,6 +1,9 @@
 //! Serving reference implementations over HTTP/1.1: one route per contract operation, each
 //! answered by its stateful [`Reference`]. An operation also answers under any path prefix, so
-//! clients can rehearse a gateway prefix (`/api/open/v2/...`) against it.
+//! clients can rehearse a gateway prefix (`/api/open/v2/...`) against it. With a TLS
+//! configuration ([`crate::target::tls::server_config`]) every connection is HTTPS, speaking
+//! HTTP/2 when the client offers it by ALPN and HTTP/1.1 otherwise, as gateways in front of real
+//! implementations do.
 //!
 //! This is a small hyper server rather than wiremock: wiremock keeps every request a mock has
 //! matched (for its verification API) with no way to turn that off, so a long-running `serve`
@@ -21,9 +24,10 @@ use hyper::body::Incoming as IncomingBody;
 use hyper::header::{CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tokio_rustls::TlsAcceptor;
 
 use super::{Faults, Incoming, Reference, ServerSigning};
 use crate::contract::Contract;
@@ -31,6 +35,7 @@ use crate::contract::Contract;
 /// A running reference server; stops accepting connections when dropped.
 pub struct ReferenceServer {
     address: SocketAddr,
+    tls: bool,
     stop: watch::Sender<bool>,
     app: Arc<App>,
 }
@@ -79,6 +84,17 @@ impl ReferenceServer {
         faults: &Faults,
         signing: ServerSigning,
     ) -> Result<Self, ServeError> {
+        Self::start_tls(contracts, address, faults, signing, None).await
+    }
+
+    /// Like [`ReferenceServer::start_signed`], over HTTPS when `tls` is given.
+    pub async fn start_tls(
+        contracts: &[Contract],
+        address: Option<&str>,
+        faults: &Faults,
+        signing: ServerSigning,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Result<Self, ServeError> {
         if signing.checks_requests()
             && let Some(contract) = contracts.iter().find(|c| c.signature_rejection.is_none())
         {
@@ -98,17 +114,21 @@ impl ReferenceServer {
             served: AtomicU64::new(0),
         });
         let (stop, stopped) = watch::channel(false);
-        tokio::spawn(accept(listener, Arc::clone(&app), stopped));
+        let acceptor = tls.map(TlsAcceptor::from);
+        let tls = acceptor.is_some();
+        tokio::spawn(accept(listener, Arc::clone(&app), stopped, acceptor));
         Ok(ReferenceServer {
             address: local,
+            tls,
             stop,
             app,
         })
     }
 
-    /// The base URL, e.g. `http://127.0.0.1:41234`.
+    /// The base URL, e.g. `http://127.0.0.1:41234` (`https://` over TLS).
     pub fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 
     /// The bound address.
@@ -140,7 +160,12 @@ fn routes(contracts: &[Contract], faults: &Faults) -> HashMap<(Method, String), 
         .collect()
 }
 
-async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiver<bool>) {
+async fn accept(
+    listener: TcpListener,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+    tls: Option<TlsAcceptor>,
+) {
     loop {
         let stream = tokio::select! {
             biased;
@@ -154,22 +179,55 @@ async fn accept(listener: TcpListener, app: Arc<App>, mut stopped: watch::Receiv
                 }
             },
         };
+        let _ = stream.set_nodelay(true);
         let app = Arc::clone(&app);
         let stopped = stopped.clone();
-        tokio::spawn(serve_connection(stream, app, stopped));
+        match &tls {
+            None => tokio::spawn(serve_connection(TokioIo::new(stream), app, stopped)),
+            Some(tls) => tokio::spawn(serve_tls(tls.clone(), stream, app, stopped)),
+        };
     }
 }
 
-async fn serve_connection(
+/// How long a client may take to finish the TLS handshake before its connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+async fn serve_tls(
+    tls: TlsAcceptor,
     stream: tokio::net::TcpStream,
     app: Arc<App>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    let _ = stream.set_nodelay(true);
+    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream));
+    // A failed handshake (no client certificate, an untrusted one, not TLS at all) has
+    // already been answered with a TLS alert; there is nothing more to say to that client.
+    let Ok(Ok(stream)) = handshake.await else {
+        return;
+    };
+    if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
+        return serve_connection(TokioIo::new(stream), app, stopped).await;
+    }
+    let service = service_fn(move |request| handle(Arc::clone(&app), request));
+    let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .serve_connection(TokioIo::new(stream), service);
+    tokio::pin!(connection);
+    tokio::select! {
+        _ = connection.as_mut() => {}
+        _ = stopped.changed() => {
+            connection.as_mut().graceful_shutdown();
+            let _ = connection.await;
+        }
+    }
+}
+
+async fn serve_connection<I>(io: I, app: Arc<App>, mut stopped: watch::Receiver<bool>)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let service = service_fn(move |request| handle(Arc::clone(&app), request));
     let connection = hyper::server::conn::http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), service);
+        .serve_connection(io, service);
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}

@@ -2,7 +2,7 @@
 //! the same facts in the same terms and only escapes and lays them out. Rows for settings a run
 //! did not touch (idempotency overrides, baseline, faults) are left out; the rest always show.
 
-use crate::results::{RunInfo, Scope, Summary};
+use crate::results::{CertificateScope, RunInfo, Scope, Summary, TlsScope};
 use crate::units::format_duration;
 
 /// One line of the scope: a label and plain (unescaped) text.
@@ -49,6 +49,9 @@ pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
         ),
     ));
     rows.push(("Signing", signing(scope)));
+    if let Some(tls) = &scope.tls {
+        rows.push(("TLS", self::tls(tls)));
+    }
     rows
 }
 
@@ -135,6 +138,30 @@ fn signing(scope: &Scope) -> String {
     format!("{requests}; {answers}")
 }
 
+/// How an `https://` target's certificate was checked, and the client certificate presented.
+fn tls(tls: &TlsScope) -> String {
+    let server = if !tls.verified {
+        "target certificate NOT VERIFIED (--insecure): nothing shows the answers came from the target named".to_string()
+    } else if tls.extra_roots.is_empty() {
+        "target certificate verified against the platform's roots".to_string()
+    } else {
+        let extra: Vec<String> = tls.extra_roots.iter().map(certificate).collect();
+        format!(
+            "target certificate verified against the platform's roots and {}",
+            extra.join(", ")
+        )
+    };
+    let client = match &tls.client_certificate {
+        Some(shown) => format!("client certificate {}", certificate(shown)),
+        None => "no client certificate".into(),
+    };
+    format!("{server}; {client}")
+}
+
+fn certificate(shown: &CertificateScope) -> String {
+    format!("{} (SHA-256 {})", shown.source, shown.sha256)
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
@@ -173,5 +200,42 @@ mod tests {
             "requests unsigned; answers not verified"
         );
         assert_eq!(implementation(&info), "acme-cards 2.3.1");
+        let labels: Vec<&str> = rows(&info, &sample::summary())
+            .iter()
+            .map(|r| r.0)
+            .collect();
+        assert!(!labels.contains(&"TLS"), "a plain-HTTP run has no TLS row");
+    }
+
+    #[test]
+    fn an_unverified_tls_run_says_so_and_names_the_client_certificate() {
+        let client = CertificateScope {
+            source: "file client.pem".into(),
+            sha256: "ab".repeat(32),
+        };
+        let insecure = TlsScope {
+            verified: false,
+            extra_roots: Vec::new(),
+            client_certificate: Some(client.clone()),
+        };
+        assert_eq!(
+            tls(&insecure),
+            format!(
+                "target certificate NOT VERIFIED (--insecure): nothing shows the answers came from the target named; client certificate file client.pem (SHA-256 {})",
+                "ab".repeat(32)
+            )
+        );
+        let verified = TlsScope {
+            verified: true,
+            extra_roots: vec![CertificateScope {
+                source: "file ca.pem".into(),
+                ..client
+            }],
+            client_certificate: None,
+        };
+        assert!(tls(&verified).starts_with(
+            "target certificate verified against the platform's roots and file ca.pem (SHA-256 abab"
+        ));
+        assert!(tls(&verified).ends_with("; no client certificate"));
     }
 }

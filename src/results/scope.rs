@@ -1,7 +1,8 @@
 //! What a run was asked to cover: its selection of cases, the idempotency settings it changed,
-//! snapshots, baseline, faults, time-out and signing set-up. Built once by the runner from its
+//! snapshots, baseline, faults, time-out, signing and TLS set-up. Built once by the runner from its
 //! options, rendered by every reporter, and read by [`super::Verdict::judge`] to tell a thorough
-//! run from a trivial one. Never holds key material: keys appear as SHA-256 fingerprints.
+//! run from a trivial one. Never holds key material: keys and certificates appear as SHA-256
+//! fingerprints.
 
 use std::time::Duration;
 
@@ -37,6 +38,9 @@ pub struct Scope {
     pub fail_fast: bool,
     /// Whether requests were signed and answers verified, and with which keys.
     pub signing: SigningScope,
+    /// How the target's certificate was checked and which client certificate was presented;
+    /// `None` for a plain-HTTP target.
+    pub tls: Option<TlsScope>,
 }
 
 /// A run-wide idempotency setting that differs from at least one contract's.
@@ -144,6 +148,30 @@ pub struct SigningScope {
     /// SHA-256 (lowercase hex) of the public key that checked answers, as DER
     /// SubjectPublicKeyInfo.
     pub answer_key_sha256: Option<String>,
+}
+
+/// The TLS set-up of a run against an `https://` target.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsScope {
+    /// Whether the target's certificate was verified; false only with `--insecure`, and then
+    /// nothing showed that the answers came from the target named.
+    pub verified: bool,
+    /// Certificate authorities trusted on top of the platform's roots (`--ca-cert`, `caCert`).
+    pub extra_roots: Vec<CertificateScope>,
+    /// The client certificate presented for mutual TLS.
+    pub client_certificate: Option<CertificateScope>,
+}
+
+/// A certificate named in reports: where it was read from and its fingerprint.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CertificateScope {
+    /// `file ca.pem` or `environment variable NAME`.
+    pub source: String,
+    /// SHA-256 (lowercase hex) of the DER certificate, as `openssl x509 -outform DER | sha256sum`
+    /// prints it.
+    pub sha256: String,
 }
 
 /// Which implementation a target is, as the user named it (`--implementation`,

@@ -1,6 +1,7 @@
 //! The verdict of a run, qualified by what the run left out. A run that passed but did not run
 //! everything it could (a filter, a shard, replays turned down, snapshots not compared, known
-//! failures absorbed by a baseline) must never read as a plain COMPATIBLE: it is PARTIAL (or
+//! failures absorbed by a baseline, the target's TLS certificate left unverified) must never
+//! read as a plain COMPATIBLE: it is PARTIAL (or
 //! COMPATIBLE WITH KNOWN FAILURES) with its reasons, in every report alike. Exit codes do not
 //! change: they follow [`super::Summary::success`].
 
@@ -76,6 +77,9 @@ pub enum ShortfallKind {
     ConcurrencyReduced,
     /// `--settle-tries` above a contract's.
     SettleTriesRaised,
+    /// `--insecure`: the target's TLS certificate was not verified, so nothing shows the
+    /// answers came from the implementation named.
+    TlsNotVerified,
     /// Snapshots off for a live target: drift was not checked.
     SnapshotsOff,
     /// Cases without a recorded snapshot: their drift was not checked.
@@ -102,6 +106,12 @@ impl Verdict {
         let mut reasons = Vec::new();
         selection(run, summary, &mut reasons);
         settings(run, &mut reasons);
+        if run.scope.tls.as_ref().is_some_and(|tls| !tls.verified) {
+            reasons.push(Shortfall::new(
+                ShortfallKind::TlsNotVerified,
+                "TLS not verified (--insecure): nothing shows the answers came from the target named".into(),
+            ));
+        }
         snapshots(run, summary, &mut reasons);
         if summary.known > 0 {
             let file = run.scope.baseline.as_ref().map_or("", |b| b.file.as_str());
@@ -445,6 +455,29 @@ mod tests {
             verdict.why().unwrap(),
             "the run stopped at the first failed case (--fail-fast); --filter */appId/* selected the cases"
         );
+    }
+
+    #[test]
+    fn an_unverified_tls_run_is_partial_even_when_everything_passed() {
+        let unverified = Scope {
+            tls: Some(crate::results::TlsScope::default()),
+            ..live_checked()
+        };
+        let verdict = Verdict::judge(&run(unverified, false), &full(125));
+        assert_eq!(verdict.kind, VerdictKind::Partial);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "TLS not verified (--insecure): nothing shows the answers came from the target named"
+        );
+        let verified = Scope {
+            tls: Some(crate::results::TlsScope {
+                verified: true,
+                ..Default::default()
+            }),
+            ..live_checked()
+        };
+        let verdict = Verdict::judge(&run(verified, false), &full(125));
+        assert_eq!(verdict.kind, VerdictKind::Compatible);
     }
 
     #[test]

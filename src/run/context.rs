@@ -77,7 +77,12 @@ mod tests {
     fn context(overrides: Overrides) -> Context {
         Context {
             contracts: Vec::new(),
-            target: HttpTarget::new("http://127.0.0.1:9", Duration::from_secs(1)).unwrap(),
+            target: HttpTarget::new(
+                "http://127.0.0.1:9",
+                Duration::from_secs(1),
+                &Default::default(),
+            )
+            .unwrap(),
             mint: KeyMint::with_nonce("1".into()),
             overrides,
             snapshots: None,

@@ -28,6 +28,7 @@ use crate::results::{
     CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
 };
 use crate::snapshot::{Mode, Snapshots};
+use crate::target::tls::ClientTls;
 use crate::target::{HttpTarget, Signing, TargetError};
 
 /// Where the cases go.
@@ -71,6 +72,8 @@ pub struct RunOptions {
     pub filter_globs: Vec<String>,
     /// Which implementation the target is, for reports.
     pub implementation: Implementation,
+    /// Trust roots, client certificate and `--insecure`, for an `https://` target.
+    pub tls: ClientTls,
 }
 
 impl Default for RunOptions {
@@ -90,6 +93,7 @@ impl Default for RunOptions {
             signing: None,
             filter_globs: Vec::new(),
             implementation: Implementation::default(),
+            tls: ClientTls::default(),
         }
     }
 }
@@ -137,8 +141,8 @@ pub async fn run(
         }
         Target::Live(url) => (None, url.clone()),
     };
-    let scope = scope::scope(&options, &contracts, signing.as_ref());
-    let mut http = HttpTarget::new(&base, options.timeout)?;
+    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base);
+    let mut http = HttpTarget::new(&base, options.timeout, &options.tls)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
     }

@@ -4,16 +4,17 @@ use crate::contract::Contract;
 use crate::reference::Faults;
 use crate::results::{Implementation, Override, Scope, Setting, SigningScope, SnapshotScope};
 use crate::snapshot::Mode;
-use crate::target::Signing;
+use crate::target::{Signing, tls};
 
 use super::RunOptions;
 
 /// What `options` make the run cover, with `signing` as the run uses it (for the embedded
-/// target, completed with the public half of the private key).
+/// target, completed with the public half of the private key), against the target at `base`.
 pub(super) fn scope(
     options: &RunOptions,
     contracts: &[Contract],
     signing: Option<&Signing>,
+    base: &str,
 ) -> Scope {
     Scope {
         filters: options.filter_globs.clone(),
@@ -27,6 +28,8 @@ pub(super) fn scope(
         jobs: options.jobs,
         fail_fast: options.fail_fast,
         signing: signing.map(signing_scope).unwrap_or_default(),
+        // TLS options are unused against a plain-HTTP target, so they are not shown for one.
+        tls: tls::is_https(base).then(|| options.tls.scope()),
     }
 }
 

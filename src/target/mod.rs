@@ -3,10 +3,12 @@
 //! The embedded reference implementation is reached the same way as a live target (over
 //! loopback), so every run exercises the real transport path. One client per run: connections
 //! are pooled and reused across cases. With a [`Signing`] set-up every request is signed here,
-//! so the runner never has to know.
+//! so the runner never has to know. TLS is set up by [`tls`], which also puts a failed
+//! handshake into words.
 
 pub mod profile;
 mod signer;
+pub mod tls;
 
 pub use signer::{InvalidClientId, Signing, shown_header_value};
 
@@ -25,6 +27,7 @@ pub struct HttpTarget {
     base_url: Url,
     timeout: Duration,
     signing: Option<Arc<Signing>>,
+    tls: Option<Arc<tls::Explainer>>,
 }
 
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
@@ -37,8 +40,9 @@ pub struct TargetError {
     pub reason: String,
 }
 impl HttpTarget {
-    /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`).
-    pub fn new(base: &str, timeout: Duration) -> Result<Self, TargetError> {
+    /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`),
+    /// reached over TLS as `tls` says when `base` is `https://`.
+    pub fn new(base: &str, timeout: Duration, tls: &tls::ClientTls) -> Result<Self, TargetError> {
         let invalid = |reason: String| TargetError {
             url: base.to_string(),
             reason,
@@ -53,6 +57,7 @@ impl HttpTarget {
             return Err(invalid("a base URL cannot carry a query".into()));
         }
         install_crypto_provider();
+        let mut explainer = None;
         let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .pool_max_idle_per_host(64);
@@ -60,6 +65,10 @@ impl HttpTarget {
             // Loading the system's root certificates costs a few milliseconds, a large share
             // of a short run; a plain-HTTP target never uses them.
             builder = builder.tls_certs_only(Vec::new());
+        } else {
+            let config = tls.client_config().map_err(|e| invalid(e.to_string()))?;
+            explainer = Some(Arc::new(tls::Explainer::new(&config, tls.hints())));
+            builder = builder.tls_backend_preconfigured(config);
         }
         let client = builder.build().map_err(|e| invalid(e.to_string()))?;
         Ok(HttpTarget {
@@ -68,6 +77,7 @@ impl HttpTarget {
             base_url: url,
             timeout,
             signing: None,
+            tls: explainer,
         })
     }
 
@@ -128,7 +138,11 @@ impl HttpTarget {
             .send()
             .await;
         let url = sent.url.as_str();
-        let response = result.map_err(|e| self.transport_error(url, &e))?;
+        let response = match result {
+            Ok(response) => response,
+            // Boxed: the probe's state would otherwise enlarge every request's future.
+            Err(e) => return Err(Box::pin(self.unanswered(&sent.url, &e)).await),
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response
@@ -158,9 +172,37 @@ impl HttpTarget {
         }
     }
 
+    /// Why a request got no answer. A TLS reason the HTTP layer lost (an HTTP/2 connection
+    /// reports a rejected client certificate only to its background task) is looked for by
+    /// probing the connection.
+    async fn unanswered(&self, url: &Url, err: &reqwest::Error) -> TransportError {
+        if let Some(tls) = &self.tls
+            && !err.is_timeout()
+        {
+            let reason = match tls.explain(err) {
+                Some(reason) => Some(reason),
+                None => tls.probe(url, self.timeout).await,
+            };
+            if let Some(reason) = reason {
+                return TransportError::Connect {
+                    url: url.to_string(),
+                    reason,
+                };
+            }
+        }
+        self.transport_error(url.as_str(), err)
+    }
+
     fn transport_error(&self, url: &str, err: &reqwest::Error) -> TransportError {
         if err.is_timeout() {
             return TransportError::Timeout(self.timeout);
+        }
+        if let Some(reason) = self.tls.as_ref().and_then(|tls| tls.explain(err)) {
+            // A connection that cannot be secured is one that could not be made.
+            return TransportError::Connect {
+                url: url.to_string(),
+                reason,
+            };
         }
         let reason = root_cause(err);
         if err.is_connect() {

@@ -1,7 +1,8 @@
 //! Target profiles: one small JSON file (`verify --target-config FILE`) or the equivalent flags
 //! describing a target: its base URL, which implementation (and version) it runs, the
-//! `Client-Id`, the key that signs requests, and the counterpart's public key that checks answers. Keys are named by file or environment
-//! variable, never written in the profile, and never echoed in errors.
+//! `Client-Id`, the key that signs requests, the counterpart's public key that checks answers,
+//! and the TLS set-up (extra CAs, a client certificate). Keys and certificates are named by
+//! file or environment variable, never written in the profile, and never echoed in errors.
 
 use std::path::{Path, PathBuf};
 
@@ -9,6 +10,7 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::signer::{InvalidClientId, Signing};
+use super::tls::TlsOptions;
 use crate::signing::{KeyError, PrivateKey, PublicKey};
 
 /// A target profile as written on disk. Every key is optional; flags override them.
@@ -46,9 +48,76 @@ pub struct ProfileFile {
     /// it, every answer must carry a valid signature (the `signature` check).
     #[serde(default)]
     pub public_key: Option<KeySource>,
+    /// Certificate authorities (PEM, one or more certificates each) trusted on top of the
+    /// platform's roots for an `https://` target: one source or a list. `--ca-cert` replaces it.
+    #[serde(default)]
+    pub ca_cert: Option<OneOrMore>,
+    /// The client certificate presented for mutual TLS (PEM, leaf first, then intermediates).
+    #[serde(default)]
+    pub client_cert: Option<KeySource>,
+    /// The client certificate's private key (PEM: PKCS#8, PKCS#1 or SEC1, unencrypted); may be
+    /// left out when the `clientCert` text holds it.
+    #[serde(default)]
+    pub client_key: Option<KeySource>,
 }
 
-/// Where a key's text is read from.
+/// One source, or a list of them.
+#[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
+#[serde(untagged)]
+pub enum OneOrMore {
+    /// A single source.
+    One(KeySource),
+    /// Several sources, in order.
+    More(Vec<KeySource>),
+}
+
+impl OneOrMore {
+    /// Every source, in order.
+    pub fn sources(&self) -> &[KeySource] {
+        match self {
+            OneOrMore::One(source) => std::slice::from_ref(source),
+            OneOrMore::More(sources) => sources,
+        }
+    }
+
+    fn sources_mut(&mut self) -> &mut [KeySource] {
+        match self {
+            OneOrMore::One(source) => std::slice::from_mut(source),
+            OneOrMore::More(sources) => sources,
+        }
+    }
+}
+
+// By hand rather than `untagged`: an untagged enum's error ("did not match any variant") would
+// hide the real one, such as an unknown key inside a source.
+impl<'de> Deserialize<'de> for OneOrMore {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+
+        struct Sources;
+        impl<'de> serde::de::Visitor<'de> for Sources {
+            type Value = OneOrMore;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str(r#"a source ({"file": PATH} or {"env": NAME}) or a list of them"#)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<OneOrMore, A::Error> {
+                KeySource::deserialize(MapAccessDeserializer::new(map)).map(OneOrMore::One)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                seq: A,
+            ) -> Result<OneOrMore, A::Error> {
+                Vec::deserialize(SeqAccessDeserializer::new(seq)).map(OneOrMore::More)
+            }
+        }
+        deserializer.deserialize_any(Sources)
+    }
+}
+
+/// Where a key's or certificate's text is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
 pub enum KeySource {
@@ -128,9 +197,17 @@ impl ProfileFile {
                 message: e.to_string(),
             })?;
         let folder = path.parent().unwrap_or(Path::new(""));
-        for source in [&mut profile.private_key, &mut profile.public_key]
+        let single = [
+            &mut profile.private_key,
+            &mut profile.public_key,
+            &mut profile.client_cert,
+            &mut profile.client_key,
+        ];
+        let cas = profile.ca_cert.as_mut().map(OneOrMore::sources_mut);
+        for source in single
             .into_iter()
             .flatten()
+            .chain(cas.into_iter().flatten())
         {
             if let KeySource::File(file) = source
                 && file.is_relative()
@@ -152,6 +229,23 @@ impl ProfileFile {
             key_version: flags.key_version.or(self.key_version),
             private_key: flags.private_key.or(self.private_key),
             public_key: flags.public_key.or(self.public_key),
+            ca_cert: flags.ca_cert.or(self.ca_cert),
+            client_cert: flags.client_cert.or(self.client_cert),
+            client_key: flags.client_key.or(self.client_key),
+        }
+    }
+
+    /// The TLS options this profile names (`--insecure` is a flag only, never a profile key:
+    /// skipping verification is always visible on the command line).
+    pub fn tls_options(&self, insecure: bool) -> TlsOptions {
+        TlsOptions {
+            ca_certs: self
+                .ca_cert
+                .as_ref()
+                .map_or_else(Vec::new, |c| c.sources().to_vec()),
+            client_cert: self.client_cert.clone(),
+            client_key: self.client_key.clone(),
+            insecure,
         }
     }
 
@@ -293,6 +387,29 @@ mod tests {
         let message = ProfileFile::load(&path).unwrap_err().to_string();
         assert!(message.contains("unknown field `privatKey`"), "{message}");
         assert!(message.contains("line 2"), "{message}");
+    }
+
+    #[test]
+    fn tls_sources_are_one_or_a_list_and_relative_to_the_profile_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = r#"{"caCert": {"file": "ca.pem"}, "clientCert": {"file": "certs/client.pem"}, "clientKey": {"env": "CLIENT_KEY"}}"#;
+        let profile = ProfileFile::load(&write(dir.path(), "one.json", text)).unwrap();
+        let tls = profile.tls_options(false);
+        assert_eq!(tls.ca_certs, [KeySource::File(dir.path().join("ca.pem"))]);
+        let client = KeySource::File(dir.path().join("certs/client.pem"));
+        assert_eq!(tls.client_cert, Some(client));
+        assert_eq!(tls.client_key, Some(KeySource::Env("CLIENT_KEY".into())));
+        let text = r#"{"caCert": [{"file": "a.pem"}, {"env": "EXTRA_CA"}]}"#;
+        let profile = ProfileFile::load(&write(dir.path(), "list.json", text)).unwrap();
+        let expected = [
+            KeySource::File(dir.path().join("a.pem")),
+            KeySource::Env("EXTRA_CA".into()),
+        ];
+        assert_eq!(profile.tls_options(true).ca_certs, expected);
+        let typo = write(dir.path(), "typo.json", r#"{"caCert": [{"fle": "a.pem"}]}"#);
+        let message = ProfileFile::load(&typo).unwrap_err().to_string();
+        assert!(message.contains("unknown variant `fle`"), "{message}");
+        assert!(message.contains("line 1"), "{message}");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 mod issue_card;
 mod signing_support;
+mod tls_gateway;
 mod util;
 
 mod gating;
@@ -18,6 +19,8 @@ mod sign;
 mod signed;
 mod snapshots;
 mod target_config;
+mod tls;
+mod tls_suites;
 mod verdicts;
 mod verify_embedded;
 mod verify_wrong_answers;

@@ -14,18 +14,18 @@ use crate::signing_support::{key, secret_lines};
 use crate::util::{Run, redact};
 
 /// One run in every format.
-struct Rendered {
-    run: Run,
-    json: Value,
+pub struct Rendered {
+    pub run: Run,
+    pub json: Value,
     /// The properties of the first JUnit suite.
-    junit: HashMap<String, String>,
-    junit_text: String,
-    markdown: String,
-    html: String,
+    pub junit: HashMap<String, String>,
+    pub junit_text: String,
+    pub markdown: String,
+    pub html: String,
 }
 
 impl Rendered {
-    async fn of(args: &[&str]) -> Self {
+    pub async fn of(args: &[&str]) -> Self {
         let reports = Reports::new();
         let run = reports.verify(args).await;
         let json = reports.json();
@@ -70,7 +70,7 @@ impl Rendered {
     }
 
     /// Every format gives the same verdict, with the same reasons, and states its scope.
-    fn assert_verdict(&self, label: &str, reasons: &[&str]) {
+    pub fn assert_verdict(&self, label: &str, reasons: &[&str]) {
         let out = &self.run.stdout;
         let word = match label {
             "COMPATIBLE" => "PASS",
