@@ -7,13 +7,13 @@
 //!    implementation served on loopback, against the same requests sent by a bare reqwest loop
 //!    with the same concurrency and no checks (target: conform ÷ bare ≤ 1.3);
 //! 2. scaling: 1, 10, 100 and 1000 copies of the shipped contract under distinct paths, run with
-//!    the embedded target (targets: time per contract at 1000 within 1.2× of that at 10; peak
-//!    memory at 1000 under 200 MB);
+//!    the embedded target (targets: CPU time per contract at 1000 within 1.2× of that at 10;
+//!    peak memory at 1000 under 200 MB);
 //! 3. loading: `conform lint` of 1000 contracts (target: under 1 s);
 //! 4. merging: the four shards of the 1000 contracts merged by `conform merge` (targets: reading,
 //!    proving and combining them in at most a quarter of the run's CPU time, under 100 MB; the
 //!    merge into every report format is shown too);
-//! 5. only when asked for (`-- large`, about ten minutes): the same at 10,000 contracts. See
+//! 5. only when asked for (`-- large`, about twelve minutes): the same at 10,000 contracts. See
 //!    [`scaling`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,

@@ -4,10 +4,11 @@
 //! swing with whatever else runs. Wall time is shown beside it.
 //!
 //! - `scaling` (in the default run): 1, 10, 100 and 1000 contracts against the embedded target
-//!   (time per contract at 1000 within 1.2× of that at 10; peak memory at 1000 under 200 MB),
+//!   (CPU time per contract at 1000 within 1.2× of that at 10; peak memory at 1000 under
+//!   200 MB),
 //!   `conform lint` of the 1000 (under 1 s), and the merge of the 1000's four shards
 //!   ([`merge`]; its own work, in CPU time, at most a quarter of the run's, in under 100 MB).
-//! - `large` (only when asked for: it takes about ten minutes): 10,000 contracts, 1,250,000
+//! - `large` (only when asked for: it takes about twelve minutes): 10,000 contracts, 1,250,000
 //!   cases, against the embedded target and against `conform serve` in a process of its own
 //!   (so the run's memory is told apart from the target's), then its four shards and their
 //!   merge. Same targets, at 10,000.
