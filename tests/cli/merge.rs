@@ -230,6 +230,7 @@ async fn a_sharded_run_is_partial_shard_by_shard_and_complete_once_merged() {
         certificate.lines().next(),
         Some("# conform compatibility certificate: COMPATIBLE")
     );
+    assert!(work.text("merged.html").contains("<h1>COMPATIBLE</h1>"));
     assert!(
         merged.stdout.contains("markdown report written to "),
         "{}",
