@@ -12,7 +12,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
             eprintln!("{err}");
-            ExitCode::from(conform::exit::USAGE)
+            ExitCode::from(err.exit_code())
         }
     }
 }

@@ -319,6 +319,14 @@ pub struct Summary {
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     #[serde(deserialize_with = "from_millis")]
     pub duration: Duration,
+    /// Why the run stopped sending before its last case, if it did (the cases left were
+    /// skipped with the same reason).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
+    /// Cases conform itself failed to run (a panic): the verdict cannot be trusted. In the JSON
+    /// report so that a merge of shards fails as the shard did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub crashed: Vec<String>,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
     pub verdict: Verdict,

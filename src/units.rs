@@ -1,4 +1,5 @@
-//! Durations as people write them on the command line and in contracts (`10s`, `250ms`, `1.5s`).
+//! Durations and sizes as people write them on the command line and in contracts (`10s`,
+//! `250ms`, `1.5s`; `4MiB`, `512KiB`, `1000000`).
 
 use std::time::Duration;
 
@@ -26,6 +27,43 @@ pub fn format_duration(duration: Duration) -> String {
     }
 }
 
+/// Parses a byte size: a whole number of bytes, or one with a unit (`KiB`, `MiB`, `GiB` are
+/// powers of 1024; `kB`, `MB`, `GB` powers of 1000; `B` is bytes), spaces allowed.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let invalid = || format!("`{text}` is not a size (examples: 4MiB, 512KiB, 1048576)");
+    let trimmed = text.trim();
+    let split = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| invalid())?;
+    let factor: u64 = match unit.trim() {
+        "" | "B" => 1,
+        "KiB" => 1 << 10,
+        "MiB" => 1 << 20,
+        "GiB" => 1 << 30,
+        "kB" | "KB" => 1_000,
+        "MB" => 1_000_000,
+        "GB" => 1_000_000_000,
+        _ => return Err(invalid()),
+    };
+    number.checked_mul(factor).ok_or_else(invalid)
+}
+
+/// Renders a byte size for messages: `4 MiB`, `512 KiB`, `1000 bytes`.
+pub fn format_size(bytes: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
+    for (size, unit) in UNITS {
+        if bytes >= size && bytes.is_multiple_of(size) {
+            return format!("{} {unit}", bytes / size);
+        }
+    }
+    match UNITS.iter().find(|(size, _)| bytes >= *size) {
+        Some((size, unit)) => format!("{:.1} {unit}", bytes as f64 / *size as f64),
+        None => format!("{bytes} bytes"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -40,6 +78,24 @@ mod tests {
                 .unwrap_err()
                 .contains("not a duration")
         );
+    }
+
+    #[test]
+    fn parses_sizes_with_and_without_units() {
+        assert_eq!(parse_size("4MiB"), Ok(4 << 20));
+        assert_eq!(parse_size("512 KiB"), Ok(512 << 10));
+        assert_eq!(parse_size("1MB"), Ok(1_000_000));
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        for bad in ["", "MiB", "4 mebibytes", "-1", "99999999999GiB"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn formats_sizes_in_the_largest_whole_unit() {
+        assert_eq!(format_size(4 << 20), "4 MiB");
+        assert_eq!(format_size(1536), "1.5 KiB");
+        assert_eq!(format_size(1000), "1000 bytes");
     }
 
     #[test]

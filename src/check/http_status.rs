@@ -1,4 +1,6 @@
-//! `http-status`: business results travel only on the HTTP statuses the contract names.
+//! `http-status`: business results travel only on the HTTP statuses the contract names. A
+//! redirect is never followed, so it is judged here like any other status, its `Location`
+//! shown.
 
 use crate::contract::Contract;
 use crate::json::abbreviate;
@@ -14,10 +16,14 @@ pub fn check(contract: &Contract, response: &Response) -> CheckResult {
     }
     let expected: Vec<String> = allowed.iter().map(u16::to_string).collect();
     let body = String::from_utf8_lossy(&response.body);
-    let actual = format!(
-        "{status} (body {})",
-        abbreviate(&serde_json::Value::String(body.into_owned()), 60)
-    );
+    let body = abbreviate(&serde_json::Value::String(body.into_owned()), 60);
+    let actual = match response.header("location") {
+        Some(location) if (300..400).contains(&status) => {
+            let location = abbreviate(&serde_json::Value::String(location.into()), 120);
+            format!("{status}, a redirect to {location} (not followed) (body {body})")
+        }
+        _ => format!("{status} (body {body})"),
+    };
     CheckResult::fail(
         Check::HttpStatus,
         vec![Finding::mismatch(

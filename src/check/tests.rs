@@ -175,11 +175,15 @@ fn http_500_fails_the_status_and_skips_body_checks() {
 
 #[test]
 fn unreachable_target_fails_transport_and_skips_the_rest() {
-    let err = exchange(Err(TransportError::Timeout(
-        std::time::Duration::from_secs(10),
-    )));
+    let err = exchange(Err(TransportError::Timeout {
+        url: "http://127.0.0.1:9/v2".into(),
+        after: std::time::Duration::from_secs(10),
+    }));
     let results = answer_checks(&issue_card(), &expect_s(), None, &err);
-    assert_eq!(results[0].message(), "no response within 10s");
+    assert_eq!(
+        results[0].message(),
+        "no response from http://127.0.0.1:9/v2 within 10s"
+    );
     assert!(results[1..].iter().all(|c| c.outcome == Outcome::Skip));
 }
 
@@ -276,7 +280,10 @@ fn a_problem_of_the_main_answer_is_not_repeated_for_identical_answers() {
 
 #[test]
 fn a_concurrent_answer_that_times_out_fails_transport_with_its_label() {
-    let timeout = TransportError::Timeout(std::time::Duration::from_secs(1));
+    let timeout = TransportError::Timeout {
+        url: "http://127.0.0.1:9/v2".into(),
+        after: std::time::Duration::from_secs(1),
+    };
     let observed = Observations::Concurrent {
         answers: vec![
             Settled::new(json_exchange(success("1"))),
@@ -310,5 +317,19 @@ fn duplicate_keys_are_a_response_schema_finding_with_their_pointer() {
             .starts_with("/result: expected each key at most once per object, got a duplicate key"),
         "{}",
         schema.message()
+    );
+}
+
+#[test]
+fn a_redirect_fails_http_status_showing_where_it_pointed() {
+    let mut answer = response(307, None, b"");
+    answer.headers.insert(
+        "location",
+        reqwest::header::HeaderValue::from_static("http://elsewhere.example/steal"),
+    );
+    let results = answer_checks(&issue_card(), &expect_s(), None, &exchange(Ok(answer)));
+    assert_eq!(
+        row(&results, Check::HttpStatus).message(),
+        "expected HTTP 200, got 307, a redirect to \"http://elsewhere.example/steal\" (not followed) (body \"\")"
     );
 }

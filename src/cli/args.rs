@@ -93,6 +93,14 @@ pub struct VerifyArgs {
     /// Per-request time-out, e.g. 10s or 500ms.
     #[arg(long, default_value = "10s", value_name = "DURATION")]
     pub timeout: String,
+    /// Largest response body read, e.g. 4MiB or 512KiB; a longer one is cut off and fails the
+    /// transport check.
+    #[arg(long, default_value = "4MiB", value_name = "SIZE")]
+    pub max_response_size: String,
+    /// Stop sending when the first N requests all time out or are refused (the rest of the
+    /// cases are skipped: target not answering); 0 never stops.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    pub give_up_after: u32,
     /// Write a report file: FORMAT=PATH, FORMAT one of json, junit, markdown (a compatibility
     /// certificate), html (one self-contained page). Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]

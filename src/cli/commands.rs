@@ -39,7 +39,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
             .is_none()
     };
     if matching.filter.is_some() && nothing_matches() {
-        return Err(CliError("error: no case matches the given --filter".into()));
+        return Err(CliError::usage("no case matches the given --filter"));
     }
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
@@ -54,22 +54,24 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
-    let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
-    Ok(gates::exit_code(all_written, recording.is_some(), &summary))
+    Ok(gates::conclude(&reporters, recording.as_deref(), &summary))
 }
 
 /// The run options a `verify` invocation asks for.
 fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, CliError> {
     let faults = faults(&args.faults)?;
     if faults.any() && profile.base_url.is_some() {
-        return Err(CliError(
-            "error: --fault applies to the embedded target only (drop --target or the target config's baseUrl)".into(),
+        return Err(CliError::usage(
+            "--fault applies to the embedded target only (drop --target or the target config's baseUrl)",
         ));
     }
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
         timeout: conform::units::parse_duration(&args.timeout)
-            .map_err(|e| CliError(format!("error: --timeout: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--timeout: {e}")))?,
+        max_response_size: conform::units::parse_size(&args.max_response_size)
+            .map_err(|e| CliError::usage(format!("--max-response-size: {e}")))?,
+        give_up_after: args.give_up_after,
         filter: globs(&args.filters)?,
         faults,
         fail_fast: args.fail_fast,
@@ -149,7 +151,9 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
             println!("{note}");
         }
         println!("press Ctrl-C to stop");
-        tokio::signal::ctrl_c().await?;
+        tokio::signal::ctrl_c()
+            .await
+            .map_err(CliError::io("cannot wait for Ctrl-C"))?;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
@@ -203,26 +207,30 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
-    for case in selection.apply(conform::plan::stream(&contracts)) {
-        writeln!(out, "{}", case.name)?;
-        counts.add(&case);
-    }
-    writeln!(out)?;
-    for (kind, count) in counts.by_kind() {
-        writeln!(out, "{:<12}{count:>6}", kind.name())?;
-    }
-    writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
+    let mut list = || -> std::io::Result<()> {
+        for case in selection.apply(conform::plan::stream(&contracts)) {
+            writeln!(out, "{}", case.name)?;
+            counts.add(&case);
+        }
+        writeln!(out)?;
+        for (kind, count) in counts.by_kind() {
+            writeln!(out, "{:<12}{count:>6}", kind.name())?;
+        }
+        writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
+        out.flush()
+    };
+    list().map_err(CliError::io("cannot write to standard output"))?;
     Ok(exit::SUCCESS)
 }
 
-/// Loads contracts, turning contract errors into their rendered text.
+/// Loads contracts; contract errors stay typed until they are rendered.
 pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
-    let contracts = contract::load_paths(&paths).map_err(|errors| CliError(errors.render()))?;
+    let contracts = contract::load_paths(&paths)?;
     if contracts.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
-        return Err(CliError(format!(
-            "error: no contract files (*.json) found in {}",
+        return Err(CliError::usage(format!(
+            "no contract files (*.json) found in {}",
             shown.join(", ")
         )));
     }
@@ -242,10 +250,13 @@ fn globs(patterns: &[String]) -> Result<Option<GlobSet>, CliError> {
     for pattern in patterns {
         builder.add(
             Glob::new(pattern)
-                .map_err(|e| CliError(format!("error: --filter `{pattern}`: {}", e.kind())))?,
+                .map_err(|e| CliError::usage(format!("--filter `{pattern}`: {}", e.kind())))?,
         );
     }
-    Ok(Some(builder.build()?))
+    let set = builder
+        .build()
+        .map_err(|e| CliError::usage(format!("--filter: {e}")))?;
+    Ok(Some(set))
 }
 
 /// `--snapshots` as given, or the default for the target and the `CI` variable.
@@ -253,7 +264,7 @@ fn snapshot_settings(args: &VerifyArgs, embedded: bool) -> Result<Snapshots, Cli
     let mode = match &args.snapshots {
         Some(text) => text
             .parse()
-            .map_err(|e| CliError(format!("error: --snapshots: {e}")))?,
+            .map_err(|e| CliError::usage(format!("--snapshots: {e}")))?,
         None => Mode::default_for(embedded, gates::ci_value().as_deref()),
     };
     Ok(Snapshots {
@@ -267,7 +278,7 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
     for spec in specs {
         faults
             .add(spec)
-            .map_err(|e| CliError(format!("error: --fault: {e}")))?;
+            .map_err(|e| CliError::usage(format!("--fault: {e}")))?;
     }
     Ok(faults)
 }
@@ -278,13 +289,13 @@ pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     reporters.streams.push(Box::new(console));
     for spec in specs {
         let (format, path) = spec.split_once('=').ok_or_else(|| {
-            CliError(format!(
-                "error: --report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
+            CliError::usage(format!(
+                "--report `{spec}`: expected FORMAT=PATH, e.g. json=report.json"
             ))
         })?;
         let reporter = report::file_report(format, Path::new(path)).ok_or_else(|| {
-            CliError(format!(
-                "error: --report: unknown format `{format}` (expected {})",
+            CliError::usage(format!(
+                "--report: unknown format `{format}` (expected {})",
                 report::FORMATS.join(", ")
             ))
         })?;
@@ -295,7 +306,8 @@ pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    Ok(tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .build()?)
+        .build()
+        .map_err(CliError::io("cannot start the async runtime"))
 }

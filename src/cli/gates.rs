@@ -35,8 +35,8 @@ pub fn baseline(
         return Ok((Some(Baseline::load(path)?), None));
     }
     if !update && snapshot::ci_is_set(ci_value().as_deref()) {
-        return Err(CliError(format!(
-            "error: baseline `{}` does not exist, and CI is set: recording a new baseline here \
+        return Err(CliError::usage(format!(
+            "baseline `{}` does not exist, and CI is set: recording a new baseline here \
              would let every failure pass.\n  help: commit the baseline file, correct the path, \
              or pass --update-baseline to record it on purpose",
             path.display()
@@ -49,12 +49,24 @@ pub fn baseline(
     Ok((Some(Baseline::recording(path)), Some(path.to_path_buf())))
 }
 
-/// The exit code of a finished run: a report not written wins, then a recording run passes
-/// (every failure of the run is now known), then the checks decide.
-pub fn exit_code(all_written: bool, recording: bool, summary: &Summary) -> u8 {
-    if !all_written {
+/// The account of a finished run (or merge): why it stopped sending, if it did, where each file
+/// went, and whether conform itself failed; then its exit code. Conform failing wins (the
+/// verdict cannot be trusted), then a report not written, then a recording run passes (every
+/// failure of the run is now known), then the checks decide.
+pub fn conclude(reporters: &Reporters, recording: Option<&Path>, summary: &Summary) -> u8 {
+    if let Some(stopped) = &summary.stopped {
+        println!("{stopped} (--give-up-after 0 keeps sending)");
+    }
+    let all_written = say_where_files_went(reporters, recording, summary);
+    if !summary.crashed.is_empty() {
+        eprintln!(
+            "error: conform itself failed while running {}; the verdict cannot be trusted",
+            summary.crashed.join(", ")
+        );
+        exit::INTERNAL
+    } else if !all_written {
         exit::REPORT_NOT_WRITTEN
-    } else if recording || summary.success() {
+    } else if recording.is_some() || summary.success() {
         exit::SUCCESS
     } else {
         exit::CHECKS_FAILED
@@ -78,8 +90,8 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
     let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
         return Ok(());
     };
-    Err(CliError(format!(
-        "error: no snapshot recorded in `{}` for any of the {cases} case{} to check \
+    Err(CliError::usage(format!(
+        "no snapshot recorded in `{}` for any of the {cases} case{} to check \
          (snapshot mode check{}): nothing would be compared.\n  help: point --snapshot-dir at the \
          folder that holds the snapshots, or record them with a run outside CI \
          (--snapshots new) and commit them",

@@ -62,9 +62,8 @@ pub fn server_signing(keys: &KeyArgs) -> Result<ServerSigning, CliError> {
 /// The private key `sign` needs.
 pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
     let source = private_source(keys).ok_or_else(|| {
-        CliError(
-            "error: signing needs the private key: --private-key FILE or --private-key-env NAME"
-                .into(),
+        CliError::usage(
+            "signing needs the private key: --private-key FILE or --private-key-env NAME",
         )
     })?;
     Ok(profile::load_private_key(&source)?)
@@ -73,7 +72,9 @@ pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
 /// The public key `sign --verify` needs.
 pub fn required_public_key(keys: &KeyArgs) -> Result<PublicKey, CliError> {
     let source = public_source(keys).ok_or_else(|| {
-        CliError("error: --verify needs the signer's public key: --public-key FILE or --public-key-env NAME".into())
+        CliError::usage(
+            "--verify needs the signer's public key: --public-key FILE or --public-key-env NAME",
+        )
     })?;
     Ok(profile::load_public_key(&source)?)
 }

@@ -5,7 +5,6 @@ use super::CliError;
 use super::args::MergeArgs;
 use super::commands::reporters;
 use super::gates;
-use conform::exit;
 
 pub fn merge(args: MergeArgs) -> Result<u8, CliError> {
     let mut reporters = reporters(&args.reports)?;
@@ -14,21 +13,7 @@ pub fn merge(args: MergeArgs) -> Result<u8, CliError> {
         args.update_baseline,
         &mut reporters,
     )?;
-    let merge = conform::merge::read(&args.inputs, baseline.is_some()).map_err(|refused| {
-        let lines: Vec<String> = refused
-            .problems
-            .iter()
-            .map(|problem| format!("error: {problem}"))
-            .collect();
-        CliError(lines.join("\n"))
-    })?;
-    let summary = match merge.render(baseline.as_ref(), &mut reporters) {
-        Ok(summary) => summary,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(exit::INTERNAL);
-        }
-    };
-    let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
-    Ok(gates::exit_code(all_written, recording.is_some(), &summary))
+    let merge = conform::merge::read(&args.inputs, baseline.is_some())?;
+    let summary = merge.render(baseline.as_ref(), &mut reporters)?;
+    Ok(gates::conclude(&reporters, recording.as_deref(), &summary))
 }

@@ -3,6 +3,7 @@
 
 mod args;
 mod commands;
+mod error;
 mod gates;
 mod keys;
 mod merge;
@@ -10,24 +11,7 @@ mod sign;
 mod snapshots;
 
 pub use args::Cli;
-
-use std::fmt;
-
-/// An error that stops a command before or instead of checking anything (exit code 2).
-#[derive(Debug)]
-pub struct CliError(pub String);
-
-impl fmt::Display for CliError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl<E: std::error::Error> From<E> for CliError {
-    fn from(err: E) -> Self {
-        CliError(format!("error: {err}"))
-    }
-}
+pub use error::CliError;
 
 /// Runs the chosen subcommand and returns its exit code.
 pub fn run(cli: Cli) -> Result<u8, CliError> {

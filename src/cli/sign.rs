@@ -36,8 +36,9 @@ pub fn sign(args: SignArgs) -> Result<u8, CliError> {
     };
     // Raw bytes on purpose: the string to sign must come out exactly as signed.
     let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&out.bytes)?;
-    stdout.flush()?;
+    (stdout.write_all(&out.bytes))
+        .and_then(|()| stdout.flush())
+        .map_err(CliError::io("cannot write to standard output"))?;
     Ok(out.code)
 }
 
@@ -128,10 +129,7 @@ fn read_body(args: &SignArgs) -> Result<Vec<u8>, CliError> {
     }
     match &args.body_file {
         Some(path) if path != Path::new("-") => std::fs::read(path).map_err(|e| {
-            CliError(format!(
-                "error: cannot read body file `{}`: {e}",
-                path.display()
-            ))
+            CliError::usage(format!("cannot read body file `{}`: {e}", path.display()))
         }),
         _ => {
             let mut stdin = std::io::stdin().lock();
@@ -139,7 +137,9 @@ fn read_body(args: &SignArgs) -> Result<Vec<u8>, CliError> {
                 eprintln!("reading the body from standard input (end it with Ctrl-D)");
             }
             let mut body = Vec::new();
-            stdin.read_to_end(&mut body)?;
+            stdin
+                .read_to_end(&mut body)
+                .map_err(CliError::io("cannot read the body from standard input"))?;
             Ok(body)
         }
     }

@@ -21,40 +21,51 @@ pub fn run(command: SnapshotsCommand) -> Result<u8, CliError> {
 
 /// Shows each pending diff and asks; needs a terminal on standard input.
 fn review_all(root: &std::path::Path) -> Result<u8, CliError> {
-    let pending = review::pending(root, None)?;
+    let pending = review::pending(root, None).map_err(unreadable(root))?;
     if pending.is_empty() {
         println!("no pending snapshots in {}", root.display());
         return Ok(exit::SUCCESS);
     }
     if !std::io::stdin().is_terminal() {
-        return Err(CliError(
-            "error: `snapshots review` asks questions and needs a terminal; use `conform snapshots accept` or `reject` instead".into(),
+        return Err(CliError::usage(
+            "`snapshots review` asks questions and needs a terminal; use `conform snapshots accept` or `reject` instead",
         ));
     }
     let mut out = anstream::stdout();
     let mut tally = [0usize; 3];
+    let console = || CliError::io("cannot talk to the terminal");
     for (i, item) in pending.iter().enumerate() {
-        writeln!(out, "\n{} ({}/{})", item.case.bold(), i + 1, pending.len())?;
-        write_diff(&mut out, &review::diff(item)?)?;
-        match ask(&mut out)? {
+        let diff = review::diff(item).map_err(unreadable(&item.pending))?;
+        writeln!(out, "\n{} ({}/{})", item.case.bold(), i + 1, pending.len())
+            .and_then(|()| write_diff(&mut out, &diff))
+            .map_err(console())?;
+        match ask(&mut out).map_err(console())? {
             Choice::Accept => {
-                review::accept(item)?;
+                review::accept(item).map_err(unwritable(&item.pending))?;
                 tally[0] += 1;
             }
             Choice::Reject => {
-                review::reject(item)?;
+                review::reject(item).map_err(unwritable(&item.pending))?;
                 tally[1] += 1;
             }
             Choice::Skip => tally[2] += 1,
             Choice::Quit => break,
         }
     }
-    writeln!(
-        out,
-        "\n{} accepted, {} rejected, {} skipped",
-        tally[0], tally[1], tally[2]
-    )?;
+    let [accepted, rejected, skipped] = tally;
+    let summary = format!("\n{accepted} accepted, {rejected} rejected, {skipped} skipped");
+    writeln!(out, "{summary}").map_err(console())?;
     Ok(exit::SUCCESS)
+}
+
+/// An error reading the snapshots at `path`.
+fn unreadable(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> CliError {
+    CliError::io(format!("cannot read snapshots in {}", path.display()))
+}
+
+/// An error changing the snapshot files at `path`.
+fn unwritable(path: &std::path::Path) -> impl FnOnce(std::io::Error) -> CliError {
+    CliError::io(format!("cannot change snapshot {}", path.display()))
 }
 
 enum Choice {
@@ -64,7 +75,7 @@ enum Choice {
     Quit,
 }
 
-fn ask(out: &mut impl Write) -> Result<Choice, CliError> {
+fn ask(out: &mut impl Write) -> std::io::Result<Choice> {
     let stdin = std::io::stdin();
     loop {
         write!(out, "accept (a), reject (r), skip (s), quit (q)? ")?;
@@ -105,9 +116,10 @@ fn decide(
         .as_deref()
         .map(super::commands::glob_set)
         .transpose()?;
-    let pending = review::pending(&args.dir.snapshot_dir, filter.as_ref())?;
+    let root = &args.dir.snapshot_dir;
+    let pending = review::pending(root, filter.as_ref()).map_err(unreadable(root))?;
     for item in &pending {
-        action(item)?;
+        action(item).map_err(unwritable(&item.pending))?;
         println!("{verb} {}", item.case);
     }
     println!(
@@ -126,10 +138,11 @@ fn prune(args: &PruneArgs) -> Result<u8, CliError> {
         .into_iter()
         .map(|c| c.name)
         .collect();
-    let orphans = review::orphans(&args.dir.snapshot_dir, &cases)?;
+    let root = &args.dir.snapshot_dir;
+    let orphans = review::orphans(root, &cases).map_err(unreadable(root))?;
     for path in &orphans {
         if args.delete {
-            std::fs::remove_file(path)?;
+            std::fs::remove_file(path).map_err(unwritable(path))?;
             println!("deleted {}", path.display());
         } else {
             println!("{}", path.display());

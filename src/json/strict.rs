@@ -16,7 +16,7 @@ use serde_json::{Map, Number, Value};
 
 /// Duplicates recorded at most; the rest are only counted, so a body made of millions of
 /// repeated keys costs no more memory than its own size.
-const MAX_RECORDED: usize = 10;
+pub const MAX_RECORDED: usize = 10;
 
 /// A parsed document and the duplicate keys it had.
 #[derive(Debug, Clone, PartialEq)]

@@ -50,6 +50,8 @@ struct Totals {
     stopped_early: bool,
     duration: std::time::Duration,
     fixed: Vec<BaselineEntry>,
+    stopped: Option<String>,
+    crashed: Vec<String>,
 }
 
 /// Why reports were not merged: one line per problem, each naming its files. Nothing was

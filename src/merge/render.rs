@@ -78,6 +78,8 @@ impl Merge {
         summary.matched = self.totals.matched;
         summary.stopped_early = self.totals.stopped_early;
         summary.duration = self.totals.duration;
+        summary.stopped = self.totals.stopped;
+        summary.crashed = self.totals.crashed;
         summary.conclude(&self.info);
         reporter.finish(&summary)?;
         Ok(summary)

@@ -302,6 +302,12 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
             .iter()
             .flat_map(|r| r.summary.fixed.iter().cloned())
             .collect(),
+        // A shard that stopped sending, or in which conform failed, does so in the whole run.
+        stopped: reports.iter().find_map(|r| r.summary.stopped.clone()),
+        crashed: reports
+            .iter()
+            .flat_map(|r| r.summary.crashed.iter().cloned())
+            .collect(),
     };
     Merge {
         shards: reports,

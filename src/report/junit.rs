@@ -16,17 +16,16 @@
 //! of it are its own, and the report is put together at the end, when the counts its suites open
 //! with are known. One spool, not one per contract: a suite of 10,000 contracts would otherwise
 //! hold 10,000 files open, past the usual limit of 1024 per process. A contract's cases arrive
-//! together (the plan goes contract by contract), so a suite is almost always one stretch. quick-junit's
-//! [`XmlString`] still cleans every text (ANSI escapes, characters XML forbids), since findings
-//! quote what the target sent. The output validates against `tests/fixtures/junit.xsd`, the
-//! JUnit format as the common readers take it.
+//! together (the plan goes contract by contract), so a suite is almost always one stretch. Every
+//! text goes through [`crate::json::printable`] first (control characters, which XML forbids,
+//! shown escaped), since findings quote what the target sent. The output validates against
+//! `tests/fixtures/junit.xsd`, the JUnit format as the common readers take it.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use indexmap::IndexMap;
-use quick_junit::XmlString;
 
 use super::output::{Pending, Spool, shown_target};
 use super::scope;
@@ -202,12 +201,13 @@ impl super::Reporter for JunitReport {
 }
 
 /// [`escape`], skipped for text that needs none: every test case names its case, and most are
-/// plain names with empty messages, while cleaning costs thousands of instructions a call (it
-/// was most of a large report's time).
+/// plain names with empty messages, so a large report is mostly text that would be copied only
+/// to come out the same.
 fn escaped(text: &str, in_attribute: bool) -> std::borrow::Cow<'_, str> {
-    let plain =
-        |c: char| !c.is_control() && !matches!(c, '&' | '<' | '>' | '"' | '\u{FFFE}' | '\u{FFFF}');
-    if text.chars().all(plain) {
+    let markup = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\r' | '\u{FFFE}' | '\u{FFFF}');
+    let spaces = |c: char| in_attribute && matches!(c, '\n' | '\t');
+    let unchanged = matches!(crate::json::printable(text), std::borrow::Cow::Borrowed(_));
+    if unchanged && !text.chars().any(|c| markup(c) || spaces(c)) {
         std::borrow::Cow::Borrowed(text)
     } else {
         std::borrow::Cow::Owned(escape(text, in_attribute))
@@ -293,11 +293,11 @@ fn seconds(duration: Duration) -> String {
     format!("{:.3}", duration.as_secs_f64())
 }
 
-/// Text made safe for XML: cleaned by [`XmlString`], then markup escaped; in attributes, line
-/// breaks and tabs are kept as character references, which parsers would otherwise turn into
-/// spaces.
+/// Text made safe for XML: control characters shown escaped, then markup escaped; in
+/// attributes, line breaks and tabs are kept as character references, which parsers would
+/// otherwise turn into spaces.
 fn escape(text: &str, in_attribute: bool) -> String {
-    let clean = XmlString::new(text);
+    let clean = crate::json::printable(text);
     let mut out = String::with_capacity(clean.len());
     for c in clean.chars() {
         match c {
@@ -308,7 +308,7 @@ fn escape(text: &str, in_attribute: bool) -> String {
             '\n' if in_attribute => out.push_str("&#10;"),
             '\t' if in_attribute => out.push_str("&#9;"),
             '\r' => out.push_str("&#13;"),
-            // Not XML characters, and not removed by XmlString.
+            // Not XML characters, and not control characters either.
             '\u{FFFE}' | '\u{FFFF}' => out.push('\u{FFFD}'),
             c => out.push(c),
         }
@@ -329,6 +329,8 @@ mod tests {
             "tab\there",
             "\u{1b}[31mred",
             "x\u{85}y",
+            "line\nbreak",
+            "bidi \u{202e}override",
         ] {
             for in_attribute in [true, false] {
                 assert_eq!(
@@ -344,7 +346,7 @@ mod tests {
     fn escape_keeps_text_readable_and_well_formed() {
         assert_eq!(
             escape("a<b & \"c\"\n\u{1b}[31mred\u{1b}[0m\u{0}\u{FFFF}", true),
-            "a&lt;b &amp; &quot;c&quot;&#10;red\u{FFFD}"
+            "a&lt;b &amp; &quot;c&quot;&#10;\\u{1b}[31mred\\u{1b}[0m\\u{0}\u{FFFD}"
         );
         assert_eq!(escape("line\n\"quoted\"", false), "line\n\"quoted\"");
     }

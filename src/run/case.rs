@@ -1,8 +1,11 @@
 //! Running one case: send what its action calls for, judge the observations, add the snapshot
 //! check, and make every finding safe to print.
 
+use std::any::Any;
 use std::borrow::Cow;
-use std::time::Instant;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use super::context::Context;
 use super::send;
@@ -11,13 +14,60 @@ use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
 use crate::observe::Observations;
 use crate::plan::{Action, Case};
-use crate::results::{CaseResult, CheckResult, Outcome};
+use crate::results::{CaseResult, Check, CheckResult, Outcome};
 use crate::snapshot::{Taken, Volatile};
 
+/// Runs `case` on its own task, so that a panic in it costs that case only: it comes back as
+/// `Err`, a failed case under its own name, and the run goes on.
+pub(crate) async fn run_guarded(
+    context: Arc<Context>,
+    case: Case,
+) -> Result<CaseResult, CaseResult> {
+    let contract = context.contracts[case.contract].name.clone();
+    let name = case.name.clone();
+    match tokio::spawn(async move { run(&context, case).await }).await {
+        Ok(result) => Ok(result),
+        Err(err) if err.is_panic() => {
+            let message = panic_message(err.into_panic().as_ref());
+            Err(crashed(contract, name, &message))
+        }
+        Err(_) => Err(crashed(contract, name, "its task was cancelled")),
+    }
+}
+
+/// A case conform itself failed to run: reported under its name, as a failed check.
+pub(crate) fn crashed(contract: String, case: String, message: &str) -> CaseResult {
+    CaseResult {
+        contract,
+        case,
+        checks: vec![CheckResult::fail_with(
+            Check::Transport,
+            format!("conform itself failed while running this case: {message}"),
+        )],
+        duration: Duration::ZERO,
+    }
+}
+
+/// What a panic said.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    match (
+        payload.downcast_ref::<&str>(),
+        payload.downcast_ref::<String>(),
+    ) {
+        (Some(text), _) => text.to_string(),
+        (_, Some(text)) => text.clone(),
+        _ => "a panic without a message".into(),
+    }
+}
+
 /// Sends, judges and records one case.
-pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
+async fn run(context: &Context, case: Case) -> CaseResult {
+    failpoint(&case);
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
+    if context.target.given_up() {
+        return not_sent(context, contract, case);
+    }
     let checks = match case.action {
         Action::Exchange(exchange) => {
             let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
@@ -39,6 +89,32 @@ pub(crate) async fn run(context: &Context, case: Case) -> CaseResult {
         case: case.name,
         checks: printable(checks),
         duration: started.elapsed(),
+    }
+}
+
+/// Debug builds panic in the case named by `CONFORM_PANIC_IN_CASE`, so the tests can show that
+/// a crash is reported under the case's name with exit code 4; release builds have no such
+/// hook.
+fn failpoint(case: &Case) {
+    #[cfg(debug_assertions)]
+    if std::env::var_os("CONFORM_PANIC_IN_CASE").is_some_and(|name| name == case.name.as_str()) {
+        panic!("CONFORM_PANIC_IN_CASE is set to this case");
+    }
+    #[cfg(not(debug_assertions))]
+    let _ = case;
+}
+
+/// A case the run did not send because the target answered none of its first requests.
+fn not_sent(context: &Context, contract: &Contract, case: Case) -> CaseResult {
+    context.not_sent.fetch_add(1, Ordering::Relaxed);
+    let after = context.target.give_up_after();
+    let reason =
+        format!("not sent: target not answering (no answer to the run's first {after} requests)");
+    CaseResult {
+        contract: contract.name.clone(),
+        case: case.name,
+        checks: vec![CheckResult::skip(Check::Transport, reason)],
+        duration: Duration::ZERO,
     }
 }
 

@@ -1,6 +1,7 @@
 //! What every case of a run shares: the contracts, the target, the key mint, the snapshot
 //! settings, and each contract's idempotency settings for this run.
 
+use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
@@ -15,6 +16,8 @@ pub(crate) struct Context {
     pub mint: KeyMint,
     pub overrides: Overrides,
     pub snapshots: Option<Snapshots>,
+    /// Cases skipped because the target stopped answering.
+    pub not_sent: AtomicUsize,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -72,20 +75,17 @@ impl Context {
 mod tests {
     use super::*;
     use crate::contract::tests::{contract_with_request, issue_card};
-    use crate::target::HttpTarget;
+    use crate::target::{HttpTarget, Limits};
 
     fn context(overrides: Overrides) -> Context {
         Context {
             contracts: Vec::new(),
-            target: HttpTarget::new(
-                "http://127.0.0.1:9",
-                Duration::from_secs(1),
-                &Default::default(),
-            )
-            .unwrap(),
+            target: HttpTarget::new("http://127.0.0.1:9", Limits::default(), &Default::default())
+                .unwrap(),
             mint: KeyMint::with_nonce("1".into()),
             overrides,
             snapshots: None,
+            not_sent: AtomicUsize::new(0),
         }
     }
 

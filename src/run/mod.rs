@@ -13,6 +13,7 @@ mod scope;
 mod send;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -24,12 +25,10 @@ use crate::contract::Contract;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
-use crate::results::{
-    CaseResult, Check, CheckResult, ContractInfo, Implementation, RunInfo, Summary,
-};
+use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::tls::ClientTls;
-use crate::target::{HttpTarget, Signing, TargetError};
+use crate::target::{HttpTarget, Limits, Signing, TargetError};
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +46,10 @@ pub struct RunOptions {
     pub jobs: usize,
     /// Per-request time-out.
     pub timeout: Duration,
+    /// The largest response body read; a longer one is cut off and fails `transport`.
+    pub max_response_size: u64,
+    /// Stop sending when this many requests got no answer and none ever did (0: never).
+    pub give_up_after: u32,
     /// Only cases matching these globs.
     pub filter: Option<GlobSet>,
     /// Faults injected by the embedded target.
@@ -81,6 +84,8 @@ impl Default for RunOptions {
         RunOptions {
             jobs: 8,
             timeout: Duration::from_secs(10),
+            max_response_size: Limits::default().max_response_size,
+            give_up_after: Limits::default().give_up_after,
             filter: None,
             faults: Faults::default(),
             fail_fast: false,
@@ -142,7 +147,12 @@ pub async fn run(
         Target::Live(url) => (None, url.clone()),
     };
     let scope = scope::scope(&options, &contracts, signing.as_ref(), &base);
-    let mut http = HttpTarget::new(&base, options.timeout, &options.tls)?;
+    let limits = Limits {
+        timeout: options.timeout,
+        max_response_size: options.max_response_size,
+        give_up_after: options.give_up_after,
+    };
+    let mut http = HttpTarget::new(&base, limits, &options.tls)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
     }
@@ -156,6 +166,7 @@ pub async fn run(
             settle_tries: options.settle_tries,
         },
         contracts,
+        not_sent: AtomicUsize::new(0),
     });
     let mut info = run_info(&context, &base, server.is_some());
     info.implementation = scope::implementation(&options, info.embedded);
@@ -204,13 +215,13 @@ async fn execute(
     });
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut results = cases
-        .map(|case| {
-            let context = Arc::clone(&context);
-            tokio::spawn(async move { case::run(&context, case).await })
-        })
+        .map(|case| case::run_guarded(Arc::clone(&context), case))
         .buffered(options.jobs.max(1));
-    while let Some(joined) = results.next().await {
-        let mut result = joined.unwrap_or_else(|panic| crashed(panic.to_string()));
+    while let Some(ran) = results.next().await {
+        let mut result = ran.unwrap_or_else(|crashed| {
+            summary.crashed.push(crashed.case.clone());
+            crashed
+        });
         if let Some(baseline) = &options.baseline {
             summary.fixed.extend(baseline.apply(&mut result));
         }
@@ -227,16 +238,29 @@ async fn execute(
         Ok(_) if summary.stopped_early => {}
         Ok((planned, matched)) => (summary.planned, summary.matched) = (planned, matched),
         Err(panic) => {
-            let message = panic
-                .downcast_ref::<&str>()
-                .map_or("planning failed", |m| m);
-            let result = crashed(message.to_string());
+            let message = case::panic_message(panic.as_ref());
+            let result = case::crashed(String::new(), "(planning)".into(), &message);
+            summary.crashed.push(result.case.clone());
             summary.add(&result);
             reporter.case(&result)?;
         }
     }
     summary.duration = started.elapsed();
+    summary.stopped = stopped(&context);
     Ok(summary)
+}
+
+/// Why the run stopped sending, when the target answered none of its first requests.
+fn stopped(context: &Context) -> Option<String> {
+    if !context.target.given_up() {
+        return None;
+    }
+    let after = context.target.give_up_after();
+    let skipped = context.not_sent.load(Ordering::Relaxed);
+    Some(format!(
+        "stopped sending: target not answering (no answer to the run's first {after} requests, time-outs or refused connections); {skipped} case{} not sent",
+        if skipped == 1 { " was" } else { "s were" }
+    ))
 }
 
 /// The embedded target plays the counterpart with the client's own key pair: it checks requests
@@ -266,19 +290,6 @@ fn embedded_signing(client: &mut Signing) -> Result<ServerSigning, RunError> {
         client_public_key: Some(Arc::new(public_half)),
         key_version: client.key_version(),
     })
-}
-
-/// A case task that panicked still shows up, as a failure of the harness itself.
-fn crashed(message: String) -> CaseResult {
-    CaseResult {
-        contract: String::new(),
-        case: "(internal)".into(),
-        checks: vec![CheckResult::fail_with(
-            Check::Transport,
-            format!("conform crashed while running a case: {message}"),
-        )],
-        duration: Duration::ZERO,
-    }
 }
 
 fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {

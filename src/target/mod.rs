@@ -1,23 +1,57 @@
-//! Sending requests to a target over HTTP and capturing what came back.
+//! Sending requests to a target over HTTP and recording what went out and what came back.
 //!
 //! The embedded reference implementation is reached the same way as a live target (over
 //! loopback), so every run exercises the real transport path. One client per run: connections
 //! are pooled and reused across cases. With a [`Signing`] set-up every request is signed here,
 //! so the runner never has to know. TLS is set up by [`tls`], which also puts a failed
 //! handshake into words.
+//!
+//! A target is a stranger: redirects are never followed (a 3xx is the answer, judged like any
+//! status, so a request and its signature never reach another host), bodies are read
+//! incrementally up to [`Limits::max_response_size`] and no compression is negotiated, so memory
+//! stays bounded whatever is sent, and a target that answers none of the run's first requests
+//! is given up on (`liveness`) instead of costing a time-out per case.
 
+mod liveness;
 pub mod profile;
+mod read;
 mod signer;
 pub mod tls;
 
 pub use signer::{InvalidClientId, Signing, shown_header_value};
 
-use std::sync::{Arc, Once};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
 
-use crate::observe::{Exchange, Request, Response, Sent, TransportError};
+use self::liveness::Liveness;
+use crate::observe::{
+    Exchange, Request, Response, Sent, SignatureContext, TransportError, shown_url,
+};
+
+/// How long to wait, how much to read, and when to give up on a target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Per request, from sending to the end of the body.
+    pub timeout: Duration,
+    /// The largest body read; a longer one is cut off and fails `transport`.
+    pub max_response_size: u64,
+    /// Stop sending when this many requests got no answer (time-outs, refused connections) and
+    /// none ever did; 0 never stops.
+    pub give_up_after: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            timeout: Duration::from_secs(10),
+            max_response_size: 4 << 20,
+            give_up_after: 5,
+        }
+    }
+}
 
 /// A target reached over HTTP.
 #[derive(Debug, Clone)]
@@ -25,10 +59,17 @@ pub struct HttpTarget {
     client: reqwest::Client,
     base: String,
     base_url: Url,
-    timeout: Duration,
+    limits: Limits,
+    liveness: Arc<Liveness>,
     signing: Option<Arc<Signing>>,
     tls: Option<Arc<tls::Explainer>>,
+    /// Parsed URLs by request path: parsing one (its host above all) costs several
+    /// microseconds, and a run sends the same few paths hundreds of times.
+    urls: Arc<Mutex<HashMap<String, Url>>>,
 }
+
+/// Paths whose parsed URL is kept at most; past that the cache starts over.
+const CACHED_URLS: usize = 1024;
 
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,15 +80,16 @@ pub struct TargetError {
     /// Why it cannot be used.
     pub reason: String,
 }
+
 impl HttpTarget {
     /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`),
     /// reached over TLS as `tls` says when `base` is `https://`.
-    pub fn new(base: &str, timeout: Duration, tls: &tls::ClientTls) -> Result<Self, TargetError> {
+    pub fn new(base: &str, limits: Limits, tls: &tls::ClientTls) -> Result<Self, TargetError> {
         let invalid = |reason: String| TargetError {
             url: base.to_string(),
             reason,
         };
-        let url = reqwest::Url::parse(base).map_err(|e| invalid(e.to_string()))?;
+        let url = Url::parse(base).map_err(|e| invalid(e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(invalid(
                 "expected an http:// or https:// URL with a host".into(),
@@ -59,7 +101,8 @@ impl HttpTarget {
         install_crypto_provider();
         let mut explainer = None;
         let mut builder = reqwest::Client::builder()
-            .timeout(timeout)
+            .timeout(limits.timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .pool_max_idle_per_host(64);
         if url.scheme() == "http" {
             // Loading the system's root certificates costs a few milliseconds, a large share
@@ -75,9 +118,11 @@ impl HttpTarget {
             client,
             base: base.trim_end_matches('/').to_string(),
             base_url: url,
-            timeout,
+            limits,
+            liveness: Arc::new(Liveness::new(limits.give_up_after)),
             signing: None,
             tls: explainer,
+            urls: Arc::default(),
         })
     }
 
@@ -92,22 +137,63 @@ impl HttpTarget {
         &self.base
     }
 
-    /// The URL a request for `path` (path and query, relative to the base) goes to.
-    fn url_for(&self, path: &str) -> Result<Url, TransportError> {
-        let text = format!("{}{path}", self.base);
-        Url::parse(&text).map_err(|e| TransportError::Other {
-            url: text,
-            reason: e.to_string(),
-        })
+    /// Whether the run has stopped sending: the target answered none of its first requests.
+    pub fn given_up(&self) -> bool {
+        self.liveness.given_up()
+    }
+
+    /// How many unanswered requests made the run give up.
+    pub fn give_up_after(&self) -> u32 {
+        self.limits.give_up_after
     }
 
     /// Sends `request` (signed, when signing is set up) and records what went on the wire and
     /// what came back.
     pub async fn send(&self, request: &Request) -> Exchange {
-        let url = match self.url_for(&request.path) {
-            Ok(url) => url,
-            Err(err) => return self.unsent(request, err),
+        let (url, unaddressable) = match self.url_for(&request.path) {
+            Ok(url) => (url, None),
+            Err(err) => (self.base_url.clone(), Some(err)),
         };
+        let (sent, signature_context) = self.prepare(request, url);
+        let answer = match unaddressable {
+            Some(err) => Err(err),
+            None if self.liveness.given_up() => Err(TransportError::NotSent {
+                url: sent.shown_url(),
+                after: self.limits.give_up_after,
+            }),
+            None => {
+                let answer = self.exchange(&sent).await;
+                self.liveness.record(&answer);
+                answer
+            }
+        };
+        let answer = answer.map(|r| r.with_signature_context(signature_context));
+        Exchange { sent, answer }
+    }
+
+    /// The URL a request for `path` (path and query, relative to the base) goes to.
+    fn url_for(&self, path: &str) -> Result<Url, TransportError> {
+        let mut urls = self
+            .urls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(url) = urls.get(path) {
+            return Ok(url.clone());
+        }
+        let text = format!("{}{path}", self.base);
+        let url = Url::parse(&text).map_err(|err| TransportError::Other {
+            reason: format!("not a valid URL: {err}"),
+            url: text,
+        })?;
+        if urls.len() >= CACHED_URLS {
+            urls.clear();
+        }
+        urls.insert(path.to_string(), url.clone());
+        Ok(url)
+    }
+
+    /// The request as it will go on the wire, and what its answer's signature must cover.
+    fn prepare(&self, request: &Request, url: Url) -> (Sent, Option<SignatureContext>) {
         let body = request.body.clone().unwrap_or_default();
         let mut headers = request.headers.clone();
         let mut signature_context = None;
@@ -123,13 +209,12 @@ impl HttpTarget {
             body,
             key: request.key.clone(),
         };
-        let answer = self.exchange(&sent).await;
-        let answer = answer.map(|r| r.with_signature_context(signature_context));
-        Exchange { sent, answer }
+        (sent, signature_context)
     }
 
     async fn exchange(&self, sent: &Sent) -> Result<Response, TransportError> {
         let started = Instant::now();
+        let url = || shown_url(&sent.url);
         let result = self
             .client
             .request(sent.method.clone(), sent.url.clone())
@@ -137,7 +222,6 @@ impl HttpTarget {
             .body(sent.body.clone())
             .send()
             .await;
-        let url = sent.url.as_str();
         let response = match result {
             Ok(response) => response,
             // Boxed: the probe's state would otherwise enlarge every request's future.
@@ -145,88 +229,30 @@ impl HttpTarget {
         };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(url, &e))?;
-        Ok(Response::new(
-            status,
-            headers,
-            body.to_vec(),
-            started.elapsed(),
-        ))
-    }
-
-    /// A request that could not even be addressed.
-    fn unsent(&self, request: &Request, err: TransportError) -> Exchange {
-        let sent = Sent {
-            method: request.method.clone(),
-            url: self.base_url.clone(),
-            headers: request.headers.clone(),
-            body: request.body.clone().unwrap_or_default(),
-            key: request.key.clone(),
-        };
-        Exchange {
-            sent,
-            answer: Err(err),
-        }
+        let explain = |err: &reqwest::Error| self.tls.as_ref().and_then(|tls| tls.explain(err));
+        let body = read::body(response, &self.limits, url, explain).await?;
+        Ok(Response::new(status, headers, body, started.elapsed()))
     }
 
     /// Why a request got no answer. A TLS reason the HTTP layer lost (an HTTP/2 connection
     /// reports a rejected client certificate only to its background task) is looked for by
-    /// probing the connection.
+    /// probing the connection; a connection that cannot be secured is one that could not be
+    /// made.
     async fn unanswered(&self, url: &Url, err: &reqwest::Error) -> TransportError {
         if let Some(tls) = &self.tls
             && !err.is_timeout()
         {
             let reason = match tls.explain(err) {
                 Some(reason) => Some(reason),
-                None => tls.probe(url, self.timeout).await,
+                None => tls.probe(url, self.limits.timeout).await,
             };
             if let Some(reason) = reason {
-                return TransportError::Connect {
-                    url: url.to_string(),
-                    reason,
-                };
+                let url = shown_url(url);
+                return TransportError::Connect { url, reason };
             }
         }
-        self.transport_error(url.as_str(), err)
+        read::send_error(err, shown_url(url), self.limits.timeout)
     }
-
-    fn transport_error(&self, url: &str, err: &reqwest::Error) -> TransportError {
-        if err.is_timeout() {
-            return TransportError::Timeout(self.timeout);
-        }
-        if let Some(reason) = self.tls.as_ref().and_then(|tls| tls.explain(err)) {
-            // A connection that cannot be secured is one that could not be made.
-            return TransportError::Connect {
-                url: url.to_string(),
-                reason,
-            };
-        }
-        let reason = root_cause(err);
-        if err.is_connect() {
-            TransportError::Connect {
-                url: url.to_string(),
-                reason,
-            }
-        } else {
-            TransportError::Other {
-                url: url.to_string(),
-                reason,
-            }
-        }
-    }
-}
-
-/// The innermost cause: "Connection refused (os error 111)" says more than "error sending
-/// request".
-fn root_cause(err: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = err;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }
 
 /// reqwest is built without a default TLS crypto provider (ring is lighter to build than

@@ -21,143 +21,73 @@ async fn correct_independent_implementation_passes_every_generated_case() {
     assert!(run.stdout.contains("\nPARTIAL "), "{}", run.stdout);
 }
 
-/// (defect, the case that must fail, a fragment of its message).
-fn defects() -> Vec<(&'static str, Defects, &'static str, &'static str)> {
-    let d = Defects::default;
-    vec![
-        (
-            "long appId accepted",
-            Defects {
-                accept_long_app_id: true,
-                ..d()
-            },
-            "issueCard/negative/appId/too-long",
-            "appId too-long: sent 33 characters (max 32)",
-        ),
-        (
-            "long requestId accepted",
-            Defects {
-                accept_long_request_id: true,
-                ..d()
-            },
-            "issueCard/negative/requestId/too-long",
-            "requestId too-long: sent 65 characters (max 64)",
-        ),
-        (
-            "long extendInfo accepted",
-            Defects {
-                accept_long_extend_info: true,
-                ..d()
-            },
-            "issueCard/negative/extendInfo/too-long",
-            "extendInfo too-long: sent 2049 characters (max 2048)",
-        ),
-        (
-            "@ accepted in IDs",
-            Defects {
-                accept_at_in_ids: true,
-                ..d()
-            },
-            "issueCard/negative/appId/forbidden-char-at",
-            "appId forbidden-char-at: sent `@` in the value",
-        ),
-        (
-            "any super app accepted",
-            Defects {
-                accept_any_super_app: true,
-                ..d()
-            },
-            "issueCard/negative/customerBelongsTo/not-in-enum",
-            "customerBelongsTo not-in-enum: sent \"NOT_IN_ENUM\"",
-        ),
-        (
-            "missing registerDate accepted",
-            Defects {
-                accept_missing_register_date: true,
-                ..d()
-            },
-            "issueCard/negative/registerDate/missing",
-            "registerDate missing: sent no `registerDate`",
-        ),
-        (
-            "date-only registerDate accepted",
-            Defects {
-                accept_date_only: true,
-                ..d()
-            },
-            "issueCard/negative/registerDate/date-only",
-            "registerDate date-only: sent \"2022-02-17\"",
-        ),
-        (
-            "eleven cardFields accepted",
-            Defects {
-                accept_eleven_card_fields: true,
-                ..d()
-            },
-            "issueCard/negative/cardFields/too-many-items",
-            "cardFields too-many-items: sent 11 items (max 10)",
-        ),
-        (
-            "appId of 32 rejected",
-            Defects {
-                reject_app_id_of_32: true,
-                ..d()
-            },
-            "issueCard/boundary/appId/max-length",
-            "appId max-length: sent 32 characters (max 32)",
-        ),
-        (
-            "optional expireDate required",
-            Defects {
-                require_expire_date: true,
-                ..d()
-            },
-            "issueCard/boundary/expireDate/omitted",
-            "expireDate omitted: sent no `expireDate` (optional)",
-        ),
-        (
-            "HTTP 500 for invalid input",
-            Defects {
-                http_500_on_invalid: true,
-                ..d()
-            },
-            "issueCard/negative/appId/too-long",
-            "http-status              expected HTTP 200, got 500",
-        ),
-        (
-            "code outside the catalogue",
-            Defects {
-                unknown_code_on_invalid: true,
-                ..d()
-            },
-            "issueCard/negative/appId/too-long",
-            "got `INVALID_PARAMETER` with status `F`",
-        ),
-        (
-            "F with SUCCESS",
-            Defects {
-                success_code_on_failure: true,
-                ..d()
-            },
-            "issueCard/negative/appId/too-long",
-            "got `SUCCESS` with status `F`",
-        ),
-    ]
+/// Runs `case` against an implementation with `defects`: the run must fail, and the case with
+/// `fragment` among its findings. (That the correct implementation passes the whole plan is
+/// the test above, so each defect needs only its own case.)
+async fn assert_case_fails(defects: Defects, case: &str, fragment: &str) {
+    let server = serve(defects).await;
+    let run = conform(&["verify", "--target", &server.uri(), "--filter", case]).await;
+    assert_eq!(run.code, 1, "{defects:?}: {}", run.stdout);
+    let block = failure_block(&run.stdout, case)
+        .unwrap_or_else(|| panic!("`{case}` did not fail:\n{}", run.stdout));
+    assert!(block.contains(fragment), "`{fragment}` not in\n{block}");
 }
 
-#[tokio::test]
-async fn each_missed_validation_fails_the_run_naming_field_and_rule() {
-    for (what, defects, case, fragment) in defects() {
-        let server = serve(defects).await;
-        let run = conform(&["verify", "--target", &server.uri()]).await;
-        assert_eq!(run.code, 1, "{what}: {}", run.stdout);
-        let block = failure_block(&run.stdout, case)
-            .unwrap_or_else(|| panic!("{what}: `{case}` did not fail:\n{}", run.stdout));
-        assert!(
-            block.contains(fragment),
-            "{what}: `{fragment}` not in\n{block}"
-        );
-    }
+/// One test per planted defect, so they run in parallel and fail independently: the test
+/// (named after the defect), the [`Defects`] switch, the case that must fail and a fragment of
+/// its message.
+macro_rules! missed {
+    ($($name:ident: $defect:ident => $case:literal, $fragment:literal;)*) => {
+        mod missed {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    let defects = Defects { $defect: true, ..Defects::default() };
+                    assert_case_fails(defects, $case, $fragment).await;
+                }
+            )*
+        }
+    };
+}
+
+missed! {
+    long_app_id_accepted: accept_long_app_id
+        => "issueCard/negative/appId/too-long", "appId too-long: sent 33 characters (max 32)";
+    long_request_id_accepted: accept_long_request_id
+        => "issueCard/negative/requestId/too-long",
+        "requestId too-long: sent 65 characters (max 64)";
+    long_extend_info_accepted: accept_long_extend_info
+        => "issueCard/negative/extendInfo/too-long",
+        "extendInfo too-long: sent 2049 characters (max 2048)";
+    at_sign_accepted_in_ids: accept_at_in_ids
+        => "issueCard/negative/appId/forbidden-char-at",
+        "appId forbidden-char-at: sent `@` in the value";
+    any_super_app_accepted: accept_any_super_app
+        => "issueCard/negative/customerBelongsTo/not-in-enum",
+        "customerBelongsTo not-in-enum: sent \"NOT_IN_ENUM\"";
+    missing_register_date_accepted: accept_missing_register_date
+        => "issueCard/negative/registerDate/missing",
+        "registerDate missing: sent no `registerDate`";
+    date_only_register_date_accepted: accept_date_only
+        => "issueCard/negative/registerDate/date-only",
+        "registerDate date-only: sent \"2022-02-17\"";
+    eleven_card_fields_accepted: accept_eleven_card_fields
+        => "issueCard/negative/cardFields/too-many-items",
+        "cardFields too-many-items: sent 11 items (max 10)";
+    app_id_of_32_rejected: reject_app_id_of_32
+        => "issueCard/boundary/appId/max-length",
+        "appId max-length: sent 32 characters (max 32)";
+    optional_expire_date_required: require_expire_date
+        => "issueCard/boundary/expireDate/omitted",
+        "expireDate omitted: sent no `expireDate` (optional)";
+    http_500_for_invalid_input: http_500_on_invalid
+        => "issueCard/negative/appId/too-long",
+        "http-status              expected HTTP 200, got 500";
+    code_outside_the_catalogue: unknown_code_on_invalid
+        => "issueCard/negative/appId/too-long", "got `INVALID_PARAMETER` with status `F`";
+    failure_with_success_code: success_code_on_failure
+        => "issueCard/negative/appId/too-long", "got `SUCCESS` with status `F`";
 }
 
 #[tokio::test]

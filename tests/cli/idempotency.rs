@@ -28,7 +28,7 @@ async fn new_card_number_on_replay_fails_the_replay_check_with_a_diff() {
             new_card_on_replay: true,
             ..Defects::default()
         },
-        &[],
+        &["--filter", "*/example/*"],
     )
     .await;
     assert_eq!(run.code, 1);
@@ -46,7 +46,7 @@ async fn replay_that_changes_the_message_is_reported_with_the_field() {
             replay_changes_message: true,
             ..Defects::default()
         },
-        &[],
+        &["--filter", "*/example/*"],
     )
     .await;
     assert_eq!(run.code, 1);

@@ -3,12 +3,15 @@
 //! servers that answer wrongly in distinct ways.
 
 mod issue_card;
+mod raw_server;
 mod signing_support;
 mod tls_gateway;
 mod util;
 
+mod exit_codes;
 mod gating;
 mod generated;
+mod hostile;
 mod idempotency;
 mod lint;
 mod merge;

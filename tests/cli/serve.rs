@@ -45,7 +45,8 @@ async fn serve_reports_a_port_already_in_use() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let run = crate::util::conform(&["serve", "--port", &port]).await;
-    assert_eq!(run.code, 2);
+    // Not invalid input but conform unable to start its server: exit 4.
+    assert_eq!(run.code, 4);
     assert!(
         run.stderr.contains("cannot listen on 127.0.0.1:"),
         "{}",

@@ -51,32 +51,7 @@ pub async fn conform_with(
     env: &[(&str, &str)],
     stdin: Option<&[u8]>,
 ) -> Run {
-    use tokio::io::AsyncWriteExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env_remove("CI")
-        .env_remove("CONFORM_SNAPSHOTS")
-        .envs(env.iter().copied())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("conform runs");
-    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
-        pipe.write_all(bytes).await.expect("stdin is written");
-    }
-    let output = child.wait_with_output().await.expect("conform runs");
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    drive(dir, args, env, stdin).await.run
 }
 
 /// Replaces what changes from run to run.
@@ -136,5 +111,96 @@ pub async fn serve(extra: &[&str]) -> Served {
         url,
         banner,
         _child: child,
+    }
+}
+
+/// A run with the wall time and peak resident memory of the conform process.
+#[derive(Debug)]
+pub struct Measured {
+    pub run: Run,
+    pub elapsed: std::time::Duration,
+    pub peak_mb: u64,
+}
+
+/// Runs `conform args...` like [`conform`], with its wall time and peak memory.
+pub async fn conform_measured(args: &[&str]) -> Measured {
+    drive(&root(), args, &[("CONFORM_SNAPSHOTS", "off")], None).await
+}
+
+/// The one driver of the binary: runs it to completion without colours or CI defaults, with
+/// `env` added and `stdin` fed, and measures it (the peak memory comes from `wait4`, which
+/// reports it for exactly this child).
+async fn drive(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Measured {
+    let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let (dir, env) = (dir.to_path_buf(), owned(env));
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    let stdin = stdin.map(<[u8]>::to_vec);
+    tokio::task::spawn_blocking(move || measure(&dir, &args, &env, stdin))
+        .await
+        .expect("conform runs")
+}
+
+// The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn measure(
+    dir: &Path,
+    args: &[String],
+    env: &[(String, String)],
+    stdin: Option<Vec<u8>>,
+) -> Measured {
+    use std::io::{Read, Write};
+    let started = std::time::Instant::now();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .env_remove("CONFORM_SNAPSHOTS")
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("conform runs");
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        std::thread::spawn(move || pipe.write_all(&bytes));
+    }
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
+    let mut status = 0;
+    // SAFETY: an all-zero `rusage` is a valid value, and `wait4` only writes into the two
+    // out-parameters for this child, which has not been waited for (so is not reaped twice).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert!(waited > 0, "wait4 failed");
+    let code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Measured {
+        run: Run {
+            code,
+            stdout: stdout.join().expect("stdout read"),
+            stderr: stderr.join().expect("stderr read"),
+        },
+        elapsed: started.elapsed(),
+        peak_mb: usage.ru_maxrss as u64 / 1024,
     }
 }
