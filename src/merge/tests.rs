@@ -281,3 +281,28 @@ fn a_shard_stopped_by_fail_fast_makes_a_merged_run_stopped_early() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn a_shard_in_which_conform_failed_fails_the_merged_run_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = cases();
+    let paths = shards(dir.path(), &cases, 2);
+    let two: Vec<CaseResult> = cases.iter().skip(1).step_by(2).cloned().collect();
+    let info = run(Some((2, 2)));
+    let mut report = JsonReport::new(&paths[1]);
+    report.start(&info).unwrap();
+    let mut summary = Summary {
+        planned: 125,
+        matched: 7,
+        crashed: vec![two[0].case.clone()],
+        ..Summary::default()
+    };
+    for case in &two {
+        summary.add(case);
+        report.case(case).unwrap();
+    }
+    summary.conclude(&info);
+    report.finish(&summary).unwrap();
+    let fed = merged(&paths, None);
+    assert_eq!(fed.summary.unwrap().crashed, [two[0].case.clone()]);
+}
