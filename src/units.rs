@@ -21,9 +21,15 @@ pub fn format_duration(duration: Duration) -> String {
         format!("{}s", millis / 1000)
     } else if millis < 60_000 {
         format!("{:.2}s", duration.as_secs_f64())
-    } else {
+    } else if duration.as_secs() < 3600 {
         let secs = duration.as_secs();
         format!("{}m {}s", secs / 60, secs % 60)
+    } else {
+        let minutes = duration.as_secs() / 60;
+        match minutes % 60 {
+            0 => format!("{}h", minutes / 60),
+            m => format!("{}h {m}m", minutes / 60),
+        }
     }
 }
 
@@ -69,6 +75,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parses_sizes_with_binary_and_decimal_units() {
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert_eq!(parse_size("64KiB"), Ok(64 * 1024));
+        assert_eq!(parse_size("1 MiB"), Ok(1024 * 1024));
+        assert_eq!(parse_size("2MB"), Ok(2_000_000));
+        assert!(parse_size("1mb").unwrap_err().contains("not a size"));
+        assert!(parse_size("MiB").is_err());
+        assert_eq!(format_size(1024 * 1024), "1 MiB");
+        assert_eq!(format_size(16 * 1024), "16 KiB");
+        assert_eq!(format_size(1000), "1000 bytes");
+        assert_eq!(format_size(1536), "1.5 KiB");
+    }
+
+    #[test]
     fn parses_common_spellings() {
         assert_eq!(parse_duration("10s"), Ok(Duration::from_secs(10)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
@@ -104,5 +124,7 @@ mod tests {
         assert_eq!(format_duration(Duration::from_millis(1240)), "1.24s");
         assert_eq!(format_duration(Duration::from_secs(10)), "10s");
         assert_eq!(format_duration(Duration::from_secs(125)), "2m 5s");
+        assert_eq!(format_duration(Duration::from_secs(24 * 3600)), "24h");
+        assert_eq!(format_duration(Duration::from_secs(5400)), "1h 30m");
     }
 }

@@ -13,19 +13,24 @@
 //! 4. merging: the four shards of the 1000 contracts merged by `conform merge` (targets: reading,
 //!    proving and combining them in at most a quarter of the run's CPU time, under 100 MB; the
 //!    merge into every report format is shown too);
-//! 5. only when asked for (`-- large`, about twelve minutes): the same at 10,000 contracts. See
-//!    [`scaling`].
+//! 5. `conform serve` under load against a bare hyper server answering a fixed body, with the
+//!    same load generator (target: serve ÷ bare ≥ 0.8), and its memory over a long run with
+//!    distinct keys (target: flat once its idempotency memory is full). See [`serve`].
+//! 6. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
+//!    4 at 10,000 contracts. See [`scaling`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,
 //! so the comparison is of like with like. Medians of several runs are reported.
-//! `cargo bench --bench perf -- overhead` or `-- scaling` (or `large`) runs one part;
+//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `large`) runs one part;
 //! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
 //! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
 //! can be timed sending exactly the same ones.
 
 mod bare;
+mod load;
 mod requests;
 mod scaling;
+mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -46,6 +51,12 @@ fn main() {
     if args.get(1).map(String::as_str) == Some("--bare") {
         return bare::main(&args[2..]);
     }
+    if args.get(1).map(String::as_str) == Some("--load") {
+        return load::main(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("--hyper-server") {
+        return load::hyper_server();
+    }
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let contracts = contract::load_paths(&[root.join("contracts")]).expect("shipped contracts");
     if let Some(file) = args
@@ -65,7 +76,7 @@ fn main() {
         "conform performance benchmark ({} cores)\n",
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
-    // `cargo bench --bench perf -- overhead` (or `scaling`) runs one part only.
+    // `cargo bench --bench perf -- overhead` (or `scaling`, `serve`) runs one part only.
     let only = args.iter().skip(1).find(|a| !a.starts_with("--")).cloned();
     let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
     let asked = |part: &str| only.as_deref() == Some(part);
@@ -75,6 +86,9 @@ fn main() {
     }
     if wanted("scaling") {
         scaling::scaling(&root, work.path(), &mut missed);
+    }
+    if wanted("serve") {
+        serve::run(&root, &contracts, work.path(), &mut missed);
     }
     if asked("large") {
         scaling::large(&root, work.path(), &mut missed);

@@ -226,6 +226,8 @@ pub struct ServeArgs {
     /// Inject a fault: unknown-first=P, latency=DURATION, http-503=P. Repeatable.
     #[arg(long = "fault", value_name = "NAME=VALUE")]
     pub faults: Vec<String>,
+    #[command(flatten)]
+    pub bounds: ServeBounds,
     /// --private-key signs the answers; --public-key (the client's) checks the requests.
     #[command(flatten)]
     pub keys: KeyArgs,
@@ -248,6 +250,34 @@ pub struct ServeTlsArgs {
     /// TLS).
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub client_ca: Option<PathBuf>,
+}
+
+/// What `serve` accepts from clients and how much it remembers.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Limits")]
+pub struct ServeBounds {
+    /// Largest request body (413 beyond), e.g. 1MiB, 64KiB, 4096.
+    #[arg(long, default_value = "1MiB", value_name = "SIZE")]
+    pub max_body_size: String,
+    /// Largest request head: request line and headers (431 beyond).
+    #[arg(long, default_value = "16KiB", value_name = "SIZE")]
+    pub max_header_size: String,
+    /// Most header fields in a request (431 beyond).
+    #[arg(long, default_value_t = 100, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub max_headers: u16,
+    /// Time a client has to send a request's headers, and again its body (408 beyond); idle
+    /// keep-alive connections are closed after it.
+    #[arg(long, default_value = "10s", value_name = "DURATION")]
+    pub read_timeout: String,
+    /// Connections served at once; more are answered 503.
+    #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Idempotency keys remembered per operation; the least recently used is forgotten first.
+    #[arg(long, default_value_t = 100_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub key_capacity: u64,
+    /// How long after its first use a key is remembered.
+    #[arg(long, default_value = "24h", value_name = "DURATION")]
+    pub key_ttl: String,
 }
 
 #[derive(Debug, Args)]

@@ -8,13 +8,18 @@ use std::sync::Arc;
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::CliError;
-use super::args::{CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeTlsArgs, VerifyArgs};
+use super::args::{
+    CasesArgs, PathsArgs, SchemaArgs, ServeArgs, ServeBounds, ServeTlsArgs, VerifyArgs,
+};
 use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
 use conform::exit;
 use conform::plan::{KindCounts, Selection};
-use conform::reference::{Faults, ReferenceServer, ServerSigning};
+use conform::reference::{
+    Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerSigning,
+    SignatureRejection,
+};
 use conform::report::console::Console;
 use conform::report::{self, FileReport, Reporters};
 use conform::results::Implementation;
@@ -126,37 +131,120 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let faults = faults(&args.faults)?;
     let signing = server_signing(&args.keys)?;
     let tls = server_tls(&args.tls)?;
-    let mut notes = signing_notes(&signing);
+    let (limits, memory) = serve_bounds(&args.bounds)?;
+    let mut banner = serve_banner(&contracts, &faults, &signing, &limits, &memory);
+    if tls.is_some() {
+        banner.push("tls: HTTPS (HTTP/2 when offered)".into());
+    }
     if let Some(ca) = &args.tls.client_ca {
-        notes.push(format!(
+        banner.push(format!(
             "clients must present a certificate issued by a CA in {} (mutual TLS)",
             ca.display()
         ));
     }
-    let address = format!("{}:{}", args.host, args.port);
+    // Written without `eprint!`/`println!`: a reader that went away (a script that read the
+    // URL and closed the pipe) must not stop the server.
+    let log: RejectionLog = Arc::new(|rejection: &SignatureRejection| {
+        let _ = write!(std::io::stderr(), "{rejection}");
+    });
+    let options = ServeOptions {
+        address: Some(format!("{}:{}", args.host, args.port)),
+        faults,
+        signing,
+        limits,
+        memory,
+        on_signature_rejected: Some(log),
+        tls,
+    };
     runtime()?.block_on(async {
-        let server =
-            ReferenceServer::start_tls(&contracts, Some(&address), &faults, signing, tls).await?;
-        println!(
-            "conform reference implementation listening on {}",
-            server.uri()
-        );
-        for contract in &contracts {
-            println!(
-                "  {} {}  ({})",
-                contract.method, contract.path, contract.name
-            );
+        let server = ReferenceServer::serve(&contracts, options).await?;
+        // The URL alone comes first, for scripts; the banner is for people.
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", server.uri());
+        for line in &banner {
+            let _ = writeln!(out, "{line}");
         }
-        for note in &notes {
-            println!("{note}");
-        }
-        println!("press Ctrl-C to stop");
+        let _ = writeln!(out, "press Ctrl-C to stop");
+        let _ = out.flush();
+        drop(out);
         tokio::signal::ctrl_c()
             .await
             .map_err(CliError::io("cannot wait for Ctrl-C"))?;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
+}
+
+fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
+    let size = |flag: &str, text: &str| {
+        conform::units::parse_size(text)
+            .and_then(|n| usize::try_from(n).map_err(|_| format!("`{text}` is too large")))
+            .map_err(|e| CliError::usage(format!("{flag}: {e}")))
+    };
+    let duration = |flag: &str, text: &str| {
+        conform::units::parse_duration(text)
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                CliError::usage(format!(
+                    "{flag}: `{text}` is not a positive duration (examples: 10s, 1m, 24h)"
+                ))
+            })
+    };
+    let limits = Limits {
+        max_body: size("--max-body-size", &args.max_body_size)?,
+        max_header_size: size("--max-header-size", &args.max_header_size)?,
+        max_headers: usize::from(args.max_headers),
+        read_timeout: duration("--read-timeout", &args.read_timeout)?,
+        max_connections: args.max_connections as usize,
+    };
+    let capacity = usize::try_from(args.key_capacity)
+        .ok()
+        .and_then(std::num::NonZeroUsize::new)
+        .ok_or_else(|| CliError::usage("--key-capacity: too large"))?;
+    let memory = Bound {
+        capacity,
+        ttl: duration("--key-ttl", &args.key_ttl)?,
+    };
+    Ok((limits, memory))
+}
+
+/// What `serve` prints after its URL: operations, faults, signing, bounds.
+fn serve_banner(
+    contracts: &[Contract],
+    faults: &Faults,
+    signing: &ServerSigning,
+    limits: &Limits,
+    memory: &Bound,
+) -> Vec<String> {
+    use conform::units::{format_duration, format_size};
+    let operations = match contracts.len() {
+        1 => "1 operation".to_string(),
+        n => format!("{n} operations"),
+    };
+    let mut lines = vec![format!("conform reference implementation of {operations}:")];
+    for contract in contracts {
+        lines.push(format!(
+            "  {} {}  ({})",
+            contract.method, contract.path, contract.name
+        ));
+    }
+    lines.push(format!("faults: {}", faults.describe()));
+    lines.push(format!("signing: {}", signing_notes(signing).join("; ")));
+    lines.push(format!(
+        "limits: bodies up to {}, heads up to {} and {} fields, {} to send each, {} connections",
+        format_size(limits.max_body as u64),
+        format_size(limits.max_header_size as u64),
+        limits.max_headers,
+        format_duration(limits.read_timeout),
+        limits.max_connections
+    ));
+    lines.push(format!(
+        "idempotency memory: the last {} keys per operation, each for {}",
+        memory.capacity,
+        format_duration(memory.ttl)
+    ));
+    lines
 }
 
 /// `serve`'s TLS set-up, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
@@ -182,9 +270,12 @@ pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-/// What `serve` says about signing, after the routes.
+/// What `serve` says about signing.
 fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     let mut notes = Vec::new();
+    if signing.client_public_key.is_none() && signing.private_key.is_none() {
+        notes.push("off (requests are not checked, answers are not signed)".into());
+    }
     if signing.client_public_key.is_some() {
         notes.push(
             "requests must carry a Signature that verifies with the client's public key".into(),

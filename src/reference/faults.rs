@@ -46,6 +46,28 @@ impl Faults {
         Ok(())
     }
 
+    /// The active faults as `--fault` takes them, e.g. `unknown-first=0.3, latency=50ms`, or
+    /// `none`.
+    pub fn describe(&self) -> String {
+        let mut active = Vec::new();
+        if self.unknown_first > 0.0 {
+            active.push(format!("unknown-first={}", self.unknown_first));
+        }
+        if let Some(latency) = self.latency {
+            active.push(format!(
+                "latency={}",
+                crate::units::format_duration(latency)
+            ));
+        }
+        if self.http_503 > 0.0 {
+            active.push(format!("http-503={}", self.http_503));
+        }
+        if active.is_empty() {
+            return "none".into();
+        }
+        active.join(", ")
+    }
+
     /// Whether any fault is active.
     pub fn any(&self) -> bool {
         self.unknown_first > 0.0 || self.http_503 > 0.0 || self.latency.is_some()
@@ -87,6 +109,11 @@ mod tests {
         assert_eq!(faults.latency, Some(Duration::from_millis(20)));
         assert!(faults.http_503());
         assert!(!Faults::default().unknown_first());
+        assert_eq!(
+            faults.describe(),
+            "unknown-first=0.5, latency=20ms, http-503=1"
+        );
+        assert_eq!(Faults::default().describe(), "none");
     }
 
     #[test]

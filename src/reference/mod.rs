@@ -4,51 +4,45 @@
 //! It validates each request with the same rules conform checks responses with, answers
 //! invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL` by default, naming the
 //! field and rule), answers valid ones with a made-up success that fits the response schema,
-//! and keeps results by idempotency key so replays get the identical bytes. [`server`] serves
-//! it over HTTP; [`faults`] makes it misbehave on purpose (within the contract);
-//! [`auth`] makes it check request signatures and sign its answers when given keys.
+//! and keeps results by idempotency key so replays get the identical bytes.
+//!
+//! Answering is here (with [`body`] rendering the documents and [`memory`] remembering keys,
+//! within a bound); [`routes`] decides which operation a request is for; [`server`] serves it
+//! over HTTP within the [`limits`] that let it be exposed; [`faults`] makes it misbehave on
+//! purpose (within the contract); [`auth`] makes it check request signatures and sign its
+//! answers when given keys.
 
 pub mod auth;
+mod body;
+mod deadlines;
+pub mod document;
 pub mod faults;
+pub mod limits;
+pub mod memory;
+pub mod routes;
 pub mod server;
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use bytes::Bytes;
 
-use serde_json::Value;
-
-pub use auth::ServerSigning;
+pub use auth::{ServerSigning, SignatureRejection};
 pub use faults::Faults;
-pub use server::{ReferenceServer, ServeError};
+pub use limits::Limits;
+pub use memory::Bound;
+pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
 
 use crate::contract::{ConflictPolicy, Contract, StatusRole};
-use crate::generate;
-use crate::rules;
+use crate::rules::{self, JsonView};
+use body::Bodies;
+use document::Node;
+use memory::{KeyMemory, Recall, Remembered};
 
 /// One operation's reference implementation, with its idempotency memory.
 #[derive(Debug)]
 pub struct Reference {
     contract: Contract,
     faults: Faults,
-    memory: Mutex<HashMap<String, Remembered>>,
-    /// A made-up body per result status, with [`UNIQUE`] where unique values go; generating
-    /// one is far slower than filling one in, and it is the same every time.
-    templates: Mutex<HashMap<String, Value>>,
-    nonce: u64,
-    next: AtomicU64,
-}
-
-/// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
-/// the same width in every answer.
-const UNIQUE: &str = "999999999999999999";
-
-/// What the reference remembers of a key: a digest of the request it came with (so a replay
-/// with another payload is told apart without keeping the payload) and the exact answer bytes.
-#[derive(Debug, Clone)]
-struct Remembered {
-    request: u64,
-    response: Box<[u8]>,
+    memory: KeyMemory,
+    bodies: Bodies,
 }
 
 /// A request as the reference implementation sees it: method, path as sent, headers, body.
@@ -61,7 +55,7 @@ pub struct Incoming {
     /// Request headers.
     pub headers: hyper::HeaderMap,
     /// The exact body bytes.
-    pub body: bytes::Bytes,
+    pub body: Bytes,
 }
 
 /// An HTTP answer before it is put on the wire.
@@ -69,21 +63,35 @@ pub struct Incoming {
 pub struct Answer {
     /// HTTP status.
     pub status: u16,
-    /// Body bytes (JSON for business results).
-    pub body: Vec<u8>,
+    /// Body bytes.
+    pub body: Bytes,
+    /// Whether the body is the contract's media type (a business result) or plain text (an
+    /// injected fault).
+    pub media: Media,
+}
+
+/// What an [`Answer`]'s body is, for its `Content-Type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Media {
+    /// The contract's `response.contentType`.
+    Contract,
+    /// `text/plain; charset=UTF-8`.
+    Text,
 }
 
 impl Reference {
-    /// A reference implementation of `contract`.
+    /// A reference implementation of `contract`, remembering keys within the default bound.
     pub fn new(contract: Contract, faults: Faults) -> Self {
-        let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
+        Self::bounded(contract, faults, Bound::DEFAULT)
+    }
+
+    /// A reference implementation of `contract` whose idempotency memory holds `bound`.
+    pub fn bounded(contract: Contract, faults: Faults, bound: Bound) -> Self {
         Reference {
+            bodies: Bodies::new(&contract),
             contract,
             faults,
-            memory: Mutex::new(HashMap::new()),
-            templates: Mutex::new(HashMap::new()),
-            nonce,
-            next: AtomicU64::new(1),
+            memory: KeyMemory::new(bound),
         }
     }
 
@@ -92,12 +100,18 @@ impl Reference {
         &self.contract
     }
 
+    /// How many idempotency keys it remembers now.
+    pub fn keys_remembered(&self) -> usize {
+        self.memory.len()
+    }
+
     /// Answers one request body.
     pub fn answer(&self, body: &[u8]) -> Answer {
         if self.faults.http_503() {
             return Answer {
                 status: 503,
-                body: b"service unavailable (injected fault)".to_vec(),
+                body: Bytes::from_static(b"service unavailable (injected fault)"),
+                media: Media::Text,
             };
         }
         let request = match self.parse(body) {
@@ -105,19 +119,18 @@ impl Reference {
             Err(message) => return self.rejection(&message),
         };
         match self.key_of(&request) {
-            Some(key) => self.answer_idempotent(key, request),
-            None => self.ok(self.success()),
+            Some(key) => self.answer_idempotent(key, &request),
+            None => self.ok(self.bodies.success()),
         }
     }
 
-    fn parse(&self, body: &[u8]) -> Result<Value, String> {
-        let value: Value =
-            serde_json::from_slice(body).map_err(|e| format!("request body is not JSON: {e}"))?;
-        if !value.is_object() {
+    fn parse<'b>(&self, body: &'b [u8]) -> Result<Node<'b>, String> {
+        let request = document::parse(body)?;
+        if !matches!(request, Node::Object(_)) {
             return Err("request body is not a JSON object".into());
         }
-        let violations =
-            rules::validate(&self.contract.types, &self.contract.request, &value, None);
+        let (types, schema) = (&self.contract.types, &self.contract.request);
+        let violations = rules::validate_view(types, schema, &request, None);
         match violations.first() {
             Some(v) => Err(format!(
                 "{} {}: expected {}",
@@ -125,44 +138,28 @@ impl Reference {
                 v.rule,
                 v.expected
             )),
-            None => Ok(value),
+            None => Ok(request),
         }
     }
 
-    fn key_of(&self, request: &Value) -> Option<String> {
+    fn key_of<'r>(&self, request: &'r Node<'_>) -> Option<&'r str> {
         let idempotency = self.contract.idempotency.as_ref()?;
-        idempotency
-            .key
-            .get(request)
-            .and_then(Value::as_str)
-            .map(str::to_string)
+        match request.at(&idempotency.key)?.view() {
+            rules::View::String(key) => Some(key),
+            _ => None,
+        }
     }
 
-    fn answer_idempotent(&self, key: String, request: Value) -> Answer {
-        let digest = digest(&request);
-        let mut memory = self
-            .memory
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(seen) = memory.get(&key) {
-            if seen.request == digest {
-                return self.ok(seen.response.to_vec());
+    fn answer_idempotent(&self, key: &str, request: &Node<'_>) -> Answer {
+        let digest = request.digest();
+        match (self.memory).recall_or_remember(key, digest, || self.bodies.success()) {
+            Recall::Known(seen) if seen.request == digest => self.ok(seen.response),
+            Recall::Known(seen) => self.conflict(&seen),
+            Recall::New(_) if self.faults.unknown_first() => {
+                self.ok(self.bodies.unknown(&self.contract))
             }
-            return self.conflict(seen);
+            Recall::New(response) => self.ok(response),
         }
-        let response = self.success();
-        memory.insert(
-            key,
-            Remembered {
-                request: digest,
-                response: response.clone().into_boxed_slice(),
-            },
-        );
-        drop(memory);
-        if self.faults.unknown_first() {
-            return self.ok(self.business(StatusRole::Unknown, None));
-        }
-        self.ok(response)
     }
 
     fn conflict(&self, seen: &Remembered) -> Answer {
@@ -176,9 +173,12 @@ impl Reference {
                     "{} was used before with different parameters",
                     self.key_name()
                 );
-                self.ok(self.business_with(StatusRole::Failure, code, &message))
+                let body =
+                    self.bodies
+                        .with_role(&self.contract, StatusRole::Failure, code, &message);
+                self.ok(body)
             }
-            _ => self.ok(seen.response.to_vec()),
+            _ => self.ok(seen.response.clone()),
         }
     }
 
@@ -200,7 +200,8 @@ impl Reference {
                 .map(|e| e.code.clone())
         });
         let code = code.unwrap_or_default();
-        self.ok(self.business_status(&negative.status, &code, message))
+        let body = (self.bodies).business(&self.contract, &negative.status, &code, message);
+        self.ok(body)
     }
 
     /// The answer to a request whose signature is missing or bad: HTTP 200 with the
@@ -214,97 +215,16 @@ impl Reference {
             ),
             None => (self.contract.negative.status.clone(), String::new()),
         };
-        self.ok(self.business_status(&status, &code, reason))
+        self.ok(self.bodies.business(&self.contract, &status, &code, reason))
     }
 
-    fn success(&self) -> Vec<u8> {
-        self.business(StatusRole::Success, None)
-    }
-
-    /// A business result of the first status with `role`, answered with its first catalogue
-    /// code and that code's message.
-    fn business(&self, role: StatusRole, message: Option<&str>) -> Vec<u8> {
-        let rules = &self.contract.result;
-        let status = rules.status_for(role).unwrap_or_default();
-        let entry = rules.first_entry(status);
-        let code = entry.map(|e| e.code.as_str()).unwrap_or_default();
-        let text = message
-            .or(entry.map(|e| e.message_text()))
-            .unwrap_or_default();
-        self.business_status(status, code, text)
-    }
-
-    fn business_with(&self, role: StatusRole, code: &str, message: &str) -> Vec<u8> {
-        let status = self.contract.result.status_for(role).unwrap_or_default();
-        self.business_status(status, code, message)
-    }
-
-    fn business_status(&self, status: &str, code: &str, message: &str) -> Vec<u8> {
-        let rules = &self.contract.result;
-        let mut body = self.template(status);
-        rules
-            .status
-            .insert(&mut body, Value::String(status.to_string()));
-        rules
-            .code
-            .insert(&mut body, Value::String(code.to_string()));
-        if let Some(pointer) = &rules.message {
-            pointer.insert(&mut body, Value::String(message.to_string()));
+    fn ok(&self, body: Bytes) -> Answer {
+        Answer {
+            status: 200,
+            body,
+            media: Media::Contract,
         }
-        let text = serde_json::to_string(&body).unwrap_or_default();
-        if !text.contains(UNIQUE) {
-            return text.into_bytes();
-        }
-        let seq = self.next.fetch_add(1, Ordering::Relaxed);
-        let unique = format!("{:010}{:08}", self.nonce, seq % 100_000_000);
-        text.replace(UNIQUE, &unique).into_bytes()
     }
-
-    /// The made-up body for `status`, from the cache.
-    fn template(&self, status: &str) -> Value {
-        let mut templates = self
-            .templates
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let template = templates.entry(status.to_string()).or_insert_with(|| {
-            let options = generate::Options {
-                status: Some(status),
-                unique: Some(UNIQUE),
-                include_optional: false,
-            };
-            generate::value(&self.contract.types, &self.contract.response, &options)
-                .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
-        });
-        template.clone()
-    }
-
-    fn ok(&self, body: Vec<u8>) -> Answer {
-        Answer { status: 200, body }
-    }
-}
-
-/// A digest of a JSON document that ignores object key order, so a client that re-serializes
-/// a retried request differently is still recognised as sending the same payload.
-fn digest(value: &Value) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    match value {
-        Value::Object(map) => {
-            let combined = map.iter().fold(0u64, |acc, (key, value)| {
-                let mut entry = std::collections::hash_map::DefaultHasher::new();
-                key.hash(&mut entry);
-                digest(value).hash(&mut entry);
-                acc.wrapping_add(entry.finish())
-            });
-            (b'o', combined).hash(&mut hasher);
-        }
-        Value::Array(items) => {
-            b'a'.hash(&mut hasher);
-            items.iter().for_each(|item| digest(item).hash(&mut hasher));
-        }
-        other => (b's', other.to_string()).hash(&mut hasher),
-    }
-    hasher.finish()
 }
 
 #[cfg(test)]

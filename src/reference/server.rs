@@ -1,17 +1,15 @@
-//! Serving reference implementations over HTTP/1.1: one route per contract operation, each
-//! answered by its stateful [`Reference`]. An operation also answers under any path prefix, so
-//! clients can rehearse a gateway prefix (`/api/open/v2/...`) against it. With a TLS
-//! configuration ([`crate::target::tls::server_config`]) every connection is HTTPS, speaking
-//! HTTP/2 when the client offers it by ALPN and HTTP/1.1 otherwise, as gateways in front of real
-//! implementations do.
+//! Serving reference implementations over HTTP/1.1: [`routes`](super::routes) picks the
+//! operation, its [`Reference`](super::Reference) answers, and [`limits`](super::limits) keeps
+//! clients within bounds. With a TLS configuration ([`crate::target::tls::server_config`])
+//! every connection is HTTPS, speaking HTTP/2 when the client offers it by ALPN and HTTP/1.1
+//! otherwise, as gateways in front of real implementations do.
 //!
 //! This is a small hyper server rather than wiremock: wiremock keeps every request a mock has
 //! matched (for its verification API) with no way to turn that off, so a long-running `serve`
 //! or a run over a thousand contracts would grow without bound, and it matches routes one mock
 //! at a time. Here routing is a map lookup and nothing is kept per request but the reference's
-//! own idempotency memory.
+//! own bounded idempotency memory.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,18 +17,44 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming as IncomingBody;
-use hyper::header::{CONTENT_TYPE, HeaderValue};
+use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::service::service_fn;
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
-use super::{Faults, Incoming, Reference, ServerSigning};
+use super::auth::SignatureRejection;
+use super::deadlines::{Deadlines, Registration};
+use super::limits::{self, Limits, Watched};
+use super::routes::{BadContentType, Route, Routes};
+use super::{Answer, Bound, Faults, Incoming, Media, ServerSigning};
 use crate::contract::Contract;
+
+/// Called with each request refused for its signature (`serve` logs them on stderr).
+pub type RejectionLog = Arc<dyn Fn(&SignatureRejection) + Send + Sync>;
+
+/// How to serve: where, with which faults and keys, within which bounds.
+#[derive(Clone, Default)]
+pub struct ServeOptions {
+    /// `host:port` to listen on; a free loopback port when `None`.
+    pub address: Option<String>,
+    /// Faults to inject.
+    pub faults: Faults,
+    /// Keys for the signing protocol.
+    pub signing: ServerSigning,
+    /// Bounds on what clients send.
+    pub limits: Limits,
+    /// Bound of each operation's idempotency memory.
+    pub memory: Bound,
+    /// Told of each request refused for its signature.
+    pub on_signature_rejected: Option<RejectionLog>,
+    /// Serve HTTPS with this configuration.
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+}
 
 /// A running reference server; stops accepting connections when dropped.
 pub struct ReferenceServer {
@@ -56,13 +80,19 @@ pub enum ServeError {
         "contract `{0}` has no code for rejected signatures: add `ACCESS_DENIED` (status of the failure role) to `result.codes` or set `signing.rejectCode`"
     )]
     NoSignatureRejection(String),
+    /// A contract's content type cannot be sent.
+    #[error(transparent)]
+    ContentType(#[from] BadContentType),
 }
 
-/// Everything a connection needs: the routes, the keys and the injected latency.
+/// Everything a connection needs.
 struct App {
-    routes: HashMap<(Method, String), Arc<Reference>>,
+    routes: Routes,
     signing: ServerSigning,
     latency: Option<Duration>,
+    limits: Limits,
+    deadlines: Arc<Deadlines>,
+    on_signature_rejected: Option<RejectionLog>,
     served: AtomicU64,
 }
 
@@ -95,12 +125,25 @@ impl ReferenceServer {
         signing: ServerSigning,
         tls: Option<Arc<rustls::ServerConfig>>,
     ) -> Result<Self, ServeError> {
-        if signing.checks_requests()
+        let options = ServeOptions {
+            address: address.map(str::to_string),
+            faults: faults.clone(),
+            signing,
+            tls,
+            ..ServeOptions::default()
+        };
+        Self::serve(contracts, options).await
+    }
+
+    /// Starts serving `contracts` as `options` say.
+    pub async fn serve(contracts: &[Contract], options: ServeOptions) -> Result<Self, ServeError> {
+        if options.signing.checks_requests()
             && let Some(contract) = contracts.iter().find(|c| c.signature_rejection.is_none())
         {
             return Err(ServeError::NoSignatureRejection(contract.name.clone()));
         }
-        let address = address.unwrap_or("127.0.0.1:0");
+        let routes = Routes::new(contracts, &options.faults, options.memory)?;
+        let address = options.address.as_deref().unwrap_or("127.0.0.1:0");
         let bind_error = |source| ServeError::Bind {
             address: address.to_string(),
             source,
@@ -108,13 +151,17 @@ impl ReferenceServer {
         let listener = TcpListener::bind(address).await.map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
         let app = Arc::new(App {
-            routes: routes(contracts, faults),
-            signing,
-            latency: faults.latency,
+            routes,
+            signing: options.signing,
+            latency: options.faults.latency,
+            limits: options.limits,
+            deadlines: Deadlines::new(options.limits.read_timeout),
+            on_signature_rejected: options.on_signature_rejected,
             served: AtomicU64::new(0),
         });
         let (stop, stopped) = watch::channel(false);
-        let acceptor = tls.map(TlsAcceptor::from);
+        tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
+        let acceptor = options.tls.map(TlsAcceptor::from);
         let tls = acceptor.is_some();
         tokio::spawn(accept(listener, Arc::clone(&app), stopped, acceptor));
         Ok(ReferenceServer {
@@ -141,6 +188,12 @@ impl ReferenceServer {
     pub fn served(&self) -> u64 {
         self.app.served.load(Ordering::Relaxed)
     }
+
+    /// How many idempotency keys its operations remember now, in total.
+    pub fn keys_remembered(&self) -> usize {
+        let operations = self.app.routes.operations();
+        operations.map(|op| op.reference.keys_remembered()).sum()
+    }
 }
 
 impl Drop for ReferenceServer {
@@ -149,16 +202,9 @@ impl Drop for ReferenceServer {
     }
 }
 
-fn routes(contracts: &[Contract], faults: &Faults) -> HashMap<(Method, String), Arc<Reference>> {
-    contracts
-        .iter()
-        .map(|contract| {
-            let method = Method::from_bytes(contract.method.as_bytes()).unwrap_or(Method::POST);
-            let reference = Reference::new(contract.clone(), faults.clone());
-            ((method, contract.path.clone()), Arc::new(reference))
-        })
-        .collect()
-}
+/// Refusals (503 over the connection cap) answered at once; past this, a connection over the
+/// cap is closed without an answer, so a flood cannot pile up refusal tasks either.
+const REFUSALS_IN_FLIGHT: usize = 64;
 
 async fn accept(
     listener: TcpListener,
@@ -166,6 +212,8 @@ async fn accept(
     mut stopped: watch::Receiver<bool>,
     tls: Option<TlsAcceptor>,
 ) {
+    let connections = Arc::new(Semaphore::new(app.limits.max_connections));
+    let refusals = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
     loop {
         let stream = tokio::select! {
             biased;
@@ -179,14 +227,32 @@ async fn accept(
                 }
             },
         };
-        let _ = stream.set_nodelay(true);
-        let app = Arc::clone(&app);
-        let stopped = stopped.clone();
-        match &tls {
-            None => tokio::spawn(serve_connection(TokioIo::new(stream), app, stopped)),
-            Some(tls) => tokio::spawn(serve_tls(tls.clone(), stream, app, stopped)),
-        };
+        if let Ok(permit) = Arc::clone(&connections).try_acquire_owned() {
+            let (app, stopped, tls) = (Arc::clone(&app), stopped.clone(), tls.clone());
+            tokio::spawn(async move {
+                match tls {
+                    None => serve_connection(stream, app, stopped).await,
+                    Some(tls) => serve_tls(tls, stream, app, stopped).await,
+                }
+                drop(permit);
+            });
+        } else if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+            let max = app.limits.max_connections;
+            tokio::spawn(async move {
+                limits::refuse_busy(stream, max).await;
+                drop(permit);
+            });
+        }
     }
+}
+
+async fn serve_connection(stream: TcpStream, app: Arc<App>, stopped: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let Ok((stream, spare)) = limits::spare_handle(stream) else {
+        return;
+    };
+    let registration = Arc::new(app.deadlines.register(spare, true));
+    serve_http1(stream, registration, app, stopped).await;
 }
 
 /// How long a client may take to finish the TLS handshake before its connection is dropped.
@@ -194,10 +260,14 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn serve_tls(
     tls: TlsAcceptor,
-    stream: tokio::net::TcpStream,
+    stream: TcpStream,
     app: Arc<App>,
     mut stopped: watch::Receiver<bool>,
 ) {
+    let _ = stream.set_nodelay(true);
+    let Ok((stream, spare)) = limits::spare_handle(stream) else {
+        return;
+    };
     let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream));
     // A failed handshake (no client certificate, an untrusted one, not TLS at all) has
     // already been answered with a TLS alert; there is nothing more to say to that client.
@@ -205,10 +275,14 @@ async fn serve_tls(
         return;
     };
     if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
-        return serve_connection(TokioIo::new(stream), app, stopped).await;
+        // A plain-text 408 cannot be written into a TLS session: a slow head is only closed.
+        let registration = Arc::new(app.deadlines.register(spare, false));
+        return serve_http1(stream, registration, app, stopped).await;
     }
+    let max_header_size = app.limits.max_header_size as u32;
     let service = service_fn(move |request| handle(Arc::clone(&app), request));
     let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+        .max_header_list_size(max_header_size)
         .serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);
     tokio::select! {
@@ -220,14 +294,23 @@ async fn serve_tls(
     }
 }
 
-async fn serve_connection<I>(io: I, app: Arc<App>, mut stopped: watch::Receiver<bool>)
-where
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+async fn serve_http1<S>(
+    stream: S,
+    registration: Arc<Registration>,
+    app: Arc<App>,
+    mut stopped: watch::Receiver<bool>,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
-    let service = service_fn(move |request| handle(Arc::clone(&app), request));
-    let connection = hyper::server::conn::http1::Builder::new()
-        .keep_alive(true)
-        .serve_connection(io, service);
+    let watched = Watched::new(stream, Arc::clone(&registration));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.keep_alive(true);
+    app.limits.configure(&mut builder);
+    let service = service_fn(move |request| {
+        registration.handling();
+        handle(Arc::clone(&app), request)
+    });
+    let connection = builder.serve_connection(TokioIo::new(watched), service);
     tokio::pin!(connection);
     tokio::select! {
         _ = connection.as_mut() => {}
@@ -244,14 +327,27 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     app.served.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => {
-            return Ok(plain(
-                StatusCode::BAD_REQUEST,
-                "cannot read the request body",
-            ));
+    let operation = match app.routes.find(&parts.method, parts.uri.path()) {
+        Route::Found(operation) => Arc::clone(operation),
+        Route::MethodNotAllowed { allow } => {
+            let message = format!(
+                "{} is not allowed on {}: allowed {}\n",
+                parts.method,
+                parts.uri.path(),
+                allow.to_str().unwrap_or_default()
+            );
+            let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, message);
+            response.headers_mut().insert(ALLOW, allow.clone());
+            return Ok(response);
         }
+        Route::NotFound => {
+            let message = format!("no operation {} {}\n", parts.method, parts.uri.path());
+            return Ok(plain(StatusCode::NOT_FOUND, message));
+        }
+    };
+    let body = match read_body(&app.limits, &parts.headers, body).await {
+        Ok(body) => body,
+        Err(refusal) => return Ok(refusal),
     };
     let incoming = Incoming {
         method: parts.method,
@@ -259,16 +355,17 @@ async fn handle(
         headers: parts.headers,
         body,
     };
-    let Some(reference) = find(&app.routes, &incoming.method, &incoming.path) else {
-        let message = format!("no operation {} {}", incoming.method, incoming.path);
-        return Ok(plain(StatusCode::NOT_FOUND, &message));
-    };
     let answer = match app.signing.check_request(&incoming) {
-        Ok(()) => reference.answer(&incoming.body),
-        Err(reason) => reference.reject_signature(&reason),
+        Ok(()) => operation.reference.answer(&incoming.body),
+        Err(rejection) => {
+            if let Some(log) = &app.on_signature_rejected {
+                log(&rejection);
+            }
+            operation.reference.reject_signature(&rejection.reason)
+        }
     };
     let signed = app.signing.answer_headers(&incoming, &answer.body);
-    let mut response = answered(answer.status, answer.body);
+    let mut response = answered(answer, &operation.content_type);
     for (name, value) in signed {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
@@ -280,39 +377,70 @@ async fn handle(
     Ok(response)
 }
 
-/// The route for a path, exactly or behind a gateway prefix (the longest operation path that
-/// ends the request path at a segment boundary wins).
-fn find<'a>(
-    routes: &'a HashMap<(Method, String), Arc<Reference>>,
-    method: &Method,
-    path: &str,
-) -> Option<&'a Arc<Reference>> {
-    let key = |p: &str| (method.clone(), p.to_string());
-    if let Some(exact) = routes.get(&key(path)) {
-        return Some(exact);
-    }
-    path.match_indices('/')
-        .skip(1)
-        .find_map(|(i, _)| routes.get(&key(&path[i..])))
-}
-
-fn answered(status: u16, body: Vec<u8>) -> Response<Full<Bytes>> {
-    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let media = if status == StatusCode::OK {
-        "application/json; charset=UTF-8"
-    } else {
-        "text/plain; charset=UTF-8"
+/// The request body, or the answer refusing it: 413 past the size bound (told by
+/// `Content-Length` before reading, or by counting a chunked body), 408 when it does not
+/// arrive in time.
+async fn read_body(
+    limits: &Limits,
+    headers: &hyper::HeaderMap,
+    body: IncomingBody,
+) -> Result<Bytes, Response<Full<Bytes>>> {
+    let too_large = || {
+        let message = format!(
+            "request body larger than {} bytes (--max-body-size)\n",
+            limits.max_body
+        );
+        closing(plain(StatusCode::PAYLOAD_TOO_LARGE, message))
     };
-    let mut response = Response::new(Full::new(Bytes::from(body)));
-    *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(media));
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body as u64) {
+        return Err(too_large());
+    }
+    let reading = Limited::new(body, limits.max_body).collect();
+    match tokio::time::timeout(limits.read_timeout, reading).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(_)) => Err(closing(plain(
+            StatusCode::BAD_REQUEST,
+            "cannot read the request body\n".into(),
+        ))),
+        Err(_) => {
+            let message = format!(
+                "request body not received within {} (--read-timeout)\n",
+                crate::units::format_duration(limits.read_timeout)
+            );
+            Err(closing(plain(StatusCode::REQUEST_TIMEOUT, message)))
+        }
+    }
+}
+
+fn answered(answer: Answer, content_type: &HeaderValue) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(answer.body));
+    *response.status_mut() =
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let media = match answer.media {
+        Media::Contract => content_type.clone(),
+        Media::Text => HeaderValue::from_static("text/plain; charset=UTF-8"),
+    };
+    response.headers_mut().insert(CONTENT_TYPE, media);
     response
 }
 
-fn plain(status: StatusCode, message: &str) -> Response<Full<Bytes>> {
-    let mut response = answered(status.as_u16(), message.as_bytes().to_vec());
-    *response.status_mut() = status;
+fn plain(status: StatusCode, message: String) -> Response<Full<Bytes>> {
+    let answer = Answer {
+        status: status.as_u16(),
+        body: Bytes::from(message),
+        media: Media::Text,
+    };
+    answered(answer, &HeaderValue::from_static("text/plain"))
+}
+
+/// Asks hyper to close the connection after this answer: the rest of the request was not read.
+fn closing(mut response: Response<Full<Bytes>>) -> Response<Full<Bytes>> {
+    let close = HeaderValue::from_static("close");
+    response.headers_mut().insert(CONNECTION, close);
     response
 }

@@ -18,6 +18,8 @@ mod merge;
 mod reports;
 mod reports_html;
 mod serve;
+mod serve_limits;
+mod serve_load;
 mod sign;
 mod signed;
 mod snapshots;

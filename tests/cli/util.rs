@@ -78,9 +78,31 @@ pub fn redact(text: &str) -> String {
 pub struct Served {
     /// The URL it listens on.
     pub url: String,
-    /// The lines it printed after the URL, up to its "press Ctrl-C" line: the operations served.
+    /// The lines it printed after the URL, up to its "press Ctrl-C" line: operations, faults,
+    /// signing, bounds.
     pub banner: Vec<String>,
-    _child: tokio::process::Child,
+    /// What it has written on stderr so far.
+    pub stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    child: tokio::process::Child,
+}
+
+impl Served {
+    /// The server's process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("serve is running")
+    }
+
+    /// Its stderr so far, waiting up to a second for at least `expected` to appear.
+    pub async fn stderr_with(&self, expected: &str) -> String {
+        for _ in 0..100 {
+            let text = self.stderr.lock().unwrap().clone();
+            if text.contains(expected) {
+                return text;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        self.stderr.lock().unwrap().clone()
+    }
 }
 
 /// Starts `conform serve --port 0 extra...` and waits for its URL and banner.
@@ -91,13 +113,27 @@ pub async fn serve(extra: &[&str]) -> Served {
         .args(extra)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .kill_on_drop(true)
         .spawn()
         .expect("conform serve starts");
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut errors = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let sink = std::sync::Arc::clone(&stderr);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = errors.next_line().await {
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
     let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
     let first = lines.next_line().await.unwrap().unwrap_or_default();
-    let url = first.rsplit(' ').next().unwrap_or_default().to_string();
-    assert!(url.contains("://127.0.0.1:"), "{first}");
+    let url = first.clone();
+    assert!(
+        url.contains("://127.0.0.1:"),
+        "the first line is the URL alone: {first}"
+    );
     let mut banner = Vec::new();
     while let Ok(Some(line)) = lines.next_line().await {
         if line.contains("Ctrl-C") {
@@ -110,7 +146,8 @@ pub async fn serve(extra: &[&str]) -> Served {
     Served {
         url,
         banner,
-        _child: child,
+        stderr,
+        child,
     }
 }
 

@@ -1,0 +1,144 @@
+//! The bodies the reference implementation answers with: a made-up document that fits the
+//! response definition, with the business result filled in and a fresh unique value (a card
+//! number) wherever the contract wants one.
+//!
+//! Generating a document from the contract is slow and its shape never changes, so one is
+//! generated per result status and kept; the success answer, which `serve` sends for every
+//! valid request, is even kept rendered, cut where the unique value goes, so answering is
+//! joining a few byte strings.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+use bytes::{BufMut, Bytes, BytesMut};
+use serde_json::Value;
+
+use crate::contract::{Contract, StatusRole};
+use crate::generate;
+
+/// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
+/// the same width in every answer.
+const UNIQUE: &str = "999999999999999999";
+
+/// Renders answer bodies for one contract.
+#[derive(Debug)]
+pub struct Bodies {
+    templates: Mutex<HashMap<String, Value>>,
+    success: Rendered,
+    /// Only the `unknown-first` fault answers it: rendered the first time it does.
+    unknown: OnceLock<Rendered>,
+    nonce: u64,
+    next: AtomicU64,
+}
+
+/// A rendered body cut at each place a unique value goes.
+#[derive(Debug, Clone)]
+struct Rendered {
+    pieces: Vec<Bytes>,
+}
+
+impl Bodies {
+    /// Bodies for `contract`, with the success answer rendered up front.
+    pub fn new(contract: &Contract) -> Self {
+        let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
+        let mut bodies = Bodies {
+            templates: Mutex::new(HashMap::new()),
+            success: Rendered { pieces: Vec::new() },
+            unknown: OnceLock::new(),
+            nonce,
+            next: AtomicU64::new(1),
+        };
+        bodies.success = bodies.render_role(contract, StatusRole::Success);
+        bodies
+    }
+
+    /// The success answer, with a fresh unique value.
+    pub fn success(&self) -> Bytes {
+        self.fill(&self.success)
+    }
+
+    /// The unknown-status answer (the `unknown-first` fault), with a fresh unique value.
+    pub fn unknown(&self, contract: &Contract) -> Bytes {
+        let rendered =
+            (self.unknown).get_or_init(|| self.render_role(contract, StatusRole::Unknown));
+        self.fill(rendered)
+    }
+
+    /// A business result of `status` with `code` and `message`.
+    pub fn business(&self, contract: &Contract, status: &str, code: &str, message: &str) -> Bytes {
+        self.fill(&self.render(contract, status, code, message))
+    }
+
+    /// A business result of the first status with `role`, with a given code and message.
+    pub fn with_role(&self, contract: &Contract, role: StatusRole, code: &str, msg: &str) -> Bytes {
+        let status = contract.result.status_for(role).unwrap_or_default();
+        self.business(contract, status, code, msg)
+    }
+
+    /// The first status with `role`, with its first catalogue code and that code's message.
+    fn render_role(&self, contract: &Contract, role: StatusRole) -> Rendered {
+        let rules = &contract.result;
+        let status = rules.status_for(role).unwrap_or_default();
+        let entry = rules.first_entry(status);
+        let code = entry.map(|e| e.code.as_str()).unwrap_or_default();
+        let text = entry.map(|e| e.message_text()).unwrap_or_default();
+        self.render(contract, status, code, text)
+    }
+
+    fn render(&self, contract: &Contract, status: &str, code: &str, message: &str) -> Rendered {
+        let rules = &contract.result;
+        let mut body = self.template(contract, status);
+        rules.status.insert(&mut body, Value::String(status.into()));
+        rules.code.insert(&mut body, Value::String(code.into()));
+        if let Some(pointer) = &rules.message {
+            pointer.insert(&mut body, Value::String(message.into()));
+        }
+        let text = serde_json::to_string(&body).unwrap_or_default();
+        Rendered {
+            pieces: text
+                .split(UNIQUE)
+                .map(|piece| Bytes::copy_from_slice(piece.as_bytes()))
+                .collect(),
+        }
+    }
+
+    fn fill(&self, rendered: &Rendered) -> Bytes {
+        let [first, rest @ ..] = rendered.pieces.as_slice() else {
+            return Bytes::new();
+        };
+        if rest.is_empty() {
+            return first.clone();
+        }
+        let seq = self.next.fetch_add(1, Ordering::Relaxed) % 100_000_000;
+        let unique = (self.nonce * 100_000_000 + seq).to_string();
+        let size = rendered.pieces.iter().map(Bytes::len).sum::<usize>();
+        let mut out = BytesMut::with_capacity(size + rest.len() * unique.len());
+        out.put_slice(first);
+        for piece in rest {
+            // A nonce of fewer than ten digits keeps its leading zeros: tokens keep one width.
+            out.put_bytes(b'0', UNIQUE.len().saturating_sub(unique.len()));
+            out.put_slice(unique.as_bytes());
+            out.put_slice(piece);
+        }
+        out.freeze()
+    }
+
+    /// The made-up body for `status`, from the cache.
+    fn template(&self, contract: &Contract, status: &str) -> Value {
+        let mut templates = self
+            .templates
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let template = templates.entry(status.to_string()).or_insert_with(|| {
+            let options = generate::Options {
+                status: Some(status),
+                unique: Some(UNIQUE),
+                include_optional: false,
+            };
+            generate::value(&contract.types, &contract.response, &options)
+                .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+        });
+        template.clone()
+    }
+}

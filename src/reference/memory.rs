@@ -1,0 +1,209 @@
+//! The reference implementation's idempotency memory: which keys it has answered, with what,
+//! for which payload. Bounded, so that a long-running `serve` keeps a flat memory profile
+//! whatever its clients send: it holds at most [`Bound::capacity`] keys, forgets the least
+//! recently used one to make room, and forgets any key [`Bound::ttl`] after its first use.
+//!
+//! A key is looked up and, when absent, recorded under one lock, so concurrent first requests
+//! with one key get one card between them (the others replay it).
+
+use std::num::NonZeroUsize;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use lru::LruCache;
+
+/// How much the memory holds: the documented defaults of `serve --key-capacity` and
+/// `--key-ttl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bound {
+    /// Most keys remembered per operation.
+    pub capacity: NonZeroUsize,
+    /// How long after its first use a key is remembered.
+    pub ttl: Duration,
+}
+
+impl Bound {
+    /// 100,000 keys per operation (about 40 MB for issueCard), each for 24 hours: past any
+    /// retry a client makes, and Stripe's window for idempotency keys.
+    pub const DEFAULT: Bound = Bound {
+        capacity: NonZeroUsize::new(100_000).expect("non-zero"),
+        ttl: Duration::from_secs(24 * 60 * 60),
+    };
+}
+
+impl Default for Bound {
+    fn default() -> Self {
+        Bound::DEFAULT
+    }
+}
+
+/// What is remembered of a key: a digest of the request it came with (so a replay with another
+/// payload is told apart without keeping the payload), the exact answer bytes, and when.
+#[derive(Debug, Clone)]
+pub struct Remembered {
+    /// Digest of the first request's body.
+    pub request: u64,
+    /// The answer, byte for byte.
+    pub response: Bytes,
+    first_used: Instant,
+}
+
+/// What [`KeyMemory::recall_or_remember`] found.
+#[derive(Debug)]
+pub enum Recall {
+    /// The key was new: the offered answer, now remembered.
+    New(Bytes),
+    /// The key was known: what it was first answered with.
+    Known(Remembered),
+}
+
+/// Remembered keys of one operation.
+#[derive(Debug)]
+pub struct KeyMemory {
+    // Keys come from clients: a randomly seeded hash keeps them from forcing collisions.
+    keys: Mutex<LruCache<Box<str>, Remembered, foldhash::fast::RandomState>>,
+    capacity: usize,
+    ttl: Duration,
+}
+
+impl KeyMemory {
+    /// An empty memory holding at most `bound`.
+    pub fn new(bound: Bound) -> Self {
+        KeyMemory {
+            // Grown as keys come, not allocated for the whole capacity up front: a run over a
+            // thousand contracts has a thousand of these, most holding a few keys.
+            keys: Mutex::new(LruCache::unbounded_with_hasher(
+                foldhash::fast::RandomState::default(),
+            )),
+            capacity: bound.capacity.get(),
+            ttl: bound.ttl,
+        }
+    }
+
+    /// Returns what `key` was answered with, or, when it is new (or forgotten), remembers
+    /// `offer()` as its answer to `request`. Atomic per key: of concurrent callers with one new
+    /// key, exactly one remembers its offer and the others get it back as `Known`. `offer` runs
+    /// under the lock, so it must be quick (filling in a rendered body is).
+    pub fn recall_or_remember(
+        &self,
+        key: &str,
+        request: u64,
+        offer: impl FnOnce() -> Bytes,
+    ) -> Recall {
+        let now = Instant::now();
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(seen) = keys.get(key)
+            && now.duration_since(seen.first_used) < self.ttl
+        {
+            return Recall::Known(seen.clone());
+        }
+        let response = offer();
+        let entry = Remembered {
+            request,
+            response: response.clone(),
+            first_used: now,
+        };
+        // The evicted entry (or the expired one replaced) is freed after the lock is released.
+        let replaced = keys.push(key.into(), entry);
+        let evicted = (keys.len() > self.capacity).then(|| keys.pop_lru());
+        drop(keys);
+        drop((replaced, evicted));
+        Recall::New(response)
+    }
+
+    /// How many keys are remembered now.
+    pub fn len(&self) -> usize {
+        self.keys.lock().map_or(0, |k| k.len())
+    }
+
+    /// Whether no key is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memory(capacity: usize, ttl: Duration) -> KeyMemory {
+        KeyMemory::new(Bound {
+            capacity: NonZeroUsize::new(capacity).unwrap(),
+            ttl,
+        })
+    }
+
+    fn known(recall: Recall) -> Bytes {
+        match recall {
+            Recall::Known(seen) => seen.response,
+            Recall::New(_) => panic!("expected a known key"),
+        }
+    }
+
+    #[test]
+    fn a_known_key_returns_its_first_answer() {
+        let memory = memory(10, Duration::from_secs(60));
+        assert!(matches!(
+            memory.recall_or_remember("k", 1, || Bytes::from_static(b"first")),
+            Recall::New(_)
+        ));
+        let again = memory.recall_or_remember("k", 1, || Bytes::from_static(b"second"));
+        assert_eq!(known(again), "first");
+    }
+
+    #[test]
+    fn forgets_the_least_recently_used_key_beyond_its_capacity() {
+        let memory = memory(2, Duration::from_secs(60));
+        memory.recall_or_remember("a", 1, || Bytes::from_static(b"A"));
+        memory.recall_or_remember("b", 1, || Bytes::from_static(b"B"));
+        // Using `a` again makes `b` the least recently used.
+        known(memory.recall_or_remember("a", 1, Bytes::new));
+        memory.recall_or_remember("c", 1, || Bytes::from_static(b"C"));
+        assert_eq!(memory.len(), 2);
+        assert_eq!(known(memory.recall_or_remember("a", 1, Bytes::new)), "A");
+        assert!(matches!(
+            memory.recall_or_remember("b", 1, Bytes::new),
+            Recall::New(_)
+        ));
+    }
+
+    #[test]
+    fn forgets_a_key_once_its_time_to_live_has_passed() {
+        let memory = memory(10, Duration::from_millis(30));
+        memory.recall_or_remember("k", 1, || Bytes::from_static(b"first"));
+        std::thread::sleep(Duration::from_millis(40));
+        assert!(matches!(
+            memory.recall_or_remember("k", 1, || Bytes::from_static(b"second")),
+            Recall::New(_)
+        ));
+        assert_eq!(
+            known(memory.recall_or_remember("k", 1, Bytes::new)),
+            "second"
+        );
+    }
+
+    #[test]
+    fn concurrent_first_requests_with_one_key_remember_one_answer() {
+        let memory = std::sync::Arc::new(memory(100, Duration::from_secs(60)));
+        let answers: Vec<Bytes> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..8)
+                .map(|i| {
+                    let memory = std::sync::Arc::clone(&memory);
+                    scope.spawn(move || {
+                        let offer = || Bytes::from(format!("card-{i}"));
+                        match memory.recall_or_remember("same", 1, offer) {
+                            Recall::New(answer) => answer,
+                            Recall::Known(seen) => seen.response,
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    }
+}
