@@ -57,3 +57,4 @@ pub mod signing;
 pub mod snapshot;
 pub mod target;
 pub mod units;
+pub mod wire;

@@ -36,6 +36,8 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
+    /// What the case needs before it runs was there (a resource to read, created first).
+    Setup,
     /// A response came back at all (no refused connection, no time-out).
     Transport,
     /// The HTTP status is one that carries a business result.
@@ -44,6 +46,8 @@ pub enum Check {
     ContentType,
     /// The body fits the response schema.
     ResponseSchema,
+    /// The response headers the contract declares for the status are there and fit.
+    ResponseHeaders,
     /// Status, code and message agree with the catalogue.
     ResultStatus,
     /// The business result is the one the case expects.
@@ -56,6 +60,8 @@ pub enum Check {
     IdempotencyConflict,
     /// Identical concurrent requests get identical answers.
     IdempotencyConcurrency,
+    /// The steps of a flow show what the earlier steps did (a read shows what was created).
+    Flow,
     /// The response matches its recorded snapshot.
     Snapshot,
     /// The response carries a valid signature.
@@ -66,16 +72,19 @@ impl Check {
     /// The kebab-case name used in reports.
     pub fn name(self) -> &'static str {
         match self {
+            Check::Setup => "setup",
             Check::Transport => "transport",
             Check::HttpStatus => "http-status",
             Check::ContentType => "content-type",
             Check::ResponseSchema => "response-schema",
+            Check::ResponseHeaders => "response-headers",
             Check::ResultStatus => "result-status",
             Check::Expectation => "expectation",
             Check::IdempotencySettle => "idempotency-settle",
             Check::IdempotencyReplay => "idempotency-replay",
             Check::IdempotencyConflict => "idempotency-conflict",
             Check::IdempotencyConcurrency => "idempotency-concurrency",
+            Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
         }

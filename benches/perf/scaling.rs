@@ -84,7 +84,8 @@ pub fn large(root: &Path, work: &Path, missed: &mut Vec<String>) {
 }
 
 fn shipped(root: &Path) -> String {
-    std::fs::read_to_string(root.join("contracts/issue-card.json")).expect("shipped contract")
+    std::fs::read_to_string(root.join("contracts/platform/issue-card.json"))
+        .expect("shipped contract")
 }
 
 fn header(title: &str) {

@@ -80,9 +80,14 @@ impl Drop for Server {
 
 /// Runs the serve part, adding missed targets to `missed`.
 pub fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<String>) {
-    let template = write_template(contracts, work);
-    let path = contracts[0].path.clone();
-    let contracts_dir = root.join("contracts");
+    // issueCard alone: the operation the bare server's answer stands for.
+    let issue_card = contracts
+        .iter()
+        .find(|c| c.name == "issueCard")
+        .expect("the shipped issueCard contract");
+    let template = write_template(issue_card, work);
+    let path = issue_card.path.clone();
+    let contracts_dir = root.join("contracts/platform/issue-card.json");
     let conform = || {
         Server::start(Command::new(CONFORM).args([
             "serve",
@@ -209,8 +214,7 @@ fn load(
 }
 
 /// The shipped example request with `{KEY}` where the idempotency key goes.
-fn write_template(contracts: &[Contract], work: &Path) -> std::path::PathBuf {
-    let contract = &contracts[0];
+fn write_template(contract: &Contract, work: &Path) -> std::path::PathBuf {
     let mut body = contract.examples[0].request.clone();
     let key = &contract.idempotency.as_ref().expect("idempotency key").key;
     key.insert(&mut body, "{KEY}".into());

@@ -11,12 +11,14 @@
 
 use reqwest::header::CONTENT_TYPE;
 
-use super::{content_type, http_status, response_schema, result_status, signature};
-use crate::contract::Contract;
+use super::{
+    content_type, http_status, response_headers, response_schema, result_status, signature,
+};
+use crate::contract::{Contract, ResultCarrier};
 use crate::observe::{Exchange, Label, Observations, Response, TransportError};
 use crate::results::{Check, CheckResult, Finding, Outcome};
 
-/// The five rows every answer gets, in report order, and the signature row when answers are
+/// The rows every answer gets, in report order, and the signature row when answers are
 /// checked for signatures.
 pub(super) struct PerResponse {
     pub rows: Vec<CheckResult>,
@@ -29,13 +31,13 @@ pub(super) fn judge(contract: &Contract, observed: &Observations) -> PerResponse
     let signed = answers
         .iter()
         .any(|(_, e)| e.response().is_some_and(|r| r.signature_context.is_some()));
-    let mut judged: Vec<(&Response, [CheckResult; 5])> = Vec::new();
+    let mut judged: Vec<(&Response, Vec<CheckResult>)> = Vec::new();
     let mut rows: Vec<Row> = Vec::new();
     let mut signature_row = None;
     for (label, exchange) in answers {
         let results = match &exchange.answer {
             Ok(response) => reuse_or_judge(contract, response, &mut judged),
-            Err(err) => no_response(err),
+            Err(err) => no_response(contract, err),
         };
         if label.is_main() {
             rows = results.into_iter().map(Row::new).collect();
@@ -62,8 +64,8 @@ pub(super) fn judge(contract: &Contract, observed: &Observations) -> PerResponse
 fn reuse_or_judge<'r>(
     contract: &Contract,
     response: &'r Response,
-    judged: &mut Vec<(&'r Response, [CheckResult; 5])>,
-) -> [CheckResult; 5] {
+    judged: &mut Vec<(&'r Response, Vec<CheckResult>)>,
+) -> Vec<CheckResult> {
     let content_type = |r: &'r Response| r.headers.get(CONTENT_TYPE);
     let identical = |seen: &'r Response| {
         seen.status == response.status
@@ -78,42 +80,61 @@ fn reuse_or_judge<'r>(
     results
 }
 
-/// The five checks of one response.
-fn one_answer(contract: &Contract, response: &Response) -> [CheckResult; 5] {
+/// The per-response checks of one response, in report order.
+fn one_answer(contract: &Contract, response: &Response) -> Vec<CheckResult> {
     let transport = CheckResult::pass(Check::Transport);
     let status = http_status::check(contract, response);
-    if !contract.result.http_status.contains(&response.status) {
-        // A non-business status is a transport-level failure: its body and headers are not
-        // the API's, so judging them would only add noise.
-        let why = format!("HTTP {} carries no business result", response.status);
-        let skip = |check| CheckResult::skip(check, why.clone());
-        return [
-            transport,
-            status,
-            skip(Check::ContentType),
-            skip(Check::ResponseSchema),
-            skip(Check::ResultStatus),
-        ];
-    }
-    [
+    let Some(spec) = contract.response_for(response.status) else {
+        // An undeclared status is a failure of its own: its body and headers are not the
+        // API's, so judging them would only add noise.
+        let why = match contract.result.carrier {
+            ResultCarrier::Body => format!("HTTP {} carries no business result", response.status),
+            ResultCarrier::HttpStatus => {
+                format!(
+                    "HTTP {} is not a status the contract declares",
+                    response.status
+                )
+            }
+        };
+        let mut rows = vec![transport, status];
+        rows.extend(after_status(contract).map(|check| CheckResult::skip(check, why.clone())));
+        return rows;
+    };
+    let mut rows = vec![
         transport,
         status,
-        content_type::check(contract, response),
-        response_schema::check(contract, response),
-        result_status::check(contract, response),
-    ]
+        content_type::check(spec, response),
+        response_schema::check(contract, spec, response),
+    ];
+    if declares_headers(contract) {
+        rows.push(response_headers::check(contract, spec, response));
+    }
+    rows.push(result_status::check(contract, response));
+    rows
 }
 
-/// The five checks of an answer that never came.
-fn no_response(err: &TransportError) -> [CheckResult; 5] {
-    let skip = |check| CheckResult::skip(check, "no response");
-    [
+/// The per-response checks of an answer that never came.
+fn no_response(contract: &Contract, err: &TransportError) -> Vec<CheckResult> {
+    let mut rows = vec![
         CheckResult::fail_with(Check::Transport, err.to_string()),
-        skip(Check::HttpStatus),
-        skip(Check::ContentType),
-        skip(Check::ResponseSchema),
-        skip(Check::ResultStatus),
-    ]
+        CheckResult::skip(Check::HttpStatus, "no response"),
+    ];
+    rows.extend(after_status(contract).map(|check| CheckResult::skip(check, "no response")));
+    rows
+}
+
+/// The checks that read an answer's body and headers, in report order; `response-headers` only
+/// for contracts that declare response headers (a row that could never run would be noise).
+fn after_status(contract: &Contract) -> impl Iterator<Item = Check> {
+    let headers = declares_headers(contract).then_some(Check::ResponseHeaders);
+    [Check::ContentType, Check::ResponseSchema]
+        .into_iter()
+        .chain(headers)
+        .chain([Check::ResultStatus])
+}
+
+fn declares_headers(contract: &Contract) -> bool {
+    contract.responses.iter().any(|r| !r.headers.is_empty())
 }
 
 fn signature_of(contract: &Contract, exchange: &Exchange) -> CheckResult {

@@ -1,12 +1,17 @@
-//! `content-type`: the response declares the contract's media type (parameters such as
-//! `charset` are not compared).
+//! `content-type`: the response declares the media type its status's definition names
+//! (parameters such as `charset` are not compared).
 
-use crate::contract::Contract;
+use crate::contract::ResponseSpec;
 use crate::observe::Response;
 use crate::results::{Check, CheckResult, Finding};
 
-/// Passes when the media type of `Content-Type` equals the contract's, ignoring case.
-pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+/// Passes when the media type of `Content-Type` equals the definition's, ignoring case; skipped
+/// for a status whose definition names none (its body is not described).
+pub fn check(spec: &ResponseSpec, response: &Response) -> CheckResult {
+    let Some(wanted) = &spec.content_type else {
+        let why = format!("the contract describes no body for HTTP {}", spec.status);
+        return CheckResult::skip(Check::ContentType, why);
+    };
     let header = response.header("content-type");
     let media_type = header.map(|h| {
         h.split(';')
@@ -15,16 +20,15 @@ pub fn check(contract: &Contract, response: &Response) -> CheckResult {
             .trim()
             .to_ascii_lowercase()
     });
-    if media_type.as_deref() == Some(contract.content_type.to_ascii_lowercase().as_str()) {
+    if media_type.as_deref() == Some(wanted.to_ascii_lowercase().as_str()) {
         return CheckResult::pass(Check::ContentType);
     }
     let actual = match header {
         Some(h) => format!("`{h}`"),
         None => "no Content-Type header".to_string(),
     };
-    let expected = format!("`{}`", contract.content_type);
     CheckResult::fail(
         Check::ContentType,
-        vec![Finding::mismatch(None, expected, actual)],
+        vec![Finding::mismatch(None, format!("`{wanted}`"), actual)],
     )
 }

@@ -14,20 +14,11 @@ pub fn check(
     response: &Response,
 ) -> CheckResult {
     let business = response.business(contract);
-    let matches = business.is_some_and(|b| {
-        b.status.as_deref() == Some(expect.status.as_str())
-            && expect
-                .code
-                .as_ref()
-                .is_none_or(|code| b.code.as_deref() == Some(code.as_str()))
-    });
+    let matches = business.is_some_and(|b| expect.matches(b.status.as_deref(), b.code.as_deref()));
     if matches {
         return CheckResult::pass(Check::Expectation);
     }
-    let expected = match &expect.code {
-        Some(code) => format!("{}/{code}", expect.status),
-        None => expect.status.clone(),
-    };
+    let expected = expect.describe();
     let actual = response.describe(contract);
     let mut finding = Finding::mismatch(None, expected.clone(), actual.clone());
     if let Some(probe) = probe {

@@ -1,20 +1,19 @@
-//! `http-status`: business results travel only on the HTTP statuses the contract names. A
-//! redirect is never followed, so it is judged here like any other status, its `Location`
-//! shown.
+//! `http-status`: the answer's HTTP status is one the contract declares: a status carrying the
+//! business result in the body (`result.httpStatus`), or one covered by `responses`. A redirect
+//! is never followed, so it is judged here like any other status, its `Location` shown.
 
-use crate::contract::Contract;
+use crate::contract::{Contract, ResultCarrier};
 use crate::json::abbreviate;
 use crate::observe::Response;
 use crate::results::{Check, CheckResult, Finding};
 
-/// Passes when the status is one of `result.httpStatus`.
+/// Passes when a response definition covers the status; otherwise shows the body (and where a
+/// redirect pointed) so the tester sees what came instead.
 pub fn check(contract: &Contract, response: &Response) -> CheckResult {
     let status = response.status;
-    let allowed = &contract.result.http_status;
-    if allowed.contains(&status) {
+    if contract.response_for(status).is_some() {
         return CheckResult::pass(Check::HttpStatus);
     }
-    let expected: Vec<String> = allowed.iter().map(u16::to_string).collect();
     let body = String::from_utf8_lossy(&response.body);
     let body = abbreviate(&serde_json::Value::String(body.into_owned()), 60);
     let actual = match response.header("location") {
@@ -26,10 +25,35 @@ pub fn check(contract: &Contract, response: &Response) -> CheckResult {
     };
     CheckResult::fail(
         Check::HttpStatus,
-        vec![Finding::mismatch(
-            None,
-            format!("HTTP {}", expected.join(" or ")),
-            actual,
-        )],
+        vec![Finding::mismatch(None, expected(contract), actual)],
     )
+}
+
+/// The declared statuses, as a tester reads them: `HTTP 200`, or `HTTP 201, 400, 404 or 4XX`.
+fn expected(contract: &Contract) -> String {
+    let statuses: Vec<String> = match contract.result.carrier {
+        ResultCarrier::Body => contract
+            .result
+            .http_status
+            .iter()
+            .map(u16::to_string)
+            .chain(
+                contract
+                    .responses
+                    .iter()
+                    .filter(|r| r.role.is_some())
+                    .map(|r| r.status.to_string()),
+            )
+            .collect(),
+        ResultCarrier::HttpStatus => contract
+            .responses
+            .iter()
+            .map(|r| r.status.to_string())
+            .collect(),
+    };
+    match statuses.split_last() {
+        Some((last, [])) => format!("HTTP {last}"),
+        Some((last, rest)) => format!("HTTP {} or {last}", rest.join(", ")),
+        None => "a declared status".into(),
+    }
 }

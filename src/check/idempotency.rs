@@ -3,7 +3,7 @@
 //! (see [`super::compare`] for how two answers are compared).
 
 use super::compare::{changed_fields, diff, same};
-use crate::contract::{ConflictPolicy, Contract, StatusRole};
+use crate::contract::{ConflictPolicy, Contract, Expect, Idempotency, StatusRole};
 use crate::observe::{AfterConflict, Exchange, Response, Settled};
 use crate::results::{Check, CheckResult, Finding};
 
@@ -93,13 +93,7 @@ pub fn conflict(
             "the conflicting request ({what}) got no answer: {err}"
         ))),
         Ok(answer) => {
-            let allowed = judge_conflict(
-                contract,
-                idempotency.policy,
-                idempotency.conflict_code.as_deref(),
-                original,
-                answer,
-            );
+            let allowed = judge_conflict(contract, idempotency, original, answer);
             if let Err(expected) = allowed {
                 let got = answer.describe(contract);
                 let mut message =
@@ -145,21 +139,22 @@ fn success<'a>(contract: &Contract, exchange: &'a Exchange) -> Option<&'a Respon
 /// `Ok` when the answer is allowed by the policy, otherwise what was expected.
 fn judge_conflict(
     contract: &Contract,
-    policy: ConflictPolicy,
-    code: Option<&str>,
+    rules: &Idempotency,
     original: &Response,
     answer: &Response,
 ) -> Result<(), String> {
-    let failure = contract
-        .result
-        .status_for(StatusRole::Failure)
-        .unwrap_or("F");
-    let rejected = answer
-        .business(contract)
-        .is_some_and(|b| b.status.as_deref() == Some(failure) && b.code.as_deref() == code);
+    let rejection = Expect {
+        status: rules.conflict_status.clone().unwrap_or_default(),
+        code: rules.conflict_code.clone(),
+    };
+    let business = answer.business(contract);
+    let rejected = business.is_some_and(|b| {
+        answer.role(contract) == Some(StatusRole::Failure)
+            && rejection.matches(b.status.as_deref(), b.code.as_deref())
+    });
     let original_back = same(original, answer);
-    let rejection = format!("{failure}/{}", code.unwrap_or_default());
-    match policy {
+    let rejection = rejection.describe();
+    match rules.policy {
         ConflictPolicy::SameResult if original_back => Ok(()),
         ConflictPolicy::SameResult => Err("the original answer (policy same-result)".into()),
         ConflictPolicy::Reject if rejected => Ok(()),
@@ -171,17 +166,32 @@ fn judge_conflict(
     }
 }
 
-/// `idempotency-concurrency`: identical requests sent at once all got the same answer.
+/// `idempotency-concurrency`: identical requests sent at once all got the same answer, except
+/// those told an identical request was still in flight (the contract's `inProgress` answer),
+/// which at least one request must not have been.
 pub fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
     let total = answers.len();
+    let in_progress = contract
+        .idempotency
+        .as_ref()
+        .and_then(|i| i.in_progress.as_ref());
+    let is_in_progress = |response: &Response| {
+        in_progress.is_some_and(|expect| {
+            response
+                .business(contract)
+                .is_some_and(|b| expect.matches(b.status.as_deref(), b.code.as_deref()))
+        })
+    };
     let mut findings = Vec::new();
     let mut distinct: Vec<(&Response, usize)> = Vec::new();
+    let mut waited = 0;
     for (i, settled) in answers.iter().enumerate() {
         match &settled.answer().answer {
             Err(err) => findings.push(Finding::message(format!(
                 "request {} of {total}: {err}",
                 i + 1
             ))),
+            Ok(response) if is_in_progress(response) => waited += 1,
             Ok(response) => match distinct.iter_mut().find(|(seen, _)| same(seen, response)) {
                 Some((_, count)) => *count += 1,
                 None => distinct.push((response, 1)),
@@ -189,15 +199,17 @@ pub fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
         }
     }
     let mut shown_diff = None;
-    if let [(first, n), (second, m), ..] = distinct.as_slice() {
-        let changes = changed_fields(first, second);
-        let message = format!(
-            "{total} identical concurrent requests (same {}) got {} different answers: {n} × one, {m} × another ({changes})",
-            key_name(contract),
-            distinct.len()
-        );
-        findings.push(Finding::message(message));
+    if let [(first, _), (second, _), ..] = distinct.as_slice() {
+        findings.push(Finding::message(different_answers(
+            contract, total, &distinct,
+        )));
         shown_diff = Some(diff(first, second, "answer A", "answer B"));
+    }
+    if waited == total {
+        let expect = in_progress.map(Expect::describe).unwrap_or_default();
+        findings.push(Finding::message(format!(
+            "all {total} identical concurrent requests were told one was in flight ({expect}): none was processed"
+        )));
     }
     if answers.iter().any(|s| s.still_unknown(contract)) {
         let status = unknown_status(contract);
@@ -208,6 +220,51 @@ pub fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
     with_diff(
         CheckResult::from_findings(Check::IdempotencyConcurrency, findings),
         shown_diff,
+    )
+}
+
+/// Whether `response` is the contract's answer to a request whose key is still in flight.
+pub(super) fn is_in_progress(contract: &Contract, response: &Response) -> bool {
+    let in_progress = contract
+        .idempotency
+        .as_ref()
+        .and_then(|i| i.in_progress.as_ref());
+    in_progress.is_some_and(|expect| {
+        response
+            .business(contract)
+            .is_some_and(|b| expect.matches(b.status.as_deref(), b.code.as_deref()))
+    })
+}
+
+/// The concurrent request whose answer stands for the scenario: the first one processed (not
+/// told an identical request was in flight), else the first.
+pub(super) fn processed(contract: &Contract, answers: &[Settled]) -> usize {
+    answers
+        .iter()
+        .position(|s| {
+            s.answer()
+                .response()
+                .is_some_and(|r| !is_in_progress(contract, r))
+        })
+        .unwrap_or(0)
+}
+
+/// `8 identical concurrent requests (same requestId) got 3 different answers: 6 × A, 1 × B,
+/// 1 × C; A and B differ in /cardNo "1" → "2"`.
+fn different_answers(contract: &Contract, total: usize, distinct: &[(&Response, usize)]) -> String {
+    let letters = ('A'..='Z').map(String::from);
+    let counts: Vec<String> = distinct
+        .iter()
+        .zip(letters)
+        .map(|((_, n), letter)| format!("{n} × {letter}"))
+        .collect();
+    let (first, second) = (distinct[0].0, distinct[1].0);
+    format!(
+        "{total} identical concurrent requests (same {}) got {} different answers: {}; A and B differ in {}",
+        key_name(contract),
+        distinct.len(),
+        counts.join(", "),
+        changed_fields(first, second)
     )
 }
 
@@ -225,12 +282,12 @@ fn with_diff(result: CheckResult, diff: Option<String>) -> CheckResult {
     }
 }
 
-/// The key field's name, for messages: `requestId`.
+/// The key's name, for messages: `requestId`, `Idempotency-Key`.
 fn key_name(contract: &Contract) -> String {
     let key = contract
         .idempotency
         .as_ref()
-        .and_then(|i| i.key.last().map(str::to_string));
+        .map(|i| i.key_in.name().to_string());
     key.unwrap_or_else(|| "key".into())
 }
 
@@ -320,9 +377,9 @@ mod tests {
         split[3] = Settled::new(card("2"));
         let result = concurrency(&contract, &split);
         assert!(
-            result
-                .message()
-                .contains("got 2 different answers: 7 × one, 1 × another (/cardNo \"1\" → \"2\")"),
+            result.message().contains(
+                "got 2 different answers: 7 × A, 1 × B; A and B differ in /cardNo \"1\" → \"2\""
+            ),
             "{}",
             result.message()
         );

@@ -11,8 +11,10 @@ mod answers;
 mod compare;
 mod content_type;
 mod expectation;
+pub mod flow;
 mod http_status;
 mod idempotency;
+mod response_headers;
 mod response_schema;
 mod result_status;
 mod signature;
@@ -35,7 +37,11 @@ pub fn judge(
 ) -> Vec<CheckResult> {
     let per_response = answers::judge(contract, observed);
     let mut results = per_response.rows;
-    results.push(match &observed.main().answer().answer {
+    let judged = match observed {
+        Observations::Concurrent { answers } => &answers[idempotency::processed(contract, answers)],
+        other => other.main(),
+    };
+    results.push(match &judged.answer().answer {
         Ok(response) => expectation::check(contract, expect, probe, response),
         Err(_) => CheckResult::skip(Check::Expectation, "no response"),
     });

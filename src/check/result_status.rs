@@ -1,7 +1,7 @@
 //! `result-status`: the status, code and message inside the body agree with each other and with
 //! the catalogue (`S` goes with `SUCCESS`/`Success`, `F` with a failure code, never `SUCCESS`).
 
-use crate::contract::Contract;
+use crate::contract::{Contract, ResultCarrier, ResultRules};
 use crate::observe::{Business, Response};
 use crate::results::{Check, CheckResult, Finding};
 
@@ -14,9 +14,13 @@ pub fn check(contract: &Contract, response: &Response) -> CheckResult {
 }
 
 /// The findings for one business result; also used by the idempotency checks.
+///
+/// The status must be declared. A status the catalogue lists codes for must carry one of them
+/// (with results in the body, every status does), and an entry that fixes a message must get
+/// exactly that message.
 pub fn semantics(contract: &Contract, business: &Business) -> Vec<Finding> {
     let rules = &contract.result;
-    let status_at = Some(rules.status.to_string());
+    let status_at = (rules.carrier == ResultCarrier::Body).then(|| rules.status.to_string());
     let Some(status) = &business.status else {
         return vec![Finding::mismatch(status_at, "a result status", "none")];
     };
@@ -28,11 +32,17 @@ pub fn semantics(contract: &Contract, business: &Business) -> Vec<Finding> {
             format!("`{status}`"),
         )];
     }
+    if !rules.has_codes(status) {
+        return Vec::new();
+    }
     let code_at = Some(rules.code.to_string());
     let Some(code) = &business.code else {
         return vec![Finding::mismatch(
             code_at,
-            format!("a result code for status `{status}`"),
+            format!(
+                "a result code for status `{status}` ({})",
+                listed(contract, status)
+            ),
             "none",
         )];
     };
@@ -58,14 +68,21 @@ pub fn semantics(contract: &Contract, business: &Business) -> Vec<Finding> {
     }
 }
 
-fn codes_of(contract: &Contract, status: &str) -> String {
+/// The catalogue's codes for `status`, comma-separated.
+fn listed(contract: &Contract, status: &str) -> String {
     let codes: Vec<&str> = contract
         .result
         .codes
         .iter()
-        .filter(|e| e.status == status)
+        .filter(|e| ResultRules::status_matches(&e.status, status))
         .map(|e| e.code.as_str())
         .collect();
+    codes.join(", ")
+}
+
+fn codes_of(contract: &Contract, status: &str) -> String {
+    let codes = listed(contract, status);
+    let codes: Vec<&str> = codes.split(", ").collect();
     match codes.as_slice() {
         [one] => format!("`{one}` for status `{status}`"),
         many => format!(

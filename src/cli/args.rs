@@ -105,9 +105,13 @@ pub struct VerifyArgs {
     /// certificate), html (one self-contained page). Repeatable.
     #[arg(long = "report", value_name = "FORMAT=PATH")]
     pub reports: Vec<String>,
-    /// Run only cases whose names match this glob (`*` matches across `/`). Repeatable.
+    /// Run only cases whose names match this glob (`*` matches across `/`); a leading `!`
+    /// leaves matching cases out instead. Repeatable.
     #[arg(long = "filter", value_name = "GLOB")]
     pub filters: Vec<String>,
+    /// Leave out cases whose names match this glob. Repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
     /// Inject a fault into the embedded target: unknown-first=P, latency=DURATION, http-503=P.
     #[arg(long = "fault", value_name = "NAME=VALUE")]
     pub faults: Vec<String>,
@@ -149,8 +153,13 @@ pub struct VerifyArgs {
     /// `implementationVersion`).
     #[arg(long, value_name = "VERSION")]
     pub implementation_version: Option<String>,
-    /// A target profile (JSON): baseUrl, implementation, implementationVersion, clientId,
-    /// keyVersion, privateKey, publicKey, caCert, clientCert, clientKey. Flags override its keys.
+    /// A header sent with every request, e.g. 'Authorization: Bearer $TOKEN' (repeatable;
+    /// overrides the target profile's header of the same name). Credentials are never shown.
+    #[arg(long = "header", value_name = "'NAME: VALUE'")]
+    pub headers: Vec<conform::target::TargetHeader>,
+    /// A target profile (JSON): baseUrl, implementation, implementationVersion, headers,
+    /// clientId, keyVersion, privateKey, publicKey, caCert, clientCert, clientKey. Flags
+    /// override its keys.
     #[arg(long, value_name = "FILE")]
     pub target_config: Option<PathBuf>,
     /// Sent as Client-Id on every request; needed to sign.
@@ -334,9 +343,12 @@ pub enum SignPart {
 pub struct CasesArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
-    /// Only cases whose names match this glob. Repeatable.
+    /// Only cases whose names match this glob; a leading `!` leaves them out. Repeatable.
     #[arg(long = "filter", value_name = "GLOB")]
     pub filters: Vec<String>,
+    /// Leave out cases whose names match this glob. Repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    pub excludes: Vec<String>,
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,

@@ -15,6 +15,7 @@ use super::gates;
 use super::keys::{server_signing, target_profile};
 use conform::contract::{self, Contract};
 use conform::exit;
+use conform::plan::choose::Patterns;
 use conform::plan::{KindCounts, Selection};
 use conform::reference::{
     Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerSigning,
@@ -33,19 +34,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
     tls_warnings(&options.tls, profile.base_url.as_deref());
-    let matching = Selection {
-        filter: options.filter.clone(),
-        partition: None,
-    };
-    let nothing_matches = || {
-        matching
-            .apply(conform::plan::stream(&contracts))
-            .next()
-            .is_none()
-    };
-    if matching.filter.is_some() && nothing_matches() {
-        return Err(CliError::usage("no case matches the given --filter"));
-    }
+    patterns(&args.filters, &args.excludes)?
+        .check(&contracts)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
     let (baseline, recording) = gates::baseline(
@@ -70,6 +61,10 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             "--fault applies to the embedded target only (drop --target or the target config's baseUrl)",
         ));
     }
+    let patterns = patterns(&args.filters, &args.excludes)?;
+    let selection = patterns
+        .selection()
+        .map_err(|e| CliError::usage(e.to_string()))?;
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
         timeout: conform::units::parse_duration(&args.timeout)
@@ -77,7 +72,8 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         max_response_size: conform::units::parse_size(&args.max_response_size)
             .map_err(|e| CliError::usage(format!("--max-response-size: {e}")))?,
         give_up_after: args.give_up_after,
-        filter: globs(&args.filters)?,
+        filter: selection.filter,
+        exclude: selection.exclude,
         faults,
         fail_fast: args.fail_fast,
         partition: args.partition,
@@ -87,7 +83,8 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         settle_tries: args.settle_tries,
         snapshots: Some(snapshot_settings(args, profile.base_url.is_none())?),
         signing: profile.signing()?,
-        filter_globs: args.filters.clone(),
+        filter_globs: patterns.shown(),
+        headers: profile.target_headers(&args.headers)?,
         implementation: Implementation {
             name: profile.implementation.clone(),
             version: profile.implementation_version.clone(),
@@ -118,6 +115,7 @@ pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
             contract.source.path.display()
         );
     }
+    print_notes(&contracts);
     println!(
         "{} contract{} valid",
         contracts.len(),
@@ -290,11 +288,40 @@ fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     notes
 }
 
+/// What case generation leaves out, on stderr: `note: issueCard: extendInfo: ...`, then the
+/// skip patterns that match no case, located like errors.
+fn print_notes(contracts: &[Contract]) {
+    for contract in contracts {
+        for note in conform::plan::notes(contract) {
+            eprintln!("note: {}: {note}", contract.name);
+        }
+    }
+    for warning in conform::plan::choose::skip_warnings(contracts) {
+        eprintln!("{}", warning.render());
+    }
+}
+
+/// The `--filter` and `--exclude` patterns, checked to be globs.
+fn patterns(filters: &[String], excludes: &[String]) -> Result<Patterns, CliError> {
+    let patterns = Patterns::new(filters, excludes);
+    patterns
+        .selection()
+        .map_err(|e| CliError::usage(e.to_string()))?;
+    Ok(patterns)
+}
+
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
+    print_notes(&contracts);
+    let patterns = patterns(&args.filters, &args.excludes)?;
+    patterns
+        .check(&contracts)
+        .map_err(|e| CliError::usage(e.to_string()))?;
     let selection = Selection {
-        filter: globs(&args.filters)?,
         partition: args.partition,
+        ..patterns
+            .selection()
+            .map_err(|e| CliError::usage(e.to_string()))?
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
@@ -304,7 +331,11 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
             counts.add(&case);
         }
         writeln!(out)?;
-        for (kind, count) in counts.by_kind() {
+        // Flows exist only where contracts declare resources: a zero there is noise.
+        let shown = counts
+            .by_kind()
+            .filter(|(kind, count)| *count > 0 || *kind != conform::plan::CaseKind::Flow);
+        for (kind, count) in shown {
             writeln!(out, "{:<12}{count:>6}", kind.name())?;
         }
         writeln!(out, "{:<12}{:>6}", "total", counts.total())?;

@@ -82,6 +82,7 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
     };
     let selection = Selection {
         filter: options.filter.clone(),
+        exclude: options.exclude.clone(),
         partition: options.partition,
     };
     let names = selection

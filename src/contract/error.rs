@@ -27,11 +27,24 @@ pub struct Location {
     pub line: usize,
     /// 1-based column, in characters.
     pub column: usize,
-    /// The whole source line.
+    /// The source line as shown: a long line (a minified contract) is cut to a window around
+    /// the column, marked with `…`, and control characters are replaced.
     pub line_text: String,
+    /// 1-based column of the first caret within `line_text`.
+    pub caret: usize,
     /// How many characters to underline.
     pub width: usize,
 }
+
+/// Most errors reported for one file; a file breaking more rules gets a last error saying
+/// how many were left out. Rendering an error costs at least its line, so an unbounded count
+/// would make a large broken file cost time and output quadratic in its size.
+pub const MAX_ERRORS_PER_FILE: usize = 100;
+
+/// Most characters of a source line shown in a snippet.
+const SHOWN_LINE: usize = 120;
+/// Characters kept before the column when a long line is cut.
+const SHOWN_BEFORE: usize = 40;
 
 /// The kinds of contract errors. Messages are lowercase fragments.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +55,9 @@ pub enum ContractErrorKind {
     /// The file is not valid JSON.
     #[error("invalid JSON: {0}")]
     Syntax(String),
+    /// The file is not UTF-8 text (or starts with a byte order mark).
+    #[error("{0}")]
+    Encoding(String),
     /// The JSON does not have the shape of a contract (unknown key, wrong value type, ...).
     #[error("{0}")]
     Shape(String),
@@ -96,6 +112,8 @@ pub enum ContractErrorKind {
         status: String,
         /// The statuses declared.
         known: String,
+        /// Where they are declared: `result.statuses`, or `responses`.
+        declared_in: &'static str,
     },
     /// A code is used that the catalogue does not list with the needed status.
     #[error("code `{code}` is not in `result.codes` with status `{status}`")]
@@ -121,6 +139,68 @@ pub enum ContractErrorKind {
         /// The violations, joined.
         violations: String,
     },
+    /// A key the format does not have at this place.
+    #[error("unknown key `{key}`")]
+    UnknownKey {
+        /// The key as written.
+        key: String,
+        /// The closest valid key, when one is close.
+        suggestion: Option<String>,
+        /// The keys allowed here, comma-separated.
+        allowed: String,
+    },
+    /// A key given twice in one object.
+    #[error("duplicate key `{key}`")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// The line of its first occurrence.
+        first_line: usize,
+    },
+    /// A required key is absent.
+    #[error("missing key `{key}`")]
+    MissingKey {
+        /// The key.
+        key: String,
+        /// Every key required here, for the help line.
+        required: String,
+    },
+    /// A value of the wrong JSON type (or out of its range).
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// What the format wants here.
+        expected: String,
+        /// What the file holds.
+        found: String,
+        /// How to fix it, when it is obvious (a number written as a string).
+        hint: Option<String>,
+    },
+    /// A string that is not one of the keywords allowed here.
+    #[error("unknown value `{value}`")]
+    UnknownValue {
+        /// The value as written.
+        value: String,
+        /// The closest allowed value, when one is close.
+        suggestion: Option<String>,
+        /// The allowed values.
+        allowed: String,
+    },
+    /// A named type no finite value can satisfy: it is only itself, or requires itself.
+    #[error("type `{name}` has no finite value: {chain}")]
+    EndlessType {
+        /// The type.
+        name: String,
+        /// How it comes back to itself, e.g. `Node.next → Node`.
+        chain: String,
+    },
+    /// A named type that comes back to itself through renames alone.
+    #[error("type `{name}` only renames itself: {chain}")]
+    RenameLoop {
+        /// The type.
+        name: String,
+        /// The renames, e.g. `A → B → A`.
+        chain: String,
+    },
     /// Any other rule of the format; the message says which.
     #[error("{0}")]
     Invalid(String),
@@ -133,14 +213,47 @@ impl ContractErrorKind {
             ContractErrorKind::UnknownType { known, .. } => {
                 Some(format!("expected one of {known}"))
             }
-            ContractErrorKind::UnknownStatus { known, .. } => Some(format!(
-                "the statuses declared in `result.statuses` are {known}"
+            ContractErrorKind::UnknownStatus {
+                known, declared_in, ..
+            } => Some(format!(
+                "the statuses declared in `{declared_in}` are {known}"
             )),
             ContractErrorKind::UnknownCode { .. } => {
                 Some("add the code to `result.codes` or use one listed there".into())
             }
             ContractErrorKind::Syntax(_) => {
                 Some("contracts are plain JSON: no comments, no trailing commas".into())
+            }
+            ContractErrorKind::Encoding(_) => Some("save the contract as UTF-8 without a byte order mark".into()),
+            ContractErrorKind::UnknownKey { suggestion, .. }
+            | ContractErrorKind::UnknownValue { suggestion, .. } => {
+                suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
+            }
+            ContractErrorKind::MissingKey { required, .. } => {
+                Some(format!("required here: {required}"))
+            }
+            ContractErrorKind::WrongType { hint, .. } => hint.clone(),
+            ContractErrorKind::RenameLoop { .. } => Some(
+                "a type can refer back to itself only through an object field or array items".into(),
+            ),
+            ContractErrorKind::EndlessType { .. } => Some(
+                "make one link optional, give it a `null` branch, or hold it in an array that may be empty".into(),
+            ),
+            ContractErrorKind::DuplicateKey { first_line, .. } => Some(format!(
+                "the first one is on line {first_line}; JSON readers disagree on which counts, so keep one"
+            )),
+            _ => None,
+        }
+    }
+
+    /// Background shown as `= note:` after the help.
+    pub fn note(&self) -> Option<String> {
+        match self {
+            ContractErrorKind::UnknownKey { allowed, .. } => {
+                Some(format!("keys allowed here: {allowed}"))
+            }
+            ContractErrorKind::UnknownValue { allowed, .. } => {
+                Some(format!("expected one of {allowed}"))
             }
             _ => None,
         }
@@ -157,21 +270,25 @@ impl ContractError {
         }
     }
 
-    /// An error at `span` of `source`.
+    /// An error at `span` of `source` (a span that is out of range or splits a character is
+    /// widened to whole characters within the text). Costs the span and the text before it on
+    /// its line, never the whole line: a minified contract is one long line.
     pub fn at(source: &SourceText, span: Span, kind: ContractErrorKind) -> Self {
+        let span = source.char_span(span);
         let (line, column) = source.line_col(span.start);
-        let line_text = source.line_text(span.start).to_string();
-        let rest_of_line = line_text.chars().count().saturating_sub(column - 1);
-        let span_chars = source.text[span.start..span.end.min(source.text.len())]
-            .chars()
-            .count();
+        let bounds = source.line_span(span.start);
+        let underlined = span.end.clamp(span.start, bounds.end);
+        let width = source.text[span.start..underlined].chars().count().max(1);
+        let line_text = &source.text[bounds.start..bounds.end];
+        let (line_text, caret, width) = clip(line_text, span.start - bounds.start, column, width);
         ContractError {
             file: source.path.clone(),
             location: Some(Box::new(Location {
                 line,
                 column,
                 line_text,
-                width: span_chars.clamp(1, rest_of_line.max(1)),
+                caret,
+                width,
             })),
             kind,
         }
@@ -190,8 +307,49 @@ impl ContractError {
         if let Some(help) = self.kind.help() {
             let _ = writeln!(out, "  = help: {help}");
         }
-        out
+        if let Some(note) = self.kind.note() {
+            let _ = writeln!(out, "  = note: {note}");
+        }
+        printable(&out)
     }
+}
+
+/// The part of a line shown in a snippet, the caret column in it and the underline width: the
+/// whole line when it is short, else a window around the error (which starts at byte `at`,
+/// character `column`) marked with `…` where cut.
+fn clip(line: &str, at: usize, column: usize, width: usize) -> (String, usize, usize) {
+    if line.len() <= SHOWN_LINE {
+        return (printable(line), column, width);
+    }
+    let start = line[..at]
+        .char_indices()
+        .rev()
+        .nth(SHOWN_BEFORE - 1)
+        .map_or(0, |(i, _)| i);
+    let window: String = line[start..].chars().take(SHOWN_LINE).collect();
+    let cut_after = start + window.len() < line.len();
+    let (prefix, caret) = if start > 0 {
+        ("…", SHOWN_BEFORE + 2)
+    } else {
+        ("", column)
+    };
+    let room = SHOWN_LINE.saturating_sub(caret - 1 - prefix.chars().count());
+    let shown = format!("{prefix}{window}{}", if cut_after { "…" } else { "" });
+    (printable(&shown), caret, width.clamp(1, room.max(1)))
+}
+
+/// Control characters from a contract (an escape sequence, a stray carriage return) would act
+/// on the terminal rather than show: each becomes `�`, keeping the caret columns aligned.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
@@ -200,13 +358,58 @@ fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
     let indent: String = loc
         .line_text
         .chars()
-        .take(loc.column - 1)
+        .take(loc.caret - 1)
         .map(|c| if c == '\t' { '\t' } else { ' ' })
         .collect();
     let _ = writeln!(out, "{pad}--> {file}:{}:{}", loc.line, loc.column);
     let _ = writeln!(out, "{pad} |");
     let _ = writeln!(out, "{} | {}", loc.line, loc.line_text);
     let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(loc.width));
+}
+
+/// Something in a contract that is valid but most likely not what its author meant (a skip
+/// pattern that matches no case): shown by `lint` and `cases`, never fatal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractWarning {
+    /// The file, as the user named it.
+    pub file: PathBuf,
+    /// Where in the file.
+    pub location: Option<Box<Location>>,
+    /// What is wrong, a lowercase fragment.
+    pub message: String,
+}
+
+impl ContractWarning {
+    /// A warning at `span` of `source`.
+    pub fn at(source: &SourceText, span: Span, message: String) -> Self {
+        let placed = ContractError::at(source, span, ContractErrorKind::Invalid(String::new()));
+        ContractWarning {
+            file: placed.file,
+            location: placed.location,
+            message,
+        }
+    }
+
+    /// The same warning with another message.
+    pub fn saying(&self, message: String) -> Self {
+        ContractWarning {
+            message,
+            ..self.clone()
+        }
+    }
+
+    /// Renders the warning like rustc does.
+    pub fn render(&self) -> String {
+        let mut out = format!("warning: {}\n", self.message);
+        let file = self.file.display();
+        match &self.location {
+            None => {
+                let _ = writeln!(out, " --> {file}");
+            }
+            Some(loc) => write_snippet(&mut out, &file, loc),
+        }
+        printable(&out)
+    }
 }
 
 /// All the errors found in a set of contract files.

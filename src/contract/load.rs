@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use super::Contract;
 use super::compile::compile;
 use super::error::{ContractError, ContractErrorKind as K, ContractErrors};
-use super::source::SourceText;
+use super::source::{SourceText, Span};
 
 /// Loads every contract under `paths` (files, or folders searched recursively for `*.json`),
 /// in a stable order. Returns every error of every file when any file is invalid.
@@ -24,8 +24,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
     }
     let mut contracts = Vec::new();
     for file in files {
-        match std::fs::read_to_string(&file) {
-            Ok(text) => match load_str(&file, text) {
+        match std::fs::read(&file) {
+            Ok(bytes) => match load_bytes(&file, bytes) {
                 Ok(contract) => contracts.push(contract),
                 Err(mut found) => errors.append(&mut found),
             },
@@ -37,6 +37,28 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
         Ok(contracts)
     } else {
         Err(ContractErrors(errors))
+    }
+}
+
+/// Compiles one contract from the bytes of its file: text that is not UTF-8 is an error located
+/// at the first offending byte.
+pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Contract, Vec<ContractError>> {
+    match String::from_utf8(bytes) {
+        Ok(text) => load_str(path, text),
+        Err(err) => {
+            let at = err.utf8_error().valid_up_to();
+            // The lossy text keeps every byte before the bad one, so positions still hold.
+            let source = SourceText::new(path, String::from_utf8_lossy(err.as_bytes()).into());
+            let kind = K::Encoding("the file is not UTF-8 text".into());
+            Err(vec![ContractError::at(
+                &source,
+                Span {
+                    start: at,
+                    end: at + 1,
+                },
+                kind,
+            )])
+        }
     }
 }
 

@@ -1,14 +1,17 @@
 //! Contracts: the JSON file format, its compilation into checked rules, and contract errors.
 //!
-//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), deserialized
-//! into the raw file model ([`model`]) and compiled ([`compile`]) into a [`Contract`] whose
-//! schemas ([`schema`]) the rest of conform works from. This module knows nothing of HTTP.
+//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), checked
+//! against the format's JSON Schema (`shape`), deserialized into the raw file model ([`model`])
+//! and compiled ([`compile`]) into a [`Contract`] whose schemas ([`schema`]) the rest of conform
+//! works from. This module knows nothing of HTTP.
 
 pub mod compile;
 pub mod error;
+pub mod http;
 pub mod load;
 pub mod model;
 pub mod schema;
+mod shape;
 pub mod source;
 
 use std::path::PathBuf;
@@ -17,10 +20,11 @@ use std::time::Duration;
 use globset::GlobSet;
 use serde_json::Value;
 
-pub use error::{ContractError, ContractErrorKind, ContractErrors};
-pub use load::{load_paths, load_str};
-pub use model::{ConflictPolicy, StatusRole};
-pub use schema::{Field, Kind, Presence, Schema, Types};
+pub use error::{ContractError, ContractErrorKind, ContractErrors, ContractWarning};
+pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
+pub use load::{load_bytes, load_paths, load_str};
+pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
+pub use schema::{Condition, Effect, Field, Kind, Presence, Schema, Test, Types};
 
 use crate::json::Pointer;
 
@@ -35,14 +39,29 @@ pub struct Contract {
     pub method: String,
     /// The documented path, starting with `/`.
     pub path: String,
+    /// The path split into literal text and parameters.
+    pub template: PathTemplate,
     /// Named types referred to by the schemas.
     pub types: Types,
-    /// The request body (an object schema).
+    /// The request body (an object schema; no fields when the operation has no body).
     pub request: Schema,
-    /// The response body (an object schema).
+    /// The whole request as one document, `{"path", "query", "headers", "body"}`: parameters
+    /// and body checked, generated and named alike (see [`http`]).
+    pub document: Schema,
+    /// The body's media type; `None` when the operation sends no body.
+    pub request_media: Option<String>,
+    /// The response body of the business statuses, for results in the body (an object schema).
     pub response: Schema,
     /// The media type responses must declare.
     pub content_type: String,
+    /// Every declared response, most specific first.
+    pub responses: Vec<ResponseSpec>,
+    /// Credentials carried in request headers, when the contract declares them.
+    pub credentials: Option<Credentials>,
+    /// Other expected answers for generated cases whose names match a glob, first match first.
+    pub case_expectations: Vec<CaseExpect>,
+    /// The resource the operation acts on, when the contract declares one.
+    pub resource: Option<Resource>,
     /// Business-result semantics.
     pub result: ResultRules,
     /// Idempotency rules, when the operation has a key.
@@ -53,11 +72,64 @@ pub struct Contract {
     pub snapshot: SnapshotRules,
     /// What a generated invalid request must get back.
     pub negative: Expect,
-    /// Generated cases to leave out.
-    pub skip: GlobSet,
+    /// Cases to leave out: `skip` (every kind) and `generated.skip` (generated cases).
+    pub skip: Skips,
     /// What a request with a missing or bad signature gets: the contract's `signing.rejectCode`,
     /// else `ACCESS_DENIED` when the catalogue has it as a failure code, else `None`.
     pub signature_rejection: Option<Expect>,
+    /// The request's single-use fields: each request carries a fresh value there.
+    pub single_use: Vec<SingleUse>,
+}
+
+/// The cases a contract leaves out on purpose.
+#[derive(Debug, Clone)]
+pub struct Skips {
+    /// `skip`: cases of every kind (examples, generated cases, idempotency scenarios, flows).
+    pub all: GlobSet,
+    /// `generated.skip`: generated cases only.
+    pub generated: GlobSet,
+    /// Every pattern of both, with its place in the file, for warnings about patterns that
+    /// match nothing.
+    pub patterns: Vec<SkipPattern>,
+}
+
+impl Default for Skips {
+    fn default() -> Self {
+        Skips {
+            all: GlobSet::empty(),
+            generated: GlobSet::empty(),
+            patterns: Vec::new(),
+        }
+    }
+}
+
+impl Skips {
+    /// Whether the case `name` is left out; `generated` says whether it is a generated case.
+    pub fn leaves_out(&self, name: &str, generated: bool) -> bool {
+        self.all.is_match(name) || (generated && self.generated.is_match(name))
+    }
+}
+
+/// A single-use request field: its place in the request document and its `maxLength`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SingleUse {
+    /// `/body/authCode`, `/query/token`.
+    pub pointer: Pointer,
+    /// Fresh values are cut to this many characters.
+    pub max_len: Option<usize>,
+}
+
+/// A glob of case names a contract leaves out, with its place in the file for warnings.
+#[derive(Debug, Clone)]
+pub struct SkipPattern {
+    /// The glob as written.
+    pub text: String,
+    /// Compiled.
+    pub glob: globset::GlobMatcher,
+    /// Whether it is from `generated.skip` (it applies to generated cases only).
+    pub generated_only: bool,
+    /// Where it is written: what a warning about it points at.
+    pub place: ContractWarning,
 }
 
 /// Where a contract was read from and its digest, for reports and snapshot headers.
@@ -69,19 +141,34 @@ pub struct SourceInfo {
     pub sha256: String,
 }
 
+/// The expected answer of the generated cases whose names match a glob.
+#[derive(Debug, Clone)]
+pub struct CaseExpect {
+    /// The glob, over case names.
+    pub cases: globset::GlobMatcher,
+    /// What those cases must get.
+    pub expect: Expect,
+}
+
 /// Where the business result is and which combinations are allowed.
 #[derive(Debug, Clone)]
 pub struct ResultRules {
-    /// HTTP statuses that carry a business result.
+    /// Whether the status is a body field or the HTTP status.
+    pub carrier: ResultCarrier,
+    /// `body` results: HTTP statuses that carry a business result.
     pub http_status: Vec<u16>,
-    /// Pointer to the status.
+    /// `body` results: pointer to the status (the root for `http-status` results).
     pub status: Pointer,
-    /// Pointer to the code.
+    /// Pointer to the code (the root when the contract names none: it never holds a string).
     pub code: Pointer,
     /// Pointer to the message.
     pub message: Option<Pointer>,
-    /// Each declared status and its role, in contract order.
+    /// Each declared status and its role, in contract order: the body statuses (`S`, `F`, `U`),
+    /// or for `http-status` results the response keys (`201`, `4XX`, `default`).
     pub statuses: Vec<(String, StatusRole)>,
+    /// Roles of the HTTP statuses that carry no business result in the body (every status, for
+    /// `http-status` results), most specific first.
+    pub http_roles: Vec<(StatusMatch, StatusRole)>,
     /// The catalogue.
     pub codes: Vec<CodeEntry>,
 }
@@ -110,12 +197,30 @@ impl CodeEntry {
 }
 
 impl ResultRules {
-    /// The role of `status`, or `None` when the contract does not declare it.
+    /// The role of `status`, or `None` when the contract does not declare it. An HTTP status
+    /// (`"404"`) is resolved through its class and `default` when it is not declared itself.
     pub fn role(&self, status: &str) -> Option<StatusRole> {
-        self.statuses
+        if let Some((_, role)) = self.statuses.iter().find(|(s, _)| s == status) {
+            return Some(*role);
+        }
+        let code = status.parse::<u16>().ok().filter(|_| status.len() == 3)?;
+        self.http_roles
             .iter()
-            .find(|(s, _)| s == status)
+            .filter(|(m, _)| m.covers(code))
+            .min_by_key(|(m, _)| m.rank())
             .map(|(_, role)| *role)
+    }
+
+    /// Whether an answer whose status is `actual` has the expected status `expected`: equal,
+    /// or, for HTTP statuses, inside the expected class (`4XX` holds `422`).
+    pub fn status_matches(expected: &str, actual: &str) -> bool {
+        if expected == actual {
+            return true;
+        }
+        match (StatusMatch::parse(expected), actual.parse::<u16>()) {
+            (Some(StatusMatch::Class(class)), Ok(code)) => code / 100 == class,
+            _ => false,
+        }
     }
 
     /// The first status with `role` (every compiled contract has a success and a failure status).
@@ -126,16 +231,24 @@ impl ResultRules {
             .map(|(s, _)| s.as_str())
     }
 
-    /// The catalogue entry for a (status, code) pair.
+    /// The catalogue entry for a (status, code) pair (an entry of class `4XX` holds `404`).
     pub fn entry(&self, status: &str, code: &str) -> Option<&CodeEntry> {
         self.codes
             .iter()
-            .find(|e| e.status == status && e.code == code)
+            .find(|e| e.code == code && Self::status_matches(&e.status, status))
     }
 
     /// The first catalogue entry of `status`: what the reference implementation answers with.
     pub fn first_entry(&self, status: &str) -> Option<&CodeEntry> {
-        self.codes.iter().find(|e| e.status == status)
+        self.codes
+            .iter()
+            .find(|e| Self::status_matches(&e.status, status))
+    }
+
+    /// Whether the catalogue lists codes for `status`: an answer with such a status must carry
+    /// one of them.
+    pub fn has_codes(&self, status: &str) -> bool {
+        self.first_entry(status).is_some()
     }
 
     /// The declared statuses, for messages: `S, F, U`.
@@ -154,12 +267,20 @@ pub const MIN_SETTLE_TRIES: u32 = 1;
 /// Idempotency rules.
 #[derive(Debug, Clone)]
 pub struct Idempotency {
-    /// Pointer to the key in the request body.
+    /// Pointer to the key in the request body (the root for a header key: see `key_in`).
     pub key: Pointer,
+    /// Where the key travels.
+    pub key_in: KeyLocation,
     /// The conflict policy.
     pub policy: ConflictPolicy,
     /// The failure code for `reject` and `either`.
     pub conflict_code: Option<String>,
+    /// The failure status for `reject` and `either`.
+    pub conflict_status: Option<String>,
+    /// The answer accepted while an identical request is in flight.
+    pub in_progress: Option<Expect>,
+    /// Longest wait between settle tries, `Retry-After` included.
+    pub settle_max_wait: Duration,
     /// Replays of each successful case.
     pub replays: u32,
     /// Identical requests sent at once by the concurrency check.
@@ -174,15 +295,54 @@ pub struct Idempotency {
     pub key_max_len: Option<usize>,
 }
 
+/// Where an idempotency key travels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyLocation {
+    /// A string field of the body.
+    Body(Pointer),
+    /// A request header, name as written.
+    Header(String),
+}
+
+impl KeyLocation {
+    /// The key's place in the request document (`/body/requestId`, `/headers/Idempotency-Key`).
+    pub fn document_pointer(&self) -> Pointer {
+        match self {
+            KeyLocation::Body(pointer) => {
+                let mut at = Pointer::root().child(Location::Body.name());
+                for segment in pointer.segments() {
+                    at = at.child(segment);
+                }
+                at
+            }
+            KeyLocation::Header(name) => {
+                Pointer::root().child(Location::Headers.name()).child(name)
+            }
+        }
+    }
+
+    /// The key's name for messages: `requestId`, `Idempotency-Key`.
+    pub fn name(&self) -> &str {
+        match self {
+            KeyLocation::Body(pointer) => pointer.last().unwrap_or("key"),
+            KeyLocation::Header(name) => name,
+        }
+    }
+}
+
 /// A named example request.
 #[derive(Debug, Clone)]
 pub struct Example {
     /// Unique within the contract.
     pub name: String,
-    /// The request body.
+    /// The request body (`null` when the operation has none).
     pub request: Value,
+    /// The whole request document: parameters and body.
+    pub document: Value,
     /// What it must produce.
     pub expect: Expect,
+    /// The documented sample response, when the example gives one.
+    pub response: Option<Value>,
 }
 
 /// An expected business result.
@@ -192,6 +352,24 @@ pub struct Expect {
     pub status: String,
     /// The code, when one specific code is expected.
     pub code: Option<String>,
+}
+
+impl Expect {
+    /// Whether an answer whose business result is (`status`, `code`) is the expected one: the
+    /// same status (or, for HTTP statuses, one inside an expected class such as `4XX`), and the
+    /// expected code when one is named.
+    pub fn matches(&self, status: Option<&str>, code: Option<&str>) -> bool {
+        status.is_some_and(|s| ResultRules::status_matches(&self.status, s))
+            && self.code.as_deref().is_none_or(|c| code == Some(c))
+    }
+
+    /// `F/PARAM_ILLEGAL`, `404`, `4XX/invalid_request`, for messages.
+    pub fn describe(&self) -> String {
+        match &self.code {
+            Some(code) => format!("{}/{code}", self.status),
+            None => self.status.clone(),
+        }
+    }
 }
 
 /// Snapshot settings.
@@ -204,6 +382,56 @@ pub struct SnapshotRules {
 }
 
 impl Contract {
+    /// The parameter `name` of `location` (header names compared case-insensitively).
+    pub fn parameter(&self, location: Location, name: &str) -> Option<&Field> {
+        let container = self
+            .document
+            .objects
+            .fields
+            .iter()
+            .find(|f| f.name == location.name())?;
+        let fields = &container.schema.objects.fields;
+        match location {
+            Location::Headers => fields.iter().find(|f| f.name.eq_ignore_ascii_case(name)),
+            _ => fields.iter().find(|f| f.name == name),
+        }
+    }
+
+    /// The parameters of `location`, in contract order.
+    pub fn parameters(&self, location: Location) -> &[Field] {
+        self.document
+            .objects
+            .fields
+            .iter()
+            .find(|f| f.name == location.name())
+            .map_or(&[], |f| f.schema.objects.fields.as_slice())
+    }
+
+    /// What a request that must succeed expects: the first success status (results in the
+    /// body); with results in the HTTP status, the one success status, or any `2XX` when there
+    /// are several.
+    pub fn success_expect(&self) -> Expect {
+        let successes: Vec<&str> = self
+            .result
+            .statuses
+            .iter()
+            .filter(|(_, role)| *role == StatusRole::Success)
+            .map(|(status, _)| status.as_str())
+            .collect();
+        let status = match (self.result.carrier, successes.as_slice()) {
+            (ResultCarrier::HttpStatus, [one]) => one.to_string(),
+            (ResultCarrier::HttpStatus, _) => "2XX".to_string(),
+            (ResultCarrier::Body, [first, ..]) => first.to_string(),
+            (ResultCarrier::Body, []) => String::new(),
+        };
+        Expect { status, code: None }
+    }
+
+    /// The response definition covering an HTTP status, if any.
+    pub fn response_for(&self, status: u16) -> Option<&ResponseSpec> {
+        http::response_for(&self.responses, status)
+    }
+
     /// The field schema reached by following `pointer` through the request schema (array
     /// indices step into items; named types are resolved). `None` when the pointer leaves the
     /// schema or crosses a union.
@@ -212,33 +440,43 @@ impl Contract {
     }
 }
 
-/// Follows `segments` through `schema`; see [`Contract::request_field`].
+/// Follows `segments` through `schema`; see [`Contract::request_field`]. A loop, not a
+/// recursion: a pointer into a recursive type can be as long as the contract makes it.
 pub fn schema_at<'a>(
     types: &'a Types,
     schema: &'a Schema,
     segments: &[String],
 ) -> Option<&'a Schema> {
-    let Some((first, rest)) = segments.split_first() else {
-        return Some(schema);
-    };
-    let resolved = resolve_single(types, schema)?;
-    let next = if resolved.kinds.contains(&Kind::Array) {
-        first.parse::<usize>().ok()?;
-        resolved.arrays.items.as_deref()?
-    } else {
-        let field = resolved.objects.fields.iter().find(|f| &f.name == first)?;
-        &field.schema
-    };
-    schema_at(types, next, rest)
+    let mut current = schema;
+    for segment in segments {
+        let resolved = resolve_single(types, current)?;
+        current = if resolved.kinds.contains(&Kind::Array) {
+            segment.parse::<usize>().ok()?;
+            resolved.arrays.items.as_deref()?
+        } else {
+            let field = resolved
+                .objects
+                .fields
+                .iter()
+                .find(|f| &f.name == segment)?;
+            &field.schema
+        };
+    }
+    Some(current)
 }
 
-/// The schema itself, or the named type it consists of; `None` for unions.
+/// The schema itself, or the named type it consists of; `None` for unions (and for a chain of
+/// renames longer than a compiled contract allows).
 pub fn resolve_single<'a>(types: &'a Types, schema: &'a Schema) -> Option<&'a Schema> {
-    match schema.kinds.as_slice() {
-        [Kind::Named(id)] => resolve_single(types, &types.get(*id).schema),
-        [_] => Some(schema),
-        _ => None,
+    let mut current = schema;
+    for _ in 0..=compile::MAX_RENAMES + 1 {
+        match current.kinds.as_slice() {
+            [Kind::Named(id)] => current = &types.get(*id).schema,
+            [_] => return Some(current),
+            _ => return None,
+        }
     }
+    None
 }
 
 #[cfg(test)]

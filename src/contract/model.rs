@@ -28,10 +28,18 @@ pub struct ContractFile {
     /// Named reusable types, referred to by name in any `type`.
     #[serde(default)]
     pub types: IndexMap<String, FieldDef>,
-    /// The request body: a JSON object.
-    pub request: BodyDef,
-    /// The response body: a JSON object.
-    pub response: BodyDef,
+    /// The request: path, query and header parameters, and the body's fields.
+    pub request: RequestDef,
+    /// The response body of the statuses that carry a business result in the body (`result.in`
+    /// `body`, the default): a JSON object.
+    #[serde(default)]
+    pub response: Option<BodyDef>,
+    /// Responses per HTTP status (`"201"`), status class (`"4XX"`) or `"default"`: their role,
+    /// headers and body. Required when the result is carried by the HTTP status; with a result in
+    /// the body, it declares the other statuses the operation may answer with (a `429` or `503`
+    /// from a gateway, say).
+    #[serde(default)]
+    pub responses: IndexMap<String, ResponseDef>,
     /// Where the business result lives in a response and which status/code/message combinations
     /// are allowed.
     pub result: ResultDef,
@@ -48,9 +56,63 @@ pub struct ContractFile {
     /// What generated negative (invalid-request) cases expect back.
     #[serde(default)]
     pub generated: GeneratedDef,
+    /// Glob patterns of case names the contract leaves out, whatever their kind: examples,
+    /// generated cases, idempotency scenarios, flows (`*` matches across `/`). Say why in the
+    /// `description`. A pattern that matches no case is a lint warning.
+    #[serde(default)]
+    pub skip: Vec<String>,
     /// Message signing: what a request whose signature is missing or bad gets back.
     #[serde(default)]
     pub signing: SigningDef,
+    /// Credentials carried in request headers (`Authorization`, an API key): which headers they
+    /// are and what a request without them, or with a wrong value, must get back.
+    #[serde(default)]
+    pub credentials: Option<CredentialsDef>,
+    /// The resource this operation creates, reads, updates, deletes or lists. Contracts naming
+    /// the same resource are run together as flows (create then read, delete then read, ...),
+    /// and a read gets a resource that exists.
+    #[serde(default)]
+    pub resource: Option<ResourceDef>,
+}
+
+/// What an operation does to a resource, and where the resource's id is.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourceDef {
+    /// The resource's name, the same in every contract acting on it (`card`); the first
+    /// segment of derived flow names (`card/flow/create-then-read`).
+    pub name: String,
+    /// What the operation does.
+    pub action: ResourceAction,
+    /// Where the id is. `create`: in the answer (`/body/card/id`, or `/headers/Location`, whose
+    /// last path segment is taken); `read`, `update`, `delete`: in the request
+    /// (`/path/cardId`, or `/body/cardNo`).
+    #[serde(default)]
+    pub id: Option<String>,
+    /// Where the resource's fields are in a successful answer (`/body/card`; default `/body`),
+    /// to compare what was sent with what is read back.
+    #[serde(default)]
+    pub representation: Option<String>,
+    /// `read`: what a read of an id that does not exist must get (default `404` for results in
+    /// the HTTP status; no default for results in the body).
+    #[serde(default)]
+    pub not_found: Option<ExpectDef>,
+}
+
+/// What an operation does to its resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResourceAction {
+    /// Creates one; the answer carries its id.
+    Create,
+    /// Reads one by id.
+    Read,
+    /// Changes one by id; the request carries the new values.
+    Update,
+    /// Removes one by id.
+    Delete,
+    /// Lists them.
+    List,
 }
 
 /// The HTTP method and path of the operation.
@@ -60,7 +122,59 @@ pub struct OperationDef {
     /// Upper-case HTTP method, e.g. `POST`.
     pub method: String,
     /// Path as documented, starting with `/`; a target's base URL may add a gateway prefix.
+    /// `{name}` marks a path parameter (`/v1/cards/{cardNo}`), defined in `request.path`.
     pub path: String,
+}
+
+/// The request: its parameters (path, query, headers) and its body.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RequestDef {
+    /// Path parameters, one per `{name}` of `operation.path`; always required.
+    #[serde(default)]
+    pub path: IndexMap<String, FieldDef>,
+    /// Query parameters. An `array` of scalars is sent as repeated keys (`?tag=a&tag=b`).
+    #[serde(default)]
+    pub query: IndexMap<String, FieldDef>,
+    /// Request headers the operation defines (names are case-insensitive). Credentials given
+    /// to the target (`--header`) need not be listed here.
+    #[serde(default)]
+    pub headers: IndexMap<String, FieldDef>,
+    /// The body's fields. Absent: the request has no body (a `GET`, a `DELETE`).
+    #[serde(default)]
+    pub fields: Option<IndexMap<String, FieldDef>>,
+    /// What to do with body fields the contract does not name (default `allow`).
+    #[serde(default)]
+    pub unknown_fields: Option<UnknownFields>,
+    /// The body's media type, sent as `Content-Type` (default `application/json`).
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+/// One response of an operation: its role, headers and body.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResponseDef {
+    /// Free text for readers of the contract.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// What this status means to conform. Default by class: `2XX` success, `5XX` unknown
+    /// (retry with the same idempotency key), anything else failure.
+    #[serde(default)]
+    pub role: Option<StatusRole>,
+    /// The media type `Content-Type` must carry (default `application/json` when the response
+    /// has `fields`; not checked otherwise).
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// Response headers (names are case-insensitive), e.g. `Location` required on `201`.
+    #[serde(default)]
+    pub headers: IndexMap<String, FieldDef>,
+    /// The body's fields. Absent: the body is not described and not checked.
+    #[serde(default)]
+    pub fields: Option<IndexMap<String, FieldDef>>,
+    /// What to do with body fields the contract does not name (default `allow`).
+    #[serde(default)]
+    pub unknown_fields: Option<UnknownFields>,
 }
 
 /// A request or response body: a JSON object with named fields.
@@ -150,6 +264,57 @@ pub struct FieldDef {
     /// requests that need an optional field present).
     #[serde(default)]
     pub example: Option<Value>,
+    /// The field must be present when another field of the same object has one of some values
+    /// (or is absent, or present): `{"field": "/grantType", "in": ["AUTHORIZATION_CODE"]}`. A
+    /// list means "when any of these holds". The pointer starts at the object holding this
+    /// field: the body for the body's own fields.
+    #[serde(default)]
+    pub required_when: Option<ConditionsDef>,
+    /// The field must be absent when another field of the same object has one of some values
+    /// (or is absent, or present); same form as `requiredWhen`.
+    #[serde(default)]
+    pub forbidden_when: Option<ConditionsDef>,
+    /// Request string fields (in the body's top level, or parameters): the implementation
+    /// accepts each value once, like an auth code. conform sends a fresh value in every request
+    /// (digits, as for idempotency keys), in place of the example's.
+    #[serde(default)]
+    pub single_use: Option<bool>,
+}
+
+/// One condition, or several of which any may hold.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum ConditionsDef {
+    /// One condition.
+    One(ConditionDef),
+    /// Any of these conditions.
+    Any(Vec<ConditionDef>),
+}
+
+impl ConditionsDef {
+    /// The conditions, in order.
+    pub fn as_slice(&self) -> &[ConditionDef] {
+        match self {
+            ConditionsDef::One(one) => std::slice::from_ref(one),
+            ConditionsDef::Any(many) => many,
+        }
+    }
+}
+
+/// A condition on another field of the same object: it has one of some values (`in`), or it
+/// is present or absent (`present`).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConditionDef {
+    /// JSON pointer to the other field, from the object holding the conditional field
+    /// (`/grantType`; `/payer/type` for a nested one).
+    pub field: String,
+    /// The condition holds when the other field is present with one of these values.
+    #[serde(default, rename = "in")]
+    pub values: Option<Vec<Value>>,
+    /// The condition holds when the other field is present (`true`) or absent (`false`).
+    #[serde(default)]
+    pub present: Option<bool>,
 }
 
 /// One type name, or several for a union.
@@ -176,22 +341,45 @@ pub enum Format {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResultDef {
-    /// HTTP statuses that carry a business result (e.g. `[200]`); any other is a transport
-    /// failure.
-    pub http_status: Vec<u16>,
-    /// JSON pointer to the result status in the response body, e.g. `/result/resultStatus`.
-    pub status: String,
-    /// JSON pointer to the result code.
-    pub code: String,
+    /// Where the result status is: `body` (default: a field of the body, on the HTTP statuses of
+    /// `httpStatus`) or `http-status` (the HTTP status itself, as declared in `responses`).
+    #[serde(default, rename = "in")]
+    pub carrier: Option<ResultCarrier>,
+    /// `body` results: HTTP statuses that carry a business result (e.g. `[200]`); any other
+    /// status must be declared in `responses`.
+    #[serde(default)]
+    pub http_status: Option<Vec<u16>>,
+    /// `body` results: JSON pointer to the result status in the response body, e.g.
+    /// `/result/resultStatus`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// JSON pointer to the result code in the body (`/result/resultCode`; for `http-status`
+    /// results, into the error body, e.g. `/error/code`). Required for `body` results.
+    #[serde(default)]
+    pub code: Option<String>,
     /// JSON pointer to the result message.
     #[serde(default)]
     pub message: Option<String>,
-    /// What each status means to conform: `success`, `failure` or `unknown` (retry with the same
-    /// idempotency key until it settles). A status not listed here is a violation.
+    /// `body` results: what each status means to conform: `success`, `failure` or `unknown`
+    /// (retry with the same idempotency key until it settles). A status not listed here is a
+    /// violation. (`http-status` results give the role on each entry of `responses`.)
+    #[serde(default)]
     pub statuses: IndexMap<String, StatusRole>,
-    /// The catalogue: every code a response may carry, with the status it goes with. A response
-    /// whose (status, code) pair is not listed fails the `result-status` check.
+    /// The catalogue: every code a response may carry, with the status it goes with (for
+    /// `http-status` results an HTTP status such as `"404"` or a class such as `"4XX"`). A
+    /// response whose status has codes here must carry one of them.
+    #[serde(default)]
     pub codes: Vec<CodeDef>,
+}
+
+/// Where a response's business result status is carried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ResultCarrier {
+    /// A field of the response body (`S`/`F`/`U` in `/result/resultStatus`).
+    Body,
+    /// The HTTP status (`201`, `404`), with the code read from the error body.
+    HttpStatus,
 }
 
 /// The role a result status plays.
@@ -226,10 +414,16 @@ pub struct CodeDef {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IdempotencyDef {
-    /// JSON pointer to the key field in the request body, e.g. `/requestId`.
-    pub key: String,
+    /// Where the key is: a JSON pointer into the request body (`"/requestId"`), or a request
+    /// header (`{"header": "Idempotency-Key"}`).
+    pub key: KeyDef,
     /// What a request with a used key and a different payload must get back.
     pub conflict: ConflictDef,
+    /// The answer a request may get while an earlier request with the same key is still being
+    /// processed (e.g. `{"status": "409"}`): the concurrency check accepts it for all but one of
+    /// its identical requests.
+    #[serde(default)]
+    pub in_progress: Option<ExpectDef>,
     /// How many times a successful case is replayed (default 2).
     #[serde(default)]
     pub replays: Option<u32>,
@@ -245,6 +439,24 @@ pub struct IdempotencyDef {
     pub vary: Option<String>,
 }
 
+/// Where the idempotency key is.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum KeyDef {
+    /// A JSON pointer to a string field of the request body.
+    Body(String),
+    /// A request header.
+    Header(HeaderKeyDef),
+}
+
+/// An idempotency key carried in a request header.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderKeyDef {
+    /// The header's name, e.g. `Idempotency-Key`; it must be defined in `request.headers`.
+    pub header: String,
+}
+
 /// The policy for a replayed key with a different payload.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -255,6 +467,10 @@ pub struct ConflictDef {
     /// The failure code for `reject` and `either`.
     #[serde(default)]
     pub code: Option<String>,
+    /// The failure status for `reject` and `either` (default: the first `failure` status; for
+    /// `http-status` results, e.g. `"422"` or `"409"`).
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 /// What a conflicting replay must get back.
@@ -279,6 +495,9 @@ pub struct SettleDef {
     /// Wait before the first retry, doubled each time (default `100ms`).
     #[serde(default)]
     pub backoff: Option<String>,
+    /// Longest wait between two tries, a `Retry-After` header included (default `2s`).
+    #[serde(default)]
+    pub max_wait: Option<String>,
 }
 
 /// A named request body and what it must produce.
@@ -287,8 +506,19 @@ pub struct SettleDef {
 pub struct ExampleDef {
     /// Unique within the contract; becomes the case name `<contract>/example/<name>`.
     pub name: String,
-    /// The request body. Its idempotency key is replaced by a fresh one on every run.
-    pub request: Value,
+    /// Path parameter values, e.g. `{"cardNo": "card_1"}`.
+    #[serde(default)]
+    pub path: Option<serde_json::Map<String, Value>>,
+    /// Query parameter values (an array for a repeated key).
+    #[serde(default)]
+    pub query: Option<serde_json::Map<String, Value>>,
+    /// Request header values.
+    #[serde(default)]
+    pub headers: Option<serde_json::Map<String, Value>>,
+    /// The request body (absent for an operation without one). Its idempotency key is replaced
+    /// by a fresh one on every run.
+    #[serde(default)]
+    pub request: Option<Value>,
     /// What the response must carry.
     pub expect: ExpectDef,
     /// A documented sample response; conform checks that it fits the contract.
@@ -300,7 +530,8 @@ pub struct ExampleDef {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExpectDef {
-    /// The result status, e.g. `S`.
+    /// The result status, e.g. `S` (for `http-status` results an HTTP status such as `"404"`
+    /// or a class such as `"4XX"`).
     pub status: String,
     /// The result code; any code of that status when absent.
     #[serde(default)]
@@ -332,6 +563,37 @@ pub struct GeneratedDef {
     /// does not enforce.
     #[serde(default)]
     pub skip: Vec<String>,
+    /// Other answers for some generated cases, the first matching entry winning: an API that
+    /// answers a malformed path parameter with `404` says
+    /// `{"cases": "getCard/negative/path.*", "status": "404"}`.
+    #[serde(default)]
+    pub expect: Vec<CaseExpectDef>,
+}
+
+/// The expected answer of the generated cases whose names match a glob.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseExpectDef {
+    /// Glob over generated case names (`*` matches across `/`).
+    pub cases: String,
+    /// The result status.
+    pub status: String,
+    /// The result code; any code of that status when absent.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// Credentials carried in request headers.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsDef {
+    /// The headers holding credentials (`Authorization`, `X-Api-Key`). Their values come from
+    /// the target (`--header`, the target profile), are never shown, and security probes send
+    /// requests without them or with wrong values.
+    pub headers: Vec<String>,
+    /// What a request with missing or wrong credentials must get back, e.g.
+    /// `{"status": "401", "code": "unauthorized"}`.
+    pub reject: ExpectDef,
 }
 
 /// Message signing rules (used when requests are signed: `serve` and `verify` given keys).
@@ -343,4 +605,8 @@ pub struct SigningDef {
     /// `result.codes` with the failure status.
     #[serde(default)]
     pub reject_code: Option<String>,
+    /// For results in the HTTP status: the status a request with a missing or bad signature
+    /// gets (default `401`).
+    #[serde(default)]
+    pub reject_status: Option<String>,
 }

@@ -6,6 +6,8 @@
 use regex::Regex;
 use serde_json::{Number, Value};
 
+use crate::json::Pointer;
+
 pub use super::model::{Format, UnknownFields};
 
 /// What a value must be. Several `kinds` make a union: the value must fit one of them.
@@ -143,6 +145,97 @@ pub struct Field {
     pub presence: Presence,
     /// What its value must be.
     pub schema: Schema,
+    /// When it must be present, or absent, depending on other fields of the same object.
+    pub conditions: Vec<Condition>,
+    /// Whether the implementation accepts each value once (an auth code): conform sends a fresh
+    /// one in every request.
+    pub single_use: bool,
+}
+
+/// A rule on a field's presence that depends on another field of the object holding it:
+/// `authCode` required when `grantType` is `AUTHORIZATION_CODE`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Condition {
+    /// What the rule asks of the field when the test holds.
+    pub effect: Effect,
+    /// The other field, from the object holding this one (`/grantType`).
+    pub pointer: Pointer,
+    /// What the other field must be for the rule to apply.
+    pub test: Test,
+}
+
+/// What a [`Condition`] asks of its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Effect {
+    /// It must be present.
+    Required,
+    /// It must be absent.
+    Forbidden,
+}
+
+/// What the other field of a [`Condition`] must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Test {
+    /// Present, with one of these values.
+    In(Vec<Value>),
+    /// Present (`true`) or absent (`false`).
+    Present(bool),
+}
+
+impl Condition {
+    /// Whether the test holds in `holder`, the object holding the conditional field.
+    pub fn holds(&self, holder: &serde_json::Map<String, Value>) -> bool {
+        let other = self.pointer.get_in(holder);
+        match &self.test {
+            Test::In(values) => other.is_some_and(|v| values.contains(v)),
+            Test::Present(present) => other.is_some() == *present,
+        }
+    }
+
+    /// [`Condition::holds`] for any readable JSON object (a request parsed by the reference
+    /// implementation, where a repeated name counts as its last occurrence).
+    pub fn holds_in<J: crate::rules::JsonView>(&self, holder: &J) -> bool {
+        use crate::rules::View;
+        let other =
+            self.pointer
+                .segments()
+                .iter()
+                .try_fold(holder, |current, segment| match current.view() {
+                    View::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => current.member(segment),
+                });
+        match &self.test {
+            Test::In(values) => other.is_some_and(|v| values.iter().any(|x| v.equals(x))),
+            Test::Present(present) => other.is_some() == *present,
+        }
+    }
+
+    /// The other field as people read it: `grantType`, `payer.type`.
+    pub fn other_name(&self) -> String {
+        self.pointer.segments().join(".")
+    }
+
+    /// The test in words: `grantType is AUTHORIZATION_CODE`, `loginIdentity is absent`.
+    pub fn describe(&self) -> String {
+        let name = self.other_name();
+        match &self.test {
+            Test::In(values) if values.len() == 1 => format!("{name} is {}", shown(&values[0])),
+            Test::In(values) => {
+                let listed: Vec<String> = values.iter().map(shown).collect();
+                format!("{name} is one of {}", listed.join(", "))
+            }
+            Test::Present(true) => format!("{name} is present"),
+            Test::Present(false) => format!("{name} is absent"),
+        }
+    }
+}
+
+/// A condition's value as messages and case names show it: strings bare, others as JSON.
+pub fn shown(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// When a field must be present.

@@ -5,15 +5,12 @@
 //! (`jsonc-parser` with every extension turned off), and errors found later, on the typed model
 //! or during compilation, are located through the pointer of the offending value.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use jsonc_parser::ast::{ObjectPropName, Value as Node};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, ParseOptions};
-
-use crate::json::pointer;
 
 /// A byte range in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,12 +30,32 @@ pub struct SourceText {
     /// The whole file.
     pub text: String,
     index: OnceLock<Index>,
+    /// Byte offset of each line's start, built on the first error: locating an error is then
+    /// a search, not a scan of the text before it.
+    line_starts: OnceLock<Vec<usize>>,
 }
 
+/// The file's values as a tree of spans, looked up by walking a pointer's segments. Each key is
+/// kept once, so the index is proportional to the file (an index by full pointer would repeat
+/// a long key for every value under it).
 #[derive(Debug, Default)]
 struct Index {
-    values: HashMap<String, Span>,
-    keys: HashMap<String, Span>,
+    root: Option<Tree>,
+}
+
+#[derive(Debug)]
+struct Tree {
+    span: Span,
+    children: Children,
+}
+
+#[derive(Debug)]
+enum Children {
+    None,
+    Items(Vec<Tree>),
+    /// Members with their key spans, in file order (a repeated key: the last one counts, as
+    /// for serde).
+    Members(Vec<(String, Span, Tree)>),
 }
 
 /// A strict-JSON syntax error with its span.
@@ -57,6 +74,7 @@ impl SourceText {
             path: path.to_path_buf(),
             text,
             index: OnceLock::new(),
+            line_starts: OnceLock::new(),
         }
     }
 
@@ -71,18 +89,33 @@ impl SourceText {
 
     /// The first strict-JSON syntax error of the text, with its span.
     pub fn syntax_error(&self) -> Option<SyntaxError> {
+        self.parse_tree(|_| ()).err()
+    }
+
+    /// Parses the text as strict JSON and hands the tree, with the span of every value and key,
+    /// to `visit`; or returns the first syntax error. An empty file is a syntax error too.
+    pub fn parse_tree<R>(&self, visit: impl FnOnce(&Node<'_>) -> R) -> Result<R, SyntaxError> {
         let parsed =
             jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &strict_options());
-        let err = parsed.err()?;
-        let range = err.range();
-        let end = range.end.max(range.start + 1).min(self.text.len());
-        Some(SyntaxError {
-            message: lowercase_first(&err.kind().to_string()),
-            span: Span {
-                start: range.start,
-                end,
+        match parsed {
+            Ok(result) => match &result.value {
+                Some(root) => Ok(visit(root)),
+                None => Err(SyntaxError {
+                    message: "the file holds no JSON value".into(),
+                    span: Span { start: 0, end: 1 },
+                }),
             },
-        })
+            Err(err) => {
+                let range = err.range();
+                Err(SyntaxError {
+                    message: lowercase_first(&err.kind().to_string()),
+                    span: self.char_span(Span {
+                        start: range.start,
+                        end: range.end.max(range.start + 1),
+                    }),
+                })
+            }
+        }
     }
 
     fn index(&self) -> &Index {
@@ -92,54 +125,104 @@ impl SourceText {
                 &CollectOptions::default(),
                 &strict_options(),
             );
-            match parsed {
-                Ok(result) => {
-                    let (values, keys) = index(result.value.as_ref());
-                    Index { values, keys }
-                }
-                Err(_) => Index::default(),
+            Index {
+                root: parsed
+                    .ok()
+                    .and_then(|result| result.value.as_ref().map(tree)),
             }
         })
     }
 
     /// The span of the value at `pointer`, or of its nearest ancestor that exists.
     pub fn value_span(&self, pointer: &str) -> Span {
-        let mut current = pointer;
-        loop {
-            if let Some(span) = self.index().values.get(current) {
-                return *span;
-            }
-            match current.rfind('/') {
-                Some(slash) => current = &current[..slash],
-                None => return Span { start: 0, end: 1 },
+        let Some(mut current) = self.index().root.as_ref() else {
+            return Span { start: 0, end: 1 };
+        };
+        for segment in segments(pointer) {
+            match current.child(&segment) {
+                Some((_, child)) => current = child,
+                None => break,
             }
         }
+        current.span
     }
 
     /// The span of the key naming the value at `pointer`, if that value is an object member.
     pub fn key_span(&self, pointer: &str) -> Option<Span> {
-        self.index().keys.get(pointer).copied()
+        let mut current = self.index().root.as_ref()?;
+        let mut key = None;
+        for segment in segments(pointer) {
+            let (span, child) = current.child(&segment)?;
+            key = span;
+            current = child;
+        }
+        key
+    }
+
+    /// `span` within the text and on character boundaries: a span from a byte-level scan may
+    /// end inside a multi-byte character, and slicing there would panic.
+    pub fn char_span(&self, span: Span) -> Span {
+        let start = self
+            .text
+            .floor_char_boundary(span.start.min(self.text.len()));
+        let end = self
+            .text
+            .ceil_char_boundary(span.end.clamp(start, self.text.len()));
+        Span { start, end }
     }
 
     /// 1-based line and column (in characters) of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.text.len());
-        let before = &self.text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let (line, start, offset) = self.line_of(offset);
+        let column = self.text[start..offset].chars().count() + 1;
         (line, column)
     }
 
     /// The text of the line holding `offset`, without its line break.
     pub fn line_text(&self, offset: usize) -> &str {
-        let offset = offset.min(self.text.len());
-        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
-        let end = self.text[offset..]
-            .find('\n')
-            .map_or(self.text.len(), |i| offset + i);
+        let (line, start, _) = self.line_of(offset);
+        let end = self
+            .starts()
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
         self.text[start..end].trim_end_matches('\r')
     }
+
+    /// The bytes of the line holding `offset`, without its line break.
+    pub fn line_span(&self, offset: usize) -> Span {
+        let text = self.line_text(offset);
+        let start = text.as_ptr() as usize - self.text.as_ptr() as usize;
+        Span {
+            start,
+            end: start + text.len(),
+        }
+    }
+
+    /// The 1-based line holding `offset`, the line's first byte, and `offset` on a character
+    /// boundary within the text.
+    fn line_of(&self, offset: usize) -> (usize, usize, usize) {
+        let offset = self.text.floor_char_boundary(offset.min(self.text.len()));
+        let starts = self.starts();
+        let line = starts.partition_point(|start| *start <= offset);
+        (line, starts[line - 1], offset)
+    }
+
+    fn starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            let breaks = self.text.match_indices('\n').map(|(i, _)| i + 1);
+            std::iter::once(0).chain(breaks).collect()
+        })
+    }
+}
+
+/// The span of an AST node.
+pub fn node_span(node: &Node<'_>) -> Span {
+    span_of(node.range())
+}
+
+/// The span of an object member's key.
+pub fn key_span(name: &ObjectPropName<'_>) -> Span {
+    span_of(name.range())
 }
 
 /// Every JSON extension off: contracts are plain JSON so any tool can read them.
@@ -158,38 +241,54 @@ fn strict_options() -> ParseOptions {
     }
 }
 
-type SpanIndex = HashMap<String, Span>;
-
-fn index(root: Option<&Node<'_>>) -> (SpanIndex, SpanIndex) {
-    let mut values = HashMap::new();
-    let mut keys = HashMap::new();
-    if let Some(root) = root {
-        walk(root, String::new(), &mut values, &mut keys);
+fn tree(node: &Node<'_>) -> Tree {
+    let children = match node {
+        Node::Object(object) => Children::Members(
+            object
+                .properties
+                .iter()
+                .map(|prop| {
+                    let name = match &prop.name {
+                        ObjectPropName::String(lit) => lit.value.to_string(),
+                        ObjectPropName::Word(lit) => lit.value.to_string(),
+                    };
+                    (name, span_of(prop.name.range()), tree(&prop.value))
+                })
+                .collect(),
+        ),
+        Node::Array(array) => Children::Items(array.elements.iter().map(tree).collect()),
+        _ => Children::None,
+    };
+    Tree {
+        span: span_of(node.range()),
+        children,
     }
-    (values, keys)
 }
 
-fn walk(node: &Node<'_>, at: String, values: &mut SpanIndex, keys: &mut SpanIndex) {
-    match node {
-        Node::Object(object) => {
-            for prop in &object.properties {
-                let name = match &prop.name {
-                    ObjectPropName::String(lit) => lit.value.as_ref(),
-                    ObjectPropName::Word(lit) => lit.value,
-                };
-                let child = format!("{at}/{}", pointer::escape(name));
-                keys.insert(child.clone(), span_of(prop.name.range()));
-                walk(&prop.value, child, values, keys);
+impl Tree {
+    /// The member or element `segment` names, with the member's key span.
+    fn child(&self, segment: &str) -> Option<(Option<Span>, &Tree)> {
+        match &self.children {
+            Children::Members(members) => members
+                .iter()
+                .rev()
+                .find(|(name, _, _)| name == segment)
+                .map(|(_, key, child)| (Some(*key), child)),
+            Children::Items(items) => {
+                let index: usize = segment.parse().ok()?;
+                items.get(index).map(|child| (None, child))
             }
+            Children::None => None,
         }
-        Node::Array(array) => {
-            for (i, element) in array.elements.iter().enumerate() {
-                walk(element, format!("{at}/{i}"), values, keys);
-            }
-        }
-        _ => {}
     }
-    values.insert(at, span_of(node.range()));
+}
+
+/// The unescaped segments of a pointer (`/a~1b/0` → `a/b`, `0`).
+fn segments(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
 }
 
 fn span_of(range: jsonc_parser::common::Range) -> Span {

@@ -32,7 +32,7 @@ pub(crate) fn contract_with_request(fields: Value) -> Result<Contract, Vec<Contr
 
 /// The shipped issueCard contract, for tests across the crate.
 pub(crate) fn issue_card() -> Contract {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
     let text = std::fs::read_to_string(&path).unwrap();
     load_str(&path, text).unwrap_or_else(|errors| {
         panic!("{}", ContractErrors(errors).render());
@@ -157,12 +157,16 @@ fn unknown_keys_point_at_the_key_itself() {
         contract_with_request(json!({"a": {"type": "string", "maxLenght": 3}})).expect_err("typo");
     let rendered = errors[0].render();
     assert!(
-        rendered.starts_with("error: unknown field `maxLenght`"),
+        rendered.starts_with("error: unknown key `maxLenght`"),
         "{rendered}"
     );
     let location = errors[0].location.as_ref().unwrap();
     assert!(location.line_text.contains("\"maxLenght\""));
     assert_eq!(location.width, "\"maxLenght\"".len());
+    assert!(
+        rendered.contains("= help: did you mean `maxLength`?"),
+        "{rendered}"
+    );
 }
 
 /// The minimal contract of [`contract_with_request`] with `signing` and extra catalogue codes.
@@ -220,8 +224,110 @@ fn signature_reject_code_must_be_a_failure_code_of_the_catalogue() {
 }
 
 #[test]
+fn text_that_is_not_utf8_is_located_at_the_first_bad_byte() {
+    let mut bytes = b"{\n  \"name\": \"caf".to_vec();
+    bytes.push(0xE9);
+    bytes.extend_from_slice(b"\"\n}");
+    let errors = load_bytes(Path::new("latin1.json"), bytes).expect_err("not UTF-8");
+    let rendered = errors[0].render();
+    assert!(
+        rendered.starts_with("error: the file is not UTF-8 text\n --> latin1.json:2:15\n"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_minified_contract_shows_a_window_of_its_long_line() {
+    let padding = format!("\"description\": \"{}\", ", "x".repeat(5000));
+    let text = format!("{{{padding}\"name\": 12}}");
+    let errors = load_str(Path::new("min.json"), text).expect_err("name is a number");
+    let wrong = errors
+        .iter()
+        .find(|e| matches!(e.kind, ContractErrorKind::WrongType { .. }));
+    let rendered = wrong.expect("a wrong type").render();
+    let snippet = rendered.lines().nth(3).unwrap();
+    assert!(snippet.chars().count() < 140, "{snippet}");
+    assert!(snippet.starts_with("1 | …xxx"), "{snippet}");
+    assert!(snippet.ends_with("\"name\": 12}"), "{snippet}");
+    let carets = rendered.lines().nth(4).unwrap();
+    let caret_at = carets.chars().position(|c| c == '^').unwrap();
+    let under: String = snippet.chars().skip(caret_at).take(2).collect();
+    assert_eq!(under, "12", "{rendered}");
+}
+
+#[test]
+fn control_characters_from_a_contract_never_reach_the_terminal() {
+    let text = "{\"name\": \"op\", \"\\u001b[31mkey\": 1}".to_string();
+    let errors = load_str(Path::new("esc.json"), text).expect_err("unknown key");
+    let rendered = ContractErrors(errors).render();
+    assert!(!rendered.contains('\u{1b}'), "{rendered:?}");
+    assert!(
+        rendered.contains("unknown key `\u{fffd}[31mkey`"),
+        "{rendered}"
+    );
+}
+
+#[test]
+fn a_long_chain_of_renames_is_an_error_not_a_stack_overflow() {
+    let mut types = serde_json::Map::new();
+    for i in 0..20_000 {
+        types.insert(format!("T{i}"), json!({"type": format!("T{}", i + 1)}));
+    }
+    types.insert("T20000".into(), json!({"type": "string"}));
+    let contract = json!({
+        "name": "op", "operation": {"method": "POST", "path": "/op"},
+        "types": types,
+        "request": {"fields": {"a": {"type": "T0"}}},
+        "response": {"fields": {"status": {"type": "string", "required": true}}},
+        "result": {"httpStatus": [200], "status": "/status", "code": "/status",
+            "statuses": {"S": "success", "F": "failure"},
+            "codes": [{"code": "S", "status": "S"}, {"code": "PARAM_ILLEGAL", "status": "F"}]}
+    });
+    let text = serde_json::to_string(&contract).unwrap();
+    let errors = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || load_str(Path::new("renames.json"), text).expect_err("too deep"))
+        .unwrap()
+        .join()
+        .unwrap();
+    assert!(
+        errors[0]
+            .kind
+            .to_string()
+            .ends_with("is a rename of a rename 17 levels deep: at most 16 are followed"),
+        "{}",
+        errors[0].render()
+    );
+}
+
+#[test]
+fn a_pointer_deep_into_a_recursive_type_is_followed_without_recursion() {
+    let next = "/next".repeat(100_000);
+    let contract = json!({
+        "name": "op", "operation": {"method": "POST", "path": "/op"},
+        "types": {"Node": {"type": "object", "fields": {
+            "next": {"type": "Node"}, "status": {"type": "string"}}}},
+        "request": {"fields": {"a": {"type": "string"}}},
+        "response": {"fields": {"result": {"type": "Node", "required": true}}},
+        "result": {"httpStatus": [200], "status": format!("/result{next}/status"),
+            "code": "/result/status",
+            "statuses": {"S": "success", "F": "failure"},
+            "codes": [{"code": "S", "status": "S"}, {"code": "PARAM_ILLEGAL", "status": "F"}]}
+    });
+    let text = serde_json::to_string(&contract).unwrap();
+    let compiled = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || load_str(Path::new("deep.json"), text))
+        .unwrap()
+        .join()
+        .unwrap();
+    let contract = compiled.unwrap_or_else(|e| panic!("{}", ContractErrors(e).render()));
+    assert_eq!(contract.result.status.segments().len(), 100_002);
+}
+
+#[test]
 fn rejects_concurrency_below_two_and_settle_tries_below_one() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
     let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     doc["idempotency"]["concurrency"] = json!(1);
     doc["idempotency"]["settle"] = json!({"tries": 0});
@@ -235,5 +341,71 @@ fn rejects_concurrency_below_two_and_settle_tries_below_one() {
     assert!(
         rendered.contains("expected at least 1, got 0"),
         "{rendered}"
+    );
+}
+
+#[test]
+fn condition_values_are_checked_against_named_types_declared_anywhere() {
+    let fields = json!({
+        "payer": {"type": "Payer", "required": true},
+        "iban": {"type": "string", "requiredWhen": {"field": "/payer/kind", "in": ["BANK", "CARD"]}}
+    });
+    let mut text = json!({
+        "name": "op", "operation": {"method": "POST", "path": "/op"},
+        "types": {"Payer": {"type": "object", "fields": {
+            "kind": {"type": "PayerKind", "required": true}}},
+            "PayerKind": {"type": "string", "enum": ["BANK", "WALLET"]}},
+        "request": {"fields": fields},
+        "response": {"fields": {"result": {"type": "object", "required": true, "fields": {
+            "status": {"type": "string", "required": true},
+            "code": {"type": "string", "required": true}}}}},
+        "result": {"httpStatus": [200], "status": "/result/status", "code": "/result/code",
+            "statuses": {"S": "success", "F": "failure"},
+            "codes": [{"code": "OK", "status": "S"}, {"code": "PARAM_ILLEGAL", "status": "F"}]}
+    });
+    let errors = load_str(
+        Path::new("op.json"),
+        serde_json::to_string_pretty(&text).unwrap(),
+    )
+    .expect_err("CARD is not a PayerKind");
+    assert_eq!(
+        errors.len(),
+        1,
+        "{}",
+        ContractErrors(errors.clone()).render()
+    );
+    assert!(
+        errors[0].render().starts_with("error: the condition can never hold: \"CARD\" is not a value the other field can have (enum: expected one of BANK, WALLET)"),
+        "{}",
+        errors[0].render()
+    );
+    text["request"]["fields"]["iban"]["requiredWhen"]["in"] = json!(["BANK"]);
+    let contract = load_str(Path::new("op.json"), text.to_string()).unwrap();
+    let iban = &contract.request.objects.fields[1];
+    assert_eq!(iban.conditions.len(), 1);
+    assert_eq!(iban.conditions[0].describe(), "payer.kind is BANK");
+}
+
+#[test]
+fn single_use_fields_are_listed_with_their_place_and_length() {
+    let contract = contract_with_request(json!({
+        "authCode": {"type": "string", "maxLength": 32, "singleUse": true},
+        "scope": {"type": "string"}
+    }))
+    .unwrap();
+    assert_eq!(
+        contract.single_use,
+        [crate::contract::SingleUse {
+            pointer: crate::json::Pointer::parse("/body/authCode").unwrap(),
+            max_len: Some(32),
+        }]
+    );
+    let nested = first_error(json!({"auth": {"type": "object", "fields": {
+        "code": {"type": "string", "singleUse": true}}}}));
+    assert!(
+        nested.starts_with(
+            "error: `singleUse` is not allowed except on the request's own fields and parameters"
+        ),
+        "{nested}"
     );
 }

@@ -6,6 +6,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// A string matching `pattern`, or `None` when the pattern is too unusual to sample this way
 /// (the caller then falls back to other candidates, and the result is always re-checked).
+/// Samples longer than [`super::MAX_MADE_BYTES`] are not made (`^a{100000000}$`).
 pub fn sample(pattern: &str, at_least: usize) -> Option<String> {
     let hir = regex_syntax::parse(pattern).ok()?;
     let mut out = String::new();
@@ -14,6 +15,9 @@ pub fn sample(pattern: &str, at_least: usize) -> Option<String> {
 }
 
 fn walk(hir: &Hir, stretch: usize, out: &mut String) -> Option<()> {
+    if out.len() > super::MAX_MADE_BYTES {
+        return None;
+    }
     match hir.kind() {
         HirKind::Empty | HirKind::Look(_) => Some(()),
         HirKind::Literal(literal) => {
@@ -81,6 +85,13 @@ mod tests {
                 "{pattern} -> {value}"
             );
         }
+    }
+
+    #[test]
+    fn samples_longer_than_the_budget_are_not_made() {
+        assert_eq!(sample("^a{2000000}$", 0), None);
+        assert_eq!(sample("^[0-9]+$", 4_000_000_000), None);
+        assert_eq!(sample("^a{1000}$", 0).map(|s| s.len()), Some(1000));
     }
 
     #[test]

@@ -40,6 +40,12 @@ impl Pointer {
         }
     }
 
+    /// The pointer made of `segments` (unescaped member names or indices).
+    pub fn from_segments(segments: Vec<String>) -> Self {
+        let text = segments.iter().map(|s| format!("/{}", escape(s))).collect();
+        Pointer { text, segments }
+    }
+
     /// This pointer extended by one member name or index.
     pub fn child(&self, segment: &str) -> Self {
         let mut segments = self.segments.clone();
@@ -70,6 +76,14 @@ impl Pointer {
         self.segments
             .iter()
             .try_fold(value, |current, segment| step(current, segment))
+    }
+
+    /// The value this pointer designates inside an object's members (the pointer's first
+    /// segment names a member of `map`).
+    pub fn get_in<'a>(&self, map: &'a serde_json::Map<String, Value>) -> Option<&'a Value> {
+        let (first, rest) = self.segments.split_first()?;
+        rest.iter()
+            .try_fold(map.get(first)?, |current, segment| step(current, segment))
     }
 
     /// Replaces (or inserts, for an object member) the value at this pointer. Returns false

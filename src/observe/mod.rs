@@ -11,6 +11,7 @@
 //! them, so evidence, snapshots and checks all see the same bytes.
 
 mod case;
+mod flow;
 mod request;
 mod response;
 #[cfg(test)]
@@ -18,6 +19,7 @@ pub(crate) mod testing;
 mod transport;
 
 pub use case::{AfterConflict, Label, Observations, Settled, Which};
+pub use flow::{FlowRecord, StepRecord};
 pub use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
 pub use response::{Business, Response, SignatureContext};
 pub use transport::TransportError;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
-use crate::contract::{Contract, StatusRole};
+use crate::contract::{Contract, ResultCarrier, StatusRole};
 use crate::json::{abbreviate, strict};
 use crate::signing::PublicKey;
 
@@ -104,15 +104,29 @@ impl Response {
         })
     }
 
-    /// The business result, if the answer carries one (a status of `result.httpStatus`, a JSON
-    /// body). A response always belongs to one contract's exchange, so it is read once.
+    /// The business result, if the answer carries one: read from the JSON body on a status of
+    /// `result.httpStatus` (results in the body), or the HTTP status itself, with the code and
+    /// message read from the body when it has them, on any other declared status. A response
+    /// always belongs to one contract's exchange, so it is read once.
     pub fn business(&self, contract: &Contract) -> Option<&Business> {
         let business = self.business.get_or_init(|| {
-            if !contract.result.http_status.contains(&self.status) {
-                return None;
+            let rules = &contract.result;
+            if rules.carrier == ResultCarrier::Body && rules.http_status.contains(&self.status) {
+                let body = self.json().as_ref().ok()?;
+                return Some(Business::read(contract, body));
             }
-            let body = self.json().as_ref().ok()?;
-            Some(Business::read(contract, body))
+            contract.response_for(self.status)?;
+            let body = self.json().as_ref().ok();
+            let text = |pointer: &crate::json::Pointer| {
+                body.and_then(|b| pointer.get(b))
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            };
+            Some(Business {
+                status: Some(self.status.to_string()),
+                code: text(&rules.code),
+                message: rules.message.as_ref().and_then(text),
+            })
         });
         business.as_ref()
     }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::keys::{KeyMint, StringEdit};
-use crate::contract::{Contract, Expect};
+use crate::contract::{Contract, Expect, Location};
 use crate::json::Pointer;
 use crate::json::patched::{self, Edit};
 
@@ -33,6 +33,8 @@ pub enum CaseKind {
     Boundary,
     /// A multi-request idempotency scenario.
     Idempotency,
+    /// Requests to several operations on one resource, in order.
+    Flow,
 }
 
 impl CaseKind {
@@ -43,15 +45,17 @@ impl CaseKind {
             CaseKind::Negative => "negative",
             CaseKind::Boundary => "boundary",
             CaseKind::Idempotency => "idempotency",
+            CaseKind::Flow => "flow",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 4] = [
+    pub const ALL: [CaseKind; 5] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
+        CaseKind::Flow,
     ];
 }
 
@@ -64,13 +68,15 @@ pub enum Action {
     Conflict(Conflict),
     /// The same request sent several times at once.
     Concurrent(Concurrent),
+    /// Requests to several operations on one resource (see [`super::flows`]).
+    Flow(super::flows::Flow),
 }
 
 /// One request and what it must produce.
 #[derive(Debug, Clone)]
 pub struct Exchange {
-    /// The request body.
-    pub body: Body,
+    /// The request: parameters and body, as one document.
+    pub request: Document,
     /// How the idempotency key is filled in at run time.
     pub key: KeySpec,
     /// The business result expected.
@@ -82,9 +88,9 @@ pub struct Exchange {
 /// A conflicting replay: `original` first, then `changed` under the same key.
 #[derive(Debug, Clone)]
 pub struct Conflict {
-    /// The valid request sent first.
+    /// The valid request document sent first.
     pub original: Value,
-    /// The same request with one field changed.
+    /// The same request with one body field changed.
     pub changed: Value,
     /// The field that was changed, for messages.
     pub field: String,
@@ -94,15 +100,16 @@ pub struct Conflict {
 /// `idempotency.concurrency` or `--concurrency`).
 #[derive(Debug, Clone)]
 pub struct Concurrent {
-    /// The valid request.
-    pub body: Value,
+    /// The valid request document.
+    pub request: Value,
 }
 
-/// A request body.
+/// A request document (`{"path", "query", "headers", "body"}`, see
+/// [`crate::contract::http`]).
 #[derive(Debug, Clone)]
-pub enum Body {
-    /// A JSON document, serialized compactly when sent.
-    Json(Value),
+pub enum Document {
+    /// A document, sent as it is.
+    Whole(Value),
     /// A base document shared by many cases, with one change at `at`: a generated case then
     /// costs one small value to plan rather than a copy of the whole request.
     Patched {
@@ -113,11 +120,9 @@ pub enum Body {
         /// What changes there.
         patch: Patch,
     },
-    /// Raw text, for bodies that are deliberately not JSON.
-    Raw(String),
 }
 
-/// The change a [`Body::Patched`] makes to its base.
+/// The change a [`Document::Patched`] makes to its base.
 #[derive(Debug, Clone)]
 pub enum Patch {
     /// The value at the pointer becomes this one.
@@ -128,15 +133,21 @@ pub enum Patch {
     Unchanged,
 }
 
-/// How the idempotency key of a request is filled in when the case runs.
+/// How the idempotency key and the single-use values of a request are filled in when the case
+/// runs. Fresh values go only where the document has a value: a case that leaves the field
+/// out keeps it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySpec {
-    /// Leave the body as planned (no key, or the case replaced it on purpose).
+    /// Send as planned: nothing is minted (the body is replaced whole, say by an array).
     Keep,
-    /// A fresh key for this run.
+    /// A fresh key, and a fresh value in every single-use field.
     Fresh,
-    /// A fresh key, then edited (made too long, given a forbidden character, ...).
-    Edited(StringEdit),
+    /// Fresh values everywhere but at this place, whose planned value is the point of the case
+    /// (a key of the wrong type, a `null` auth code).
+    Except(Pointer),
+    /// Fresh values everywhere, the one at this place then edited (made too long, given a
+    /// forbidden character), so it stays unique across runs.
+    Edited(Pointer, StringEdit),
 }
 
 /// The rule a generated case probes, for messages a tester can act on.
@@ -150,87 +161,106 @@ pub struct Probe {
     pub detail: String,
 }
 
-/// A request body ready to send.
+/// A request ready to send.
 #[derive(Debug, Clone)]
 pub struct Materialized {
-    /// The exact bytes sent.
-    pub bytes: Vec<u8>,
+    /// The path with its parameters, and the query.
+    pub path_and_query: String,
+    /// The request's own headers (parameters and a header key), names as the contract writes
+    /// them.
+    pub headers: Vec<(String, String)>,
+    /// The exact body bytes, when the operation has a body.
+    pub body: Option<Vec<u8>>,
     /// The idempotency key used, if one was minted.
     pub key: Option<String>,
 }
 
-impl Body {
-    /// The JSON document that would be sent, key filled in (left as planned with
-    /// [`KeySpec::Keep`]); `None` for a raw body. Cheaper than [`Body::materialize`] when only
-    /// the document is needed (the planner's checks).
-    pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Option<Value> {
-        let patched;
-        let value = match self {
-            Body::Json(value) => value,
-            Body::Patched { .. } => {
-                patched = self.clone().into_document()?;
-                &patched
-            }
-            Body::Raw(_) => return None,
-        };
-        let pointer = contract.idempotency.as_ref().map(|i| &i.key);
-        match (spec, pointer) {
-            (KeySpec::Keep, _) | (_, None) => Some(value.clone()),
-            (spec, Some(pointer)) => {
-                let mut key = mint.key_for(contract);
-                if let KeySpec::Edited(edit) = spec {
-                    key = edit.apply(&key);
-                }
-                Some(keyed(value, pointer, &key))
-            }
+impl Document {
+    /// The document that would be sent, key filled in (left as planned with
+    /// [`KeySpec::Keep`]). Cheaper than [`Document::materialize`] when only the document is
+    /// needed (the planner's checks).
+    pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Value {
+        let mut document = self.clone().into_document();
+        let fresh = minted(spec, contract, mint, |place| place.get(&document).is_some());
+        for (pointer, value) in fresh {
+            pointer.set(&mut document, Value::String(value));
         }
+        document
     }
 
-    /// The bytes to send, key filled in (a body without a key field keeps its own value). The
-    /// document is written with its change and its key substituted on the way, never copied
-    /// (this runs for every case sent).
+    /// The request to send, key filled in. The body is written with its change and its key
+    /// substituted on the way, never copied (this runs for every case sent); a change to a
+    /// parameter copies the (small) document instead.
     pub fn materialize(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
-        let pointer = contract.idempotency.as_ref().map(|i| &i.key);
-        let key = match (spec, pointer, &self) {
-            (_, _, Body::Raw(_)) | (KeySpec::Keep, _, _) | (_, None, _) => None,
-            (KeySpec::Fresh, Some(_), _) => Some(mint.key_for(contract)),
-            (KeySpec::Edited(edit), Some(_), _) => Some(edit.apply(&mint.key_for(contract))),
+        let body_at = Location::Body.name();
+        let in_body = |p: &Pointer| p.segments().first().is_some_and(|s| s == body_at);
+        let (base, change) = match self {
+            Document::Whole(value) => (Arc::new(value), None),
+            Document::Patched { base, at, patch } if in_body(&at) => (base, Some((at, patch))),
+            patched => (Arc::new(patched.into_document()), None),
         };
-        let key_value = key.clone().map(Value::String);
-        let key_edit = pointer.zip(key_value.as_ref()).map(|(p, v)| Edit {
-            at: p.segments(),
-            to: Some(v),
-        });
-        let mut bytes = Vec::with_capacity(512);
-        match &self {
-            Body::Raw(text) => bytes.extend_from_slice(text.as_bytes()),
-            Body::Json(value) => patched::write(value, key_edit.as_slice(), &mut bytes),
-            Body::Patched { base, at, patch } => {
-                let change = match patch {
-                    Patch::Set(value) => Some(Edit {
-                        at: at.segments(),
-                        to: Some(value),
-                    }),
-                    Patch::Remove => Some(Edit {
-                        at: at.segments(),
-                        to: None,
-                    }),
-                    Patch::Unchanged => None,
-                };
-                let edits: Vec<Edit<'_>> = change.into_iter().chain(key_edit).collect();
-                patched::write(base, &edits, &mut bytes);
+        // A change of the whole body (another body, `[]`) replaces what is written; a change
+        // inside it is an edit made on the way.
+        let mut body = base.get(body_at).unwrap_or(&Value::Null);
+        let mut edits: Vec<Edit<'_>> = Vec::with_capacity(2);
+        match &change {
+            Some((at, Patch::Set(value))) if at.segments().len() == 1 => body = value,
+            Some((at, Patch::Set(value))) => edits.push(Edit {
+                at: &at.segments()[1..],
+                to: Some(value),
+            }),
+            Some((at, Patch::Remove)) => edits.push(Edit {
+                at: &at.segments()[1..],
+                to: None,
+            }),
+            Some((_, Patch::Unchanged)) | None => {}
+        }
+        let fresh = minted(spec, contract, mint, |place| present(&base, &change, place));
+        let fresh_values: Vec<Value> = fresh
+            .iter()
+            .map(|(_, v)| Value::String(v.clone()))
+            .collect();
+        let mut encoded = encode(contract, &base, &fresh);
+        for ((pointer, value), json) in fresh.iter().zip(&fresh_values) {
+            if in_body(pointer) {
+                edits.push(Edit {
+                    at: &pointer.segments()[1..],
+                    to: Some(json),
+                });
+            } else if in_headers(pointer) {
+                let name = pointer.last().unwrap_or_default();
+                encoded
+                    .headers
+                    .retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+                encoded.headers.push((name.to_string(), value.clone()));
             }
         }
-        Materialized { bytes, key }
+        let body = contract.request_media.as_ref().map(|_| {
+            let mut bytes = Vec::with_capacity(512);
+            patched::write(body, &edits, &mut bytes);
+            bytes
+        });
+        let key_place = contract
+            .idempotency
+            .as_ref()
+            .map(|i| i.key_in.document_pointer());
+        let key = fresh
+            .into_iter()
+            .find(|(pointer, _)| Some(pointer) == key_place.as_ref())
+            .map(|(_, value)| value);
+        Materialized {
+            path_and_query: encoded.path_and_query,
+            headers: encoded.headers,
+            body,
+            key,
+        }
     }
-}
 
-impl Body {
-    /// The JSON document with its patch applied; `None` for a raw body.
-    fn into_document(self) -> Option<Value> {
+    /// The document with its patch applied.
+    fn into_document(self) -> Value {
         match self {
-            Body::Json(value) => Some(value),
-            Body::Patched { base, at, patch } => {
+            Document::Whole(value) => value,
+            Document::Patched { base, at, patch } => {
                 let mut value = Arc::unwrap_or_clone(base);
                 match patch {
                     Patch::Set(new) => {
@@ -241,11 +271,85 @@ impl Body {
                     }
                     Patch::Unchanged => {}
                 }
-                Some(value)
+                value
             }
-            Body::Raw(_) => None,
         }
     }
+}
+
+/// The fresh values a request gets, each with its place: the key and the single-use fields,
+/// where `present` says the document has a value (edited or left alone as `spec` says).
+fn minted(
+    spec: &KeySpec,
+    contract: &Contract,
+    mint: &KeyMint,
+    present: impl Fn(&Pointer) -> bool,
+) -> Vec<(Pointer, String)> {
+    if *spec == KeySpec::Keep {
+        return Vec::new();
+    }
+    let key = contract
+        .idempotency
+        .as_ref()
+        .map(|i| i.key_in.document_pointer());
+    let single_use = contract.single_use.iter().map(|s| s.pointer.clone());
+    key.into_iter()
+        .chain(single_use)
+        .filter(|place| !matches!(spec, KeySpec::Except(p) if p == place) && present(place))
+        .map(|place| {
+            let value = mint.fresh_for(contract, &place);
+            let value = match spec {
+                KeySpec::Edited(at, edit) if *at == place => edit.apply(&value),
+                _ => value,
+            };
+            (place, value)
+        })
+        .collect()
+}
+
+/// Whether the document `base`, with `change` made, has a value at `place`.
+fn present(base: &Value, change: &Option<(Pointer, Patch)>, place: &Pointer) -> bool {
+    match change {
+        Some((at, Patch::Remove)) if at == place => false,
+        Some((at, Patch::Set(_))) if at == place => true,
+        Some((at, Patch::Set(value))) if place.segments().starts_with(at.segments()) => {
+            let rest = &place.segments()[at.segments().len()..];
+            rest.iter()
+                .try_fold(value, |current, segment| match current {
+                    Value::Object(map) => map.get(segment),
+                    Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                    _ => None,
+                })
+                .is_some()
+        }
+        _ => place.get(base).is_some(),
+    }
+}
+
+fn in_headers(pointer: &Pointer) -> bool {
+    pointer.segments().first().map(String::as_str) == Some(Location::Headers.name())
+}
+
+/// The path, query and headers of `document`. A fresh value for a path or query parameter
+/// (a single-use token in the query) needs the document encoded with it; headers and body take
+/// theirs on the way, without a copy.
+fn encode(
+    contract: &Contract,
+    document: &Value,
+    fresh: &[(Pointer, String)],
+) -> crate::wire::Encoded {
+    let in_text = |p: &Pointer| {
+        let first = p.segments().first().map(String::as_str);
+        first == Some(Location::Path.name()) || first == Some(Location::Query.name())
+    };
+    if !fresh.iter().any(|(p, _)| in_text(p)) {
+        return crate::wire::encode(contract, document);
+    }
+    let mut copy = document.clone();
+    for (pointer, value) in fresh.iter().filter(|(p, _)| in_text(p)) {
+        pointer.set(&mut copy, Value::String(value.clone()));
+    }
+    crate::wire::encode(contract, &copy)
 }
 
 /// `value` with the string `key` at `pointer`.

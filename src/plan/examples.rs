@@ -1,7 +1,7 @@
-//! Cases from the contract's named examples: each request sent with a fresh key, its expected
-//! status checked.
+//! Cases from the contract's named examples: each request (parameters and body) sent with a
+//! fresh key, its expected status checked.
 
-use super::{Action, Body, Case, CaseKind, Exchange, KeySpec};
+use super::{Action, Case, CaseKind, Document, Exchange, KeySpec};
 use crate::contract::Contract;
 
 /// One case per example, named `<contract>/example/<name>`.
@@ -14,7 +14,7 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
             contract: index,
             kind: CaseKind::Example,
             action: Action::Exchange(Exchange {
-                body: Body::Json(example.request.clone()),
+                request: Document::Whole(example.document.clone()),
                 key: KeySpec::Fresh,
                 expect: example.expect.clone(),
                 probe: None,

@@ -6,22 +6,23 @@
 
 use serde_json::Value;
 
-use super::generated::base_request;
+use super::generated::base_document;
 use super::{Action, Case, CaseKind, Concurrent, Conflict, StringEdit};
-use crate::contract::{Contract, Kind, Presence};
+use crate::contract::{Contract, KeyLocation, Kind, Location, Presence};
 use crate::json::Pointer;
 use crate::rules;
 
 /// `<contract>/idempotency/conflict` and `<contract>/idempotency/concurrent`.
 pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
-    let (Some(idempotency), Some(base)) = (&contract.idempotency, base_request(contract)) else {
+    let (Some(idempotency), Some(base)) = (&contract.idempotency, base_document(contract)) else {
         return Vec::new();
     };
     let mut cases = Vec::new();
     let vary = idempotency
         .vary
         .clone()
-        .or_else(|| pick_field(contract, &base));
+        .or_else(|| pick_field(contract, &base))
+        .map(|p| body_pointer(&p));
     if let Some((field, changed)) = vary.and_then(|p| changed(contract, &base, &p).map(|c| (p, c)))
     {
         cases.push(Case {
@@ -31,7 +32,7 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
             action: Action::Conflict(Conflict {
                 original: base.clone(),
                 changed,
-                field: field.as_str().trim_start_matches('/').to_string(),
+                field: field.segments()[1..].join("/"),
             }),
         });
     }
@@ -39,15 +40,31 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
         name: format!("{}/idempotency/concurrent", contract.name),
         contract: index,
         kind: CaseKind::Idempotency,
-        action: Action::Concurrent(Concurrent { body: base }),
+        action: Action::Concurrent(Concurrent { request: base }),
     });
     cases
 }
 
-/// The last top-level string field of the base that is not the key and has no enum, pattern or
-/// format: the likeliest to be pure payload (issueCard: `externalCardNo`).
-fn pick_field(contract: &Contract, base: &Value) -> Option<Pointer> {
-    let key = contract.idempotency.as_ref().map(|i| &i.key);
+/// `pointer` into the body, as a pointer into the request document.
+fn body_pointer(pointer: &Pointer) -> Pointer {
+    pointer
+        .segments()
+        .iter()
+        .fold(Pointer::root().child(Location::Body.name()), |at, s| {
+            at.child(s)
+        })
+}
+
+/// The last top-level string field of the base's body that is not the key and has no enum,
+/// pattern or format: the likeliest to be pure payload (issueCard: `externalCardNo`). A
+/// pointer into the body.
+fn pick_field(contract: &Contract, document: &Value) -> Option<Pointer> {
+    let base = document.get(Location::Body.name())?;
+    let key = contract
+        .idempotency
+        .as_ref()
+        .filter(|i| matches!(i.key_in, KeyLocation::Body(_)))
+        .map(|i| &i.key);
     contract
         .request
         .objects
@@ -77,7 +94,7 @@ fn changed(contract: &Contract, base: &Value, field: &Pointer) -> Option<Value> 
         &mut body,
         Value::String(StringEdit::Inject(replacement).apply(current)),
     );
-    rules::validate(&contract.types, &contract.request, &body, None)
+    rules::validate(&contract.types, &contract.document, &body, None)
         .is_empty()
         .then_some(body)
 }
@@ -95,9 +112,12 @@ mod tests {
         };
         assert_eq!(cases[0].name, "issueCard/idempotency/conflict");
         assert_eq!(conflict.field, "externalCardNo");
-        assert_eq!(conflict.changed["externalCardNo"], "merchant_0121_000**x");
+        assert_eq!(
+            conflict.changed["body"]["externalCardNo"],
+            "merchant_0121_000**x"
+        );
         let mut same = conflict.changed.clone();
-        same["externalCardNo"] = conflict.original["externalCardNo"].clone();
+        same["body"]["externalCardNo"] = conflict.original["body"]["externalCardNo"].clone();
         assert_eq!(same, conflict.original, "only that field differs");
     }
 
@@ -108,6 +128,6 @@ mod tests {
         let Action::Concurrent(concurrent) = &cases[1].action else {
             panic!("second case is concurrency")
         };
-        assert_eq!(concurrent.body, issue_card().examples[0].request);
+        assert_eq!(concurrent.request, issue_card().examples[0].document);
     }
 }

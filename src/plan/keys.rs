@@ -1,4 +1,5 @@
-//! Fresh idempotency keys for every run, and the edits that turn a key into an invalid one.
+//! Fresh idempotency keys (and single-use values) for every run, and the edits that turn a key
+//! into an invalid one.
 //!
 //! A live platform keeps keys forever, so a second run must never reuse the first run's keys:
 //! each run draws a nonce (time plus randomness) and numbers its keys after it. Keys are digits
@@ -56,6 +57,19 @@ impl KeyMint {
     /// A fresh key for `contract`'s key field.
     pub fn key_for(&self, contract: &crate::contract::Contract) -> String {
         self.fresh_within(contract.idempotency.as_ref().and_then(|i| i.key_max_len))
+    }
+
+    /// A fresh value for the place `pointer` of `contract`'s request document: its key, or one
+    /// of its single-use fields (cut to that field's `maxLength`).
+    pub fn fresh_for(
+        &self,
+        contract: &crate::contract::Contract,
+        pointer: &crate::json::Pointer,
+    ) -> String {
+        match contract.single_use.iter().find(|s| &s.pointer == pointer) {
+            Some(single) => self.fresh_within(single.max_len),
+            None => self.key_for(contract),
+        }
     }
 }
 

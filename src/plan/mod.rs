@@ -2,21 +2,24 @@
 //! is sent.
 //!
 //! Cases come from the contract's examples ([`examples`]), from generators that derive negative
-//! and boundary cases from the constraints ([`generated`]), and from the idempotency scenarios
-//! ([`idempotency`]). Names are stable across runs so reports, baselines and snapshots can refer
+//! and boundary cases from the constraints ([`generated`]), from the idempotency scenarios
+//! ([`idempotency`]), and from the resources contracts declare ([`flows`]). Names are stable across runs so reports, baselines and snapshots can refer
 //! to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
 //! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
+pub mod choose;
 mod examples;
+pub mod flows;
 mod generated;
 mod idempotency;
 pub mod keys;
 
 pub use case::{
-    Action, Body, Case, CaseKind, Concurrent, Conflict, Exchange, KeySpec, Materialized, Patch,
+    Action, Case, CaseKind, Concurrent, Conflict, Document, Exchange, KeySpec, Materialized, Patch,
     Probe, keyed, to_bytes,
 };
+pub use generated::{base_document, limits, notes};
 pub use keys::{KeyMint, StringEdit};
 
 use globset::GlobSet;
@@ -36,11 +39,34 @@ pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
 /// Hands each case of one contract to `sink` as soon as it is planned, in the order of
 /// [`contract_cases`]; stops early (returning false) when `sink` returns false.
 pub fn each_case(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
-    examples::cases(index, contract).into_iter().all(&mut *sink)
-        && generated::each(index, contract, sink)
+    each_case_planned(index, contract, true, sink)
+}
+
+/// [`each_case`], leaving out the cases the contract skips only when `skipping`.
+fn each_case_planned(
+    index: usize,
+    contract: &Contract,
+    skipping: bool,
+    sink: &mut dyn FnMut(Case) -> bool,
+) -> bool {
+    let mut keep = |case: Case| {
+        let generated = matches!(case.kind, CaseKind::Negative | CaseKind::Boundary);
+        (skipping && contract.skip.leaves_out(&case.name, generated)) || sink(case)
+    };
+    examples::cases(index, contract).into_iter().all(&mut keep)
+        && generated::each_planned(index, contract, skipping, &mut keep)
         && idempotency::cases(index, contract)
             .into_iter()
-            .all(&mut *sink)
+            .all(&mut keep)
+}
+
+/// The flows of `contracts`, minus those a contract taking part in them skips.
+fn flow_cases(contracts: &[Contract], skipping: bool) -> Vec<Case> {
+    let mut cases = flows::cases(contracts);
+    if skipping {
+        cases.retain(|case| !choose::skipped_flow(contracts, case));
+    }
+    cases
 }
 
 /// Hands every selected case of every contract to `sink`, in plan order, as each is planned, so
@@ -57,14 +83,17 @@ pub fn each_selected(
             return;
         }
     }
+    flow_cases(contracts, true).into_iter().all(&mut select);
 }
 
-/// Every case of every contract, planned lazily one contract at a time.
+/// Every case of every contract, planned lazily one contract at a time, then the flows
+/// derived from their resources.
 pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
     contracts
         .iter()
         .enumerate()
         .flat_map(|(index, contract)| contract_cases(index, contract))
+        .chain(std::iter::once_with(|| flow_cases(contracts, true)).flatten())
 }
 
 /// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
@@ -81,11 +110,13 @@ pub fn slug(text: &str) -> String {
         .collect()
 }
 
-/// Which planned cases a run keeps: a name filter, then a shard.
+/// Which planned cases a run keeps: a name filter and exclusions, then a shard.
 #[derive(Debug, Clone, Default)]
 pub struct Selection {
     /// Keep cases whose names match any of these globs (all when `None`).
     pub filter: Option<GlobSet>,
+    /// Then leave out cases whose names match any of these (`--exclude`, `!` in `--filter`).
+    pub exclude: Option<GlobSet>,
     /// Then keep one shard of what is left.
     pub partition: Option<Partition>,
 }
@@ -107,6 +138,10 @@ impl Selection {
             .filter
             .as_ref()
             .is_none_or(|set| set.is_match(&case.name))
+            || self
+                .exclude
+                .as_ref()
+                .is_some_and(|set| set.is_match(&case.name))
         {
             return false;
         }
@@ -141,8 +176,8 @@ impl Plan {
     /// Keeps shard `k` of `n` (see [`Partition`]).
     pub fn partition(mut self, shard: Option<Partition>) -> Self {
         let selection = Selection {
-            filter: None,
             partition: shard,
+            ..Selection::default()
         };
         self.cases = selection.apply(self.cases.into_iter()).collect();
         self
@@ -151,7 +186,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 4]);
+pub struct KindCounts([usize; 5]);
 
 impl KindCounts {
     /// Counts one more case.
@@ -218,8 +253,8 @@ mod tests {
 
     #[test]
     fn shards_cover_every_case_exactly_once() {
-        let path =
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/issue-card.json");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("contracts/platform/issue-card.json");
         let contract =
             crate::contract::load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap();
         let full = plan(&[contract]);

@@ -14,7 +14,7 @@ use std::sync::{Mutex, OnceLock};
 use bytes::{BufMut, Bytes, BytesMut};
 use serde_json::Value;
 
-use crate::contract::{Contract, StatusRole};
+use crate::contract::{Contract, ResultCarrier};
 use crate::generate;
 
 /// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
@@ -24,8 +24,9 @@ const UNIQUE: &str = "999999999999999999";
 /// Renders answer bodies for one contract.
 #[derive(Debug)]
 pub struct Bodies {
-    templates: Mutex<HashMap<String, Value>>,
-    success: Rendered,
+    templates: Mutex<HashMap<String, Option<Value>>>,
+    /// The success answer, which `serve` sends for every valid request: rendered once.
+    success: OnceLock<Rendered>,
     /// Only the `unknown-first` fault answers it: rendered the first time it does.
     unknown: OnceLock<Rendered>,
     nonce: u64,
@@ -39,29 +40,27 @@ struct Rendered {
 }
 
 impl Bodies {
-    /// Bodies for `contract`, with the success answer rendered up front.
-    pub fn new(contract: &Contract) -> Self {
+    /// Bodies for `contract`.
+    pub fn new(_contract: &Contract) -> Self {
         let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
-        let mut bodies = Bodies {
+        Bodies {
             templates: Mutex::new(HashMap::new()),
-            success: Rendered { pieces: Vec::new() },
+            success: OnceLock::new(),
             unknown: OnceLock::new(),
             nonce,
             next: AtomicU64::new(1),
-        };
-        bodies.success = bodies.render_role(contract, StatusRole::Success);
-        bodies
+        }
     }
 
-    /// The success answer, with a fresh unique value.
-    pub fn success(&self) -> Bytes {
-        self.fill(&self.success)
+    /// The success answer of business status `status`, with a fresh unique value.
+    pub fn success(&self, contract: &Contract, status: &str) -> Bytes {
+        let rendered = (self.success).get_or_init(|| self.render_first(contract, status));
+        self.fill(rendered)
     }
 
     /// The unknown-status answer (the `unknown-first` fault), with a fresh unique value.
-    pub fn unknown(&self, contract: &Contract) -> Bytes {
-        let rendered =
-            (self.unknown).get_or_init(|| self.render_role(contract, StatusRole::Unknown));
+    pub fn unknown(&self, contract: &Contract, status: &str) -> Bytes {
+        let rendered = (self.unknown).get_or_init(|| self.render_first(contract, status));
         self.fill(rendered)
     }
 
@@ -70,29 +69,36 @@ impl Bodies {
         self.fill(&self.render(contract, status, code, message))
     }
 
-    /// A business result of the first status with `role`, with a given code and message.
-    pub fn with_role(&self, contract: &Contract, role: StatusRole, code: &str, msg: &str) -> Bytes {
-        let status = contract.result.status_for(role).unwrap_or_default();
-        self.business(contract, status, code, msg)
-    }
-
-    /// The first status with `role`, with its first catalogue code and that code's message.
-    fn render_role(&self, contract: &Contract, role: StatusRole) -> Rendered {
-        let rules = &contract.result;
-        let status = rules.status_for(role).unwrap_or_default();
-        let entry = rules.first_entry(status);
+    /// `status` with its first catalogue code and that code's message.
+    fn render_first(&self, contract: &Contract, status: &str) -> Rendered {
+        let entry = contract.result.first_entry(status);
         let code = entry.map(|e| e.code.as_str()).unwrap_or_default();
         let text = entry.map(|e| e.message_text()).unwrap_or_default();
         self.render(contract, status, code, text)
     }
 
+    /// With results in the body, the status, code and message go in the body; with results
+    /// in the HTTP status, the code and message go in the body only for a status whose
+    /// catalogue lists codes (an error body), and a status whose definition describes no body
+    /// gets none.
     fn render(&self, contract: &Contract, status: &str, code: &str, message: &str) -> Rendered {
         let rules = &contract.result;
-        let mut body = self.template(contract, status);
-        rules.status.insert(&mut body, Value::String(status.into()));
-        rules.code.insert(&mut body, Value::String(code.into()));
-        if let Some(pointer) = &rules.message {
-            pointer.insert(&mut body, Value::String(message.into()));
+        let Some(mut body) = self.template(contract, status) else {
+            return Rendered {
+                pieces: vec![Bytes::new()],
+            };
+        };
+        let in_body = rules.carrier == ResultCarrier::Body;
+        if in_body {
+            rules.status.insert(&mut body, Value::String(status.into()));
+        }
+        if in_body || rules.has_codes(status) {
+            if !rules.code.segments().is_empty() {
+                rules.code.insert(&mut body, Value::String(code.into()));
+            }
+            if let Some(pointer) = &rules.message {
+                pointer.insert(&mut body, Value::String(message.into()));
+            }
         }
         let text = serde_json::to_string(&body).unwrap_or_default();
         Rendered {
@@ -124,8 +130,9 @@ impl Bodies {
         out.freeze()
     }
 
-    /// The made-up body for `status`, from the cache.
-    fn template(&self, contract: &Contract, status: &str) -> Value {
+    /// The made-up body for `status`, from the cache; `None` when its definition describes no
+    /// body.
+    fn template(&self, contract: &Contract, status: &str) -> Option<Value> {
         let mut templates = self
             .templates
             .lock()
@@ -135,9 +142,20 @@ impl Bodies {
                 status: Some(status),
                 unique: Some(UNIQUE),
                 include_optional: false,
+                volatile: &contract.snapshot.redact,
             };
-            generate::value(&contract.types, &contract.response, &options)
-                .unwrap_or_else(|| Value::Object(serde_json::Map::new()))
+            let schema = match contract.result.carrier {
+                ResultCarrier::Body => Some(&contract.response),
+                ResultCarrier::HttpStatus => status
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|code| contract.response_for(code))
+                    .and_then(|spec| spec.body.as_ref()),
+            }?;
+            Some(
+                generate::value(&contract.types, schema, &options)
+                    .unwrap_or_else(|| Value::Object(serde_json::Map::new())),
+            )
         });
         template.clone()
     }

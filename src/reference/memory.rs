@@ -41,33 +41,34 @@ impl Default for Bound {
 /// What is remembered of a key: a digest of the request it came with (so a replay with another
 /// payload is told apart without keeping the payload), the exact answer bytes, and when.
 #[derive(Debug, Clone)]
-pub struct Remembered {
+pub struct Remembered<T = Bytes> {
     /// Digest of the first request's body.
     pub request: u64,
     /// The answer, byte for byte.
-    pub response: Bytes,
+    pub response: T,
     first_used: Instant,
 }
 
 /// What [`KeyMemory::recall_or_remember`] found.
 #[derive(Debug)]
-pub enum Recall {
+pub enum Recall<T = Bytes> {
     /// The key was new: the offered answer, now remembered.
-    New(Bytes),
+    New(T),
     /// The key was known: what it was first answered with.
-    Known(Remembered),
+    Known(Remembered<T>),
 }
 
-/// Remembered keys of one operation.
+/// Remembered keys of one operation, each with its answer (`T`: the answer's bytes, or the
+/// whole answer with its status and headers).
 #[derive(Debug)]
-pub struct KeyMemory {
+pub struct KeyMemory<T = Bytes> {
     // Keys come from clients: a randomly seeded hash keeps them from forcing collisions.
-    keys: Mutex<LruCache<Box<str>, Remembered, foldhash::fast::RandomState>>,
+    keys: Mutex<LruCache<Box<str>, Remembered<T>, foldhash::fast::RandomState>>,
     capacity: usize,
     ttl: Duration,
 }
 
-impl KeyMemory {
+impl<T: Clone> KeyMemory<T> {
     /// An empty memory holding at most `bound`.
     pub fn new(bound: Bound) -> Self {
         KeyMemory {
@@ -89,8 +90,8 @@ impl KeyMemory {
         &self,
         key: &str,
         request: u64,
-        offer: impl FnOnce() -> Bytes,
-    ) -> Recall {
+        offer: impl FnOnce() -> T,
+    ) -> Recall<T> {
         let now = Instant::now();
         let mut keys = self
             .keys

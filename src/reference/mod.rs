@@ -1,61 +1,90 @@
 //! The embedded reference implementation: an honest implementation of any contract, derived
 //! from the contract alone.
 //!
-//! It validates each request with the same rules conform checks responses with, answers
-//! invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL` by default, naming the
-//! field and rule), answers valid ones with a made-up success that fits the response schema,
-//! and keeps results by idempotency key so replays get the identical bytes.
+//! It validates each request (parameters and body) with the same rules conform checks
+//! responses with, answers invalid requests with the contract's rejection (`F`/`PARAM_ILLEGAL`
+//! by default, or `400` for a REST contract, naming the field and rule), answers valid ones
+//! with a made-up success that fits the response definition, keeps results by idempotency key
+//! (a body field or a header) so replays get the identical answer, and keeps the resources it
+//! creates so they can be read, changed and deleted.
 //!
-//! Answering is here (with [`body`] rendering the documents and [`memory`] remembering keys,
-//! within a bound); [`routes`] decides which operation a request is for; [`server`] serves it
-//! over HTTP within the [`limits`] that let it be exposed; [`faults`] makes it misbehave on
-//! purpose (within the contract); [`auth`] makes it check request signatures and sign its
-//! answers when given keys.
+//! Answering is here (with [`body`] rendering the documents, [`statuses`] putting them on the
+//! wire, [`parameters`] reading a request's parameters, [`memory`] remembering keys and
+//! [`resources`] the resources created, within a bound); [`routes`] decides which operation a
+//! request is for; [`server`] serves it over HTTP within the [`limits`] that let it be exposed;
+//! [`faults`] makes it misbehave on purpose (within the contract); [`auth`] makes it check
+//! request signatures and sign its answers when given keys.
 
+mod acting;
 pub mod auth;
 mod body;
 mod deadlines;
 pub mod document;
+mod examples;
 pub mod faults;
 pub mod limits;
 pub mod memory;
+mod parameters;
+pub mod resources;
 pub mod routes;
 pub mod server;
+mod statuses;
+
+use std::sync::Arc;
 
 use bytes::Bytes;
+use hyper::header::HeaderValue;
+use serde_json::Value;
 
 pub use auth::{ServerSigning, SignatureRejection};
 pub use faults::Faults;
 pub use limits::Limits;
 pub use memory::Bound;
+pub use resources::ResourceStore;
 pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
+pub use statuses::Headers;
 
-use crate::contract::{ConflictPolicy, Contract, StatusRole};
+use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, StatusRole};
 use crate::rules::{self, JsonView};
 use body::Bodies;
 use document::Node;
 use memory::{KeyMemory, Recall, Remembered};
+use statuses::Statuses;
 
 /// One operation's reference implementation, with its idempotency memory.
 #[derive(Debug)]
 pub struct Reference {
     contract: Contract,
     faults: Faults,
-    memory: KeyMemory,
+    memory: KeyMemory<Answer>,
     bodies: Bodies,
+    statuses: Statuses,
+    store: Arc<ResourceStore>,
+    /// Whether requests carry parameters to read (path, query or headers defined).
+    has_parameters: bool,
+    /// The answers to the contract's failure examples.
+    failures: examples::FailureExamples,
 }
 
-/// A request as the reference implementation sees it: method, path as sent, headers, body.
+/// A request as the reference implementation sees it: method, path as sent (query included),
+/// headers, body.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     /// HTTP method.
     pub method: hyper::Method,
-    /// The path as sent, gateway prefix included.
+    /// The path as sent, gateway prefix and query included.
     pub path: String,
     /// Request headers.
     pub headers: hyper::HeaderMap,
     /// The exact body bytes.
     pub body: Bytes,
+}
+
+impl Incoming {
+    /// The query string, without `?`.
+    pub fn query(&self) -> Option<&str> {
+        self.path.split_once('?').map(|(_, query)| query)
+    }
 }
 
 /// An HTTP answer before it is put on the wire.
@@ -65,18 +94,30 @@ pub struct Answer {
     pub status: u16,
     /// Body bytes.
     pub body: Bytes,
-    /// Whether the body is the contract's media type (a business result) or plain text (an
-    /// injected fault).
-    pub media: Media,
+    /// `Content-Type`, when there is a body.
+    pub content_type: Option<HeaderValue>,
+    /// Other headers (`Location`, `Retry-After`).
+    pub headers: Headers,
 }
 
-/// What an [`Answer`]'s body is, for its `Content-Type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Media {
-    /// The contract's `response.contentType`.
-    Contract,
-    /// `text/plain; charset=UTF-8`.
-    Text,
+impl Answer {
+    /// A plain-text answer, for what is not the contract's (an injected fault).
+    pub fn text(status: u16, text: impl Into<Bytes>) -> Self {
+        Answer {
+            status,
+            body: text.into(),
+            content_type: Some(HeaderValue::from_static("text/plain; charset=UTF-8")),
+            headers: None,
+        }
+    }
+}
+
+/// A request's parsed parts, for answering.
+struct Parts<'b> {
+    /// The parameters read by their definitions, when the contract defines any.
+    parameters: Option<Value>,
+    /// The body, when the operation has one.
+    body: Option<Node<'b>>,
 }
 
 impl Reference {
@@ -85,14 +126,36 @@ impl Reference {
         Self::bounded(contract, faults, Bound::DEFAULT)
     }
 
-    /// A reference implementation of `contract` whose idempotency memory holds `bound`.
+    /// A reference implementation of `contract` whose idempotency memory holds `bound`, with a
+    /// store of its own for the resources it creates.
     pub fn bounded(contract: Contract, faults: Faults, bound: Bound) -> Self {
-        Reference {
+        let store = Arc::new(ResourceStore::new(std::slice::from_ref(&contract), bound));
+        Self::sharing(contract, faults, bound, store)
+    }
+
+    /// A reference implementation of `contract` keeping its resources in `store`, shared with
+    /// the other operations served.
+    pub fn sharing(
+        contract: Contract,
+        faults: Faults,
+        bound: Bound,
+        store: Arc<ResourceStore>,
+    ) -> Self {
+        let has_parameters = [Location::Path, Location::Query, Location::Headers]
+            .into_iter()
+            .any(|l| !contract.parameters(l).is_empty());
+        let mut reference = Reference {
             bodies: Bodies::new(&contract),
+            statuses: Statuses::default(),
             contract,
             faults,
             memory: KeyMemory::new(bound),
-        }
+            store,
+            has_parameters,
+            failures: examples::FailureExamples::default(),
+        };
+        reference.failures = examples::FailureExamples::of(&reference);
+        reference
     }
 
     /// The contract served.
@@ -105,23 +168,59 @@ impl Reference {
         self.memory.len()
     }
 
-    /// Answers one request body.
+    /// Answers a request that is only a body (no path, query or header parameters).
     pub fn answer(&self, body: &[u8]) -> Answer {
+        self.answer_request(&[], None, &hyper::HeaderMap::new(), body)
+    }
+
+    /// Answers one request: `path` holds the path parameters the route matched.
+    pub fn answer_request(
+        &self,
+        path: &[(String, String)],
+        query: Option<&str>,
+        headers: &hyper::HeaderMap,
+        body: &[u8],
+    ) -> Answer {
         if self.faults.http_503() {
-            return Answer {
-                status: 503,
-                body: Bytes::from_static(b"service unavailable (injected fault)"),
-                media: Media::Text,
-            };
+            return Answer::text(503, "service unavailable (injected fault)");
         }
-        let request = match self.parse(body) {
-            Ok(request) => request,
+        if let Some(documented) = self.failures.answer(body) {
+            return documented;
+        }
+        let parts = match self.parts(path, query, headers, body) {
+            Ok(parts) => parts,
             Err(message) => return self.rejection(&message),
         };
-        match self.key_of(&request) {
-            Some(key) => self.answer_idempotent(key, &request),
-            None => self.ok(self.bodies.success()),
+        if let Some(missing) = acting::missing(self, &parts) {
+            return missing;
         }
+        match self.key_of(&parts) {
+            Some(key) => {
+                let digest = self.digest(&parts);
+                self.answer_idempotent(&key, digest, &parts)
+            }
+            None => acting::succeed(self, &parts),
+        }
+    }
+
+    /// The parameters and body, read and checked; the message says what is wrong.
+    fn parts<'b>(
+        &self,
+        path: &[(String, String)],
+        query: Option<&str>,
+        headers: &hyper::HeaderMap,
+        body: &'b [u8],
+    ) -> Result<Parts<'b>, String> {
+        let parameters = if self.has_parameters {
+            Some(parameters::read(&self.contract, path, query, headers)?)
+        } else {
+            None
+        };
+        let body = match self.contract.request_media {
+            Some(_) => Some(self.parse(body)?),
+            None => None,
+        };
+        Ok(Parts { parameters, body })
     }
 
     fn parse<'b>(&self, body: &'b [u8]) -> Result<Node<'b>, String> {
@@ -142,71 +241,96 @@ impl Reference {
         }
     }
 
-    fn key_of<'r>(&self, request: &'r Node<'_>) -> Option<&'r str> {
+    fn key_of(&self, parts: &Parts<'_>) -> Option<String> {
         let idempotency = self.contract.idempotency.as_ref()?;
-        match request.at(&idempotency.key)?.view() {
-            rules::View::String(key) => Some(key),
-            _ => None,
+        match &idempotency.key_in {
+            KeyLocation::Body(pointer) => match parts.body.as_ref()?.at(pointer)?.view() {
+                rules::View::String(key) => Some(key.to_string()),
+                _ => None,
+            },
+            KeyLocation::Header(name) => parts
+                .parameters
+                .as_ref()?
+                .get(Location::Headers.name())?
+                .get(name)?
+                .as_str()
+                .map(str::to_string),
         }
     }
 
-    fn answer_idempotent(&self, key: &str, request: &Node<'_>) -> Answer {
-        let digest = request.digest();
-        match (self.memory).recall_or_remember(key, digest, || self.bodies.success()) {
-            Recall::Known(seen) if seen.request == digest => self.ok(seen.response),
+    /// The payload's digest: the body's, and the parameters' when there are any.
+    fn digest(&self, parts: &Parts<'_>) -> u64 {
+        let body = parts.body.as_ref().map_or(0, Node::digest);
+        let parameters = parts.parameters.as_ref().map_or(0, |p| {
+            let mut without_key = p.clone();
+            if let Some(KeyLocation::Header(name)) =
+                self.contract.idempotency.as_ref().map(|i| &i.key_in)
+                && let Some(headers) = without_key.get_mut(Location::Headers.name())
+                && let Some(map) = headers.as_object_mut()
+            {
+                map.remove(name);
+            }
+            parameters::digest(&without_key)
+        });
+        body ^ parameters.rotate_left(17)
+    }
+
+    fn answer_idempotent(&self, key: &str, digest: u64, parts: &Parts<'_>) -> Answer {
+        let unknown_first = self.faults.unknown_first();
+        match (self.memory).recall_or_remember(key, digest, || acting::succeed(self, parts)) {
+            Recall::Known(seen) if seen.request == digest => seen.response,
             Recall::Known(seen) => self.conflict(&seen),
-            Recall::New(_) if self.faults.unknown_first() => {
-                self.ok(self.bodies.unknown(&self.contract))
-            }
-            Recall::New(response) => self.ok(response),
+            Recall::New(_) if unknown_first => self.unknown(),
+            Recall::New(response) => response,
         }
     }
 
-    fn conflict(&self, seen: &Remembered) -> Answer {
-        let idempotency = self.contract.idempotency.as_ref();
-        match (
-            idempotency.map(|i| i.policy),
-            idempotency.and_then(|i| i.conflict_code.as_deref()),
-        ) {
-            (Some(ConflictPolicy::Reject | ConflictPolicy::Either), Some(code)) => {
-                let message = format!(
-                    "{} was used before with different parameters",
-                    self.key_name()
-                );
-                let body =
-                    self.bodies
-                        .with_role(&self.contract, StatusRole::Failure, code, &message);
-                self.ok(body)
-            }
-            _ => self.ok(seen.response.clone()),
+    fn conflict(&self, seen: &Remembered<Answer>) -> Answer {
+        let Some(idempotency) = self.contract.idempotency.as_ref() else {
+            return seen.response.clone();
+        };
+        if idempotency.policy == ConflictPolicy::SameResult {
+            return seen.response.clone();
         }
+        let status = idempotency.conflict_status.clone().unwrap_or_default();
+        let message = format!(
+            "{} was used before with different parameters",
+            idempotency.key_in.name()
+        );
+        let code = idempotency
+            .conflict_code
+            .clone()
+            .or_else(|| self.first_code(&status))
+            .unwrap_or_default();
+        self.business(&status, &code, &message)
     }
 
-    fn key_name(&self) -> String {
-        let key = self
-            .contract
-            .idempotency
-            .as_ref()
-            .map(|i| i.key.to_string());
-        key.unwrap_or_default().trim_start_matches('/').to_string()
-    }
-
+    /// The answer to a request that breaks a rule: the contract's `generated.negative`.
     fn rejection(&self, message: &str) -> Answer {
         let negative = &self.contract.negative;
-        let code = negative.code.clone().or_else(|| {
-            self.contract
-                .result
-                .first_entry(&negative.status)
-                .map(|e| e.code.clone())
-        });
-        let code = code.unwrap_or_default();
-        let body = (self.bodies).business(&self.contract, &negative.status, &code, message);
-        self.ok(body)
+        let code = negative
+            .code
+            .clone()
+            .or_else(|| self.first_code(&negative.status))
+            .unwrap_or_default();
+        self.business(&negative.status, &code, message)
     }
 
-    /// The answer to a request whose signature is missing or bad: HTTP 200 with the
-    /// contract's signature rejection (`F`/`ACCESS_DENIED` by default), before anything is
-    /// processed or remembered.
+    /// The unknown-status answer (the `unknown-first` fault): the first `unknown` status with
+    /// its first code.
+    fn unknown(&self) -> Answer {
+        let rules = &self.contract.result;
+        let Some(status) = rules.status_for(StatusRole::Unknown) else {
+            return Answer::text(503, "service unavailable (injected fault)");
+        };
+        let wire = self.statuses.wire(&self.contract, status);
+        let body = self.bodies.unknown(&self.contract, &wire.business);
+        self.answer_on(&wire, body)
+    }
+
+    /// The answer to a request whose signature is missing or bad: the contract's signature
+    /// rejection (HTTP 200 with `F`/`ACCESS_DENIED` by default), before anything is processed
+    /// or remembered.
     pub fn reject_signature(&self, reason: &str) -> Answer {
         let (status, code) = match &self.contract.signature_rejection {
             Some(expect) => (
@@ -215,15 +339,73 @@ impl Reference {
             ),
             None => (self.contract.negative.status.clone(), String::new()),
         };
-        self.ok(self.bodies.business(&self.contract, &status, &code, reason))
+        self.business(&status, &code, reason)
     }
 
-    fn ok(&self, body: Bytes) -> Answer {
+    /// A business result of `status` (or a status of that class) with `code` and `message`.
+    fn business(&self, status: &str, code: &str, message: &str) -> Answer {
+        let wire = self.statuses.wire(&self.contract, status);
+        let body = (self.bodies).business(&self.contract, &wire.business, code, message);
+        self.answer_on(&wire, body)
+    }
+
+    /// The answer to a failure example without a documented response: its status and code
+    /// (the status's first catalogue code when it names none), with the code's message.
+    fn documented_failure(&self, expect: &crate::contract::Expect) -> Answer {
+        let rules = &self.contract.result;
+        let entry = match &expect.code {
+            Some(code) => rules.entry(&expect.status, code),
+            None => rules.first_entry(&expect.status),
+        };
+        let code = expect
+            .code
+            .as_deref()
+            .or(entry.map(|e| e.code.as_str()))
+            .unwrap_or_default();
+        let message = entry.map_or(code, |e| e.message_text());
+        self.business(&expect.status, code, message)
+    }
+
+    /// A failure example's documented response, on the wire as its expected status goes.
+    fn documented_response(&self, status: &str, response: &Value) -> Answer {
+        let wire = self.statuses.wire(&self.contract, status);
+        let body = Bytes::from(serde_json::to_vec(response).unwrap_or_default());
+        self.answer_on(&wire, body)
+    }
+
+    /// The success answer, made up, with a fresh unique value.
+    fn success(&self) -> Answer {
+        let rules = &self.contract.result;
+        let status = self.contract.success_expect().status;
+        let status = if status.is_empty() {
+            rules
+                .status_for(StatusRole::Success)
+                .unwrap_or_default()
+                .to_string()
+        } else {
+            status
+        };
+        let wire = self.statuses.wire(&self.contract, &status);
+        self.answer_on(&wire, self.bodies.success(&self.contract, &wire.business))
+    }
+
+    fn answer_on(&self, wire: &statuses::Wire, body: Bytes) -> Answer {
         Answer {
-            status: 200,
+            status: wire.status,
+            content_type: wire.content_type.clone().filter(|_| !body.is_empty()),
+            headers: wire.headers.clone(),
             body,
-            media: Media::Contract,
         }
+    }
+
+    /// The first catalogue code of `status` (or of a status in that class).
+    fn first_code(&self, status: &str) -> Option<String> {
+        let wire = self.statuses.wire(&self.contract, status);
+        let rules = &self.contract.result;
+        rules
+            .first_entry(&wire.business)
+            .or_else(|| rules.first_entry(status))
+            .map(|e| e.code.clone())
     }
 }
 

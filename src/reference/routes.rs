@@ -2,8 +2,10 @@
 //!
 //! A path is looked up whole, then behind a gateway prefix (the longest operation path that
 //! ends the request path at a segment boundary), so clients can rehearse a prefix such as
-//! `/api/open` against `serve`. A known path asked with another method is told which methods
-//! it has (`405` with `Allow`), not that nothing is there.
+//! `/api/open` against `serve`. Paths without parameters are found in a map; templates
+//! (`/v1/cards/{cardId}`) are matched in turn, their parameters read from the path. A known
+//! path asked with another method is told which methods it has (`405` with `Allow`), not that
+//! nothing is there.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -11,37 +13,38 @@ use std::sync::Arc;
 use hyper::Method;
 use hyper::header::HeaderValue;
 
-use super::{Bound, Faults, Reference};
-use crate::contract::Contract;
+use super::{Bound, Faults, Reference, ResourceStore};
+use crate::contract::{Contract, PathTemplate};
 
-/// One operation as served: its reference implementation and the `Content-Type` it answers
-/// with.
+/// One operation as served: its reference implementation.
 #[derive(Debug)]
 pub struct Operation {
     /// The reference implementation of its contract.
     pub reference: Reference,
-    /// The contract's `response.contentType` (with `charset=UTF-8` for JSON types).
-    pub content_type: HeaderValue,
 }
+
+/// One method's operation.
+type MethodRoute = (Method, Arc<Operation>);
 
 /// The operations of one path, by method.
 #[derive(Debug)]
 struct PathRoutes {
-    methods: Vec<(Method, Arc<Operation>)>,
+    methods: Vec<MethodRoute>,
     allow: HeaderValue,
 }
 
-/// Every operation served, by path.
+/// Every operation served: by path, and by template for paths with parameters.
 #[derive(Debug)]
 pub struct Routes {
     by_path: HashMap<Box<str>, PathRoutes>,
+    templates: Vec<(PathTemplate, PathRoutes)>,
 }
 
 /// Where a request goes.
 #[derive(Debug)]
 pub enum Route<'a> {
-    /// To this operation.
-    Found(&'a Arc<Operation>),
+    /// To this operation, with the path parameters its template matched.
+    Found(&'a Arc<Operation>, Vec<(String, String)>),
     /// The path is known, the method is not: `Allow` lists the methods it has.
     MethodNotAllowed {
         /// The `Allow` header value, e.g. `POST`.
@@ -68,29 +71,40 @@ impl Routes {
         faults: &Faults,
         bound: Bound,
     ) -> Result<Self, BadContentType> {
-        let mut by_path: HashMap<Box<str>, Vec<(Method, Arc<Operation>)>> = HashMap::new();
+        let store = Arc::new(ResourceStore::new(contracts, bound));
+        let mut by_path: HashMap<Box<str>, Vec<MethodRoute>> = HashMap::new();
+        let mut templates: Vec<(PathTemplate, Vec<MethodRoute>)> = Vec::new();
         for contract in contracts {
+            check_content_types(contract)?;
             let method = Method::from_bytes(contract.method.as_bytes()).unwrap_or(Method::POST);
-            let operation = Operation {
-                content_type: content_type(contract)?,
-                reference: Reference::bounded(contract.clone(), faults.clone(), bound),
-            };
-            let path = by_path.entry(contract.path.as_str().into()).or_default();
-            path.push((method, Arc::new(operation)));
+            let reference =
+                Reference::sharing(contract.clone(), faults.clone(), bound, Arc::clone(&store));
+            let entry = (method, Arc::new(Operation { reference }));
+            if contract.template.is_literal() {
+                by_path
+                    .entry(contract.path.as_str().into())
+                    .or_default()
+                    .push(entry);
+            } else {
+                match templates.iter_mut().find(|(t, _)| *t == contract.template) {
+                    Some((_, methods)) => methods.push(entry),
+                    None => templates.push((contract.template.clone(), vec![entry])),
+                }
+            }
         }
         let by_path = by_path
             .into_iter()
-            .map(|(path, methods)| {
-                let names: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
-                let allow = HeaderValue::from_str(&names.join(", "))
-                    .unwrap_or(HeaderValue::from_static("POST"));
-                (path, PathRoutes { methods, allow })
-            })
+            .map(|(path, methods)| (path, PathRoutes::new(methods)))
             .collect();
-        Ok(Routes { by_path })
+        let templates = templates
+            .into_iter()
+            .map(|(template, methods)| (template, PathRoutes::new(methods)))
+            .collect();
+        Ok(Routes { by_path, templates })
     }
 
-    /// Where `method` `path` goes. Allocates nothing: it runs for every request.
+    /// Where `method` `path` goes. A path without parameters allocates nothing: it runs for
+    /// every request.
     pub fn find(&self, method: &Method, path: &str) -> Route<'_> {
         let whole = std::iter::once(path);
         let behind_prefix = path.match_indices('/').skip(1).map(|(i, _)| &path[i..]);
@@ -100,7 +114,16 @@ impl Routes {
                 continue;
             };
             if let Some((_, operation)) = routes.methods.iter().find(|(m, _)| m == method) {
-                return Route::Found(operation);
+                return Route::Found(operation, Vec::new());
+            }
+            known.get_or_insert(&routes.allow);
+        }
+        for (template, routes) in &self.templates {
+            let Some(matched) = crate::wire::match_path(template, path) else {
+                continue;
+            };
+            if let Some((_, operation)) = routes.methods.iter().find(|(m, _)| m == method) {
+                return Route::Found(operation, matched.params);
             }
             known.get_or_insert(&routes.allow);
         }
@@ -112,32 +135,38 @@ impl Routes {
 
     /// Every operation served.
     pub fn operations(&self) -> impl Iterator<Item = &Arc<Operation>> {
-        self.by_path
-            .values()
+        let literal = self.by_path.values();
+        let templated = self.templates.iter().map(|(_, routes)| routes);
+        literal
+            .chain(templated)
             .flat_map(|routes| routes.methods.iter().map(|(_, op)| op))
     }
 }
 
-/// The `Content-Type` answers carry: the contract's media type, with `charset=UTF-8` added to
-/// JSON types that name no charset (the bodies are UTF-8 JSON).
-fn content_type(contract: &Contract) -> Result<HeaderValue, BadContentType> {
-    let declared = contract.content_type.trim();
-    let media = declared
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    let json = media == "application/json" || media.ends_with("+json");
-    let value = if json && !declared.to_ascii_lowercase().contains("charset=") {
-        format!("{declared}; charset=UTF-8")
-    } else {
-        declared.to_string()
-    };
-    HeaderValue::from_str(&value).map_err(|_| BadContentType {
-        contract: contract.name.clone(),
-        content_type: contract.content_type.clone(),
-    })
+impl PathRoutes {
+    fn new(methods: Vec<MethodRoute>) -> Self {
+        let names: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
+        let allow =
+            HeaderValue::from_str(&names.join(", ")).unwrap_or(HeaderValue::from_static("POST"));
+        PathRoutes { methods, allow }
+    }
+}
+
+/// Every media type the contract answers with must be a valid header value.
+fn check_content_types(contract: &Contract) -> Result<(), BadContentType> {
+    let media = contract
+        .responses
+        .iter()
+        .filter_map(|r| r.content_type.as_deref());
+    for declared in media {
+        if HeaderValue::from_str(declared.trim()).is_err() {
+            return Err(BadContentType {
+                contract: contract.name.clone(),
+                content_type: declared.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -160,7 +189,7 @@ mod tests {
 
     fn found_path(route: Route<'_>) -> String {
         match route {
-            Route::Found(op) => op.reference.contract().path.clone(),
+            Route::Found(op, _) => op.reference.contract().path.clone(),
             other => panic!("expected a route, got {other:?}"),
         }
     }
@@ -200,21 +229,21 @@ mod tests {
     }
 
     #[test]
-    fn json_content_types_get_a_charset_and_others_are_sent_as_declared() {
+    fn templates_are_matched_with_their_parameters_behind_a_prefix() {
         let mut contract = issue_card();
-        contract.content_type = "application/vnd.example+json".into();
-        assert_eq!(
-            content_type(&contract).unwrap(),
-            "application/vnd.example+json; charset=UTF-8"
-        );
-        contract.content_type = "application/json; charset=utf-8".into();
-        assert_eq!(
-            content_type(&contract).unwrap(),
-            "application/json; charset=utf-8"
-        );
-        contract.content_type = "text/csv".into();
-        assert_eq!(content_type(&contract).unwrap(), "text/csv");
-        contract.content_type = "bad\nvalue".into();
-        assert!(content_type(&contract).is_err());
+        contract.method = "GET".into();
+        contract.path = "/v1/cards/{cardId}".into();
+        contract.template = PathTemplate::parse(&contract.path).unwrap();
+        let routes = Routes::new(&[contract], &Faults::default(), Bound::DEFAULT).unwrap();
+        match routes.find(&Method::GET, "/gw/v1/cards/card_1") {
+            Route::Found(_, params) => {
+                assert_eq!(params, [("cardId".to_string(), "card_1".to_string())]);
+            }
+            other => panic!("expected a route, got {other:?}"),
+        }
+        assert!(matches!(
+            routes.find(&Method::DELETE, "/v1/cards/card_1"),
+            Route::MethodNotAllowed { .. }
+        ));
     }
 }

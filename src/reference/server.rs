@@ -31,7 +31,7 @@ use super::auth::SignatureRejection;
 use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
-use super::{Answer, Bound, Faults, Incoming, Media, ServerSigning};
+use super::{Answer, Bound, Faults, Incoming, ServerSigning};
 use crate::contract::Contract;
 
 /// Called with each request refused for its signature (`serve` logs them on stderr).
@@ -327,8 +327,8 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     app.served.fetch_add(1, Ordering::Relaxed);
     let (parts, body) = request.into_parts();
-    let operation = match app.routes.find(&parts.method, parts.uri.path()) {
-        Route::Found(operation) => Arc::clone(operation),
+    let (operation, path_params) = match app.routes.find(&parts.method, parts.uri.path()) {
+        Route::Found(operation, params) => (Arc::clone(operation), params),
         Route::MethodNotAllowed { allow } => {
             let message = format!(
                 "{} is not allowed on {}: allowed {}\n",
@@ -349,14 +349,24 @@ async fn handle(
         Ok(body) => body,
         Err(refusal) => return Ok(refusal),
     };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string());
     let incoming = Incoming {
         method: parts.method,
-        path: parts.uri.path().to_string(),
+        path,
         headers: parts.headers,
         body,
     };
+    let reference = &operation.reference;
     let answer = match app.signing.check_request(&incoming) {
-        Ok(()) => operation.reference.answer(&incoming.body),
+        Ok(()) => reference.answer_request(
+            &path_params,
+            incoming.query(),
+            &incoming.headers,
+            &incoming.body,
+        ),
         Err(rejection) => {
             if let Some(log) = &app.on_signature_rejected {
                 log(&rejection);
@@ -365,7 +375,7 @@ async fn handle(
         }
     };
     let signed = app.signing.answer_headers(&incoming, &answer.body);
-    let mut response = answered(answer, &operation.content_type);
+    let mut response = answered(answer);
     for (name, value) in signed {
         if let Ok(value) = HeaderValue::from_str(&value) {
             response.headers_mut().insert(name, value);
@@ -417,25 +427,22 @@ async fn read_body(
     }
 }
 
-fn answered(answer: Answer, content_type: &HeaderValue) -> Response<Full<Bytes>> {
+fn answered(answer: Answer) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(answer.body));
     *response.status_mut() =
         StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let media = match answer.media {
-        Media::Contract => content_type.clone(),
-        Media::Text => HeaderValue::from_static("text/plain; charset=UTF-8"),
-    };
-    response.headers_mut().insert(CONTENT_TYPE, media);
+    let headers = response.headers_mut();
+    if let Some(media) = answer.content_type {
+        headers.insert(CONTENT_TYPE, media);
+    }
+    for (name, value) in answer.headers.iter().flat_map(|h| h.iter()) {
+        headers.insert(name.clone(), value.clone());
+    }
     response
 }
 
 fn plain(status: StatusCode, message: String) -> Response<Full<Bytes>> {
-    let answer = Answer {
-        status: status.as_u16(),
-        body: Bytes::from(message),
-        media: Media::Text,
-    };
-    answered(answer, &HeaderValue::from_static("text/plain"))
+    answered(Answer::text(status.as_u16(), message))
 }
 
 /// Asks hyper to close the connection after this answer: the rest of the request was not read.

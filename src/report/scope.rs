@@ -61,11 +61,11 @@ fn cases(scope: &Scope, summary: &Summary) -> String {
     } else {
         format!("{} run of {} planned", summary.cases, summary.planned)
     };
-    let filters = scope.filters.join(" ");
+    let filters = scope.selection();
     if !filters.is_empty() && summary.planned == 0 {
-        text.push_str(&format!("; --filter {filters}"));
+        text.push_str(&format!("; {filters}"));
     } else if !filters.is_empty() {
-        text.push_str(&format!("; {} kept by --filter {filters}", summary.matched));
+        text.push_str(&format!("; {} kept by {filters}", summary.matched));
     }
     if let Some(partition) = &scope.partition {
         text.push_str(&format!("; shard --partition {partition}"));

@@ -226,7 +226,7 @@ pub(crate) mod sample {
             },
             contracts: vec![ContractInfo {
                 name: "issueCard".into(),
-                path: "contracts/issue-card.json".into(),
+                path: "contracts/platform/issue-card.json".into(),
                 sha256: "ab".repeat(32),
             }],
             started: "2026-01-02T03:04:05.678Z".into(),

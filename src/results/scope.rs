@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scope {
-    /// `--filter` globs as given; empty when no filter was given.
+    /// `--filter` globs as given, and `--exclude` globs with a leading `!`; empty when
+    /// neither was given.
     pub filters: Vec<String>,
     /// `--partition K/N` as given.
     pub partition: Option<String>,
@@ -41,6 +42,25 @@ pub struct Scope {
     /// How the target's certificate was checked and which client certificate was presented;
     /// `None` for a plain-HTTP target.
     pub tls: Option<TlsScope>,
+}
+
+impl Scope {
+    /// The case selection as flags, `--filter a b --exclude c` (`filters` holds exclusions
+    /// with a leading `!`); empty when there was none.
+    pub fn selection(&self) -> String {
+        let (excluded, kept): (Vec<&String>, Vec<&String>) =
+            self.filters.iter().partition(|f| f.starts_with('!'));
+        let mut parts = Vec::new();
+        if !kept.is_empty() {
+            let kept: Vec<&str> = kept.iter().map(|f| f.as_str()).collect();
+            parts.push(format!("--filter {}", kept.join(" ")));
+        }
+        if !excluded.is_empty() {
+            let excluded: Vec<&str> = excluded.iter().map(|f| &f[1..]).collect();
+            parts.push(format!("--exclude {}", excluded.join(" ")));
+        }
+        parts.join(" ")
+    }
 }
 
 /// A run-wide idempotency setting that differs from at least one contract's.
@@ -220,6 +240,21 @@ mod tests {
         assert!(Override::of(Setting::Concurrency, 2, [8]).unwrap().weaker);
         assert!(Override::of(Setting::SettleTries, 9, [5]).unwrap().weaker);
         assert!(!Override::of(Setting::SettleTries, 1, [5]).unwrap().weaker);
+    }
+
+    #[test]
+    fn the_selection_names_filters_and_exclusions_by_their_flags() {
+        let scope = |filters: &[&str]| Scope {
+            filters: filters.iter().map(|f| f.to_string()).collect(),
+            ..Scope::default()
+        };
+        assert_eq!(scope(&[]).selection(), "");
+        assert_eq!(scope(&["a/*", "b"]).selection(), "--filter a/* b");
+        assert_eq!(
+            scope(&["a/*", "!c/*", "!d"]).selection(),
+            "--filter a/* --exclude c/* d"
+        );
+        assert_eq!(scope(&["!c/*"]).selection(), "--exclude c/*");
     }
 
     #[test]

@@ -170,18 +170,18 @@ fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
             "the run stopped at the first failed case (--fail-fast)".into(),
         ));
     }
-    let filters = scope.filters.join(" ");
+    let filters = scope.selection();
     if !scope.filters.is_empty() && summary.planned == 0 {
         // Not counted (the run stopped early): the filter is named without numbers.
         reasons.push(Shortfall::new(
             ShortfallKind::Filtered,
-            format!("--filter {filters} selected the cases"),
+            format!("{filters} selected the cases"),
         ));
     } else if !scope.filters.is_empty() && summary.matched < summary.planned {
         reasons.push(Shortfall::new(
             ShortfallKind::Filtered,
             format!(
-                "--filter {filters} kept {} of {} cases",
+                "{filters} kept {} of {} cases",
                 summary.matched, summary.planned
             ),
         ));

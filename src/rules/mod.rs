@@ -16,7 +16,9 @@ use serde_json::{Number, Value};
 pub use view::{JsonView, View};
 pub use violation::{Rule, Violation};
 
-use crate::contract::schema::{Kind, ObjectRules, Schema, StringRules, Types, UnknownFields};
+use crate::contract::schema::{
+    Effect, Kind, ObjectRules, Schema, StringRules, Types, UnknownFields,
+};
 use crate::json::{abbreviate, describe_kind};
 
 /// Longest rendering of an offending value inside a message.
@@ -104,13 +106,8 @@ impl<'a> Validator<'a> {
         if let Some(allowed) = &schema.enum_values
             && !allowed.iter().any(|a| value.equals(a))
         {
-            let names: Vec<String> = allowed.iter().map(render_enum_value).collect();
-            self.push(
-                at,
-                Rule::Enum,
-                format!("one of {}", names.join(", ")),
-                describe(value),
-            );
+            let names = listed(allowed.iter().map(render_enum_value), ", ");
+            self.push(at, Rule::Enum, format!("one of {names}"), describe(value));
         }
     }
 
@@ -188,14 +185,9 @@ impl<'a> Validator<'a> {
             let index = text[..at_byte].chars().count();
             (index, text[at_byte..].chars().next().unwrap_or_default())
         }) {
-            let listed: Vec<String> = rules.forbidden.iter().map(|c| format!("`{c}`")).collect();
+            let chars = listed(rules.forbidden.iter().map(|c| format!("`{c}`")), " ");
             let actual = format!("`{c}` at character {} of {}", index + 1, shown());
-            self.push(
-                at,
-                Rule::ForbiddenChar,
-                format!("none of {}", listed.join(" ")),
-                actual,
-            );
+            self.push(at, Rule::ForbiddenChar, format!("none of {chars}"), actual);
         }
         if let Some(pattern) = &rules.pattern
             && !pattern.regex.is_match(text)
@@ -261,7 +253,10 @@ impl<'a> Validator<'a> {
         for field in &rules.fields {
             at.segments.push(Segment::Name(&field.name));
             match map.member(&field.name) {
-                Some(value) => self.check(&field.schema, value, at),
+                Some(value) => {
+                    self.check(&field.schema, value, at);
+                    self.conditional(field, Effect::Forbidden, map, at);
+                }
                 None if field.presence.is_required(self.status) => {
                     let rule = match field.presence {
                         crate::contract::Presence::RequiredOn(_) => Rule::RequiredOn,
@@ -269,7 +264,7 @@ impl<'a> Validator<'a> {
                     };
                     self.push(at, rule, "present".into(), "absent".into());
                 }
-                None => {}
+                None => self.conditional(field, Effect::Required, map, at),
             }
             at.segments.pop();
         }
@@ -287,6 +282,30 @@ impl<'a> Validator<'a> {
                 });
             }
         }
+    }
+
+    /// The first of the field's conditions with `effect` that holds in `holder`, as a
+    /// violation (the field is absent where required, or present where forbidden).
+    fn conditional<J: JsonView>(
+        &mut self,
+        field: &crate::contract::Field,
+        effect: Effect,
+        holder: &J,
+        at: &Place<'_>,
+    ) {
+        let Some(condition) = field
+            .conditions
+            .iter()
+            .find(|c| c.effect == effect && c.holds_in(holder))
+        else {
+            return;
+        };
+        let (rule, expected, actual) = match effect {
+            Effect::Required => (Rule::RequiredWhen, "present", "absent"),
+            Effect::Forbidden => (Rule::ForbiddenWhen, "absent", "present"),
+        };
+        let expected = format!("{expected} when {}", condition.describe());
+        self.push(at, rule, expected, actual.into());
     }
 
     fn push(&mut self, at: &Place<'_>, rule: Rule, expected: String, actual: String) {
@@ -343,7 +362,7 @@ fn find_any(text: &str, chars: &[char]) -> Option<usize> {
         [a, b, c] if ascii(a).and(ascii(b)).and(ascii(c)).is_some() => {
             memchr::memchr3(*a as u8, *b as u8, *c as u8, haystack)
         }
-        _ => text.find(chars),
+        _ => find_forbidden(text, chars),
     }
 }
 
@@ -370,6 +389,33 @@ fn describe<J: JsonView>(value: &J) -> String {
         Value::Null => "null".to_string(),
         value => format!("{} {}", describe_kind(&value), abbreviate(&value, SHOWN)),
     }
+}
+
+/// The byte offset of the first forbidden character of `text`. A contract may forbid
+/// thousands of characters: past a few, a sorted copy keeps the scan linear in the text.
+fn find_forbidden(text: &str, forbidden: &[char]) -> Option<usize> {
+    if forbidden.len() <= 8 {
+        return text.find(forbidden);
+    }
+    let mut sorted = forbidden.to_vec();
+    sorted.sort_unstable();
+    text.char_indices()
+        .find(|(_, c)| sorted.binary_search(c).is_ok())
+        .map(|(i, _)| i)
+}
+
+/// Most items of a contract's list (enum values, forbidden characters) named in a message.
+const LISTED: usize = 20;
+
+/// The first [`LISTED`] items joined, then how many more: a contract's list can be long, and
+/// every message naming it is shown or sent.
+fn listed(items: impl ExactSizeIterator<Item = String>, separator: &str) -> String {
+    let total = items.len();
+    let mut text = items.take(LISTED).collect::<Vec<_>>().join(separator);
+    if total > LISTED {
+        let _ = write!(text, "{separator}… ({} more)", total - LISTED);
+    }
+    text
 }
 
 fn render_enum_value(value: &Value) -> String {

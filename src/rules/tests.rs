@@ -165,3 +165,102 @@ fn messages_name_pointer_rule_expected_and_actual() {
         "/f: max-length: expected at most 3 characters, got 4 characters: \"abcd\""
     );
 }
+
+#[test]
+fn long_lists_of_a_contract_are_named_in_part_and_searched_in_full() {
+    let values: Vec<String> = (0..300).map(|i| format!("V{i}")).collect();
+    let contract = contract_with_request(json!({"f": {"type": "string", "enum": values}})).unwrap();
+    let found = validate(&contract.types, &contract.request, &json!({"f": "X"}), None);
+    assert!(
+        found[0].expected.ends_with("V18, V19, … (280 more)"),
+        "{}",
+        found[0].expected
+    );
+    let forbidden: String = (0..1000u32)
+        .filter_map(|i| char::from_u32(0x4e00 + i))
+        .collect();
+    let contract =
+        contract_with_request(json!({"f": {"type": "string", "forbiddenChars": forbidden}}))
+            .unwrap();
+    let text = format!("{}\u{4e07}x", "a".repeat(100_000));
+    let found = validate(
+        &contract.types,
+        &contract.request,
+        &json!({"f": text}),
+        None,
+    );
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .actual
+            .starts_with("`\u{4e07}` at character 100001 of"),
+        "{}",
+        found[0].actual
+    );
+    assert!(found[0].expected.ends_with("… (980 more)"));
+}
+
+/// Validates `request` against a contract whose request has `fields`.
+fn broken_by(fields: Value, request: Value) -> Vec<super::Violation> {
+    let contract = contract_with_request(fields).expect("valid contract");
+    validate(&contract.types, &contract.request, &request, None)
+}
+
+#[test]
+fn a_field_is_required_when_another_has_one_of_the_values() {
+    let fields = json!({
+        "grantType": {"type": "string", "required": true, "enum": ["CODE", "REFRESH"]},
+        "code": {"type": "string", "requiredWhen": {"field": "/grantType", "in": ["CODE"]}}
+    });
+    let found = broken_by(fields.clone(), json!({"grantType": "CODE"}));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(
+        found[0].to_string(),
+        "/code: required-when: expected present when grantType is CODE, got absent"
+    );
+    assert!(broken_by(fields.clone(), json!({"grantType": "REFRESH"})).is_empty());
+    assert!(broken_by(fields, json!({"grantType": "CODE", "code": "c"})).is_empty());
+}
+
+#[test]
+fn a_field_is_forbidden_when_another_is_present_or_absent() {
+    let fields = json!({
+        "cardNo": {"type": "string", "requiredWhen": {"field": "/login", "present": false}},
+        "login": {"type": "string"},
+        "pin": {"type": "string", "forbiddenWhen": [
+            {"field": "/login", "present": true},
+            {"field": "/cardNo", "in": ["0000"]}]}
+    });
+    let rules = |request| -> Vec<(String, Rule)> {
+        broken_by(fields.clone(), request)
+            .into_iter()
+            .map(|v| (v.pointer, v.rule))
+            .collect()
+    };
+    assert_eq!(rules(json!({})), one("/cardNo", Rule::RequiredWhen));
+    assert!(rules(json!({"login": "jane"})).is_empty());
+    assert_eq!(
+        rules(json!({"login": "jane", "pin": "1"})),
+        one("/pin", Rule::ForbiddenWhen)
+    );
+    assert_eq!(
+        rules(json!({"cardNo": "0000", "pin": "1"})),
+        one("/pin", Rule::ForbiddenWhen)
+    );
+    assert!(rules(json!({"cardNo": "1234", "pin": "1"})).is_empty());
+}
+
+#[test]
+fn conditions_in_nested_objects_look_at_their_own_object() {
+    let fields = json!({
+        "fields": {"type": "array", "items": {"type": "object", "fields": {
+            "code": {"type": "string", "required": true},
+            "amount": {"type": "integer", "requiredWhen": {"field": "/code", "in": ["BALANCE"]}}}}}
+    });
+    let found = broken_by(
+        fields,
+        json!({"fields": [{"code": "POINT"}, {"code": "BALANCE"}, {"code": "BALANCE", "amount": 1}]}),
+    );
+    let places: Vec<(&str, Rule)> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
+    assert_eq!(places, [("/fields/1/amount", Rule::RequiredWhen)]);
+}

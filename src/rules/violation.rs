@@ -9,6 +9,10 @@ pub enum Rule {
     Required,
     /// A field required for this result status is absent.
     RequiredOn,
+    /// A field required by a condition on another field (`requiredWhen`) is absent.
+    RequiredWhen,
+    /// A field forbidden by a condition on another field (`forbiddenWhen`) is present.
+    ForbiddenWhen,
     /// The value is of the wrong JSON type.
     Type,
     /// A string is shorter than `minLength`.
@@ -41,6 +45,8 @@ impl Rule {
         match self {
             Rule::Required => "required",
             Rule::RequiredOn => "required-on-status",
+            Rule::RequiredWhen => "required-when",
+            Rule::ForbiddenWhen => "forbidden-when",
             Rule::Type => "type",
             Rule::MinLength => "min-length",
             Rule::MaxLength => "max-length",

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::context::Context;
-use super::send;
+use super::{flow, resources, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -16,6 +16,7 @@ use crate::observe::Observations;
 use crate::plan::{Action, Case};
 use crate::results::{CaseResult, Check, CheckResult, Outcome};
 use crate::snapshot::{Taken, Volatile};
+use crate::target::Secrets;
 
 /// Runs `case` on its own task, so that a panic in it costs that case only: it comes back as
 /// `Err`, a failed case under its own name, and the run goes on.
@@ -69,15 +70,27 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         return not_sent(context, contract, case);
     }
     let checks = match case.action {
-        Action::Exchange(exchange) => {
+        Action::Exchange(mut exchange) => {
             let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
-            let observed = send::single(context, contract, exchange).await;
-            let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
-            with_snapshot(context, contract, &case.name, &observed, checks)
+            let probed = probe.as_ref().map(|p| p.field.as_str());
+            let setup = resources::prepare(context, contract, &mut exchange.request, probed).await;
+            match setup {
+                Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
+                setup => {
+                    let observed = send::single(context, contract, exchange).await;
+                    let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
+                    let checks = with_snapshot(context, contract, &case.name, &observed, checks);
+                    setup.into_iter().chain(checks).collect()
+                }
+            }
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
             check::judge(contract, &success(contract), None, &observed)
+        }
+        Action::Flow(flow) => {
+            let record = flow::run(context, &flow).await;
+            check::flow::judge(&context.contracts, &flow, &record)
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
@@ -87,7 +100,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
     CaseResult {
         contract: contract.name.clone(),
         case: case.name,
-        checks: printable(checks),
+        checks: printable(checks, &context.secrets),
         duration: started.elapsed(),
     }
 }
@@ -119,13 +132,17 @@ fn not_sent(context: &Context, contract: &Contract, case: Case) -> CaseResult {
 }
 
 /// Findings quote the target (codes, messages, bodies, headers) in many places; they are made
-/// safe to print here, once, before any reporter sees them.
-fn printable(mut checks: Vec<CheckResult>) -> Vec<CheckResult> {
-    fn clean(text: &mut String, how: fn(&str) -> Cow<'_, str>) {
+/// safe to print here, once, before any reporter sees them: no control characters, and no
+/// secret value (a token the target echoes in an error message, say).
+fn printable(mut checks: Vec<CheckResult>, secrets: &Secrets) -> Vec<CheckResult> {
+    let clean = |text: &mut String, how: fn(&str) -> Cow<'_, str>| {
         if let Cow::Owned(shown) = how(text) {
             *text = shown;
         }
-    }
+        if let Cow::Owned(scrubbed) = secrets.scrub(text) {
+            *text = scrubbed;
+        }
+    };
     for check in &mut checks {
         for finding in &mut check.findings {
             clean(&mut finding.message, json::printable_line);
@@ -159,7 +176,8 @@ fn with_snapshot(
         return checks;
     };
     let key = settled.sent.key.as_deref();
-    let volatile = Volatile::new(contract, key, context.mint.nonce());
+    let volatile =
+        Volatile::new(contract, key, context.mint.nonce()).with_secrets(context.secrets.values());
     let taken = Taken {
         contract,
         case,

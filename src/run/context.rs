@@ -7,13 +7,19 @@ use std::time::Duration;
 use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
 use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
-use crate::target::HttpTarget;
+use crate::target::{HttpTarget, Secrets};
+
+use super::resources::Creators;
 
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
     pub contracts: Vec<Contract>,
     pub target: HttpTarget,
     pub mint: KeyMint,
+    /// Values no finding may show (secret target headers).
+    pub secrets: Secrets,
+    /// The contract creating each resource, for cases that need one to exist.
+    pub creators: Creators,
     pub overrides: Overrides,
     pub snapshots: Option<Snapshots>,
     /// Cases skipped because the target stopped answering.
@@ -39,6 +45,8 @@ pub(crate) struct Settings {
     pub settle_tries: u32,
     /// First wait between two settle tries.
     pub settle_backoff: Duration,
+    /// Longest wait between two settle tries, a `Retry-After` included.
+    pub settle_max_wait: Duration,
 }
 
 impl Context {
@@ -53,6 +61,7 @@ impl Context {
                 concurrency: MIN_CONCURRENCY,
                 settle_tries: 1,
                 settle_backoff: Duration::ZERO,
+                settle_max_wait: Duration::ZERO,
             };
         };
         let o = &self.overrides;
@@ -67,6 +76,7 @@ impl Context {
                 .unwrap_or(rules.settle_tries)
                 .max(MIN_SETTLE_TRIES),
             settle_backoff: rules.settle_backoff,
+            settle_max_wait: rules.settle_max_wait,
         }
     }
 }
@@ -75,7 +85,7 @@ impl Context {
 mod tests {
     use super::*;
     use crate::contract::tests::{contract_with_request, issue_card};
-    use crate::target::{HttpTarget, Limits};
+    use crate::target::{HttpTarget, Limits, Secrets};
 
     fn context(overrides: Overrides) -> Context {
         Context {
@@ -83,6 +93,8 @@ mod tests {
             target: HttpTarget::new("http://127.0.0.1:9", Limits::default(), &Default::default())
                 .unwrap(),
             mint: KeyMint::with_nonce("1".into()),
+            secrets: Secrets::default(),
+            creators: Creators::default(),
             overrides,
             snapshots: None,
             not_sent: AtomicUsize::new(0),

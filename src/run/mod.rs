@@ -9,6 +9,8 @@
 
 mod case;
 mod context;
+mod flow;
+mod resources;
 mod scope;
 mod send;
 
@@ -28,7 +30,7 @@ use crate::report::Reporter;
 use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::tls::ClientTls;
-use crate::target::{HttpTarget, Limits, Signing, TargetError};
+use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetError, TargetHeader};
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +54,8 @@ pub struct RunOptions {
     pub give_up_after: u32,
     /// Only cases matching these globs.
     pub filter: Option<GlobSet>,
+    /// Then not the cases matching these (`--exclude`).
+    pub exclude: Option<GlobSet>,
     /// Faults injected by the embedded target.
     pub faults: Faults,
     /// Stop after the first failed case.
@@ -71,10 +75,14 @@ pub struct RunOptions {
     pub snapshots: Option<Snapshots>,
     /// Client-Id and keys: requests are signed and answers checked (see [`Signing`]).
     pub signing: Option<Signing>,
-    /// The `--filter` globs as given, for reports (`filter` is what selects).
+    /// The `--filter` globs as given and the `--exclude` ones with a leading `!`, for reports
+    /// (`filter` and `exclude` are what select).
     pub filter_globs: Vec<String>,
     /// Which implementation the target is, for reports.
     pub implementation: Implementation,
+    /// Headers every request carries (auth tokens, tenant ids); secret values never appear in
+    /// any report.
+    pub headers: Vec<TargetHeader>,
     /// Trust roots, client certificate and `--insecure`, for an `https://` target.
     pub tls: ClientTls,
 }
@@ -87,6 +95,7 @@ impl Default for RunOptions {
             max_response_size: Limits::default().max_response_size,
             give_up_after: Limits::default().give_up_after,
             filter: None,
+            exclude: None,
             faults: Faults::default(),
             fail_fast: false,
             partition: None,
@@ -98,6 +107,7 @@ impl Default for RunOptions {
             signing: None,
             filter_globs: Vec::new(),
             implementation: Implementation::default(),
+            headers: Vec::new(),
             tls: ClientTls::default(),
         }
     }
@@ -129,6 +139,7 @@ pub async fn run(
 ) -> Result<Summary, RunError> {
     let selection = Selection {
         filter: options.filter.clone(),
+        exclude: options.exclude.clone(),
         partition: options.partition,
     };
     let mut signing = options.signing.clone();
@@ -152,7 +163,7 @@ pub async fn run(
         max_response_size: options.max_response_size,
         give_up_after: options.give_up_after,
     };
-    let mut http = HttpTarget::new(&base, limits, &options.tls)?;
+    let mut http = HttpTarget::new(&base, limits, &options.tls)?.with_headers(&options.headers)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
     }
@@ -160,6 +171,8 @@ pub async fn run(
         target: http,
         snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
+        secrets: Secrets::of(&options.headers),
+        creators: resources::Creators::of(&contracts),
         overrides: Overrides {
             replays: options.replays,
             concurrency: options.concurrency,

@@ -1,5 +1,7 @@
-//! Rendering a response as snapshot text: HTTP status, the headers the contract names, and the
-//! body pretty-printed with sorted keys, after redacting what legitimately changes between runs.
+//! Rendering a response as snapshot text: HTTP status, the headers the contract names or the
+//! status's definition declares, and the body pretty-printed with sorted keys, after redacting
+//! what legitimately changes between runs. A value redacted in the body is redacted in the
+//! headers too (a created id is in the body and in `Location`).
 
 use serde_json::Value;
 
@@ -24,7 +26,7 @@ impl Volatile {
     pub fn new(contract: &Contract, key: Option<&str>, nonce: &str) -> Self {
         let mut values = Vec::new();
         if let (Some(key), Some(rules)) = (key, &contract.idempotency) {
-            let name = rules.key.last().unwrap_or("key");
+            let name = rules.key_in.name();
             values.push((key.to_string(), format!("[{name}]")));
         }
         if !nonce.is_empty() {
@@ -32,6 +34,19 @@ impl Volatile {
         }
         values.sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
         Volatile { values }
+    }
+
+    /// Adds values that must never be written (secret header values a target may echo), each
+    /// replaced by `***`.
+    pub fn with_secrets<'v>(mut self, secrets: impl IntoIterator<Item = &'v str>) -> Self {
+        self.values.extend(
+            secrets
+                .into_iter()
+                .map(|v| (v.to_string(), "***".to_string())),
+        );
+        self.values
+            .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        self
     }
 
     fn scrub(&self, text: &str) -> String {
@@ -45,45 +60,89 @@ impl Volatile {
 
 /// The snapshot text of one response (without the file header).
 pub fn render(contract: &Contract, observed: &Response, volatile: &Volatile) -> String {
+    let mut found = Volatile::default();
+    let body = match observed.json() {
+        Ok(body) => {
+            let redacted = redact_collecting(contract, body, volatile, &mut found.values);
+            canonical_pretty(&redacted)
+        }
+        Err(_) => volatile.scrub(&String::from_utf8_lossy(&observed.body)),
+    };
+    found.values.extend(volatile.values.iter().cloned());
+    found
+        .values
+        .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
     let mut out = format!("HTTP {}\n", observed.status);
-    for name in &contract.snapshot.headers {
+    for name in recorded_headers(contract, observed.status) {
         for value in observed.headers.get_all(name.as_str()) {
             let value = if VOLATILE_HEADERS.contains(&name.as_str()) {
                 "[redacted]".to_string()
             } else {
-                volatile.scrub(&String::from_utf8_lossy(value.as_bytes()))
+                found.scrub(&String::from_utf8_lossy(value.as_bytes()))
             };
             out.push_str(&format!("{name}: {value}\n"));
         }
     }
     out.push('\n');
-    match observed.json() {
-        Ok(body) => {
-            let redacted = redact(contract, body, volatile);
-            out.push_str(&canonical_pretty(&redacted));
-        }
-        Err(_) => out.push_str(&volatile.scrub(&String::from_utf8_lossy(&observed.body))),
-    }
+    out.push_str(&body);
     out.push('\n');
     out
+}
+
+/// The headers a snapshot records, lower-case, in a stable order: the contract's
+/// `snapshot.headers`, then those the status's response definition declares.
+fn recorded_headers(contract: &Contract, status: u16) -> Vec<String> {
+    let declared = contract
+        .response_for(status)
+        .into_iter()
+        .flat_map(|spec| spec.headers.iter().map(|h| h.name.to_ascii_lowercase()));
+    let mut names: Vec<String> = Vec::new();
+    for name in contract.snapshot.headers.iter().cloned().chain(declared) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
 }
 
 /// The body with the contract's redactions applied (`/cardNo` → `"[cardNo]"`) and volatile
 /// request values replaced inside every string.
 pub fn redact(contract: &Contract, body: &Value, volatile: &Volatile) -> Value {
+    redact_collecting(contract, body, volatile, &mut Vec::new())
+}
+
+/// [`redact`], collecting each redacted string with its placeholder, so the same value can be
+/// redacted wherever else it appears.
+fn redact_collecting(
+    contract: &Contract,
+    body: &Value,
+    volatile: &Volatile,
+    found: &mut Vec<(String, String)>,
+) -> Value {
     let mut body = body.clone();
     for pattern in &contract.snapshot.redact {
-        redact_matching(&mut body, pattern, &mut Vec::new());
+        redact_matching(&mut body, pattern, &mut Vec::new(), found);
     }
     scrub_strings(&mut body, volatile);
     body
 }
 
-fn redact_matching(value: &mut Value, pattern: &Pointer, at: &mut Vec<String>) {
+fn redact_matching(
+    value: &mut Value,
+    pattern: &Pointer,
+    at: &mut Vec<String>,
+    found: &mut Vec<(String, String)>,
+) {
     if pattern.matches(at) {
         if !value.is_null() {
             let name = at.last().cloned().unwrap_or_default();
-            *value = Value::String(format!("[{name}]"));
+            let placeholder = format!("[{name}]");
+            if let Value::String(text) = value
+                && !text.is_empty()
+            {
+                found.push((text.clone(), placeholder.clone()));
+            }
+            *value = Value::String(placeholder);
         }
         return;
     }
@@ -103,7 +162,7 @@ fn redact_matching(value: &mut Value, pattern: &Pointer, at: &mut Vec<String>) {
         let wanted = &pattern.segments()[at.len()];
         if wanted == "*" || *wanted == segment {
             at.push(segment);
-            redact_matching(child, pattern, at);
+            redact_matching(child, pattern, at, found);
             at.pop();
         }
     }

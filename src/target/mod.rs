@@ -12,12 +12,14 @@
 //! stays bounded whatever is sent, and a target that answers none of the run's first requests
 //! is given up on (`liveness`) instead of costing a time-out per case.
 
+pub mod headers;
 mod liveness;
 pub mod profile;
 mod read;
 mod signer;
 pub mod tls;
 
+pub use headers::{Secrets, TargetHeader};
 pub use signer::{InvalidClientId, Signing, shown_header_value};
 
 use std::collections::HashMap;
@@ -25,6 +27,7 @@ use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use self::liveness::Liveness;
 use crate::observe::{
@@ -66,6 +69,9 @@ pub struct HttpTarget {
     /// Parsed URLs by request path: parsing one (its host above all) costs several
     /// microseconds, and a run sends the same few paths hundreds of times.
     urls: Arc<Mutex<HashMap<String, Url>>>,
+    /// Headers every request carries (`--header`, the profile's `headers`); secret values are
+    /// marked sensitive so no record shows them.
+    headers: HeaderMap,
 }
 
 /// Paths whose parsed URL is kept at most; past that the cache starts over.
@@ -123,7 +129,26 @@ impl HttpTarget {
             signing: None,
             tls: explainer,
             urls: Arc::default(),
+            headers: HeaderMap::new(),
         })
+    }
+
+    /// Sends `headers` with every request; a request's own header of the same name wins (a
+    /// security probe sending a wrong credential, say).
+    pub fn with_headers(mut self, headers: &[TargetHeader]) -> Result<Self, TargetError> {
+        for header in headers {
+            let invalid = |reason: String| TargetError {
+                url: self.base.clone(),
+                reason: format!("header `{}`: {reason}", header.name),
+            };
+            let name = HeaderName::from_bytes(header.name.as_bytes())
+                .map_err(|e| invalid(e.to_string()))?;
+            let mut value =
+                HeaderValue::from_str(&header.value).map_err(|e| invalid(e.to_string()))?;
+            value.set_sensitive(header.secret);
+            self.headers.append(name, value);
+        }
+        Ok(self)
     }
 
     /// Signs every request and checks every answer as `signing` says.
@@ -195,12 +220,20 @@ impl HttpTarget {
     /// The request as it will go on the wire, and what its answer's signature must cover.
     fn prepare(&self, request: &Request, url: Url) -> (Sent, Option<SignatureContext>) {
         let body = request.body.clone().unwrap_or_default();
-        let mut headers = request.headers.clone();
+        let mut headers = self.headers.clone();
+        for (name, value) in &request.headers {
+            headers.insert(name, value.clone());
+        }
         let mut signature_context = None;
         if let Some(signing) = &self.signing {
             let method = request.method.as_str();
-            headers.extend(signing.request_headers(method, url.path(), &body));
-            signature_context = signing.context(method, url.path());
+            // The path as sent, query included, is what a signature covers.
+            let path = match url.query() {
+                Some(query) => format!("{}?{query}", url.path()),
+                None => url.path().to_string(),
+            };
+            headers.extend(signing.request_headers(method, &path, &body));
+            signature_context = signing.context(method, &path);
         }
         let sent = Sent {
             method: request.method.clone(),

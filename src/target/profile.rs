@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::headers::{HeaderError, HeaderSource, TargetHeader};
 use super::signer::{InvalidClientId, Signing};
 use super::tls::TlsOptions;
 use crate::signing::{KeyError, PrivateKey, PublicKey};
@@ -48,6 +49,14 @@ pub struct ProfileFile {
     /// it, every answer must carry a valid signature (the `signature` check).
     #[serde(default)]
     pub public_key: Option<KeySource>,
+    /// Headers sent with every request (auth tokens, tenant ids): a value, `{"env": "NAME"}`
+    /// to read it from the environment (secret unless `"secret": false`), or
+    /// `{"value": "...", "secret": true}`. Secret values are never shown; `Authorization`,
+    /// `Cookie` and names containing `token`, `key`, `secret`, `auth`, `password` or
+    /// `signature` are secret whatever their source. `--header` overrides a header of the
+    /// same name.
+    #[serde(default)]
+    pub headers: indexmap::IndexMap<String, HeaderSource>,
     /// Certificate authorities (PEM, one or more certificates each) trusted on top of the
     /// platform's roots for an `https://` target: one source or a list. `--ca-cert` replaces it.
     #[serde(default)]
@@ -182,6 +191,9 @@ pub enum ProfileError {
     /// The Client-Id cannot be sent.
     #[error(transparent)]
     ClientId(#[from] InvalidClientId),
+    /// A header cannot be sent.
+    #[error("target header: {0}")]
+    Header(#[from] HeaderError),
 }
 
 impl ProfileFile {
@@ -229,6 +241,7 @@ impl ProfileFile {
             key_version: flags.key_version.or(self.key_version),
             private_key: flags.private_key.or(self.private_key),
             public_key: flags.public_key.or(self.public_key),
+            headers: self.headers,
             ca_cert: flags.ca_cert.or(self.ca_cert),
             client_cert: flags.client_cert.or(self.client_cert),
             client_key: flags.client_key.or(self.client_key),
@@ -247,6 +260,21 @@ impl ProfileFile {
             client_key: self.client_key.clone(),
             insecure,
         }
+    }
+
+    /// The headers every request carries: the profile's, each replaced by a flag's header of
+    /// the same name (names compared case-insensitively), then the flags' other headers.
+    pub fn target_headers(
+        &self,
+        flags: &[TargetHeader],
+    ) -> Result<Vec<TargetHeader>, ProfileError> {
+        let overridden = |name: &str| flags.iter().any(|f| f.name.eq_ignore_ascii_case(name));
+        let mut headers = Vec::new();
+        for (name, source) in self.headers.iter().filter(|(n, _)| !overridden(n)) {
+            headers.push(source.resolve(name)?);
+        }
+        headers.extend(flags.iter().cloned());
+        Ok(headers)
     }
 
     /// Reads the keys and builds the signing set-up; `None` when the profile names neither a

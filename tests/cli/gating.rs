@@ -5,14 +5,14 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::issue_card::{Defects, serve};
-use crate::util::{conform, conform_with, root};
+use crate::util::{ISSUE_CARD, conform, conform_with, root};
 
 /// Runs verify with a JSON report and returns (exit code, case name → failed?).
 async fn cases_run(target: &str, extra: &[&str]) -> (i32, BTreeMap<String, bool>, Value) {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("r.json");
     let spec = format!("json={}", report.display());
-    let mut args = vec!["verify", "--target", target, "--report", &spec];
+    let mut args = vec!["verify", ISSUE_CARD, "--target", target, "--report", &spec];
     args.extend_from_slice(extra);
     let run = conform(&args).await;
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
@@ -45,7 +45,7 @@ async fn partitions_together_run_every_case_exactly_once() {
         }
     }
     assert_eq!(union, full);
-    let bad = conform(&["verify", "--partition", "4/3"]).await;
+    let bad = conform(&["verify", ISSUE_CARD, "--partition", "4/3"]).await;
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("is not K/N"), "{}", bad.stderr);
 }
@@ -60,7 +60,15 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
     })
     .await;
 
-    let recorded = conform(&["verify", "--target", &known.uri(), "--baseline", &baseline]).await;
+    let recorded = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &known.uri(),
+        "--baseline",
+        &baseline,
+    ])
+    .await;
     assert_eq!(recorded.code, 0, "recording passes: {}", recorded.stdout);
     assert!(
         recorded.stdout.contains("known failures recorded in"),
@@ -89,6 +97,7 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
     let junit = dir.path().join("known.xml");
     let console = conform(&[
         "verify",
+        ISSUE_CARD,
         "--target",
         &known.uri(),
         "--baseline",
@@ -156,6 +165,7 @@ async fn ci_refuses_a_missing_baseline_unless_asked_to_record_it() {
     let uri = server.uri();
     let args = [
         "verify",
+        ISSUE_CARD,
         "--target",
         &uri,
         "--snapshots",
@@ -203,7 +213,14 @@ async fn check_mode_with_no_snapshot_at_all_is_an_error_naming_the_folder() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().join("snapshots").display().to_string();
     let uri = server.uri();
-    let args = ["verify", "--target", &uri, "--snapshot-dir", &folder];
+    let args = [
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &uri,
+        "--snapshot-dir",
+        &folder,
+    ];
     let ci = [("CI", "true")];
 
     let empty = conform_with(&root(), &args, &ci, None).await;
@@ -231,6 +248,7 @@ async fn check_mode_with_no_snapshot_at_all_is_an_error_naming_the_folder() {
     // One recorded snapshot makes a partial set: the run goes on, the rest are skipped.
     let one = [
         "verify",
+        ISSUE_CARD,
         "--target",
         &uri,
         "--snapshot-dir",

@@ -3,12 +3,12 @@
 //! implementation must pass with no false alarm.
 
 use crate::issue_card::{Defects, serve};
-use crate::util::conform;
+use crate::util::{ISSUE_CARD, conform};
 
 #[tokio::test]
 async fn correct_independent_implementation_passes_every_generated_case() {
     let server = serve(Defects::default()).await;
-    let run = conform(&["verify", "--target", &server.uri()]).await;
+    let run = conform(&["verify", ISSUE_CARD, "--target", &server.uri()]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     // The tests turn snapshots off, the one thing this run leaves out.
     assert!(
@@ -26,7 +26,15 @@ async fn correct_independent_implementation_passes_every_generated_case() {
 /// the test above, so each defect needs only its own case.)
 async fn assert_case_fails(defects: Defects, case: &str, fragment: &str) {
     let server = serve(defects).await;
-    let run = conform(&["verify", "--target", &server.uri(), "--filter", case]).await;
+    let run = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &server.uri(),
+        "--filter",
+        case,
+    ])
+    .await;
     assert_eq!(run.code, 1, "{defects:?}: {}", run.stdout);
     let block = failure_block(&run.stdout, case)
         .unwrap_or_else(|| panic!("`{case}` did not fail:\n{}", run.stdout));
@@ -99,6 +107,7 @@ async fn filter_runs_only_matching_cases() {
     .await;
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--target",
         &server.uri(),
         "--filter",
@@ -109,6 +118,7 @@ async fn filter_runs_only_matching_cases() {
     assert!(run.stdout.contains("\nFAIL 8 cases ("), "{}", run.stdout);
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--target",
         &server.uri(),
         "--filter",
@@ -120,14 +130,14 @@ async fn filter_runs_only_matching_cases() {
 
 #[tokio::test]
 async fn cases_lists_names_and_totals() {
-    let run = conform(&["cases"]).await;
+    let run = conform(&["cases", ISSUE_CARD]).await;
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("issueCard/negative/appId/too-long\n"));
     insta::assert_snapshot!(run.stdout);
 }
 
 /// The lines printed for one failed case: its `FAIL` line up to the next blank line.
-fn failure_block(stdout: &str, case: &str) -> Option<String> {
+pub fn failure_block(stdout: &str, case: &str) -> Option<String> {
     let header = format!("FAIL {case}\n");
     let start = stdout.find(&header)?;
     let rest = &stdout[start..];

@@ -11,7 +11,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
 use crate::raw_server::{answering, flooding, http, json_answer, raw, raw_on, read_request};
-use crate::util::{Measured, Run, conform_measured};
+use crate::util::{ISSUE_CARD, Measured, Run, conform_measured};
 
 const EXAMPLE: &str = "issueCard/example/*";
 const PATH: &str = "/v2/pds/memberships/issueCard";
@@ -22,7 +22,7 @@ const SUCCESS: &str = r#"{"cardNo":"011164508621375700010170","result":{"resultC
 
 /// `conform verify` against `url` with `extra` arguments.
 async fn verify(url: &str, extra: &[&str]) -> Measured {
-    let mut args = vec!["verify", "--target", url];
+    let mut args = vec!["verify", ISSUE_CARD, "--target", url];
     args.extend_from_slice(extra);
     conform_measured(&args).await
 }

@@ -3,12 +3,12 @@
 //! implementation that answers `U` first.
 
 use crate::issue_card::{Defects, serve};
-use crate::util::conform;
+use crate::util::{ISSUE_CARD, conform};
 
 /// Runs verify against an implementation with `defects`, returning the run.
 async fn verify(defects: Defects, extra: &[&str]) -> crate::util::Run {
     let server = serve(defects).await;
-    let mut args = vec!["verify", "--target", server.uri().leak()];
+    let mut args = vec!["verify", ISSUE_CARD, "--target", server.uri().leak()];
     args.extend_from_slice(extra);
     conform(&args).await
 }
@@ -166,6 +166,7 @@ async fn conflicting_payload_is_judged_by_the_policy() {
 async fn embedded_reference_stays_idempotent_under_faults() {
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--fault",
         "unknown-first=0.5",
         "--fault",
@@ -175,6 +176,7 @@ async fn embedded_reference_stays_idempotent_under_faults() {
     assert_eq!(run.code, 0, "{}", run.stdout);
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--fault",
         "unknown-first=1",
         "--settle-tries",
@@ -198,7 +200,7 @@ async fn embedded_reference_stays_idempotent_under_faults() {
 #[tokio::test]
 async fn settings_below_their_minimums_are_refused_before_anything_is_sent() {
     for (flag, value, minimum) in [("--concurrency", "1", "2"), ("--settle-tries", "0", "1")] {
-        let run = conform(&["verify", flag, value]).await;
+        let run = conform(&["verify", ISSUE_CARD, flag, value]).await;
         assert_eq!(run.code, 2, "{flag} {value}: {}", run.stdout);
         assert!(run.stdout.is_empty(), "nothing was run: {}", run.stdout);
         assert!(

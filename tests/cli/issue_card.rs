@@ -267,7 +267,7 @@ fn date(
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` with a real calendar date.
-fn is_iso_date_time(value: &str) -> bool {
+pub fn is_iso_date_time(value: &str) -> bool {
     let b = value.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())

@@ -7,8 +7,12 @@ use crate::util::{conform, fixture};
 async fn shipped_and_valid_fixture_contracts_lint_clean() {
     let run = conform(&["lint", "contracts", &fixture("valid")]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr, "",
+        "no note or warning about the shipped contracts"
+    );
     assert!(
-        run.stdout.ends_with("3 contracts valid\n"),
+        run.stdout.ends_with("9 contracts valid\n"),
         "{}",
         run.stdout
     );
@@ -66,4 +70,39 @@ async fn missing_contract_folder_is_a_usage_error() {
     let run = conform(&["lint", "no-such-folder"]).await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("no-such-folder"), "{}", run.stderr);
+}
+
+#[tokio::test]
+async fn lint_and_cases_name_the_limits_too_large_to_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut contract: serde_json::Value =
+        serde_json::from_str(include_str!("../../contracts/platform/issue-card.json")).unwrap();
+    contract["request"]["fields"]["extendInfo"]["maxLength"] = serde_json::json!(2147483647u64);
+    let path = dir.path().join("issue-card.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&contract).unwrap()).unwrap();
+    let note = "note: issueCard: extendInfo: `maxLength` 2147483647 is above the probe limit of \
+                65536 characters: its too-long and max-length cases are left out\n";
+
+    let lint = conform(&["lint", path.to_str().unwrap()]).await;
+    assert_eq!(lint.code, 0, "{}", lint.stderr);
+    assert_eq!(lint.stderr, note);
+
+    let cases = conform(&["cases", path.to_str().unwrap()]).await;
+    assert_eq!(cases.code, 0, "{}", cases.stderr);
+    assert_eq!(cases.stderr, note);
+    assert!(
+        !cases.stdout.contains("extendInfo/too-long"),
+        "{}",
+        cases.stdout
+    );
+    assert!(
+        !cases.stdout.contains("extendInfo/max-length"),
+        "{}",
+        cases.stdout
+    );
+    assert!(
+        cases
+            .stdout
+            .contains("issueCard/negative/extendInfo/forbidden-char-at\n")
+    );
 }

@@ -2,21 +2,29 @@
 //! through a small helper, against the embedded reference implementation and against wiremock
 //! servers that answer wrongly in distinct ways.
 
+mod cards_api;
 mod issue_card;
+mod merchant_impl;
+mod platform_impl;
 mod raw_server;
 mod signing_support;
 mod tls_gateway;
 mod util;
 
+mod choosing;
 mod exit_codes;
 mod gating;
 mod generated;
 mod hostile;
 mod idempotency;
 mod lint;
+mod made_up_values;
+mod merchant;
 mod merge;
+mod platform;
 mod reports;
 mod reports_html;
+mod rest;
 mod serve;
 mod serve_limits;
 mod serve_load;

@@ -198,9 +198,11 @@ async fn shards_of_a_faulty_implementation_merge_into_the_single_run_result_for_
 #[tokio::test]
 async fn a_sharded_run_is_partial_shard_by_shard_and_complete_once_merged() {
     let work = Work::new();
-    let whole = work.whole(&[]).await;
+    let issue_card = root().join("contracts/platform/issue-card.json");
+    let issue_card = [issue_card.to_str().unwrap()];
+    let whole = work.whole(&issue_card).await;
     assert_eq!(whole.code, 0, "{}", whole.stdout);
-    for shard in work.shards(&[1, 2, 3], 3, &[]).await {
+    for shard in work.shards(&[1, 2, 3], 3, &issue_card).await {
         assert_eq!(shard.code, 0, "{}", shard.stdout);
         assert!(shard.stdout.contains("\nPARTIAL "), "{}", shard.stdout);
     }
@@ -325,7 +327,7 @@ async fn shards_that_checked_different_contracts_are_refused() {
     let work = Work::new();
     let edited = work.path("contracts/issue-card.json");
     std::fs::create_dir_all(edited.parent().unwrap()).unwrap();
-    let text = std::fs::read_to_string(root().join("contracts/issue-card.json")).unwrap();
+    let text = std::fs::read_to_string(root().join("contracts/platform/issue-card.json")).unwrap();
     // Shard 2 runs a contract whose appId allows one character less.
     let tightened = text.replacen("\"maxLength\": 32", "\"maxLength\": 31", 1);
     assert_ne!(tightened, text);

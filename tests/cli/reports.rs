@@ -12,7 +12,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::issue_card::{self, Defects};
-use crate::util::{Run, conform, redact, root};
+use crate::util::{ISSUE_CARD, Run, conform, redact, root};
 
 /// The cases of one field: a few that fail with `accept_long_app_id` and several that pass.
 pub const APP_ID_CASES: &str = "issueCard/*/appId/*";
@@ -53,7 +53,7 @@ impl Reports {
             .iter()
             .map(|f| format!("{f}={}", self.path(f).display()))
             .collect();
-        let mut all = vec!["verify"];
+        let mut all = vec!["verify", ISSUE_CARD];
         all.extend_from_slice(args);
         for spec in &specs {
             all.extend(["--report", spec.as_str()]);
@@ -247,7 +247,7 @@ async fn junit_xsd_rejects_what_jenkins_would_not_read() {
 }
 
 fn contract_digest() -> String {
-    let bytes = std::fs::read(root().join("contracts/issue-card.json")).unwrap();
+    let bytes = std::fs::read(root().join("contracts/platform/issue-card.json")).unwrap();
     Sha256::digest(&bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -369,7 +369,14 @@ async fn unwritable_reports_are_named_exit_3_and_stop_neither_the_run_nor_the_ot
         format!("json={}", json.display()),
     ];
     let uri = server.uri();
-    let mut args = vec!["verify", "--target", &uri, "--filter", APP_ID_CASES];
+    let mut args = vec![
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &uri,
+        "--filter",
+        APP_ID_CASES,
+    ];
     for spec in &specs {
         args.extend(["--report", spec.as_str()]);
     }
@@ -405,7 +412,7 @@ async fn unwritable_reports_are_named_exit_3_and_stop_neither_the_run_nor_the_ot
 
 #[tokio::test]
 async fn unknown_report_format_lists_the_known_ones() {
-    let run = conform(&["verify", "--report", "pdf=out.pdf"]).await;
+    let run = conform(&["verify", ISSUE_CARD, "--report", "pdf=out.pdf"]).await;
     assert_eq!(run.code, 2);
     assert!(
         run.stderr
@@ -419,6 +426,7 @@ async fn unknown_report_format_lists_the_known_ones() {
 async fn progress_bar_shows_on_a_terminal_for_a_slow_run_and_never_when_piped() {
     let slow = [
         "verify",
+        ISSUE_CARD,
         "--filter",
         "issueCard/negative/appId/*",
         "--fault",

@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 #[tokio::test]
 async fn serve_answers_issue_card_requests_until_killed() {
-    let served = crate::util::serve(&[]).await;
+    let served = crate::util::serve(&[crate::util::ISSUE_CARD]).await;
     let url = &served.url;
     assert_eq!(
         served.banner,
@@ -22,7 +22,7 @@ async fn serve_answers_issue_card_requests_until_killed() {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::new();
     let contract: Value =
-        serde_json::from_str(include_str!("../../contracts/issue-card.json")).unwrap();
+        serde_json::from_str(include_str!("../../contracts/platform/issue-card.json")).unwrap();
     let mut body = contract["examples"][0]["request"].clone();
     body["requestId"] = json!("serve-test-1");
     let endpoint = format!("{url}/v2/pds/memberships/issueCard");
@@ -93,7 +93,7 @@ async fn banner_shows_the_faults_signing_and_bounds_it_runs_with() {
 /// The shipped contract with another media type, written to a folder of its own.
 fn vendor_media_type_contract(dir: &std::path::Path) -> String {
     let mut contract: Value =
-        serde_json::from_str(include_str!("../../contracts/issue-card.json")).unwrap();
+        serde_json::from_str(include_str!("../../contracts/platform/issue-card.json")).unwrap();
     contract["response"]["contentType"] = json!("application/vnd.example+json");
     contract.as_object_mut().unwrap().remove("$schema");
     let path = dir.join("vendor.json");

@@ -71,7 +71,7 @@ impl Client {
 
 fn request(key: &str) -> Vec<u8> {
     let contract: Value =
-        serde_json::from_str(include_str!("../../contracts/issue-card.json")).unwrap();
+        serde_json::from_str(include_str!("../../contracts/platform/issue-card.json")).unwrap();
     let mut body = contract["examples"][0]["request"].clone();
     body["requestId"] = json!(key);
     serde_json::to_vec(&body).unwrap()

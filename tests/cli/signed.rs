@@ -11,7 +11,7 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::signing_support::{key, key_text, openssl_vector, sdk_vector, signed_serve};
-use crate::util::conform;
+use crate::util::{ISSUE_CARD, conform};
 
 const PATH: &str = "/v2/pds/memberships/issueCard";
 const CLIENT: &str = "TEST_5X00000000000000";
@@ -40,7 +40,7 @@ fn signing_flags() -> Vec<String> {
 
 async fn verify(extra: &[&str]) -> crate::util::Run {
     let flags = signing_flags();
-    let mut args: Vec<&str> = vec!["verify"];
+    let mut args: Vec<&str> = vec!["verify", ISSUE_CARD];
     args.extend(extra);
     args.extend(flags.iter().map(String::as_str));
     conform(&args).await
@@ -62,7 +62,7 @@ fn signature_row(stdout: &str) -> (usize, usize, usize) {
 
 fn sample_body(request_id: &str) -> Vec<u8> {
     let contract: Value =
-        serde_json::from_str(include_str!("../../contracts/issue-card.json")).unwrap();
+        serde_json::from_str(include_str!("../../contracts/platform/issue-card.json")).unwrap();
     let mut body = contract["examples"][0]["request"].clone();
     body["requestId"] = json!(request_id);
     serde_json::to_vec(&body).unwrap()
@@ -109,7 +109,15 @@ async fn signed_verify_passes_against_signed_serve_behind_a_gateway_prefix() {
         let (passed, failed, _) = signature_row(&run.stdout);
         assert!(passed > 100 && failed == 0, "{}", run.stdout);
     }
-    let unsigned = conform(&["verify", "--target", &served.url, "--filter", "*/example/*"]).await;
+    let unsigned = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &served.url,
+        "--filter",
+        "*/example/*",
+    ])
+    .await;
     assert_eq!(unsigned.code, 1, "an unsigned client is rejected");
     assert!(
         unsigned
@@ -185,6 +193,7 @@ async fn verify_without_target_signs_and_checks_with_the_embedded_target() {
     assert_eq!(signature_row(&run.stdout), (1, 0, 0));
     let mismatched = conform(&[
         "verify",
+        ISSUE_CARD,
         "--client-id",
         CLIENT,
         "--private-key",

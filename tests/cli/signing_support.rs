@@ -109,6 +109,7 @@ pub async fn conform_owned(args: &[String]) -> crate::util::Run {
 /// (one key pair plays both sides: the fixtures have only one private key).
 pub async fn signed_serve() -> Served {
     serve(&[
+        crate::util::ISSUE_CARD,
         "--private-key",
         &key("test_rsa2048_pkcs1.pem"),
         "--public-key",

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::issue_card::{Defects, serve};
-use crate::util::{conform, conform_with, root};
+use crate::util::{ISSUE_CARD, conform, conform_with, root};
 
 /// Every file under `dir`, relative, sorted.
 fn files(dir: &Path) -> Vec<PathBuf> {
@@ -33,7 +33,14 @@ async fn verify(
     let server = serve(defects).await;
     let uri = server.uri();
     let dir = dir.display().to_string();
-    let mut args = vec!["verify", "--target", &uri, "--snapshot-dir", &dir];
+    let mut args = vec![
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &uri,
+        "--snapshot-dir",
+        &dir,
+    ];
     args.extend_from_slice(extra);
     conform_with(&root(), &args, env, None).await
 }
@@ -234,12 +241,20 @@ async fn prune_lists_and_deletes_snapshots_of_vanished_cases() {
 async fn embedded_runs_take_no_snapshots_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
-    let args = ["verify", "--snapshot-dir", &d, "--filter", "*/example/*"];
+    let args = [
+        "verify",
+        ISSUE_CARD,
+        "--snapshot-dir",
+        &d,
+        "--filter",
+        "*/example/*",
+    ];
     let run = conform_with(&root(), &args, &[], None).await;
     assert_eq!(run.code, 0);
     assert!(files(dir.path()).is_empty());
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--snapshot-dir",
         &d,
         "--filter",
@@ -253,7 +268,7 @@ async fn embedded_runs_take_no_snapshots_unless_asked() {
         files(dir.path()),
         vec![PathBuf::from("issueCard/example/seed-sample.snap")]
     );
-    let bad = conform(&["verify", "--snapshots", "sometimes"]).await;
+    let bad = conform(&["verify", ISSUE_CARD, "--snapshots", "sometimes"]).await;
     assert_eq!(bad.code, 2);
     assert!(bad.stderr.contains("unknown snapshot mode `sometimes`"));
 }
@@ -264,6 +279,7 @@ async fn broken_answers_never_become_snapshots_or_pending_ones() {
     let d = dir.path().display().to_string();
     let faulty = [
         "verify",
+        ISSUE_CARD,
         "--snapshots",
         "new",
         "--snapshot-dir",
@@ -285,7 +301,15 @@ async fn broken_answers_never_become_snapshots_or_pending_ones() {
     }
 
     // Healthy snapshots for every case, then 503s again: none becomes a pending snapshot.
-    let healthy = conform(&["verify", "--snapshots", "new", "--snapshot-dir", &d]).await;
+    let healthy = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        &d,
+    ])
+    .await;
     assert_eq!(healthy.code, 0, "{}", healthy.stdout);
     let before = files(dir.path());
     let again = conform(&faulty).await;

@@ -8,7 +8,7 @@ use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::signing_support::{key, key_text, secret_lines, signed_serve};
-use crate::util::{conform, conform_with, root};
+use crate::util::{ISSUE_CARD, conform, conform_with, root};
 
 /// A folder holding `target.json` (with `profile`) and the client key under `keys/`.
 fn profile_dir(profile: serde_json::Value) -> tempfile::TempDir {
@@ -42,6 +42,7 @@ async fn profile_file_supplies_url_client_id_and_keys_from_file_and_env() {
     let env = [("CONFORM_TEST_PLATFORM_KEY", spki.as_str())];
     let args = [
         "verify",
+        ISSUE_CARD,
         "--target-config",
         &config,
         "--filter",
@@ -108,7 +109,13 @@ async fn profile_mistakes_are_usage_errors_with_a_clear_message() {
     ];
     for (profile, expected) in cases {
         let dir = profile_dir(profile.clone());
-        let run = conform(&["verify", "--target-config", &config_arg(dir.path())]).await;
+        let run = conform(&[
+            "verify",
+            ISSUE_CARD,
+            "--target-config",
+            &config_arg(dir.path()),
+        ])
+        .await;
         assert_eq!(run.code, 2, "{profile}");
         assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
         assert!(run.stderr.contains(expected), "{profile}: {}", run.stderr);
@@ -120,7 +127,13 @@ async fn profile_mistakes_are_usage_errors_with_a_clear_message() {
             );
         }
     }
-    let missing = conform(&["verify", "--target-config", "no/such/target.json"]).await;
+    let missing = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target-config",
+        "no/such/target.json",
+    ])
+    .await;
     assert_eq!(missing.code, 2);
     assert!(
         missing
@@ -149,6 +162,7 @@ async fn secrets_never_reach_output_or_reports() {
     let spki = key("test_rsa2048_pub_spki.pem");
     let args = [
         "verify",
+        ISSUE_CARD,
         "--target",
         &server.uri(),
         "--client-id",

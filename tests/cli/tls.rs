@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::issue_card::{self, Defects};
 use crate::tls_gateway::{Gateway, GatewayTls, gateway, tls_fixture};
-use crate::util::{Run, conform, conform_with, root};
+use crate::util::{ISSUE_CARD, Run, conform, conform_with, root};
 use crate::verdicts::Rendered;
 
 /// Stands in for the platform's roots, so no test depends on the machine's CA store.
@@ -20,7 +20,7 @@ fn unrelated_roots() -> [(&'static str, String); 1] {
 
 /// `conform verify args...` with the stand-in platform roots.
 pub async fn verify(args: &[&str]) -> Run {
-    let mut all = vec!["verify"];
+    let mut all = vec!["verify", ISSUE_CARD];
     all.extend_from_slice(args);
     let [(name, roots)] = unrelated_roots();
     let env = [(name, roots.as_str()), ("CONFORM_SNAPSHOTS", "off")];
@@ -197,7 +197,7 @@ async fn mutual_tls_accepts_each_key_format_and_never_shows_the_key() {
     // A SEC1 key from an environment variable, as CI secrets hand keys over.
     let key_text = std::fs::read_to_string(root().join(tls_fixture("client-ec.sec1.key"))).unwrap();
     let cert = tls_fixture("client-ec.pem");
-    let mut args = vec!["verify"];
+    let mut args = vec!["verify", ISSUE_CARD];
     args.extend(base);
     args.extend([
         "--client-cert",

@@ -27,6 +27,11 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The shipped issueCard contract, relative to the project folder: the contract the
+/// issueCard implementations of these tests serve (the default `contracts/` holds the whole
+/// family).
+pub const ISSUE_CARD: &str = "contracts/platform/issue-card.json";
+
 /// A fixture path relative to the project folder.
 pub fn fixture(name: &str) -> String {
     format!("tests/fixtures/{name}")
@@ -159,14 +164,45 @@ pub struct Measured {
     pub peak_mb: u64,
 }
 
+/// Waits for `pid` to exit, reading its memory high-water mark (`VmHWM`) every few
+/// milliseconds; its exit status and the highest mark, in KiB.
+///
+/// Not `wait4`'s `ru_maxrss`: a child started by `posix_spawn` runs in its parent's memory until
+/// it executes, and Linux counts that, so the figure would include this test process's own
+/// memory. The high-water mark of the child's own memory starts at its `exec`.
+fn wait_measuring(pid: libc::pid_t) -> (libc::c_int, u64) {
+    let mut peak = 0;
+    loop {
+        if let Some(kb) = high_water_mark(pid) {
+            peak = peak.max(kb);
+        }
+        let mut status = 0;
+        // SAFETY: `status` is a valid out-parameter; `pid` is this process's child, not yet
+        // reaped (it is reaped here, once).
+        let waited = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        assert!(waited >= 0, "waitpid failed");
+        if waited == pid {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+}
+
+/// `VmHWM` of `pid` in KiB, while it runs.
+fn high_water_mark(pid: libc::pid_t) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Runs `conform args...` like [`conform`], with its wall time and peak memory.
 pub async fn conform_measured(args: &[&str]) -> Measured {
     drive(&root(), args, &[("CONFORM_SNAPSHOTS", "off")], None).await
 }
 
 /// The one driver of the binary: runs it to completion without colours or CI defaults, with
-/// `env` added and `stdin` fed, and measures it (the peak memory comes from `wait4`, which
-/// reports it for exactly this child).
+/// `env` added and `stdin` fed, and measures it (the peak memory is the child's own high-water
+/// mark, `VmHWM`, read while it runs).
 async fn drive(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Measured {
     let owned = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
         pairs
@@ -182,7 +218,7 @@ async fn drive(dir: &Path, args: &[&str], env: &[(&str, &str)], stdin: Option<&[
         .expect("conform runs")
 }
 
-// The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
+// The child is reaped by `waitpid`, not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
 fn measure(
     dir: &Path,
@@ -220,12 +256,7 @@ fn measure(
     };
     let stdout = drain(Box::new(child.stdout.take().expect("stdout")));
     let stderr = drain(Box::new(child.stderr.take().expect("stderr")));
-    let mut status = 0;
-    // SAFETY: an all-zero `rusage` is a valid value, and `wait4` only writes into the two
-    // out-parameters for this child, which has not been waited for (so is not reaped twice).
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
-    assert!(waited > 0, "wait4 failed");
+    let (status, peak_kb) = wait_measuring(child.id() as libc::pid_t);
     let code = if libc::WIFEXITED(status) {
         libc::WEXITSTATUS(status)
     } else {
@@ -238,6 +269,13 @@ fn measure(
             stderr: stderr.join().expect("stderr read"),
         },
         elapsed: started.elapsed(),
-        peak_mb: usage.ru_maxrss as u64 / 1024,
+        peak_mb: peak_kb / 1024,
     }
+}
+
+/// An HTTP client for tests that talk to a server themselves (reqwest is built without a
+/// default TLS crypto provider; ring is installed once).
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::util::{conform, root};
+use crate::util::{ISSUE_CARD, conform, root};
 
 #[tokio::test]
 async fn verify_without_target_passes_against_the_embedded_reference() {
@@ -19,7 +19,7 @@ async fn json_report_is_written_with_summary_and_one_entry_per_check() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("out/report.json");
     let spec = format!("json={}", report.display());
-    let run = conform(&["verify", "--report", &spec]).await;
+    let run = conform(&["verify", ISSUE_CARD, "--report", &spec]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     let doc: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(doc["version"], 1);
@@ -50,6 +50,7 @@ async fn unreachable_target_fails_with_a_clear_message_and_still_reports() {
     let spec = format!("json={}", report.display());
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--target",
         &target,
         "--report",
@@ -69,20 +70,26 @@ async fn unreachable_target_fails_with_a_clear_message_and_still_reports() {
 async fn usage_errors_exit_2_before_sending_anything() {
     for (args, says) in [
         (
-            vec!["verify", "--report", "xml=out.xml"],
+            vec!["verify", ISSUE_CARD, "--report", "xml=out.xml"],
             "unknown format `xml`",
         ),
         (
-            vec!["verify", "--timeout", "soon"],
+            vec!["verify", ISSUE_CARD, "--timeout", "soon"],
             "--timeout: `soon` is not a duration",
         ),
-        (vec!["verify", "--filter", "nothing/*"], "no case matches"),
         (
-            vec!["verify", "--target", "ftp://example"],
+            vec!["verify", ISSUE_CARD, "--filter", "nothing/*"],
+            "no case matches",
+        ),
+        (
+            vec!["verify", ISSUE_CARD, "--target", "ftp://example"],
             "invalid target",
         ),
-        (vec!["verify", "--fault", "slow=1"], "unknown fault `slow`"),
-        (vec!["verify", "--jobs", "0"], "--jobs"),
+        (
+            vec!["verify", ISSUE_CARD, "--fault", "slow=1"],
+            "unknown fault `slow`",
+        ),
+        (vec!["verify", ISSUE_CARD, "--jobs", "0"], "--jobs"),
     ] {
         let run = conform(&args).await;
         assert_eq!(run.code, 2, "{args:?}: {}", run.stdout);
@@ -94,6 +101,7 @@ async fn usage_errors_exit_2_before_sending_anything() {
 async fn invalid_contract_exits_2_without_contacting_the_target() {
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "tests/fixtures/invalid/unknown-type.json",
         "--target",
         "http://127.0.0.1:9",

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::util::conform;
+use crate::util::{ISSUE_CARD, conform};
 
 const PATH: &str = "/v2/pds/memberships/issueCard";
 const EXAMPLE: &str = "issueCard/example/*";
@@ -50,7 +50,15 @@ fn without(field: &str) -> Value {
 #[tokio::test]
 async fn correct_server_passes_with_no_false_alarm() {
     let server = serving(json_body(success())).await;
-    let run = conform(&["verify", "--target", &server.uri(), "--filter", EXAMPLE]).await;
+    let run = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &server.uri(),
+        "--filter",
+        EXAMPLE,
+    ])
+    .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
@@ -64,7 +72,10 @@ async fn gateway_prefix_in_the_base_url_is_kept() {
         .mount(&server)
         .await;
     let target = format!("{}/api/open", server.uri());
-    let run = conform(&["verify", "--target", &target, "--filter", EXAMPLE]).await;
+    let run = conform(&[
+        "verify", ISSUE_CARD, "--target", &target, "--filter", EXAMPLE,
+    ])
+    .await;
     assert_eq!(run.code, 0, "{}", run.stdout);
 }
 
@@ -74,6 +85,7 @@ async fn assert_caught(name: &str, template: ResponseTemplate, check: &str, frag
     let server = serving(template).await;
     let run = conform(&[
         "verify",
+        ISSUE_CARD,
         "--target",
         &server.uri(),
         "--timeout",

@@ -1,22 +1,21 @@
-//! Compiling the blocks around the schemas: result semantics, idempotency, examples, snapshot
-//! and generated-case settings. Each cross-reference (a status, a code, a pointer) is checked
+//! Compiling the blocks around the schemas: result semantics, idempotency, snapshot and
+//! generated-case settings (examples are in `examples`). Each cross-reference (a status, a code, a pointer) is checked
 //! against what the contract declares.
 
-use std::collections::HashSet;
 use std::time::Duration;
 
-use globset::{Glob, GlobSet, GlobSetBuilder};
-use serde_json::Value;
+use globset::Glob;
 
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
 use crate::contract::model::{
-    ConflictPolicy, ExampleDef, ExpectDef, GeneratedDef, IdempotencyDef, ResultDef, SigningDef,
-    SnapshotDef, StatusRole,
+    CaseExpectDef, ConflictPolicy, ExpectDef, GeneratedDef, IdempotencyDef, KeyDef, ResultCarrier,
+    SigningDef, SnapshotDef, StatusRole,
 };
-use crate::contract::schema::{Kind, Schema, Types};
+use crate::contract::schema::{Kind, Schema};
 use crate::contract::{
-    CodeEntry, Contract, Example, Expect, Idempotency, ResultRules, SnapshotRules, schema_at,
+    CaseExpect, Contract, Expect, Idempotency, KeyLocation, Location, ResultRules, SnapshotRules,
+    StatusMatch,
 };
 use crate::json::Pointer;
 
@@ -27,113 +26,63 @@ pub const DEFAULT_NEGATIVE_CODE: &str = "PARAM_ILLEGAL";
 pub const DEFAULT_SIGNATURE_REJECT_CODE: &str = "ACCESS_DENIED";
 
 impl Compiler<'_> {
-    pub(super) fn result_rules(
-        &mut self,
-        def: &ResultDef,
-        types: &Types,
-        response: &Schema,
-    ) -> ResultRules {
-        if def.http_status.is_empty() || def.http_status.iter().any(|s| !(100..=599).contains(s)) {
-            self.error(
-                "/result/httpStatus",
-                K::Invalid("expected HTTP statuses between 100 and 599".into()),
-            );
-        }
-        let rules = ResultRules {
-            http_status: def.http_status.clone(),
-            status: self.response_pointer(&def.status, "/result/status", types, response),
-            code: self.response_pointer(&def.code, "/result/code", types, response),
-            message: def
-                .message
-                .as_ref()
-                .map(|m| self.response_pointer(m, "/result/message", types, response)),
-            statuses: def.statuses.iter().map(|(s, r)| (s.clone(), *r)).collect(),
-            codes: def
-                .codes
-                .iter()
-                .map(|c| CodeEntry {
-                    code: c.code.clone(),
-                    status: c.status.clone(),
-                    message: c.message.clone(),
-                    description: c.description.clone(),
-                })
-                .collect(),
-        };
-        self.check_statuses(&rules);
-        self.check_codes(&rules);
-        rules
-    }
-
-    fn response_pointer(
-        &mut self,
-        text: &str,
-        at: &str,
-        types: &Types,
-        response: &Schema,
-    ) -> Pointer {
-        match Pointer::parse(text) {
-            Ok(pointer) if schema_at(types, response, pointer.segments()).is_some() => pointer,
-            Ok(pointer) => {
-                let kind = K::Pointer(format!("`{text}` does not lead to a field of the response"));
-                self.error(at, kind);
-                pointer
-            }
-            Err(err) => {
-                self.error(at, K::Pointer(err.to_string()));
-                Pointer::root()
-            }
-        }
-    }
-
-    fn check_statuses(&mut self, rules: &ResultRules) {
-        for role in [StatusRole::Success, StatusRole::Failure] {
-            if rules.status_for(role).is_none() {
-                let kind = K::Invalid(format!(
-                    "`result.statuses` needs a status with role `{}`",
-                    role_name(role)
-                ));
-                self.error("/result/statuses", kind);
-            }
-        }
-        for (status, _) in &rules.statuses {
-            if rules.first_entry(status).is_none() {
-                let kind = K::Invalid(format!("status `{status}` has no code in `result.codes`"));
-                self.error_key(&format!("/result/statuses/{status}"), kind);
-            }
-        }
-    }
-
-    fn check_codes(&mut self, rules: &ResultRules) {
-        let mut seen = HashSet::new();
-        for (i, entry) in rules.codes.iter().enumerate() {
-            self.check_status(&entry.status, &format!("/result/codes/{i}/status"));
-            if !seen.insert((entry.code.as_str(), entry.status.as_str())) {
-                let name = format!("{} ({})", entry.code, entry.status);
-                self.error(
-                    &format!("/result/codes/{i}"),
-                    K::Duplicate { what: "code", name },
-                );
-            }
-        }
-    }
-
-    /// Reports `status` unless `result.statuses` declares it.
+    /// Reports `status` unless the contract declares it: a body status of `result.statuses`,
+    /// or for `http-status` results an HTTP status (or class) some entry of `responses` covers.
     pub(super) fn check_status(&mut self, status: &str, at: &str) {
-        if !self.declared_statuses.is_empty() && !self.declared_statuses.iter().any(|s| s == status)
-        {
-            let known = self.declared_statuses.join(", ");
+        if !self.declared_statuses.is_empty() && !self.is_declared(status) {
+            let (known, declared_in): (Vec<&str>, _) = match self.carrier {
+                ResultCarrier::Body => (
+                    self.declared_statuses.iter().map(String::as_str).collect(),
+                    "result.statuses",
+                ),
+                ResultCarrier::HttpStatus => (
+                    self.declared_statuses
+                        .iter()
+                        .filter(|s| StatusMatch::parse(s).is_some())
+                        .map(String::as_str)
+                        .collect(),
+                    "responses",
+                ),
+            };
             self.error(
                 at,
                 K::UnknownStatus {
                     status: status.to_string(),
-                    known,
+                    known: known.join(", "),
+                    declared_in,
                 },
             );
         }
     }
 
-    fn check_code(&mut self, rules: &ResultRules, status: &str, code: &str, at: &str) {
-        if rules.entry(status, code).is_none() {
+    fn is_declared(&self, status: &str) -> bool {
+        if self.declared_statuses.iter().any(|s| s == status) {
+            return true;
+        }
+        if self.carrier != ResultCarrier::HttpStatus {
+            return false;
+        }
+        let declared = self
+            .declared_statuses
+            .iter()
+            .filter_map(|s| StatusMatch::parse(s));
+        match StatusMatch::parse(status) {
+            Some(StatusMatch::Exact(code)) => declared.into_iter().any(|m| m.covers(code)),
+            Some(StatusMatch::Class(class)) => declared.into_iter().any(|m| match m {
+                StatusMatch::Exact(code) => code / 100 == class,
+                other => other == StatusMatch::Class(class),
+            }),
+            _ => false,
+        }
+    }
+
+    pub(super) fn check_code(&mut self, rules: &ResultRules, status: &str, code: &str, at: &str) {
+        let listed = rules.codes.iter().any(|e| {
+            e.code == code
+                && (ResultRules::status_matches(&e.status, status)
+                    || ResultRules::status_matches(status, &e.status))
+        });
+        if !listed {
             let kind = K::UnknownCode {
                 code: code.to_string(),
                 status: status.to_string(),
@@ -147,32 +96,21 @@ impl Compiler<'_> {
         def: &IdempotencyDef,
         contract: &Contract,
     ) -> Option<Idempotency> {
-        let key = match Pointer::parse(&def.key) {
-            Ok(key) => key,
-            Err(err) => {
-                self.error("/idempotency/key", K::Pointer(err.to_string()));
-                return None;
-            }
-        };
-        let is_string_field = contract
-            .request_field(&key)
-            .is_some_and(|s| s.kinds == [Kind::String]);
-        if !is_string_field {
-            let kind = K::Pointer(format!(
-                "`{}` does not lead to a string field of the request",
-                def.key
-            ));
-            self.error("/idempotency/key", kind);
-        }
+        let (key, key_in, key_schema) = self.key(&def.key, contract)?;
         let conflict_code = self.conflict_code(def, &contract.result);
-        let key_max_len = contract
-            .request_field(&key)
-            .and_then(|s| s.strings.max_length);
+        let conflict_status = self.conflict_status(def, &contract.result);
+        let in_progress = def
+            .in_progress
+            .as_ref()
+            .map(|e| self.expect(e, &contract.result, "/idempotency/inProgress"));
         let settle = def.settle.as_ref();
         Some(Idempotency {
             key,
+            key_in,
             policy: def.conflict.policy,
             conflict_code,
+            conflict_status,
+            in_progress,
             replays: def.replays.unwrap_or(2),
             concurrency: self.at_least(
                 def.concurrency.unwrap_or(8),
@@ -187,10 +125,87 @@ impl Compiler<'_> {
             settle_backoff: self.duration(
                 settle.and_then(|s| s.backoff.as_deref()),
                 "/idempotency/settle/backoff",
+                Duration::from_millis(100),
+            ),
+            settle_max_wait: self.duration(
+                settle.and_then(|s| s.max_wait.as_deref()),
+                "/idempotency/settle/maxWait",
+                Duration::from_secs(2),
             ),
             vary: def.vary.as_ref().and_then(|text| self.vary(text, contract)),
-            key_max_len,
+            key_max_len: key_schema.and_then(|s| s.strings.max_length),
         })
+    }
+
+    /// Where the key travels, its body pointer (the root for a header key) and its schema.
+    fn key<'c>(
+        &mut self,
+        def: &KeyDef,
+        contract: &'c Contract,
+    ) -> Option<(Pointer, KeyLocation, Option<&'c Schema>)> {
+        match def {
+            KeyDef::Body(text) => {
+                let key = match Pointer::parse(text) {
+                    Ok(key) => key,
+                    Err(err) => {
+                        self.error("/idempotency/key", K::Pointer(err.to_string()));
+                        return None;
+                    }
+                };
+                let schema = contract.request_field(&key);
+                if contract.request_media.is_none()
+                    || !schema.is_some_and(|s| s.kinds == [Kind::String])
+                {
+                    let kind = K::Pointer(format!(
+                        "`{text}` does not lead to a string field of the request body"
+                    ));
+                    self.error("/idempotency/key", kind);
+                }
+                Some((key.clone(), KeyLocation::Body(key), schema))
+            }
+            KeyDef::Header(header) => {
+                let declared = contract.parameter(Location::Headers, &header.header);
+                let Some(field) = declared.filter(|f| f.schema.kinds == [Kind::String]) else {
+                    let kind = K::Invalid(format!(
+                        "the key header `{}` must be defined as a string in `request.headers`",
+                        header.header
+                    ));
+                    self.error("/idempotency/key/header", kind);
+                    return None;
+                };
+                let location = KeyLocation::Header(field.name.clone());
+                Some((Pointer::root(), location, Some(&field.schema)))
+            }
+        }
+    }
+
+    /// The failure status a conflicting request gets: the one given, else the first failure
+    /// status (results in the body) or any client error (results in the HTTP status).
+    fn conflict_status(&mut self, def: &IdempotencyDef, rules: &ResultRules) -> Option<String> {
+        if def.conflict.policy == ConflictPolicy::SameResult {
+            if def.conflict.status.is_some() {
+                let place = "with policy `same-result`";
+                let kind = K::Misplaced {
+                    key: "status",
+                    place,
+                };
+                self.error_key("/idempotency/conflict/status", kind);
+            }
+            return None;
+        }
+        match &def.conflict.status {
+            Some(status) => {
+                self.check_status(status, "/idempotency/conflict/status");
+                Some(status.clone())
+            }
+            None => Some(match rules.carrier {
+                ResultCarrier::Body => rules
+                    .status_for(StatusRole::Failure)
+                    .unwrap_or("F")
+                    .to_string(),
+                ResultCarrier::HttpStatus => "4XX".into(),
+            }),
+        }
     }
 
     fn vary(&mut self, text: &str, contract: &Contract) -> Option<Pointer> {
@@ -228,6 +243,15 @@ impl Compiler<'_> {
                 None
             }
             (ConflictPolicy::SameResult, None) => None,
+            (_, None) if rules.carrier == ResultCarrier::HttpStatus => {
+                if def.conflict.status.is_none() {
+                    let kind = K::Invalid(
+                        "policies `reject` and `either` need the failure `status` (e.g. `422`), a `code`, or both".into(),
+                    );
+                    self.error("/idempotency/conflict", kind);
+                }
+                None
+            }
             (_, None) => {
                 let kind =
                     K::Invalid("policies `reject` and `either` need the failure `code`".into());
@@ -235,11 +259,17 @@ impl Compiler<'_> {
                 None
             }
             (_, Some(code)) => {
-                let failure = rules
-                    .status_for(StatusRole::Failure)
-                    .unwrap_or("F")
-                    .to_string();
-                self.check_code(rules, &failure, code, "/idempotency/conflict/code");
+                let failure = match (&def.conflict.status, rules.carrier) {
+                    (Some(status), _) => status.clone(),
+                    (None, ResultCarrier::Body) => rules
+                        .status_for(StatusRole::Failure)
+                        .unwrap_or("F")
+                        .to_string(),
+                    (None, ResultCarrier::HttpStatus) => "4XX".into(),
+                };
+                if rules.carrier == ResultCarrier::Body || rules.has_codes(&failure) {
+                    self.check_code(rules, &failure, code, "/idempotency/conflict/code");
+                }
                 Some(code.clone())
             }
         }
@@ -255,59 +285,22 @@ impl Compiler<'_> {
         value.max(min)
     }
 
-    fn duration(&mut self, text: Option<&str>, at: &str) -> Duration {
+    fn duration(&mut self, text: Option<&str>, at: &str, default: Duration) -> Duration {
         match text.map(crate::units::parse_duration) {
-            None => Duration::from_millis(100),
+            None => default,
             Some(Ok(duration)) => duration,
             Some(Err(message)) => {
                 self.error(at, K::Invalid(message));
-                Duration::from_millis(100)
+                default
             }
         }
     }
 
-    pub(super) fn examples(&mut self, defs: &[ExampleDef], contract: &Contract) -> Vec<Example> {
-        let mut names = HashSet::new();
-        let mut examples = Vec::new();
-        for (i, def) in defs.iter().enumerate() {
-            let at = format!("/examples/{i}");
-            self.check_name(&def.name, &format!("{at}/name"));
-            if !names.insert(def.name.as_str()) {
-                self.error(
-                    &format!("{at}/name"),
-                    K::Duplicate {
-                        what: "example",
-                        name: def.name.clone(),
-                    },
-                );
-            }
-            let expect = self.expect(&def.expect, &contract.result, &format!("{at}/expect"));
-            if contract.result.role(&expect.status) == Some(StatusRole::Success) {
-                let what = format!("example `{}` request", def.name);
-                self.fits(
-                    contract,
-                    &contract.request,
-                    &def.request,
-                    None,
-                    &format!("{at}/request"),
-                    what,
-                );
-            }
-            if let Some(response) = &def.response {
-                self.sample_response(contract, &def.name, response, &format!("{at}/response"));
-            }
-            examples.push(Example {
-                name: def.name.clone(),
-                request: def.request.clone(),
-                expect,
-            });
-        }
-        examples
-    }
-
-    fn expect(&mut self, def: &ExpectDef, rules: &ResultRules, at: &str) -> Expect {
+    pub(super) fn expect(&mut self, def: &ExpectDef, rules: &ResultRules, at: &str) -> Expect {
         self.check_status(&def.status, &format!("{at}/status"));
-        if let Some(code) = &def.code {
+        if let Some(code) = &def.code
+            && (rules.carrier == ResultCarrier::Body || rules.has_codes(&def.status))
+        {
             self.check_code(rules, &def.status, code, &format!("{at}/code"));
         }
         Expect {
@@ -316,82 +309,72 @@ impl Compiler<'_> {
         }
     }
 
-    /// A documented sample response must fit the schema and the catalogue.
-    fn sample_response(&mut self, contract: &Contract, name: &str, response: &Value, at: &str) {
-        let rules = &contract.result;
-        let status = rules.status.get(response).and_then(Value::as_str);
-        let what = format!("example `{name}` response");
-        self.fits(
-            contract,
-            &contract.response,
-            response,
-            status,
-            at,
-            what.clone(),
-        );
-        let code = rules.code.get(response).and_then(Value::as_str);
-        if let (Some(status), Some(code)) = (status, code)
-            && rules.entry(status, code).is_none()
-        {
-            let kind = K::ExampleInvalid {
-                what,
-                violations: format!("({status}, {code}) is not in `result.codes`"),
-            };
-            self.error(&format!("{at}{}", rules.code.as_str()), kind);
-        }
-    }
-
-    fn fits(
-        &mut self,
-        contract: &Contract,
-        schema: &Schema,
-        value: &Value,
-        status: Option<&str>,
-        at: &str,
-        what: String,
-    ) {
-        let violations = crate::rules::validate(&contract.types, schema, value, status);
-        if let Some(first) = violations.first() {
-            let listed: Vec<String> = violations.iter().map(ToString::to_string).collect();
-            let kind = K::ExampleInvalid {
-                what,
-                violations: listed.join("; "),
-            };
-            self.error(&format!("{at}{}", first.pointer), kind);
-        }
-    }
-
     pub(super) fn negative(&mut self, def: &GeneratedDef, rules: &ResultRules) -> Expect {
-        match &def.negative {
-            Some(expect) => self.expect(expect, rules, "/generated/negative"),
-            None => {
-                let failure = rules
-                    .status_for(StatusRole::Failure)
-                    .unwrap_or("F")
-                    .to_string();
-                if !rules.codes.is_empty() && rules.entry(&failure, DEFAULT_NEGATIVE_CODE).is_none()
-                {
-                    let kind = K::Invalid(format!(
-                        "invalid requests expect `{DEFAULT_NEGATIVE_CODE}` by default, which `result.codes` lacks: add it or set `generated.negative`"
-                    ));
-                    self.error("/result/codes", kind);
-                }
-                Expect {
-                    status: failure,
-                    code: Some(DEFAULT_NEGATIVE_CODE.into()),
-                }
+        if let Some(expect) = &def.negative {
+            return self.expect(expect, rules, "/generated/negative");
+        }
+        if rules.carrier == ResultCarrier::HttpStatus {
+            // Any client error: APIs split validation failures between 400 and 422.
+            let client_error = "4XX";
+            if rules.role(client_error).is_none() && !self.is_declared(client_error) {
+                let kind = K::Invalid(
+                    "invalid requests expect a client error (`4XX`) by default, but `responses` declares none: add one or set `generated.negative`".into(),
+                );
+                self.error("/responses", kind);
             }
+            return Expect {
+                status: client_error.into(),
+                code: None,
+            };
+        }
+        let failure = rules
+            .status_for(StatusRole::Failure)
+            .unwrap_or("F")
+            .to_string();
+        if !rules.codes.is_empty() && rules.entry(&failure, DEFAULT_NEGATIVE_CODE).is_none() {
+            let kind = K::Invalid(format!(
+                "invalid requests expect `{DEFAULT_NEGATIVE_CODE}` by default, which `result.codes` lacks: add it or set `generated.negative`"
+            ));
+            self.error("/result/codes", kind);
+        }
+        Expect {
+            status: failure,
+            code: Some(DEFAULT_NEGATIVE_CODE.into()),
         }
     }
 
     /// An explicit `signing.rejectCode` must be a failure code of the catalogue; the default
     /// applies only when the catalogue has it, so contracts that never meet signing need not
-    /// list it.
+    /// list it. A result in the HTTP status rejects with `signing.rejectStatus` (default 401).
     pub(super) fn signature_rejection(
         &mut self,
         def: &SigningDef,
         rules: &ResultRules,
     ) -> Option<Expect> {
+        if rules.carrier == ResultCarrier::HttpStatus {
+            let status = def.reject_status.clone().unwrap_or_else(|| "401".into());
+            if def.reject_status.is_some() {
+                self.check_status(&status, "/signing/rejectStatus");
+            }
+            if let Some(code) = &def.reject_code
+                && rules.has_codes(&status)
+            {
+                self.check_code(rules, &status, code, "/signing/rejectCode");
+            }
+            return self.is_declared(&status).then(|| Expect {
+                status,
+                code: def.reject_code.clone(),
+            });
+        }
+        if def.reject_status.is_some() {
+            let place =
+                "when the result is in the body (signature failures get the failure status)";
+            let kind = K::Misplaced {
+                key: "rejectStatus",
+                place,
+            };
+            self.error_key("/signing/rejectStatus", kind);
+        }
         let failure = rules.status_for(StatusRole::Failure)?.to_string();
         let code = match &def.reject_code {
             Some(code) => {
@@ -406,20 +389,32 @@ impl Compiler<'_> {
         })
     }
 
-    pub(super) fn skip(&mut self, patterns: &[String]) -> GlobSet {
-        let mut builder = GlobSetBuilder::new();
-        for (i, pattern) in patterns.iter().enumerate() {
-            match Glob::new(pattern) {
-                Ok(glob) => {
-                    builder.add(glob);
-                }
-                Err(err) => self.error(
-                    &format!("/generated/skip/{i}"),
-                    K::Invalid(err.kind().to_string()),
-                ),
+    /// `generated.expect`: other answers for the generated cases matching each glob.
+    pub(super) fn case_expectations(
+        &mut self,
+        defs: &[CaseExpectDef],
+        rules: &ResultRules,
+    ) -> Vec<CaseExpect> {
+        let mut out = Vec::new();
+        for (i, def) in defs.iter().enumerate() {
+            let at = format!("/generated/expect/{i}");
+            let expect = self.expect(
+                &ExpectDef {
+                    status: def.status.clone(),
+                    code: def.code.clone(),
+                },
+                rules,
+                &at,
+            );
+            match Glob::new(&def.cases) {
+                Ok(glob) => out.push(CaseExpect {
+                    cases: glob.compile_matcher(),
+                    expect,
+                }),
+                Err(err) => self.error(&format!("{at}/cases"), K::Invalid(err.kind().to_string())),
             }
         }
-        builder.build().unwrap_or_else(|_| GlobSet::empty())
+        out
     }
 
     pub(super) fn snapshot(&mut self, def: &SnapshotDef) -> SnapshotRules {
@@ -437,13 +432,5 @@ impl Compiler<'_> {
             redact,
             headers: def.headers.iter().map(|h| h.to_ascii_lowercase()).collect(),
         }
-    }
-}
-
-fn role_name(role: StatusRole) -> &'static str {
-    match role {
-        StatusRole::Success => "success",
-        StatusRole::Failure => "failure",
-        StatusRole::Unknown => "unknown",
     }
 }

@@ -1,7 +1,7 @@
 //! Compiling field definitions into [`Schema`]s: type names resolved, constraints checked for
 //! applicability and consistency, patterns compiled.
 
-use std::collections::HashMap;
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -32,16 +32,25 @@ impl Compiler<'_> {
         at: &str,
         side: Side,
     ) -> Vec<Field> {
-        defs.iter()
+        let mut fields: Vec<Field> = defs
+            .iter()
             .map(|(name, def)| {
                 let here = format!("{at}/{}", escape(name));
+                let schema = self.schema(def, &here, side);
                 Field {
                     name: name.clone(),
                     presence: self.presence(def, &here, side),
-                    schema: self.schema(def, &here, side),
+                    single_use: self.single_use(def, &schema, &here, side),
+                    schema,
+                    conditions: Vec::new(),
                 }
             })
-            .collect()
+            .collect();
+        for (i, def) in defs.values().enumerate() {
+            let here = format!("{at}/{}", escape(&fields[i].name));
+            fields[i].conditions = self.conditions(def, i, &fields, &here);
+        }
+        fields
     }
 
     fn presence(&mut self, def: &FieldDef, at: &str, side: Side) -> Presence {
@@ -89,6 +98,16 @@ impl Compiler<'_> {
                     place,
                 },
             );
+        }
+        let conditional = [
+            ("requiredWhen", def.required_when.is_some()),
+            ("forbiddenWhen", def.forbidden_when.is_some()),
+            ("singleUse", def.single_use.is_some()),
+        ];
+        for (key, given) in conditional {
+            if given {
+                self.error_key(&format!("{at}/{key}"), K::Misplaced { key, place });
+            }
         }
     }
 
@@ -298,18 +317,27 @@ impl Compiler<'_> {
 
     /// `enum` values and `example`s can only be checked once every named type is compiled.
     fn defer_values(&mut self, schema: &Schema, at: &str) {
+        // One copy of the place and of the definition for all values: an enum can list
+        // thousands, under a key as long as the contract makes it.
+        let field: Rc<str> = Rc::from(at);
         if let Some(values) = &schema.enum_values {
+            let without = Rc::new(schema_without_enum(schema));
             for (i, value) in values.iter().enumerate() {
-                self.deferred.push((
-                    format!("{at}/enum/{i}"),
-                    schema_without_enum(schema),
-                    value.clone(),
-                ));
+                self.deferred.push(Deferred {
+                    field: Rc::clone(&field),
+                    enum_index: Some(i),
+                    schema: Rc::clone(&without),
+                    value: value.clone(),
+                });
             }
         }
         if let Some(example) = &schema.example {
-            self.deferred
-                .push((format!("{at}/example"), schema.clone(), example.clone()));
+            self.deferred.push(Deferred {
+                field,
+                enum_index: None,
+                schema: Rc::new(schema.clone()),
+                value: example.clone(),
+            });
         }
     }
 
@@ -325,33 +353,6 @@ impl Compiler<'_> {
             self.type_names.push(name.clone());
         }
     }
-
-    /// Reports named types that are defined only as each other (`A` is `B`, `B` is `A`), which
-    /// no value could ever satisfy.
-    pub(super) fn check_type_cycles(&mut self, types: &crate::contract::Types) {
-        for (i, named) in types.0.iter().enumerate() {
-            let mut seen: HashMap<usize, ()> = HashMap::new();
-            if alias_cycle(types, i, &mut seen) {
-                let kind = K::Invalid(format!(
-                    "type `{}` is defined only in terms of itself",
-                    named.name
-                ));
-                self.error(&format!("/types/{}/type", escape(&named.name)), kind);
-            }
-        }
-    }
-}
-
-fn alias_cycle(types: &crate::contract::Types, id: usize, seen: &mut HashMap<usize, ()>) -> bool {
-    if seen.insert(id, ()).is_some() {
-        return true;
-    }
-    let cycle = types.0[id].schema.kinds.iter().any(|k| match k {
-        Kind::Named(next) => alias_cycle(types, next.0, seen),
-        _ => false,
-    });
-    seen.remove(&id);
-    cycle
 }
 
 fn schema_without_enum(schema: &Schema) -> Schema {
@@ -373,7 +374,7 @@ fn type_text(ty: &TypeDef) -> String {
 }
 
 /// Every built-in kind: what a field of unknown type is taken to accept.
-const ANY: [Kind; 7] = [
+pub(super) const ANY: [Kind; 7] = [
     Kind::String,
     Kind::Integer,
     Kind::Number,
@@ -383,5 +384,25 @@ const ANY: [Kind; 7] = [
     Kind::Array,
 ];
 
-/// A value checked after compilation: (pointer in the file, schema it must fit, value).
-pub(super) type Deferred = (String, Schema, Value);
+/// A value checked after compilation: an enum value or an example, and the definition it must
+/// fit.
+pub(super) struct Deferred {
+    /// The definition's place in the file.
+    field: Rc<str>,
+    /// Which enum value, or `None` for the example.
+    enum_index: Option<usize>,
+    /// What the value must fit.
+    pub(super) schema: Rc<Schema>,
+    /// The value.
+    pub(super) value: Value,
+}
+
+impl Deferred {
+    /// The value's place in the file, written out only when it is reported.
+    pub(super) fn pointer(&self) -> String {
+        match self.enum_index {
+            Some(i) => format!("{}/enum/{i}", self.field),
+            None => format!("{}/example", self.field),
+        }
+    }
+}

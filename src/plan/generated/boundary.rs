@@ -3,19 +3,20 @@
 
 use serde_json::Value;
 
-use super::negative::{array_items, base_string, cycle};
+use super::limits::{self, MAX_LISTED};
+use super::negative::{base_string, cycle};
 use super::variants::{self, DateTimeParts, MULTIBYTE};
 use super::{Mutation, Scope, Site, flatten};
 use crate::contract::schema::StringRules;
 use crate::contract::{Contract, Kind, Presence, Schema};
 use crate::generate::{self, Options};
 use crate::json::{Pointer, abbreviate};
-use crate::plan::{Body, KeySpec, Patch, StringEdit};
+use crate::plan::{KeySpec, Patch, StringEdit};
 
 /// Every boundary mutation of one site.
 pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
     let mut out = Vec::new();
-    if !site.member && site.pointer == Pointer::root() {
+    if site.is_body() {
         out.extend(whole_body(contract, site));
     }
     if site.member && !site.required && site.in_original {
@@ -44,8 +45,9 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
 
 /// The request with only required fields, and with every optional field present.
 fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
-    let mut minimal = (*site.base).clone();
-    let mut full = (*site.base).clone();
+    let body = site.value().cloned().unwrap_or_default();
+    let mut minimal = body.clone();
+    let mut full = body;
     for field in &contract.request.objects.fields {
         let pointer = Pointer::root().child(&field.name);
         if field.presence == Presence::Optional {
@@ -61,17 +63,21 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
             }
         }
     }
+    keep_conditional(contract, &body_of(site), &mut minimal);
+    if let Value::Object(map) = &mut full {
+        generate::settle(&contract.types, &contract.request, map, &Options::default());
+    }
     let mut out = vec![
         site.mutation(
             "minimal",
-            Body::Json(minimal),
+            site.patched(Patch::Set(minimal)),
             KeySpec::Fresh,
             None,
             "only the required fields".into(),
         ),
         site.mutation(
             "all-optional-present",
-            Body::Json(full),
+            site.patched(Patch::Set(full)),
             KeySpec::Fresh,
             None,
             "every optional field present".into(),
@@ -79,6 +85,31 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
     ];
     out.iter_mut().for_each(|m| m.field = "body".into());
     out.into_iter().map(|m| m.scoped(Scope::Document)).collect()
+}
+
+fn body_of(site: &Site<'_>) -> Value {
+    site.value().cloned().unwrap_or_default()
+}
+
+/// Puts back into `minimal` the optional fields of `body` that a condition still requires
+/// (`authCode` while `grantType` is `AUTHORIZATION_CODE`), with the base's values: "only the
+/// required fields" counts those too.
+fn keep_conditional(contract: &Contract, body: &Value, minimal: &mut Value) {
+    let (Value::Object(body), Value::Object(minimal)) = (body, minimal) else {
+        return;
+    };
+    let fields = &contract.request.objects.fields;
+    for _ in 0..=fields.len() {
+        let wanted = fields.iter().find(|f| {
+            !minimal.contains_key(&f.name)
+                && body.contains_key(&f.name)
+                && f.conditions
+                    .iter()
+                    .any(|c| c.effect == crate::contract::Effect::Required && c.holds(minimal))
+        });
+        let Some(field) = wanted else { return };
+        minimal.insert(field.name.clone(), body[&field.name].clone());
+    }
 }
 
 /// One case per branch of a union, each with a value of that branch only.
@@ -106,7 +137,7 @@ fn branches(contract: &Contract, site: &Site) -> Vec<Mutation> {
 
 fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
     let base = base_string(site, rules);
-    if let Some(max) = rules.max_length {
+    if let Some(max) = rules.max_length.filter(|max| limits::length_probed(*max)) {
         let fill = variants::ascii_filler(rules, &base, max);
         out.push(site.edited(
             "max-length",
@@ -125,7 +156,10 @@ fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
         );
         out.push(site.edited("max-length-multibyte", &base, edit, None, &what));
     }
-    if let Some(min) = rules.min_length.filter(|min| *min > 0) {
+    if let Some(min) = rules
+        .min_length
+        .filter(|min| *min > 0 && limits::length_probed(*min))
+    {
         let fill = variants::ascii_filler(rules, &base, min);
         out.push(site.edited(
             "min-length",
@@ -163,10 +197,12 @@ fn numbers(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
 }
 
 fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
-    let Some(items) = array_items(contract, site, rules) else {
-        return;
-    };
-    if let Some(max) = rules.arrays.max_items {
+    if let Some(max) = rules
+        .arrays
+        .max_items
+        .filter(|max| limits::items_probed(*max))
+        && let Some(items) = limits::array_probe(contract, site, rules, max + 1)
+    {
         out.push(site.replaced(
             "max-items",
             cycle(&items, max),
@@ -175,6 +211,12 @@ fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutati
         ));
     }
     let min = rules.arrays.min_items.unwrap_or(0);
+    if !limits::items_probed(min) {
+        return;
+    }
+    let Some(items) = limits::array_probe(contract, site, rules, min) else {
+        return;
+    };
     out.push(site.replaced(
         "min-items",
         cycle(&items, min),
@@ -184,7 +226,7 @@ fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutati
 }
 
 fn enums(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
-    for value in rules.enum_values.iter().flatten() {
+    for value in rules.enum_values.iter().flatten().take(MAX_LISTED) {
         let text = match value {
             Value::String(s) => s.clone(),
             other => other.to_string(),
@@ -200,7 +242,7 @@ fn enums(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
 }
 
 /// A value as the last part of a case name; an empty value is called `empty`.
-fn name_part(text: &str) -> String {
+pub(super) fn name_part(text: &str) -> String {
     match crate::plan::slug(text) {
         slug if slug.is_empty() => "empty".to_string(),
         slug => slug,

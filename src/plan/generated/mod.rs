@@ -11,18 +11,21 @@
 //! combined.
 
 mod boundary;
+mod branches;
+pub mod limits;
 mod negative;
 mod sites;
 mod variants;
 
-use globset::GlobSet;
 use serde_json::Value;
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use super::{Action, Body, Case, CaseKind, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit};
-use crate::contract::{Contract, Expect, Schema, StatusRole};
+use super::{
+    Action, Case, CaseKind, Document, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit,
+};
+use crate::contract::{Contract, Expect, Kind, Schema, StatusRole};
 use crate::json::{Pointer, abbreviate};
 use crate::rules::{self, Rule};
 
@@ -33,7 +36,7 @@ pub use sites::Site;
 #[cfg(test)]
 pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     let mut cases = Vec::new();
-    each(index, contract, &mut |case| {
+    each_planned(index, contract, true, &mut |case| {
         cases.push(case);
         true
     });
@@ -42,54 +45,84 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
 
 /// Hands each generated case of one contract to `sink` as soon as it is planned, in the order of
 /// [`cases`]; stops when `sink` returns false. Returns false when it was stopped.
-pub fn each(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
-    let Some(base) = base_request(contract) else {
+/// Cases the contract skips are left out only when `skipping` (lint asks which cases a skip
+/// pattern would match).
+pub fn each_planned(
+    index: usize,
+    contract: &Contract,
+    skipping: bool,
+    sink: &mut dyn FnMut(Case) -> bool,
+) -> bool {
+    let Some(base) = base_document(contract) else {
         return true;
     };
     let sites = sites::collect(contract, &base);
-    let success = contract
-        .result
-        .status_for(StatusRole::Success)
-        .unwrap_or_default();
-    let success = Expect {
-        status: success.to_string(),
-        code: None,
-    };
+    let containers = branches::containers(contract, &base);
+    let success = contract.success_expect();
     let mut planner = Planner {
         index,
         contract,
-        skip: &contract.skip,
+        skipping,
+        whole: whole_document(contract),
         names: HashSet::new(),
     };
-    for site in &sites {
-        for mutation in negative::mutations(contract, site) {
-            let case = planner.case(site, mutation, CaseKind::Negative, &contract.negative);
-            if !case.is_none_or(&mut *sink) {
-                return false;
+    // Site names are unique, so a case name can only repeat within one site's mutations (two
+    // branches of a union yielding the same rule): the names seen are kept per site, not for
+    // the whole plan, where long field names would add up. Branch cases, few, share one set.
+    let kinds = [
+        (CaseKind::Negative, &contract.negative),
+        (CaseKind::Boundary, &success),
+    ];
+    for (kind, expect) in kinds {
+        for site in &sites {
+            planner.names.clear();
+            let own = match kind {
+                CaseKind::Negative => negative::mutations(contract, site),
+                _ => boundary::mutations(contract, site),
+            };
+            for mutation in own {
+                let case = planner.case(site, mutation, kind, expect);
+                if !case.is_none_or(&mut *sink) {
+                    return false;
+                }
             }
         }
-    }
-    for site in &sites {
-        for mutation in boundary::mutations(contract, site) {
-            let case = planner.case(site, mutation, CaseKind::Boundary, &success);
-            if !case.is_none_or(&mut *sink) {
-                return false;
+        planner.names.clear();
+        for site in sites.iter().chain(&containers) {
+            for mutation in branches::mutations(contract, site, kind) {
+                let case = planner.case(site, mutation, kind, expect);
+                if !case.is_none_or(&mut *sink) {
+                    return false;
+                }
             }
         }
     }
     true
 }
 
-/// The valid request every generated case starts from: the first example expected to succeed,
-/// or, for a contract without one, a request made up from the definition (required fields only).
-pub fn base_request(contract: &Contract) -> Option<Value> {
+/// What generating the cases of `contract` leaves out and why, one line per cause (a limit
+/// above a size cap, a request no value can be made up for), for `conform lint` and `cases`.
+pub fn notes(contract: &Contract) -> Vec<String> {
+    match base_document(contract) {
+        Some(base) => sites::collect_with_notes(contract, &base).1,
+        None => vec![format!(
+            "no valid request can be made up from the request definition (its rules contradict each other or need more than {} MiB), so no cases are generated from it: add an example expected to succeed",
+            crate::generate::MAX_MADE_BYTES >> 20
+        )],
+    }
+}
+
+/// The valid request document every generated case starts from: the first example expected
+/// to succeed, or, for a contract without one, a request made up from the definition (required
+/// parameters and fields only).
+pub fn base_document(contract: &Contract) -> Option<Value> {
     let example = contract
         .examples
         .iter()
         .find(|e| contract.result.role(&e.expect.status) == Some(StatusRole::Success));
     match example {
-        Some(example) => Some(example.request.clone()),
-        None => crate::generate::value(&contract.types, &contract.request, &Default::default()),
+        Some(example) => Some(example.document.clone()),
+        None => crate::generate::value(&contract.types, &contract.document, &Default::default()),
     }
 }
 
@@ -100,8 +133,8 @@ pub(crate) struct Mutation {
     pub field: String,
     /// The rule's case-name part, e.g. `too-long`.
     pub rule: String,
-    /// The body to send.
-    pub body: Body,
+    /// The request to send.
+    pub request: Document,
     /// How the idempotency key is filled in.
     pub key: KeySpec,
     /// The one rule a negative mutation must break (`None` for boundary mutations).
@@ -117,7 +150,10 @@ pub(crate) struct Mutation {
 struct Planner<'a> {
     index: usize,
     contract: &'a Contract,
-    skip: &'a GlobSet,
+    /// Whether the contract's skips apply.
+    skipping: bool,
+    /// Whether every mutation is confirmed against the whole request (see [`whole_document`]).
+    whole: bool,
     names: HashSet<String>,
 }
 
@@ -131,7 +167,7 @@ impl Planner<'_> {
         kind: CaseKind,
         expect: &Expect,
     ) -> Option<Case> {
-        if !confirm(self.contract, site, &m) {
+        if !confirm(self.contract, site, &m, self.whole) {
             return None;
         }
         let name = format!(
@@ -141,9 +177,17 @@ impl Planner<'_> {
             m.field,
             m.rule
         );
-        if self.skip.is_match(&name) || !self.names.insert(name.clone()) {
+        if (self.skipping && self.contract.skip.leaves_out(&name, true))
+            || !self.names.insert(name.clone())
+        {
             return None;
         }
+        let expect = self
+            .contract
+            .case_expectations
+            .iter()
+            .find(|e| e.cases.is_match(&name))
+            .map_or(expect, |e| &e.expect);
         let probe = Probe {
             field: m.field,
             rule: m.rule,
@@ -154,7 +198,7 @@ impl Planner<'_> {
             contract: self.index,
             kind,
             action: Action::Exchange(Exchange {
-                body: m.body,
+                request: m.request,
                 key: m.key,
                 expect: expect.clone(),
                 probe: Some(probe),
@@ -168,29 +212,41 @@ impl Planner<'_> {
 /// The base request is valid and a mutation changes one site, so checking the site's new value
 /// against the site's definition is enough, and far cheaper than the whole document (planning
 /// runs before anything is sent, so it is part of every run's time). Mutations that remove or
-/// reshape the document are checked whole.
-fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
+/// reshape the document are checked whole. A parameter's value is checked as a receiver reads
+/// it: written as text, then read back by its definition, so a case never claims what the
+/// wire cannot carry (`12345` sent for a string parameter arrives as the string "12345").
+fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation, whole: bool) -> bool {
     let mint = KeyMint::with_nonce("0".repeat(22));
+    if whole && mutation.scope != Scope::Document && !confirm_whole(contract, mutation, &mint) {
+        return false;
+    }
+    let check = |value: &Value| {
+        let value = if site.is_parameter() {
+            received(contract, site.schema, value)
+        } else {
+            value.clone()
+        };
+        rules::validate(&contract.types, site.schema, &value, None)
+    };
     let found = match mutation.scope {
         Scope::Missing => return mutation.breaks == Some(Rule::Required) && site.required,
-        Scope::Document => match mutation.body.document(&mutation.key, contract, &mint) {
-            Some(value) => rules::validate(&contract.types, &contract.request, &value, None),
-            None => return false,
-        },
-        Scope::Site => match (&mutation.key, &mutation.body) {
-            (KeySpec::Edited(edit), _) => {
-                let key = Value::String(edit.apply(&mint.key_for(contract)));
-                rules::validate(&contract.types, site.schema, &key, None)
+        Scope::Document => {
+            let document = mutation.request.document(&mutation.key, contract, &mint);
+            rules::validate(&contract.types, &contract.document, &document, None)
+        }
+        Scope::Site => match (&mutation.key, &mutation.request) {
+            (KeySpec::Edited(at, edit), _) => {
+                check(&Value::String(edit.apply(&mint.fresh_for(contract, at))))
             }
             (
                 _,
-                Body::Patched {
+                Document::Patched {
                     patch: Patch::Set(value),
                     ..
                 },
-            ) => rules::validate(&contract.types, site.schema, value, None),
-            (_, Body::Json(document)) => match mutation.at.get(document) {
-                Some(value) => rules::validate(&contract.types, site.schema, value, None),
+            ) => check(value),
+            (_, Document::Whole(document)) => match mutation.at.get(document) {
+                Some(value) => check(value),
                 None => return false,
             },
             _ => return false,
@@ -200,6 +256,69 @@ fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation) -> bool {
         None => found.is_empty(),
         Some(rule) => !found.is_empty() && found.iter().all(|v| v.rule == rule),
     }
+}
+
+/// Whether the whole request, mutated, breaks exactly what the mutation claims: for contracts
+/// where a change at one place can break a rule of another (see [`whole_document`]).
+fn confirm_whole(contract: &Contract, mutation: &Mutation, mint: &KeyMint) -> bool {
+    let document = mutation.request.document(&mutation.key, contract, mint);
+    let found = rules::validate(&contract.types, &contract.document, &document, None);
+    match mutation.breaks {
+        None => found.is_empty(),
+        Some(rule) => found.iter().all(|v| v.rule == rule),
+    }
+}
+
+/// Whether a change at one place of a request can break a rule of another place, so that
+/// checking the changed value alone could plan a case with a wrong expectation: a field whose
+/// presence depends on another (`requiredWhen` on `authCode`, and the enum case that changes
+/// `grantType`), or a union of object types (a value valid in one branch may fit another).
+/// Such contracts have every mutation checked against the whole request.
+pub(crate) fn whole_document(contract: &Contract) -> bool {
+    let mut seen = HashSet::new();
+    let mut pending = vec![&contract.document];
+    while let Some(schema) = pending.pop() {
+        let objects = schema
+            .kinds
+            .iter()
+            .filter(|k| {
+                matches!(k, Kind::Object)
+                    || matches!(k, Kind::Named(id) if contract.types.get(*id).schema.kinds.contains(&Kind::Object))
+            })
+            .count();
+        if objects > 1 {
+            return true;
+        }
+        for field in &schema.objects.fields {
+            if !field.conditions.is_empty() {
+                return true;
+            }
+            pending.push(&field.schema);
+        }
+        pending.extend(schema.arrays.items.as_deref());
+        for kind in &schema.kinds {
+            if let Kind::Named(id) = kind
+                && seen.insert(id.0)
+            {
+                pending.push(&contract.types.get(*id).schema);
+            }
+        }
+    }
+    false
+}
+
+/// A parameter value as the receiver reads it back after it travelled as text; a value with no
+/// text form (`null`, an object) arrives as nothing, which no definition accepts as a value.
+fn received(contract: &Contract, schema: &Schema, value: &Value) -> Value {
+    let texts: Vec<String> = match value {
+        Value::Array(items) => items.iter().filter_map(crate::wire::text).collect(),
+        other => match crate::wire::text(other) {
+            Some(text) => vec![text],
+            None => return Value::Null,
+        },
+    };
+    let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+    crate::wire::coerce(&contract.types, schema, &texts)
 }
 
 /// What [`confirm`] checks of a mutation.
@@ -217,13 +336,13 @@ pub(crate) enum Scope {
 impl Site<'_> {
     /// A mutation replacing this site's value.
     fn replaced(&self, rule: &str, value: Value, breaks: Option<Rule>, detail: String) -> Mutation {
-        let body = self.patched(Patch::Set(value));
-        self.mutation(rule, body, KeySpec::Fresh, breaks, detail)
+        let request = self.patched(Patch::Set(value));
+        self.mutation(rule, request, KeySpec::Fresh, breaks, detail)
     }
 
     /// The site's base document with one change at the site.
-    fn patched(&self, patch: Patch) -> Body {
-        Body::Patched {
+    fn patched(&self, patch: Patch) -> Document {
+        Document::Patched {
             base: Arc::clone(&self.base),
             at: self.pointer.clone(),
             patch,
@@ -245,7 +364,7 @@ impl Site<'_> {
             return self.mutation(
                 rule,
                 self.patched(Patch::Unchanged),
-                KeySpec::Edited(edit),
+                KeySpec::Edited(self.pointer.clone(), edit),
                 breaks,
                 detail,
             );
@@ -258,7 +377,7 @@ impl Site<'_> {
     fn mutation(
         &self,
         rule: &str,
-        body: Body,
+        request: Document,
         key: KeySpec,
         breaks: Option<Rule>,
         detail: String,
@@ -266,7 +385,7 @@ impl Site<'_> {
         Mutation {
             field: self.name.clone(),
             rule: rule.to_string(),
-            body,
+            request,
             key,
             breaks,
             at: self.pointer.clone(),
@@ -312,5 +431,7 @@ fn flatten_into<'a>(
     }
 }
 
+#[cfg(test)]
+mod branch_tests;
 #[cfg(test)]
 mod tests;

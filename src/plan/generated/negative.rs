@@ -3,12 +3,14 @@
 
 use serde_json::{Value, json};
 
+use super::limits::{self, MAX_LISTED};
 use super::variants::{self, DateTimeParts, MULTIBYTE};
 use super::{Mutation, Scope, Site, flatten};
+use crate::contract::Location;
 use crate::contract::schema::StringRules;
 use crate::contract::{Contract, Kind, Schema};
-use crate::json::{Pointer, abbreviate};
-use crate::plan::{Body, KeySpec, Patch, StringEdit};
+use crate::json::abbreviate;
+use crate::plan::{KeySpec, Patch, StringEdit};
 use crate::rules::Rule;
 
 /// The member conform adds when a definition rejects unknown fields.
@@ -17,17 +19,28 @@ pub const UNKNOWN_FIELD: &str = "conformUnknownField";
 /// Every negative mutation of one site.
 pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
     let mut out = Vec::new();
-    if !site.member && site.pointer == Pointer::root() {
+    if site.is_body() {
         out.push(not_an_object(site));
     }
-    if site.member && site.required {
+    // A path parameter cannot be left out (its segment would go), and a parameter cannot be
+    // `null` (it has no text form).
+    if site.member && site.required && site.location != Location::Path {
         out.push(missing(site));
-        if !site.schema.kinds.contains(&Kind::Null) {
-            out.push(site.replaced("null", Value::Null, Some(Rule::Type), "null".into()));
-        }
     }
     if site.member
-        && let Some(value) = variants::wrong_type(contract, site.schema)
+        && site.required
+        && !site.is_parameter()
+        && !site.schema.kinds.contains(&Kind::Null)
+    {
+        out.push(site.replaced("null", Value::Null, Some(Rule::Type), "null".into()));
+    }
+    let wrong = if site.is_parameter() {
+        variants::wrong_type_as_text(contract, site.schema)
+    } else {
+        variants::wrong_type(contract, site.schema)
+    };
+    if site.member
+        && let Some(value) = wrong
     {
         let detail = format!(
             "{} instead of {}",
@@ -57,10 +70,11 @@ pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
         enums(site, rules, &mut out);
     }
     if site.is_key {
-        // The mutation replaced the key itself: filling in a fresh one would undo it.
+        // The mutation replaced the key (or single-use value) itself: a fresh one there would
+        // undo it.
         out.iter_mut()
             .filter(|m| m.key == KeySpec::Fresh)
-            .for_each(|m| m.key = KeySpec::Keep);
+            .for_each(|m| m.key = KeySpec::Except(site.pointer.clone()));
     }
     out
 }
@@ -69,7 +83,7 @@ fn not_an_object(site: &Site) -> Mutation {
     let detail = "a JSON array instead of an object".to_string();
     let mut m = site.mutation(
         "not-an-object",
-        Body::Json(json!([])),
+        site.patched(Patch::Set(json!([]))),
         KeySpec::Keep,
         Some(Rule::Type),
         detail,
@@ -92,7 +106,7 @@ fn missing(site: &Site) -> Mutation {
 
 fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
     let base = base_string(site, rules);
-    if let Some(max) = rules.max_length {
+    if let Some(max) = rules.max_length.filter(|max| limits::length_probed(*max)) {
         let len = max + 1;
         let filler = variants::ascii_filler(rules, &base, max);
         let what = format!("{len} characters (max {max})");
@@ -117,7 +131,10 @@ fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
             &what,
         ));
     }
-    if let Some(min) = rules.min_length.filter(|min| *min > 0) {
+    if let Some(min) = rules
+        .min_length
+        .filter(|min| *min > 0 && limits::length_probed(*min))
+    {
         let len = min - 1;
         let filler = variants::ascii_filler(rules, &base, len);
         let what = format!("{len} characters (min {min})");
@@ -129,7 +146,7 @@ fn strings(site: &Site, rules: &StringRules, out: &mut Vec<Mutation>) {
             &what,
         ));
     }
-    for c in &rules.forbidden {
+    for c in rules.forbidden.iter().take(MAX_LISTED) {
         let rule = format!("forbidden-char-{}", variants::char_name(*c));
         let what = format!("`{c}` in the value");
         out.push(site.edited(
@@ -196,10 +213,12 @@ fn numbers(site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
 }
 
 fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutation>) {
-    let Some(items) = array_items(contract, site, rules) else {
-        return;
-    };
-    if let Some(max) = rules.arrays.max_items {
+    if let Some(max) = rules
+        .arrays
+        .max_items
+        .filter(|max| limits::items_probed(*max))
+        && let Some(items) = limits::array_probe(contract, site, rules, max + 1)
+    {
         let detail = format!("{} items (max {max})", max + 1);
         out.push(site.replaced(
             "too-many-items",
@@ -208,7 +227,12 @@ fn arrays(contract: &Contract, site: &Site, rules: &Schema, out: &mut Vec<Mutati
             detail,
         ));
     }
-    if let Some(min) = rules.arrays.min_items.filter(|min| *min > 0) {
+    if let Some(min) = rules
+        .arrays
+        .min_items
+        .filter(|min| *min > 0 && limits::items_probed(*min))
+        && let Some(items) = limits::array_probe(contract, site, rules, min)
+    {
         let detail = format!("{} items (min {min})", min - 1);
         out.push(site.replaced(
             "too-few-items",
@@ -267,18 +291,6 @@ pub(super) fn base_string(site: &Site, rules: &StringRules) -> String {
     match site.value() {
         Some(Value::String(s)) => s.clone(),
         _ => crate::generate::string(rules, None).unwrap_or_default(),
-    }
-}
-
-/// The site's array elements, or one made-up element when it has none.
-pub(super) fn array_items(contract: &Contract, site: &Site, rules: &Schema) -> Option<Vec<Value>> {
-    match site.value() {
-        Some(Value::Array(items)) if !items.is_empty() => Some(items.clone()),
-        _ => {
-            let schema = rules.arrays.items.as_deref()?;
-            let item = crate::generate::value(&contract.types, schema, &Default::default())?;
-            Some(vec![item])
-        }
     }
 }
 

@@ -13,11 +13,13 @@ fn contract(fields: Value, example: Value) -> Contract {
     let mut contract = contract_with_request(fields).expect("valid contract");
     contract.examples.push(crate::contract::Example {
         name: "base".into(),
+        document: json!({"path": {}, "query": {}, "headers": {}, "body": example.clone()}),
         request: example,
         expect: crate::contract::Expect {
             status: "S".into(),
             code: None,
         },
+        response: None,
     });
     contract
 }
@@ -36,8 +38,8 @@ fn body_of(cases: &[Case], name: &str) -> Value {
         Action::Exchange(exchange) => {
             let mint = KeyMint::with_nonce("1".into());
             let contract = issue_card();
-            let planned = exchange.body.document(&KeySpec::Keep, &contract, &mint);
-            planned.expect("a JSON body")
+            let planned = exchange.request.document(&KeySpec::Keep, &contract, &mint);
+            planned["body"].clone()
         }
         _ => panic!("not an exchange"),
     }
@@ -83,7 +85,10 @@ fn idempotency_key_mutations_edit_a_fresh_key() {
     };
     assert_eq!(
         exchange.key,
-        KeySpec::Edited(StringEdit::Length { len: 65, fill: '*' })
+        KeySpec::Edited(
+            crate::json::Pointer::parse("/body/requestId").unwrap(),
+            StringEdit::Length { len: 65, fill: '*' }
+        )
     );
     let missing = all
         .iter()
@@ -94,7 +99,7 @@ fn idempotency_key_mutations_edit_a_fresh_key() {
     };
     assert_eq!(
         exchange.key,
-        KeySpec::Keep,
+        KeySpec::Except(crate::json::Pointer::parse("/body/requestId").unwrap()),
         "a fresh key would put the field back"
     );
 }
@@ -188,7 +193,7 @@ fn skip_globs_leave_cases_out() {
     let mut c = issue_card();
     let mut builder = globset::GlobSetBuilder::new();
     builder.add(globset::Glob::new("issueCard/negative/extendInfo/*").unwrap());
-    c.skip = builder.build().unwrap();
+    c.skip.generated = builder.build().unwrap();
     assert!(
         !names(&cases(0, &c))
             .iter()
@@ -221,13 +226,170 @@ fn bodies_are_sent_exactly_as_their_planned_documents() {
             KeyMint::with_nonce("42".into()),
             KeyMint::with_nonce("42".into()),
         );
-        let expected = exchange
-            .body
-            .document(&exchange.key, &contract, &copied)
-            .map(|d| serde_json::to_vec(&d).unwrap());
+        let expected = exchange.request.document(&exchange.key, &contract, &copied);
+        let expected = serde_json::to_vec(&expected["body"]).unwrap();
         let sent = exchange
-            .body
+            .request
             .materialize(&exchange.key, &contract, &written);
-        assert_eq!(Some(sent.bytes), expected, "{}", case.name);
+        assert_eq!(sent.body, Some(expected), "{}", case.name);
     }
+}
+
+/// A contract whose request holds `fields` and whose named types include `types`, with no
+/// example (the base request is made up).
+fn contract_with_types(types: Value, fields: Value) -> Contract {
+    let mut text: Value =
+        serde_json::from_str(include_str!("../../../tests/fixtures/valid/minimal.json")).unwrap();
+    text["examples"] = json!([]);
+    let defined = text["types"].as_object_mut().unwrap();
+    defined.extend(types.as_object().unwrap().clone());
+    text["request"]["fields"] = fields;
+    text.as_object_mut().unwrap().remove("idempotency");
+    let text = serde_json::to_string_pretty(&text).unwrap();
+    crate::contract::load_str(std::path::Path::new("t.json"), text)
+        .unwrap_or_else(|e| panic!("{}", crate::contract::ContractErrors(e).render()))
+}
+
+#[test]
+fn limits_above_the_probe_caps_are_left_out_and_noted() {
+    let many: Vec<String> = (0..300).map(|i| format!("V{i}")).collect();
+    let c = contract_with_types(
+        json!({}),
+        json!({
+            "text": {"type": "string", "required": true, "maxLength": 2147483647u64},
+            "blob": {"type": "string", "minLength": 100000},
+            "list": {"type": "array", "required": true, "maxItems": 5000, "items": {"type": "string"}},
+            "wide": {"type": "array", "required": true, "maxItems": 100,
+                     "items": {"type": "string", "minLength": 20000}},
+            "kind": {"type": "string", "required": true, "enum": many}
+        }),
+    );
+    let planned = names(&cases(0, &c));
+    for left_out in [
+        "createOrder/negative/text/too-long",
+        "createOrder/boundary/text/max-length",
+        "createOrder/negative/blob/too-short",
+        "createOrder/boundary/blob/min-length",
+        "createOrder/negative/list/too-many-items",
+        "createOrder/boundary/list/max-items",
+        "createOrder/negative/wide/too-many-items",
+        "createOrder/boundary/kind/enum-V256",
+    ] {
+        assert!(!planned.contains(&left_out.to_string()), "{left_out}");
+    }
+    for kept in [
+        "createOrder/negative/text/wrong-type",
+        "createOrder/boundary/list/min-items",
+        "createOrder/boundary/kind/enum-V255",
+        "createOrder/negative/blob/wrong-type",
+    ] {
+        assert!(planned.contains(&kept.to_string()), "{kept}");
+    }
+    assert_eq!(
+        super::notes(&c),
+        [
+            "text: `maxLength` 2147483647 is above the probe limit of 65536 characters: its too-long and max-length cases are left out",
+            "blob: `minLength` 100000 is above the probe limit of 65536 characters: its too-short and min-length cases are left out",
+            "list: `maxItems` 5000 is above the probe limit of 1024 items: its too-many-items and max-items cases are left out",
+            "wide: `maxItems` 100 would make an array larger than 1 MiB: its too-many-items and max-items cases are left out",
+            "kind: `enum` lists 300 values: the first 256 get an enum case",
+        ]
+    );
+}
+
+#[test]
+fn a_request_that_cannot_be_made_up_is_noted() {
+    let c = contract_with_types(
+        json!({}),
+        json!({"huge": {"type": "string", "required": true, "minLength": 4000000}}),
+    );
+    assert!(cases(0, &c).is_empty());
+    let notes = super::notes(&c);
+    assert!(
+        notes[0].starts_with("no valid request can be made up"),
+        "{notes:?}"
+    );
+}
+
+#[test]
+fn a_recursive_request_type_is_walked_once() {
+    let c = contract_with_types(
+        json!({"Node": {"type": "object", "fields": {
+            "value": {"type": "string", "required": true, "maxLength": 8},
+            "next": {"type": "Node"},
+            "children": {"type": "array", "items": {"type": "Node"}}}}}),
+        json!({"tree": {"type": "Node", "required": true}}),
+    );
+    let planned = names(&cases(0, &c));
+    assert!(planned.contains(&"createOrder/negative/tree.value/too-long".to_string()));
+    assert!(planned.contains(&"createOrder/negative/tree.next/wrong-type".to_string()));
+    assert!(
+        !planned.iter().any(|n| n.contains("tree.next.")),
+        "{planned:?}"
+    );
+    assert!(super::notes(&c).is_empty());
+}
+
+/// Found by the contract fuzz test (seeds 1186680 and 1296176): a type whose values hold
+/// thousands of array elements.
+fn contract_with_kids(min_items: u64) -> Contract {
+    contract_with_types(
+        json!({
+            "FuzzA": {"type": "object", "fields": {
+                "value": {"type": "string", "required": true, "maxLength": 8},
+                "next": {"type": ["FuzzB", "null"], "required": true},
+                "kids": {"type": "array", "items": {"type": "FuzzB"}, "minItems": min_items}}},
+            "FuzzB": {"type": "object", "fields": {
+                "left": {"type": "FuzzA"}, "right": {"type": "FuzzA"}}}
+        }),
+        json!({"fuzz": {"type": "FuzzA", "required": true}}),
+    )
+}
+
+#[test]
+fn an_array_of_thousands_of_elements_is_walked_in_part() {
+    // Walking each of 20,000 elements, each filling its missing fields with a copy of the
+    // request, took minutes. Measured in this thread's CPU time, so other tests and builds
+    // sharing the machine do not count.
+    let started = thread_cpu_time();
+    let c = contract_with_kids(20_000);
+    let planned = names(&cases(0, &c));
+    assert!(planned.contains(&"createOrder/negative/fuzz.value/too-long".to_string()));
+    assert!(planned.contains(&"createOrder/negative/fuzz.kids.left/wrong-type".to_string()));
+    assert_eq!(
+        super::notes(&c),
+        [
+            "fuzz.kids: `minItems` 20000 is above the probe limit of 1024 items: its too-few-items and min-items cases are left out",
+            "the memory for finding every field to probe (request copies and field names) passed 16 MiB: fields from /fuzz/kids/12/right on are left out"
+        ]
+    );
+    assert!(thread_cpu_time() - started < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_field_too_large_to_make_up_is_noted_and_left_out() {
+    let c = contract_with_kids(65_536);
+    let planned = names(&cases(0, &c));
+    assert!(planned.contains(&"createOrder/negative/fuzz.value/too-long".to_string()));
+    assert!(
+        !planned.iter().any(|n| n.contains("fuzz.kids")),
+        "{planned:?}"
+    );
+    assert_eq!(
+        super::notes(&c),
+        [
+            "fuzz.kids: no valid value can be made up (its rules contradict each other or need more than 1 MiB): its cases are left out"
+        ]
+    );
+}
+
+/// CPU time this thread has used so far.
+fn thread_cpu_time() -> std::time::Duration {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid timespec for the call to fill in.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    std::time::Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
 }

@@ -56,6 +56,19 @@ pub fn wrong_type(contract: &Contract, schema: &Schema) -> Option<Value> {
     })
 }
 
+/// A value of the wrong type for a parameter, which travels as text: text that reads as none of
+/// the accepted kinds. A string parameter has none (every text is a string).
+pub fn wrong_type_as_text(contract: &Contract, schema: &Schema) -> Option<Value> {
+    let accepts_text = |value: &Value| {
+        schema
+            .kinds
+            .iter()
+            .any(|k| kind_matches(&contract.types, *k, value))
+    };
+    let text = Value::from("not-a-value");
+    (!accepts_text(&text)).then_some(text)
+}
+
 /// A date-time split into the parts the variants recombine.
 pub struct DateTimeParts {
     date: String,

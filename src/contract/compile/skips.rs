@@ -1,0 +1,51 @@
+//! Compiling the cases a contract leaves out: `skip` (every kind of case) and `generated.skip`
+//! (generated cases), each pattern kept with its place in the file, so that one matching no
+//! case can be pointed at in a warning.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::Compiler;
+use crate::contract::ContractErrorKind as K;
+use crate::contract::{ContractWarning, SkipPattern, Skips};
+
+impl Compiler<'_> {
+    /// `skip` (every kind of case) and `generated.skip` (generated cases), with each pattern's
+    /// place for the warning a pattern matching nothing gets.
+    pub(super) fn skips(&mut self, all: &[String], generated: &[String]) -> Skips {
+        let mut patterns = Vec::new();
+        let all = self.skip_set(all, "/skip", false, &mut patterns);
+        let generated = self.skip_set(generated, "/generated/skip", true, &mut patterns);
+        Skips {
+            all,
+            generated,
+            patterns,
+        }
+    }
+
+    fn skip_set(
+        &mut self,
+        texts: &[String],
+        at: &str,
+        generated_only: bool,
+        patterns: &mut Vec<SkipPattern>,
+    ) -> GlobSet {
+        let mut builder = GlobSetBuilder::new();
+        for (i, text) in texts.iter().enumerate() {
+            let here = format!("{at}/{i}");
+            match Glob::new(text) {
+                Ok(glob) => {
+                    let span = self.source.value_span(&here);
+                    patterns.push(SkipPattern {
+                        text: text.clone(),
+                        glob: glob.compile_matcher(),
+                        generated_only,
+                        place: ContractWarning::at(self.source, span, String::new()),
+                    });
+                    builder.add(glob);
+                }
+                Err(err) => self.error(&here, K::Invalid(err.kind().to_string())),
+            }
+        }
+        builder.build().unwrap_or_else(|_| GlobSet::empty())
+    }
+}

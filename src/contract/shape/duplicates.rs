@@ -1,0 +1,116 @@
+//! A quick look for a key repeated within one object, anywhere in a document: the one shape
+//! problem serde lets through (a map keeps the last of two equal keys). Valid contracts, the
+//! common case, are checked this way without building a tree of the file; any finding sends the
+//! file through the full shape check, which says where.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// Whether `text` is JSON in which no object repeats a key (`false` also for text that is not
+/// JSON at all).
+pub fn none_repeated(text: &str) -> bool {
+    serde_json::from_str::<NoRepeats>(text).is_ok()
+}
+
+struct NoRepeats;
+
+impl<'de> Deserialize<'de> for NoRepeats {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(Values)
+    }
+}
+
+struct Values;
+
+impl<'de> Visitor<'de> for Values {
+    type Value = NoRepeats;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoRepeats, A::Error> {
+        let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(Key(key)) = map.next_key()? {
+            if !seen.insert(key) {
+                return Err(de::Error::custom("a key is repeated"));
+            }
+            map.next_value::<NoRepeats>()?;
+        }
+        Ok(NoRepeats)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<NoRepeats, A::Error> {
+        while seq.next_element::<NoRepeats>()?.is_some() {}
+        Ok(NoRepeats)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<NoRepeats, E> {
+        Ok(NoRepeats)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<NoRepeats, E> {
+        Ok(NoRepeats)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<NoRepeats, E> {
+        Ok(NoRepeats)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<NoRepeats, E> {
+        Ok(NoRepeats)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<NoRepeats, E> {
+        Ok(NoRepeats)
+    }
+
+    fn visit_unit<E>(self) -> Result<NoRepeats, E> {
+        Ok(NoRepeats)
+    }
+}
+
+/// A member name, borrowed from the text unless it holds escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Key<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(KeyText)
+    }
+}
+
+struct KeyText;
+
+impl<'de> Visitor<'de> for KeyText {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(text)))
+    }
+
+    fn visit_str<E>(self, text: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(text.to_string())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::none_repeated;
+
+    #[test]
+    fn finds_a_repeated_key_at_any_depth_and_escaped() {
+        assert!(none_repeated(
+            r#"{"a": [{"b": 1, "c": {"b": 2}}], "b": null}"#
+        ));
+        assert!(!none_repeated(r#"{"a": [{"b": 1, "b": 2}]}"#));
+        assert!(!none_repeated(r#"{"a": 1, "\u0061": 2}"#));
+        assert!(!none_repeated("{\"a\": "));
+    }
+}

@@ -1,0 +1,261 @@
+//! Choosing cases by name: the globs a run is given (`--filter`, `--exclude`, a leading `!` in
+//! a filter), the check that every one of them matches some case, and the warnings for the
+//! skip patterns of a contract that match none.
+//!
+//! A pattern that matches nothing is almost always a typo, and a typo in a filter or an
+//! exclusion silently changes what a gate checks: on the command line it is an error, in a
+//! contract (where it cannot stop a run that is otherwise fine) a warning.
+
+use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
+
+use super::{Action, Case, CaseKind, Selection};
+use crate::contract::{Contract, ContractWarning};
+
+/// The name patterns a run was given: what to keep and what to leave out, as written.
+#[derive(Debug, Clone, Default)]
+pub struct Patterns {
+    /// `--filter` globs (without a leading `!`).
+    pub include: Vec<String>,
+    /// `--exclude` globs, and `--filter` globs that start with `!` (without it).
+    pub exclude: Vec<String>,
+}
+
+/// A pattern that is not a glob, or matches no case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternError {
+    /// Not a glob.
+    #[error("{flag} `{pattern}`: {why}")]
+    Invalid {
+        /// `--filter` or `--exclude`.
+        flag: &'static str,
+        /// The pattern as written.
+        pattern: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// A glob no planned case matches.
+    #[error("no case matches {flag} `{pattern}`")]
+    Unmatched {
+        /// `--filter` or `--exclude`.
+        flag: &'static str,
+        /// The pattern as written.
+        pattern: String,
+    },
+    /// The filters and exclusions together keep no case.
+    #[error("no case matches the given --filter and --exclude together")]
+    NothingLeft,
+}
+
+impl Patterns {
+    /// Sorts `--filter` and `--exclude` arguments: a filter starting with `!` excludes.
+    pub fn new(filters: &[String], excludes: &[String]) -> Self {
+        let mut patterns = Patterns::default();
+        for filter in filters {
+            match filter.strip_prefix('!') {
+                Some(excluded) => patterns.exclude.push(excluded.to_string()),
+                None => patterns.include.push(filter.clone()),
+            }
+        }
+        patterns.exclude.extend(excludes.iter().cloned());
+        patterns
+    }
+
+    /// Whether no pattern was given.
+    pub fn is_empty(&self) -> bool {
+        self.include.is_empty() && self.exclude.is_empty()
+    }
+
+    /// The patterns as reports show them: filters as given, exclusions with a leading `!`.
+    pub fn shown(&self) -> Vec<String> {
+        let excluded = self.exclude.iter().map(|p| format!("!{p}"));
+        self.include.iter().cloned().chain(excluded).collect()
+    }
+
+    /// The selection these patterns make (no shard).
+    pub fn selection(&self) -> Result<Selection, PatternError> {
+        Ok(Selection {
+            filter: set(&self.include, "--filter")?,
+            exclude: set(&self.exclude, "--exclude")?,
+            partition: None,
+        })
+    }
+
+    /// Checks that each pattern matches at least one of the cases `contracts` plan, and that
+    /// together they keep at least one. Plans every case once.
+    pub fn check(&self, contracts: &[Contract]) -> Result<(), PatternError> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        let selection = self.selection()?;
+        let include = matchers(&self.include, "--filter")?;
+        let exclude = matchers(&self.exclude, "--exclude")?;
+        let mut seen = vec![false; include.len() + exclude.len()];
+        let mut kept = false;
+        for case in super::stream(contracts) {
+            let mut matched = 0;
+            kept |= selection.keeps(&case, &mut matched);
+            for (i, glob) in include.iter().chain(&exclude).enumerate() {
+                seen[i] |= glob.is_match(&case.name);
+            }
+        }
+        let flags = include.iter().map(|_| "--filter");
+        let flags = flags.chain(exclude.iter().map(|_| "--exclude"));
+        let written = self.include.iter().chain(&self.exclude);
+        for ((seen, flag), pattern) in seen.iter().zip(flags).zip(written) {
+            if !seen {
+                let pattern = pattern.clone();
+                return Err(PatternError::Unmatched { flag, pattern });
+            }
+        }
+        if kept {
+            Ok(())
+        } else {
+            Err(PatternError::NothingLeft)
+        }
+    }
+}
+
+fn matchers(patterns: &[String], flag: &'static str) -> Result<Vec<GlobMatcher>, PatternError> {
+    patterns
+        .iter()
+        .map(|p| glob(p, flag).map(|g| g.compile_matcher()))
+        .collect()
+}
+
+fn set(patterns: &[String], flag: &'static str) -> Result<Option<GlobSet>, PatternError> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(glob(pattern, flag)?);
+    }
+    builder
+        .build()
+        .map(Some)
+        .map_err(|e| PatternError::Invalid {
+            flag,
+            pattern: patterns.join(" "),
+            why: e.kind().to_string(),
+        })
+}
+
+fn glob(pattern: &str, flag: &'static str) -> Result<Glob, PatternError> {
+    Glob::new(pattern).map_err(|e| PatternError::Invalid {
+        flag,
+        pattern: pattern.to_string(),
+        why: e.kind().to_string(),
+    })
+}
+
+/// Whether a contract taking part in a flow case skips it.
+pub(super) fn skipped_flow(contracts: &[Contract], case: &Case) -> bool {
+    let Action::Flow(flow) = &case.action else {
+        return false;
+    };
+    flow.steps
+        .iter()
+        .filter_map(|step| contracts.get(step.contract))
+        .any(|c| c.skip.leaves_out(&case.name, false))
+}
+
+/// A warning for every skip pattern of `contracts` that matches none of their cases (flows
+/// count among the cases of the contracts taking part): most likely a typo, or a case renamed
+/// since the pattern was written. Plans only the contracts that have skip patterns.
+pub fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
+    let mut warnings = Vec::new();
+    let flows = if contracts.iter().any(|c| !c.skip.patterns.is_empty()) {
+        super::flow_cases(contracts, false)
+    } else {
+        Vec::new()
+    };
+    for (index, contract) in contracts.iter().enumerate() {
+        if contract.skip.patterns.is_empty() {
+            continue;
+        }
+        let mut names: Vec<(String, bool)> = Vec::new();
+        super::each_case_planned(index, contract, false, &mut |case| {
+            let generated = matches!(case.kind, CaseKind::Negative | CaseKind::Boundary);
+            names.push((case.name, generated));
+            true
+        });
+        names.extend(
+            flows
+                .iter()
+                .filter(|case| takes_part(case, index))
+                .map(|case| (case.name.clone(), false)),
+        );
+        for pattern in &contract.skip.patterns {
+            let matched = names.iter().any(|(name, generated)| {
+                (*generated || !pattern.generated_only) && pattern.glob.is_match(name)
+            });
+            if !matched {
+                let key = if pattern.generated_only {
+                    "generated.skip"
+                } else {
+                    "skip"
+                };
+                let message = format!(
+                    "{key} pattern `{}` matches no case of `{}`: nothing is left out by it",
+                    pattern.text, contract.name
+                );
+                warnings.push(pattern.place.saying(message));
+            }
+        }
+    }
+    warnings
+}
+
+fn takes_part(case: &Case, index: usize) -> bool {
+    match &case.action {
+        Action::Flow(flow) => flow.steps.iter().any(|s| s.contract == index),
+        _ => case.contract == index,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn issue_card() -> Vec<Contract> {
+        vec![crate::contract::tests::issue_card()]
+    }
+
+    #[test]
+    fn a_leading_bang_in_a_filter_excludes_and_reports_show_it_so() {
+        let patterns = Patterns::new(&["a/*".into(), "!b/*".into()], &["c/*".into()]);
+        assert_eq!(patterns.include, ["a/*"]);
+        assert_eq!(patterns.exclude, ["b/*", "c/*"]);
+        assert_eq!(patterns.shown(), ["a/*", "!b/*", "!c/*"]);
+    }
+
+    #[test]
+    fn each_pattern_must_match_a_case_and_together_they_must_keep_one() {
+        let contracts = issue_card();
+        let ok = Patterns::new(&["issueCard/negative/*".into()], &["*/appId/*".into()]);
+        assert_eq!(ok.check(&contracts), Ok(()));
+        let typo = Patterns::new(&[], &["issueCard/negativ/*".into()]);
+        assert_eq!(
+            typo.check(&contracts).unwrap_err().to_string(),
+            "no case matches --exclude `issueCard/negativ/*`"
+        );
+        let nothing = Patterns::new(&["*/example/*".into()], &["issueCard/example/*".into()]);
+        assert_eq!(nothing.check(&contracts), Err(PatternError::NothingLeft));
+    }
+
+    #[test]
+    fn a_selection_keeps_what_it_filters_in_and_drops_what_it_excludes() {
+        let selection = Patterns::new(
+            &["issueCard/negative/appId/*".into(), "!*/too-long*".into()],
+            &[],
+        )
+        .selection()
+        .unwrap();
+        let kept: Vec<String> = selection
+            .apply(crate::plan::stream(&issue_card()))
+            .map(|c| c.name)
+            .collect();
+        assert!(kept.contains(&"issueCard/negative/appId/missing".to_string()));
+        assert!(kept.iter().all(|n| !n.contains("too-long")), "{kept:?}");
+    }
+}

@@ -1,0 +1,270 @@
+//! Headers every request to a target carries: auth tokens, tenant ids, API keys, from
+//! `--header 'NAME: VALUE'` or the target profile's `headers` (whose values can come from the
+//! environment). Secret values never reach any output: [`Secrets`] scrubs them from text.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// One header sent with every request.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TargetHeader {
+    /// The name, as given.
+    pub name: String,
+    /// The value.
+    pub value: String,
+    /// Whether the value must never be shown.
+    pub secret: bool,
+}
+
+impl fmt::Debug for TargetHeader {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.shown())
+    }
+}
+
+impl TargetHeader {
+    /// A header; secret when its name says it carries credentials (see [`is_secret_name`]).
+    pub fn new(name: &str, value: &str) -> Result<Self, HeaderError> {
+        let header = TargetHeader {
+            name: name.trim().to_string(),
+            value: value.trim().to_string(),
+            secret: is_secret_name(name.trim()),
+        };
+        header.check()?;
+        Ok(header)
+    }
+
+    /// The value as reports may show it: `***` when secret.
+    pub fn shown(&self) -> &str {
+        if self.secret { "***" } else { &self.value }
+    }
+
+    fn check(&self) -> Result<(), HeaderError> {
+        let token = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if self.name.is_empty() || !self.name.chars().all(token) {
+            return Err(HeaderError::Name(self.name.clone()));
+        }
+        if self.value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(HeaderError::Value(self.name.clone()));
+        }
+        Ok(())
+    }
+}
+
+/// `NAME: VALUE`, as `--header` takes it.
+impl FromStr for TargetHeader {
+    type Err = HeaderError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (name, value) = text.split_once(':').ok_or(HeaderError::Syntax)?;
+        TargetHeader::new(name, value)
+    }
+}
+
+/// Whether a header of this name carries credentials by convention: `Authorization`,
+/// `Proxy-Authorization`, `Cookie`, and names containing `token`, `secret`, `key`, `auth`,
+/// `password` or `signature` (`X-Api-Key`, `X-Auth-Token`).
+pub fn is_secret_name(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower == "cookie"
+        || ["auth", "token", "secret", "key", "password", "signature"]
+            .iter()
+            .any(|word| lower.contains(word))
+}
+
+/// A header that cannot be sent (a usage error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HeaderError {
+    /// No colon.
+    #[error("expected `NAME: VALUE`, e.g. `Authorization: Bearer $TOKEN`")]
+    Syntax,
+    /// Not a header name.
+    #[error("`{0}` is not a header name (letters, digits and !#$%&'*+-.^_`|~)")]
+    Name(String),
+    /// A control character (a newline, say) in the value.
+    #[error("the value of `{0}` holds a control character")]
+    Value(String),
+    /// The environment variable meant to hold a value is not set.
+    #[error("header `{name}`: environment variable `{variable}` is not set (or not UTF-8)")]
+    Env {
+        /// The header.
+        name: String,
+        /// The variable.
+        variable: String,
+    },
+}
+
+/// A header value in a target profile: the text itself, or where to read it.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum HeaderSource {
+    /// The value itself (secret when the name says so).
+    Text(String),
+    /// The value of an environment variable (secret unless `secret` is `false`).
+    Env {
+        /// The variable's name.
+        env: String,
+        /// Whether the value must never be shown (default: true).
+        #[serde(default)]
+        secret: Option<bool>,
+    },
+    /// The value itself, with its secrecy stated.
+    Value {
+        /// The value.
+        value: String,
+        /// Whether the value must never be shown.
+        secret: bool,
+    },
+}
+
+impl HeaderSource {
+    /// The header this source gives `name`.
+    pub fn resolve(&self, name: &str) -> Result<TargetHeader, HeaderError> {
+        let mut header = match self {
+            HeaderSource::Text(value) => TargetHeader::new(name, value)?,
+            HeaderSource::Env { env, secret } => {
+                let value = std::env::var(env).map_err(|_| HeaderError::Env {
+                    name: name.to_string(),
+                    variable: env.clone(),
+                })?;
+                let mut header = TargetHeader::new(name, &value)?;
+                header.secret = secret.unwrap_or(true);
+                header
+            }
+            HeaderSource::Value { value, secret } => {
+                let mut header = TargetHeader::new(name, value)?;
+                header.secret = *secret;
+                header
+            }
+        };
+        header.name = name.to_string();
+        Ok(header)
+    }
+}
+
+/// Values that must never appear in any output, and the scrubbing that keeps them out.
+#[derive(Debug, Clone, Default)]
+pub struct Secrets {
+    values: Vec<String>,
+}
+
+impl Secrets {
+    /// The secret values of `headers` (and, for `Authorization: Bearer x`, the token alone,
+    /// which targets like to echo in error messages).
+    pub fn of(headers: &[TargetHeader]) -> Self {
+        let mut values = Vec::new();
+        for header in headers.iter().filter(|h| h.secret) {
+            values.push(header.value.clone());
+            if let Some((_, credential)) = header.value.split_once(' ') {
+                values.push(credential.trim().to_string());
+            }
+        }
+        // Too short to scrub without mangling ordinary text; never sent as real credentials.
+        values.retain(|v| v.len() >= 4);
+        values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        values.dedup();
+        Secrets { values }
+    }
+
+    /// Adds one more secret value.
+    pub fn add(&mut self, value: &str) {
+        if value.len() >= 4 && !self.values.iter().any(|v| v == value) {
+            self.values.push(value.to_string());
+            self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        }
+    }
+
+    /// The secret values, longest first.
+    pub fn values(&self) -> impl Iterator<Item = &str> {
+        self.values.iter().map(String::as_str)
+    }
+
+    /// Whether there is nothing to scrub.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// `text` with every secret value replaced by `***`.
+    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+        if !self.values.iter().any(|v| text.contains(v.as_str())) {
+            return Cow::Borrowed(text);
+        }
+        let mut out = text.to_string();
+        for value in &self.values {
+            out = out.replace(value.as_str(), "***");
+        }
+        Cow::Owned(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_parse_name_and_value_and_credentials_are_secret_by_name() {
+        let auth: TargetHeader = "Authorization: Bearer abc.def".parse().unwrap();
+        assert_eq!(
+            (auth.name.as_str(), auth.value.as_str()),
+            ("Authorization", "Bearer abc.def")
+        );
+        assert!(auth.secret);
+        assert_eq!(format!("{auth:?}"), "Authorization: ***");
+        let tenant: TargetHeader = "X-Tenant-Id:  t-42 ".parse().unwrap();
+        assert!(!tenant.secret);
+        assert_eq!(tenant.value, "t-42");
+        assert!(TargetHeader::from_str("X-Api-Key: k").unwrap().secret);
+        assert_eq!("no colon".parse::<TargetHeader>(), Err(HeaderError::Syntax));
+        assert!(matches!(
+            "Bad Name: x".parse::<TargetHeader>(),
+            Err(HeaderError::Name(_))
+        ));
+        assert!(matches!(
+            "X-A: a\nb".parse::<TargetHeader>(),
+            Err(HeaderError::Value(_))
+        ));
+    }
+
+    #[test]
+    fn environment_values_are_secret_unless_the_profile_says_otherwise() {
+        // SAFETY: no other test reads or writes this variable.
+        unsafe { std::env::set_var("CONFORM_TEST_TENANT_7731", "tenant-9") };
+        let secret = HeaderSource::Env {
+            env: "CONFORM_TEST_TENANT_7731".into(),
+            secret: None,
+        };
+        assert!(secret.resolve("X-Tenant").unwrap().secret);
+        let open = HeaderSource::Env {
+            env: "CONFORM_TEST_TENANT_7731".into(),
+            secret: Some(false),
+        };
+        assert!(!open.resolve("X-Tenant").unwrap().secret);
+        let missing = HeaderSource::Env {
+            env: "CONFORM_TEST_UNSET_7731".into(),
+            secret: None,
+        };
+        assert!(
+            missing
+                .resolve("X-Tenant")
+                .unwrap_err()
+                .to_string()
+                .contains("not set")
+        );
+    }
+
+    #[test]
+    fn secrets_are_scrubbed_whole_and_bearer_tokens_alone() {
+        let headers = ["Authorization: Bearer tok-123456", "X-Tenant: acme"]
+            .map(|h| h.parse::<TargetHeader>().unwrap());
+        let secrets = Secrets::of(&headers);
+        assert_eq!(
+            secrets.scrub("sent Bearer tok-123456; the server said: bad token tok-123456 for acme"),
+            "sent ***; the server said: bad token *** for acme"
+        );
+        assert!(matches!(secrets.scrub("nothing here"), Cow::Borrowed(_)));
+    }
+}

@@ -1,0 +1,325 @@
+//! A hand-written Cards API implementation, coded from `examples/cards-api/API.md` and not from
+//! conform's contracts, validator or reference implementation, so that conform's REST support
+//! is tested against an independent reading of the API. [`Defects`] switches on one mistake at
+//! a time, the kinds real REST implementations make.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value, json};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// The token a correct client sends.
+pub const TOKEN: &str = "Bearer test-token-7f3a";
+
+/// How long creating a card takes: a second request with the same key in this window is told
+/// the first is still in flight (`409`).
+const PROCESSING: Duration = Duration::from_millis(60);
+
+/// One mistake each; all off is a correct implementation.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Defects {
+    pub auth_not_enforced: bool,
+    pub created_answers_200: bool,
+    pub no_location: bool,
+    pub flat_error_body: bool,
+    pub include_not_checked: bool,
+    pub card_id_not_checked: bool,
+    pub nickname_not_checked: bool,
+    pub key_ignored: bool,
+    pub reused_key_accepted: bool,
+    pub racy_insert: bool,
+    pub server_error_on_unknown_card: bool,
+    pub read_returns_first_card: bool,
+    pub update_not_stored: bool,
+    pub delete_not_effective: bool,
+}
+
+struct Stored {
+    body: Value,
+    card_id: String,
+    visible_from: Instant,
+}
+
+/// The implementation: its cards and the keys it has seen.
+pub struct CardsApi {
+    defects: Defects,
+    keys: Mutex<HashMap<String, Stored>>,
+    cards: Mutex<HashMap<String, Value>>,
+    next: AtomicU64,
+}
+
+/// Starts a server running the implementation with `defects`.
+pub async fn serve(defects: Defects) -> MockServer {
+    let server = MockServer::start().await;
+    let api = CardsApi {
+        defects,
+        keys: Mutex::new(HashMap::new()),
+        cards: Mutex::new(HashMap::new()),
+        next: AtomicU64::new(1),
+    };
+    Mock::given(wiremock::matchers::any())
+        .respond_with(api)
+        .mount(&server)
+        .await;
+    server
+}
+
+impl Respond for CardsApi {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        if !self.defects.auth_not_enforced && header(request, "authorization") != Some(TOKEN) {
+            return self.error(401, "unauthorized", "missing or wrong bearer token");
+        }
+        let path = request.url.path();
+        match (request.method.as_str(), path) {
+            ("POST", "/v1/cards") => self.create(request),
+            ("GET", _) if path.starts_with("/v1/cards/") => {
+                self.read(&path["/v1/cards/".len()..], request)
+            }
+            ("PATCH", _) if path.starts_with("/v1/cards/") => {
+                self.update(&path["/v1/cards/".len()..], request)
+            }
+            ("DELETE", _) if path.starts_with("/v1/cards/") => {
+                self.delete(&path["/v1/cards/".len()..])
+            }
+            _ => self.error(404, "not_found", "no such endpoint"),
+        }
+    }
+}
+
+impl CardsApi {
+    fn create(&self, request: &Request) -> ResponseTemplate {
+        let Some(key) = header(request, "idempotency-key").filter(|k| valid_key(k)) else {
+            return self.error(
+                400,
+                "invalid_request",
+                "Idempotency-Key is missing or malformed",
+            );
+        };
+        let body: Value = match serde_json::from_slice(&request.body) {
+            Ok(body) => body,
+            Err(_) => return self.error(400, "invalid_request", "body is not JSON"),
+        };
+        if let Err(why) = self.validate_card(&body) {
+            return self.error(400, "invalid_request", &why);
+        }
+        let key = if self.defects.key_ignored {
+            format!("{key}-{}", self.next.fetch_add(1, Ordering::Relaxed))
+        } else {
+            key.to_string()
+        };
+        let mut keys = self.keys.lock().unwrap();
+        let now = Instant::now();
+        if let Some(stored) = keys.get(&key) {
+            if stored.visible_from > now && !self.defects.racy_insert {
+                return self.error(
+                    409,
+                    "idempotency_key_in_use",
+                    "a request with this key is in flight",
+                );
+            }
+            if stored.visible_from <= now {
+                if stored.body != body && !self.defects.reused_key_accepted {
+                    return self.error(422, "idempotency_key_reused", "key used with another body");
+                }
+                if stored.body == body {
+                    let card = self.cards.lock().unwrap()[&stored.card_id].clone();
+                    return self.created(&card);
+                }
+            }
+        }
+        let card = self.new_card(&body);
+        let id = card["id"].as_str().unwrap().to_string();
+        self.cards.lock().unwrap().insert(id.clone(), card.clone());
+        keys.insert(
+            key,
+            Stored {
+                body,
+                card_id: id,
+                visible_from: now + PROCESSING,
+            },
+        );
+        self.created(&card).set_delay(PROCESSING)
+    }
+
+    fn read(&self, card_id: &str, request: &Request) -> ResponseTemplate {
+        if !self.defects.card_id_not_checked && !valid_id(card_id, "card_", 8, 32) {
+            return self.error(400, "invalid_request", "malformed card id");
+        }
+        let includes: Vec<String> = request
+            .url
+            .query_pairs()
+            .filter(|(name, _)| name == "include")
+            .map(|(_, value)| value.into_owned())
+            .collect();
+        let known = |v: &String| v == "assets" || v == "history";
+        if !self.defects.include_not_checked && (includes.len() > 2 || !includes.iter().all(known))
+        {
+            return self.error(
+                400,
+                "invalid_request",
+                "include takes assets or history, at most twice",
+            );
+        }
+        let card_id = if self.defects.read_returns_first_card {
+            "card_0000000001"
+        } else {
+            card_id
+        };
+        let Some(mut card) = self.cards.lock().unwrap().get(card_id).cloned() else {
+            if self.defects.server_error_on_unknown_card {
+                return ResponseTemplate::new(500).set_body_string("NullPointerException");
+            }
+            return self.error(404, "card_not_found", "no card with this id");
+        };
+        if includes.iter().any(|i| i == "assets") {
+            card["assets"] = json!([{"kind": "POINT", "amount": 120}]);
+        }
+        json_answer(200, &json!({"card": card}))
+    }
+
+    fn update(&self, card_id: &str, request: &Request) -> ResponseTemplate {
+        if !valid_id(card_id, "card_", 8, 32) {
+            return self.error(400, "invalid_request", "malformed card id");
+        }
+        let changes: Value = match serde_json::from_slice(&request.body) {
+            Ok(Value::Object(changes)) => Value::Object(changes),
+            _ => return self.error(400, "invalid_request", "body is not a JSON object"),
+        };
+        for (name, value) in changes.as_object().into_iter().flatten() {
+            let valid = match name.as_str() {
+                "tier" => matches!(value.as_str(), Some("gold" | "silver" | "bronze")),
+                "nickname" => value.as_str().is_some_and(|n| n.chars().count() <= 32),
+                _ => false,
+            };
+            if !valid {
+                return self.error(400, "invalid_request", &format!("{name} cannot be set so"));
+            }
+        }
+        let mut cards = self.cards.lock().unwrap();
+        let Some(card) = cards.get_mut(card_id) else {
+            return self.error(404, "card_not_found", "no card with this id");
+        };
+        let mut updated = card.clone();
+        for (name, value) in changes.as_object().into_iter().flatten() {
+            updated[name] = value.clone();
+        }
+        if !self.defects.update_not_stored {
+            *card = updated.clone();
+        }
+        json_answer(200, &json!({"card": updated}))
+    }
+
+    fn delete(&self, card_id: &str) -> ResponseTemplate {
+        if !valid_id(card_id, "card_", 8, 32) {
+            return self.error(400, "invalid_request", "malformed card id");
+        }
+        let mut cards = self.cards.lock().unwrap();
+        let found = if self.defects.delete_not_effective {
+            cards.contains_key(card_id)
+        } else {
+            cards.remove(card_id).is_some()
+        };
+        if !found {
+            return self.error(404, "card_not_found", "no card with this id");
+        }
+        ResponseTemplate::new(204)
+    }
+
+    fn validate_card(&self, body: &Value) -> Result<(), String> {
+        let fields = body.as_object().ok_or("body is not an object")?;
+        let allowed = ["customerId", "tier", "nickname", "expiresAt"];
+        if let Some(extra) = fields.keys().find(|k| !allowed.contains(&k.as_str())) {
+            return Err(format!("unknown field {extra}"));
+        }
+        match fields.get("customerId").and_then(Value::as_str) {
+            Some(id) if valid_id(id, "cus_", 8, 24) => {}
+            _ => return Err("customerId is missing or malformed".into()),
+        }
+        match fields.get("tier").and_then(Value::as_str) {
+            Some("gold" | "silver" | "bronze") => {}
+            _ => return Err("tier must be gold, silver or bronze".into()),
+        }
+        match fields.get("nickname") {
+            None => {}
+            Some(Value::String(n))
+                if self.defects.nickname_not_checked || n.chars().count() <= 32 => {}
+            _ => return Err("nickname is longer than 32 characters".into()),
+        }
+        match fields.get("expiresAt") {
+            None => {}
+            Some(Value::String(t)) if rfc3339(t) => {}
+            _ => return Err("expiresAt is not an RFC 3339 date-time".into()),
+        }
+        Ok(())
+    }
+
+    fn new_card(&self, body: &Value) -> Value {
+        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut card = Map::new();
+        card.insert("id".into(), json!(format!("card_{n:010}")));
+        for field in ["customerId", "tier", "nickname", "expiresAt"] {
+            if let Some(value) = body.get(field) {
+                card.insert(field.into(), value.clone());
+            }
+        }
+        card.insert("createdAt".into(), json!("2026-11-30T10:00:00Z"));
+        Value::Object(card)
+    }
+
+    fn created(&self, card: &Value) -> ResponseTemplate {
+        let status = if self.defects.created_answers_200 {
+            200
+        } else {
+            201
+        };
+        let mut answer = json_answer(status, &json!({"card": card}));
+        if !self.defects.no_location {
+            let location = format!("/v1/cards/{}", card["id"].as_str().unwrap_or_default());
+            answer = answer.insert_header("Location", location.as_str());
+        }
+        answer
+    }
+
+    fn error(&self, status: u16, code: &str, message: &str) -> ResponseTemplate {
+        let body = if self.defects.flat_error_body {
+            json!({"message": message})
+        } else {
+            json!({"error": {"code": code, "message": message}})
+        };
+        json_answer(status, &body)
+    }
+}
+
+fn header<'r>(request: &'r Request, name: &str) -> Option<&'r str> {
+    request.headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// `2030-01-31T00:00:00Z` or with `±HH:MM`, fractions allowed, `T` required.
+fn rfc3339(text: &str) -> bool {
+    let offset = match text.strip_suffix('Z') {
+        Some(rest) => format!("{rest}+00:00"),
+        None => text.to_string(),
+    };
+    jiff::Timestamp::strptime("%Y-%m-%dT%H:%M:%S%.f%:z", &offset).is_ok()
+}
+
+fn valid_key(key: &str) -> bool {
+    (8..=64).contains(&key.len())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn valid_id(id: &str, prefix: &str, min: usize, max: usize) -> bool {
+    id.strip_prefix(prefix).is_some_and(|rest| {
+        (min..=max).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_alphanumeric())
+    })
+}
+
+fn json_answer(status: u16, body: &Value) -> ResponseTemplate {
+    ResponseTemplate::new(status)
+        .set_body_raw(serde_json::to_vec(body).unwrap(), "application/json")
+}
