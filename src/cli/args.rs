@@ -29,6 +29,9 @@ pub enum Command {
     Snapshots(SnapshotsCommand),
     /// Print the string to sign and the Signature header of a message, or check a signature.
     Sign(SignArgs),
+    /// Combine the JSON reports of a run's shards (verify --partition K/N) into one run and
+    /// render it: one verdict, one certificate, one JUnit file.
+    Merge(MergeArgs),
     /// Turn an API description into contracts.
     #[command(subcommand)]
     Import(ImportCommand),
@@ -389,4 +392,23 @@ pub struct CasesArgs {
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of every shard of one run (`verify --partition K/N --report
+    /// json=PATH`), each once.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Write a report file of the merged run: FORMAT=PATH, FORMAT one of json, junit, markdown
+    /// (a compatibility certificate), html. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// Known failures, applied to the merged run (only new failures fail it); recorded from
+    /// its failures when FILE does not exist. Replaces any baseline the shards applied.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the --baseline file with the merged run's failures.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }

@@ -20,6 +20,7 @@ mod idempotency;
 mod lint;
 mod made_up_values;
 mod merchant;
+mod merge;
 mod openapi;
 mod openapi_export;
 mod openapi_report;
