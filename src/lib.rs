@@ -54,6 +54,7 @@ pub mod report;
 pub mod results;
 pub mod rules;
 pub mod run;
+pub mod scenario;
 pub mod signing;
 pub mod snapshot;
 pub mod target;

@@ -201,6 +201,18 @@ pub enum ContractErrorKind {
         /// The renames, e.g. `A → B → A`.
         chain: String,
     },
+    /// A name that refers to nothing loaded (a scenario step calling an unknown contract).
+    #[error("unknown {what} `{name}`")]
+    UnknownName {
+        /// What kind of name (`contract`, `step`, ...).
+        what: String,
+        /// The name as written.
+        name: String,
+        /// The closest known name, when one is close.
+        suggestion: Option<String>,
+        /// The known names, comma-separated.
+        known: String,
+    },
     /// Any other rule of the format; the message says which.
     #[error("{0}")]
     Invalid(String),
@@ -226,7 +238,8 @@ impl ContractErrorKind {
             }
             ContractErrorKind::Encoding(_) => Some("save the contract as UTF-8 without a byte order mark".into()),
             ContractErrorKind::UnknownKey { suggestion, .. }
-            | ContractErrorKind::UnknownValue { suggestion, .. } => {
+            | ContractErrorKind::UnknownValue { suggestion, .. }
+            | ContractErrorKind::UnknownName { suggestion, .. } => {
                 suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
             }
             ContractErrorKind::MissingKey { required, .. } => {
@@ -255,6 +268,10 @@ impl ContractErrorKind {
             ContractErrorKind::UnknownValue { allowed, .. } => {
                 Some(format!("expected one of {allowed}"))
             }
+            ContractErrorKind::UnknownName { known, .. } if known.is_empty() => {
+                Some("there are none".into())
+            }
+            ContractErrorKind::UnknownName { known, .. } => Some(format!("known: {known}")),
             _ => None,
         }
     }

@@ -9,8 +9,13 @@ use super::compile::compile;
 use super::error::{ContractError, ContractErrorKind as K, ContractErrors};
 use super::source::{SourceText, Span};
 
-/// Loads every contract under `paths` (files, or folders searched recursively for `*.json`),
-/// in a stable order. Returns every error of every file when any file is invalid.
+/// The suffix of scenario files: they sit beside contracts and are no contracts
+/// ([`crate::scenario`] reads them).
+pub const SCENARIO_SUFFIX: &str = ".scenario.json";
+
+/// Loads every contract under `paths` (files, or folders searched recursively for `*.json`;
+/// scenario files, `*.scenario.json`, are left to [`crate::scenario`]), in a stable order.
+/// Returns every error of every file when any file is invalid.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
     let mut errors = Vec::new();
     let mut files = Vec::new();
@@ -22,6 +27,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
             ));
         }
     }
+    files.retain(|file| !is_scenario(file));
     let mut contracts = Vec::new();
     for file in files {
         match std::fs::read(&file) {
@@ -68,7 +74,16 @@ pub fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError
     compile(&source)
 }
 
-fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// Whether `file` is named like a scenario file.
+pub fn is_scenario(file: &Path) -> bool {
+    file.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.ends_with(SCENARIO_SUFFIX))
+}
+
+/// Every file under `path`: `path` itself when it is a file, else the `*.json` files of the
+/// folder and its subfolders, sorted.
+pub fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_dir() {
         files.push(path.to_path_buf());

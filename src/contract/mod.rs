@@ -25,6 +25,7 @@ pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, Stat
 pub use load::{load_bytes, load_paths, load_str};
 pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
 pub use schema::{Condition, Effect, Field, Kind, Presence, Schema, Test, Types};
+pub(crate) use shape::{check_against as check_shape_against, closest, none_repeated};
 
 use crate::json::Pointer;
 
@@ -79,6 +80,10 @@ pub struct Contract {
     pub signature_rejection: Option<Expect>,
     /// The request's single-use fields: each request carries a fresh value there.
     pub single_use: Vec<SingleUse>,
+    /// The response fields holding credentials the operation issues.
+    pub issues: Vec<Issue>,
+    /// The request fields that must carry an issued credential.
+    pub accepts: Vec<Accept>,
 }
 
 /// The cases a contract leaves out on purpose.
@@ -117,6 +122,28 @@ pub struct SingleUse {
     pub pointer: Pointer,
     /// Fresh values are cut to this many characters.
     pub max_len: Option<usize>,
+    /// What a request reusing a value gets, when the contract says (`singleUse.reused`).
+    pub reused: Option<Expect>,
+}
+
+/// A response field whose value is a credential the operation issues (`issues`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    /// Its place in the answer document (`/body/accessToken`).
+    pub pointer: Pointer,
+    /// The credential's name (`accessToken`).
+    pub credential: String,
+}
+
+/// A request field that must carry an issued credential (`accepts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accept {
+    /// Its place in the request document (`/body/accessToken`).
+    pub pointer: Pointer,
+    /// The credential's name (`accessToken`).
+    pub credential: String,
+    /// What a request carrying a value never issued gets.
+    pub otherwise: Expect,
 }
 
 /// A glob of case names a contract leaves out, with its place in the file for warnings.

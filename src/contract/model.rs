@@ -276,9 +276,66 @@ pub struct FieldDef {
     pub forbidden_when: Option<ConditionsDef>,
     /// Request string fields (in the body's top level, or parameters): the implementation
     /// accepts each value once, like an auth code. conform sends a fresh value in every request
-    /// (digits, as for idempotency keys), in place of the example's.
+    /// (digits, as for idempotency keys), in place of the example's. `{"reused": {"status":
+    /// "F", "code": "EXPIRED_CODE"}}` also says what a second use gets: the reference
+    /// implementation then refuses a value it has seen with that answer.
     #[serde(default)]
-    pub single_use: Option<bool>,
+    pub single_use: Option<SingleUseDef>,
+    /// Response body fields (top level): the value is a credential the operation issues, under
+    /// this name (`"accessToken"`); request fields that `accepts` it must carry one. The
+    /// reference implementation remembers every value it issues.
+    #[serde(default)]
+    pub issues: Option<String>,
+    /// Request fields (body top level, or parameters): the value must be a credential some
+    /// operation issued (`issues`), else the answer is `otherwise`. The reference implementation
+    /// accepts what it issued and the values of the contract's own success examples (documented
+    /// samples a test environment honours); when no operation it serves issues the credential,
+    /// it accepts any value.
+    #[serde(default)]
+    pub accepts: Option<AcceptsDef>,
+}
+
+/// `singleUse`: `true`, or what a second use gets.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SingleUseDef {
+    /// `true`: fresh values in every request (`false` is the same as leaving it out).
+    Flag(bool),
+    /// Single-use, and what a request reusing a value gets.
+    Rules(SingleUseRules),
+}
+
+impl SingleUseDef {
+    /// Whether the field is single-use.
+    pub fn is_on(&self) -> bool {
+        !matches!(self, SingleUseDef::Flag(false))
+    }
+
+    /// What a reused value gets, when the contract says.
+    pub fn reused(&self) -> Option<&ExpectDef> {
+        match self {
+            SingleUseDef::Rules(rules) => Some(&rules.reused),
+            SingleUseDef::Flag(_) => None,
+        }
+    }
+}
+
+/// A single-use field's answer to a reused value.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SingleUseRules {
+    /// What a request carrying a value used before gets (`F`/`EXPIRED_CODE`).
+    pub reused: ExpectDef,
+}
+
+/// `accepts`: the credential a request field carries, and the answer without it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptsDef {
+    /// The name a response field `issues` the credential under (`accessToken`).
+    pub issued: String,
+    /// What a request whose value was never issued gets (`F`/`INVALID_ACCESS_TOKEN`).
+    pub otherwise: ExpectDef,
 }
 
 /// One condition, or several of which any may hold.

@@ -398,6 +398,7 @@ fn single_use_fields_are_listed_with_their_place_and_length() {
         [crate::contract::SingleUse {
             pointer: crate::json::Pointer::parse("/body/authCode").unwrap(),
             max_len: Some(32),
+            reused: None,
         }]
     );
     let nested = first_error(json!({"auth": {"type": "object", "fields": {
@@ -407,5 +408,45 @@ fn single_use_fields_are_listed_with_their_place_and_length() {
             "error: `singleUse` is not allowed except on the request's own fields and parameters"
         ),
         "{nested}"
+    );
+}
+
+#[test]
+fn credentials_are_listed_with_their_places_and_answers_checked_against_the_catalogue() {
+    let contract = contract_with_request(json!({
+        "token": {"type": "string", "accepts": {"issued": "session",
+            "otherwise": {"status": "F", "code": "PARAM_ILLEGAL"}}},
+        "code": {"type": "string", "singleUse": {"reused": {"status": "F"}}}
+    }))
+    .unwrap();
+    let accept = &contract.accepts[0];
+    assert_eq!(
+        (accept.pointer.as_str(), accept.credential.as_str()),
+        ("/body/token", "session")
+    );
+    assert_eq!(accept.otherwise.describe(), "F/PARAM_ILLEGAL");
+    assert_eq!(
+        contract.single_use[0].reused.as_ref().unwrap().describe(),
+        "F"
+    );
+    let unknown = first_error(json!({"token": {"type": "string",
+        "accepts": {"issued": "session", "otherwise": {"status": "F", "code": "NOPE"}}}}));
+    assert!(
+        unknown.starts_with("error: code `NOPE` is not in `result.codes` with status `F`"),
+        "{unknown}"
+    );
+    let misplaced = first_error(json!({"token": {"type": "string", "issues": "session"}}));
+    assert!(
+        misplaced.starts_with("error: `issues` is not allowed except on a response body's own fields and response headers"),
+        "{misplaced}"
+    );
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/apply-token.json");
+    let apply = load_str(&path, std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(
+        apply.issues,
+        [Issue {
+            pointer: crate::json::Pointer::parse("/body/accessToken").unwrap(),
+            credential: "accessToken".into()
+        }]
     );
 }

@@ -87,15 +87,18 @@ pub(super) fn missing(reference: &Reference, parts: &Parts<'_>) -> Option<Answer
 
 /// The id a request names, where the contract's resource says it is.
 fn id_of(resource: &Resource, parts: &Parts<'_>) -> Option<String> {
-    let at = resource.id.as_ref()?;
+    crate::wire::text(&value_at(parts, resource.id.as_ref()?)?)
+}
+
+/// The value at a request-document pointer (`/body/cardNo`, `/path/cardId`).
+pub(super) fn value_at(parts: &Parts<'_>, at: &Pointer) -> Option<Value> {
     let (first, rest) = at.segments().split_first()?;
-    let value = if first == Location::Body.name() {
+    if first == Location::Body.name() {
         let rest = Pointer::from_segments(rest.to_vec());
-        parts.body.as_ref()?.at(&rest)?.to_value()
+        Some(parts.body.as_ref()?.at(&rest)?.to_value())
     } else {
-        at.get(parts.parameters.as_ref()?)?.clone()
-    };
-    crate::wire::text(&value)
+        at.get(parts.parameters.as_ref()?).cloned()
+    }
 }
 
 /// The id a create answered with: a body field, or the last segment of a header (`Location`).

@@ -116,6 +116,16 @@ impl<T: Clone> KeyMemory<T> {
         Recall::New(response)
     }
 
+    /// Whether `key` is remembered (and not yet forgotten); a look counts as a use.
+    pub fn contains(&self, key: &str) -> bool {
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.get(key)
+            .is_some_and(|seen| seen.first_used.elapsed() < self.ttl)
+    }
+
     /// How many keys are remembered now.
     pub fn len(&self) -> usize {
         self.keys.lock().map_or(0, |k| k.len())

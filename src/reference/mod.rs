@@ -18,6 +18,7 @@
 mod acting;
 pub mod auth;
 mod body;
+pub mod credentials;
 mod deadlines;
 pub mod document;
 mod examples;
@@ -60,6 +61,8 @@ pub struct Reference {
     bodies: Bodies,
     statuses: Statuses,
     store: Arc<ResourceStore>,
+    /// The single-use values seen, for the fields whose reuse the contract refuses.
+    used: credentials::Used,
     /// Whether requests carry parameters to read (path, query or headers defined).
     has_parameters: bool,
     /// The answers to the contract's failure examples.
@@ -150,6 +153,7 @@ impl Reference {
             contract,
             faults,
             memory: KeyMemory::new(bound),
+            used: credentials::Used::new(bound),
             store,
             has_parameters,
             failures: examples::FailureExamples::default(),
@@ -199,8 +203,19 @@ impl Reference {
                 let digest = self.digest(&parts);
                 self.answer_idempotent(&key, digest, &parts)
             }
-            None => acting::succeed(self, &parts),
+            None => self.act(&parts),
         }
+    }
+
+    /// A valid request's answer: refused for its credentials (one never issued, a single-use
+    /// value seen before), or acted on, with the credentials the answer issues remembered.
+    fn act(&self, parts: &Parts<'_>) -> Answer {
+        if let Some(refused) = credentials::refusal(self, parts) {
+            return refused;
+        }
+        let answer = acting::succeed(self, parts);
+        credentials::remember_issued(self, &answer);
+        answer
     }
 
     /// The parameters and body, read and checked; the message says what is wrong.
@@ -277,7 +292,7 @@ impl Reference {
 
     fn answer_idempotent(&self, key: &str, digest: u64, parts: &Parts<'_>) -> Answer {
         let unknown_first = self.faults.unknown_first();
-        match (self.memory).recall_or_remember(key, digest, || acting::succeed(self, parts)) {
+        match (self.memory).recall_or_remember(key, digest, || self.act(parts)) {
             Recall::Known(seen) if seen.request == digest => seen.response,
             Recall::Known(seen) => self.conflict(&seen),
             Recall::New(_) if unknown_first => self.unknown(),

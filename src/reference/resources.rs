@@ -1,7 +1,8 @@
 //! Resources the reference implementation created, shared by the operations acting on them: a
 //! created card can be read, updated and deleted, so `serve` is a stateful fake of a whole API
 //! and derived flows pass against it. Bounded like the idempotency memory: the least recently
-//! used resource of a kind is forgotten first.
+//! used resource of a kind is forgotten first. The store also holds what the operations share
+//! besides resources: the credentials they issued ([`super::credentials`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -10,6 +11,7 @@ use lru::LruCache;
 use serde_json::Value;
 
 use super::Bound;
+use super::credentials::Issued;
 use crate::contract::{Contract, ResourceAction};
 
 /// The resources of every kind served.
@@ -19,6 +21,7 @@ pub struct ResourceStore {
     /// The kinds some served operation creates: only those can be told not to exist.
     created: HashSet<String>,
     capacity: usize,
+    issued: Issued,
 }
 
 impl ResourceStore {
@@ -34,6 +37,7 @@ impl ResourceStore {
             kinds: Mutex::new(HashMap::new()),
             created,
             capacity: bound.capacity.get(),
+            issued: Issued::new(contracts, bound),
         }
     }
 
@@ -41,6 +45,11 @@ impl ResourceStore {
     /// not exist. Without one, any id is taken to exist (the reference cannot know better).
     pub fn knows(&self, kind: &str) -> bool {
         self.created.contains(kind)
+    }
+
+    /// The credentials the operations issued.
+    pub fn issued(&self) -> &Issued {
+        &self.issued
     }
 
     /// Keeps `representation` as the resource `id` of `kind`.

@@ -226,7 +226,7 @@ impl Compiler<'_> {
         at: &str,
         side: Side,
     ) -> bool {
-        if def.single_use != Some(true) {
+        if def.single_use.as_ref().is_none_or(|s| !s.is_on()) {
             return false;
         }
         let holder = at.rsplit_once('/').map_or("", |(holder, _)| holder);

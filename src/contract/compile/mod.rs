@@ -8,6 +8,7 @@
 //! one pass.
 
 mod conditions;
+mod credentials;
 mod cycles;
 mod examples;
 mod http;
@@ -103,6 +104,7 @@ fn meaning(
         deferred: Vec::new(),
         deferred_conditions: Vec::new(),
         left_out: 0,
+        noted: Vec::new(),
         carrier: file.result.carrier.unwrap_or(ResultCarrier::Body),
         declared_statuses: match file.result.carrier.unwrap_or(ResultCarrier::Body) {
             ResultCarrier::Body => file.result.statuses.keys().cloned().collect(),
@@ -169,7 +171,7 @@ fn deserialize_text(source: &SourceText) -> Result<ContractFile, ContractError> 
 }
 
 /// serde's complaint, located through the path it failed at.
-fn shape_error(
+pub(crate) fn shape_error(
     source: &SourceText,
     err: serde_path_to_error::Error<serde_json::Error>,
 ) -> ContractError {
@@ -232,6 +234,9 @@ pub(super) struct Compiler<'s> {
     declared_statuses: Vec<String>,
     /// Errors found past [`MAX_ERRORS_PER_FILE`], counted but not built.
     left_out: usize,
+    /// Credential keys of fields (`issues`, `accepts`, `singleUse.reused`), compiled once the
+    /// result rules are known.
+    noted: Vec<credentials::Noted>,
 }
 
 impl Compiler<'_> {
@@ -256,6 +261,8 @@ impl Compiler<'_> {
             all: &responses,
         };
         let result = self.result_rules(&file.result, &types, &seen);
+        let mut single_use = single_use(&request.document);
+        let (issues, accepts) = self.issued_credentials(&result, &mut single_use);
         let mut contract = Contract {
             name: file.name.clone(),
             source: SourceInfo {
@@ -271,7 +278,9 @@ impl Compiler<'_> {
             signature_rejection: self.signature_rejection(&file.signing, &result),
             credentials: self.credentials(file.credentials.as_ref(), &result),
             snapshot: self.snapshot(&file.snapshot),
-            single_use: single_use(&request.document),
+            single_use,
+            issues,
+            accepts,
             examples: Vec::new(),
             idempotency: None,
             resource: None,
@@ -433,6 +442,7 @@ fn single_use(document: &super::Schema) -> Vec<super::SingleUse> {
                     .child(&location.name)
                     .child(&field.name),
                 max_len: field.schema.strings.max_length,
+                reused: None,
             });
         }
     }

@@ -37,6 +37,7 @@ impl Compiler<'_> {
             .map(|(name, def)| {
                 let here = format!("{at}/{}", escape(name));
                 let schema = self.schema(def, &here, side);
+                self.note_credentials(def, &here, side);
                 Field {
                     name: name.clone(),
                     presence: self.presence(def, &here, side),
@@ -103,6 +104,8 @@ impl Compiler<'_> {
             ("requiredWhen", def.required_when.is_some()),
             ("forbiddenWhen", def.forbidden_when.is_some()),
             ("singleUse", def.single_use.is_some()),
+            ("issues", def.issues.is_some()),
+            ("accepts", def.accepts.is_some()),
         ];
         for (key, given) in conditional {
             if given {

@@ -147,7 +147,7 @@ pub(super) fn quoted_hint(node: &Node<'_>, expected: &str) -> Option<String> {
 
 /// The name in `known` a contract author most likely meant by `name`: the same letters up to
 /// case and separators (`max_length`), or a few edits away (`requried`, `maxLenght`).
-pub(super) fn suggest(name: &str, known: &[&str]) -> Option<String> {
+pub(crate) fn suggest(name: &str, known: &[&str]) -> Option<String> {
     let folded = fold(name);
     if let Some(same) = known.iter().find(|k| fold(k) == folded) {
         return Some(same.to_string());

@@ -12,6 +12,7 @@
 mod describe;
 mod duplicates;
 
+pub(crate) use describe::suggest as closest;
 pub use duplicates::none_repeated;
 
 use std::collections::HashMap;
@@ -48,6 +49,11 @@ pub struct Shape {
 /// Checks `source` against the contract format. `Err` is the file's syntax error: nothing else
 /// can be said about a file that is not JSON.
 pub fn check(source: &SourceText) -> Result<Shape, ContractError> {
+    check_against(source, format_schema())
+}
+
+/// Checks `source` against `schema`, a JSON Schema schemars derived (the scenario format's, say).
+pub fn check_against(source: &SourceText, schema: &'static Value) -> Result<Shape, ContractError> {
     if source.text.starts_with('\u{feff}') {
         let kind = K::Encoding("the file starts with a byte order mark (BOM)".into());
         return Err(ContractError::at(source, Span { start: 0, end: 3 }, kind));
@@ -56,13 +62,13 @@ pub fn check(source: &SourceText) -> Result<Shape, ContractError> {
         .parse_tree(|root| {
             let mut walker = Walker {
                 source,
-                root: format_schema(),
+                root: schema,
                 found: Vec::new(),
                 path: Vec::new(),
                 too_deep: false,
                 left_out: 0,
             };
-            walker.check(root, format_schema(), None, 0);
+            walker.check(root, schema, None, 0);
             (walker.found, walker.left_out)
         })
         .map_err(|syntax| ContractError::at(source, syntax.span, K::Syntax(syntax.message)))?;

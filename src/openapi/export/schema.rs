@@ -87,8 +87,14 @@ pub(super) fn schema(def: &Value, names: &Names) -> Value {
 
 /// A field's rules JSON Schema has no keyword for (presence on some statuses or depending on
 /// another field, a value that works once), carried as `x-conform-<key>` on its property.
-pub(crate) const FIELD_EXTENSIONS: &[&str] =
-    &["requiredOn", "requiredWhen", "forbiddenWhen", "singleUse"];
+pub(crate) const FIELD_EXTENSIONS: &[&str] = &[
+    "requiredOn",
+    "requiredWhen",
+    "forbiddenWhen",
+    "singleUse",
+    "issues",
+    "accepts",
+];
 
 /// `properties`, `required` and `additionalProperties` of an object's fields.
 pub(super) fn object(

@@ -248,7 +248,13 @@ impl Schemas<'_> {
             }
             _ => {}
         }
-        for key in ["requiredWhen", "forbiddenWhen", "singleUse"] {
+        for key in [
+            "requiredWhen",
+            "forbiddenWhen",
+            "singleUse",
+            "issues",
+            "accepts",
+        ] {
             let carried = ats
                 .iter()
                 .find_map(|at| self.docs.get(at)?.get(format!("x-conform-{key}")).cloned());

@@ -180,7 +180,11 @@ fn extension(r: &mut Reader<'_, '_>, flat: &mut Flat, name: &str, value: &Value,
         "conform-requiredOn" => flat.required_on = Some(value.clone()),
         "conform-forbiddenChars" => flat.forbidden_chars = value.as_str().map(str::to_string),
         // Read with the field's presence (see `Emitter::presence`).
-        "conform-requiredWhen" | "conform-forbiddenWhen" | "conform-singleUse" => {}
+        "conform-requiredWhen"
+        | "conform-forbiddenWhen"
+        | "conform-singleUse"
+        | "conform-issues"
+        | "conform-accepts" => {}
         _ => r.ignored(
             at,
             format!("extension `x-{name}` is documentation to conform"),
