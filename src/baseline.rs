@@ -176,6 +176,7 @@ mod tests {
             case: "op/example/a".into(),
             checks,
             duration: Default::default(),
+            steps: Vec::new(),
         }
     }
 

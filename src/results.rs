@@ -62,6 +62,9 @@ pub enum Check {
     IdempotencyConcurrency,
     /// The steps of a flow show what the earlier steps did (a read shows what was created).
     Flow,
+    /// A scenario's steps captured what later steps use and their answers hold what the
+    /// scenario expects of them (values, absent fields, values unchanged since a step).
+    Scenario,
     /// The response matches its recorded snapshot.
     Snapshot,
     /// The response carries a valid signature.
@@ -85,6 +88,7 @@ impl Check {
             Check::IdempotencyConflict => "idempotency-conflict",
             Check::IdempotencyConcurrency => "idempotency-concurrency",
             Check::Flow => "flow",
+            Check::Scenario => "scenario",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
         }
@@ -272,6 +276,43 @@ pub struct CaseResult {
     pub checks: Vec<CheckResult>,
     /// Wall time of the case, retries and replays included.
     pub duration: Duration,
+    /// The steps of a flow or scenario, in order, each with its answer; empty for a case of
+    /// one request.
+    pub steps: Vec<StepTrace>,
+}
+
+/// One step of a flow or scenario as it ran, for the failure output: what was sent and what
+/// came back, with the values it captured (secret ones redacted).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepTrace {
+    /// `step 2 (read)`.
+    pub step: String,
+    /// `GET /v1/cards/card_0000000001`.
+    pub request: String,
+    /// `HTTP 200, S/SUCCESS "success"`, or why nothing came back.
+    pub answer: String,
+    /// The answer's body, abbreviated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// What the step captured: `cardId = "card_0000000001"`, `token = 2810… (44 characters)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<String>,
+}
+
+impl StepTrace {
+    /// The step as plain lines for reports: `step 1 (create): POST /v1/cards → HTTP 201`, then
+    /// the body and what was captured, indented.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![format!("{}: {} → {}", self.step, self.request, self.answer)];
+        if let Some(body) = &self.body {
+            lines.push(format!("  body {body}"));
+        }
+        if !self.captured.is_empty() {
+            lines.push(format!("  captured {}", self.captured.join(", ")));
+        }
+        lines
+    }
 }
 
 impl CaseResult {

@@ -5,101 +5,20 @@
 use serde_json::Value;
 
 use super::compare::{changed_fields, diff, same};
-use super::{answers, expectation};
+use super::steps::{self, label as step_label};
 use crate::contract::{Contract, Location, StatusRole};
 use crate::json::abbreviate;
-use crate::observe::{FlowRecord, Observations, Response, StepRecord};
+use crate::observe::{FlowRecord, Response, StepRecord};
 use crate::plan::flows::{Flow, Shows, StepId};
 use crate::results::{Check, CheckResult, Finding, Outcome};
 
 /// Every check of one flow, in report order: the per-response rows, `expectation`, the
 /// signature row when answers are signed, then `flow`.
 pub fn judge(contracts: &[Contract], flow: &Flow, record: &FlowRecord) -> Vec<CheckResult> {
-    let mut rows = Rows::default();
-    let mut signature = Rows::default();
-    let mut expectations = Rows::default();
-    for step in &record.steps {
-        let contract = &contracts[step.contract];
-        let observed = Observations::Single {
-            main: step.settled.clone(),
-            replays: None,
-        };
-        let judged = answers::judge(contract, &observed);
-        let label = step_label(step);
-        for row in judged.rows {
-            rows.add(&label, row);
-        }
-        if let Some(row) = judged.signature {
-            signature.add(&label, row);
-        }
-        let expect = &flow.steps[step.index].expect;
-        let result = match &step.settled.answer().answer {
-            Ok(response) => expectation::check(contract, expect, None, response),
-            Err(_) => CheckResult::skip(Check::Expectation, "no response"),
-        };
-        expectations.add(&label, result);
-    }
-    let mut results = rows.finish();
-    results.extend(expectations.finish());
-    results.extend(signature.finish());
+    let expect = |index: usize| &flow.steps[index].expect;
+    let mut results = steps::rows(contracts, record, expect, |_| None);
     results.push(spanning(contracts, flow, record));
     results
-}
-
-/// `step 2 (read)`.
-fn step_label(step: &StepRecord) -> String {
-    format!("step {} ({})", step.index + 1, step.label)
-}
-
-/// One row per check kind, put together from every step: a failure of any step fails the row
-/// with its findings labelled by step; a row every step skipped stays skipped.
-#[derive(Default)]
-struct Rows(Vec<CheckResult>);
-
-impl Rows {
-    fn add(&mut self, label: &str, result: CheckResult) {
-        let labelled: Vec<Finding> = result
-            .findings
-            .iter()
-            .map(|f| Finding {
-                message: format!("{label}: {}", f.message),
-                ..f.clone()
-            })
-            .collect();
-        let Some(row) = self.0.iter_mut().find(|r| r.check == result.check) else {
-            let first = CheckResult {
-                findings: if result.outcome == Outcome::Pass {
-                    Vec::new()
-                } else {
-                    labelled
-                },
-                ..result
-            };
-            self.0.push(first);
-            return;
-        };
-        match (row.outcome, result.outcome) {
-            (_, Outcome::Fail) => {
-                if row.outcome != Outcome::Fail {
-                    row.findings.clear();
-                    row.outcome = Outcome::Fail;
-                }
-                row.findings.extend(labelled);
-                if row.diff.is_none() {
-                    row.diff = result.diff;
-                }
-            }
-            (Outcome::Skip, Outcome::Pass) => {
-                row.outcome = Outcome::Pass;
-                row.findings.clear();
-            }
-            _ => {}
-        }
-    }
-
-    fn finish(self) -> Vec<CheckResult> {
-        self.0
-    }
 }
 
 /// The `flow` check: the steps that had to run did, and each shows what it must of earlier

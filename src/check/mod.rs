@@ -17,7 +17,9 @@ mod idempotency;
 mod response_headers;
 mod response_schema;
 mod result_status;
+pub mod scenario;
 mod signature;
+pub mod steps;
 
 use crate::contract::{Contract, Expect};
 use crate::observe::Observations;

@@ -20,7 +20,8 @@ pub enum Command {
     Lint(PathsArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
-    /// Print the JSON Schema of the contract format (or, with --target, of target profiles).
+    /// Print the JSON Schema of the contract format (or, with --target, of target profiles;
+    /// with --scenario, of scenario files).
     Schema(SchemaArgs),
     /// List the planned cases with counts per kind.
     Cases(CasesArgs),
@@ -332,8 +333,11 @@ pub struct ServeBounds {
 #[derive(Debug, Args)]
 pub struct SchemaArgs {
     /// Print the schema of target profiles (verify --target-config) instead.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "scenario")]
     pub target: bool,
+    /// Print the schema of scenario files (`*.scenario.json`) instead.
+    #[arg(long)]
+    pub scenario: bool,
 }
 
 #[derive(Debug, Args)]

@@ -31,12 +31,14 @@ use conform::target::tls::{self, ClientTls};
 
 pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
+    let scenarios = load_scenarios(&args.paths, &contracts)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
     tls_warnings(&options.tls, profile.base_url.as_deref());
     patterns(&args.filters, &args.excludes)?
-        .check(&contracts)
+        .check(&contracts, &scenarios)
         .map_err(|e| CliError::usage(e.to_string()))?;
+    options.scenarios = scenarios;
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
     let (baseline, recording) = gates::baseline(
@@ -90,6 +92,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             version: profile.implementation_version.clone(),
         },
         tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
+        scenarios: Vec::new(),
     })
 }
 
@@ -108,18 +111,22 @@ fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
 
 pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
     let contracts = load(&args)?;
-    for contract in &contracts {
-        println!(
-            "ok   {} ({})",
-            contract.name,
-            contract.source.path.display()
-        );
+    let scenarios = load_scenarios(&args, &contracts)?;
+    let named = (contracts.iter().map(|c| (&c.name, &c.source)))
+        .chain(scenarios.iter().map(|s| (&s.name, &s.source)));
+    for (name, source) in named {
+        println!("ok   {name} ({})", source.path.display());
     }
     print_notes(&contracts);
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let files = match scenarios.len() {
+        0 => String::new(),
+        n => format!(" and {n} scenario file{}", plural(n)),
+    };
     println!(
-        "{} contract{} valid",
+        "{} contract{}{files} valid",
         contracts.len(),
-        if contracts.len() == 1 { "" } else { "s" }
+        plural(contracts.len())
     );
     Ok(exit::SUCCESS)
 }
@@ -262,6 +269,8 @@ fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, 
 pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
     if args.target {
         println!("{}", conform::target::profile::json_schema());
+    } else if args.scenario {
+        println!("{}", conform::scenario::json_schema());
     } else {
         println!("{}", conform::contract::json_schema());
     }
@@ -312,10 +321,11 @@ fn patterns(filters: &[String], excludes: &[String]) -> Result<Patterns, CliErro
 
 pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
+    let scenarios = load_scenarios(&args.paths, &contracts)?;
     print_notes(&contracts);
     let patterns = patterns(&args.filters, &args.excludes)?;
     patterns
-        .check(&contracts)
+        .check(&contracts, &scenarios)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let selection = Selection {
         partition: args.partition,
@@ -326,15 +336,17 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
     let mut list = || -> std::io::Result<()> {
-        for case in selection.apply(conform::plan::stream(&contracts)) {
+        for case in selection.apply(conform::plan::stream_with(&contracts, &scenarios)) {
             writeln!(out, "{}", case.name)?;
             counts.add(&case);
         }
         writeln!(out)?;
-        // Flows exist only where contracts declare resources: a zero there is noise.
-        let shown = counts
-            .by_kind()
-            .filter(|(kind, count)| *count > 0 || *kind != conform::plan::CaseKind::Flow);
+        // Flows exist only where contracts declare resources, scenarios only where files
+        // hold them: a zero there is noise.
+        use conform::plan::CaseKind;
+        let shown = counts.by_kind().filter(|(kind, count)| {
+            *count > 0 || !matches!(kind, CaseKind::Flow | CaseKind::Scenario)
+        });
         for (kind, count) in shown {
             writeln!(out, "{:<12}{count:>6}", kind.name())?;
         }
@@ -357,6 +369,14 @@ pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
         )));
     }
     Ok(contracts)
+}
+
+/// Loads the scenario files among the paths, compiled against `contracts`.
+pub fn load_scenarios(
+    args: &PathsArgs,
+    contracts: &[Contract],
+) -> Result<Vec<conform::scenario::ScenarioSet>, CliError> {
+    Ok(conform::scenario::load_paths(&args.paths, contracts)?)
 }
 
 /// One glob as a set, for filters given as a single argument.

@@ -86,8 +86,8 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
         partition: options.partition,
     };
     let names = selection
-        .apply(conform::plan::stream(contracts))
-        .map(|case| case.name);
+        .apply(conform::plan::stream_with(contracts, &options.scenarios))
+        .flat_map(|case| conform::plan::snapshot_names(&case));
     let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
         return Ok(());
     };

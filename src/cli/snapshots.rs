@@ -133,10 +133,9 @@ fn decide(
 /// Lists (and with `--delete` removes) snapshots whose case is no longer planned.
 fn prune(args: &PruneArgs) -> Result<u8, CliError> {
     let contracts = super::commands::load(&args.paths)?;
-    let cases: HashSet<String> = conform::plan::plan(&contracts)
-        .cases
-        .into_iter()
-        .map(|c| c.name)
+    let scenarios = super::commands::load_scenarios(&args.paths, &contracts)?;
+    let cases: HashSet<String> = conform::plan::stream_with(&contracts, &scenarios)
+        .flat_map(|case| conform::plan::snapshot_names(&case))
         .collect();
     let root = &args.dir.snapshot_dir;
     let orphans = review::orphans(root, &cases).map_err(unreadable(root))?;

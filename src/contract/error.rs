@@ -444,13 +444,19 @@ impl ContractErrors {
         }
         let n = self.0.len();
         let files: std::collections::BTreeSet<_> = self.0.iter().map(|e| &e.file).collect();
-        let _ = write!(
-            out,
-            "error: {n} problem{} in {} contract file{}",
-            plural(n),
-            files.len(),
-            plural(files.len())
-        );
+        let scenarios = files.iter().filter(|f| super::load::is_scenario(f)).count();
+        let counted = |count: usize, what: &str| format!("{count} {what} file{}", plural(count));
+        let contracts = files.len() - scenarios;
+        let which = match (contracts, scenarios) {
+            (_, 0) => counted(contracts, "contract"),
+            (0, _) => counted(scenarios, "scenario"),
+            _ => format!(
+                "{} and {}",
+                counted(contracts, "contract"),
+                counted(scenarios, "scenario")
+            ),
+        };
+        let _ = write!(out, "error: {n} problem{} in {which}", plural(n));
         out
     }
 }

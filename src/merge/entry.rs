@@ -10,7 +10,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::scan::{ScanError, Scanner, Undecoded};
-use crate::results::{CaseResult, Check, CheckResult, Finding, Outcome};
+use crate::results::{CaseResult, Check, CheckResult, Finding, Outcome, StepTrace};
 
 /// One entry of `results`.
 #[derive(Deserialize)]
@@ -30,6 +30,8 @@ struct Entry<'a> {
     known: bool,
     wrote: Option<PathBuf>,
     duration_ms: Option<f64>,
+    #[serde(default)]
+    steps: Vec<StepTrace>,
 }
 
 /// Reads cases from the `results` array a [`Scanner`] stands at.
@@ -97,6 +99,7 @@ impl CaseReader {
                 case,
                 checks: vec![read.check],
                 duration,
+                steps: read.steps,
             }),
             (None, Some(current)) => {
                 current.checks.push(read.check);
@@ -112,6 +115,8 @@ impl CaseReader {
 struct Read {
     begins: Option<(String, String, Duration)>,
     check: CheckResult,
+    /// The steps of the case it begins (a flow or scenario).
+    steps: Vec<StepTrace>,
 }
 
 /// Decodes the entry at the start of `bytes`, which continue `current` (the case open, if any),
@@ -132,8 +137,22 @@ fn decode(bytes: &[u8], current: Option<&CaseResult>) -> Result<(Read, usize), U
     let begun = begin(&entry, current).map_err(Undecoded::Invalid)?;
     // Names are copied only for a case's first check; the others are compared borrowed.
     let begins = begun.map(|d| (entry.contract.to_string(), entry.case.to_string(), d));
+    if begins.is_none() && !entry.steps.is_empty() {
+        return Err(Undecoded::Invalid(format!(
+            "case {}: `steps` on a check other than the case's first",
+            entry.case
+        )));
+    }
+    let steps = entry.steps.clone();
     let check = check(entry).map_err(Undecoded::Invalid)?;
-    Ok((Read { begins, check }, used))
+    Ok((
+        Read {
+            begins,
+            check,
+            steps,
+        },
+        used,
+    ))
 }
 
 /// The duration of the case `entry` begins, or `None` when it continues `current`.

@@ -1,4 +1,5 @@
-//! What a flow observed: each step's request and settled answer, with the id it carried.
+//! What a flow or scenario observed: each step's request and settled answer, with the id it
+//! carried and the values captured from it.
 
 use super::Settled;
 
@@ -15,6 +16,8 @@ pub struct StepRecord {
     pub settled: Settled,
     /// The id the step's answer carries, when its contract creates the resource.
     pub created_id: Option<String>,
+    /// The id the flow put into the step's request (the created one, or one never created).
+    pub sent_id: Option<String>,
 }
 
 /// Everything a flow observed: the steps that ran, in order, and why the rest did not.
@@ -24,4 +27,37 @@ pub struct FlowRecord {
     pub steps: Vec<StepRecord>,
     /// Why the flow stopped before its last step, when it did.
     pub stopped: Option<String>,
+    /// The values a scenario's steps captured, in the order they were captured.
+    pub captured: Vec<Captured>,
+}
+
+/// A value a scenario step captured from its answer (or from what it sent).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Captured {
+    /// The name later steps use it by.
+    pub name: String,
+    /// The value.
+    pub value: serde_json::Value,
+    /// The step (index) it was captured from.
+    pub step: usize,
+    /// A credential: never shown in full.
+    pub secret: bool,
+}
+
+impl Captured {
+    /// The value as messages show it: JSON, or for a secret its first characters (only when it
+    /// is long enough that they give nothing away) and its length.
+    pub fn shown(&self) -> String {
+        if !self.secret {
+            return crate::json::abbreviate(&self.value, 60);
+        }
+        let text = crate::scenario::template::text_of(&self.value);
+        let length = text.chars().count();
+        let head: String = text.chars().take(4).collect();
+        if length >= 16 {
+            format!("{head}… ({length} characters, secret)")
+        } else {
+            format!("*** ({length} characters, secret)")
+        }
+    }
 }

@@ -19,7 +19,7 @@ pub(crate) mod testing;
 mod transport;
 
 pub use case::{AfterConflict, Label, Observations, Settled, Which};
-pub use flow::{FlowRecord, StepRecord};
+pub use flow::{Captured, FlowRecord, StepRecord};
 pub use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
 pub use response::{Business, Response, SignatureContext};
 pub use transport::TransportError;

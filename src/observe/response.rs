@@ -131,6 +131,29 @@ impl Response {
         business.as_ref()
     }
 
+    /// The value at a pointer into the answer document `{"status", "headers", "body"}`: the HTTP
+    /// status as a number, a header's value (its name compared without case), or a part of the
+    /// JSON body.
+    pub fn document_value(&self, at: &crate::json::Pointer) -> Option<Value> {
+        match at.segments() {
+            [only] if only == "status" => Some(Value::from(self.status)),
+            [first, name] if first == "headers" => self.header(name).map(Value::from),
+            [first, rest @ ..] if first == "body" => {
+                let body = self.json().as_ref().ok()?;
+                rest.iter()
+                    .try_fold(body, |value, segment| match value {
+                        Value::Object(map) => map.get(segment),
+                        Value::Array(items) => {
+                            segment.parse::<usize>().ok().and_then(|i| items.get(i))
+                        }
+                        _ => None,
+                    })
+                    .cloned()
+            }
+            _ => None,
+        }
+    }
+
     /// The role of the business status, when the answer carries a declared one.
     pub fn role(&self, contract: &Contract) -> Option<StatusRole> {
         let status = self.business(contract)?.status.as_deref()?;

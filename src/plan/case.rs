@@ -35,6 +35,8 @@ pub enum CaseKind {
     Idempotency,
     /// Requests to several operations on one resource, in order.
     Flow,
+    /// The steps of a scenario file's scenario, in order.
+    Scenario,
 }
 
 impl CaseKind {
@@ -46,16 +48,18 @@ impl CaseKind {
             CaseKind::Boundary => "boundary",
             CaseKind::Idempotency => "idempotency",
             CaseKind::Flow => "flow",
+            CaseKind::Scenario => "scenario",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 5] = [
+    pub const ALL: [CaseKind; 6] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
         CaseKind::Flow,
+        CaseKind::Scenario,
     ];
 }
 
@@ -70,6 +74,8 @@ pub enum Action {
     Concurrent(Concurrent),
     /// Requests to several operations on one resource (see [`super::flows`]).
     Flow(super::flows::Flow),
+    /// The steps of a scenario (see [`crate::scenario`]).
+    Scenario(Arc<crate::scenario::Scenario>),
 }
 
 /// One request and what it must produce.

@@ -80,9 +80,13 @@ impl Patterns {
         })
     }
 
-    /// Checks that each pattern matches at least one of the cases `contracts` plan, and that
-    /// together they keep at least one. Plans every case once.
-    pub fn check(&self, contracts: &[Contract]) -> Result<(), PatternError> {
+    /// Checks that each pattern matches at least one of the cases `contracts` and `scenarios`
+    /// plan, and that together they keep at least one. Plans every case once.
+    pub fn check(
+        &self,
+        contracts: &[Contract],
+        scenarios: &[crate::scenario::ScenarioSet],
+    ) -> Result<(), PatternError> {
         if self.is_empty() {
             return Ok(());
         }
@@ -91,7 +95,7 @@ impl Patterns {
         let exclude = matchers(&self.exclude, "--exclude")?;
         let mut seen = vec![false; include.len() + exclude.len()];
         let mut kept = false;
-        for case in super::stream(contracts) {
+        for case in super::stream_with(contracts, scenarios) {
             let mut matched = 0;
             kept |= selection.keeps(&case, &mut matched);
             for (i, glob) in include.iter().chain(&exclude).enumerate() {
@@ -233,14 +237,17 @@ mod tests {
     fn each_pattern_must_match_a_case_and_together_they_must_keep_one() {
         let contracts = issue_card();
         let ok = Patterns::new(&["issueCard/negative/*".into()], &["*/appId/*".into()]);
-        assert_eq!(ok.check(&contracts), Ok(()));
+        assert_eq!(ok.check(&contracts, &[]), Ok(()));
         let typo = Patterns::new(&[], &["issueCard/negativ/*".into()]);
         assert_eq!(
-            typo.check(&contracts).unwrap_err().to_string(),
+            typo.check(&contracts, &[]).unwrap_err().to_string(),
             "no case matches --exclude `issueCard/negativ/*`"
         );
         let nothing = Patterns::new(&["*/example/*".into()], &["issueCard/example/*".into()]);
-        assert_eq!(nothing.check(&contracts), Err(PatternError::NothingLeft));
+        assert_eq!(
+            nothing.check(&contracts, &[]),
+            Err(PatternError::NothingLeft)
+        );
     }
 
     #[test]

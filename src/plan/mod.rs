@@ -3,8 +3,9 @@
 //!
 //! Cases come from the contract's examples ([`examples`]), from generators that derive negative
 //! and boundary cases from the constraints ([`generated`]), from the idempotency scenarios
-//! ([`idempotency`]), and from the resources contracts declare ([`flows`]). Names are stable across runs so reports, baselines and snapshots can refer
-//! to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
+//! ([`idempotency`]), from the resources contracts declare ([`flows`]), and from scenario files
+//! (one case per scenario, last). Names are stable across runs so reports, baselines and
+//! snapshots can refer to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
 //! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
@@ -25,6 +26,7 @@ pub use keys::{KeyMint, StringEdit};
 use globset::GlobSet;
 
 use crate::contract::Contract;
+use crate::scenario::ScenarioSet;
 
 /// The cases of one contract (the contract at `index` of the run), in a stable order.
 pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
@@ -70,9 +72,11 @@ fn flow_cases(contracts: &[Contract], skipping: bool) -> Vec<Case> {
 }
 
 /// Hands every selected case of every contract to `sink`, in plan order, as each is planned, so
-/// the first cases can be sent while the rest are still being planned.
+/// the first cases can be sent while the rest are still being planned; the scenarios of
+/// `scenarios` come last.
 pub fn each_selected(
     contracts: &[Contract],
+    scenarios: &[ScenarioSet],
     selection: &Selection,
     sink: &mut dyn FnMut(Case) -> bool,
 ) {
@@ -83,17 +87,56 @@ pub fn each_selected(
             return;
         }
     }
-    flow_cases(contracts, true).into_iter().all(&mut select);
+    flow_cases(contracts, true)
+        .into_iter()
+        .chain(scenario_cases(scenarios))
+        .all(&mut select);
 }
 
 /// Every case of every contract, planned lazily one contract at a time, then the flows
 /// derived from their resources.
 pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
+    stream_with(contracts, &[])
+}
+
+/// [`stream`], then the scenarios of `scenarios`: every case a run of both plans.
+pub fn stream_with<'a>(
+    contracts: &'a [Contract],
+    scenarios: &'a [ScenarioSet],
+) -> impl Iterator<Item = Case> + 'a {
     contracts
         .iter()
         .enumerate()
         .flat_map(|(index, contract)| contract_cases(index, contract))
         .chain(std::iter::once_with(|| flow_cases(contracts, true)).flatten())
+        .chain(scenario_cases(scenarios))
+}
+
+/// One case per scenario, files and scenarios in order: `<file>/scenario/<scenario>`.
+pub fn scenario_cases(scenarios: &[ScenarioSet]) -> impl Iterator<Item = Case> + '_ {
+    scenarios
+        .iter()
+        .flat_map(|set| set.scenarios.iter())
+        .map(|scenario| Case {
+            name: scenario.case_name(),
+            contract: scenario.steps.first().map_or(0, |s| s.contract),
+            kind: CaseKind::Scenario,
+            action: Action::Scenario(std::sync::Arc::clone(scenario)),
+        })
+}
+
+/// The names a case's snapshots go by: the case's own, or for a flow or scenario one per step
+/// (`<case>/<step>`), each step's answer being recorded on its own.
+pub fn snapshot_names(case: &Case) -> Vec<String> {
+    let steps: Vec<&str> = match &case.action {
+        Action::Flow(flow) => flow.steps.iter().map(|s| s.label.as_str()).collect(),
+        Action::Scenario(scenario) => scenario.steps.iter().map(|s| s.name.as_str()).collect(),
+        _ => return vec![case.name.clone()],
+    };
+    steps
+        .into_iter()
+        .map(|step| format!("{}/{}", case.name, slug(step)))
+        .collect()
 }
 
 /// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
@@ -186,7 +229,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 5]);
+pub struct KindCounts([usize; 6]);
 
 impl KindCounts {
     /// Counts one more case.

@@ -79,7 +79,7 @@ pub(super) fn refusal(reference: &Reference, parts: &Parts<'_>) -> Option<Answer
         {
             let field = accept.pointer.last().unwrap_or_default();
             let message = format!(
-                "{field}: not a {} this implementation issued",
+                "{field}: this implementation issued no such {}",
                 accept.credential
             );
             return Some(refuse(reference, &accept.otherwise, &message));
@@ -214,7 +214,7 @@ mod tests {
         assert_eq!(code(&refused), "INVALID_ACCESS_TOKEN", "{refused}");
         assert_eq!(
             refused["result"]["resultMessage"],
-            "accessToken: not a accessToken this implementation issued"
+            "accessToken: this implementation issued no such accessToken"
         );
     }
 

@@ -61,6 +61,12 @@ impl Console {
             for check in &case.checks {
                 write_failed_check(&mut self.out, check)?;
             }
+            if !case.steps.is_empty() {
+                writeln!(self.out, "  {}", "steps".dimmed())?;
+                for line in case.steps.iter().flat_map(|s| s.lines()) {
+                    writeln!(self.out, "    {}", printable_line(&line))?;
+                }
+            }
         }
         writeln!(self.out)
     }

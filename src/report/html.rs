@@ -241,7 +241,16 @@ fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult) -> io::Resul
     for check in &case.checks {
         write_check(out, check)?;
     }
-    writeln!(out, "</ul></details>")
+    write!(out, "</ul>")?;
+    if !case.steps.is_empty() {
+        let lines: Vec<String> = case.steps.iter().flat_map(|s| s.lines()).collect();
+        write!(
+            out,
+            "<div class=\"steps\"><span class=\"check\">steps</span><pre class=\"steps\">{}</pre></div>",
+            escape(&lines.join("\n"))
+        )?;
+    }
+    writeln!(out, "</details>")
 }
 
 fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::atomic::AtomicFile;
 
-use crate::results::{CaseResult, CheckResult, Finding, Outcome, RunInfo, Summary};
+use crate::results::{CaseResult, CheckResult, Finding, Outcome, RunInfo, StepTrace, Summary};
 
 /// The report format version; bumped on any incompatible change.
 pub const VERSION: u32 = 1;
@@ -51,6 +51,9 @@ struct Entry<'a> {
     /// JUnit carries it): loopback cases take well under a millisecond.
     #[serde(skip_serializing_if = "Option::is_none")]
     duration_ms: Option<f64>,
+    /// A flow's or scenario's steps, on its first check only.
+    #[serde(skip_serializing_if = "<[StepTrace]>::is_empty")]
+    steps: &'a [StepTrace],
 }
 
 impl JsonReport {
@@ -93,6 +96,7 @@ impl super::Reporter for JsonReport {
             let mut entry = entry(result, check);
             if i == 0 {
                 entry.duration_ms = Some(millis(result.duration));
+                entry.steps = &result.steps;
             }
             let separator = if std::mem::take(&mut self.first) {
                 "\n"
@@ -137,6 +141,7 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         known: check.known,
         wrote: check.wrote.as_ref().map(|p| p.display().to_string()),
         duration_ms: None,
+        steps: &[],
     }
 }
 

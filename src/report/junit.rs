@@ -246,7 +246,7 @@ fn write_testcase(
             out,
             "{open}>\n      <failure message=\"{message}\" type=\"{}\">{}</failure>\n    </testcase>",
             check.check.name(),
-            escaped(&failure_text(check), false)
+            escaped(&failure_text(case, check), false)
         ),
     }
 }
@@ -273,8 +273,9 @@ fn properties(contract: &ContractInfo, run: &RunInfo, summary: &Summary) -> Vec<
     properties
 }
 
-/// The body of a failure: one finding per line, then the diff.
-fn failure_text(check: &CheckResult) -> String {
+/// The body of a failure: one finding per line, then the diff, then a flow's or scenario's
+/// steps.
+fn failure_text(case: &CaseResult, check: &CheckResult) -> String {
     let mut text = check
         .findings
         .iter()
@@ -284,6 +285,13 @@ fn failure_text(check: &CheckResult) -> String {
     if let Some(diff) = &check.diff {
         text.push_str("\n\n");
         text.push_str(diff.trim_end());
+    }
+    if !case.steps.is_empty() {
+        text.push_str("\n\nsteps:");
+        for line in case.steps.iter().flat_map(|s| s.lines()) {
+            text.push_str("\n  ");
+            text.push_str(&line);
+        }
     }
     text
 }
@@ -441,6 +449,7 @@ mod tests {
             case: name.into(),
             checks: vec![CheckResult::pass(Check::Transport)],
             duration: Duration::from_millis(1),
+            steps: Vec::new(),
         };
         let mut report = JunitReport::new(&path);
         report.start(&run).unwrap();

@@ -243,6 +243,10 @@ fn write_failures(out: &mut dyn Write, failures: &[CaseResult]) -> io::Result<()
                 writeln!(out, "\n{}", fenced(diff, "diff"))?;
             }
         }
+        if !case.steps.is_empty() {
+            let lines: Vec<String> = case.steps.iter().flat_map(|s| s.lines()).collect();
+            writeln!(out, "\nSteps:\n\n{}", fenced(&lines.join("\n"), "text"))?;
+        }
     }
     Ok(())
 }

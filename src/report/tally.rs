@@ -138,6 +138,7 @@ mod tests {
             case: format!("{contract}/example/x"),
             checks,
             duration: Duration::ZERO,
+            steps: Vec::new(),
         }
     }
 
@@ -272,6 +273,7 @@ pub(crate) mod sample {
             case: name.into(),
             checks,
             duration: Duration::from_millis(12),
+            steps: Vec::new(),
         };
         vec![
             case(

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::context::Context;
-use super::{flow, resources, send};
+use super::{flow, resources, scenario, send, steps};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -46,6 +46,7 @@ pub(crate) fn crashed(contract: String, case: String, message: &str) -> CaseResu
             format!("conform itself failed while running this case: {message}"),
         )],
         duration: Duration::ZERO,
+        steps: Vec::new(),
     }
 }
 
@@ -69,39 +70,68 @@ async fn run(context: &Context, case: Case) -> CaseResult {
     if context.target.given_up() {
         return not_sent(context, contract, case);
     }
-    let checks = match case.action {
-        Action::Exchange(mut exchange) => {
-            let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
-            let probed = probe.as_ref().map(|p| p.field.as_str());
-            let setup = resources::prepare(context, contract, &mut exchange.request, probed).await;
-            match setup {
-                Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
-                setup => {
-                    let observed = send::single(context, contract, exchange).await;
-                    let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
-                    let checks = with_snapshot(context, contract, &case.name, &observed, checks);
-                    setup.into_iter().chain(checks).collect()
-                }
-            }
-        }
-        Action::Conflict(scenario) => {
-            let observed = send::conflict(context, contract, &scenario).await;
-            check::judge(contract, &success(contract), None, &observed)
-        }
+    let owner = match &case.action {
+        Action::Scenario(scenario) => scenario.set.clone(),
+        _ => contract.name.clone(),
+    };
+    let none = Vec::new;
+    let (checks, steps) = match case.action {
         Action::Flow(flow) => {
             let record = flow::run(context, &flow).await;
-            check::flow::judge(&context.contracts, &flow, &record)
+            let checks = check::flow::judge(&context.contracts, &flow, &record);
+            steps::finish(context, &case.name, &record, checks)
+        }
+        Action::Scenario(scenario) => {
+            let record = scenario::run(context, &scenario).await;
+            let checks = check::scenario::judge(&context.contracts, &scenario, &record);
+            steps::finish(context, &case.name, &record, checks)
+        }
+        Action::Exchange(exchange) => (
+            single(context, contract, &case.name, exchange).await,
+            none(),
+        ),
+        Action::Conflict(scenario) => {
+            let observed = send::conflict(context, contract, &scenario).await;
+            (
+                check::judge(contract, &success(contract), None, &observed),
+                none(),
+            )
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
-            check::judge(contract, &success(contract), None, &observed)
+            (
+                check::judge(contract, &success(contract), None, &observed),
+                none(),
+            )
         }
     };
     CaseResult {
-        contract: contract.name.clone(),
+        contract: owner,
         case: case.name,
         checks: printable(checks, &context.secrets),
         duration: started.elapsed(),
+        steps,
+    }
+}
+
+/// The checks of a case of one request: its resource set up first when it needs one.
+async fn single(
+    context: &Context,
+    contract: &Contract,
+    name: &str,
+    mut exchange: crate::plan::Exchange,
+) -> Vec<CheckResult> {
+    let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
+    let probed = probe.as_ref().map(|p| p.field.as_str());
+    let setup = resources::prepare(context, contract, &mut exchange.request, probed).await;
+    match setup {
+        Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
+        setup => {
+            let observed = send::single(context, contract, exchange).await;
+            let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
+            let checks = with_snapshot(context, contract, name, &observed, checks);
+            setup.into_iter().chain(checks).collect()
+        }
     }
 }
 
@@ -128,13 +158,14 @@ fn not_sent(context: &Context, contract: &Contract, case: Case) -> CaseResult {
         case: case.name,
         checks: vec![CheckResult::skip(Check::Transport, reason)],
         duration: Duration::ZERO,
+        steps: Vec::new(),
     }
 }
 
 /// Findings quote the target (codes, messages, bodies, headers) in many places; they are made
 /// safe to print here, once, before any reporter sees them: no control characters, and no
 /// secret value (a token the target echoes in an error message, say).
-fn printable(mut checks: Vec<CheckResult>, secrets: &Secrets) -> Vec<CheckResult> {
+pub(super) fn printable(mut checks: Vec<CheckResult>, secrets: &Secrets) -> Vec<CheckResult> {
     let clean = |text: &mut String, how: fn(&str) -> Cow<'_, str>| {
         if let Cow::Owned(shown) = how(text) {
             *text = shown;

@@ -14,6 +14,8 @@ use super::resources::Creators;
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
     pub contracts: Vec<Contract>,
+    /// The scenario files, compiled against `contracts`.
+    pub scenarios: Vec<crate::scenario::ScenarioSet>,
     pub target: HttpTarget,
     pub mint: KeyMint,
     /// Values no finding may show (secret target headers).
@@ -90,6 +92,7 @@ mod tests {
     fn context(overrides: Overrides) -> Context {
         Context {
             contracts: Vec::new(),
+            scenarios: Vec::new(),
             target: HttpTarget::new("http://127.0.0.1:9", Limits::default(), &Default::default())
                 .unwrap(),
             mint: KeyMint::with_nonce("1".into()),

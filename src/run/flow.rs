@@ -20,17 +20,18 @@ pub(crate) async fn run(context: &Context, flow: &Flow) -> FlowRecord {
     let mut documents: Vec<Value> = Vec::new();
     for (index, step) in flow.steps.iter().enumerate() {
         let contract = &context.contracts[step.contract];
-        let document = match request_document(context, contract, step, created.as_deref()) {
-            Ok(document) => document,
-            Err(why) => {
-                record.stopped = Some(format!(
-                    "step {} ({}) was not sent: {why}",
-                    index + 1,
-                    step.label
-                ));
-                break;
-            }
-        };
+        let (document, sent_id) =
+            match request_document(context, contract, step, created.as_deref()) {
+                Ok(document) => document,
+                Err(why) => {
+                    record.stopped = Some(format!(
+                        "step {} ({}) was not sent: {why}",
+                        index + 1,
+                        step.label
+                    ));
+                    break;
+                }
+            };
         let (document, key) = match step.key {
             StepKey::Fresh => (document, None),
             StepKey::SameAs(earlier) => (documents[earlier].clone(), keys[earlier].clone()),
@@ -66,33 +67,34 @@ pub(crate) async fn run(context: &Context, flow: &Flow) -> FlowRecord {
             contract: step.contract,
             settled,
             created_id,
+            sent_id,
         });
     }
     record
 }
 
 /// The step's request document: its contract's valid base, with the flow's id where the
-/// contract's resource says the id goes.
+/// contract's resource says the id goes; and that id.
 fn request_document(
     context: &Context,
     contract: &Contract,
     step: &Step,
     created: Option<&str>,
-) -> Result<Value, String> {
+) -> Result<(Value, Option<String>), String> {
     let mut document = plan::base_document(contract)
         .ok_or_else(|| format!("`{}` has no valid request to send", contract.name))?;
     let id_at = contract.resource.as_ref().and_then(|r| r.id.as_ref());
     let id = match step.id {
-        StepId::Base => return Ok(document),
+        StepId::Base => return Ok((document, None)),
         StepId::Created => created
             .map(str::to_string)
             .ok_or("the create step gave no id")?,
         StepId::Unknown => unknown_id(context, contract),
     };
     if let Some(at) = id_at {
-        at.set(&mut document, Value::String(id));
+        at.set(&mut document, Value::String(id.clone()));
     }
-    Ok(document)
+    Ok((document, Some(id)))
 }
 
 /// The id a successful create answered with, when the step's contract creates.

@@ -11,8 +11,10 @@ mod case;
 mod context;
 mod flow;
 mod resources;
+mod scenario;
 mod scope;
 mod send;
+mod steps;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -28,6 +30,7 @@ use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
 use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
+use crate::scenario::ScenarioSet;
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::tls::ClientTls;
 use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetError, TargetHeader};
@@ -85,6 +88,9 @@ pub struct RunOptions {
     pub headers: Vec<TargetHeader>,
     /// Trust roots, client certificate and `--insecure`, for an `https://` target.
     pub tls: ClientTls,
+    /// Scenario files compiled against the run's contracts: one case per scenario, after the
+    /// contracts' cases.
+    pub scenarios: Vec<ScenarioSet>,
 }
 
 impl Default for RunOptions {
@@ -109,6 +115,7 @@ impl Default for RunOptions {
             implementation: Implementation::default(),
             headers: Vec::new(),
             tls: ClientTls::default(),
+            scenarios: Vec::new(),
         }
     }
 }
@@ -179,6 +186,7 @@ pub async fn run(
             settle_tries: options.settle_tries,
         },
         contracts,
+        scenarios: options.scenarios.clone(),
         not_sent: AtomicUsize::new(0),
     });
     let mut info = run_info(&context, &base, server.is_some());
@@ -215,6 +223,7 @@ async fn execute(
         let (mut planned, mut matched) = (0, 0);
         plan::each_selected(
             &planner_context.contracts,
+            &planner_context.scenarios,
             &Selection::default(),
             &mut |case| {
                 planned += 1;
@@ -311,13 +320,13 @@ fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
         target: base.to_string(),
         embedded,
         implementation: Implementation::default(),
-        contracts: context
-            .contracts
-            .iter()
-            .map(|c| ContractInfo {
-                name: c.name.clone(),
-                path: c.source.path.display().to_string(),
-                sha256: c.source.sha256.clone(),
+        contracts: (context.contracts.iter())
+            .map(|c| (&c.name, &c.source))
+            .chain(context.scenarios.iter().map(|s| (&s.name, &s.source)))
+            .map(|(name, source)| ContractInfo {
+                name: name.clone(),
+                path: source.path.display().to_string(),
+                sha256: source.sha256.clone(),
             })
             .collect(),
         started: jiff::Timestamp::now().to_string(),

@@ -85,6 +85,13 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Where a pointer is written: as a member's key (`"request": {"/body/tier": ...}`) or as a
+/// value (`"omit": ["/body/nickname"]`); errors point there.
+enum Place {
+    Key(String),
+    Value(String),
+}
+
 struct Compiler<'a> {
     source: &'a SourceText,
     contracts: &'a [Contract],
@@ -176,13 +183,16 @@ impl Compiler<'_> {
         let mut set = Vec::new();
         for (text, value) in &def.request {
             let place = format!("{at}/request/{}", escape(text));
-            if let Some(pointer) = self.request_pointer(contract, text, &place) {
+            if let Some(pointer) = self.request_pointer(contract, text, &Place::Key(place.clone()))
+            {
                 self.check_uses(value, &place, earlier);
                 set.push((pointer, value.clone()));
             }
         }
         let omit = (def.omit.iter().enumerate())
-            .filter_map(|(i, text)| self.request_pointer(contract, text, &format!("{at}/omit/{i}")))
+            .filter_map(|(i, text)| {
+                self.request_pointer(contract, text, &Place::Value(format!("{at}/omit/{i}")))
+            })
             .collect();
         let captures = (def.capture.iter())
             .filter_map(|(name, capture)| self.capture(contract, name, capture, at))
@@ -243,12 +253,18 @@ impl Compiler<'_> {
             return None;
         }
         let (from, pattern, secret) = match def {
-            CaptureDef::At(text) => (self.answer_from(contract, text, &at), None, None),
+            CaptureDef::At(text) => (
+                self.answer_from(contract, text, &Place::Value(at.clone())),
+                None,
+                None,
+            ),
             CaptureDef::Detailed(spec) => {
                 let from = match (&spec.from, &spec.sent) {
-                    (Some(text), None) => self.answer_from(contract, text, &format!("{at}/from")),
+                    (Some(text), None) => {
+                        self.answer_from(contract, text, &Place::Value(format!("{at}/from")))
+                    }
                     (None, Some(text)) => self
-                        .request_pointer(contract, text, &format!("{at}/sent"))
+                        .request_pointer(contract, text, &Place::Value(format!("{at}/sent")))
                         .map(CaptureFrom::Sent),
                     _ => {
                         let kind = K::Invalid(
@@ -272,7 +288,7 @@ impl Compiler<'_> {
         })
     }
 
-    fn answer_from(&mut self, contract: &Contract, text: &str, at: &str) -> Option<CaptureFrom> {
+    fn answer_from(&mut self, contract: &Contract, text: &str, at: &Place) -> Option<CaptureFrom> {
         self.answer_pointer(contract, text, at)
             .map(CaptureFrom::Answer)
     }
@@ -320,20 +336,20 @@ impl Compiler<'_> {
         let mut equal = Vec::new();
         for (text, value) in &def.equal {
             let place = format!("{at}/equal/{}", escape(text));
-            if let Some(pointer) = self.answer_pointer(contract, text, &place) {
+            if let Some(pointer) = self.answer_pointer(contract, text, &Place::Key(place.clone())) {
                 self.check_uses(value, &place, earlier);
                 equal.push((pointer, value.clone()));
             }
         }
         let absent = (def.absent.iter().enumerate())
             .filter_map(|(i, text)| {
-                self.answer_pointer(contract, text, &format!("{at}/absent/{i}"))
+                self.answer_pointer(contract, text, &Place::Value(format!("{at}/absent/{i}")))
             })
             .collect();
         let mut unchanged = Vec::new();
         for (text, step) in &def.unchanged {
             let place = format!("{at}/unchanged/{}", escape(text));
-            let pointer = self.answer_pointer(contract, text, &place);
+            let pointer = self.answer_pointer(contract, text, &Place::Key(place.clone()));
             let index = earlier.steps.iter().position(|s| s == step);
             if index.is_none() {
                 self.error(&place, unknown("earlier step", step, &earlier.steps));
@@ -352,7 +368,7 @@ impl Compiler<'_> {
 
     /// A pointer into the request document: a body field, a declared path or query parameter,
     /// or any header (credentials are often not declared).
-    fn request_pointer(&mut self, contract: &Contract, text: &str, at: &str) -> Option<Pointer> {
+    fn request_pointer(&mut self, contract: &Contract, text: &str, at: &Place) -> Option<Pointer> {
         let pointer = self.parse_pointer(text, at)?;
         let (first, rest) = match pointer.segments().split_first() {
             Some((first, rest)) => (first.as_str(), rest),
@@ -362,7 +378,7 @@ impl Compiler<'_> {
             Some(Location::Headers) => rest.len() == 1,
             Some(Location::Body) if contract.request_media.is_none() => {
                 let kind = K::Pointer(format!("`{}` sends no body", contract.name));
-                self.error_key(at, kind);
+                self.error_at(at, kind);
                 return None;
             }
             Some(Location::Body) => leads(&contract.types, &contract.request, rest),
@@ -378,7 +394,7 @@ impl Compiler<'_> {
                 "`{text}` does not lead to a part of `{}`'s request: `/body/<field>`, `/path/<name>` or `/query/<name>` as the contract defines them, or `/headers/<name>`",
                 contract.name
             ));
-            self.error_key(at, kind);
+            self.error_at(at, kind);
             return None;
         }
         Some(pointer)
@@ -386,7 +402,7 @@ impl Compiler<'_> {
 
     /// A pointer into the answer document: `/status`, `/headers/<name>`, or `/body/...` leading
     /// to a field of some response body the contract declares.
-    fn answer_pointer(&mut self, contract: &Contract, text: &str, at: &str) -> Option<Pointer> {
+    fn answer_pointer(&mut self, contract: &Contract, text: &str, at: &Place) -> Option<Pointer> {
         let pointer = self.parse_pointer(text, at)?;
         let fits = match pointer.segments() {
             [only] => only == "status",
@@ -403,19 +419,26 @@ impl Compiler<'_> {
                 "`{text}` does not lead to a part of `{}`'s answer: `/status`, `/headers/<name>`, or `/body/<field>` as some response body defines it",
                 contract.name
             ));
-            self.error_key(at, kind);
+            self.error_at(at, kind);
             return None;
         }
         Some(pointer)
     }
 
-    fn parse_pointer(&mut self, text: &str, at: &str) -> Option<Pointer> {
+    fn parse_pointer(&mut self, text: &str, at: &Place) -> Option<Pointer> {
         match Pointer::parse(text) {
             Ok(pointer) => Some(pointer),
             Err(err) => {
-                self.error_key(at, K::Pointer(err.to_string()));
+                self.error_at(at, K::Pointer(err.to_string()));
                 None
             }
+        }
+    }
+
+    fn error_at(&mut self, place: &Place, kind: K) {
+        match place {
+            Place::Key(at) => self.error_key(at, kind),
+            Place::Value(at) => self.error(at, kind),
         }
     }
 

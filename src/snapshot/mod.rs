@@ -226,6 +226,34 @@ impl Snapshots {
     }
 }
 
+/// The `snapshot` row of a case whose steps are recorded one by one (`<case>/<step>`), from
+/// each step's result labelled by its step: failed when any step's failed, else skipped when
+/// any was (a snapshot missing), else recorded when any step recorded, else passed.
+pub fn of_steps(results: Vec<(String, CheckResult)>) -> Option<CheckResult> {
+    use crate::results::{Finding, Outcome};
+    let rank = |o: Outcome| match o {
+        Outcome::Fail => 3,
+        Outcome::Skip => 2,
+        Outcome::Recorded => 1,
+        Outcome::Pass => 0,
+    };
+    let worst = results
+        .iter()
+        .map(|(_, r)| r.outcome)
+        .max_by_key(|o| rank(*o))?;
+    let mut row = CheckResult::pass(Check::Snapshot);
+    row.outcome = worst;
+    for (label, result) in results.into_iter().filter(|(_, r)| r.outcome == worst) {
+        row.findings.extend(result.findings.iter().map(|f| Finding {
+            message: format!("{label}: {}", f.message),
+            ..f.clone()
+        }));
+        row.diff = row.diff.or(result.diff);
+        row.wrote = row.wrote.or(result.wrote);
+    }
+    Some(row)
+}
+
 /// Why an answer that failed other checks is never written: accepted as a snapshot, it would
 /// make the next healthy run fail.
 const NOT_A_BASELINE: &str = "the answer failed other checks, and a broken answer is no baseline";

@@ -49,6 +49,17 @@ impl Volatile {
         self
     }
 
+    /// Adds a run-dependent value (an id a flow created, a value a scenario captured), replaced
+    /// by `placeholder` wherever it appears.
+    pub fn with_value(mut self, value: &str, placeholder: String) -> Self {
+        if !value.is_empty() && !self.values.iter().any(|(v, _)| v == value) {
+            self.values.push((value.to_string(), placeholder));
+            self.values
+                .sort_by_key(|(value, _)| std::cmp::Reverse(value.len()));
+        }
+        self
+    }
+
     fn scrub(&self, text: &str) -> String {
         self.values
             .iter()
