@@ -175,7 +175,7 @@ impl Compiler<'_> {
             let found = contract.examples.iter().position(|e| &e.name == name);
             if found.is_none() {
                 let known: Vec<&str> = contract.examples.iter().map(|e| e.name.as_str()).collect();
-                let kind = unknown(&format!("example of `{}`", contract.name), name, &known);
+                let kind = unknown("example", name, &known);
                 self.error(&format!("{at}/example"), kind);
             }
             found
@@ -228,11 +228,10 @@ impl Compiler<'_> {
         for (name, inner) in template::names(value) {
             if !earlier.captured.contains(&name) {
                 let known: Vec<&str> = earlier.captured.iter().map(String::as_str).collect();
-                let mut kind = unknown("captured value", &name, &known);
-                if let K::UnknownName { what, .. } = &mut kind {
-                    *what = "captured value (captured by an earlier step)".into();
-                }
-                self.error(&format!("{at}{inner}"), kind);
+                self.error(
+                    &format!("{at}{inner}"),
+                    unknown("captured value", &name, &known),
+                );
             }
         }
     }
@@ -316,8 +315,8 @@ impl Compiler<'_> {
         let def = def.unwrap_or(&default);
         let result = match &def.status {
             Some(status) => {
-                self.check_status(contract, status, &format!("{at}/status"));
-                if let Some(code) = &def.code {
+                let declared = self.check_status(contract, status, &format!("{at}/status"));
+                if let (true, Some(code)) = (declared, &def.code) {
                     self.check_code(&contract.result, status, code, &format!("{at}/code"));
                 }
                 Expect {
@@ -442,7 +441,8 @@ impl Compiler<'_> {
         }
     }
 
-    fn check_status(&mut self, contract: &Contract, status: &str, at: &str) {
+    /// Whether `status` is one the contract declares; reports it when it is not.
+    fn check_status(&mut self, contract: &Contract, status: &str, at: &str) -> bool {
         let rules = &contract.result;
         let declared = rules.statuses.iter().any(|(s, _)| s == status)
             || (rules.carrier == ResultCarrier::HttpStatus
@@ -471,6 +471,7 @@ impl Compiler<'_> {
             };
             self.error(at, kind);
         }
+        declared
     }
 
     fn check_code(&mut self, rules: &ResultRules, status: &str, code: &str, at: &str) {

@@ -12,7 +12,14 @@ async fn shipped_and_valid_fixture_contracts_lint_clean() {
         "no note or warning about the shipped contracts"
     );
     assert!(
-        run.stdout.ends_with("9 contracts valid\n"),
+        run.stdout
+            .ends_with("9 contracts and 1 scenario file valid\n"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("ok   tokens (contracts/platform/tokens.scenario.json)\n"),
         "{}",
         run.stdout
     );
@@ -32,6 +39,48 @@ fn invalid_contracts_exit_2_with_file_line_column_errors() {
         );
         insta::assert_snapshot!(run.stderr);
     });
+}
+
+#[test]
+fn invalid_scenario_files_exit_2_with_file_line_column_errors() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    insta::glob!("../fixtures/invalid-scenarios", "*.json", |path| {
+        let relative = path.strip_prefix(crate::util::root()).unwrap();
+        let file = relative.to_str().unwrap();
+        let run = runtime.block_on(conform(&[
+            "lint",
+            "contracts/platform",
+            "examples/cards-api",
+            file,
+        ]));
+        assert_eq!(run.code, 2, "{}", run.stdout);
+        assert!(
+            run.stderr.contains(&format!("--> {file}:")),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.ends_with("in 1 scenario file\n"),
+            "{}",
+            run.stderr
+        );
+        insta::assert_snapshot!(run.stderr);
+    });
+}
+
+#[tokio::test]
+async fn schema_scenario_prints_the_published_scenario_schema() {
+    let run = conform(&["schema", "--scenario"]).await;
+    assert_eq!(run.code, 0);
+    let published =
+        std::fs::read_to_string(crate::util::root().join("docs/scenario.schema.json")).unwrap();
+    assert_eq!(
+        run.stdout, published,
+        "docs/scenario.schema.json is stale: run `cargo run -- schema --scenario > docs/scenario.schema.json`"
+    );
+    let schema: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(schema["title"], "conform scenarios");
+    assert!(schema["$defs"]["StepDef"]["properties"]["capture"].is_object());
 }
 
 #[tokio::test]
