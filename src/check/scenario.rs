@@ -50,7 +50,8 @@ fn used(step: &Step, index: usize, record: &FlowRecord) -> Option<String> {
     (!sent.is_empty()).then(|| sent.join("; "))
 }
 
-/// `token = 2810… (44 characters, secret) from step 1 (exchange)`.
+/// `token = 2810… (44 characters, secret) from step 1 (exchange)`: the value `name` had for
+/// the steps before `before`.
 fn describe_capture(record: &FlowRecord, before: usize, name: &str) -> String {
     match latest(record, before, name) {
         Some(c) => format!("{name} = {} from {}", c.shown(), step_name(record, c.step)),
@@ -58,7 +59,7 @@ fn describe_capture(record: &FlowRecord, before: usize, name: &str) -> String {
     }
 }
 
-/// The value `name` had when step `before` ran.
+/// The value `name` was last captured with by a step before `before`.
 fn latest<'r>(record: &'r FlowRecord, before: usize, name: &str) -> Option<&'r Captured> {
     (record.captured.iter().rev()).find(|c| c.step < before && c.name == name)
 }
@@ -164,7 +165,8 @@ impl Fields<'_> {
     }
 
     fn equal(&self, pointer: &Pointer, template: &Value) -> Option<Finding> {
-        let index = self.step.index;
+        // The step's own captures count: they are taken from the answer being judged.
+        let index = self.step.index + 1;
         let lookup = |name: &str| latest(self.record, index, name).map(|c| c.value.clone());
         let expected = match template::fill(template, &lookup) {
             Ok(expected) => expected,

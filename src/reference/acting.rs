@@ -24,10 +24,14 @@ pub(super) fn succeed(reference: &Reference, parts: &Parts<'_>) -> Answer {
             let (answer, shown) = with_representation(contract, resource, answer, |made| {
                 overlay(contract, resource, made, sent.as_ref())
             });
-            if let (Some(shown), Some(id)) = (shown, created_id(resource, &answer)) {
-                store.put(kind, &id, shown);
+            let id = created_id(resource, &answer);
+            if let (Some(shown), Some(id)) = (shown, &id) {
+                store.put(kind, id, shown);
             }
-            answer
+            match id {
+                Some(id) => located(answer, &id),
+                None => answer,
+            }
         }
         ResourceAction::Read => match id_of(resource, parts).and_then(|id| store.get(kind, &id)) {
             Some(kept) => with_representation(contract, resource, answer, |_| kept).0,
@@ -123,6 +127,29 @@ fn created_id(resource: &Resource, answer: &Answer) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// The answer with its `Location` (when it has one) naming the created resource: its last path
+/// segment is the id, as clients read it back.
+fn located(mut answer: Answer, id: &str) -> Answer {
+    let Some(headers) = &answer.headers else {
+        return answer;
+    };
+    let rewritten: Vec<(hyper::header::HeaderName, hyper::header::HeaderValue)> = headers
+        .iter()
+        .map(|(name, value)| {
+            let located = (name == hyper::header::LOCATION)
+                .then(|| value.to_str().ok())
+                .flatten()
+                .and_then(|text| {
+                    let (head, _) = text.trim_end_matches('/').rsplit_once('/')?;
+                    hyper::header::HeaderValue::from_str(&format!("{head}/{id}")).ok()
+                });
+            (name.clone(), located.unwrap_or_else(|| value.clone()))
+        })
+        .collect();
+    answer.headers = Some(rewritten.into());
+    answer
 }
 
 /// The answer with its resource's representation replaced by `change(made-up one)`, and that

@@ -197,11 +197,19 @@ impl Compiler<'_> {
         let captures = (def.capture.iter())
             .filter_map(|(name, capture)| self.capture(contract, name, capture, at))
             .collect();
+        // Expectations may use what the step itself captures (a `Location` naming the id the
+        // body holds).
+        let with_own = Earlier {
+            steps: earlier.steps.clone(),
+            captured: (earlier.captured.iter().cloned())
+                .chain(def.capture.keys().cloned())
+                .collect(),
+        };
         let expect = self.expect(
             contract,
             def.expect.as_ref(),
             &format!("{at}/expect"),
-            earlier,
+            &with_own,
         );
         Some(Step {
             name: def.name.clone(),

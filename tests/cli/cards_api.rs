@@ -35,6 +35,10 @@ pub struct Defects {
     pub read_returns_first_card: bool,
     pub update_not_stored: bool,
     pub delete_not_effective: bool,
+    /// The `Location` of a created card names the card created before it.
+    pub location_names_another_card: bool,
+    /// A change replaces the card with what was sent: fields not sent are lost.
+    pub update_forgets_unsent_fields: bool,
 }
 
 struct Stored {
@@ -203,6 +207,13 @@ impl CardsApi {
             return self.error(404, "card_not_found", "no card with this id");
         };
         let mut updated = card.clone();
+        if self.defects.update_forgets_unsent_fields {
+            let kept = ["id", "customerId", "tier", "createdAt"];
+            updated
+                .as_object_mut()
+                .unwrap()
+                .retain(|k, _| kept.contains(&k.as_str()));
+        }
         for (name, value) in changes.as_object().into_iter().flatten() {
             updated[name] = value.clone();
         }
@@ -277,7 +288,12 @@ impl CardsApi {
         };
         let mut answer = json_answer(status, &json!({"card": card}));
         if !self.defects.no_location {
-            let location = format!("/v1/cards/{}", card["id"].as_str().unwrap_or_default());
+            let mut id = card["id"].as_str().unwrap_or_default().to_string();
+            if self.defects.location_names_another_card {
+                let n: u64 = id["card_".len()..].parse().unwrap_or(1);
+                id = format!("card_{:010}", n.saturating_sub(1).max(1));
+            }
+            let location = format!("/v1/cards/{id}");
             answer = answer.insert_header("Location", location.as_str());
         }
         answer

@@ -28,6 +28,7 @@ mod platform;
 mod reports;
 mod reports_html;
 mod rest;
+mod scenarios;
 mod serve;
 mod serve_limits;
 mod serve_load;

@@ -47,6 +47,10 @@ pub struct Defects {
     pub no_expiry_on_success: bool,
     /// An unknown access token gets S with an empty profile.
     pub any_token_opens_user_info: bool,
+    /// An auth code is taken again and again (the used-code check is missing).
+    pub auth_code_reusable: bool,
+    /// The access tokens issued are not recorded: only the docs' sample opens inquiryUserInfo.
+    pub issued_tokens_forgotten: bool,
 }
 
 /// The implementation: the codes, refresh tokens and access tokens it has seen or issued.
@@ -103,14 +107,18 @@ impl Platform {
             "AUTHORIZATION_CODE" => ("authCode", "EXPIRED_CODE"),
             _ => ("refreshToken", "USED_REFRESH_TOKEN"),
         };
+        let reusable = self.defects.auth_code_reusable && field == "authCode";
         if let Some(value) = body.get(field).and_then(Value::as_str)
             && !self.used.lock().unwrap().insert(format!("{field}:{value}"))
+            && !reusable
         {
             return failure(used_code, "it was used already");
         }
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let token = format!("2810100{n:08}AB2F588D14B432386372");
-        self.issued.lock().unwrap().insert(token.clone());
+        if !self.defects.issued_tokens_forgotten {
+            self.issued.lock().unwrap().insert(token.clone());
+        }
         let mut answer = success();
         answer["accessToken"] = json!(token);
         answer["refreshToken"] = json!(format!("2810100{n:08}RT4F62CBC577F468"));
