@@ -60,9 +60,10 @@ fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
             let changed = text(whole(keyed(&conflict.changed, &pointer, &key)));
             (vec![original.clone(), changed, original], false)
         }
-        // A flow's later steps depend on earlier answers (a created id), which a bare client
-        // replaying written requests cannot follow; the measured suite has none.
-        Action::Flow(_) => (Vec::new(), false),
+        // A flow's or scenario's later steps depend on earlier answers (a created id, a
+        // captured token), which a bare client replaying written requests cannot follow; the
+        // measured suite has none.
+        Action::Flow(_) | Action::Scenario(_) => (Vec::new(), false),
         Action::Concurrent(concurrent) => {
             let request = Document::Whole(concurrent.request.clone());
             let copies = contract

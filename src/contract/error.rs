@@ -205,17 +205,24 @@ pub enum ContractErrorKind {
     #[error("unknown {what} `{name}`")]
     UnknownName {
         /// What kind of name (`contract`, `step`, ...).
-        what: String,
+        what: &'static str,
         /// The name as written.
         name: String,
-        /// The closest known name, when one is close.
-        suggestion: Option<String>,
-        /// The known names, comma-separated.
-        known: String,
+        /// The closest known name and the known ones.
+        hints: Box<NameHints>,
     },
     /// Any other rule of the format; the message says which.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// What an unknown name could have been.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameHints {
+    /// The closest known name, when one is close.
+    pub suggestion: Option<String>,
+    /// The known names, comma-separated.
+    pub known: String,
 }
 
 impl ContractErrorKind {
@@ -237,9 +244,12 @@ impl ContractErrorKind {
                 Some("contracts are plain JSON: no comments, no trailing commas".into())
             }
             ContractErrorKind::Encoding(_) => Some("save the contract as UTF-8 without a byte order mark".into()),
+            ContractErrorKind::UnknownName { hints, .. } => hints
+                .suggestion
+                .as_ref()
+                .map(|s| format!("did you mean `{s}`?")),
             ContractErrorKind::UnknownKey { suggestion, .. }
-            | ContractErrorKind::UnknownValue { suggestion, .. }
-            | ContractErrorKind::UnknownName { suggestion, .. } => {
+            | ContractErrorKind::UnknownValue { suggestion, .. } => {
                 suggestion.as_ref().map(|s| format!("did you mean `{s}`?"))
             }
             ContractErrorKind::MissingKey { required, .. } => {
@@ -268,10 +278,10 @@ impl ContractErrorKind {
             ContractErrorKind::UnknownValue { allowed, .. } => {
                 Some(format!("expected one of {allowed}"))
             }
-            ContractErrorKind::UnknownName { known, .. } if known.is_empty() => {
+            ContractErrorKind::UnknownName { hints, .. } if hints.known.is_empty() => {
                 Some("there are none".into())
             }
-            ContractErrorKind::UnknownName { known, .. } => Some(format!("known: {known}")),
+            ContractErrorKind::UnknownName { hints, .. } => Some(format!("known: {}", hints.known)),
             _ => None,
         }
     }
