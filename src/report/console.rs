@@ -13,7 +13,7 @@ use owo_colors::OwoColorize;
 use super::progress::Progress;
 use super::tally::{self, Tallies};
 use crate::json::printable_line;
-use crate::results::{CaseResult, CheckResult, RunInfo, Summary, VerdictKind};
+use crate::results::{CaseResult, CheckResult, ContractInfo, RunInfo, Summary, VerdictKind};
 use crate::units::format_duration;
 
 /// Renders a run for people.
@@ -172,7 +172,14 @@ impl super::Reporter for Console {
         } else {
             ""
         };
-        let contracts = info.contracts.len();
+        let is_scenario =
+            |c: &&ContractInfo| crate::contract::load::is_scenario(std::path::Path::new(&c.path));
+        let scenarios = info.contracts.iter().filter(is_scenario).count();
+        let contracts = info.contracts.len() - scenarios;
+        let files = match scenarios {
+            0 => String::new(),
+            n => format!(" · {n} scenario file{}", plural(n)),
+        };
         let implementation = match info.implementation.shown() {
             Some(named) if !info.embedded => format!(" · implementation {named}"),
             _ => String::new(),
@@ -180,7 +187,7 @@ impl super::Reporter for Console {
         self.run = Some(info.clone());
         writeln!(
             self.out,
-            "conform {} · {contracts} contract{} · target {}{kind}{}\n",
+            "conform {} · {contracts} contract{}{files} · target {}{kind}{}\n",
             info.tool_version,
             plural(contracts),
             printable_line(&super::output::shown_target(&info.target)),
