@@ -199,6 +199,64 @@ async fn a_failed_scenario_shows_every_step_with_its_answer_in_the_console() {
 }
 
 #[tokio::test]
+async fn every_report_format_lists_a_failed_scenarios_steps_and_merged_shards_keep_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let defects = cards_api::Defects {
+        update_not_stored: true,
+        ..Default::default()
+    };
+    let server = cards_api::serve(defects).await;
+    let (uri, auth) = (server.uri(), format!("Authorization: {}", cards_api::TOKEN));
+    let mut shards = Vec::new();
+    for k in ["1/2", "2/2"] {
+        let json = file(&format!("shard-{}.json", &k[..1]));
+        let mut args = vec!["verify", CARDS, "--target", &uri, "--header", &auth];
+        let reports = [
+            format!("json={json}"),
+            format!("markdown={}", file(&format!("shard-{}.md", &k[..1]))),
+            format!("html={}", file(&format!("shard-{}.html", &k[..1]))),
+            format!("junit={}", file(&format!("shard-{}.xml", &k[..1]))),
+        ];
+        for report in &reports {
+            args.extend_from_slice(&["--report", report]);
+        }
+        args.extend_from_slice(&["--partition", k]);
+        conform(&args).await;
+        shards.push(json);
+    }
+    let step = "step 4 (read-upgraded): GET /v1/cards/card_";
+    let holding: Vec<String> = ["md", "html", "xml"]
+        .iter()
+        .flat_map(|ext| ["1", "2"].map(|k| file(&format!("shard-{k}.{ext}"))))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .filter(|text| text.contains("card-lifecycle"))
+        .collect();
+    assert_eq!(
+        holding.len(),
+        3,
+        "one shard of each format runs the scenario"
+    );
+    for text in &holding {
+        assert!(text.contains(step), "{text}");
+    }
+    let merged = file("merged.md");
+    let run = conform(&[
+        "merge",
+        &shards[0],
+        &shards[1],
+        "--report",
+        &format!("markdown={merged}"),
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let certificate = std::fs::read_to_string(&merged).unwrap();
+    assert!(certificate.contains("Steps:"), "{certificate}");
+    assert!(certificate.contains(step), "{certificate}");
+    assert!(run.stdout.contains(step), "{}", run.stdout);
+}
+
+#[tokio::test]
 async fn a_correct_platform_passes_the_token_scenarios() {
     let verified = platform(platform_impl::Defects::default()).await;
     assert_eq!(verified.run.code, 0, "{}", verified.run.stdout);
