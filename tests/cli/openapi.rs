@@ -15,7 +15,7 @@ pub const FIXTURES: &[(&str, usize)] = &[
     ("clinic-3.0.yaml", 8),
     ("store-3.1.json", 6),
     ("payments-3.0.yaml", 49),
-    ("tokens-3.1.yaml", 1),
+    ("tokens-3.1.yaml", 2),
 ];
 
 pub fn fixture(name: &str) -> String {
