@@ -9,7 +9,9 @@
 //! The pipeline, one module per stage, data flowing one way:
 //!
 //! 1. [`contract`]: files are read, located errors reported, and compiled into [`contract::Contract`]s;
-//! 2. [`plan`]: each contract becomes a deterministic list of named cases;
+//!    [`scenario`] files beside them are compiled against those contracts;
+//! 2. [`plan`]: each contract becomes a deterministic list of named cases, then the flows its
+//!    resources imply and one case per scenario;
 //! 3. [`target`] / [`reference`]: cases are sent over HTTP, to a live URL or to the embedded
 //!    reference implementation on loopback;
 //! 4. [`observe`]: what was sent and what came back, every try and replay kept;

@@ -164,7 +164,7 @@ cards_caught! {
         ["step 1 (create): /headers/Location: expected \"/v1/cards/{{cardId}}\""];
     a_location_leading_to_the_card_before: location_names_another_card
         => "cards/scenario/location-leads-to-the-card", "scenario",
-        ["step 3 (read-second): /body/card/tier: expected \"gold\", got \"silver\""];
+        ["step 2 (read-location): /body/card/id: expected \"{{createdId}}\" (createdId = \"card_"];
 }
 
 #[tokio::test]
