@@ -92,10 +92,15 @@ async fn serve_is_a_stateful_fake_of_the_whole_api() {
         .header("Idempotency-Key", "key-serve-0001");
     let (status, location, created) = send(create, Some(card)).await;
     assert_eq!(status, 201);
-    assert!(location.is_some(), "a created card has a Location");
     assert_eq!(created["card"]["tier"], "silver", "{created}");
     assert_eq!(created["card"]["nickname"], "Mine", "{created}");
     let id = created["card"]["id"].as_str().unwrap().to_string();
+    let location = location.unwrap();
+    assert_eq!(
+        location.to_str().unwrap(),
+        format!("/v1/cards/{id}"),
+        "the Location names the card created"
+    );
     let card_url = format!("{}/v1/cards/{id}", served.url);
     let (_, _, read) = send(client.get(&card_url), None).await;
     assert_eq!(read["card"], created["card"]);
