@@ -1,4 +1,5 @@
-//! The contract fuzz test: seeded mutations of the shipped and fixture contracts go through
+//! The contract fuzz test: seeded mutations of the shipped and fixture contracts (and of the
+//! shipped scenario files, [`scenarios`]) go through
 //! everything a contract reaches before a request is sent (loading and its errors, the notes
 //! of `lint`, planning every case, writing every body) and through the reference
 //! implementation's answers. Each must end in a contract or in errors that all have a file,
@@ -16,6 +17,7 @@
 mod counting;
 mod hostile;
 mod mutate;
+mod scenarios;
 
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
@@ -64,6 +66,27 @@ fn contract_mutations_end_in_a_contract_or_located_errors() {
 fn contract_mutations_end_in_a_contract_or_located_errors_at_length() {
     let iterations = env_number("CONFORM_FUZZ_ITERATIONS").unwrap_or(DEFAULT_ITERATIONS);
     fuzz(iterations);
+}
+
+#[test]
+fn scenario_mutations_end_in_scenarios_or_located_errors() {
+    let (compiled, rejected) = scenarios::fuzz(QUICK_ITERATIONS);
+    assert!(
+        compiled * 10 >= QUICK_ITERATIONS,
+        "too few compiled: {compiled}"
+    );
+    assert!(
+        rejected * 10 >= QUICK_ITERATIONS,
+        "too few rejected: {rejected}"
+    );
+}
+
+#[test]
+#[ignore = "run by .ci/run on a release build; CONFORM_FUZZ_ITERATIONS sets the count for a soak"]
+fn scenario_mutations_end_in_scenarios_or_located_errors_at_length() {
+    let iterations = env_number("CONFORM_FUZZ_ITERATIONS").unwrap_or(DEFAULT_ITERATIONS / 4);
+    let (compiled, rejected) = scenarios::fuzz(iterations);
+    println!("scenario fuzz: {iterations} mutations: {compiled} compiled, {rejected} rejected");
 }
 
 #[test]
@@ -308,6 +331,7 @@ fn read_folder(folder: &str) -> Vec<Vec<u8>> {
         .unwrap()
         .map(|entry| entry.unwrap().path())
         .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .filter(|path| !contract::load::is_scenario(path))
         .collect();
     files.sort();
     files

@@ -4,7 +4,9 @@
 //! answer, every captured value used after it is captured, every status and code in the
 //! contract's catalogue. Every problem is located in the file.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+
+use indexmap::IndexMap;
 use std::sync::Arc;
 
 use serde_json::Value;
@@ -99,11 +101,23 @@ struct Compiler<'a> {
     left_out: usize,
 }
 
-/// What the steps before the one being compiled left for it.
+/// What the steps before the one being compiled left for it: their names (in order, and by
+/// name) and the names they captured. Sets, so that a file of many steps compiles in linear
+/// time.
 #[derive(Default)]
 struct Earlier<'d> {
     steps: Vec<&'d str>,
-    captured: Vec<String>,
+    step_index: HashMap<&'d str, usize>,
+    captured: Vec<&'d str>,
+    captured_set: HashSet<&'d str>,
+}
+
+impl Earlier<'_> {
+    /// Whether a value named `name` is captured by an earlier step, or by the step itself when
+    /// `own` (its captures) is given.
+    fn knows(&self, name: &str, own: Option<&IndexMap<String, CaptureDef>>) -> bool {
+        self.captured_set.contains(name) || own.is_some_and(|own| own.contains_key(name))
+    }
 }
 
 impl Compiler<'_> {
@@ -139,7 +153,7 @@ impl Compiler<'_> {
         let mut steps = Vec::new();
         for (j, step) in def.steps.iter().enumerate() {
             let here = format!("{at}/steps/{j}");
-            if earlier.steps.contains(&step.name.as_str()) {
+            if earlier.step_index.contains_key(step.name.as_str()) {
                 let kind = K::Duplicate {
                     what: "step",
                     name: step.name.clone(),
@@ -149,15 +163,16 @@ impl Compiler<'_> {
             if let Some(compiled) = self.step(step, &here, &earlier) {
                 steps.push(compiled);
             }
+            earlier.step_index.entry(&step.name).or_insert(j);
             earlier.steps.push(&step.name);
             for name in step.capture.keys() {
-                if earlier.captured.contains(name) {
+                if !earlier.captured_set.insert(name) {
                     let kind = K::Invalid(format!(
                         "`{name}` is captured by an earlier step already: give this value another name"
                     ));
                     self.error_key(&format!("{here}/capture/{}", escape(name)), kind);
                 }
-                earlier.captured.push(name.clone());
+                earlier.captured.push(name);
             }
         }
         Scenario {
@@ -185,7 +200,7 @@ impl Compiler<'_> {
             let place = format!("{at}/request/{}", escape(text));
             if let Some(pointer) = self.request_pointer(contract, text, &Place::Key(place.clone()))
             {
-                self.check_uses(value, &place, earlier);
+                self.check_uses(value, &place, earlier, None);
                 set.push((pointer, value.clone()));
             }
         }
@@ -199,17 +214,11 @@ impl Compiler<'_> {
             .collect();
         // Expectations may use what the step itself captures (a `Location` naming the id the
         // body holds).
-        let with_own = Earlier {
-            steps: earlier.steps.clone(),
-            captured: (earlier.captured.iter().cloned())
-                .chain(def.capture.keys().cloned())
-                .collect(),
-        };
         let expect = self.expect(
             contract,
             def.expect.as_ref(),
             &format!("{at}/expect"),
-            &with_own,
+            (earlier, &def.capture),
         );
         Some(Step {
             name: def.name.clone(),
@@ -231,11 +240,20 @@ impl Compiler<'_> {
         found
     }
 
-    /// Every captured value `value` uses must be captured by an earlier step.
-    fn check_uses(&mut self, value: &Value, at: &str, earlier: &Earlier<'_>) {
+    /// Every captured value `value` uses must be captured by an earlier step (or by the step
+    /// itself, when `own` holds its captures).
+    fn check_uses(
+        &mut self,
+        value: &Value,
+        at: &str,
+        earlier: &Earlier<'_>,
+        own: Option<&IndexMap<String, CaptureDef>>,
+    ) {
         for (name, inner) in template::names(value) {
-            if !earlier.captured.contains(&name) {
-                let known: Vec<&str> = earlier.captured.iter().map(String::as_str).collect();
+            if !earlier.knows(&name, own) {
+                let known: Vec<&str> = (earlier.captured.iter().copied())
+                    .chain(own.into_iter().flat_map(|o| o.keys().map(String::as_str)))
+                    .collect();
                 self.error(
                     &format!("{at}{inner}"),
                     unknown("captured value", &name, &known),
@@ -317,7 +335,7 @@ impl Compiler<'_> {
         contract: &Contract,
         def: Option<&StepExpectDef>,
         at: &str,
-        earlier: &Earlier<'_>,
+        (earlier, own): (&Earlier<'_>, &IndexMap<String, CaptureDef>),
     ) -> StepExpect {
         let default = StepExpectDef::default();
         let def = def.unwrap_or(&default);
@@ -344,7 +362,7 @@ impl Compiler<'_> {
         for (text, value) in &def.equal {
             let place = format!("{at}/equal/{}", escape(text));
             if let Some(pointer) = self.answer_pointer(contract, text, &Place::Key(place.clone())) {
-                self.check_uses(value, &place, earlier);
+                self.check_uses(value, &place, earlier, Some(own));
                 equal.push((pointer, value.clone()));
             }
         }
@@ -357,7 +375,7 @@ impl Compiler<'_> {
         for (text, step) in &def.unchanged {
             let place = format!("{at}/unchanged/{}", escape(text));
             let pointer = self.answer_pointer(contract, text, &Place::Key(place.clone()));
-            let index = earlier.steps.iter().position(|s| s == step);
+            let index = earlier.step_index.get(step.as_str()).copied();
             if index.is_none() {
                 self.error(&place, unknown("earlier step", step, &earlier.steps));
             }
@@ -407,13 +425,23 @@ impl Compiler<'_> {
     }
 }
 
+/// The first names of `known`, comma-separated, and how many more (a file may name thousands).
+fn listed(known: &[&str]) -> String {
+    const SHOWN: usize = 20;
+    let mut text = known[..known.len().min(SHOWN)].join(", ");
+    if known.len() > SHOWN {
+        text.push_str(&format!(", … ({} more)", known.len() - SHOWN));
+    }
+    text
+}
+
 fn unknown(what: &'static str, name: &str, known: &[&str]) -> K {
     K::UnknownName {
         what,
         name: name.to_string(),
         hints: Box::new(NameHints {
             suggestion: closest(name, known),
-            known: known.join(", "),
+            known: listed(known),
         }),
     }
 }
