@@ -70,9 +70,11 @@ fn contract_mutations_end_in_a_contract_or_located_errors_at_length() {
 
 #[test]
 fn scenario_mutations_end_in_scenarios_or_located_errors() {
+    // The mutations are made for contracts and break most scenario files; some must still
+    // compile, or the fuzz has stopped reaching planning.
     let (compiled, rejected) = scenarios::fuzz(QUICK_ITERATIONS);
     assert!(
-        compiled * 10 >= QUICK_ITERATIONS,
+        compiled * 50 >= QUICK_ITERATIONS,
         "too few compiled: {compiled}"
     );
     assert!(
