@@ -2,6 +2,8 @@
 //! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
 //! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
 
+pub mod coverage;
+pub mod observed;
 mod scope;
 mod verdict;
 
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use coverage::{ContractCoverage, Coverage, Items, Requirement};
 pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
     SnapshotScope, TlsScope,
@@ -336,6 +339,10 @@ pub struct Summary {
     /// report so that a merge of shards fails as the shard did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crashed: Vec<String>,
+    /// What the answers showed of what each contract declares, and the `--require-coverage`
+    /// gate.
+    #[serde(default, skip_serializing_if = "Coverage::is_empty")]
+    pub coverage: Coverage,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
     pub verdict: Verdict,
@@ -372,10 +379,11 @@ impl Summary {
         self.passed + self.failed + self.skipped + self.recorded
     }
 
-    /// True when no check failed, known failures from the baseline aside. This decides the exit
-    /// code; the [`Verdict`] says how much that is worth.
+    /// True when no check failed, known failures from the baseline aside, and the coverage
+    /// gate (`--require-coverage`) was reached. This decides the exit code; the [`Verdict`]
+    /// says how much that is worth.
     pub fn success(&self) -> bool {
-        self.failed == self.known
+        self.failed == self.known && self.coverage.met()
     }
 
     /// Sets the verdict of a finished run from its counts and what it covered.

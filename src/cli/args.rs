@@ -168,6 +168,11 @@ pub struct VerifyArgs {
     /// Rewrite the --baseline file with this run's failures.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
+    /// Fail the run unless the answers showed every declared item of an aspect: statuses,
+    /// codes, fields, http-statuses, headers, or all; or only the listed ones
+    /// (codes=CARD_NOT_EXIST,ACCESS_DENIED). Repeatable.
+    #[arg(long = "require-coverage", value_name = "ASPECT[=ITEM,...]")]
+    pub require_coverage: Vec<conform::results::Requirement>,
     /// Replays of each successful case (default: the contract's, 2).
     #[arg(long, value_name = "N")]
     pub replays: Option<u32>,

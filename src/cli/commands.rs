@@ -38,6 +38,7 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         .check(&contracts)
         .map_err(|e| CliError::usage(e.to_string()))?;
     gates::snapshots_to_check(&options, &contracts)?;
+    gates::coverage_names(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
     let (baseline, recording) = gates::baseline(
         args.baseline.as_deref(),
@@ -90,6 +91,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             version: profile.implementation_version.clone(),
         },
         tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
+        require_coverage: args.require_coverage.clone(),
     })
 }
 

@@ -130,6 +130,36 @@ impl Console {
     }
 }
 
+/// One line per contract, observed of declared per aspect, then what was never observed;
+/// then the gate.
+fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let coverage = &summary.coverage;
+    if coverage.contracts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", "Coverage (observed of declared)".bold())?;
+    for (contract, parts, never) in super::coverage::compact(coverage) {
+        writeln!(out, "  {:<26}{parts}", printable_line(&contract))?;
+        if let Some(never) = never {
+            writeln!(
+                out,
+                "  {:<26}never observed: {}",
+                "",
+                printable_line(&never)
+            )?;
+        }
+    }
+    if let Some(gate) = super::coverage::gate(coverage) {
+        let gate = printable_line(&gate);
+        if coverage.met() {
+            writeln!(out, "  {}", gate.green())?;
+        } else {
+            writeln!(out, "  {}", gate.red())?;
+        }
+    }
+    writeln!(out)
+}
+
 fn write_failed_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
     for finding in &check.findings {
         let name = format!("{:<24}", check.check.name());
@@ -198,6 +228,7 @@ impl super::Reporter for Console {
         self.write_failures()?;
         self.write_tallies(summary.recorded > 0)?;
         write_fixed(&mut self.out, summary)?;
+        write_coverage(&mut self.out, summary)?;
         self.write_scope(summary)?;
         write_verdict(&mut self.out, summary)?;
         self.out.flush()

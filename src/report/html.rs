@@ -56,6 +56,7 @@ impl HtmlReport {
         writeln!(out, "<main>")?;
         write_failures(out, &self.failures)?;
         self.write_contracts(out)?;
+        write_coverage(out, summary)?;
         self.write_cases(out)?;
         writeln!(
             out,
@@ -145,6 +146,45 @@ impl super::Reporter for HtmlReport {
         self.render(pending.writer(), &run, summary)?;
         pending.commit()
     }
+}
+
+/// A table of what the answers showed of what each contract declares.
+fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let coverage = &summary.coverage;
+    if coverage.contracts.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"coverage\">\n<h2>Coverage</h2>\n<table class=\"coverage\"><thead><tr>\
+         <th>Contract</th><th>Aspect</th><th class=\"n\">Observed</th><th>Never observed</th></tr></thead><tbody>"
+    )?;
+    for row in super::coverage::rows(coverage) {
+        let class = if row.missing.is_empty() {
+            ""
+        } else {
+            " class=\"has-missing\""
+        };
+        let missing: Vec<String> = row
+            .missing
+            .iter()
+            .map(|m| format!("<code>{}</code>", escape(m)))
+            .collect();
+        writeln!(
+            out,
+            "<tr{class}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(row.contract),
+            row.aspect,
+            row.ratio,
+            missing.join(", ")
+        )?;
+    }
+    writeln!(out, "</tbody></table>")?;
+    if let Some(gate) = super::coverage::gate(coverage) {
+        let class = if coverage.met() { "gate" } else { "gate unmet" };
+        writeln!(out, "<p class=\"{class}\">{}</p>", escape(&gate))?;
+    }
+    writeln!(out, "</section>")
 }
 
 fn write_header(

@@ -48,6 +48,7 @@ impl MarkdownReport {
         for tally in self.tallies.iter() {
             write_checks(out, tally)?;
         }
+        write_coverage(out, summary)?;
         write_failures(out, &self.failures)
     }
 }
@@ -157,6 +158,35 @@ fn write_scope(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Res
     writeln!(out, "## Scope\n\n| Scope | |\n|---|---|")?;
     for (label, text) in scope::rows(run, summary) {
         writeln!(out, "| {label} | {} |", escape(&text))?;
+    }
+    writeln!(out)
+}
+
+/// A table of what the answers showed of what each contract declares.
+fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let coverage = &summary.coverage;
+    if coverage.contracts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Coverage\n")?;
+    writeln!(
+        out,
+        "What the answers showed of what each contract declares.\n\n\
+         | Contract | Aspect | Observed | Never observed |\n|---|---|---|---|"
+    )?;
+    for row in super::coverage::rows(coverage) {
+        let missing: Vec<String> = row.missing.iter().map(|m| code(m)).collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            escape(row.contract),
+            row.aspect,
+            row.ratio,
+            missing.join(", ")
+        )?;
+    }
+    if let Some(gate) = super::coverage::gate(coverage) {
+        writeln!(out, "\n{}", escape(&gate))?;
     }
     writeln!(out)
 }

@@ -7,6 +7,7 @@
 //! the run or the other reports.
 
 pub mod console;
+pub mod coverage;
 pub mod html;
 pub mod json;
 pub mod junit;

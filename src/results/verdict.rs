@@ -88,6 +88,8 @@ pub enum ShortfallKind {
     SnapshotsRecorded,
     /// Failures absorbed by the baseline.
     KnownFailures,
+    /// `--require-coverage` asked for statuses, codes, fields or headers no answer showed.
+    CoverageNotReached,
 }
 
 impl Default for Verdict {
@@ -124,10 +126,27 @@ impl Verdict {
                 ),
             ));
         }
+        if !summary.coverage.met() {
+            let unmet = &summary.coverage.unmet;
+            let shown: Vec<&str> = unmet.iter().take(5).map(String::as_str).collect();
+            let more = match unmet.len().saturating_sub(shown.len()) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            reasons.push(Shortfall::new(
+                ShortfallKind::CoverageNotReached,
+                format!(
+                    "--require-coverage not reached: {} item{} never observed ({}{more})",
+                    unmet.len(),
+                    plural(unmet.len()),
+                    shown.join(", ")
+                ),
+            ));
+        }
         let only_known = reasons
             .iter()
             .all(|r| r.reason == ShortfallKind::KnownFailures);
-        let kind = if !summary.success() {
+        let kind = if summary.failed != summary.known {
             VerdictKind::NotCompatible
         } else if reasons.is_empty() {
             VerdictKind::Compatible

@@ -24,6 +24,8 @@ pub(crate) struct Context {
     pub snapshots: Option<Snapshots>,
     /// Cases skipped because the target stopped answering.
     pub not_sent: AtomicUsize,
+    /// What every answer showed of what the contracts declare.
+    pub coverage: crate::results::observed::Tracker,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -98,6 +100,7 @@ mod tests {
             overrides,
             snapshots: None,
             not_sent: AtomicUsize::new(0),
+            coverage: crate::results::observed::Tracker::new(&[]),
         }
     }
 

@@ -27,7 +27,8 @@ use crate::contract::Contract;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
-use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
+use crate::results::observed::Tracker;
+use crate::results::{ContractInfo, Coverage, Implementation, Requirement, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::tls::ClientTls;
 use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetError, TargetHeader};
@@ -85,6 +86,8 @@ pub struct RunOptions {
     pub headers: Vec<TargetHeader>,
     /// Trust roots, client certificate and `--insecure`, for an `https://` target.
     pub tls: ClientTls,
+    /// `--require-coverage`: what the answers must have shown for the run to pass.
+    pub require_coverage: Vec<Requirement>,
 }
 
 impl Default for RunOptions {
@@ -109,6 +112,7 @@ impl Default for RunOptions {
             implementation: Implementation::default(),
             headers: Vec::new(),
             tls: ClientTls::default(),
+            require_coverage: Vec::new(),
         }
     }
 }
@@ -178,6 +182,7 @@ pub async fn run(
             concurrency: options.concurrency,
             settle_tries: options.settle_tries,
         },
+        coverage: Tracker::new(&contracts),
         contracts,
         not_sent: AtomicUsize::new(0),
     });
@@ -260,6 +265,11 @@ async fn execute(
     }
     summary.duration = started.elapsed();
     summary.stopped = stopped(&context);
+    summary.coverage = Coverage {
+        contracts: context.coverage.coverage(),
+        ..Coverage::default()
+    };
+    summary.coverage.judge(&options.require_coverage);
     Ok(summary)
 }
 

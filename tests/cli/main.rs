@@ -12,6 +12,7 @@ mod tls_gateway;
 mod util;
 
 mod choosing;
+mod coverage;
 mod exit_codes;
 mod gating;
 mod generated;
