@@ -17,6 +17,9 @@
 //! 6. [`results`]: outcomes as data, with the verdict;
 //! 7. [`report`]: reporters render the results; [`run`] drives the whole thing (sending included).
 //!
+//! [`certify`] keeps a run's evidence as a signed bundle (contracts, exchanges, verdicts,
+//! certificates) and checks such a bundle.
+//!
 //! [`merge`] reads the JSON reports of a run's shards back into the result model and renders
 //! them as one run.
 //!
@@ -40,6 +43,7 @@
 
 pub mod atomic;
 pub mod baseline;
+pub mod certify;
 pub mod check;
 pub mod contract;
 pub mod exit;

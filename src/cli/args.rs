@@ -29,6 +29,9 @@ pub enum Command {
     Snapshots(SnapshotsCommand),
     /// Print the string to sign and the Signature header of a message, or check a signature.
     Sign(SignArgs),
+    /// Check a certification bundle (verify --certify DIR): its signature and every file.
+    #[command(subcommand)]
+    Certify(CertifyCommand),
     /// Combine the JSON reports of a run's shards (verify --partition K/N) into one run and
     /// render it: one verdict, one certificate, one JUnit file.
     Merge(MergeArgs),
@@ -38,6 +41,52 @@ pub enum Command {
     /// Write contracts as an API description.
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertifyCommand {
+    /// Check a bundle's signature and every file's digest, and print its verdict and scope.
+    Verify(CertifyVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertifyVerifyArgs {
+    /// The bundle folder written by `verify --certify DIR`.
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// The certifier's RSA public key (SubjectPublicKeyInfo, PEM or bare base64 DER).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "public_key_env",
+        conflicts_with = "public_key_env"
+    )]
+    pub public_key: Option<PathBuf>,
+    /// Environment variable holding the public key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub public_key_env: Option<String>,
+}
+
+/// A certification of the run: where the bundle goes and the key that signs it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Certification")]
+pub struct CertifyArgs {
+    /// Write the run's evidence as a signed certification bundle in DIR (new or empty):
+    /// contracts, exchanges, verdicts, coverage, certificates and a signed manifest.
+    #[arg(long, value_name = "DIR")]
+    pub certify: Option<PathBuf>,
+    /// The certifier's RSA private key that signs the bundle's manifest (PKCS#8 or PKCS#1, PEM
+    /// or bare base64 DER); never written into the bundle.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "certify",
+        conflicts_with = "certifier_key_env"
+    )]
+    pub certifier_key: Option<PathBuf>,
+    /// Environment variable holding the certifier's private key instead of a file.
+    #[arg(long, value_name = "NAME", requires = "certify")]
+    pub certifier_key_env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +263,8 @@ pub struct VerifyArgs {
     pub keys: KeyArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub certification: CertifyArgs,
 }
 
 /// TLS to an https:// target: authorities to trust, a client certificate, or no verification.

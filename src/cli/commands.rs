@@ -46,6 +46,10 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         &mut reporters,
     )?;
     options.baseline = baseline;
+    if let Some((evidence, bundle)) = super::certify::bundle(&args.certification, &contracts)? {
+        options.evidence = Some(evidence);
+        reporters.files.push(bundle);
+    }
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
@@ -92,6 +96,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         },
         tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
         require_coverage: args.require_coverage.clone(),
+        evidence: None,
     })
 }
 

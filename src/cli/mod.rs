@@ -2,6 +2,7 @@
 //! turned into library options here; the library never sees clap types.
 
 mod args;
+mod certify;
 mod commands;
 mod error;
 mod gates;
@@ -27,5 +28,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Import(args::ImportCommand::Openapi(args)) => openapi::import(args),
         args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
         args::Command::Merge(args) => merge::merge(args),
+        args::Command::Certify(args::CertifyCommand::Verify(args)) => certify::verify(args),
     }
 }

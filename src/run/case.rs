@@ -78,7 +78,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                 Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
                 setup => {
                     let observed = send::single(context, contract, exchange).await;
-                    context.coverage.case(case.contract, contract, &observed);
+                    context.observed(case.contract, &case.name, &observed);
                     let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
                     let checks = with_snapshot(context, contract, &case.name, &observed, checks);
                     setup.into_iter().chain(checks).collect()
@@ -87,17 +87,17 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
-            context.coverage.case(case.contract, contract, &observed);
+            context.observed(case.contract, &case.name, &observed);
             check::judge(contract, &success(contract), None, &observed)
         }
         Action::Flow(flow) => {
             let record = flow::run(context, &flow).await;
-            context.coverage.flow(&context.contracts, &record);
+            context.flowed(case.contract, &case.name, &record);
             check::flow::judge(&context.contracts, &flow, &record)
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
-            context.coverage.case(case.contract, contract, &observed);
+            context.observed(case.contract, &case.name, &observed);
             check::judge(contract, &success(contract), None, &observed)
         }
     };

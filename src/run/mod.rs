@@ -24,6 +24,7 @@ use globset::GlobSet;
 use self::context::{Context, Overrides};
 use crate::baseline::Baseline;
 use crate::contract::Contract;
+use crate::observe::Exchange;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
 use crate::report::Reporter;
@@ -88,6 +89,23 @@ pub struct RunOptions {
     pub tls: ClientTls,
     /// `--require-coverage`: what the answers must have shown for the run to pass.
     pub require_coverage: Vec<Requirement>,
+    /// Where every case's exchanges go, when they are kept as evidence (a certification).
+    pub evidence: Option<Arc<dyn Evidence>>,
+}
+
+/// Receives every exchange of every case as it completes (cases complete in any order), for
+/// a record of the run such as a certification bundle. What it keeps it must keep safe:
+/// `secrets` are the values no output may show.
+pub trait Evidence: Send + Sync + std::fmt::Debug {
+    /// The exchanges of case `case` of `contract`, each with the label reports name it by
+    /// (empty for the main request's settled answer).
+    fn case(
+        &self,
+        contract: &Contract,
+        case: &str,
+        exchanges: &[(String, &Exchange)],
+        secrets: &Secrets,
+    );
 }
 
 impl Default for RunOptions {
@@ -113,6 +131,7 @@ impl Default for RunOptions {
             headers: Vec::new(),
             tls: ClientTls::default(),
             require_coverage: Vec::new(),
+            evidence: None,
         }
     }
 }
@@ -183,6 +202,7 @@ pub async fn run(
             settle_tries: options.settle_tries,
         },
         coverage: Tracker::new(&contracts),
+        evidence: options.evidence.clone(),
         contracts,
         not_sent: AtomicUsize::new(0),
     });
