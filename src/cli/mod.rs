@@ -8,6 +8,7 @@ mod error;
 mod gates;
 mod keys;
 mod merge;
+mod new;
 mod openapi;
 mod sign;
 mod snapshots;
@@ -29,5 +30,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
         args::Command::Merge(args) => merge::merge(args),
         args::Command::Certify(args::CertifyCommand::Verify(args)) => certify::verify(args),
+        args::Command::New(args) => new::new(args),
     }
 }

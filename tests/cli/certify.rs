@@ -87,6 +87,12 @@ async fn a_certification_verifies_and_every_tampering_is_caught() {
     let bundle = certify(dir.path(), &[]).await;
     let run = check(&bundle, PUBLIC).await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let manifest = std::fs::read(bundle.join("manifest.json")).unwrap();
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest).unwrap();
+    assert_eq!(manifest_schema_errors(&manifest), "");
+    let report = std::fs::read(bundle.join("report.json")).unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
+    assert_eq!(crate::reports::schema_errors(&report), "");
     for line in [
         // Snapshots are off for this live target, which the verdict says.
         "verdict          PARTIAL (not complete: snapshots off",

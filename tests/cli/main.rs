@@ -15,6 +15,7 @@ mod certify;
 mod choosing;
 mod coverage;
 mod exit_codes;
+mod first_hour;
 mod gating;
 mod generated;
 mod hostile;
