@@ -2,6 +2,7 @@
 //! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
 //! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
 
+pub mod clause;
 pub mod coverage;
 pub mod observed;
 mod scope;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use clause::Clause;
 pub use coverage::{ContractCoverage, Coverage, Items, Requirement};
 pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
@@ -175,6 +177,8 @@ pub struct CheckResult {
     /// A file the check wrote (a recorded or pending snapshot), so the run can say what it
     /// left on disk.
     pub wrote: Option<PathBuf>,
+    /// The contract clause the check tests, when the runner could locate it.
+    pub clause: Option<Clause>,
 }
 
 impl CheckResult {
@@ -187,6 +191,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: None,
+            clause: None,
         }
     }
 
@@ -199,6 +204,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: None,
+            clause: None,
         }
     }
 
@@ -216,6 +222,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: None,
+            clause: None,
         }
     }
 
@@ -228,6 +235,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: Some(file),
+            clause: None,
         }
     }
 

@@ -218,8 +218,9 @@ mod tests {
             file_name("issueCard/negative/appId/too-long"),
             "issueCard~negative~appId~too-long.json"
         );
+        // `/` never survives, so no name can climb out of the folder.
         let odd = file_name("getCard/negative/path/cardId/..");
-        assert!(odd.starts_with("getCard~negative~path~cardId~..-"), "{odd}");
+        assert_eq!(odd, "getCard~negative~path~cardId~...json");
         assert_ne!(file_name("a/b c"), file_name("a/b_c"));
         assert!(!file_name("a/b c").contains(' '));
     }

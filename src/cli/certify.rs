@@ -15,12 +15,20 @@ use conform::report::FileReport;
 use conform::run::Evidence;
 use conform::target::profile::{self, KeySource};
 
-/// The bundle a `verify --certify DIR` writes: the runner's evidence sink and the report that
-/// writes the rest. The folder is made ready and the key loaded before anything is sent.
+/// The bundle a `verify --certify DIR` writes.
+pub struct Certification {
+    /// Where the runner sends every case's exchanges.
+    pub evidence: Arc<dyn Evidence>,
+    /// The report that writes the rest of the bundle.
+    pub report: FileReport,
+}
+
+/// The bundle a `verify --certify DIR` asks for. The folder is made ready and the key loaded
+/// before anything is sent.
 pub fn bundle(
     args: &CertifyArgs,
     contracts: &[Contract],
-) -> Result<Option<(Arc<dyn Evidence>, FileReport)>, CliError> {
+) -> Result<Option<Certification>, CliError> {
     let Some(dir) = &args.certify else {
         return Ok(None);
     };
@@ -40,7 +48,7 @@ pub fn bundle(
     let bundle = Bundle::new(dir, contracts, Arc::new(key), binary);
     let evidence: Arc<dyn Evidence> = bundle.evidence();
     let report = FileReport::new("certification bundle", dir, Box::new(bundle));
-    Ok(Some((evidence, report)))
+    Ok(Some(Certification { evidence, report }))
 }
 
 /// `certify verify BUNDLE --public-key FILE`: exit 0 when the signature and every file check

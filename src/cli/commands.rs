@@ -46,9 +46,9 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         &mut reporters,
     )?;
     options.baseline = baseline;
-    if let Some((evidence, bundle)) = super::certify::bundle(&args.certification, &contracts)? {
-        options.evidence = Some(evidence);
-        reporters.files.push(bundle);
+    if let Some(bundle) = super::certify::bundle(&args.certification, &contracts)? {
+        options.evidence = Some(bundle.evidence);
+        reporters.files.push(bundle.report);
     }
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),

@@ -135,7 +135,11 @@ impl super::Reporter for HtmlReport {
             .cases
             .as_mut()
             .ok_or_else(|| io::Error::other("report not started"))?;
-        write_case(spool, self.seen, result)
+        let file = self.run.as_ref().and_then(|run| {
+            let info = run.contracts.iter().find(|c| c.name == result.contract);
+            info.map(|c| c.path.clone())
+        });
+        write_case(spool, self.seen, result, file.as_deref().unwrap_or(""))
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
@@ -267,7 +271,7 @@ fn write_failures(out: &mut dyn Write, failures: &[(usize, CaseResult)]) -> io::
     writeln!(out, "</tbody></table>\n</section>")
 }
 
-fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult) -> io::Result<()> {
+fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult, file: &str) -> io::Result<()> {
     let class = if case.failed() { "fail" } else { "pass" };
     writeln!(
         out,
@@ -279,12 +283,12 @@ fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult) -> io::Resul
         name = escape(&case.case),
     )?;
     for check in &case.checks {
-        write_check(out, check)?;
+        write_check(out, check, file)?;
     }
     writeln!(out, "</ul></details>")
 }
 
-fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
+fn write_check(out: &mut dyn Write, check: &CheckResult, file: &str) -> io::Result<()> {
     let outcome = match check.outcome {
         Outcome::Pass => "pass",
         Outcome::Fail if check.known => "known",
@@ -298,6 +302,21 @@ fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
         outcome.to_uppercase(),
         check.check.name()
     )?;
+    // The clause as `file:line` and pointer: what a reader opens to see the rule tested.
+    if let Some(clause) = &check.clause {
+        let pointer = if clause.pointer.is_empty() {
+            "(the whole contract)"
+        } else {
+            &clause.pointer
+        };
+        write!(
+            out,
+            " <span class=\"clause\" title=\"the contract clause this check tests\">{}:{} <code>{}</code></span>",
+            escape(file),
+            clause.line,
+            escape(pointer)
+        )?;
+    }
     for finding in &check.findings {
         write!(
             out,

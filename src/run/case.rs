@@ -66,6 +66,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
     failpoint(&case);
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
+    let kind = case.kind;
     if context.target.given_up() {
         return not_sent(context, contract, case);
     }
@@ -101,10 +102,15 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             check::judge(contract, &success(contract), None, &observed)
         }
     };
+    let mut checks = printable(checks, &context.secrets);
+    for check in &mut checks {
+        let path = &contract.source.path;
+        check.clause = context.clauses.clause(path, kind, &case.name, check.check);
+    }
     CaseResult {
         contract: contract.name.clone(),
         case: case.name,
-        checks: printable(checks, &context.secrets),
+        checks,
         duration: started.elapsed(),
     }
 }

@@ -29,6 +29,8 @@ pub(crate) struct Context {
     pub coverage: crate::results::observed::Tracker,
     /// Where every case's exchanges are kept, when they are.
     pub evidence: Option<std::sync::Arc<dyn super::Evidence>>,
+    /// The contract files, read back for the clause each check tests.
+    pub clauses: crate::results::clause::ClauseBook,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -138,6 +140,7 @@ mod tests {
             not_sent: AtomicUsize::new(0),
             coverage: crate::results::observed::Tracker::new(&[]),
             evidence: None,
+            clauses: Default::default(),
         }
     }
 

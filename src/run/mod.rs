@@ -203,6 +203,7 @@ pub async fn run(
         },
         coverage: Tracker::new(&contracts),
         evidence: options.evidence.clone(),
+        clauses: Default::default(),
         contracts,
         not_sent: AtomicUsize::new(0),
     });

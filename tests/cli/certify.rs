@@ -81,6 +81,67 @@ fn manifest_schema_errors(instance: &serde_json::Value) -> String {
     }
 }
 
+/// The verdicts name their clauses: a generated case its field's rule, an example its
+/// `expect`, an idempotency check its block; each on the line of the bundle's contract where
+/// it stands, and the HTML certificate shows the same reference.
+fn clauses_land_on_their_lines(bundle: &Path, report: &serde_json::Value) {
+    let contract = std::fs::read_to_string(bundle.join("contracts/issueCard.json")).unwrap();
+    let html = std::fs::read_to_string(bundle.join("certificate.html")).unwrap();
+    let expected = [
+        (
+            "issueCard/negative/appId/too-long",
+            "expectation",
+            "/request/fields/appId/maxLength",
+            "\"maxLength\": 32",
+        ),
+        (
+            "issueCard/negative/cardFields.fieldValue.currency/pattern-mismatch",
+            "expectation",
+            "/types/Amount/fields/currency/pattern",
+            "\"currency\"",
+        ),
+        (
+            "issueCard/example/seed-sample",
+            "expectation",
+            "/examples/0/expect",
+            "\"expect\"",
+        ),
+        (
+            "issueCard/example/seed-sample",
+            "idempotency-replay",
+            "/idempotency/replays",
+            "\"replays\": 2",
+        ),
+        (
+            "issueCard/idempotency/conflict",
+            "idempotency-conflict",
+            "/idempotency/conflict",
+            "\"conflict\"",
+        ),
+    ];
+    let results = report["results"].as_array().unwrap();
+    for (case, check, pointer, text) in expected {
+        let entry = results
+            .iter()
+            .find(|r| r["case"] == case && r["check"] == check)
+            .unwrap_or_else(|| panic!("{case} {check}"));
+        assert_eq!(entry["clause"]["pointer"], pointer, "{case} {check}");
+        let line = entry["clause"]["line"].as_u64().unwrap() as usize;
+        let written = contract.lines().nth(line - 1).unwrap();
+        assert!(
+            written.contains(text),
+            "{case} {check}: line {line} is {written}"
+        );
+        let shown = format!("{ISSUE_CARD}:{line} <code>{pointer}</code>");
+        assert!(html.contains(&shown), "{shown} not in the certificate");
+    }
+    assert!(
+        results
+            .iter()
+            .all(|r| r["clause"]["line"].as_u64().is_some())
+    );
+}
+
 #[tokio::test]
 async fn a_certification_verifies_and_every_tampering_is_caught() {
     let dir = tempfile::tempdir().unwrap();
@@ -93,6 +154,7 @@ async fn a_certification_verifies_and_every_tampering_is_caught() {
     let report = std::fs::read(bundle.join("report.json")).unwrap();
     let report: serde_json::Value = serde_json::from_slice(&report).unwrap();
     assert_eq!(crate::reports::schema_errors(&report), "");
+    clauses_land_on_their_lines(&bundle, &report);
     for line in [
         // Snapshots are off for this live target, which the verdict says.
         "verdict          PARTIAL (not complete: snapshots off",
