@@ -8,6 +8,7 @@
 //! response definitions. A pointer that names a key the file does not hold is cut back to the
 //! nearest one it does, so every clause is a real place in the file.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -40,6 +41,8 @@ pub struct ClauseBook {
 struct File {
     json: Value,
     source: SourceText,
+    /// Clauses located so far: most checks of a contract test the same clause in every case.
+    found: HashMap<(Check, CaseKind, String), Clause>,
 }
 
 const KEPT: usize = 4;
@@ -59,13 +62,29 @@ impl ClauseBook {
                 recent.len() - 1
             }
         };
-        let file = recent[at].1.as_ref()?;
+        let file = recent[at].1.as_mut()?;
+        // Only a generated case's or an example's expectation depends on the case itself.
+        let own = check == Check::Expectation
+            && matches!(
+                kind,
+                CaseKind::Example | CaseKind::Negative | CaseKind::Boundary
+            );
+        let key = (
+            check,
+            kind,
+            if own { case.to_string() } else { String::new() },
+        );
+        if let Some(found) = file.found.get(&key) {
+            return Some(found.clone());
+        }
         let wanted = pointer(&file.json, kind, case, check);
         let pointer = existing(&file.json, &wanted);
-        Some(Clause {
+        let clause = Clause {
             line: line(&file.source, &pointer),
             pointer,
-        })
+        };
+        file.found.insert(key, clause.clone());
+        Some(clause)
     }
 }
 
@@ -75,6 +94,7 @@ fn read(path: &Path) -> Option<File> {
     Some(File {
         json,
         source: SourceText::new(path, text),
+        found: HashMap::new(),
     })
 }
 

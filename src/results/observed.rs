@@ -71,7 +71,17 @@ impl Tracker {
     /// Ticks off what every answer of a case of contract `index` showed.
     pub fn case(&self, index: usize, contract: &Contract, observed: &Observations) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut earlier: Vec<(u16, &[u8])> = Vec::new();
         for (_, exchange) in observed.labelled() {
+            // A replay answered byte for byte as before shows nothing new, and reading it
+            // would parse a body no check needed to parse.
+            if let Some(response) = exchange.response() {
+                let answer = (response.status, response.body.as_slice());
+                if earlier.contains(&answer) {
+                    continue;
+                }
+                earlier.push(answer);
+            }
             self.exchange(&mut seen[index], index, contract, exchange);
         }
     }
