@@ -66,6 +66,9 @@ pub enum Check {
     Snapshot,
     /// The response carries a valid signature.
     Signature,
+    /// A request spoiled on purpose (unsigned, tampered, without credentials) was refused as
+    /// the contract says, and left nothing behind.
+    Security,
 }
 
 impl Check {
@@ -87,6 +90,7 @@ impl Check {
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
+            Check::Security => "security",
         }
     }
 }

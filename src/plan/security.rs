@@ -1,0 +1,493 @@
+//! Security probes: requests an implementation must refuse, planned from how the run
+//! authenticates. A run that signs gets the signature probes for every contract; a run carrying
+//! credentials in headers gets the credential probes for every contract that declares them.
+//!
+//! | case | what is sent |
+//! |---|---|
+//! | `signature/unsigned` | `Client-Id` and `Request-Time`, no `Signature` |
+//! | `signature/tampered-body` | a signature over the body, then one byte of a string value changed |
+//! | `signature/other-key` | a signature made with a key generated for the run |
+//! | `signature/other-client-id` | a signature over the run's Client-Id, another `Client-Id` sent |
+//! | `signature/malformed-header` | `Signature: algorithm=RSA256,keyVersion=1,signature` (no value) |
+//! | `signature/other-algorithm` | a valid signature announced as `algorithm=none` |
+//! | `signature/other-path` | a signature over the path with its last character changed |
+//! | `credentials/missing` | the request without its credential headers |
+//! | `credentials/wrong` | each credential header with a value of the same form, other characters |
+//!
+//! Each probe spoils the contract's valid base request, which must then be refused with the
+//! contract's rejection; the runner then sends the same request (same idempotency key) properly,
+//! which must succeed: a refused request must not be processed. The probes are cases like any
+//! other (`issueCard/security/signature/unsigned`), so filters, skips, baselines and reports
+//! treat them alike.
+
+use serde_json::Value;
+
+use super::generated::base_document;
+use super::{Action, Case, CaseKind};
+use crate::contract::{Contract, Expect, KeyLocation, Kind, ResultCarrier, StatusRole};
+use crate::json::Pointer;
+use crate::rules;
+
+/// How the run authenticates its requests: what decides the probes planned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Auth {
+    /// Every request is signed (a private key is given).
+    pub signed: bool,
+    /// The names of the headers every request carries (`--header`, the target profile).
+    pub headers: Vec<String>,
+    /// Those of them the target profile marks as credentials (`"credential": true`), probed
+    /// on every contract that declares `credentials`, whatever names it lists.
+    pub marked: Vec<String>,
+}
+
+impl Auth {
+    /// What a run signing with every credential the contracts declare would probe: the
+    /// security probes `conform cases --security` lists.
+    pub fn everything(contracts: &[Contract]) -> Self {
+        let mut headers: Vec<String> = Vec::new();
+        for name in contracts
+            .iter()
+            .filter_map(|c| c.credentials.as_ref())
+            .flat_map(|c| &c.headers)
+        {
+            if !headers.iter().any(|h| h.eq_ignore_ascii_case(name)) {
+                headers.push(name.clone());
+            }
+        }
+        Auth {
+            signed: true,
+            headers,
+            marked: Vec::new(),
+        }
+    }
+
+    /// The run's headers that carry `contract`'s credentials: those it declares, and those the
+    /// profile marks; none for a contract without `credentials`.
+    pub fn credentials_of(&self, contract: &Contract) -> Vec<String> {
+        let Some(credentials) = &contract.credentials else {
+            return Vec::new();
+        };
+        let named = |h: &String| {
+            let same = |n: &String| n.eq_ignore_ascii_case(h);
+            credentials.headers.iter().any(same) || self.marked.iter().any(same)
+        };
+        self.headers.iter().filter(|h| named(h)).cloned().collect()
+    }
+}
+
+/// A security probe as planned: what it spoils, and the valid request it spoils.
+#[derive(Debug, Clone)]
+pub struct SecurityCase {
+    /// What the probe does to the request.
+    pub probe: Probe,
+    /// The valid request document (the contract's base) the probe spoils and then sends right.
+    pub request: Value,
+    /// The answer the spoiled request must get.
+    pub reject: Expect,
+}
+
+/// What a probe does to a valid request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Probe {
+    /// A signature probe.
+    Signature(SignatureProbe),
+    /// A credential probe.
+    Credentials(CredentialProbe),
+}
+
+/// How a signature probe spoils a signed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SignatureProbe {
+    /// No `Signature` header.
+    Unsigned,
+    /// Signed, then one byte of the string at `at` (a request-document pointer) changed: the
+    /// value sent is `sent`.
+    TamperedBody {
+        /// Where the changed value is.
+        at: Pointer,
+        /// The field, as messages name it (`externalCardNo`).
+        field: String,
+        /// The value sent instead of the signed one.
+        sent: String,
+    },
+    /// Signed with a key generated for the run.
+    OtherKey,
+    /// Signed over the run's Client-Id, sent with another.
+    OtherClientId,
+    /// A `Signature` header that is not `name=value` parts.
+    MalformedHeader,
+    /// A valid signature announced under another algorithm.
+    OtherAlgorithm,
+    /// Signed over another path than the one sent.
+    OtherPath,
+}
+
+/// How a credential probe spoils a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CredentialProbe {
+    /// These headers left out.
+    Missing(Vec<String>),
+    /// These headers sent with wrong values of the same form.
+    Wrong(Vec<String>),
+}
+
+/// The `Signature` header the malformed-header probe sends: its last part has no value, so it
+/// holds nothing that could verify.
+pub const MALFORMED_SIGNATURE: &str = "algorithm=RSA256,keyVersion=1,signature";
+
+/// The algorithm the other-algorithm probe announces: an implementation that takes the name on
+/// trust is one step from taking `none` literally.
+pub const OTHER_ALGORITHM: &str = "none";
+
+impl Probe {
+    /// The last part of the case name: `signature/unsigned`, `credentials/wrong`.
+    pub fn name(&self, several: bool) -> String {
+        match self {
+            Probe::Signature(probe) => format!("signature/{}", probe.name()),
+            Probe::Credentials(probe) => {
+                let (rule, headers) = match probe {
+                    CredentialProbe::Missing(h) => ("missing", h),
+                    CredentialProbe::Wrong(h) => ("wrong", h),
+                };
+                match headers.as_slice() {
+                    [one] if several => {
+                        format!("credentials/{rule}-{}", super::slug(&one.to_lowercase()))
+                    }
+                    _ => format!("credentials/{rule}"),
+                }
+            }
+        }
+    }
+
+    /// What the spoiled request was, for messages: `a request without a Signature header`.
+    pub fn describe(&self) -> String {
+        match self {
+            Probe::Signature(probe) => probe.describe(),
+            Probe::Credentials(CredentialProbe::Missing(headers)) => {
+                format!("a request without {}", listed(headers))
+            }
+            Probe::Credentials(CredentialProbe::Wrong(headers)) => {
+                format!("a wrong {} (same form, other characters)", listed(headers))
+            }
+        }
+    }
+}
+
+impl SignatureProbe {
+    /// The case-name part.
+    pub fn name(&self) -> &'static str {
+        match self {
+            SignatureProbe::Unsigned => "unsigned",
+            SignatureProbe::TamperedBody { .. } => "tampered-body",
+            SignatureProbe::OtherKey => "other-key",
+            SignatureProbe::OtherClientId => "other-client-id",
+            SignatureProbe::MalformedHeader => "malformed-header",
+            SignatureProbe::OtherAlgorithm => "other-algorithm",
+            SignatureProbe::OtherPath => "other-path",
+        }
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            SignatureProbe::Unsigned => "a request without a Signature header".into(),
+            SignatureProbe::TamperedBody { field, .. } => {
+                format!("a body changed after it was signed (one byte of `{field}`)")
+            }
+            SignatureProbe::OtherKey => {
+                "a signature made with another key (generated for this run)".into()
+            }
+            SignatureProbe::OtherClientId => "a Client-Id other than the one signed".into(),
+            SignatureProbe::MalformedHeader => {
+                format!("a malformed Signature header (`{MALFORMED_SIGNATURE}`)")
+            }
+            SignatureProbe::OtherAlgorithm => {
+                format!("a Signature announcing algorithm `{OTHER_ALGORITHM}` instead of RSA256")
+            }
+            SignatureProbe::OtherPath => "a signature made over another path".into(),
+        }
+    }
+}
+
+/// `Authorization`, or `X-Api-Key and Authorization`.
+fn listed(headers: &[String]) -> String {
+    let quoted: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
+    quoted.join(" and ")
+}
+
+/// The security probes of one contract (the contract at `index` of the run) for a run
+/// authenticating as `auth`; none when the contract has no valid request to spoil.
+pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
+    let credentials = auth.credentials_of(contract);
+    if !auth.signed && credentials.is_empty() {
+        return Vec::new();
+    }
+    let Some(request) = base_document(contract) else {
+        return Vec::new();
+    };
+    let mut probes = Vec::new();
+    if auth.signed {
+        probes.extend(signature_probes(contract, &request).map(Probe::Signature));
+    }
+    if !credentials.is_empty() {
+        probes.extend(credential_probes(&credentials).map(Probe::Credentials));
+    }
+    let several = credentials.len() > 1;
+    probes
+        .into_iter()
+        .map(|probe| {
+            let reject = match &probe {
+                Probe::Signature(_) => signature_rejection(contract),
+                Probe::Credentials(_) => contract
+                    .credentials
+                    .as_ref()
+                    .map(|c| c.reject.clone())
+                    .unwrap_or_else(|| any_failure(contract)),
+            };
+            Case {
+                name: format!("{}/security/{}", contract.name, probe.name(several)),
+                contract: index,
+                kind: CaseKind::Security,
+                action: Action::Security(SecurityCase {
+                    probe,
+                    request: request.clone(),
+                    reject,
+                }),
+            }
+        })
+        .collect()
+}
+
+fn signature_probes(contract: &Contract, request: &Value) -> impl Iterator<Item = SignatureProbe> {
+    let tampered = tampered_field(contract, request);
+    [
+        Some(SignatureProbe::Unsigned),
+        tampered,
+        Some(SignatureProbe::OtherKey),
+        Some(SignatureProbe::OtherClientId),
+        Some(SignatureProbe::MalformedHeader),
+        Some(SignatureProbe::OtherAlgorithm),
+        Some(SignatureProbe::OtherPath),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// `missing` and `wrong` for all the credential headers together, then, when there are
+/// several, for each one alone (an implementation may check one and ignore another).
+fn credential_probes(headers: &[String]) -> impl Iterator<Item = CredentialProbe> {
+    let all = [
+        CredentialProbe::Missing(headers.to_vec()),
+        CredentialProbe::Wrong(headers.to_vec()),
+    ];
+    let each = headers.iter().filter(|_| headers.len() > 1).flat_map(|h| {
+        [
+            CredentialProbe::Missing(vec![h.clone()]),
+            CredentialProbe::Wrong(vec![h.clone()]),
+        ]
+    });
+    all.into_iter().chain(each.collect::<Vec<_>>())
+}
+
+/// What a bad signature must get: the contract's `signing` rejection, else any failure.
+fn signature_rejection(contract: &Contract) -> Expect {
+    contract
+        .signature_rejection
+        .clone()
+        .unwrap_or_else(|| any_failure(contract))
+}
+
+/// Any failure: the first `failure` status with any code, or any client error for results in
+/// the HTTP status.
+fn any_failure(contract: &Contract) -> Expect {
+    let status = match contract.result.carrier {
+        ResultCarrier::HttpStatus => "4XX".to_string(),
+        ResultCarrier::Body => contract
+            .result
+            .status_for(StatusRole::Failure)
+            .unwrap_or_default()
+            .to_string(),
+    };
+    Expect { status, code: None }
+}
+
+/// The tampered-body probe for `contract`: the last top-level string of the body (not the
+/// idempotency key, not a single-use value, free text first) whose last letter or digit can
+/// change with the request staying valid, so that only the signature can tell.
+fn tampered_field(contract: &Contract, request: &Value) -> Option<SignatureProbe> {
+    let body = request.get("body")?.as_object()?;
+    let key = contract.idempotency.as_ref().and_then(|i| match &i.key_in {
+        KeyLocation::Body(pointer) => Some(pointer.to_string()),
+        KeyLocation::Header(_) => None,
+    });
+    let single_use: Vec<String> = contract
+        .single_use
+        .iter()
+        .map(|s| s.pointer.to_string())
+        .collect();
+    let free_text = |name: &str| {
+        contract.request.objects.fields.iter().any(|f| {
+            f.name == name
+                && f.schema.kinds == [Kind::String]
+                && f.schema.enum_values.is_none()
+                && f.schema.strings.pattern.is_none()
+                && f.schema.strings.format.is_none()
+        })
+    };
+    let mut candidates: Vec<(&String, &str)> = body
+        .iter()
+        .rev()
+        .filter_map(|(name, value)| Some((name, value.as_str()?)))
+        .filter(|(name, _)| key.as_deref() != Some(&format!("/{name}")))
+        .filter(|(name, _)| !single_use.contains(&format!("/body/{name}")))
+        .collect();
+    candidates.sort_by_key(|(name, _)| !free_text(name));
+    candidates.into_iter().find_map(|(name, value)| {
+        let sent = changed_last(value)?;
+        let at = Pointer::root().child("body").child(name);
+        let mut tampered = request.clone();
+        at.set(&mut tampered, Value::String(sent.clone()));
+        rules::validate(&contract.types, &contract.document, &tampered, None)
+            .is_empty()
+            .then(|| SignatureProbe::TamperedBody {
+                at,
+                field: name.clone(),
+                sent,
+            })
+    })
+}
+
+/// `text` with its last ASCII letter or digit replaced by the next one of its kind (`9` → `0`,
+/// `z` → `a`): one byte changed, the same length and the same character classes. `None` when
+/// it has no ASCII letter or digit.
+pub fn changed_last(text: &str) -> Option<String> {
+    let (at, c) = text
+        .char_indices()
+        .rev()
+        .find(|(_, c)| c.is_ascii_alphanumeric())?;
+    let next = match c {
+        '9' => '0',
+        'z' => 'a',
+        'Z' => 'A',
+        c => (c as u8 + 1) as char,
+    };
+    let mut out = String::with_capacity(text.len());
+    out.push_str(&text[..at]);
+    out.push(next);
+    out.push_str(&text[at + 1..]);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::tests::issue_card;
+
+    fn signed() -> Auth {
+        Auth {
+            signed: true,
+            ..Auth::default()
+        }
+    }
+
+    #[test]
+    fn a_signed_run_plans_seven_signature_probes_per_contract() {
+        let names: Vec<String> = cases(0, &issue_card(), &signed())
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        let expected = [
+            "unsigned",
+            "tampered-body",
+            "other-key",
+            "other-client-id",
+            "malformed-header",
+            "other-algorithm",
+            "other-path",
+        ]
+        .map(|p| format!("issueCard/security/signature/{p}"));
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn an_unsigned_run_without_credentials_plans_no_probe() {
+        assert!(cases(0, &issue_card(), &Auth::default()).is_empty());
+    }
+
+    #[test]
+    fn the_tampered_body_changes_one_byte_of_free_text_and_stays_valid() {
+        let contract = issue_card();
+        let case = cases(0, &contract, &signed()).remove(1);
+        let Action::Security(security) = case.action else {
+            panic!("a security case")
+        };
+        let Probe::Signature(SignatureProbe::TamperedBody { at, field, sent }) = security.probe
+        else {
+            panic!("the tampered-body probe")
+        };
+        assert_eq!(field, "externalCustomerId");
+        let signed = at.get(&security.request).and_then(Value::as_str).unwrap();
+        assert_eq!(signed.len(), sent.len());
+        let differing = signed.bytes().zip(sent.bytes()).filter(|(a, b)| a != b);
+        assert_eq!(differing.count(), 1, "{signed} → {sent}");
+        assert_eq!(security.reject.code.as_deref(), Some("ACCESS_DENIED"));
+    }
+
+    #[test]
+    fn changing_the_last_letter_or_digit_keeps_its_kind() {
+        assert_eq!(
+            changed_last("card_0123456789").as_deref(),
+            Some("card_0123456780")
+        );
+        assert_eq!(changed_last("issueCard").as_deref(), Some("issueCare"));
+        assert_eq!(changed_last("ab*z**").as_deref(), Some("ab*a**"));
+        assert_eq!(changed_last("中-"), None);
+    }
+
+    #[test]
+    fn credentials_are_probed_only_where_the_contract_declares_them() {
+        let auth = Auth {
+            signed: false,
+            headers: vec!["authorization".into(), "X-Tenant".into()],
+            marked: Vec::new(),
+        };
+        assert!(cases(0, &issue_card(), &auth).is_empty());
+        let mut contract = issue_card();
+        contract.credentials = Some(crate::contract::Credentials {
+            headers: vec!["Authorization".into()],
+            reject: Expect {
+                status: "F".into(),
+                code: Some("ACCESS_DENIED".into()),
+            },
+        });
+        let names: Vec<String> = cases(0, &contract, &auth)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "issueCard/security/credentials/missing",
+                "issueCard/security/credentials/wrong"
+            ]
+        );
+        let marked = Auth {
+            marked: vec!["x-tenant".into()],
+            ..auth
+        };
+        let names: Vec<String> = cases(0, &contract, &marked)
+            .into_iter()
+            .map(|c| c.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "issueCard/security/credentials/missing",
+                "issueCard/security/credentials/wrong",
+                "issueCard/security/credentials/missing-authorization",
+                "issueCard/security/credentials/wrong-authorization",
+                "issueCard/security/credentials/missing-x-tenant",
+                "issueCard/security/credentials/wrong-x-tenant",
+            ]
+        );
+    }
+}
