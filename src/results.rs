@@ -12,8 +12,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 pub use scope::{
-    BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
-    SnapshotScope, TlsScope,
+    BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
+    Setting, SigningScope, SnapshotScope, TlsScope,
 };
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 

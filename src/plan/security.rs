@@ -116,7 +116,8 @@ pub enum SignatureProbe {
     OtherClientId,
     /// A `Signature` header that is not `name=value` parts.
     MalformedHeader,
-    /// A valid signature announced under another algorithm.
+    /// Another algorithm announced, with random bytes of a signature's length: accepted only
+    /// where the header decides how, or whether, to verify.
     OtherAlgorithm,
     /// Signed over another path than the one sent.
     OtherPath,
@@ -135,8 +136,8 @@ pub enum CredentialProbe {
 /// holds nothing that could verify.
 pub const MALFORMED_SIGNATURE: &str = "algorithm=RSA256,keyVersion=1,signature";
 
-/// The algorithm the other-algorithm probe announces: an implementation that takes the name on
-/// trust is one step from taking `none` literally.
+/// The algorithm the other-algorithm probe announces: the protocol defines only RSA256, and an
+/// implementation that lets the header pick the algorithm can be told to check nothing.
 pub const OTHER_ALGORITHM: &str = "none";
 
 impl Probe {
@@ -200,9 +201,9 @@ impl SignatureProbe {
             SignatureProbe::MalformedHeader => {
                 format!("a malformed Signature header (`{MALFORMED_SIGNATURE}`)")
             }
-            SignatureProbe::OtherAlgorithm => {
-                format!("a Signature announcing algorithm `{OTHER_ALGORITHM}` instead of RSA256")
-            }
+            SignatureProbe::OtherAlgorithm => format!(
+                "a Signature announcing algorithm `{OTHER_ALGORITHM}` instead of RSA256 (its signature random bytes)"
+            ),
             SignatureProbe::OtherPath => "a signature made over another path".into(),
         }
     }

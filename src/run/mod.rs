@@ -164,13 +164,13 @@ pub async fn run(
         }
         Target::Live(url) => (None, url.clone()),
     };
-    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base);
+    let auth = auth(&options, signing.as_ref());
+    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &auth);
     let limits = Limits {
         timeout: options.timeout,
         max_response_size: options.max_response_size,
         give_up_after: options.give_up_after,
     };
-    let auth = auth(&options, signing.as_ref());
     let key_bits = signing
         .as_ref()
         .and_then(|s| s.private_key())

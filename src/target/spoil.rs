@@ -9,7 +9,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::signer::Signing;
 use crate::plan::security::changed_last;
-use crate::signing::{PrivateKey, SignatureHeader, headers};
+use crate::signing::{self, PrivateKey, SignatureHeader, headers};
 
 /// How to spoil a request.
 #[derive(Debug, Clone)]
@@ -24,7 +24,9 @@ pub enum Spoil {
     OtherClientId,
     /// The `Signature` header replaced by this text.
     SignatureHeader(&'static str),
-    /// Signed as usual, the `Signature` header announcing this algorithm.
+    /// A `Signature` header announcing this algorithm, its signature random bytes of the right
+    /// length: only an implementation that lets the header decide how (or whether) to verify
+    /// accepts it; one that ignores the name and verifies RSA256 refuses it all the same.
     Algorithm(&'static str),
     /// Signed over another path than the one sent: its last letter or digit changed (another
     /// operation's name, another resource's id).
@@ -108,8 +110,16 @@ impl Spoil {
                     .insert(headers::SIGNATURE, HeaderValue::from_static(text));
             }
             Spoil::Algorithm(algorithm) => {
-                let signed = signed_by(key, path);
-                if let Some(value) = renamed(&signed, algorithm) {
+                let mut noise = vec![0u8; key.bits().div_ceil(8)];
+                fastrand::fill(&mut noise);
+                let header = SignatureHeader {
+                    algorithm: algorithm.to_string(),
+                    key_version: signing.key_version().to_string(),
+                    signature: signing::encode_signature(&noise),
+                };
+                // Base64 and URL escapes: ASCII by construction.
+                if let Ok(mut value) = HeaderValue::from_str(&header.render()) {
+                    value.set_sensitive(true);
                     spoiled.headers.insert(headers::SIGNATURE, value);
                 }
             }
@@ -129,14 +139,4 @@ impl Spoil {
         }
         spoiled
     }
-}
-
-/// The `Signature` header of `signed`, announcing `algorithm` instead.
-fn renamed(signed: &HeaderMap, algorithm: &str) -> Option<HeaderValue> {
-    let text = signed.get(headers::SIGNATURE)?.to_str().ok()?;
-    let mut header = SignatureHeader::parse(text).ok()?;
-    header.algorithm = algorithm.to_string();
-    let mut value = HeaderValue::from_str(&header.render()).ok()?;
-    value.set_sensitive(true);
-    Some(value)
 }
