@@ -66,7 +66,8 @@ fn security(contract: &Contract, case: &SecurityCase, record: &SecurityRecord) -
     match (&record.follow_up, contract.idempotency.as_ref()) {
         (Some(follow_up), Some(idempotency)) => {
             let key = idempotency.key_in.name();
-            not_processed(contract, key, follow_up, record.again.as_ref())
+            let varied = case.varied.as_ref().map(|v| v.field.as_str());
+            not_processed(contract, (key, varied), follow_up, record.again.as_ref())
         }
         _ => CheckResult::pass(Check::Security),
     }
@@ -86,16 +87,17 @@ fn refusal(contract: &Contract, case: &SecurityCase, response: &Response) -> Opt
     finding.message = if response.role(contract) == Some(StatusRole::Success) {
         format!("accepted {what}: expected {expected}, got {actual}")
     } else {
-        format!("refused {what}, but not as the contract says: expected {expected}, got {actual}")
+        format!("answered {what} with {actual}, not the contract's rejection {expected}")
     };
     Some(finding)
 }
 
 /// After the refusal, the request sent right with the same key must succeed, and sent once more
-/// give the same answer: the refused request left nothing behind under the key.
+/// give the same answer: the refused request left nothing behind under the key. `key` names the
+/// key, with the field the refused request had changed.
 fn not_processed(
     contract: &Contract,
-    key: &str,
+    (key, varied): (&str, Option<&str>),
     follow_up: &Settled,
     again: Option<&Exchange>,
 ) -> CheckResult {
@@ -110,8 +112,11 @@ fn not_processed(
         let expected = contract.success_expect().describe();
         let actual = first.describe(contract);
         let mut finding = Finding::mismatch(None, expected.clone(), actual.clone());
+        let changed = varied
+            .map(|f| format!(", `{f}` as it was before the refused request changed it"))
+            .unwrap_or_default();
         finding.message = format!(
-            "the refused request was processed: the same request sent right afterwards (same {key}) got {actual} instead of {expected}, so the refusal consumed the key or left a record"
+            "the refused request was processed or kept: the valid request sent right afterwards (same {key}{changed}) got {actual} instead of {expected}"
         );
         return CheckResult::fail(Check::Security, vec![finding]);
     }

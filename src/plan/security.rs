@@ -14,9 +14,12 @@
 //! | `credentials/missing` | the request without its credential headers |
 //! | `credentials/wrong` | each credential header with a value of the same form, other characters |
 //!
-//! Each probe spoils the contract's valid base request, which must then be refused with the
-//! contract's rejection; the runner then sends the same request (same idempotency key) properly,
-//! which must succeed: a refused request must not be processed. The probes are cases like any
+//! Each probe spoils the contract's valid base request, with one byte of a string of its body
+//! changed when it has one, which must then be refused with the contract's rejection; the
+//! runner then sends the valid request under the same idempotency key properly, which must
+//! succeed: had the refused request been processed and its key kept, that would be a reuse of
+//! the key with another payload, refused as one; had the refusal been kept under the key, it
+//! would come back. The probes are cases like any
 //! other (`issueCard/security/signature/unsigned`), so filters, skips, baselines and reports
 //! treat them alike.
 
@@ -24,7 +27,7 @@ use serde_json::Value;
 
 use super::generated::base_document;
 use super::{Action, Case, CaseKind};
-use crate::contract::{Contract, Expect, KeyLocation, Kind, ResultCarrier, StatusRole};
+use crate::contract::{Contract, Expect, KeyLocation, Kind, Presence, ResultCarrier, StatusRole};
 use crate::json::Pointer;
 use crate::rules;
 
@@ -80,10 +83,40 @@ impl Auth {
 pub struct SecurityCase {
     /// What the probe does to the request.
     pub probe: Probe,
-    /// The valid request document (the contract's base) the probe spoils and then sends right.
+    /// The valid request document (the contract's base), sent right after the spoiled one.
     pub request: Value,
+    /// The change the spoiled request carries (one byte of a string): for the tampered-body
+    /// probe the change made after signing; for every probe of a contract with an idempotency
+    /// key the payload the conflict scenario changes, so that had the spoiled request been
+    /// processed and its key kept, the request sent right afterwards would be a reuse of the
+    /// key with another payload, and refused as one.
+    pub varied: Option<Variation>,
     /// The answer the spoiled request must get.
     pub reject: Expect,
+}
+
+/// One byte of one string of the body changed, the request staying valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Variation {
+    /// Where the changed value is (a request-document pointer).
+    pub at: Pointer,
+    /// The field, as messages name it (`externalCardNo`).
+    pub field: String,
+    /// The changed value.
+    pub sent: String,
+}
+
+impl SecurityCase {
+    /// The spoiled request's document: the valid one with the variation, if any.
+    pub fn spoiled_request(&self) -> Value {
+        let mut document = self.request.clone();
+        if let Some(varied) = &self.varied {
+            varied
+                .at
+                .set(&mut document, Value::String(varied.sent.clone()));
+        }
+        document
+    }
 }
 
 /// What a probe does to a valid request.
@@ -100,15 +133,10 @@ pub enum Probe {
 pub enum SignatureProbe {
     /// No `Signature` header.
     Unsigned,
-    /// Signed, then one byte of the string at `at` (a request-document pointer) changed: the
-    /// value sent is `sent`.
+    /// Signed over the valid body, sent with the case's variation (one byte changed).
     TamperedBody {
-        /// Where the changed value is.
-        at: Pointer,
-        /// The field, as messages name it (`externalCardNo`).
+        /// The field changed, as messages name it.
         field: String,
-        /// The value sent instead of the signed one.
-        sent: String,
     },
     /// Signed with a key generated for the run.
     OtherKey,
@@ -225,9 +253,16 @@ pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
     let Some(request) = base_document(contract) else {
         return Vec::new();
     };
+    let tampered = variation(contract, &request);
+    // Only a key can show that a refused request was kept, so only then is it varied.
+    let varied = contract
+        .idempotency
+        .as_ref()
+        .and_then(|_| payload_variation(contract, &request).or_else(|| tampered.clone()));
     let mut probes = Vec::new();
     if auth.signed {
-        probes.extend(signature_probes(contract, &request).map(Probe::Signature));
+        let tampered = varied.as_ref().or(tampered.as_ref());
+        probes.extend(signature_probes(tampered).map(Probe::Signature));
     }
     if !credentials.is_empty() {
         probes.extend(credential_probes(&credentials).map(Probe::Credentials));
@@ -244,6 +279,12 @@ pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
                     .map(|c| c.reject.clone())
                     .unwrap_or_else(|| any_failure(contract)),
             };
+            let varied = match &probe {
+                Probe::Signature(SignatureProbe::TamperedBody { .. }) => {
+                    varied.clone().or_else(|| tampered.clone())
+                }
+                _ => varied.clone(),
+            };
             Case {
                 name: format!("{}/security/{}", contract.name, probe.name(several)),
                 contract: index,
@@ -251,6 +292,7 @@ pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
                 action: Action::Security(SecurityCase {
                     probe,
                     request: request.clone(),
+                    varied,
                     reject,
                 }),
             }
@@ -258,8 +300,10 @@ pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
         .collect()
 }
 
-fn signature_probes(contract: &Contract, request: &Value) -> impl Iterator<Item = SignatureProbe> {
-    let tampered = tampered_field(contract, request);
+fn signature_probes(varied: Option<&Variation>) -> impl Iterator<Item = SignatureProbe> {
+    let tampered = varied.map(|v| SignatureProbe::TamperedBody {
+        field: v.field.clone(),
+    });
     [
         Some(SignatureProbe::Unsigned),
         tampered,
@@ -311,10 +355,26 @@ fn any_failure(contract: &Contract) -> Expect {
     Expect { status, code: None }
 }
 
-/// The tampered-body probe for `contract`: the last top-level string of the body (not the
-/// idempotency key, not a single-use value, free text first) whose last letter or digit can
-/// change with the request staying valid, so that only the signature can tell.
-fn tampered_field(contract: &Contract, request: &Value) -> Option<SignatureProbe> {
+/// The conflict scenario's payload field of `request`, changed by one byte, when that keeps the
+/// request valid.
+fn payload_variation(contract: &Contract, request: &Value) -> Option<Variation> {
+    let at = super::idempotency::payload_field(contract, request)?;
+    let sent = changed_last(at.get(request)?.as_str()?)?;
+    let mut varied = request.clone();
+    at.set(&mut varied, Value::String(sent.clone()));
+    let valid = rules::validate(&contract.types, &contract.document, &varied, None).is_empty();
+    valid.then(|| Variation {
+        field: at.segments()[1..].join("."),
+        at,
+        sent,
+    })
+}
+
+/// A variation of `request` for the tampered-body probe: the last top-level string of the body
+/// (not the idempotency key, not a single-use value; optional free text first, which is the
+/// least likely to name something to look up) whose last letter or digit can change with the
+/// request staying valid, so that only the signature can tell the two apart.
+fn variation(contract: &Contract, request: &Value) -> Option<Variation> {
     let body = request.get("body")?.as_object()?;
     let key = contract.idempotency.as_ref().and_then(|i| match &i.key_in {
         KeyLocation::Body(pointer) => Some(pointer.to_string()),
@@ -325,14 +385,25 @@ fn tampered_field(contract: &Contract, request: &Value) -> Option<SignatureProbe
         .iter()
         .map(|s| s.pointer.to_string())
         .collect();
-    let free_text = |name: &str| {
-        contract.request.objects.fields.iter().any(|f| {
-            f.name == name
-                && f.schema.kinds == [Kind::String]
+    // 0: optional free text, 1: required free text, 2: anything else.
+    let rank = |name: &str| {
+        let field = contract
+            .request
+            .objects
+            .fields
+            .iter()
+            .find(|f| f.name == name);
+        let free = field.is_some_and(|f| {
+            f.schema.kinds == [Kind::String]
                 && f.schema.enum_values.is_none()
                 && f.schema.strings.pattern.is_none()
                 && f.schema.strings.format.is_none()
-        })
+        });
+        match field {
+            Some(f) if free && f.presence == Presence::Optional => 0,
+            Some(_) if free => 1,
+            _ => 2,
+        }
     };
     let mut candidates: Vec<(&String, &str)> = body
         .iter()
@@ -341,7 +412,7 @@ fn tampered_field(contract: &Contract, request: &Value) -> Option<SignatureProbe
         .filter(|(name, _)| key.as_deref() != Some(&format!("/{name}")))
         .filter(|(name, _)| !single_use.contains(&format!("/body/{name}")))
         .collect();
-    candidates.sort_by_key(|(name, _)| !free_text(name));
+    candidates.sort_by_key(|(name, _)| rank(name));
     candidates.into_iter().find_map(|(name, value)| {
         let sent = changed_last(value)?;
         let at = Pointer::root().child("body").child(name);
@@ -349,7 +420,7 @@ fn tampered_field(contract: &Contract, request: &Value) -> Option<SignatureProbe
         at.set(&mut tampered, Value::String(sent.clone()));
         rules::validate(&contract.types, &contract.document, &tampered, None)
             .is_empty()
-            .then(|| SignatureProbe::TamperedBody {
+            .then(|| Variation {
                 at,
                 field: name.clone(),
                 sent,
@@ -421,15 +492,22 @@ mod tests {
         let Action::Security(security) = case.action else {
             panic!("a security case")
         };
-        let Probe::Signature(SignatureProbe::TamperedBody { at, field, sent }) = security.probe
-        else {
+        let Probe::Signature(SignatureProbe::TamperedBody { field }) = &security.probe else {
             panic!("the tampered-body probe")
         };
-        assert_eq!(field, "externalCustomerId");
+        assert_eq!(
+            field, "externalCardNo",
+            "the field the conflict scenario changes"
+        );
+        let Variation { at, sent, .. } = security.varied.clone().unwrap();
         let signed = at.get(&security.request).and_then(Value::as_str).unwrap();
         assert_eq!(signed.len(), sent.len());
         let differing = signed.bytes().zip(sent.bytes()).filter(|(a, b)| a != b);
         assert_eq!(differing.count(), 1, "{signed} → {sent}");
+        assert_eq!(
+            at.get(&security.spoiled_request()),
+            Some(&Value::String(sent))
+        );
         assert_eq!(security.reject.code.as_deref(), Some("ACCESS_DENIED"));
     }
 

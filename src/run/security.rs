@@ -112,7 +112,14 @@ pub(crate) async fn run(
     }
     let filled = document.document(&KeySpec::Fresh, contract, &context.mint);
     let request = request(context, contract, &filled);
-    let spoil = match spoil(context, contract, &case.probe, &filled).await {
+    let mut spoiled_document = filled.clone();
+    if let Some(varied) = &case.varied {
+        varied
+            .at
+            .set(&mut spoiled_document, Value::String(varied.sent.clone()));
+    }
+    let spoiled = self::request(context, contract, &spoiled_document);
+    let spoil = match spoil(context, &case.probe, &spoiled).await {
         Ok(spoil) => spoil,
         Err(why) => {
             let why = format!("not sent: {why}");
@@ -122,7 +129,11 @@ pub(crate) async fn run(
                 .collect();
         }
     };
-    let probe = context.target.send_spoiled(&request, &spoil).await;
+    // The tampered body is the variation sent under a signature over the valid request.
+    let probe = match spoil {
+        Spoil::BodyAfterSigning(_) => context.target.send_spoiled(&request, &spoil).await,
+        _ => context.target.send_spoiled(&spoiled, &spoil).await,
+    };
     let refused = probe
         .response()
         .is_some_and(|r| r.role(contract) != Some(StatusRole::Success));
@@ -156,21 +167,16 @@ fn request(context: &Context, contract: &Contract, filled: &Value) -> crate::obs
     send::request(contract, planned).with_key(key)
 }
 
-/// How the target spoils the request for `probe`.
+/// How the target spoils the request for `probe`; `spoiled` is the request with the variation.
 async fn spoil(
     context: &Context,
-    contract: &Contract,
     probe: &Probe,
-    filled: &Value,
+    spoiled: &crate::observe::Request,
 ) -> Result<Spoil, String> {
     Ok(match probe {
         Probe::Signature(SignatureProbe::Unsigned) => Spoil::Unsigned,
-        Probe::Signature(SignatureProbe::TamperedBody { at, sent, .. }) => {
-            let mut tampered = filled.clone();
-            at.set(&mut tampered, Value::String(sent.clone()));
-            let planned =
-                Document::Whole(tampered).materialize(&KeySpec::Keep, contract, &context.mint);
-            Spoil::BodyAfterSigning(planned.body.unwrap_or_default().into())
+        Probe::Signature(SignatureProbe::TamperedBody { .. }) => {
+            Spoil::BodyAfterSigning(spoiled.body.clone().unwrap_or_default())
         }
         Probe::Signature(SignatureProbe::OtherKey) => {
             let key = context.probing.other_key().await;

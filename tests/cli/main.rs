@@ -24,6 +24,7 @@ mod platform;
 mod reports;
 mod reports_html;
 mod rest;
+mod security;
 mod serve;
 mod serve_limits;
 mod serve_load;
