@@ -43,7 +43,7 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
 
 /// The field the conflict scenario changes, as a request-document pointer: the contract's
 /// `idempotency.vary`, else the likeliest pure-payload field of `base` (see [`pick_field`]).
-pub(super) fn payload_field(contract: &Contract, base: &Value) -> Option<Pointer> {
+pub(in crate::plan) fn payload_field(contract: &Contract, base: &Value) -> Option<Pointer> {
     contract
         .idempotency
         .as_ref()?

@@ -9,27 +9,32 @@
 //! | `signature/other-key` | a signature made with a key generated for the run |
 //! | `signature/other-client-id` | a signature over the run's Client-Id, another `Client-Id` sent |
 //! | `signature/malformed-header` | `Signature: algorithm=RSA256,keyVersion=1,signature` (no value) |
-//! | `signature/other-algorithm` | a valid signature announced as `algorithm=none` |
-//! | `signature/other-path` | a signature over the path with its last character changed |
+//! | `signature/other-algorithm` | `algorithm=none`, with random bytes for a signature |
+//! | `signature/other-path` | a signature over the path with its last letter or digit changed |
 //! | `credentials/missing` | the request without its credential headers |
 //! | `credentials/wrong` | each credential header with a value of the same form, other characters |
 //!
-//! Each probe spoils the contract's valid base request, with one byte of a string of its body
-//! changed when it has one, which must then be refused with the contract's rejection; the
-//! runner then sends the valid request under the same idempotency key properly, which must
-//! succeed: had the refused request been processed and its key kept, that would be a reuse of
-//! the key with another payload, refused as one; had the refusal been kept under the key, it
-//! would come back. The probes are cases like any
-//! other (`issueCard/security/signature/unsigned`), so filters, skips, baselines and reports
-//! treat them alike.
+//! Each probe spoils the contract's valid base request, which must then get the contract's
+//! rejection. Where the contract has an idempotency key, the spoiled request also carries the
+//! one-byte change of the conflict scenario ([`variation`]), and the runner then sends the valid
+//! request under the same key, which must succeed: had the refused request been processed and
+//! its key kept, that would be a reuse of the key with another payload, refused as one; had the
+//! refusal been kept under the key, it would come back. The probes are cases like any other
+//! (`issueCard/security/signature/unsigned`), so filters, skips, baselines and reports treat
+//! them alike.
+
+mod probes;
+mod variation;
 
 use serde_json::Value;
 
+pub use probes::{CredentialProbe, MALFORMED_SIGNATURE, OTHER_ALGORITHM, Probe, SignatureProbe};
+pub use variation::changed_last;
+
 use super::generated::base_document;
 use super::{Action, Case, CaseKind};
-use crate::contract::{Contract, Expect, KeyLocation, Kind, Presence, ResultCarrier, StatusRole};
+use crate::contract::{Contract, Expect, ResultCarrier, StatusRole};
 use crate::json::Pointer;
-use crate::rules;
 
 /// How the run authenticates its requests: what decides the probes planned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -119,130 +124,6 @@ impl SecurityCase {
     }
 }
 
-/// What a probe does to a valid request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Probe {
-    /// A signature probe.
-    Signature(SignatureProbe),
-    /// A credential probe.
-    Credentials(CredentialProbe),
-}
-
-/// How a signature probe spoils a signed request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignatureProbe {
-    /// No `Signature` header.
-    Unsigned,
-    /// Signed over the valid body, sent with the case's variation (one byte changed).
-    TamperedBody {
-        /// The field changed, as messages name it.
-        field: String,
-    },
-    /// Signed with a key generated for the run.
-    OtherKey,
-    /// Signed over the run's Client-Id, sent with another.
-    OtherClientId,
-    /// A `Signature` header that is not `name=value` parts.
-    MalformedHeader,
-    /// Another algorithm announced, with random bytes of a signature's length: accepted only
-    /// where the header decides how, or whether, to verify.
-    OtherAlgorithm,
-    /// Signed over another path than the one sent.
-    OtherPath,
-}
-
-/// How a credential probe spoils a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CredentialProbe {
-    /// These headers left out.
-    Missing(Vec<String>),
-    /// These headers sent with wrong values of the same form.
-    Wrong(Vec<String>),
-}
-
-/// The `Signature` header the malformed-header probe sends: its last part has no value, so it
-/// holds nothing that could verify.
-pub const MALFORMED_SIGNATURE: &str = "algorithm=RSA256,keyVersion=1,signature";
-
-/// The algorithm the other-algorithm probe announces: the protocol defines only RSA256, and an
-/// implementation that lets the header pick the algorithm can be told to check nothing.
-pub const OTHER_ALGORITHM: &str = "none";
-
-impl Probe {
-    /// The last part of the case name: `signature/unsigned`, `credentials/wrong`.
-    pub fn name(&self, several: bool) -> String {
-        match self {
-            Probe::Signature(probe) => format!("signature/{}", probe.name()),
-            Probe::Credentials(probe) => {
-                let (rule, headers) = match probe {
-                    CredentialProbe::Missing(h) => ("missing", h),
-                    CredentialProbe::Wrong(h) => ("wrong", h),
-                };
-                match headers.as_slice() {
-                    [one] if several => {
-                        format!("credentials/{rule}-{}", super::slug(&one.to_lowercase()))
-                    }
-                    _ => format!("credentials/{rule}"),
-                }
-            }
-        }
-    }
-
-    /// What the spoiled request was, for messages: `a request without a Signature header`.
-    pub fn describe(&self) -> String {
-        match self {
-            Probe::Signature(probe) => probe.describe(),
-            Probe::Credentials(CredentialProbe::Missing(headers)) => {
-                format!("a request without {}", listed(headers))
-            }
-            Probe::Credentials(CredentialProbe::Wrong(headers)) => {
-                format!("a wrong {} (same form, other characters)", listed(headers))
-            }
-        }
-    }
-}
-
-impl SignatureProbe {
-    /// The case-name part.
-    pub fn name(&self) -> &'static str {
-        match self {
-            SignatureProbe::Unsigned => "unsigned",
-            SignatureProbe::TamperedBody { .. } => "tampered-body",
-            SignatureProbe::OtherKey => "other-key",
-            SignatureProbe::OtherClientId => "other-client-id",
-            SignatureProbe::MalformedHeader => "malformed-header",
-            SignatureProbe::OtherAlgorithm => "other-algorithm",
-            SignatureProbe::OtherPath => "other-path",
-        }
-    }
-
-    fn describe(&self) -> String {
-        match self {
-            SignatureProbe::Unsigned => "a request without a Signature header".into(),
-            SignatureProbe::TamperedBody { field, .. } => {
-                format!("a body changed after it was signed (one byte of `{field}`)")
-            }
-            SignatureProbe::OtherKey => {
-                "a signature made with another key (generated for this run)".into()
-            }
-            SignatureProbe::OtherClientId => "a Client-Id other than the one signed".into(),
-            SignatureProbe::MalformedHeader => {
-                format!("a malformed Signature header (`{MALFORMED_SIGNATURE}`)")
-            }
-            SignatureProbe::OtherAlgorithm => format!(
-                "a Signature announcing algorithm `{OTHER_ALGORITHM}` instead of RSA256 (its signature random bytes)"
-            ),
-            SignatureProbe::OtherPath => "a signature made over another path".into(),
-        }
-    }
-}
-
-/// `Authorization`, or `X-Api-Key and Authorization`.
-fn listed(headers: &[String]) -> String {
-    let quoted: Vec<String> = headers.iter().map(|h| format!("`{h}`")).collect();
-    quoted.join(" and ")
-}
-
 /// The security probes of one contract (the contract at `index` of the run) for a run
 /// authenticating as `auth`; none when the contract has no valid request to spoil.
 pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
@@ -253,12 +134,12 @@ pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
     let Some(request) = base_document(contract) else {
         return Vec::new();
     };
-    let tampered = variation(contract, &request);
+    let tampered = variation::tampered(contract, &request);
     // Only a key can show that a refused request was kept, so only then is it varied.
     let varied = contract
         .idempotency
         .as_ref()
-        .and_then(|_| payload_variation(contract, &request).or_else(|| tampered.clone()));
+        .and_then(|_| variation::payload(contract, &request).or_else(|| tampered.clone()));
     let mut probes = Vec::new();
     if auth.signed {
         let tampered = varied.as_ref().or(tampered.as_ref());
@@ -353,100 +234,6 @@ fn any_failure(contract: &Contract) -> Expect {
             .to_string(),
     };
     Expect { status, code: None }
-}
-
-/// The conflict scenario's payload field of `request`, changed by one byte, when that keeps the
-/// request valid.
-fn payload_variation(contract: &Contract, request: &Value) -> Option<Variation> {
-    let at = super::idempotency::payload_field(contract, request)?;
-    let sent = changed_last(at.get(request)?.as_str()?)?;
-    let mut varied = request.clone();
-    at.set(&mut varied, Value::String(sent.clone()));
-    let valid = rules::validate(&contract.types, &contract.document, &varied, None).is_empty();
-    valid.then(|| Variation {
-        field: at.segments()[1..].join("."),
-        at,
-        sent,
-    })
-}
-
-/// A variation of `request` for the tampered-body probe: the last top-level string of the body
-/// (not the idempotency key, not a single-use value; optional free text first, which is the
-/// least likely to name something to look up) whose last letter or digit can change with the
-/// request staying valid, so that only the signature can tell the two apart.
-fn variation(contract: &Contract, request: &Value) -> Option<Variation> {
-    let body = request.get("body")?.as_object()?;
-    let key = contract.idempotency.as_ref().and_then(|i| match &i.key_in {
-        KeyLocation::Body(pointer) => Some(pointer.to_string()),
-        KeyLocation::Header(_) => None,
-    });
-    let single_use: Vec<String> = contract
-        .single_use
-        .iter()
-        .map(|s| s.pointer.to_string())
-        .collect();
-    // 0: optional free text, 1: required free text, 2: anything else.
-    let rank = |name: &str| {
-        let field = contract
-            .request
-            .objects
-            .fields
-            .iter()
-            .find(|f| f.name == name);
-        let free = field.is_some_and(|f| {
-            f.schema.kinds == [Kind::String]
-                && f.schema.enum_values.is_none()
-                && f.schema.strings.pattern.is_none()
-                && f.schema.strings.format.is_none()
-        });
-        match field {
-            Some(f) if free && f.presence == Presence::Optional => 0,
-            Some(_) if free => 1,
-            _ => 2,
-        }
-    };
-    let mut candidates: Vec<(&String, &str)> = body
-        .iter()
-        .rev()
-        .filter_map(|(name, value)| Some((name, value.as_str()?)))
-        .filter(|(name, _)| key.as_deref() != Some(&format!("/{name}")))
-        .filter(|(name, _)| !single_use.contains(&format!("/body/{name}")))
-        .collect();
-    candidates.sort_by_key(|(name, _)| rank(name));
-    candidates.into_iter().find_map(|(name, value)| {
-        let sent = changed_last(value)?;
-        let at = Pointer::root().child("body").child(name);
-        let mut tampered = request.clone();
-        at.set(&mut tampered, Value::String(sent.clone()));
-        rules::validate(&contract.types, &contract.document, &tampered, None)
-            .is_empty()
-            .then(|| Variation {
-                at,
-                field: name.clone(),
-                sent,
-            })
-    })
-}
-
-/// `text` with its last ASCII letter or digit replaced by the next one of its kind (`9` → `0`,
-/// `z` → `a`): one byte changed, the same length and the same character classes. `None` when
-/// it has no ASCII letter or digit.
-pub fn changed_last(text: &str) -> Option<String> {
-    let (at, c) = text
-        .char_indices()
-        .rev()
-        .find(|(_, c)| c.is_ascii_alphanumeric())?;
-    let next = match c {
-        '9' => '0',
-        'z' => 'a',
-        'Z' => 'A',
-        c => (c as u8 + 1) as char,
-    };
-    let mut out = String::with_capacity(text.len());
-    out.push_str(&text[..at]);
-    out.push(next);
-    out.push_str(&text[at + 1..]);
-    Some(out)
 }
 
 #[cfg(test)]
