@@ -336,12 +336,14 @@ impl Reference {
     /// or remembered.
     pub fn reject_signature(&self, reason: &str) -> Answer {
         let (status, code) = match &self.contract.signature_rejection {
-            Some(expect) => (
-                expect.status.clone(),
-                expect.code.clone().unwrap_or_default(),
-            ),
-            None => (self.contract.negative.status.clone(), String::new()),
+            Some(expect) => (expect.status.clone(), expect.code.clone()),
+            None => (self.contract.negative.status.clone(), None),
         };
+        // A REST contract naming no `rejectCode` answers with its catalogue's code for the
+        // status (`401` `unauthorized`), as a status with codes must carry one.
+        let code = code
+            .or_else(|| self.first_code(&status))
+            .unwrap_or_default();
         self.business(&status, &code, reason)
     }
 

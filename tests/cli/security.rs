@@ -312,12 +312,16 @@ async fn the_signed_self_test_refuses_every_signature_probe() {
 }
 
 #[tokio::test]
-async fn the_rest_self_test_refuses_credential_probes_marked_in_the_profile_too() {
+async fn the_signed_rest_self_test_refuses_credential_probes_marked_in_the_profile_too() {
     let dir = tempfile::tempdir().unwrap();
     let profile = dir.path().join("target.json");
-    let text = r#"{ "headers": {
-        "Authorization": { "value": "Bearer self-test-0001", "secret": true },
-        "X-Api-Key": { "value": "key-0123456789", "credential": true } } }"#;
+    let private = crate::util::root().join(key("test_rsa2048_pkcs8.pem"));
+    let text = format!(
+        r#"{{ "clientId": "TEST", "privateKey": {{ "file": "{}" }}, "headers": {{
+        "Authorization": {{ "value": "Bearer self-test-0001", "secret": true }},
+        "X-Api-Key": {{ "value": "key-0123456789", "credential": true }} }} }}"#,
+        private.display()
+    );
     std::fs::write(&profile, text).unwrap();
     let config = profile.display().to_string();
     let report = dir.path().join("report.json");
@@ -340,11 +344,10 @@ async fn the_rest_self_test_refuses_credential_probes_marked_in_the_profile_too(
         "{}",
         run.stdout
     );
-    assert_eq!(
-        count(&report, "security", "pass"),
-        24,
-        "6 probes x 4 operations"
-    );
+    // 6 credential probes for each of the 4 operations, 7 signature probes for the 2 with a
+    // body and 6 (no tampered body) for the 2 without.
+    assert_eq!(count(&report, "security", "pass"), 24 + 14 + 12);
+    assert_eq!(count(&report, "result-status", "fail"), 0);
     let json = std::fs::read_to_string(&report).unwrap();
     assert!(json.contains("createCard/security/credentials/missing-x-api-key"));
     assert!(!json.contains("key-0123456789") && !run.stdout.contains("self-test-0001"));
