@@ -127,6 +127,11 @@ async fn a_correct_signed_merchant_refuses_every_probe_and_nothing_secret_is_sho
     let mut secrets = signatures;
     secrets.extend(secret_lines("test_rsa2048_pkcs8.pem"));
     assert_nothing_shown(&run, &files, &secrets);
+    let json: Value = serde_json::from_str(&std::fs::read_to_string(&files[0]).unwrap()).unwrap();
+    assert_eq!(crate::reports::schema_errors(&json), "");
+    assert_eq!(json["run"]["scope"]["security"]["signature_probes"], true);
+    let (valid, messages) = crate::reports::xmllint(&crate::reports::junit_xsd(), &files[1]);
+    assert!(valid, "{messages}");
 }
 
 /// A merchant with `defect` fails the probe `case` with a message holding `fragment`.
