@@ -33,7 +33,7 @@ use crate::contract::Contract;
 /// run without signing or credentials (see [`each_case`]).
 pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
     let mut cases = Vec::new();
-    each_case(index, contract, &Auth::default(), &mut |case| {
+    each_case(index, contract, &mut |case| {
         cases.push(case);
         true
     });
@@ -41,9 +41,14 @@ pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
 }
 
 /// Hands each case of one contract to `sink` as soon as it is planned, in the order of
-/// [`contract_cases`], then the security probes a run authenticating as `auth` makes; stops
-/// early (returning false) when `sink` returns false.
-pub fn each_case(
+/// [`contract_cases`]; stops early (returning false) when `sink` returns false. No security
+/// probes (see [`each_case_with`]).
+pub fn each_case(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
+    each_case_with(index, contract, &Auth::default(), sink)
+}
+
+/// [`each_case`], then the security probes a run authenticating as `auth` makes.
+pub fn each_case_with(
     index: usize,
     contract: &Contract,
     auth: &Auth,
@@ -95,7 +100,7 @@ pub fn each_selected(
     let mut matched = 0;
     let mut select = |case: Case| !selection.keeps(&case, &mut matched) || sink(case);
     for (index, contract) in contracts.iter().enumerate() {
-        if !each_case(index, contract, auth, &mut select) {
+        if !each_case_with(index, contract, auth, &mut select) {
             return;
         }
     }
@@ -115,7 +120,7 @@ pub fn stream_with(contracts: &[Contract], auth: Auth) -> impl Iterator<Item = C
         .enumerate()
         .flat_map(move |(index, contract)| {
             let mut cases = Vec::new();
-            each_case(index, contract, &auth, &mut |case| {
+            each_case_with(index, contract, &auth, &mut |case| {
                 cases.push(case);
                 true
             });
