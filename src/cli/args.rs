@@ -29,6 +29,49 @@ pub enum Command {
     Snapshots(SnapshotsCommand),
     /// Print the string to sign and the Signature header of a message, or check a signature.
     Sign(SignArgs),
+    /// Combine the JSON reports of a run's shards (verify --partition K/N) into one run and
+    /// render it: one verdict, one certificate, one JUnit file.
+    Merge(MergeArgs),
+    /// Turn an API description into contracts.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write contracts as an API description.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// One contract per operation of an OpenAPI 3.0 or 3.1 document (JSON or YAML), with a
+    /// report of everything not mapped or guessed.
+    Openapi(ImportOpenApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportOpenApiArgs {
+    /// The OpenAPI document; `$ref`s to relative files are followed.
+    pub file: PathBuf,
+    /// Folder the contracts and the import report are written to.
+    #[arg(long, default_value = "contracts", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Refuse the import (exit 2, nothing written) when anything is not mapped or guessed.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// An OpenAPI 3.1 document of the contracts, conform-only rules in `x-conform-*`.
+    Openapi(ExportOpenApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportOpenApiArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Write the document to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -358,4 +401,23 @@ pub struct CasesArgs {
     /// declare would plan them.
     #[arg(long)]
     pub security: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of every shard of one run (`verify --partition K/N --report
+    /// json=PATH`), each once.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Write a report file of the merged run: FORMAT=PATH, FORMAT one of json, junit, markdown
+    /// (a compatibility certificate), html. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// Known failures, applied to the merged run (only new failures fail it); recorded from
+    /// its failures when FILE does not exist. Replaces any baseline the shards applied.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the --baseline file with the merged run's failures.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }

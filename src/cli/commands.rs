@@ -42,30 +42,18 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::usage(e.to_string()))?;
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
-    let recording = gates::baseline(&args, &mut options, &mut reporters)?;
+    let (baseline, recording) = gates::baseline(
+        args.baseline.as_deref(),
+        args.update_baseline,
+        &mut reporters,
+    )?;
+    options.baseline = baseline;
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
-    if let Some(stopped) = &summary.stopped {
-        println!("{stopped} (--give-up-after 0 keeps sending)");
-    }
-    let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
-    Ok(if !summary.crashed.is_empty() {
-        eprintln!(
-            "error: conform itself failed while running {}; the verdict cannot be trusted",
-            summary.crashed.join(", ")
-        );
-        exit::INTERNAL
-    } else if !all_written {
-        exit::REPORT_NOT_WRITTEN
-    } else if recording.is_some() || summary.success() {
-        // A recording run passes: every failure of this run is now known.
-        exit::SUCCESS
-    } else {
-        exit::CHECKS_FAILED
-    })
+    Ok(gates::conclude(&reporters, recording.as_deref(), &summary))
 }
 
 /// The run options a `verify` invocation asks for.
@@ -438,7 +426,7 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
     Ok(faults)
 }
 
-fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
+pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     let console = Console::new(Box::new(anstream::stdout())).with_progress();
     let mut reporters = Reporters::default();
     reporters.streams.push(Box::new(console));

@@ -6,6 +6,8 @@ mod commands;
 mod error;
 mod gates;
 mod keys;
+mod merge;
+mod openapi;
 mod sign;
 mod snapshots;
 
@@ -22,5 +24,8 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),
         args::Command::Sign(args) => sign::sign(args),
+        args::Command::Import(args::ImportCommand::Openapi(args)) => openapi::import(args),
+        args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
+        args::Command::Merge(args) => merge::merge(args),
     }
 }

@@ -133,6 +133,7 @@ impl ReferenceServer {
             faults: faults.clone(),
             signing,
             tls,
+            limits: Limits::EMBEDDED,
             ..ServeOptions::default()
         };
         Self::serve(contracts, options).await

@@ -156,6 +156,7 @@ pub async fn run(
                 faults: options.faults.clone(),
                 signing: server_signing,
                 credentials: embedded_credentials(&options.headers),
+                limits: crate::reference::Limits::EMBEDDED,
                 ..ServeOptions::default()
             };
             let server = ReferenceServer::serve(&contracts, options).await?;
