@@ -9,7 +9,7 @@ pub struct SecurityRecord {
     /// The spoiled request and its answer. Not settled: a refusal is final, and an unknown
     /// answer to a request that must be refused is itself a finding.
     pub probe: Exchange,
-    /// The same request sent right afterwards with the same idempotency key, when the contract
+    /// The valid request sent right afterwards with the same idempotency key, when the contract
     /// has one and the spoiled request was not accepted.
     pub follow_up: Option<Settled>,
     /// The request sent right, sent once more when it succeeded: one key, one result.

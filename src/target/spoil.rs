@@ -140,3 +140,94 @@ impl Spoil {
         spoiled
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::test_support::fixture;
+    use crate::signing::{content_to_sign, verify};
+
+    fn signing() -> Signing {
+        let key = PrivateKey::from_text(&fixture("test_rsa2048_pkcs8.pem")).unwrap();
+        Signing::new("TEST_5X0").unwrap().signing_with(key, 1)
+    }
+
+    const PATH: &str = "/api/v1/cards/card_0123456789";
+
+    /// Whether the spoiled request's signature verifies over `path`, `client_id` and `body`
+    /// with the run's key.
+    fn verifies(spoiled: &Spoiled, path: &str, client_id: &str, body: &[u8]) -> bool {
+        let text = |h: &str| {
+            spoiled
+                .headers
+                .get(h)
+                .map(|v| v.to_str().unwrap().to_string())
+        };
+        let (Some(time), Some(signature)) = (text("request-time"), text("signature")) else {
+            return false;
+        };
+        let content = content_to_sign("POST", path, client_id, &time, body);
+        let public = signing().private_key().unwrap().public_key();
+        verify(&public, &content, &signature).is_ok()
+    }
+
+    fn spoiled(spoil: Spoil) -> Spoiled {
+        spoil.signing_headers(&signing(), "POST", PATH, &Bytes::from_static(b"{\"a\":1}"))
+    }
+
+    #[test]
+    fn each_spoil_breaks_only_what_it_names() {
+        let body = b"{\"a\":1}";
+        let other_path = spoiled(Spoil::OtherPath);
+        assert!(!verifies(&other_path, PATH, "TEST_5X0", body));
+        assert!(verifies(
+            &other_path,
+            "/api/v1/cards/card_0123456780",
+            "TEST_5X0",
+            body
+        ));
+        let other_client = spoiled(Spoil::OtherClientId);
+        assert_eq!(other_client.client_id, "TEST_5X1");
+        assert_eq!(other_client.headers["client-id"], "TEST_5X1");
+        assert!(verifies(&other_client, PATH, "TEST_5X0", body));
+        let tampered = spoiled(Spoil::BodyAfterSigning(Bytes::from_static(b"{\"a\":2}")));
+        assert!(verifies(&tampered, PATH, "TEST_5X0", body));
+        assert_eq!(tampered.body.as_deref(), Some(&b"{\"a\":2}"[..]));
+        assert!(spoiled(Spoil::Unsigned).headers.get("signature").is_none());
+        assert!(verifies(
+            &spoiled(Spoil::WithoutHeaders(Vec::new())),
+            PATH,
+            "TEST_5X0",
+            body
+        ));
+    }
+
+    #[test]
+    fn another_algorithm_comes_with_no_valid_signature() {
+        let spoiled = spoiled(Spoil::Algorithm("none"));
+        let header = spoiled.headers["signature"].to_str().unwrap().to_string();
+        let parsed = SignatureHeader::parse(&header).unwrap();
+        assert_eq!(parsed.algorithm, "none");
+        let renamed = header.replace("algorithm=none", "algorithm=RSA256");
+        let time = spoiled.headers["request-time"].to_str().unwrap();
+        let content = content_to_sign("POST", PATH, "TEST_5X0", time, b"{\"a\":1}");
+        let public = signing().private_key().unwrap().public_key();
+        assert!(verify(&public, &content, &renamed).is_err());
+        assert!(spoiled.headers["signature"].is_sensitive());
+    }
+
+    #[test]
+    fn credentials_are_left_out_or_replaced_and_never_shown() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "authorization",
+            HeaderValue::from_static("Bearer real-1234"),
+        );
+        Spoil::HeaderValues(vec![("Authorization".into(), "Bearer fake-9876".into())])
+            .target_headers(&mut headers);
+        assert_eq!(headers["authorization"], "Bearer fake-9876");
+        assert!(headers["authorization"].is_sensitive());
+        Spoil::WithoutHeaders(vec!["Authorization".into()]).target_headers(&mut headers);
+        assert!(headers.get("authorization").is_none());
+    }
+}
