@@ -58,4 +58,5 @@ pub mod signing;
 pub mod snapshot;
 pub mod target;
 pub mod units;
+pub mod verify;
 pub mod wire;
