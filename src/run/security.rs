@@ -28,7 +28,8 @@ pub(crate) struct Probing {
     /// The size of the run's signing key, when it signs.
     bits: Option<usize>,
     other_key: OnceCell<Result<Arc<PrivateKey>, String>>,
-    wrong: Vec<(String, String)>,
+    /// Each target header's name, a wrong value for it, and whether the real one is secret.
+    wrong: Vec<(String, String, bool)>,
 }
 
 impl Probing {
@@ -36,7 +37,7 @@ impl Probing {
     pub fn new(bits: Option<usize>, headers: &[TargetHeader]) -> Self {
         let wrong = headers
             .iter()
-            .map(|h| (h.name.clone(), wrong_value(&h.value)))
+            .map(|h| (h.name.clone(), wrong_value(&h.value), h.secret))
             .collect();
         Probing {
             bits,
@@ -45,9 +46,14 @@ impl Probing {
         }
     }
 
-    /// The wrong values, which no output may show (they have the real values' form).
+    /// The wrong values of secret headers, which no output may show (they have the real
+    /// values' form). Those of headers shown anyway are not scrubbed: a short random value would
+    /// only mangle ordinary text.
     pub fn wrong_values(&self) -> impl Iterator<Item = &str> {
-        self.wrong.iter().map(|(_, v)| v.as_str())
+        self.wrong
+            .iter()
+            .filter(|(_, _, secret)| *secret)
+            .map(|(_, v, _)| v.as_str())
     }
 
     /// A key of the run key's size that nobody holds, generated once per run.
@@ -68,8 +74,8 @@ impl Probing {
         let wanted = |n: &String| names.iter().any(|w| w.eq_ignore_ascii_case(n));
         self.wrong
             .iter()
-            .filter(|(n, _)| wanted(n))
-            .cloned()
+            .filter(|(n, _, _)| wanted(n))
+            .map(|(n, v, _)| (n.clone(), v.clone()))
             .collect()
     }
 }
