@@ -18,7 +18,7 @@
 mod acting;
 pub mod auth;
 mod body;
-mod deadlines;
+pub(crate) mod deadlines;
 pub mod document;
 mod examples;
 pub mod faults;
@@ -41,7 +41,9 @@ pub use faults::Faults;
 pub use limits::Limits;
 pub use memory::Bound;
 pub use resources::ResourceStore;
-pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
+pub use server::{
+    ReferenceServer, RejectionLog, RequestLog, ServeError, ServeOptions, ServedRequest,
+};
 pub use statuses::Headers;
 
 use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, StatusRole};

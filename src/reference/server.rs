@@ -37,6 +37,27 @@ use crate::contract::Contract;
 /// Called with each request refused for its signature (`serve` logs them on stderr).
 pub type RejectionLog = Arc<dyn Fn(&SignatureRejection) + Send + Sync>;
 
+/// A request the server answered, with its answer, for a report of a client's traffic
+/// (`serve --report`).
+#[derive(Debug)]
+pub struct ServedRequest {
+    /// The name of the operation's contract; `None` when the path or method matched none.
+    pub operation: Option<String>,
+    /// The path parameters its route matched.
+    pub path_params: Vec<(String, String)>,
+    /// The request as received; its body is empty when it was not read (refused for its
+    /// size or slowness, or matching no operation).
+    pub request: Incoming,
+    /// Whether the body was read whole.
+    pub body_read: bool,
+    /// The answer given.
+    pub answer: Answer,
+}
+
+/// Where the server sends every request it answers, when asked to (`serve --report`). A full
+/// channel holds the next answer back: nothing is dropped.
+pub type RequestLog = tokio::sync::mpsc::Sender<ServedRequest>;
+
 /// How to serve: where, with which faults and keys, within which bounds.
 #[derive(Clone, Default)]
 pub struct ServeOptions {
@@ -54,6 +75,8 @@ pub struct ServeOptions {
     pub on_signature_rejected: Option<RejectionLog>,
     /// Serve HTTPS with this configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Told of every request answered, for a report of the client's traffic.
+    pub requests: Option<RequestLog>,
 }
 
 /// A running reference server; stops accepting connections when dropped.
@@ -94,6 +117,7 @@ struct App {
     deadlines: Arc<Deadlines>,
     on_signature_rejected: Option<RejectionLog>,
     served: AtomicU64,
+    requests: Option<RequestLog>,
 }
 
 impl ReferenceServer {
@@ -159,6 +183,7 @@ impl ReferenceServer {
             deadlines: Deadlines::new(options.limits.read_timeout),
             on_signature_rejected: options.on_signature_rejected,
             served: AtomicU64::new(0),
+            requests: options.requests,
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
@@ -339,16 +364,26 @@ async fn handle(
             );
             let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, message);
             response.headers_mut().insert(ALLOW, allow.clone());
+            app.record(None, Vec::new(), &parts, response.status())
+                .await;
             return Ok(response);
         }
         Route::NotFound => {
             let message = format!("no operation {} {}\n", parts.method, parts.uri.path());
-            return Ok(plain(StatusCode::NOT_FOUND, message));
+            let response = plain(StatusCode::NOT_FOUND, message);
+            app.record(None, Vec::new(), &parts, response.status())
+                .await;
+            return Ok(response);
         }
     };
     let body = match read_body(&app.limits, &parts.headers, body).await {
         Ok(body) => body,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => {
+            let name = Some(operation.reference.contract().name.clone());
+            app.record(name, path_params, &parts, refusal.status())
+                .await;
+            return Ok(refusal);
+        }
     };
     let path = parts
         .uri
@@ -376,6 +411,16 @@ async fn handle(
         }
     };
     let signed = app.signing.answer_headers(&incoming, &answer.body);
+    if let Some(log) = &app.requests {
+        let served = ServedRequest {
+            operation: Some(reference.contract().name.clone()),
+            path_params,
+            request: incoming.clone(),
+            body_read: true,
+            answer: answer.clone(),
+        };
+        let _ = log.send(served).await;
+    }
     let mut response = answered(answer);
     for (name, value) in signed {
         if let Ok(value) = HeaderValue::from_str(&value) {
@@ -386,6 +431,38 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     Ok(response)
+}
+
+impl App {
+    /// Tells the request log of a request answered without reading its body (it matched no
+    /// operation, or its body was refused).
+    async fn record(
+        &self,
+        operation: Option<String>,
+        path_params: Vec<(String, String)>,
+        parts: &hyper::http::request::Parts,
+        status: StatusCode,
+    ) {
+        let Some(log) = &self.requests else {
+            return;
+        };
+        let served = ServedRequest {
+            operation,
+            path_params,
+            request: Incoming {
+                method: parts.method.clone(),
+                path: parts
+                    .uri
+                    .path_and_query()
+                    .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string()),
+                headers: parts.headers.clone(),
+                body: Bytes::new(),
+            },
+            body_read: false,
+            answer: Answer::text(status.as_u16(), ""),
+        };
+        let _ = log.send(served).await;
+    }
 }
 
 /// The request body, or the answer refusing it: 413 past the size bound (told by

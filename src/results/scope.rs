@@ -42,6 +42,9 @@ pub struct Scope {
     /// How the target's certificate was checked and which client certificate was presented;
     /// `None` for a plain-HTTP target.
     pub tls: Option<TlsScope>,
+    /// How a traffic run (`conform proxy`, `serve --report`) watched; `None` for a planned run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<super::TrafficScope>,
 }
 
 impl Scope {

@@ -30,6 +30,7 @@ pub(super) fn scope(
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
+        traffic: None,
     }
 }
 
