@@ -159,6 +159,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         return super::traffic::serve_reported(contracts, options, &banner, &args);
     }
     runtime()?.block_on(async {
+        let signals = super::traffic::Signals::listen()?;
         let server = ReferenceServer::serve(&contracts, options).await?;
         // The URL alone comes first, for scripts; the banner is for people.
         let mut out = std::io::stdout().lock();
@@ -169,7 +170,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         let _ = writeln!(out, "press Ctrl-C to stop");
         let _ = out.flush();
         drop(out);
-        super::traffic::stopped().await?;
+        signals.wait().await;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)

@@ -68,6 +68,7 @@ pub fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
         grace: timeout + GRACE,
     };
     let summary = runtime()?.block_on(async {
+        let signals = Signals::listen()?;
         let proxy = Proxy::start(&contracts, options)
             .await
             .map_err(|e| match e {
@@ -99,7 +100,7 @@ pub fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
         let log = Some(Box::new(anstream::stdout()) as Box<dyn Write + Send>);
         let session = Session::new(contracts.clone(), session_options, log);
         proxy
-            .run(session, &info, &mut reporters, stopped_or(duration))
+            .run(session, &info, &mut reporters, signals.or_after(duration))
             .await
             .map_err(CliError::io("cannot write to standard output"))
     })?;
@@ -129,6 +130,7 @@ pub fn serve_reported(
         grace: options.limits.read_timeout + GRACE,
     };
     let summary = runtime()?.block_on(async {
+        let signals = Signals::listen()?;
         let (requests, served) = tokio::sync::mpsc::channel(traffic::WAITING);
         options.requests = Some(requests);
         let server = ReferenceServer::serve(&contracts, options).await?;
@@ -155,7 +157,7 @@ pub fn serve_reported(
         let session = Session::new(contracts.clone(), session_options, None);
         let stop_serving = move || drop(server);
         session
-            .run(&info, seen, &mut reporters, stopped_or(None), stop_serving)
+            .run(&info, seen, &mut reporters, signals.wait(), stop_serving)
             .await
             .map_err(CliError::io("cannot write to standard output"))
     })?;
@@ -203,39 +205,60 @@ fn proxy_banner(contracts: &[Contract], target: &str, until: &[String]) -> Vec<S
     lines
 }
 
-/// Waits for Ctrl-C or SIGTERM (and, when given, the end of `duration`); says which it was.
-async fn stopped_or(duration: Option<Duration>) -> String {
-    let timer = async {
-        match duration {
-            Some(d) => tokio::time::sleep(d).await,
-            None => std::future::pending().await,
-        }
-    };
-    tokio::select! {
-        signal = stopped() => signal.unwrap_or_else(|e| e.to_string()),
-        _ = timer => format!("--duration {}", format_duration(duration.unwrap_or_default())),
-    }
+/// Ctrl-C and SIGTERM, listened for from the moment this is made (before the URL is printed, so
+/// a signal sent as soon as the URL is read is not missed).
+pub(super) struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
 }
 
-/// Waits for Ctrl-C or SIGTERM; says which it was.
-pub(super) async fn stopped() -> Result<String, CliError> {
-    let interrupted = async {
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(CliError::io("cannot wait for Ctrl-C"))
-    };
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut terminated =
-            signal(SignalKind::terminate()).map_err(CliError::io("cannot wait for SIGTERM"))?;
-        tokio::select! {
-            result = interrupted => result.map(|()| "Ctrl-C".to_string()),
-            _ = terminated.recv() => Ok("SIGTERM".to_string()),
+impl Signals {
+    /// Starts listening; must run inside the runtime.
+    pub fn listen() -> Result<Self, CliError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let listen = |kind| signal(kind).map_err(CliError::io("cannot listen for signals"));
+            Ok(Signals {
+                interrupt: listen(SignalKind::interrupt())?,
+                terminate: listen(SignalKind::terminate())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Waits for Ctrl-C or SIGTERM; says which it was.
+    pub async fn wait(mut self) -> String {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => "Ctrl-C".to_string(),
+                _ = self.terminate.recv() => "SIGTERM".to_string(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C".to_string()
         }
     }
-    #[cfg(not(unix))]
-    interrupted.await.map(|()| "Ctrl-C".to_string())
+
+    /// Waits for a signal, or the end of `duration` when given; says which it was.
+    pub async fn or_after(self, duration: Option<Duration>) -> String {
+        let timer = async {
+            match duration {
+                Some(d) => tokio::time::sleep(d).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            signal = self.wait() => signal,
+            _ = timer => format!("--duration {}", format_duration(duration.unwrap_or_default())),
+        }
+    }
 }
 
 fn until(duration: Option<Duration>, max_exchanges: Option<u64>) -> Vec<String> {

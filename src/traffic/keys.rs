@@ -186,9 +186,11 @@ fn conflict(contract: &Contract, first: &Remembered<First>, seen: &Use<'_>) -> C
         status: idempotency.conflict_status.clone().unwrap_or_default(),
         code: idempotency.conflict_code.clone(),
     };
-    let business = answer.business(contract);
-    let rejected = !rejection.status.is_empty()
-        && business.is_some_and(|b| rejection.matches(b.status.as_deref(), b.code.as_deref()));
+    // As the planned conflict scenario judges it (`check::idempotency`).
+    let rejected = answer.business(contract).is_some_and(|b| {
+        answer.role(contract) == Some(StatusRole::Failure)
+            && rejection.matches(b.status.as_deref(), b.code.as_deref())
+    });
     let first_again = difference.is_none();
     let (allowed, expected) = match idempotency.policy {
         ConflictPolicy::SameResult => (
