@@ -82,6 +82,7 @@ pub fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
         banner(&url, &proxy_banner(&contracts, proxy.target(), &until));
         let scope = Scope {
             timeout,
+            jobs: limits.max_connections,
             signing: signing_scope(client_key.as_deref(), answer_key.as_deref()),
             tls: tls::is_https(proxy.target()).then(|| tls.scope()),
             traffic: Some(TrafficScope {
@@ -117,6 +118,7 @@ pub fn serve_reported(
 ) -> Result<u8, CliError> {
     let mut reporters = traffic_reporters(&args.reports)?;
     let client_key = options.signing.client_public_key.clone();
+    let connections = options.limits.max_connections;
     let judge = JudgeOptions {
         judge_answers: false,
         client_key: client_key.clone(),
@@ -139,6 +141,7 @@ pub fn serve_reported(
         lines.push("report: every request is judged; the reports are written when it stops".into());
         banner(&url, &lines);
         let scope = Scope {
+            jobs: connections,
             signing: signing_scope(client_key.as_deref(), None),
             traffic: Some(TrafficScope {
                 mode: "serve".into(),

@@ -116,6 +116,11 @@ async fn scripted(defects: Defects) -> (Value, util::Run) {
 #[tokio::test]
 async fn a_correct_implementation_leaves_only_the_clients_mistakes() {
     let (report, run) = scripted(Defects::default()).await;
+    assert_eq!(
+        crate::reports::schema_errors(&report),
+        "",
+        "the report fits its schema"
+    );
     assert_eq!(failures(&report), expected(&[]), "{}", run.stdout);
     assert_eq!(run.code, 1, "client findings fail the run\n{}", run.stdout);
     let traffic = &report["summary"]["traffic"];

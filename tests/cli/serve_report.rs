@@ -142,6 +142,11 @@ async fn each_mistake_of_a_client_is_on_its_certificate() {
     let run = stop(served).await;
     assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
     let report = report(&dir);
+    assert_eq!(
+        crate::reports::schema_errors(&report),
+        "",
+        "the report fits its schema"
+    );
     let failed: BTreeSet<(String, String)> = report["results"]
         .as_array()
         .unwrap()
