@@ -297,9 +297,11 @@ fn signing_scope(client: Option<&PublicKey>, answers: Option<&PublicKey>) -> Sig
     }
 }
 
-fn proxy_keys(
-    keys: &ProxyKeys,
-) -> Result<(Option<Arc<PublicKey>>, Option<Arc<PublicKey>>), CliError> {
+/// A public key, when one was given.
+type Key = Option<Arc<PublicKey>>;
+
+/// The client's key (checks requests) and the implementation's (checks answers).
+fn proxy_keys(keys: &ProxyKeys) -> Result<(Key, Key), CliError> {
     let load = |file: &Option<PathBuf>, env: &Option<String>| {
         source(file.clone(), env.clone())
             .map(|s| profile::load_public_key(&s).map(Arc::new))
