@@ -20,6 +20,10 @@
 //! [`merge`] reads the JSON reports of a run's shards back into the result model and renders
 //! them as one run.
 //!
+//! [`traffic`] judges real traffic instead of planned cases, with the same checks and
+//! reporters: the exchanges [`proxy`] forwards to an implementation, or the requests the
+//! reference implementation answers (`serve --report`).
+//!
 //! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
 //! the reference implementation checks and signs, and the `signature` check verifies answers.
 //!

@@ -86,12 +86,7 @@ pub fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<St
     report(&rounds, cpu, proxied_exchanges, missed);
 }
 
-fn report(
-    rounds: &[(Latency, Latency)],
-    cpu: Duration,
-    exchanges: u64,
-    missed: &mut Vec<String>,
-) {
+fn report(rounds: &[(Latency, Latency)], cpu: Duration, exchanges: u64, missed: &mut Vec<String>) {
     let median = |mut v: Vec<f64>| {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]

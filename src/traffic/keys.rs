@@ -343,3 +343,107 @@ impl WithDiff for CheckResult {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::tests::issue_card;
+    use crate::observe::testing::{failure_body, json_response, success_body};
+    use crate::results::Outcome;
+
+    fn seen<'a>(exchange: u64, payload: u64, answer: &'a Response) -> Use<'a> {
+        Use {
+            exchange,
+            key: "k1",
+            payload,
+            answer: Some(answer),
+            judged: true,
+        }
+    }
+
+    fn outcome(result: &Option<CheckResult>) -> Option<Outcome> {
+        result.as_ref().map(|r| r.outcome)
+    }
+
+    #[test]
+    fn a_key_used_again_after_a_rejection_is_a_new_request() {
+        let (contract, keys) = (issue_card(), Keys::new(Bound::DEFAULT));
+        let rejected = json_response(failure_body("PARAM_ILLEGAL", "appId"));
+        let first = keys.judge(&contract, &seen(1, 10, &rejected));
+        assert_eq!(first.client.outcome, Outcome::Pass);
+        let accepted = json_response(success_body("1"));
+        let corrected = keys.judge(&contract, &seen(2, 11, &accepted));
+        assert_eq!(corrected.client.outcome, Outcome::Pass);
+        assert!(
+            corrected.implementation.is_none(),
+            "nothing to compare with yet"
+        );
+    }
+
+    #[test]
+    fn a_retry_must_get_the_first_answer_and_shows_what_changed() {
+        let (contract, keys) = (issue_card(), Keys::new(Bound::DEFAULT));
+        keys.judge(&contract, &seen(1, 10, &json_response(success_body("1"))));
+        let same = keys.judge(&contract, &seen(2, 10, &json_response(success_body("1"))));
+        assert_eq!(outcome(&same.implementation), Some(Outcome::Pass));
+        let other = keys.judge(&contract, &seen(3, 10, &json_response(success_body("2"))));
+        let replay = other.implementation.unwrap();
+        assert_eq!(replay.check, Check::IdempotencyReplay);
+        assert!(
+            replay.message().contains("exchange #1"),
+            "{}",
+            replay.message()
+        );
+        assert!(
+            replay.message().contains("/cardNo \"1\" → \"2\""),
+            "{}",
+            replay.message()
+        );
+        assert!(replay.diff.unwrap().contains("+++ exchange #3"));
+        assert_eq!(other.client.outcome, Outcome::Pass, "retrying is right");
+    }
+
+    #[test]
+    fn a_large_first_answer_is_compared_by_its_digest() {
+        let (contract, keys) = (issue_card(), Keys::new(Bound::DEFAULT));
+        let mut big = success_body("1");
+        big["extendInfo"] = serde_json::json!("x".repeat(2 * KEPT_WHOLE));
+        keys.judge(&contract, &seen(1, 10, &json_response(big.clone())));
+        let same = keys.judge(&contract, &seen(2, 10, &json_response(big.clone())));
+        assert_eq!(outcome(&same.implementation), Some(Outcome::Pass));
+        big["cardNo"] = serde_json::json!("2");
+        let other = keys.judge(&contract, &seen(3, 10, &json_response(big)));
+        let replay = other.implementation.unwrap();
+        assert_eq!(replay.outcome, Outcome::Fail);
+        assert!(
+            replay.message().contains("the body differs"),
+            "{}",
+            replay.message()
+        );
+    }
+
+    #[test]
+    fn another_request_under_a_used_key_gets_what_the_policy_says() {
+        let mut contract = issue_card();
+        let rules = contract.idempotency.as_mut().unwrap();
+        rules.policy = ConflictPolicy::Reject;
+        let keys = Keys::new(Bound::DEFAULT);
+        keys.judge(&contract, &seen(1, 10, &json_response(success_body("1"))));
+        let first_again = json_response(success_body("1"));
+        let reused = keys.judge(&contract, &seen(2, 20, &first_again));
+        assert_eq!(
+            reused.client.outcome,
+            Outcome::Fail,
+            "a new request needs a new key"
+        );
+        let conflict = reused.implementation.unwrap();
+        assert_eq!(
+            conflict.outcome,
+            Outcome::Fail,
+            "policy reject wants the rejection"
+        );
+        let rejection = failure_body("REPEAT_REQ_INCONSISTENT", "repeated request");
+        let rejected = keys.judge(&contract, &seen(3, 20, &json_response(rejection)));
+        assert_eq!(outcome(&rejected.implementation), Some(Outcome::Pass));
+    }
+}
