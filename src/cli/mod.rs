@@ -8,6 +8,7 @@ mod gates;
 mod keys;
 mod merge;
 mod openapi;
+mod proxy_args;
 mod sign;
 mod snapshots;
 mod traffic;

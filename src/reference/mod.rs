@@ -27,6 +27,7 @@ pub mod memory;
 mod parameters;
 pub mod resources;
 pub mod routes;
+mod served;
 pub mod server;
 mod statuses;
 
@@ -41,9 +42,8 @@ pub use faults::Faults;
 pub use limits::Limits;
 pub use memory::Bound;
 pub use resources::ResourceStore;
-pub use server::{
-    ReferenceServer, RejectionLog, RequestLog, ServeError, ServeOptions, ServedRequest,
-};
+pub use served::{RequestLog, ServedRequest};
+pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
 pub use statuses::Headers;
 
 use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, StatusRole};

@@ -31,32 +31,12 @@ use super::auth::SignatureRejection;
 use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
+use super::served::{self, RequestLog, ServedRequest};
 use super::{Answer, Bound, Faults, Incoming, ServerSigning};
 use crate::contract::Contract;
 
 /// Called with each request refused for its signature (`serve` logs them on stderr).
 pub type RejectionLog = Arc<dyn Fn(&SignatureRejection) + Send + Sync>;
-
-/// A request the server answered, with its answer, for a report of a client's traffic
-/// (`serve --report`).
-#[derive(Debug)]
-pub struct ServedRequest {
-    /// The name of the operation's contract; `None` when the path or method matched none.
-    pub operation: Option<String>,
-    /// The path parameters its route matched.
-    pub path_params: Vec<(String, String)>,
-    /// The request as received; its body is empty when it was not read (refused for its
-    /// size or slowness, or matching no operation).
-    pub request: Incoming,
-    /// Whether the body was read whole.
-    pub body_read: bool,
-    /// The answer given.
-    pub answer: Answer,
-}
-
-/// Where the server sends every request it answers, when asked to (`serve --report`). A full
-/// channel holds the next answer back: nothing is dropped.
-pub type RequestLog = tokio::sync::mpsc::Sender<ServedRequest>;
 
 /// How to serve: where, with which faults and keys, within which bounds.
 #[derive(Clone, Default)]
@@ -364,15 +344,15 @@ async fn handle(
             );
             let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, message);
             response.headers_mut().insert(ALLOW, allow.clone());
-            app.record(None, Vec::new(), &parts, response.status())
-                .await;
+            let log = app.requests.as_ref();
+            served::tell(log, None, Vec::new(), &parts, response.status()).await;
             return Ok(response);
         }
         Route::NotFound => {
             let message = format!("no operation {} {}\n", parts.method, parts.uri.path());
             let response = plain(StatusCode::NOT_FOUND, message);
-            app.record(None, Vec::new(), &parts, response.status())
-                .await;
+            let log = app.requests.as_ref();
+            served::tell(log, None, Vec::new(), &parts, response.status()).await;
             return Ok(response);
         }
     };
@@ -380,8 +360,8 @@ async fn handle(
         Ok(body) => body,
         Err(refusal) => {
             let name = Some(operation.reference.contract().name.clone());
-            app.record(name, path_params, &parts, refusal.status())
-                .await;
+            let log = app.requests.as_ref();
+            served::tell(log, name, path_params, &parts, refusal.status()).await;
             return Ok(refusal);
         }
     };
@@ -431,38 +411,6 @@ async fn handle(
         tokio::time::sleep(delay).await;
     }
     Ok(response)
-}
-
-impl App {
-    /// Tells the request log of a request answered without reading its body (it matched no
-    /// operation, or its body was refused).
-    async fn record(
-        &self,
-        operation: Option<String>,
-        path_params: Vec<(String, String)>,
-        parts: &hyper::http::request::Parts,
-        status: StatusCode,
-    ) {
-        let Some(log) = &self.requests else {
-            return;
-        };
-        let served = ServedRequest {
-            operation,
-            path_params,
-            request: Incoming {
-                method: parts.method.clone(),
-                path: parts
-                    .uri
-                    .path_and_query()
-                    .map_or_else(|| parts.uri.path().to_string(), |p| p.as_str().to_string()),
-                headers: parts.headers.clone(),
-                body: Bytes::new(),
-            },
-            body_read: false,
-            answer: Answer::text(status.as_u16(), ""),
-        };
-        let _ = log.send(served).await;
-    }
 }
 
 /// The request body, or the answer refusing it: 413 past the size bound (told by
