@@ -78,6 +78,24 @@ pub(super) async fn handle(
             "conform proxy: stopping\n".into(),
         ));
     };
+    // On a task of its own, so that an exchange whose client goes away still reaches the
+    // judge (its answer, never passed on, is then a finding of its own).
+    let forwarding = tokio::spawn(forward(app, number, permit, request));
+    Ok(forwarding.await.unwrap_or_else(|_| {
+        text(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "conform proxy: forwarding failed\n".into(),
+        )
+    }))
+}
+
+/// Forwards request `number` and answers with what came back.
+async fn forward(
+    app: Arc<App>,
+    number: u64,
+    permit: OwnedSemaphorePermit,
+    request: Request<IncomingBody>,
+) -> Response<ProxyBody> {
     let (parts, body) = request.into_parts();
     let operation = match app.routes.find(&parts.method, parts.uri.path()) {
         Route::Found(index, params) => Some((**index, params)),
@@ -90,7 +108,7 @@ pub(super) async fn handle(
         .to_string();
     let Ok(url) = Url::parse(&format!("{}{path}", app.base)) else {
         let message = format!("conform proxy: `{path}` cannot be forwarded to the target\n");
-        return Ok(text(StatusCode::BAD_REQUEST, message));
+        return text(StatusCode::BAD_REQUEST, message);
     };
     let matched = operation.is_some();
     let headers = forwarded(&parts.headers, matched);
@@ -118,10 +136,10 @@ pub(super) async fn handle(
         .body(body)
         .send()
         .await;
-    Ok(match sent {
+    match sent {
         Ok(answer) => answered(&app, pending, answer),
         Err(error) => unanswered(&app, pending, &error),
-    })
+    }
 }
 
 /// The target's answer, passed on as it streams; the exchange goes to the judge once the
