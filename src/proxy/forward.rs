@@ -152,8 +152,11 @@ fn answered(app: &Arc<App>, pending: Pending, answer: reqwest::Response) -> Resp
     let headers = parts.headers.clone();
     let boxed = |body: ProxyBody| Response::from_parts(parts, body);
     let app = Arc::clone(app);
-    if pending.operation.is_none() {
-        // Nothing judges an unmatched exchange's answer: only its status is counted.
+    // An answer that has no body (no content, not modified, to a HEAD) is complete with its
+    // head: the server never reads a body for it. Nothing judges an unmatched exchange's
+    // answer either: only its status is counted.
+    let bodiless = matches!(status, 100..=199 | 204 | 304) || pending.method == hyper::Method::HEAD;
+    if pending.operation.is_none() || bodiless {
         let elapsed = pending.started.elapsed();
         let answer = crate::observe::Response::new(status, headers, Vec::new(), elapsed);
         tokio::spawn(async move { judge(&app, pending, Ok(answer)).await });

@@ -296,3 +296,87 @@ async fn bad_flags_check_nothing() {
     assert_eq!(bad_report.code, 2, "{}", bad_report.stderr);
     assert!(bad_report.stderr.contains("--report: unknown format `pdf`"));
 }
+
+#[tokio::test]
+async fn a_rest_client_is_judged_by_templates_query_parameters_and_header_keys() {
+    let served = util::serve(&["examples/cards-api"]).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("r.json");
+    let spec = format!("json={}", report.display());
+    let proxy = util::listening(&[
+        "proxy",
+        "--port",
+        "0",
+        "--target",
+        &served.url,
+        "examples/cards-api",
+        "--max-exchanges",
+        "4",
+        "--report",
+        &spec,
+    ])
+    .await;
+    let client = util::client();
+    let create = |tier: &str| {
+        client
+            .post(format!("{}/v1/cards", proxy.url))
+            .header("Idempotency-Key", "key-0000000042")
+            .header("Authorization", "Bearer token")
+            .header("content-type", "application/json")
+            .body(format!(
+                r#"{{"customerId":"cus_0123456789","tier":"{tier}"}}"#
+            ))
+            .send()
+    };
+    let created = create("gold").await.unwrap().bytes().await.unwrap();
+    let created: serde_json::Value = serde_json::from_slice(&created).unwrap();
+    let card = format!(
+        "{}/v1/cards/{}",
+        proxy.url,
+        created["card"]["id"].as_str().unwrap()
+    );
+    let bad = client
+        .get(format!("{card}?include=bogus"))
+        .header("Authorization", "Bearer token");
+    assert_eq!(bad.send().await.unwrap().status(), 400);
+    assert_eq!(create("silver").await.unwrap().status(), 422);
+    let deleted = client
+        .delete(&card)
+        .header("Authorization", "Bearer token")
+        .send();
+    assert_eq!(deleted.await.unwrap().status(), 204);
+    let run = proxy.finish().await;
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report).unwrap()).unwrap();
+    let failed: Vec<(String, String)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["outcome"] == "fail")
+        .map(|r| {
+            (
+                r["case"].as_str().unwrap().into(),
+                r["check"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (
+                "getCard/exchange/2".to_string(),
+                "client-request".to_string()
+            ),
+            (
+                "createCard/exchange/3".to_string(),
+                "client-idempotency-key".to_string()
+            ),
+        ],
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("/query/include/0: enum: expected one of assets, history")
+    );
+}
