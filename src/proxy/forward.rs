@@ -78,15 +78,7 @@ pub(super) async fn handle(
             "conform proxy: stopping\n".into(),
         ));
     };
-    // On a task of its own, so that an exchange whose client goes away still reaches the
-    // judge (its answer, never passed on, is then a finding of its own).
-    let forwarding = tokio::spawn(forward(app, number, permit, request));
-    Ok(forwarding.await.unwrap_or_else(|_| {
-        text(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "conform proxy: forwarding failed\n".into(),
-        )
-    }))
+    Ok(forward(app, number, permit, request).await)
 }
 
 /// Forwards request `number` and answers with what came back.
@@ -118,17 +110,20 @@ async fn forward(
     } else {
         (reqwest::Body::wrap(body), None)
     };
-    let pending = Pending {
-        number,
-        operation,
-        method: parts.method.clone(),
-        path,
-        headers: parts.headers,
-        url: url.clone(),
-        started: Instant::now(),
-        request_body,
-        permit,
-    };
+    let pending = Underway::new(
+        &app,
+        Pending {
+            number,
+            operation,
+            method: parts.method.clone(),
+            path,
+            headers: parts.headers,
+            url: url.clone(),
+            started: Instant::now(),
+            request_body,
+            permit,
+        },
+    );
     let sent = app
         .client
         .request(parts.method, url)
@@ -136,9 +131,48 @@ async fn forward(
         .body(body)
         .send()
         .await;
+    let pending = pending.arrived();
     match sent {
         Ok(answer) => answered(&app, pending, answer),
         Err(error) => unanswered(&app, pending, &error),
+    }
+}
+
+/// An exchange waiting for the target's answer. The handler is dropped when its client goes
+/// away; the exchange then still reaches the judge, as one whose answer never came back.
+struct Underway {
+    app: Arc<App>,
+    pending: Option<Pending>,
+}
+
+impl Underway {
+    fn new(app: &Arc<App>, pending: Pending) -> Self {
+        Underway {
+            app: Arc::clone(app),
+            pending: Some(pending),
+        }
+    }
+
+    /// The answer came (or why not): the exchange goes on to be answered and judged.
+    fn arrived(mut self) -> Pending {
+        self.pending.take().expect("taken once")
+    }
+}
+
+impl Drop for Underway {
+    fn drop(&mut self) {
+        let Some(pending) = self.pending.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let app = Arc::clone(&self.app);
+        let answer = Err(TransportError::Other {
+            url: shown_url(&pending.url),
+            reason: "the client went away before the answer came back".into(),
+        });
+        runtime.spawn(async move { judge(&app, pending, answer).await });
     }
 }
 
@@ -153,19 +187,37 @@ fn answered(app: &Arc<App>, pending: Pending, answer: reqwest::Response) -> Resp
     let boxed = |body: ProxyBody| Response::from_parts(parts, body);
     let app = Arc::clone(app);
     // An answer that has no body (no content, not modified, to a HEAD) is complete with its
-    // head: the server never reads a body for it. Nothing judges an unmatched exchange's
-    // answer either: only its status is counted.
+    // head: the server never reads a body for it.
     let bodiless = matches!(status, 100..=199 | 204 | 304) || pending.method == hyper::Method::HEAD;
-    if pending.operation.is_none() || bodiless {
+    if bodiless {
         let elapsed = pending.started.elapsed();
         let answer = crate::observe::Response::new(status, headers, Vec::new(), elapsed);
         tokio::spawn(async move { judge(&app, pending, Ok(answer)).await });
         return boxed(BodyExt::boxed(body.map_err(boxed_error)));
     }
-    let (body, captured) = Tee::new(body, app.max_response);
+    // Nothing of an unmatched exchange's answer is judged but its status: none of it is kept.
+    // It too goes to the judge once its body has gone by, so the judge never competes with an
+    // answer still on its way.
+    let limit = if pending.operation.is_some() {
+        app.max_response
+    } else {
+        0
+    };
+    let (body, captured) = Tee::new(body, limit);
     tokio::spawn(async move {
         let captured = tee::captured(captured).await;
-        let answer = response_of(&pending, status, headers, captured, app.max_response);
+        let answer = match pending.operation {
+            Some(_) => response_of(&pending, status, headers, captured, app.max_response),
+            None => {
+                let elapsed = captured.at.duration_since(pending.started);
+                Ok(crate::observe::Response::new(
+                    status,
+                    headers,
+                    Vec::new(),
+                    elapsed,
+                ))
+            }
+        };
         judge(&app, pending, answer).await;
     });
     boxed(BodyExt::boxed(body.map_err(boxed_error)))
