@@ -64,4 +64,5 @@ pub mod snapshot;
 pub mod target;
 pub mod traffic;
 pub mod units;
+pub mod verify;
 pub mod wire;

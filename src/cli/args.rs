@@ -20,6 +20,8 @@ pub enum Command {
     Verify(Box<VerifyArgs>),
     /// Validate contract files without sending anything.
     Lint(PathsArgs),
+    /// Write a starting contract to edit (and the contract JSON Schema beside it).
+    New(NewArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
     /// Forward real traffic to an implementation and check every exchange against the
@@ -115,6 +117,34 @@ pub struct PruneArgs {
     pub delete: bool,
     #[command(flatten)]
     pub dir: SnapshotDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The operation's name; it starts every case name (`createOrder`).
+    pub name: String,
+    /// HTTP method of the operation.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// Path of the operation, `{name}` for path parameters (default `/v1/<name>`).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// The API's style: `rest` (the result is the HTTP status) or `body` (a result status,
+    /// code and message inside the JSON body, as the Mini Program Platform's APIs).
+    #[arg(long, value_enum, default_value = "rest")]
+    pub style: NewStyle,
+    /// Folder the contract is written to.
+    #[arg(long, default_value = "contracts", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The API style of a new contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewStyle {
+    /// Results carried by the HTTP status.
+    Rest,
+    /// Results carried inside the JSON body.
+    Body,
 }
 
 #[derive(Debug, Args)]

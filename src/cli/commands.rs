@@ -348,9 +348,21 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
+/// The folder contracts are read from when no path is given.
+const DEFAULT_CONTRACTS: &str = "contracts";
+
 /// Loads contracts; contract errors stay typed until they are rendered.
 pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
+    if let [only] = &paths[..]
+        && only == Path::new(DEFAULT_CONTRACTS)
+        && !only.exists()
+    {
+        return Err(CliError::usage(format!(
+            "no contracts to check: there is no `{DEFAULT_CONTRACTS}/` folder here ({})\n  = help: conform reads ./{DEFAULT_CONTRACTS} unless given contract files or folders (`conform verify path/to/contracts`); start one with `conform new NAME`",
+            std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string())
+        )));
+    }
     let contracts = contract::load_paths(&paths)?;
     if contracts.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();

@@ -7,6 +7,7 @@ mod error;
 mod gates;
 mod keys;
 mod merge;
+mod new;
 mod openapi;
 mod proxy_args;
 mod sign;
@@ -30,5 +31,6 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Import(args::ImportCommand::Openapi(args)) => openapi::import(args),
         args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
         args::Command::Merge(args) => merge::merge(args),
+        args::Command::New(args) => new::new(args),
     }
 }

@@ -13,6 +13,7 @@ mod util;
 
 mod choosing;
 mod exit_codes;
+mod first_hour;
 mod gating;
 mod generated;
 mod hostile;

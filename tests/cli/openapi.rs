@@ -15,6 +15,7 @@ pub const FIXTURES: &[(&str, usize)] = &[
     ("clinic-3.0.yaml", 8),
     ("store-3.1.json", 6),
     ("payments-3.0.yaml", 49),
+    ("tokens-3.1.yaml", 2),
 ];
 
 pub fn fixture(name: &str) -> String {
@@ -74,9 +75,10 @@ async fn imports_every_fixture_into_contracts_that_lint() {
     for (document, operations) in FIXTURES {
         let (_keep, out, run) = import(&fixture(document), &[]).await;
         assert_eq!(run.code, 0, "{document}: {}", run.transcript());
+        let plural = if *operations == 1 { "" } else { "s" };
         assert!(
             run.stdout
-                .contains(&format!("{operations} contracts imported from")),
+                .contains(&format!("{operations} contract{plural} imported from")),
             "{document}: {}",
             run.stdout
         );
@@ -86,7 +88,7 @@ async fn imports_every_fixture_into_contracts_that_lint() {
         assert_eq!(lint.code, 0, "{document}: {}", lint.transcript());
         assert!(
             lint.stdout
-                .contains(&format!("{operations} contracts valid")),
+                .contains(&format!("{operations} contract{plural} valid")),
             "{}",
             lint.stdout
         );
@@ -328,6 +330,17 @@ async fn maps_3_1_type_lists_const_exclusive_bounds_and_nullable_references() {
         json!(["shipped"])
     );
     assert_eq!(create["result"]["code"], json!("/error/code"));
+    let order = &create["request"]["fields"];
+    assert_eq!(
+        order["giftWrap"]["requiredWhen"],
+        json!({"field": "/giftMessage", "present": true}),
+        "dependentRequired: giftMessage needs giftWrap"
+    );
+    assert_eq!(
+        order["giftMessage"]["requiredWhen"],
+        json!({"field": "/giftWrap", "in": [true]}),
+        "if giftWrap is true then giftMessage is required"
+    );
     let product = contract(&out, "getProduct");
     assert_eq!(
         product["types"]["Category"]["fields"]["parent"]["type"],
@@ -348,4 +361,53 @@ async fn imported_contracts_pass_against_the_embedded_reference() {
         let verify = conform(&["verify", out.to_str().unwrap()]).await;
         assert_eq!(verify.code, 0, "{document}: {}", verify.transcript());
     }
+}
+
+#[tokio::test]
+async fn if_then_and_dependent_required_become_conditional_fields_and_else_is_listed() {
+    let (_keep, out, run) = import(&fixture("tokens-3.1.yaml"), &[]).await;
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let token = contract(&out, "createToken");
+    let fields = &token["types"]["TokenRequest"]["fields"];
+    let fields = if fields.is_null() {
+        &token["request"]["fields"]
+    } else {
+        fields
+    };
+    assert_eq!(
+        fields["code"]["requiredWhen"],
+        json!([
+            {"field": "/redirectUri", "present": true},
+            {"field": "/grantType", "in": ["authorization_code"]}
+        ]),
+        "{token:#}"
+    );
+    assert_eq!(
+        fields["refreshToken"]["requiredWhen"],
+        json!({"field": "/grantType", "in": ["refresh_token"]})
+    );
+    assert!(
+        fields["scope"].get("requiredWhen").is_none(),
+        "`else` is not mapped"
+    );
+    let report = std::fs::read_to_string(out.join("import-report.md")).unwrap();
+    assert!(
+        report.contains("`else` is not mapped"),
+        "the else branch is listed:\n{report}"
+    );
+    assert!(!report.contains("`if`/`then` is mapped only"), "{report}");
+
+    let verify = conform(&["verify", out.to_str().unwrap()]).await;
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+    let cases = conform(&["cases", out.to_str().unwrap()]).await;
+    assert!(
+        cases
+            .stdout
+            .contains("createToken/negative/code/missing-when-grantType-authorization_code")
+            && cases
+                .stdout
+                .contains("createToken/negative/refreshToken/missing-when-grantType-refresh_token"),
+        "a case leaves the conditional member out in its branch:\n{}",
+        cases.stdout
+    );
 }

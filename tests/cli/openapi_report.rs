@@ -94,18 +94,6 @@ const STORE_ITEMS: &[(&str, &str, &str, &str)] = &[
     ),
     (
         "not-mapped",
-        "/components/schemas/NewOrder/if",
-        "createOrder",
-        "conditional rules",
-    ),
-    (
-        "not-mapped",
-        "/components/schemas/NewOrder/dependentRequired",
-        "createOrder",
-        "conditional rules",
-    ),
-    (
-        "not-mapped",
         "/components/schemas/Event/discriminator",
         "createOrder",
         "discriminator",

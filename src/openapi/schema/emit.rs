@@ -210,7 +210,15 @@ impl Schemas<'_> {
             cx.depth -= 1;
             cx.path = path;
             self.presence(flat, name, ats, &mut field, cx);
+            conditional(flat, name, &mut field);
             fields.insert(name.clone(), Value::Object(ordered(field)));
+        }
+        for (name, _) in &flat.conditions {
+            if !fields.contains_key(name) {
+                let mut field = any_def();
+                conditional(flat, name, &mut field);
+                fields.insert(name.clone(), Value::Object(ordered(field)));
+            }
         }
         for name in &flat.required {
             if !flat.properties.contains_key(name) {
@@ -374,4 +382,25 @@ pub(super) fn put_count(def: &mut Map<String, Value>, key: &str, value: Option<u
     if let Some(n) = value {
         def.insert(key.into(), Value::from(n));
     }
+}
+
+/// The `requiredWhen` of member `name` from its object's conditions (one, or a list of which
+/// any makes it required), unless the field carries its own already.
+fn conditional(flat: &Flat, name: &str, field: &mut Map<String, Value>) {
+    let mut when: Vec<Value> = flat
+        .conditions
+        .iter()
+        .filter(|(member, _)| member == name)
+        .map(|(_, condition)| condition.clone())
+        .collect();
+    let always = field.get("required") == Some(&Value::Bool(true));
+    if when.is_empty() || always || field.contains_key("requiredWhen") {
+        return;
+    }
+    let value = if when.len() == 1 {
+        when.remove(0)
+    } else {
+        Value::Array(when)
+    };
+    field.insert("requiredWhen".into(), value);
 }

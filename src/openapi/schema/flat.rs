@@ -49,6 +49,9 @@ pub(super) struct Flat {
     pub required_on: Option<Value>,
     /// `x-conform-forbiddenChars` (exported contracts).
     pub forbidden_chars: Option<String>,
+    /// Members required under a condition (`if`/`then`, `dependentRequired`): each member's
+    /// name with a `requiredWhen` condition.
+    pub conditions: Vec<(String, Value)>,
 }
 
 /// A numeric bound and whether it excludes its value.
@@ -324,6 +327,7 @@ pub(super) fn merge(mut a: Flat, b: Flat, at: &At, notes: &mut Vec<Note>) -> Fla
     a.write_only = a.write_only || b.write_only;
     a.required_on = a.required_on.or(b.required_on);
     a.forbidden_chars = a.forbidden_chars.or(b.forbidden_chars);
+    a.conditions.extend(b.conditions);
     a
 }
 

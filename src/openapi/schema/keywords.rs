@@ -30,26 +30,12 @@ const UNMAPPED: &[(&str, &str)] = &[
         "`not` is not mapped: values it excludes are accepted",
     ),
     (
-        "if",
-        "`if`/`then`/`else` is not mapped (conditional rules are not in the contract format yet): neither branch is checked",
-    ),
-    ("then", "`then` is not mapped, with its `if`"),
-    ("else", "`else` is not mapped, with its `if`"),
-    (
-        "dependentRequired",
-        "`dependentRequired` is not mapped (conditional rules are not in the contract format yet)",
-    ),
-    (
         "dependentSchemas",
-        "`dependentSchemas` is not mapped (conditional rules are not in the contract format yet)",
-    ),
-    (
-        "dependencies",
-        "`dependencies` is not mapped (conditional rules are not in the contract format yet)",
+        "`dependentSchemas` is not mapped: what it asks when a member is present is not checked",
     ),
     (
         "discriminator",
-        "`discriminator` is not mapped (conditional rules are not in the contract format yet): the union accepts a value fitting any branch, whatever its discriminating property says",
+        "`discriminator` is not mapped: the union accepts a value fitting any branch, whatever its discriminating property says",
     ),
     (
         "multipleOf",
@@ -121,6 +107,18 @@ pub(super) fn apply(
     }
     match key {
         "allOf" | "$ref" => true,
+        "if" => {
+            super::conditions::if_then(r, flat, value, at);
+            true
+        }
+        "then" | "else" => {
+            super::conditions::branch(r, key, at);
+            true
+        }
+        "dependentRequired" | "dependencies" => {
+            super::conditions::dependent(r, flat, key, value, at);
+            true
+        }
         "type" => types(r, flat, value, at),
         "nullable" => {
             flat.nullable |= value == &Value::Bool(true);

@@ -7,6 +7,7 @@
 //! gets a request variant (`Pet.request`) without the read-only members, and its response form
 //! without the write-only ones.
 
+mod conditions;
 mod constraints;
 mod emit;
 mod flat;
