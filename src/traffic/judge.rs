@@ -85,6 +85,7 @@ impl Judge {
                 payload: keys::payload(contract, document),
                 answer: seen.answer.as_ref().ok(),
                 judged,
+                valid: request.validity == Validity::Valid,
             };
             Some(self.keys[index].judge(contract, &seen_use))
         });

@@ -71,6 +71,9 @@ pub(super) struct Use<'a> {
     pub answer: Option<&'a Response>,
     /// Whether the answer is the implementation's under test (and judged).
     pub judged: bool,
+    /// Whether the request keeps every request rule: one that does not must get the rejection
+    /// of invalid requests (`expectation` judges it), whatever its key.
+    pub valid: bool,
 }
 
 impl Keys {
@@ -121,7 +124,7 @@ impl Keys {
         );
         Reuse {
             client: CheckResult::fail_with(Check::ClientIdempotencyKey, message),
-            implementation: seen.judged.then(|| conflict(contract, &first, seen)),
+            implementation: (seen.judged && seen.valid).then(|| conflict(contract, &first, seen)),
         }
     }
 }
@@ -358,11 +361,26 @@ mod tests {
             payload,
             answer: Some(answer),
             judged: true,
+            valid: true,
         }
     }
 
     fn outcome(result: &Option<CheckResult>) -> Option<Outcome> {
         result.as_ref().map(|r| r.outcome)
+    }
+
+    #[test]
+    fn an_invalid_request_under_a_used_key_is_judged_by_its_rejection_alone() {
+        let (contract, keys) = (issue_card(), Keys::new(Bound::DEFAULT));
+        keys.judge(&contract, &seen(1, 10, &json_response(success_body("1"))));
+        let rejected = json_response(failure_body("PARAM_ILLEGAL", "appId"));
+        let invalid = Use {
+            valid: false,
+            ..seen(2, 20, &rejected)
+        };
+        let reuse = keys.judge(&contract, &invalid);
+        assert_eq!(reuse.client.outcome, Outcome::Fail);
+        assert!(reuse.implementation.is_none(), "no conflict to judge");
     }
 
     #[test]

@@ -191,6 +191,12 @@ async fn secrets_stay_out_of_the_log_and_every_report_and_a_signal_writes_the_re
     for text in outputs {
         assert!(!text.contains("SECRET"), "a secret was shown:\n{text}");
     }
+    let html = std::fs::read_to_string(&files[3].1).unwrap();
+    assert!(html.contains("<section id=\"traffic\">"), "{html}");
+    assert!(
+        html.contains("<h3>Coverage: issueCard (1 exchange)</h3>"),
+        "{html}"
+    );
 }
 
 /// Waits until the proxy has logged `line`.
