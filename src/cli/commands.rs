@@ -168,8 +168,13 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         memory,
         on_signature_rejected: Some(log),
         tls,
+        requests: None,
     };
+    if !args.reports.is_empty() {
+        return super::traffic::serve_reported(contracts, options, &banner, &args);
+    }
     runtime()?.block_on(async {
+        let signals = super::traffic::Signals::listen()?;
         let server = ReferenceServer::serve(&contracts, options).await?;
         // The URL alone comes first, for scripts; the banner is for people.
         let mut out = std::io::stdout().lock();
@@ -180,15 +185,13 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         let _ = writeln!(out, "press Ctrl-C to stop");
         let _ = out.flush();
         drop(out);
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(CliError::io("cannot wait for Ctrl-C"))?;
+        signals.wait().await;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
 }
 
-fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
+pub(super) fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
     let size = |flag: &str, text: &str| {
         conform::units::parse_size(text)
             .and_then(|n| usize::try_from(n).map_err(|_| format!("`{text}` is too large")))
@@ -284,7 +287,7 @@ pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
 }
 
 /// What `serve` says about signing.
-fn signing_notes(signing: &ServerSigning) -> Vec<String> {
+pub(super) fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     let mut notes = Vec::new();
     if signing.client_public_key.is_none() && signing.private_key.is_none() {
         notes.push("off (requests are not checked, answers are not signed)".into());
@@ -460,7 +463,7 @@ pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     Ok(reporters)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -20,7 +20,7 @@ mod acting;
 pub mod auth;
 mod body;
 pub mod credentials;
-mod deadlines;
+pub(crate) mod deadlines;
 pub mod document;
 mod examples;
 pub mod faults;
@@ -29,6 +29,7 @@ pub mod memory;
 mod parameters;
 pub mod resources;
 pub mod routes;
+mod served;
 pub mod server;
 mod statuses;
 
@@ -44,6 +45,7 @@ pub use faults::Faults;
 pub use limits::Limits;
 pub use memory::Bound;
 pub use resources::ResourceStore;
+pub use served::{RequestLog, ServedRequest};
 pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
 pub use statuses::Headers;
 

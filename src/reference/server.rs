@@ -31,6 +31,7 @@ use super::auth::SignatureRejection;
 use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
+use super::served::{self, RequestLog, ServedRequest};
 use super::{Answer, Bound, Faults, Incoming, ServerCredentials, ServerSigning};
 use crate::contract::Contract;
 
@@ -56,6 +57,8 @@ pub struct ServeOptions {
     pub on_signature_rejected: Option<RejectionLog>,
     /// Serve HTTPS with this configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Told of every request answered, for a report of the client's traffic.
+    pub requests: Option<RequestLog>,
 }
 
 /// A running reference server; stops accepting connections when dropped.
@@ -97,6 +100,7 @@ struct App {
     deadlines: Arc<Deadlines>,
     on_signature_rejected: Option<RejectionLog>,
     served: AtomicU64,
+    requests: Option<RequestLog>,
 }
 
 impl ReferenceServer {
@@ -163,6 +167,7 @@ impl ReferenceServer {
             deadlines: Deadlines::new(options.limits.read_timeout),
             on_signature_rejected: options.on_signature_rejected,
             served: AtomicU64::new(0),
+            requests: options.requests,
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
@@ -343,16 +348,26 @@ async fn handle(
             );
             let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, message);
             response.headers_mut().insert(ALLOW, allow.clone());
+            let log = app.requests.as_ref();
+            served::tell(log, None, Vec::new(), &parts, response.status()).await;
             return Ok(response);
         }
         Route::NotFound => {
             let message = format!("no operation {} {}\n", parts.method, parts.uri.path());
-            return Ok(plain(StatusCode::NOT_FOUND, message));
+            let response = plain(StatusCode::NOT_FOUND, message);
+            let log = app.requests.as_ref();
+            served::tell(log, None, Vec::new(), &parts, response.status()).await;
+            return Ok(response);
         }
     };
     let body = match read_body(&app.limits, &parts.headers, body).await {
         Ok(body) => body,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => {
+            let name = Some(operation.reference.contract().name.clone());
+            let log = app.requests.as_ref();
+            served::tell(log, name, path_params, &parts, refusal.status()).await;
+            return Ok(refusal);
+        }
     };
     let path = parts
         .uri
@@ -384,6 +399,16 @@ async fn handle(
         }
     };
     let signed = app.signing.answer_headers(&incoming, &answer.body);
+    if let Some(log) = &app.requests {
+        let served = ServedRequest {
+            operation: Some(reference.contract().name.clone()),
+            path_params,
+            request: incoming.clone(),
+            body_read: true,
+            answer: answer.clone(),
+        };
+        let _ = log.send(served).await;
+    }
     let mut response = answered(answer);
     for (name, value) in signed {
         if let Ok(value) = HeaderValue::from_str(&value) {

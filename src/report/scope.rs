@@ -18,6 +18,9 @@ pub fn implementation(info: &RunInfo) -> String {
 /// The scope rows of a finished run.
 pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
     let scope = &info.scope;
+    if let Some(watched) = &scope.traffic {
+        return super::traffic::scope_rows(info, watched, summary);
+    }
     let mut rows = vec![("Cases", cases(scope, summary))];
     if !scope.overrides.is_empty() {
         rows.push(("Idempotency", overrides(scope)));
@@ -56,6 +59,29 @@ pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
         rows.push(("TLS", self::tls(tls)));
     }
     rows
+}
+
+/// The signing set-up in words; for real traffic (`traffic`), whose requests conform only
+/// checks, the request key is the client's public key.
+pub(super) fn signing_words(scope: &Scope, traffic: bool) -> String {
+    if !traffic {
+        return signing(scope);
+    }
+    let s = &scope.signing;
+    let requests = match &s.request_key_sha256 {
+        Some(key) => format!("request signatures checked with the client's key (SHA-256 {key})"),
+        None => "request signatures not checked".into(),
+    };
+    let answers = match &s.answer_key_sha256 {
+        Some(key) => format!("answers verified (key SHA-256 {key})"),
+        None => "answers not verified".into(),
+    };
+    format!("{requests}; {answers}")
+}
+
+/// How an `https://` target's certificate was checked, in words.
+pub(super) fn tls_words(tls: &TlsScope) -> String {
+    self::tls(tls)
 }
 
 fn cases(scope: &Scope, summary: &Summary) -> String {

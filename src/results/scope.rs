@@ -46,6 +46,9 @@ pub struct Scope {
     /// from reports written before security probes existed.
     #[serde(default)]
     pub security: SecurityScope,
+    /// How a traffic run (`conform proxy`, `serve --report`) watched; `None` for a planned run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<super::TrafficScope>,
 }
 
 impl Scope {

@@ -37,6 +37,7 @@ pub(super) fn scope(
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
         security: security(contracts, auth),
+        traffic: None,
     }
 }
 

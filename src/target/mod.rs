@@ -21,6 +21,7 @@ mod spoil;
 pub mod tls;
 
 pub use headers::{Secrets, TargetHeader};
+pub(crate) use read::send_error;
 pub use signer::{InvalidClientId, Signing, shown_header_value};
 pub use spoil::Spoil;
 
@@ -164,6 +165,12 @@ impl HttpTarget {
     pub fn with_signing(mut self, signing: Signing) -> Self {
         self.signing = Some(Arc::new(signing));
         self
+    }
+
+    /// The HTTP client every request goes through: pooled, never following a redirect, TLS as
+    /// configured (the traffic proxy forwards requests with it).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
     }
 
     /// The base URL, without a trailing slash.
