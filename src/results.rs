@@ -6,6 +6,7 @@ pub mod clause;
 pub mod coverage;
 pub mod observed;
 mod scope;
+mod traffic;
 mod verdict;
 
 use std::fmt;
@@ -17,8 +18,12 @@ use serde::{Deserialize, Serialize};
 pub use clause::Clause;
 pub use coverage::{ContractCoverage, Coverage, Items, Requirement};
 pub use scope::{
-    BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
-    SnapshotScope, TlsScope,
+    BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
+    Setting, SigningScope, SnapshotScope, TlsScope,
+};
+pub use traffic::{
+    Exercised, OperationCoverage, SideCount, TrafficScope, TrafficSummary, UNMATCHED_LISTED,
+    UnmatchedRequest,
 };
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
@@ -41,6 +46,15 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
+    /// Real traffic, the client's side: the request keeps the contract's request rules (its
+    /// media type, a JSON body without duplicate keys, every parameter and field rule).
+    ClientRequest,
+    /// Real traffic, the client's side: the request carries a `Signature` that verifies with
+    /// the client's public key.
+    ClientSignature,
+    /// Real traffic, the client's side: an idempotency key is used again only to retry the same
+    /// request.
+    ClientIdempotencyKey,
     /// What the case needs before it runs was there (a resource to read, created first).
     Setup,
     /// A response came back at all (no refused connection, no time-out).
@@ -71,12 +85,18 @@ pub enum Check {
     Snapshot,
     /// The response carries a valid signature.
     Signature,
+    /// A request spoiled on purpose (unsigned, tampered, without credentials) was refused as
+    /// the contract says, and left nothing behind.
+    Security,
 }
 
 impl Check {
     /// The kebab-case name used in reports.
     pub fn name(self) -> &'static str {
         match self {
+            Check::ClientRequest => "client-request",
+            Check::ClientSignature => "client-signature",
+            Check::ClientIdempotencyKey => "client-idempotency-key",
             Check::Setup => "setup",
             Check::Transport => "transport",
             Check::HttpStatus => "http-status",
@@ -92,7 +112,19 @@ impl Check {
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
+            Check::Security => "security",
         }
+    }
+}
+
+impl Check {
+    /// Whether the check judges what a client sent (real traffic) rather than what the
+    /// implementation answered.
+    pub fn is_client_side(self) -> bool {
+        matches!(
+            self,
+            Check::ClientRequest | Check::ClientSignature | Check::ClientIdempotencyKey
+        )
     }
 }
 
@@ -351,6 +383,9 @@ pub struct Summary {
     /// gate.
     #[serde(default, skip_serializing_if = "Coverage::is_empty")]
     pub coverage: Coverage,
+    /// What a traffic run (`conform proxy`, `serve --report`) saw besides its cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<TrafficSummary>,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
     pub verdict: Verdict,

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use super::proxy_args::{ProxyArgs, ProxyBounds, ProxyKeys};
+
 /// Contract testing for HTTP APIs: field rules, idempotency, result-status semantics, snapshots.
 #[derive(Debug, Parser)]
 #[command(name = "conform", version, about, long_about = None)]
@@ -22,6 +24,9 @@ pub enum Command {
     New(NewArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
+    /// Forward real traffic to an implementation and check every exchange against the
+    /// contracts, until Ctrl-C, SIGTERM, --duration or --max-exchanges.
+    Proxy(Box<ProxyArgs>),
     /// Print the JSON Schema of the contract format (or, with --target, of target profiles).
     Schema(SchemaArgs),
     /// List the planned cases with counts per kind.
@@ -366,8 +371,20 @@ pub struct ServeArgs {
     /// --private-key signs the answers; --public-key (the client's) checks the requests.
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// A credential requests must carry, e.g. 'Authorization: Bearer $TOKEN', on operations
+    /// whose contract lists the header in `credentials` (others get its rejection). Repeatable;
+    /// never shown.
+    #[arg(long = "credential", value_name = "'NAME: VALUE'")]
+    pub credentials: Vec<conform::target::TargetHeader>,
     #[command(flatten)]
     pub tls: ServeTlsArgs,
+    /// Judge every request clients send and write a report of their conformance when stopped
+    /// (Ctrl-C or SIGTERM): FORMAT=PATH, FORMAT one of json, junit, markdown, html. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// The client whose traffic is judged, named in every report (with --report).
+    #[arg(long, value_name = "NAME", requires = "reports")]
+    pub client: Option<String>,
 }
 
 /// HTTPS for `serve`, and optionally mutual TLS.
@@ -478,6 +495,10 @@ pub struct CasesArgs {
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,
+    /// Also list the security probes, as a signed run carrying every credential the contracts
+    /// declare would plan them.
+    #[arg(long)]
+    pub security: bool,
 }
 
 #[derive(Debug, Args)]

@@ -10,8 +10,10 @@ mod keys;
 mod merge;
 mod new;
 mod openapi;
+mod proxy_args;
 mod sign;
 mod snapshots;
+mod traffic;
 
 pub use args::Cli;
 pub use error::CliError;
@@ -22,6 +24,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Verify(args) => commands::verify(*args),
         args::Command::Lint(args) => commands::lint(args),
         args::Command::Serve(args) => commands::serve(args),
+        args::Command::Proxy(args) => traffic::proxy(*args),
         args::Command::Schema(args) => commands::schema(args),
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),

@@ -227,6 +227,7 @@ impl super::Reporter for Console {
         }
         self.write_failures()?;
         self.write_tallies(summary.recorded > 0)?;
+        write_traffic(&mut self.out, summary)?;
         write_fixed(&mut self.out, summary)?;
         write_coverage(&mut self.out, summary)?;
         self.write_scope(summary)?;
@@ -270,6 +271,25 @@ fn write_verdict(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     )?;
     if let Some(why) = verdict.why() {
         writeln!(out, "  not complete: {}", printable_line(&why))?;
+    }
+    Ok(())
+}
+
+/// A traffic run's tables: the requests that matched no contract, and per contract what the
+/// traffic exercised and what it never did.
+fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    for table in super::traffic::tables(summary) {
+        writeln!(out, "{}", printable_line(&table.title).bold())?;
+        for row in &table.rows {
+            match row.as_slice() {
+                [what, exercised, never] => {
+                    writeln!(out, "  {what:<17}{}", printable_line(exercised))?;
+                    writeln!(out, "  {:<17}never: {}", "", printable_line(never))?;
+                }
+                cells => writeln!(out, "  {}", printable_line(&cells.join("  ")))?,
+            }
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -57,6 +57,7 @@ impl HtmlReport {
         write_failures(out, &self.failures)?;
         self.write_contracts(out)?;
         write_coverage(out, summary)?;
+        write_traffic(out, summary)?;
         self.write_cases(out)?;
         writeln!(
             out,
@@ -113,6 +114,35 @@ impl HtmlReport {
         }
         writeln!(out, "</div>\n</section>")
     }
+}
+
+/// A traffic run's tables: unmatched requests and coverage.
+fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let tables = super::traffic::tables(summary);
+    if tables.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<section id=\"traffic\">\n<h2>Traffic</h2>")?;
+    for table in tables {
+        writeln!(
+            out,
+            "<h3>{}</h3>\n<table class=\"traffic\"><thead><tr>",
+            escape(&table.title)
+        )?;
+        for name in &table.header {
+            write!(out, "<th>{}</th>", escape(name))?;
+        }
+        writeln!(out, "</tr></thead><tbody>")?;
+        for row in &table.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| format!("<td>{}</td>", escape(c)))
+                .collect();
+            writeln!(out, "<tr>{}</tr>", cells.concat())?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    writeln!(out, "</section>")
 }
 
 impl super::Reporter for HtmlReport {

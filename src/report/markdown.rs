@@ -49,6 +49,7 @@ impl MarkdownReport {
             write_checks(out, tally)?;
         }
         write_coverage(out, summary)?;
+        write_traffic(out, summary)?;
         write_failures(out, &self.failures)
     }
 }
@@ -246,6 +247,22 @@ fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
         )?;
     }
     writeln!(out)
+}
+
+/// A traffic run's tables: unmatched requests and coverage.
+fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    for table in super::traffic::tables(summary) {
+        writeln!(out, "## {}\n", escape(&table.title))?;
+        let header: Vec<String> = table.header.iter().map(|h| escape(h)).collect();
+        writeln!(out, "| {} |", header.join(" | "))?;
+        writeln!(out, "|{}", "---|".repeat(header.len()))?;
+        for row in &table.rows {
+            let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
+            writeln!(out, "| {} |", cells.join(" | "))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 fn write_failures(out: &mut dyn Write, failures: &[CaseResult]) -> io::Result<()> {

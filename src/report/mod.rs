@@ -16,6 +16,7 @@ pub mod output;
 pub mod progress;
 pub mod scope;
 pub mod tally;
+pub mod traffic;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -125,6 +125,8 @@ fn pointer(json: &Value, kind: CaseKind, case: &str, check: Check) -> String {
                 field_rule(json, field, rule)
             }
             (CaseKind::Idempotency, _) => "/idempotency".into(),
+            (CaseKind::Security, _) if case.contains("credential") => "/credentials".into(),
+            (CaseKind::Security, _) => "/signing".into(),
             (CaseKind::Flow, _) => "/resource".into(),
             _ => "/result".into(),
         },
@@ -141,7 +143,11 @@ fn pointer(json: &Value, kind: CaseKind, case: &str, check: Check) -> String {
         Check::IdempotencyConflict => "/idempotency/conflict".into(),
         Check::IdempotencyConcurrency => "/idempotency/concurrency".into(),
         Check::Snapshot => "/snapshot".into(),
-        Check::Signature => "/signing".into(),
+        Check::Signature | Check::ClientSignature => "/signing".into(),
+        Check::Security if case.contains("credential") => "/credentials".into(),
+        Check::Security => "/signing".into(),
+        Check::ClientRequest => "/request".into(),
+        Check::ClientIdempotencyKey => "/idempotency/key".into(),
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::context::Context;
-use super::{flow, resources, send};
+use super::{flow, resources, security, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -101,6 +101,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             context.observed(case.contract, &case.name, &observed);
             check::judge(contract, &success(contract), None, &observed)
         }
+        Action::Security(probe) => security::run(context, contract, &probe).await,
     };
     let mut checks = printable(checks, &context.secrets);
     for check in &mut checks {

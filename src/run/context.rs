@@ -11,6 +11,7 @@ use crate::snapshot::Snapshots;
 use crate::target::{HttpTarget, Secrets};
 
 use super::resources::Creators;
+use super::security::Probing;
 
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
@@ -31,6 +32,8 @@ pub(crate) struct Context {
     pub evidence: Option<std::sync::Arc<dyn super::Evidence>>,
     /// The contract files, read back for the clause each check tests.
     pub clauses: crate::results::clause::ClauseBook,
+    /// What the security probes share (a key nobody holds, wrong credential values).
+    pub probing: Probing,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -141,6 +144,7 @@ mod tests {
             coverage: crate::results::observed::Tracker::new(&[]),
             evidence: None,
             clauses: Default::default(),
+            probing: Probing::default(),
         }
     }
 
