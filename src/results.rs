@@ -2,6 +2,7 @@
 //! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
 //! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
 
+mod late;
 mod scope;
 mod verdict;
 
@@ -15,6 +16,7 @@ pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
     SnapshotScope, TlsScope,
 };
+pub use late::{LateReplayEvidence, LateReplayScope};
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
 /// Outcome of one check on one case.
@@ -60,6 +62,11 @@ pub enum Check {
     IdempotencyConflict,
     /// Identical concurrent requests get identical answers.
     IdempotencyConcurrency,
+    /// Keys replayed after the rest of the run's traffic still get their first answer.
+    LateReplay,
+    /// No two distinct requests of the run got the same value where the contract declares one
+    /// unique.
+    Unique,
     /// The steps of a flow show what the earlier steps did (a read shows what was created).
     Flow,
     /// The response matches its recorded snapshot.
@@ -84,6 +91,8 @@ impl Check {
             Check::IdempotencyReplay => "idempotency-replay",
             Check::IdempotencyConflict => "idempotency-conflict",
             Check::IdempotencyConcurrency => "idempotency-concurrency",
+            Check::LateReplay => "late-replay",
+            Check::Unique => "unique",
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
@@ -322,6 +331,10 @@ pub struct Summary {
     pub snapshots_missing: usize,
     /// Pending snapshots (`.snap.new`) written for review.
     pub snapshots_pending: usize,
+    /// How old the keys replayed late were and how much traffic came in between; `None` when
+    /// none was replayed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_replays: Option<LateReplayEvidence>,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     pub duration: Duration,

@@ -73,6 +73,14 @@ pub struct ContractFile {
     /// and a read gets a resource that exists.
     #[serde(default)]
     pub resource: Option<ResourceDef>,
+    /// Values of a successful answer that no two requests may share (each new card gets its
+    /// own number): places in the answer, written like a `create`'s `resource.id`
+    /// (`/body/cardNo`, `/headers/Location`), each a string or number field or a declared
+    /// header. Requests with the same idempotency key may repeat a value; requests with
+    /// distinct keys (or without keys) may not, across the whole run. Default: the id of the
+    /// resource a `create` makes; `[]` checks none.
+    #[serde(default)]
+    pub unique: Option<Vec<String>>,
 }
 
 /// What an operation does to a resource, and where the resource's id is.

@@ -35,6 +35,8 @@ pub enum CaseKind {
     Idempotency,
     /// Requests to several operations on one resource, in order.
     Flow,
+    /// A promise over the whole run's traffic (late replays, unique values), judged after it.
+    Run,
 }
 
 impl CaseKind {
@@ -46,16 +48,18 @@ impl CaseKind {
             CaseKind::Boundary => "boundary",
             CaseKind::Idempotency => "idempotency",
             CaseKind::Flow => "flow",
+            CaseKind::Run => "run",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 5] = [
+    pub const ALL: [CaseKind; 6] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
         CaseKind::Flow,
+        CaseKind::Run,
     ];
 }
 
@@ -70,6 +74,10 @@ pub enum Action {
     Concurrent(Concurrent),
     /// Requests to several operations on one resource (see [`super::flows`]).
     Flow(super::flows::Flow),
+    /// After all other traffic: replay early keys of the contract (see [`super::promises`]).
+    LateReplay,
+    /// After all other traffic: judge the contract's unique values over the whole run.
+    Unique,
 }
 
 /// One request and what it must produce.

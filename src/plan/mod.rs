@@ -3,7 +3,8 @@
 //!
 //! Cases come from the contract's examples ([`examples`]), from generators that derive negative
 //! and boundary cases from the constraints ([`generated`]), from the idempotency scenarios
-//! ([`idempotency`]), and from the resources contracts declare ([`flows`]). Names are stable across runs so reports, baselines and snapshots can refer
+//! ([`idempotency`]), from the resources contracts declare ([`flows`]), and, last, from the
+//! promises that span the whole run ([`promises`]: late replays, unique values). Names are stable across runs so reports, baselines and snapshots can refer
 //! to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
 //! contracts holds one contract's cases at a time, not all of them.
 
@@ -14,6 +15,7 @@ pub mod flows;
 mod generated;
 mod idempotency;
 pub mod keys;
+pub mod promises;
 
 pub use case::{
     Action, Case, CaseKind, Concurrent, Conflict, Document, Exchange, KeySpec, Materialized, Patch,
@@ -83,7 +85,9 @@ pub fn each_selected(
             return;
         }
     }
-    flow_cases(contracts, true).into_iter().all(&mut select);
+    if flow_cases(contracts, true).into_iter().all(&mut select) {
+        promises::cases(contracts).into_iter().all(&mut select);
+    }
 }
 
 /// Every case of every contract, planned lazily one contract at a time, then the flows
@@ -94,6 +98,7 @@ pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
         .enumerate()
         .flat_map(|(index, contract)| contract_cases(index, contract))
         .chain(std::iter::once_with(|| flow_cases(contracts, true)).flatten())
+        .chain(std::iter::once_with(|| promises::cases(contracts)).flatten())
 }
 
 /// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
@@ -186,7 +191,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 5]);
+pub struct KindCounts([usize; 6]);
 
 impl KindCounts {
     /// Counts one more case.

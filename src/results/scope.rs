@@ -36,6 +36,9 @@ pub struct Scope {
     /// How the target's certificate was checked and which client certificate was presented;
     /// `None` for a plain-HTTP target.
     pub tls: Option<TlsScope>,
+    /// The late replays asked for; `None` when no contract has an idempotency key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub late_replays: Option<super::LateReplayScope>,
 }
 
 impl Scope {

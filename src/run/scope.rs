@@ -2,11 +2,14 @@
 
 use crate::contract::Contract;
 use crate::reference::Faults;
-use crate::results::{Implementation, Override, Scope, Setting, SigningScope, SnapshotScope};
+use crate::results::{
+    Implementation, LateReplayScope, Override, Scope, Setting, SigningScope, SnapshotScope,
+};
 use crate::snapshot::Mode;
 use crate::target::{Signing, tls};
 
 use super::RunOptions;
+use super::late::LateOptions;
 
 /// What `options` make the run cover, with `signing` as the run uses it (for the embedded
 /// target, completed with the public half of the private key), against the target at `base`.
@@ -15,6 +18,7 @@ pub(super) fn scope(
     contracts: &[Contract],
     signing: Option<&Signing>,
     base: &str,
+    late: &LateOptions,
 ) -> Scope {
     Scope {
         filters: options.filter_globs.clone(),
@@ -29,6 +33,14 @@ pub(super) fn scope(
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
+        late_replays: contracts
+            .iter()
+            .any(|c| c.idempotency.is_some())
+            .then_some(LateReplayScope {
+                keys: late.keys,
+                after: late.after,
+                gap: late.gap,
+            }),
     }
 }
 
