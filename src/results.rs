@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use late::{LateReplayEvidence, LateReplayScope};
 pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
     SnapshotScope, TlsScope,
 };
-pub use late::{LateReplayEvidence, LateReplayScope};
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
 /// Outcome of one check on one case.

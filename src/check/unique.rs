@@ -151,7 +151,13 @@ mod tests {
     fn one_value_shared_by_many_is_one_finding_with_a_count() {
         let first = holder("c/example/a", "1");
         let clashes: Vec<Clash> = (2..=41)
-            .map(|n| clash("7", first.clone(), holder(&format!("c/boundary/{n}"), &n.to_string())))
+            .map(|n| {
+                clash(
+                    "7",
+                    first.clone(),
+                    holder(&format!("c/boundary/{n}"), &n.to_string()),
+                )
+            })
             .collect();
         let record = UniqueRecord {
             places: vec!["/body/cardNo".into()],

@@ -90,7 +90,8 @@ mod tests {
 
     #[test]
     fn a_contract_without_key_or_unique_places_gets_no_run_case() {
-        let contract = crate::contract::tests::contract_with_request(serde_json::json!({})).unwrap();
+        let contract =
+            crate::contract::tests::contract_with_request(serde_json::json!({})).unwrap();
         assert!(names(&[contract]).is_empty());
     }
 }

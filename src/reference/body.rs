@@ -168,12 +168,21 @@ impl Bodies {
 /// gives an example of one).
 fn volatile(contract: &Contract) -> Vec<Pointer> {
     let body = crate::contract::Location::Body.name();
-    let unique = contract.unique.iter().filter_map(|place| match place.segments() {
-        [first, rest @ ..] if first == body => Some(
-            rest.iter()
-                .fold(Pointer::root(), |pointer, segment| pointer.child(segment)),
-        ),
-        _ => None,
-    });
-    contract.snapshot.redact.iter().cloned().chain(unique).collect()
+    let unique = contract
+        .unique
+        .iter()
+        .filter_map(|place| match place.segments() {
+            [first, rest @ ..] if first == body => Some(
+                rest.iter()
+                    .fold(Pointer::root(), |pointer, segment| pointer.child(segment)),
+            ),
+            _ => None,
+        });
+    contract
+        .snapshot
+        .redact
+        .iter()
+        .cloned()
+        .chain(unique)
+        .collect()
 }

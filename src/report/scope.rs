@@ -105,16 +105,15 @@ fn late_replays(scope: &Scope, summary: &Summary) -> Option<String> {
         return Some("off (--late-replays 0)".into());
     }
     let seen = summary.late_replays?;
-    let held = if seen.remembered == seen.keys {
+    let held = if seen.remembered == seen.keys && seen.keys == 1 {
+        "it got its first answer".to_string()
+    } else if seen.remembered == seen.keys {
         "each got its first answer".to_string()
     } else {
         let lost = seen.keys - seen.remembered;
         format!("{lost} of {} did not get their first answer", seen.keys)
     };
-    let ages = range(
-        format_duration(seen.youngest),
-        format_duration(seen.oldest),
-    );
+    let ages = range(format_duration(seen.youngest), format_duration(seen.oldest));
     let requests = range(
         seen.fewest_requests_between.to_string(),
         seen.most_requests_between.to_string(),
@@ -125,7 +124,7 @@ fn late_replays(scope: &Scope, summary: &Summary) -> Option<String> {
         format!("at least {} old", format_duration(asked.after))
     };
     Some(format!(
-        "{} key{} replayed {ages} after their first answer, {requests} requests later: {held} (asked: {age}, past {} successful requests with other keys)",
+        "{} key{} replayed {ages} after first use, {requests} requests later: {held} (asked: {age}, past {} successful requests with other keys)",
         seen.keys,
         plural(seen.keys),
         asked.gap
@@ -249,7 +248,7 @@ mod tests {
         let row = late_replays(&info.scope, &summary).expect("a row");
         assert_eq!(
             row,
-            "2 keys replayed 5.02s to 5.31s after their first answer, 130 to 221 requests later: 1 of 2 did not get their first answer (asked: at least 5s old, past 128 successful requests with other keys)"
+            "2 keys replayed 5.02s to 5.31s after first use, 130 to 221 requests later: 1 of 2 did not get their first answer (asked: at least 5s old, past 128 successful requests with other keys)"
         );
         info.scope.late_replays = Some(LateReplayScope {
             keys: 0,

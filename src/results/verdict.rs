@@ -498,7 +498,11 @@ mod tests {
         let off = Verdict::judge(&run(late(0), false), &full(127));
         assert_eq!(off.kind, VerdictKind::Partial);
         assert_eq!(reasons(&off), [ShortfallKind::LateReplaysOff]);
-        assert!(off.why().unwrap().starts_with("late replays turned off (--late-replays 0)"));
+        assert!(
+            off.why()
+                .unwrap()
+                .starts_with("late replays turned off (--late-replays 0)")
+        );
         let on = Verdict::judge(&run(late(8), false), &full(127));
         assert_eq!(on.kind, VerdictKind::Compatible);
     }

@@ -81,10 +81,15 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                 Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
                 setup => {
                     let (observed, request) = send::single(context, contract, exchange).await;
-                    let replayable = contract.result.role(&expect.status)
-                        == Some(StatusRole::Success);
+                    let replayable =
+                        contract.result.role(&expect.status) == Some(StatusRole::Success);
                     let request = replayable.then_some(&request);
-                    enter(context, (case.contract, &case.name), observed.main().answer(), request);
+                    enter(
+                        context,
+                        (case.contract, &case.name),
+                        observed.main().answer(),
+                        request,
+                    );
                     let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
                     let checks = with_snapshot(context, contract, &case.name, &observed, checks);
                     setup.into_iter().chain(checks).collect()
@@ -93,7 +98,12 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
-            enter(context, (case.contract, &case.name), observed.main().answer(), None);
+            enter(
+                context,
+                (case.contract, &case.name),
+                observed.main().answer(),
+                None,
+            );
             check::judge(contract, &success(contract), None, &observed)
         }
         Action::Flow(flow) => {

@@ -74,7 +74,10 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
 async fn replay(context: &Context, index: usize, contract: &Contract, kept: Kept) -> LateReplay {
     let age = kept.at.elapsed();
     let requests_between = context.target.sent().saturating_sub(kept.sent);
-    let keys_between = context.ledger.successes(index).saturating_sub(kept.successes);
+    let keys_between = context
+        .ledger
+        .successes(index)
+        .saturating_sub(kept.successes);
     let settings = context.settings(contract);
     let late = send::settled(context, contract, &settings, &kept.request).await;
     LateReplay {
@@ -103,7 +106,9 @@ async fn fill(context: &Context, index: usize, case: &str, oldest: u64) -> Optio
         return None;
     }
     let Some(base) = plan::base_document(contract) else {
-        return Some(stopped("nothing: the contract has no valid request to send".into()));
+        return Some(stopped(
+            "nothing: the contract has no valid request to send".into(),
+        ));
     };
     // Each request that succeeds counts once, so exactly the missing number is sent, `--jobs`
     // at a time; the first that does not succeed stops the rest.

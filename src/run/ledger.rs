@@ -60,6 +60,7 @@ pub(crate) struct Kept {
 pub(crate) struct Ledger {
     books: Vec<Mutex<Book>>,
     values: AtomicUsize,
+    max_values: usize,
     sample: Sample,
     evidence: Mutex<LateReplayEvidence>,
 }
@@ -94,6 +95,7 @@ impl Ledger {
         Ledger {
             books: contracts.iter().map(|_| Mutex::default()).collect(),
             values: AtomicUsize::new(0),
+            max_values: MAX_VALUES,
             sample: Sample {
                 early,
                 spread: replays - early,
@@ -149,7 +151,11 @@ impl Ledger {
     pub fn sample(&self, index: usize) -> Vec<Kept> {
         let book = self.book(index);
         let mut picked = book.early.clone();
-        picked.extend(spread(&book.spread, self.sample.spread).into_iter().cloned());
+        picked.extend(
+            spread(&book.spread, self.sample.spread)
+                .into_iter()
+                .cloned(),
+        );
         picked
     }
 
@@ -198,7 +204,8 @@ impl Ledger {
 
     fn compare(&self, book: &mut Book, contract: &Contract, response: &Response, holder: Holder) {
         if book.seen.len() < contract.unique.len() {
-            book.seen.resize_with(contract.unique.len(), HashMap::default);
+            book.seen
+                .resize_with(contract.unique.len(), HashMap::default);
         }
         for (place, pointer) in contract.unique.iter().enumerate() {
             let Some(value) = value_at(response, pointer) else {
@@ -220,7 +227,7 @@ impl Ledger {
                     }
                 }
                 Some(_) => {}
-                None if self.values.fetch_add(1, Ordering::Relaxed) < MAX_VALUES => {
+                None if self.values.fetch_add(1, Ordering::Relaxed) < self.max_values => {
                     book.seen[place].insert(value.into_boxed_str(), holder.clone());
                 }
                 None => book.not_kept += 1,
@@ -294,5 +301,118 @@ fn value_at(response: &Response, at: &Pointer) -> Option<String> {
         }
         [_, name] => response.header(name).map(str::to_string),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::tests::issue_card;
+    use crate::observe::testing::{failure_body, json_exchange, success_body};
+
+    fn answer(card: &str, key: Option<&str>) -> Exchange {
+        let mut exchange = json_exchange(success_body(card));
+        exchange.sent.key = key.map(str::to_string);
+        exchange
+    }
+
+    fn enter(ledger: &Ledger, contract: &Contract, case: &str, exchange: &Exchange) {
+        let request = Request::json("POST", "/x", "{}");
+        let answered = Answered {
+            case,
+            exchange,
+            request: Some(&request),
+            sent: 0,
+        };
+        ledger.enter(0, contract, answered);
+    }
+
+    #[test]
+    fn a_value_answered_to_two_keys_is_a_clash_and_to_one_key_is_a_replay() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        enter(&ledger, &contract, "c/example/a", &answer("7", Some("k1")));
+        enter(
+            &ledger,
+            &contract,
+            "c/idempotency/conflict",
+            &answer("7", Some("k1")),
+        );
+        enter(&ledger, &contract, "c/boundary/b", &answer("8", Some("k2")));
+        assert!(ledger.unique(0, &contract).clashes.is_empty());
+        enter(&ledger, &contract, "c/boundary/c", &answer("7", Some("k3")));
+        let record = ledger.unique(0, &contract);
+        assert_eq!(record.compared, 4);
+        assert_eq!(record.places, ["/body/cardNo"]);
+        let [clash] = record.clashes.as_slice() else {
+            panic!("one clash: {:?}", record.clashes);
+        };
+        assert_eq!(clash.value, "7");
+        assert_eq!(&*clash.first.case, "c/example/a");
+        assert_eq!(&*clash.again.case, "c/boundary/c");
+        assert_eq!(clash.again.key.as_deref(), Some("k3"));
+    }
+
+    #[test]
+    fn requests_without_keys_are_all_distinct() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 0);
+        enter(&ledger, &contract, "a", &answer("7", None));
+        enter(&ledger, &contract, "b", &answer("7", None));
+        assert_eq!(ledger.unique(0, &contract).clashes.len(), 1);
+    }
+
+    #[test]
+    fn failures_are_not_entered() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        let mut failed = json_exchange(failure_body("PARAM_ILLEGAL", "no"));
+        failed.sent.key = Some("k".into());
+        enter(&ledger, &contract, "a", &failed);
+        assert_eq!(ledger.successes(0), 0);
+        assert!(ledger.sample(0).is_empty());
+        assert_eq!(ledger.unique(0, &contract).compared, 0);
+    }
+
+    #[test]
+    fn the_sample_is_the_first_keys_and_an_even_spread_of_the_rest_in_bounded_memory() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        for n in 0..1000 {
+            let key = format!("k{n}");
+            enter(&ledger, &contract, "c", &answer(&n.to_string(), Some(&key)));
+            let book = ledger.book(0);
+            assert!(
+                book.early.len() + book.spread.len() <= 12,
+                "at most 3 × 4 kept"
+            );
+        }
+        let keys: Vec<String> = ledger.sample(0).iter().map(|k| k.key.to_string()).collect();
+        assert_eq!(keys[..4], ["k0", "k1", "k2", "k3"]);
+        let spread: Vec<usize> = keys[4..].iter().map(|k| k[1..].parse().unwrap()).collect();
+        assert_eq!(spread.len(), 4, "{keys:?}");
+        assert!(
+            spread[0] < 100 && spread[3] > 800,
+            "spread over the run: {spread:?}"
+        );
+        assert!(spread.windows(2).all(|w| w[1] - w[0] > 150), "{spread:?}");
+    }
+
+    #[test]
+    fn past_the_cap_values_are_still_compared_but_no_longer_kept() {
+        let contract = issue_card();
+        let mut ledger = Ledger::new(std::slice::from_ref(&contract), 0);
+        ledger.max_values = 2;
+        for (n, card) in ["1", "2", "3", "1", "3"].iter().enumerate() {
+            let key = format!("k{n}");
+            enter(&ledger, &contract, "c", &answer(card, Some(&key)));
+        }
+        let record = ledger.unique(0, &contract);
+        assert_eq!(record.not_kept, 2, "3 twice: never kept");
+        assert_eq!(
+            record.clashes.len(),
+            1,
+            "1 was kept, so its repeat is caught"
+        );
     }
 }

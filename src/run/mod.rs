@@ -290,7 +290,9 @@ async fn execute(
         .partition(|case| matches!(case.action, plan::Action::LateReplay));
     for phase in [late, after] {
         if !tally.summary.stopped_early {
-            tally.run_all(&context, futures::stream::iter(phase)).await?;
+            tally
+                .run_all(&context, futures::stream::iter(phase))
+                .await?;
         }
     }
     summary.late_replays = context.ledger.evidence();

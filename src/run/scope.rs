@@ -33,14 +33,13 @@ pub(super) fn scope(
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
-        late_replays: contracts
-            .iter()
-            .any(|c| c.idempotency.is_some())
-            .then_some(LateReplayScope {
+        late_replays: contracts.iter().any(|c| c.idempotency.is_some()).then_some(
+            LateReplayScope {
                 keys: late.keys,
                 after: late.after,
                 gap: late.gap,
-            }),
+            },
+        ),
     }
 }
 

@@ -21,6 +21,7 @@ mod lint;
 mod made_up_values;
 mod merchant;
 mod platform;
+mod promises;
 mod reports;
 mod reports_html;
 mod rest;

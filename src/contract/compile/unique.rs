@@ -101,7 +101,10 @@ mod tests {
         for (key, value) in extra.as_object().unwrap() {
             text[key] = value.clone();
         }
-        load_str(Path::new("op.json"), serde_json::to_string_pretty(&text).unwrap())
+        load_str(
+            Path::new("op.json"),
+            serde_json::to_string_pretty(&text).unwrap(),
+        )
     }
 
     fn places(contract: &Contract) -> Vec<String> {
@@ -154,6 +157,9 @@ mod tests {
     #[test]
     fn rejects_unique_place_given_twice() {
         let rendered = first_error(json!({"unique": ["/body/id", "/body/id"]}));
-        assert!(rendered.contains("duplicate unique place `/body/id`"), "{rendered}");
+        assert!(
+            rendered.contains("duplicate unique place `/body/id`"),
+            "{rendered}"
+        );
     }
 }
