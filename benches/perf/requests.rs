@@ -63,6 +63,10 @@ fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
         // A flow's later steps depend on earlier answers (a created id), which a bare client
         // replaying written requests cannot follow; the measured suite has none.
         Action::Flow(_) => (Vec::new(), false),
+        // Late replays resend whichever keys succeeded first, after the rest, and wait for them
+        // to age: the overhead run turns them off (`--late-replays 0`), and the unique check
+        // sends nothing.
+        Action::LateReplay | Action::Unique => (Vec::new(), false),
         Action::Concurrent(concurrent) => {
             let request = Document::Whole(concurrent.request.clone());
             let copies = contract

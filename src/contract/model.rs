@@ -57,8 +57,8 @@ pub struct ContractFile {
     #[serde(default)]
     pub generated: GeneratedDef,
     /// Glob patterns of case names the contract leaves out, whatever their kind: examples,
-    /// generated cases, idempotency scenarios, flows (`*` matches across `/`). Say why in the
-    /// `description`. A pattern that matches no case is a lint warning.
+    /// generated cases, idempotency scenarios, flows, run-wide cases (`*` matches across `/`).
+    /// Say why in the `description`. A pattern that matches no case is a lint warning.
     #[serde(default)]
     pub skip: Vec<String>,
     /// Message signing: what a request whose signature is missing or bad gets back.
