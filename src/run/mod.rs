@@ -6,6 +6,11 @@
 //! came back is handed to [`crate::check::judge`] as [`crate::observe::Observations`]; the
 //! checks never send. `context` combines each contract's idempotency settings with the run's
 //! overrides, once.
+//!
+//! Promises that span the run are judged after everything else: every successful answer is
+//! entered in the `ledger` (unique values, a bounded sample of keys), and the run-wide cases,
+//! last in the plan, are held back until the other cases are done; `late` sends the late
+//! replays, which all go before any `unique` case, since their traffic counts too.
 
 mod case;
 mod context;
@@ -224,6 +229,44 @@ pub async fn run(
 /// run over thousands of contracts holds only this many planned cases.
 const PLANNED_AHEAD: usize = 256;
 
+/// What the planner thread hands back once it is done: the cases planned and kept by
+/// `--filter`, and the run-wide cases held back until the rest is done.
+type Planned = (usize, usize, Vec<Case>);
+
+/// Plans on a thread of its own, handing cases over as they are planned, so the first
+/// requests go out while the rest are still being derived (planning costs about as much as
+/// sending, and the two overlap on separate cores).
+fn plan_ahead(
+    context: Arc<Context>,
+    selection: Selection,
+) -> (
+    std::thread::JoinHandle<Planned>,
+    tokio::sync::mpsc::Receiver<Case>,
+) {
+    let (sender, planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
+    let planner = std::thread::spawn(move || {
+        // Every case is planned anyway (selection happens after planning), so counting them
+        // costs nothing and lets reports say "1 of 127 cases".
+        let (mut planned, mut matched) = (0, 0);
+        // The run-wide cases come last in the plan and judge the traffic of all the others:
+        // they are held back and run once the others are done.
+        let mut held = Vec::new();
+        plan::each_selected(&context.contracts, &Selection::default(), &mut |case| {
+            planned += 1;
+            if !selection.keeps(&case, &mut matched) {
+                return true;
+            }
+            if plan::promises::after_the_rest(&case) {
+                held.push(case);
+                return true;
+            }
+            sender.blocking_send(case).is_ok()
+        });
+        (planned, matched, held)
+    });
+    (planner, planned)
+}
+
 async fn execute(
     context: Arc<Context>,
     selection: Selection,
@@ -232,35 +275,7 @@ async fn execute(
 ) -> Result<Summary, RunError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    // Planning runs on its own thread and hands cases over as they are planned, so the first
-    // requests go out while the rest are still being derived (planning costs about as much as
-    // sending, and the two overlap on separate cores).
-    let (sender, mut planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
-    let planner_context = Arc::clone(&context);
-    let planner = std::thread::spawn(move || {
-        // Every case is planned anyway (selection happens after planning), so counting them
-        // costs nothing and lets reports say "1 of 125 cases".
-        let (mut planned, mut matched) = (0, 0);
-        // The run-wide cases come last in the plan and judge the traffic of all the others:
-        // they are held back and run once the others are done.
-        let mut held = Vec::new();
-        plan::each_selected(
-            &planner_context.contracts,
-            &Selection::default(),
-            &mut |case| {
-                planned += 1;
-                if !selection.keeps(&case, &mut matched) {
-                    return true;
-                }
-                if plan::promises::after_the_rest(&case) {
-                    held.push(case);
-                    return true;
-                }
-                sender.blocking_send(case).is_ok()
-            },
-        );
-        (planned, matched, held)
-    });
+    let (planner, mut planned) = plan_ahead(Arc::clone(&context), selection);
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut tally = Tally {
         summary: &mut summary,
