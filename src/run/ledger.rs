@@ -112,10 +112,15 @@ impl Ledger {
         if response.role(contract) != Some(StatusRole::Success) {
             return;
         }
-        let case: Arc<str> = Arc::from(answered.case);
-        let key: Option<Arc<str>> = answered.exchange.sent.key.as_deref().map(Arc::from);
         let mut book = self.book(index);
         book.successes += 1;
+        let key = answered.exchange.sent.key.as_deref();
+        let sampled = answered.request.is_some() && key.is_some() && book.takes(self.sample);
+        if contract.unique.is_empty() && !sampled {
+            return;
+        }
+        let case: Arc<str> = Arc::from(answered.case);
+        let key: Option<Arc<str>> = key.map(Arc::from);
         if !contract.unique.is_empty() {
             let holder = Holder {
                 case: Arc::clone(&case),
@@ -123,7 +128,7 @@ impl Ledger {
             };
             self.compare(&mut book, contract, response, holder);
         }
-        if let (Some(request), Some(key)) = (answered.request, key) {
+        if let (true, Some(request), Some(key)) = (sampled, answered.request, key) {
             let kept = Kept {
                 case,
                 key,
@@ -138,7 +143,7 @@ impl Ledger {
                 sent: answered.sent,
                 successes: book.successes,
             };
-            book.offer(kept, self.sample);
+            book.keep(kept, self.sample);
         }
     }
 
@@ -237,21 +242,26 @@ impl Ledger {
 }
 
 impl Book {
-    /// Keeps the first `early` keys, then every `stride`-th key after them; when the spread
-    /// sample holds more than twice what is replayed, every other one goes and the stride
-    /// doubles, so the sample always covers the whole run evenly.
-    fn offer(&mut self, kept: Kept, sample: Sample) {
+    /// Whether the next key offered is kept (asked before copying its request and answer):
+    /// the first `early` keys, then every `stride`-th key after them.
+    fn takes(&mut self, sample: Sample) -> bool {
         if self.early.len() < sample.early {
-            self.early.push(kept);
-            return;
+            return true;
         }
         if sample.spread == 0 {
-            return;
+            return false;
         }
-        let stride = self.stride.max(1);
         let position = self.offered;
         self.offered += 1;
-        if !position.is_multiple_of(stride) {
+        position.is_multiple_of(self.stride.max(1))
+    }
+
+    /// Keeps a key [`Book::takes`] took. When the spread sample holds more than twice what is
+    /// replayed, every other one goes and the stride doubles, so the sample always covers the
+    /// whole run evenly.
+    fn keep(&mut self, kept: Kept, sample: Sample) {
+        if self.early.len() < sample.early {
+            self.early.push(kept);
             return;
         }
         self.spread.push(kept);
@@ -261,7 +271,7 @@ impl Book {
                 index += 1;
                 index % 2 == 1
             });
-            self.stride = stride * 2;
+            self.stride = self.stride.max(1) * 2;
         }
     }
 }
