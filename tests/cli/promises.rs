@@ -292,6 +292,58 @@ async fn serve_honours_both_and_its_memory_bound_is_what_late_replays_measure() 
 }
 
 #[tokio::test]
+async fn every_report_has_both_checks_and_says_how_old_the_replayed_keys_were() {
+    let server = issue_card::serve(issue_card::Defects {
+        same_card_no: true,
+        ..Default::default()
+    })
+    .await;
+    let uri = server.uri();
+    let r = crate::verdicts::Rendered::of(&["--target", &uri, "--late-replay-after", "1s"]).await;
+    assert_eq!(r.run.code, 1, "{}", r.run.stdout);
+    r.assert_verdict("NOT COMPATIBLE", &["snapshots-off"]);
+    let evidence = "8 keys replayed ";
+    let row = r.junit["scope.late_replays"].clone();
+    assert!(row.starts_with(evidence) && row.contains("requests later: each got its first answer (asked: at least 1s old, past 128 successful requests with other keys)"), "{row}");
+    assert!(
+        r.markdown.contains(&format!("| Late replays | {evidence}")),
+        "{}",
+        r.markdown
+    );
+    assert!(
+        r.html.contains("<dt>Late replays</dt><dd>8 keys replayed "),
+        "html scope"
+    );
+    assert!(
+        r.json["summary"]["late_replays"]["youngest_ms"]
+            .as_u64()
+            .unwrap()
+            >= 1000
+    );
+    assert!(
+        r.junit_text
+            .contains("<testcase name=\"late-replay\" classname=\"issueCard/run/late-replay\"")
+    );
+    assert!(
+        r.junit_text
+            .contains("<testcase name=\"unique\" classname=\"issueCard/run/unique\"")
+    );
+    assert!(
+        r.junit_text.contains(
+            "<failure message=\"/body/cardNo &quot;011164508600000001&quot; was answered to "
+        ),
+        "{}",
+        r.junit_text
+    );
+    assert!(
+        r.markdown.contains("issueCard/run/unique"),
+        "{}",
+        r.markdown
+    );
+    assert!(r.html.contains("issueCard/run/unique"), "html");
+}
+
+#[tokio::test]
 async fn late_replays_turned_off_make_the_run_partial_and_say_so() {
     let run = conform(&["verify", ISSUE_CARD, "--late-replays", "0"]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
