@@ -17,6 +17,9 @@
 //! 6. [`results`]: outcomes as data, with the verdict;
 //! 7. [`report`]: reporters render the results; [`run`] drives the whole thing (sending included).
 //!
+//! [`merge`] reads the JSON reports of a run's shards back into the result model and renders
+//! them as one run.
+//!
 //! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
 //! the reference implementation checks and signs, and the `signature` check verifies answers.
 //!
@@ -42,7 +45,9 @@ pub mod contract;
 pub mod exit;
 pub mod generate;
 pub mod json;
+pub mod merge;
 pub mod observe;
+pub mod openapi;
 pub mod plan;
 pub mod reference;
 pub mod report;
@@ -53,4 +58,5 @@ pub mod signing;
 pub mod snapshot;
 pub mod target;
 pub mod units;
+pub mod verify;
 pub mod wire;

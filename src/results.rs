@@ -10,9 +10,9 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-pub use late::{LateReplayEvidence, LateReplayScope};
+pub use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
 pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
     SnapshotScope, TlsScope,
@@ -20,7 +20,7 @@ pub use scope::{
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
 /// Outcome of one check on one case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
     /// The check held.
@@ -35,7 +35,7 @@ pub enum Outcome {
 }
 
 /// The kinds of checks, named as reports show them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
     /// What the case needs before it runs was there (a resource to read, created first).
@@ -107,7 +107,8 @@ impl fmt::Display for Check {
 }
 
 /// One specific problem a failed check found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Finding {
     /// JSON pointer into the response body, when the problem has a place.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -302,7 +303,8 @@ impl CaseResult {
 }
 
 /// Counts over a whole run, and the verdict.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     /// Checks that passed.
     pub passed: usize,
@@ -333,17 +335,19 @@ pub struct Summary {
     pub snapshots_pending: usize,
     /// How old the keys replayed late were and how much traffic came in between; `None` when
     /// none was replayed.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_replays: Option<LateReplayEvidence>,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
+    #[serde(deserialize_with = "from_millis")]
     pub duration: Duration,
     /// Why the run stopped sending before its last case, if it did (the cases left were
     /// skipped with the same reason).
-    #[serde(skip)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped: Option<String>,
-    /// Cases conform itself failed to run (a panic): the verdict cannot be trusted.
-    #[serde(skip)]
+    /// Cases conform itself failed to run (a panic): the verdict cannot be trusted. In the JSON
+    /// report so that a merge of shards fails as the shard did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crashed: Vec<String>,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
@@ -397,8 +401,14 @@ fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error
     s.serialize_u64(d.as_millis() as u64)
 }
 
+/// A duration written by `as_millis`, read back (a report is read back by `conform merge`).
+pub(crate) fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    u64::deserialize(d).map(Duration::from_millis)
+}
+
 /// What a run is about, given to reporters before the first case.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RunInfo {
     /// conform's version.
     pub tool_version: String,
@@ -417,7 +427,8 @@ pub struct RunInfo {
 }
 
 /// A contract as reports name it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ContractInfo {
     /// The contract's name.
     pub name: String,
@@ -428,7 +439,7 @@ pub struct ContractInfo {
 }
 
 /// One known failure: a check of a case.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct BaselineEntry {
     /// The case name.
     pub case: String,

@@ -7,16 +7,21 @@
 //!    implementation served on loopback, against the same requests sent by a bare reqwest loop
 //!    with the same concurrency and no checks (target: conform ÷ bare ≤ 1.3);
 //! 2. scaling: 1, 10, 100 and 1000 copies of the shipped contract under distinct paths, run with
-//!    the embedded target (targets: time per contract at 1000 within 1.2× of that at 10; peak
-//!    memory at 1000 under 200 MB);
+//!    the embedded target (targets: CPU time per contract at 1000 within 1.2× of that at 10;
+//!    peak memory at 1000 under 200 MB);
 //! 3. loading: `conform lint` of 1000 contracts (target: under 1 s);
-//! 4. `conform serve` under load against a bare hyper server answering a fixed body, with the
+//! 4. merging: the four shards of the 1000 contracts merged by `conform merge` (targets: reading,
+//!    proving and combining them in at most a quarter of the run's CPU time, under 100 MB; the
+//!    merge into every report format is shown too);
+//! 5. `conform serve` under load against a bare hyper server answering a fixed body, with the
 //!    same load generator (target: serve ÷ bare ≥ 0.8), and its memory over a long run with
 //!    distinct keys (target: flat once its idempotency memory is full). See [`serve`].
+//! 6. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
+//!    4 at 10,000 contracts. See [`scaling`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,
 //! so the comparison is of like with like. Medians of several runs are reported.
-//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`) runs one part;
+//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `large`) runs one part;
 //! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
 //! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
 //! can be timed sending exactly the same ones.
@@ -24,6 +29,7 @@
 mod bare;
 mod load;
 mod requests;
+mod scaling;
 mod serve;
 
 use std::path::{Path, PathBuf};
@@ -34,7 +40,7 @@ use conform::contract::{self, Contract};
 use conform::reference::{Faults, ReferenceServer};
 
 pub(crate) const CONFORM: &str = env!("CARGO_BIN_EXE_conform");
-const JOBS: &str = "8";
+pub(crate) const JOBS: &str = "8";
 /// Measured rounds of the suite comparison, each running both clients back to back.
 const ROUNDS: usize = 31;
 /// Rounds run first and not counted.
@@ -73,16 +79,22 @@ fn main() {
     // `cargo bench --bench perf -- overhead` (or `scaling`, `serve`) runs one part only.
     let only = args.iter().skip(1).find(|a| !a.starts_with("--")).cloned();
     let wanted = |part: &str| only.as_deref().is_none_or(|o| o == part);
+    let asked = |part: &str| only.as_deref() == Some(part);
     let mut missed = Vec::new();
     if wanted("overhead") {
         overhead(&runtime, &contracts, work.path(), &mut missed);
     }
     if wanted("scaling") {
-        scaling(&root, work.path(), &mut missed);
+        scaling::scaling(&root, work.path(), &mut missed);
     }
     if wanted("serve") {
         serve::run(&root, &contracts, work.path(), &mut missed);
     }
+    if asked("large") {
+        scaling::large(&root, work.path(), &mut missed);
+    }
+    // Removed here: `process::exit` below skips destructors, and a large run leaves gigabytes.
+    drop(work);
     if missed.is_empty() {
         println!("\nall targets hold");
     } else {
@@ -213,113 +225,18 @@ fn suite_round(
     }
 }
 
-/// (2) and (3): scaling over contract copies, and loading 1000 contracts.
-fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {
-    let shipped = std::fs::read_to_string(root.join("contracts/platform/issue-card.json"))
-        .expect("shipped contract");
-    println!(
-        "\nscaling, embedded target (median of runs; peak resident memory of the conform process)"
-    );
-    println!(
-        "  {:>9} {:>9} {:>11} {:>14} {:>10}",
-        "contracts", "cases", "wall", "per contract", "peak RSS"
-    );
-    let mut per_contract = Vec::new();
-    for (n, runs) in [(1, 5), (10, 5), (100, 3), (1000, 1)] {
-        let dir = copies(&shipped, n, work);
-        let mut walls = Vec::new();
-        let mut peak = 0;
-        for _ in 0..runs {
-            let run = measure(Command::new(CONFORM).args([
-                "verify",
-                dir.to_str().expect("path"),
-                "--jobs",
-                JOBS,
-                "--snapshots",
-                "off",
-            ]));
-            assert_eq!(run.code, 0, "conform verify of {n} contracts failed");
-            walls.push(run.wall);
-            peak = peak.max(run.peak_kb);
-        }
-        let wall = median(&walls);
-        let each = wall / n as u32;
-        per_contract.push((n, each));
-        println!(
-            "  {n:>9} {:>9} {:>11} {:>14} {:>7} MB",
-            n * 127,
-            ms(wall),
-            format!("{:.2} ms", each.as_secs_f64() * 1e3),
-            peak / 1024
-        );
-        if n == 1000 && peak > 200 * 1024 {
-            missed.push(format!(
-                "peak memory at 1000 contracts is {} MB",
-                peak / 1024
-            ));
-        }
-        if n == 1000 {
-            lint(&dir, missed);
-        }
-    }
-    let at = |n: usize| {
-        per_contract
-            .iter()
-            .find(|(m, _)| *m == n)
-            .map(|(_, d)| d.as_secs_f64())
-            .unwrap_or(f64::NAN)
-    };
-    let growth = at(1000) / at(10);
-    println!("  per contract at 1000 ÷ at 10: {growth:.2} (target ≤ 1.20)");
-    if growth > 1.2 {
-        missed.push(format!(
-            "time per contract grows {growth:.2}× from 10 to 1000 contracts"
-        ));
-    }
-}
-
-fn lint(dir: &Path, missed: &mut Vec<String>) {
-    let walls: Vec<Duration> = (0..5)
-        .map(|_| {
-            let run = measure(Command::new(CONFORM).args(["lint", dir.to_str().expect("path")]));
-            assert_eq!(run.code, 0, "lint failed");
-            run.wall
-        })
-        .collect();
-    let wall = median(&walls);
-    println!(
-        "\nloading: conform lint of 1000 contracts  {} (median of 5; target < 1 s)\n",
-        ms(wall)
-    );
-    if wall >= Duration::from_secs(1) {
-        missed.push(format!("lint of 1000 contracts takes {}", ms(wall)));
-    }
-}
-
-/// `n` copies of the contract, each with its own name and path.
-fn copies(shipped: &str, n: usize, work: &Path) -> PathBuf {
-    let dir = work.join(format!("contracts-{n}"));
-    std::fs::create_dir_all(&dir).expect("folder");
-    let mut template: serde_json::Value = serde_json::from_str(shipped).expect("json");
-    for i in 0..n {
-        template["name"] = format!("issueCard{i}").into();
-        template["operation"]["path"] = format!("/v2/pds/memberships/issueCard{i}").into();
-        let text = serde_json::to_string_pretty(&template).expect("json");
-        std::fs::write(dir.join(format!("c{i:04}.json")), text).expect("write");
-    }
-    dir
-}
-
-struct Measured {
-    code: i32,
-    wall: Duration,
-    peak_kb: u64,
+pub(crate) struct Measured {
+    pub code: i32,
+    pub wall: Duration,
+    /// User and system time.
+    pub cpu: Duration,
+    pub peak_kb: u64,
 }
 
 /// Runs a command to completion, output discarded, with its wall time and peak resident memory.
 // The child is reaped by `wait4` (which also reports its peak memory), not by `Child::wait`.
 #[allow(clippy::zombie_processes)]
-fn measure(command: &mut Command) -> Measured {
+pub(crate) fn measure(command: &mut Command) -> Measured {
     let started = Instant::now();
     let child = command
         .stdout(Stdio::null())
@@ -340,16 +257,21 @@ fn measure(command: &mut Command) -> Measured {
             -1
         },
         wall: started.elapsed(),
+        cpu: time(usage.ru_utime) + time(usage.ru_stime),
         peak_kb: usage.ru_maxrss as u64,
     }
 }
 
-fn median(samples: &[Duration]) -> Duration {
+fn time(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64)
+}
+
+pub(crate) fn median(samples: &[Duration]) -> Duration {
     let mut sorted = samples.to_vec();
     sorted.sort();
     sorted[sorted.len() / 2]
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }

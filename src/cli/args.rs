@@ -18,6 +18,8 @@ pub enum Command {
     Verify(Box<VerifyArgs>),
     /// Validate contract files without sending anything.
     Lint(PathsArgs),
+    /// Write a starting contract to edit (and the contract JSON Schema beside it).
+    New(NewArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
     /// Print the JSON Schema of the contract format (or, with --target, of target profiles).
@@ -29,6 +31,49 @@ pub enum Command {
     Snapshots(SnapshotsCommand),
     /// Print the string to sign and the Signature header of a message, or check a signature.
     Sign(SignArgs),
+    /// Combine the JSON reports of a run's shards (verify --partition K/N) into one run and
+    /// render it: one verdict, one certificate, one JUnit file.
+    Merge(MergeArgs),
+    /// Turn an API description into contracts.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Write contracts as an API description.
+    #[command(subcommand)]
+    Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// One contract per operation of an OpenAPI 3.0 or 3.1 document (JSON or YAML), with a
+    /// report of everything not mapped or guessed.
+    Openapi(ImportOpenApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ImportOpenApiArgs {
+    /// The OpenAPI document; `$ref`s to relative files are followed.
+    pub file: PathBuf,
+    /// Folder the contracts and the import report are written to.
+    #[arg(long, default_value = "contracts", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Refuse the import (exit 2, nothing written) when anything is not mapped or guessed.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// An OpenAPI 3.1 document of the contracts, conform-only rules in `x-conform-*`.
+    Openapi(ExportOpenApiArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportOpenApiArgs {
+    #[command(flatten)]
+    pub paths: PathsArgs,
+    /// Write the document to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +112,34 @@ pub struct PruneArgs {
     pub delete: bool,
     #[command(flatten)]
     pub dir: SnapshotDirArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The operation's name; it starts every case name (`createOrder`).
+    pub name: String,
+    /// HTTP method of the operation.
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// Path of the operation, `{name}` for path parameters (default `/v1/<name>`).
+    #[arg(long)]
+    pub path: Option<String>,
+    /// The API's style: `rest` (the result is the HTTP status) or `body` (a result status,
+    /// code and message inside the JSON body, as the Mini Program Platform's APIs).
+    #[arg(long, value_enum, default_value = "rest")]
+    pub style: NewStyle,
+    /// Folder the contract is written to.
+    #[arg(long, default_value = "contracts", value_name = "DIR")]
+    pub out: PathBuf,
+}
+
+/// The API style of a new contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum NewStyle {
+    /// Results carried by the HTTP status.
+    Rest,
+    /// Results carried inside the JSON body.
+    Body,
 }
 
 #[derive(Debug, Args)]
@@ -361,4 +434,23 @@ pub struct CasesArgs {
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The JSON reports of every shard of one run (`verify --partition K/N --report
+    /// json=PATH`), each once.
+    #[arg(required = true, value_name = "REPORT.json")]
+    pub inputs: Vec<PathBuf>,
+    /// Write a report file of the merged run: FORMAT=PATH, FORMAT one of json, junit, markdown
+    /// (a compatibility certificate), html. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// Known failures, applied to the merged run (only new failures fail it); recorded from
+    /// its failures when FILE does not exist. Replaces any baseline the shards applied.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Rewrite the --baseline file with the merged run's failures.
+    #[arg(long, requires = "baseline")]
+    pub update_baseline: bool,
 }

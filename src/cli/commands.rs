@@ -39,30 +39,18 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         .map_err(|e| CliError::usage(e.to_string()))?;
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
-    let recording = gates::baseline(&args, &mut options, &mut reporters)?;
+    let (baseline, recording) = gates::baseline(
+        args.baseline.as_deref(),
+        args.update_baseline,
+        &mut reporters,
+    )?;
+    options.baseline = baseline;
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
     };
     let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
-    if let Some(stopped) = &summary.stopped {
-        println!("{stopped} (--give-up-after 0 keeps sending)");
-    }
-    let all_written = gates::say_where_files_went(&reporters, recording.as_deref(), &summary);
-    Ok(if !summary.crashed.is_empty() {
-        eprintln!(
-            "error: conform itself failed while running {}; the verdict cannot be trusted",
-            summary.crashed.join(", ")
-        );
-        exit::INTERNAL
-    } else if !all_written {
-        exit::REPORT_NOT_WRITTEN
-    } else if recording.is_some() || summary.success() {
-        // A recording run passes: every failure of this run is now known.
-        exit::SUCCESS
-    } else {
-        exit::CHECKS_FAILED
-    })
+    Ok(gates::conclude(&reporters, recording.as_deref(), &summary))
 }
 
 /// The run options a `verify` invocation asks for.
@@ -365,9 +353,21 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
+/// The folder contracts are read from when no path is given.
+const DEFAULT_CONTRACTS: &str = "contracts";
+
 /// Loads contracts; contract errors stay typed until they are rendered.
 pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
+    if let [only] = &paths[..]
+        && only == Path::new(DEFAULT_CONTRACTS)
+        && !only.exists()
+    {
+        return Err(CliError::usage(format!(
+            "no contracts to check: there is no `{DEFAULT_CONTRACTS}/` folder here ({})\n  = help: conform reads ./{DEFAULT_CONTRACTS} unless given contract files or folders (`conform verify path/to/contracts`); start one with `conform new NAME`",
+            std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string())
+        )));
+    }
     let contracts = contract::load_paths(&paths)?;
     if contracts.is_empty() {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -425,7 +425,7 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
     Ok(faults)
 }
 
-fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
+pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     let console = Console::new(Box::new(anstream::stdout())).with_progress();
     let mut reporters = Reporters::default();
     reporters.streams.push(Box::new(console));

@@ -11,6 +11,7 @@ use std::io;
 use conform::baseline::BaselineError;
 use conform::contract::ContractErrors;
 use conform::exit;
+use conform::merge::{Refused, RenderError};
 use conform::reference::ServeError;
 use conform::run::RunError;
 use conform::target::profile::ProfileError;
@@ -40,6 +41,14 @@ pub enum CliError {
     /// `serve` could not start its server.
     #[error("error: {0}")]
     Serve(#[from] ServeError),
+    /// Reports `merge` will not combine: not the shards of one run, or not conform JSON
+    /// reports of this version. One line per problem.
+    #[error("error: {}", .0.problems.join("\nerror: "))]
+    Refused(#[from] Refused),
+    /// A merge that failed while rendering: a report changed while it was read, or the console
+    /// could not be written.
+    #[error("error: {0}")]
+    Merge(#[from] RenderError),
     /// Reading or writing outside the reports failed: standard output, the snapshot folder, a
     /// file given to `sign`.
     #[error("error: {what}: {source}")]
@@ -70,14 +79,15 @@ impl CliError {
             | CliError::Usage(_)
             | CliError::Profile(_)
             | CliError::Baseline(_)
-            | CliError::Tls(_) => exit::USAGE,
+            | CliError::Tls(_)
+            | CliError::Refused(_) => exit::USAGE,
             CliError::Run(err) => match err {
                 RunError::Target(_) | RunError::EmbeddedSigning(_) => exit::USAGE,
                 RunError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,
                 RunError::Serve(_) | RunError::Report(_) => exit::INTERNAL,
             },
             CliError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,
-            CliError::Serve(_) | CliError::Io { .. } => exit::INTERNAL,
+            CliError::Serve(_) | CliError::Io { .. } | CliError::Merge(_) => exit::INTERNAL,
         }
     }
 }
@@ -110,6 +120,9 @@ mod tests {
                 path: PathBuf::from("b.json"),
                 reason: "not JSON".into(),
             }),
+            CliError::Refused(Refused {
+                problems: vec!["shard 2/3 is missing".into()],
+            }),
         ];
         for err in usage {
             assert_eq!(err.exit_code(), exit::USAGE, "{err}");
@@ -122,6 +135,7 @@ mod tests {
             CliError::Serve(bind),
             CliError::io("cannot write to standard output")(io::ErrorKind::BrokenPipe.into()),
             CliError::Run(RunError::Report(io::ErrorKind::Other.into())),
+            CliError::Merge(RenderError::Reread("`a.json` changed".into())),
         ];
         for err in internal {
             assert_eq!(err.exit_code(), exit::INTERNAL, "{err}");

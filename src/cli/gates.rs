@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use super::CliError;
-use super::args::VerifyArgs;
 use conform::baseline::{Baseline, BaselineRecorder};
 use conform::contract::Contract;
+use conform::exit;
 use conform::plan::Selection;
 use conform::report::{FileReport, Reporters};
 use conform::results::Summary;
@@ -19,22 +19,22 @@ pub fn ci_value() -> Option<String> {
     std::env::var("CI").ok()
 }
 
-/// Applies `--baseline`: loads the file, or arranges for this run's failures to be recorded to
-/// it (returning its path). Under CI a missing file is an error unless `--update-baseline` says
-/// to record it: recording there would turn every failure into a known one and pass.
+/// Applies `--baseline FILE` (`path`): loads the file, or arranges for this run's failures to be
+/// recorded to it (returning its path too). Under CI a missing file is an error unless
+/// `--update-baseline` (`update`) says to record it: recording there would turn every failure
+/// into a known one and pass.
 pub fn baseline(
-    args: &VerifyArgs,
-    options: &mut RunOptions,
+    path: Option<&Path>,
+    update: bool,
     reporters: &mut Reporters,
-) -> Result<Option<PathBuf>, CliError> {
-    let Some(path) = &args.baseline else {
-        return Ok(None);
+) -> Result<(Option<Baseline>, Option<PathBuf>), CliError> {
+    let Some(path) = path else {
+        return Ok((None, None));
     };
-    if !args.update_baseline && path.exists() {
-        options.baseline = Some(Baseline::load(path)?);
-        return Ok(None);
+    if !update && path.exists() {
+        return Ok((Some(Baseline::load(path)?), None));
     }
-    if !args.update_baseline && snapshot::ci_is_set(ci_value().as_deref()) {
+    if !update && snapshot::ci_is_set(ci_value().as_deref()) {
         return Err(CliError::usage(format!(
             "baseline `{}` does not exist, and CI is set: recording a new baseline here \
              would let every failure pass.\n  help: commit the baseline file, correct the path, \
@@ -42,12 +42,35 @@ pub fn baseline(
             path.display()
         )));
     }
-    options.baseline = Some(Baseline::recording(path));
     let recorder = Box::new(BaselineRecorder::new(path));
     reporters
         .files
         .push(FileReport::new("baseline", path, recorder));
-    Ok(Some(path.clone()))
+    Ok((Some(Baseline::recording(path)), Some(path.to_path_buf())))
+}
+
+/// The account of a finished run (or merge): why it stopped sending, if it did, where each file
+/// went, and whether conform itself failed; then its exit code. Conform failing wins (the
+/// verdict cannot be trusted), then a report not written, then a recording run passes (every
+/// failure of the run is now known), then the checks decide.
+pub fn conclude(reporters: &Reporters, recording: Option<&Path>, summary: &Summary) -> u8 {
+    if let Some(stopped) = &summary.stopped {
+        println!("{stopped} (--give-up-after 0 keeps sending)");
+    }
+    let all_written = say_where_files_went(reporters, recording, summary);
+    if !summary.crashed.is_empty() {
+        eprintln!(
+            "error: conform itself failed while running {}; the verdict cannot be trusted",
+            summary.crashed.join(", ")
+        );
+        exit::INTERNAL
+    } else if !all_written {
+        exit::REPORT_NOT_WRITTEN
+    } else if recording.is_some() || summary.success() {
+        exit::SUCCESS
+    } else {
+        exit::CHECKS_FAILED
+    }
 }
 
 /// In `check` mode, a run where no selected case has a snapshot would compare nothing and pass:

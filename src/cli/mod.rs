@@ -6,6 +6,9 @@ mod commands;
 mod error;
 mod gates;
 mod keys;
+mod merge;
+mod new;
+mod openapi;
 mod sign;
 mod snapshots;
 
@@ -22,5 +25,9 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),
         args::Command::Sign(args) => sign::sign(args),
+        args::Command::Import(args::ImportCommand::Openapi(args)) => openapi::import(args),
+        args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
+        args::Command::Merge(args) => merge::merge(args),
+        args::Command::New(args) => new::new(args),
     }
 }

@@ -1,7 +1,7 @@
 //! `conform snapshots review|accept|reject|prune`: the review side of snapshot testing.
 
 use std::collections::HashSet;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 
 use owo_colors::OwoColorize;
 
@@ -34,12 +34,14 @@ fn review_all(root: &std::path::Path) -> Result<u8, CliError> {
     let mut out = anstream::stdout();
     let mut tally = [0usize; 3];
     let console = || CliError::io("cannot talk to the terminal");
+    let term = console::Term::stdout();
+    let mut key = || term.read_char();
     for (i, item) in pending.iter().enumerate() {
         let diff = review::diff(item).map_err(unreadable(&item.pending))?;
         writeln!(out, "\n{} ({}/{})", item.case.bold(), i + 1, pending.len())
             .and_then(|()| write_diff(&mut out, &diff))
             .map_err(console())?;
-        match ask(&mut out).map_err(console())? {
+        match ask(&mut out, &mut key).map_err(console())? {
             Choice::Accept => {
                 review::accept(item).map_err(unwritable(&item.pending))?;
                 tally[0] += 1;
@@ -52,10 +54,28 @@ fn review_all(root: &std::path::Path) -> Result<u8, CliError> {
             Choice::Quit => break,
         }
     }
-    let [accepted, rejected, skipped] = tally;
-    let summary = format!("\n{accepted} accepted, {rejected} rejected, {skipped} skipped");
-    writeln!(out, "{summary}").map_err(console())?;
+    writeln!(out, "\n{}", summary(tally, pending.len(), root)).map_err(console())?;
     Ok(exit::SUCCESS)
+}
+
+/// What a review did, and what is still pending (skipped, or left when it was quit).
+fn summary(tally: [usize; 3], total: usize, root: &std::path::Path) -> String {
+    let [accepted, rejected, skipped] = tally;
+    let left = total - accepted - rejected;
+    let mut text = format!("{accepted} accepted, {rejected} rejected, {skipped} skipped");
+    if left > 0 {
+        let unseen = left - skipped;
+        let unseen = if unseen > 0 {
+            format!(", {unseen} not shown")
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "; {left} still pending{unseen} in {} (`conform snapshots review` again, or `accept`/`reject` FILTER)",
+            root.display()
+        ));
+    }
+    text
 }
 
 /// An error reading the snapshots at `path`.
@@ -75,22 +95,42 @@ enum Choice {
     Quit,
 }
 
-fn ask(out: &mut impl Write) -> std::io::Result<Choice> {
-    let stdin = std::io::stdin();
+const PROMPT: &str = "accept (a), reject (r), skip (s), quit (q)? ";
+
+/// Asks for one key (no Enter needed); any other key is answered with the valid ones.
+fn ask(
+    out: &mut impl Write,
+    key: &mut impl FnMut() -> std::io::Result<char>,
+) -> std::io::Result<Choice> {
+    write!(out, "{PROMPT}")?;
     loop {
-        write!(out, "accept (a), reject (r), skip (s), quit (q)? ")?;
         out.flush()?;
-        let mut line = String::new();
-        if stdin.lock().read_line(&mut line)? == 0 {
-            return Ok(Choice::Quit);
-        }
-        match line.trim() {
-            "a" | "accept" => return Ok(Choice::Accept),
-            "r" | "reject" => return Ok(Choice::Reject),
-            "s" | "skip" => return Ok(Choice::Skip),
-            "q" | "quit" => return Ok(Choice::Quit),
-            _ => {}
-        }
+        let pressed = match key() {
+            Ok(pressed) => pressed,
+            // End of input (Ctrl-D) quits, keeping what was decided.
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(Choice::Quit),
+            Err(e) => return Err(e),
+        };
+        let choice = match pressed.to_ascii_lowercase() {
+            'a' => Choice::Accept,
+            'r' => Choice::Reject,
+            's' => Choice::Skip,
+            'q' | '\u{4}' => Choice::Quit,
+            other => {
+                let shown = if other.is_control() {
+                    format!("{:?}", other)
+                } else {
+                    format!("`{other}`")
+                };
+                write!(
+                    out,
+                    "\n{shown} is not a choice: press a, r, s or q. {PROMPT}"
+                )?;
+                continue;
+            }
+        };
+        writeln!(out, "{pressed}")?;
+        return Ok(choice);
     }
 }
 
@@ -159,4 +199,57 @@ fn prune(args: &PruneArgs) -> Result<u8, CliError> {
         if orphans.len() == 1 { "" } else { "s" }
     );
     Ok(exit::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(typed: &str) -> impl FnMut() -> std::io::Result<char> + '_ {
+        let mut chars = typed.chars();
+        move || {
+            chars
+                .next()
+                .ok_or_else(|| std::io::ErrorKind::UnexpectedEof.into())
+        }
+    }
+
+    #[test]
+    fn one_key_decides_without_enter() {
+        let mut out = Vec::new();
+        let choice = ask(&mut out, &mut keys("r")).unwrap();
+        assert!(matches!(choice, Choice::Reject));
+        assert_eq!(String::from_utf8(out).unwrap(), format!("{PROMPT}r\n"));
+    }
+
+    #[test]
+    fn another_key_is_answered_with_the_valid_ones() {
+        let mut out = Vec::new();
+        let choice = ask(&mut out, &mut keys("xA")).unwrap();
+        assert!(matches!(choice, Choice::Accept));
+        let shown = String::from_utf8(out).unwrap();
+        assert!(
+            shown.contains("`x` is not a choice: press a, r, s or q."),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn end_of_input_quits() {
+        let choice = ask(&mut Vec::new(), &mut keys("")).unwrap();
+        assert!(matches!(choice, Choice::Quit));
+    }
+
+    #[test]
+    fn the_summary_counts_what_is_still_pending() {
+        let root = std::path::Path::new("snapshots");
+        assert_eq!(
+            summary([2, 1, 0], 3, root),
+            "2 accepted, 1 rejected, 0 skipped"
+        );
+        assert_eq!(
+            summary([1, 1, 1], 5, root),
+            "1 accepted, 1 rejected, 1 skipped; 3 still pending, 2 not shown in snapshots (`conform snapshots review` again, or `accept`/`reject` FILTER)"
+        );
+    }
 }

@@ -81,11 +81,19 @@ fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in entries {
         if entry.is_dir() {
             collect_files(&entry, files)?;
-        } else if entry.extension().is_some_and(|ext| ext == "json") {
+        } else if entry.extension().is_some_and(|ext| ext == "json") && !is_schema(&entry) {
             files.push(entry);
         }
     }
     Ok(())
+}
+
+/// A JSON Schema kept beside contracts (`contract.schema.json`, written by `conform new` for
+/// editors) is not a contract; a folder's walk leaves out `*.schema.json`.
+fn is_schema(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".schema.json"))
 }
 
 /// Case names start with the contract name and the embedded server routes by method and path,

@@ -45,6 +45,14 @@ impl Limits {
         max_connections: 1024,
     };
 
+    /// The embedded target `verify` starts for itself: request heads up to 1 MiB, since a
+    /// contract's boundary cases may send a parameter at its longest (5,000 multibyte
+    /// characters of a query value are 45 KB percent-encoded); the other bounds as `serve`'s.
+    pub const EMBEDDED: Limits = Limits {
+        max_header_size: 1024 * 1024,
+        ..Limits::DEFAULT
+    };
+
     /// Applies the header bounds to a connection builder.
     pub(super) fn configure(&self, builder: &mut hyper::server::conn::http1::Builder) {
         builder

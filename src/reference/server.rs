@@ -130,6 +130,7 @@ impl ReferenceServer {
             faults: faults.clone(),
             signing,
             tls,
+            limits: Limits::EMBEDDED,
             ..ServeOptions::default()
         };
         Self::serve(contracts, options).await

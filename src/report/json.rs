@@ -3,9 +3,15 @@
 //! failed run never clobbers the previous one.
 //!
 //! Shape (version 1): `{"version": 1, "tool": ..., "run": {..., implementation, scope},
-//! "results": [{contract, case, check, outcome, message, findings?, diff?, known?}, ...],
-//! "summary": {passed, failed, known, fixed, skipped, recorded, cases, planned, ...},
-//! "verdict": {result, complete, reasons}}`, published as `docs/report.schema.json`.
+//! "results": [{contract, case, check, outcome, message, findings?, diff?, known?, wrote?,
+//! duration_ms?}, ...], "summary": {passed, failed, known, fixed, skipped, recorded, cases,
+//! planned, ...}, "verdict": {result, complete, reasons}}`, published as
+//! `docs/report.schema.json`.
+//!
+//! The report holds everything the other formats render, so `conform merge` can read the
+//! reports of a run's shards back ([`crate::merge`]) and render any format from them: the case's
+//! wall time (`duration_ms`, on its first check, which also marks where a case starts) and the
+//! file a check wrote (`wrote`: a recorded or pending snapshot) are there for that.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -39,6 +45,12 @@ struct Entry<'a> {
     diff: Option<&'a str>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     known: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    wrote: Option<String>,
+    /// The case's wall time in milliseconds to the microsecond, on its first check only (as
+    /// JUnit carries it): loopback cases take well under a millisecond.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_ms: Option<f64>,
 }
 
 impl JsonReport {
@@ -77,8 +89,11 @@ impl super::Reporter for JsonReport {
     }
 
     fn case(&mut self, result: &CaseResult) -> io::Result<()> {
-        for check in &result.checks {
-            let entry = entry(result, check);
+        for (i, check) in result.checks.iter().enumerate() {
+            let mut entry = entry(result, check);
+            if i == 0 {
+                entry.duration_ms = Some(millis(result.duration));
+            }
             let separator = if std::mem::take(&mut self.first) {
                 "\n"
             } else {
@@ -120,7 +135,14 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         },
         diff: check.diff.as_deref(),
         known: check.known,
+        wrote: check.wrote.as_ref().map(|p| p.display().to_string()),
+        duration_ms: None,
     }
+}
+
+/// Milliseconds with microsecond precision.
+fn millis(duration: std::time::Duration) -> f64 {
+    duration.as_micros() as f64 / 1000.0
 }
 
 #[cfg(test)]

@@ -12,11 +12,14 @@
 //! Each suite's properties carry the implementation, the verdict and the run's scope.
 //!
 //! quick-junit builds a whole report in memory before writing it, which a 100k-case run cannot
-//! afford; so test cases are streamed to one spool file per contract, and the report is put
-//! together at the end, when the counts its suites open with are known. Every text goes through
-//! [`crate::json::printable`] first (control characters, which XML forbids, shown escaped), since
-//! findings quote what the target sent. The output validates against `tests/fixtures/junit.xsd`,
-//! the JUnit format as the common readers take it.
+//! afford; so test cases are streamed to one spool file, each suite remembering which stretches
+//! of it are its own, and the report is put together at the end, when the counts its suites open
+//! with are known. One spool, not one per contract: a suite of 10,000 contracts would otherwise
+//! hold 10,000 files open, past the usual limit of 1024 per process. A contract's cases arrive
+//! together (the plan goes contract by contract), so a suite is almost always one stretch. Every
+//! text goes through [`crate::json::printable`] first (control characters, which XML forbids,
+//! shown escaped), since findings quote what the target sent. The output validates against
+//! `tests/fixtures/junit.xsd`, the JUnit format as the common readers take it.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -35,12 +38,15 @@ pub struct JunitReport {
     pending: Option<Pending>,
     run: Option<RunInfo>,
     suites: IndexMap<String, Suite>,
+    /// Every test case written so far, in the order cases came.
+    spool: Option<Spool>,
 }
 
 /// One contract's test cases so far.
 struct Suite {
     info: ContractInfo,
-    spool: Option<Spool>,
+    /// The stretches of the spool holding its test cases, as (start, end) byte offsets.
+    stretches: Vec<(u64, u64)>,
     counts: Counts,
     time: Duration,
 }
@@ -53,25 +59,39 @@ impl JunitReport {
             pending: None,
             run: None,
             suites: IndexMap::new(),
+            spool: None,
         }
     }
 
-    fn suite(&mut self, contract: &str) -> io::Result<&mut Suite> {
-        let pending = self
-            .pending
-            .as_ref()
-            .ok_or_else(|| io::Error::other("report not started"))?;
-        let suite = self.suites.entry(contract.to_string()).or_insert_with(|| {
+    /// Writes the test cases of `result` to `spool`, counting them in its contract's suite.
+    fn write_case(&mut self, spool: &mut Spool, result: &CaseResult) -> io::Result<()> {
+        let suite = self.suite(&result.contract);
+        suite.time += result.duration;
+        for (i, check) in result.checks.iter().enumerate() {
+            let time = if i == 0 {
+                result.duration
+            } else {
+                Duration::ZERO
+            };
+            match check.outcome {
+                Outcome::Pass => suite.counts.passed += 1,
+                // A known failure does not fail the run, so test-report readers see it skipped.
+                Outcome::Fail if check.known => suite.counts.skipped += 1,
+                outcome => suite.counts.add(outcome),
+            }
+            write_testcase(spool, result, check, time)?;
+        }
+        Ok(())
+    }
+
+    fn suite(&mut self, contract: &str) -> &mut Suite {
+        self.suites.entry(contract.to_string()).or_insert_with(|| {
             Suite::new(ContractInfo {
                 name: contract.to_string(),
                 path: String::new(),
                 sha256: String::new(),
             })
-        });
-        if suite.spool.is_none() {
-            suite.spool = Some(pending.spool()?);
-        }
-        Ok(suite)
+        })
     }
 }
 
@@ -79,7 +99,7 @@ impl Suite {
     fn new(info: ContractInfo) -> Self {
         Suite {
             info,
-            spool: None,
+            stretches: Vec::new(),
             counts: Counts::default(),
             time: Duration::ZERO,
         }
@@ -89,7 +109,21 @@ impl Suite {
         self.counts.total()
     }
 
-    fn write(&mut self, out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Result<()> {
+    /// Notes that the spool from `start` to `end` holds test cases of this suite.
+    fn holds(&mut self, start: u64, end: u64) {
+        match self.stretches.last_mut() {
+            Some(last) if last.1 == start => last.1 = end,
+            _ => self.stretches.push((start, end)),
+        }
+    }
+
+    fn write(
+        &self,
+        out: &mut dyn Write,
+        spool: &mut Spool,
+        run: &RunInfo,
+        summary: &Summary,
+    ) -> io::Result<()> {
         writeln!(
             out,
             "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"0\" skipped=\"{}\" time=\"{}\" timestamp=\"{}\">",
@@ -110,8 +144,8 @@ impl Suite {
             )?;
         }
         writeln!(out, "    </properties>")?;
-        if let Some(spool) = &mut self.spool {
-            spool.drain_into(out)?;
+        for &stretch in &self.stretches {
+            spool.copy_into(stretch, out)?;
         }
         writeln!(out, "  </testsuite>")
     }
@@ -119,7 +153,9 @@ impl Suite {
 
 impl super::Reporter for JunitReport {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
-        self.pending = Some(Pending::beside(&self.destination)?);
+        let pending = Pending::beside(&self.destination)?;
+        self.spool = Some(pending.spool()?);
+        self.pending = Some(pending);
         for contract in &info.contracts {
             let suite = Suite::new(contract.clone());
             self.suites.insert(contract.name.clone(), suite);
@@ -129,32 +165,23 @@ impl super::Reporter for JunitReport {
     }
 
     fn case(&mut self, result: &CaseResult) -> io::Result<()> {
-        let suite = self.suite(&result.contract)?;
-        suite.time += result.duration;
-        for (i, check) in result.checks.iter().enumerate() {
-            let time = if i == 0 {
-                result.duration
-            } else {
-                Duration::ZERO
-            };
-            match check.outcome {
-                Outcome::Pass => suite.counts.passed += 1,
-                // A known failure does not fail the run, so test-report readers see it skipped.
-                Outcome::Fail if check.known => suite.counts.skipped += 1,
-                outcome => suite.counts.add(outcome),
-            }
-            if let Some(spool) = &mut suite.spool {
-                write_testcase(spool, result, check, time)?;
-            }
-        }
-        Ok(())
+        let mut spool = self
+            .spool
+            .take()
+            .ok_or_else(|| io::Error::other("report not started"))?;
+        let start = spool.written();
+        let written = self.write_case(&mut spool, result);
+        self.suite(&result.contract).holds(start, spool.written());
+        self.spool = Some(spool);
+        written
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
-        let (mut pending, run) = match (self.pending.take(), self.run.take()) {
-            (Some(pending), Some(run)) => (pending, run),
-            _ => return Err(io::Error::other("report not started")),
-        };
+        let (mut pending, run, mut spool) =
+            match (self.pending.take(), self.run.take(), self.spool.take()) {
+                (Some(pending), Some(run), Some(spool)) => (pending, run, spool),
+                _ => return Err(io::Error::other("report not started")),
+            };
         let out = pending.writer();
         writeln!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>")?;
         let time: Duration = self.suites.values().map(|s| s.time).sum();
@@ -165,11 +192,25 @@ impl super::Reporter for JunitReport {
             summary.failed - summary.known,
             seconds(time),
         )?;
-        for suite in self.suites.values_mut() {
-            suite.write(out, &run, summary)?;
+        for suite in self.suites.values() {
+            suite.write(out, &mut spool, &run, summary)?;
         }
         writeln!(out, "</testsuites>")?;
         pending.commit()
+    }
+}
+
+/// [`escape`], skipped for text that needs none: every test case names its case, and most are
+/// plain names with empty messages, so a large report is mostly text that would be copied only
+/// to come out the same.
+fn escaped(text: &str, in_attribute: bool) -> std::borrow::Cow<'_, str> {
+    let markup = |c: char| matches!(c, '&' | '<' | '>' | '"' | '\r' | '\u{FFFE}' | '\u{FFFF}');
+    let spaces = |c: char| in_attribute && matches!(c, '\n' | '\t');
+    let unchanged = matches!(crate::json::printable(text), std::borrow::Cow::Borrowed(_));
+    if unchanged && !text.chars().any(|c| markup(c) || spaces(c)) {
+        std::borrow::Cow::Borrowed(text)
+    } else {
+        std::borrow::Cow::Owned(escape(text, in_attribute))
     }
 }
 
@@ -182,10 +223,11 @@ fn write_testcase(
     let open = format!(
         "    <testcase name=\"{}\" classname=\"{}\" time=\"{}\"",
         check.check.name(),
-        escape(&case.case, true),
+        escaped(&case.case, true),
         seconds(time)
     );
-    let message = escape(&check.message(), true);
+    let message = check.message();
+    let message = escaped(&message, true);
     match check.outcome {
         Outcome::Pass => writeln!(out, "{open}/>"),
         Outcome::Fail if check.known => writeln!(
@@ -204,7 +246,7 @@ fn write_testcase(
             out,
             "{open}>\n      <failure message=\"{message}\" type=\"{}\">{}</failure>\n    </testcase>",
             check.check.name(),
-            escape(&failure_text(check), false)
+            escaped(&failure_text(check), false)
         ),
     }
 }
@@ -279,6 +321,28 @@ fn escape(text: &str, in_attribute: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_needs_no_escaping_is_written_as_it_is() {
+        for text in [
+            "issueCard/negative/appId/too-long",
+            "中文 ok: 'quoted'",
+            "a<b",
+            "tab\there",
+            "\u{1b}[31mred",
+            "x\u{85}y",
+            "line\nbreak",
+            "bidi \u{202e}override",
+        ] {
+            for in_attribute in [true, false] {
+                assert_eq!(
+                    escaped(text, in_attribute),
+                    escape(text, in_attribute),
+                    "{text:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn escape_keeps_text_readable_and_well_formed() {
@@ -361,6 +425,42 @@ mod tests {
         assert_eq!(property("implementation"), "acme-cards 2.3.1");
         assert!(property("scope.signing").contains(crate::report::tally::sample::KEY_SHA256));
         assert!(property("scope.cases").starts_with("3 run of 125 planned"));
+    }
+
+    #[test]
+    fn cases_of_alternating_contracts_each_land_in_their_own_suite() {
+        use crate::report::Reporter;
+        use crate::results::{Check, CheckResult};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.xml");
+        let mut run = crate::report::tally::sample::run();
+        run.contracts.push(ContractInfo {
+            name: "other".into(),
+            ..run.contracts[0].clone()
+        });
+        let case = |contract: &str, name: &str| CaseResult {
+            contract: contract.into(),
+            case: name.into(),
+            checks: vec![CheckResult::pass(Check::Transport)],
+            duration: Duration::from_millis(1),
+        };
+        let mut report = JunitReport::new(&path);
+        report.start(&run).unwrap();
+        for (contract, name) in [("issueCard", "a1"), ("other", "b1"), ("issueCard", "a2")] {
+            report.case(&case(contract, name)).unwrap();
+        }
+        report.finish(&Summary::default()).unwrap();
+        let xml = std::fs::read_to_string(&path).unwrap();
+        let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        let classes = |i: usize| -> Vec<String> {
+            parsed.test_suites[i]
+                .test_cases
+                .iter()
+                .map(|t| t.classname.as_deref().unwrap_or_default().to_string())
+                .collect()
+        };
+        assert_eq!(classes(0), ["a1", "a2"]);
+        assert_eq!(classes(1), ["b1"]);
     }
 
     #[test]

@@ -34,34 +34,60 @@ impl Pending {
     /// A spool in the destination's folder (so it counts against the same disk, not `/tmp`).
     pub fn spool(&self) -> io::Result<Spool> {
         let file = atomic::scratch_beside(self.file.destination())?;
-        Ok(Spool(BufWriter::new(file)))
+        Ok(Spool {
+            file: BufWriter::new(file),
+            written: 0,
+        })
     }
 }
 
 /// An anonymous temporary file (removed by the OS when dropped) that streamed output is written
 /// to and later copied into the report.
-pub struct Spool(BufWriter<File>);
+pub struct Spool {
+    file: BufWriter<File>,
+    /// Bytes written since it was made.
+    written: u64,
+}
 
 impl Spool {
+    /// How many bytes have been written to it: where the next write starts.
+    pub fn written(&self) -> u64 {
+        self.written
+    }
+
+    /// Copies the bytes from `start` to `end` (offsets as [`Spool::written`] gave them) to
+    /// `out`; writing may go on afterwards.
+    pub fn copy_into(&mut self, (start, end): (u64, u64), out: &mut dyn Write) -> io::Result<()> {
+        self.file.flush()?;
+        let file = self.file.get_mut();
+        file.seek(SeekFrom::Start(start))?;
+        io::copy(&mut io::Read::take(&mut *file, end - start), out)?;
+        file.seek(SeekFrom::End(0))?;
+        Ok(())
+    }
+
     /// Copies everything written so far to `out` and leaves the spool empty.
     pub fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
-        self.0.flush()?;
-        let file = self.0.get_mut();
+        self.file.flush()?;
+        let file = self.file.get_mut();
         file.seek(SeekFrom::Start(0))?;
         io::copy(file, out)?;
         file.set_len(0)?;
         file.seek(SeekFrom::Start(0))?;
+        self.written = 0;
         Ok(())
     }
 }
 
 impl Write for Spool {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
+        self.file.flush()
     }
 }
 
@@ -114,6 +140,24 @@ mod tests {
         spool.write_all(b"second").unwrap();
         spool.drain_into(&mut out).unwrap();
         assert_eq!(out, b"firstsecond");
+    }
+
+    #[test]
+    fn spool_hands_back_any_stretch_and_keeps_the_rest() {
+        let dir = tempfile::tempdir().unwrap();
+        let pending = Pending::beside(&dir.path().join("r.txt")).unwrap();
+        let mut spool = pending.spool().unwrap();
+        spool.write_all(b"aaa").unwrap();
+        let middle = spool.written();
+        spool.write_all(b"bb").unwrap();
+        let mut out = Vec::new();
+        spool
+            .copy_into((middle, spool.written()), &mut out)
+            .unwrap();
+        spool.write_all(b"c").unwrap();
+        spool.copy_into((0, middle), &mut out).unwrap();
+        spool.copy_into((5, spool.written()), &mut out).unwrap();
+        assert_eq!(out, b"bbaaac");
     }
 
     #[test]

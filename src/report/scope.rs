@@ -73,6 +73,13 @@ fn cases(scope: &Scope, summary: &Summary) -> String {
     if let Some(partition) = &scope.partition {
         text.push_str(&format!("; shard --partition {partition}"));
     }
+    match scope.shards {
+        Some(1) => text.push_str("; merged from its one shard (--partition 1/1)"),
+        Some(n) => text.push_str(&format!(
+            "; merged from {n} shards (--partition 1/{n} to {n}/{n})"
+        )),
+        None => {}
+    }
     if summary.stopped_early {
         text.push_str("; stopped at the first failed case (--fail-fast)");
     }

@@ -4,22 +4,25 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The late replays a run asked for.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LateReplayScope {
     /// Keys replayed per contract with an idempotency key (`--late-replays`; 0: none).
     pub keys: u32,
     /// The least time between a key's first answer and its late replay (`--late-replay-after`).
     #[serde(rename = "after_ms", serialize_with = "super::as_millis")]
+    #[serde(deserialize_with = "super::from_millis")]
     pub after: Duration,
     /// The fewest successful requests with other keys between them (`--late-replay-gap`).
     pub gap: u64,
 }
 
 /// What the keys replayed late went through, over every contract.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LateReplayEvidence {
     /// Keys replayed.
     pub keys: usize,
@@ -27,9 +30,11 @@ pub struct LateReplayEvidence {
     pub remembered: usize,
     /// The age of the youngest key replayed (from its first answer to its late replay).
     #[serde(rename = "youngest_ms", serialize_with = "super::as_millis")]
+    #[serde(deserialize_with = "super::from_millis")]
     pub youngest: Duration,
     /// The age of the oldest.
     #[serde(rename = "oldest_ms", serialize_with = "super::as_millis")]
+    #[serde(deserialize_with = "super::from_millis")]
     pub oldest: Duration,
     /// The fewest requests the run sent between a key's first answer and its late replay.
     pub fewest_requests_between: u64,
@@ -57,9 +62,35 @@ impl LateReplayEvidence {
     }
 }
 
+/// The evidence of several shards of one run (`conform merge`), as one: every key counted,
+/// the widest ranges kept.
+pub fn merged(shards: impl IntoIterator<Item = LateReplayEvidence>) -> Option<LateReplayEvidence> {
+    shards.into_iter().reduce(|a, b| LateReplayEvidence {
+        keys: a.keys + b.keys,
+        remembered: a.remembered + b.remembered,
+        youngest: a.youngest.min(b.youngest),
+        oldest: a.oldest.max(b.oldest),
+        fewest_requests_between: a.fewest_requests_between.min(b.fewest_requests_between),
+        most_requests_between: a.most_requests_between.max(b.most_requests_between),
+        most_keys_between: a.most_keys_between.max(b.most_keys_between),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shards_evidence_merges_into_the_widest_ranges() {
+        let mut one = LateReplayEvidence::default();
+        one.add(Duration::from_secs(6), 200, 100, true);
+        let mut two = LateReplayEvidence::default();
+        two.add(Duration::from_secs(5), 120, 60, false);
+        let mut both = one;
+        both.add(Duration::from_secs(5), 120, 60, false);
+        assert_eq!(merged([one, two]), Some(both));
+        assert_eq!(merged([]), None);
+    }
 
     #[test]
     fn evidence_keeps_the_range_of_ages_and_traffic() {

@@ -6,16 +6,21 @@
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The scope of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Scope {
     /// `--filter` globs as given, and `--exclude` globs with a leading `!`; empty when
     /// neither was given.
     pub filters: Vec<String>,
     /// `--partition K/N` as given.
     pub partition: Option<String>,
+    /// How many shard reports `conform merge` combined into this run, every `--partition K/N`
+    /// of one N present once; `None` for a run made in one process.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<usize>,
     /// Idempotency settings this run changed from what the contracts ask for.
     pub overrides: Vec<Override>,
     /// Snapshot mode and folder.
@@ -26,6 +31,7 @@ pub struct Scope {
     pub faults: Vec<String>,
     /// Per-request time-out.
     #[serde(rename = "timeout_ms", serialize_with = "as_millis")]
+    #[serde(deserialize_with = "super::from_millis")]
     pub timeout: Duration,
     /// Cases in flight at once.
     pub jobs: usize,
@@ -37,7 +43,7 @@ pub struct Scope {
     /// `None` for a plain-HTTP target.
     pub tls: Option<TlsScope>,
     /// The late replays asked for; `None` when no contract has an idempotency key.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_replays: Option<super::LateReplayScope>,
 }
 
@@ -61,7 +67,8 @@ impl Scope {
 }
 
 /// A run-wide idempotency setting that differs from at least one contract's.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Override {
     /// Which setting.
     pub setting: Setting,
@@ -75,7 +82,7 @@ pub struct Override {
 }
 
 /// The idempotency settings a run can change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Setting {
     /// `--replays`.
@@ -127,7 +134,8 @@ impl Override {
 }
 
 /// The snapshot set-up of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SnapshotScope {
     /// `check`, `new`, `update` or `off`.
     pub mode: String,
@@ -136,7 +144,8 @@ pub struct SnapshotScope {
 }
 
 /// The baseline of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct BaselineScope {
     /// The file.
     pub file: String,
@@ -145,7 +154,8 @@ pub struct BaselineScope {
 }
 
 /// The signing set-up of a run: what was signed and checked, and by which keys' fingerprints.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SigningScope {
     /// The `Client-Id` sent, if any.
     pub client_id: Option<String>,
@@ -164,7 +174,8 @@ pub struct SigningScope {
 }
 
 /// The TLS set-up of a run against an `https://` target.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TlsScope {
     /// Whether the target's certificate was verified; false only with `--insecure`, and then
     /// nothing showed that the answers came from the target named.
@@ -176,7 +187,8 @@ pub struct TlsScope {
 }
 
 /// A certificate named in reports: where it was read from and its fingerprint.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct CertificateScope {
     /// `file ca.pem` or `environment variable NAME`.
     pub source: String,
@@ -187,7 +199,8 @@ pub struct CertificateScope {
 
 /// Which implementation a target is, as the user named it (`--implementation`,
 /// `--implementation-version` or the target profile).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Implementation {
     /// Its name, e.g. `acme-cards`.
     pub name: Option<String>,

@@ -5,12 +5,13 @@
 //! COMPATIBLE WITH KNOWN FAILURES) with its reasons, in every report alike. Exit codes do not
 //! change: they follow [`super::Summary::success`].
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{RunInfo, Setting, Summary};
 
 /// The verdict of a run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Verdict {
     /// The verdict in one word.
     #[serde(rename = "result")]
@@ -23,7 +24,7 @@ pub struct Verdict {
 }
 
 /// The verdict in one word.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictKind {
     /// Everything ran and no check failed.
@@ -49,7 +50,8 @@ impl VerdictKind {
 }
 
 /// One way a run fell short of everything it could have checked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Shortfall {
     /// What kind, for tools.
     pub reason: ShortfallKind,
@@ -58,7 +60,7 @@ pub struct Shortfall {
 }
 
 /// The kinds of [`Shortfall`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShortfallKind {
     /// No case ran at all.

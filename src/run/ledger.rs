@@ -6,7 +6,7 @@
 //!
 //! Memory stays bounded whatever the run's size: at most [`MAX_VALUES`] unique values are
 //! kept for the whole run (later ones are still compared with those), at most [`MAX_CLASHES`]
-//! clashes per contract, and per contract a sample of at most three times the keys replayed:
+//! clashes per contract, and per contract a sample of at most twice the keys replayed:
 //! the first ones sent, and a systematic sample of the rest whose stride doubles as it fills,
 //! so it stays spread evenly over the run however long the run is.
 
@@ -394,7 +394,7 @@ mod tests {
             let book = ledger.book(0);
             assert!(
                 book.early.len() + book.spread.len() <= 12,
-                "at most 3 × 4 kept"
+                "the first 4, at most 8 spread"
             );
         }
         let keys: Vec<String> = ledger.sample(0).iter().map(|k| k.key.to_string()).collect();

@@ -23,6 +23,7 @@ pub(super) fn scope(
     Scope {
         filters: options.filter_globs.clone(),
         partition: options.partition.map(|p| format!("{}/{}", p.k, p.n)),
+        shards: None,
         overrides: overrides(options, contracts),
         snapshots: snapshots(options),
         baseline: options.baseline.as_ref().and_then(|b| b.scope()),

@@ -27,11 +27,14 @@ pub(crate) async fn single(
     let planned = exchange
         .request
         .materialize(&exchange.key, contract, &context.mint);
+    // A request sent without its key (the key is optional, and the case leaves it out) has
+    // no idempotency promise to replay: each such request is a new one.
+    let keyed = planned.key.is_some();
     let request = request(contract, planned);
     let main = settled(context, contract, &settings, &request).await;
     let expects_success =
         contract.result.role(&exchange.expect.status) == Some(StatusRole::Success);
-    let replays = (expects_success && settings.replays > 0).then_some(settings.replays);
+    let replays = (expects_success && keyed && settings.replays > 0).then_some(settings.replays);
     let replays = match replays {
         None => None,
         Some(_) if main.answer().role(contract) != Some(StatusRole::Success) => Some(Vec::new()),

@@ -98,6 +98,13 @@ impl HttpTarget {
             url: base.to_string(),
             reason,
         };
+        // `127.0.0.1:8080` and `localhost:8080` are the usual slips: the URL parser would
+        // call them relative or give them the scheme `localhost`.
+        if !base.contains("://") {
+            return Err(invalid(format!(
+                "a target URL starts with its scheme: write `http://{base}` (or `https://{base}` for TLS)"
+            )));
+        }
         let url = Url::parse(base).map_err(|e| invalid(e.to_string()))?;
         if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
             return Err(invalid(

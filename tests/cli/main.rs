@@ -13,6 +13,7 @@ mod util;
 
 mod choosing;
 mod exit_codes;
+mod first_hour;
 mod gating;
 mod generated;
 mod hostile;
@@ -20,6 +21,10 @@ mod idempotency;
 mod lint;
 mod made_up_values;
 mod merchant;
+mod merge;
+mod openapi;
+mod openapi_export;
+mod openapi_report;
 mod platform;
 mod promises;
 mod reports;

@@ -308,9 +308,11 @@ pub(crate) fn whole_document(contract: &Contract) -> bool {
 }
 
 /// A parameter value as the receiver reads it back after it travelled as text; a value with no
-/// text form (`null`, an object) arrives as nothing, which no definition accepts as a value.
+/// text form (`null`, an object, an empty list: no `tags=` is written for `[]`) arrives as
+/// nothing, which no definition accepts as a value.
 fn received(contract: &Contract, schema: &Schema, value: &Value) -> Value {
     let texts: Vec<String> = match value {
+        Value::Array(items) if items.is_empty() => return Value::Null,
         Value::Array(items) => items.iter().filter_map(crate::wire::text).collect(),
         other => match crate::wire::text(other) {
             Some(text) => vec![text],
