@@ -119,6 +119,10 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             }
             check::judge(contract, &success(contract), None, &observed)
         }
+        Action::LateReplay if context.late.keys == 0 => vec![CheckResult::skip(
+            Check::LateReplay,
+            "late replays turned off (--late-replays 0)",
+        )],
         Action::LateReplay => {
             let observed = late::run(context, case.contract, &case.name).await;
             vec![check::late_replay::check(&observed)]

@@ -354,6 +354,12 @@ async fn late_replays_turned_off_make_the_run_partial_and_say_so() {
     );
     assert!(
         run.stdout
+            .contains("  late-replay                      0       0       1\n"),
+        "skipped, not passed: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
             .contains("not complete: late replays turned off (--late-replays 0)"),
         "{}",
         run.stdout
