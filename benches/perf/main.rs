@@ -16,17 +16,20 @@
 //! 5. `conform serve` under load against a bare hyper server answering a fixed body, with the
 //!    same load generator (target: serve ÷ bare ≥ 0.8), and its memory over a long run with
 //!    distinct keys (target: flat once its idempotency memory is full). See [`serve`].
-//! 6. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
+//! 6. Hurl sending the requests of (1) as Hurl files with their asserts, when `hurl` is
+//!    installed (target: conform at least 10× faster). See [`hurl`].
+//! 7. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
 //!    4 at 10,000 contracts. See [`scaling`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,
 //! so the comparison is of like with like. Medians of several runs are reported.
-//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `large`) runs one part;
+//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `hurl`, `large`) runs one part;
 //! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
 //! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
 //! can be timed sending exactly the same ones.
 
 mod bare;
+mod hurl;
 mod load;
 mod requests;
 mod scaling;
@@ -89,6 +92,9 @@ fn main() {
     }
     if wanted("serve") {
         serve::run(&root, &contracts, work.path(), &mut missed);
+    }
+    if wanted("hurl") {
+        hurl::run(&runtime, &contracts, work.path(), &mut missed);
     }
     if asked("large") {
         scaling::large(&root, work.path(), &mut missed);
