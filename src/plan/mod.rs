@@ -224,7 +224,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 6]);
+pub struct KindCounts([usize; CaseKind::ALL.len()]);
 
 impl KindCounts {
     /// Counts one more case.
