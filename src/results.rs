@@ -4,6 +4,7 @@
 
 pub mod clause;
 pub mod coverage;
+mod late;
 pub mod observed;
 mod scope;
 mod traffic;
@@ -17,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use clause::Clause;
 pub use coverage::{ContractCoverage, Coverage, Items, Requirement};
+pub use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
 pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
     Setting, SigningScope, SnapshotScope, TlsScope,
@@ -79,6 +81,11 @@ pub enum Check {
     IdempotencyConflict,
     /// Identical concurrent requests get identical answers.
     IdempotencyConcurrency,
+    /// Keys replayed after the rest of the run's traffic still get their first answer.
+    LateReplay,
+    /// No two distinct requests of the run got the same value where the contract declares one
+    /// unique.
+    Unique,
     /// The steps of a flow show what the earlier steps did (a read shows what was created).
     Flow,
     /// The response matches its recorded snapshot.
@@ -109,6 +116,8 @@ impl Check {
             Check::IdempotencyReplay => "idempotency-replay",
             Check::IdempotencyConflict => "idempotency-conflict",
             Check::IdempotencyConcurrency => "idempotency-concurrency",
+            Check::LateReplay => "late-replay",
+            Check::Unique => "unique",
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
@@ -367,6 +376,10 @@ pub struct Summary {
     pub snapshots_missing: usize,
     /// Pending snapshots (`.snap.new`) written for review.
     pub snapshots_pending: usize,
+    /// How old the keys replayed late were and how much traffic came in between; `None` when
+    /// none was replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_replays: Option<LateReplayEvidence>,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     #[serde(deserialize_with = "from_millis")]

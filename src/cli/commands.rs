@@ -100,6 +100,14 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
         require_coverage: args.require_coverage.clone(),
         evidence: None,
+        late_replays: args.late_replays,
+        late_replay_after: args
+            .late_replay_after
+            .as_deref()
+            .map(conform::units::parse_duration)
+            .transpose()
+            .map_err(|e| CliError::usage(format!("--late-replay-after: {e}")))?,
+        late_replay_gap: args.late_replay_gap,
     })
 }
 

@@ -81,6 +81,7 @@ impl Merge {
         summary.stopped = self.totals.stopped;
         summary.crashed = self.totals.crashed;
         summary.coverage = self.totals.coverage;
+        summary.late_replays = self.totals.late_replays;
         summary.conclude(&self.info);
         reporter.finish(&summary)?;
         Ok(summary)

@@ -309,6 +309,9 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
             .flat_map(|r| r.summary.crashed.iter().cloned())
             .collect(),
         coverage: merged_coverage(&reports),
+        late_replays: crate::results::merged_late_replays(
+            reports.iter().filter_map(|r| r.summary.late_replays),
+        ),
     };
     Merge {
         shards: reports,

@@ -148,6 +148,9 @@ fn pointer(json: &Value, kind: CaseKind, case: &str, check: Check) -> String {
         Check::Security => "/signing".into(),
         Check::ClientRequest => "/request".into(),
         Check::ClientIdempotencyKey => "/idempotency/key".into(),
+        Check::LateReplay => "/idempotency".into(),
+        Check::Unique if body_result => "/response/fields".into(),
+        Check::Unique => "/responses".into(),
     }
 }
 
