@@ -16,18 +16,26 @@
 //! 5. `conform serve` under load against a bare hyper server answering a fixed body, with the
 //!    same load generator (target: serve ÷ bare ≥ 0.8), and its memory over a long run with
 //!    distinct keys (target: flat once its idempotency memory is full). See [`serve`].
-//! 6. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
+//! 6. Hurl sending the requests of (1) as Hurl files with their asserts, when `hurl` is
+//!    installed (target: conform at least 10× faster). See [`hurl`].
+//! 7. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
 //!    4 at 10,000 contracts. See [`scaling`].
+//! 8. `conform proxy` in front of the bare hyper server at a steady 1,000 requests per second,
+//!    against the same traffic sent directly: the latency it adds per exchange (target: a
+//!    median under 0.5 ms) and the ratio. See [`proxy`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,
 //! so the comparison is of like with like. Medians of several runs are reported.
-//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `large`) runs one part;
+//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `proxy`, `hurl`, `large`) runs
+//! one part;
 //! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
 //! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
 //! can be timed sending exactly the same ones.
 
 mod bare;
+mod hurl;
 mod load;
+mod proxy;
 mod requests;
 mod scaling;
 mod serve;
@@ -53,6 +61,9 @@ fn main() {
     }
     if args.get(1).map(String::as_str) == Some("--load") {
         return load::main(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("--paced") {
+        return proxy::main(&args[2..]);
     }
     if args.get(1).map(String::as_str) == Some("--hyper-server") {
         return load::hyper_server();
@@ -89,6 +100,12 @@ fn main() {
     }
     if wanted("serve") {
         serve::run(&root, &contracts, work.path(), &mut missed);
+    }
+    if wanted("proxy") {
+        proxy::run(&root, &contracts, work.path(), &mut missed);
+    }
+    if wanted("hurl") {
+        hurl::run(&runtime, &contracts, work.path(), &mut missed);
     }
     if asked("large") {
         scaling::large(&root, work.path(), &mut missed);
@@ -177,9 +194,20 @@ fn suite_round(
         let before = server.served();
         // The contract files by name, not their folder: the shipped scenarios beside them send
         // values captured from earlier answers, which the bare client replaying written
-        // requests cannot follow, so both send the contracts' cases only.
+        // requests cannot follow, so both send the contracts' cases only. Late replays wait by
+        // design and resend requests chosen at run time, which the bare client cannot know
+        // either: both sides leave them out (their cost is measured on their own).
         let files = contracts.iter().map(|c| c.source.path.as_os_str());
-        let args = ["--target", url, "--jobs", JOBS, "--snapshots", "off"];
+        let args = [
+            "--target",
+            url,
+            "--jobs",
+            JOBS,
+            "--snapshots",
+            "off",
+            "--late-replays",
+            "0",
+        ];
         let run = measure(Command::new(CONFORM).arg("verify").args(files).args(args));
         assert_eq!(
             run.code, 0,

@@ -99,7 +99,8 @@ pub fn traces(contracts: &[Contract], record: &FlowRecord) -> Vec<StepTrace> {
 }
 
 /// One row per check kind, put together from every step: a failure of any step fails the row
-/// with its findings labelled by step; a row every step skipped stays skipped.
+/// with its findings labelled by step; a row every step skipped stays skipped. (A security
+/// probe's requests are put together the same way.)
 #[derive(Default)]
 pub(super) struct Rows(Vec<CheckResult>);
 

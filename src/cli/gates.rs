@@ -86,7 +86,11 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
         partition: options.partition,
     };
     let names = selection
-        .apply(conform::plan::stream_with(contracts, &options.scenarios))
+        .apply(conform::plan::stream_all(
+            contracts,
+            &options.scenarios,
+            conform::plan::Auth::default(),
+        ))
         .flat_map(|case| conform::plan::snapshot_names(&case));
     let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
         return Ok(());
@@ -104,6 +108,23 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
             ""
         }
     )))
+}
+
+/// A `--require-coverage` list naming an item no contract declares would gate on nothing (a
+/// typo): an error before anything is sent.
+pub fn coverage_names(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+    if options.require_coverage.is_empty() {
+        return Ok(());
+    }
+    let declared = conform::results::observed::declared_coverage(contracts);
+    match options
+        .require_coverage
+        .iter()
+        .find_map(|r| r.undeclared(&declared))
+    {
+        Some(problem) => Err(CliError::usage(problem)),
+        None => Ok(()),
+    }
 }
 
 /// Says where each file of the run went (stdout) or why it was not written (stderr); true when

@@ -174,7 +174,8 @@ fn decide(
 fn prune(args: &PruneArgs) -> Result<u8, CliError> {
     let contracts = super::commands::load(&args.paths)?;
     let scenarios = super::commands::load_scenarios(&args.paths, &contracts)?;
-    let cases: HashSet<String> = conform::plan::stream_with(&contracts, &scenarios)
+    let auth = conform::plan::Auth::default();
+    let cases: HashSet<String> = conform::plan::stream_all(&contracts, &scenarios, auth)
         .flat_map(|case| conform::plan::snapshot_names(&case))
         .collect();
     let root = &args.dir.snapshot_dir;

@@ -84,6 +84,9 @@ pub struct Contract {
     pub issues: Vec<Issue>,
     /// The request fields that must carry an issued credential.
     pub accepts: Vec<Accept>,
+    /// Places in a successful answer (`/body/cardNo`, `/headers/Location`) whose values no two
+    /// requests with distinct idempotency keys may share across a run.
+    pub unique: Vec<Pointer>,
 }
 
 /// The cases a contract leaves out on purpose.
@@ -112,6 +115,13 @@ impl Skips {
     /// Whether the case `name` is left out; `generated` says whether it is a generated case.
     pub fn leaves_out(&self, name: &str, generated: bool) -> bool {
         self.all.is_match(name) || (generated && self.generated.is_match(name))
+    }
+
+    /// The first `skip` pattern (not `generated.skip`) leaving out the case `name`.
+    pub fn pattern_for(&self, name: &str) -> Option<&SkipPattern> {
+        self.patterns
+            .iter()
+            .find(|p| !p.generated_only && p.glob.is_match(name))
     }
 }
 
@@ -153,6 +163,8 @@ pub struct SkipPattern {
     pub text: String,
     /// Compiled.
     pub glob: globset::GlobMatcher,
+    /// Why its cases are left out, when the entry says (`{"cases": ..., "reason": ...}`).
+    pub reason: Option<String>,
     /// Whether it is from `generated.skip` (it applies to generated cases only).
     pub generated_only: bool,
     /// Where it is written: what a warning about it points at.

@@ -32,6 +32,7 @@ struct Entry<'a> {
     duration_ms: Option<f64>,
     #[serde(default)]
     steps: Vec<StepTrace>,
+    clause: Option<crate::results::Clause>,
 }
 
 /// Reads cases from the `results` array a [`Scanner`] stands at.
@@ -190,6 +191,7 @@ fn check(entry: Entry) -> Result<CheckResult, String> {
         diff,
         known,
         wrote,
+        clause,
         ..
     } = entry;
     if known && outcome != Outcome::Fail {
@@ -224,5 +226,6 @@ fn check(entry: Entry) -> Result<CheckResult, String> {
         diff,
         known,
         wrote,
+        clause,
     })
 }

@@ -52,6 +52,8 @@ struct Totals {
     fixed: Vec<BaselineEntry>,
     stopped: Option<String>,
     crashed: Vec<String>,
+    coverage: crate::results::Coverage,
+    late_replays: Option<crate::results::LateReplayEvidence>,
 }
 
 /// Why reports were not merged: one line per problem, each naming its files. Nothing was

@@ -35,8 +35,12 @@ pub enum CaseKind {
     Idempotency,
     /// Requests to several operations on one resource, in order.
     Flow,
+    /// A request spoiled (unsigned, tampered, without credentials) that must be refused.
+    Security,
     /// The steps of a scenario file's scenario, in order.
     Scenario,
+    /// A promise over the whole run's traffic (late replays, unique values), judged after it.
+    Run,
 }
 
 impl CaseKind {
@@ -48,18 +52,22 @@ impl CaseKind {
             CaseKind::Boundary => "boundary",
             CaseKind::Idempotency => "idempotency",
             CaseKind::Flow => "flow",
+            CaseKind::Security => "security",
             CaseKind::Scenario => "scenario",
+            CaseKind::Run => "run",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 6] = [
+    pub const ALL: [CaseKind; 8] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
         CaseKind::Flow,
+        CaseKind::Security,
         CaseKind::Scenario,
+        CaseKind::Run,
     ];
 }
 
@@ -76,6 +84,12 @@ pub enum Action {
     Flow(super::flows::Flow),
     /// The steps of a scenario (see [`crate::scenario`]).
     Scenario(Arc<crate::scenario::Scenario>),
+    /// A spoiled request that must be refused, then sent right (see [`super::security`]).
+    Security(super::security::SecurityCase),
+    /// After all other traffic: replay early keys of the contract (see [`super::promises`]).
+    LateReplay,
+    /// After all other traffic: judge the contract's unique values over the whole run.
+    Unique,
 }
 
 /// One request and what it must produce.

@@ -116,14 +116,17 @@ impl<T: Clone> KeyMemory<T> {
         Recall::New(response)
     }
 
-    /// Whether `key` is remembered (and not yet forgotten); a look counts as a use.
-    pub fn contains(&self, key: &str) -> bool {
+    /// What `key` was answered with, when it is remembered; remembers nothing (a client
+    /// reusing a key after a rejection is told apart from a retry this way).
+    pub fn recall(&self, key: &str) -> Option<Remembered<T>> {
+        let now = Instant::now();
         let mut keys = self
             .keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         keys.get(key)
-            .is_some_and(|seen| seen.first_used.elapsed() < self.ttl)
+            .filter(|seen| now.duration_since(seen.first_used) < self.ttl)
+            .cloned()
     }
 
     /// How many keys are remembered now.

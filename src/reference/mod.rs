@@ -13,21 +13,26 @@
 //! [`resources`] the resources created, within a bound); [`routes`] decides which operation a
 //! request is for; [`server`] serves it over HTTP within the [`limits`] that let it be exposed;
 //! [`faults`] makes it misbehave on purpose (within the contract); [`auth`] makes it check
-//! request signatures and sign its answers when given keys.
+//! request signatures and sign its answers when given keys, and [`credentials`] check the
+//! credential headers a contract declares when given their values; [`issued`] issues and
+//! honours the credentials one operation answers with and another takes, and refuses a reused
+//! single-use value.
 
 mod acting;
 pub mod auth;
 mod body;
 pub mod credentials;
-mod deadlines;
+pub(crate) mod deadlines;
 pub mod document;
 mod examples;
 pub mod faults;
+pub mod issued;
 pub mod limits;
 pub mod memory;
 mod parameters;
 pub mod resources;
 pub mod routes;
+mod served;
 pub mod server;
 mod statuses;
 
@@ -38,10 +43,12 @@ use hyper::header::HeaderValue;
 use serde_json::Value;
 
 pub use auth::{ServerSigning, SignatureRejection};
+pub use credentials::ServerCredentials;
 pub use faults::Faults;
 pub use limits::Limits;
 pub use memory::Bound;
 pub use resources::ResourceStore;
+pub use served::{RequestLog, ServedRequest};
 pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
 pub use statuses::Headers;
 
@@ -62,7 +69,7 @@ pub struct Reference {
     statuses: Statuses,
     store: Arc<ResourceStore>,
     /// The single-use values seen, for the fields whose reuse the contract refuses.
-    used: credentials::Used,
+    used: issued::Used,
     /// Whether requests carry parameters to read (path, query or headers defined).
     has_parameters: bool,
     /// The answers to the contract's failure examples.
@@ -153,7 +160,7 @@ impl Reference {
             contract,
             faults,
             memory: KeyMemory::new(bound),
-            used: credentials::Used::new(bound),
+            used: issued::Used::new(bound),
             store,
             has_parameters,
             failures: examples::FailureExamples::default(),
@@ -210,11 +217,11 @@ impl Reference {
     /// A valid request's answer: refused for its credentials (one never issued, a single-use
     /// value seen before), or acted on, with the credentials the answer issues remembered.
     fn act(&self, parts: &Parts<'_>) -> Answer {
-        if let Some(refused) = credentials::refusal(self, parts) {
+        if let Some(refused) = issued::refusal(self, parts) {
             return refused;
         }
         let answer = acting::succeed(self, parts);
-        credentials::remember_issued(self, &answer);
+        issued::remember_issued(self, &answer);
         answer
     }
 
@@ -348,13 +355,30 @@ impl Reference {
     /// or remembered.
     pub fn reject_signature(&self, reason: &str) -> Answer {
         let (status, code) = match &self.contract.signature_rejection {
-            Some(expect) => (
-                expect.status.clone(),
-                expect.code.clone().unwrap_or_default(),
-            ),
-            None => (self.contract.negative.status.clone(), String::new()),
+            Some(expect) => (expect.status.clone(), expect.code.clone()),
+            None => (self.contract.negative.status.clone(), None),
         };
+        // A REST contract naming no `rejectCode` answers with its catalogue's code for the
+        // status (`401` `unauthorized`), as a status with codes must carry one.
+        let code = code
+            .or_else(|| self.first_code(&status))
+            .unwrap_or_default();
         self.business(&status, &code, reason)
+    }
+
+    /// The answer to a request without the credentials the contract declares, or with wrong
+    /// ones: the contract's `credentials.reject`, before anything is processed or remembered.
+    pub fn reject_credentials(&self, reason: &str) -> Answer {
+        let Some(credentials) = &self.contract.credentials else {
+            return Answer::text(401, reason.to_string());
+        };
+        let reject = &credentials.reject;
+        let code = reject
+            .code
+            .clone()
+            .or_else(|| self.first_code(&reject.status))
+            .unwrap_or_default();
+        self.business(&reject.status, &code, reason)
     }
 
     /// A business result of `status` (or a status of that class) with `code` and `message`.

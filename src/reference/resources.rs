@@ -2,7 +2,7 @@
 //! created card can be read, updated and deleted, so `serve` is a stateful fake of a whole API
 //! and derived flows pass against it. Bounded like the idempotency memory: the least recently
 //! used resource of a kind is forgotten first. The store also holds what the operations share
-//! besides resources: the credentials they issued ([`super::credentials`]).
+//! besides resources: the credentials they issued ([`super::issued`]).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
@@ -11,7 +11,7 @@ use lru::LruCache;
 use serde_json::Value;
 
 use super::Bound;
-use super::credentials::Issued;
+use super::issued::Issued;
 use crate::contract::{Contract, ResourceAction};
 
 /// The resources of every kind served.

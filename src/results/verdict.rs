@@ -77,6 +77,8 @@ pub enum ShortfallKind {
     ConcurrencyReduced,
     /// `--settle-tries` above a contract's.
     SettleTriesRaised,
+    /// `--late-replays 0`: no key was replayed after the rest of the run's traffic.
+    LateReplaysOff,
     /// `--insecure`: the target's TLS certificate was not verified, so nothing shows the
     /// answers came from the implementation named.
     TlsNotVerified,
@@ -88,6 +90,10 @@ pub enum ShortfallKind {
     SnapshotsRecorded,
     /// Failures absorbed by the baseline.
     KnownFailures,
+    /// `--require-coverage` asked for statuses, codes, fields or headers no answer showed.
+    CoverageNotReached,
+    /// Real traffic: requests that matched no contract's operation, so nothing checked them.
+    UnmatchedRequests,
 }
 
 impl Default for Verdict {
@@ -113,6 +119,7 @@ impl Verdict {
             ));
         }
         snapshots(run, summary, &mut reasons);
+        unmatched(summary, &mut reasons);
         if summary.known > 0 {
             let file = run.scope.baseline.as_ref().map_or("", |b| b.file.as_str());
             reasons.push(Shortfall::new(
@@ -124,10 +131,27 @@ impl Verdict {
                 ),
             ));
         }
+        if !summary.coverage.met() {
+            let unmet = &summary.coverage.unmet;
+            let shown: Vec<&str> = unmet.iter().take(5).map(String::as_str).collect();
+            let more = match unmet.len().saturating_sub(shown.len()) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            reasons.push(Shortfall::new(
+                ShortfallKind::CoverageNotReached,
+                format!(
+                    "--require-coverage not reached: {} item{} never observed ({}{more})",
+                    unmet.len(),
+                    plural(unmet.len()),
+                    shown.join(", ")
+                ),
+            ));
+        }
         let only_known = reasons
             .iter()
             .all(|r| r.reason == ShortfallKind::KnownFailures);
-        let kind = if !summary.success() {
+        let kind = if summary.failed != summary.known {
             VerdictKind::NotCompatible
         } else if reasons.is_empty() {
             VerdictKind::Compatible
@@ -162,7 +186,11 @@ impl Shortfall {
 fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
     let scope = &run.scope;
     if summary.cases == 0 {
-        reasons.push(Shortfall::new(ShortfallKind::NoCases, "no case ran".into()));
+        let what = match scope.traffic {
+            Some(_) => "no request for a contract's operation was seen",
+            None => "no case ran",
+        };
+        reasons.push(Shortfall::new(ShortfallKind::NoCases, what.into()));
     }
     if summary.stopped_early {
         reasons.push(Shortfall::new(
@@ -237,10 +265,17 @@ fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
         };
         reasons.push(Shortfall::new(reason, what));
     }
+    if run.scope.late_replays.is_some_and(|late| late.keys == 0) {
+        reasons.push(Shortfall::new(
+            ShortfallKind::LateReplaysOff,
+            "late replays turned off (--late-replays 0): no key was replayed after the rest of the run's traffic".into(),
+        ));
+    }
 }
 
 fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
-    if run.scope.snapshots.mode == "off" && !run.embedded {
+    // Real traffic is judged as it comes: there is nothing to compare with a snapshot.
+    if run.scope.snapshots.mode == "off" && !run.embedded && run.scope.traffic.is_none() {
         reasons.push(Shortfall::new(
             ShortfallKind::SnapshotsOff,
             "snapshots off: answers were not compared with recorded ones".into(),
@@ -263,6 +298,23 @@ fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
             ),
         ));
     }
+}
+
+/// Requests real traffic carried that no contract describes were forwarded unchecked.
+fn unmatched(summary: &Summary, reasons: &mut Vec<Shortfall>) {
+    let Some(traffic) = summary.traffic.as_ref().filter(|t| t.unmatched > 0) else {
+        return;
+    };
+    let n = traffic.unmatched;
+    let (request, was) = if n == 1 {
+        ("request", "was")
+    } else {
+        ("requests", "were")
+    };
+    reasons.push(Shortfall::new(
+        ShortfallKind::UnmatchedRequests,
+        format!("{n} {request} matched no contract's operation and {was} not checked"),
+    ));
 }
 
 fn plural(n: usize) -> &'static str {
@@ -478,6 +530,27 @@ mod tests {
         };
         let verdict = Verdict::judge(&run(verified, false), &full(125));
         assert_eq!(verdict.kind, VerdictKind::Compatible);
+    }
+
+    #[test]
+    fn late_replays_turned_off_make_a_passing_run_partial() {
+        let late = |keys| Scope {
+            late_replays: Some(crate::results::LateReplayScope {
+                keys,
+                ..Default::default()
+            }),
+            ..live_checked()
+        };
+        let off = Verdict::judge(&run(late(0), false), &full(127));
+        assert_eq!(off.kind, VerdictKind::Partial);
+        assert_eq!(reasons(&off), [ShortfallKind::LateReplaysOff]);
+        assert!(
+            off.why()
+                .unwrap()
+                .starts_with("late replays turned off (--late-replays 0)")
+        );
+        let on = Verdict::judge(&run(late(8), false), &full(127));
+        assert_eq!(on.kind, VerdictKind::Compatible);
     }
 
     #[test]

@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::context::Context;
-use super::{flow, resources, scenario, send, steps};
+use super::ledger::Answered;
+use super::{flow, late, resources, scenario, security, send, steps};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -67,72 +68,125 @@ async fn run(context: &Context, case: Case) -> CaseResult {
     failpoint(&case);
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
+    let kind = case.kind;
     if context.target.given_up() {
         return not_sent(context, contract, case);
     }
-    let owner = match &case.action {
-        Action::Scenario(scenario) => scenario.set.clone(),
-        _ => contract.name.clone(),
+    // A scenario's results go under its file, as its clauses do.
+    let (owner, file) = match &case.action {
+        Action::Scenario(scenario) => (scenario.set.clone(), scenario.file.clone()),
+        _ => (contract.name.clone(), contract.source.path.clone()),
     };
-    let none = Vec::new;
-    let (checks, steps) = match case.action {
-        Action::Flow(flow) => {
-            let record = flow::run(context, &flow).await;
-            let checks = check::flow::judge(&context.contracts, &flow, &record);
-            steps::finish(context, &case.name, &record, checks)
+    let mut steps = Vec::new();
+    let checks = match case.action {
+        Action::Exchange(mut exchange) => {
+            let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
+            let probed = probe.as_ref().map(|p| p.field.as_str());
+            let setup =
+                resources::prepare(context, contract, &mut exchange.request, probed, &case.name)
+                    .await;
+            match setup {
+                Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
+                setup => {
+                    let (observed, request) = send::single(context, contract, exchange).await;
+                    context.observed(case.contract, &case.name, &observed);
+                    let replayable =
+                        contract.result.role(&expect.status) == Some(StatusRole::Success);
+                    let request = replayable.then_some(&request);
+                    enter(
+                        context,
+                        (case.contract, &case.name),
+                        observed.main().answer(),
+                        request,
+                    );
+                    let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
+                    let checks = with_snapshot(context, contract, &case.name, &observed, checks);
+                    setup.into_iter().chain(checks).collect()
+                }
+            }
         }
-        Action::Scenario(scenario) => {
-            let record = scenario::run(context, &scenario).await;
-            let checks = check::scenario::judge(&context.contracts, &scenario, &record);
-            steps::finish(context, &case.name, &record, checks)
-        }
-        Action::Exchange(exchange) => (
-            single(context, contract, &case.name, exchange).await,
-            none(),
-        ),
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
-            (
-                check::judge(contract, &success(contract), None, &observed),
-                none(),
-            )
+            context.observed(case.contract, &case.name, &observed);
+            enter(
+                context,
+                (case.contract, &case.name),
+                observed.main().answer(),
+                None,
+            );
+            check::judge(contract, &success(contract), None, &observed)
+        }
+        Action::Flow(flow) => {
+            let record = flow::run(context, &flow, &case.name).await;
+            context.flowed(case.contract, &case.name, &record);
+            let checks = check::flow::judge(&context.contracts, &flow, &record);
+            let (checks, traces) = steps::finish(context, &case.name, &record, checks);
+            steps = traces;
+            checks
+        }
+        Action::Scenario(scenario) => {
+            let record = scenario::run(context, &scenario, &case.name).await;
+            context.flowed(case.contract, &case.name, &record);
+            let checks = check::scenario::judge(&context.contracts, &scenario, &record);
+            let (checks, traces) = steps::finish(context, &case.name, &record, checks);
+            steps = traces;
+            checks
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
-            (
-                check::judge(contract, &success(contract), None, &observed),
-                none(),
-            )
+            context.observed(case.contract, &case.name, &observed);
+            if let Observations::Concurrent { answers } = &observed {
+                for settled in answers {
+                    enter(context, (case.contract, &case.name), settled.answer(), None);
+                }
+            }
+            check::judge(contract, &success(contract), None, &observed)
+        }
+        Action::Security(probe) => security::run(context, contract, &probe, &case.name).await,
+        Action::LateReplay if context.late.keys == 0 => vec![CheckResult::skip(
+            Check::LateReplay,
+            "late replays turned off (--late-replays 0)",
+        )],
+        Action::LateReplay => {
+            let observed = late::run(context, case.contract, &case.name).await;
+            vec![check::late_replay::check(&observed)]
+        }
+        Action::Unique => {
+            let record = context.ledger.unique(case.contract, contract);
+            let key = contract.idempotency.as_ref().map(|i| i.key_in.name());
+            vec![check::unique::check(&record, key)]
         }
     };
+    let mut checks = printable(checks, &context.secrets);
+    for check in &mut checks {
+        check.clause = context.clauses.clause(&file, kind, &case.name, check.check);
+    }
     CaseResult {
         contract: owner,
         case: case.name,
-        checks: printable(checks, &context.secrets),
+        checks,
         duration: started.elapsed(),
         steps,
     }
 }
 
-/// The checks of a case of one request: its resource set up first when it needs one.
-async fn single(
+/// Enters a settled answer of `case` in the run's ledger (it keeps successes only);
+/// `request` when the case's request may be replayed late.
+fn enter(
     context: &Context,
-    contract: &Contract,
-    name: &str,
-    mut exchange: crate::plan::Exchange,
-) -> Vec<CheckResult> {
-    let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
-    let probed = probe.as_ref().map(|p| p.field.as_str());
-    let setup = resources::prepare(context, contract, &mut exchange.request, probed).await;
-    match setup {
-        Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
-        setup => {
-            let observed = send::single(context, contract, exchange).await;
-            let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
-            let checks = with_snapshot(context, contract, name, &observed, checks);
-            setup.into_iter().chain(checks).collect()
-        }
-    }
+    (index, case): (usize, &str),
+    exchange: &crate::observe::Exchange,
+    request: Option<&crate::observe::Request>,
+) {
+    let answered = Answered {
+        case,
+        exchange,
+        request,
+        sent: context.target.sent(),
+    };
+    context
+        .ledger
+        .enter(index, &context.contracts[index], answered);
 }
 
 /// Debug builds panic in the case named by `CONFORM_PANIC_IN_CASE`, so the tests can show that

@@ -6,14 +6,16 @@
 use serde_json::Value;
 
 use super::context::Context;
+use super::ledger::Answered;
 use super::send;
 use crate::contract::Contract;
 use crate::observe::{Captured, Exchange, FlowRecord, StepRecord};
 use crate::plan::{self, Document, KeySpec};
 use crate::scenario::{CaptureFrom, Scenario, Step, template};
 
-/// Runs the steps of `scenario` in order.
-pub(crate) async fn run(context: &Context, scenario: &Scenario) -> FlowRecord {
+/// Runs the steps of `scenario` in order; successful answers go into the run's ledger under
+/// `case`.
+pub(crate) async fn run(context: &Context, scenario: &Scenario, case: &str) -> FlowRecord {
     let mut record = FlowRecord::default();
     for (index, step) in scenario.steps.iter().enumerate() {
         let contract = &context.contracts[step.contract];
@@ -38,6 +40,13 @@ pub(crate) async fn run(context: &Context, scenario: &Scenario) -> FlowRecord {
         let request = send::request(contract, planned).with_key(key);
         let settings = context.settings(contract);
         let settled = send::settled(context, contract, &settings, &request).await;
+        let answered = Answered {
+            case,
+            exchange: settled.answer(),
+            request: None,
+            sent: context.target.sent(),
+        };
+        context.ledger.enter(step.contract, contract, answered);
         for capture in &step.captures {
             if let Some(value) = captured(capture, &document, settled.answer()) {
                 record.captured.push(Captured {

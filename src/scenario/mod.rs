@@ -44,6 +44,8 @@ pub struct ScenarioSet {
 pub struct Scenario {
     /// The file's name (`tokens`).
     pub set: String,
+    /// The file it is written in, for the clause its checks test.
+    pub file: std::path::PathBuf,
     /// The scenario's name (`code-works-once`).
     pub name: String,
     /// The steps, in order.

@@ -17,12 +17,16 @@ mod liveness;
 pub mod profile;
 mod read;
 mod signer;
+mod spoil;
 pub mod tls;
 
 pub use headers::{Secrets, TargetHeader};
+pub(crate) use read::send_error;
 pub use signer::{InvalidClientId, Signing, shown_header_value};
+pub use spoil::Spoil;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
@@ -72,6 +76,8 @@ pub struct HttpTarget {
     /// Headers every request carries (`--header`, the profile's `headers`); secret values are
     /// marked sensitive so no record shows them.
     headers: HeaderMap,
+    /// Requests sent so far, so a late replay can say how many came in between.
+    sent: Arc<AtomicU64>,
 }
 
 /// Paths whose parsed URL is kept at most; past that the cache starts over.
@@ -137,6 +143,7 @@ impl HttpTarget {
             tls: explainer,
             urls: Arc::default(),
             headers: HeaderMap::new(),
+            sent: Arc::default(),
         })
     }
 
@@ -164,6 +171,12 @@ impl HttpTarget {
         self
     }
 
+    /// The HTTP client every request goes through: pooled, never following a redirect, TLS as
+    /// configured (the traffic proxy forwards requests with it).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     /// The base URL, without a trailing slash.
     pub fn base(&self) -> &str {
         &self.base
@@ -179,14 +192,29 @@ impl HttpTarget {
         self.limits.give_up_after
     }
 
+    /// Requests sent so far (each settle try and replay counts).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
     /// Sends `request` (signed, when signing is set up) and records what went on the wire and
     /// what came back.
     pub async fn send(&self, request: &Request) -> Exchange {
+        self.send_as(request, None).await
+    }
+
+    /// Sends `request` spoiled as `spoil` says (signed wrongly, without its credentials), for a
+    /// security probe, and records what went on the wire.
+    pub async fn send_spoiled(&self, request: &Request, spoil: &Spoil) -> Exchange {
+        self.send_as(request, Some(spoil)).await
+    }
+
+    async fn send_as(&self, request: &Request, spoil: Option<&Spoil>) -> Exchange {
         let (url, unaddressable) = match self.url_for(&request.path) {
             Ok(url) => (url, None),
             Err(err) => (self.base_url.clone(), Some(err)),
         };
-        let (sent, signature_context) = self.prepare(request, url);
+        let (sent, signature_context) = self.prepare(request, url, spoil);
         let answer = match unaddressable {
             Some(err) => Err(err),
             None if self.liveness.given_up() => Err(TransportError::NotSent {
@@ -194,6 +222,7 @@ impl HttpTarget {
                 after: self.limits.give_up_after,
             }),
             None => {
+                self.sent.fetch_add(1, Ordering::Relaxed);
                 let answer = self.exchange(&sent).await;
                 self.liveness.record(&answer);
                 answer
@@ -225,9 +254,17 @@ impl HttpTarget {
     }
 
     /// The request as it will go on the wire, and what its answer's signature must cover.
-    fn prepare(&self, request: &Request, url: Url) -> (Sent, Option<SignatureContext>) {
-        let body = request.body.clone().unwrap_or_default();
+    fn prepare(
+        &self,
+        request: &Request,
+        url: Url,
+        spoil: Option<&Spoil>,
+    ) -> (Sent, Option<SignatureContext>) {
+        let mut body = request.body.clone().unwrap_or_default();
         let mut headers = self.headers.clone();
+        if let Some(spoil) = spoil {
+            spoil.target_headers(&mut headers);
+        }
         for (name, value) in &request.headers {
             headers.insert(name, value.clone());
         }
@@ -239,8 +276,18 @@ impl HttpTarget {
                 Some(query) => format!("{}?{query}", url.path()),
                 None => url.path().to_string(),
             };
-            headers.extend(signing.request_headers(method, &path, &body));
-            signature_context = signing.context(method, &path);
+            match spoil {
+                None => {
+                    headers.extend(signing.request_headers(method, &path, &body));
+                    signature_context = signing.context(method, &path);
+                }
+                Some(spoil) => {
+                    let spoiled = spoil.signing_headers(signing, method, &path, &body);
+                    headers.extend(spoiled.headers);
+                    body = spoiled.body.unwrap_or(body);
+                    signature_context = signing.context_for(method, &path, &spoiled.client_id);
+                }
+            }
         }
         let sent = Sent {
             method: request.method.clone(),

@@ -16,6 +16,7 @@ mod parts;
 mod result;
 mod schema;
 mod skips;
+mod unique;
 
 pub use cycles::MAX_RENAMES;
 
@@ -281,6 +282,7 @@ impl Compiler<'_> {
             single_use,
             issues,
             accepts,
+            unique: Vec::new(),
             examples: Vec::new(),
             idempotency: None,
             resource: None,
@@ -302,6 +304,7 @@ impl Compiler<'_> {
             .resource
             .as_ref()
             .and_then(|def| self.resource(def, &contract));
+        contract.unique = self.unique(file.unique.as_deref(), &contract);
         contract
     }
 

@@ -177,6 +177,7 @@ impl Compiler<'_> {
         }
         Scenario {
             set: set.to_string(),
+            file: self.source.path.clone(),
             name: def.name.clone(),
             steps,
         }
