@@ -98,7 +98,10 @@ impl Context {
                     labelled.push((label, exchange));
                 }
             }
-            evidence.case(&self.contracts[index], case, &labelled, &self.secrets);
+            // A scenario's captured credentials and the values its contracts issue are kept
+            // out of the evidence, as they are out of every report.
+            let secrets = super::steps::secrets(self, record);
+            evidence.case(&self.contracts[index], case, &labelled, &secrets);
         }
     }
 

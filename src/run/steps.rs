@@ -19,13 +19,7 @@ pub(super) fn finish(
     mut checks: Vec<CheckResult>,
 ) -> (Vec<CheckResult>, Vec<StepTrace>) {
     checks.extend(step_snapshots(context, case, record, &checks));
-    let mut secrets = context.secrets.clone();
-    for captured in record.captured.iter().filter(|c| c.secret) {
-        secrets.add(&text_of(&captured.value));
-    }
-    for issued in issued_values(context, record) {
-        secrets.add(&issued);
-    }
+    let secrets = secrets(context, record);
     let clean = |text: &str| {
         let line = printable_line(text);
         secrets.scrub(&line).into_owned()
@@ -41,6 +35,19 @@ pub(super) fn finish(
         })
         .collect();
     (printable(checks, &secrets), steps)
+}
+
+/// The values nothing printed or kept may show for this flow or scenario: the run's secrets,
+/// the credentials it captured, and those its answers issue.
+pub(super) fn secrets(context: &Context, record: &FlowRecord) -> crate::target::Secrets {
+    let mut secrets = context.secrets.clone();
+    for captured in record.captured.iter().filter(|c| c.secret) {
+        secrets.add(&text_of(&captured.value));
+    }
+    for issued in issued_values(context, record) {
+        secrets.add(&issued);
+    }
+    secrets
 }
 
 /// The credentials the steps' answers carry where their contracts say they issue one (an
