@@ -17,8 +17,15 @@
 //! 6. [`results`]: outcomes as data, with the verdict;
 //! 7. [`report`]: reporters render the results; [`run`] drives the whole thing (sending included).
 //!
+//! [`certify`] keeps a run's evidence as a signed bundle (contracts, exchanges, verdicts,
+//! certificates) and checks such a bundle.
+//!
 //! [`merge`] reads the JSON reports of a run's shards back into the result model and renders
 //! them as one run.
+//!
+//! [`traffic`] judges real traffic instead of planned cases, with the same checks and
+//! reporters: the exchanges [`proxy`] forwards to an implementation, or the requests the
+//! reference implementation answers (`serve --report`).
 //!
 //! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
 //! the reference implementation checks and signs, and the `signature` check verifies answers.
@@ -40,6 +47,7 @@
 
 pub mod atomic;
 pub mod baseline;
+pub mod certify;
 pub mod check;
 pub mod contract;
 pub mod exit;
@@ -49,6 +57,7 @@ pub mod merge;
 pub mod observe;
 pub mod openapi;
 pub mod plan;
+pub mod proxy;
 pub mod reference;
 pub mod report;
 pub mod results;
@@ -57,6 +66,7 @@ pub mod run;
 pub mod signing;
 pub mod snapshot;
 pub mod target;
+pub mod traffic;
 pub mod units;
 pub mod verify;
 pub mod wire;

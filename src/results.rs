@@ -2,8 +2,12 @@
 //! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
 //! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
 
+pub mod clause;
+pub mod coverage;
 mod late;
+pub mod observed;
 mod scope;
+mod traffic;
 mod verdict;
 
 use std::fmt;
@@ -12,10 +16,16 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use clause::Clause;
+pub use coverage::{ContractCoverage, Coverage, Items, Requirement};
 pub use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
 pub use scope::{
-    BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
-    SnapshotScope, TlsScope,
+    BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
+    Setting, SigningScope, SnapshotScope, TlsScope,
+};
+pub use traffic::{
+    Exercised, OperationCoverage, SideCount, TrafficScope, TrafficSummary, UNMATCHED_LISTED,
+    UnmatchedRequest,
 };
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
@@ -38,6 +48,15 @@ pub enum Outcome {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
+    /// Real traffic, the client's side: the request keeps the contract's request rules (its
+    /// media type, a JSON body without duplicate keys, every parameter and field rule).
+    ClientRequest,
+    /// Real traffic, the client's side: the request carries a `Signature` that verifies with
+    /// the client's public key.
+    ClientSignature,
+    /// Real traffic, the client's side: an idempotency key is used again only to retry the same
+    /// request.
+    ClientIdempotencyKey,
     /// What the case needs before it runs was there (a resource to read, created first).
     Setup,
     /// A response came back at all (no refused connection, no time-out).
@@ -73,12 +92,18 @@ pub enum Check {
     Snapshot,
     /// The response carries a valid signature.
     Signature,
+    /// A request spoiled on purpose (unsigned, tampered, without credentials) was refused as
+    /// the contract says, and left nothing behind.
+    Security,
 }
 
 impl Check {
     /// The kebab-case name used in reports.
     pub fn name(self) -> &'static str {
         match self {
+            Check::ClientRequest => "client-request",
+            Check::ClientSignature => "client-signature",
+            Check::ClientIdempotencyKey => "client-idempotency-key",
             Check::Setup => "setup",
             Check::Transport => "transport",
             Check::HttpStatus => "http-status",
@@ -96,7 +121,19 @@ impl Check {
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
+            Check::Security => "security",
         }
+    }
+}
+
+impl Check {
+    /// Whether the check judges what a client sent (real traffic) rather than what the
+    /// implementation answered.
+    pub fn is_client_side(self) -> bool {
+        matches!(
+            self,
+            Check::ClientRequest | Check::ClientSignature | Check::ClientIdempotencyKey
+        )
     }
 }
 
@@ -181,6 +218,8 @@ pub struct CheckResult {
     /// A file the check wrote (a recorded or pending snapshot), so the run can say what it
     /// left on disk.
     pub wrote: Option<PathBuf>,
+    /// The contract clause the check tests, when the runner could locate it.
+    pub clause: Option<Clause>,
 }
 
 impl CheckResult {
@@ -193,6 +232,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: None,
+            clause: None,
         }
     }
 
@@ -205,6 +245,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: None,
+            clause: None,
         }
     }
 
@@ -222,6 +263,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: None,
+            clause: None,
         }
     }
 
@@ -234,6 +276,7 @@ impl CheckResult {
             diff: None,
             known: false,
             wrote: Some(file),
+            clause: None,
         }
     }
 
@@ -349,6 +392,13 @@ pub struct Summary {
     /// report so that a merge of shards fails as the shard did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub crashed: Vec<String>,
+    /// What the answers showed of what each contract declares, and the `--require-coverage`
+    /// gate.
+    #[serde(default, skip_serializing_if = "Coverage::is_empty")]
+    pub coverage: Coverage,
+    /// What a traffic run (`conform proxy`, `serve --report`) saw besides its cases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic: Option<TrafficSummary>,
     /// The verdict, set once the run is over (see [`Summary::conclude`]).
     #[serde(skip)]
     pub verdict: Verdict,
@@ -385,10 +435,11 @@ impl Summary {
         self.passed + self.failed + self.skipped + self.recorded
     }
 
-    /// True when no check failed, known failures from the baseline aside. This decides the exit
-    /// code; the [`Verdict`] says how much that is worth.
+    /// True when no check failed, known failures from the baseline aside, and the coverage
+    /// gate (`--require-coverage`) was reached. This decides the exit code; the [`Verdict`]
+    /// says how much that is worth.
     pub fn success(&self) -> bool {
-        self.failed == self.known
+        self.failed == self.known && self.coverage.met()
     }
 
     /// Sets the verdict of a finished run from its counts and what it covered.

@@ -26,7 +26,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// Digits of the per-request sequence number in a key (keys keep one width, so every request
 /// has the same Content-Length).
-const SEQ_DIGITS: usize = 12;
+pub(crate) const SEQ_DIGITS: usize = 12;
 
 /// What the generator is told to send.
 struct Plan {
@@ -150,7 +150,10 @@ async fn connection(plan: &Plan, counters: &Counters, started: Instant) -> Resul
 }
 
 /// Reads one HTTP/1.1 answer with a Content-Length; fails on anything but 200.
-async fn read_answer(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> Result<(), String> {
+pub(crate) async fn read_answer(
+    stream: &mut TcpStream,
+    buffer: &mut Vec<u8>,
+) -> Result<(), String> {
     let (head_end, body_len) = loop {
         if let Some(end) = find(buffer, b"\r\n\r\n") {
             let head = &buffer[..end];

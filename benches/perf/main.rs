@@ -20,10 +20,14 @@
 //!    installed (target: conform at least 10× faster). See [`hurl`].
 //! 7. only when asked for (`-- large`, about twelve minutes): the scaling and merging of 2 and
 //!    4 at 10,000 contracts. See [`scaling`].
+//! 8. `conform proxy` in front of the bare hyper server at a steady 1,000 requests per second,
+//!    against the same traffic sent directly: the latency it adds per exchange (target: a
+//!    median under 0.5 ms) and the ratio. See [`proxy`].
 //!
 //! Both clients of (1) run as their own processes and the server counts the requests each sent,
 //! so the comparison is of like with like. Medians of several runs are reported.
-//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `hurl`, `large`) runs one part;
+//! `cargo bench --bench perf -- overhead` (or `scaling`, `serve`, `proxy`, `hurl`, `large`) runs
+//! one part;
 //! `cargo bench --bench perf -- --write-requests FILE` writes the requests conform sends for the
 //! shipped suite (one JSON line per case: path, bodies, sequential or parallel), so other tools
 //! can be timed sending exactly the same ones.
@@ -31,6 +35,7 @@
 mod bare;
 mod hurl;
 mod load;
+mod proxy;
 mod requests;
 mod scaling;
 mod serve;
@@ -56,6 +61,9 @@ fn main() {
     }
     if args.get(1).map(String::as_str) == Some("--load") {
         return load::main(&args[2..]);
+    }
+    if args.get(1).map(String::as_str) == Some("--paced") {
+        return proxy::main(&args[2..]);
     }
     if args.get(1).map(String::as_str) == Some("--hyper-server") {
         return load::hyper_server();
@@ -92,6 +100,9 @@ fn main() {
     }
     if wanted("serve") {
         serve::run(&root, &contracts, work.path(), &mut missed);
+    }
+    if wanted("proxy") {
+        proxy::run(&root, &contracts, work.path(), &mut missed);
     }
     if wanted("hurl") {
         hurl::run(&runtime, &contracts, work.path(), &mut missed);

@@ -30,13 +30,13 @@ const CHUNK: u64 = 50_000;
 const KEY_CAPACITY: u64 = 100_000;
 
 /// A server process, killed when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Server {
-    fn start(command: &mut Command) -> Server {
+    pub(crate) fn start(command: &mut Command) -> Server {
         let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -52,7 +52,12 @@ impl Server {
         Server { child, url }
     }
 
-    fn address(&self) -> &str {
+    /// The process id (to read its CPU time from `/proc`).
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    pub(crate) fn address(&self) -> &str {
         self.url.trim_start_matches("http://")
     }
 
@@ -214,7 +219,7 @@ fn load(
 }
 
 /// The shipped example request with `{KEY}` where the idempotency key goes.
-fn write_template(contract: &Contract, work: &Path) -> std::path::PathBuf {
+pub(crate) fn write_template(contract: &Contract, work: &Path) -> std::path::PathBuf {
     let mut body = contract.examples[0].request.clone();
     let key = &contract.idempotency.as_ref().expect("idempotency key").key;
     key.insert(&mut body, "{KEY}".into());

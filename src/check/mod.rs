@@ -11,7 +11,7 @@
 //! A check whose input is missing (no response, no JSON) is recorded as skipped with the reason.
 
 mod answers;
-mod compare;
+pub(crate) mod compare;
 mod content_type;
 mod expectation;
 pub mod flow;
@@ -21,6 +21,7 @@ pub mod late_replay;
 mod response_headers;
 mod response_schema;
 mod result_status;
+pub mod security;
 mod signature;
 pub mod unique;
 
@@ -30,6 +31,17 @@ use crate::plan::Probe;
 use crate::results::{Check, CheckResult};
 
 pub use result_status::semantics as result_semantics;
+
+/// The per-response checks of one exchange of real traffic (`conform proxy`), in report order,
+/// and the signature row when its answer is checked for a signature: what [`judge`] gives every
+/// answer of a case.
+pub fn per_response(
+    contract: &Contract,
+    observed: &Observations,
+) -> (Vec<CheckResult>, Option<CheckResult>) {
+    let judged = answers::judge(contract, observed);
+    (judged.rows, judged.signature)
+}
 
 /// Every check of one case, in report order: the per-response checks over every answer,
 /// `expectation` on the main request's settled answer, the signature check over every answer,

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+pub use super::proxy_args::{ProxyArgs, ProxyBounds, ProxyKeys};
+
 /// Contract testing for HTTP APIs: field rules, idempotency, result-status semantics, snapshots.
 #[derive(Debug, Parser)]
 #[command(name = "conform", version, about, long_about = None)]
@@ -22,6 +24,9 @@ pub enum Command {
     New(NewArgs),
     /// Serve the reference implementation of contracts until Ctrl-C.
     Serve(ServeArgs),
+    /// Forward real traffic to an implementation and check every exchange against the
+    /// contracts, until Ctrl-C, SIGTERM, --duration or --max-exchanges.
+    Proxy(Box<ProxyArgs>),
     /// Print the JSON Schema of the contract format (or, with --target, of target profiles).
     Schema(SchemaArgs),
     /// List the planned cases with counts per kind.
@@ -31,6 +36,9 @@ pub enum Command {
     Snapshots(SnapshotsCommand),
     /// Print the string to sign and the Signature header of a message, or check a signature.
     Sign(SignArgs),
+    /// Check a certification bundle (verify --certify DIR): its signature and every file.
+    #[command(subcommand)]
+    Certify(CertifyCommand),
     /// Combine the JSON reports of a run's shards (verify --partition K/N) into one run and
     /// render it: one verdict, one certificate, one JUnit file.
     Merge(MergeArgs),
@@ -40,6 +48,52 @@ pub enum Command {
     /// Write contracts as an API description.
     #[command(subcommand)]
     Export(ExportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CertifyCommand {
+    /// Check a bundle's signature and every file's digest, and print its verdict and scope.
+    Verify(CertifyVerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CertifyVerifyArgs {
+    /// The bundle folder written by `verify --certify DIR`.
+    #[arg(value_name = "BUNDLE")]
+    pub bundle: PathBuf,
+    /// The certifier's RSA public key (SubjectPublicKeyInfo, PEM or bare base64 DER).
+    #[arg(
+        long,
+        value_name = "FILE",
+        required_unless_present = "public_key_env",
+        conflicts_with = "public_key_env"
+    )]
+    pub public_key: Option<PathBuf>,
+    /// Environment variable holding the public key instead of a file.
+    #[arg(long, value_name = "NAME")]
+    pub public_key_env: Option<String>,
+}
+
+/// A certification of the run: where the bundle goes and the key that signs it.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Certification")]
+pub struct CertifyArgs {
+    /// Write the run's evidence as a signed certification bundle in DIR (new or empty):
+    /// contracts, exchanges, verdicts, coverage, certificates and a signed manifest.
+    #[arg(long, value_name = "DIR")]
+    pub certify: Option<PathBuf>,
+    /// The certifier's RSA private key that signs the bundle's manifest (PKCS#8 or PKCS#1, PEM
+    /// or bare base64 DER); never written into the bundle.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "certify",
+        conflicts_with = "certifier_key_env"
+    )]
+    pub certifier_key: Option<PathBuf>,
+    /// Environment variable holding the certifier's private key instead of a file.
+    #[arg(long, value_name = "NAME", requires = "certify")]
+    pub certifier_key_env: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +252,11 @@ pub struct VerifyArgs {
     /// Rewrite the --baseline file with this run's failures.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
+    /// Fail the run unless the answers showed every declared item of an aspect: statuses,
+    /// codes, fields, http-statuses, headers, or all; or only the listed ones
+    /// (codes=CARD_NOT_EXIST,ACCESS_DENIED). Repeatable.
+    #[arg(long = "require-coverage", value_name = "ASPECT[=ITEM,...]")]
+    pub require_coverage: Vec<conform::results::Requirement>,
     /// Replays of each successful case (default: the contract's, 2).
     #[arg(long, value_name = "N")]
     pub replays: Option<u32>,
@@ -252,6 +311,8 @@ pub struct VerifyArgs {
     pub keys: KeyArgs,
     #[command(flatten)]
     pub tls: TlsArgs,
+    #[command(flatten)]
+    pub certification: CertifyArgs,
 }
 
 /// TLS to an https:// target: authorities to trust, a client certificate, or no verification.
@@ -323,8 +384,20 @@ pub struct ServeArgs {
     /// --private-key signs the answers; --public-key (the client's) checks the requests.
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// A credential requests must carry, e.g. 'Authorization: Bearer $TOKEN', on operations
+    /// whose contract lists the header in `credentials` (others get its rejection). Repeatable;
+    /// never shown.
+    #[arg(long = "credential", value_name = "'NAME: VALUE'")]
+    pub credentials: Vec<conform::target::TargetHeader>,
     #[command(flatten)]
     pub tls: ServeTlsArgs,
+    /// Judge every request clients send and write a report of their conformance when stopped
+    /// (Ctrl-C or SIGTERM): FORMAT=PATH, FORMAT one of json, junit, markdown, html. Repeatable.
+    #[arg(long = "report", value_name = "FORMAT=PATH")]
+    pub reports: Vec<String>,
+    /// The client whose traffic is judged, named in every report (with --report).
+    #[arg(long, value_name = "NAME", requires = "reports")]
+    pub client: Option<String>,
 }
 
 /// HTTPS for `serve`, and optionally mutual TLS.
@@ -435,6 +508,10 @@ pub struct CasesArgs {
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,
+    /// Also list the security probes, as a signed run carrying every credential the contracts
+    /// declare would plan them.
+    #[arg(long)]
+    pub security: bool,
 }
 
 #[derive(Debug, Args)]

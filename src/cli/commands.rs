@@ -18,8 +18,8 @@ use conform::exit;
 use conform::plan::choose::Patterns;
 use conform::plan::{KindCounts, Selection};
 use conform::reference::{
-    Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerSigning,
-    SignatureRejection,
+    Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerCredentials,
+    ServerSigning, SignatureRejection,
 };
 use conform::report::console::Console;
 use conform::report::{self, FileReport, Reporters};
@@ -34,10 +34,14 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
     tls_warnings(&options.tls, profile.base_url.as_deref());
+    // The embedded target completes a signing set-up with the private key's public half; a
+    // private key is what makes a run sign, so the probes planned are the same either way.
+    let auth = run::auth(&options, options.signing.as_ref());
     patterns(&args.filters, &args.excludes)?
-        .check(&contracts)
+        .check_with(&contracts, &auth)
         .map_err(|e| CliError::usage(e.to_string()))?;
     gates::snapshots_to_check(&options, &contracts)?;
+    gates::coverage_names(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
     let (baseline, recording) = gates::baseline(
         args.baseline.as_deref(),
@@ -45,6 +49,10 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         &mut reporters,
     )?;
     options.baseline = baseline;
+    if let Some(bundle) = super::certify::bundle(&args.certification, &contracts)? {
+        options.evidence = Some(bundle.evidence);
+        reporters.files.push(bundle.report);
+    }
     let target = match &profile.base_url {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
@@ -90,6 +98,8 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             version: profile.implementation_version.clone(),
         },
         tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
+        require_coverage: args.require_coverage.clone(),
+        evidence: None,
         late_replays: args.late_replays,
         late_replay_after: args
             .late_replay_after
@@ -153,16 +163,33 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let log: RejectionLog = Arc::new(|rejection: &SignatureRejection| {
         let _ = write!(std::io::stderr(), "{rejection}");
     });
+    let mut credentials = ServerCredentials::default();
+    for header in &args.credentials {
+        credentials.require(&header.name, &header.value, false);
+    }
+    if !credentials.is_empty() {
+        let names: Vec<&str> = credentials.names().collect();
+        banner.push(format!(
+            "credentials: operations declaring them require {} (values not shown)",
+            names.join(", ")
+        ));
+    }
     let options = ServeOptions {
         address: Some(format!("{}:{}", args.host, args.port)),
         faults,
         signing,
+        credentials,
         limits,
         memory,
         on_signature_rejected: Some(log),
         tls,
+        requests: None,
     };
+    if !args.reports.is_empty() {
+        return super::traffic::serve_reported(contracts, options, &banner, &args);
+    }
     runtime()?.block_on(async {
+        let signals = super::traffic::Signals::listen()?;
         let server = ReferenceServer::serve(&contracts, options).await?;
         // The URL alone comes first, for scripts; the banner is for people.
         let mut out = std::io::stdout().lock();
@@ -173,15 +200,13 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
         let _ = writeln!(out, "press Ctrl-C to stop");
         let _ = out.flush();
         drop(out);
-        tokio::signal::ctrl_c()
-            .await
-            .map_err(CliError::io("cannot wait for Ctrl-C"))?;
+        signals.wait().await;
         Ok::<_, CliError>(())
     })?;
     Ok(exit::SUCCESS)
 }
 
-fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
+pub(super) fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
     let size = |flag: &str, text: &str| {
         conform::units::parse_size(text)
             .and_then(|n| usize::try_from(n).map_err(|_| format!("`{text}` is too large")))
@@ -277,7 +302,7 @@ pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
 }
 
 /// What `serve` says about signing.
-fn signing_notes(signing: &ServerSigning) -> Vec<String> {
+pub(super) fn signing_notes(signing: &ServerSigning) -> Vec<String> {
     let mut notes = Vec::new();
     if signing.client_public_key.is_none() && signing.private_key.is_none() {
         notes.push("off (requests are not checked, answers are not signed)".into());
@@ -322,8 +347,12 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     print_notes(&contracts);
     let patterns = patterns(&args.filters, &args.excludes)?;
+    let auth = match args.security {
+        true => conform::plan::Auth::everything(&contracts),
+        false => conform::plan::Auth::default(),
+    };
     patterns
-        .check(&contracts)
+        .check_with(&contracts, &auth)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let selection = Selection {
         partition: args.partition,
@@ -334,15 +363,17 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
     let mut list = || -> std::io::Result<()> {
-        for case in selection.apply(conform::plan::stream(&contracts)) {
+        for case in selection.apply(conform::plan::stream_with(&contracts, auth.clone())) {
             writeln!(out, "{}", case.name)?;
             counts.add(&case);
         }
         writeln!(out)?;
-        // Flows exist only where contracts declare resources: a zero there is noise.
-        let shown = counts
-            .by_kind()
-            .filter(|(kind, count)| *count > 0 || *kind != conform::plan::CaseKind::Flow);
+        // Flows exist only where contracts declare resources, security probes only for runs
+        // that sign or carry credentials: a zero there is noise.
+        use conform::plan::CaseKind;
+        let shown = counts.by_kind().filter(|(kind, count)| {
+            *count > 0 || !matches!(kind, CaseKind::Flow | CaseKind::Security)
+        });
         for (kind, count) in shown {
             writeln!(out, "{:<12}{count:>6}", kind.name())?;
         }
@@ -447,7 +478,7 @@ pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
     Ok(reporters)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -106,6 +106,23 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
     )))
 }
 
+/// A `--require-coverage` list naming an item no contract declares would gate on nothing (a
+/// typo): an error before anything is sent.
+pub fn coverage_names(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+    if options.require_coverage.is_empty() {
+        return Ok(());
+    }
+    let declared = conform::results::observed::declared_coverage(contracts);
+    match options
+        .require_coverage
+        .iter()
+        .find_map(|r| r.undeclared(&declared))
+    {
+        Some(problem) => Err(CliError::usage(problem)),
+        None => Ok(()),
+    }
+}
+
 /// Says where each file of the run went (stdout) or why it was not written (stderr); true when
 /// every file was written.
 pub fn say_where_files_went(

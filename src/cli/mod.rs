@@ -2,6 +2,7 @@
 //! turned into library options here; the library never sees clap types.
 
 mod args;
+mod certify;
 mod commands;
 mod error;
 mod gates;
@@ -9,8 +10,10 @@ mod keys;
 mod merge;
 mod new;
 mod openapi;
+mod proxy_args;
 mod sign;
 mod snapshots;
+mod traffic;
 
 pub use args::Cli;
 pub use error::CliError;
@@ -21,6 +24,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Verify(args) => commands::verify(*args),
         args::Command::Lint(args) => commands::lint(args),
         args::Command::Serve(args) => commands::serve(args),
+        args::Command::Proxy(args) => traffic::proxy(*args),
         args::Command::Schema(args) => commands::schema(args),
         args::Command::Cases(args) => commands::cases(args),
         args::Command::Snapshots(command) => snapshots::run(command),
@@ -28,6 +32,7 @@ pub fn run(cli: Cli) -> Result<u8, CliError> {
         args::Command::Import(args::ImportCommand::Openapi(args)) => openapi::import(args),
         args::Command::Export(args::ExportCommand::Openapi(args)) => openapi::export(args),
         args::Command::Merge(args) => merge::merge(args),
+        args::Command::Certify(args::CertifyCommand::Verify(args)) => certify::verify(args),
         args::Command::New(args) => new::new(args),
     }
 }

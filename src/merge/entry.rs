@@ -30,6 +30,8 @@ struct Entry<'a> {
     known: bool,
     wrote: Option<PathBuf>,
     duration_ms: Option<f64>,
+    #[serde(default)]
+    clause: Option<crate::results::Clause>,
 }
 
 /// Reads cases from the `results` array a [`Scanner`] stands at.
@@ -171,6 +173,7 @@ fn check(entry: Entry) -> Result<CheckResult, String> {
         diff,
         known,
         wrote,
+        clause,
         ..
     } = entry;
     if known && outcome != Outcome::Fail {
@@ -205,5 +208,6 @@ fn check(entry: Entry) -> Result<CheckResult, String> {
         diff,
         known,
         wrote,
+        clause,
     })
 }

@@ -52,6 +52,7 @@ struct Totals {
     fixed: Vec<BaselineEntry>,
     stopped: Option<String>,
     crashed: Vec<String>,
+    coverage: crate::results::Coverage,
     late_replays: Option<crate::results::LateReplayEvidence>,
 }
 

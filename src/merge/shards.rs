@@ -308,6 +308,7 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
             .iter()
             .flat_map(|r| r.summary.crashed.iter().cloned())
             .collect(),
+        coverage: merged_coverage(&reports),
         late_replays: crate::results::merged_late_replays(
             reports.iter().filter_map(|r| r.summary.late_replays),
         ),
@@ -328,4 +329,23 @@ fn earlier(a: &str, b: &str) -> std::cmp::Ordering {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => a.cmp(b),
     }
+}
+
+/// The shards' coverage together: an item counts as observed when any shard observed it, and
+/// the shards' `--require-coverage` gate is judged again on the whole.
+fn merged_coverage(reports: &[ReportFile]) -> crate::results::Coverage {
+    let mut coverage = reports
+        .first()
+        .map(|r| r.summary.coverage.clone())
+        .unwrap_or_default();
+    for other in reports.iter().skip(1) {
+        coverage.union(&other.summary.coverage);
+    }
+    let requirements: Vec<crate::results::Requirement> = coverage
+        .required
+        .iter()
+        .filter_map(|text| text.parse().ok())
+        .collect();
+    coverage.judge(&requirements);
+    coverage
 }

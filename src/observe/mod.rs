@@ -18,6 +18,7 @@ mod flow;
 mod request;
 mod response;
 mod run_wide;
+mod security;
 #[cfg(test)]
 pub(crate) mod testing;
 mod transport;
@@ -27,6 +28,7 @@ pub use flow::{FlowRecord, StepRecord};
 pub use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
 pub use response::{Business, Response, SignatureContext};
 pub use run_wide::{Clash, FillStopped, Holder, LateReplay, LateReplays, UniqueRecord};
+pub use security::SecurityRecord;
 pub use transport::TransportError;
 
 use crate::contract::{Contract, StatusRole};

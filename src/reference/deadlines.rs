@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::watch;
 
 /// Every open connection's head deadline.
-pub(super) struct Deadlines {
+pub(crate) struct Deadlines {
     connections: Mutex<HashMap<u64, Arc<Watch>>>,
     next_id: AtomicU64,
     epoch: Instant,
@@ -29,7 +29,7 @@ pub(super) struct Deadlines {
 }
 
 /// One connection, as the sweeper sees it.
-pub(super) struct Watch {
+pub(crate) struct Watch {
     /// When it began waiting for a request head (on the sweeper's clock, plus one), or 0 while
     /// a request is being handled.
     waiting_since: AtomicU64,
@@ -42,7 +42,7 @@ pub(super) struct Watch {
 }
 
 /// A connection's place among the deadlines; leaves it when dropped.
-pub(super) struct Registration {
+pub(crate) struct Registration {
     deadlines: Arc<Deadlines>,
     id: u64,
     /// The connection's state, shared with the sweeper.

@@ -54,7 +54,7 @@ impl Limits {
     };
 
     /// Applies the header bounds to a connection builder.
-    pub(super) fn configure(&self, builder: &mut hyper::server::conn::http1::Builder) {
+    pub(crate) fn configure(&self, builder: &mut hyper::server::conn::http1::Builder) {
         builder
             .max_header_size(self.max_header_size)
             // The read buffer only needs to hold a head; bodies are streamed through it.
@@ -76,14 +76,14 @@ impl Default for Limits {
 /// A connection's socket that tells its [`Registration`] when request bytes arrive and when
 /// an answer is written, so the head deadline knows whether the connection is idle, waiting
 /// for a head, or in the middle of one.
-pub(super) struct Watched<S> {
+pub(crate) struct Watched<S> {
     stream: S,
     registration: Arc<Registration>,
 }
 
 impl<S> Watched<S> {
     /// Wraps `stream`, reporting to `registration`.
-    pub(super) fn new(stream: S, registration: Arc<Registration>) -> Self {
+    pub(crate) fn new(stream: S, registration: Arc<Registration>) -> Self {
         Watched {
             stream,
             registration,
@@ -140,7 +140,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
 
 /// A second handle on a connection's socket, for the head deadline to answer and shut down on
 /// while hyper holds the first.
-pub(super) fn spare_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+pub(crate) fn spare_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
     let std = stream.into_std()?;
     let spare = std.try_clone()?;
     Ok((TcpStream::from_std(std)?, spare))
@@ -175,7 +175,7 @@ pub(super) async fn refuse(mut stream: TcpStream, status: &str, extra: &str, mes
 }
 
 /// The 503 for a connection over the cap.
-pub(super) async fn refuse_busy(stream: TcpStream, max: usize) {
+pub(crate) async fn refuse_busy(stream: TcpStream, max: usize) {
     let message = format!(
         "too many connections: this server serves at most {max} at once (--max-connections); retry later\n"
     );

@@ -116,6 +116,19 @@ impl<T: Clone> KeyMemory<T> {
         Recall::New(response)
     }
 
+    /// What `key` was answered with, when it is remembered; remembers nothing (a client
+    /// reusing a key after a rejection is told apart from a retry this way).
+    pub fn recall(&self, key: &str) -> Option<Remembered<T>> {
+        let now = Instant::now();
+        let mut keys = self
+            .keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        keys.get(key)
+            .filter(|seen| now.duration_since(seen.first_used) < self.ttl)
+            .cloned()
+    }
+
     /// How many keys are remembered now.
     pub fn len(&self) -> usize {
         self.keys.lock().map_or(0, |k| k.len())

@@ -1,4 +1,5 @@
-//! Routing, in one place: which operation answers a request's method and path.
+//! Routing, in one place: which operation a request's method and path are for, for `serve` and
+//! the traffic proxy alike.
 //!
 //! A path is looked up whole, then behind a gateway prefix (the longest operation path that
 //! ends the request path at a segment boundary), so clients can rehearse a prefix such as
@@ -24,27 +25,29 @@ pub struct Operation {
 }
 
 /// One method's operation.
-type MethodRoute = (Method, Arc<Operation>);
+type MethodRoute<T> = (Method, Arc<T>);
 
 /// The operations of one path, by method.
 #[derive(Debug)]
-struct PathRoutes {
-    methods: Vec<MethodRoute>,
+struct PathRoutes<T> {
+    methods: Vec<MethodRoute<T>>,
     allow: HeaderValue,
 }
 
-/// Every operation served: by path, and by template for paths with parameters.
+/// Every operation routed: by path, and by template for paths with parameters. What each
+/// operation is (`T`) is up to the router's user: `serve`'s reference implementations, or the
+/// traffic proxy's contracts.
 #[derive(Debug)]
-pub struct Routes {
-    by_path: HashMap<Box<str>, PathRoutes>,
-    templates: Vec<(PathTemplate, PathRoutes)>,
+pub struct Routes<T = Operation> {
+    by_path: HashMap<Box<str>, PathRoutes<T>>,
+    templates: Vec<(PathTemplate, PathRoutes<T>)>,
 }
 
 /// Where a request goes.
 #[derive(Debug)]
-pub enum Route<'a> {
+pub enum Route<'a, T = Operation> {
     /// To this operation, with the path parameters its template matched.
-    Found(&'a Arc<Operation>, Vec<(String, String)>),
+    Found(&'a Arc<T>, Vec<(String, String)>),
     /// The path is known, the method is not: `Allow` lists the methods it has.
     MethodNotAllowed {
         /// The `Allow` header value, e.g. `POST`.
@@ -72,14 +75,25 @@ impl Routes {
         bound: Bound,
     ) -> Result<Self, BadContentType> {
         let store = Arc::new(ResourceStore::new(contracts, bound));
-        let mut by_path: HashMap<Box<str>, Vec<MethodRoute>> = HashMap::new();
-        let mut templates: Vec<(PathTemplate, Vec<MethodRoute>)> = Vec::new();
         for contract in contracts {
             check_content_types(contract)?;
-            let method = Method::from_bytes(contract.method.as_bytes()).unwrap_or(Method::POST);
+        }
+        Ok(Routes::build(contracts, |contract| {
             let reference =
                 Reference::sharing(contract.clone(), faults.clone(), bound, Arc::clone(&store));
-            let entry = (method, Arc::new(Operation { reference }));
+            Operation { reference }
+        }))
+    }
+}
+
+impl<T> Routes<T> {
+    /// Routes for `contracts`, each operation made by `operation`.
+    pub fn build(contracts: &[Contract], mut operation: impl FnMut(&Contract) -> T) -> Self {
+        let mut by_path: HashMap<Box<str>, Vec<MethodRoute<T>>> = HashMap::new();
+        let mut templates: Vec<(PathTemplate, Vec<MethodRoute<T>>)> = Vec::new();
+        for contract in contracts {
+            let method = Method::from_bytes(contract.method.as_bytes()).unwrap_or(Method::POST);
+            let entry = (method, Arc::new(operation(contract)));
             if contract.template.is_literal() {
                 by_path
                     .entry(contract.path.as_str().into())
@@ -100,12 +114,12 @@ impl Routes {
             .into_iter()
             .map(|(template, methods)| (template, PathRoutes::new(methods)))
             .collect();
-        Ok(Routes { by_path, templates })
+        Routes { by_path, templates }
     }
 
     /// Where `method` `path` goes. A path without parameters allocates nothing: it runs for
     /// every request.
-    pub fn find(&self, method: &Method, path: &str) -> Route<'_> {
+    pub fn find(&self, method: &Method, path: &str) -> Route<'_, T> {
         let whole = std::iter::once(path);
         let behind_prefix = path.match_indices('/').skip(1).map(|(i, _)| &path[i..]);
         let mut known = None;
@@ -134,7 +148,7 @@ impl Routes {
     }
 
     /// Every operation served.
-    pub fn operations(&self) -> impl Iterator<Item = &Arc<Operation>> {
+    pub fn operations(&self) -> impl Iterator<Item = &Arc<T>> {
         let literal = self.by_path.values();
         let templated = self.templates.iter().map(|(_, routes)| routes);
         literal
@@ -143,8 +157,8 @@ impl Routes {
     }
 }
 
-impl PathRoutes {
-    fn new(methods: Vec<MethodRoute>) -> Self {
+impl<T> PathRoutes<T> {
+    fn new(methods: Vec<MethodRoute<T>>) -> Self {
         let names: Vec<&str> = methods.iter().map(|(m, _)| m.as_str()).collect();
         let allow =
             HeaderValue::from_str(&names.join(", ")).unwrap_or(HeaderValue::from_static("POST"));

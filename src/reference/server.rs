@@ -31,7 +31,8 @@ use super::auth::SignatureRejection;
 use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
-use super::{Answer, Bound, Faults, Incoming, ServerSigning};
+use super::served::{self, RequestLog, ServedRequest};
+use super::{Answer, Bound, Faults, Incoming, ServerCredentials, ServerSigning};
 use crate::contract::Contract;
 
 /// Called with each request refused for its signature (`serve` logs them on stderr).
@@ -46,6 +47,8 @@ pub struct ServeOptions {
     pub faults: Faults,
     /// Keys for the signing protocol.
     pub signing: ServerSigning,
+    /// Credential headers requests must carry, where contracts declare credentials.
+    pub credentials: ServerCredentials,
     /// Bounds on what clients send.
     pub limits: Limits,
     /// Bound of each operation's idempotency memory.
@@ -54,6 +57,8 @@ pub struct ServeOptions {
     pub on_signature_rejected: Option<RejectionLog>,
     /// Serve HTTPS with this configuration.
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Told of every request answered, for a report of the client's traffic.
+    pub requests: Option<RequestLog>,
 }
 
 /// A running reference server; stops accepting connections when dropped.
@@ -89,11 +94,13 @@ pub enum ServeError {
 struct App {
     routes: Routes,
     signing: ServerSigning,
+    credentials: ServerCredentials,
     latency: Option<Duration>,
     limits: Limits,
     deadlines: Arc<Deadlines>,
     on_signature_rejected: Option<RejectionLog>,
     served: AtomicU64,
+    requests: Option<RequestLog>,
 }
 
 impl ReferenceServer {
@@ -154,11 +161,13 @@ impl ReferenceServer {
         let app = Arc::new(App {
             routes,
             signing: options.signing,
+            credentials: options.credentials,
             latency: options.faults.latency,
             limits: options.limits,
             deadlines: Deadlines::new(options.limits.read_timeout),
             on_signature_rejected: options.on_signature_rejected,
             served: AtomicU64::new(0),
+            requests: options.requests,
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
@@ -339,16 +348,26 @@ async fn handle(
             );
             let mut response = plain(StatusCode::METHOD_NOT_ALLOWED, message);
             response.headers_mut().insert(ALLOW, allow.clone());
+            let log = app.requests.as_ref();
+            served::tell(log, None, Vec::new(), &parts, response.status()).await;
             return Ok(response);
         }
         Route::NotFound => {
             let message = format!("no operation {} {}\n", parts.method, parts.uri.path());
-            return Ok(plain(StatusCode::NOT_FOUND, message));
+            let response = plain(StatusCode::NOT_FOUND, message);
+            let log = app.requests.as_ref();
+            served::tell(log, None, Vec::new(), &parts, response.status()).await;
+            return Ok(response);
         }
     };
     let body = match read_body(&app.limits, &parts.headers, body).await {
         Ok(body) => body,
-        Err(refusal) => return Ok(refusal),
+        Err(refusal) => {
+            let name = Some(operation.reference.contract().name.clone());
+            let log = app.requests.as_ref();
+            served::tell(log, name, path_params, &parts, refusal.status()).await;
+            return Ok(refusal);
+        }
     };
     let path = parts
         .uri
@@ -361,21 +380,35 @@ async fn handle(
         body,
     };
     let reference = &operation.reference;
-    let answer = match app.signing.check_request(&incoming) {
-        Ok(()) => reference.answer_request(
+    let credentials = app
+        .credentials
+        .check(reference.contract(), &incoming.headers);
+    let answer = match (credentials, app.signing.check_request(&incoming)) {
+        (Err(reason), _) => reference.reject_credentials(&reason),
+        (Ok(()), Ok(())) => reference.answer_request(
             &path_params,
             incoming.query(),
             &incoming.headers,
             &incoming.body,
         ),
-        Err(rejection) => {
+        (Ok(()), Err(rejection)) => {
             if let Some(log) = &app.on_signature_rejected {
                 log(&rejection);
             }
-            operation.reference.reject_signature(&rejection.reason)
+            reference.reject_signature(&rejection.reason)
         }
     };
     let signed = app.signing.answer_headers(&incoming, &answer.body);
+    if let Some(log) = &app.requests {
+        let served = ServedRequest {
+            operation: Some(reference.contract().name.clone()),
+            path_params,
+            request: incoming.clone(),
+            body_read: true,
+            answer: answer.clone(),
+        };
+        let _ = log.send(served).await;
+    }
     let mut response = answered(answer);
     for (name, value) in signed {
         if let Ok(value) = HeaderValue::from_str(&value) {

@@ -130,6 +130,36 @@ impl Console {
     }
 }
 
+/// One line per contract, observed of declared per aspect, then what was never observed;
+/// then the gate.
+fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let coverage = &summary.coverage;
+    if coverage.contracts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "{}", "Coverage (observed of declared)".bold())?;
+    for (contract, parts, never) in super::coverage::compact(coverage) {
+        writeln!(out, "  {:<26}{parts}", printable_line(&contract))?;
+        if let Some(never) = never {
+            writeln!(
+                out,
+                "  {:<26}never observed: {}",
+                "",
+                printable_line(&never)
+            )?;
+        }
+    }
+    if let Some(gate) = super::coverage::gate(coverage) {
+        let gate = printable_line(&gate);
+        if coverage.met() {
+            writeln!(out, "  {}", gate.green())?;
+        } else {
+            writeln!(out, "  {}", gate.red())?;
+        }
+    }
+    writeln!(out)
+}
+
 fn write_failed_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
     for finding in &check.findings {
         let name = format!("{:<24}", check.check.name());
@@ -197,7 +227,9 @@ impl super::Reporter for Console {
         }
         self.write_failures()?;
         self.write_tallies(summary.recorded > 0)?;
+        write_traffic(&mut self.out, summary)?;
         write_fixed(&mut self.out, summary)?;
+        write_coverage(&mut self.out, summary)?;
         self.write_scope(summary)?;
         write_verdict(&mut self.out, summary)?;
         self.out.flush()
@@ -239,6 +271,25 @@ fn write_verdict(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     )?;
     if let Some(why) = verdict.why() {
         writeln!(out, "  not complete: {}", printable_line(&why))?;
+    }
+    Ok(())
+}
+
+/// A traffic run's tables: the requests that matched no contract, and per contract what the
+/// traffic exercised and what it never did.
+fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    for table in super::traffic::tables(summary) {
+        writeln!(out, "{}", printable_line(&table.title).bold())?;
+        for row in &table.rows {
+            match row.as_slice() {
+                [what, exercised, never] => {
+                    writeln!(out, "  {what:<17}{}", printable_line(exercised))?;
+                    writeln!(out, "  {:<17}never: {}", "", printable_line(never))?;
+                }
+                cells => writeln!(out, "  {}", printable_line(&cells.join("  ")))?,
+            }
+        }
+        writeln!(out)?;
     }
     Ok(())
 }

@@ -56,6 +56,8 @@ impl HtmlReport {
         writeln!(out, "<main>")?;
         write_failures(out, &self.failures)?;
         self.write_contracts(out)?;
+        write_coverage(out, summary)?;
+        write_traffic(out, summary)?;
         self.write_cases(out)?;
         writeln!(
             out,
@@ -114,6 +116,35 @@ impl HtmlReport {
     }
 }
 
+/// A traffic run's tables: unmatched requests and coverage.
+fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let tables = super::traffic::tables(summary);
+    if tables.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<section id=\"traffic\">\n<h2>Traffic</h2>")?;
+    for table in tables {
+        writeln!(
+            out,
+            "<h3>{}</h3>\n<table class=\"traffic\"><thead><tr>",
+            escape(&table.title)
+        )?;
+        for name in &table.header {
+            write!(out, "<th>{}</th>", escape(name))?;
+        }
+        writeln!(out, "</tr></thead><tbody>")?;
+        for row in &table.rows {
+            let cells: Vec<String> = row
+                .iter()
+                .map(|c| format!("<td>{}</td>", escape(c)))
+                .collect();
+            writeln!(out, "<tr>{}</tr>", cells.concat())?;
+        }
+        writeln!(out, "</tbody></table>")?;
+    }
+    writeln!(out, "</section>")
+}
+
 impl super::Reporter for HtmlReport {
     fn start(&mut self, info: &RunInfo) -> io::Result<()> {
         let pending = Pending::beside(&self.destination)?;
@@ -134,7 +165,11 @@ impl super::Reporter for HtmlReport {
             .cases
             .as_mut()
             .ok_or_else(|| io::Error::other("report not started"))?;
-        write_case(spool, self.seen, result)
+        let file = self.run.as_ref().and_then(|run| {
+            let info = run.contracts.iter().find(|c| c.name == result.contract);
+            info.map(|c| c.path.clone())
+        });
+        write_case(spool, self.seen, result, file.as_deref().unwrap_or(""))
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
@@ -145,6 +180,45 @@ impl super::Reporter for HtmlReport {
         self.render(pending.writer(), &run, summary)?;
         pending.commit()
     }
+}
+
+/// A table of what the answers showed of what each contract declares.
+fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let coverage = &summary.coverage;
+    if coverage.contracts.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"coverage\">\n<h2>Coverage</h2>\n<table class=\"coverage\"><thead><tr>\
+         <th>Contract</th><th>Aspect</th><th class=\"n\">Observed</th><th>Never observed</th></tr></thead><tbody>"
+    )?;
+    for row in super::coverage::rows(coverage) {
+        let class = if row.missing.is_empty() {
+            ""
+        } else {
+            " class=\"has-missing\""
+        };
+        let missing: Vec<String> = row
+            .missing
+            .iter()
+            .map(|m| format!("<code>{}</code>", escape(m)))
+            .collect();
+        writeln!(
+            out,
+            "<tr{class}><td>{}</td><td>{}</td><td class=\"n\">{}</td><td>{}</td></tr>",
+            escape(row.contract),
+            row.aspect,
+            row.ratio,
+            missing.join(", ")
+        )?;
+    }
+    writeln!(out, "</tbody></table>")?;
+    if let Some(gate) = super::coverage::gate(coverage) {
+        let class = if coverage.met() { "gate" } else { "gate unmet" };
+        writeln!(out, "<p class=\"{class}\">{}</p>", escape(&gate))?;
+    }
+    writeln!(out, "</section>")
 }
 
 fn write_header(
@@ -227,7 +301,7 @@ fn write_failures(out: &mut dyn Write, failures: &[(usize, CaseResult)]) -> io::
     writeln!(out, "</tbody></table>\n</section>")
 }
 
-fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult) -> io::Result<()> {
+fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult, file: &str) -> io::Result<()> {
     let class = if case.failed() { "fail" } else { "pass" };
     writeln!(
         out,
@@ -239,12 +313,12 @@ fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult) -> io::Resul
         name = escape(&case.case),
     )?;
     for check in &case.checks {
-        write_check(out, check)?;
+        write_check(out, check, file)?;
     }
     writeln!(out, "</ul></details>")
 }
 
-fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
+fn write_check(out: &mut dyn Write, check: &CheckResult, file: &str) -> io::Result<()> {
     let outcome = match check.outcome {
         Outcome::Pass => "pass",
         Outcome::Fail if check.known => "known",
@@ -258,6 +332,21 @@ fn write_check(out: &mut dyn Write, check: &CheckResult) -> io::Result<()> {
         outcome.to_uppercase(),
         check.check.name()
     )?;
+    // The clause as `file:line` and pointer: what a reader opens to see the rule tested.
+    if let Some(clause) = &check.clause {
+        let pointer = if clause.pointer.is_empty() {
+            "(the whole contract)"
+        } else {
+            &clause.pointer
+        };
+        write!(
+            out,
+            " <span class=\"clause\" title=\"the contract clause this check tests\">{}:{} <code>{}</code></span>",
+            escape(file),
+            clause.line,
+            escape(pointer)
+        )?;
+    }
     for finding in &check.findings {
         write!(
             out,

@@ -47,6 +47,9 @@ struct Entry<'a> {
     known: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     wrote: Option<String>,
+    /// The contract clause the check tests: a JSON pointer into the contract file and its line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clause: Option<&'a crate::results::Clause>,
     /// The case's wall time in milliseconds to the microsecond, on its first check only (as
     /// JUnit carries it): loopback cases take well under a millisecond.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -136,6 +139,7 @@ fn entry<'a>(result: &'a CaseResult, check: &'a CheckResult) -> Entry<'a> {
         diff: check.diff.as_deref(),
         known: check.known,
         wrote: check.wrote.as_ref().map(|p| p.display().to_string()),
+        clause: check.clause.as_ref(),
         duration_ms: None,
     }
 }

@@ -48,6 +48,8 @@ impl MarkdownReport {
         for tally in self.tallies.iter() {
             write_checks(out, tally)?;
         }
+        write_coverage(out, summary)?;
+        write_traffic(out, summary)?;
         write_failures(out, &self.failures)
     }
 }
@@ -161,6 +163,35 @@ fn write_scope(out: &mut dyn Write, run: &RunInfo, summary: &Summary) -> io::Res
     writeln!(out)
 }
 
+/// A table of what the answers showed of what each contract declares.
+fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    let coverage = &summary.coverage;
+    if coverage.contracts.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "## Coverage\n")?;
+    writeln!(
+        out,
+        "What the answers showed of what each contract declares.\n\n\
+         | Contract | Aspect | Observed | Never observed |\n|---|---|---|---|"
+    )?;
+    for row in super::coverage::rows(coverage) {
+        let missing: Vec<String> = row.missing.iter().map(|m| code(m)).collect();
+        writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            escape(row.contract),
+            row.aspect,
+            row.ratio,
+            missing.join(", ")
+        )?;
+    }
+    if let Some(gate) = super::coverage::gate(coverage) {
+        writeln!(out, "\n{}", escape(&gate))?;
+    }
+    writeln!(out)
+}
+
 fn write_contracts(out: &mut dyn Write, tallies: &Tallies) -> io::Result<()> {
     writeln!(
         out,
@@ -216,6 +247,22 @@ fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
         )?;
     }
     writeln!(out)
+}
+
+/// A traffic run's tables: unmatched requests and coverage.
+fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    for table in super::traffic::tables(summary) {
+        writeln!(out, "## {}\n", escape(&table.title))?;
+        let header: Vec<String> = table.header.iter().map(|h| escape(h)).collect();
+        writeln!(out, "| {} |", header.join(" | "))?;
+        writeln!(out, "|{}", "---|".repeat(header.len()))?;
+        for row in &table.rows {
+            let cells: Vec<String> = row.iter().map(|c| escape(c)).collect();
+            writeln!(out, "| {} |", cells.join(" | "))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 fn write_failures(out: &mut dyn Write, failures: &[CaseResult]) -> io::Result<()> {

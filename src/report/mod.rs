@@ -7,6 +7,7 @@
 //! the run or the other reports.
 
 pub mod console;
+pub mod coverage;
 pub mod html;
 pub mod json;
 pub mod junit;
@@ -15,6 +16,7 @@ pub mod output;
 pub mod progress;
 pub mod scope;
 pub mod tally;
+pub mod traffic;
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -18,6 +18,9 @@ pub fn implementation(info: &RunInfo) -> String {
 /// The scope rows of a finished run.
 pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
     let scope = &info.scope;
+    if let Some(watched) = &scope.traffic {
+        return super::traffic::scope_rows(info, watched, summary);
+    }
     let mut rows = vec![("Cases", cases(scope, summary))];
     if !scope.overrides.is_empty() {
         rows.push(("Idempotency", overrides(scope)));
@@ -52,10 +55,36 @@ pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
         ),
     ));
     rows.push(("Signing", signing(scope)));
+    if let Some(security) = security(scope) {
+        rows.push(("Security", security));
+    }
     if let Some(tls) = &scope.tls {
         rows.push(("TLS", self::tls(tls)));
     }
     rows
+}
+
+/// The signing set-up in words; for real traffic (`traffic`), whose requests conform only
+/// checks, the request key is the client's public key.
+pub(super) fn signing_words(scope: &Scope, traffic: bool) -> String {
+    if !traffic {
+        return signing(scope);
+    }
+    let s = &scope.signing;
+    let requests = match &s.request_key_sha256 {
+        Some(key) => format!("request signatures checked with the client's key (SHA-256 {key})"),
+        None => "request signatures not checked".into(),
+    };
+    let answers = match &s.answer_key_sha256 {
+        Some(key) => format!("answers verified (key SHA-256 {key})"),
+        None => "answers not verified".into(),
+    };
+    format!("{requests}; {answers}")
+}
+
+/// How an `https://` target's certificate was checked, in words.
+pub(super) fn tls_words(tls: &TlsScope) -> String {
+    self::tls(tls)
 }
 
 fn cases(scope: &Scope, summary: &Summary) -> String {
@@ -170,6 +199,34 @@ fn snapshots(scope: &Scope, summary: &Summary) -> String {
         text.push_str(&format!(": {}", shown.join(", ")));
     }
     text
+}
+
+/// Which probes ran, and each contract's left-out probes with the reason it states; `None`
+/// when the run neither signed nor carried credentials (the signing row says so already).
+fn security(scope: &Scope) -> Option<String> {
+    let s = &scope.security;
+    let mut parts = Vec::new();
+    if s.signature_probes {
+        parts.push("signature probes".to_string());
+    }
+    if !s.credential_headers.is_empty() {
+        parts.push(format!(
+            "credential probes ({})",
+            s.credential_headers.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut text = parts.join(" and ");
+    for skip in &s.skipped {
+        let reason = skip.reason.as_deref().unwrap_or("no reason given");
+        text.push_str(&format!(
+            "; {} of {} left out by its skip `{}`: {reason}",
+            skip.probes, skip.contract, skip.pattern
+        ));
+    }
+    Some(text)
 }
 
 fn signing(scope: &Scope) -> String {

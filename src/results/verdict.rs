@@ -90,6 +90,10 @@ pub enum ShortfallKind {
     SnapshotsRecorded,
     /// Failures absorbed by the baseline.
     KnownFailures,
+    /// `--require-coverage` asked for statuses, codes, fields or headers no answer showed.
+    CoverageNotReached,
+    /// Real traffic: requests that matched no contract's operation, so nothing checked them.
+    UnmatchedRequests,
 }
 
 impl Default for Verdict {
@@ -115,6 +119,7 @@ impl Verdict {
             ));
         }
         snapshots(run, summary, &mut reasons);
+        unmatched(summary, &mut reasons);
         if summary.known > 0 {
             let file = run.scope.baseline.as_ref().map_or("", |b| b.file.as_str());
             reasons.push(Shortfall::new(
@@ -126,10 +131,27 @@ impl Verdict {
                 ),
             ));
         }
+        if !summary.coverage.met() {
+            let unmet = &summary.coverage.unmet;
+            let shown: Vec<&str> = unmet.iter().take(5).map(String::as_str).collect();
+            let more = match unmet.len().saturating_sub(shown.len()) {
+                0 => String::new(),
+                n => format!(" and {n} more"),
+            };
+            reasons.push(Shortfall::new(
+                ShortfallKind::CoverageNotReached,
+                format!(
+                    "--require-coverage not reached: {} item{} never observed ({}{more})",
+                    unmet.len(),
+                    plural(unmet.len()),
+                    shown.join(", ")
+                ),
+            ));
+        }
         let only_known = reasons
             .iter()
             .all(|r| r.reason == ShortfallKind::KnownFailures);
-        let kind = if !summary.success() {
+        let kind = if summary.failed != summary.known {
             VerdictKind::NotCompatible
         } else if reasons.is_empty() {
             VerdictKind::Compatible
@@ -164,7 +186,11 @@ impl Shortfall {
 fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
     let scope = &run.scope;
     if summary.cases == 0 {
-        reasons.push(Shortfall::new(ShortfallKind::NoCases, "no case ran".into()));
+        let what = match scope.traffic {
+            Some(_) => "no request for a contract's operation was seen",
+            None => "no case ran",
+        };
+        reasons.push(Shortfall::new(ShortfallKind::NoCases, what.into()));
     }
     if summary.stopped_early {
         reasons.push(Shortfall::new(
@@ -248,7 +274,8 @@ fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
 }
 
 fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
-    if run.scope.snapshots.mode == "off" && !run.embedded {
+    // Real traffic is judged as it comes: there is nothing to compare with a snapshot.
+    if run.scope.snapshots.mode == "off" && !run.embedded && run.scope.traffic.is_none() {
         reasons.push(Shortfall::new(
             ShortfallKind::SnapshotsOff,
             "snapshots off: answers were not compared with recorded ones".into(),
@@ -271,6 +298,23 @@ fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
             ),
         ));
     }
+}
+
+/// Requests real traffic carried that no contract describes were forwarded unchecked.
+fn unmatched(summary: &Summary, reasons: &mut Vec<Shortfall>) {
+    let Some(traffic) = summary.traffic.as_ref().filter(|t| t.unmatched > 0) else {
+        return;
+    };
+    let n = traffic.unmatched;
+    let (request, was) = if n == 1 {
+        ("request", "was")
+    } else {
+        ("requests", "were")
+    };
+    reasons.push(Shortfall::new(
+        ShortfallKind::UnmatchedRequests,
+        format!("{n} {request} matched no contract's operation and {was} not checked"),
+    ));
 }
 
 fn plural(n: usize) -> &'static str {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use super::context::Context;
 use super::ledger::Answered;
-use super::{flow, late, resources, send};
+use super::{flow, late, resources, security, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -67,6 +67,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
     failpoint(&case);
     let started = Instant::now();
     let contract = &context.contracts[case.contract];
+    let kind = case.kind;
     if context.target.given_up() {
         return not_sent(context, contract, case);
     }
@@ -81,6 +82,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                 Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
                 setup => {
                     let (observed, request) = send::single(context, contract, exchange).await;
+                    context.observed(case.contract, &case.name, &observed);
                     let replayable =
                         contract.result.role(&expect.status) == Some(StatusRole::Success);
                     let request = replayable.then_some(&request);
@@ -98,6 +100,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
+            context.observed(case.contract, &case.name, &observed);
             enter(
                 context,
                 (case.contract, &case.name),
@@ -108,10 +111,12 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         }
         Action::Flow(flow) => {
             let record = flow::run(context, &flow, &case.name).await;
+            context.flowed(case.contract, &case.name, &record);
             check::flow::judge(&context.contracts, &flow, &record)
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
+            context.observed(case.contract, &case.name, &observed);
             if let Observations::Concurrent { answers } = &observed {
                 for settled in answers {
                     enter(context, (case.contract, &case.name), settled.answer(), None);
@@ -119,6 +124,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             }
             check::judge(contract, &success(contract), None, &observed)
         }
+        Action::Security(probe) => security::run(context, contract, &probe, &case.name).await,
         Action::LateReplay if context.late.keys == 0 => vec![CheckResult::skip(
             Check::LateReplay,
             "late replays turned off (--late-replays 0)",
@@ -133,10 +139,15 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             vec![check::unique::check(&record, key)]
         }
     };
+    let mut checks = printable(checks, &context.secrets);
+    for check in &mut checks {
+        let path = &contract.source.path;
+        check.clause = context.clauses.clause(path, kind, &case.name, check.check);
+    }
     CaseResult {
         contract: contract.name.clone(),
         case: case.name,
-        checks: printable(checks, &context.secrets),
+        checks,
         duration: started.elapsed(),
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
+use crate::observe::{Exchange, FlowRecord, Observations};
 use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
 use crate::target::{HttpTarget, Secrets};
@@ -13,6 +14,7 @@ use crate::target::{HttpTarget, Secrets};
 use super::late::LateOptions;
 use super::ledger::Ledger;
 use super::resources::Creators;
+use super::security::Probing;
 
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
@@ -27,6 +29,14 @@ pub(crate) struct Context {
     pub snapshots: Option<Snapshots>,
     /// Cases skipped because the target stopped answering.
     pub not_sent: AtomicUsize,
+    /// What every answer showed of what the contracts declare.
+    pub coverage: crate::results::observed::Tracker,
+    /// Where every case's exchanges are kept, when they are.
+    pub evidence: Option<std::sync::Arc<dyn super::Evidence>>,
+    /// The contract files, read back for the clause each check tests.
+    pub clauses: crate::results::clause::ClauseBook,
+    /// What the security probes share (a key nobody holds, wrong credential values).
+    pub probing: Probing,
     /// What the run-wide cases judge: unique values and keys to replay late.
     pub ledger: Ledger,
     /// How late replays are done.
@@ -57,6 +67,39 @@ pub(crate) struct Settings {
 }
 
 impl Context {
+    /// Records what a case observed: its coverage, and its exchanges as evidence when kept.
+    pub fn observed(&self, index: usize, case: &str, observed: &Observations) {
+        let contract = &self.contracts[index];
+        self.coverage.case(index, contract, observed);
+        if let Some(evidence) = &self.evidence {
+            let labelled: Vec<(String, &Exchange)> = observed
+                .labelled()
+                .into_iter()
+                .map(|(label, exchange)| (label.to_string(), exchange))
+                .collect();
+            evidence.case(contract, case, &labelled, &self.secrets);
+        }
+    }
+
+    /// Records what a flow observed, each step under its own contract.
+    pub fn flowed(&self, index: usize, case: &str, record: &FlowRecord) {
+        self.coverage.flow(&self.contracts, record);
+        if let Some(evidence) = &self.evidence {
+            let mut labelled = Vec::new();
+            for step in &record.steps {
+                let tries = step.settled.tries().len();
+                for (n, exchange) in step.settled.tries().iter().enumerate() {
+                    let mut label = format!("step {} ({})", step.index + 1, step.label);
+                    if n + 1 < tries {
+                        label.push_str(&format!(", settle try {} of {tries}", n + 1));
+                    }
+                    labelled.push((label, exchange));
+                }
+            }
+            evidence.case(&self.contracts[index], case, &labelled, &self.secrets);
+        }
+    }
+
     /// The contract's settings with this run's overrides: the one place they are combined.
     /// Contracts and command-line flags below the minimums are rejected where they are read;
     /// the minimums are applied here once more only for library callers who set
@@ -105,6 +148,10 @@ mod tests {
             overrides,
             snapshots: None,
             not_sent: AtomicUsize::new(0),
+            coverage: crate::results::observed::Tracker::new(&[]),
+            evidence: None,
+            clauses: Default::default(),
+            probing: Probing::default(),
             ledger: Ledger::new(&[], 0),
             late: LateOptions {
                 keys: 0,

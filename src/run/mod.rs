@@ -19,6 +19,7 @@ mod late;
 mod ledger;
 mod resources;
 mod scope;
+mod security;
 mod send;
 
 use std::sync::Arc;
@@ -31,10 +32,14 @@ use globset::GlobSet;
 use self::context::{Context, Overrides};
 use crate::baseline::Baseline;
 use crate::contract::Contract;
+use crate::observe::Exchange;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
-use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
+use crate::reference::{
+    Faults, ReferenceServer, ServeError, ServeOptions, ServerCredentials, ServerSigning,
+};
 use crate::report::Reporter;
-use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
+use crate::results::observed::Tracker;
+use crate::results::{ContractInfo, Coverage, Implementation, Requirement, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
 use crate::target::tls::ClientTls;
 use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetError, TargetHeader};
@@ -92,6 +97,10 @@ pub struct RunOptions {
     pub headers: Vec<TargetHeader>,
     /// Trust roots, client certificate and `--insecure`, for an `https://` target.
     pub tls: ClientTls,
+    /// `--require-coverage`: what the answers must have shown for the run to pass.
+    pub require_coverage: Vec<Requirement>,
+    /// Where every case's exchanges go, when they are kept as evidence (a certification).
+    pub evidence: Option<Arc<dyn Evidence>>,
     /// Keys replayed late per contract with an idempotency key (0: none).
     pub late_replays: u32,
     /// The least age of a key replayed late; `None`: [`DEFAULT_LATE_REPLAY_AFTER`] for a live
@@ -101,6 +110,21 @@ pub struct RunOptions {
     /// late replay; `None`: [`DEFAULT_LATE_REPLAY_GAP`] for a live target, none for the
     /// embedded one.
     pub late_replay_gap: Option<u64>,
+}
+
+/// Receives every exchange of every case as it completes (cases complete in any order), for
+/// a record of the run such as a certification bundle. What it keeps it must keep safe:
+/// `secrets` are the values no output may show.
+pub trait Evidence: Send + Sync + std::fmt::Debug {
+    /// The exchanges of case `case` of `contract`, each with the label reports name it by
+    /// (empty for the main request's settled answer).
+    fn case(
+        &self,
+        contract: &Contract,
+        case: &str,
+        exchanges: &[(String, &Exchange)],
+        secrets: &Secrets,
+    );
 }
 
 /// Keys replayed late per contract unless told otherwise: half the first ones sent, half spread
@@ -137,6 +161,8 @@ impl Default for RunOptions {
             implementation: Implementation::default(),
             headers: Vec::new(),
             tls: ClientTls::default(),
+            require_coverage: Vec::new(),
+            evidence: None,
             late_replays: DEFAULT_LATE_REPLAYS,
             late_replay_after: None,
             late_replay_gap: None,
@@ -180,21 +206,34 @@ pub async fn run(
                 Some(client) => embedded_signing(client)?,
                 None => ServerSigning::none(),
             };
-            let server =
-                ReferenceServer::start_signed(&contracts, None, &options.faults, server_signing)
-                    .await?;
+            let options = ServeOptions {
+                faults: options.faults.clone(),
+                signing: server_signing,
+                credentials: embedded_credentials(&options.headers),
+                limits: crate::reference::Limits::EMBEDDED,
+                ..ServeOptions::default()
+            };
+            let server = ReferenceServer::serve(&contracts, options).await?;
             let uri = server.uri();
             (Some(server), uri)
         }
         Target::Live(url) => (None, url.clone()),
     };
+    let auth = auth(&options, signing.as_ref());
     let late = late_options(&options, &target);
-    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &late);
+    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &auth, &late);
     let limits = Limits {
         timeout: options.timeout,
         max_response_size: options.max_response_size,
         give_up_after: options.give_up_after,
     };
+    let key_bits = signing
+        .as_ref()
+        .and_then(|s| s.private_key())
+        .map(|k| k.bits());
+    let probing = security::Probing::new(key_bits, &options.headers);
+    let mut secrets = Secrets::of(&options.headers);
+    probing.wrong_values().for_each(|v| secrets.add(v));
     let mut http = HttpTarget::new(&base, limits, &options.tls)?.with_headers(&options.headers)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
@@ -203,13 +242,17 @@ pub async fn run(
         target: http,
         snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
-        secrets: Secrets::of(&options.headers),
+        secrets,
+        probing,
         creators: resources::Creators::of(&contracts),
         overrides: Overrides {
             replays: options.replays,
             concurrency: options.concurrency,
             settle_tries: options.settle_tries,
         },
+        coverage: Tracker::new(&contracts),
+        evidence: options.evidence.clone(),
+        clauses: Default::default(),
         ledger: ledger::Ledger::new(&contracts, options.late_replays as usize),
         late,
         contracts,
@@ -219,7 +262,7 @@ pub async fn run(
     info.implementation = scope::implementation(&options, info.embedded);
     info.scope = scope;
     reporter.start(&info)?;
-    let mut summary = execute(context, selection, &options, reporter).await?;
+    let mut summary = execute(context, auth, selection, &options, reporter).await?;
     summary.conclude(&info);
     reporter.finish(&summary)?;
     drop(server);
@@ -239,6 +282,7 @@ type Planned = (usize, usize, Vec<Case>);
 /// sending, and the two overlap on separate cores).
 fn plan_ahead(
     context: Arc<Context>,
+    auth: plan::Auth,
     selection: Selection,
 ) -> (
     std::thread::JoinHandle<Planned>,
@@ -252,17 +296,22 @@ fn plan_ahead(
         // The run-wide cases come last in the plan and judge the traffic of all the others:
         // they are held back and run once the others are done.
         let mut held = Vec::new();
-        plan::each_selected(&context.contracts, &Selection::default(), &mut |case| {
-            planned += 1;
-            if !selection.keeps(&case, &mut matched) {
-                return true;
-            }
-            if plan::promises::after_the_rest(&case) {
-                held.push(case);
-                return true;
-            }
-            sender.blocking_send(case).is_ok()
-        });
+        plan::each_selected(
+            &context.contracts,
+            &auth,
+            &Selection::default(),
+            &mut |case| {
+                planned += 1;
+                if !selection.keeps(&case, &mut matched) {
+                    return true;
+                }
+                if plan::promises::after_the_rest(&case) {
+                    held.push(case);
+                    return true;
+                }
+                sender.blocking_send(case).is_ok()
+            },
+        );
         (planned, matched, held)
     });
     (planner, planned)
@@ -270,13 +319,14 @@ fn plan_ahead(
 
 async fn execute(
     context: Arc<Context>,
+    auth: plan::Auth,
     selection: Selection,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    let (planner, mut planned) = plan_ahead(Arc::clone(&context), selection);
+    let (planner, mut planned) = plan_ahead(Arc::clone(&context), auth.clone(), selection);
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut tally = Tally {
         summary: &mut summary,
@@ -314,7 +364,38 @@ async fn execute(
     summary.late_replays = context.ledger.evidence();
     summary.duration = started.elapsed();
     summary.stopped = stopped(&context);
+    summary.coverage = Coverage {
+        contracts: context.coverage.coverage(),
+        ..Coverage::default()
+    };
+    summary.coverage.judge(&options.require_coverage);
     Ok(summary)
+}
+
+/// The embedded target requires the run's own headers as credentials, where contracts declare
+/// them, so that the credential probes have something to be refused by.
+fn embedded_credentials(headers: &[TargetHeader]) -> ServerCredentials {
+    let mut credentials = ServerCredentials::default();
+    for header in headers {
+        credentials.require(&header.name, &header.value, header.credential);
+    }
+    credentials
+}
+
+/// How the run authenticates, for the security probes: whether it signs (the embedded target's
+/// signing completed already), and its headers, with those the profile marks as credentials.
+pub fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
+    let names = |keep: fn(&TargetHeader) -> bool| {
+        (options.headers.iter())
+            .filter(|h| keep(h))
+            .map(|h| h.name.clone())
+            .collect()
+    };
+    plan::Auth {
+        signed: signing.is_some_and(|s| s.private_key().is_some()),
+        headers: names(|_| true),
+        marked: names(|h| h.credential),
+    }
 }
 
 /// How this run replays late. Unset, the minimum age is [`DEFAULT_LATE_REPLAY_AFTER`] and the

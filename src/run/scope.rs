@@ -1,9 +1,11 @@
 //! The run's [`Scope`], built once from its options and contracts, for every report to show.
 
 use crate::contract::Contract;
+use crate::plan::{self, Auth};
 use crate::reference::Faults;
 use crate::results::{
-    Implementation, LateReplayScope, Override, Scope, Setting, SigningScope, SnapshotScope,
+    Implementation, LateReplayScope, Override, Scope, SecurityScope, SecuritySkip, Setting,
+    SigningScope, SnapshotScope,
 };
 use crate::snapshot::Mode;
 use crate::target::{Signing, tls};
@@ -12,12 +14,14 @@ use super::RunOptions;
 use super::late::LateOptions;
 
 /// What `options` make the run cover, with `signing` as the run uses it (for the embedded
-/// target, completed with the public half of the private key), against the target at `base`.
+/// target, completed with the public half of the private key), against the target at `base`,
+/// authenticating as `auth`.
 pub(super) fn scope(
     options: &RunOptions,
     contracts: &[Contract],
     signing: Option<&Signing>,
     base: &str,
+    auth: &Auth,
     late: &LateOptions,
 ) -> Scope {
     Scope {
@@ -34,6 +38,8 @@ pub(super) fn scope(
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
+        security: security(contracts, auth),
+        traffic: None,
         late_replays: contracts.iter().any(|c| c.idempotency.is_some()).then_some(
             LateReplayScope {
                 keys: late.keys,
@@ -41,6 +47,40 @@ pub(super) fn scope(
                 gap: late.gap,
             },
         ),
+    }
+}
+
+/// The security probes `auth` plans, and those each contract's `skip` leaves out.
+fn security(contracts: &[Contract], auth: &Auth) -> SecurityScope {
+    let mut credential_headers: Vec<String> = Vec::new();
+    let mut skipped: Vec<SecuritySkip> = Vec::new();
+    for (index, contract) in contracts.iter().enumerate() {
+        for header in auth.credentials_of(contract) {
+            if !credential_headers.contains(&header) {
+                credential_headers.push(header);
+            }
+        }
+        for case in plan::security::cases(index, contract, auth) {
+            let Some(pattern) = contract.skip.pattern_for(&case.name) else {
+                continue;
+            };
+            let same =
+                |s: &&mut SecuritySkip| s.contract == contract.name && s.pattern == pattern.text;
+            match skipped.iter_mut().find(same) {
+                Some(entry) => entry.probes += 1,
+                None => skipped.push(SecuritySkip {
+                    contract: contract.name.clone(),
+                    pattern: pattern.text.clone(),
+                    probes: 1,
+                    reason: pattern.reason.clone(),
+                }),
+            }
+        }
+    }
+    SecurityScope {
+        signature_probes: auth.signed,
+        credential_headers,
+        skipped,
     }
 }
 

@@ -55,7 +55,7 @@ pub(super) async fn body(
 }
 
 /// Why a request got no response at all.
-pub(super) fn send_error(err: &reqwest::Error, url: String, timeout: Duration) -> TransportError {
+pub(crate) fn send_error(err: &reqwest::Error, url: String, timeout: Duration) -> TransportError {
     if err.is_timeout() {
         return TransportError::Timeout {
             url,

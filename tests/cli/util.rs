@@ -295,3 +295,96 @@ pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
+
+/// A running `conform proxy` or `serve --report`: it prints its URL first, then its banner and
+/// one line per exchange, and ends by itself (`--max-exchanges`, `--duration`) or on a signal.
+pub struct Listening {
+    /// The URL it listens on.
+    pub url: String,
+    stdout: std::sync::Arc<std::sync::Mutex<String>>,
+    stderr: std::sync::Arc<std::sync::Mutex<String>>,
+    readers: Vec<tokio::task::JoinHandle<()>>,
+    child: tokio::process::Child,
+}
+
+/// Starts `conform args...` (a command that listens with `--port 0`) in the project folder and
+/// waits for its URL.
+pub async fn listening(args: &[&str]) -> Listening {
+    use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env_remove("CI")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("conform starts");
+    let stderr = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let mut errors = child.stderr.take().expect("stderr");
+    let sink = std::sync::Arc::clone(&stderr);
+    let reading_errors = tokio::spawn(async move {
+        let mut text = String::new();
+        let _ = errors.read_to_string(&mut text).await;
+        sink.lock().unwrap().push_str(&text);
+    });
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let url = lines.next_line().await.unwrap().unwrap_or_default();
+    let stdout = std::sync::Arc::new(std::sync::Mutex::new(format!("{url}\n")));
+    let sink = std::sync::Arc::clone(&stdout);
+    let reading = tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            let mut text = sink.lock().unwrap();
+            text.push_str(&line);
+            text.push('\n');
+        }
+    });
+    if !url.starts_with("http://127.0.0.1:") {
+        let mut child = child;
+        let _ = child.wait().await;
+        let _ = reading_errors.await;
+        panic!(
+            "the first line is the URL alone: {url}\n{}",
+            stderr.lock().unwrap()
+        );
+    }
+    Listening {
+        url,
+        stdout,
+        stderr,
+        readers: vec![reading, reading_errors],
+        child,
+    }
+}
+
+impl Listening {
+    /// Sends it a signal (`libc::SIGTERM`, `libc::SIGINT`).
+    pub fn signal(&self, signal: libc::c_int) {
+        let pid = self.child.id().expect("still running") as libc::pid_t;
+        // SAFETY: `pid` is this test's own child, still running (not reaped).
+        unsafe { libc::kill(pid, signal) };
+    }
+
+    /// What it has printed so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Waits (up to a minute) for it to end by itself; its exit code and everything it printed.
+    pub async fn finish(mut self) -> Run {
+        let status = tokio::time::timeout(std::time::Duration::from_secs(60), self.child.wait())
+            .await
+            .expect("it ends within a minute")
+            .expect("its exit status");
+        // Its pipes close as it exits: the readers have the last of its output.
+        for reader in self.readers.drain(..) {
+            let _ = reader.await;
+        }
+        Run {
+            code: status.code().unwrap_or(-1),
+            stdout: self.stdout.lock().unwrap().clone(),
+            stderr: self.stderr.lock().unwrap().clone(),
+        }
+    }
+}

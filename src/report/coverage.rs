@@ -1,0 +1,134 @@
+//! Coverage in words, for every reporter alike: one row per contract and aspect (statuses,
+//! codes, fields, HTTP statuses, headers) with what was observed of what is declared and what
+//! never was, and the gate's outcome. Reporters only escape and lay these out.
+
+use crate::results::coverage::{Aspect, Coverage, Items};
+
+/// One aspect of one contract: `("issueCard", "codes", "3/9", missing)`.
+pub struct Row<'a> {
+    /// The contract.
+    pub contract: &'a str,
+    /// The aspect's name (`codes`).
+    pub aspect: &'static str,
+    /// Observed of declared (`3/9`).
+    pub ratio: String,
+    /// What no answer showed, in contract order.
+    pub missing: &'a [String],
+}
+
+/// Every aspect a contract declares something of, per contract in run order.
+pub fn rows(coverage: &Coverage) -> Vec<Row<'_>> {
+    let mut rows = Vec::new();
+    for contract in &coverage.contracts {
+        for aspect in Aspect::ALL {
+            let items: &Items = aspect.of(contract);
+            if items.declared.is_empty() {
+                continue;
+            }
+            rows.push(Row {
+                contract: &contract.contract,
+                aspect: aspect.name(),
+                ratio: items.ratio(),
+                missing: &items.missing,
+            });
+        }
+    }
+    rows
+}
+
+/// `U, PROCESS_FAIL and 4 more`: the first few of a list, for compact renderings.
+pub fn few(items: &[String], most: usize) -> String {
+    let shown: Vec<&str> = items.iter().take(most).map(String::as_str).collect();
+    match items.len().saturating_sub(most) {
+        0 => shown.join(", "),
+        more => format!("{} and {more} more", shown.join(", ")),
+    }
+}
+
+/// The gate's outcome in one sentence, `None` when no gate was asked for.
+pub fn gate(coverage: &Coverage) -> Option<String> {
+    if coverage.required.is_empty() {
+        return None;
+    }
+    let asked = coverage.required.join(" ");
+    Some(if coverage.met() {
+        format!("--require-coverage {asked}: reached")
+    } else {
+        format!(
+            "--require-coverage {asked}: NOT reached, never observed: {}",
+            few(&coverage.unmet, 8)
+        )
+    })
+}
+
+/// Per contract, one compact line: `statuses 2/3 · codes 3/9 · fields 6/6 · http-statuses 1/1`,
+/// then what was never observed.
+pub fn compact(coverage: &Coverage) -> Vec<(String, String, Option<String>)> {
+    let mut lines: Vec<(String, String, Option<String>)> = Vec::new();
+    for row in rows(coverage) {
+        let part = format!("{} {}", row.aspect, row.ratio);
+        let missing =
+            (!row.missing.is_empty()).then(|| format!("{}: {}", row.aspect, few(row.missing, 6)));
+        match lines.last_mut() {
+            Some((contract, parts, never)) if contract == row.contract => {
+                parts.push_str(" · ");
+                parts.push_str(&part);
+                if let Some(missing) = missing {
+                    let joined = match never.take() {
+                        Some(earlier) => format!("{earlier}; {missing}"),
+                        None => missing,
+                    };
+                    *never = Some(joined);
+                }
+            }
+            _ => lines.push((row.contract.to_string(), part, missing)),
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::ContractCoverage;
+
+    fn coverage() -> Coverage {
+        let items = |declared: &[&str], missing: &[&str]| Items {
+            declared: declared.iter().map(|s| s.to_string()).collect(),
+            missing: missing.iter().map(|s| s.to_string()).collect(),
+        };
+        Coverage {
+            contracts: vec![ContractCoverage {
+                contract: "issueCard".into(),
+                statuses: items(&["S", "F", "U"], &["U"]),
+                codes: items(&["SUCCESS", "PARAM_ILLEGAL"], &[]),
+                ..ContractCoverage::default()
+            }],
+            required: vec!["statuses".into()],
+            unmet: vec!["issueCard: status U".into()],
+        }
+    }
+
+    #[test]
+    fn compact_lines_give_ratios_and_what_was_never_observed() {
+        let lines = compact(&coverage());
+        assert_eq!(
+            lines,
+            [(
+                "issueCard".to_string(),
+                "statuses 2/3 · codes 2/2".to_string(),
+                Some("statuses: U".to_string())
+            )]
+        );
+        assert_eq!(
+            gate(&coverage()).unwrap(),
+            "--require-coverage statuses: NOT reached, never observed: issueCard: status U"
+        );
+    }
+
+    #[test]
+    fn long_lists_are_cut_with_a_count() {
+        let items: Vec<String> = (1..=5).map(|i| format!("C{i}")).collect();
+        assert_eq!(few(&items, 3), "C1, C2, C3 and 2 more");
+    }
+}
