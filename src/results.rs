@@ -13,8 +13,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 pub use scope::{
-    BaselineScope, CertificateScope, Implementation, Override, Scope, Setting, SigningScope,
-    SnapshotScope, TlsScope,
+    BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
+    Setting, SigningScope, SnapshotScope, TlsScope,
 };
 pub use traffic::{
     Exercised, OperationCoverage, SideCount, TrafficScope, TrafficSummary, UNMATCHED_LISTED,
@@ -80,6 +80,9 @@ pub enum Check {
     Snapshot,
     /// The response carries a valid signature.
     Signature,
+    /// A request spoiled on purpose (unsigned, tampered, without credentials) was refused as
+    /// the contract says, and left nothing behind.
+    Security,
 }
 
 impl Check {
@@ -104,6 +107,7 @@ impl Check {
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
+            Check::Security => "security",
         }
     }
 }

@@ -63,6 +63,9 @@ fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
         // A flow's later steps depend on earlier answers (a created id), which a bare client
         // replaying written requests cannot follow; the measured suite has none.
         Action::Flow(_) => (Vec::new(), false),
+        // Probes are planned only for runs that sign or carry credentials; the measured suite
+        // does neither.
+        Action::Security(_) => (Vec::new(), false),
         Action::Concurrent(concurrent) => {
             let request = Document::Whole(concurrent.request.clone());
             let copies = contract

@@ -52,12 +52,13 @@ fn step_label(step: &StepRecord) -> String {
 }
 
 /// One row per check kind, put together from every step: a failure of any step fails the row
-/// with its findings labelled by step; a row every step skipped stays skipped.
+/// with its findings labelled by step; a row every step skipped stays skipped. (A security
+/// probe's requests are put together the same way.)
 #[derive(Default)]
-struct Rows(Vec<CheckResult>);
+pub(super) struct Rows(Vec<CheckResult>);
 
 impl Rows {
-    fn add(&mut self, label: &str, result: CheckResult) {
+    pub(super) fn add(&mut self, label: &str, result: CheckResult) {
         let labelled: Vec<Finding> = result
             .findings
             .iter()
@@ -97,7 +98,7 @@ impl Rows {
         }
     }
 
-    fn finish(self) -> Vec<CheckResult> {
+    pub(super) fn finish(self) -> Vec<CheckResult> {
         self.0
     }
 }

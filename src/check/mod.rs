@@ -17,6 +17,7 @@ mod idempotency;
 mod response_headers;
 mod response_schema;
 mod result_status;
+pub mod security;
 mod signature;
 
 use crate::contract::{Contract, Expect};

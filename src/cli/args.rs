@@ -315,6 +315,11 @@ pub struct ServeArgs {
     /// --private-key signs the answers; --public-key (the client's) checks the requests.
     #[command(flatten)]
     pub keys: KeyArgs,
+    /// A credential requests must carry, e.g. 'Authorization: Bearer $TOKEN', on operations
+    /// whose contract lists the header in `credentials` (others get its rejection). Repeatable;
+    /// never shown.
+    #[arg(long = "credential", value_name = "'NAME: VALUE'")]
+    pub credentials: Vec<conform::target::TargetHeader>,
     #[command(flatten)]
     pub tls: ServeTlsArgs,
     /// Judge every request clients send and write a report of their conformance when stopped
@@ -434,6 +439,10 @@ pub struct CasesArgs {
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<conform::plan::Partition>,
+    /// Also list the security probes, as a signed run carrying every credential the contracts
+    /// declare would plan them.
+    #[arg(long)]
+    pub security: bool,
 }
 
 #[derive(Debug, Args)]

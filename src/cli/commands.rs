@@ -18,8 +18,8 @@ use conform::exit;
 use conform::plan::choose::Patterns;
 use conform::plan::{KindCounts, Selection};
 use conform::reference::{
-    Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerSigning,
-    SignatureRejection,
+    Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerCredentials,
+    ServerSigning, SignatureRejection,
 };
 use conform::report::console::Console;
 use conform::report::{self, FileReport, Reporters};
@@ -34,8 +34,11 @@ pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
     tls_warnings(&options.tls, profile.base_url.as_deref());
+    // The embedded target completes a signing set-up with the private key's public half; a
+    // private key is what makes a run sign, so the probes planned are the same either way.
+    let auth = run::auth(&options, options.signing.as_ref());
     patterns(&args.filters, &args.excludes)?
-        .check(&contracts)
+        .check_with(&contracts, &auth)
         .map_err(|e| CliError::usage(e.to_string()))?;
     gates::snapshots_to_check(&options, &contracts)?;
     let mut reporters = reporters(&args.reports)?;
@@ -145,10 +148,22 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let log: RejectionLog = Arc::new(|rejection: &SignatureRejection| {
         let _ = write!(std::io::stderr(), "{rejection}");
     });
+    let mut credentials = ServerCredentials::default();
+    for header in &args.credentials {
+        credentials.require(&header.name, &header.value, false);
+    }
+    if !credentials.is_empty() {
+        let names: Vec<&str> = credentials.names().collect();
+        banner.push(format!(
+            "credentials: operations declaring them require {} (values not shown)",
+            names.join(", ")
+        ));
+    }
     let options = ServeOptions {
         address: Some(format!("{}:{}", args.host, args.port)),
         faults,
         signing,
+        credentials,
         limits,
         memory,
         on_signature_rejected: Some(log),
@@ -317,8 +332,12 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     print_notes(&contracts);
     let patterns = patterns(&args.filters, &args.excludes)?;
+    let auth = match args.security {
+        true => conform::plan::Auth::everything(&contracts),
+        false => conform::plan::Auth::default(),
+    };
     patterns
-        .check(&contracts)
+        .check_with(&contracts, &auth)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let selection = Selection {
         partition: args.partition,
@@ -329,15 +348,17 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
     let mut list = || -> std::io::Result<()> {
-        for case in selection.apply(conform::plan::stream(&contracts)) {
+        for case in selection.apply(conform::plan::stream_with(&contracts, auth.clone())) {
             writeln!(out, "{}", case.name)?;
             counts.add(&case);
         }
         writeln!(out)?;
-        // Flows exist only where contracts declare resources: a zero there is noise.
-        let shown = counts
-            .by_kind()
-            .filter(|(kind, count)| *count > 0 || *kind != conform::plan::CaseKind::Flow);
+        // Flows exist only where contracts declare resources, security probes only for runs
+        // that sign or carry credentials: a zero there is noise.
+        use conform::plan::CaseKind;
+        let shown = counts.by_kind().filter(|(kind, count)| {
+            *count > 0 || !matches!(kind, CaseKind::Flow | CaseKind::Security)
+        });
         for (kind, count) in shown {
             writeln!(out, "{:<12}{count:>6}", kind.name())?;
         }

@@ -108,6 +108,13 @@ impl Skips {
     pub fn leaves_out(&self, name: &str, generated: bool) -> bool {
         self.all.is_match(name) || (generated && self.generated.is_match(name))
     }
+
+    /// The first `skip` pattern (not `generated.skip`) leaving out the case `name`.
+    pub fn pattern_for(&self, name: &str) -> Option<&SkipPattern> {
+        self.patterns
+            .iter()
+            .find(|p| !p.generated_only && p.glob.is_match(name))
+    }
 }
 
 /// A single-use request field: its place in the request document and its `maxLength`.
@@ -126,6 +133,8 @@ pub struct SkipPattern {
     pub text: String,
     /// Compiled.
     pub glob: globset::GlobMatcher,
+    /// Why its cases are left out, when the entry says (`{"cases": ..., "reason": ...}`).
+    pub reason: Option<String>,
     /// Whether it is from `generated.skip` (it applies to generated cases only).
     pub generated_only: bool,
     /// Where it is written: what a warning about it points at.

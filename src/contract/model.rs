@@ -57,10 +57,12 @@ pub struct ContractFile {
     #[serde(default)]
     pub generated: GeneratedDef,
     /// Glob patterns of case names the contract leaves out, whatever their kind: examples,
-    /// generated cases, idempotency scenarios, flows (`*` matches across `/`). Say why in the
-    /// `description`. A pattern that matches no case is a lint warning.
+    /// generated cases, idempotency scenarios, flows, security probes (`*` matches across `/`).
+    /// Each is a glob, or `{"cases": GLOB, "reason": "..."}` whose reason reports show (security
+    /// probes left out without one get a lint warning). A pattern that matches no case is a lint
+    /// warning.
     #[serde(default)]
-    pub skip: Vec<String>,
+    pub skip: Vec<SkipDef>,
     /// Message signing: what a request whose signature is missing or bad gets back.
     #[serde(default)]
     pub signing: SigningDef,
@@ -73,6 +75,36 @@ pub struct ContractFile {
     /// and a read gets a resource that exists.
     #[serde(default)]
     pub resource: Option<ResourceDef>,
+}
+
+/// One `skip` entry: a glob, or a glob with the reason its cases are left out.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum SkipDef {
+    /// A glob over case names; the reason, if any, is in the contract's `description`.
+    Pattern(String),
+    /// A glob over case names and why they are left out, shown in reports.
+    WithReason(SkipReasonDef),
+}
+
+/// A `skip` glob with its reason.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SkipReasonDef {
+    /// Glob over case names (`*` matches across `/`).
+    pub cases: String,
+    /// Why these cases are left out, e.g. `the gateway checks signatures; certified apart`.
+    pub reason: String,
+}
+
+impl SkipDef {
+    /// The glob and the reason, when one is given.
+    pub fn parts(&self) -> (&str, Option<&str>) {
+        match self {
+            SkipDef::Pattern(glob) => (glob, None),
+            SkipDef::WithReason(def) => (&def.cases, Some(&def.reason)),
+        }
+    }
 }
 
 /// What an operation does to a resource, and where the resource's id is.

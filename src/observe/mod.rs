@@ -14,6 +14,7 @@ mod case;
 mod flow;
 mod request;
 mod response;
+mod security;
 #[cfg(test)]
 pub(crate) mod testing;
 mod transport;
@@ -22,6 +23,7 @@ pub use case::{AfterConflict, Label, Observations, Settled, Which};
 pub use flow::{FlowRecord, StepRecord};
 pub use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
 pub use response::{Business, Response, SignatureContext};
+pub use security::SecurityRecord;
 pub use transport::TransportError;
 
 use crate::contract::{Contract, StatusRole};

@@ -35,6 +35,8 @@ pub enum CaseKind {
     Idempotency,
     /// Requests to several operations on one resource, in order.
     Flow,
+    /// A request spoiled (unsigned, tampered, without credentials) that must be refused.
+    Security,
 }
 
 impl CaseKind {
@@ -46,16 +48,18 @@ impl CaseKind {
             CaseKind::Boundary => "boundary",
             CaseKind::Idempotency => "idempotency",
             CaseKind::Flow => "flow",
+            CaseKind::Security => "security",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 5] = [
+    pub const ALL: [CaseKind; 6] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
         CaseKind::Flow,
+        CaseKind::Security,
     ];
 }
 
@@ -70,6 +74,8 @@ pub enum Action {
     Concurrent(Concurrent),
     /// Requests to several operations on one resource (see [`super::flows`]).
     Flow(super::flows::Flow),
+    /// A spoiled request that must be refused, then sent right (see [`super::security`]).
+    Security(super::security::SecurityCase),
 }
 
 /// One request and what it must produce.

@@ -8,7 +8,7 @@
 
 use globset::{Glob, GlobMatcher, GlobSet, GlobSetBuilder};
 
-use super::{Action, Case, CaseKind, Selection};
+use super::{Action, Auth, Case, CaseKind, Selection};
 use crate::contract::{Contract, ContractWarning};
 
 /// The name patterns a run was given: what to keep and what to leave out, as written.
@@ -83,6 +83,11 @@ impl Patterns {
     /// Checks that each pattern matches at least one of the cases `contracts` plan, and that
     /// together they keep at least one. Plans every case once.
     pub fn check(&self, contracts: &[Contract]) -> Result<(), PatternError> {
+        self.check_with(contracts, &Auth::default())
+    }
+
+    /// [`Patterns::check`], counting the security probes of a run authenticating as `auth`.
+    pub fn check_with(&self, contracts: &[Contract], auth: &Auth) -> Result<(), PatternError> {
         if self.is_empty() {
             return Ok(());
         }
@@ -91,7 +96,7 @@ impl Patterns {
         let exclude = matchers(&self.exclude, "--exclude")?;
         let mut seen = vec![false; include.len() + exclude.len()];
         let mut kept = false;
-        for case in super::stream(contracts) {
+        for case in super::stream_with(contracts, auth.clone()) {
             let mut matched = 0;
             kept |= selection.keeps(&case, &mut matched);
             for (i, glob) in include.iter().chain(&exclude).enumerate() {
@@ -160,8 +165,10 @@ pub(super) fn skipped_flow(contracts: &[Contract], case: &Case) -> bool {
 }
 
 /// A warning for every skip pattern of `contracts` that matches none of their cases (flows
-/// count among the cases of the contracts taking part): most likely a typo, or a case renamed
-/// since the pattern was written. Plans only the contracts that have skip patterns.
+/// count among the cases of the contracts taking part, and security probes as a signed run with
+/// every declared credential would plan them): most likely a typo, or a case renamed since the
+/// pattern was written. And one for every pattern leaving out security probes without a stated
+/// reason, which reports could then not give. Plans only the contracts that have skip patterns.
 pub fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
     let mut warnings = Vec::new();
     let flows = if contracts.iter().any(|c| !c.skip.patterns.is_empty()) {
@@ -169,41 +176,58 @@ pub fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
     } else {
         Vec::new()
     };
+    let auth = Auth::everything(contracts);
     for (index, contract) in contracts.iter().enumerate() {
         if contract.skip.patterns.is_empty() {
             continue;
         }
-        let mut names: Vec<(String, bool)> = Vec::new();
-        super::each_case_planned(index, contract, false, &mut |case| {
-            let generated = matches!(case.kind, CaseKind::Negative | CaseKind::Boundary);
-            names.push((case.name, generated));
+        let mut names: Vec<(String, CaseKind)> = Vec::new();
+        super::each_case_planned(index, contract, false, &auth, &mut |case| {
+            names.push((case.name, case.kind));
             true
         });
         names.extend(
             flows
                 .iter()
                 .filter(|case| takes_part(case, index))
-                .map(|case| (case.name.clone(), false)),
+                .map(|case| (case.name.clone(), CaseKind::Flow)),
         );
         for pattern in &contract.skip.patterns {
-            let matched = names.iter().any(|(name, generated)| {
-                (*generated || !pattern.generated_only) && pattern.glob.is_match(name)
-            });
-            if !matched {
-                let key = if pattern.generated_only {
-                    "generated.skip"
-                } else {
-                    "skip"
-                };
-                let message = format!(
-                    "{key} pattern `{}` matches no case of `{}`: nothing is left out by it",
-                    pattern.text, contract.name
-                );
-                warnings.push(pattern.place.saying(message));
-            }
+            warnings.extend(pattern_warning(contract, pattern, &names));
         }
     }
     warnings
+}
+
+fn pattern_warning(
+    contract: &Contract,
+    pattern: &crate::contract::SkipPattern,
+    names: &[(String, CaseKind)],
+) -> Option<ContractWarning> {
+    let generated = |kind: &CaseKind| matches!(kind, CaseKind::Negative | CaseKind::Boundary);
+    let matches = |(name, kind): &&(String, CaseKind)| {
+        (generated(kind) || !pattern.generated_only) && pattern.glob.is_match(name)
+    };
+    let key = if pattern.generated_only {
+        "generated.skip"
+    } else {
+        "skip"
+    };
+    let mut matched = names.iter().filter(matches).peekable();
+    if matched.peek().is_none() {
+        let message = format!(
+            "{key} pattern `{}` matches no case of `{}`: nothing is left out by it",
+            pattern.text, contract.name
+        );
+        return Some(pattern.place.saying(message));
+    }
+    let security = matched.any(|(_, kind)| *kind == CaseKind::Security);
+    (security && pattern.reason.is_none()).then(|| {
+        pattern.place.saying(format!(
+            "skip pattern `{0}` leaves out security probes of `{1}` without a stated reason: write it as {{\"cases\": \"{0}\", \"reason\": \"...\"}} so that reports can say why",
+            pattern.text, contract.name
+        ))
+    })
 }
 
 fn takes_part(case: &Case, index: usize) -> bool {

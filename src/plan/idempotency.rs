@@ -14,15 +14,11 @@ use crate::rules;
 
 /// `<contract>/idempotency/conflict` and `<contract>/idempotency/concurrent`.
 pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
-    let (Some(idempotency), Some(base)) = (&contract.idempotency, base_document(contract)) else {
+    let (Some(_), Some(base)) = (&contract.idempotency, base_document(contract)) else {
         return Vec::new();
     };
     let mut cases = Vec::new();
-    let vary = idempotency
-        .vary
-        .clone()
-        .or_else(|| pick_field(contract, &base))
-        .map(|p| body_pointer(&p));
+    let vary = payload_field(contract, &base);
     if let Some((field, changed)) = vary.and_then(|p| changed(contract, &base, &p).map(|c| (p, c)))
     {
         cases.push(Case {
@@ -43,6 +39,18 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
         action: Action::Concurrent(Concurrent { request: base }),
     });
     cases
+}
+
+/// The field the conflict scenario changes, as a request-document pointer: the contract's
+/// `idempotency.vary`, else the likeliest pure-payload field of `base` (see [`pick_field`]).
+pub(in crate::plan) fn payload_field(contract: &Contract, base: &Value) -> Option<Pointer> {
+    contract
+        .idempotency
+        .as_ref()?
+        .vary
+        .clone()
+        .or_else(|| pick_field(contract, base))
+        .map(|p| body_pointer(&p))
 }
 
 /// `pointer` into the body, as a pointer into the request document.

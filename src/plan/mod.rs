@@ -3,8 +3,9 @@
 //!
 //! Cases come from the contract's examples ([`examples`]), from generators that derive negative
 //! and boundary cases from the constraints ([`generated`]), from the idempotency scenarios
-//! ([`idempotency`]), and from the resources contracts declare ([`flows`]). Names are stable across runs so reports, baselines and snapshots can refer
-//! to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
+//! ([`idempotency`]), from the resources contracts declare ([`flows`]), and from how the run
+//! authenticates ([`security`]). Names are stable across runs so reports, baselines and
+//! snapshots can refer to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
 //! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
@@ -14,6 +15,7 @@ pub mod flows;
 mod generated;
 mod idempotency;
 pub mod keys;
+pub mod security;
 
 pub use case::{
     Action, Case, CaseKind, Concurrent, Conflict, Document, Exchange, KeySpec, Materialized, Patch,
@@ -21,12 +23,14 @@ pub use case::{
 };
 pub use generated::{base_document, limits, notes};
 pub use keys::{KeyMint, StringEdit};
+pub use security::Auth;
 
 use globset::GlobSet;
 
 use crate::contract::Contract;
 
-/// The cases of one contract (the contract at `index` of the run), in a stable order.
+/// The cases of one contract (the contract at `index` of the run), in a stable order, for a
+/// run without signing or credentials (see [`each_case`]).
 pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
     let mut cases = Vec::new();
     each_case(index, contract, &mut |case| {
@@ -37,9 +41,20 @@ pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
 }
 
 /// Hands each case of one contract to `sink` as soon as it is planned, in the order of
-/// [`contract_cases`]; stops early (returning false) when `sink` returns false.
+/// [`contract_cases`]; stops early (returning false) when `sink` returns false. No security
+/// probes (see [`each_case_with`]).
 pub fn each_case(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
-    each_case_planned(index, contract, true, sink)
+    each_case_with(index, contract, &Auth::default(), sink)
+}
+
+/// [`each_case`], then the security probes a run authenticating as `auth` makes.
+pub fn each_case_with(
+    index: usize,
+    contract: &Contract,
+    auth: &Auth,
+    sink: &mut dyn FnMut(Case) -> bool,
+) -> bool {
+    each_case_planned(index, contract, true, auth, sink)
 }
 
 /// [`each_case`], leaving out the cases the contract skips only when `skipping`.
@@ -47,6 +62,7 @@ fn each_case_planned(
     index: usize,
     contract: &Contract,
     skipping: bool,
+    auth: &Auth,
     sink: &mut dyn FnMut(Case) -> bool,
 ) -> bool {
     let mut keep = |case: Case| {
@@ -56,6 +72,9 @@ fn each_case_planned(
     examples::cases(index, contract).into_iter().all(&mut keep)
         && generated::each_planned(index, contract, skipping, &mut keep)
         && idempotency::cases(index, contract)
+            .into_iter()
+            .all(&mut keep)
+        && security::cases(index, contract, auth)
             .into_iter()
             .all(&mut keep)
 }
@@ -70,16 +89,18 @@ fn flow_cases(contracts: &[Contract], skipping: bool) -> Vec<Case> {
 }
 
 /// Hands every selected case of every contract to `sink`, in plan order, as each is planned, so
-/// the first cases can be sent while the rest are still being planned.
+/// the first cases can be sent while the rest are still being planned. `auth` decides the
+/// security probes.
 pub fn each_selected(
     contracts: &[Contract],
+    auth: &Auth,
     selection: &Selection,
     sink: &mut dyn FnMut(Case) -> bool,
 ) {
     let mut matched = 0;
     let mut select = |case: Case| !selection.keeps(&case, &mut matched) || sink(case);
     for (index, contract) in contracts.iter().enumerate() {
-        if !each_case(index, contract, &mut select) {
+        if !each_case_with(index, contract, auth, &mut select) {
             return;
         }
     }
@@ -87,12 +108,24 @@ pub fn each_selected(
 }
 
 /// Every case of every contract, planned lazily one contract at a time, then the flows
-/// derived from their resources.
+/// derived from their resources; no security probes (see [`stream_with`]).
 pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
+    stream_with(contracts, Auth::default())
+}
+
+/// [`stream`], with the security probes of a run authenticating as `auth`.
+pub fn stream_with(contracts: &[Contract], auth: Auth) -> impl Iterator<Item = Case> + '_ {
     contracts
         .iter()
         .enumerate()
-        .flat_map(|(index, contract)| contract_cases(index, contract))
+        .flat_map(move |(index, contract)| {
+            let mut cases = Vec::new();
+            each_case_with(index, contract, &auth, &mut |case| {
+                cases.push(case);
+                true
+            });
+            cases
+        })
         .chain(std::iter::once_with(|| flow_cases(contracts, true)).flatten())
 }
 
@@ -186,7 +219,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 5]);
+pub struct KindCounts([usize; 6]);
 
 impl KindCounts {
     /// Counts one more case.

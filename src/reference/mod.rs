@@ -13,11 +13,13 @@
 //! [`resources`] the resources created, within a bound); [`routes`] decides which operation a
 //! request is for; [`server`] serves it over HTTP within the [`limits`] that let it be exposed;
 //! [`faults`] makes it misbehave on purpose (within the contract); [`auth`] makes it check
-//! request signatures and sign its answers when given keys.
+//! request signatures and sign its answers when given keys, and [`credentials`] check the
+//! credential headers a contract declares when given their values.
 
 mod acting;
 pub mod auth;
 mod body;
+pub mod credentials;
 pub(crate) mod deadlines;
 pub mod document;
 mod examples;
@@ -38,6 +40,7 @@ use hyper::header::HeaderValue;
 use serde_json::Value;
 
 pub use auth::{ServerSigning, SignatureRejection};
+pub use credentials::ServerCredentials;
 pub use faults::Faults;
 pub use limits::Limits;
 pub use memory::Bound;
@@ -335,13 +338,30 @@ impl Reference {
     /// or remembered.
     pub fn reject_signature(&self, reason: &str) -> Answer {
         let (status, code) = match &self.contract.signature_rejection {
-            Some(expect) => (
-                expect.status.clone(),
-                expect.code.clone().unwrap_or_default(),
-            ),
-            None => (self.contract.negative.status.clone(), String::new()),
+            Some(expect) => (expect.status.clone(), expect.code.clone()),
+            None => (self.contract.negative.status.clone(), None),
         };
+        // A REST contract naming no `rejectCode` answers with its catalogue's code for the
+        // status (`401` `unauthorized`), as a status with codes must carry one.
+        let code = code
+            .or_else(|| self.first_code(&status))
+            .unwrap_or_default();
         self.business(&status, &code, reason)
+    }
+
+    /// The answer to a request without the credentials the contract declares, or with wrong
+    /// ones: the contract's `credentials.reject`, before anything is processed or remembered.
+    pub fn reject_credentials(&self, reason: &str) -> Answer {
+        let Some(credentials) = &self.contract.credentials else {
+            return Answer::text(401, reason.to_string());
+        };
+        let reject = &credentials.reject;
+        let code = reject
+            .code
+            .clone()
+            .or_else(|| self.first_code(&reject.status))
+            .unwrap_or_default();
+        self.business(&reject.status, &code, reason)
     }
 
     /// A business result of `status` (or a status of that class) with `code` and `message`.

@@ -32,7 +32,7 @@ use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
 use super::routes::{BadContentType, Route, Routes};
 use super::served::{self, RequestLog, ServedRequest};
-use super::{Answer, Bound, Faults, Incoming, ServerSigning};
+use super::{Answer, Bound, Faults, Incoming, ServerCredentials, ServerSigning};
 use crate::contract::Contract;
 
 /// Called with each request refused for its signature (`serve` logs them on stderr).
@@ -47,6 +47,8 @@ pub struct ServeOptions {
     pub faults: Faults,
     /// Keys for the signing protocol.
     pub signing: ServerSigning,
+    /// Credential headers requests must carry, where contracts declare credentials.
+    pub credentials: ServerCredentials,
     /// Bounds on what clients send.
     pub limits: Limits,
     /// Bound of each operation's idempotency memory.
@@ -92,6 +94,7 @@ pub enum ServeError {
 struct App {
     routes: Routes,
     signing: ServerSigning,
+    credentials: ServerCredentials,
     latency: Option<Duration>,
     limits: Limits,
     deadlines: Arc<Deadlines>,
@@ -158,6 +161,7 @@ impl ReferenceServer {
         let app = Arc::new(App {
             routes,
             signing: options.signing,
+            credentials: options.credentials,
             latency: options.faults.latency,
             limits: options.limits,
             deadlines: Deadlines::new(options.limits.read_timeout),
@@ -376,18 +380,22 @@ async fn handle(
         body,
     };
     let reference = &operation.reference;
-    let answer = match app.signing.check_request(&incoming) {
-        Ok(()) => reference.answer_request(
+    let credentials = app
+        .credentials
+        .check(reference.contract(), &incoming.headers);
+    let answer = match (credentials, app.signing.check_request(&incoming)) {
+        (Err(reason), _) => reference.reject_credentials(&reason),
+        (Ok(()), Ok(())) => reference.answer_request(
             &path_params,
             incoming.query(),
             &incoming.headers,
             &incoming.body,
         ),
-        Err(rejection) => {
+        (Ok(()), Err(rejection)) => {
             if let Some(log) = &app.on_signature_rejected {
                 log(&rejection);
             }
-            operation.reference.reject_signature(&rejection.reason)
+            reference.reject_signature(&rejection.reason)
         }
     };
     let signed = app.signing.answer_headers(&incoming, &answer.body);

@@ -52,6 +52,9 @@ pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
         ),
     ));
     rows.push(("Signing", signing(scope)));
+    if let Some(security) = security(scope) {
+        rows.push(("Security", security));
+    }
     if let Some(tls) = &scope.tls {
         rows.push(("TLS", self::tls(tls)));
     }
@@ -145,6 +148,34 @@ fn snapshots(scope: &Scope, summary: &Summary) -> String {
         text.push_str(&format!(": {}", shown.join(", ")));
     }
     text
+}
+
+/// Which probes ran, and each contract's left-out probes with the reason it states; `None`
+/// when the run neither signed nor carried credentials (the signing row says so already).
+fn security(scope: &Scope) -> Option<String> {
+    let s = &scope.security;
+    let mut parts = Vec::new();
+    if s.signature_probes {
+        parts.push("signature probes".to_string());
+    }
+    if !s.credential_headers.is_empty() {
+        parts.push(format!(
+            "credential probes ({})",
+            s.credential_headers.join(", ")
+        ));
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let mut text = parts.join(" and ");
+    for skip in &s.skipped {
+        let reason = skip.reason.as_deref().unwrap_or("no reason given");
+        text.push_str(&format!(
+            "; {} of {} left out by its skip `{}`: {reason}",
+            skip.probes, skip.contract, skip.pattern
+        ));
+    }
+    Some(text)
 }
 
 fn signing(scope: &Scope) -> String {

@@ -42,6 +42,10 @@ pub struct Scope {
     /// How the target's certificate was checked and which client certificate was presented;
     /// `None` for a plain-HTTP target.
     pub tls: Option<TlsScope>,
+    /// Which security probes were planned, and which the contracts leave out and why; absent
+    /// from reports written before security probes existed.
+    #[serde(default)]
+    pub security: SecurityScope,
     /// How a traffic run (`conform proxy`, `serve --report`) watched; `None` for a planned run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<super::TrafficScope>,
@@ -171,6 +175,33 @@ pub struct SigningScope {
     /// SHA-256 (lowercase hex) of the public key that checked answers, as DER
     /// SubjectPublicKeyInfo.
     pub answer_key_sha256: Option<String>,
+}
+
+/// The security probes of a run: signature probes when it signs, credential probes for the
+/// credential headers it carries, and those the contracts leave out (with their reasons).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecurityScope {
+    /// Whether signature probes were planned (requests were signed).
+    pub signature_probes: bool,
+    /// The credential headers probed, by name (values never appear).
+    pub credential_headers: Vec<String>,
+    /// Probes left out by a contract's `skip`, one entry per contract and pattern.
+    pub skipped: Vec<SecuritySkip>,
+}
+
+/// Security probes a contract leaves out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecuritySkip {
+    /// The contract.
+    pub contract: String,
+    /// The `skip` pattern, as written.
+    pub pattern: String,
+    /// How many probes it leaves out.
+    pub probes: usize,
+    /// The reason the contract states, if any.
+    pub reason: Option<String>,
 }
 
 /// The TLS set-up of a run against an `https://` target.

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::context::Context;
-use super::{flow, resources, send};
+use super::{flow, resources, security, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -96,6 +96,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             let observed = send::concurrent(context, contract, &scenario).await;
             check::judge(contract, &success(contract), None, &observed)
         }
+        Action::Security(probe) => security::run(context, contract, &probe).await,
     };
     CaseResult {
         contract: contract.name.clone(),

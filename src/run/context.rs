@@ -10,6 +10,7 @@ use crate::snapshot::Snapshots;
 use crate::target::{HttpTarget, Secrets};
 
 use super::resources::Creators;
+use super::security::Probing;
 
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
@@ -24,6 +25,8 @@ pub(crate) struct Context {
     pub snapshots: Option<Snapshots>,
     /// Cases skipped because the target stopped answering.
     pub not_sent: AtomicUsize,
+    /// What the security probes share (a key nobody holds, wrong credential values).
+    pub probing: Probing,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -98,6 +101,7 @@ mod tests {
             overrides,
             snapshots: None,
             not_sent: AtomicUsize::new(0),
+            probing: Probing::default(),
         }
     }
 

@@ -12,6 +12,7 @@ mod context;
 mod flow;
 mod resources;
 mod scope;
+mod security;
 mod send;
 
 use std::sync::Arc;
@@ -25,7 +26,9 @@ use self::context::{Context, Overrides};
 use crate::baseline::Baseline;
 use crate::contract::Contract;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
-use crate::reference::{Faults, ReferenceServer, ServeError, ServerSigning};
+use crate::reference::{
+    Faults, ReferenceServer, ServeError, ServeOptions, ServerCredentials, ServerSigning,
+};
 use crate::report::Reporter;
 use crate::results::{ContractInfo, Implementation, RunInfo, Summary};
 use crate::snapshot::{Mode, Snapshots};
@@ -149,20 +152,33 @@ pub async fn run(
                 Some(client) => embedded_signing(client)?,
                 None => ServerSigning::none(),
             };
-            let server =
-                ReferenceServer::start_signed(&contracts, None, &options.faults, server_signing)
-                    .await?;
+            let options = ServeOptions {
+                faults: options.faults.clone(),
+                signing: server_signing,
+                credentials: embedded_credentials(&options.headers),
+                limits: crate::reference::Limits::EMBEDDED,
+                ..ServeOptions::default()
+            };
+            let server = ReferenceServer::serve(&contracts, options).await?;
             let uri = server.uri();
             (Some(server), uri)
         }
         Target::Live(url) => (None, url.clone()),
     };
-    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base);
+    let auth = auth(&options, signing.as_ref());
+    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &auth);
     let limits = Limits {
         timeout: options.timeout,
         max_response_size: options.max_response_size,
         give_up_after: options.give_up_after,
     };
+    let key_bits = signing
+        .as_ref()
+        .and_then(|s| s.private_key())
+        .map(|k| k.bits());
+    let probing = security::Probing::new(key_bits, &options.headers);
+    let mut secrets = Secrets::of(&options.headers);
+    probing.wrong_values().for_each(|v| secrets.add(v));
     let mut http = HttpTarget::new(&base, limits, &options.tls)?.with_headers(&options.headers)?;
     if let Some(signing) = signing {
         http = http.with_signing(signing);
@@ -171,7 +187,8 @@ pub async fn run(
         target: http,
         snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
         mint: KeyMint::new(),
-        secrets: Secrets::of(&options.headers),
+        secrets,
+        probing,
         creators: resources::Creators::of(&contracts),
         overrides: Overrides {
             replays: options.replays,
@@ -185,7 +202,7 @@ pub async fn run(
     info.implementation = scope::implementation(&options, info.embedded);
     info.scope = scope;
     reporter.start(&info)?;
-    let mut summary = execute(context, selection, &options, reporter).await?;
+    let mut summary = execute(context, auth, selection, &options, reporter).await?;
     summary.conclude(&info);
     reporter.finish(&summary)?;
     drop(server);
@@ -198,6 +215,7 @@ const PLANNED_AHEAD: usize = 256;
 
 async fn execute(
     context: Arc<Context>,
+    auth: plan::Auth,
     selection: Selection,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
@@ -215,6 +233,7 @@ async fn execute(
         let (mut planned, mut matched) = (0, 0);
         plan::each_selected(
             &planner_context.contracts,
+            &auth,
             &Selection::default(),
             &mut |case| {
                 planned += 1;
@@ -261,6 +280,32 @@ async fn execute(
     summary.duration = started.elapsed();
     summary.stopped = stopped(&context);
     Ok(summary)
+}
+
+/// The embedded target requires the run's own headers as credentials, where contracts declare
+/// them, so that the credential probes have something to be refused by.
+fn embedded_credentials(headers: &[TargetHeader]) -> ServerCredentials {
+    let mut credentials = ServerCredentials::default();
+    for header in headers {
+        credentials.require(&header.name, &header.value, header.credential);
+    }
+    credentials
+}
+
+/// How the run authenticates, for the security probes: whether it signs (the embedded target's
+/// signing completed already), and its headers, with those the profile marks as credentials.
+pub fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
+    let names = |keep: fn(&TargetHeader) -> bool| {
+        (options.headers.iter())
+            .filter(|h| keep(h))
+            .map(|h| h.name.clone())
+            .collect()
+    };
+    plan::Auth {
+        signed: signing.is_some_and(|s| s.private_key().is_some()),
+        headers: names(|_| true),
+        marked: names(|h| h.credential),
+    }
 }
 
 /// Why the run stopped sending, when the target answered none of its first requests.

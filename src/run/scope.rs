@@ -1,20 +1,26 @@
 //! The run's [`Scope`], built once from its options and contracts, for every report to show.
 
 use crate::contract::Contract;
+use crate::plan::{self, Auth};
 use crate::reference::Faults;
-use crate::results::{Implementation, Override, Scope, Setting, SigningScope, SnapshotScope};
+use crate::results::{
+    Implementation, Override, Scope, SecurityScope, SecuritySkip, Setting, SigningScope,
+    SnapshotScope,
+};
 use crate::snapshot::Mode;
 use crate::target::{Signing, tls};
 
 use super::RunOptions;
 
 /// What `options` make the run cover, with `signing` as the run uses it (for the embedded
-/// target, completed with the public half of the private key), against the target at `base`.
+/// target, completed with the public half of the private key), against the target at `base`,
+/// authenticating as `auth`.
 pub(super) fn scope(
     options: &RunOptions,
     contracts: &[Contract],
     signing: Option<&Signing>,
     base: &str,
+    auth: &Auth,
 ) -> Scope {
     Scope {
         filters: options.filter_globs.clone(),
@@ -31,6 +37,41 @@ pub(super) fn scope(
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
         traffic: None,
+        security: security(contracts, auth),
+    }
+}
+
+/// The security probes `auth` plans, and those each contract's `skip` leaves out.
+fn security(contracts: &[Contract], auth: &Auth) -> SecurityScope {
+    let mut credential_headers: Vec<String> = Vec::new();
+    let mut skipped: Vec<SecuritySkip> = Vec::new();
+    for (index, contract) in contracts.iter().enumerate() {
+        for header in auth.credentials_of(contract) {
+            if !credential_headers.contains(&header) {
+                credential_headers.push(header);
+            }
+        }
+        for case in plan::security::cases(index, contract, auth) {
+            let Some(pattern) = contract.skip.pattern_for(&case.name) else {
+                continue;
+            };
+            let same =
+                |s: &&mut SecuritySkip| s.contract == contract.name && s.pattern == pattern.text;
+            match skipped.iter_mut().find(same) {
+                Some(entry) => entry.probes += 1,
+                None => skipped.push(SecuritySkip {
+                    contract: contract.name.clone(),
+                    pattern: pattern.text.clone(),
+                    probes: 1,
+                    reason: pattern.reason.clone(),
+                }),
+            }
+        }
+    }
+    SecurityScope {
+        signature_probes: auth.signed,
+        credential_headers,
+        skipped,
     }
 }
 

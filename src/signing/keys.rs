@@ -65,6 +65,12 @@ pub enum KeyError {
         /// The decoder's explanation (structural; it never contains key bytes).
         reason: String,
     },
+    /// A key could not be generated (the system's random source failed).
+    #[error("cannot generate a key: {reason}")]
+    Generate {
+        /// Why.
+        reason: String,
+    },
     /// Bare base64 DER matched none of the formats tried.
     #[error("base64 der did not decode as any of: {tried}")]
     NoFormatMatched {
@@ -102,6 +108,17 @@ impl PrivateKey {
                 }
             })?,
         };
+        Ok(Self(SigningKey::new(key)))
+    }
+
+    /// A fresh key of `bits` bits (public exponent 65537) from the operating system's random
+    /// source: a key nobody holds, for a signature that must not verify. A prime search (tens of
+    /// milliseconds for 2048 bits, with outliers), so done once per run and off the async threads.
+    pub fn generate(bits: usize) -> Result<Self, KeyError> {
+        let mut rng = getrandom::SysRng;
+        let key = rsa::PrivateKey::new(&mut rng, bits).map_err(|e| KeyError::Generate {
+            reason: e.to_string(),
+        })?;
         Ok(Self(SigningKey::new(key)))
     }
 
@@ -242,6 +259,14 @@ mod tests {
     /// The PEM body alone, i.e. the bare base64 DER shape some integrators paste.
     fn strip_armor(pem: &str) -> String {
         pem.lines().filter(|l| !l.starts_with("-----")).collect()
+    }
+
+    #[test]
+    fn a_generated_key_has_the_size_asked_for_and_is_nobody_elses() {
+        let generated = PrivateKey::generate(2048).unwrap();
+        assert_eq!(generated.bits(), 2048);
+        let fixture_key = PublicKey::from_text(&fixture(SPKI)).unwrap();
+        assert_ne!(generated.public_key(), fixture_key);
     }
 
     #[test]

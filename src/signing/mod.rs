@@ -92,7 +92,12 @@ pub fn sign(key: &PrivateKey, content: &[u8]) -> String {
         .signer()
         .try_sign(content)
         .unwrap_or_else(|e| panic!("rsa signing failed with a loaded key: {e}"));
-    utf8_percent_encode(&STANDARD.encode(signature.to_bytes()), URL_ENCODE).to_string()
+    encode_signature(&signature.to_bytes())
+}
+
+/// Signature bytes as the header carries them: standard base64, then URL-encoded.
+pub fn encode_signature(bytes: &[u8]) -> String {
+    utf8_percent_encode(&STANDARD.encode(bytes), URL_ENCODE).to_string()
 }
 
 /// Signs `content` and returns the whole `Signature` header value,

@@ -18,6 +18,10 @@ pub struct TargetHeader {
     pub value: String,
     /// Whether the value must never be shown.
     pub secret: bool,
+    /// Whether the target profile marks it as a credential (`"credential": true`): security
+    /// probes then send requests without it and with a wrong value, on every contract that
+    /// declares `credentials`.
+    pub credential: bool,
 }
 
 impl fmt::Debug for TargetHeader {
@@ -33,6 +37,7 @@ impl TargetHeader {
             name: name.trim().to_string(),
             value: value.trim().to_string(),
             secret: is_secret_name(name.trim()),
+            credential: false,
         };
         header.check()?;
         Ok(header)
@@ -111,13 +116,22 @@ pub enum HeaderSource {
         /// Whether the value must never be shown (default: true).
         #[serde(default)]
         secret: Option<bool>,
+        /// Whether the header carries credentials, to be probed on every contract that
+        /// declares `credentials` (default: only when the contract names it).
+        #[serde(default)]
+        credential: bool,
     },
     /// The value itself, with its secrecy stated.
     Value {
         /// The value.
         value: String,
-        /// Whether the value must never be shown.
-        secret: bool,
+        /// Whether the value must never be shown (default: by the header's name).
+        #[serde(default)]
+        secret: Option<bool>,
+        /// Whether the header carries credentials, to be probed on every contract that
+        /// declares `credentials` (default: only when the contract names it).
+        #[serde(default)]
+        credential: bool,
     },
 }
 
@@ -126,18 +140,29 @@ impl HeaderSource {
     pub fn resolve(&self, name: &str) -> Result<TargetHeader, HeaderError> {
         let mut header = match self {
             HeaderSource::Text(value) => TargetHeader::new(name, value)?,
-            HeaderSource::Env { env, secret } => {
+            HeaderSource::Env {
+                env,
+                secret,
+                credential,
+            } => {
                 let value = std::env::var(env).map_err(|_| HeaderError::Env {
                     name: name.to_string(),
                     variable: env.clone(),
                 })?;
                 let mut header = TargetHeader::new(name, &value)?;
-                header.secret = secret.unwrap_or(true);
+                // A credential is never shown, whatever `secret` says.
+                header.secret = secret.unwrap_or(true) || *credential;
+                header.credential = *credential;
                 header
             }
-            HeaderSource::Value { value, secret } => {
+            HeaderSource::Value {
+                value,
+                secret,
+                credential,
+            } => {
                 let mut header = TargetHeader::new(name, value)?;
-                header.secret = *secret;
+                header.secret = secret.unwrap_or(header.secret) || *credential;
+                header.credential = *credential;
                 header
             }
         };
@@ -236,16 +261,19 @@ mod tests {
         let secret = HeaderSource::Env {
             env: "CONFORM_TEST_TENANT_7731".into(),
             secret: None,
+            credential: false,
         };
         assert!(secret.resolve("X-Tenant").unwrap().secret);
         let open = HeaderSource::Env {
             env: "CONFORM_TEST_TENANT_7731".into(),
             secret: Some(false),
+            credential: false,
         };
         assert!(!open.resolve("X-Tenant").unwrap().secret);
         let missing = HeaderSource::Env {
             env: "CONFORM_TEST_UNSET_7731".into(),
             secret: None,
+            credential: false,
         };
         assert!(
             missing

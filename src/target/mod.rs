@@ -17,11 +17,13 @@ mod liveness;
 pub mod profile;
 mod read;
 mod signer;
+mod spoil;
 pub mod tls;
 
 pub use headers::{Secrets, TargetHeader};
 pub(crate) use read::send_error;
 pub use signer::{InvalidClientId, Signing, shown_header_value};
+pub use spoil::Spoil;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Once};
@@ -189,11 +191,21 @@ impl HttpTarget {
     /// Sends `request` (signed, when signing is set up) and records what went on the wire and
     /// what came back.
     pub async fn send(&self, request: &Request) -> Exchange {
+        self.send_as(request, None).await
+    }
+
+    /// Sends `request` spoiled as `spoil` says (signed wrongly, without its credentials), for a
+    /// security probe, and records what went on the wire.
+    pub async fn send_spoiled(&self, request: &Request, spoil: &Spoil) -> Exchange {
+        self.send_as(request, Some(spoil)).await
+    }
+
+    async fn send_as(&self, request: &Request, spoil: Option<&Spoil>) -> Exchange {
         let (url, unaddressable) = match self.url_for(&request.path) {
             Ok(url) => (url, None),
             Err(err) => (self.base_url.clone(), Some(err)),
         };
-        let (sent, signature_context) = self.prepare(request, url);
+        let (sent, signature_context) = self.prepare(request, url, spoil);
         let answer = match unaddressable {
             Some(err) => Err(err),
             None if self.liveness.given_up() => Err(TransportError::NotSent {
@@ -232,9 +244,17 @@ impl HttpTarget {
     }
 
     /// The request as it will go on the wire, and what its answer's signature must cover.
-    fn prepare(&self, request: &Request, url: Url) -> (Sent, Option<SignatureContext>) {
-        let body = request.body.clone().unwrap_or_default();
+    fn prepare(
+        &self,
+        request: &Request,
+        url: Url,
+        spoil: Option<&Spoil>,
+    ) -> (Sent, Option<SignatureContext>) {
+        let mut body = request.body.clone().unwrap_or_default();
         let mut headers = self.headers.clone();
+        if let Some(spoil) = spoil {
+            spoil.target_headers(&mut headers);
+        }
         for (name, value) in &request.headers {
             headers.insert(name, value.clone());
         }
@@ -246,8 +266,18 @@ impl HttpTarget {
                 Some(query) => format!("{}?{query}", url.path()),
                 None => url.path().to_string(),
             };
-            headers.extend(signing.request_headers(method, &path, &body));
-            signature_context = signing.context(method, &path);
+            match spoil {
+                None => {
+                    headers.extend(signing.request_headers(method, &path, &body));
+                    signature_context = signing.context(method, &path);
+                }
+                Some(spoil) => {
+                    let spoiled = spoil.signing_headers(signing, method, &path, &body);
+                    headers.extend(spoiled.headers);
+                    body = spoiled.body.unwrap_or(body);
+                    signature_context = signing.context_for(method, &path, &spoiled.client_id);
+                }
+            }
         }
         let sent = Sent {
             method: request.method.clone(),

@@ -79,29 +79,55 @@ impl Signing {
         let mut map = HeaderMap::new();
         map.insert(name(headers::CLIENT_ID), self.client_id.clone());
         if let Some(key) = &self.private_key {
-            let time = signing::timestamp_now();
-            let content = signing::content_to_sign(method, path, self.client_id(), &time, body);
-            let version = self.key_version.to_string();
-            let signature = signing::signature_header(key, &version, &content);
-            // Both are ASCII by construction (a formatted time, base64 and URL escapes).
-            if let (Ok(time), Ok(mut signature)) = (time.parse(), signature.parse::<HeaderValue>())
-            {
-                signature.set_sensitive(true);
-                map.insert(name(headers::REQUEST_TIME), time);
-                map.insert(name(headers::SIGNATURE), signature);
-            }
+            map.extend(self.signed_by(key, method, path, self.client_id(), body));
+        }
+        map
+    }
+
+    /// `Request-Time` and a `Signature` by `key` over exactly `method`, `path`, `client_id` and
+    /// `body`, whatever is then sent: the one place a request signature is made, for the
+    /// requests as they go and for the ones a security probe spoils.
+    pub(super) fn signed_by(
+        &self,
+        key: &PrivateKey,
+        method: &str,
+        path: &str,
+        client_id: &str,
+        body: &[u8],
+    ) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        let time = signing::timestamp_now();
+        let content = signing::content_to_sign(method, path, client_id, &time, body);
+        let version = self.key_version.to_string();
+        let signature = signing::signature_header(key, &version, &content);
+        // Both are ASCII by construction (a formatted time, base64 and URL escapes).
+        if let (Ok(time), Ok(mut signature)) = (time.parse(), signature.parse::<HeaderValue>()) {
+            signature.set_sensitive(true);
+            map.insert(name(headers::REQUEST_TIME), time);
+            map.insert(name(headers::SIGNATURE), signature);
         }
         map
     }
 
     /// What an answer to `method path` must be signed over, when answers are checked.
     pub fn context(&self, method: &str, path: &str) -> Option<SignatureContext> {
+        self.context_for(method, path, self.client_id())
+    }
+
+    /// What an answer to `method path` sent with `client_id` must be signed over: an answer is
+    /// signed with the Client-Id its request carried.
+    pub(super) fn context_for(
+        &self,
+        method: &str,
+        path: &str,
+        client_id: &str,
+    ) -> Option<SignatureContext> {
         let public_key = self.public_key.clone()?;
         Some(SignatureContext {
             public_key,
             method: method.to_string(),
             path: path.to_string(),
-            client_id: self.client_id().to_string(),
+            client_id: client_id.to_string(),
         })
     }
 }

@@ -35,6 +35,11 @@ pub struct Defects {
     pub read_returns_first_card: bool,
     pub update_not_stored: bool,
     pub delete_not_effective: bool,
+    /// Any bearer token is taken, not only the one issued.
+    pub any_token_accepted: bool,
+    /// A create runs before the token is checked: the card is made and its key kept, then the
+    /// request is refused.
+    pub created_before_auth: bool,
 }
 
 struct Stored {
@@ -69,10 +74,13 @@ pub async fn serve(defects: Defects) -> MockServer {
 
 impl Respond for CardsApi {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        if !self.defects.auth_not_enforced && header(request, "authorization") != Some(TOKEN) {
+        let path = request.url.path();
+        if !self.authorized(request) {
+            if self.defects.created_before_auth && request.method.as_str() == "POST" {
+                let _ = self.create(request);
+            }
             return self.error(401, "unauthorized", "missing or wrong bearer token");
         }
-        let path = request.url.path();
         match (request.method.as_str(), path) {
             ("POST", "/v1/cards") => self.create(request),
             ("GET", _) if path.starts_with("/v1/cards/") => {
@@ -90,6 +98,17 @@ impl Respond for CardsApi {
 }
 
 impl CardsApi {
+    fn authorized(&self, request: &Request) -> bool {
+        let token = header(request, "authorization");
+        if self.defects.auth_not_enforced {
+            return true;
+        }
+        if self.defects.any_token_accepted {
+            return token.is_some_and(|t| t.len() > "Bearer ".len() && t.starts_with("Bearer "));
+        }
+        token == Some(TOKEN)
+    }
+
     fn create(&self, request: &Request) -> ResponseTemplate {
         let Some(key) = header(request, "idempotency-key").filter(|k| valid_key(k)) else {
             return self.error(

@@ -31,6 +31,7 @@ mod proxy_wire;
 mod reports;
 mod reports_html;
 mod rest;
+mod security;
 mod serve;
 mod serve_limits;
 mod serve_load;

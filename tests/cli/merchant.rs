@@ -11,7 +11,7 @@ use crate::signing_support::{key, key_text};
 use crate::util::conform;
 
 const MERCHANT: &str = "contracts/merchant";
-const PLATFORM_CLIENT: &str = "PLATFORM_0000000000001";
+use crate::merchant_impl::PLATFORM_CLIENT;
 
 async fn merchant(defects: Defects) -> wiremock::MockServer {
     serve(

@@ -20,6 +20,9 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 /// The card the merchant's test environment holds.
 pub const KNOWN_CARD: &str = "011164508621375700010170";
 
+/// The platform's Client-Id as the merchant knows it.
+pub const PLATFORM_CLIENT: &str = "PLATFORM_0000000000001";
+
 const SUPER_APPS: [&str; 10] = [
     "ALIPAY_CN",
     "ALIPAY_HK",
@@ -60,6 +63,19 @@ pub struct Defects {
     pub replay_answers_differently: bool,
     /// Answers are not signed.
     pub unsigned_answers: bool,
+    /// Request signatures are never checked.
+    pub signatures_not_verified: bool,
+    /// A request without a Signature goes through (one with a signature is checked).
+    pub unsigned_accepted: bool,
+    /// A signature is only checked to be base64 of 256 bytes, never verified: any key will do.
+    pub any_key_accepted: bool,
+    /// The string to sign is built with the Client-Id the merchant knows, not the one sent.
+    pub client_id_ignored: bool,
+    /// The algorithm part decides: a request not announcing RSA256 is not checked with RSA.
+    pub algorithm_trusted: bool,
+    /// notifyCardRegistration records the requestId before checking the signature, so a
+    /// refused request keeps its key (with the refusal as its answer).
+    pub key_recorded_before_verifying: bool,
 }
 
 /// The implementation: its keys and the registrations it remembers by requestId.
@@ -141,19 +157,15 @@ pub fn verifies(key: &VerifyingKey<Sha256>, content: &[u8], header: &str) -> boo
 
 impl Respond for Merchant {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
-        let (Some(client), Some(time), Some(signature)) = (
-            header("client-id"),
-            header("request-time"),
-            header("signature"),
-        ) else {
-            return plain(failure("ACCESS_DENIED", "the request is not signed"));
-        };
         let path = request.url.path();
-        let content = string_to_sign(path, client, time, &request.body);
-        if !verifies(&self.platform_key, &content, signature) {
-            let why = "the request signature does not verify";
-            return plain(failure("ACCESS_DENIED", why));
+        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
+        let client = header("client-id").unwrap_or(PLATFORM_CLIENT);
+        if let Err(why) = self.authentic(request) {
+            let refusal = failure("ACCESS_DENIED", why);
+            if self.defects.key_recorded_before_verifying {
+                self.record_key(path, request, &refusal);
+            }
+            return plain(refusal);
         }
         let answer = match serde_json::from_slice::<Value>(&request.body) {
             Ok(Value::Object(body)) => match path.rsplit('/').next().unwrap_or_default() {
@@ -170,6 +182,57 @@ impl Respond for Merchant {
 }
 
 impl Merchant {
+    /// Whether the request is signed by the platform, as far as this merchant checks.
+    fn authentic(&self, request: &Request) -> Result<(), &'static str> {
+        let d = self.defects;
+        let header = |name: &str| request.headers.get(name).and_then(|v| v.to_str().ok());
+        let signature = header("signature");
+        if d.signatures_not_verified || (d.unsigned_accepted && signature.is_none()) {
+            return Ok(());
+        }
+        let (Some(client), Some(time), Some(signature)) =
+            (header("client-id"), header("request-time"), signature)
+        else {
+            return Err("the request is not signed");
+        };
+        if d.algorithm_trusted && !signature.contains("algorithm=RSA256") {
+            return Ok(());
+        }
+        if d.any_key_accepted {
+            let value = signature.split("signature=").nth(1).unwrap_or_default();
+            let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+            let length = STANDARD.decode(decoded.as_bytes()).map_or(0, |b| b.len());
+            return if length == 256 {
+                Ok(())
+            } else {
+                Err("malformed signature")
+            };
+        }
+        let client = if d.client_id_ignored {
+            PLATFORM_CLIENT
+        } else {
+            client
+        };
+        let content = string_to_sign(request.url.path(), client, time, &request.body);
+        if verifies(&self.platform_key, &content, signature) {
+            Ok(())
+        } else {
+            Err("the request signature does not verify")
+        }
+    }
+
+    /// notifyCardRegistration's requestId kept with `answer`, as a processed request's is.
+    fn record_key(&self, path: &str, request: &Request, answer: &Value) {
+        let body = serde_json::from_slice::<Value>(&request.body).ok();
+        let key = body.as_ref().and_then(|b| b["requestId"].as_str());
+        if let (true, Some(key), Some(body)) =
+            (path.ends_with("notifyCardRegistration"), key, &body)
+        {
+            let mut seen = self.registrations.lock().unwrap();
+            seen.insert(key.to_string(), (body.clone(), answer.clone()));
+        }
+    }
+
     fn signed(&self, path: &str, client: &str, answer: Value) -> ResponseTemplate {
         let body = serde_json::to_vec(&answer).unwrap();
         let template = plain_bytes(body.clone());

@@ -6,15 +6,19 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
+use crate::contract::model::SkipDef;
 use crate::contract::{ContractWarning, SkipPattern, Skips};
 
 impl Compiler<'_> {
     /// `skip` (every kind of case) and `generated.skip` (generated cases), with each pattern's
     /// place for the warning a pattern matching nothing gets.
-    pub(super) fn skips(&mut self, all: &[String], generated: &[String]) -> Skips {
+    pub(super) fn skips(&mut self, all: &[SkipDef], generated: &[String]) -> Skips {
         let mut patterns = Vec::new();
-        let all = self.skip_set(all, "/skip", false, &mut patterns);
-        let generated = self.skip_set(generated, "/generated/skip", true, &mut patterns);
+        let all: Vec<(&str, Option<&str>)> = all.iter().map(SkipDef::parts).collect();
+        let generated: Vec<(&str, Option<&str>)> =
+            generated.iter().map(|g| (g.as_str(), None)).collect();
+        let all = self.skip_set(&all, "/skip", false, &mut patterns);
+        let generated = self.skip_set(&generated, "/generated/skip", true, &mut patterns);
         Skips {
             all,
             generated,
@@ -24,19 +28,25 @@ impl Compiler<'_> {
 
     fn skip_set(
         &mut self,
-        texts: &[String],
+        texts: &[(&str, Option<&str>)],
         at: &str,
         generated_only: bool,
         patterns: &mut Vec<SkipPattern>,
     ) -> GlobSet {
         let mut builder = GlobSetBuilder::new();
-        for (i, text) in texts.iter().enumerate() {
-            let here = format!("{at}/{i}");
+        for (i, (text, reason)) in texts.iter().enumerate() {
+            let entry = format!("{at}/{i}");
+            // A glob with a reason is an object: its place is its `cases`.
+            let here = match reason {
+                Some(_) => format!("{entry}/cases"),
+                None => entry,
+            };
             match Glob::new(text) {
                 Ok(glob) => {
                     let span = self.source.value_span(&here);
                     patterns.push(SkipPattern {
-                        text: text.clone(),
+                        text: text.to_string(),
+                        reason: reason.map(str::to_string),
                         glob: glob.compile_matcher(),
                         generated_only,
                         place: ContractWarning::at(self.source, span, String::new()),
