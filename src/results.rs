@@ -2,6 +2,7 @@
 //! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
 //! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
 
+mod late;
 mod scope;
 mod traffic;
 mod verdict;
@@ -12,6 +13,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+pub use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
 pub use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
     Setting, SigningScope, SnapshotScope, TlsScope,
@@ -74,6 +76,11 @@ pub enum Check {
     IdempotencyConflict,
     /// Identical concurrent requests get identical answers.
     IdempotencyConcurrency,
+    /// Keys replayed after the rest of the run's traffic still get their first answer.
+    LateReplay,
+    /// No two distinct requests of the run got the same value where the contract declares one
+    /// unique.
+    Unique,
     /// The steps of a flow show what the earlier steps did (a read shows what was created).
     Flow,
     /// The response matches its recorded snapshot.
@@ -104,6 +111,8 @@ impl Check {
             Check::IdempotencyReplay => "idempotency-replay",
             Check::IdempotencyConflict => "idempotency-conflict",
             Check::IdempotencyConcurrency => "idempotency-concurrency",
+            Check::LateReplay => "late-replay",
+            Check::Unique => "unique",
             Check::Flow => "flow",
             Check::Snapshot => "snapshot",
             Check::Signature => "signature",
@@ -356,6 +365,10 @@ pub struct Summary {
     pub snapshots_missing: usize,
     /// Pending snapshots (`.snap.new`) written for review.
     pub snapshots_pending: usize,
+    /// How old the keys replayed late were and how much traffic came in between; `None` when
+    /// none was replayed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_replays: Option<LateReplayEvidence>,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     #[serde(deserialize_with = "from_millis")]

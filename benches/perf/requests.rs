@@ -66,6 +66,10 @@ fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
         // Probes are planned only for runs that sign or carry credentials; the measured suite
         // does neither.
         Action::Security(_) => (Vec::new(), false),
+        // Late replays resend whichever keys succeeded first, after the rest, and wait for them
+        // to age: the overhead run turns them off (`--late-replays 0`), and the unique check
+        // sends nothing.
+        Action::LateReplay | Action::Unique => (Vec::new(), false),
         Action::Concurrent(concurrent) => {
             let request = Document::Whole(concurrent.request.clone());
             let copies = contract

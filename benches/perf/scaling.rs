@@ -23,7 +23,7 @@ use crate::{CONFORM, JOBS, Measured, measure, median, ms};
 /// Shards in the merge measures, as a CI matrix of four jobs would run them.
 const SHARDS: usize = 4;
 /// Cases per copy of the shipped contract.
-const CASES: usize = 125;
+const CASES: usize = 127;
 
 /// The default part: 1 to 1000 contracts, loading, and the merge of 1000.
 pub fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {

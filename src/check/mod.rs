@@ -4,6 +4,9 @@
 //! sends a request or decides what to send next: the runner does, and hands over
 //! [`Observations`].
 //!
+//! The run-wide checks, [`unique`] and [`late_replay`], judge what the whole run observed
+//! rather than one case's answers.
+//!
 //! A failed check is data, not an error: the target breaking the contract is conform working.
 //! A check whose input is missing (no response, no JSON) is recorded as skipped with the reason.
 
@@ -14,11 +17,13 @@ mod expectation;
 pub mod flow;
 mod http_status;
 mod idempotency;
+pub mod late_replay;
 mod response_headers;
 mod response_schema;
 mod result_status;
 pub mod security;
 mod signature;
+pub mod unique;
 
 use crate::contract::{Contract, Expect};
 use crate::observe::Observations;

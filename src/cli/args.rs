@@ -212,6 +212,18 @@ pub struct VerifyArgs {
     /// Most tries while an unknown (U) status settles (default: the contract's, 5).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_SETTLE_TRIES)..))]
     pub settle_tries: Option<u32>,
+    /// Keys of each operation replayed after all other traffic (half the first sent, half spread
+    /// over the run); 0 turns late replays off.
+    #[arg(long, default_value_t = conform::run::DEFAULT_LATE_REPLAYS, value_name = "N")]
+    pub late_replays: u32,
+    /// The least age of a key replayed late, e.g. 5s or 2m; the run waits only as long as
+    /// needed [default: 5s for a --target, 0s for the embedded reference implementation].
+    #[arg(long, value_name = "DURATION", env = "CONFORM_LATE_REPLAY_AFTER")]
+    pub late_replay_after: Option<String>,
+    /// The fewest successful requests with other keys between a key's first use and its late
+    /// replay; valid requests with fresh keys are sent to make up the difference.
+    #[arg(long, default_value_t = conform::run::DEFAULT_LATE_REPLAY_GAP, value_name = "N")]
+    pub late_replay_gap: u64,
     /// Snapshot mode: check (compare, never write; default when CI is set), new (record missing,
     /// compare the rest; default otherwise), update (rewrite), off (default for the embedded
     /// reference implementation).

@@ -93,6 +93,14 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             version: profile.implementation_version.clone(),
         },
         tls: ClientTls::load(&profile.tls_options(args.tls.insecure))?,
+        late_replays: args.late_replays,
+        late_replay_after: args
+            .late_replay_after
+            .as_deref()
+            .map(conform::units::parse_duration)
+            .transpose()
+            .map_err(|e| CliError::usage(format!("--late-replay-after: {e}")))?,
+        late_replay_gap: args.late_replay_gap,
     })
 }
 

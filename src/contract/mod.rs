@@ -79,6 +79,9 @@ pub struct Contract {
     pub signature_rejection: Option<Expect>,
     /// The request's single-use fields: each request carries a fresh value there.
     pub single_use: Vec<SingleUse>,
+    /// Places in a successful answer (`/body/cardNo`, `/headers/Location`) whose values no two
+    /// requests with distinct idempotency keys may share across a run.
+    pub unique: Vec<Pointer>,
 }
 
 /// The cases a contract leaves out on purpose.

@@ -57,10 +57,10 @@ pub struct ContractFile {
     #[serde(default)]
     pub generated: GeneratedDef,
     /// Glob patterns of case names the contract leaves out, whatever their kind: examples,
-    /// generated cases, idempotency scenarios, flows, security probes (`*` matches across `/`).
-    /// Each is a glob, or `{"cases": GLOB, "reason": "..."}` whose reason reports show (security
-    /// probes left out without one get a lint warning). A pattern that matches no case is a lint
-    /// warning.
+    /// generated cases, idempotency scenarios, flows, security probes, run-wide cases (`*`
+    /// matches across `/`). Each is a glob, or `{"cases": GLOB, "reason": "..."}` whose reason
+    /// reports show (security probes left out without one get a lint warning). A pattern that
+    /// matches no case is a lint warning.
     #[serde(default)]
     pub skip: Vec<SkipDef>,
     /// Message signing: what a request whose signature is missing or bad gets back.
@@ -75,6 +75,14 @@ pub struct ContractFile {
     /// and a read gets a resource that exists.
     #[serde(default)]
     pub resource: Option<ResourceDef>,
+    /// Values of a successful answer that no two requests may share (each new card gets its
+    /// own number): places in the answer, written like a `create`'s `resource.id`
+    /// (`/body/cardNo`, `/headers/Location`), each a string or number field or a declared
+    /// header. Requests with the same idempotency key may repeat a value; requests with
+    /// distinct keys (or without keys) may not, across the whole run. Default: the id of the
+    /// resource a `create` makes; `[]` checks none.
+    #[serde(default)]
+    pub unique: Option<Vec<String>>,
 }
 
 /// One `skip` entry: a glob, or a glob with the reason its cases are left out.

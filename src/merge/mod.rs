@@ -52,6 +52,7 @@ struct Totals {
     fixed: Vec<BaselineEntry>,
     stopped: Option<String>,
     crashed: Vec<String>,
+    late_replays: Option<crate::results::LateReplayEvidence>,
 }
 
 /// Why reports were not merged: one line per problem, each naming its files. Nothing was

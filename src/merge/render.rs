@@ -80,6 +80,7 @@ impl Merge {
         summary.duration = self.totals.duration;
         summary.stopped = self.totals.stopped;
         summary.crashed = self.totals.crashed;
+        summary.late_replays = self.totals.late_replays;
         summary.conclude(&self.info);
         reporter.finish(&summary)?;
         Ok(summary)

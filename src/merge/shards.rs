@@ -308,6 +308,9 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
             .iter()
             .flat_map(|r| r.summary.crashed.iter().cloned())
             .collect(),
+        late_replays: crate::results::merged_late_replays(
+            reports.iter().filter_map(|r| r.summary.late_replays),
+        ),
     };
     Merge {
         shards: reports,

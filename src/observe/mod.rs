@@ -7,6 +7,9 @@
 //! [`Settled`] sequence with every try kept, and a case's whole record is an [`Observations`]
 //! value in which every answer has the [`Label`] reports name it by.
 //!
+//! Promises that span a whole run (unique values, keys replayed late) are observed apart, in
+//! [`UniqueRecord`] and [`LateReplays`].
+//!
 //! The runner ([`crate::run`]) fills these in; checks ([`crate::check`]) and snapshots only read
 //! them, so evidence, snapshots and checks all see the same bytes.
 
@@ -14,6 +17,7 @@ mod case;
 mod flow;
 mod request;
 mod response;
+mod run_wide;
 mod security;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -23,6 +27,7 @@ pub use case::{AfterConflict, Label, Observations, Settled, Which};
 pub use flow::{FlowRecord, StepRecord};
 pub use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
 pub use response::{Business, Response, SignatureContext};
+pub use run_wide::{Clash, FillStopped, Holder, LateReplay, LateReplays, UniqueRecord};
 pub use security::SecurityRecord;
 pub use transport::TransportError;
 

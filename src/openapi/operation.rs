@@ -30,6 +30,7 @@ const CARRIED: &[&str] = &[
     "resource",
     "examples",
     "skip",
+    "unique",
 ];
 
 /// An operation being mapped, with the notes and named types it has collected.

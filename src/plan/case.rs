@@ -37,6 +37,8 @@ pub enum CaseKind {
     Flow,
     /// A request spoiled (unsigned, tampered, without credentials) that must be refused.
     Security,
+    /// A promise over the whole run's traffic (late replays, unique values), judged after it.
+    Run,
 }
 
 impl CaseKind {
@@ -49,17 +51,19 @@ impl CaseKind {
             CaseKind::Idempotency => "idempotency",
             CaseKind::Flow => "flow",
             CaseKind::Security => "security",
+            CaseKind::Run => "run",
         }
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 6] = [
+    pub const ALL: [CaseKind; 7] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
         CaseKind::Idempotency,
         CaseKind::Flow,
         CaseKind::Security,
+        CaseKind::Run,
     ];
 }
 
@@ -76,6 +80,10 @@ pub enum Action {
     Flow(super::flows::Flow),
     /// A spoiled request that must be refused, then sent right (see [`super::security`]).
     Security(super::security::SecurityCase),
+    /// After all other traffic: replay early keys of the contract (see [`super::promises`]).
+    LateReplay,
+    /// After all other traffic: judge the contract's unique values over the whole run.
+    Unique,
 }
 
 /// One request and what it must produce.

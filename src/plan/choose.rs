@@ -172,7 +172,9 @@ pub(super) fn skipped_flow(contracts: &[Contract], case: &Case) -> bool {
 pub fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
     let mut warnings = Vec::new();
     let flows = if contracts.iter().any(|c| !c.skip.patterns.is_empty()) {
-        super::flow_cases(contracts, false)
+        let mut later = super::flow_cases(contracts, false);
+        later.extend(super::promises::planned(contracts, false));
+        later
     } else {
         Vec::new()
     };

@@ -3,9 +3,10 @@
 //!
 //! Cases come from the contract's examples ([`examples`]), from generators that derive negative
 //! and boundary cases from the constraints ([`generated`]), from the idempotency scenarios
-//! ([`idempotency`]), from the resources contracts declare ([`flows`]), and from how the run
-//! authenticates ([`security`]). Names are stable across runs so reports, baselines and
-//! snapshots can refer to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
+//! ([`idempotency`]), from the resources contracts declare ([`flows`]), from how the run
+//! authenticates ([`security`]), and, last, from the promises that span the whole run
+//! ([`promises`]: late replays, unique values). Names are stable across runs so reports,
+//! baselines and snapshots can refer to them. Plans are produced contract by contract ([`stream`]), so a run over a thousand
 //! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
@@ -15,6 +16,7 @@ pub mod flows;
 mod generated;
 mod idempotency;
 pub mod keys;
+pub mod promises;
 pub mod security;
 
 pub use case::{
@@ -104,7 +106,9 @@ pub fn each_selected(
             return;
         }
     }
-    flow_cases(contracts, true).into_iter().all(&mut select);
+    if flow_cases(contracts, true).into_iter().all(&mut select) {
+        promises::cases(contracts).into_iter().all(&mut select);
+    }
 }
 
 /// Every case of every contract, planned lazily one contract at a time, then the flows
@@ -127,6 +131,7 @@ pub fn stream_with(contracts: &[Contract], auth: Auth) -> impl Iterator<Item = C
             cases
         })
         .chain(std::iter::once_with(|| flow_cases(contracts, true)).flatten())
+        .chain(std::iter::once_with(|| promises::cases(contracts)).flatten())
 }
 
 /// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
@@ -219,7 +224,7 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; 6]);
+pub struct KindCounts([usize; CaseKind::ALL.len()]);
 
 impl KindCounts {
     /// Counts one more case.

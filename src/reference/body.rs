@@ -16,6 +16,7 @@ use serde_json::Value;
 
 use crate::contract::{Contract, ResultCarrier};
 use crate::generate;
+use crate::json::Pointer;
 
 /// Stands for a unique value (a card number) in a body template; replaced by a fresh token of
 /// the same width in every answer.
@@ -138,11 +139,12 @@ impl Bodies {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let template = templates.entry(status.to_string()).or_insert_with(|| {
+            let volatile = volatile(contract);
             let options = generate::Options {
                 status: Some(status),
                 unique: Some(UNIQUE),
                 include_optional: false,
-                volatile: &contract.snapshot.redact,
+                volatile: &volatile,
             };
             let schema = match contract.result.carrier {
                 ResultCarrier::Body => Some(&contract.response),
@@ -159,4 +161,28 @@ impl Bodies {
         });
         template.clone()
     }
+}
+
+/// The body fields whose values change in every answer: those snapshots redact, and those the
+/// contract declares unique (a card number is new for every card, even where the contract
+/// gives an example of one).
+fn volatile(contract: &Contract) -> Vec<Pointer> {
+    let body = crate::contract::Location::Body.name();
+    let unique = contract
+        .unique
+        .iter()
+        .filter_map(|place| match place.segments() {
+            [first, rest @ ..] if first == body => Some(
+                rest.iter()
+                    .fold(Pointer::root(), |pointer, segment| pointer.child(segment)),
+            ),
+            _ => None,
+        });
+    contract
+        .snapshot
+        .redact
+        .iter()
+        .cloned()
+        .chain(unique)
+        .collect()
 }

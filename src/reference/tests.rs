@@ -141,3 +141,30 @@ fn rejected_signature_answer_is_access_denied_and_fits_the_contract() {
     );
     assert_honours_contract(&contract, &body);
 }
+
+#[test]
+fn a_field_declared_unique_is_fresh_in_every_answer_even_with_an_example() {
+    let mut file: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("contracts/platform/issue-card.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    // An example, and no redaction: only `unique` asks for a fresh value.
+    file["response"]["fields"]["cardNo"]["example"] = json!("011164508621375700010170");
+    file["snapshot"]["redact"] = json!([]);
+    let text = serde_json::to_string(&file).unwrap();
+    let contract =
+        crate::contract::load_str(std::path::Path::new("issue-card.json"), text).unwrap();
+    let reference = Reference::new(contract, Faults::default());
+    let first = ask(&reference, &sample("2001"));
+    let second = ask(&reference, &sample("2002"));
+    assert_ne!(first["cardNo"], second["cardNo"], "{first} {second}");
+    assert_eq!(
+        ask(&reference, &sample("2001")),
+        first,
+        "a replay keeps its number"
+    );
+}

@@ -268,7 +268,9 @@ fn properties(contract: &ContractInfo, run: &RunInfo, summary: &Summary) -> Vec<
         properties.push(("verdict.reasons".into(), why));
     }
     for (label, text) in scope::rows(run, summary) {
-        properties.push((format!("scope.{}", label.to_lowercase()), text));
+        // `Late replays` becomes `scope.late_replays`: property names stay single words.
+        let name = label.to_lowercase().replace(' ', "_");
+        properties.push((format!("scope.{name}"), text));
     }
     properties
 }

@@ -25,6 +25,9 @@ pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
     if !scope.overrides.is_empty() {
         rows.push(("Idempotency", overrides(scope)));
     }
+    if let Some(late) = late_replays(scope, summary) {
+        rows.push(("Late replays", late));
+    }
     rows.push(("Snapshots", snapshots(scope, summary)));
     if let Some(baseline) = &scope.baseline {
         let what = if baseline.mode == "record" {
@@ -129,6 +132,50 @@ fn overrides(scope: &Scope) -> String {
     shown.join("; ")
 }
 
+/// What the keys replayed late went through, the evidence of how long and past how much
+/// traffic keys are remembered; `None` when nothing was replayed and late replays were not
+/// turned off.
+fn late_replays(scope: &Scope, summary: &Summary) -> Option<String> {
+    let asked = scope.late_replays?;
+    if asked.keys == 0 {
+        return Some("off (--late-replays 0)".into());
+    }
+    let seen = summary.late_replays?;
+    let held = if seen.remembered == seen.keys && seen.keys == 1 {
+        "it got its first answer".to_string()
+    } else if seen.remembered == seen.keys {
+        "each got its first answer".to_string()
+    } else {
+        let lost = seen.keys - seen.remembered;
+        format!("{lost} of {} did not get their first answer", seen.keys)
+    };
+    let ages = range(format_duration(seen.youngest), format_duration(seen.oldest));
+    let requests = range(
+        seen.fewest_requests_between.to_string(),
+        seen.most_requests_between.to_string(),
+    );
+    let age = if asked.after.is_zero() {
+        "no minimum age".to_string()
+    } else {
+        format!("at least {} old", format_duration(asked.after))
+    };
+    Some(format!(
+        "{} key{} replayed {ages} after first use, {requests} requests later: {held} (asked: {age}, past {} successful requests with other keys)",
+        seen.keys,
+        plural(seen.keys),
+        asked.gap
+    ))
+}
+
+/// `a to b`, or `a` when both are the same.
+fn range(low: String, high: String) -> String {
+    if low == high {
+        low
+    } else {
+        format!("{low} to {high}")
+    }
+}
+
 fn snapshots(scope: &Scope, summary: &Summary) -> String {
     let Some(folder) = &scope.snapshots.folder else {
         return "off".into();
@@ -225,8 +272,11 @@ fn plural(n: usize) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
     use crate::report::tally::sample;
+    use crate::results::{LateReplayEvidence, LateReplayScope};
 
     #[test]
     fn a_signed_filtered_run_shows_its_selection_and_fingerprints_only() {
@@ -244,6 +294,36 @@ mod tests {
                 "Signing: requests signed as Client-Id TEST_CLIENT (keyVersion 3, key SHA-256 2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb); answers verified (key SHA-256 2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb)",
             ]
         );
+    }
+
+    #[test]
+    fn late_replays_say_how_old_the_keys_were_and_how_much_traffic_came_between() {
+        let mut info = sample::run();
+        info.scope.late_replays = Some(LateReplayScope {
+            keys: 8,
+            after: Duration::from_secs(5),
+            gap: 128,
+        });
+        let mut summary = sample::summary();
+        let mut seen = LateReplayEvidence::default();
+        seen.add(Duration::from_millis(5020), 130, 128, true);
+        seen.add(Duration::from_millis(5310), 221, 170, false);
+        summary.late_replays = Some(seen);
+        let row = late_replays(&info.scope, &summary).expect("a row");
+        assert_eq!(
+            row,
+            "2 keys replayed 5.02s to 5.31s after first use, 130 to 221 requests later: 1 of 2 did not get their first answer (asked: at least 5s old, past 128 successful requests with other keys)"
+        );
+        info.scope.late_replays = Some(LateReplayScope {
+            keys: 0,
+            ..LateReplayScope::default()
+        });
+        assert_eq!(
+            late_replays(&info.scope, &summary).as_deref(),
+            Some("off (--late-replays 0)")
+        );
+        info.scope.late_replays = None;
+        assert_eq!(late_replays(&info.scope, &summary), None);
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub struct Scope {
     /// How a traffic run (`conform proxy`, `serve --report`) watched; `None` for a planned run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traffic: Option<super::TrafficScope>,
+    /// The late replays asked for; `None` when no contract has an idempotency key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_replays: Option<super::LateReplayScope>,
 }
 
 impl Scope {

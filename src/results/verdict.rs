@@ -77,6 +77,8 @@ pub enum ShortfallKind {
     ConcurrencyReduced,
     /// `--settle-tries` above a contract's.
     SettleTriesRaised,
+    /// `--late-replays 0`: no key was replayed after the rest of the run's traffic.
+    LateReplaysOff,
     /// `--insecure`: the target's TLS certificate was not verified, so nothing shows the
     /// answers came from the implementation named.
     TlsNotVerified,
@@ -243,6 +245,12 @@ fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
             ),
         };
         reasons.push(Shortfall::new(reason, what));
+    }
+    if run.scope.late_replays.is_some_and(|late| late.keys == 0) {
+        reasons.push(Shortfall::new(
+            ShortfallKind::LateReplaysOff,
+            "late replays turned off (--late-replays 0): no key was replayed after the rest of the run's traffic".into(),
+        ));
     }
 }
 
@@ -503,6 +511,27 @@ mod tests {
         };
         let verdict = Verdict::judge(&run(verified, false), &full(125));
         assert_eq!(verdict.kind, VerdictKind::Compatible);
+    }
+
+    #[test]
+    fn late_replays_turned_off_make_a_passing_run_partial() {
+        let late = |keys| Scope {
+            late_replays: Some(crate::results::LateReplayScope {
+                keys,
+                ..Default::default()
+            }),
+            ..live_checked()
+        };
+        let off = Verdict::judge(&run(late(0), false), &full(127));
+        assert_eq!(off.kind, VerdictKind::Partial);
+        assert_eq!(reasons(&off), [ShortfallKind::LateReplaysOff]);
+        assert!(
+            off.why()
+                .unwrap()
+                .starts_with("late replays turned off (--late-replays 0)")
+        );
+        let on = Verdict::judge(&run(late(8), false), &full(127));
+        assert_eq!(on.kind, VerdictKind::Compatible);
     }
 
     #[test]

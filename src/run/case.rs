@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::context::Context;
-use super::{flow, resources, security, send};
+use super::ledger::Answered;
+use super::{flow, late, resources, security, send};
 use crate::check;
 use crate::contract::{Contract, Expect, StatusRole};
 use crate::json;
@@ -73,11 +74,22 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         Action::Exchange(mut exchange) => {
             let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
             let probed = probe.as_ref().map(|p| p.field.as_str());
-            let setup = resources::prepare(context, contract, &mut exchange.request, probed).await;
+            let setup =
+                resources::prepare(context, contract, &mut exchange.request, probed, &case.name)
+                    .await;
             match setup {
                 Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
                 setup => {
-                    let observed = send::single(context, contract, exchange).await;
+                    let (observed, request) = send::single(context, contract, exchange).await;
+                    let replayable =
+                        contract.result.role(&expect.status) == Some(StatusRole::Success);
+                    let request = replayable.then_some(&request);
+                    enter(
+                        context,
+                        (case.contract, &case.name),
+                        observed.main().answer(),
+                        request,
+                    );
                     let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
                     let checks = with_snapshot(context, contract, &case.name, &observed, checks);
                     setup.into_iter().chain(checks).collect()
@@ -86,17 +98,41 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
+            enter(
+                context,
+                (case.contract, &case.name),
+                observed.main().answer(),
+                None,
+            );
             check::judge(contract, &success(contract), None, &observed)
         }
         Action::Flow(flow) => {
-            let record = flow::run(context, &flow).await;
+            let record = flow::run(context, &flow, &case.name).await;
             check::flow::judge(&context.contracts, &flow, &record)
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
+            if let Observations::Concurrent { answers } = &observed {
+                for settled in answers {
+                    enter(context, (case.contract, &case.name), settled.answer(), None);
+                }
+            }
             check::judge(contract, &success(contract), None, &observed)
         }
-        Action::Security(probe) => security::run(context, contract, &probe).await,
+        Action::Security(probe) => security::run(context, contract, &probe, &case.name).await,
+        Action::LateReplay if context.late.keys == 0 => vec![CheckResult::skip(
+            Check::LateReplay,
+            "late replays turned off (--late-replays 0)",
+        )],
+        Action::LateReplay => {
+            let observed = late::run(context, case.contract, &case.name).await;
+            vec![check::late_replay::check(&observed)]
+        }
+        Action::Unique => {
+            let record = context.ledger.unique(case.contract, contract);
+            let key = contract.idempotency.as_ref().map(|i| i.key_in.name());
+            vec![check::unique::check(&record, key)]
+        }
     };
     CaseResult {
         contract: contract.name.clone(),
@@ -104,6 +140,25 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         checks: printable(checks, &context.secrets),
         duration: started.elapsed(),
     }
+}
+
+/// Enters a settled answer of `case` in the run's ledger (it keeps successes only);
+/// `request` when the case's request may be replayed late.
+fn enter(
+    context: &Context,
+    (index, case): (usize, &str),
+    exchange: &crate::observe::Exchange,
+    request: Option<&crate::observe::Request>,
+) {
+    let answered = Answered {
+        case,
+        exchange,
+        request,
+        sent: context.target.sent(),
+    };
+    context
+        .ledger
+        .enter(index, &context.contracts[index], answered);
 }
 
 /// Debug builds panic in the case named by `CONFORM_PANIC_IN_CASE`, so the tests can show that

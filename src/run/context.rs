@@ -1,5 +1,6 @@
 //! What every case of a run shares: the contracts, the target, the key mint, the snapshot
-//! settings, and each contract's idempotency settings for this run.
+//! settings, each contract's idempotency settings for this run, and the ledger of what the
+//! run-wide cases judge at the end.
 
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
@@ -9,6 +10,8 @@ use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
 use crate::target::{HttpTarget, Secrets};
 
+use super::late::LateOptions;
+use super::ledger::Ledger;
 use super::resources::Creators;
 use super::security::Probing;
 
@@ -27,6 +30,10 @@ pub(crate) struct Context {
     pub not_sent: AtomicUsize,
     /// What the security probes share (a key nobody holds, wrong credential values).
     pub probing: Probing,
+    /// What the run-wide cases judge: unique values and keys to replay late.
+    pub ledger: Ledger,
+    /// How late replays are done.
+    pub late: LateOptions,
 }
 
 /// Run-wide replacements for the contracts' idempotency settings (from command-line flags).
@@ -102,6 +109,13 @@ mod tests {
             snapshots: None,
             not_sent: AtomicUsize::new(0),
             probing: Probing::default(),
+            ledger: Ledger::new(&[], 0),
+            late: LateOptions {
+                keys: 0,
+                after: Duration::ZERO,
+                gap: 0,
+                batch: 1,
+            },
         }
     }
 

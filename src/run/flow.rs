@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::context::Context;
+use super::ledger::Answered;
 use super::resources::id_in;
 use super::send;
 use crate::contract::{Contract, StatusRole};
@@ -12,8 +13,9 @@ use crate::plan::flows::{Flow, Step, StepId, StepKey};
 use crate::plan::{self, Document, KeySpec};
 
 /// Runs the steps of `flow` in order, stopping at a step whose request cannot be built (its
-/// create failed) or whose answer a later step needs and did not get.
-pub(crate) async fn run(context: &Context, flow: &Flow) -> FlowRecord {
+/// create failed) or whose answer a later step needs and did not get. Successful answers go
+/// into the run's ledger under `case`.
+pub(crate) async fn run(context: &Context, flow: &Flow, case: &str) -> FlowRecord {
     let mut record = FlowRecord::default();
     let mut created: Option<String> = None;
     let mut keys: Vec<Option<String>> = Vec::new();
@@ -54,6 +56,13 @@ pub(crate) async fn run(context: &Context, flow: &Flow) -> FlowRecord {
         let key = request.key.clone();
         let settings = context.settings(contract);
         let settled = send::settled(context, contract, &settings, &request).await;
+        let answered = Answered {
+            case,
+            exchange: settled.answer(),
+            request: None,
+            sent: context.target.sent(),
+        };
+        context.ledger.enter(step.contract, contract, answered);
         let created_id = created_id(contract, &settled);
         if step.id == StepId::Base && created.is_none() {
             created = created_id.clone();

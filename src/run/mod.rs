@@ -6,10 +6,17 @@
 //! came back is handed to [`crate::check::judge`] as [`crate::observe::Observations`]; the
 //! checks never send. `context` combines each contract's idempotency settings with the run's
 //! overrides, once.
+//!
+//! Promises that span the run are judged after everything else: every successful answer is
+//! entered in the `ledger` (unique values, a bounded sample of keys), and the run-wide cases,
+//! last in the plan, are held back until the other cases are done; `late` sends the late
+//! replays, which all go before any `unique` case, since their traffic counts too.
 
 mod case;
 mod context;
 mod flow;
+mod late;
+mod ledger;
 mod resources;
 mod scope;
 mod security;
@@ -88,7 +95,27 @@ pub struct RunOptions {
     pub headers: Vec<TargetHeader>,
     /// Trust roots, client certificate and `--insecure`, for an `https://` target.
     pub tls: ClientTls,
+    /// Keys replayed late per contract with an idempotency key (0: none).
+    pub late_replays: u32,
+    /// The least age of a key replayed late; `None`: [`DEFAULT_LATE_REPLAY_AFTER`] for a live
+    /// target, none for the embedded one (its memory is conform's own, and documented).
+    pub late_replay_after: Option<Duration>,
+    /// The fewest successful requests with other keys between a key's first answer and its
+    /// late replay.
+    pub late_replay_gap: u64,
 }
+
+/// Keys replayed late per contract unless told otherwise: half the first ones sent, half spread
+/// over the rest of the run.
+pub const DEFAULT_LATE_REPLAYS: u32 = 8;
+
+/// How old a key must be before its late replay, against a live target, unless told otherwise:
+/// past a cache that keeps keys for a few seconds, without making a gate slow.
+pub const DEFAULT_LATE_REPLAY_AFTER: Duration = Duration::from_secs(5);
+
+/// Successful requests with other keys between a key's first answer and its late replay unless
+/// told otherwise: past any small cache of keys (the last 50, 64 or 100).
+pub const DEFAULT_LATE_REPLAY_GAP: u64 = 128;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -112,6 +139,9 @@ impl Default for RunOptions {
             implementation: Implementation::default(),
             headers: Vec::new(),
             tls: ClientTls::default(),
+            late_replays: DEFAULT_LATE_REPLAYS,
+            late_replay_after: None,
+            late_replay_gap: DEFAULT_LATE_REPLAY_GAP,
         }
     }
 }
@@ -166,7 +196,8 @@ pub async fn run(
         Target::Live(url) => (None, url.clone()),
     };
     let auth = auth(&options, signing.as_ref());
-    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &auth);
+    let late = late_options(&options, &target);
+    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &auth, &late);
     let limits = Limits {
         timeout: options.timeout,
         max_response_size: options.max_response_size,
@@ -195,6 +226,8 @@ pub async fn run(
             concurrency: options.concurrency,
             settle_tries: options.settle_tries,
         },
+        ledger: ledger::Ledger::new(&contracts, options.late_replays as usize),
+        late,
         contracts,
         not_sent: AtomicUsize::new(0),
     });
@@ -213,6 +246,50 @@ pub async fn run(
 /// run over thousands of contracts holds only this many planned cases.
 const PLANNED_AHEAD: usize = 256;
 
+/// What the planner thread hands back once it is done: the cases planned and kept by
+/// `--filter`, and the run-wide cases held back until the rest is done.
+type Planned = (usize, usize, Vec<Case>);
+
+/// Plans on a thread of its own, handing cases over as they are planned, so the first
+/// requests go out while the rest are still being derived (planning costs about as much as
+/// sending, and the two overlap on separate cores).
+fn plan_ahead(
+    context: Arc<Context>,
+    auth: plan::Auth,
+    selection: Selection,
+) -> (
+    std::thread::JoinHandle<Planned>,
+    tokio::sync::mpsc::Receiver<Case>,
+) {
+    let (sender, planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
+    let planner = std::thread::spawn(move || {
+        // Every case is planned anyway (selection happens after planning), so counting them
+        // costs nothing and lets reports say "1 of 127 cases".
+        let (mut planned, mut matched) = (0, 0);
+        // The run-wide cases come last in the plan and judge the traffic of all the others:
+        // they are held back and run once the others are done.
+        let mut held = Vec::new();
+        plan::each_selected(
+            &context.contracts,
+            &auth,
+            &Selection::default(),
+            &mut |case| {
+                planned += 1;
+                if !selection.keeps(&case, &mut matched) {
+                    return true;
+                }
+                if plan::promises::after_the_rest(&case) {
+                    held.push(case);
+                    return true;
+                }
+                sender.blocking_send(case).is_ok()
+            },
+        );
+        (planned, matched, held)
+    });
+    (planner, planned)
+}
+
 async fn execute(
     context: Arc<Context>,
     auth: plan::Auth,
@@ -222,61 +299,42 @@ async fn execute(
 ) -> Result<Summary, RunError> {
     let started = Instant::now();
     let mut summary = Summary::default();
-    // Planning runs on its own thread and hands cases over as they are planned, so the first
-    // requests go out while the rest are still being derived (planning costs about as much as
-    // sending, and the two overlap on separate cores).
-    let (sender, mut planned) = tokio::sync::mpsc::channel::<Case>(PLANNED_AHEAD);
-    let planner_context = Arc::clone(&context);
-    let planner = std::thread::spawn(move || {
-        // Every case is planned anyway (selection happens after planning), so counting them
-        // costs nothing and lets reports say "1 of 125 cases".
-        let (mut planned, mut matched) = (0, 0);
-        plan::each_selected(
-            &planner_context.contracts,
-            &auth,
-            &Selection::default(),
-            &mut |case| {
-                planned += 1;
-                if !selection.keeps(&case, &mut matched) {
-                    return true;
-                }
-                sender.blocking_send(case).is_ok()
-            },
-        );
-        (planned, matched)
-    });
+    let (planner, mut planned) = plan_ahead(Arc::clone(&context), auth.clone(), selection);
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
-    let mut results = cases
-        .map(|case| case::run_guarded(Arc::clone(&context), case))
-        .buffered(options.jobs.max(1));
-    while let Some(ran) = results.next().await {
-        let mut result = ran.unwrap_or_else(|crashed| {
-            summary.crashed.push(crashed.case.clone());
-            crashed
-        });
-        if let Some(baseline) = &options.baseline {
-            summary.fixed.extend(baseline.apply(&mut result));
-        }
-        summary.add(&result);
-        reporter.case(&result)?;
-        if options.fail_fast && result.failed() {
-            summary.stopped_early = true;
-            break;
-        }
-    }
-    drop(results);
-    match planner.join() {
+    let mut tally = Tally {
+        summary: &mut summary,
+        options,
+        reporter,
+    };
+    tally.run_all(&context, cases).await?;
+    let held = match planner.join() {
         // A run stopped early also stopped planning: its counts would be short, so none.
-        Ok(_) if summary.stopped_early => {}
-        Ok((planned, matched)) => (summary.planned, summary.matched) = (planned, matched),
+        Ok(_) if tally.summary.stopped_early => Vec::new(),
+        Ok((planned, matched, held)) => {
+            (tally.summary.planned, tally.summary.matched) = (planned, matched);
+            held
+        }
         Err(panic) => {
             let message = case::panic_message(panic.as_ref());
             let result = case::crashed(String::new(), "(planning)".into(), &message);
-            summary.crashed.push(result.case.clone());
-            summary.add(&result);
-            reporter.case(&result)?;
+            tally.summary.crashed.push(result.case.clone());
+            tally.summary.add(&result);
+            tally.reporter.case(&result)?;
+            Vec::new()
+        }
+    };
+    // Late replays send traffic whose values count for uniqueness: they all go first.
+    let (late, after): (Vec<Case>, Vec<Case>) = held
+        .into_iter()
+        .partition(|case| matches!(case.action, plan::Action::LateReplay));
+    for phase in [late, after] {
+        if !tally.summary.stopped_early {
+            tally
+                .run_all(&context, futures::stream::iter(phase))
+                .await?;
         }
     }
+    summary.late_replays = context.ledger.evidence();
     summary.duration = started.elapsed();
     summary.stopped = stopped(&context);
     Ok(summary)
@@ -305,6 +363,59 @@ pub fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
         signed: signing.is_some_and(|s| s.private_key().is_some()),
         headers: names(|_| true),
         marked: names(|h| h.credential),
+    }
+}
+
+/// How this run replays late: an unset minimum age is [`DEFAULT_LATE_REPLAY_AFTER`] for a
+/// live target and none for the embedded one.
+fn late_options(options: &RunOptions, target: &Target) -> late::LateOptions {
+    let after = options.late_replay_after.unwrap_or(match target {
+        Target::Embedded => Duration::ZERO,
+        Target::Live(_) => DEFAULT_LATE_REPLAY_AFTER,
+    });
+    late::LateOptions {
+        keys: options.late_replays,
+        after,
+        gap: options.late_replay_gap,
+        batch: options.jobs.max(1),
+    }
+}
+
+/// Runs cases and counts and reports their results, in order.
+struct Tally<'a> {
+    summary: &'a mut Summary,
+    options: &'a RunOptions,
+    reporter: &'a mut dyn Reporter,
+}
+
+impl Tally<'_> {
+    /// Runs `cases`, `--jobs` at a time, until they are done or `--fail-fast` stops the run.
+    async fn run_all(
+        &mut self,
+        context: &Arc<Context>,
+        cases: impl futures::Stream<Item = Case>,
+    ) -> Result<(), RunError> {
+        let mut results = std::pin::pin!(
+            cases
+                .map(|case| case::run_guarded(Arc::clone(context), case))
+                .buffered(self.options.jobs.max(1))
+        );
+        while let Some(ran) = results.next().await {
+            let mut result = ran.unwrap_or_else(|crashed| {
+                self.summary.crashed.push(crashed.case.clone());
+                crashed
+            });
+            if let Some(baseline) = &self.options.baseline {
+                self.summary.fixed.extend(baseline.apply(&mut result));
+            }
+            self.summary.add(&result);
+            self.reporter.case(&result)?;
+            if self.options.fail_fast && result.failed() {
+                self.summary.stopped_early = true;
+                break;
+            }
+        }
+        Ok(())
     }
 }
 

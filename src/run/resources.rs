@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use serde_json::Value;
 
 use super::context::Context;
+use super::ledger::Answered;
 use super::send;
 use crate::contract::{Contract, Location, Resource, ResourceAction, StatusRole};
 use crate::json::Pointer;
@@ -40,11 +41,13 @@ impl Creators {
 
 /// Gives `request` a resource that exists, when its contract acts on one by id and the run can
 /// create one; the `setup` check says whether that worked. `None` when nothing was needed.
+/// `case` is the case the resource is made for, as the run's ledger names it.
 pub(crate) async fn prepare(
     context: &Context,
     contract: &Contract,
     request: &mut Document,
     probed: Option<&str>,
+    case: &str,
 ) -> Option<CheckResult> {
     let resource = contract.resource.as_ref()?;
     let id_at = resource.id.as_ref().filter(|_| acts_by_id(resource))?;
@@ -52,7 +55,7 @@ pub(crate) async fn prepare(
     if probed == Some(field_name(id_at).as_str()) {
         return None;
     }
-    match create(context, creator).await {
+    match create(context, creator, case).await {
         Ok(id) => {
             let mut document = request.document(&KeySpec::Keep, contract, &context.mint);
             id_at.set(&mut document, Value::String(id));
@@ -77,8 +80,13 @@ fn acts_by_id(resource: &Resource) -> bool {
     )
 }
 
-/// Creates one resource with the creating contract's valid request and a fresh key; its id.
-pub(crate) async fn create(context: &Context, creator: usize) -> Result<String, String> {
+/// Creates one resource with the creating contract's valid request and a fresh key, for
+/// `case`; its id.
+pub(crate) async fn create(
+    context: &Context,
+    creator: usize,
+    case: &str,
+) -> Result<String, String> {
     let contract = &context.contracts[creator];
     let document = plan::base_document(contract)
         .ok_or_else(|| format!("`{}` has no valid request to send", contract.name))?;
@@ -87,6 +95,13 @@ pub(crate) async fn create(context: &Context, creator: usize) -> Result<String, 
     let settings = context.settings(contract);
     let settled = send::settled(context, contract, &settings, &request).await;
     let exchange = settled.answer();
+    let answered = Answered {
+        case,
+        exchange,
+        request: None,
+        sent: context.target.sent(),
+    };
+    context.ledger.enter(creator, contract, answered);
     let response = match &exchange.answer {
         Ok(response) => response,
         Err(err) => return Err(format!("`{}`: {err}", contract.name)),

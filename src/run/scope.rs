@@ -4,13 +4,14 @@ use crate::contract::Contract;
 use crate::plan::{self, Auth};
 use crate::reference::Faults;
 use crate::results::{
-    Implementation, Override, Scope, SecurityScope, SecuritySkip, Setting, SigningScope,
-    SnapshotScope,
+    Implementation, LateReplayScope, Override, Scope, SecurityScope, SecuritySkip, Setting,
+    SigningScope, SnapshotScope,
 };
 use crate::snapshot::Mode;
 use crate::target::{Signing, tls};
 
 use super::RunOptions;
+use super::late::LateOptions;
 
 /// What `options` make the run cover, with `signing` as the run uses it (for the embedded
 /// target, completed with the public half of the private key), against the target at `base`,
@@ -21,6 +22,7 @@ pub(super) fn scope(
     signing: Option<&Signing>,
     base: &str,
     auth: &Auth,
+    late: &LateOptions,
 ) -> Scope {
     Scope {
         filters: options.filter_globs.clone(),
@@ -36,8 +38,15 @@ pub(super) fn scope(
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
-        traffic: None,
         security: security(contracts, auth),
+        traffic: None,
+        late_replays: contracts.iter().any(|c| c.idempotency.is_some()).then_some(
+            LateReplayScope {
+                keys: late.keys,
+                after: late.after,
+                gap: late.gap,
+            },
+        ),
     }
 }
 

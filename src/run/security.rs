@@ -110,9 +110,10 @@ pub(crate) async fn run(
     context: &Context,
     contract: &Contract,
     case: &SecurityCase,
+    name: &str,
 ) -> Vec<CheckResult> {
     let mut document = Document::Whole(case.request.clone());
-    let setup = resources::prepare(context, contract, &mut document, None).await;
+    let setup = resources::prepare(context, contract, &mut document, None, name).await;
     if let Some(failed) = setup.as_ref().filter(|s| s.outcome == Outcome::Fail) {
         return vec![failed.clone()];
     }

@@ -16,12 +16,13 @@ use crate::plan::{self, Concurrent, Conflict, Document, KeySpec, Materialized, k
 /// The media type conform sends as `application/json; charset=UTF-8`.
 const JSON_MEDIA_TYPE: &str = "application/json";
 
-/// One exchange case: its request, settled, then its replays when it expects success.
+/// One exchange case: its request, settled, then its replays when it expects success. The
+/// request comes back too, for the late replays.
 pub(crate) async fn single(
     context: &Context,
     contract: &Contract,
     exchange: plan::Exchange,
-) -> Observations {
+) -> (Observations, Request) {
     let settings = context.settings(contract);
     let planned = exchange
         .request
@@ -45,7 +46,7 @@ pub(crate) async fn single(
             Some(sent)
         }
     };
-    Observations::Single { main, replays }
+    (Observations::Single { main, replays }, request)
 }
 
 /// The original request, then the changed one under the same key, then the original again.

@@ -26,6 +26,7 @@ pub use signer::{InvalidClientId, Signing, shown_header_value};
 pub use spoil::Spoil;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Once};
 use std::time::{Duration, Instant};
 
@@ -75,6 +76,8 @@ pub struct HttpTarget {
     /// Headers every request carries (`--header`, the profile's `headers`); secret values are
     /// marked sensitive so no record shows them.
     headers: HeaderMap,
+    /// Requests sent so far, so a late replay can say how many came in between.
+    sent: Arc<AtomicU64>,
 }
 
 /// Paths whose parsed URL is kept at most; past that the cache starts over.
@@ -140,6 +143,7 @@ impl HttpTarget {
             tls: explainer,
             urls: Arc::default(),
             headers: HeaderMap::new(),
+            sent: Arc::default(),
         })
     }
 
@@ -188,6 +192,11 @@ impl HttpTarget {
         self.limits.give_up_after
     }
 
+    /// Requests sent so far (each settle try and replay counts).
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::Relaxed)
+    }
+
     /// Sends `request` (signed, when signing is set up) and records what went on the wire and
     /// what came back.
     pub async fn send(&self, request: &Request) -> Exchange {
@@ -213,6 +222,7 @@ impl HttpTarget {
                 after: self.limits.give_up_after,
             }),
             None => {
+                self.sent.fetch_add(1, Ordering::Relaxed);
                 let answer = self.exchange(&sent).await;
                 self.liveness.record(&answer);
                 answer

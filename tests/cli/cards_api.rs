@@ -3,7 +3,7 @@
 //! is tested against an independent reading of the API. [`Defects`] switches on one mistake at
 //! a time, the kinds real REST implementations make.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -40,6 +40,10 @@ pub struct Defects {
     /// A create runs before the token is checked: the card is made and its key kept, then the
     /// request is refused.
     pub created_before_auth: bool,
+    /// Card ids count per tier (a sequence per shard), so cards of two tiers get the same ones.
+    pub ids_per_tier: bool,
+    /// Only the last N keys that created a card are remembered.
+    pub remember_last: Option<usize>,
 }
 
 struct Stored {
@@ -52,8 +56,11 @@ struct Stored {
 pub struct CardsApi {
     defects: Defects,
     keys: Mutex<HashMap<String, Stored>>,
+    /// Keys in the order they created a card, oldest first (for `remember_last`).
+    order: Mutex<VecDeque<String>>,
     cards: Mutex<HashMap<String, Value>>,
     next: AtomicU64,
+    per_tier: Mutex<HashMap<String, u64>>,
 }
 
 /// Starts a server running the implementation with `defects`.
@@ -62,8 +69,10 @@ pub async fn serve(defects: Defects) -> MockServer {
     let api = CardsApi {
         defects,
         keys: Mutex::new(HashMap::new()),
+        order: Mutex::new(VecDeque::new()),
         cards: Mutex::new(HashMap::new()),
         next: AtomicU64::new(1),
+        per_tier: Mutex::new(HashMap::new()),
     };
     Mock::given(wiremock::matchers::any())
         .respond_with(api)
@@ -153,13 +162,21 @@ impl CardsApi {
         let id = card["id"].as_str().unwrap().to_string();
         self.cards.lock().unwrap().insert(id.clone(), card.clone());
         keys.insert(
-            key,
+            key.clone(),
             Stored {
                 body,
                 card_id: id,
                 visible_from: now + PROCESSING,
             },
         );
+        if let Some(capacity) = self.defects.remember_last {
+            let mut order = self.order.lock().unwrap();
+            order.push_back(key);
+            while order.len() > capacity {
+                let oldest = order.pop_front().unwrap();
+                keys.remove(&oldest);
+            }
+        }
         self.created(&card).set_delay(PROCESSING)
     }
 
@@ -276,7 +293,15 @@ impl CardsApi {
     }
 
     fn new_card(&self, body: &Value) -> Value {
-        let n = self.next.fetch_add(1, Ordering::Relaxed);
+        let n = if self.defects.ids_per_tier {
+            let tier = body["tier"].as_str().unwrap_or_default().to_string();
+            let mut counts = self.per_tier.lock().unwrap();
+            let n = counts.entry(tier).or_insert(0);
+            *n += 1;
+            *n
+        } else {
+            self.next.fetch_add(1, Ordering::Relaxed)
+        };
         let mut card = Map::new();
         card.insert("id".into(), json!(format!("card_{n:010}")));
         for field in ["customerId", "tier", "nickname", "expiresAt"] {

@@ -19,14 +19,14 @@ async fn exclude_and_a_bang_filter_leave_cases_out_and_qualify_the_verdict() {
         assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
         assert!(
             run.stdout.contains(
-                "cases        87 run of 125 planned; 87 kept by --exclude issueCard/boundary/*\n"
+                "cases        89 run of 127 planned; 89 kept by --exclude issueCard/boundary/*\n"
             ),
             "{}",
             run.stdout
         );
         assert!(
             run.stdout
-                .ends_with("  not complete: --exclude issueCard/boundary/* kept 87 of 125 cases\n"),
+                .ends_with("  not complete: --exclude issueCard/boundary/* kept 89 of 127 cases\n"),
             "{}",
             run.stdout
         );
@@ -114,7 +114,8 @@ async fn a_contract_skip_leaves_out_every_kind_of_case_without_qualifying_the_ve
     contract["skip"] = json!([
         "issueCard/example/*",
         "issueCard/idempotency/*",
-        "issueCard/negative/appId/*"
+        "issueCard/negative/appId/*",
+        "issueCard/run/late-replay"
     ]);
     let path = dir.path().join("issue-card.json");
     std::fs::write(&path, serde_json::to_string_pretty(&contract).unwrap()).unwrap();
@@ -123,7 +124,12 @@ async fn a_contract_skip_leaves_out_every_kind_of_case_without_qualifying_the_ve
     let listed = conform(&["cases", path]).await;
     assert_eq!(listed.code, 0, "{}", listed.stderr);
     assert_eq!(listed.stderr, "", "every pattern matches a case");
-    for left_out in ["/example/", "/idempotency/", "/negative/appId/"] {
+    for left_out in [
+        "/example/",
+        "/idempotency/",
+        "/negative/appId/",
+        "/run/late-replay",
+    ] {
         assert!(
             !listed.stdout.contains(left_out),
             "{left_out}: {}",
@@ -139,11 +145,12 @@ async fn a_contract_skip_leaves_out_every_kind_of_case_without_qualifying_the_ve
     let run = conform(&["verify", path]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.contains("cases        114 run of 114 planned\n"),
+        run.stdout.contains("cases        115 run of 115 planned\n"),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("\nPASS 114 cases"), "{}", run.stdout);
+    assert!(run.stdout.contains("\nPASS 115 cases"), "{}", run.stdout);
+    assert!(!run.stdout.contains("late replays"), "{}", run.stdout);
     assert!(!run.stdout.contains("not complete"), "{}", run.stdout);
 }
 

@@ -2,7 +2,7 @@
 //! contract or validator, so that conform is tested against an independent reading of the rules.
 //! [`Defects`] switches on one mistake at a time, the kinds real implementations make.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -51,13 +51,24 @@ pub struct Defects {
     pub busy_code_before_settling: bool,
     pub drift_extend_info: bool,
     pub drift_failure_message: bool,
+    /// Every new card gets the same number.
+    pub same_card_no: bool,
+    /// Card numbers count per customer, so two customers get the same ones.
+    pub card_no_per_customer: bool,
+    /// Only the last N keys that issued a card are remembered.
+    pub remember_last: Option<usize>,
+    /// A key is forgotten this long after it issued a card.
+    pub forget_after: Option<Duration>,
 }
 
 /// The implementation, with its memory of keys.
 pub struct IssueCard {
     defects: Defects,
     memory: Mutex<HashMap<String, Stored>>,
+    /// Keys in the order they issued a card, oldest first (for `remember_last`).
+    order: Mutex<VecDeque<String>>,
     cards: AtomicU64,
+    per_customer: Mutex<HashMap<String, u64>>,
 }
 
 struct Stored {
@@ -72,7 +83,9 @@ pub async fn serve(defects: Defects) -> MockServer {
     let implementation = IssueCard {
         defects,
         memory: Mutex::new(HashMap::new()),
+        order: Mutex::new(VecDeque::new()),
         cards: AtomicU64::new(1),
+        per_customer: Mutex::new(HashMap::new()),
     };
     Mock::given(method("POST"))
         .and(path(PATH))
@@ -100,6 +113,9 @@ impl IssueCard {
     fn issue(&self, key: String, request: Value) -> ResponseTemplate {
         let mut memory = self.memory.lock().unwrap();
         let now = Instant::now();
+        if let Some(ttl) = self.defects.forget_after {
+            memory.retain(|_, stored| now.duration_since(stored.visible_from) < ttl);
+        }
         if let Some(stored) = memory.get(&key).filter(|s| s.visible_from <= now) {
             if stored.request != request {
                 if self.defects.new_card_on_conflict {
@@ -124,8 +140,8 @@ impl IssueCard {
             }
             return ok(response);
         }
-        let mut response =
-            json!({"cardNo": self.card_no(), "result": result("S", "SUCCESS", "Success")});
+        let card_no = self.new_card_no(&request);
+        let mut response = json!({"cardNo": card_no, "result": result("S", "SUCCESS", "Success")});
         if self.defects.drift_extend_info {
             response["extendInfo"] = json!("{\"tier\":\"standard\"}");
         }
@@ -137,13 +153,21 @@ impl IssueCard {
             Duration::ZERO
         };
         memory.insert(
-            key,
+            key.clone(),
             Stored {
                 request,
                 response: response.clone(),
                 visible_from: now + window,
             },
         );
+        if let Some(capacity) = self.defects.remember_last {
+            let mut order = self.order.lock().unwrap();
+            order.push_back(key);
+            while order.len() > capacity {
+                let oldest = order.pop_front().unwrap();
+                memory.remove(&oldest);
+            }
+        }
         if self.defects.unknown_forever || self.defects.unknown_first {
             return ok(unknown());
         }
@@ -169,6 +193,24 @@ impl IssueCard {
             why.to_string()
         };
         ok(failure("PARAM_ILLEGAL", &message))
+    }
+
+    /// The number of a card issued for `request`: fresh, unless a defect says otherwise.
+    fn new_card_no(&self, request: &Value) -> String {
+        if self.defects.same_card_no {
+            return "011164508600000001".into();
+        }
+        if self.defects.card_no_per_customer {
+            let customer = request["customerId"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let mut counts = self.per_customer.lock().unwrap();
+            let n = counts.entry(customer).or_insert(0);
+            *n += 1;
+            return format!("0111645086{n:08}");
+        }
+        self.card_no()
     }
 
     fn card_no(&self) -> String {

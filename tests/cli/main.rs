@@ -26,6 +26,7 @@ mod openapi;
 mod openapi_export;
 mod openapi_report;
 mod platform;
+mod promises;
 mod proxy;
 mod proxy_wire;
 mod reports;

@@ -48,7 +48,7 @@ async fn the_embedded_reference_passes_the_example_contracts_flows_included() {
     let run = conform(&["verify", CONTRACTS]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.contains("card/flow/") || run.stdout.contains("PASS 75 cases"),
+        run.stdout.contains("card/flow/") || run.stdout.contains("PASS 77 cases"),
         "{}",
         run.stdout
     );
@@ -59,7 +59,7 @@ async fn the_embedded_reference_passes_the_example_contracts_flows_included() {
         .find(|l| l.starts_with("PASS"))
         .unwrap_or_default();
     assert!(
-        last.starts_with("PASS 75 cases (0 failed)"),
+        last.starts_with("PASS 77 cases (0 failed)"),
         "{}",
         run.stdout
     );

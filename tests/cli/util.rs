@@ -70,6 +70,10 @@ pub fn redact(text: &str) -> String {
             "[TIME]",
         ),
         (r"\b\d{22,}\b", "[NUMBER]"),
+        // How old late-replayed keys were, and how much traffic came in between, depend on
+        // scheduling: a range or a single value.
+        (r"\[DURATION\] to \[DURATION\]", "[DURATION]"),
+        (r"\b\d+( to \d+)? requests later", "[COUNT] requests later"),
     ];
     rules.iter().fold(text.to_string(), |acc, (pattern, with)| {
         regex::Regex::new(pattern)
@@ -228,13 +232,25 @@ fn measure(
 ) -> Measured {
     use std::io::{Read, Write};
     let started = std::time::Instant::now();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_conform"));
+    command
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
         .env_remove("CI")
         .env_remove("CONFORM_SNAPSHOTS")
-        .envs(env.iter().map(|(k, v)| (k, v)))
+        // Late replays would wait 5 s at the end of every run against a test server; the tests
+        // of late replays ask for their own wait (a flag wins over this), and an empty value
+        // in `env` removes it to show the default.
+        .env("CONFORM_LATE_REPLAY_AFTER", "0s");
+    for (name, value) in env {
+        if value.is_empty() {
+            command.env_remove(name);
+        } else {
+            command.env(name, value);
+        }
+    }
+    let mut child = command
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {

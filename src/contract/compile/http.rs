@@ -398,7 +398,12 @@ impl Compiler<'_> {
 
     /// A pointer into a successful answer: `/body/...` to a field of a success response's body,
     /// or `/headers/<name>` to a header a success response declares.
-    fn answer_pointer(&mut self, text: &str, at: &str, contract: &Contract) -> Option<Pointer> {
+    pub(super) fn answer_pointer(
+        &mut self,
+        text: &str,
+        at: &str,
+        contract: &Contract,
+    ) -> Option<Pointer> {
         let pointer = match Pointer::parse(text) {
             Ok(pointer) => pointer,
             Err(err) => {

@@ -15,6 +15,7 @@ mod parts;
 mod result;
 mod schema;
 mod skips;
+mod unique;
 
 pub use cycles::MAX_RENAMES;
 
@@ -272,6 +273,7 @@ impl Compiler<'_> {
             credentials: self.credentials(file.credentials.as_ref(), &result),
             snapshot: self.snapshot(&file.snapshot),
             single_use: single_use(&request.document),
+            unique: Vec::new(),
             examples: Vec::new(),
             idempotency: None,
             resource: None,
@@ -293,6 +295,7 @@ impl Compiler<'_> {
             .resource
             .as_ref()
             .and_then(|def| self.resource(def, &contract));
+        contract.unique = self.unique(file.unique.as_deref(), &contract);
         contract
     }
 

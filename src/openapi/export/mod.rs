@@ -28,6 +28,7 @@ const CARRIED: &[&str] = &[
     "resource",
     "examples",
     "skip",
+    "unique",
 ];
 
 /// Methods an OpenAPI 3.1 path item can hold.

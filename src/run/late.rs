@@ -1,0 +1,162 @@
+//! Late replays, after all other traffic of the run. Replays right after a first request only
+//! show that a key is remembered for milliseconds; retries in production come minutes later,
+//! after other traffic. So a sample of the run's earliest successful keys (and some spread over
+//! the rest of it) is replayed once
+//!
+//! 1. at least `--late-replay-gap` successful requests with other keys of the same operation
+//!    came after the oldest of them (valid requests with fresh keys are sent to make up the
+//!    difference, so a memory of the last 50 keys is passed however small the run), and
+//! 2. the youngest of them is `--late-replay-after` old (the run waits only as long as that
+//!    takes),
+//!
+//! each with its key and body (all at once), settled like any request, and compared with its
+//! first answer.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use futures::future::join_all;
+
+use super::context::Context;
+use super::ledger::{Answered, Kept};
+use super::{resources, send};
+use crate::contract::{Contract, StatusRole};
+use crate::observe::{FillStopped, LateReplay, LateReplays};
+use crate::plan::{self, Document, KeySpec};
+
+/// How a run replays late.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LateOptions {
+    /// Keys replayed per contract (0: none).
+    pub keys: u32,
+    /// The least age of a key when replayed.
+    pub after: Duration,
+    /// The fewest successful requests with other keys between a key's first answer and its
+    /// late replay.
+    pub gap: u64,
+    /// Requests sent at once while making up that gap.
+    pub batch: usize,
+}
+
+/// Replays the sampled keys of the contract at `index` late; `case` names the requests sent
+/// to make up the gap.
+pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateReplays {
+    let contract = &context.contracts[index];
+    let key_name = contract
+        .idempotency
+        .as_ref()
+        .map_or("key", |i| i.key_in.name())
+        .to_string();
+    let picked = context.ledger.sample(index);
+    let mut observed = LateReplays {
+        replays: Vec::new(),
+        fill_stopped: None,
+        key_name,
+    };
+    let (Some(oldest), Some(youngest)) = (
+        picked.iter().map(|k| k.successes).min(),
+        picked.iter().map(|k| k.at).max(),
+    ) else {
+        return observed;
+    };
+    observed.fill_stopped = fill(context, index, case, oldest).await;
+    let ready = youngest + context.late.after;
+    tokio::time::sleep(ready.saturating_duration_since(Instant::now())).await;
+    let replays = picked
+        .into_iter()
+        .map(|kept| replay(context, index, contract, kept));
+    observed.replays = join_all(replays).await;
+    context.ledger.note(&observed.replays);
+    observed
+}
+
+/// One key replayed: its age and the traffic since are taken just before it is sent.
+async fn replay(context: &Context, index: usize, contract: &Contract, kept: Kept) -> LateReplay {
+    let age = kept.at.elapsed();
+    let requests_between = context.target.sent().saturating_sub(kept.sent);
+    let keys_between = context
+        .ledger
+        .successes(index)
+        .saturating_sub(kept.successes);
+    let settings = context.settings(contract);
+    let late = send::settled(context, contract, &settings, &kept.request).await;
+    LateReplay {
+        case: kept.case,
+        key: kept.key,
+        first: kept.first,
+        late,
+        age,
+        requests_between,
+        keys_between,
+    }
+}
+
+/// Sends valid requests with fresh keys until `gap` successful requests of the contract came
+/// after the one entered as number `oldest`; why it stopped short, if it did.
+async fn fill(context: &Context, index: usize, case: &str, oldest: u64) -> Option<FillStopped> {
+    let asked = context.late.gap;
+    let reached = || context.ledger.successes(index).saturating_sub(oldest);
+    let contract = &context.contracts[index];
+    let stopped = |answer: String| FillStopped {
+        reached: reached(),
+        asked,
+        answer,
+    };
+    if reached() >= asked {
+        return None;
+    }
+    let Some(base) = plan::base_document(contract) else {
+        return Some(stopped(
+            "nothing: the contract has no valid request to send".into(),
+        ));
+    };
+    // Each request that succeeds counts once, so exactly the missing number is sent, `--jobs`
+    // at a time; the first that does not succeed stops the rest.
+    let missing = asked.saturating_sub(reached());
+    let mut sends = futures::stream::iter(0..missing)
+        .map(|_| fill_one(context, index, case, &base))
+        .buffer_unordered(context.late.batch.max(1));
+    while let Some(sent) = sends.next().await {
+        if let Err(answer) = sent {
+            return Some(stopped(answer));
+        }
+    }
+    None
+}
+
+/// One valid request with a fresh key, entered in the ledger; what came back when it did not
+/// succeed.
+async fn fill_one(
+    context: &Context,
+    index: usize,
+    case: &str,
+    base: &serde_json::Value,
+) -> Result<(), String> {
+    let contract = &context.contracts[index];
+    let mut document = Document::Whole(base.clone());
+    if let Some(setup) = resources::prepare(context, contract, &mut document, None, case).await
+        && setup.outcome == crate::results::Outcome::Fail
+    {
+        return Err(setup.message());
+    }
+    let planned = document.materialize(&KeySpec::Fresh, contract, &context.mint);
+    let request = send::request(contract, planned);
+    let settings = context.settings(contract);
+    let settled = send::settled(context, contract, &settings, &request).await;
+    let exchange = settled.answer();
+    context.ledger.enter(
+        index,
+        contract,
+        Answered {
+            case,
+            exchange,
+            request: None,
+            sent: context.target.sent(),
+        },
+    );
+    match &exchange.answer {
+        Ok(response) if response.role(contract) == Some(StatusRole::Success) => Ok(()),
+        Ok(response) => Err(response.describe(contract)),
+        Err(err) => Err(format!("no answer: {err}")),
+    }
+}

@@ -1,0 +1,428 @@
+//! The run's ledger of promises that span it. As cases finish, every successful answer is
+//! entered: its values at the contract's `unique` places (kept with the case and key that got
+//! each first, so a second request with another key and the same value is a clash), and, for
+//! a bounded sample of keyed requests, what is needed to replay them late. The run-wide cases
+//! read it at the end.
+//!
+//! Memory stays bounded whatever the run's size: at most [`MAX_VALUES`] unique values are
+//! kept for the whole run (later ones are still compared with those), at most [`MAX_CLASHES`]
+//! clashes per contract, and per contract a sample of at most twice the keys replayed:
+//! the first ones sent, and a systematic sample of the rest whose stride doubles as it fills,
+//! so it stays spread evenly over the run however long the run is.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use serde_json::Value;
+
+use crate::contract::{Contract, StatusRole};
+use crate::json::Pointer;
+use crate::observe::{Clash, Exchange, Holder, LateReplay, Request, Response, UniqueRecord};
+use crate::results::LateReplayEvidence;
+
+/// Unique values kept for the whole run, about 100 bytes each.
+pub(crate) const MAX_VALUES: usize = 200_000;
+
+/// Clashes kept per contract (more are counted): enough to show every shared value a report
+/// lists.
+pub(crate) const MAX_CLASHES: usize = 200;
+
+/// A successful answer, with what the ledger needs of its request.
+pub(crate) struct Answered<'a> {
+    /// The case that sent it.
+    pub case: &'a str,
+    /// The settled exchange.
+    pub exchange: &'a Exchange,
+    /// The request, when it may be replayed late: a case whose request expects success.
+    pub request: Option<&'a Request>,
+    /// Requests the run had sent when the answer came.
+    pub sent: u64,
+}
+
+/// A keyed request kept to be replayed late.
+#[derive(Debug, Clone)]
+pub(crate) struct Kept {
+    pub case: Arc<str>,
+    pub key: Arc<str>,
+    pub request: Request,
+    pub first: Response,
+    /// When the first answer was entered.
+    pub at: Instant,
+    /// Requests the run had sent by then.
+    pub sent: u64,
+    /// Successful requests of the contract entered by then, this one included.
+    pub successes: u64,
+}
+
+/// The ledger of one run.
+pub(crate) struct Ledger {
+    books: Vec<Mutex<Book>>,
+    values: AtomicUsize,
+    max_values: usize,
+    sample: Sample,
+    evidence: Mutex<LateReplayEvidence>,
+}
+
+/// How many keys per contract are replayed late: the first `early` sent, and `spread` more
+/// spread over the rest of the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sample {
+    early: usize,
+    spread: usize,
+}
+
+#[derive(Default)]
+struct Book {
+    /// Per unique place, each value with the request that got it first.
+    seen: Vec<HashMap<Box<str>, Holder, foldhash::fast::RandomState>>,
+    compared: usize,
+    clashes: Vec<Clash>,
+    more_clashes: usize,
+    not_kept: usize,
+    successes: u64,
+    early: Vec<Kept>,
+    spread: Vec<Kept>,
+    stride: u64,
+    offered: u64,
+}
+
+impl Ledger {
+    /// An empty ledger for `contracts`, keeping `replays` keys per contract to replay late.
+    pub fn new(contracts: &[Contract], replays: usize) -> Self {
+        let early = replays.div_ceil(2);
+        Ledger {
+            books: contracts.iter().map(|_| Mutex::default()).collect(),
+            values: AtomicUsize::new(0),
+            max_values: MAX_VALUES,
+            sample: Sample {
+                early,
+                spread: replays - early,
+            },
+            evidence: Mutex::default(),
+        }
+    }
+
+    /// Enters a successful answer of the contract at `index` (any other answer is ignored).
+    pub fn enter(&self, index: usize, contract: &Contract, answered: Answered<'_>) {
+        let Some(response) = answered.exchange.response() else {
+            return;
+        };
+        if response.role(contract) != Some(StatusRole::Success) {
+            return;
+        }
+        let mut book = self.book(index);
+        book.successes += 1;
+        let key = answered.exchange.sent.key.as_deref();
+        let sampled = answered.request.is_some() && key.is_some() && book.takes(self.sample);
+        if contract.unique.is_empty() && !sampled {
+            return;
+        }
+        let case: Arc<str> = Arc::from(answered.case);
+        let key: Option<Arc<str>> = key.map(Arc::from);
+        if !contract.unique.is_empty() {
+            let holder = Holder {
+                case: Arc::clone(&case),
+                key: key.clone(),
+            };
+            self.compare(&mut book, contract, response, holder);
+        }
+        if let (true, Some(request), Some(key)) = (sampled, answered.request, key) {
+            let kept = Kept {
+                case,
+                key,
+                request: request.clone(),
+                first: Response::new(
+                    response.status,
+                    response.headers.clone(),
+                    response.body.clone(),
+                    response.elapsed,
+                ),
+                at: Instant::now(),
+                sent: answered.sent,
+                successes: book.successes,
+            };
+            book.keep(kept, self.sample);
+        }
+    }
+
+    /// Successful requests of the contract at `index` entered so far.
+    pub fn successes(&self, index: usize) -> u64 {
+        self.book(index).successes
+    }
+
+    /// The keys of the contract at `index` to replay late, oldest first.
+    pub fn sample(&self, index: usize) -> Vec<Kept> {
+        let book = self.book(index);
+        let mut picked = book.early.clone();
+        picked.extend(
+            spread(&book.spread, self.sample.spread)
+                .into_iter()
+                .cloned(),
+        );
+        picked
+    }
+
+    /// What the run recorded of the contract's unique values.
+    pub fn unique(&self, index: usize, contract: &Contract) -> UniqueRecord {
+        let book = self.book(index);
+        UniqueRecord {
+            places: contract.unique.iter().map(ToString::to_string).collect(),
+            compared: book.compared,
+            clashes: book.clashes.clone(),
+            more: book.more_clashes,
+            not_kept: book.not_kept,
+        }
+    }
+
+    /// Adds what the late replays of one contract went through to the run's evidence.
+    pub fn note(&self, replays: &[LateReplay]) {
+        let mut evidence = self
+            .evidence
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for replay in replays {
+            let remembered = crate::check::late_replay::remembered(replay);
+            let (age, requests, keys) = (replay.age, replay.requests_between, replay.keys_between);
+            evidence.add(age, requests, keys, remembered);
+        }
+    }
+
+    /// How old the keys replayed late were and how much traffic came in between; `None` when
+    /// none was.
+    pub fn evidence(&self) -> Option<LateReplayEvidence> {
+        let evidence = *self
+            .evidence
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        (evidence.keys > 0).then_some(evidence)
+    }
+
+    fn book(&self, index: usize) -> MutexGuard<'_, Book> {
+        // A case that panicked while holding the lock left whole entries behind: each entry
+        // is made under one lock, so what is there is still consistent.
+        self.books[index]
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn compare(&self, book: &mut Book, contract: &Contract, response: &Response, holder: Holder) {
+        if book.seen.len() < contract.unique.len() {
+            book.seen
+                .resize_with(contract.unique.len(), HashMap::default);
+        }
+        for (place, pointer) in contract.unique.iter().enumerate() {
+            let Some(value) = value_at(response, pointer) else {
+                continue;
+            };
+            book.compared += 1;
+            match book.seen[place].get(value.as_str()) {
+                Some(first) if first.distinct_from(&holder) => {
+                    let clash = Clash {
+                        place: pointer.to_string(),
+                        value,
+                        first: first.clone(),
+                        again: holder.clone(),
+                    };
+                    if book.clashes.len() < MAX_CLASHES {
+                        book.clashes.push(clash);
+                    } else {
+                        book.more_clashes += 1;
+                    }
+                }
+                Some(_) => {}
+                None if self.values.fetch_add(1, Ordering::Relaxed) < self.max_values => {
+                    book.seen[place].insert(value.into_boxed_str(), holder.clone());
+                }
+                None => book.not_kept += 1,
+            }
+        }
+    }
+}
+
+impl Book {
+    /// Whether the next key offered is kept (asked before copying its request and answer):
+    /// the first `early` keys, then every `stride`-th key after them.
+    fn takes(&mut self, sample: Sample) -> bool {
+        if self.early.len() < sample.early {
+            return true;
+        }
+        if sample.spread == 0 {
+            return false;
+        }
+        let position = self.offered;
+        self.offered += 1;
+        position.is_multiple_of(self.stride.max(1))
+    }
+
+    /// Keeps a key [`Book::takes`] took. When the spread sample holds more than twice what is
+    /// replayed, every other one goes and the stride doubles, so the sample always covers the
+    /// whole run evenly.
+    fn keep(&mut self, kept: Kept, sample: Sample) {
+        if self.early.len() < sample.early {
+            self.early.push(kept);
+            return;
+        }
+        self.spread.push(kept);
+        if self.spread.len() > 2 * sample.spread {
+            let mut index = 0;
+            self.spread.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.stride = self.stride.max(1) * 2;
+        }
+    }
+}
+
+/// `count` of `kept`, evenly spread from the first to the last.
+fn spread(kept: &[Kept], count: usize) -> Vec<&Kept> {
+    if kept.len() <= count {
+        return kept.iter().collect();
+    }
+    match count {
+        0 => Vec::new(),
+        1 => vec![&kept[kept.len() - 1]],
+        _ => (0..count)
+            .map(|i| &kept[i * (kept.len() - 1) / (count - 1)])
+            .collect(),
+    }
+}
+
+/// The value at a unique place of an answer, as text: a body field's string or number, or a
+/// header's value.
+fn value_at(response: &Response, at: &Pointer) -> Option<String> {
+    match at.segments() {
+        [first, rest @ ..] if first == crate::contract::Location::Body.name() => {
+            let mut value = response.json().as_ref().ok()?;
+            for segment in rest {
+                value = match value {
+                    Value::Object(map) => map.get(segment)?,
+                    Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
+                    _ => return None,
+                };
+            }
+            match value {
+                Value::String(text) => Some(text.clone()),
+                Value::Number(number) => Some(number.to_string()),
+                _ => None,
+            }
+        }
+        [_, name] => response.header(name).map(str::to_string),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::contract::tests::issue_card;
+    use crate::observe::testing::{failure_body, json_exchange, success_body};
+
+    fn answer(card: &str, key: Option<&str>) -> Exchange {
+        let mut exchange = json_exchange(success_body(card));
+        exchange.sent.key = key.map(str::to_string);
+        exchange
+    }
+
+    fn enter(ledger: &Ledger, contract: &Contract, case: &str, exchange: &Exchange) {
+        let request = Request::json("POST", "/x", "{}");
+        let answered = Answered {
+            case,
+            exchange,
+            request: Some(&request),
+            sent: 0,
+        };
+        ledger.enter(0, contract, answered);
+    }
+
+    #[test]
+    fn a_value_answered_to_two_keys_is_a_clash_and_to_one_key_is_a_replay() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        enter(&ledger, &contract, "c/example/a", &answer("7", Some("k1")));
+        enter(
+            &ledger,
+            &contract,
+            "c/idempotency/conflict",
+            &answer("7", Some("k1")),
+        );
+        enter(&ledger, &contract, "c/boundary/b", &answer("8", Some("k2")));
+        assert!(ledger.unique(0, &contract).clashes.is_empty());
+        enter(&ledger, &contract, "c/boundary/c", &answer("7", Some("k3")));
+        let record = ledger.unique(0, &contract);
+        assert_eq!(record.compared, 4);
+        assert_eq!(record.places, ["/body/cardNo"]);
+        let [clash] = record.clashes.as_slice() else {
+            panic!("one clash: {:?}", record.clashes);
+        };
+        assert_eq!(clash.value, "7");
+        assert_eq!(&*clash.first.case, "c/example/a");
+        assert_eq!(&*clash.again.case, "c/boundary/c");
+        assert_eq!(clash.again.key.as_deref(), Some("k3"));
+    }
+
+    #[test]
+    fn requests_without_keys_are_all_distinct() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 0);
+        enter(&ledger, &contract, "a", &answer("7", None));
+        enter(&ledger, &contract, "b", &answer("7", None));
+        assert_eq!(ledger.unique(0, &contract).clashes.len(), 1);
+    }
+
+    #[test]
+    fn failures_are_not_entered() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        let mut failed = json_exchange(failure_body("PARAM_ILLEGAL", "no"));
+        failed.sent.key = Some("k".into());
+        enter(&ledger, &contract, "a", &failed);
+        assert_eq!(ledger.successes(0), 0);
+        assert!(ledger.sample(0).is_empty());
+        assert_eq!(ledger.unique(0, &contract).compared, 0);
+    }
+
+    #[test]
+    fn the_sample_is_the_first_keys_and_an_even_spread_of_the_rest_in_bounded_memory() {
+        let contract = issue_card();
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        for n in 0..1000 {
+            let key = format!("k{n}");
+            enter(&ledger, &contract, "c", &answer(&n.to_string(), Some(&key)));
+            let book = ledger.book(0);
+            assert!(
+                book.early.len() + book.spread.len() <= 12,
+                "the first 4, at most 8 spread"
+            );
+        }
+        let keys: Vec<String> = ledger.sample(0).iter().map(|k| k.key.to_string()).collect();
+        assert_eq!(keys[..4], ["k0", "k1", "k2", "k3"]);
+        let spread: Vec<usize> = keys[4..].iter().map(|k| k[1..].parse().unwrap()).collect();
+        assert_eq!(spread.len(), 4, "{keys:?}");
+        assert!(
+            spread[0] < 100 && spread[3] > 800,
+            "spread over the run: {spread:?}"
+        );
+        assert!(spread.windows(2).all(|w| w[1] - w[0] > 150), "{spread:?}");
+    }
+
+    #[test]
+    fn past_the_cap_values_are_still_compared_but_no_longer_kept() {
+        let contract = issue_card();
+        let mut ledger = Ledger::new(std::slice::from_ref(&contract), 0);
+        ledger.max_values = 2;
+        for (n, card) in ["1", "2", "3", "1", "3"].iter().enumerate() {
+            let key = format!("k{n}");
+            enter(&ledger, &contract, "c", &answer(card, Some(&key)));
+        }
+        let record = ledger.unique(0, &contract);
+        assert_eq!(record.not_kept, 2, "3 twice: never kept");
+        assert_eq!(
+            record.clashes.len(),
+            1,
+            "1 was kept, so its repeat is caught"
+        );
+    }
+}
