@@ -276,9 +276,10 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "DURATION", env = "CONFORM_LATE_REPLAY_AFTER")]
     pub late_replay_after: Option<String>,
     /// The fewest successful requests with other keys between a key's first use and its late
-    /// replay; valid requests with fresh keys are sent to make up the difference.
-    #[arg(long, default_value_t = conform::run::DEFAULT_LATE_REPLAY_GAP, value_name = "N")]
-    pub late_replay_gap: u64,
+    /// replay; valid requests with fresh keys are sent to make up the difference [default: 128
+    /// for a --target, 0 for the embedded reference implementation].
+    #[arg(long, value_name = "N")]
+    pub late_replay_gap: Option<u64>,
     /// Snapshot mode: check (compare, never write; default when CI is set), new (record missing,
     /// compare the rest; default otherwise), update (rewrite), off (default for the embedded
     /// reference implementation).

@@ -159,11 +159,15 @@ fn late_replays(scope: &Scope, summary: &Summary) -> Option<String> {
     } else {
         format!("at least {} old", format_duration(asked.after))
     };
+    let traffic = if asked.gap == 0 {
+        "no minimum traffic".to_string()
+    } else {
+        format!("past {} successful requests with other keys", asked.gap)
+    };
     Some(format!(
-        "{} key{} replayed {ages} after first use, {requests} requests later: {held} (asked: {age}, past {} successful requests with other keys)",
+        "{} key{} replayed {ages} after first use, {requests} requests later: {held} (asked: {age}, {traffic})",
         seen.keys,
         plural(seen.keys),
-        asked.gap
     ))
 }
 

@@ -15,6 +15,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use bytes::Bytes;
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::contract::{Contract, StatusRole};
@@ -129,13 +131,19 @@ impl Ledger {
             self.compare(&mut book, contract, response, holder);
         }
         if let (true, Some(request), Some(key)) = (sampled, answered.request, key) {
+            let mut request = request.clone();
+            // Exactly the bytes sent, not the buffer they were written into.
+            request.body = request.body.map(|body| Bytes::copy_from_slice(&body));
             let kept = Kept {
                 case,
                 key,
-                request: request.clone(),
+                request,
+                // Status and body are what a replay is compared on. The headers stay behind:
+                // their values share the connection's read buffer, which a copy would keep
+                // alive (kilobytes per key).
                 first: Response::new(
                     response.status,
-                    response.headers.clone(),
+                    HeaderMap::new(),
                     response.body.clone(),
                     response.elapsed,
                 ),

@@ -113,8 +113,9 @@ pub struct RunOptions {
     /// target, none for the embedded one (its memory is conform's own, and documented).
     pub late_replay_after: Option<Duration>,
     /// The fewest successful requests with other keys between a key's first answer and its
-    /// late replay.
-    pub late_replay_gap: u64,
+    /// late replay; `None`: [`DEFAULT_LATE_REPLAY_GAP`] for a live target, none for the
+    /// embedded one.
+    pub late_replay_gap: Option<u64>,
 }
 
 /// Receives every exchange of every case as it completes (cases complete in any order), for
@@ -171,7 +172,7 @@ impl Default for RunOptions {
             evidence: None,
             late_replays: DEFAULT_LATE_REPLAYS,
             late_replay_after: None,
-            late_replay_gap: DEFAULT_LATE_REPLAY_GAP,
+            late_replay_gap: None,
         }
     }
 }
@@ -406,17 +407,24 @@ pub fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
     }
 }
 
-/// How this run replays late: an unset minimum age is [`DEFAULT_LATE_REPLAY_AFTER`] for a
-/// live target and none for the embedded one.
+/// How this run replays late. Unset, the minimum age is [`DEFAULT_LATE_REPLAY_AFTER`] and the
+/// gap [`DEFAULT_LATE_REPLAY_GAP`] for a live target; the embedded reference implementation's
+/// key memory is conform's own (documented, and tested apart), so against it keys are replayed
+/// after the run's own traffic, without waiting or sending more.
 fn late_options(options: &RunOptions, target: &Target) -> late::LateOptions {
-    let after = options.late_replay_after.unwrap_or(match target {
-        Target::Embedded => Duration::ZERO,
-        Target::Live(_) => DEFAULT_LATE_REPLAY_AFTER,
+    let embedded = *target == Target::Embedded;
+    let after = options.late_replay_after.unwrap_or(if embedded {
+        Duration::ZERO
+    } else {
+        DEFAULT_LATE_REPLAY_AFTER
     });
+    let gap = options
+        .late_replay_gap
+        .unwrap_or(if embedded { 0 } else { DEFAULT_LATE_REPLAY_GAP });
     late::LateOptions {
         keys: options.late_replays,
         after,
-        gap: options.late_replay_gap,
+        gap,
         batch: options.jobs.max(1),
     }
 }
