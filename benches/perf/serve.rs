@@ -220,7 +220,7 @@ fn load(
 
 /// The shipped example request with `{KEY}` where the idempotency key goes.
 pub(crate) fn write_template(contract: &Contract, work: &Path) -> std::path::PathBuf {
-    let mut body = contract.examples[0].request.clone();
+    let mut body = contract.examples[0].request().clone();
     let key = &contract.idempotency.as_ref().expect("idempotency key").key;
     key.insert(&mut body, "{KEY}".into());
     let file = work.join("serve-template.json");

@@ -197,7 +197,7 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
     }
     runtime()?.block_on(async {
         let signals = super::traffic::Signals::listen()?;
-        let server = ReferenceServer::serve(&contracts, options).await?;
+        let server = ReferenceServer::serve_shared(contracts.into(), options).await?;
         // The URL alone comes first, for scripts; the banner is for people.
         let mut out = std::io::stdout().lock();
         let _ = writeln!(out, "{}", server.uri());

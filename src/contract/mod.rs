@@ -12,6 +12,7 @@ pub mod load;
 pub mod model;
 pub mod schema;
 mod shape;
+mod shared;
 pub mod source;
 
 use std::path::PathBuf;
@@ -23,6 +24,7 @@ use serde_json::Value;
 pub use error::{ContractError, ContractErrorKind, ContractErrors, ContractWarning};
 pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
 pub use load::{load_bytes, load_paths, load_str};
+pub use shared::SharedContract;
 pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
 pub use schema::{Condition, Effect, Field, Kind, Presence, Schema, Test, Types};
 pub(crate) use shape::{check_against as check_shape_against, closest, none_repeated};
@@ -44,10 +46,9 @@ pub struct Contract {
     pub template: PathTemplate,
     /// Named types referred to by the schemas.
     pub types: Types,
-    /// The request body (an object schema; no fields when the operation has no body).
-    pub request: Schema,
     /// The whole request as one document, `{"path", "query", "headers", "body"}`: parameters
-    /// and body checked, generated and named alike (see [`http`]).
+    /// and body checked, generated and named alike (see [`http`]). The body's schema is held
+    /// here only ([`Contract::request`]), not twice.
     pub document: Schema,
     /// The body's media type; `None` when the operation sends no body.
     pub request_media: Option<String>,
@@ -374,14 +375,22 @@ impl KeyLocation {
 pub struct Example {
     /// Unique within the contract.
     pub name: String,
-    /// The request body (`null` when the operation has none).
-    pub request: Value,
-    /// The whole request document: parameters and body.
+    /// The whole request document: parameters and body (the body only here, not twice: a
+    /// suite of thousands of contracts holds every example).
     pub document: Value,
     /// What it must produce.
     pub expect: Expect,
     /// The documented sample response, when the example gives one.
     pub response: Option<Value>,
+}
+
+impl Example {
+    /// The request body (`null` when the operation has none).
+    pub fn request(&self) -> &Value {
+        self.document
+            .get(Location::Body.name())
+            .unwrap_or(&Value::Null)
+    }
 }
 
 /// An expected business result.
@@ -421,6 +430,18 @@ pub struct SnapshotRules {
 }
 
 impl Contract {
+    /// The request body (an object schema; no fields when the operation has no body).
+    pub fn request(&self) -> &Schema {
+        static NO_BODY: std::sync::LazyLock<Schema> =
+            std::sync::LazyLock::new(|| Schema::of(vec![Kind::Object]));
+        self.document
+            .objects
+            .fields
+            .iter()
+            .find(|field| field.name == Location::Body.name())
+            .map_or(&*NO_BODY, |field| &field.schema)
+    }
+
     /// The parameter `name` of `location` (header names compared case-insensitively).
     pub fn parameter(&self, location: Location, name: &str) -> Option<&Field> {
         let container = self
@@ -475,7 +496,7 @@ impl Contract {
     /// indices step into items; named types are resolved). `None` when the pointer leaves the
     /// schema or crosses a union.
     pub fn request_field(&self, pointer: &Pointer) -> Option<&Schema> {
-        schema_at(&self.types, &self.request, pointer.segments())
+        schema_at(&self.types, self.request(), pointer.segments())
     }
 }
 

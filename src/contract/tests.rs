@@ -48,7 +48,7 @@ fn first_error(fields: Value) -> String {
 fn shipped_issue_card_contract_compiles_with_every_seed_rule() {
     let contract = issue_card();
     assert_eq!(contract.name, "issueCard");
-    assert_eq!(contract.request.objects.fields.len(), 10);
+    assert_eq!(contract.request().objects.fields.len(), 10);
     assert_eq!(contract.response.objects.fields.len(), 3);
     let app_id = contract
         .request_field(&crate::json::Pointer::parse("/appId").unwrap())
@@ -381,7 +381,7 @@ fn condition_values_are_checked_against_named_types_declared_anywhere() {
     );
     text["request"]["fields"]["iban"]["requiredWhen"]["in"] = json!(["BANK"]);
     let contract = load_str(Path::new("op.json"), text.to_string()).unwrap();
-    let iban = &contract.request.objects.fields[1];
+    let iban = &contract.request().objects.fields[1];
     assert_eq!(iban.conditions.len(), 1);
     assert_eq!(iban.conditions[0].describe(), "payer.kind is BANK");
 }

@@ -74,7 +74,7 @@ fn pick_field(contract: &Contract, document: &Value) -> Option<Pointer> {
         .filter(|i| matches!(i.key_in, KeyLocation::Body(_)))
         .map(|i| &i.key);
     contract
-        .request
+        .request()
         .objects
         .fields
         .iter()

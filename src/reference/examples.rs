@@ -30,7 +30,7 @@ impl FailureExamples {
         let mut answers = Vec::new();
         for example in &contract.examples {
             let failure = contract.result.role(&example.expect.status) == Some(StatusRole::Failure);
-            if !failure || contract.request_media.is_none() || !example.request.is_object() {
+            if !failure || contract.request_media.is_none() || !example.request().is_object() {
                 continue;
             }
             let answer = match &example.response {
@@ -39,7 +39,7 @@ impl FailureExamples {
                 }
                 None => reference.documented_failure(&example.expect),
             };
-            let key = digest(&without(&example.request, &fresh));
+            let key = digest(&without(example.request(), &fresh));
             answers.push((key, answer));
         }
         FailureExamples { answers, fresh }
@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn without_a_documented_response_the_expected_code_comes_with_its_message() {
         let contract = shipped("contracts/merchant/update-card-detail.json");
-        let example = contract.examples[1].request.clone();
+        let example = contract.examples[1].request().clone();
         let reference = Reference::new(contract, Faults::default());
         let (_, answer) = ask(&reference, &example);
         assert_eq!(
@@ -164,7 +164,7 @@ mod tests {
     #[test]
     fn fresh_keys_and_single_use_values_do_not_hide_an_example() {
         let apply_token = shipped("contracts/platform/apply-token.json");
-        let mut request = apply_token.examples[2].request.clone();
+        let mut request = apply_token.examples[2].request().clone();
         request["authCode"] = json!("2611281913091234567890000042");
         let reference = Reference::new(apply_token, Faults::default());
         assert_eq!(
@@ -173,7 +173,7 @@ mod tests {
         );
 
         let notify = shipped("contracts/merchant/notify-card-registration.json");
-        let mut request = notify.examples[1].request.clone();
+        let mut request = notify.examples[1].request().clone();
         request["requestId"] = json!("2611281913091234567890000043");
         let reference = Reference::new(notify, Faults::default());
         let (_, answer) = ask(&reference, &request);

@@ -52,7 +52,7 @@ pub use served::{RequestLog, ServedRequest};
 pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
 pub use statuses::Headers;
 
-use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, StatusRole};
+use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, SharedContract, StatusRole};
 use crate::rules::{self, JsonView};
 use body::Bodies;
 use document::Node;
@@ -62,7 +62,8 @@ use statuses::Statuses;
 /// One operation's reference implementation, with its idempotency memory.
 #[derive(Debug)]
 pub struct Reference {
-    contract: Contract,
+    // Shared with the runner when embedded in a run: one compiled copy of each contract.
+    contract: SharedContract,
     faults: Faults,
     memory: KeyMemory<Answer>,
     bodies: Bodies,
@@ -147,6 +148,17 @@ impl Reference {
     /// the other operations served.
     pub fn sharing(
         contract: Contract,
+        faults: Faults,
+        bound: Bound,
+        store: Arc<ResourceStore>,
+    ) -> Self {
+        Self::shared(SharedContract::own(contract), faults, bound, store)
+    }
+
+    /// [`Reference::sharing`] for a contract whose compiled copy is held by others too (the
+    /// runner's, when the reference implementation is embedded in a run).
+    pub fn shared(
+        contract: SharedContract,
         faults: Faults,
         bound: Bound,
         store: Arc<ResourceStore>,
@@ -250,7 +262,7 @@ impl Reference {
         if !matches!(request, Node::Object(_)) {
             return Err("request body is not a JSON object".into());
         }
-        let (types, schema) = (&self.contract.types, &self.contract.request);
+        let (types, schema) = (&self.contract.types, &self.contract.request());
         let violations = rules::validate_view(types, schema, &request, None);
         match violations.first() {
             Some(v) => Err(format!(

@@ -15,7 +15,7 @@ use hyper::Method;
 use hyper::header::HeaderValue;
 
 use super::{Bound, Faults, Reference, ResourceStore};
-use crate::contract::{Contract, PathTemplate};
+use crate::contract::{Contract, PathTemplate, SharedContract};
 
 /// One operation as served: its reference implementation.
 #[derive(Debug)]
@@ -74,13 +74,24 @@ impl Routes {
         faults: &Faults,
         bound: Bound,
     ) -> Result<Self, BadContentType> {
-        let store = Arc::new(ResourceStore::new(contracts, bound));
-        for contract in contracts {
+        Self::shared(&Arc::from(contracts.to_vec()), faults, bound)
+    }
+
+    /// [`Routes::new`] reading the compiled contracts of `suite` where they are, without a copy
+    /// of its own (the runner holds them too when the reference implementation is embedded).
+    pub fn shared(
+        suite: &Arc<[Contract]>,
+        faults: &Faults,
+        bound: Bound,
+    ) -> Result<Self, BadContentType> {
+        let store = Arc::new(ResourceStore::new(suite, bound));
+        for contract in suite.iter() {
             check_content_types(contract)?;
         }
-        Ok(Routes::build(contracts, |contract| {
-            let reference =
-                Reference::sharing(contract.clone(), faults.clone(), bound, Arc::clone(&store));
+        let mut shared = SharedContract::each(suite);
+        Ok(Routes::build(suite, |_| {
+            let contract = shared.next().expect("one shared contract per contract built");
+            let reference = Reference::shared(contract, faults.clone(), bound, Arc::clone(&store));
             Operation { reference }
         }))
     }

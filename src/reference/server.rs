@@ -145,12 +145,22 @@ impl ReferenceServer {
 
     /// Starts serving `contracts` as `options` say.
     pub async fn serve(contracts: &[Contract], options: ServeOptions) -> Result<Self, ServeError> {
+        Self::serve_shared(Arc::from(contracts.to_vec()), options).await
+    }
+
+    /// [`ReferenceServer::serve`], reading the compiled contracts where they are: a run's
+    /// embedded target and `serve` hold no second copy of a suite.
+    pub async fn serve_shared(
+        contracts: Arc<[Contract]>,
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
         if options.signing.checks_requests()
             && let Some(contract) = contracts.iter().find(|c| c.signature_rejection.is_none())
         {
             return Err(ServeError::NoSignatureRejection(contract.name.clone()));
         }
-        let routes = Routes::new(contracts, &options.faults, options.memory)?;
+        let routes = Routes::shared(&contracts, &options.faults, options.memory)?;
+        drop(contracts);
         let address = options.address.as_deref().unwrap_or("127.0.0.1:0");
         let bind_error = |source| ServeError::Bind {
             address: address.to_string(),

@@ -10,7 +10,7 @@ use crate::observe::Business;
 use crate::rules;
 
 fn sample(request_id: &str) -> Value {
-    let mut body = issue_card().examples[0].request.clone();
+    let mut body = issue_card().examples[0].request().clone();
     body["requestId"] = json!(request_id);
     body
 }

@@ -18,7 +18,8 @@ use super::security::Probing;
 
 /// Everything a case needs while it runs.
 pub(crate) struct Context {
-    pub contracts: Vec<Contract>,
+    /// Shared with the embedded target, when there is one.
+    pub contracts: std::sync::Arc<[Contract]>,
     /// The scenario files, compiled against `contracts`.
     pub scenarios: Vec<crate::scenario::ScenarioSet>,
     pub target: HttpTarget,
@@ -144,7 +145,7 @@ mod tests {
 
     fn context(overrides: Overrides) -> Context {
         Context {
-            contracts: Vec::new(),
+            contracts: Vec::new().into(),
             scenarios: Vec::new(),
             target: HttpTarget::new("http://127.0.0.1:9", Limits::default(), &Default::default())
                 .unwrap(),

@@ -13,10 +13,10 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 
 use crate::contract::{Contract, StatusRole};
@@ -75,6 +75,55 @@ struct Sample {
     spread: usize,
 }
 
+/// A kept key as the ledger holds it while the run lasts, in about 200 bytes beside the
+/// request and answer bodies: the request's headers in a list instead of a map (a map reserves
+/// room for more), the answer's status, body and time alone, each entry boxed so the sample's
+/// spare room costs a pointer, not a whole entry. [`Ledger::sample`] rebuilds a [`Kept`].
+#[derive(Debug)]
+struct Stored {
+    case: Arc<str>,
+    key: Arc<str>,
+    method: reqwest::Method,
+    path: Box<str>,
+    headers: Box<[(HeaderName, HeaderValue)]>,
+    body: Option<Bytes>,
+    status: u16,
+    answer: Box<[u8]>,
+    elapsed: Duration,
+    at: Instant,
+    sent: u64,
+    successes: u64,
+}
+
+impl Stored {
+    fn kept(&self) -> Kept {
+        let mut headers = HeaderMap::with_capacity(self.headers.len());
+        for (name, value) in &self.headers {
+            headers.append(name.clone(), value.clone());
+        }
+        Kept {
+            case: Arc::clone(&self.case),
+            key: Arc::clone(&self.key),
+            request: Request {
+                method: self.method.clone(),
+                path: self.path.to_string(),
+                headers,
+                body: self.body.clone(),
+                key: Some(self.key.to_string()),
+            },
+            first: Response::new(
+                self.status,
+                HeaderMap::new(),
+                self.answer.to_vec(),
+                self.elapsed,
+            ),
+            at: self.at,
+            sent: self.sent,
+            successes: self.successes,
+        }
+    }
+}
+
 #[derive(Default)]
 struct Book {
     /// Per unique place, each value with the request that got it first.
@@ -84,8 +133,8 @@ struct Book {
     more_clashes: usize,
     not_kept: usize,
     successes: u64,
-    early: Vec<Kept>,
-    spread: Vec<Kept>,
+    early: Vec<Box<Stored>>,
+    spread: Vec<Box<Stored>>,
     stride: u64,
     offered: u64,
 }
@@ -131,27 +180,27 @@ impl Ledger {
             self.compare(&mut book, contract, response, holder);
         }
         if let (true, Some(request), Some(key)) = (sampled, answered.request, key) {
-            let mut request = request.clone();
-            // Exactly the bytes sent, not the buffer they were written into.
-            request.body = request.body.map(|body| Bytes::copy_from_slice(&body));
-            let kept = Kept {
+            let stored = Stored {
                 case,
                 key,
-                request,
+                method: request.method.clone(),
+                path: request.path.as_str().into(),
+                headers: (request.headers.iter())
+                    .map(|(name, value)| (name.clone(), value.clone()))
+                    .collect(),
+                // Exactly the bytes sent, not the buffer they were written into.
+                body: (request.body.as_ref()).map(|body| Bytes::copy_from_slice(body)),
                 // Status and body are what a replay is compared on. The headers stay behind:
                 // their values share the connection's read buffer, which a copy would keep
                 // alive (kilobytes per key).
-                first: Response::new(
-                    response.status,
-                    HeaderMap::new(),
-                    response.body.clone(),
-                    response.elapsed,
-                ),
+                status: response.status,
+                answer: response.body.as_slice().into(),
+                elapsed: response.elapsed,
                 at: Instant::now(),
                 sent: answered.sent,
                 successes: book.successes,
             };
-            book.keep(kept, self.sample);
+            book.keep(Box::new(stored), self.sample);
         }
     }
 
@@ -163,11 +212,11 @@ impl Ledger {
     /// The keys of the contract at `index` to replay late, oldest first.
     pub fn sample(&self, index: usize) -> Vec<Kept> {
         let book = self.book(index);
-        let mut picked = book.early.clone();
+        let mut picked: Vec<Kept> = book.early.iter().map(|stored| stored.kept()).collect();
         picked.extend(
             spread(&book.spread, self.sample.spread)
                 .into_iter()
-                .cloned(),
+                .map(|stored| stored.kept()),
         );
         picked
     }
@@ -267,10 +316,17 @@ impl Book {
     /// Keeps a key [`Book::takes`] took. When the spread sample holds more than twice what is
     /// replayed, every other one goes and the stride doubles, so the sample always covers the
     /// whole run evenly.
-    fn keep(&mut self, kept: Kept, sample: Sample) {
+    fn keep(&mut self, kept: Box<Stored>, sample: Sample) {
         if self.early.len() < sample.early {
+            if self.early.capacity() == 0 {
+                self.early.reserve_exact(sample.early);
+            }
             self.early.push(kept);
             return;
+        }
+        if self.spread.capacity() == 0 {
+            // Never more than this: past it, half go.
+            self.spread.reserve_exact(2 * sample.spread + 1);
         }
         self.spread.push(kept);
         if self.spread.len() > 2 * sample.spread {
@@ -285,7 +341,7 @@ impl Book {
 }
 
 /// `count` of `kept`, evenly spread from the first to the last.
-fn spread(kept: &[Kept], count: usize) -> Vec<&Kept> {
+fn spread<T>(kept: &[T], count: usize) -> Vec<&T> {
     if kept.len() <= count {
         return kept.iter().collect();
     }

@@ -206,6 +206,8 @@ pub async fn run(
         exclude: options.exclude.clone(),
         partition: options.partition,
     };
+    // One compiled copy of the suite, read by the cases and by the embedded target alike.
+    let contracts: Arc<[Contract]> = contracts.into();
     let mut signing = options.signing.clone();
     let (server, base) = match &target {
         Target::Embedded => {
@@ -220,7 +222,7 @@ pub async fn run(
                 limits: crate::reference::Limits::EMBEDDED,
                 ..ServeOptions::default()
             };
-            let server = ReferenceServer::serve(&contracts, options).await?;
+            let server = ReferenceServer::serve_shared(Arc::clone(&contracts), options).await?;
             let uri = server.uri();
             (Some(server), uri)
         }

@@ -2,7 +2,7 @@
 //! is 4 and names what failed (a crashed case by its name; `serve` that cannot listen is in
 //! `serve.rs`).
 
-use crate::util::{conform, conform_with, root};
+use crate::util::{ISSUE_CARD, conform, conform_with, root};
 
 #[tokio::test]
 async fn invalid_input_exits_2_before_anything_is_checked() {
@@ -59,4 +59,39 @@ async fn a_panicking_case_is_reported_by_name_with_exit_4_and_the_run_goes_on() 
         "the other cases ran: {}",
         run.stdout
     );
+}
+
+#[tokio::test]
+async fn an_error_in_the_last_of_many_contracts_exits_2_before_anything_is_sent() {
+    // Contracts are held compiled only while needed, so this guards the promise that every
+    // contract is still checked before the first request.
+    let dir = tempfile::tempdir().unwrap();
+    let shipped: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(root().join(ISSUE_CARD)).unwrap())
+            .unwrap();
+    for i in 0..300 {
+        let mut copy = shipped.clone();
+        copy["name"] = format!("issueCard{i}").into();
+        copy["operation"]["path"] = format!("/v2/pds/memberships/issueCard{i}").into();
+        let text = serde_json::to_string_pretty(&copy).unwrap();
+        std::fs::write(dir.path().join(format!("c{i:03}.json")), text).unwrap();
+    }
+    let mut broken = shipped.clone();
+    broken["name"] = "zLast".into();
+    broken["operation"]["path"] = "/v2/pds/memberships/zLast".into();
+    broken["request"]["fields"]["appId"]["type"] = "no-such-type".into();
+    let text = serde_json::to_string_pretty(&broken).unwrap();
+    std::fs::write(dir.path().join("z-last.json"), text).unwrap();
+    let server = wiremock::MockServer::start().await;
+    let folder = dir.path().to_str().unwrap();
+    let args = ["verify", folder, "--target", &server.uri(), "--snapshots", "off"];
+
+    let run = conform(&args).await;
+
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+    assert!(run.stderr.contains("no-such-type"), "{}", run.stderr);
+    assert!(run.stderr.contains("z-last.json"), "{}", run.stderr);
+    let received = server.received_requests().await.unwrap_or_default();
+    assert!(received.is_empty(), "{} requests were sent", received.len());
 }

@@ -41,7 +41,6 @@ impl Compiler<'_> {
             }
             examples.push(Example {
                 name: def.name.clone(),
-                request: def.request.clone().unwrap_or(Value::Null),
                 document,
                 expect,
                 response: def.response.clone(),

@@ -24,8 +24,6 @@ pub const JSON: &str = "application/json";
 
 /// What compiling `request` produces.
 pub(super) struct CompiledRequest {
-    /// The body's schema (an object without fields when there is no body).
-    pub body: Schema,
     /// The whole request document.
     pub document: Schema,
     /// The body's media type, when there is a body.
@@ -90,11 +88,14 @@ impl Compiler<'_> {
             container(Location::Query, query),
             container(Location::Headers, headers),
         ];
-        if let Some(body) = &body {
+        let media = body
+            .is_some()
+            .then(|| def.content_type.clone().unwrap_or_else(|| JSON.into()));
+        if let Some(body) = body {
             members.push(Field {
                 name: Location::Body.name().into(),
                 presence: Presence::Required,
-                schema: body.clone(),
+                schema: body,
                 conditions: Vec::new(),
                 single_use: false,
             });
@@ -105,10 +106,7 @@ impl Compiler<'_> {
             unknown: UnknownFields::Reject,
         };
         CompiledRequest {
-            media: body
-                .is_some()
-                .then(|| def.content_type.clone().unwrap_or_else(|| JSON.into())),
-            body: body.unwrap_or_else(|| Schema::of(vec![Kind::Object])),
+            media,
             document,
         }
     }

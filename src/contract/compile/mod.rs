@@ -287,7 +287,6 @@ impl Compiler<'_> {
             idempotency: None,
             resource: None,
             types,
-            request: request.body,
             document: request.document,
             request_media: request.media,
             response,

@@ -15,6 +15,30 @@ use crate::contract::schema::{
 };
 use crate::json::pointer::escape;
 
+/// Distinct patterns whose compiled form is kept for other contracts to share.
+const SHARED_PATTERNS: usize = 4096;
+
+/// `source` compiled, shared with every other field of any contract with the same pattern: a
+/// family of contracts repeats its patterns (ids, dates, codes), and each compiled regex takes
+/// kilobytes, so a suite of thousands would otherwise hold thousands of copies. Clones share
+/// the compiled program. Past [`SHARED_PATTERNS`] distinct ones, more are compiled unshared.
+fn compiled_pattern(source: &str) -> Result<regex::Regex, regex::Error> {
+    static SHARED: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<Box<str>, regex::Regex>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut shared = SHARED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(regex) = shared.get(source) {
+        return Ok(regex.clone());
+    }
+    let regex = regex::Regex::new(source)?;
+    if shared.len() < SHARED_PATTERNS {
+        shared.insert(source.into(), regex.clone());
+    }
+    Ok(regex)
+}
+
 /// Which part of the contract a field list belongs to; decides which presence keys are allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Side {
@@ -250,7 +274,7 @@ impl Compiler<'_> {
     }
 
     fn pattern(&mut self, source: &str, at: &str) -> Option<Pattern> {
-        match regex::Regex::new(source) {
+        match compiled_pattern(source) {
             Ok(regex) => Some(Pattern {
                 source: source.to_string(),
                 regex,

@@ -48,7 +48,7 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
     let body = site.value().cloned().unwrap_or_default();
     let mut minimal = body.clone();
     let mut full = body;
-    for field in &contract.request.objects.fields {
+    for field in &contract.request().objects.fields {
         let pointer = Pointer::root().child(&field.name);
         if field.presence == Presence::Optional {
             pointer.remove(&mut minimal);
@@ -65,7 +65,7 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
     }
     keep_conditional(contract, &body_of(site), &mut minimal);
     if let Value::Object(map) = &mut full {
-        generate::settle(&contract.types, &contract.request, map, &Options::default());
+        generate::settle(&contract.types, &contract.request(), map, &Options::default());
     }
     let mut out = vec![
         site.mutation(
@@ -98,7 +98,7 @@ fn keep_conditional(contract: &Contract, body: &Value, minimal: &mut Value) {
     let (Value::Object(body), Value::Object(minimal)) = (body, minimal) else {
         return;
     };
-    let fields = &contract.request.objects.fields;
+    let fields = &contract.request().objects.fields;
     for _ in 0..=fields.len() {
         let wanted = fields.iter().find(|f| {
             !minimal.contains_key(&f.name)

@@ -79,7 +79,6 @@ fn made_up_branches_settle_and_forbidden_fields_get_a_present_case() {
     .unwrap();
     contract.examples.push(crate::contract::Example {
         name: "card".into(),
-        request: json!({"kind": "card", "cardNo": "c1"}),
         document: json!({"path": {}, "query": {}, "headers": {}, "body": {"kind": "card", "cardNo": "c1"}}),
         expect: crate::contract::Expect { status: "S".into(), code: None },
         response: None,

@@ -13,8 +13,7 @@ fn contract(fields: Value, example: Value) -> Contract {
     let mut contract = contract_with_request(fields).expect("valid contract");
     contract.examples.push(crate::contract::Example {
         name: "base".into(),
-        document: json!({"path": {}, "query": {}, "headers": {}, "body": example.clone()}),
-        request: example,
+        document: json!({"path": {}, "query": {}, "headers": {}, "body": example}),
         expect: crate::contract::Expect {
             status: "S".into(),
             code: None,

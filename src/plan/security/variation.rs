@@ -41,7 +41,7 @@ pub(super) fn tampered(contract: &Contract, request: &Value) -> Option<Variation
     // 0: optional free text, 1: required free text, 2: anything else.
     let rank = |name: &str| {
         let field = contract
-            .request
+            .request()
             .objects
             .fields
             .iter()
