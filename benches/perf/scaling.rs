@@ -61,9 +61,15 @@ pub fn large(root: &Path, work: &Path, missed: &mut Vec<String>) {
     let dir = copies(&shipped, 10_000, work);
     let embedded = row(10_000, &verify_runs(&dir, 10_000, 1, None));
     let served = Served::start(&dir);
+    let serve_started = served.peak_kb();
     let live = verify_runs(&dir, 10_000, 1, Some(&served.url));
     print_row(10_000, &live[0]);
     println!("            (against `conform serve` in a process of its own)");
+    println!(
+        "  conform serve of the 10,000: peak {} MB once started, {} MB after the run",
+        serve_started / 1024,
+        served.peak_kb() / 1024
+    );
     judge_growth(
         10_000,
         per_contract(&embedded, 10_000) / per_contract(&base, 10),
@@ -343,6 +349,19 @@ impl Served {
         // Keep reading so the server never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Served { url, child }
+    }
+}
+
+impl Served {
+    /// The server's peak resident memory so far (`VmHWM`), in kB.
+    fn peak_kb(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .unwrap_or_default();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmHWM:"))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
     }
 }
 

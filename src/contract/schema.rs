@@ -94,8 +94,9 @@ pub struct StringRules {
 pub struct Pattern {
     /// As written in the contract.
     pub source: String,
-    /// Compiled.
-    pub regex: Regex,
+    /// Compiled, and shared by every field of any contract with the same pattern (its
+    /// matching caches too: each copy would grow its own as it is used).
+    pub regex: std::sync::Arc<Regex>,
 }
 
 /// Constraints on integers and numbers.

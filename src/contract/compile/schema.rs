@@ -1,7 +1,9 @@
 //! Compiling field definitions into [`Schema`]s: type names resolved, constraints checked for
 //! applicability and consistency, patterns compiled.
 
+use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::{Arc, LazyLock, Mutex};
 
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -20,21 +22,20 @@ const SHARED_PATTERNS: usize = 4096;
 
 /// `source` compiled, shared with every other field of any contract with the same pattern: a
 /// family of contracts repeats its patterns (ids, dates, codes), and each compiled regex takes
-/// kilobytes, so a suite of thousands would otherwise hold thousands of copies. Clones share
-/// the compiled program. Past [`SHARED_PATTERNS`] distinct ones, more are compiled unshared.
-fn compiled_pattern(source: &str) -> Result<regex::Regex, regex::Error> {
-    static SHARED: std::sync::LazyLock<
-        std::sync::Mutex<std::collections::HashMap<Box<str>, regex::Regex>>,
-    > = std::sync::LazyLock::new(Default::default);
+/// kilobytes (and grows caches as it matches), so a suite of thousands would otherwise hold
+/// thousands of copies. Past [`SHARED_PATTERNS`] distinct ones, more are compiled unshared.
+fn compiled_pattern(source: &str) -> Result<Arc<regex::Regex>, regex::Error> {
+    static SHARED: LazyLock<Mutex<HashMap<Box<str>, Arc<regex::Regex>>>> =
+        LazyLock::new(Default::default);
     let mut shared = SHARED
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     if let Some(regex) = shared.get(source) {
-        return Ok(regex.clone());
+        return Ok(Arc::clone(regex));
     }
-    let regex = regex::Regex::new(source)?;
+    let regex = Arc::new(regex::Regex::new(source)?);
     if shared.len() < SHARED_PATTERNS {
-        shared.insert(source.into(), regex.clone());
+        shared.insert(source.into(), Arc::clone(&regex));
     }
     Ok(regex)
 }
