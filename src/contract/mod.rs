@@ -24,10 +24,10 @@ use serde_json::Value;
 pub use error::{ContractError, ContractErrorKind, ContractErrors, ContractWarning};
 pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
 pub use load::{load_bytes, load_paths, load_str};
-pub use shared::SharedContract;
 pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
 pub use schema::{Condition, Effect, Field, Kind, Presence, Schema, Test, Types};
 pub(crate) use shape::{check_against as check_shape_against, closest, none_repeated};
+pub use shared::SharedContract;
 
 use crate::json::Pointer;
 

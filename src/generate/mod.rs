@@ -379,7 +379,7 @@ mod tests {
             "note": {"type": "string"}
         }))
         .unwrap();
-        let made = value(&contract.types, &contract.request(), &Options::default()).unwrap();
+        let made = value(&contract.types, contract.request(), &Options::default()).unwrap();
         assert_eq!(
             made,
             json!({"id": "sample", "amount": {"value": 0, "currency": "AAA"},
@@ -389,7 +389,7 @@ mod tests {
             include_optional: true,
             ..Options::default()
         };
-        let made = value(&contract.types, &contract.request(), &all).unwrap();
+        let made = value(&contract.types, contract.request(), &all).unwrap();
         assert!(made.get("note").is_some());
     }
 
@@ -427,7 +427,7 @@ mod tests {
             volatile: &volatile,
             ..Options::default()
         };
-        let made = value(&contract.types, &contract.request(), &options).unwrap();
+        let made = value(&contract.types, contract.request(), &options).unwrap();
         assert_eq!(made["cardNo"], "999");
         assert_eq!(made["extendInfo"], "{\"tier\":\"gold\"}");
         assert_eq!(
@@ -450,7 +450,7 @@ mod tests {
             include_optional: true,
             ..Options::default()
         };
-        let made = value(&contract.types, &contract.request(), &all).unwrap();
+        let made = value(&contract.types, contract.request(), &all).unwrap();
         let tree = &made["tree"];
         assert_eq!(tree["parent"], serde_json::Value::Null);
         assert_eq!(
@@ -496,7 +496,7 @@ mod tests {
             unique: Some("C2026000123"),
             ..Options::default()
         };
-        let made = value(&contract.types, &contract.request(), &options).unwrap();
+        let made = value(&contract.types, contract.request(), &options).unwrap();
         assert_eq!(made, json!({"id": "000123"}));
     }
 }

@@ -52,7 +52,9 @@ pub use served::{RequestLog, ServedRequest};
 pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
 pub use statuses::Headers;
 
-use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, SharedContract, StatusRole};
+use crate::contract::{
+    ConflictPolicy, Contract, KeyLocation, Location, SharedContract, StatusRole,
+};
 use crate::rules::{self, JsonView};
 use body::Bodies;
 use document::Node;

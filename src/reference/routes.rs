@@ -90,7 +90,9 @@ impl Routes {
         }
         let mut shared = SharedContract::each(suite);
         Ok(Routes::build(suite, |_| {
-            let contract = shared.next().expect("one shared contract per contract built");
+            let contract = shared
+                .next()
+                .expect("one shared contract per contract built");
             let reference = Reference::shared(contract, faults.clone(), bound, Arc::clone(&store));
             Operation { reference }
         }))

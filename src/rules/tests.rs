@@ -9,7 +9,7 @@ use crate::contract::tests::contract_with_request;
 /// `def`; returns the rules broken.
 fn broken(def: Value, request: Value) -> Vec<(String, Rule)> {
     let contract = contract_with_request(json!({ "f": def })).expect("valid contract");
-    validate(&contract.types, &contract.request(), &request, None)
+    validate(&contract.types, contract.request(), &request, None)
         .into_iter()
         .map(|v| (v.pointer, v.rule))
         .collect()
@@ -156,7 +156,7 @@ fn messages_name_pointer_rule_expected_and_actual() {
     let contract = contract_with_request(json!({"f": {"type": "string", "maxLength": 3}})).unwrap();
     let found = validate(
         &contract.types,
-        &contract.request(),
+        contract.request(),
         &json!({"f": "abcd"}),
         None,
     );
@@ -170,7 +170,12 @@ fn messages_name_pointer_rule_expected_and_actual() {
 fn long_lists_of_a_contract_are_named_in_part_and_searched_in_full() {
     let values: Vec<String> = (0..300).map(|i| format!("V{i}")).collect();
     let contract = contract_with_request(json!({"f": {"type": "string", "enum": values}})).unwrap();
-    let found = validate(&contract.types, &contract.request(), &json!({"f": "X"}), None);
+    let found = validate(
+        &contract.types,
+        contract.request(),
+        &json!({"f": "X"}),
+        None,
+    );
     assert!(
         found[0].expected.ends_with("V18, V19, … (280 more)"),
         "{}",
@@ -185,7 +190,7 @@ fn long_lists_of_a_contract_are_named_in_part_and_searched_in_full() {
     let text = format!("{}\u{4e07}x", "a".repeat(100_000));
     let found = validate(
         &contract.types,
-        &contract.request(),
+        contract.request(),
         &json!({"f": text}),
         None,
     );
@@ -203,7 +208,7 @@ fn long_lists_of_a_contract_are_named_in_part_and_searched_in_full() {
 /// Validates `request` against a contract whose request has `fields`.
 fn broken_by(fields: Value, request: Value) -> Vec<super::Violation> {
     let contract = contract_with_request(fields).expect("valid contract");
-    validate(&contract.types, &contract.request(), &request, None)
+    validate(&contract.types, contract.request(), &request, None)
 }
 
 #[test]

@@ -67,8 +67,7 @@ async fn an_error_in_the_last_of_many_contracts_exits_2_before_anything_is_sent(
     // contract is still checked before the first request.
     let dir = tempfile::tempdir().unwrap();
     let shipped: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(root().join(ISSUE_CARD)).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(root().join(ISSUE_CARD)).unwrap()).unwrap();
     for i in 0..300 {
         let mut copy = shipped.clone();
         copy["name"] = format!("issueCard{i}").into();
@@ -84,7 +83,14 @@ async fn an_error_in_the_last_of_many_contracts_exits_2_before_anything_is_sent(
     std::fs::write(dir.path().join("z-last.json"), text).unwrap();
     let server = wiremock::MockServer::start().await;
     let folder = dir.path().to_str().unwrap();
-    let args = ["verify", folder, "--target", &server.uri(), "--snapshots", "off"];
+    let args = [
+        "verify",
+        folder,
+        "--target",
+        &server.uri(),
+        "--snapshots",
+        "off",
+    ];
 
     let run = conform(&args).await;
 

@@ -105,10 +105,7 @@ impl Compiler<'_> {
             fields: members,
             unknown: UnknownFields::Reject,
         };
-        CompiledRequest {
-            media,
-            document,
-        }
+        CompiledRequest { media, document }
     }
 
     /// Parameters of one location: path parameters are always required, and every parameter

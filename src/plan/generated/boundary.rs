@@ -65,7 +65,12 @@ fn whole_body(contract: &Contract, site: &Site<'_>) -> Vec<Mutation> {
     }
     keep_conditional(contract, &body_of(site), &mut minimal);
     if let Value::Object(map) = &mut full {
-        generate::settle(&contract.types, &contract.request(), map, &Options::default());
+        generate::settle(
+            &contract.types,
+            contract.request(),
+            map,
+            &Options::default(),
+        );
     }
     let mut out = vec![
         site.mutation(

@@ -31,7 +31,7 @@ impl Compiler<'_> {
                 self.error_at(at, kind);
                 return None;
             }
-            Some(Location::Body) => leads(&contract.types, &contract.request(), rest),
+            Some(Location::Body) => leads(&contract.types, contract.request(), rest),
             Some(location) => {
                 rest.first()
                     .is_some_and(|name| contract.parameter(*location, name).is_some())
