@@ -8,7 +8,7 @@
 //!   200 MB),
 //!   `conform lint` of the 1000 (under 1 s), and the merge of the 1000's four shards
 //!   ([`merge`]; its own work, in CPU time, at most a quarter of the run's, in under 100 MB).
-//! - `large` (only when asked for: it takes about twelve minutes): 10,000 contracts, 1,250,000
+//! - `large` (only when asked for: it takes about twelve minutes): 10,000 contracts, 1,270,000
 //!   cases, against the embedded target and against `conform serve` in a process of its own
 //!   (so the run's memory is told apart from the target's), then its four shards and their
 //!   merge. Same targets, at 10,000.
