@@ -53,6 +53,8 @@ pub mod certify;
 pub mod check;
 pub mod contract;
 pub mod exit;
+#[cfg(test)]
+mod fuzz;
 pub mod generate;
 pub mod json;
 pub mod merge;
