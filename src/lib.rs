@@ -76,8 +76,8 @@
 pub(crate) mod atomic;
 pub(crate) mod baseline;
 pub(crate) mod certify;
-mod cli;
 pub(crate) mod check;
+mod cli;
 pub mod contract;
 pub mod exit;
 #[cfg(test)]

@@ -108,7 +108,8 @@ impl Verify {
     /// Sends this header with every request (a credential, say). A header whose name says it
     /// carries credentials (`Authorization`, `X-Api-Key`...) is never shown in results.
     pub fn header(mut self, name: &str, value: &str) -> Result<Self, VerifyError> {
-        let header = TargetHeader::new(name, value).map_err(|e| VerifyError::input(e.to_string()))?;
+        let header =
+            TargetHeader::new(name, value).map_err(|e| VerifyError::input(e.to_string()))?;
         self.options.headers.push(header);
         Ok(self)
     }

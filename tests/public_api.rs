@@ -104,13 +104,13 @@ async fn a_header_given_to_the_run_reaches_the_target() {
 
 #[tokio::test]
 async fn a_bad_glob_or_header_is_an_error_with_its_exit_code_not_a_failed_check() {
-    let bad_glob = Verify::load(&[ISSUE_CARD]).unwrap().filter(&["issueCard/[oops"]);
+    let bad_glob = Verify::load(&[ISSUE_CARD])
+        .unwrap()
+        .filter(&["issueCard/[oops"]);
     let error = bad_glob.unwrap_err();
     assert!(error.to_string().contains("issueCard/[oops"), "{error}");
     assert_eq!(error.exit_code(), conform::exit::USAGE);
-    let bad_header = Verify::load(&[ISSUE_CARD])
-        .unwrap()
-        .header("X Bad", "v");
+    let bad_header = Verify::load(&[ISSUE_CARD]).unwrap().header("X Bad", "v");
     assert_eq!(bad_header.unwrap_err().exit_code(), conform::exit::USAGE);
 }
 
@@ -154,7 +154,8 @@ fn a_bad_contract_is_refused_with_located_errors() {
 
 #[tokio::test]
 async fn a_signed_run_against_the_embedded_reference_signs_and_checks_every_message() {
-    let key_text = std::fs::read_to_string("tests/fixtures/signing/test_rsa2048_pkcs8.pem").unwrap();
+    let key_text =
+        std::fs::read_to_string("tests/fixtures/signing/test_rsa2048_pkcs8.pem").unwrap();
     let key = PrivateKey::from_text(&key_text).unwrap();
     let verified = Verify::load(&[ISSUE_CARD])
         .unwrap()
@@ -173,7 +174,8 @@ async fn a_signed_run_against_the_embedded_reference_signs_and_checks_every_mess
 
 #[test]
 fn a_client_signs_a_request_as_the_reference_expects() {
-    let key_text = std::fs::read_to_string("tests/fixtures/signing/test_rsa2048_pkcs8.pem").unwrap();
+    let key_text =
+        std::fs::read_to_string("tests/fixtures/signing/test_rsa2048_pkcs8.pem").unwrap();
     let key = PrivateKey::from_text(&key_text).unwrap();
     let content = signing::content_to_sign(
         "POST",

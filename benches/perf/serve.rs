@@ -224,8 +224,12 @@ pub(crate) fn write_template(contract: &Contract, work: &Path) -> std::path::Pat
     let text = std::fs::read_to_string(contract.file()).expect("contract file");
     let file: serde_json::Value = serde_json::from_str(&text).expect("contract JSON");
     let mut body = file["examples"][0]["request"].clone();
-    let key = file["idempotency"]["key"].as_str().expect("idempotency key");
-    *body.pointer_mut(key).expect("the key's field in the example") = "{KEY}".into();
+    let key = file["idempotency"]["key"]
+        .as_str()
+        .expect("idempotency key");
+    *body
+        .pointer_mut(key)
+        .expect("the key's field in the example") = "{KEY}".into();
     let file = work.join("serve-template.json");
     std::fs::write(&file, serde_json::to_vec(&body).expect("json")).expect("template");
     file

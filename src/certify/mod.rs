@@ -81,7 +81,12 @@ pub(crate) struct Bundle {
 
 impl Bundle {
     /// A bundle in `dir` (see [`prepare`]) of a run of `contracts`, signed with `key`.
-    pub(crate) fn new(dir: &Path, contracts: &[Contract], key: Arc<PrivateKey>, binary: String) -> Self {
+    pub(crate) fn new(
+        dir: &Path,
+        contracts: &[Contract],
+        key: Arc<PrivateKey>,
+        binary: String,
+    ) -> Self {
         let operations = contracts
             .iter()
             .map(|c| Operation {

@@ -25,7 +25,11 @@ pub(super) fn settle(contract: &Contract, settled: &Settled) -> Option<CheckResu
 }
 
 /// `idempotency-replay`: every replay returned exactly the original answer.
-pub(super) fn replay(contract: &Contract, original: &Exchange, replays: &[Exchange]) -> CheckResult {
+pub(super) fn replay(
+    contract: &Contract,
+    original: &Exchange,
+    replays: &[Exchange],
+) -> CheckResult {
     let original = match &original.answer {
         Ok(response) if response.role(contract) == Some(StatusRole::Success) => response,
         _ => {

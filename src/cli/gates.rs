@@ -76,7 +76,10 @@ pub(super) fn conclude(reporters: &Reporters, recording: Option<&Path>, summary:
 /// In `check` mode, a run where no selected case has a snapshot would compare nothing and pass:
 /// almost always a wrong `--snapshot-dir` or snapshots never committed. That is an error; a
 /// partial set is not (the missing ones are reported as skipped).
-pub(super) fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+pub(super) fn snapshots_to_check(
+    options: &RunOptions,
+    contracts: &[Contract],
+) -> Result<(), CliError> {
     let Some(snapshots) = options.snapshots.as_ref().filter(|s| s.mode == Mode::Check) else {
         return Ok(());
     };

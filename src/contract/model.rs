@@ -17,13 +17,19 @@ use serde_json::{Number, Value};
 pub(crate) struct ContractFile {
     /// Editors use this to find the JSON Schema; conform ignores it.
     #[serde(rename = "$schema", default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub schema: Option<String>,
     /// The operation's name, used as the first segment of every case name (`issueCard/...`).
     pub name: String,
     /// Free text for readers of the contract.
     #[serde(default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The HTTP method and path.
     pub operation: OperationDef,
@@ -199,7 +205,10 @@ pub(crate) struct RequestDef {
 pub(crate) struct ResponseDef {
     /// Free text for readers of the contract.
     #[serde(default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// What this status means to conform. Default by class: `2XX` success, `5XX` unknown
     /// (retry with the same idempotency key), anything else failure.
@@ -255,7 +264,10 @@ pub(crate) struct FieldDef {
     pub ty: TypeDef,
     /// Free text for readers of the contract.
     #[serde(default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The field must be present (in a field list only).
     #[serde(default)]
@@ -508,7 +520,10 @@ pub(crate) struct CodeDef {
     pub message: Option<String>,
     /// Free text for readers of the contract.
     #[serde(default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
 }
 

@@ -95,7 +95,10 @@ impl SourceText {
 
     /// Parses the text as strict JSON and hands the tree, with the span of every value and key,
     /// to `visit`; or returns the first syntax error. An empty file is a syntax error too.
-    pub(crate) fn parse_tree<R>(&self, visit: impl FnOnce(&Node<'_>) -> R) -> Result<R, SyntaxError> {
+    pub(crate) fn parse_tree<R>(
+        &self,
+        visit: impl FnOnce(&Node<'_>) -> R,
+    ) -> Result<R, SyntaxError> {
         let parsed =
             jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &strict_options());
         match parsed {

@@ -93,9 +93,7 @@ pub(crate) fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refus
     Ok(shards::merge(reports))
 }
 
-impl Merge {
-
-}
+impl Merge {}
 
 /// `f` of every path, on as many threads as there are cores: reading a report through is
 /// work for one core, and shards are independent.

@@ -15,7 +15,10 @@ pub(super) const REPORT_JSONL: &str = "import-report.jsonl";
 
 /// Writes the import into `dir` (created when missing); the files written, or the first one
 /// that could not be, with why.
-pub(crate) fn write(import: &Import, dir: &Path) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+pub(crate) fn write(
+    import: &Import,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
     std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| {

@@ -63,7 +63,13 @@ pub(crate) struct Report {
 impl Report {
     /// Records an item; the same (kind, source, message) met for several contracts is one item
     /// listing them all.
-    pub(crate) fn add(&mut self, kind: ItemKind, source: String, contract: Option<&str>, message: String) {
+    pub(crate) fn add(
+        &mut self,
+        kind: ItemKind,
+        source: String,
+        contract: Option<&str>,
+        message: String,
+    ) {
         let contracts = self.items.entry((kind, source, message)).or_default();
         if let Some(name) = contract
             && !contracts.iter().any(|c| c == name)

@@ -55,7 +55,10 @@ pub(crate) struct LeftOut {
 
 /// The contract's final text and what was left out to get there; `Err` holds the compiler's
 /// rendered errors when no repair helped.
-pub(crate) fn settle(file_name: &str, mut contract: Value) -> Result<(String, Vec<LeftOut>), String> {
+pub(crate) fn settle(
+    file_name: &str,
+    mut contract: Value,
+) -> Result<(String, Vec<LeftOut>), String> {
     let mut left_out = Vec::new();
     for _ in 0..MAX_PASSES {
         let text = pretty(&contract);

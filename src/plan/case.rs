@@ -211,7 +211,12 @@ impl Document {
     /// The request to send, key filled in. The body is written with its change and its key
     /// substituted on the way, never copied (this runs for every case sent); a change to a
     /// parameter copies the (small) document instead.
-    pub(crate) fn materialize(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
+    pub(crate) fn materialize(
+        self,
+        spec: &KeySpec,
+        contract: &Contract,
+        mint: &KeyMint,
+    ) -> Materialized {
         let body_at = Location::Body.name();
         let in_body = |p: &Pointer| p.segments().first().is_some_and(|s| s == body_at);
         let (base, change) = match self {

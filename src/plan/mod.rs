@@ -38,7 +38,11 @@ use crate::scenario::ScenarioSet;
 /// [`contract_cases`]; stops early (returning false) when `sink` returns false. No security
 /// probes (see [`each_case_with`]).
 #[cfg(test)]
-pub(crate) fn each_case(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
+pub(crate) fn each_case(
+    index: usize,
+    contract: &Contract,
+    sink: &mut dyn FnMut(Case) -> bool,
+) -> bool {
     each_case_with(index, contract, &Auth::default(), sink)
 }
 
@@ -241,7 +245,6 @@ pub(crate) fn plan(contracts: &[Contract]) -> Plan {
 
 #[cfg(test)]
 impl Plan {
-
     /// Keeps shard `k` of `n` (see [`Partition`]).
     pub(crate) fn partition(mut self, shard: Option<Partition>) -> Self {
         let selection = Selection {

@@ -41,7 +41,8 @@ pub(crate) fn write(
 fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
     // Planned bodies are JSON text; a byte that is not UTF-8 would be a planning bug, shown
     // rather than hidden.
-    let text = |bytes: Option<Vec<u8>>| String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
+    let text =
+        |bytes: Option<Vec<u8>>| String::from_utf8_lossy(&bytes.unwrap_or_default()).into_owned();
     let whole = |document: serde_json::Value| {
         Document::Whole(document)
             .materialize(&KeySpec::Keep, contract, mint)
@@ -68,7 +69,11 @@ fn group(contract: &Contract, action: &Action, mint: &KeyMint) -> Group {
         Action::Conflict(conflict) => {
             // Conflict cases are planned only for contracts with an idempotency key.
             let Some(rules) = contract.idempotency.as_ref() else {
-                return Group { path: contract.path.clone(), bodies: Vec::new(), parallel: false };
+                return Group {
+                    path: contract.path.clone(),
+                    bodies: Vec::new(),
+                    parallel: false,
+                };
             };
             let pointer = rules.key_in.document_pointer();
             let key = mint.key_for(contract);

@@ -100,7 +100,10 @@ pub(crate) struct Proxy {
 
 impl Proxy {
     /// Starts listening, forwarding to `options.target` and routing to `contracts`.
-    pub(crate) async fn start(contracts: &[Contract], options: ProxyOptions) -> Result<Self, ProxyError> {
+    pub(crate) async fn start(
+        contracts: &[Contract],
+        options: ProxyOptions,
+    ) -> Result<Self, ProxyError> {
         let limits = crate::target::Limits {
             timeout: options.timeout,
             max_response_size: options.max_response_size,

@@ -75,7 +75,11 @@ impl ServerSigning {
 
     /// The headers that sign `body` as the answer to `request`: the request's `Client-Id`,
     /// `Response-Time` and `Signature`; none without a private key.
-    pub(crate) fn answer_headers(&self, request: &Incoming, body: &[u8]) -> Vec<(&'static str, String)> {
+    pub(crate) fn answer_headers(
+        &self,
+        request: &Incoming,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
         let Some(key) = &self.private_key else {
             return Vec::new();
         };

@@ -66,7 +66,13 @@ impl Bodies {
     }
 
     /// A business result of `status` with `code` and `message`.
-    pub(super) fn business(&self, contract: &Contract, status: &str, code: &str, message: &str) -> Bytes {
+    pub(super) fn business(
+        &self,
+        contract: &Contract,
+        status: &str,
+        code: &str,
+        message: &str,
+    ) -> Bytes {
         self.fill(&self.render(contract, status, code, message))
     }
 

@@ -48,7 +48,11 @@ impl ServerCredentials {
 
     /// `Ok` when `contract` needs no credentials or `headers` carry every one it needs; else
     /// why not, naming the header and never its value.
-    pub(crate) fn check(&self, contract: &Contract, headers: &hyper::HeaderMap) -> Result<(), String> {
+    pub(crate) fn check(
+        &self,
+        contract: &Contract,
+        headers: &hyper::HeaderMap,
+    ) -> Result<(), String> {
         let Some(declared) = &contract.credentials else {
             return Ok(());
         };

@@ -134,7 +134,6 @@ impl<T: Clone> KeyMemory<T> {
     pub(crate) fn len(&self) -> usize {
         self.keys.lock().map_or(0, |k| k.len())
     }
-
 }
 
 #[cfg(test)]

@@ -146,7 +146,6 @@ impl<T> Routes<T> {
             None => Route::NotFound,
         }
     }
-
 }
 
 impl<T> PathRoutes<T> {

@@ -170,7 +170,10 @@ impl ReferenceServer {
     }
 
     /// Starts serving `contracts` as `options` say.
-    pub(crate) async fn serve(contracts: &[Contract], options: ServeOptions) -> Result<Self, ServeError> {
+    pub(crate) async fn serve(
+        contracts: &[Contract],
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
         if options.signing.checks_requests()
             && let Some(contract) = contracts.iter().find(|c| c.signature_rejection.is_none())
         {
@@ -224,7 +227,6 @@ impl ReferenceServer {
     pub fn served(&self) -> u64 {
         self.app.served.load(Ordering::Relaxed)
     }
-
 }
 
 impl Drop for ReferenceServer {

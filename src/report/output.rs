@@ -57,7 +57,11 @@ impl Spool {
 
     /// Copies the bytes from `start` to `end` (offsets as [`Spool::written`] gave them) to
     /// `out`; writing may go on afterwards.
-    pub(crate) fn copy_into(&mut self, (start, end): (u64, u64), out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn copy_into(
+        &mut self,
+        (start, end): (u64, u64),
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         self.file.flush()?;
         let file = self.file.get_mut();
         file.seek(SeekFrom::Start(start))?;

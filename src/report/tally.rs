@@ -214,7 +214,8 @@ pub(crate) mod sample {
     pub(crate) const DIFF: &str = "--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n";
 
     /// The fingerprint of `tests/fixtures/signing/test_rsa2048_pub_spki.pem`.
-    pub(crate) const KEY_SHA256: &str = "2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb";
+    pub(crate) const KEY_SHA256: &str =
+        "2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb";
 
     pub(crate) fn run() -> RunInfo {
         RunInfo {

@@ -50,7 +50,13 @@ const KEPT: usize = 4;
 impl ClauseBook {
     /// The clause `check` tests in a case named `case`, of kind `kind`, of the contract in
     /// `path`; `None` when the file can no longer be read as JSON.
-    pub(crate) fn clause(&self, path: &Path, kind: CaseKind, case: &str, check: Check) -> Option<Clause> {
+    pub(crate) fn clause(
+        &self,
+        path: &Path,
+        kind: CaseKind,
+        case: &str,
+        check: Check,
+    ) -> Option<Clause> {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let at = match recent.iter().position(|(p, _)| p == path) {
             Some(at) => at,

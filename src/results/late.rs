@@ -64,7 +64,9 @@ impl LateReplayEvidence {
 
 /// The evidence of several shards of one run (`conform merge`), as one: every key counted,
 /// the widest ranges kept.
-pub(crate) fn merged(shards: impl IntoIterator<Item = LateReplayEvidence>) -> Option<LateReplayEvidence> {
+pub(crate) fn merged(
+    shards: impl IntoIterator<Item = LateReplayEvidence>,
+) -> Option<LateReplayEvidence> {
     shards.into_iter().reduce(|a, b| LateReplayEvidence {
         keys: a.keys + b.keys,
         remembered: a.remembered + b.remembered,

@@ -123,7 +123,11 @@ impl Setting {
 impl Override {
     /// The override of `setting` to `value`, given what each contract asks; `None` when every
     /// contract asks for `value` already.
-    pub(crate) fn of(setting: Setting, value: u32, asked: impl IntoIterator<Item = u32>) -> Option<Self> {
+    pub(crate) fn of(
+        setting: Setting,
+        value: u32,
+        asked: impl IntoIterator<Item = u32>,
+    ) -> Option<Self> {
         let mut contracts: Vec<u32> = asked.into_iter().collect();
         contracts.sort_unstable();
         contracts.dedup();

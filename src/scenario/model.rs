@@ -18,14 +18,20 @@ use serde_json::Value;
 pub(crate) struct ScenarioFile {
     /// Editors use this to find the JSON Schema; conform ignores it.
     #[serde(rename = "$schema", default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub schema: Option<String>,
     /// The first segment of the case names (`<name>/scenario/<scenario>`); unique among the
     /// contracts and scenario files of a run.
     pub name: String,
     /// Free text for readers.
     #[serde(default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The scenarios, each one case.
     pub scenarios: Vec<ScenarioDef>,
@@ -41,7 +47,10 @@ pub(crate) struct ScenarioDef {
     pub name: String,
     /// What the scenario shows, for readers and reports.
     #[serde(default)]
-    #[allow(dead_code, reason = "read by readers of the file and its JSON Schema, not by conform")]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The requests, in order.
     pub steps: Vec<StepDef>,

@@ -20,8 +20,8 @@ use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
 
 pub(crate) use header::{ALGORITHM, HeaderError, SignatureHeader};
 pub use keys::{KeyError, PrivateKey, PublicKey};
-pub use message::content_to_sign;
 pub(crate) use message::abbreviate_content;
+pub use message::content_to_sign;
 
 /// Header names of the protocol, lower-case as HTTP/2 spells them (HTTP header names are
 /// case-insensitive).

@@ -96,7 +96,11 @@ pub(crate) struct TargetError {
 impl HttpTarget {
     /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`),
     /// reached over TLS as `tls` says when `base` is `https://`.
-    pub(crate) fn new(base: &str, limits: Limits, tls: &tls::ClientTls) -> Result<Self, TargetError> {
+    pub(crate) fn new(
+        base: &str,
+        limits: Limits,
+        tls: &tls::ClientTls,
+    ) -> Result<Self, TargetError> {
         let invalid = |reason: String| TargetError {
             url: base.to_string(),
             reason,

@@ -72,7 +72,10 @@ pub(crate) fn encode(contract: &Contract, document: &Value) -> Encoded {
 /// The template with each parameter's value, as text, percent-encoded as one segment. A
 /// parameter without a value leaves its segment empty (the request is then malformed on
 /// purpose, or by the contract's own example).
-pub(crate) fn fill_template(template: &PathTemplate, values: Option<&Map<String, Value>>) -> String {
+pub(crate) fn fill_template(
+    template: &PathTemplate,
+    values: Option<&Map<String, Value>>,
+) -> String {
     let mut out = String::with_capacity(template.text.len() + 16);
     for piece in &template.pieces {
         match piece {

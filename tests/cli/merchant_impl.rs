@@ -88,7 +88,11 @@ pub(crate) struct Merchant {
 
 /// Starts a server running the merchant APIs with `defects`; `platform_public` checks request
 /// signatures, `merchant_private` signs the answers (both PEM text).
-pub(crate) async fn serve(defects: Defects, platform_public: &str, merchant_private: &str) -> MockServer {
+pub(crate) async fn serve(
+    defects: Defects,
+    platform_public: &str,
+    merchant_private: &str,
+) -> MockServer {
     let server = MockServer::start().await;
     let merchant = Merchant {
         defects,

@@ -53,7 +53,10 @@ pub(super) fn check(source: &SourceText) -> Result<Shape, ContractError> {
 }
 
 /// Checks `source` against `schema`, a JSON Schema schemars derived (the scenario format's, say).
-pub(crate) fn check_against(source: &SourceText, schema: &'static Value) -> Result<Shape, ContractError> {
+pub(crate) fn check_against(
+    source: &SourceText,
+    schema: &'static Value,
+) -> Result<Shape, ContractError> {
     if source.text.starts_with('\u{feff}') {
         let kind = K::Encoding("the file starts with a byte order mark (BOM)".into());
         return Err(ContractError::at(source, Span { start: 0, end: 3 }, kind));

@@ -113,7 +113,11 @@ impl<'d> Schemas<'d> {
 
     /// The definition of a body: its top-level `$ref` expanded (a body is fields, not a named
     /// type). A union takes its first branch; the second value then says so, as a guess.
-    pub(crate) fn body(&mut self, at: &At, cx: &mut Ctx<'_>) -> (Map<String, Value>, Option<String>) {
+    pub(crate) fn body(
+        &mut self,
+        at: &At,
+        cx: &mut Ctx<'_>,
+    ) -> (Map<String, Value>, Option<String>) {
         let mut reader = flat::Reader::new(self.docs, cx.notes);
         let mut flat = reader.read(at, true);
         let mut guess = None;

@@ -28,7 +28,9 @@ mod variation;
 
 use serde_json::Value;
 
-pub(crate) use probes::{CredentialProbe, MALFORMED_SIGNATURE, OTHER_ALGORITHM, Probe, SignatureProbe};
+pub(crate) use probes::{
+    CredentialProbe, MALFORMED_SIGNATURE, OTHER_ALGORITHM, Probe, SignatureProbe,
+};
 pub(crate) use variation::changed_last;
 
 use super::generated::base_document;
