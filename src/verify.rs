@@ -34,7 +34,6 @@ use std::time::Duration;
 use globset::{Glob, GlobSetBuilder};
 
 use crate::contract::{self, Contract, ContractErrors};
-use crate::reference::ServeError;
 use crate::report::Reporter;
 use crate::results::{CaseResult, CheckResult, Outcome, RunInfo, Summary};
 use crate::run::{self, RunError, RunOptions, Target};
@@ -229,13 +228,8 @@ impl VerifyError {
     /// invalid input, 4 when conform itself could not run.
     pub fn exit_code(&self) -> u8 {
         match &self.0 {
-            Inner::Input(_)
-            | Inner::Run(
-                RunError::Target(_)
-                | RunError::EmbeddedSigning(_)
-                | RunError::Serve(ServeError::NoSignatureRejection(_)),
-            ) => crate::exit::USAGE,
-            Inner::Run(_) => crate::exit::INTERNAL,
+            Inner::Input(_) => crate::exit::USAGE,
+            Inner::Run(error) => error.exit_code(),
         }
     }
 }

@@ -81,11 +81,7 @@ impl CliError {
             | CliError::Baseline(_)
             | CliError::Tls(_)
             | CliError::Refused(_) => exit::USAGE,
-            CliError::Run(err) => match err {
-                RunError::Target(_) | RunError::EmbeddedSigning(_) => exit::USAGE,
-                RunError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,
-                RunError::Serve(_) | RunError::Report(_) => exit::INTERNAL,
-            },
+            CliError::Run(err) => err.exit_code(),
             CliError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,
             CliError::Serve(_) | CliError::Io { .. } | CliError::Merge(_) => exit::INTERNAL,
         }

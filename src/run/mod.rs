@@ -194,6 +194,18 @@ pub(crate) enum RunError {
     EmbeddedSigning(&'static str),
 }
 
+impl RunError {
+    /// The exit code this error earns: invalid input (a target URL, keys, a contract the
+    /// signing set-up cannot serve) or conform itself failing.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Target(_) | RunError::EmbeddedSigning(_) => crate::exit::USAGE,
+            RunError::Serve(ServeError::NoSignatureRejection(_)) => crate::exit::USAGE,
+            RunError::Serve(_) | RunError::Report(_) => crate::exit::INTERNAL,
+        }
+    }
+}
+
 /// Runs every planned case of `contracts` against `target`, feeding `reporter`.
 pub(crate) async fn run(
     contracts: Vec<Contract>,
