@@ -32,7 +32,7 @@ pub(crate) struct Clause {
 
 impl Clause {
     /// `file:line /pointer`, as reports show it (`(the whole contract)` for the empty pointer).
-    pub fn shown(&self, file: &str) -> String {
+    pub(crate) fn shown(&self, file: &str) -> String {
         let pointer = if self.pointer.is_empty() {
             "(the whole contract)"
         } else {

@@ -85,7 +85,12 @@ impl Context {
 
     /// Keeps exchanges the caller labelled (a security probe's, a late replay case's) as
     /// evidence, when the run keeps evidence.
-    pub fn evidence(&self, contract: &Contract, case: &str, labelled: &[(String, &Exchange)]) {
+    pub(crate) fn evidence(
+        &self,
+        contract: &Contract,
+        case: &str,
+        labelled: &[(String, &Exchange)],
+    ) {
         if let Some(evidence) = &self.evidence {
             evidence.case(contract, case, labelled, &self.secrets);
         }
