@@ -8,14 +8,15 @@ use super::Contract;
 
 /// The contract at `index` of a suite shared by every holder; dereferences to the contract.
 #[derive(Debug, Clone)]
-pub struct SharedContract {
+pub(crate) struct SharedContract {
     suite: Arc<[Contract]>,
     index: usize,
 }
 
 impl SharedContract {
     /// A contract of its own, shared by nobody else yet.
-    pub fn own(contract: Contract) -> Self {
+    #[cfg(test)]
+    pub(crate) fn own(contract: Contract) -> Self {
         SharedContract {
             suite: Arc::from(vec![contract]),
             index: 0,
@@ -23,7 +24,7 @@ impl SharedContract {
     }
 
     /// Each contract of `suite`, in order, sharing it.
-    pub fn each(suite: &Arc<[Contract]>) -> impl Iterator<Item = SharedContract> + '_ {
+    pub(crate) fn each(suite: &Arc<[Contract]>) -> impl Iterator<Item = SharedContract> + '_ {
         (0..suite.len()).map(|index| SharedContract {
             suite: Arc::clone(suite),
             index,

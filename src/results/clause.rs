@@ -23,7 +23,7 @@ use crate::plan::CaseKind;
 /// A place in a contract file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Clause {
+pub(crate) struct Clause {
     /// JSON pointer into the contract file (`/request/fields/appId/maxLength`).
     pub pointer: String,
     /// 1-based line of the pointed key (or value) in the file.
@@ -32,7 +32,7 @@ pub struct Clause {
 
 impl Clause {
     /// `file:line /pointer`, as reports show it (`(the whole contract)` for the empty pointer).
-    pub fn shown(&self, file: &str) -> String {
+    pub(crate) fn shown(&self, file: &str) -> String {
         let pointer = if self.pointer.is_empty() {
             "(the whole contract)"
         } else {
@@ -45,7 +45,7 @@ impl Clause {
 /// Contract files read back for their clauses, a few at a time: cases come contract by
 /// contract, so a handful kept is enough and a run of thousands of contracts holds few.
 #[derive(Debug, Default)]
-pub struct ClauseBook {
+pub(crate) struct ClauseBook {
     recent: Mutex<Vec<(PathBuf, Option<File>)>>,
 }
 
@@ -62,7 +62,13 @@ const KEPT: usize = 4;
 impl ClauseBook {
     /// The clause `check` tests in a case named `case`, of kind `kind`, of the contract in
     /// `path`; `None` when the file can no longer be read as JSON.
-    pub fn clause(&self, path: &Path, kind: CaseKind, case: &str, check: Check) -> Option<Clause> {
+    pub(crate) fn clause(
+        &self,
+        path: &Path,
+        kind: CaseKind,
+        case: &str,
+        check: Check,
+    ) -> Option<Clause> {
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
         let at = match recent.iter().position(|(p, _)| p == path) {
             Some(at) => at,
