@@ -29,7 +29,7 @@ use crate::results::{BaselineEntry, RunInfo};
 
 pub(crate) use render::RenderError;
 
-use report::ReportFile;
+use report::{ReportFile, Shared};
 
 /// Shard reports proven to be the parts of one run, ready to render.
 #[derive(Debug)]
@@ -71,7 +71,9 @@ pub(crate) struct Refused {
 pub(crate) fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refused> {
     let mut problems = given_twice(paths);
     let mut reports = Vec::new();
-    for (path, read) in paths.iter().zip(in_parallel(paths, ReportFile::read)) {
+    let shared = Shared::default();
+    let read_all = in_parallel(paths, |path| ReportFile::read(path, &shared));
+    for (path, read) in paths.iter().zip(read_all) {
         match read {
             Ok(report) => reports.push(report),
             Err(err) => {
@@ -90,7 +92,9 @@ pub(crate) fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refus
     if !problems.is_empty() {
         return Err(Refused { problems });
     }
-    Ok(shards::merge(reports))
+    shards::merge(reports).map_err(|problem| Refused {
+        problems: vec![problem],
+    })
 }
 
 impl Merge {}

@@ -2,26 +2,64 @@
 //! streamed case by case. Reading checks that the file is a conform JSON report of this version
 //! and that its summary follows from its results (counted by [`Summary::add`], as the run
 //! counted them), so an edited or truncated report is refused rather than merged.
+//!
+//! What every shard of a run repeats is kept once, whatever the number of shards: the contract
+//! list is shared between the reports that list the same contracts ([`Shared`]), and a
+//! summary's coverage (every contract's declared items) is checked and dropped as it is read,
+//! then read again one shard at a time when the shards' coverage is combined
+//! ([`ReportFile::coverage`]).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::entry::CaseReader;
 use super::scan::{ScanError, Scanner, line_column};
 use crate::report::json::VERSION;
-use crate::results::{CaseResult, RunInfo, Summary, Verdict};
+use crate::results::{CaseResult, ContractInfo, Coverage, RunInfo, Summary, Verdict};
 
 /// A report read through once: everything but its results, which are read again to render.
 #[derive(Debug)]
 pub(super) struct ReportFile {
     /// The file as given.
     pub path: PathBuf,
-    /// The run it reports.
+    /// The run it reports, its contracts aside (in `contracts`).
     pub run: RunInfo,
-    /// Its counts as written.
+    /// The contracts the run lists, shared with every other report listing the same.
+    pub contracts: Arc<Vec<ContractInfo>>,
+    /// Its counts as written, its coverage aside (see [`ReportFile::coverage`]).
     pub summary: Summary,
     /// Where its `results` array starts.
     results_at: u64,
+    /// Where its `summary` starts.
+    summary_at: u64,
+}
+
+/// What the reports of one merge share while they are read, possibly on several threads.
+#[derive(Debug, Default)]
+pub(super) struct Shared {
+    /// The contract list the first report read gave; reports listing the same share it.
+    contracts: Mutex<Option<Arc<Vec<ContractInfo>>>>,
+    /// Held while a summary is decoded: a summary holds every contract's coverage, and one
+    /// at a time keeps a merge's memory independent of its threads and shards.
+    summaries: Mutex<()>,
+}
+
+impl Shared {
+    /// `contracts`, as the copy already kept when it is the same list.
+    fn intern(&self, contracts: Vec<ContractInfo>) -> Arc<Vec<ContractInfo>> {
+        let mut kept = lock(&self.contracts);
+        match kept.as_ref() {
+            Some(same) if **same == contracts => Arc::clone(same),
+            Some(_) => Arc::new(contracts),
+            None => Arc::clone(kept.insert(Arc::new(contracts))),
+        }
+    }
+}
+
+/// A lock whatever another thread did while holding it: what it guards stays whole.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// Why a report cannot be used: what is wrong, and where in the file when that helps.
@@ -57,12 +95,27 @@ const KEYS: [&str; 6] = ["version", "tool", "run", "results", "summary", "verdic
 
 impl ReportFile {
     /// Reads the report at `path` through, checking it as it goes.
-    pub(super) fn read(path: &Path) -> Result<ReportFile, ReadError> {
+    pub(super) fn read(path: &Path, shared: &Shared) -> Result<ReportFile, ReadError> {
         let mut scan =
             Scanner::open(path, 0).map_err(|e| ReadError::new(format!("cannot read it: {e}")))?;
         let mut parts = Parts::default();
-        read_document(&mut scan, &mut parts).map_err(|e| ReadError::from_scan(path, e))?;
+        read_document(&mut scan, &mut parts, shared).map_err(|e| ReadError::from_scan(path, e))?;
         parts.finish(path)
+    }
+
+    /// The coverage its summary records, read again: it was checked when the report was read,
+    /// and dropped so that the shards' coverage is never held all at once.
+    pub(super) fn coverage(&self) -> Result<Coverage, ReadError> {
+        let again = |message: String| ReadError::new(format!("cannot read it again: {message}"));
+        let mut scan =
+            Scanner::open(&self.path, self.summary_at).map_err(|e| again(e.to_string()))?;
+        let mut buf = Vec::new();
+        scan.value(&mut buf).map_err(|e| match e {
+            ScanError::Io(err) => again(err.to_string()),
+            ScanError::Syntax { message, .. } => again(message),
+        })?;
+        let summary: Summary = serde_json::from_slice(&buf).map_err(|e| again(e.to_string()))?;
+        Ok(summary.coverage)
     }
 
     /// The report's cases, in the order it lists them.
@@ -99,13 +152,15 @@ struct Parts {
     seen: BTreeSet<&'static str>,
     tool: Option<String>,
     run: Option<RunInfo>,
+    listed: Arc<Vec<ContractInfo>>,
     summary: Option<Summary>,
     results_at: u64,
+    summary_at: u64,
     counted: Summary,
     contracts: BTreeSet<String>,
 }
 
-fn read_document(scan: &mut Scanner, parts: &mut Parts) -> Result<(), ScanError> {
+fn read_document(scan: &mut Scanner, parts: &mut Parts, shared: &Shared) -> Result<(), ScanError> {
     scan.expect(b'{', "a JSON object (`{`)")?;
     let mut buf = Vec::new();
     let mut more = scan.peek()? != Some(b'}');
@@ -128,7 +183,7 @@ fn read_document(scan: &mut Scanner, parts: &mut Parts) -> Result<(), ScanError>
             return Err(syntax(key_at, format!("key `{key}` appears twice")));
         }
         scan.expect(b':', "`:`")?;
-        read_part(scan, known, parts, &mut buf)?;
+        read_part(scan, known, parts, &mut buf, shared)?;
         more = scan.next_or_close(b'}')?;
     }
     match scan.peek()? {
@@ -146,12 +201,14 @@ fn read_part(
     key: &str,
     parts: &mut Parts,
     buf: &mut Vec<u8>,
+    shared: &Shared,
 ) -> Result<(), ScanError> {
     let at = scan.offset();
     if key == "results" {
         parts.results_at = at;
         return count(scan, parts);
     }
+    let _one_summary_at_a_time = (key == "summary").then(|| lock(&shared.summaries));
     scan.value(buf)?;
     let typed =
         |what: &str, err: serde_json::Error| syntax(at, format!("`{key}` is not {what}: {err}"));
@@ -168,13 +225,19 @@ fn read_part(
         }
         "tool" => parts.tool = Some(serde_json::from_slice(buf).map_err(|e| typed("text", e))?),
         "run" => {
-            let run = serde_json::from_slice(buf).map_err(|e| typed("a run of this version", e))?;
+            let mut run: RunInfo =
+                serde_json::from_slice(buf).map_err(|e| typed("a run of this version", e))?;
+            parts.listed = shared.intern(std::mem::take(&mut run.contracts));
             parts.run = Some(run);
         }
         "summary" => {
-            let summary =
+            let mut summary: Summary =
                 serde_json::from_slice(buf).map_err(|e| typed("a summary of this version", e))?;
+            summary.coverage = Coverage::default();
             parts.summary = Some(summary);
+            parts.summary_at = at;
+            // The summary's text is the largest value read but the results.
+            *buf = Vec::new();
         }
         _ => {
             // The verdict is judged again from the merged results; it is read to be sure the
@@ -214,10 +277,11 @@ impl Parts {
                 run.tool_version
             )));
         }
+        let listed: HashSet<&str> = self.listed.iter().map(|c| c.name.as_str()).collect();
         if let Some(stranger) = self
             .contracts
             .iter()
-            .find(|name| !name.is_empty() && !run.contracts.iter().any(|c| &c.name == *name))
+            .find(|name| !name.is_empty() && !listed.contains(name.as_str()))
         {
             return Err(ReadError::new(format!(
                 "results name a contract the run does not list: `{stranger}`"
@@ -231,8 +295,10 @@ impl Parts {
         Ok(ReportFile {
             path: path.to_path_buf(),
             run,
+            contracts: self.listed,
             summary,
             results_at: self.results_at,
+            summary_at: self.summary_at,
         })
     }
 }

@@ -8,13 +8,14 @@
 //! report without a partition is a whole run on its own.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use serde_json::Value;
 
 use super::report::ReportFile;
 use super::{Merge, Totals, shown};
 use crate::plan::Partition;
-use crate::results::{RunInfo, Summary};
+use crate::results::{ContractInfo, Coverage, RunInfo, Summary};
 
 /// Every reason the reports are not the shards of one run.
 pub(super) fn problems(reports: &[ReportFile], own_baseline: bool) -> Vec<String> {
@@ -39,7 +40,7 @@ fn difference(first: &ReportFile, other: &ReportFile, own_baseline: bool) -> Opt
             b.tool_version, a.tool_version
         ));
     }
-    if let Some(contracts) = contracts((b, &fb), (a, &fa)) {
+    if let Some(contracts) = contracts((&other.contracts, &fb), (&first.contracts, &fa)) {
         return Some(format!(
             "{fb} checked other contracts than {fa}: {contracts}"
         ));
@@ -79,14 +80,21 @@ fn target(run: &RunInfo) -> String {
 }
 
 /// How the contracts of two runs (each with its file as shown) differ, if they do.
-fn contracts((a, fa): (&RunInfo, &str), (b, fb): (&RunInfo, &str)) -> Option<String> {
-    let digests = |run: &RunInfo| -> Vec<(String, String)> {
-        run.contracts
+fn contracts(
+    (a, fa): (&Arc<Vec<ContractInfo>>, &str),
+    (b, fb): (&Arc<Vec<ContractInfo>>, &str),
+) -> Option<String> {
+    // Reports listing the same contracts share one list.
+    if Arc::ptr_eq(a, b) {
+        return None;
+    }
+    let digests = |contracts: &[ContractInfo]| -> Vec<(String, String)> {
+        contracts
             .iter()
             .map(|c| (c.name.clone(), c.sha256.clone()))
             .collect()
     };
-    let (da, db) = (digests(a), digests(b));
+    let (da, db) = (digests(a.as_slice()), digests(b.as_slice()));
     if da == db {
         return None;
     }
@@ -267,7 +275,8 @@ fn whole(report: &ReportFile, shard: Partition, reports: &[ReportFile]) -> Optio
 }
 
 /// The run the shards make together: the first shard's run, whole, with the earliest start.
-pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
+/// Fails, naming the file, when a report cannot be read again for its coverage.
+pub(super) fn merge(mut reports: Vec<ReportFile>) -> Result<Merge, String> {
     reports.sort_by_key(|r| {
         r.run
             .scope
@@ -277,6 +286,11 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
             .map_or(1, |p| p.k)
     });
     let mut info = reports[0].run.clone();
+    info.contracts = reports[0].contracts.to_vec();
+    for report in &mut reports {
+        // The merged run's copy is the one kept from here on.
+        report.contracts = Arc::default();
+    }
     info.started = reports
         .iter()
         .map(|r| r.run.started.clone())
@@ -308,16 +322,16 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Merge {
             .iter()
             .flat_map(|r| r.summary.crashed.iter().cloned())
             .collect(),
-        coverage: merged_coverage(&reports),
+        coverage: merged_coverage(&reports)?,
         late_replays: crate::results::merged_late_replays(
             reports.iter().filter_map(|r| r.summary.late_replays),
         ),
     };
-    Merge {
+    Ok(Merge {
         shards: reports,
         info,
         totals,
-    }
+    })
 }
 
 /// Orders RFC 3339 times by the instant they name, text that is not one last.
@@ -332,14 +346,24 @@ fn earlier(a: &str, b: &str) -> std::cmp::Ordering {
 }
 
 /// The shards' coverage together: an item counts as observed when any shard observed it, and
-/// the shards' `--require-coverage` gate is judged again on the whole.
-fn merged_coverage(reports: &[ReportFile]) -> crate::results::Coverage {
-    let mut coverage = reports
-        .first()
-        .map(|r| r.summary.coverage.clone())
-        .unwrap_or_default();
+/// the shards' `--require-coverage` gate is judged again on the whole. Each shard's coverage
+/// is read again and folded in, in shard order, so only one is held besides the whole.
+fn merged_coverage(reports: &[ReportFile]) -> Result<Coverage, String> {
+    let again = |report: &ReportFile| {
+        report.coverage().map_err(|err| {
+            format!(
+                "{} changed while it was merged: {}",
+                shown(&report.path),
+                err.message
+            )
+        })
+    };
+    let mut coverage = match reports.first() {
+        Some(first) => again(first)?,
+        None => Coverage::default(),
+    };
     for other in reports.iter().skip(1) {
-        coverage.union(&other.summary.coverage);
+        coverage.union(&again(other)?);
     }
     let requirements: Vec<crate::results::Requirement> = coverage
         .required
@@ -347,5 +371,5 @@ fn merged_coverage(reports: &[ReportFile]) -> crate::results::Coverage {
         .filter_map(|text| text.parse().ok())
         .collect();
     coverage.judge(&requirements);
-    coverage
+    Ok(coverage)
 }

@@ -11,7 +11,8 @@ use crate::baseline::Baseline;
 use crate::report::Reporter;
 use crate::report::json::JsonReport;
 use crate::report::tally::sample;
-use crate::results::{CaseResult, Check, CheckResult, Summary, Verdict};
+use crate::results::coverage::{ContractCoverage, Items};
+use crate::results::{CaseResult, Check, CheckResult, Coverage, Requirement, Summary, Verdict};
 
 /// Seven cases built from the sample's three: passes, a recorded snapshot, a failure with a
 /// diff, a known failure and a skip.
@@ -40,12 +41,24 @@ fn run(partition: Option<(usize, usize)>) -> RunInfo {
 
 /// Writes `cases` as a report of `info`, counted as a run counts them.
 fn write(path: &Path, info: &RunInfo, cases: &[CaseResult], matched: usize) -> Summary {
+    write_covered(path, info, cases, matched, Coverage::default())
+}
+
+/// Writes `cases` as a report of `info` whose answers showed what `coverage` says.
+fn write_covered(
+    path: &Path,
+    info: &RunInfo,
+    cases: &[CaseResult],
+    matched: usize,
+    coverage: Coverage,
+) -> Summary {
     let mut report = JsonReport::new(path);
     report.start(info).unwrap();
     let mut summary = Summary {
         planned: 125,
         matched,
         duration: Duration::from_millis(40),
+        coverage,
         ..Summary::default()
     };
     for case in cases {
@@ -305,4 +318,64 @@ fn a_shard_in_which_conform_failed_fails_the_merged_run_the_same_way() {
     report.finish(&summary).unwrap();
     let fed = merged(&paths, None);
     assert_eq!(fed.summary.unwrap().crashed, [two[0].case.clone()]);
+}
+
+/// The issueCard contract's codes, of which the answers never showed `missing`, with the
+/// `--require-coverage codes` gate judged.
+fn codes_coverage(missing: &[&str]) -> Coverage {
+    let declared = [
+        "SUCCESS",
+        "ACCESS_DENIED",
+        "CARD_NOT_EXIST",
+        "PARAM_ILLEGAL",
+    ];
+    let mut coverage = Coverage {
+        contracts: vec![ContractCoverage {
+            contract: "issueCard".into(),
+            codes: Items {
+                declared: declared.map(String::from).to_vec(),
+                missing: missing.iter().map(|m| m.to_string()).collect(),
+            },
+            ..ContractCoverage::default()
+        }],
+        ..Coverage::default()
+    };
+    coverage.judge(&["codes".parse::<Requirement>().unwrap()]);
+    coverage
+}
+
+#[test]
+fn shards_coverage_merges_into_what_any_shard_saw_and_the_gate_is_judged_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = cases();
+    let seen_by = [
+        vec!["ACCESS_DENIED", "CARD_NOT_EXIST", "PARAM_ILLEGAL"],
+        vec!["CARD_NOT_EXIST", "PARAM_ILLEGAL"],
+        vec!["SUCCESS", "ACCESS_DENIED", "CARD_NOT_EXIST"],
+    ];
+    let paths: Vec<PathBuf> = (1..=3)
+        .map(|k| {
+            let part: Vec<CaseResult> = cases.iter().skip(k - 1).step_by(3).cloned().collect();
+            let path = dir.path().join(format!("shard-{k}.json"));
+            let coverage = codes_coverage(&seen_by[k - 1]);
+            write_covered(&path, &run(Some((k, 3))), &part, 7, coverage);
+            path
+        })
+        .collect();
+    let summary = merged(&paths, None).summary.unwrap();
+    // Only CARD_NOT_EXIST was missed by every shard, as it was by the run in one process.
+    assert_eq!(summary.coverage, codes_coverage(&["CARD_NOT_EXIST"]));
+    assert_eq!(summary.coverage.unmet, ["issueCard: code CARD_NOT_EXIST"]);
+    assert!(!summary.success());
+}
+
+#[test]
+fn shards_listing_the_same_contracts_keep_one_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = shards(dir.path(), &cases(), 2);
+    let shared = report::Shared::default();
+    let [a, b] = [&paths[0], &paths[1]].map(|p| ReportFile::read(p, &shared).unwrap());
+    assert!(std::sync::Arc::ptr_eq(&a.contracts, &b.contracts));
+    assert_eq!(*a.contracts, run(None).contracts);
+    assert!(a.run.contracts.is_empty() && a.summary.coverage.is_empty());
 }
