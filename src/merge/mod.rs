@@ -29,7 +29,7 @@ use crate::results::{BaselineEntry, RunInfo};
 
 pub(crate) use render::RenderError;
 
-use report::{ReportFile, Shared};
+use report::{ReportFile, Scanned, Shared};
 
 /// Shard reports proven to be the parts of one run, ready to render.
 #[derive(Debug)]
@@ -72,9 +72,9 @@ pub(crate) fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refus
     let mut problems = given_twice(paths);
     let mut reports = Vec::new();
     let shared = Shared::default();
-    let read_all = in_parallel(paths, |path| ReportFile::read(path, &shared));
-    for (path, read) in paths.iter().zip(read_all) {
-        match read {
+    let scanned = in_parallel(paths, |path| Scanned::scan(path, &shared));
+    for (path, scanned) in paths.iter().zip(scanned) {
+        match scanned.and_then(Scanned::finish) {
             Ok(report) => reports.push(report),
             Err(err) => {
                 let at = err

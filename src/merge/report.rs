@@ -5,9 +5,12 @@
 //!
 //! What every shard of a run repeats is kept once, whatever the number of shards: the contract
 //! list is shared between the reports that list the same contracts ([`Shared`]), and a
-//! summary's coverage (every contract's declared items) is checked and dropped as it is read,
-//! then read again one shard at a time when the shards' coverage is combined
-//! ([`ReportFile::coverage`]).
+//! summary's coverage (every contract's declared items) is checked and dropped, then read again
+//! one shard at a time when the shards' coverage is combined ([`ReportFile::coverage`]).
+//!
+//! Reports are scanned on threads of their own ([`Scanned::scan`]), but their summaries are
+//! decoded on the merge's thread ([`Scanned::finish`]): a summary is the largest value decoded,
+//! and memory a thread took and gave back stays with that thread, unused by the rendering.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
@@ -40,9 +43,6 @@ pub(super) struct ReportFile {
 pub(super) struct Shared {
     /// The contract list the first report read gave; reports listing the same share it.
     contracts: Mutex<Option<Arc<Vec<ContractInfo>>>>,
-    /// Held while a summary is decoded: a summary holds every contract's coverage, and one
-    /// at a time keeps a merge's memory independent of its threads and shards.
-    summaries: Mutex<()>,
 }
 
 impl Shared {
@@ -95,12 +95,9 @@ const KEYS: [&str; 6] = ["version", "tool", "run", "results", "summary", "verdic
 
 impl ReportFile {
     /// Reads the report at `path` through, checking it as it goes.
+    #[cfg(test)]
     pub(super) fn read(path: &Path, shared: &Shared) -> Result<ReportFile, ReadError> {
-        let mut scan =
-            Scanner::open(path, 0).map_err(|e| ReadError::new(format!("cannot read it: {e}")))?;
-        let mut parts = Parts::default();
-        read_document(&mut scan, &mut parts, shared).map_err(|e| ReadError::from_scan(path, e))?;
-        parts.finish(path)
+        Scanned::scan(path, shared).and_then(Scanned::finish)
     }
 
     /// The coverage its summary records, read again: it was checked when the report was read,
@@ -130,6 +127,63 @@ impl ReportFile {
     }
 }
 
+/// A report scanned through, its summary not yet decoded.
+pub(super) struct Scanned {
+    path: PathBuf,
+    parts: Parts,
+    /// What stopped the scan, if something did.
+    error: Option<ScanError>,
+}
+
+impl Scanned {
+    /// Scans the report at `path` through, checking everything but its summary.
+    pub(super) fn scan(path: &Path, shared: &Shared) -> Result<Scanned, ReadError> {
+        let mut scan =
+            Scanner::open(path, 0).map_err(|e| ReadError::new(format!("cannot read it: {e}")))?;
+        let mut parts = Parts::default();
+        let error = read_document(&mut scan, &mut parts, shared).err();
+        Ok(Scanned {
+            path: path.to_path_buf(),
+            parts,
+            error,
+        })
+    }
+
+    /// Decodes the summary and checks the report whole: what is wrong first in the file is
+    /// what is said, as if it had been read in one pass.
+    pub(super) fn finish(self) -> Result<ReportFile, ReadError> {
+        let Scanned {
+            path,
+            mut parts,
+            error,
+        } = self;
+        let failed = |e| ReadError::from_scan(&path, e);
+        // A summary was scanned whole only if it came before what stopped the scan.
+        if let Some(at) = parts.summary_at {
+            parts.summary = Some(decode_summary(&path, at).map_err(failed)?);
+        }
+        if let Some(error) = error {
+            return Err(failed(error));
+        }
+        parts.finish(&path)
+    }
+}
+
+/// The summary at `at`, its coverage dropped.
+fn decode_summary(path: &Path, at: u64) -> Result<Summary, ScanError> {
+    let mut scan = Scanner::open(path, at)?;
+    let mut buf = Vec::new();
+    scan.value(&mut buf)?;
+    let mut summary: Summary = serde_json::from_slice(&buf).map_err(|e| {
+        syntax(
+            at,
+            format!("`summary` is not a summary of this version: {e}"),
+        )
+    })?;
+    summary.coverage = Coverage::default();
+    Ok(summary)
+}
+
 /// A report's cases, read one at a time.
 pub(super) struct Cases {
     scan: Scanner,
@@ -155,7 +209,8 @@ struct Parts {
     listed: Arc<Vec<ContractInfo>>,
     summary: Option<Summary>,
     results_at: u64,
-    summary_at: u64,
+    /// Where the summary starts, once it was scanned whole.
+    summary_at: Option<u64>,
     counted: Summary,
     contracts: BTreeSet<String>,
 }
@@ -208,7 +263,12 @@ fn read_part(
         parts.results_at = at;
         return count(scan, parts);
     }
-    let _one_summary_at_a_time = (key == "summary").then(|| lock(&shared.summaries));
+    if key == "summary" {
+        // Decoded later, on the merge's thread (see the module's doc).
+        scan.skip_value()?;
+        parts.summary_at = Some(at);
+        return Ok(());
+    }
     scan.value(buf)?;
     let typed =
         |what: &str, err: serde_json::Error| syntax(at, format!("`{key}` is not {what}: {err}"));
@@ -229,15 +289,6 @@ fn read_part(
                 serde_json::from_slice(buf).map_err(|e| typed("a run of this version", e))?;
             parts.listed = shared.intern(std::mem::take(&mut run.contracts));
             parts.run = Some(run);
-        }
-        "summary" => {
-            let mut summary: Summary =
-                serde_json::from_slice(buf).map_err(|e| typed("a summary of this version", e))?;
-            summary.coverage = Coverage::default();
-            parts.summary = Some(summary);
-            parts.summary_at = at;
-            // The summary's text is the largest value read but the results.
-            *buf = Vec::new();
         }
         _ => {
             // The verdict is judged again from the merged results; it is read to be sure the
@@ -298,7 +349,7 @@ impl Parts {
             contracts: self.listed,
             summary,
             results_at: self.results_at,
-            summary_at: self.summary_at,
+            summary_at: self.summary_at.unwrap_or_default(),
         })
     }
 }

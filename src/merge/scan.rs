@@ -124,6 +124,18 @@ impl Scanner {
     /// Replaces `out` with the bytes of the next JSON value (after any whitespace).
     pub(super) fn value(&mut self, out: &mut Vec<u8>) -> Result<(), ScanError> {
         out.clear();
+        self.walk(Some(out))
+    }
+
+    /// Passes the next JSON value (after any whitespace), checking only where it ends: for a
+    /// value decoded later, on another thread.
+    pub(super) fn skip_value(&mut self) -> Result<(), ScanError> {
+        self.walk(None)
+    }
+
+    /// Consumes the next value, copying its bytes to `out` when given.
+    fn walk(&mut self, mut out: Option<&mut Vec<u8>>) -> Result<(), ScanError> {
+        let mut length = 0;
         let first = self
             .peek()?
             .ok_or_else(|| self.error("expected a value, found the end of the file"))?;
@@ -133,19 +145,22 @@ impl Scanner {
             if buf.is_empty() {
                 // A number may end the file; anything open may not.
                 return match state {
-                    Value::Scalar if !out.is_empty() => Ok(()),
+                    Value::Scalar if length > 0 => Ok(()),
                     _ => Err(self.error("the file ends inside a value")),
                 };
             }
             let end = state.end_in(buf);
             let taken = end.unwrap_or(buf.len());
-            if out.len() + taken > MAX_VALUE {
+            if length + taken > MAX_VALUE {
                 return Err(self.error(format!(
                     "a value longer than {} MiB",
                     MAX_VALUE / (1024 * 1024)
                 )));
             }
-            out.extend_from_slice(&buf[..taken]);
+            if let Some(out) = out.as_deref_mut() {
+                out.extend_from_slice(&buf[..taken]);
+            }
+            length += taken;
             self.consume(taken);
             if end.is_some() {
                 return Ok(());

@@ -379,3 +379,27 @@ fn shards_listing_the_same_contracts_keep_one_list() {
     assert_eq!(*a.contracts, run(None).contracts);
     assert!(a.run.contracts.is_empty() && a.summary.coverage.is_empty());
 }
+
+#[test]
+fn a_summary_of_another_shape_is_refused_where_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = shards(dir.path(), &cases(), 2);
+    let text = std::fs::read_to_string(&paths[0]).unwrap();
+    let edited = text.replace(
+        "\"summary\":{\"passed\":",
+        "\"summary\":{\"passed\":\"two\",\"was\":",
+    );
+    assert_ne!(edited, text);
+    std::fs::write(&paths[0], &edited).unwrap();
+    let refused = refusal(&paths);
+    // The summary is on the last line, after `],"summary":`.
+    let line = text.lines().count();
+    assert!(
+        refused.ends_with(&format!(
+            "shard-1.json`: not a conform JSON report of this version: `summary` is not a summary \
+             of this version: invalid type: string \"two\", expected usize at line 1 column 15 \
+             (line {line}, column 13)"
+        )),
+        "{refused}"
+    );
+}
