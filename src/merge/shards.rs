@@ -371,5 +371,25 @@ fn merged_coverage(reports: &[ReportFile]) -> Result<Coverage, String> {
         .filter_map(|text| text.parse().ok())
         .collect();
     coverage.judge(&requirements);
+    compact(&mut coverage);
     Ok(coverage)
+}
+
+/// Frees the room decoding left in `coverage`'s lists (a list grows by doubling as it is
+/// decoded, and the union only shortens them): it is held to the end of the rendering.
+fn compact(coverage: &mut Coverage) {
+    coverage.contracts.shrink_to_fit();
+    for contract in &mut coverage.contracts {
+        let aspects = [
+            &mut contract.statuses,
+            &mut contract.codes,
+            &mut contract.fields,
+            &mut contract.http_statuses,
+            &mut contract.headers,
+        ];
+        for items in aspects {
+            items.declared.shrink_to_fit();
+            items.missing.shrink_to_fit();
+        }
+    }
 }
