@@ -5,7 +5,7 @@
 //!
 //! 1. the shipped suite end to end, `conform verify --target URL` against the reference
 //!    implementation served on loopback, against the same requests sent by a bare reqwest loop
-//!    with the same concurrency and no checks (target: conform ÷ bare ≤ 1.3);
+//!    with the same concurrency and no checks (target: conform ÷ bare ≤ 1.10);
 //! 2. scaling: 1, 10, 100 and 1000 copies of the shipped contract under distinct paths, run with
 //!    the embedded target (targets: CPU time per contract at 1000 within 1.2× of that at 10;
 //!    peak memory at 1000 under 200 MB);
@@ -53,6 +53,8 @@ pub(crate) const JOBS: &str = "8";
 const ROUNDS: usize = 31;
 /// Rounds run first and not counted.
 const WARM_UP: usize = 3;
+/// The most conform may take over the bare client for the same requests.
+const OVERHEAD_TARGET: f64 = 1.10;
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -168,8 +170,12 @@ fn overhead(
         "  bare reqwest     {:>9}  {requests} requests",
         ms(bare_time)
     );
-    println!("  conform ÷ bare   {ratio:>9.2}  (median of the rounds' ratios; target ≤ 1.30)");
-    if ratio > 1.3 {
+    let spread = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
+    println!(
+        "  conform ÷ bare   {ratio:>9.2}  (median of the rounds' ratios, middle half {:.2} to {:.2}; target ≤ {OVERHEAD_TARGET:.2})",
+        spread.0, spread.1
+    );
+    if ratio > OVERHEAD_TARGET {
         missed.push(format!("conform ÷ bare is {ratio:.2}"));
     }
 }

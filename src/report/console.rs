@@ -234,6 +234,10 @@ impl super::Reporter for Console {
         Ok(())
     }
 
+    fn shows_clauses(&self) -> bool {
+        false
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         if let Some(progress) = self.progress.take() {
             progress.finish();

@@ -176,6 +176,10 @@ impl super::Reporter for JunitReport {
         written
     }
 
+    fn shows_clauses(&self) -> bool {
+        false
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         let (mut pending, run, mut spool) =
             match (self.pending.take(), self.run.take(), self.spool.take()) {

@@ -31,6 +31,11 @@ pub trait Reporter: Send {
     fn case(&mut self, result: &CaseResult) -> io::Result<()>;
     /// After the last case.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Whether it shows the contract clause of each check: the runner reads the contract files
+    /// back to locate clauses only when some reporter shows them.
+    fn shows_clauses(&self) -> bool {
+        true
+    }
 }
 
 /// The formats `--report FORMAT=PATH` accepts.
@@ -98,6 +103,10 @@ impl Reporter for FileReport {
         self.guard(|r| r.finish(summary));
         Ok(())
     }
+
+    fn shows_clauses(&self) -> bool {
+        self.inner.shows_clauses()
+    }
 }
 
 /// Several reporters fed together: `streams` (the console) first, whose errors stop the run,
@@ -132,6 +141,11 @@ impl Reporter for Reporters {
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.each().try_for_each(|r| r.finish(summary))
     }
+
+    fn shows_clauses(&self) -> bool {
+        self.streams.iter().any(|r| r.shows_clauses())
+            || self.files.iter().any(|r| r.shows_clauses())
+    }
 }
 
 #[cfg(test)]
@@ -164,5 +178,22 @@ mod tests {
                 .unwrap()
                 .contains("\"summary\"")
         );
+    }
+    #[test]
+    fn clauses_are_located_only_for_a_report_that_shows_them() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |formats: &[&str]| {
+            let mut reporters = Reporters::default();
+            for format in formats {
+                let path = dir.path().join(format!("r.{format}"));
+                let inner = file_report(format, &path).unwrap();
+                reporters.files.push(FileReport::new(format, &path, inner));
+            }
+            reporters.shows_clauses()
+        };
+        assert!(!with(&[]));
+        assert!(!with(&["junit", "markdown"]));
+        assert!(with(&["junit", "json"]));
+        assert!(with(&["html"]));
     }
 }
