@@ -135,6 +135,17 @@ impl Registration {
     }
 }
 
+impl Registration {
+    /// The connection's socket as a tokio stream with its write side shut down, for reading
+    /// what the client still sends after hyper refused its request (see [`super::limits::drain`]).
+    pub fn lingering(&self) -> Option<tokio::net::TcpStream> {
+        let socket = self.watch.socket.try_clone().ok()?;
+        socket.set_nonblocking(true).ok()?;
+        let _ = socket.shutdown(Shutdown::Write);
+        tokio::net::TcpStream::from_std(socket).ok()
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         self.deadlines.lock().remove(&self.id);

@@ -158,11 +158,17 @@ pub(super) async fn refuse(mut stream: TcpStream, status: &str, extra: &str, mes
         stream.write_all(answer.as_bytes()).await?;
         stream.shutdown().await
     });
-    if !matches!(written.await, Ok(Ok(()))) {
-        return;
+    if matches!(written.await, Ok(Ok(()))) {
+        drain(stream).await;
     }
+}
+
+/// Reads (and drops) what a client still sends after its answer, for up to a second and
+/// 64 KiB, before the socket is closed: closing with unread input resets the connection, and
+/// a reset can destroy the answer before the client reads it.
+pub(super) async fn drain(mut stream: TcpStream) {
     let mut sink = [0u8; 4096];
-    let drain = async {
+    let reading = async {
         let mut left = 64 * 1024;
         while left > 0 {
             match stream.read(&mut sink).await {
@@ -171,7 +177,7 @@ pub(super) async fn refuse(mut stream: TcpStream, status: &str, extra: &str, mes
             }
         }
     };
-    let _ = tokio::time::timeout(Duration::from_secs(1), drain).await;
+    let _ = tokio::time::timeout(Duration::from_secs(1), reading).await;
 }
 
 /// The 503 for a connection over the cap.

@@ -316,14 +316,21 @@ async fn serve_http1<S>(
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder.keep_alive(true);
     app.limits.configure(&mut builder);
+    let watch = Arc::clone(&registration);
     let service = service_fn(move |request| {
-        registration.handling();
+        watch.handling();
         handle(Arc::clone(&app), request)
     });
     let connection = builder.serve_connection(TokioIo::new(watched), service);
     tokio::pin!(connection);
     tokio::select! {
-        _ = connection.as_mut() => {}
+        served = connection.as_mut() => {
+            // hyper has answered a request it refused (431, 400) and stopped reading: the rest
+            // of that request may still be arriving.
+            if served.is_err() && let Some(socket) = registration.lingering() {
+                limits::drain(socket).await;
+            }
+        }
         _ = stopped.changed() => {
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
