@@ -149,6 +149,7 @@ fn overhead(
     }
     let conform_time = median(&rounds.iter().map(|r| r.conform).collect::<Vec<_>>());
     let bare_time = median(&rounds.iter().map(|r| r.bare).collect::<Vec<_>>());
+    let lint_time = median(&rounds.iter().map(|r| r.lint).collect::<Vec<_>>());
     // Each round runs both clients back to back, so its ratio cancels most of the machine's
     // drift; the median of those ratios is the figure judged.
     let mut ratios: Vec<f64> = rounds
@@ -170,6 +171,12 @@ fn overhead(
         "  bare reqwest     {:>9}  {requests} requests",
         ms(bare_time)
     );
+    // What conform pays before its first request and the bare client does not: starting,
+    // loading and compiling the contracts (`lint` of the same files sends nothing).
+    println!(
+        "  conform lint     {:>9}  start-up, loading and compiling the same contracts",
+        ms(lint_time)
+    );
     let spread = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
     println!(
         "  conform ÷ bare   {ratio:>9.2}  (median of the rounds' ratios, middle half {:.2} to {:.2}; target ≤ {OVERHEAD_TARGET:.2})",
@@ -185,6 +192,7 @@ fn overhead(
 struct Round {
     conform: Duration,
     bare: Duration,
+    lint: Duration,
     requests: u64,
 }
 
@@ -244,9 +252,13 @@ fn suite_round(
         sent, bare_sent,
         "conform and the bare client sent the same requests"
     );
+    let files = contracts.iter().map(|c| c.source.path.as_os_str());
+    let lint = measure(Command::new(CONFORM).arg("lint").args(files));
+    assert_eq!(lint.code, 0, "conform lint failed on the shipped contracts");
     Round {
         conform,
         bare,
+        lint: lint.wall,
         requests: sent,
     }
 }
