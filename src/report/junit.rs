@@ -67,6 +67,7 @@ impl JunitReport {
     fn write_case(&mut self, spool: &mut Spool, result: &CaseResult) -> io::Result<()> {
         let suite = self.suite(&result.contract);
         suite.time += result.duration;
+        let file = &suite.info.path;
         for (i, check) in result.checks.iter().enumerate() {
             let time = if i == 0 {
                 result.duration
@@ -79,7 +80,7 @@ impl JunitReport {
                 Outcome::Fail if check.known => suite.counts.skipped += 1,
                 outcome => suite.counts.add(outcome),
             }
-            write_testcase(spool, result, check, time)?;
+            write_testcase(spool, (result, file), check, time)?;
         }
         Ok(())
     }
@@ -220,7 +221,7 @@ fn escaped(text: &str, in_attribute: bool) -> std::borrow::Cow<'_, str> {
 
 fn write_testcase(
     out: &mut dyn Write,
-    case: &CaseResult,
+    (case, file): (&CaseResult, &str),
     check: &CheckResult,
     time: Duration,
 ) -> io::Result<()> {
@@ -250,7 +251,7 @@ fn write_testcase(
             out,
             "{open}>\n      <failure message=\"{message}\" type=\"{}\">{}</failure>\n    </testcase>",
             check.check.name(),
-            escaped(&failure_text(case, check), false)
+            escaped(&failure_text(case, check, file), false)
         ),
     }
 }
@@ -276,18 +277,37 @@ fn properties(contract: &ContractInfo, run: &RunInfo, summary: &Summary) -> Vec<
         let name = label.to_lowercase().replace(' ', "_");
         properties.push((format!("scope.{name}"), text));
     }
+    // What this contract's answers showed of what it declares: `coverage.codes` = `3/9`, and
+    // `coverage.codes.never` listing what no answer showed.
+    for row in super::coverage::rows(&summary.coverage) {
+        if row.contract != contract.name {
+            continue;
+        }
+        properties.push((format!("coverage.{}", row.aspect), row.ratio));
+        if !row.missing.is_empty() {
+            let never = format!("coverage.{}.never", row.aspect);
+            properties.push((never, row.missing.join(", ")));
+        }
+    }
+    if let Some(gate) = super::coverage::gate(&summary.coverage) {
+        properties.push(("coverage.gate".into(), gate));
+    }
     properties
 }
 
-/// The body of a failure: one finding per line, then the diff, then a flow's or scenario's
-/// steps.
-fn failure_text(case: &CaseResult, check: &CheckResult) -> String {
+/// The body of a failure: one finding per line, the contract clause the check tests, then the
+/// diff, then a flow's or scenario's steps.
+fn failure_text(case: &CaseResult, check: &CheckResult, file: &str) -> String {
     let mut text = check
         .findings
         .iter()
         .map(|f| f.message.as_str())
         .collect::<Vec<_>>()
         .join("\n");
+    if let Some(clause) = check.clause.as_ref().filter(|_| !file.is_empty()) {
+        text.push_str("\nclause: ");
+        text.push_str(&clause.shown(file));
+    }
     if let Some(diff) = &check.diff {
         text.push_str("\n\n");
         text.push_str(diff.trim_end());

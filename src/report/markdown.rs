@@ -50,7 +50,7 @@ impl MarkdownReport {
         }
         write_coverage(out, summary)?;
         write_traffic(out, summary)?;
-        write_failures(out, &self.failures)
+        write_failures(out, run, &self.failures)
     }
 }
 
@@ -269,23 +269,29 @@ fn write_traffic(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     Ok(())
 }
 
-fn write_failures(out: &mut dyn Write, failures: &[CaseResult]) -> io::Result<()> {
+fn write_failures(out: &mut dyn Write, run: &RunInfo, failures: &[CaseResult]) -> io::Result<()> {
     if failures.is_empty() {
         return Ok(());
     }
     writeln!(out, "## Failures")?;
     for case in failures {
         writeln!(out, "\n### {}\n", escape(&case.case))?;
+        let file = run.contracts.iter().find(|c| c.name == case.contract);
         for check in &case.checks {
             let known = if check.known {
                 " (known failure, in the baseline)"
             } else {
                 ""
             };
+            // The clause the check tests, so a reader of the certificate can open the rule.
+            let clause = match (&check.clause, file) {
+                (Some(clause), Some(file)) => format!(" ({})", code(&clause.shown(&file.path))),
+                _ => String::new(),
+            };
             for finding in &check.findings {
                 writeln!(
                     out,
-                    "- **{}**{known}: {}",
+                    "- **{}**{clause}{known}: {}",
                     check.check.name(),
                     escape(&finding.message)
                 )?;

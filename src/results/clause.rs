@@ -30,6 +30,18 @@ pub struct Clause {
     pub line: usize,
 }
 
+impl Clause {
+    /// `file:line /pointer`, as reports show it (`(the whole contract)` for the empty pointer).
+    pub fn shown(&self, file: &str) -> String {
+        let pointer = if self.pointer.is_empty() {
+            "(the whole contract)"
+        } else {
+            &self.pointer
+        };
+        format!("{file}:{} {pointer}", self.line)
+    }
+}
+
 /// Contract files read back for their clauses, a few at a time: cases come contract by
 /// contract, so a handful kept is enough and a run of thousands of contracts holds few.
 ///

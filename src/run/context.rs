@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
 use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
-use crate::observe::{Exchange, FlowRecord, Observations};
+use crate::observe::{Exchange, FlowRecord, Observations, Settled};
 use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
 use crate::target::{HttpTarget, Secrets};
@@ -83,20 +83,22 @@ impl Context {
         }
     }
 
+    /// Keeps exchanges the caller labelled (a security probe's, a late replay case's) as
+    /// evidence, when the run keeps evidence.
+    pub fn evidence(&self, contract: &Contract, case: &str, labelled: &[(String, &Exchange)]) {
+        if let Some(evidence) = &self.evidence {
+            evidence.case(contract, case, labelled, &self.secrets);
+        }
+    }
+
     /// Records what a flow observed, each step under its own contract.
     pub fn flowed(&self, index: usize, case: &str, record: &FlowRecord) {
         self.coverage.flow(&self.contracts, record);
         if let Some(evidence) = &self.evidence {
             let mut labelled = Vec::new();
             for step in &record.steps {
-                let tries = step.settled.tries().len();
-                for (n, exchange) in step.settled.tries().iter().enumerate() {
-                    let mut label = format!("step {} ({})", step.index + 1, step.label);
-                    if n + 1 < tries {
-                        label.push_str(&format!(", settle try {} of {tries}", n + 1));
-                    }
-                    labelled.push((label, exchange));
-                }
+                let label = format!("step {} ({})", step.index + 1, step.label);
+                labelled.extend(settle_tries(&label, &step.settled));
             }
             // A scenario's captured credentials and the values its contracts issue are kept
             // out of the evidence, as they are out of every report.
@@ -134,6 +136,23 @@ impl Context {
             settle_max_wait: rules.settle_max_wait,
         }
     }
+}
+
+/// A settled request's exchanges labelled `label`, the tries before the settled one with
+/// `, settle try N of M` added.
+pub(crate) fn settle_tries<'a>(label: &str, settled: &'a Settled) -> Vec<(String, &'a Exchange)> {
+    let tries = settled.tries().len();
+    let labelled = settled.tries().iter().enumerate().map(|(n, exchange)| {
+        if n + 1 < tries {
+            (
+                format!("{label}, settle try {} of {tries}", n + 1),
+                exchange,
+            )
+        } else {
+            (label.to_string(), exchange)
+        }
+    });
+    labelled.collect()
 }
 
 #[cfg(test)]

@@ -17,11 +17,11 @@ use std::time::{Duration, Instant};
 use futures::StreamExt;
 use futures::future::join_all;
 
-use super::context::Context;
+use super::context::{Context, settle_tries};
 use super::ledger::{Answered, Kept};
 use super::{resources, send};
 use crate::contract::{Contract, StatusRole};
-use crate::observe::{FillStopped, LateReplay, LateReplays};
+use crate::observe::{FillStopped, LateReplay, LateReplays, Settled};
 use crate::plan::{self, Document, KeySpec};
 
 /// How a run replays late.
@@ -59,7 +59,8 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
     ) else {
         return observed;
     };
-    observed.fill_stopped = fill(context, index, case, oldest).await;
+    let (fill_stopped, filled) = fill(context, index, case, oldest).await;
+    observed.fill_stopped = fill_stopped;
     let ready = youngest + context.late.after;
     tokio::time::sleep(ready.saturating_duration_since(Instant::now())).await;
     let replays = picked
@@ -67,7 +68,35 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
         .map(|kept| replay(context, index, contract, kept));
     observed.replays = join_all(replays).await;
     context.ledger.note(&observed.replays);
+    keep_evidence(context, contract, case, &filled, &observed);
     observed
+}
+
+/// The case's exchanges as evidence: the requests sent to make up the gap, then each late
+/// replay (its first answer is in the evidence of the case that first sent the key).
+fn keep_evidence(
+    context: &Context,
+    contract: &Contract,
+    case: &str,
+    filled: &[Settled],
+    observed: &LateReplays,
+) {
+    let of = filled.len();
+    let mut labelled = Vec::new();
+    for (n, settled) in filled.iter().enumerate() {
+        labelled.extend(settle_tries(
+            &format!("gap request {} of {of}", n + 1),
+            settled,
+        ));
+    }
+    for replay in &observed.replays {
+        let label = format!(
+            "late replay of {} (first sent by {})",
+            replay.key, replay.case
+        );
+        labelled.extend(settle_tries(&label, &replay.late));
+    }
+    context.evidence(contract, case, &labelled);
 }
 
 /// One key replayed: its age and the traffic since are taken just before it is sent.
@@ -92,8 +121,14 @@ async fn replay(context: &Context, index: usize, contract: &Contract, kept: Kept
 }
 
 /// Sends valid requests with fresh keys until `gap` successful requests of the contract came
-/// after the one entered as number `oldest`; why it stopped short, if it did.
-async fn fill(context: &Context, index: usize, case: &str, oldest: u64) -> Option<FillStopped> {
+/// after the one entered as number `oldest`: why it stopped short, if it did, and what was
+/// sent.
+async fn fill(
+    context: &Context,
+    index: usize,
+    case: &str,
+    oldest: u64,
+) -> (Option<FillStopped>, Vec<Settled>) {
     let asked = context.late.gap;
     let reached = || context.ledger.successes(index).saturating_sub(oldest);
     let contract = &context.contracts[index];
@@ -102,13 +137,13 @@ async fn fill(context: &Context, index: usize, case: &str, oldest: u64) -> Optio
         asked,
         answer,
     };
+    let mut sent = Vec::new();
     if reached() >= asked {
-        return None;
+        return (None, sent);
     }
     let Some(base) = plan::base_document(contract) else {
-        return Some(stopped(
-            "nothing: the contract has no valid request to send".into(),
-        ));
+        let nothing = "nothing: the contract has no valid request to send";
+        return (Some(stopped(nothing.into())), sent);
     };
     // Each request that succeeds counts once, so exactly the missing number is sent, `--jobs`
     // at a time; the first that does not succeed stops the rest.
@@ -116,28 +151,29 @@ async fn fill(context: &Context, index: usize, case: &str, oldest: u64) -> Optio
     let mut sends = futures::stream::iter(0..missing)
         .map(|_| fill_one(context, index, case, &base))
         .buffer_unordered(context.late.batch.max(1));
-    while let Some(sent) = sends.next().await {
-        if let Err(answer) = sent {
-            return Some(stopped(answer));
+    while let Some((outcome, settled)) = sends.next().await {
+        sent.extend(settled);
+        if let Err(answer) = outcome {
+            return (Some(stopped(answer)), sent);
         }
     }
-    None
+    (None, sent)
 }
 
-/// One valid request with a fresh key, entered in the ledger; what came back when it did not
-/// succeed.
+/// One valid request with a fresh key, entered in the ledger: what came back when it did not
+/// succeed, and the request as settled (none when the resource it needs could not be made).
 async fn fill_one(
     context: &Context,
     index: usize,
     case: &str,
     base: &serde_json::Value,
-) -> Result<(), String> {
+) -> (Result<(), String>, Option<Settled>) {
     let contract = &context.contracts[index];
     let mut document = Document::Whole(base.clone());
     if let Some(setup) = resources::prepare(context, contract, &mut document, None, case).await
         && setup.outcome == crate::results::Outcome::Fail
     {
-        return Err(setup.message());
+        return (Err(setup.message()), None);
     }
     let planned = document.materialize(&KeySpec::Fresh, contract, &context.mint);
     let request = send::request(contract, planned);
@@ -154,9 +190,10 @@ async fn fill_one(
             sent: context.target.sent(),
         },
     );
-    match &exchange.answer {
+    let outcome = match &exchange.answer {
         Ok(response) if response.role(contract) == Some(StatusRole::Success) => Ok(()),
         Ok(response) => Err(response.describe(contract)),
         Err(err) => Err(format!("no answer: {err}")),
-    }
+    };
+    (outcome, Some(settled))
 }

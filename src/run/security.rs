@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde_json::Value;
 use tokio::sync::OnceCell;
 
-use super::context::Context;
+use super::context::{Context, settle_tries};
 use super::{resources, send};
 use crate::check;
 use crate::contract::{Contract, StatusRole};
@@ -158,8 +158,22 @@ pub(crate) async fn run(
         follow_up,
         again,
     };
+    keep_evidence(context, contract, name, &record);
     let checks = check::security::judge(contract, case, &record);
     setup.into_iter().chain(checks).collect()
+}
+
+/// A probe's exchanges as evidence: the spoiled request first (the case's main request), then
+/// the request sent right with the same key and its repeat.
+fn keep_evidence(context: &Context, contract: &Contract, case: &str, record: &SecurityRecord) {
+    let mut labelled = vec![(String::new(), &record.probe)];
+    if let Some(follow_up) = &record.follow_up {
+        labelled.extend(settle_tries("the same key sent right", follow_up));
+    }
+    if let Some(again) = &record.again {
+        labelled.push(("the same key sent right, again".to_string(), again));
+    }
+    context.evidence(contract, case, &labelled);
 }
 
 /// The request for a filled-in document, recording its key.

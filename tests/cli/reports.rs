@@ -229,6 +229,18 @@ async fn junit_report_is_valid_and_has_one_failure_per_failed_check() {
             .unwrap_or_default()
             .contains("appId too-long")
     );
+    // The failure's text names the clause tested; the suite carries the contract's coverage.
+    let xml = reports.read("junit");
+    let clause = format!("clause: {ISSUE_CARD}:36 /request/fields/appId/maxLength");
+    assert!(xml.contains(&clause), "{xml}");
+    let property = |name: &str| {
+        let found = suite.properties.iter().find(|p| p.name.as_str() == name);
+        found.map(|p| p.value.to_string())
+    };
+    let statuses = property("coverage.statuses").expect("coverage of statuses");
+    assert!(statuses.contains('/'), "{statuses}");
+    let codes = property("coverage.codes").expect("coverage of codes");
+    assert!(codes.contains('/'), "{codes}");
 }
 
 #[tokio::test]
@@ -272,12 +284,19 @@ async fn markdown_certificate_names_the_contract_digest_and_every_failure() {
         .filter(|r| r["outcome"] == "fail")
     {
         let case = failure["case"].as_str().unwrap();
-        let line = format!("- **{}**: ", failure["check"].as_str().unwrap());
+        // Each failure names the contract clause its check tests, as the JSON report does.
+        let clause = &failure["clause"];
+        let line = format!(
+            "- **{}** (`{ISSUE_CARD}:{} {}`): ",
+            failure["check"].as_str().unwrap(),
+            clause["line"],
+            clause["pointer"].as_str().unwrap()
+        );
         let section = certificate
             .split("\n### ")
             .find(|s| s.starts_with(case))
             .unwrap_or_else(|| panic!("{case} has no section"));
-        assert!(section.contains(&line), "{case}: {line}");
+        assert!(section.contains(&line), "{case}: {line}\n{section}");
     }
     // The digest changes with the contract, the rest only with the rendering.
     insta::assert_snapshot!(redact(&certificate.replace(&digest, "[SHA-256]")));
