@@ -234,8 +234,8 @@ impl super::Reporter for Console {
         Ok(())
     }
 
-    fn shows_clauses(&self) -> bool {
-        false
+    fn clauses_shown(&self) -> crate::results::clause::ClausesShown {
+        crate::results::clause::ClausesShown::None
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

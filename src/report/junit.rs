@@ -177,8 +177,8 @@ impl super::Reporter for JunitReport {
         written
     }
 
-    fn shows_clauses(&self) -> bool {
-        false
+    fn clauses_shown(&self) -> crate::results::clause::ClausesShown {
+        crate::results::clause::ClausesShown::NotPassed
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

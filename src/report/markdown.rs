@@ -68,8 +68,8 @@ impl super::Reporter for MarkdownReport {
         Ok(())
     }
 
-    fn shows_clauses(&self) -> bool {
-        false
+    fn clauses_shown(&self) -> crate::results::clause::ClausesShown {
+        crate::results::clause::ClausesShown::NotPassed
     }
 
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {

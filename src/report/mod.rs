@@ -21,6 +21,7 @@ pub mod traffic;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::results::clause::ClausesShown;
 use crate::results::{CaseResult, RunInfo, Summary};
 
 /// Receives a run's results as they happen.
@@ -31,10 +32,10 @@ pub trait Reporter: Send {
     fn case(&mut self, result: &CaseResult) -> io::Result<()>;
     /// After the last case.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
-    /// Whether it shows the contract clause of each check: the runner reads the contract files
-    /// back to locate clauses only when some reporter shows them.
-    fn shows_clauses(&self) -> bool {
-        true
+    /// Which checks' contract clauses it shows: the runner reads the contract files back to
+    /// locate clauses only for the checks some reporter shows them for.
+    fn clauses_shown(&self) -> ClausesShown {
+        ClausesShown::All
     }
 }
 
@@ -104,8 +105,8 @@ impl Reporter for FileReport {
         Ok(())
     }
 
-    fn shows_clauses(&self) -> bool {
-        self.inner.shows_clauses()
+    fn clauses_shown(&self) -> ClausesShown {
+        self.inner.clauses_shown()
     }
 }
 
@@ -142,9 +143,10 @@ impl Reporter for Reporters {
         self.each().try_for_each(|r| r.finish(summary))
     }
 
-    fn shows_clauses(&self) -> bool {
-        self.streams.iter().any(|r| r.shows_clauses())
-            || self.files.iter().any(|r| r.shows_clauses())
+    fn clauses_shown(&self) -> ClausesShown {
+        let streams = self.streams.iter().map(|r| r.clauses_shown());
+        let files = self.files.iter().map(|r| r.clauses_shown());
+        streams.chain(files).max().unwrap_or(ClausesShown::None)
     }
 }
 
@@ -179,8 +181,9 @@ mod tests {
                 .contains("\"summary\"")
         );
     }
+
     #[test]
-    fn clauses_are_located_only_for_a_report_that_shows_them() {
+    fn clauses_are_located_only_for_the_checks_a_report_shows_them_for() {
         let dir = tempfile::tempdir().unwrap();
         let with = |formats: &[&str]| {
             let mut reporters = Reporters::default();
@@ -189,11 +192,11 @@ mod tests {
                 let inner = file_report(format, &path).unwrap();
                 reporters.files.push(FileReport::new(format, &path, inner));
             }
-            reporters.shows_clauses()
+            reporters.clauses_shown()
         };
-        assert!(!with(&[]));
-        assert!(!with(&["junit", "markdown"]));
-        assert!(with(&["junit", "json"]));
-        assert!(with(&["html"]));
+        assert_eq!(with(&[]), ClausesShown::None);
+        assert_eq!(with(&["junit", "markdown"]), ClausesShown::NotPassed);
+        assert_eq!(with(&["junit", "json"]), ClausesShown::All);
+        assert_eq!(with(&["html"]), ClausesShown::All);
     }
 }

@@ -15,7 +15,7 @@ use std::sync::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::Check;
+use super::{Check, Outcome};
 use crate::contract::source::SourceText;
 use crate::json::pointer::escape;
 use crate::plan::CaseKind;
@@ -46,17 +46,28 @@ impl Clause {
 /// contract, so a handful kept is enough and a run of thousands of contracts holds few.
 ///
 /// Locating a clause reads the contract file and follows the case's field through it, which
-/// costs a fifth of a run's CPU time; a run whose reporters show no clauses (the console,
-/// JUnit, Markdown) turns the book off and locates none.
+/// costs a fifth of a run's CPU time; the book locates clauses only for the checks some
+/// reporter of the run shows them for (none for the console alone).
 #[derive(Debug)]
 pub struct ClauseBook {
     recent: Mutex<Vec<(PathBuf, Option<File>)>>,
-    on: bool,
+    shown: ClausesShown,
+}
+
+/// Which checks' clauses a reporter shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ClausesShown {
+    /// None (the console).
+    None,
+    /// Those of checks that did not pass (the JUnit failure text, the Markdown failure list).
+    NotPassed,
+    /// Every check's (the JSON and HTML reports).
+    All,
 }
 
 impl Default for ClauseBook {
     fn default() -> Self {
-        ClauseBook::new(true)
+        ClauseBook::new(ClausesShown::All)
     }
 }
 
@@ -71,18 +82,27 @@ struct File {
 const KEPT: usize = 4;
 
 impl ClauseBook {
-    /// A book that locates clauses when `on`, and none otherwise.
-    pub fn new(on: bool) -> Self {
+    /// A book that locates the clauses of the checks `shown` names.
+    pub fn new(shown: ClausesShown) -> Self {
         ClauseBook {
             recent: Mutex::default(),
-            on,
+            shown,
+        }
+    }
+
+    /// Whether a check with `outcome` has its clause located.
+    pub fn locates(&self, outcome: Outcome) -> bool {
+        match self.shown {
+            ClausesShown::None => false,
+            ClausesShown::NotPassed => outcome != Outcome::Pass,
+            ClausesShown::All => true,
         }
     }
 
     /// The clause `check` tests in a case named `case`, of kind `kind`, of the contract in
-    /// `path`; `None` when the book is off or the file can no longer be read as JSON.
+    /// `path`; `None` when the book shows none or the file can no longer be read as JSON.
     pub fn clause(&self, path: &Path, kind: CaseKind, case: &str, check: Check) -> Option<Clause> {
-        if !self.on {
+        if self.shown == ClausesShown::None {
             return None;
         }
         let mut recent = self.recent.lock().unwrap_or_else(|e| e.into_inner());
@@ -336,14 +356,18 @@ mod tests {
     }
 
     #[test]
-    fn a_book_turned_off_locates_no_clause() {
-        let off = ClauseBook::new(false);
+    fn a_book_locates_only_the_clauses_its_reporters_show() {
+        let off = ClauseBook::new(ClausesShown::None);
         let kind = CaseKind::Negative;
         let case = "issueCard/negative/appId/too-long";
         let path = Path::new(ISSUE_CARD);
         assert_eq!(off.clause(path, kind, case, Check::Expectation), None);
-        let on = ClauseBook::new(true);
-        assert!(on.clause(path, kind, case, Check::Expectation).is_some());
+        assert!(!off.locates(Outcome::Fail));
+        let failures = ClauseBook::new(ClausesShown::NotPassed);
+        assert!(failures.locates(Outcome::Fail) && !failures.locates(Outcome::Pass));
+        let all = ClauseBook::new(ClausesShown::All);
+        assert!(all.locates(Outcome::Pass));
+        assert!(all.clause(path, kind, case, Check::Expectation).is_some());
     }
 
     #[test]

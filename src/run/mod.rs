@@ -259,7 +259,7 @@ pub async fn run(
         },
         coverage: Tracker::new(&contracts),
         evidence: options.evidence.clone(),
-        clauses: crate::results::clause::ClauseBook::new(reporter.shows_clauses()),
+        clauses: crate::results::clause::ClauseBook::new(reporter.clauses_shown()),
         ledger: ledger::Ledger::new(&contracts, options.late_replays as usize),
         late,
         contracts,
