@@ -12,7 +12,7 @@ use tempfile::NamedTempFile;
 
 /// A file being written; it appears at its destination only on [`AtomicFile::commit`], and
 /// the temporary file is removed if it is dropped uncommitted.
-pub struct AtomicFile {
+pub(crate) struct AtomicFile {
     destination: PathBuf,
     file: BufWriter<NamedTempFile>,
 }
@@ -20,7 +20,7 @@ pub struct AtomicFile {
 impl AtomicFile {
     /// A temporary file in the destination's folder (made if missing), so the final rename
     /// stays on one file system. Errors name the destination.
-    pub fn beside(destination: &Path) -> io::Result<Self> {
+    pub(crate) fn beside(destination: &Path) -> io::Result<Self> {
         let temp = temporary_beside(destination).map_err(|e| located(destination, e))?;
         Ok(AtomicFile {
             destination: destination.to_path_buf(),
@@ -29,12 +29,12 @@ impl AtomicFile {
     }
 
     /// Where the file will appear.
-    pub fn destination(&self) -> &Path {
+    pub(crate) fn destination(&self) -> &Path {
         &self.destination
     }
 
     /// Flushes, syncs to disk and renames the file over its destination.
-    pub fn commit(self) -> io::Result<()> {
+    pub(crate) fn commit(self) -> io::Result<()> {
         let destination = self.destination;
         let temp = self
             .file
@@ -60,14 +60,14 @@ impl Write for AtomicFile {
 }
 
 /// Writes `bytes` to `destination` atomically.
-pub fn write(destination: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write(destination: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = AtomicFile::beside(destination)?;
     file.write_all(bytes).map_err(|e| located(destination, e))?;
     file.commit()
 }
 
 /// The folder a file at `destination` lives in (`.` for a bare file name).
-pub fn folder_of(destination: &Path) -> &Path {
+pub(crate) fn folder_of(destination: &Path) -> &Path {
     match destination.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -77,7 +77,7 @@ pub fn folder_of(destination: &Path) -> &Path {
 /// An anonymous file in the destination's folder, removed by the OS when dropped: for parts of
 /// a file that are written before the part that heads them (so they count against the same
 /// disk, not `/tmp`).
-pub fn scratch_beside(destination: &Path) -> io::Result<File> {
+pub(crate) fn scratch_beside(destination: &Path) -> io::Result<File> {
     tempfile::tempfile_in(folder_of(destination)).map_err(|e| located(destination, e))
 }
 

@@ -15,7 +15,7 @@ use crate::report::Reporter;
 use crate::results::{BaselineEntry, BaselineScope, CaseResult, Outcome, RunInfo, Summary};
 
 /// The baseline format version.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +26,7 @@ struct File {
 
 /// A loaded baseline, or the empty one of a run that records its failures as the baseline.
 #[derive(Debug, Clone, Default)]
-pub struct Baseline {
+pub(crate) struct Baseline {
     by_case: HashMap<String, Vec<String>>,
     /// The file, for reports.
     path: Option<PathBuf>,
@@ -37,7 +37,7 @@ pub struct Baseline {
 /// A baseline file that cannot be used.
 #[derive(Debug, thiserror::Error)]
 #[error("baseline {}: {reason}", path.display())]
-pub struct BaselineError {
+pub(crate) struct BaselineError {
     /// The file.
     pub path: PathBuf,
     /// Why.
@@ -46,7 +46,7 @@ pub struct BaselineError {
 
 impl Baseline {
     /// Reads a baseline file.
-    pub fn load(path: &Path) -> Result<Self, BaselineError> {
+    pub(crate) fn load(path: &Path) -> Result<Self, BaselineError> {
         let error = |reason: String| BaselineError {
             path: path.to_path_buf(),
             reason,
@@ -66,7 +66,7 @@ impl Baseline {
     }
 
     /// The baseline of a run that records its failures to `path`: nothing is known yet.
-    pub fn recording(path: &Path) -> Self {
+    pub(crate) fn recording(path: &Path) -> Self {
         Baseline {
             path: Some(path.to_path_buf()),
             recording: true,
@@ -75,7 +75,7 @@ impl Baseline {
     }
 
     /// The file and what the run does with it, as reports show it.
-    pub fn scope(&self) -> Option<BaselineScope> {
+    pub(crate) fn scope(&self) -> Option<BaselineScope> {
         let mode = if self.recording { "record" } else { "apply" };
         self.path.as_ref().map(|path| BaselineScope {
             file: path.display().to_string(),
@@ -84,7 +84,7 @@ impl Baseline {
     }
 
     /// A baseline listing `entries`.
-    pub fn from_entries(entries: impl IntoIterator<Item = BaselineEntry>) -> Self {
+    pub(crate) fn from_entries(entries: impl IntoIterator<Item = BaselineEntry>) -> Self {
         let mut by_case: HashMap<String, Vec<String>> = HashMap::new();
         for entry in entries {
             by_case.entry(entry.case).or_default().push(entry.check);
@@ -96,7 +96,7 @@ impl Baseline {
     }
 
     /// Marks the case's listed failures as known and returns the listed checks that passed.
-    pub fn apply(&self, result: &mut CaseResult) -> Vec<BaselineEntry> {
+    pub(crate) fn apply(&self, result: &mut CaseResult) -> Vec<BaselineEntry> {
         let Some(listed) = self.by_case.get(&result.case) else {
             return Vec::new();
         };
@@ -120,7 +120,7 @@ impl Baseline {
 }
 
 /// Writes a baseline with `entries`, atomically.
-pub fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result<()> {
+pub(crate) fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result<()> {
     let file = File {
         version: VERSION,
         failures: entries.iter().cloned().collect(),
@@ -130,14 +130,14 @@ pub fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result<()> {
 }
 
 /// A reporter that collects every failed check and writes them as a baseline at the end.
-pub struct BaselineRecorder {
+pub(crate) struct BaselineRecorder {
     path: PathBuf,
     failures: BTreeSet<BaselineEntry>,
 }
 
 impl BaselineRecorder {
     /// A recorder writing to `path`.
-    pub fn new(path: &Path) -> Self {
+    pub(crate) fn new(path: &Path) -> Self {
         BaselineRecorder {
             path: path.to_path_buf(),
             failures: BTreeSet::new(),

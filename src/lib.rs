@@ -6,70 +6,116 @@
 //! reads contracts and checks an implementation, live over HTTP or the embedded reference
 //! implementation built from the same contract.
 //!
-//! The pipeline, one module per stage, data flowing one way:
+//! # Using conform from Rust
 //!
-//! 1. [`contract`]: files are read, located errors reported, and compiled into [`contract::Contract`]s;
-//!    [`scenario`] files beside them are compiled against those contracts;
-//! 2. [`plan`]: each contract becomes a deterministic list of named cases, then the flows its
-//!    resources imply and one case per scenario;
-//! 3. [`target`] / [`reference`]: cases are sent over HTTP, to a live URL or to the embedded
-//!    reference implementation on loopback;
-//! 4. [`observe`]: what was sent and what came back, every try and replay kept;
-//! 5. [`check`]: the observations are judged; [`rules`] validates JSON against compiled schemas;
-//! 6. [`results`]: outcomes as data, with the verdict;
-//! 7. [`report`]: reporters render the results; [`run`] drives the whole thing (sending included).
+//! The public API is what a Rust test needs, and nothing more:
 //!
-//! [`certify`] keeps a run's evidence as a signed bundle (contracts, exchanges, verdicts,
-//! certificates) and checks such a bundle.
-//!
-//! [`merge`] reads the JSON reports of a run's shards back into the result model and renders
-//! them as one run.
-//!
-//! [`traffic`] judges real traffic instead of planned cases, with the same checks and
-//! reporters: the exchanges [`proxy`] forwards to an implementation, or the requests the
-//! reference implementation answers (`serve --report`).
-//!
-//! [`signing`] (RSA256 message signatures) serves stages 3 and 4: targets sign what they send,
-//! the reference implementation checks and signs, and the `signature` check verifies answers.
+//! - [`contract`]: [`contract::load_paths`] reads contract files into [`contract::Contract`]s,
+//!   or refuses them with [`contract::ContractErrors`], each error with its file, line and
+//!   column;
+//! - [`verify`]: [`verify::Verify`] runs contracts against a base URL or the embedded reference
+//!   implementation and returns [`verify::Verified`], every case's results;
+//! - [`results`]: those results: per case ([`results::CaseResult`]) the outcome of each check
+//!   ([`results::CheckResult`]) with its findings ([`results::Finding`]), and the run's
+//!   [`results::Summary`] with its [`results::Verdict`];
+//! - [`reference`](mod@reference): [`reference::ReferenceServer`] serves the reference implementation on a free
+//!   loopback port, for testing a client;
+//! - [`signing`]: the keys and signatures of the message-signing protocol, for a signed target
+//!   or a client that signs;
+//! - [`exit`]: the command line's exit codes;
+//! - [`command_line`]: the command line itself, as the `conform` binary runs it.
 //!
 //! ```
-//! use std::path::PathBuf;
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use conform::verify::Verify;
 //!
-//! let contracts = conform::contract::load_paths(&[PathBuf::from("contracts")]).expect("valid contracts");
-//! let plan = conform::plan::plan(&contracts);
-//! assert!(plan.cases.iter().any(|case| case.name == "issueCard/example/seed-sample"));
-//!
-//! let runtime = tokio::runtime::Runtime::new().unwrap();
-//! let mut silent = conform::report::Reporters::default();
-//! let summary = runtime
-//!     .block_on(conform::run::run(contracts, conform::run::Target::Embedded, Default::default(), &mut silent))
+//! // Against your implementation: `.target("http://127.0.0.1:8080")`.
+//! let verified = Verify::load(&["contracts/platform/issue-card.json"])
+//!     .expect("valid contracts")
+//!     .filter(&["issueCard/example/*"])
+//!     .expect("valid globs")
+//!     .run()
+//!     .await
 //!     .expect("the run starts");
-//! assert!(summary.success());
+//! verified.assert_passed();
+//! assert!(verified.case("issueCard/example/seed-sample").is_some());
+//! # });
 //! ```
+//!
+//! Types that will grow (results, errors, options) are `#[non_exhaustive]`; options are set
+//! through builder methods, never public fields.
+//!
+//! # Inside
+//!
+//! Everything else is private to the crate (`pub(crate)`), so it can change without breaking
+//! callers; the `unreachable_pub` and `missing_docs` lints keep the surface deliberate and
+//! documented. The command line lives inside the library too (module `cli`), because it drives
+//! those internals; the binary only calls [`command_line`]. The pipeline, one module per
+//! stage, data flowing one way:
+//!
+//! 1. `contract`: files are read, located errors reported, and compiled into contracts;
+//!    `scenario` files beside them are compiled against those contracts;
+//! 2. `plan`: each contract becomes a deterministic list of named cases, then the flows its
+//!    resources imply and one case per scenario;
+//! 3. `target` / `reference`: cases are sent over HTTP, to a live URL or to the embedded
+//!    reference implementation on loopback;
+//! 4. `observe`: what was sent and what came back, every try and replay kept;
+//! 5. `check`: the observations are judged; `rules` validates JSON against compiled schemas;
+//! 6. `results`: outcomes as data, with the verdict;
+//! 7. `report`: reporters render the results; `run` drives the whole thing (sending included).
+//!
+//! `certify` keeps a run's evidence as a signed bundle (contracts, exchanges, verdicts,
+//! certificates) and checks such a bundle. `merge` reads the JSON reports of a run's shards
+//! back into the result model and renders them as one run. `traffic` judges real traffic
+//! instead of planned cases, with the same checks and reporters: the exchanges `proxy`
+//! forwards to an implementation, or the requests the reference implementation answers
+//! (`serve --report`). `signing` (RSA256 message signatures) serves stages 3 and 4: targets
+//! sign what they send, the reference implementation checks and signs, and the `signature`
+//! check verifies answers.
 
-pub mod atomic;
-pub mod baseline;
-pub mod certify;
-pub mod check;
+pub(crate) mod atomic;
+pub(crate) mod baseline;
+pub(crate) mod certify;
+pub(crate) mod check;
+mod cli;
 pub mod contract;
 pub mod exit;
-pub mod generate;
-pub mod json;
-pub mod merge;
-pub mod observe;
-pub mod openapi;
-pub mod plan;
-pub mod proxy;
+#[cfg(test)]
+mod fuzz;
+pub(crate) mod generate;
+pub(crate) mod json;
+pub(crate) mod merge;
+pub(crate) mod observe;
+pub(crate) mod openapi;
+pub(crate) mod plan;
+pub(crate) mod proxy;
 pub mod reference;
-pub mod report;
+pub(crate) mod report;
 pub mod results;
-pub mod rules;
-pub mod run;
-pub mod scenario;
+pub(crate) mod rules;
+pub(crate) mod run;
+pub(crate) mod scenario;
 pub mod signing;
-pub mod snapshot;
-pub mod target;
-pub mod traffic;
-pub mod units;
+pub(crate) mod snapshot;
+pub(crate) mod target;
+pub(crate) mod traffic;
+pub(crate) mod units;
 pub mod verify;
-pub mod wire;
+pub(crate) mod wire;
+
+/// The conform command line, as the binary runs it: parses `args` (the program name first),
+/// runs the subcommand, prints any error and returns the exit code (see [`exit`]).
+///
+/// Help, version and argument errors are printed by the parser, which then exits the process
+/// as the binary does.
+pub fn command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+    use clap::Parser;
+    let parsed = cli::Cli::parse_from(args);
+    match cli::run(parsed) {
+        Ok(code) => std::process::ExitCode::from(code),
+        Err(err) => {
+            eprintln!("{err}");
+            std::process::ExitCode::from(err.exit_code())
+        }
+    }
+}

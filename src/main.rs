@@ -1,18 +1,5 @@
-//! The `conform` binary: parses arguments, calls the library, maps the outcome to an exit code.
+//! The `conform` binary: the command line of the library, as [`conform::command_line`] runs it.
 
-mod cli;
-
-use std::process::ExitCode;
-
-use clap::Parser;
-
-fn main() -> ExitCode {
-    let args = cli::Cli::parse();
-    match cli::run(args) {
-        Ok(code) => ExitCode::from(code),
-        Err(err) => {
-            eprintln!("{err}");
-            ExitCode::from(err.exit_code())
-        }
-    }
+fn main() -> std::process::ExitCode {
+    conform::command_line(std::env::args_os())
 }

@@ -1,11 +1,34 @@
 //! The result model every reporter renders: per case, the outcome of each check, with findings
-//! as data; what the run covered ([`Scope`]); and the verdict ([`Verdict`]), computed here once
+//! as data; what the run covered (the scope); and the verdict ([`Verdict`]), computed here once
 //! from both, so that no reporter recomputes it and a partial run reads the same everywhere.
+//!
+//! A test asserts on them through [`crate::verify::Verified`]:
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use conform::results::{Check, Outcome, VerdictKind};
+//! use conform::verify::Verify;
+//!
+//! let verified = Verify::load(&["contracts/platform/issue-card.json"])
+//!     .unwrap()
+//!     .filter(&["issueCard/negative/appId/too-long"])
+//!     .unwrap()
+//!     .run()
+//!     .await
+//!     .unwrap();
+//! let case = verified.case("issueCard/negative/appId/too-long").unwrap();
+//! let expectation = case.checks.iter().find(|c| c.check == Check::Expectation).unwrap();
+//! assert_eq!(expectation.outcome, Outcome::Pass);
+//! assert!(expectation.findings.is_empty()); // a failed check lists what it found here
+//! // A filtered run is complete for what it ran, but not the whole contract.
+//! assert_eq!(verified.summary.verdict.kind, VerdictKind::Partial);
+//! # });
+//! ```
 
-pub mod clause;
-pub mod coverage;
+pub(crate) mod clause;
+pub(crate) mod coverage;
 mod late;
-pub mod observed;
+pub(crate) mod observed;
 mod scope;
 mod traffic;
 mod verdict;
@@ -16,20 +39,21 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-pub use clause::Clause;
-pub use coverage::{ContractCoverage, Coverage, Items, Requirement};
-pub use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
-pub use scope::{
+pub(crate) use clause::Clause;
+pub(crate) use coverage::{Coverage, Requirement};
+pub(crate) use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
+pub(crate) use scope::{
     BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
     Setting, SigningScope, SnapshotScope, TlsScope,
 };
-pub use traffic::{
+pub(crate) use traffic::{
     Exercised, OperationCoverage, SideCount, TrafficScope, TrafficSummary, UNMATCHED_LISTED,
     UnmatchedRequest,
 };
 pub use verdict::{Shortfall, ShortfallKind, Verdict, VerdictKind};
 
 /// Outcome of one check on one case.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
@@ -45,6 +69,7 @@ pub enum Outcome {
 }
 
 /// The kinds of checks, named as reports show them.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Check {
@@ -133,7 +158,7 @@ impl Check {
 impl Check {
     /// Whether the check judges what a client sent (real traffic) rather than what the
     /// implementation answered.
-    pub fn is_client_side(self) -> bool {
+    pub(crate) fn is_client_side(self) -> bool {
         matches!(
             self,
             Check::ClientRequest | Check::ClientSignature | Check::ClientIdempotencyKey
@@ -148,6 +173,7 @@ impl fmt::Display for Check {
 }
 
 /// One specific problem a failed check found.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Finding {
@@ -166,7 +192,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding that is only a sentence.
-    pub fn message(message: impl Into<String>) -> Self {
+    pub(crate) fn message(message: impl Into<String>) -> Self {
         Finding {
             pointer: None,
             expected: None,
@@ -176,7 +202,7 @@ impl Finding {
     }
 
     /// A finding with expected and actual values.
-    pub fn mismatch(
+    pub(crate) fn mismatch(
         pointer: Option<String>,
         expected: impl Into<String>,
         actual: impl Into<String>,
@@ -207,6 +233,7 @@ impl From<&crate::rules::Violation> for Finding {
 }
 
 /// The outcome of one check on one case.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckResult {
     /// Which check.
@@ -218,17 +245,17 @@ pub struct CheckResult {
     /// A unified diff of expected against actual, when the check compares documents.
     pub diff: Option<String>,
     /// A failure listed in the run's baseline: reported, but it does not fail the run.
-    pub known: bool,
+    pub(crate) known: bool,
     /// A file the check wrote (a recorded or pending snapshot), so the run can say what it
     /// left on disk.
-    pub wrote: Option<PathBuf>,
+    pub(crate) wrote: Option<PathBuf>,
     /// The contract clause the check tests, when the runner could locate it.
-    pub clause: Option<Clause>,
+    pub(crate) clause: Option<Clause>,
 }
 
 impl CheckResult {
     /// The check held.
-    pub fn pass(check: Check) -> Self {
+    pub(crate) fn pass(check: Check) -> Self {
         CheckResult {
             check,
             outcome: Outcome::Pass,
@@ -241,7 +268,7 @@ impl CheckResult {
     }
 
     /// The check failed with these findings.
-    pub fn fail(check: Check, findings: Vec<Finding>) -> Self {
+    pub(crate) fn fail(check: Check, findings: Vec<Finding>) -> Self {
         CheckResult {
             check,
             outcome: Outcome::Fail,
@@ -254,12 +281,12 @@ impl CheckResult {
     }
 
     /// The check failed with one sentence.
-    pub fn fail_with(check: Check, message: impl Into<String>) -> Self {
+    pub(crate) fn fail_with(check: Check, message: impl Into<String>) -> Self {
         Self::fail(check, vec![Finding::message(message)])
     }
 
     /// The check could not run, for `reason`.
-    pub fn skip(check: Check, reason: impl Into<String>) -> Self {
+    pub(crate) fn skip(check: Check, reason: impl Into<String>) -> Self {
         CheckResult {
             check,
             outcome: Outcome::Skip,
@@ -272,7 +299,7 @@ impl CheckResult {
     }
 
     /// Nothing was compared; what was seen is recorded in `file`.
-    pub fn recorded(check: Check, message: impl Into<String>, file: PathBuf) -> Self {
+    pub(crate) fn recorded(check: Check, message: impl Into<String>, file: PathBuf) -> Self {
         CheckResult {
             check,
             outcome: Outcome::Recorded,
@@ -285,13 +312,13 @@ impl CheckResult {
     }
 
     /// Notes a file the check wrote.
-    pub fn with_written(mut self, file: PathBuf) -> Self {
+    pub(crate) fn with_written(mut self, file: PathBuf) -> Self {
         self.wrote = Some(file);
         self
     }
 
     /// Passes when `findings` is empty, fails otherwise.
-    pub fn from_findings(check: Check, findings: Vec<Finding>) -> Self {
+    pub(crate) fn from_findings(check: Check, findings: Vec<Finding>) -> Self {
         if findings.is_empty() {
             Self::pass(check)
         } else {
@@ -300,13 +327,13 @@ impl CheckResult {
     }
 
     /// Adds a diff to a result.
-    pub fn with_diff(mut self, diff: String) -> Self {
+    pub(crate) fn with_diff(mut self, diff: String) -> Self {
         self.diff = Some(diff);
         self
     }
 
     /// A failure that is not excused by the baseline.
-    pub fn is_new_failure(&self) -> bool {
+    pub(crate) fn is_new_failure(&self) -> bool {
         self.outcome == Outcome::Fail && !self.known
     }
 
@@ -318,6 +345,7 @@ impl CheckResult {
 }
 
 /// All check results of one case.
+#[non_exhaustive]
 #[derive(Debug, Clone)]
 pub struct CaseResult {
     /// The contract's name.
@@ -330,14 +358,14 @@ pub struct CaseResult {
     pub duration: Duration,
     /// The steps of a flow or scenario, in order, each with its answer; empty for a case of
     /// one request.
-    pub steps: Vec<StepTrace>,
+    pub(crate) steps: Vec<StepTrace>,
 }
 
 /// One step of a flow or scenario as it ran, for the failure output: what was sent and what
 /// came back, with the values it captured (secret ones redacted).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct StepTrace {
+pub(crate) struct StepTrace {
     /// `step 2 (read)`.
     pub step: String,
     /// `GET /v1/cards/card_0000000001`.
@@ -355,7 +383,7 @@ pub struct StepTrace {
 impl StepTrace {
     /// The step as plain lines for reports: `step 1 (create): POST /v1/cards → HTTP 201`, then
     /// the body and what was captured, indented.
-    pub fn lines(&self) -> Vec<String> {
+    pub(crate) fn lines(&self) -> Vec<String> {
         let mut lines = vec![format!("{}: {} → {}", self.step, self.request, self.answer)];
         if let Some(body) = &self.body {
             lines.push(format!("  body {body}"));
@@ -374,12 +402,12 @@ impl CaseResult {
     }
 
     /// Whether any check failed, known failures included.
-    pub fn any_failure(&self) -> bool {
+    pub(crate) fn any_failure(&self) -> bool {
         self.checks.iter().any(|c| c.outcome == Outcome::Fail)
     }
 
     /// Whether any check failed in a way the baseline already lists.
-    pub fn has_known_failure(&self) -> bool {
+    pub(crate) fn has_known_failure(&self) -> bool {
         self.checks
             .iter()
             .any(|c| c.outcome == Outcome::Fail && c.known)
@@ -387,6 +415,7 @@ impl CaseResult {
 }
 
 /// Counts over a whole run, and the verdict.
+#[non_exhaustive]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Summary {
@@ -397,7 +426,7 @@ pub struct Summary {
     /// Failed checks the baseline lists: reported, but they do not fail the run.
     pub known: usize,
     /// Baseline entries whose check ran and passed: they can leave the baseline.
-    pub fixed: Vec<BaselineEntry>,
+    pub(crate) fixed: Vec<BaselineEntry>,
     /// Checks that could not run.
     pub skipped: usize,
     /// Checks that compared nothing and recorded what they saw (new snapshots).
@@ -408,19 +437,19 @@ pub struct Summary {
     pub failed_cases: usize,
     /// Cases the contracts plan, before `--filter` and `--partition` (0 when not counted: a
     /// run stopped early stops planning too).
-    pub planned: usize,
+    pub(crate) planned: usize,
     /// Cases `--filter` kept, before `--partition` (equal to `planned` without a filter).
-    pub matched: usize,
+    pub(crate) matched: usize,
     /// The run stopped before its last case (`--fail-fast`).
-    pub stopped_early: bool,
+    pub(crate) stopped_early: bool,
     /// `snapshot` checks skipped because no snapshot was recorded for the case.
-    pub snapshots_missing: usize,
+    pub(crate) snapshots_missing: usize,
     /// Pending snapshots (`.snap.new`) written for review.
-    pub snapshots_pending: usize,
+    pub(crate) snapshots_pending: usize,
     /// How old the keys replayed late were and how much traffic came in between; `None` when
     /// none was replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub late_replays: Option<LateReplayEvidence>,
+    pub(crate) late_replays: Option<LateReplayEvidence>,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     #[serde(deserialize_with = "from_millis")]
@@ -428,26 +457,26 @@ pub struct Summary {
     /// Why the run stopped sending before its last case, if it did (the cases left were
     /// skipped with the same reason).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stopped: Option<String>,
+    pub(crate) stopped: Option<String>,
     /// Cases conform itself failed to run (a panic): the verdict cannot be trusted. In the JSON
     /// report so that a merge of shards fails as the shard did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub crashed: Vec<String>,
+    pub(crate) crashed: Vec<String>,
     /// What the answers showed of what each contract declares, and the `--require-coverage`
     /// gate.
     #[serde(default, skip_serializing_if = "Coverage::is_empty")]
-    pub coverage: Coverage,
+    pub(crate) coverage: Coverage,
     /// What a traffic run (`conform proxy`, `serve --report`) saw besides its cases.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub traffic: Option<TrafficSummary>,
-    /// The verdict, set once the run is over (see [`Summary::conclude`]).
+    pub(crate) traffic: Option<TrafficSummary>,
+    /// The verdict, set once the run is over (see `Summary::conclude`).
     #[serde(skip)]
     pub verdict: Verdict,
 }
 
 impl Summary {
     /// Counts one more case.
-    pub fn add(&mut self, case: &CaseResult) {
+    pub(crate) fn add(&mut self, case: &CaseResult) {
         self.cases += 1;
         if case.failed() {
             self.failed_cases += 1;
@@ -484,7 +513,7 @@ impl Summary {
     }
 
     /// Sets the verdict of a finished run from its counts and what it covered.
-    pub fn conclude(&mut self, run: &RunInfo) {
+    pub(crate) fn conclude(&mut self, run: &RunInfo) {
         self.verdict = Verdict::judge(run, self);
     }
 }
@@ -501,7 +530,7 @@ pub(crate) fn from_millis<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Dura
 /// What a run is about, given to reporters before the first case.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RunInfo {
+pub(crate) struct RunInfo {
     /// conform's version.
     pub tool_version: String,
     /// The target's base URL.
@@ -521,7 +550,7 @@ pub struct RunInfo {
 /// A contract as reports name it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ContractInfo {
+pub(crate) struct ContractInfo {
     /// The contract's name.
     pub name: String,
     /// The file it came from.
@@ -532,7 +561,7 @@ pub struct ContractInfo {
 
 /// One known failure: a check of a case.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct BaselineEntry {
+pub(crate) struct BaselineEntry {
     /// The case name.
     pub case: String,
     /// The check name, e.g. `expectation`.

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 /// Parses a friendly duration such as `10s`, `250ms`, `1m 30s` or `1.5s`.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let signed: jiff::SignedDuration = text
         .trim()
         .parse()
@@ -13,7 +13,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Renders a duration compactly for summaries: `850ms`, `1.24s`, `2m 5s`.
-pub fn format_duration(duration: Duration) -> String {
+pub(crate) fn format_duration(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis < 1000 {
         format!("{millis}ms")
@@ -35,7 +35,7 @@ pub fn format_duration(duration: Duration) -> String {
 
 /// Parses a byte size: a whole number of bytes, or one with a unit (`KiB`, `MiB`, `GiB` are
 /// powers of 1024; `kB`, `MB`, `GB` powers of 1000; `B` is bytes), spaces allowed.
-pub fn parse_size(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
     let invalid = || format!("`{text}` is not a size (examples: 4MiB, 512KiB, 1048576)");
     let trimmed = text.trim();
     let split = trimmed
@@ -57,7 +57,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// Renders a byte size for messages: `4 MiB`, `512 KiB`, `1000 bytes`.
-pub fn format_size(bytes: u64) -> String {
+pub(crate) fn format_size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (size, unit) in UNITS {
         if bytes >= size && bytes.is_multiple_of(size) {

@@ -22,10 +22,14 @@
 //! Against your own implementation, give its base URL with [`Verify::target`]; to test a
 //! client instead, start the reference implementation on a free port with
 //! [`crate::reference::ReferenceServer::start`] and point the client at its
-//! [`uri`](crate::reference::ReferenceServer::uri).
+//! [`uri`](crate::reference::ReferenceServer::uri). Other settings are builder methods
+//! ([`Verify::jobs`], [`Verify::timeout`], [`Verify::header`], [`Verify::signed`],
+//! [`Verify::late_replays_after`]); whatever the command line can set beyond them (snapshots,
+//! baselines, reports, TLS files) is the command line's.
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use globset::{Glob, GlobSetBuilder};
 
@@ -33,6 +37,8 @@ use crate::contract::{self, Contract, ContractErrors};
 use crate::report::Reporter;
 use crate::results::{CaseResult, CheckResult, Outcome, RunInfo, Summary};
 use crate::run::{self, RunError, RunOptions, Target};
+use crate::signing::{PrivateKey, PublicKey};
+use crate::target::{Signing, TargetHeader};
 
 /// A run to make: contracts, a target, options.
 #[derive(Debug)]
@@ -67,27 +73,73 @@ impl Verify {
     }
 
     /// Only the cases whose names match one of these globs (`issueCard/negative/*`).
-    pub fn filter(mut self, globs: &[&str]) -> Result<Self, globset::Error> {
+    pub fn filter(mut self, globs: &[&str]) -> Result<Self, VerifyError> {
+        let bad = |e: globset::Error| VerifyError::input(e.to_string());
         let mut set = GlobSetBuilder::new();
         for glob in globs {
-            set.add(Glob::new(glob)?);
+            set.add(Glob::new(glob).map_err(bad)?);
         }
-        self.options.filter = Some(set.build()?);
+        self.options.filter = Some(set.build().map_err(bad)?);
         self.options.filter_globs = globs.iter().map(|g| g.to_string()).collect();
         Ok(self)
     }
 
-    /// Any other option of the run (jobs, time-out, headers, signing, TLS, snapshots...).
-    pub fn options(mut self, change: impl FnOnce(&mut RunOptions)) -> Self {
-        change(&mut self.options);
+    /// How many cases run at once (8 unless set; at least 1).
+    pub fn jobs(mut self, jobs: usize) -> Self {
+        self.options.jobs = jobs.max(1);
         self
+    }
+
+    /// How long one request may take before it counts as a failed check (10 s unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.options.timeout = timeout;
+        self
+    }
+
+    /// How old the keys replayed at the end of a run against a target must be (5 s unless
+    /// set): a quicker test sets one second. The embedded reference implementation needs no
+    /// wait.
+    pub fn late_replays_after(mut self, age: Duration) -> Self {
+        self.options.late_replay_after = Some(age);
+        self
+    }
+
+    /// Sends this header with every request (a credential, say). A header whose name says it
+    /// carries credentials (`Authorization`, `X-Api-Key`...) is never shown in results.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, VerifyError> {
+        let header =
+            TargetHeader::new(name, value).map_err(|e| VerifyError::input(e.to_string()))?;
+        self.options.headers.push(header);
+        Ok(self)
+    }
+
+    /// Signs every request as `client_id` with `key` (the `Signature` header announces
+    /// `key_version`) and, when `target_key` is given, checks the signature of every answer
+    /// with it. Against the embedded reference implementation, leave `target_key` out: it
+    /// signs its answers with `key` itself.
+    pub fn signed(
+        mut self,
+        client_id: &str,
+        key: PrivateKey,
+        key_version: u32,
+        target_key: Option<PublicKey>,
+    ) -> Result<Self, VerifyError> {
+        let signing = Signing::new(client_id).map_err(|e| VerifyError::input(e.to_string()))?;
+        let signing = signing.signing_with(key, key_version);
+        self.options.signing = Some(match target_key {
+            Some(public) => signing.checking_with(public),
+            None => signing,
+        });
+        Ok(self)
     }
 
     /// Runs every selected case and returns the results; a check that fails is a result, not
     /// an error. Needs a Tokio runtime (`#[tokio::test]`).
-    pub async fn run(self) -> Result<Verified, RunError> {
+    pub async fn run(self) -> Result<Verified, VerifyError> {
         let mut collected = Collect::default();
-        let summary = run::run(self.contracts, self.target, self.options, &mut collected).await?;
+        let summary = run::run(self.contracts, self.target, self.options, &mut collected)
+            .await
+            .map_err(VerifyError::run)?;
         Ok(Verified {
             summary,
             cases: collected.0,
@@ -145,6 +197,40 @@ impl Verified {
             self.summary.cases,
             lines.join("\n")
         );
+    }
+}
+
+/// A run that could not be made: a bad option (glob, header, client id), an unusable target
+/// URL, the embedded reference implementation not starting. A check that fails is not an
+/// error: it is in [`Verified`].
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct VerifyError(Inner);
+
+#[derive(Debug, thiserror::Error)]
+enum Inner {
+    #[error("{0}")]
+    Input(String),
+    #[error(transparent)]
+    Run(RunError),
+}
+
+impl VerifyError {
+    fn run(error: RunError) -> Self {
+        VerifyError(Inner::Run(error))
+    }
+
+    fn input(message: String) -> Self {
+        VerifyError(Inner::Input(message))
+    }
+
+    /// The exit code the command line gives for this error (see [`crate::exit`]): 2 for
+    /// invalid input, 4 when conform itself could not run.
+    pub fn exit_code(&self) -> u8 {
+        match &self.0 {
+            Inner::Input(_) => crate::exit::USAGE,
+            Inner::Run(error) => error.exit_code(),
+        }
     }
 }
 

@@ -9,14 +9,14 @@ use serde::{Deserialize, Serialize};
 
 /// One case's requests: sent one after another, or all at once.
 #[derive(Debug, Serialize, Deserialize)]
-pub struct Group {
+pub(crate) struct Group {
     pub path: String,
     pub bodies: Vec<String>,
     pub parallel: bool,
 }
 
 /// `perf --bare URL FILE JOBS`: sends every group of FILE to URL, `JOBS` groups at a time.
-pub fn main(args: &[String]) {
+pub(crate) fn main(args: &[String]) {
     let [url, file, jobs] = args else {
         eprintln!("usage: perf --bare URL FILE JOBS");
         std::process::exit(2);

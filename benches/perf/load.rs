@@ -44,7 +44,7 @@ enum Limit {
 }
 
 /// `perf --load ...`.
-pub fn main(args: &[String]) {
+pub(crate) fn main(args: &[String]) {
     let [address, path, connections, limit, prefix, template] = args else {
         eprintln!("usage: perf --load ADDR PATH CONNECTIONS LIMIT PREFIX TEMPLATE");
         std::process::exit(2);
@@ -202,7 +202,7 @@ fn content_length(head: &[u8]) -> Option<usize> {
 const FIXED: &[u8] = br#"{"result":{"resultStatus":"S","resultCode":"SUCCESS","resultMessage":"Success"},"cardNo":"176923456700000001"}"#;
 
 /// `perf --hyper-server`.
-pub fn hyper_server() {
+pub(crate) fn hyper_server() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -45,7 +45,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use conform::contract::{self, Contract};
-use conform::reference::{Faults, ReferenceServer};
+use conform::reference::ReferenceServer;
 
 pub(crate) const CONFORM: &str = env!("CARGO_BIN_EXE_conform");
 pub(crate) const JOBS: &str = "8";
@@ -77,7 +77,7 @@ fn main() {
         .position(|a| a == "--write-requests")
         .and_then(|i| args.get(i + 1))
     {
-        let count = requests::write(&contracts, Path::new(file));
+        let count = requests::write(&contracts, Path::new(file)).requests;
         println!(
             "{count} requests of the shipped suite written to {file} (one JSON line per case)"
         );
@@ -130,7 +130,7 @@ fn overhead(
     missed: &mut Vec<String>,
 ) {
     let server = runtime
-        .block_on(ReferenceServer::start(contracts, None, &Faults::default()))
+        .block_on(ReferenceServer::start(contracts))
         .expect("server");
     let url = server.uri();
     let mut rounds = Vec::new();
@@ -158,7 +158,7 @@ fn overhead(
         .collect();
     ratios.sort_by(f64::total_cmp);
     let ratio = ratios[ratios.len() / 2];
-    let (requests, cases) = (rounds[0].requests, conform::plan::stream(contracts).count());
+    let (requests, cases) = (rounds[0].requests, rounds[0].cases);
     println!(
         "shipped suite, {cases} cases, against the reference implementation on loopback ({ROUNDS} rounds, medians)"
     );
@@ -194,6 +194,7 @@ struct Round {
     bare: Duration,
     lint: Duration,
     requests: u64,
+    cases: usize,
 }
 
 fn suite_round(
@@ -203,7 +204,8 @@ fn suite_round(
     file: &Path,
     round: usize,
 ) -> Round {
-    let planned = requests::write(contracts, file);
+    let written = requests::write(contracts, file);
+    let planned = written.requests;
     let conform = || {
         let before = server.served();
         // The contract files by name, not their folder: the shipped scenarios beside them send
@@ -211,7 +213,7 @@ fn suite_round(
         // requests cannot follow, so both send the contracts' cases only. Late replays wait by
         // design and resend requests chosen at run time, which the bare client cannot know
         // either: both sides leave them out (their cost is measured on their own).
-        let files = contracts.iter().map(|c| c.source.path.as_os_str());
+        let files = contracts.iter().map(|c| c.file().as_os_str());
         let args = [
             "--target",
             url,
@@ -252,7 +254,7 @@ fn suite_round(
         sent, bare_sent,
         "conform and the bare client sent the same requests"
     );
-    let files = contracts.iter().map(|c| c.source.path.as_os_str());
+    let files = contracts.iter().map(|c| c.file().as_os_str());
     let lint = measure(Command::new(CONFORM).arg("lint").args(files));
     assert_eq!(lint.code, 0, "conform lint failed on the shipped contracts");
     Round {
@@ -260,6 +262,7 @@ fn suite_round(
         bare,
         lint: lint.wall,
         requests: sent,
+        cases: written.cases,
     }
 }
 

@@ -44,10 +44,10 @@ struct Latency {
 }
 
 /// Runs the proxy part, adding missed targets to `missed`.
-pub fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<String>) {
+pub(crate) fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<String>) {
     let issue_card = contracts
         .iter()
-        .find(|c| c.name == "issueCard")
+        .find(|c| c.name() == "issueCard")
         .expect("the shipped issueCard contract");
     let template = write_template(issue_card, work);
     let exe = std::env::current_exe().expect("bench binary");
@@ -61,7 +61,7 @@ pub fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<St
         &bare.url,
         contract.to_str().expect("path"),
     ]));
-    let path = issue_card.path.clone();
+    let path = issue_card.path().to_string();
     let paced = |server: &Server, prefix: &str, seconds: &str| {
         paced(&exe, server, &path, prefix, seconds, &template)
     };
@@ -171,7 +171,7 @@ fn cpu_time(pid: u32) -> Duration {
 /// answer is late sends its next request at once, never two at a time); every request is
 /// TEMPLATE with `{KEY}` replaced by a distinct key starting with PREFIX. Prints
 /// `requests p50_µs p99_µs`; any answer but HTTP 200 stops it with exit code 1.
-pub fn main(args: &[String]) {
+pub(crate) fn main(args: &[String]) {
     let [address, path, rate, seconds, prefix, template] = args else {
         eprintln!("usage: perf --paced ADDR PATH RATE SECONDS PREFIX TEMPLATE");
         std::process::exit(2);

@@ -26,7 +26,7 @@ const SHARDS: usize = 4;
 const CASES: usize = 127;
 
 /// The default part: 1 to 1000 contracts, loading, and the merge of 1000.
-pub fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {
+pub(crate) fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {
     let shipped = shipped(root);
     header(
         "scaling, embedded target (median of runs; peak resident memory of the conform process)",
@@ -53,7 +53,7 @@ pub fn scaling(root: &Path, work: &Path, missed: &mut Vec<String>) {
 }
 
 /// The `large` part: 10,000 contracts.
-pub fn large(root: &Path, work: &Path, missed: &mut Vec<String>) {
+pub(crate) fn large(root: &Path, work: &Path, missed: &mut Vec<String>) {
     let shipped = shipped(root);
     header("large suite, 10,000 contracts (peak resident memory of the conform process)");
     let ten = copies(&shipped, 10, work);

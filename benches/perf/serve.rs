@@ -84,14 +84,14 @@ impl Drop for Server {
 }
 
 /// Runs the serve part, adding missed targets to `missed`.
-pub fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<String>) {
+pub(crate) fn run(root: &Path, contracts: &[Contract], work: &Path, missed: &mut Vec<String>) {
     // issueCard alone: the operation the bare server's answer stands for.
     let issue_card = contracts
         .iter()
-        .find(|c| c.name == "issueCard")
+        .find(|c| c.name() == "issueCard")
         .expect("the shipped issueCard contract");
     let template = write_template(issue_card, work);
-    let path = issue_card.path.clone();
+    let path = issue_card.path().to_string();
     let contracts_dir = root.join("contracts/platform/issue-card.json");
     let conform = || {
         Server::start(Command::new(CONFORM).args([
@@ -220,9 +220,16 @@ fn load(
 
 /// The shipped example request with `{KEY}` where the idempotency key goes.
 pub(crate) fn write_template(contract: &Contract, work: &Path) -> std::path::PathBuf {
-    let mut body = contract.examples[0].request.clone();
-    let key = &contract.idempotency.as_ref().expect("idempotency key").key;
-    key.insert(&mut body, "{KEY}".into());
+    // The first example and the key's place as the contract file states them.
+    let text = std::fs::read_to_string(contract.file()).expect("contract file");
+    let file: serde_json::Value = serde_json::from_str(&text).expect("contract JSON");
+    let mut body = file["examples"][0]["request"].clone();
+    let key = file["idempotency"]["key"]
+        .as_str()
+        .expect("idempotency key");
+    *body
+        .pointer_mut(key)
+        .expect("the key's field in the example") = "{KEY}".into();
     let file = work.join("serve-template.json");
     std::fs::write(&file, serde_json::to_vec(&body).expect("json")).expect("template");
     file

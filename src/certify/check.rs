@@ -9,7 +9,7 @@ use crate::signing::PublicKey;
 
 /// A bundle that cannot be checked at all (not a bundle): nothing was verified.
 #[derive(Debug, thiserror::Error)]
-pub enum Unusable {
+pub(crate) enum Unusable {
     /// The folder cannot be read.
     #[error("`{0}` is not a folder that can be read: {1}")]
     Folder(String, std::io::Error),
@@ -20,7 +20,7 @@ pub enum Unusable {
 
 /// What checking a bundle found.
 #[derive(Debug)]
-pub struct Checked {
+pub(crate) struct Checked {
     /// The manifest, when it could be read (its claims are trustworthy only when `problems` is
     /// empty).
     pub manifest: Option<Manifest>,
@@ -29,7 +29,7 @@ pub struct Checked {
 }
 
 /// Checks the bundle in `dir` with the certifier's `key`.
-pub fn check(dir: &Path, key: &PublicKey) -> Result<Checked, Unusable> {
+pub(crate) fn check(dir: &Path, key: &PublicKey) -> Result<Checked, Unusable> {
     let shown = dir.display().to_string();
     if let Err(err) = std::fs::read_dir(dir) {
         return Err(Unusable::Folder(shown, err));

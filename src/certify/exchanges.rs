@@ -19,12 +19,12 @@ use crate::target::Secrets;
 use crate::target::headers::is_secret_name;
 
 /// The folder of the bundle the exchange files go in.
-pub const FOLDER: &str = "exchanges";
+pub(crate) const FOLDER: &str = "exchanges";
 
 /// Writes each case's exchanges as it completes; the first error is kept and ends the writing
 /// (the bundle is then reported as not written).
 #[derive(Debug)]
-pub struct ExchangeFiles {
+pub(crate) struct ExchangeFiles {
     folder: PathBuf,
     error: Mutex<Option<String>>,
 }
@@ -67,7 +67,7 @@ struct Message {
 
 impl ExchangeFiles {
     /// Exchange files under `bundle`'s `exchanges/` folder (made when the first one is written).
-    pub fn new(bundle: &Path) -> Self {
+    pub(crate) fn new(bundle: &Path) -> Self {
         ExchangeFiles {
             folder: bundle.join(FOLDER),
             error: Mutex::new(None),
@@ -75,7 +75,7 @@ impl ExchangeFiles {
     }
 
     /// Why an exchange file was not written, if one was not.
-    pub fn error(&self) -> Option<String> {
+    pub(crate) fn error(&self) -> Option<String> {
         self.error.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
@@ -117,7 +117,7 @@ impl Evidence for ExchangeFiles {
 /// The file a case's exchanges go in: its name with `/` as `~` and anything but letters,
 /// digits, `.`, `_` and `-` as `_`, plus a digest of the name when that changed anything else
 /// (so two names never share a file) or the name is long.
-pub fn file_name(case: &str) -> String {
+pub(crate) fn file_name(case: &str) -> String {
     let flat: String = case
         .chars()
         .map(|c| match c {

@@ -12,18 +12,18 @@ use sha2::{Digest, Sha256};
 use crate::results::{Implementation, Scope, Verdict};
 
 /// The manifest's file name.
-pub const MANIFEST: &str = "manifest.json";
+pub(crate) const MANIFEST: &str = "manifest.json";
 /// The signature's file name.
-pub const SIGNATURE: &str = "manifest.sig";
+pub(crate) const SIGNATURE: &str = "manifest.sig";
 /// What the `format` key of a manifest says.
-pub const FORMAT: &str = "conform-certification-bundle";
+pub(crate) const FORMAT: &str = "conform-certification-bundle";
 /// The manifest format version; bumped on any incompatible change.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// The manifest of a certification bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Always [`FORMAT`].
     pub format: String,
     /// [`VERSION`].
@@ -56,7 +56,7 @@ pub struct Manifest {
 /// The tool that ran the checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Tool {
+pub(crate) struct Tool {
     /// `conform`.
     pub name: String,
     /// Its version.
@@ -68,7 +68,7 @@ pub struct Tool {
 /// One operation certified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Operation {
+pub(crate) struct Operation {
     /// The contract's name.
     pub name: String,
     /// HTTP method.
@@ -86,7 +86,7 @@ pub struct Operation {
 /// When the run happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TimeSpan {
+pub(crate) struct TimeSpan {
     /// Start, RFC 3339.
     pub started: String,
     /// End, RFC 3339.
@@ -98,7 +98,7 @@ pub struct TimeSpan {
 /// Case counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Cases {
+pub(crate) struct Cases {
     /// Cases run.
     pub run: usize,
     /// Cases with a failed check (known failures aside).
@@ -108,7 +108,7 @@ pub struct Cases {
 /// The key that signs the manifest.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Signer {
+pub(crate) struct Signer {
     /// `RSA256`: RSASSA-PKCS1-v1_5 with SHA-256, over the manifest's bytes.
     pub algorithm: String,
     /// SHA-256 of the public key (DER SubjectPublicKeyInfo), as `openssl pkey -pubin
@@ -119,7 +119,7 @@ pub struct Signer {
 /// One file of the bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct FileEntry {
+pub(crate) struct FileEntry {
     /// Path inside the bundle, `/`-separated.
     pub path: String,
     /// SHA-256 of its bytes.
@@ -130,7 +130,7 @@ pub struct FileEntry {
 
 impl Manifest {
     /// The manifest as written: pretty JSON, fields in a fixed order, a final newline.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    pub(crate) fn to_bytes(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(self).unwrap_or_default();
         bytes.push(b'\n');
         bytes
@@ -138,7 +138,7 @@ impl Manifest {
 }
 
 /// Lowercase hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -147,7 +147,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Every file under `root` but the manifest and its signature, as `/`-separated relative paths,
 /// sorted; symbolic links and other non-files are listed too, so that they are refused.
-pub fn files(root: &Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn files(root: &Path) -> std::io::Result<Vec<String>> {
     let mut found = Vec::new();
     walk(root, root, &mut found)?;
     found.retain(|p| p != MANIFEST && p != SIGNATURE);
@@ -175,7 +175,7 @@ fn walk(root: &Path, dir: &Path, found: &mut Vec<String>) -> std::io::Result<()>
 }
 
 /// The entries of `paths` under `root`: their digests and sizes.
-pub fn entries(root: &Path, paths: &[String]) -> std::io::Result<Vec<FileEntry>> {
+pub(crate) fn entries(root: &Path, paths: &[String]) -> std::io::Result<Vec<FileEntry>> {
     paths
         .iter()
         .map(|path| {

@@ -13,9 +13,9 @@
 //! bytes apart from timestamps, durations, the signature, and what differs between runs by
 //! nature (idempotency keys carry the run's nonce; targets mint identifiers).
 
-pub mod check;
-pub mod exchanges;
-pub mod manifest;
+pub(crate) mod check;
+pub(crate) mod exchanges;
+pub(crate) mod manifest;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -32,17 +32,17 @@ use self::manifest::{
 };
 
 /// The JSON report's name in a bundle.
-pub const REPORT: &str = "report.json";
+pub(crate) const REPORT: &str = "report.json";
 /// The Markdown certificate's name in a bundle.
-pub const CERTIFICATE_MD: &str = "certificate.md";
+pub(crate) const CERTIFICATE_MD: &str = "certificate.md";
 /// The HTML certificate's name in a bundle.
-pub const CERTIFICATE_HTML: &str = "certificate.html";
+pub(crate) const CERTIFICATE_HTML: &str = "certificate.html";
 /// The folder of the contracts as checked.
-pub const CONTRACTS: &str = "contracts";
+pub(crate) const CONTRACTS: &str = "contracts";
 
 /// Makes `dir` ready to hold a bundle: created when absent; an existing folder must be empty,
 /// since a file left from before would be signed as part of this run's evidence.
-pub fn prepare(dir: &Path) -> Result<(), String> {
+pub(crate) fn prepare(dir: &Path) -> Result<(), String> {
     match std::fs::read_dir(dir).map(|mut entries| entries.next().is_none()) {
         Ok(true) => Ok(()),
         Ok(false) => Err(format!(
@@ -62,14 +62,14 @@ pub fn prepare(dir: &Path) -> Result<(), String> {
 }
 
 /// SHA-256 of the executable running now, so a bundle names the exact build that made it.
-pub fn binary_sha256() -> io::Result<String> {
+pub(crate) fn binary_sha256() -> io::Result<String> {
     let exe = std::env::current_exe()?;
     Ok(manifest::sha256_hex(&std::fs::read(exe)?))
 }
 
 /// Writes a certification bundle as the run goes: a reporter for the verdicts and certificates,
 /// with [`Bundle::evidence`] to hand the runner for the exchanges.
-pub struct Bundle {
+pub(crate) struct Bundle {
     dir: PathBuf,
     key: Arc<PrivateKey>,
     binary_sha256: String,
@@ -81,7 +81,12 @@ pub struct Bundle {
 
 impl Bundle {
     /// A bundle in `dir` (see [`prepare`]) of a run of `contracts`, signed with `key`.
-    pub fn new(dir: &Path, contracts: &[Contract], key: Arc<PrivateKey>, binary: String) -> Self {
+    pub(crate) fn new(
+        dir: &Path,
+        contracts: &[Contract],
+        key: Arc<PrivateKey>,
+        binary: String,
+    ) -> Self {
         let operations = contracts
             .iter()
             .map(|c| Operation {
@@ -110,7 +115,7 @@ impl Bundle {
     }
 
     /// Where the runner sends every case's exchanges.
-    pub fn evidence(&self) -> Arc<ExchangeFiles> {
+    pub(crate) fn evidence(&self) -> Arc<ExchangeFiles> {
         Arc::clone(&self.exchanges)
     }
 

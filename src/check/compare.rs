@@ -11,7 +11,7 @@ use crate::observe::Response;
 
 /// Whether two answers are the same business response: same HTTP status, same JSON body
 /// (or the same bytes when the body is not JSON).
-pub fn same(a: &Response, b: &Response) -> bool {
+pub(crate) fn same(a: &Response, b: &Response) -> bool {
     a.status == b.status
         && (a.body == b.body
             || match (a.json(), b.json()) {
@@ -21,7 +21,7 @@ pub fn same(a: &Response, b: &Response) -> bool {
 }
 
 /// A unified diff of two answers' canonical bodies, labelled.
-pub fn diff(a: &Response, b: &Response, left: &str, right: &str) -> String {
+pub(crate) fn diff(a: &Response, b: &Response, left: &str, right: &str) -> String {
     let render = |r: &Response| {
         let body = match r.json() {
             Ok(value) => canonical_pretty(value),
@@ -38,7 +38,7 @@ pub fn diff(a: &Response, b: &Response, left: &str, right: &str) -> String {
 }
 
 /// The fields whose values differ, as `/cardNo "1" → "2"`, for one-line messages.
-pub fn changed_fields(a: &Response, b: &Response) -> String {
+pub(crate) fn changed_fields(a: &Response, b: &Response) -> String {
     let (Ok(x), Ok(y)) = (a.json(), b.json()) else {
         return "the body".into();
     };

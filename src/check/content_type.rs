@@ -7,7 +7,7 @@ use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when the media type of `Content-Type` equals the definition's, ignoring case; skipped
 /// for a status whose definition names none (its body is not described).
-pub fn check(spec: &ResponseSpec, response: &Response) -> CheckResult {
+pub(super) fn check(spec: &ResponseSpec, response: &Response) -> CheckResult {
     let Some(wanted) = &spec.content_type else {
         let why = format!("the contract describes no body for HTTP {}", spec.status);
         return CheckResult::skip(Check::ContentType, why);

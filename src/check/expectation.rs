@@ -7,7 +7,7 @@ use crate::plan::Probe;
 use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when the status (and the code, when one is expected) match.
-pub fn check(
+pub(super) fn check(
     contract: &Contract,
     expect: &Expect,
     probe: Option<&Probe>,

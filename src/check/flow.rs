@@ -14,7 +14,7 @@ use crate::results::{Check, CheckResult, Finding, Outcome};
 
 /// Every check of one flow, in report order: the per-response rows, `expectation`, the
 /// signature row when answers are signed, then `flow`.
-pub fn judge(contracts: &[Contract], flow: &Flow, record: &FlowRecord) -> Vec<CheckResult> {
+pub(crate) fn judge(contracts: &[Contract], flow: &Flow, record: &FlowRecord) -> Vec<CheckResult> {
     let expect = |index: usize| &flow.steps[index].expect;
     let mut results = steps::rows(contracts, record, expect, |_| None);
     results.push(spanning(contracts, flow, record));

@@ -9,7 +9,7 @@ use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when a response definition covers the status; otherwise shows the body (and where a
 /// redirect pointed) so the tester sees what came instead.
-pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+pub(super) fn check(contract: &Contract, response: &Response) -> CheckResult {
     let status = response.status;
     if contract.response_for(status).is_some() {
         return CheckResult::pass(Check::HttpStatus);

@@ -8,7 +8,7 @@ use crate::observe::{AfterConflict, Exchange, Response, Settled};
 use crate::results::{Check, CheckResult, Finding};
 
 /// `idempotency-settle`, only for requests that met the unknown status.
-pub fn settle(contract: &Contract, settled: &Settled) -> Option<CheckResult> {
+pub(super) fn settle(contract: &Contract, settled: &Settled) -> Option<CheckResult> {
     if !settled.saw_unknown(contract) {
         return None;
     }
@@ -25,7 +25,11 @@ pub fn settle(contract: &Contract, settled: &Settled) -> Option<CheckResult> {
 }
 
 /// `idempotency-replay`: every replay returned exactly the original answer.
-pub fn replay(contract: &Contract, original: &Exchange, replays: &[Exchange]) -> CheckResult {
+pub(super) fn replay(
+    contract: &Contract,
+    original: &Exchange,
+    replays: &[Exchange],
+) -> CheckResult {
     let original = match &original.answer {
         Ok(response) if response.role(contract) == Some(StatusRole::Success) => response,
         _ => {
@@ -64,7 +68,7 @@ pub fn replay(contract: &Contract, original: &Exchange, replays: &[Exchange]) ->
 
 /// `idempotency-conflict`: the conflicting request got what the policy allows, a second
 /// success never differs from the first, and the original still replays unchanged.
-pub fn conflict(
+pub(super) fn conflict(
     contract: &Contract,
     original: &Settled,
     field: &str,
@@ -169,7 +173,7 @@ fn judge_conflict(
 /// `idempotency-concurrency`: identical requests sent at once all got the same answer, except
 /// those told an identical request was still in flight (the contract's `inProgress` answer),
 /// which at least one request must not have been.
-pub fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
+pub(super) fn concurrency(contract: &Contract, answers: &[Settled]) -> CheckResult {
     let total = answers.len();
     let in_progress = contract
         .idempotency

@@ -9,7 +9,7 @@ use crate::results::{Check, CheckResult, Finding};
 use crate::units::format_duration;
 
 /// `late-replay` over what the late replays of one contract observed.
-pub fn check(observed: &LateReplays) -> CheckResult {
+pub(crate) fn check(observed: &LateReplays) -> CheckResult {
     if observed.replays.is_empty() {
         return CheckResult::skip(
             Check::LateReplay,
@@ -50,7 +50,7 @@ pub fn check(observed: &LateReplays) -> CheckResult {
 }
 
 /// Whether a key replayed late got exactly its first answer.
-pub fn remembered(replay: &LateReplay) -> bool {
+pub(crate) fn remembered(replay: &LateReplay) -> bool {
     replay
         .late
         .answer()

@@ -14,30 +14,31 @@ mod answers;
 pub(crate) mod compare;
 mod content_type;
 mod expectation;
-pub mod flow;
+pub(crate) mod flow;
 mod http_status;
 mod idempotency;
-pub mod late_replay;
+pub(crate) mod late_replay;
 mod response_headers;
 mod response_schema;
 mod result_status;
-pub mod scenario;
-pub mod security;
+pub(crate) mod scenario;
+pub(crate) mod security;
 mod signature;
-pub mod steps;
-pub mod unique;
+pub(crate) mod steps;
+pub(crate) mod unique;
 
 use crate::contract::{Contract, Expect};
 use crate::observe::Observations;
 use crate::plan::Probe;
 use crate::results::{Check, CheckResult};
 
-pub use result_status::semantics as result_semantics;
+#[cfg(test)]
+pub(crate) use result_status::semantics as result_semantics;
 
 /// The per-response checks of one exchange of real traffic (`conform proxy`), in report order,
 /// and the signature row when its answer is checked for a signature: what [`judge`] gives every
 /// answer of a case.
-pub fn per_response(
+pub(crate) fn per_response(
     contract: &Contract,
     observed: &Observations,
 ) -> (Vec<CheckResult>, Option<CheckResult>) {
@@ -48,7 +49,7 @@ pub fn per_response(
 /// Every check of one case, in report order: the per-response checks over every answer,
 /// `expectation` on the main request's settled answer, the signature check over every answer,
 /// then the idempotency checks the observations call for.
-pub fn judge(
+pub(crate) fn judge(
     contract: &Contract,
     expect: &Expect,
     probe: Option<&Probe>,

@@ -13,7 +13,7 @@ use crate::rules;
 
 /// Passes when every declared header is present (when required) and fits; skipped for a status
 /// that declares none.
-pub fn check(contract: &Contract, spec: &ResponseSpec, response: &Response) -> CheckResult {
+pub(super) fn check(contract: &Contract, spec: &ResponseSpec, response: &Response) -> CheckResult {
     if spec.headers.is_empty() {
         let why = format!("the contract declares no headers for HTTP {}", spec.status);
         return CheckResult::skip(Check::ResponseHeaders, why);

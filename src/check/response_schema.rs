@@ -12,7 +12,7 @@ use crate::rules;
 
 /// Passes when the body parses and has no violations; skipped for a status whose definition
 /// does not describe a body.
-pub fn check(contract: &Contract, spec: &ResponseSpec, response: &Response) -> CheckResult {
+pub(super) fn check(contract: &Contract, spec: &ResponseSpec, response: &Response) -> CheckResult {
     let Some(schema) = &spec.body else {
         let why = format!("the contract describes no body for HTTP {}", spec.status);
         return CheckResult::skip(Check::ResponseSchema, why);

@@ -6,7 +6,7 @@ use crate::observe::{Business, Response};
 use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when the (status, code) pair is in the catalogue and the message is the one it fixes.
-pub fn check(contract: &Contract, response: &Response) -> CheckResult {
+pub(super) fn check(contract: &Contract, response: &Response) -> CheckResult {
     let Some(business) = response.business(contract) else {
         return CheckResult::skip(Check::ResultStatus, "the body is not JSON");
     };
@@ -18,7 +18,7 @@ pub fn check(contract: &Contract, response: &Response) -> CheckResult {
 /// The status must be declared. A status the catalogue lists codes for must carry one of them
 /// (with results in the body, every status does), and an entry that fixes a message must get
 /// exactly that message.
-pub fn semantics(contract: &Contract, business: &Business) -> Vec<Finding> {
+pub(crate) fn semantics(contract: &Contract, business: &Business) -> Vec<Finding> {
     let rules = &contract.result;
     let status_at = (rules.carrier == ResultCarrier::Body).then(|| rules.status.to_string());
     let Some(status) = &business.status else {

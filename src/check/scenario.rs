@@ -15,7 +15,11 @@ use crate::scenario::{Capture, CaptureFrom, Scenario, Step, template};
 
 /// Every check of one scenario, in report order: the per-response rows, `expectation`, the
 /// signature row when answers are signed, then `scenario`.
-pub fn judge(contracts: &[Contract], scenario: &Scenario, record: &FlowRecord) -> Vec<CheckResult> {
+pub(crate) fn judge(
+    contracts: &[Contract],
+    scenario: &Scenario,
+    record: &FlowRecord,
+) -> Vec<CheckResult> {
     let expect = |index: usize| &scenario.steps[index].expect.result;
     let note = |index: usize| used(&scenario.steps[index], index, record);
     let mut results = steps::rows(contracts, record, expect, note);

@@ -18,7 +18,7 @@ const SENT_RIGHT: &str = "valid request sent right";
 
 /// Every check of one probe, in report order: the per-response rows, the signature row when
 /// answers are signed, then `security`.
-pub fn judge(
+pub(crate) fn judge(
     contract: &Contract,
     case: &SecurityCase,
     record: &SecurityRecord,

@@ -14,7 +14,11 @@ use crate::signing::{self, headers};
 const SHOWN_BODY_CHARS: usize = 120;
 
 /// Passes when the answer's signature verifies; see the module documentation.
-pub fn check(contract: &Contract, response: &Response, context: &SignatureContext) -> CheckResult {
+pub(super) fn check(
+    contract: &Contract,
+    response: &Response,
+    context: &SignatureContext,
+) -> CheckResult {
     if !contract.result.http_status.contains(&response.status) {
         let why = format!("HTTP {} carries no business result", response.status);
         return CheckResult::skip(Check::Signature, why);

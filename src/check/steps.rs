@@ -54,13 +54,13 @@ pub(super) fn rows<'e>(
 }
 
 /// `step 2 (read)`.
-pub fn label(step: &StepRecord) -> String {
+pub(crate) fn label(step: &StepRecord) -> String {
     format!("step {} ({})", step.index + 1, step.label)
 }
 
 /// Each step as it ran: what was sent, what came back (status, result and an abbreviated
 /// body), and what it captured.
-pub fn traces(contracts: &[Contract], record: &FlowRecord) -> Vec<StepTrace> {
+pub(crate) fn traces(contracts: &[Contract], record: &FlowRecord) -> Vec<StepTrace> {
     record
         .steps
         .iter()

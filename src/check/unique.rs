@@ -18,7 +18,7 @@ const VALUES_SHOWN: usize = 10;
 const HOLDERS_SHOWN: usize = 3;
 
 /// `unique` over what the run recorded for one contract.
-pub fn check(record: &UniqueRecord, key_name: Option<&str>) -> CheckResult {
+pub(crate) fn check(record: &UniqueRecord, key_name: Option<&str>) -> CheckResult {
     if record.compared == 0 {
         return CheckResult::skip(
             Check::Unique,

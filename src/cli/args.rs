@@ -4,18 +4,18 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-pub use super::proxy_args::{ProxyArgs, ProxyBounds, ProxyKeys};
+pub(super) use super::proxy_args::{ProxyArgs, ProxyBounds, ProxyKeys};
 
 /// Contract testing for HTTP APIs: field rules, idempotency, result-status semantics, snapshots.
 #[derive(Debug, Parser)]
 #[command(name = "conform", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Check an implementation against contracts (the embedded reference when no --target).
     Verify(Box<VerifyArgs>),
     /// Validate contract files without sending anything.
@@ -52,13 +52,13 @@ pub enum Command {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum CertifyCommand {
+pub(crate) enum CertifyCommand {
     /// Check a bundle's signature and every file's digest, and print its verdict and scope.
     Verify(CertifyVerifyArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct CertifyVerifyArgs {
+pub(crate) struct CertifyVerifyArgs {
     /// The bundle folder written by `verify --certify DIR`.
     #[arg(value_name = "BUNDLE")]
     pub bundle: PathBuf,
@@ -78,7 +78,7 @@ pub struct CertifyVerifyArgs {
 /// A certification of the run: where the bundle goes and the key that signs it.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Certification")]
-pub struct CertifyArgs {
+pub(crate) struct CertifyArgs {
     /// Write the run's evidence as a signed certification bundle in DIR (new or empty):
     /// contracts, exchanges, verdicts, coverage, certificates and a signed manifest.
     #[arg(long, value_name = "DIR")]
@@ -98,14 +98,14 @@ pub struct CertifyArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ImportCommand {
+pub(crate) enum ImportCommand {
     /// One contract per operation of an OpenAPI 3.0 or 3.1 document (JSON or YAML), with a
     /// report of everything not mapped or guessed.
     Openapi(ImportOpenApiArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct ImportOpenApiArgs {
+pub(crate) struct ImportOpenApiArgs {
     /// The OpenAPI document; `$ref`s to relative files are followed.
     pub file: PathBuf,
     /// Folder the contracts and the import report are written to.
@@ -117,13 +117,13 @@ pub struct ImportOpenApiArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum ExportCommand {
+pub(crate) enum ExportCommand {
     /// An OpenAPI 3.1 document of the contracts, conform-only rules in `x-conform-*`.
     Openapi(ExportOpenApiArgs),
 }
 
 #[derive(Debug, Args)]
-pub struct ExportOpenApiArgs {
+pub(crate) struct ExportOpenApiArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
     /// Write the document to FILE instead of standard output.
@@ -132,7 +132,7 @@ pub struct ExportOpenApiArgs {
 }
 
 #[derive(Debug, Subcommand)]
-pub enum SnapshotsCommand {
+pub(crate) enum SnapshotsCommand {
     /// Walk the pending snapshots, showing each diff and asking to accept, reject or skip.
     Review(SnapshotDirArgs),
     /// Accept pending snapshots whose case matches FILTER (all when omitted).
@@ -144,14 +144,14 @@ pub enum SnapshotsCommand {
 }
 
 #[derive(Debug, Args)]
-pub struct SnapshotDirArgs {
+pub(crate) struct SnapshotDirArgs {
     /// Folder holding snapshots.
     #[arg(long, default_value = "snapshots", value_name = "DIR")]
     pub snapshot_dir: PathBuf,
 }
 
 #[derive(Debug, Args)]
-pub struct SnapshotFilterArgs {
+pub(crate) struct SnapshotFilterArgs {
     /// Glob over case names, e.g. 'issueCard/negative/*'.
     pub filter: Option<String>,
     #[command(flatten)]
@@ -159,7 +159,7 @@ pub struct SnapshotFilterArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct PruneArgs {
+pub(crate) struct PruneArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
     /// Remove the orphaned snapshots instead of only listing them.
@@ -170,7 +170,7 @@ pub struct PruneArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct NewArgs {
+pub(crate) struct NewArgs {
     /// The operation's name; it starts every case name (`createOrder`).
     pub name: String,
     /// HTTP method of the operation.
@@ -190,7 +190,7 @@ pub struct NewArgs {
 
 /// The API style of a new contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum NewStyle {
+pub(crate) enum NewStyle {
     /// Results carried by the HTTP status.
     Rest,
     /// Results carried inside the JSON body.
@@ -198,14 +198,14 @@ pub enum NewStyle {
 }
 
 #[derive(Debug, Args)]
-pub struct PathsArgs {
+pub(crate) struct PathsArgs {
     /// Contract files or folders (searched for *.json).
     #[arg(default_value = "contracts")]
     pub paths: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
     /// Base URL of the implementation (the contract path is appended; a gateway prefix such as
@@ -245,7 +245,7 @@ pub struct VerifyArgs {
     pub fail_fast: bool,
     /// Run shard K of N (1-based); the N shards together run every case exactly once.
     #[arg(long, value_name = "K/N")]
-    pub partition: Option<conform::plan::Partition>,
+    pub partition: Option<crate::plan::Partition>,
     /// Known failures: applied when FILE exists (only new failures fail the run), recorded
     /// from this run's failures when it does not.
     #[arg(long, value_name = "FILE")]
@@ -257,19 +257,19 @@ pub struct VerifyArgs {
     /// codes, fields, http-statuses, headers, or all; or only the listed ones
     /// (codes=CARD_NOT_EXIST,ACCESS_DENIED). Repeatable.
     #[arg(long = "require-coverage", value_name = "ASPECT[=ITEM,...]")]
-    pub require_coverage: Vec<conform::results::Requirement>,
+    pub require_coverage: Vec<crate::results::Requirement>,
     /// Replays of each successful case (default: the contract's, 2).
     #[arg(long, value_name = "N")]
     pub replays: Option<u32>,
     /// Identical requests the concurrency check sends at once (default: the contract's, 8).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_CONCURRENCY)..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(crate::contract::MIN_CONCURRENCY)..))]
     pub concurrency: Option<u32>,
     /// Most tries while an unknown (U) status settles (default: the contract's, 5).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(conform::contract::MIN_SETTLE_TRIES)..))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(i64::from(crate::contract::MIN_SETTLE_TRIES)..))]
     pub settle_tries: Option<u32>,
     /// Keys of each operation replayed after all other traffic (half the first sent, half spread
     /// over the run); 0 turns late replays off.
-    #[arg(long, default_value_t = conform::run::DEFAULT_LATE_REPLAYS, value_name = "N")]
+    #[arg(long, default_value_t = crate::run::DEFAULT_LATE_REPLAYS, value_name = "N")]
     pub late_replays: u32,
     /// The least age of a key replayed late, e.g. 5s or 2m; the run waits only as long as
     /// needed [default: 5s for a --target, 0s for the embedded reference implementation].
@@ -299,7 +299,7 @@ pub struct VerifyArgs {
     /// A header sent with every request, e.g. 'Authorization: Bearer $TOKEN' (repeatable;
     /// overrides the target profile's header of the same name). Credentials are never shown.
     #[arg(long = "header", value_name = "'NAME: VALUE'")]
-    pub headers: Vec<conform::target::TargetHeader>,
+    pub headers: Vec<crate::target::TargetHeader>,
     /// A target profile (JSON): baseUrl, implementation, implementationVersion, headers,
     /// clientId, keyVersion, privateKey, publicKey, caCert, clientCert, clientKey. Flags
     /// override its keys.
@@ -319,7 +319,7 @@ pub struct VerifyArgs {
 /// TLS to an https:// target: authorities to trust, a client certificate, or no verification.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "TLS")]
-pub struct TlsArgs {
+pub(crate) struct TlsArgs {
     /// Also trust the certificate authorities in this PEM file (one or more certificates), on
     /// top of the platform's roots (the target profile's `caCert`). Repeatable.
     #[arg(long = "ca-cert", value_name = "FILE")]
@@ -347,7 +347,7 @@ pub struct TlsArgs {
 /// Keys for message signing: what this side signs with, and the counterpart's public key.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Signing")]
-pub struct KeyArgs {
+pub(crate) struct KeyArgs {
     /// RSA private key file that signs what this side sends (PKCS#8 or PKCS#1, PEM or bare
     /// base64 DER).
     #[arg(long, value_name = "FILE", conflicts_with = "private_key_env")]
@@ -368,7 +368,7 @@ pub struct KeyArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
     /// Port to listen on (0 picks a free one).
@@ -389,7 +389,7 @@ pub struct ServeArgs {
     /// whose contract lists the header in `credentials` (others get its rejection). Repeatable;
     /// never shown.
     #[arg(long = "credential", value_name = "'NAME: VALUE'")]
-    pub credentials: Vec<conform::target::TargetHeader>,
+    pub credentials: Vec<crate::target::TargetHeader>,
     #[command(flatten)]
     pub tls: ServeTlsArgs,
     /// Judge every request clients send and write a report of their conformance when stopped
@@ -404,7 +404,7 @@ pub struct ServeArgs {
 /// HTTPS for `serve`, and optionally mutual TLS.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "TLS")]
-pub struct ServeTlsArgs {
+pub(crate) struct ServeTlsArgs {
     /// Serve HTTPS (HTTP/2 and HTTP/1.1) with this certificate (PEM, leaf first, then
     /// intermediates).
     #[arg(long, value_name = "FILE", requires = "tls_key")]
@@ -421,7 +421,7 @@ pub struct ServeTlsArgs {
 /// What `serve` accepts from clients and how much it remembers.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Limits")]
-pub struct ServeBounds {
+pub(crate) struct ServeBounds {
     /// Largest request body (413 beyond), e.g. 1MiB, 64KiB, 4096.
     #[arg(long, default_value = "1MiB", value_name = "SIZE")]
     pub max_body_size: String,
@@ -447,7 +447,7 @@ pub struct ServeBounds {
 }
 
 #[derive(Debug, Args)]
-pub struct SchemaArgs {
+pub(crate) struct SchemaArgs {
     /// Print the schema of target profiles (verify --target-config) instead.
     #[arg(long, conflicts_with = "scenario")]
     pub target: bool,
@@ -457,7 +457,7 @@ pub struct SchemaArgs {
 }
 
 #[derive(Debug, Args)]
-pub struct SignArgs {
+pub(crate) struct SignArgs {
     /// The request's HTTP method.
     #[arg(long, default_value = "POST")]
     pub method: String,
@@ -490,7 +490,7 @@ pub struct SignArgs {
 
 /// One part of `conform sign`'s output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum SignPart {
+pub(crate) enum SignPart {
     /// The Signature header value and a newline.
     Header,
     /// The URL-encoded signature and a newline.
@@ -500,7 +500,7 @@ pub enum SignPart {
 }
 
 #[derive(Debug, Args)]
-pub struct CasesArgs {
+pub(crate) struct CasesArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
     /// Only cases whose names match this glob; a leading `!` leaves them out. Repeatable.
@@ -511,15 +511,19 @@ pub struct CasesArgs {
     pub excludes: Vec<String>,
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
-    pub partition: Option<conform::plan::Partition>,
+    pub partition: Option<crate::plan::Partition>,
     /// Also list the security probes, as a signed run carrying every credential the contracts
     /// declare would plan them.
     #[arg(long)]
     pub security: bool,
+    /// Write the requests the selected cases send, one JSON line per case, to FILE instead of
+    /// listing them (for timing another client sending the same requests).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub write_requests: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
-pub struct MergeArgs {
+pub(crate) struct MergeArgs {
     /// The JSON reports of every shard of one run (`verify --partition K/N --report
     /// json=PATH`), each once.
     #[arg(required = true, value_name = "REPORT.json")]

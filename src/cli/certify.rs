@@ -6,17 +6,17 @@ use std::sync::Arc;
 
 use super::CliError;
 use super::args::{CertifyArgs, CertifyVerifyArgs};
-use conform::certify::check::{self, Checked};
-use conform::certify::manifest::Manifest;
-use conform::certify::{self as bundle, Bundle};
-use conform::contract::Contract;
-use conform::exit;
-use conform::report::FileReport;
-use conform::run::Evidence;
-use conform::target::profile::{self, KeySource};
+use crate::certify::check::{self, Checked};
+use crate::certify::manifest::Manifest;
+use crate::certify::{self as bundle, Bundle};
+use crate::contract::Contract;
+use crate::exit;
+use crate::report::FileReport;
+use crate::run::Evidence;
+use crate::target::profile::{self, KeySource};
 
 /// The bundle a `verify --certify DIR` writes.
-pub struct Certification {
+pub(super) struct Certification {
     /// Where the runner sends every case's exchanges.
     pub evidence: Arc<dyn Evidence>,
     /// The report that writes the rest of the bundle.
@@ -25,7 +25,7 @@ pub struct Certification {
 
 /// The bundle a `verify --certify DIR` asks for. The folder is made ready and the key loaded
 /// before anything is sent.
-pub fn bundle(
+pub(super) fn bundle(
     args: &CertifyArgs,
     contracts: &[Contract],
 ) -> Result<Option<Certification>, CliError> {
@@ -53,7 +53,7 @@ pub fn bundle(
 
 /// `certify verify BUNDLE --public-key FILE`: exit 0 when the signature and every file check
 /// out, 1 naming each problem, 2 when the bundle or the key cannot be used at all.
-pub fn verify(args: CertifyVerifyArgs) -> Result<u8, CliError> {
+pub(super) fn verify(args: CertifyVerifyArgs) -> Result<u8, CliError> {
     let source = match (&args.public_key, &args.public_key_env) {
         (Some(file), _) => KeySource::File(file.clone()),
         (None, Some(name)) => KeySource::Env(name.clone()),

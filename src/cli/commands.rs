@@ -13,23 +13,23 @@ use super::args::{
 };
 use super::gates;
 use super::keys::{server_signing, target_profile};
-use conform::contract::{self, Contract};
-use conform::exit;
-use conform::plan::choose::Patterns;
-use conform::plan::{KindCounts, Selection};
-use conform::reference::{
+use crate::contract::{self, Contract};
+use crate::exit;
+use crate::plan::choose::Patterns;
+use crate::plan::{KindCounts, Selection};
+use crate::reference::{
     Bound, Faults, Limits, ReferenceServer, RejectionLog, ServeOptions, ServerCredentials,
     ServerSigning, SignatureRejection,
 };
-use conform::report::console::Console;
-use conform::report::{self, FileReport, Reporters};
-use conform::results::Implementation;
-use conform::run::{self, RunOptions, Target};
-use conform::snapshot::{Mode, Snapshots};
-use conform::target::profile::{KeySource, ProfileFile};
-use conform::target::tls::{self, ClientTls};
+use crate::report::console::Console;
+use crate::report::{self, FileReport, Reporters};
+use crate::results::Implementation;
+use crate::run::{self, RunOptions, Target};
+use crate::snapshot::{Mode, Snapshots};
+use crate::target::profile::{KeySource, ProfileFile};
+use crate::target::tls::{self, ClientTls};
 
-pub fn verify(args: VerifyArgs) -> Result<u8, CliError> {
+pub(super) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let scenarios = load_scenarios(&args.paths, &contracts)?;
     let profile = target_profile(&args)?;
@@ -77,9 +77,9 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         .map_err(|e| CliError::usage(e.to_string()))?;
     Ok(RunOptions {
         jobs: usize::from(args.jobs),
-        timeout: conform::units::parse_duration(&args.timeout)
+        timeout: crate::units::parse_duration(&args.timeout)
             .map_err(|e| CliError::usage(format!("--timeout: {e}")))?,
-        max_response_size: conform::units::parse_size(&args.max_response_size)
+        max_response_size: crate::units::parse_size(&args.max_response_size)
             .map_err(|e| CliError::usage(format!("--max-response-size: {e}")))?,
         give_up_after: args.give_up_after,
         filter: selection.filter,
@@ -107,7 +107,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
         late_replay_after: args
             .late_replay_after
             .as_deref()
-            .map(conform::units::parse_duration)
+            .map(crate::units::parse_duration)
             .transpose()
             .map_err(|e| CliError::usage(format!("--late-replay-after: {e}")))?,
         late_replay_gap: args.late_replay_gap,
@@ -127,7 +127,7 @@ fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
     }
 }
 
-pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
+pub(super) fn lint(args: PathsArgs) -> Result<u8, CliError> {
     let contracts = load(&args)?;
     let scenarios = load_scenarios(&args, &contracts)?;
     let named = (contracts.iter().map(|c| (&c.name, &c.source)))
@@ -149,7 +149,7 @@ pub fn lint(args: PathsArgs) -> Result<u8, CliError> {
     Ok(exit::SUCCESS)
 }
 
-pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
+pub(super) fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let faults = faults(&args.faults)?;
     let signing = server_signing(&args.keys)?;
@@ -215,12 +215,12 @@ pub fn serve(args: ServeArgs) -> Result<u8, CliError> {
 
 pub(super) fn serve_bounds(args: &ServeBounds) -> Result<(Limits, Bound), CliError> {
     let size = |flag: &str, text: &str| {
-        conform::units::parse_size(text)
+        crate::units::parse_size(text)
             .and_then(|n| usize::try_from(n).map_err(|_| format!("`{text}` is too large")))
             .map_err(|e| CliError::usage(format!("{flag}: {e}")))
     };
     let duration = |flag: &str, text: &str| {
-        conform::units::parse_duration(text)
+        crate::units::parse_duration(text)
             .ok()
             .filter(|d| !d.is_zero())
             .ok_or_else(|| {
@@ -255,7 +255,7 @@ fn serve_banner(
     limits: &Limits,
     memory: &Bound,
 ) -> Vec<String> {
-    use conform::units::{format_duration, format_size};
+    use crate::units::{format_duration, format_size};
     let operations = match contracts.len() {
         1 => "1 operation".to_string(),
         n => format!("{n} operations"),
@@ -299,13 +299,13 @@ fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, 
     )?))
 }
 
-pub fn schema(args: SchemaArgs) -> Result<u8, CliError> {
+pub(super) fn schema(args: SchemaArgs) -> Result<u8, CliError> {
     if args.target {
-        println!("{}", conform::target::profile::json_schema());
+        println!("{}", crate::target::profile::json_schema());
     } else if args.scenario {
-        println!("{}", conform::scenario::json_schema());
+        println!("{}", crate::scenario::json_schema());
     } else {
-        println!("{}", conform::contract::json_schema());
+        println!("{}", crate::contract::json_schema());
     }
     Ok(exit::SUCCESS)
 }
@@ -334,11 +334,11 @@ pub(super) fn signing_notes(signing: &ServerSigning) -> Vec<String> {
 /// skip patterns that match no case, located like errors.
 fn print_notes(contracts: &[Contract]) {
     for contract in contracts {
-        for note in conform::plan::notes(contract) {
+        for note in crate::plan::notes(contract) {
             eprintln!("note: {}: {note}", contract.name);
         }
     }
-    for warning in conform::plan::choose::skip_warnings(contracts) {
+    for warning in crate::plan::choose::skip_warnings(contracts) {
         eprintln!("{}", warning.render());
     }
 }
@@ -352,14 +352,35 @@ fn patterns(filters: &[String], excludes: &[String]) -> Result<Patterns, CliErro
     Ok(patterns)
 }
 
-pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
+/// `cases --write-requests FILE`: the selected cases' requests written out, and how many.
+fn write_requests(
+    contracts: &[Contract],
+    scenarios: &[crate::scenario::ScenarioSet],
+    selection: &Selection,
+    auth: crate::plan::Auth,
+    file: &Path,
+) -> Result<u8, CliError> {
+    let what = format!("write {}", file.display());
+    let written = || -> std::io::Result<usize> {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);
+        let planned = selection.apply(crate::plan::stream_all(contracts, scenarios, auth));
+        let count = crate::plan::requests::write(contracts, planned, &mut out)?;
+        out.flush()?;
+        Ok(count)
+    };
+    let count = written().map_err(CliError::io(what))?;
+    println!("{count} requests written to {}", file.display());
+    Ok(exit::SUCCESS)
+}
+
+pub(super) fn cases(args: CasesArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let scenarios = load_scenarios(&args.paths, &contracts)?;
     print_notes(&contracts);
     let patterns = patterns(&args.filters, &args.excludes)?;
     let auth = match args.security {
-        true => conform::plan::Auth::everything(&contracts),
-        false => conform::plan::Auth::default(),
+        true => crate::plan::Auth::everything(&contracts),
+        false => crate::plan::Auth::default(),
     };
     patterns
         .check_with(&contracts, &scenarios, &auth)
@@ -370,10 +391,13 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
             .selection()
             .map_err(|e| CliError::usage(e.to_string()))?
     };
+    if let Some(file) = &args.write_requests {
+        return write_requests(&contracts, &scenarios, &selection, auth, file);
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
     let mut list = || -> std::io::Result<()> {
-        let planned = conform::plan::stream_all(&contracts, &scenarios, auth.clone());
+        let planned = crate::plan::stream_all(&contracts, &scenarios, auth.clone());
         for case in selection.apply(planned) {
             writeln!(out, "{}", case.name)?;
             counts.add(&case);
@@ -382,7 +406,7 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
         // Flows exist only where contracts declare resources, security probes only for runs
         // that sign or carry credentials, scenarios only where files hold them: a zero there
         // is noise.
-        use conform::plan::CaseKind;
+        use crate::plan::CaseKind;
         let shown = counts.by_kind().filter(|(kind, count)| {
             *count > 0
                 || !matches!(
@@ -404,7 +428,7 @@ pub fn cases(args: CasesArgs) -> Result<u8, CliError> {
 const DEFAULT_CONTRACTS: &str = "contracts";
 
 /// Loads contracts; contract errors stay typed until they are rendered.
-pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
+pub(super) fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
     if let [only] = &paths[..]
         && only == Path::new(DEFAULT_CONTRACTS)
@@ -427,15 +451,15 @@ pub fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
 }
 
 /// Loads the scenario files among the paths, compiled against `contracts`.
-pub fn load_scenarios(
+pub(super) fn load_scenarios(
     args: &PathsArgs,
     contracts: &[Contract],
-) -> Result<Vec<conform::scenario::ScenarioSet>, CliError> {
-    Ok(conform::scenario::load_paths(&args.paths, contracts)?)
+) -> Result<Vec<crate::scenario::ScenarioSet>, CliError> {
+    Ok(crate::scenario::load_paths(&args.paths, contracts)?)
 }
 
 /// One glob as a set, for filters given as a single argument.
-pub fn glob_set(pattern: &str) -> Result<GlobSet, CliError> {
+pub(super) fn glob_set(pattern: &str) -> Result<GlobSet, CliError> {
     Ok(globs(&[pattern.to_string()])?.unwrap_or_else(GlobSet::empty))
 }
 

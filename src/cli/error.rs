@@ -8,18 +8,18 @@
 
 use std::io;
 
-use conform::baseline::BaselineError;
-use conform::contract::ContractErrors;
-use conform::exit;
-use conform::merge::{Refused, RenderError};
-use conform::reference::ServeError;
-use conform::run::RunError;
-use conform::target::profile::ProfileError;
-use conform::target::tls::TlsError;
+use crate::baseline::BaselineError;
+use crate::contract::ContractErrors;
+use crate::exit;
+use crate::merge::{Refused, RenderError};
+use crate::reference::ServeError;
+use crate::run::RunError;
+use crate::target::profile::ProfileError;
+use crate::target::tls::TlsError;
 
 /// An error that stops a command.
 #[derive(Debug, thiserror::Error)]
-pub enum CliError {
+pub(crate) enum CliError {
     /// Contract files that do not load, every problem rendered rustc-style.
     #[error("{}", .0.render())]
     Contracts(ContractErrors),
@@ -62,18 +62,18 @@ pub enum CliError {
 
 impl CliError {
     /// A usage error with this message (without the `error: ` prefix).
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub(crate) fn usage(message: impl Into<String>) -> Self {
         CliError::Usage(message.into())
     }
 
     /// An I/O error while doing `what`.
-    pub fn io(what: impl Into<String>) -> impl FnOnce(io::Error) -> Self {
+    pub(crate) fn io(what: impl Into<String>) -> impl FnOnce(io::Error) -> Self {
         let what = what.into();
         move |source| CliError::Io { what, source }
     }
 
     /// The exit code this error earns.
-    pub fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             CliError::Contracts(_)
             | CliError::Usage(_)
@@ -81,11 +81,7 @@ impl CliError {
             | CliError::Baseline(_)
             | CliError::Tls(_)
             | CliError::Refused(_) => exit::USAGE,
-            CliError::Run(err) => match err {
-                RunError::Target(_) | RunError::EmbeddedSigning(_) => exit::USAGE,
-                RunError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,
-                RunError::Serve(_) | RunError::Report(_) => exit::INTERNAL,
-            },
+            CliError::Run(err) => err.exit_code(),
             CliError::Serve(ServeError::NoSignatureRejection(_)) => exit::USAGE,
             CliError::Serve(_) | CliError::Io { .. } | CliError::Merge(_) => exit::INTERNAL,
         }
@@ -103,7 +99,7 @@ mod tests {
     use std::path::PathBuf;
 
     use super::*;
-    use conform::target::TargetError;
+    use crate::target::TargetError;
 
     #[test]
     fn invalid_input_is_2_and_conform_failing_is_4() {

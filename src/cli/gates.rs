@@ -5,17 +5,17 @@
 use std::path::{Path, PathBuf};
 
 use super::CliError;
-use conform::baseline::{Baseline, BaselineRecorder};
-use conform::contract::Contract;
-use conform::exit;
-use conform::plan::Selection;
-use conform::report::{FileReport, Reporters};
-use conform::results::Summary;
-use conform::run::RunOptions;
-use conform::snapshot::{self, Mode};
+use crate::baseline::{Baseline, BaselineRecorder};
+use crate::contract::Contract;
+use crate::exit;
+use crate::plan::Selection;
+use crate::report::{FileReport, Reporters};
+use crate::results::Summary;
+use crate::run::RunOptions;
+use crate::snapshot::{self, Mode};
 
 /// The value of the `CI` environment variable.
-pub fn ci_value() -> Option<String> {
+pub(super) fn ci_value() -> Option<String> {
     std::env::var("CI").ok()
 }
 
@@ -23,7 +23,7 @@ pub fn ci_value() -> Option<String> {
 /// recorded to it (returning its path too). Under CI a missing file is an error unless
 /// `--update-baseline` (`update`) says to record it: recording there would turn every failure
 /// into a known one and pass.
-pub fn baseline(
+pub(super) fn baseline(
     path: Option<&Path>,
     update: bool,
     reporters: &mut Reporters,
@@ -53,7 +53,7 @@ pub fn baseline(
 /// went, and whether conform itself failed; then its exit code. Conform failing wins (the
 /// verdict cannot be trusted), then a report not written, then a recording run passes (every
 /// failure of the run is now known), then the checks decide.
-pub fn conclude(reporters: &Reporters, recording: Option<&Path>, summary: &Summary) -> u8 {
+pub(super) fn conclude(reporters: &Reporters, recording: Option<&Path>, summary: &Summary) -> u8 {
     if let Some(stopped) = &summary.stopped {
         println!("{stopped} (--give-up-after 0 keeps sending)");
     }
@@ -76,7 +76,10 @@ pub fn conclude(reporters: &Reporters, recording: Option<&Path>, summary: &Summa
 /// In `check` mode, a run where no selected case has a snapshot would compare nothing and pass:
 /// almost always a wrong `--snapshot-dir` or snapshots never committed. That is an error; a
 /// partial set is not (the missing ones are reported as skipped).
-pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+pub(super) fn snapshots_to_check(
+    options: &RunOptions,
+    contracts: &[Contract],
+) -> Result<(), CliError> {
     let Some(snapshots) = options.snapshots.as_ref().filter(|s| s.mode == Mode::Check) else {
         return Ok(());
     };
@@ -86,12 +89,12 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
         partition: options.partition,
     };
     let names = selection
-        .apply(conform::plan::stream_all(
+        .apply(crate::plan::stream_all(
             contracts,
             &options.scenarios,
-            conform::plan::Auth::default(),
+            crate::plan::Auth::default(),
         ))
-        .flat_map(|case| conform::plan::snapshot_names(&case));
+        .flat_map(|case| crate::plan::snapshot_names(&case));
     let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
         return Ok(());
     };
@@ -112,11 +115,11 @@ pub fn snapshots_to_check(options: &RunOptions, contracts: &[Contract]) -> Resul
 
 /// A `--require-coverage` list naming an item no contract declares would gate on nothing (a
 /// typo): an error before anything is sent.
-pub fn coverage_names(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+pub(super) fn coverage_names(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
     if options.require_coverage.is_empty() {
         return Ok(());
     }
-    let declared = conform::results::observed::declared_coverage(contracts);
+    let declared = crate::results::observed::declared_coverage(contracts);
     match options
         .require_coverage
         .iter()
@@ -129,7 +132,7 @@ pub fn coverage_names(options: &RunOptions, contracts: &[Contract]) -> Result<()
 
 /// Says where each file of the run went (stdout) or why it was not written (stderr); true when
 /// every file was written.
-pub fn say_where_files_went(
+pub(super) fn say_where_files_went(
     reporters: &Reporters,
     recording: Option<&Path>,
     summary: &Summary,

@@ -5,12 +5,12 @@ use std::sync::Arc;
 
 use super::CliError;
 use super::args::{KeyArgs, VerifyArgs};
-use conform::reference::ServerSigning;
-use conform::signing::{PrivateKey, PublicKey};
-use conform::target::profile::{self, KeySource, OneOrMore, ProfileFile};
+use crate::reference::ServerSigning;
+use crate::signing::{PrivateKey, PublicKey};
+use crate::target::profile::{self, KeySource, OneOrMore, ProfileFile};
 
 /// The target profile of a `verify`: the `--target-config` file, overridden by the flags.
-pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
+pub(super) fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
     let file = match &args.target_config {
         Some(path) => ProfileFile::load(path)?,
         None => ProfileFile::default(),
@@ -45,7 +45,7 @@ pub fn target_profile(args: &VerifyArgs) -> Result<ProfileFile, CliError> {
 
 /// The reference implementation's keys: `--private-key` signs answers, `--public-key` (the
 /// client's) checks requests.
-pub fn server_signing(keys: &KeyArgs) -> Result<ServerSigning, CliError> {
+pub(super) fn server_signing(keys: &KeyArgs) -> Result<ServerSigning, CliError> {
     let private_key = private_source(keys)
         .map(|source| profile::load_private_key(&source))
         .transpose()?;
@@ -60,7 +60,7 @@ pub fn server_signing(keys: &KeyArgs) -> Result<ServerSigning, CliError> {
 }
 
 /// The private key `sign` needs.
-pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
+pub(super) fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
     let source = private_source(keys).ok_or_else(|| {
         CliError::usage(
             "signing needs the private key: --private-key FILE or --private-key-env NAME",
@@ -70,7 +70,7 @@ pub fn required_private_key(keys: &KeyArgs) -> Result<PrivateKey, CliError> {
 }
 
 /// The public key `sign --verify` needs.
-pub fn required_public_key(keys: &KeyArgs) -> Result<PublicKey, CliError> {
+pub(super) fn required_public_key(keys: &KeyArgs) -> Result<PublicKey, CliError> {
     let source = public_source(keys).ok_or_else(|| {
         CliError::usage(
             "--verify needs the signer's public key: --public-key FILE or --public-key-env NAME",

@@ -15,11 +15,11 @@ mod sign;
 mod snapshots;
 mod traffic;
 
-pub use args::Cli;
-pub use error::CliError;
+pub(crate) use args::Cli;
+pub(crate) use error::CliError;
 
 /// Runs the chosen subcommand and returns its exit code.
-pub fn run(cli: Cli) -> Result<u8, CliError> {
+pub(crate) fn run(cli: Cli) -> Result<u8, CliError> {
     match cli.command {
         args::Command::Verify(args) => commands::verify(*args),
         args::Command::Lint(args) => commands::lint(args),

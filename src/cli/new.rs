@@ -11,12 +11,12 @@ use serde_json::{Value, json};
 
 use super::CliError;
 use super::args::{NewArgs, NewStyle};
-use conform::exit;
+use crate::exit;
 
 /// The schema file written beside new contracts (`*.schema.json` files are not contracts).
 const SCHEMA_FILE: &str = "contract.schema.json";
 
-pub fn new(args: NewArgs) -> Result<u8, CliError> {
+pub(super) fn new(args: NewArgs) -> Result<u8, CliError> {
     let name = args.name.trim();
     let valid = !name.is_empty()
         && name
@@ -62,13 +62,13 @@ fn write(dir: &Path, file: &Path, contract: &Value) -> Result<(), CliError> {
         .map_err(CliError::io(format!("cannot create {}", dir.display())))?;
     let schema = dir.join(SCHEMA_FILE);
     if !schema.exists() {
-        let text = format!("{}\n", conform::contract::json_schema());
+        let text = format!("{}\n", crate::contract::json_schema());
         std::fs::write(&schema, text)
             .map_err(CliError::io(format!("cannot write {}", schema.display())))?;
     }
     let mut text = serde_json::to_string_pretty(contract).unwrap_or_default();
     text.push('\n');
-    conform::atomic::write(file, text.as_bytes())
+    crate::atomic::write(file, text.as_bytes())
         .map_err(CliError::io(format!("cannot write {}", file.display())))
 }
 
@@ -250,7 +250,7 @@ mod tests {
                 NewStyle::Body => body("thing", method, path),
             };
             let text = serde_json::to_string_pretty(&contract).unwrap();
-            let loaded = conform::contract::load_str(std::path::Path::new("thing.json"), text);
+            let loaded = crate::contract::load_str(std::path::Path::new("thing.json"), text);
             assert!(loaded.is_ok(), "{method} {path}: {:?}", loaded.err());
         }
     }

@@ -2,10 +2,10 @@
 
 use super::CliError;
 use super::args::{ExportOpenApiArgs, ImportOpenApiArgs};
-use conform::exit;
-use conform::openapi;
+use crate::exit;
+use crate::openapi;
 
-pub fn import(args: ImportOpenApiArgs) -> Result<u8, CliError> {
+pub(super) fn import(args: ImportOpenApiArgs) -> Result<u8, CliError> {
     let import = openapi::import(&args.file).map_err(|e| CliError::usage(e.to_string()))?;
     for line in import.report.console_lines() {
         println!("{line}");
@@ -37,7 +37,7 @@ pub fn import(args: ImportOpenApiArgs) -> Result<u8, CliError> {
     }
 }
 
-pub fn export(args: ExportOpenApiArgs) -> Result<u8, CliError> {
+pub(super) fn export(args: ExportOpenApiArgs) -> Result<u8, CliError> {
     let contracts = super::commands::load(&args.paths)?;
     let document =
         openapi::export::export(&contracts).map_err(|e| CliError::usage(e.to_string()))?;
@@ -48,7 +48,7 @@ pub fn export(args: ExportOpenApiArgs) -> Result<u8, CliError> {
             print!("{text}");
             Ok(exit::SUCCESS)
         }
-        Some(path) => match conform::atomic::write(path, text.as_bytes()) {
+        Some(path) => match crate::atomic::write(path, text.as_bytes()) {
             Ok(()) => {
                 eprintln!(
                     "OpenAPI 3.1 document of {} contract{} written to {}",

@@ -8,7 +8,7 @@ use clap::Args;
 use super::args::{PathsArgs, TlsArgs};
 
 #[derive(Debug, Args)]
-pub struct ProxyArgs {
+pub(crate) struct ProxyArgs {
     #[command(flatten)]
     pub paths: PathsArgs,
     /// Base URL of the implementation: a request for /path?query is forwarded to
@@ -57,7 +57,7 @@ pub struct ProxyArgs {
 /// Keys that check real traffic's signatures.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Signing")]
-pub struct ProxyKeys {
+pub(crate) struct ProxyKeys {
     /// The client's RSA public key: every request must carry a Signature that verifies with it
     /// (a client-side finding otherwise).
     #[arg(long, value_name = "FILE", conflicts_with = "client_public_key_env")]
@@ -76,7 +76,7 @@ pub struct ProxyKeys {
 /// What `proxy` accepts from clients and how much it remembers.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Limits")]
-pub struct ProxyBounds {
+pub(crate) struct ProxyBounds {
     /// Largest request body checked, e.g. 1MiB; a longer one is forwarded whole, not checked.
     #[arg(long, default_value = "1MiB", value_name = "SIZE")]
     pub max_body_size: String,

@@ -7,11 +7,11 @@ use std::path::Path;
 use super::CliError;
 use super::args::{SignArgs, SignPart};
 use super::keys::{required_private_key, required_public_key};
-use conform::exit;
-use conform::signing::{self, ALGORITHM, SignatureHeader, VerifyError};
+use crate::exit;
+use crate::signing::{self, ALGORITHM, SignatureHeader, VerifyError};
 
 /// Signs (or, with `--verify`, checks) the message the arguments describe.
-pub fn sign(args: SignArgs) -> Result<u8, CliError> {
+pub(super) fn sign(args: SignArgs) -> Result<u8, CliError> {
     let body = read_body(&args)?;
     let content =
         signing::content_to_sign(&args.method, &args.path, &args.client_id, &args.time, &body);

@@ -7,10 +7,10 @@ use owo_colors::OwoColorize;
 
 use super::CliError;
 use super::args::{PruneArgs, SnapshotFilterArgs, SnapshotsCommand};
-use conform::exit;
-use conform::snapshot::review::{self, Pending};
+use crate::exit;
+use crate::snapshot::review::{self, Pending};
 
-pub fn run(command: SnapshotsCommand) -> Result<u8, CliError> {
+pub(super) fn run(command: SnapshotsCommand) -> Result<u8, CliError> {
     match command {
         SnapshotsCommand::Review(args) => review_all(&args.snapshot_dir),
         SnapshotsCommand::Accept(args) => decide(&args, "accepted", review::accept),
@@ -174,9 +174,9 @@ fn decide(
 fn prune(args: &PruneArgs) -> Result<u8, CliError> {
     let contracts = super::commands::load(&args.paths)?;
     let scenarios = super::commands::load_scenarios(&args.paths, &contracts)?;
-    let auth = conform::plan::Auth::default();
-    let cases: HashSet<String> = conform::plan::stream_all(&contracts, &scenarios, auth)
-        .flat_map(|case| conform::plan::snapshot_names(&case))
+    let auth = crate::plan::Auth::default();
+    let cases: HashSet<String> = crate::plan::stream_all(&contracts, &scenarios, auth)
+        .flat_map(|case| crate::plan::snapshot_names(&case))
         .collect();
     let root = &args.dir.snapshot_dir;
     let orphans = review::orphans(root, &cases).map_err(unreadable(root))?;

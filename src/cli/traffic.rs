@@ -12,22 +12,22 @@ use super::CliError;
 use super::args::{ProxyArgs, ProxyBounds, ProxyKeys, ServeArgs, ServeBounds, TlsArgs};
 use super::commands::{load, reporters, runtime, serve_bounds};
 use super::gates;
-use conform::contract::Contract;
-use conform::proxy::{Proxy, ProxyError, ProxyOptions};
-use conform::reference::{ReferenceServer, ServeOptions};
-use conform::report::Reporters;
-use conform::report::console::Console;
-use conform::results::{Implementation, Scope, SigningScope, SnapshotScope, TrafficScope};
-use conform::signing::PublicKey;
-use conform::target::profile::{self, KeySource};
-use conform::target::tls::{self, ClientTls, TlsOptions};
-use conform::traffic::{self, JudgeOptions, Session, SessionOptions};
-use conform::units::{format_duration, parse_duration, parse_size};
+use crate::contract::Contract;
+use crate::proxy::{Proxy, ProxyError, ProxyOptions};
+use crate::reference::{ReferenceServer, ServeOptions};
+use crate::report::Reporters;
+use crate::report::console::Console;
+use crate::results::{Implementation, Scope, SigningScope, SnapshotScope, TrafficScope};
+use crate::signing::PublicKey;
+use crate::target::profile::{self, KeySource};
+use crate::target::tls::{self, ClientTls, TlsOptions};
+use crate::traffic::{self, JudgeOptions, Session, SessionOptions};
+use crate::units::{format_duration, parse_duration, parse_size};
 
 /// How long exchanges still under way are waited for once the run ends, beyond the time-out.
 const GRACE: Duration = Duration::from_secs(2);
 
-pub fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
+pub(super) fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
     let contracts = load(&args.paths)?;
     let (limits, keys) = serve_bounds(&bounds(&args.bounds))?;
     let timeout = positive("--timeout", &args.timeout)?;
@@ -110,7 +110,7 @@ pub fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
 
 /// `serve --report`: the reference implementation serves as usual, and every request it
 /// answers is judged for the client's report.
-pub fn serve_reported(
+pub(super) fn serve_reported(
     contracts: Vec<Contract>,
     mut options: ServeOptions,
     lines: &[String],
@@ -194,7 +194,7 @@ fn proxy_banner(contracts: &[Contract], target: &str, until: &[String]) -> Vec<S
     };
     let mut lines = vec![format!(
         "conform proxy to {}, checking {operations}:",
-        conform::report::output::shown_target(target)
+        crate::report::output::shown_target(target)
     )];
     for contract in contracts {
         lines.push(format!(
@@ -219,7 +219,7 @@ pub(super) struct Signals {
 
 impl Signals {
     /// Starts listening; must run inside the runtime.
-    pub fn listen() -> Result<Self, CliError> {
+    pub(super) fn listen() -> Result<Self, CliError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
@@ -234,7 +234,7 @@ impl Signals {
     }
 
     /// Waits for Ctrl-C or SIGTERM; says which it was.
-    pub async fn wait(mut self) -> String {
+    pub(super) async fn wait(mut self) -> String {
         #[cfg(unix)]
         {
             tokio::select! {
@@ -250,7 +250,7 @@ impl Signals {
     }
 
     /// Waits for a signal, or the end of `duration` when given; says which it was.
-    pub async fn or_after(self, duration: Option<Duration>) -> String {
+    pub(super) async fn or_after(self, duration: Option<Duration>) -> String {
         let timer = async {
             match duration {
                 Some(d) => tokio::time::sleep(d).await,

@@ -9,20 +9,21 @@ use std::path::PathBuf;
 use super::source::{SourceText, Span};
 
 /// One problem in one contract file.
+#[non_exhaustive]
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{}", self.render())]
 pub struct ContractError {
     /// The file, as the user named it.
     pub file: PathBuf,
     /// Where in the file, when the problem has a place.
-    pub location: Option<Box<Location>>,
+    pub(crate) location: Option<Box<Location>>,
     /// What is wrong.
-    pub kind: ContractErrorKind,
+    pub(crate) kind: ContractErrorKind,
 }
 
 /// A place in a contract file, with the line's text for the snippet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Location {
+pub(crate) struct Location {
     /// 1-based line.
     pub line: usize,
     /// 1-based column, in characters.
@@ -39,7 +40,7 @@ pub struct Location {
 /// Most errors reported for one file; a file breaking more rules gets a last error saying
 /// how many were left out. Rendering an error costs at least its line, so an unbounded count
 /// would make a large broken file cost time and output quadratic in its size.
-pub const MAX_ERRORS_PER_FILE: usize = 100;
+pub(crate) const MAX_ERRORS_PER_FILE: usize = 100;
 
 /// Most characters of a source line shown in a snippet.
 const SHOWN_LINE: usize = 120;
@@ -48,7 +49,7 @@ const SHOWN_BEFORE: usize = 40;
 
 /// The kinds of contract errors. Messages are lowercase fragments.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ContractErrorKind {
+pub(crate) enum ContractErrorKind {
     /// The file could not be read.
     #[error("cannot read contract: {0}")]
     Io(String),
@@ -218,7 +219,7 @@ pub enum ContractErrorKind {
 
 /// What an unknown name could have been.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NameHints {
+pub(crate) struct NameHints {
     /// The closest known name, when one is close.
     pub suggestion: Option<String>,
     /// The known names, comma-separated.
@@ -227,7 +228,7 @@ pub struct NameHints {
 
 impl ContractErrorKind {
     /// What would have been right, shown as `= help:`.
-    pub fn help(&self) -> Option<String> {
+    pub(crate) fn help(&self) -> Option<String> {
         match self {
             ContractErrorKind::UnknownType { known, .. } => {
                 Some(format!("expected one of {known}"))
@@ -270,7 +271,7 @@ impl ContractErrorKind {
     }
 
     /// Background shown as `= note:` after the help.
-    pub fn note(&self) -> Option<String> {
+    pub(crate) fn note(&self) -> Option<String> {
         match self {
             ContractErrorKind::UnknownKey { allowed, .. } => {
                 Some(format!("keys allowed here: {allowed}"))
@@ -289,7 +290,7 @@ impl ContractErrorKind {
 
 impl ContractError {
     /// An error with no place in the file (it could not be read).
-    pub fn whole_file(file: PathBuf, kind: ContractErrorKind) -> Self {
+    pub(crate) fn whole_file(file: PathBuf, kind: ContractErrorKind) -> Self {
         ContractError {
             file,
             location: None,
@@ -300,7 +301,7 @@ impl ContractError {
     /// An error at `span` of `source` (a span that is out of range or splits a character is
     /// widened to whole characters within the text). Costs the span and the text before it on
     /// its line, never the whole line: a minified contract is one long line.
-    pub fn at(source: &SourceText, span: Span, kind: ContractErrorKind) -> Self {
+    pub(crate) fn at(source: &SourceText, span: Span, kind: ContractErrorKind) -> Self {
         let span = source.char_span(span);
         let (line, column) = source.line_col(span.start);
         let bounds = source.line_span(span.start);
@@ -319,6 +320,22 @@ impl ContractError {
             })),
             kind,
         }
+    }
+
+    /// The line of the file the error is on (1-based), when it has a place.
+    pub fn line(&self) -> Option<usize> {
+        self.location.as_ref().map(|l| l.line)
+    }
+
+    /// The column of the file the error starts at (1-based, in characters), when it has a
+    /// place.
+    pub fn column(&self) -> Option<usize> {
+        self.location.as_ref().map(|l| l.column)
+    }
+
+    /// What is wrong, in one sentence, without the place.
+    pub fn message(&self) -> String {
+        self.kind.to_string()
     }
 
     /// Renders the error like rustc does.
@@ -397,7 +414,7 @@ fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
 /// Something in a contract that is valid but most likely not what its author meant (a skip
 /// pattern that matches no case): shown by `lint` and `cases`, never fatal.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContractWarning {
+pub(crate) struct ContractWarning {
     /// The file, as the user named it.
     pub file: PathBuf,
     /// Where in the file.
@@ -408,7 +425,7 @@ pub struct ContractWarning {
 
 impl ContractWarning {
     /// A warning at `span` of `source`.
-    pub fn at(source: &SourceText, span: Span, message: String) -> Self {
+    pub(crate) fn at(source: &SourceText, span: Span, message: String) -> Self {
         let placed = ContractError::at(source, span, ContractErrorKind::Invalid(String::new()));
         ContractWarning {
             file: placed.file,
@@ -418,7 +435,7 @@ impl ContractWarning {
     }
 
     /// The same warning with another message.
-    pub fn saying(&self, message: String) -> Self {
+    pub(crate) fn saying(&self, message: String) -> Self {
         ContractWarning {
             message,
             ..self.clone()
@@ -426,7 +443,7 @@ impl ContractWarning {
     }
 
     /// Renders the warning like rustc does.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = format!("warning: {}\n", self.message);
         let file = self.file.display();
         match &self.location {
@@ -442,9 +459,14 @@ impl ContractWarning {
 /// All the errors found in a set of contract files.
 #[derive(Debug, Clone, Default, thiserror::Error)]
 #[error("{}", self.render())]
-pub struct ContractErrors(pub Vec<ContractError>);
+pub struct ContractErrors(pub(crate) Vec<ContractError>);
 
 impl ContractErrors {
+    /// Each error, in file order.
+    pub fn errors(&self) -> &[ContractError] {
+        &self.0
+    }
+
     /// Every error rendered, then a count.
     pub fn render(&self) -> String {
         let mut out = String::new();

@@ -14,7 +14,7 @@ use super::schema::{Field, Schema};
 
 /// A path such as `/v1/cards/{cardNo}`, split into literal text and parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathTemplate {
+pub(crate) struct PathTemplate {
     /// The path as written in the contract.
     pub text: String,
     /// The pieces, in order.
@@ -23,7 +23,7 @@ pub struct PathTemplate {
 
 /// One piece of a [`PathTemplate`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PathPiece {
+pub(crate) enum PathPiece {
     /// Literal text, sent as it is (`/v1/cards/`).
     Literal(String),
     /// A parameter's value, percent-encoded as one path segment.
@@ -32,7 +32,7 @@ pub enum PathPiece {
 
 impl PathTemplate {
     /// Parses `text`; `Err` says what is wrong (an unclosed or empty `{}`, a nested brace).
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         let mut pieces = Vec::new();
         let mut rest = text;
         while let Some(open) = rest.find(['{', '}']) {
@@ -63,7 +63,7 @@ impl PathTemplate {
     }
 
     /// The parameter names, in order.
-    pub fn params(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn params(&self) -> impl Iterator<Item = &str> {
         self.pieces.iter().filter_map(|p| match p {
             PathPiece::Param(name) => Some(name.as_str()),
             PathPiece::Literal(_) => None,
@@ -71,14 +71,14 @@ impl PathTemplate {
     }
 
     /// Whether the path has no parameters (it is matched by plain comparison).
-    pub fn is_literal(&self) -> bool {
+    pub(crate) fn is_literal(&self) -> bool {
         self.params().next().is_none()
     }
 }
 
 /// Where a part of a request lives; the members of the request document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Location {
+pub(crate) enum Location {
     /// A path parameter.
     Path,
     /// A query parameter.
@@ -91,7 +91,7 @@ pub enum Location {
 
 impl Location {
     /// Every location, in document order.
-    pub const ALL: [Location; 4] = [
+    pub(crate) const ALL: [Location; 4] = [
         Location::Path,
         Location::Query,
         Location::Headers,
@@ -100,7 +100,7 @@ impl Location {
 
     /// The member name in the request document, also the first part of a parameter's name in
     /// case names (`query.expand`).
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Location::Path => "path",
             Location::Query => "query",
@@ -110,7 +110,7 @@ impl Location {
     }
 
     /// The location a request-document member name stands for.
-    pub fn of(name: &str) -> Option<Location> {
+    pub(crate) fn of(name: &str) -> Option<Location> {
         Location::ALL.into_iter().find(|l| l.name() == name)
     }
 }
@@ -123,7 +123,7 @@ impl fmt::Display for Location {
 
 /// How a pointer into the request document is shown to people: body fields as before
 /// parameters existed (`/appId`), parameters with their location (`/query/limit`).
-pub fn shown_pointer(document_pointer: &str) -> &str {
+pub(crate) fn shown_pointer(document_pointer: &str) -> &str {
     document_pointer
         .strip_prefix("/body")
         .filter(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -135,7 +135,7 @@ pub fn shown_pointer(document_pointer: &str) -> &str {
 
 /// Which HTTP statuses a response definition covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StatusMatch {
+pub(crate) enum StatusMatch {
     /// One status, `404`.
     Exact(u16),
     /// A class, `4XX`: the hundreds digit.
@@ -146,7 +146,7 @@ pub enum StatusMatch {
 
 impl StatusMatch {
     /// Parses `404`, `4XX` (or `4xx`) or `default`.
-    pub fn parse(text: &str) -> Option<Self> {
+    pub(crate) fn parse(text: &str) -> Option<Self> {
         if text == "default" {
             return Some(StatusMatch::Default);
         }
@@ -162,7 +162,7 @@ impl StatusMatch {
     }
 
     /// Whether `status` is covered (a `default` covers everything; callers try it last).
-    pub fn covers(self, status: u16) -> bool {
+    pub(crate) fn covers(self, status: u16) -> bool {
         match self {
             StatusMatch::Exact(s) => s == status,
             StatusMatch::Class(c) => status / 100 == c,
@@ -171,7 +171,7 @@ impl StatusMatch {
     }
 
     /// How specific the match is: exact before class before default.
-    pub fn rank(self) -> u8 {
+    pub(crate) fn rank(self) -> u8 {
         match self {
             StatusMatch::Exact(_) => 0,
             StatusMatch::Class(_) => 1,
@@ -182,7 +182,7 @@ impl StatusMatch {
     /// The role of a status of this class when the contract gives none: `2XX` success, `5XX`
     /// unknown (the request may or may not have been processed: retry with the same key),
     /// anything else failure.
-    pub fn default_role(self) -> StatusRole {
+    pub(crate) fn default_role(self) -> StatusRole {
         let class = match self {
             StatusMatch::Exact(s) => s / 100,
             StatusMatch::Class(c) => c,
@@ -208,7 +208,7 @@ impl fmt::Display for StatusMatch {
 
 /// One declared response: the statuses it covers, what they mean, and what the answer carries.
 #[derive(Debug, Clone)]
-pub struct ResponseSpec {
+pub(crate) struct ResponseSpec {
     /// The statuses covered.
     pub status: StatusMatch,
     /// The role of these statuses; `None` where the role is read from the body (the business
@@ -224,7 +224,7 @@ pub struct ResponseSpec {
 
 /// Credentials carried in request headers.
 #[derive(Debug, Clone)]
-pub struct Credentials {
+pub(crate) struct Credentials {
     /// The header names, as written.
     pub headers: Vec<String>,
     /// What a request with missing or wrong credentials must get.
@@ -233,7 +233,7 @@ pub struct Credentials {
 
 /// What an operation does to a resource, and where its id is.
 #[derive(Debug, Clone)]
-pub struct Resource {
+pub(crate) struct Resource {
     /// The resource's name (`card`).
     pub name: String,
     /// What the operation does.
@@ -248,7 +248,7 @@ pub struct Resource {
 }
 
 /// The response definition covering `status`: an exact one, else its class, else `default`.
-pub fn response_for(responses: &[ResponseSpec], status: u16) -> Option<&ResponseSpec> {
+pub(crate) fn response_for(responses: &[ResponseSpec], status: u16) -> Option<&ResponseSpec> {
     responses
         .iter()
         .filter(|r| r.status.covers(status))

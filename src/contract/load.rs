@@ -11,10 +11,10 @@ use super::source::{SourceText, Span};
 
 /// The suffix of scenario files: they sit beside contracts and are no contracts
 /// ([`crate::scenario`] reads them).
-pub const SCENARIO_SUFFIX: &str = ".scenario.json";
+pub(crate) const SCENARIO_SUFFIX: &str = ".scenario.json";
 
 /// Loads every contract under `paths` (files, or folders searched recursively for `*.json`;
-/// scenario files, `*.scenario.json`, are left to [`crate::scenario`]), in a stable order.
+/// scenario files, `*.scenario.json`, are left to `crate::scenario`), in a stable order.
 /// Returns every error of every file when any file is invalid.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
     let mut errors = Vec::new();
@@ -48,7 +48,7 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
 
 /// Compiles one contract from the bytes of its file: text that is not UTF-8 is an error located
 /// at the first offending byte.
-pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Contract, Vec<ContractError>> {
+pub(crate) fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Contract, Vec<ContractError>> {
     match String::from_utf8(bytes) {
         Ok(text) => load_str(path, text),
         Err(err) => {
@@ -69,13 +69,13 @@ pub fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Contract, Vec<ContractE
 }
 
 /// Compiles one contract from its text; `path` is used in error locations.
-pub fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError>> {
+pub(crate) fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError>> {
     let source = SourceText::new(path, text);
     compile(&source)
 }
 
 /// Whether `file` is named like a scenario file.
-pub fn is_scenario(file: &Path) -> bool {
+pub(crate) fn is_scenario(file: &Path) -> bool {
     file.file_name()
         .and_then(|name| name.to_str())
         .is_some_and(|name| name.ends_with(SCENARIO_SUFFIX))
@@ -83,7 +83,7 @@ pub fn is_scenario(file: &Path) -> bool {
 
 /// Every file under `path`: `path` itself when it is a file, else the `*.json` files of the
 /// folder and its subfolders, sorted.
-pub fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+pub(crate) fn collect_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_dir() {
         files.push(path.to_path_buf());

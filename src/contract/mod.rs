@@ -1,18 +1,22 @@
 //! Contracts: the JSON file format, its compilation into checked rules, and contract errors.
 //!
-//! A contract file is read ([`load`]), its text indexed for positions ([`source`]), checked
-//! against the format's JSON Schema (`shape`), deserialized into the raw file model ([`model`])
-//! and compiled ([`compile`]) into a [`Contract`] whose schemas ([`schema`]) the rest of conform
+//! A contract file is read (`load`), its text indexed for positions (`source`), checked
+//! against the format's JSON Schema (`shape`), deserialized into the raw file model (`model`)
+//! and compiled (`compile`) into a [`Contract`] whose schemas (`schema`) the rest of conform
 //! works from. This module knows nothing of HTTP.
+//!
+//! Public: [`load_paths`], the opaque [`Contract`] it returns (the rest of conform reads its
+//! compiled rules; a caller hands it to [`crate::verify::Verify`] or
+//! [`crate::reference::ReferenceServer`]) and the located [`ContractErrors`].
 
-pub mod compile;
-pub mod error;
-pub mod http;
-pub mod load;
-pub mod model;
-pub mod schema;
+pub(crate) mod compile;
+pub(crate) mod error;
+pub(crate) mod http;
+pub(crate) mod load;
+pub(crate) mod model;
+pub(crate) mod schema;
 mod shape;
-pub mod source;
+pub(crate) mod source;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -20,11 +24,13 @@ use std::time::Duration;
 use globset::GlobSet;
 use serde_json::Value;
 
-pub use error::{ContractError, ContractErrorKind, ContractErrors, ContractWarning};
-pub use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
-pub use load::{load_bytes, load_paths, load_str};
-pub use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
-pub use schema::{Condition, Effect, Field, Kind, Presence, Schema, Test, Types};
+pub use error::{ContractError, ContractErrors};
+pub(crate) use error::{ContractErrorKind, ContractWarning};
+pub(crate) use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
+pub use load::load_paths;
+pub(crate) use load::{load_bytes, load_str};
+pub(crate) use model::{ConflictPolicy, ResourceAction, ResultCarrier, StatusRole};
+pub(crate) use schema::{Effect, Field, Kind, Presence, Schema, Test, Types};
 pub(crate) use shape::{check_against as check_shape_against, closest, none_repeated};
 
 use crate::json::Pointer;
@@ -33,72 +39,70 @@ use crate::json::Pointer;
 #[derive(Debug, Clone)]
 pub struct Contract {
     /// The operation's name, the first segment of case names.
-    pub name: String,
+    pub(crate) name: String,
     /// Where it came from.
-    pub source: SourceInfo,
+    pub(crate) source: SourceInfo,
     /// Upper-case HTTP method.
-    pub method: String,
+    pub(crate) method: String,
     /// The documented path, starting with `/`.
-    pub path: String,
+    pub(crate) path: String,
     /// The path split into literal text and parameters.
-    pub template: PathTemplate,
+    pub(crate) template: PathTemplate,
     /// Named types referred to by the schemas.
-    pub types: Types,
+    pub(crate) types: Types,
     /// The request body (an object schema; no fields when the operation has no body).
-    pub request: Schema,
+    pub(crate) request: Schema,
     /// The whole request as one document, `{"path", "query", "headers", "body"}`: parameters
     /// and body checked, generated and named alike (see [`http`]).
-    pub document: Schema,
+    pub(crate) document: Schema,
     /// The body's media type; `None` when the operation sends no body.
-    pub request_media: Option<String>,
+    pub(crate) request_media: Option<String>,
     /// The response body of the business statuses, for results in the body (an object schema).
-    pub response: Schema,
-    /// The media type responses must declare.
-    pub content_type: String,
+    pub(crate) response: Schema,
     /// Every declared response, most specific first.
-    pub responses: Vec<ResponseSpec>,
+    pub(crate) responses: Vec<ResponseSpec>,
     /// Credentials carried in request headers, when the contract declares them.
-    pub credentials: Option<Credentials>,
+    pub(crate) credentials: Option<Credentials>,
     /// Other expected answers for generated cases whose names match a glob, first match first.
-    pub case_expectations: Vec<CaseExpect>,
+    pub(crate) case_expectations: Vec<CaseExpect>,
     /// The resource the operation acts on, when the contract declares one.
-    pub resource: Option<Resource>,
+    pub(crate) resource: Option<Resource>,
     /// Business-result semantics.
-    pub result: ResultRules,
+    pub(crate) result: ResultRules,
     /// Idempotency rules, when the operation has a key.
-    pub idempotency: Option<Idempotency>,
+    pub(crate) idempotency: Option<Idempotency>,
     /// Named examples.
-    pub examples: Vec<Example>,
+    pub(crate) examples: Vec<Example>,
     /// Snapshot settings.
-    pub snapshot: SnapshotRules,
+    pub(crate) snapshot: SnapshotRules,
     /// What a generated invalid request must get back.
-    pub negative: Expect,
+    pub(crate) negative: Expect,
     /// Cases to leave out: `skip` (every kind) and `generated.skip` (generated cases).
-    pub skip: Skips,
+    pub(crate) skip: Skips,
     /// What a request with a missing or bad signature gets: the contract's `signing.rejectCode`,
     /// else `ACCESS_DENIED` when the catalogue has it as a failure code, else `None`.
-    pub signature_rejection: Option<Expect>,
+    pub(crate) signature_rejection: Option<Expect>,
     /// The request's single-use fields: each request carries a fresh value there.
-    pub single_use: Vec<SingleUse>,
+    pub(crate) single_use: Vec<SingleUse>,
     /// The response fields holding credentials the operation issues.
-    pub issues: Vec<Issue>,
+    pub(crate) issues: Vec<Issue>,
     /// The request fields that must carry an issued credential.
-    pub accepts: Vec<Accept>,
+    pub(crate) accepts: Vec<Accept>,
     /// Places in a successful answer (`/body/cardNo`, `/headers/Location`) whose values no two
     /// requests with distinct idempotency keys may share across a run.
-    pub unique: Vec<Pointer>,
+    pub(crate) unique: Vec<Pointer>,
 }
 
 /// The cases a contract leaves out on purpose.
 #[derive(Debug, Clone)]
-pub struct Skips {
+pub(crate) struct Skips {
     /// `skip`: cases of every kind (examples, generated cases, idempotency scenarios, flows).
-    pub all: GlobSet,
+    pub(crate) all: GlobSet,
     /// `generated.skip`: generated cases only.
-    pub generated: GlobSet,
+    pub(crate) generated: GlobSet,
     /// Every pattern of both, with its place in the file, for warnings about patterns that
     /// match nothing.
-    pub patterns: Vec<SkipPattern>,
+    pub(crate) patterns: Vec<SkipPattern>,
 }
 
 impl Default for Skips {
@@ -113,12 +117,12 @@ impl Default for Skips {
 
 impl Skips {
     /// Whether the case `name` is left out; `generated` says whether it is a generated case.
-    pub fn leaves_out(&self, name: &str, generated: bool) -> bool {
+    pub(crate) fn leaves_out(&self, name: &str, generated: bool) -> bool {
         self.all.is_match(name) || (generated && self.generated.is_match(name))
     }
 
     /// The first `skip` pattern (not `generated.skip`) leaving out the case `name`.
-    pub fn pattern_for(&self, name: &str) -> Option<&SkipPattern> {
+    pub(crate) fn pattern_for(&self, name: &str) -> Option<&SkipPattern> {
         self.patterns
             .iter()
             .find(|p| !p.generated_only && p.glob.is_match(name))
@@ -127,107 +131,107 @@ impl Skips {
 
 /// A single-use request field: its place in the request document and its `maxLength`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SingleUse {
+pub(crate) struct SingleUse {
     /// `/body/authCode`, `/query/token`.
-    pub pointer: Pointer,
+    pub(crate) pointer: Pointer,
     /// Fresh values are cut to this many characters.
-    pub max_len: Option<usize>,
+    pub(crate) max_len: Option<usize>,
     /// What a request reusing a value gets, when the contract says (`singleUse.reused`).
-    pub reused: Option<Expect>,
+    pub(crate) reused: Option<Expect>,
 }
 
 /// A response field whose value is a credential the operation issues (`issues`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
+pub(crate) struct Issue {
     /// Its place in the answer document (`/body/accessToken`).
-    pub pointer: Pointer,
+    pub(crate) pointer: Pointer,
     /// The credential's name (`accessToken`).
-    pub credential: String,
+    pub(crate) credential: String,
 }
 
 /// A request field that must carry an issued credential (`accepts`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Accept {
+pub(crate) struct Accept {
     /// Its place in the request document (`/body/accessToken`).
-    pub pointer: Pointer,
+    pub(crate) pointer: Pointer,
     /// The credential's name (`accessToken`).
-    pub credential: String,
+    pub(crate) credential: String,
     /// What a request carrying a value never issued gets.
-    pub otherwise: Expect,
+    pub(crate) otherwise: Expect,
 }
 
 /// A glob of case names a contract leaves out, with its place in the file for warnings.
 #[derive(Debug, Clone)]
-pub struct SkipPattern {
+pub(crate) struct SkipPattern {
     /// The glob as written.
-    pub text: String,
+    pub(crate) text: String,
     /// Compiled.
-    pub glob: globset::GlobMatcher,
+    pub(crate) glob: globset::GlobMatcher,
     /// Why its cases are left out, when the entry says (`{"cases": ..., "reason": ...}`).
-    pub reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// Whether it is from `generated.skip` (it applies to generated cases only).
-    pub generated_only: bool,
+    pub(crate) generated_only: bool,
     /// Where it is written: what a warning about it points at.
-    pub place: ContractWarning,
+    pub(crate) place: ContractWarning,
 }
 
 /// Where a contract was read from and its digest, for reports and snapshot headers.
 #[derive(Debug, Clone)]
-pub struct SourceInfo {
+pub(crate) struct SourceInfo {
     /// The file as the user named it.
-    pub path: PathBuf,
+    pub(crate) path: PathBuf,
     /// SHA-256 of the file's bytes, lowercase hex.
-    pub sha256: String,
+    pub(crate) sha256: String,
 }
 
 /// The expected answer of the generated cases whose names match a glob.
 #[derive(Debug, Clone)]
-pub struct CaseExpect {
+pub(crate) struct CaseExpect {
     /// The glob, over case names.
-    pub cases: globset::GlobMatcher,
+    pub(crate) cases: globset::GlobMatcher,
     /// What those cases must get.
-    pub expect: Expect,
+    pub(crate) expect: Expect,
 }
 
 /// Where the business result is and which combinations are allowed.
 #[derive(Debug, Clone)]
-pub struct ResultRules {
+pub(crate) struct ResultRules {
     /// Whether the status is a body field or the HTTP status.
-    pub carrier: ResultCarrier,
+    pub(crate) carrier: ResultCarrier,
     /// `body` results: HTTP statuses that carry a business result.
-    pub http_status: Vec<u16>,
+    pub(crate) http_status: Vec<u16>,
     /// `body` results: pointer to the status (the root for `http-status` results).
-    pub status: Pointer,
+    pub(crate) status: Pointer,
     /// Pointer to the code (the root when the contract names none: it never holds a string).
-    pub code: Pointer,
+    pub(crate) code: Pointer,
     /// Pointer to the message.
-    pub message: Option<Pointer>,
+    pub(crate) message: Option<Pointer>,
     /// Each declared status and its role, in contract order: the body statuses (`S`, `F`, `U`),
     /// or for `http-status` results the response keys (`201`, `4XX`, `default`).
-    pub statuses: Vec<(String, StatusRole)>,
+    pub(crate) statuses: Vec<(String, StatusRole)>,
     /// Roles of the HTTP statuses that carry no business result in the body (every status, for
     /// `http-status` results), most specific first.
-    pub http_roles: Vec<(StatusMatch, StatusRole)>,
+    pub(crate) http_roles: Vec<(StatusMatch, StatusRole)>,
     /// The catalogue.
-    pub codes: Vec<CodeEntry>,
+    pub(crate) codes: Vec<CodeEntry>,
 }
 
 /// One catalogue entry.
 #[derive(Debug, Clone)]
-pub struct CodeEntry {
+pub(crate) struct CodeEntry {
     /// The code.
-    pub code: String,
+    pub(crate) code: String,
     /// The status it goes with.
-    pub status: String,
+    pub(crate) status: String,
     /// The exact message required, if any.
-    pub message: Option<String>,
+    pub(crate) message: Option<String>,
     /// What the code means; the reference implementation's message when none is fixed.
-    pub description: Option<String>,
+    pub(crate) description: Option<String>,
 }
 
 impl CodeEntry {
     /// The message to answer with: the fixed one, else the description, else the code.
-    pub fn message_text(&self) -> &str {
+    pub(crate) fn message_text(&self) -> &str {
         self.message
             .as_deref()
             .or(self.description.as_deref())
@@ -238,7 +242,7 @@ impl CodeEntry {
 impl ResultRules {
     /// The role of `status`, or `None` when the contract does not declare it. An HTTP status
     /// (`"404"`) is resolved through its class and `default` when it is not declared itself.
-    pub fn role(&self, status: &str) -> Option<StatusRole> {
+    pub(crate) fn role(&self, status: &str) -> Option<StatusRole> {
         if let Some((_, role)) = self.statuses.iter().find(|(s, _)| s == status) {
             return Some(*role);
         }
@@ -252,7 +256,7 @@ impl ResultRules {
 
     /// Whether an answer whose status is `actual` has the expected status `expected`: equal,
     /// or, for HTTP statuses, inside the expected class (`4XX` holds `422`).
-    pub fn status_matches(expected: &str, actual: &str) -> bool {
+    pub(crate) fn status_matches(expected: &str, actual: &str) -> bool {
         if expected == actual {
             return true;
         }
@@ -263,7 +267,7 @@ impl ResultRules {
     }
 
     /// The first status with `role` (every compiled contract has a success and a failure status).
-    pub fn status_for(&self, role: StatusRole) -> Option<&str> {
+    pub(crate) fn status_for(&self, role: StatusRole) -> Option<&str> {
         self.statuses
             .iter()
             .find(|(_, r)| *r == role)
@@ -271,14 +275,14 @@ impl ResultRules {
     }
 
     /// The catalogue entry for a (status, code) pair (an entry of class `4XX` holds `404`).
-    pub fn entry(&self, status: &str, code: &str) -> Option<&CodeEntry> {
+    pub(crate) fn entry(&self, status: &str, code: &str) -> Option<&CodeEntry> {
         self.codes
             .iter()
             .find(|e| e.code == code && Self::status_matches(&e.status, status))
     }
 
     /// The first catalogue entry of `status`: what the reference implementation answers with.
-    pub fn first_entry(&self, status: &str) -> Option<&CodeEntry> {
+    pub(crate) fn first_entry(&self, status: &str) -> Option<&CodeEntry> {
         self.codes
             .iter()
             .find(|e| Self::status_matches(&e.status, status))
@@ -286,57 +290,57 @@ impl ResultRules {
 
     /// Whether the catalogue lists codes for `status`: an answer with such a status must carry
     /// one of them.
-    pub fn has_codes(&self, status: &str) -> bool {
+    pub(crate) fn has_codes(&self, status: &str) -> bool {
         self.first_entry(status).is_some()
     }
 
     /// The declared statuses, for messages: `S, F, U`.
-    pub fn status_list(&self) -> String {
+    pub(crate) fn status_list(&self) -> String {
         let names: Vec<_> = self.statuses.iter().map(|(s, _)| s.as_str()).collect();
         names.join(", ")
     }
 }
 
 /// The fewest identical requests the concurrency scenario sends: one alone compares nothing.
-pub const MIN_CONCURRENCY: u32 = 2;
+pub(crate) const MIN_CONCURRENCY: u32 = 2;
 
 /// The fewest tries of a request whose status is unknown: the first one.
-pub const MIN_SETTLE_TRIES: u32 = 1;
+pub(crate) const MIN_SETTLE_TRIES: u32 = 1;
 
 /// Idempotency rules.
 #[derive(Debug, Clone)]
-pub struct Idempotency {
+pub(crate) struct Idempotency {
     /// Pointer to the key in the request body (the root for a header key: see `key_in`).
-    pub key: Pointer,
+    pub(crate) key: Pointer,
     /// Where the key travels.
-    pub key_in: KeyLocation,
+    pub(crate) key_in: KeyLocation,
     /// The conflict policy.
-    pub policy: ConflictPolicy,
+    pub(crate) policy: ConflictPolicy,
     /// The failure code for `reject` and `either`.
-    pub conflict_code: Option<String>,
+    pub(crate) conflict_code: Option<String>,
     /// The failure status for `reject` and `either`.
-    pub conflict_status: Option<String>,
+    pub(crate) conflict_status: Option<String>,
     /// The answer accepted while an identical request is in flight.
-    pub in_progress: Option<Expect>,
+    pub(crate) in_progress: Option<Expect>,
     /// Longest wait between settle tries, `Retry-After` included.
-    pub settle_max_wait: Duration,
+    pub(crate) settle_max_wait: Duration,
     /// Replays of each successful case.
-    pub replays: u32,
+    pub(crate) replays: u32,
     /// Identical requests sent at once by the concurrency check.
-    pub concurrency: u32,
+    pub(crate) concurrency: u32,
     /// Most tries while an unknown status settles.
-    pub settle_tries: u32,
+    pub(crate) settle_tries: u32,
     /// First wait between tries; doubled each time.
-    pub settle_backoff: Duration,
+    pub(crate) settle_backoff: Duration,
     /// The field the conflict check changes, when the contract names one.
-    pub vary: Option<Pointer>,
+    pub(crate) vary: Option<Pointer>,
     /// The key field's `maxLength`: fresh keys are cut to fit it.
-    pub key_max_len: Option<usize>,
+    pub(crate) key_max_len: Option<usize>,
 }
 
 /// Where an idempotency key travels.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeyLocation {
+pub(crate) enum KeyLocation {
     /// A string field of the body.
     Body(Pointer),
     /// A request header, name as written.
@@ -345,7 +349,7 @@ pub enum KeyLocation {
 
 impl KeyLocation {
     /// The key's place in the request document (`/body/requestId`, `/headers/Idempotency-Key`).
-    pub fn document_pointer(&self) -> Pointer {
+    pub(crate) fn document_pointer(&self) -> Pointer {
         match self {
             KeyLocation::Body(pointer) => {
                 let mut at = Pointer::root().child(Location::Body.name());
@@ -361,7 +365,7 @@ impl KeyLocation {
     }
 
     /// The key's name for messages: `requestId`, `Idempotency-Key`.
-    pub fn name(&self) -> &str {
+    pub(crate) fn name(&self) -> &str {
         match self {
             KeyLocation::Body(pointer) => pointer.last().unwrap_or("key"),
             KeyLocation::Header(name) => name,
@@ -371,39 +375,39 @@ impl KeyLocation {
 
 /// A named example request.
 #[derive(Debug, Clone)]
-pub struct Example {
+pub(crate) struct Example {
     /// Unique within the contract.
-    pub name: String,
+    pub(crate) name: String,
     /// The request body (`null` when the operation has none).
-    pub request: Value,
+    pub(crate) request: Value,
     /// The whole request document: parameters and body.
-    pub document: Value,
+    pub(crate) document: Value,
     /// What it must produce.
-    pub expect: Expect,
+    pub(crate) expect: Expect,
     /// The documented sample response, when the example gives one.
-    pub response: Option<Value>,
+    pub(crate) response: Option<Value>,
 }
 
 /// An expected business result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expect {
+pub(crate) struct Expect {
     /// The result status.
-    pub status: String,
+    pub(crate) status: String,
     /// The code, when one specific code is expected.
-    pub code: Option<String>,
+    pub(crate) code: Option<String>,
 }
 
 impl Expect {
     /// Whether an answer whose business result is (`status`, `code`) is the expected one: the
     /// same status (or, for HTTP statuses, one inside an expected class such as `4XX`), and the
     /// expected code when one is named.
-    pub fn matches(&self, status: Option<&str>, code: Option<&str>) -> bool {
+    pub(crate) fn matches(&self, status: Option<&str>, code: Option<&str>) -> bool {
         status.is_some_and(|s| ResultRules::status_matches(&self.status, s))
             && self.code.as_deref().is_none_or(|c| code == Some(c))
     }
 
     /// `F/PARAM_ILLEGAL`, `404`, `4XX/invalid_request`, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match &self.code {
             Some(code) => format!("{}/{code}", self.status),
             None => self.status.clone(),
@@ -413,16 +417,36 @@ impl Expect {
 
 /// Snapshot settings.
 #[derive(Debug, Clone, Default)]
-pub struct SnapshotRules {
+pub(crate) struct SnapshotRules {
     /// Response fields replaced by `[name]`.
-    pub redact: Vec<Pointer>,
+    pub(crate) redact: Vec<Pointer>,
     /// Response headers recorded, lower-case.
-    pub headers: Vec<String>,
+    pub(crate) headers: Vec<String>,
 }
 
 impl Contract {
+    /// The operation's name, the first segment of its case names (`issueCard`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The upper-case HTTP method (`POST`).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The documented path, starting with `/` (`/v2/pds/memberships/issueCard`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The file the contract was read from.
+    pub fn file(&self) -> &std::path::Path {
+        &self.source.path
+    }
+
     /// The parameter `name` of `location` (header names compared case-insensitively).
-    pub fn parameter(&self, location: Location, name: &str) -> Option<&Field> {
+    pub(crate) fn parameter(&self, location: Location, name: &str) -> Option<&Field> {
         let container = self
             .document
             .objects
@@ -437,7 +461,7 @@ impl Contract {
     }
 
     /// The parameters of `location`, in contract order.
-    pub fn parameters(&self, location: Location) -> &[Field] {
+    pub(crate) fn parameters(&self, location: Location) -> &[Field] {
         self.document
             .objects
             .fields
@@ -449,7 +473,7 @@ impl Contract {
     /// What a request that must succeed expects: the first success status (results in the
     /// body); with results in the HTTP status, the one success status, or any `2XX` when there
     /// are several.
-    pub fn success_expect(&self) -> Expect {
+    pub(crate) fn success_expect(&self) -> Expect {
         let successes: Vec<&str> = self
             .result
             .statuses
@@ -467,21 +491,21 @@ impl Contract {
     }
 
     /// The response definition covering an HTTP status, if any.
-    pub fn response_for(&self, status: u16) -> Option<&ResponseSpec> {
+    pub(crate) fn response_for(&self, status: u16) -> Option<&ResponseSpec> {
         http::response_for(&self.responses, status)
     }
 
     /// The field schema reached by following `pointer` through the request schema (array
     /// indices step into items; named types are resolved). `None` when the pointer leaves the
     /// schema or crosses a union.
-    pub fn request_field(&self, pointer: &Pointer) -> Option<&Schema> {
+    pub(crate) fn request_field(&self, pointer: &Pointer) -> Option<&Schema> {
         schema_at(&self.types, &self.request, pointer.segments())
     }
 }
 
 /// Follows `segments` through `schema`; see [`Contract::request_field`]. A loop, not a
 /// recursion: a pointer into a recursive type can be as long as the contract makes it.
-pub fn schema_at<'a>(
+pub(crate) fn schema_at<'a>(
     types: &'a Types,
     schema: &'a Schema,
     segments: &[String],
@@ -506,7 +530,7 @@ pub fn schema_at<'a>(
 
 /// The schema itself, or the named type it consists of; `None` for unions (and for a chain of
 /// renames longer than a compiled contract allows).
-pub fn resolve_single<'a>(types: &'a Types, schema: &'a Schema) -> Option<&'a Schema> {
+pub(crate) fn resolve_single<'a>(types: &'a Types, schema: &'a Schema) -> Option<&'a Schema> {
     let mut current = schema;
     for _ in 0..=compile::MAX_RENAMES + 1 {
         match current.kinds.as_slice() {
@@ -522,7 +546,7 @@ pub fn resolve_single<'a>(types: &'a Types, schema: &'a Schema) -> Option<&'a Sc
 pub(crate) mod tests;
 
 /// The JSON Schema of the contract file format, pretty-printed, for editors and `conform schema`.
-pub fn json_schema() -> String {
+pub(crate) fn json_schema() -> String {
     let schema = schemars::schema_for!(model::ContractFile);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }

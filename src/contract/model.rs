@@ -14,14 +14,22 @@ use serde_json::{Number, Value};
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "conform contract")]
-pub struct ContractFile {
+pub(crate) struct ContractFile {
     /// Editors use this to find the JSON Schema; conform ignores it.
     #[serde(rename = "$schema", default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub schema: Option<String>,
     /// The operation's name, used as the first segment of every case name (`issueCard/...`).
     pub name: String,
     /// Free text for readers of the contract.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The HTTP method and path.
     pub operation: OperationDef,
@@ -88,7 +96,7 @@ pub struct ContractFile {
 /// One `skip` entry: a glob, or a glob with the reason its cases are left out.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum SkipDef {
+pub(crate) enum SkipDef {
     /// A glob over case names; the reason, if any, is in the contract's `description`.
     Pattern(String),
     /// A glob over case names and why they are left out, shown in reports.
@@ -98,7 +106,7 @@ pub enum SkipDef {
 /// A `skip` glob with its reason.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SkipReasonDef {
+pub(crate) struct SkipReasonDef {
     /// Glob over case names (`*` matches across `/`).
     pub cases: String,
     /// Why these cases are left out, e.g. `the gateway checks signatures; certified apart`.
@@ -107,7 +115,7 @@ pub struct SkipReasonDef {
 
 impl SkipDef {
     /// The glob and the reason, when one is given.
-    pub fn parts(&self) -> (&str, Option<&str>) {
+    pub(crate) fn parts(&self) -> (&str, Option<&str>) {
         match self {
             SkipDef::Pattern(glob) => (glob, None),
             SkipDef::WithReason(def) => (&def.cases, Some(&def.reason)),
@@ -118,7 +126,7 @@ impl SkipDef {
 /// What an operation does to a resource, and where the resource's id is.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResourceDef {
+pub(crate) struct ResourceDef {
     /// The resource's name, the same in every contract acting on it (`card`); the first
     /// segment of derived flow names (`card/flow/create-then-read`).
     pub name: String,
@@ -142,7 +150,7 @@ pub struct ResourceDef {
 /// What an operation does to its resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum ResourceAction {
+pub(crate) enum ResourceAction {
     /// Creates one; the answer carries its id.
     Create,
     /// Reads one by id.
@@ -158,7 +166,7 @@ pub enum ResourceAction {
 /// The HTTP method and path of the operation.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct OperationDef {
+pub(crate) struct OperationDef {
     /// Upper-case HTTP method, e.g. `POST`.
     pub method: String,
     /// Path as documented, starting with `/`; a target's base URL may add a gateway prefix.
@@ -169,7 +177,7 @@ pub struct OperationDef {
 /// The request: its parameters (path, query, headers) and its body.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct RequestDef {
+pub(crate) struct RequestDef {
     /// Path parameters, one per `{name}` of `operation.path`; always required.
     #[serde(default)]
     pub path: IndexMap<String, FieldDef>,
@@ -194,9 +202,13 @@ pub struct RequestDef {
 /// One response of an operation: its role, headers and body.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResponseDef {
+pub(crate) struct ResponseDef {
     /// Free text for readers of the contract.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// What this status means to conform. Default by class: `2XX` success, `5XX` unknown
     /// (retry with the same idempotency key), anything else failure.
@@ -220,7 +232,7 @@ pub struct ResponseDef {
 /// A request or response body: a JSON object with named fields.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct BodyDef {
+pub(crate) struct BodyDef {
     /// The body's fields, in the order examples and generated requests use.
     pub fields: IndexMap<String, FieldDef>,
     /// What to do with fields the contract does not name (default `allow`).
@@ -235,7 +247,7 @@ pub struct BodyDef {
 /// Policy for fields an object's definition does not name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum UnknownFields {
+pub(crate) enum UnknownFields {
     /// Unknown fields are fine (the default: APIs add fields over time).
     Allow,
     /// An unknown field is a violation.
@@ -245,13 +257,17 @@ pub enum UnknownFields {
 /// A value's type and constraints. Used for body fields, nested fields, array items and named types.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct FieldDef {
+pub(crate) struct FieldDef {
     /// `string`, `integer`, `number`, `boolean`, `object`, `array`, `null`, or the name of a type
     /// from `types`. A list means "any of these" (a union).
     #[serde(rename = "type")]
     pub ty: TypeDef,
     /// Free text for readers of the contract.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The field must be present (in a field list only).
     #[serde(default)]
@@ -338,7 +354,7 @@ pub struct FieldDef {
 /// `singleUse`: `true`, or what a second use gets.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum SingleUseDef {
+pub(crate) enum SingleUseDef {
     /// `true`: fresh values in every request (`false` is the same as leaving it out).
     Flag(bool),
     /// Single-use, and what a request reusing a value gets.
@@ -347,12 +363,12 @@ pub enum SingleUseDef {
 
 impl SingleUseDef {
     /// Whether the field is single-use.
-    pub fn is_on(&self) -> bool {
+    pub(crate) fn is_on(&self) -> bool {
         !matches!(self, SingleUseDef::Flag(false))
     }
 
     /// What a reused value gets, when the contract says.
-    pub fn reused(&self) -> Option<&ExpectDef> {
+    pub(crate) fn reused(&self) -> Option<&ExpectDef> {
         match self {
             SingleUseDef::Rules(rules) => Some(&rules.reused),
             SingleUseDef::Flag(_) => None,
@@ -363,7 +379,7 @@ impl SingleUseDef {
 /// A single-use field's answer to a reused value.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SingleUseRules {
+pub(crate) struct SingleUseRules {
     /// What a request carrying a value used before gets (`F`/`EXPIRED_CODE`).
     pub reused: ExpectDef,
 }
@@ -371,7 +387,7 @@ pub struct SingleUseRules {
 /// `accepts`: the credential a request field carries, and the answer without it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct AcceptsDef {
+pub(crate) struct AcceptsDef {
     /// The name a response field `issues` the credential under (`accessToken`).
     pub issued: String,
     /// What a request whose value was never issued gets (`F`/`INVALID_ACCESS_TOKEN`).
@@ -381,7 +397,7 @@ pub struct AcceptsDef {
 /// One condition, or several of which any may hold.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum ConditionsDef {
+pub(crate) enum ConditionsDef {
     /// One condition.
     One(ConditionDef),
     /// Any of these conditions.
@@ -390,7 +406,7 @@ pub enum ConditionsDef {
 
 impl ConditionsDef {
     /// The conditions, in order.
-    pub fn as_slice(&self) -> &[ConditionDef] {
+    pub(crate) fn as_slice(&self) -> &[ConditionDef] {
         match self {
             ConditionsDef::One(one) => std::slice::from_ref(one),
             ConditionsDef::Any(many) => many,
@@ -402,7 +418,7 @@ impl ConditionsDef {
 /// is present or absent (`present`).
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConditionDef {
+pub(crate) struct ConditionDef {
     /// JSON pointer to the other field, from the object holding the conditional field
     /// (`/grantType`; `/payer/type` for a nested one).
     pub field: String,
@@ -417,7 +433,7 @@ pub struct ConditionDef {
 /// One type name, or several for a union.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum TypeDef {
+pub(crate) enum TypeDef {
     /// A single type.
     One(String),
     /// A union: the value must fit at least one of these.
@@ -427,7 +443,7 @@ pub enum TypeDef {
 /// String formats conform knows how to check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum Format {
+pub(crate) enum Format {
     /// ISO 8601 / RFC 3339 date and time with an offset: `2022-02-17T00:00:00.00+08:00` or
     /// `...Z`. Fractional seconds are allowed; date-only, offset-less, space-separated and
     /// impossible dates (month 13, 30 February) are not.
@@ -437,7 +453,7 @@ pub enum Format {
 /// The business result inside a response body and the allowed status/code/message combinations.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ResultDef {
+pub(crate) struct ResultDef {
     /// Where the result status is: `body` (default: a field of the body, on the HTTP statuses of
     /// `httpStatus`) or `http-status` (the HTTP status itself, as declared in `responses`).
     #[serde(default, rename = "in")]
@@ -472,7 +488,7 @@ pub struct ResultDef {
 /// Where a response's business result status is carried.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum ResultCarrier {
+pub(crate) enum ResultCarrier {
     /// A field of the response body (`S`/`F`/`U` in `/result/resultStatus`).
     Body,
     /// The HTTP status (`201`, `404`), with the code read from the error body.
@@ -482,7 +498,7 @@ pub enum ResultCarrier {
 /// The role a result status plays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum StatusRole {
+pub(crate) enum StatusRole {
     /// The request was processed successfully.
     Success,
     /// The request was rejected or failed; the code says why.
@@ -494,7 +510,7 @@ pub enum StatusRole {
 /// One entry of the result-code catalogue.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CodeDef {
+pub(crate) struct CodeDef {
     /// The result code, e.g. `PARAM_ILLEGAL`.
     pub code: String,
     /// The status this code goes with, e.g. `F`.
@@ -504,13 +520,17 @@ pub struct CodeDef {
     pub message: Option<String>,
     /// Free text for readers of the contract.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
 }
 
 /// The idempotency key and the rules for replays.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct IdempotencyDef {
+pub(crate) struct IdempotencyDef {
     /// Where the key is: a JSON pointer into the request body (`"/requestId"`), or a request
     /// header (`{"header": "Idempotency-Key"}`).
     pub key: KeyDef,
@@ -539,7 +559,7 @@ pub struct IdempotencyDef {
 /// Where the idempotency key is.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum KeyDef {
+pub(crate) enum KeyDef {
     /// A JSON pointer to a string field of the request body.
     Body(String),
     /// A request header.
@@ -549,7 +569,7 @@ pub enum KeyDef {
 /// An idempotency key carried in a request header.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct HeaderKeyDef {
+pub(crate) struct HeaderKeyDef {
     /// The header's name, e.g. `Idempotency-Key`; it must be defined in `request.headers`.
     pub header: String,
 }
@@ -557,7 +577,7 @@ pub struct HeaderKeyDef {
 /// The policy for a replayed key with a different payload.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConflictDef {
+pub(crate) struct ConflictDef {
     /// `same-result`: the original result comes back; `reject`: a failure with `code`;
     /// `either`: one of the two.
     pub policy: ConflictPolicy,
@@ -573,7 +593,7 @@ pub struct ConflictDef {
 /// What a conflicting replay must get back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
-pub enum ConflictPolicy {
+pub(crate) enum ConflictPolicy {
     /// The original result, unchanged.
     SameResult,
     /// A failure with the configured code.
@@ -585,7 +605,7 @@ pub enum ConflictPolicy {
 /// Retrying an `unknown` status.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SettleDef {
+pub(crate) struct SettleDef {
     /// Most requests sent in all, the first included (default 5).
     #[serde(default)]
     pub tries: Option<u32>,
@@ -600,7 +620,7 @@ pub struct SettleDef {
 /// A named request body and what it must produce.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExampleDef {
+pub(crate) struct ExampleDef {
     /// Unique within the contract; becomes the case name `<contract>/example/<name>`.
     pub name: String,
     /// Path parameter values, e.g. `{"cardNo": "card_1"}`.
@@ -626,7 +646,7 @@ pub struct ExampleDef {
 /// The expected business result of a request.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ExpectDef {
+pub(crate) struct ExpectDef {
     /// The result status, e.g. `S` (for `http-status` results an HTTP status such as `"404"`
     /// or a class such as `"4XX"`).
     pub status: String,
@@ -638,7 +658,7 @@ pub struct ExpectDef {
 /// How responses are recorded as snapshots.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct SnapshotDef {
+pub(crate) struct SnapshotDef {
     /// JSON pointers to response fields whose values legitimately change between runs (e.g.
     /// `/cardNo`); `*` matches any array index or field name. Replaced by `[name]` in snapshots.
     #[serde(default)]
@@ -651,7 +671,7 @@ pub struct SnapshotDef {
 /// Expectations for generated cases.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct GeneratedDef {
+pub(crate) struct GeneratedDef {
     /// What an invalid request must get back (default: the `failure` status with code
     /// `PARAM_ILLEGAL`). The reference implementation answers invalid requests with it too.
     #[serde(default)]
@@ -670,7 +690,7 @@ pub struct GeneratedDef {
 /// The expected answer of the generated cases whose names match a glob.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CaseExpectDef {
+pub(crate) struct CaseExpectDef {
     /// Glob over generated case names (`*` matches across `/`).
     pub cases: String,
     /// The result status.
@@ -683,7 +703,7 @@ pub struct CaseExpectDef {
 /// Credentials carried in request headers.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct CredentialsDef {
+pub(crate) struct CredentialsDef {
     /// The headers holding credentials (`Authorization`, `X-Api-Key`). Their values come from
     /// the target (`--header`, the target profile), are never shown, and security probes send
     /// requests without them or with wrong values.
@@ -696,7 +716,7 @@ pub struct CredentialsDef {
 /// Message signing rules (used when requests are signed: `serve` and `verify` given keys).
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct SigningDef {
+pub(crate) struct SigningDef {
     /// The failure code answered, with HTTP 200 and the `failure` status, to a request whose
     /// `Signature` is missing or does not verify (default `ACCESS_DENIED`). It must be in
     /// `result.codes` with the failure status.

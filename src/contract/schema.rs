@@ -8,11 +8,11 @@ use serde_json::{Number, Value};
 
 use crate::json::Pointer;
 
-pub use super::model::{Format, UnknownFields};
+pub(crate) use super::model::{Format, UnknownFields};
 
 /// What a value must be. Several `kinds` make a union: the value must fit one of them.
 #[derive(Debug, Clone)]
-pub struct Schema {
+pub(crate) struct Schema {
     /// The accepted kinds; never empty.
     pub kinds: Vec<Kind>,
     /// Rules that apply when the value is a string.
@@ -31,7 +31,7 @@ pub struct Schema {
 
 /// One accepted kind of value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// A JSON string.
     String,
     /// A JSON number without fraction or exponent.
@@ -52,15 +52,15 @@ pub enum Kind {
 
 /// Index of a named type in [`Types`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct TypeId(pub usize);
+pub(crate) struct TypeId(pub usize);
 
 /// A contract's named types.
 #[derive(Debug, Clone, Default)]
-pub struct Types(pub Vec<NamedType>);
+pub(crate) struct Types(pub Vec<NamedType>);
 
 /// A named, reusable type such as `Amount`.
 #[derive(Debug, Clone)]
-pub struct NamedType {
+pub(crate) struct NamedType {
     /// The name used in `type`.
     pub name: String,
     /// Its definition.
@@ -69,14 +69,14 @@ pub struct NamedType {
 
 impl Types {
     /// The named type behind `id`.
-    pub fn get(&self, id: TypeId) -> &NamedType {
+    pub(crate) fn get(&self, id: TypeId) -> &NamedType {
         &self.0[id.0]
     }
 }
 
 /// Constraints on strings.
 #[derive(Debug, Clone, Default)]
-pub struct StringRules {
+pub(crate) struct StringRules {
     /// Fewest characters.
     pub min_length: Option<usize>,
     /// Most characters.
@@ -91,7 +91,7 @@ pub struct StringRules {
 
 /// A compiled `pattern` with its source for messages.
 #[derive(Debug, Clone)]
-pub struct Pattern {
+pub(crate) struct Pattern {
     /// As written in the contract.
     pub source: String,
     /// Compiled.
@@ -100,7 +100,7 @@ pub struct Pattern {
 
 /// Constraints on integers and numbers.
 #[derive(Debug, Clone, Default)]
-pub struct NumberRules {
+pub(crate) struct NumberRules {
     /// Smallest allowed value.
     pub minimum: Option<Number>,
     /// Largest allowed value.
@@ -109,7 +109,7 @@ pub struct NumberRules {
 
 /// Constraints on arrays.
 #[derive(Debug, Clone, Default)]
-pub struct ArrayRules {
+pub(crate) struct ArrayRules {
     /// Fewest elements.
     pub min_items: Option<usize>,
     /// Most elements.
@@ -120,7 +120,7 @@ pub struct ArrayRules {
 
 /// Constraints on objects.
 #[derive(Debug, Clone)]
-pub struct ObjectRules {
+pub(crate) struct ObjectRules {
     /// The named fields, in contract order.
     pub fields: Vec<Field>,
     /// What to do with other fields.
@@ -138,7 +138,7 @@ impl Default for ObjectRules {
 
 /// A named member of an object.
 #[derive(Debug, Clone)]
-pub struct Field {
+pub(crate) struct Field {
     /// The member name.
     pub name: String,
     /// When it must be present.
@@ -155,7 +155,7 @@ pub struct Field {
 /// A rule on a field's presence that depends on another field of the object holding it:
 /// `authCode` required when `grantType` is `AUTHORIZATION_CODE`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Condition {
+pub(crate) struct Condition {
     /// What the rule asks of the field when the test holds.
     pub effect: Effect,
     /// The other field, from the object holding this one (`/grantType`).
@@ -166,7 +166,7 @@ pub struct Condition {
 
 /// What a [`Condition`] asks of its field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// It must be present.
     Required,
     /// It must be absent.
@@ -175,7 +175,7 @@ pub enum Effect {
 
 /// What the other field of a [`Condition`] must be.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Test {
+pub(crate) enum Test {
     /// Present, with one of these values.
     In(Vec<Value>),
     /// Present (`true`) or absent (`false`).
@@ -184,7 +184,7 @@ pub enum Test {
 
 impl Condition {
     /// Whether the test holds in `holder`, the object holding the conditional field.
-    pub fn holds(&self, holder: &serde_json::Map<String, Value>) -> bool {
+    pub(crate) fn holds(&self, holder: &serde_json::Map<String, Value>) -> bool {
         let other = self.pointer.get_in(holder);
         match &self.test {
             Test::In(values) => other.is_some_and(|v| values.contains(v)),
@@ -194,7 +194,7 @@ impl Condition {
 
     /// [`Condition::holds`] for any readable JSON object (a request parsed by the reference
     /// implementation, where a repeated name counts as its last occurrence).
-    pub fn holds_in<J: crate::rules::JsonView>(&self, holder: &J) -> bool {
+    pub(crate) fn holds_in<J: crate::rules::JsonView>(&self, holder: &J) -> bool {
         use crate::rules::View;
         let other =
             self.pointer
@@ -211,12 +211,12 @@ impl Condition {
     }
 
     /// The other field as people read it: `grantType`, `payer.type`.
-    pub fn other_name(&self) -> String {
+    pub(crate) fn other_name(&self) -> String {
         self.pointer.segments().join(".")
     }
 
     /// The test in words: `grantType is AUTHORIZATION_CODE`, `loginIdentity is absent`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let name = self.other_name();
         match &self.test {
             Test::In(values) if values.len() == 1 => format!("{name} is {}", shown(&values[0])),
@@ -231,7 +231,7 @@ impl Condition {
 }
 
 /// A condition's value as messages and case names show it: strings bare, others as JSON.
-pub fn shown(value: &Value) -> String {
+pub(crate) fn shown(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),
@@ -240,7 +240,7 @@ pub fn shown(value: &Value) -> String {
 
 /// When a field must be present.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Presence {
+pub(crate) enum Presence {
     /// It may be absent.
     Optional,
     /// It must always be present.
@@ -251,7 +251,7 @@ pub enum Presence {
 
 impl Presence {
     /// Whether the field must be present in a document whose result status is `status`.
-    pub fn is_required(&self, status: Option<&str>) -> bool {
+    pub(crate) fn is_required(&self, status: Option<&str>) -> bool {
         match self {
             Presence::Optional => false,
             Presence::Required => true,
@@ -264,7 +264,7 @@ impl Presence {
 
 impl Schema {
     /// A schema accepting exactly the given kinds, with no further rules.
-    pub fn of(kinds: Vec<Kind>) -> Self {
+    pub(crate) fn of(kinds: Vec<Kind>) -> Self {
         Schema {
             kinds,
             strings: StringRules::default(),
@@ -277,14 +277,14 @@ impl Schema {
     }
 
     /// Whether the schema accepts more than one kind.
-    pub fn is_union(&self) -> bool {
+    pub(crate) fn is_union(&self) -> bool {
         self.kinds.len() > 1
     }
 }
 
 impl Kind {
     /// The name a contract uses for this kind.
-    pub fn name<'a>(&self, types: &'a Types) -> &'a str {
+    pub(crate) fn name<'a>(&self, types: &'a Types) -> &'a str {
         match self {
             Kind::String => "string",
             Kind::Integer => "integer",
@@ -298,7 +298,7 @@ impl Kind {
     }
 
     /// The built-in kind for a type name, if it is one.
-    pub fn builtin(name: &str) -> Option<Kind> {
+    pub(crate) fn builtin(name: &str) -> Option<Kind> {
         Some(match name {
             "string" => Kind::String,
             "integer" => Kind::Integer,
@@ -313,6 +313,6 @@ impl Kind {
 }
 
 /// The built-in type names, for messages.
-pub const BUILTIN_TYPES: [&str; 7] = [
+pub(crate) const BUILTIN_TYPES: [&str; 7] = [
     "string", "integer", "number", "boolean", "object", "array", "null",
 ];

@@ -14,7 +14,7 @@ use jsonc_parser::{CollectOptions, ParseOptions};
 
 /// A byte range in the source text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
+pub(crate) struct Span {
     /// First byte.
     pub start: usize,
     /// One past the last byte.
@@ -24,7 +24,7 @@ pub struct Span {
 /// A contract file's text and, built only when an error needs a place, the spans of its
 /// values and keys.
 #[derive(Debug)]
-pub struct SourceText {
+pub(crate) struct SourceText {
     /// Where the text came from, as the user named it.
     pub path: PathBuf,
     /// The whole file.
@@ -60,7 +60,7 @@ enum Children {
 
 /// A strict-JSON syntax error with its span.
 #[derive(Debug)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// What is wrong, as a lowercase fragment.
     pub message: String,
     /// Where.
@@ -69,7 +69,7 @@ pub struct SyntaxError {
 
 impl SourceText {
     /// A source for `text`; nothing is parsed yet (a valid contract never needs positions).
-    pub fn new(path: &Path, text: String) -> Self {
+    pub(crate) fn new(path: &Path, text: String) -> Self {
         SourceText {
             path: path.to_path_buf(),
             text,
@@ -79,7 +79,8 @@ impl SourceText {
     }
 
     /// Scans `text` as strict JSON, returning the source, or it with its first syntax error.
-    pub fn parse(path: &Path, text: String) -> Result<Self, Box<(Self, SyntaxError)>> {
+    #[cfg(test)]
+    pub(crate) fn parse(path: &Path, text: String) -> Result<Self, Box<(Self, SyntaxError)>> {
         let source = SourceText::new(path, text);
         match source.syntax_error() {
             Some(error) => Err(Box::new((source, error))),
@@ -88,13 +89,16 @@ impl SourceText {
     }
 
     /// The first strict-JSON syntax error of the text, with its span.
-    pub fn syntax_error(&self) -> Option<SyntaxError> {
+    pub(crate) fn syntax_error(&self) -> Option<SyntaxError> {
         self.parse_tree(|_| ()).err()
     }
 
     /// Parses the text as strict JSON and hands the tree, with the span of every value and key,
     /// to `visit`; or returns the first syntax error. An empty file is a syntax error too.
-    pub fn parse_tree<R>(&self, visit: impl FnOnce(&Node<'_>) -> R) -> Result<R, SyntaxError> {
+    pub(crate) fn parse_tree<R>(
+        &self,
+        visit: impl FnOnce(&Node<'_>) -> R,
+    ) -> Result<R, SyntaxError> {
         let parsed =
             jsonc_parser::parse_to_ast(&self.text, &CollectOptions::default(), &strict_options());
         match parsed {
@@ -134,7 +138,7 @@ impl SourceText {
     }
 
     /// The span of the value at `pointer`, or of its nearest ancestor that exists.
-    pub fn value_span(&self, pointer: &str) -> Span {
+    pub(crate) fn value_span(&self, pointer: &str) -> Span {
         let Some(mut current) = self.index().root.as_ref() else {
             return Span { start: 0, end: 1 };
         };
@@ -148,7 +152,7 @@ impl SourceText {
     }
 
     /// The span of the key naming the value at `pointer`, if that value is an object member.
-    pub fn key_span(&self, pointer: &str) -> Option<Span> {
+    pub(crate) fn key_span(&self, pointer: &str) -> Option<Span> {
         let mut current = self.index().root.as_ref()?;
         let mut key = None;
         for segment in segments(pointer) {
@@ -161,7 +165,7 @@ impl SourceText {
 
     /// `span` within the text and on character boundaries: a span from a byte-level scan may
     /// end inside a multi-byte character, and slicing there would panic.
-    pub fn char_span(&self, span: Span) -> Span {
+    pub(crate) fn char_span(&self, span: Span) -> Span {
         let start = self
             .text
             .floor_char_boundary(span.start.min(self.text.len()));
@@ -172,14 +176,14 @@ impl SourceText {
     }
 
     /// 1-based line and column (in characters) of a byte offset.
-    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+    pub(crate) fn line_col(&self, offset: usize) -> (usize, usize) {
         let (line, start, offset) = self.line_of(offset);
         let column = self.text[start..offset].chars().count() + 1;
         (line, column)
     }
 
     /// The text of the line holding `offset`, without its line break.
-    pub fn line_text(&self, offset: usize) -> &str {
+    pub(crate) fn line_text(&self, offset: usize) -> &str {
         let (line, start, _) = self.line_of(offset);
         let end = self
             .starts()
@@ -189,7 +193,7 @@ impl SourceText {
     }
 
     /// The bytes of the line holding `offset`, without its line break.
-    pub fn line_span(&self, offset: usize) -> Span {
+    pub(crate) fn line_span(&self, offset: usize) -> Span {
         let text = self.line_text(offset);
         let start = text.as_ptr() as usize - self.text.as_ptr() as usize;
         Span {
@@ -216,12 +220,12 @@ impl SourceText {
 }
 
 /// The span of an AST node.
-pub fn node_span(node: &Node<'_>) -> Span {
+pub(crate) fn node_span(node: &Node<'_>) -> Span {
     span_of(node.range())
 }
 
 /// The span of an object member's key.
-pub fn key_span(name: &ObjectPropName<'_>) -> Span {
+pub(crate) fn key_span(name: &ObjectPropName<'_>) -> Span {
     span_of(name.range())
 }
 

@@ -22,13 +22,13 @@ use crate::contract::schema::{Effect, Field, Kind, Schema, StringRules, TypeId, 
 use crate::json::Pointer;
 use crate::rules;
 
-pub use pattern::sample as sample_pattern;
+pub(crate) use pattern::sample as sample_pattern;
 
 /// Value used for `date-time` strings that have no example.
-pub const SAMPLE_DATE_TIME: &str = "2024-01-01T00:00:00+08:00";
+pub(crate) const SAMPLE_DATE_TIME: &str = "2024-01-01T00:00:00+08:00";
 
 /// Most bytes (as [`approx_size`] counts them) of one made-up value.
-pub const MAX_MADE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_MADE_BYTES: usize = 1 << 20;
 
 /// Deepest nesting made up: a guard, since recursion is already cut at the second visit of a
 /// type.
@@ -44,7 +44,7 @@ const MAX_STEPS: usize = 100_000;
 
 /// What to make.
 #[derive(Debug, Clone, Default)]
-pub struct Options<'a> {
+pub(crate) struct Options<'a> {
     /// Include optional fields too (for "all optional fields present" cases).
     pub include_optional: bool,
     /// The result status the document will carry, deciding `requiredOn` fields.
@@ -59,7 +59,7 @@ pub struct Options<'a> {
 }
 
 /// A value fitting `schema`, or `None` when none could be made.
-pub fn value(types: &Types, schema: &Schema, options: &Options<'_>) -> Option<Value> {
+pub(crate) fn value(types: &Types, schema: &Schema, options: &Options<'_>) -> Option<Value> {
     let mut maker = Maker {
         types,
         options,
@@ -258,7 +258,7 @@ impl<'a> Maker<'a> {
 
 /// Makes `map`, an object of `schema`, keep its fields' conditional rules (see
 /// [`Options`] for how values are made); false when it cannot.
-pub fn settle(
+pub(crate) fn settle(
     types: &Types,
     schema: &Schema,
     map: &mut Map<String, Value>,
@@ -277,7 +277,7 @@ pub fn settle(
 
 /// A string of a fitting length, from the pattern when there is one; `None` when the rules
 /// exclude every candidate or ask for more than [`MAX_MADE_BYTES`].
-pub fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
+pub(crate) fn string(rules: &StringRules, unique: Option<&str>) -> Option<String> {
     let min = rules.min_length.unwrap_or(0);
     let max = rules.max_length.unwrap_or(usize::MAX);
     if min > MAX_MADE_BYTES {
@@ -347,7 +347,7 @@ fn number(schema: &Schema) -> Number {
 
 /// Roughly how many bytes `value` takes in memory (never less than as JSON text), without
 /// walking more than the value: what the size caps of made-up values and probes count.
-pub fn approx_size(value: &Value) -> usize {
+pub(crate) fn approx_size(value: &Value) -> usize {
     // A JSON value is 32 bytes wherever it sits; an object member adds its key and about as
     // much again for the map's bookkeeping.
     const NODE: usize = 32;

@@ -7,7 +7,7 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 /// A string matching `pattern`, or `None` when the pattern is too unusual to sample this way
 /// (the caller then falls back to other candidates, and the result is always re-checked).
 /// Samples longer than [`super::MAX_MADE_BYTES`] are not made (`^a{100000000}$`).
-pub fn sample(pattern: &str, at_least: usize) -> Option<String> {
+pub(crate) fn sample(pattern: &str, at_least: usize) -> Option<String> {
     let hir = regex_syntax::parse(pattern).ok()?;
     let mut out = String::new();
     walk(&hir, at_least, &mut out)?;

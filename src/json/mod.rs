@@ -2,10 +2,10 @@
 //! a parse that notices duplicate keys ([`strict`]), and [`printable`]: the one function that
 //! makes text from a target safe to print.
 
-pub mod patched;
-pub mod pointer;
-pub mod strict;
-pub mod text;
+pub(crate) mod patched;
+pub(crate) mod pointer;
+pub(crate) mod strict;
+pub(crate) mod text;
 
-pub use pointer::Pointer;
-pub use text::{abbreviate, canonical_pretty, describe_kind, printable, printable_line};
+pub(crate) use pointer::Pointer;
+pub(crate) use text::{abbreviate, canonical_pretty, describe_kind, printable, printable_line};

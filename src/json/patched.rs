@@ -14,7 +14,7 @@ use super::Pointer;
 /// missing from its object is added at the end, as [`Pointer::set`] does; an edit whose parent
 /// does not exist changes nothing.
 #[derive(Debug, Clone, Copy)]
-pub struct Edit<'a> {
+pub(crate) struct Edit<'a> {
     /// The path, as pointer segments.
     pub at: &'a [String],
     /// The new value, or `None` to remove the member or element.
@@ -22,7 +22,7 @@ pub struct Edit<'a> {
 }
 
 /// Compact JSON of `base` with `edits` applied; a later edit of the same place wins.
-pub fn write(base: &Value, edits: &[Edit<'_>], out: &mut Vec<u8>) {
+pub(crate) fn write(base: &Value, edits: &[Edit<'_>], out: &mut Vec<u8>) {
     let all: Vec<&Edit<'_>> = edits.iter().collect();
     node(base, 0, &all, out);
 }

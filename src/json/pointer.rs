@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// A parsed JSON pointer such as `/result/resultStatus`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Pointer {
+pub(crate) struct Pointer {
     text: String,
     segments: Vec<String>,
 }
@@ -14,11 +14,11 @@ pub struct Pointer {
 /// Why a pointer string is not a JSON pointer.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{0}` is not a JSON pointer: it must be empty or start with `/`")]
-pub struct PointerError(pub String);
+pub(crate) struct PointerError(pub String);
 
 impl Pointer {
     /// Parses `text`; the empty string is the whole document.
-    pub fn parse(text: &str) -> Result<Self, PointerError> {
+    pub(crate) fn parse(text: &str) -> Result<Self, PointerError> {
         if text.is_empty() {
             return Ok(Self::root());
         }
@@ -33,7 +33,7 @@ impl Pointer {
     }
 
     /// The pointer to the whole document.
-    pub fn root() -> Self {
+    pub(crate) fn root() -> Self {
         Pointer {
             text: String::new(),
             segments: Vec::new(),
@@ -41,13 +41,13 @@ impl Pointer {
     }
 
     /// The pointer made of `segments` (unescaped member names or indices).
-    pub fn from_segments(segments: Vec<String>) -> Self {
+    pub(crate) fn from_segments(segments: Vec<String>) -> Self {
         let text = segments.iter().map(|s| format!("/{}", escape(s))).collect();
         Pointer { text, segments }
     }
 
     /// This pointer extended by one member name or index.
-    pub fn child(&self, segment: &str) -> Self {
+    pub(crate) fn child(&self, segment: &str) -> Self {
         let mut segments = self.segments.clone();
         segments.push(segment.to_string());
         Pointer {
@@ -57,22 +57,22 @@ impl Pointer {
     }
 
     /// The unescaped segments.
-    pub fn segments(&self) -> &[String] {
+    pub(crate) fn segments(&self) -> &[String] {
         &self.segments
     }
 
     /// The pointer as written.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.text
     }
 
     /// The last segment (the field name), or `None` for the root.
-    pub fn last(&self) -> Option<&str> {
+    pub(crate) fn last(&self) -> Option<&str> {
         self.segments.last().map(String::as_str)
     }
 
     /// The value this pointer designates.
-    pub fn get<'a>(&self, value: &'a Value) -> Option<&'a Value> {
+    pub(crate) fn get<'a>(&self, value: &'a Value) -> Option<&'a Value> {
         self.segments
             .iter()
             .try_fold(value, |current, segment| step(current, segment))
@@ -80,7 +80,7 @@ impl Pointer {
 
     /// The value this pointer designates inside an object's members (the pointer's first
     /// segment names a member of `map`).
-    pub fn get_in<'a>(&self, map: &'a serde_json::Map<String, Value>) -> Option<&'a Value> {
+    pub(crate) fn get_in<'a>(&self, map: &'a serde_json::Map<String, Value>) -> Option<&'a Value> {
         let (first, rest) = self.segments.split_first()?;
         rest.iter()
             .try_fold(map.get(first)?, |current, segment| step(current, segment))
@@ -88,7 +88,7 @@ impl Pointer {
 
     /// Replaces (or inserts, for an object member) the value at this pointer. Returns false
     /// when the parent does not exist or is not a container.
-    pub fn set(&self, root: &mut Value, new: Value) -> bool {
+    pub(crate) fn set(&self, root: &mut Value, new: Value) -> bool {
         let Some((last, parents)) = self.segments.split_last() else {
             *root = new;
             return true;
@@ -110,7 +110,7 @@ impl Pointer {
     }
 
     /// Like [`Pointer::set`], but creates missing parent objects on the way.
-    pub fn insert(&self, root: &mut Value, new: Value) {
+    pub(crate) fn insert(&self, root: &mut Value, new: Value) {
         let mut current = root;
         for segment in &self.segments {
             if !current.is_object() && !current.is_array() {
@@ -131,7 +131,7 @@ impl Pointer {
     }
 
     /// Removes the value at this pointer and returns it.
-    pub fn remove(&self, root: &mut Value) -> Option<Value> {
+    pub(crate) fn remove(&self, root: &mut Value) -> Option<Value> {
         let (last, parents) = self.segments.split_last()?;
         match parent_mut(root, parents)? {
             Value::Object(map) => map.shift_remove(last),
@@ -144,7 +144,7 @@ impl Pointer {
     }
 
     /// Whether `concrete` matches this pattern, where a `*` segment matches any one segment.
-    pub fn matches(&self, concrete: &[String]) -> bool {
+    pub(crate) fn matches(&self, concrete: &[String]) -> bool {
         self.segments.len() == concrete.len()
             && self
                 .segments
@@ -183,12 +183,12 @@ fn parent_mut<'a>(root: &'a mut Value, parents: &[String]) -> Option<&'a mut Val
 }
 
 /// Escapes one segment: `~` → `~0`, `/` → `~1`.
-pub fn escape(segment: &str) -> String {
+pub(crate) fn escape(segment: &str) -> String {
     escaped(segment).into_owned()
 }
 
 /// [`escape`] without allocating when there is nothing to escape (almost every field name).
-pub fn escaped(segment: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn escaped(segment: &str) -> std::borrow::Cow<'_, str> {
     // A plain loop: segments are short, and this runs for every field validated.
     if segment.bytes().any(|b| b == b'~' || b == b'/') {
         std::borrow::Cow::Owned(segment.replace('~', "~0").replace('/', "~1"))

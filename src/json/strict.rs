@@ -16,11 +16,11 @@ use serde_json::{Map, Number, Value};
 
 /// Duplicates recorded at most; the rest are only counted, so a body made of millions of
 /// repeated keys costs no more memory than its own size.
-pub const MAX_RECORDED: usize = 10;
+pub(crate) const MAX_RECORDED: usize = 10;
 
 /// A parsed document and the duplicate keys it had.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Parsed {
+pub(crate) struct Parsed {
     /// The document; of duplicate members, the last one.
     pub value: Value,
     /// JSON pointers of duplicated members (the first [`MAX_RECORDED`] found), in document order.
@@ -30,7 +30,7 @@ pub struct Parsed {
 }
 
 /// Parses `bytes` as one JSON document, recording duplicate object keys.
-pub fn parse(bytes: &[u8]) -> Result<Parsed, serde_json::Error> {
+pub(crate) fn parse(bytes: &[u8]) -> Result<Parsed, serde_json::Error> {
     let state = RefCell::new(State::default());
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = Walk { state: &state }.deserialize(&mut deserializer)?;

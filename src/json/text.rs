@@ -8,7 +8,7 @@ use serde_json::Value;
 
 /// Renders `value` compactly, cutting it to about `max` characters with an ellipsis and the full
 /// length, so a 2,049-character string stays readable in a one-line message.
-pub fn abbreviate(value: &Value, max: usize) -> String {
+pub(crate) fn abbreviate(value: &Value, max: usize) -> String {
     match value {
         Value::String(text) => abbreviate_text(text, max),
         other => abbreviate_str(&other.to_string(), max),
@@ -31,7 +31,7 @@ fn abbreviate_text(text: &str, max: usize) -> String {
 }
 
 /// [`abbreviate`] for text that is already rendered.
-pub fn abbreviate_str(full: &str, max: usize) -> String {
+pub(crate) fn abbreviate_str(full: &str, max: usize) -> String {
     let count = full.chars().count();
     if count <= max {
         return full.to_string();
@@ -42,7 +42,7 @@ pub fn abbreviate_str(full: &str, max: usize) -> String {
 
 /// Pretty-prints with object keys sorted at every level, so two documents that differ only in
 /// key order print the same and a line diff shows only real changes.
-pub fn canonical_pretty(value: &Value) -> String {
+pub(crate) fn canonical_pretty(value: &Value) -> String {
     let sorted = sort_keys(value);
     serde_json::to_string_pretty(&sorted).unwrap_or_else(|_| sorted.to_string())
 }
@@ -65,7 +65,7 @@ fn sort_keys(value: &Value) -> Value {
 }
 
 /// The JSON kind of a value, as messages name it: `string`, `integer`, `number`, ...
-pub fn describe_kind(value: &Value) -> &'static str {
+pub(crate) fn describe_kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "boolean",
@@ -82,13 +82,13 @@ pub fn describe_kind(value: &Value) -> &'static str {
 /// escapes such as `\u{1b}`, so an answer can never recolour a terminal, move its cursor or
 /// reorder what a reader sees. Newlines and tabs are kept (diffs and bodies are multi-line);
 /// [`printable_line`] escapes them too. Text that needs no change is not copied.
-pub fn printable(text: &str) -> Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     escape_unprintable(text, |c| c == '\n' || c == '\t')
 }
 
 /// [`printable`] for one-line fields (finding messages, expected and actual values): newlines,
 /// carriage returns and tabs are escaped as well, so a target cannot forge extra report lines.
-pub fn printable_line(text: &str) -> Cow<'_, str> {
+pub(crate) fn printable_line(text: &str) -> Cow<'_, str> {
     escape_unprintable(text, |_| false)
 }
 

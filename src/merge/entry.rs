@@ -49,7 +49,10 @@ pub(super) struct CaseReader {
 
 impl CaseReader {
     /// The next case, `None` after the last.
-    pub fn next_case(&mut self, scan: &mut Scanner) -> Result<Option<CaseResult>, ScanError> {
+    pub(super) fn next_case(
+        &mut self,
+        scan: &mut Scanner,
+    ) -> Result<Option<CaseResult>, ScanError> {
         if !self.opened {
             self.opened = true;
             scan.expect(b'[', "the results (`[`)")?;

@@ -27,13 +27,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::results::{BaselineEntry, RunInfo};
 
-pub use render::RenderError;
+pub(crate) use render::RenderError;
 
 use report::ReportFile;
 
 /// Shard reports proven to be the parts of one run, ready to render.
 #[derive(Debug)]
-pub struct Merge {
+pub(crate) struct Merge {
     /// The reports, in shard order.
     shards: Vec<ReportFile>,
     /// The run they make together.
@@ -60,7 +60,7 @@ struct Totals {
 /// rendered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", problems.join("\n"))]
-pub struct Refused {
+pub(crate) struct Refused {
     /// The problems, in the order the reports were given.
     pub problems: Vec<String>,
 }
@@ -68,7 +68,7 @@ pub struct Refused {
 /// Reads the reports at `paths` and checks that they are the shards of one run.
 /// `own_baseline`: the merge applies or records a baseline of its own, so the shards' baselines
 /// need not agree.
-pub fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refused> {
+pub(crate) fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refused> {
     let mut problems = given_twice(paths);
     let mut reports = Vec::new();
     for (path, read) in paths.iter().zip(in_parallel(paths, ReportFile::read)) {
@@ -93,19 +93,7 @@ pub fn read(paths: &[PathBuf], own_baseline: bool) -> Result<Merge, Refused> {
     Ok(shards::merge(reports))
 }
 
-impl Merge {
-    /// The run the shards make together.
-    pub fn info(&self) -> &RunInfo {
-        &self.info
-    }
-
-    /// Each report with the shard it holds (`2/3`), in shard order.
-    pub fn parts(&self) -> impl Iterator<Item = (&Path, Option<&str>)> {
-        self.shards
-            .iter()
-            .map(|s| (s.path.as_path(), s.run.scope.partition.as_deref()))
-    }
-}
+impl Merge {}
 
 /// `f` of every path, on as many threads as there are cores: reading a report through is
 /// work for one core, and shards are independent.

@@ -18,7 +18,7 @@ use crate::results::{BaselineEntry, CaseResult, Summary};
 
 /// A merge that failed while rendering, after its reports were accepted.
 #[derive(Debug, thiserror::Error)]
-pub enum RenderError {
+pub(crate) enum RenderError {
     /// A report could not be read again (it changed or vanished since it was checked).
     #[error("{0}")]
     Reread(String),
@@ -31,7 +31,7 @@ impl Merge {
     /// Feeds the merged run to `reporter` and returns its summary, verdict included.
     /// `baseline` (the merge's own `--baseline`) replaces whatever baseline the shards applied:
     /// their known failures are judged again against it.
-    pub fn render(
+    pub(crate) fn render(
         mut self,
         baseline: Option<&Baseline>,
         reporter: &mut dyn Reporter,

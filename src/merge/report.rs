@@ -57,7 +57,7 @@ const KEYS: [&str; 6] = ["version", "tool", "run", "results", "summary", "verdic
 
 impl ReportFile {
     /// Reads the report at `path` through, checking it as it goes.
-    pub fn read(path: &Path) -> Result<ReportFile, ReadError> {
+    pub(super) fn read(path: &Path) -> Result<ReportFile, ReadError> {
         let mut scan =
             Scanner::open(path, 0).map_err(|e| ReadError::new(format!("cannot read it: {e}")))?;
         let mut parts = Parts::default();
@@ -66,7 +66,7 @@ impl ReportFile {
     }
 
     /// The report's cases, in the order it lists them.
-    pub fn cases(&self) -> Result<Cases, ReadError> {
+    pub(super) fn cases(&self) -> Result<Cases, ReadError> {
         let scan = Scanner::open(&self.path, self.results_at)
             .map_err(|e| ReadError::new(format!("cannot read it again: {e}")))?;
         Ok(Cases {
@@ -86,7 +86,7 @@ pub(super) struct Cases {
 
 impl Cases {
     /// The next case, `None` after the last.
-    pub fn next_case(&mut self) -> Result<Option<CaseResult>, ReadError> {
+    pub(super) fn next_case(&mut self) -> Result<Option<CaseResult>, ReadError> {
         self.reader
             .next_case(&mut self.scan)
             .map_err(|e| ReadError::from_scan(&self.path, e))

@@ -48,7 +48,7 @@ pub(super) struct Scanner {
 
 impl Scanner {
     /// Scans `path` from `offset` (0 for the start of the document).
-    pub fn open(path: &Path, offset: u64) -> io::Result<Self> {
+    pub(super) fn open(path: &Path, offset: u64) -> io::Result<Self> {
         let mut file = File::open(path)?;
         file.seek(SeekFrom::Start(offset))?;
         Ok(Scanner {
@@ -58,12 +58,12 @@ impl Scanner {
     }
 
     /// Where the scanner stands, in bytes from the start of the file.
-    pub fn offset(&self) -> u64 {
+    pub(super) fn offset(&self) -> u64 {
         self.offset
     }
 
     /// An error at the scanner's position.
-    pub fn error(&self, message: impl Into<String>) -> ScanError {
+    pub(super) fn error(&self, message: impl Into<String>) -> ScanError {
         ScanError::Syntax {
             offset: self.offset,
             message: message.into(),
@@ -71,7 +71,7 @@ impl Scanner {
     }
 
     /// The next byte after any whitespace, not consumed; `None` at the end of the file.
-    pub fn peek(&mut self) -> Result<Option<u8>, ScanError> {
+    pub(super) fn peek(&mut self) -> Result<Option<u8>, ScanError> {
         loop {
             let buf = self.reader.fill_buf()?;
             if buf.is_empty() {
@@ -92,7 +92,7 @@ impl Scanner {
     }
 
     /// Consumes `byte` (after any whitespace), or fails saying what was `expected`.
-    pub fn expect(&mut self, byte: u8, expected: &str) -> Result<(), ScanError> {
+    pub(super) fn expect(&mut self, byte: u8, expected: &str) -> Result<(), ScanError> {
         match self.peek()? {
             Some(found) if found == byte => {
                 self.consume(1);
@@ -107,7 +107,7 @@ impl Scanner {
 
     /// Consumes a `,` and returns true, or consumes `close` and returns false: what follows a
     /// member of an object or an element of an array.
-    pub fn next_or_close(&mut self, close: u8) -> Result<bool, ScanError> {
+    pub(super) fn next_or_close(&mut self, close: u8) -> Result<bool, ScanError> {
         match self.peek()? {
             Some(b',') => {
                 self.consume(1);
@@ -122,7 +122,7 @@ impl Scanner {
     }
 
     /// Replaces `out` with the bytes of the next JSON value (after any whitespace).
-    pub fn value(&mut self, out: &mut Vec<u8>) -> Result<(), ScanError> {
+    pub(super) fn value(&mut self, out: &mut Vec<u8>) -> Result<(), ScanError> {
         out.clear();
         let first = self
             .peek()?
@@ -157,7 +157,7 @@ impl Scanner {
     /// and how many bytes it used. The value is decoded where it lies in the read buffer, not
     /// copied (almost every value does lie there whole); when the buffer ends inside it, it is
     /// copied out into `spill` and decoded from there.
-    pub fn decode<T>(
+    pub(super) fn decode<T>(
         &mut self,
         spill: &mut Vec<u8>,
         mut decode: impl FnMut(&[u8]) -> Result<(T, usize), Undecoded>,

@@ -9,41 +9,41 @@ use crate::contract::{Contract, StatusRole};
 /// A request sent, then again with the same key and body while its answer had the unknown
 /// status: every try, in order. The last one is the settled answer.
 #[derive(Debug, Clone)]
-pub struct Settled {
+pub(crate) struct Settled {
     tries: Vec<Exchange>,
 }
 
 impl Settled {
     /// A sequence that starts with `first`.
-    pub fn new(first: Exchange) -> Self {
+    pub(crate) fn new(first: Exchange) -> Self {
         Settled { tries: vec![first] }
     }
 
     /// Adds a retry.
-    pub fn push(&mut self, retry: Exchange) {
+    pub(crate) fn push(&mut self, retry: Exchange) {
         self.tries.push(retry);
     }
 
     /// The settled answer: the last try.
-    pub fn answer(&self) -> &Exchange {
+    pub(crate) fn answer(&self) -> &Exchange {
         // Never empty: built from a first exchange and only ever grown.
         &self.tries[self.tries.len() - 1]
     }
 
     /// Every try, in the order sent.
-    pub fn tries(&self) -> &[Exchange] {
+    pub(crate) fn tries(&self) -> &[Exchange] {
         &self.tries
     }
 
     /// Whether any try had the unknown status.
-    pub fn saw_unknown(&self, contract: &Contract) -> bool {
+    pub(crate) fn saw_unknown(&self, contract: &Contract) -> bool {
         self.tries
             .iter()
             .any(|t| t.role(contract) == Some(StatusRole::Unknown))
     }
 
     /// Whether the settled answer still has the unknown status.
-    pub fn still_unknown(&self, contract: &Contract) -> bool {
+    pub(crate) fn still_unknown(&self, contract: &Contract) -> bool {
         self.answer().role(contract) == Some(StatusRole::Unknown)
     }
 
@@ -59,7 +59,7 @@ impl Settled {
 
 /// Everything one case observed.
 #[derive(Debug, Clone)]
-pub enum Observations {
+pub(crate) enum Observations {
     /// One request, settled, and its replays.
     Single {
         /// The case's request.
@@ -86,7 +86,7 @@ pub enum Observations {
 
 /// The conflict scenario after its original request succeeded.
 #[derive(Debug, Clone)]
-pub struct AfterConflict {
+pub(crate) struct AfterConflict {
     /// The same key with one field changed.
     pub conflicting: Settled,
     /// The original request replayed afterwards.
@@ -95,7 +95,7 @@ pub struct AfterConflict {
 
 impl Observations {
     /// The case's main request: the one its expectation judges.
-    pub fn main(&self) -> &Settled {
+    pub(crate) fn main(&self) -> &Settled {
         match self {
             Observations::Single { main, .. } => main,
             Observations::Conflict { original, .. } => original,
@@ -104,7 +104,7 @@ impl Observations {
     }
 
     /// Every exchange of the case with its label, the main request's settled answer first.
-    pub fn labelled(&self) -> Vec<(Label, &Exchange)> {
+    pub(crate) fn labelled(&self) -> Vec<(Label, &Exchange)> {
         let main = self.main();
         let mut all = vec![(Label::MAIN, main.answer())];
         let earlier = main.tries().len() - 1;
@@ -139,7 +139,7 @@ impl Observations {
 
 /// Which request of a case an answer belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Which {
+pub(crate) enum Which {
     /// The case's main request.
     Main,
     /// A replay of the main request.
@@ -166,7 +166,7 @@ pub enum Which {
 /// `concurrent request 5 of 8, settle try 1 of 2`. The main request's settled answer has the
 /// empty label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Label {
+pub(crate) struct Label {
     /// The request.
     pub which: Which,
     /// For a try before the settled one: (try, tries).
@@ -175,13 +175,13 @@ pub struct Label {
 
 impl Label {
     /// The main request's settled answer.
-    pub const MAIN: Label = Label {
+    pub(crate) const MAIN: Label = Label {
         which: Which::Main,
         attempt: None,
     };
 
     /// The settled answer of `which`.
-    pub fn of(which: Which) -> Self {
+    pub(crate) fn of(which: Which) -> Self {
         Label {
             which,
             attempt: None,
@@ -189,7 +189,7 @@ impl Label {
     }
 
     /// Whether this is the main request's settled answer.
-    pub fn is_main(&self) -> bool {
+    pub(crate) fn is_main(&self) -> bool {
         *self == Label::MAIN
     }
 }

@@ -5,7 +5,7 @@ use super::Settled;
 
 /// One step of a flow as it ran.
 #[derive(Debug, Clone)]
-pub struct StepRecord {
+pub(crate) struct StepRecord {
     /// The step's index in its flow.
     pub index: usize,
     /// The step's label (`create`, `read`).
@@ -22,7 +22,7 @@ pub struct StepRecord {
 
 /// Everything a flow observed: the steps that ran, in order, and why the rest did not.
 #[derive(Debug, Clone, Default)]
-pub struct FlowRecord {
+pub(crate) struct FlowRecord {
     /// The steps that ran.
     pub steps: Vec<StepRecord>,
     /// Why the flow stopped before its last step, when it did.
@@ -33,7 +33,7 @@ pub struct FlowRecord {
 
 /// A value a scenario step captured from its answer (or from what it sent).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Captured {
+pub(crate) struct Captured {
     /// The name later steps use it by.
     pub name: String,
     /// The value.
@@ -47,7 +47,7 @@ pub struct Captured {
 impl Captured {
     /// The value as messages show it: JSON, or for a secret its first characters (only when it
     /// is long enough that they give nothing away) and its length.
-    pub fn shown(&self) -> String {
+    pub(crate) fn shown(&self) -> String {
         if !self.secret {
             return crate::json::abbreviate(&self.value, 60);
         }

@@ -23,19 +23,19 @@ mod security;
 pub(crate) mod testing;
 mod transport;
 
-pub use case::{AfterConflict, Label, Observations, Settled, Which};
-pub use flow::{Captured, FlowRecord, StepRecord};
-pub use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
-pub use response::{Business, Response, SignatureContext};
-pub use run_wide::{Clash, FillStopped, Holder, LateReplay, LateReplays, UniqueRecord};
-pub use security::SecurityRecord;
-pub use transport::TransportError;
+pub(crate) use case::{AfterConflict, Label, Observations, Settled};
+pub(crate) use flow::{Captured, FlowRecord, StepRecord};
+pub(crate) use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
+pub(crate) use response::{Business, Response, SignatureContext};
+pub(crate) use run_wide::{Clash, FillStopped, Holder, LateReplay, LateReplays, UniqueRecord};
+pub(crate) use security::SecurityRecord;
+pub(crate) use transport::TransportError;
 
 use crate::contract::{Contract, StatusRole};
 
 /// One request as sent, and its answer.
 #[derive(Debug, Clone)]
-pub struct Exchange {
+pub(crate) struct Exchange {
     /// The request as it went on the wire.
     pub sent: Sent,
     /// What came back, or why nothing did.
@@ -44,12 +44,12 @@ pub struct Exchange {
 
 impl Exchange {
     /// The response, when one came back.
-    pub fn response(&self) -> Option<&Response> {
+    pub(crate) fn response(&self) -> Option<&Response> {
         self.answer.as_ref().ok()
     }
 
     /// The role of the answer's business status, when it carries one.
-    pub fn role(&self, contract: &Contract) -> Option<StatusRole> {
+    pub(crate) fn role(&self, contract: &Contract) -> Option<StatusRole> {
         self.response()?.role(contract)
     }
 }

@@ -1,19 +1,22 @@
 //! Requests: the one value the runner hands a target to send ([`Request`]), and the record of
 //! what went on the wire ([`Sent`]), which is what evidence, snapshots and messages show.
 
+#[cfg(test)]
 use std::borrow::Cow;
 
 use bytes::Bytes;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
+use reqwest::header::HeaderMap;
+#[cfg(test)]
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use reqwest::{Method, Url};
 
 /// What conform sends as `Content-Type` with a JSON body.
-pub const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+pub(crate) const JSON_CONTENT_TYPE: &str = "application/json; charset=UTF-8";
 
 /// A request for a target to send. Parameters and headers travel in this one value, so adding
 /// one never changes the target's signature.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(crate) struct Request {
     /// The HTTP method.
     pub method: Method,
     /// Path and query, already percent-encoded, relative to the target's base URL.
@@ -28,7 +31,8 @@ pub struct Request {
 
 impl Request {
     /// A request with a JSON body, sent as `application/json; charset=UTF-8`.
-    pub fn json(method: &str, path: &str, body: impl Into<Bytes>) -> Self {
+    #[cfg(test)]
+    pub(crate) fn json(method: &str, path: &str, body: impl Into<Bytes>) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(CONTENT_TYPE, HeaderValue::from_static(JSON_CONTENT_TYPE));
         Request {
@@ -42,7 +46,7 @@ impl Request {
     }
 
     /// The same request, recording the idempotency key its body carries.
-    pub fn with_key(mut self, key: Option<String>) -> Self {
+    pub(crate) fn with_key(mut self, key: Option<String>) -> Self {
         self.key = key;
         self
     }
@@ -50,7 +54,7 @@ impl Request {
 
 /// A request as it went on the wire.
 #[derive(Debug, Clone)]
-pub struct Sent {
+pub(crate) struct Sent {
     /// The HTTP method.
     pub method: Method,
     /// The URL contacted. It may carry credentials: show it with [`Sent::shown_url`].
@@ -66,7 +70,7 @@ pub struct Sent {
 
 impl Sent {
     /// The path and query as sent, gateway prefix included: `/api/open/v2/x?a=1`.
-    pub fn path(&self) -> String {
+    pub(crate) fn path(&self) -> String {
         match self.url.query() {
             Some(query) => format!("{}?{query}", self.url.path()),
             None => self.url.path().to_string(),
@@ -74,12 +78,13 @@ impl Sent {
     }
 
     /// The URL as messages and reports show it: credentials replaced by `***`.
-    pub fn shown_url(&self) -> String {
+    pub(crate) fn shown_url(&self) -> String {
         shown_url(&self.url)
     }
 
     /// The headers as they may be shown: a sensitive value is `[redacted]`.
-    pub fn shown_headers(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
+    #[cfg(test)]
+    pub(crate) fn shown_headers(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
         self.headers.iter().map(|(name, value)| {
             let shown = if value.is_sensitive() {
                 Cow::Borrowed(crate::signing::REDACTED)
@@ -93,7 +98,7 @@ impl Sent {
 
 /// `url` without its credentials: a user name or password becomes `***`, since messages and
 /// reports are handed to other people.
-pub fn shown_url(url: &Url) -> String {
+pub(crate) fn shown_url(url: &Url) -> String {
     if url.username().is_empty() && url.password().is_none() {
         return url.to_string();
     }

@@ -14,7 +14,7 @@ use crate::signing::PublicKey;
 /// An answer as received. Its body is parsed when a reader first needs it (a replay that is
 /// byte-identical to the first answer never is), and the parse is shared by every reader.
 #[derive(Debug, Clone)]
-pub struct Response {
+pub(crate) struct Response {
     /// HTTP status code.
     pub status: u16,
     /// Response headers.
@@ -40,7 +40,7 @@ struct ParsedBody {
 /// What the `signature` check verifies one answer against: the counterpart's public key, and
 /// the request line and Client-Id of the request it answers.
 #[derive(Debug, Clone)]
-pub struct SignatureContext {
+pub(crate) struct SignatureContext {
     /// The counterpart's public key.
     pub public_key: Arc<PublicKey>,
     /// The request's method.
@@ -53,7 +53,7 @@ pub struct SignatureContext {
 
 impl Response {
     /// A response as received.
-    pub fn new(status: u16, headers: HeaderMap, body: Vec<u8>, elapsed: Duration) -> Self {
+    pub(crate) fn new(status: u16, headers: HeaderMap, body: Vec<u8>, elapsed: Duration) -> Self {
         Response {
             status,
             headers,
@@ -66,25 +66,25 @@ impl Response {
     }
 
     /// The same response, to be checked against `context`'s signature rules.
-    pub fn with_signature_context(mut self, context: Option<SignatureContext>) -> Self {
+    pub(crate) fn with_signature_context(mut self, context: Option<SignatureContext>) -> Self {
         self.signature_context = context;
         self
     }
 
     /// The value of a header, if present and text.
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// The body as JSON, or why it is not JSON. Of duplicate object members, the last one
     /// counts (see [`Response::duplicate_keys`]).
-    pub fn json(&self) -> &Result<Value, String> {
+    pub(crate) fn json(&self) -> &Result<Value, String> {
         &self.parsed().json
     }
 
     /// The JSON pointers of duplicated object members (the first few), and how many there
     /// were in all. Parsers disagree on which of two members counts, so the answer is ambiguous.
-    pub fn duplicate_keys(&self) -> (&[String], usize) {
+    pub(crate) fn duplicate_keys(&self) -> (&[String], usize) {
         let parsed = self.parsed();
         (&parsed.duplicates, parsed.duplicate_count)
     }
@@ -108,7 +108,7 @@ impl Response {
     /// `result.httpStatus` (results in the body), or the HTTP status itself, with the code and
     /// message read from the body when it has them, on any other declared status. A response
     /// always belongs to one contract's exchange, so it is read once.
-    pub fn business(&self, contract: &Contract) -> Option<&Business> {
+    pub(crate) fn business(&self, contract: &Contract) -> Option<&Business> {
         let business = self.business.get_or_init(|| {
             let rules = &contract.result;
             if rules.carrier == ResultCarrier::Body && rules.http_status.contains(&self.status) {
@@ -134,7 +134,7 @@ impl Response {
     /// The value at a pointer into the answer document `{"status", "headers", "body"}`: the HTTP
     /// status as a number, a header's value (its name compared without case), or a part of the
     /// JSON body.
-    pub fn document_value(&self, at: &crate::json::Pointer) -> Option<Value> {
+    pub(crate) fn document_value(&self, at: &crate::json::Pointer) -> Option<Value> {
         match at.segments() {
             [only] if only == "status" => Some(Value::from(self.status)),
             [first, name] if first == "headers" => self.header(name).map(Value::from),
@@ -155,14 +155,14 @@ impl Response {
     }
 
     /// The role of the business status, when the answer carries a declared one.
-    pub fn role(&self, contract: &Contract) -> Option<StatusRole> {
+    pub(crate) fn role(&self, contract: &Contract) -> Option<StatusRole> {
         let status = self.business(contract)?.status.as_deref()?;
         contract.result.role(status)
     }
 
     /// What came back, in a few words: `HTTP 200, S/SUCCESS "Success"` or
     /// `HTTP 500, body "<html>…"`.
-    pub fn describe(&self, contract: &Contract) -> String {
+    pub(crate) fn describe(&self, contract: &Contract) -> String {
         let status = self.status;
         match self.business(contract) {
             Some(business) => format!("HTTP {status}, {}", business.describe()),
@@ -179,7 +179,7 @@ impl Response {
 
 /// The business result read from a response body through the contract's pointers.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Business {
+pub(crate) struct Business {
     /// The result status, when present and a string.
     pub status: Option<String>,
     /// The result code.
@@ -190,7 +190,7 @@ pub struct Business {
 
 impl Business {
     /// Reads the result of `body`.
-    pub fn read(contract: &Contract, body: &Value) -> Self {
+    pub(crate) fn read(contract: &Contract, body: &Value) -> Self {
         let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_string);
         let rules = &contract.result;
         Business {
@@ -201,7 +201,7 @@ impl Business {
     }
 
     /// `S/SUCCESS "Success"`, for messages.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut out = format!(
             "{}/{}",
             self.status.as_deref().unwrap_or("(no status)"),

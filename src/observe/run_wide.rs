@@ -10,7 +10,7 @@ use super::{Response, Settled};
 
 /// A request that got an answer recorded in the ledger: the case that sent it and its key.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holder {
+pub(crate) struct Holder {
     /// The case that sent the request (`issueCard/example/seed-sample`).
     pub case: Arc<str>,
     /// Its idempotency key; `None` for an operation without keys (every request is distinct).
@@ -19,14 +19,14 @@ pub struct Holder {
 
 impl Holder {
     /// Whether two requests are distinct: different keys, or no key at all.
-    pub fn distinct_from(&self, other: &Holder) -> bool {
+    pub(crate) fn distinct_from(&self, other: &Holder) -> bool {
         self.key.is_none() || self.key != other.key
     }
 }
 
 /// Two distinct requests answered with the same value at one unique place.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Clash {
+pub(crate) struct Clash {
     /// The place, as the contract writes it (`/body/cardNo`).
     pub place: String,
     /// The shared value, as text.
@@ -39,7 +39,7 @@ pub struct Clash {
 
 /// Every clash of one contract's unique values over the run.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct UniqueRecord {
+pub(crate) struct UniqueRecord {
     /// The places compared, as the contract writes them.
     pub places: Vec<String>,
     /// Values compared (one per place per successful answer that had one).
@@ -55,7 +55,7 @@ pub struct UniqueRecord {
 
 /// One key replayed after the rest of the run's traffic.
 #[derive(Debug, Clone)]
-pub struct LateReplay {
+pub(crate) struct LateReplay {
     /// The case that first sent the key.
     pub case: Arc<str>,
     /// The key.
@@ -74,7 +74,7 @@ pub struct LateReplay {
 
 /// Why the requests sent to put more keys between the replayed ones and their replay stopped.
 #[derive(Debug, Clone)]
-pub struct FillStopped {
+pub(crate) struct FillStopped {
     /// Successful requests with other keys that came between the oldest replayed key and now.
     pub reached: u64,
     /// What was asked for (`--late-replay-gap`).
@@ -85,7 +85,7 @@ pub struct FillStopped {
 
 /// Everything the late replays of one contract observed.
 #[derive(Debug, Clone, Default)]
-pub struct LateReplays {
+pub(crate) struct LateReplays {
     /// The keys replayed, oldest first; empty when no keyed request succeeded.
     pub replays: Vec<LateReplay>,
     /// Set when fewer successful requests with other keys came in between than asked.

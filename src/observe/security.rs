@@ -5,7 +5,7 @@ use super::{Exchange, Settled};
 
 /// One security probe as it ran.
 #[derive(Debug, Clone)]
-pub struct SecurityRecord {
+pub(crate) struct SecurityRecord {
     /// The spoiled request and its answer. Not settled: a refusal is final, and an unknown
     /// answer to a request that must be refused is itself a finding.
     pub probe: Exchange,

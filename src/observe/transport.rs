@@ -8,7 +8,7 @@ use crate::units::{format_duration, format_size};
 
 /// Why no complete response came back.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TransportError {
+pub(crate) enum TransportError {
     /// The time-out passed before the answer's status line.
     #[error("no response from {url} within {}", format_duration(*after))]
     Timeout {
@@ -75,7 +75,7 @@ pub enum TransportError {
 impl TransportError {
     /// Whether the target gave no sign of life: a time-out before any response, or a refused
     /// connection.
-    pub fn is_no_answer(&self) -> bool {
+    pub(crate) fn is_no_answer(&self) -> bool {
         matches!(
             self,
             TransportError::Timeout { .. } | TransportError::Connect { .. }

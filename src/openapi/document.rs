@@ -15,15 +15,15 @@ use super::ImportError;
 use crate::json::pointer::escape;
 
 /// Largest document file read.
-pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 /// Most files one import reads (the document and every file its `$ref`s name).
-pub const MAX_FILES: usize = 512;
+pub(crate) const MAX_FILES: usize = 512;
 /// Most `$ref`s followed in a row before a chain is taken for a loop.
-pub const MAX_REF_HOPS: usize = 32;
+pub(crate) const MAX_REF_HOPS: usize = 32;
 
 /// A place in one of the loaded files: the file's index and a JSON pointer into it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct At {
+pub(crate) struct At {
     /// Index into [`Documents::files`].
     pub file: usize,
     /// JSON pointer (RFC 6901) into the file.
@@ -32,7 +32,7 @@ pub struct At {
 
 impl At {
     /// The member `key` of this place.
-    pub fn child(&self, key: &str) -> At {
+    pub(crate) fn child(&self, key: &str) -> At {
         At {
             file: self.file,
             pointer: format!("{}/{}", self.pointer, escape(key)),
@@ -40,12 +40,12 @@ impl At {
     }
 
     /// The element `index` of this place.
-    pub fn index(&self, index: usize) -> At {
+    pub(crate) fn index(&self, index: usize) -> At {
         self.child(&index.to_string())
     }
 
     /// The pointer's unescaped segments.
-    pub fn segments(&self) -> Vec<String> {
+    pub(crate) fn segments(&self) -> Vec<String> {
         crate::json::Pointer::parse(&self.pointer)
             .map(|p| p.segments().to_vec())
             .unwrap_or_default()
@@ -54,7 +54,7 @@ impl At {
 
 /// One loaded file.
 #[derive(Debug)]
-pub struct Doc {
+pub(crate) struct Doc {
     /// The file as read.
     pub path: PathBuf,
     /// How it is named in reports: relative to the main document's folder.
@@ -65,7 +65,7 @@ pub struct Doc {
 
 /// The main document (file 0) and every file reachable through relative `$ref`s.
 #[derive(Debug)]
-pub struct Documents {
+pub(crate) struct Documents {
     /// The files, the main document first.
     pub files: Vec<Doc>,
     by_path: HashMap<PathBuf, usize>,
@@ -74,7 +74,7 @@ pub struct Documents {
 impl Documents {
     /// Reads `path` and every file its `$ref`s (and theirs) name. Remote references are left
     /// unresolved; the mapping lists them.
-    pub fn open(path: &Path) -> Result<Self, ImportError> {
+    pub(crate) fn open(path: &Path) -> Result<Self, ImportError> {
         let root = read(path, &display(path))?;
         let mut docs = Documents {
             files: vec![Doc {
@@ -93,7 +93,8 @@ impl Documents {
     }
 
     /// Builds a set from one in-memory document (tests, and documents read from elsewhere).
-    pub fn from_value(shown: &str, root: Value) -> Self {
+    #[cfg(test)]
+    pub(crate) fn from_value(shown: &str, root: Value) -> Self {
         Documents {
             files: vec![Doc {
                 path: PathBuf::from(shown),
@@ -105,7 +106,7 @@ impl Documents {
     }
 
     /// The main document's root.
-    pub fn main(&self) -> At {
+    pub(crate) fn main(&self) -> At {
         At {
             file: 0,
             pointer: String::new(),
@@ -113,18 +114,18 @@ impl Documents {
     }
 
     /// The value at `at`, if there is one.
-    pub fn get(&self, at: &At) -> Option<&Value> {
+    pub(crate) fn get(&self, at: &At) -> Option<&Value> {
         self.files.get(at.file)?.root.pointer(&at.pointer)
     }
 
     /// `api.yaml#/paths/~1pets/get`, for reports.
-    pub fn show(&self, at: &At) -> String {
+    pub(crate) fn show(&self, at: &At) -> String {
         let file = self.files.get(at.file).map_or("?", |d| d.shown.as_str());
         format!("{file}#{}", at.pointer)
     }
 
     /// The place a `$ref` written at `from` designates; `Err` says why it cannot be followed.
-    pub fn resolve(&self, from: &At, reference: &str) -> Result<At, String> {
+    pub(crate) fn resolve(&self, from: &At, reference: &str) -> Result<At, String> {
         let (file_part, fragment) = match reference.split_once('#') {
             Some((file, fragment)) => (file, fragment),
             None => (reference, ""),
@@ -159,7 +160,7 @@ impl Documents {
 
     /// Follows `$ref`s from `at` until a value that is not a reference: the place and the value.
     /// `Err` says why a reference could not be followed (missing target, loop, remote file).
-    pub fn deref(&self, at: &At) -> Result<(At, &Value), String> {
+    pub(crate) fn deref(&self, at: &At) -> Result<(At, &Value), String> {
         let mut here = at.clone();
         for _ in 0..MAX_REF_HOPS {
             let value = self
@@ -305,7 +306,7 @@ fn is_json(path: &Path, text: &str) -> bool {
 }
 
 /// Parses a document's text; `Err` is the parser's located message.
-pub fn parse(text: &str, json: bool) -> Result<Value, String> {
+pub(crate) fn parse(text: &str, json: bool) -> Result<Value, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if json {
         return serde_json::from_str(text).map_err(|e| e.to_string());

@@ -12,16 +12,16 @@
 //! contract always lints.
 
 mod body;
-pub mod document;
+pub(crate) mod document;
 mod examples;
-pub mod export;
+pub(crate) mod export;
 mod operation;
 mod output;
 mod params;
-pub mod report;
-pub mod schema;
+pub(crate) mod report;
+pub(crate) mod schema;
 mod semantics;
-pub mod settle;
+pub(crate) mod settle;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -29,13 +29,13 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use document::Documents;
-pub use output::write;
+pub(crate) use output::write;
 use report::{ItemKind, Report};
 use schema::{Note, Schemas};
 
 /// Why a document could not be imported at all (nothing was written).
 #[derive(Debug, thiserror::Error)]
-pub enum ImportError {
+pub(crate) enum ImportError {
     /// A file could not be read.
     #[error("cannot read {file}: {reason}")]
     Read {
@@ -62,7 +62,7 @@ pub enum ImportError {
 
 /// One imported contract.
 #[derive(Debug, Clone)]
-pub struct ImportedContract {
+pub(crate) struct ImportedContract {
     /// The contract's name (also its file name, with `.json`).
     pub name: String,
     /// The contract file's text.
@@ -71,7 +71,7 @@ pub struct ImportedContract {
 
 /// The result of an import: the contracts, the report, and what a run of them needs.
 #[derive(Debug, Clone)]
-pub struct Import {
+pub(crate) struct Import {
     /// The document as named.
     pub document: String,
     /// Its `openapi` version.
@@ -87,13 +87,13 @@ pub struct Import {
 }
 
 /// Imports the OpenAPI document at `path`.
-pub fn import(path: &Path) -> Result<Import, ImportError> {
+pub(crate) fn import(path: &Path) -> Result<Import, ImportError> {
     let docs = Documents::open(path)?;
     import_documents(&docs)
 }
 
 /// Imports an already loaded set of documents.
-pub fn import_documents(docs: &Documents) -> Result<Import, ImportError> {
+pub(crate) fn import_documents(docs: &Documents) -> Result<Import, ImportError> {
     let mut report = Report::default();
     let mut document_notes = Vec::new();
     let version = version(docs, &mut document_notes)?;

@@ -46,7 +46,7 @@ pub(super) struct Op<'d> {
 }
 
 impl Op<'_> {
-    pub fn note(&mut self, kind: ItemKind, at: &At, message: String) {
+    pub(super) fn note(&mut self, kind: ItemKind, at: &At, message: String) {
         self.notes.push(Note {
             kind,
             at: at.clone(),

@@ -9,13 +9,16 @@ use std::path::{Path, PathBuf};
 use super::Import;
 
 /// The readable report's file name.
-pub const REPORT_MD: &str = "import-report.md";
+pub(super) const REPORT_MD: &str = "import-report.md";
 /// The machine-readable report's file name.
-pub const REPORT_JSONL: &str = "import-report.jsonl";
+pub(super) const REPORT_JSONL: &str = "import-report.jsonl";
 
 /// Writes the import into `dir` (created when missing); the files written, or the first one
 /// that could not be, with why.
-pub fn write(import: &Import, dir: &Path) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+pub(crate) fn write(
+    import: &Import,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
     std::fs::create_dir_all(dir).map_err(|e| (dir.to_path_buf(), e))?;
     let mut written = Vec::new();
     let mut put = |name: &str, text: &str| {
@@ -33,7 +36,7 @@ pub fn write(import: &Import, dir: &Path) -> Result<Vec<PathBuf>, (PathBuf, std:
 }
 
 /// The readable report: summary, how to run, then every item by kind.
-pub fn markdown(import: &Import, dir: &Path) -> String {
+pub(super) fn markdown(import: &Import, dir: &Path) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

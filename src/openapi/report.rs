@@ -13,7 +13,7 @@ use serde::Serialize;
 /// What kind of item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum ItemKind {
+pub(crate) enum ItemKind {
     /// A whole operation was not imported.
     Skipped,
     /// A construct that changes what is valid, and that the contracts do not check.
@@ -26,7 +26,7 @@ pub enum ItemKind {
 
 impl ItemKind {
     /// The label on the console and in the readable report.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             ItemKind::Skipped => "skipped",
             ItemKind::NotMapped => "not mapped",
@@ -36,14 +36,14 @@ impl ItemKind {
     }
 
     /// Whether `--strict` makes this kind an error: all but documentation.
-    pub fn is_strict_error(self) -> bool {
+    pub(crate) fn is_strict_error(self) -> bool {
         self != ItemKind::Ignored
     }
 }
 
 /// One item: what, where in the source, which contracts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Item {
+pub(crate) struct Item {
     /// The kind.
     pub kind: ItemKind,
     /// `api.yaml#/paths/~1pets/get/callbacks`.
@@ -56,14 +56,20 @@ pub struct Item {
 
 /// Every item of one import, each once, in a stable order.
 #[derive(Debug, Default, Clone)]
-pub struct Report {
+pub(crate) struct Report {
     items: BTreeMap<(ItemKind, String, String), Vec<String>>,
 }
 
 impl Report {
     /// Records an item; the same (kind, source, message) met for several contracts is one item
     /// listing them all.
-    pub fn add(&mut self, kind: ItemKind, source: String, contract: Option<&str>, message: String) {
+    pub(crate) fn add(
+        &mut self,
+        kind: ItemKind,
+        source: String,
+        contract: Option<&str>,
+        message: String,
+    ) {
         let contracts = self.items.entry((kind, source, message)).or_default();
         if let Some(name) = contract
             && !contracts.iter().any(|c| c == name)
@@ -73,7 +79,7 @@ impl Report {
     }
 
     /// The items, by kind, then source, then message.
-    pub fn items(&self) -> Vec<Item> {
+    pub(crate) fn items(&self) -> Vec<Item> {
         self.items
             .iter()
             .map(|((kind, source, message), contracts)| Item {
@@ -86,17 +92,17 @@ impl Report {
     }
 
     /// How many items of `kind`.
-    pub fn count(&self, kind: ItemKind) -> usize {
+    pub(crate) fn count(&self, kind: ItemKind) -> usize {
         self.items.keys().filter(|(k, _, _)| *k == kind).count()
     }
 
     /// Whether `--strict` refuses this import.
-    pub fn has_strict_errors(&self) -> bool {
+    pub(crate) fn has_strict_errors(&self) -> bool {
         self.items.keys().any(|(k, _, _)| k.is_strict_error())
     }
 
     /// `12 not mapped, 3 guesses, 40 ignored, 1 operation skipped`.
-    pub fn summary(&self) -> String {
+    pub(crate) fn summary(&self) -> String {
         let plural =
             |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         let mut parts = vec![
@@ -113,7 +119,7 @@ impl Report {
 
     /// One line per item that changes a check (documentation items are only counted):
     /// `not mapped  createPet  api.yaml#/...: message`.
-    pub fn console_lines(&self) -> Vec<String> {
+    pub(crate) fn console_lines(&self) -> Vec<String> {
         self.items()
             .into_iter()
             .filter(|item| item.kind != ItemKind::Ignored)
@@ -130,7 +136,7 @@ impl Report {
     }
 
     /// The items as JSON Lines, one object per line, for tools.
-    pub fn jsonl(&self) -> String {
+    pub(crate) fn jsonl(&self) -> String {
         let mut out = String::new();
         for item in self.items() {
             out.push_str(&serde_json::to_string(&item).unwrap_or_default());
@@ -140,7 +146,7 @@ impl Report {
     }
 
     /// The items as Markdown sections, one per kind.
-    pub fn markdown_items(&self) -> String {
+    pub(crate) fn markdown_items(&self) -> String {
         let mut out = String::new();
         for kind in [
             ItemKind::Skipped,

@@ -14,7 +14,7 @@ use crate::contract::ContractError;
 use crate::json::Pointer;
 
 /// Most compile-and-repair passes per contract.
-pub const MAX_PASSES: usize = 16;
+pub(crate) const MAX_PASSES: usize = 16;
 
 /// Constraint keys of a field definition that can be left out on their own.
 const REMOVABLE: &[&str] = &[
@@ -46,7 +46,7 @@ const OPTIONAL_BLOCKS: &[&str] = &[
 
 /// What was left out: the contract pointer and the compiler's reason.
 #[derive(Debug, Clone)]
-pub struct LeftOut {
+pub(crate) struct LeftOut {
     /// Where in the contract.
     pub pointer: String,
     /// The contract compiler's message.
@@ -55,7 +55,10 @@ pub struct LeftOut {
 
 /// The contract's final text and what was left out to get there; `Err` holds the compiler's
 /// rendered errors when no repair helped.
-pub fn settle(file_name: &str, mut contract: Value) -> Result<(String, Vec<LeftOut>), String> {
+pub(crate) fn settle(
+    file_name: &str,
+    mut contract: Value,
+) -> Result<(String, Vec<LeftOut>), String> {
     let mut left_out = Vec::new();
     for _ in 0..MAX_PASSES {
         let text = pretty(&contract);
@@ -100,7 +103,7 @@ pub fn settle(file_name: &str, mut contract: Value) -> Result<(String, Vec<LeftO
 }
 
 /// The contract as written to disk: two-space indentation, a final newline.
-pub fn pretty(contract: &Value) -> String {
+pub(crate) fn pretty(contract: &Value) -> String {
     let mut text = serde_json::to_string_pretty(contract).unwrap_or_default();
     text.push('\n');
     text

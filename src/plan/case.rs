@@ -11,7 +11,7 @@ use crate::json::patched::{self, Edit};
 
 /// One planned case.
 #[derive(Debug, Clone)]
-pub struct Case {
+pub(crate) struct Case {
     /// Stable name, e.g. `issueCard/negative/appId/too-long`.
     pub name: String,
     /// Index of the contract in the run's contract list.
@@ -24,7 +24,7 @@ pub struct Case {
 
 /// Families of cases; the second segment of a case name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum CaseKind {
+pub(crate) enum CaseKind {
     /// A named example from the contract.
     Example,
     /// A generated request breaking one rule.
@@ -45,7 +45,7 @@ pub enum CaseKind {
 
 impl CaseKind {
     /// The name used in case names and counts.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             CaseKind::Example => "example",
             CaseKind::Negative => "negative",
@@ -59,7 +59,7 @@ impl CaseKind {
     }
 
     /// Every kind, in report order.
-    pub const ALL: [CaseKind; 8] = [
+    pub(crate) const ALL: [CaseKind; 8] = [
         CaseKind::Example,
         CaseKind::Negative,
         CaseKind::Boundary,
@@ -73,7 +73,7 @@ impl CaseKind {
 
 /// What the runner does for a case.
 #[derive(Debug, Clone)]
-pub enum Action {
+pub(crate) enum Action {
     /// One request (plus settling retries and replays) checked against an expectation.
     Exchange(Exchange),
     /// Same key, changed payload: the conflict policy decides.
@@ -94,7 +94,7 @@ pub enum Action {
 
 /// One request and what it must produce.
 #[derive(Debug, Clone)]
-pub struct Exchange {
+pub(crate) struct Exchange {
     /// The request: parameters and body, as one document.
     pub request: Document,
     /// How the idempotency key is filled in at run time.
@@ -107,7 +107,7 @@ pub struct Exchange {
 
 /// A conflicting replay: `original` first, then `changed` under the same key.
 #[derive(Debug, Clone)]
-pub struct Conflict {
+pub(crate) struct Conflict {
     /// The valid request document sent first.
     pub original: Value,
     /// The same request with one body field changed.
@@ -119,7 +119,7 @@ pub struct Conflict {
 /// Identical requests sent at once (how many is a run setting: the contract's
 /// `idempotency.concurrency` or `--concurrency`).
 #[derive(Debug, Clone)]
-pub struct Concurrent {
+pub(crate) struct Concurrent {
     /// The valid request document.
     pub request: Value,
 }
@@ -127,7 +127,7 @@ pub struct Concurrent {
 /// A request document (`{"path", "query", "headers", "body"}`, see
 /// [`crate::contract::http`]).
 #[derive(Debug, Clone)]
-pub enum Document {
+pub(crate) enum Document {
     /// A document, sent as it is.
     Whole(Value),
     /// A base document shared by many cases, with one change at `at`: a generated case then
@@ -144,7 +144,7 @@ pub enum Document {
 
 /// The change a [`Document::Patched`] makes to its base.
 #[derive(Debug, Clone)]
-pub enum Patch {
+pub(crate) enum Patch {
     /// The value at the pointer becomes this one.
     Set(Value),
     /// The member at the pointer is removed.
@@ -157,7 +157,7 @@ pub enum Patch {
 /// runs. Fresh values go only where the document has a value: a case that leaves the field
 /// out keeps it out.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum KeySpec {
+pub(crate) enum KeySpec {
     /// Send as planned: nothing is minted (the body is replaced whole, say by an array).
     Keep,
     /// A fresh key, and a fresh value in every single-use field.
@@ -172,7 +172,7 @@ pub enum KeySpec {
 
 /// The rule a generated case probes, for messages a tester can act on.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Probe {
+pub(crate) struct Probe {
     /// The field, as a dotted path (`cardFields.fieldCode`), or `body`.
     pub field: String,
     /// The rule, e.g. `too-long`.
@@ -183,7 +183,7 @@ pub struct Probe {
 
 /// A request ready to send.
 #[derive(Debug, Clone)]
-pub struct Materialized {
+pub(crate) struct Materialized {
     /// The path with its parameters, and the query.
     pub path_and_query: String,
     /// The request's own headers (parameters and a header key), names as the contract writes
@@ -199,7 +199,7 @@ impl Document {
     /// The document that would be sent, key filled in (left as planned with
     /// [`KeySpec::Keep`]). Cheaper than [`Document::materialize`] when only the document is
     /// needed (the planner's checks).
-    pub fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Value {
+    pub(crate) fn document(&self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Value {
         let mut document = self.clone().into_document();
         let fresh = minted(spec, contract, mint, |place| place.get(&document).is_some());
         for (pointer, value) in fresh {
@@ -211,7 +211,12 @@ impl Document {
     /// The request to send, key filled in. The body is written with its change and its key
     /// substituted on the way, never copied (this runs for every case sent); a change to a
     /// parameter copies the (small) document instead.
-    pub fn materialize(self, spec: &KeySpec, contract: &Contract, mint: &KeyMint) -> Materialized {
+    pub(crate) fn materialize(
+        self,
+        spec: &KeySpec,
+        contract: &Contract,
+        mint: &KeyMint,
+    ) -> Materialized {
         let body_at = Location::Body.name();
         let in_body = |p: &Pointer| p.segments().first().is_some_and(|s| s == body_at);
         let (base, change) = match self {
@@ -373,13 +378,8 @@ fn encode(
 }
 
 /// `value` with the string `key` at `pointer`.
-pub fn keyed(value: &Value, pointer: &Pointer, key: &str) -> Value {
+pub(crate) fn keyed(value: &Value, pointer: &Pointer, key: &str) -> Value {
     let mut body = value.clone();
     pointer.set(&mut body, Value::String(key.to_string()));
     body
-}
-
-/// Compact JSON bytes, as conform sends them.
-pub fn to_bytes(value: &Value) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_default()
 }

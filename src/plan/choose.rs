@@ -13,7 +13,7 @@ use crate::contract::{Contract, ContractWarning};
 
 /// The name patterns a run was given: what to keep and what to leave out, as written.
 #[derive(Debug, Clone, Default)]
-pub struct Patterns {
+pub(crate) struct Patterns {
     /// `--filter` globs (without a leading `!`).
     pub include: Vec<String>,
     /// `--exclude` globs, and `--filter` globs that start with `!` (without it).
@@ -22,7 +22,7 @@ pub struct Patterns {
 
 /// A pattern that is not a glob, or matches no case.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PatternError {
+pub(crate) enum PatternError {
     /// Not a glob.
     #[error("{flag} `{pattern}`: {why}")]
     Invalid {
@@ -48,7 +48,7 @@ pub enum PatternError {
 
 impl Patterns {
     /// Sorts `--filter` and `--exclude` arguments: a filter starting with `!` excludes.
-    pub fn new(filters: &[String], excludes: &[String]) -> Self {
+    pub(crate) fn new(filters: &[String], excludes: &[String]) -> Self {
         let mut patterns = Patterns::default();
         for filter in filters {
             match filter.strip_prefix('!') {
@@ -61,18 +61,18 @@ impl Patterns {
     }
 
     /// Whether no pattern was given.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.include.is_empty() && self.exclude.is_empty()
     }
 
     /// The patterns as reports show them: filters as given, exclusions with a leading `!`.
-    pub fn shown(&self) -> Vec<String> {
+    pub(crate) fn shown(&self) -> Vec<String> {
         let excluded = self.exclude.iter().map(|p| format!("!{p}"));
         self.include.iter().cloned().chain(excluded).collect()
     }
 
     /// The selection these patterns make (no shard).
-    pub fn selection(&self) -> Result<Selection, PatternError> {
+    pub(crate) fn selection(&self) -> Result<Selection, PatternError> {
         Ok(Selection {
             filter: set(&self.include, "--filter")?,
             exclude: set(&self.exclude, "--exclude")?,
@@ -82,13 +82,14 @@ impl Patterns {
 
     /// Checks that each pattern matches at least one of the cases `contracts` plan, and that
     /// together they keep at least one. Plans every case once.
-    pub fn check(&self, contracts: &[Contract]) -> Result<(), PatternError> {
+    #[cfg(test)]
+    pub(crate) fn check(&self, contracts: &[Contract]) -> Result<(), PatternError> {
         self.check_with(contracts, &[], &Auth::default())
     }
 
     /// [`Patterns::check`], counting the scenarios of `scenarios` and the security probes of a
     /// run authenticating as `auth`.
-    pub fn check_with(
+    pub(crate) fn check_with(
         &self,
         contracts: &[Contract],
         scenarios: &[crate::scenario::ScenarioSet],
@@ -175,7 +176,7 @@ pub(super) fn skipped_flow(contracts: &[Contract], case: &Case) -> bool {
 /// every declared credential would plan them): most likely a typo, or a case renamed since the
 /// pattern was written. And one for every pattern leaving out security probes without a stated
 /// reason, which reports could then not give. Plans only the contracts that have skip patterns.
-pub fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
+pub(crate) fn skip_warnings(contracts: &[Contract]) -> Vec<ContractWarning> {
     let mut warnings = Vec::new();
     let flows = if contracts.iter().any(|c| !c.skip.patterns.is_empty()) {
         let mut later = super::flow_cases(contracts, false);

@@ -5,7 +5,7 @@ use super::{Action, Case, CaseKind, Document, Exchange, KeySpec};
 use crate::contract::Contract;
 
 /// One case per example, named `<contract>/example/<name>`.
-pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
+pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     contract
         .examples
         .iter()

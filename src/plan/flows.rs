@@ -19,8 +19,9 @@ use crate::contract::{Contract, Expect, ResourceAction};
 
 /// A flow: requests to several operations on one resource, in order.
 #[derive(Debug, Clone)]
-pub struct Flow {
+pub(crate) struct Flow {
     /// The resource's name.
+    #[allow(dead_code, reason = "names the flow when a plan is debug-printed")]
     pub resource: String,
     /// The steps, in order.
     pub steps: Vec<Step>,
@@ -28,7 +29,7 @@ pub struct Flow {
 
 /// One request of a flow.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     /// What the step is, for messages: `create`, `read`, `replay the create`.
     pub label: String,
     /// The contract (index in the run) whose operation the step calls.
@@ -45,7 +46,7 @@ pub struct Step {
 
 /// The id a step's request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepId {
+pub(crate) enum StepId {
     /// The request as the contract's valid base has it (a create carries no id).
     Base,
     /// The id the flow's create step answered with.
@@ -56,7 +57,7 @@ pub enum StepId {
 
 /// Which idempotency key a step's request carries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StepKey {
+pub(crate) enum StepKey {
     /// A fresh key.
     Fresh,
     /// The same key and body as an earlier step (by index): a replay.
@@ -65,7 +66,7 @@ pub enum StepKey {
 
 /// What a step's answer must show of earlier steps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shows {
+pub(crate) enum Shows {
     /// Nothing beyond its expected status.
     Nothing,
     /// The values an earlier step (by index) sent in its body, wherever the resource's
@@ -85,7 +86,7 @@ struct Actors {
 }
 
 /// Every derived flow of `contracts`, resources in name order.
-pub fn cases(contracts: &[Contract]) -> Vec<Case> {
+pub(crate) fn cases(contracts: &[Contract]) -> Vec<Case> {
     let mut resources: BTreeMap<&str, Actors> = BTreeMap::new();
     for (index, contract) in contracts.iter().enumerate() {
         let Some(resource) = &contract.resource else {

@@ -13,7 +13,7 @@ use crate::json::Pointer;
 use crate::rules;
 
 /// `<contract>/idempotency/conflict` and `<contract>/idempotency/concurrent`.
-pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
+pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     let (Some(_), Some(base)) = (&contract.idempotency, base_document(contract)) else {
         return Vec::new();
     };

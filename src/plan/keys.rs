@@ -10,14 +10,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Mints unique keys for one run.
 #[derive(Debug)]
-pub struct KeyMint {
+pub(crate) struct KeyMint {
     nonce: String,
     next: AtomicU64,
 }
 
 impl KeyMint {
     /// A mint with a nonce made from the current time and randomness.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         // Milliseconds and seven random digits: runs started together (CI shards, a benchmark's
         // back-to-back runs) must never draw the same keys, or the second would see the first's
         // answers to different payloads.
@@ -28,7 +28,7 @@ impl KeyMint {
     }
 
     /// A mint with a given nonce (tests use this for reproducible keys).
-    pub fn with_nonce(nonce: String) -> Self {
+    pub(crate) fn with_nonce(nonce: String) -> Self {
         KeyMint {
             nonce,
             next: AtomicU64::new(1),
@@ -36,18 +36,18 @@ impl KeyMint {
     }
 
     /// The run nonce.
-    pub fn nonce(&self) -> &str {
+    pub(crate) fn nonce(&self) -> &str {
         &self.nonce
     }
 
     /// A key never minted before in this run.
-    pub fn fresh(&self) -> String {
+    pub(crate) fn fresh(&self) -> String {
         self.fresh_within(None)
     }
 
     /// A fresh key of at most `max` characters (the key field's `maxLength`): the front of the
     /// nonce gives way, the random digits and the sequence number at the end are kept.
-    pub fn fresh_within(&self, max: Option<usize>) -> String {
+    pub(crate) fn fresh_within(&self, max: Option<usize>) -> String {
         let n = self.next.fetch_add(1, Ordering::Relaxed);
         let key = format!("{}{n:06}", self.nonce);
         let cut = key.len().saturating_sub(max.unwrap_or(usize::MAX));
@@ -55,13 +55,13 @@ impl KeyMint {
     }
 
     /// A fresh key for `contract`'s key field.
-    pub fn key_for(&self, contract: &crate::contract::Contract) -> String {
+    pub(crate) fn key_for(&self, contract: &crate::contract::Contract) -> String {
         self.fresh_within(contract.idempotency.as_ref().and_then(|i| i.key_max_len))
     }
 
     /// A fresh value for the place `pointer` of `contract`'s request document: its key, or one
     /// of its single-use fields (cut to that field's `maxLength`).
-    pub fn fresh_for(
+    pub(crate) fn fresh_for(
         &self,
         contract: &crate::contract::Contract,
         pointer: &crate::json::Pointer,
@@ -81,7 +81,7 @@ impl Default for KeyMint {
 
 /// A change applied to a freshly minted key (or to any string) by a generated case.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StringEdit {
+pub(crate) enum StringEdit {
     /// Pad (or cut) to exactly `len` characters with `fill`.
     Length {
         /// Target length in characters.
@@ -95,7 +95,7 @@ pub enum StringEdit {
 
 impl StringEdit {
     /// Applies the edit.
-    pub fn apply(&self, text: &str) -> String {
+    pub(crate) fn apply(&self, text: &str) -> String {
         match self {
             StringEdit::Length { len, fill } => {
                 // Byte-wise: these strings run to thousands of characters (extendInfo).

@@ -11,48 +11,43 @@
 //! contracts holds one contract's cases at a time, not all of them.
 
 mod case;
-pub mod choose;
+pub(crate) mod choose;
 mod examples;
-pub mod flows;
+pub(crate) mod flows;
 mod generated;
 mod idempotency;
-pub mod keys;
-pub mod promises;
-pub mod security;
+pub(crate) mod keys;
+pub(crate) mod promises;
+pub(crate) mod requests;
+pub(crate) mod security;
 
-pub use case::{
+pub(crate) use case::{
     Action, Case, CaseKind, Concurrent, Conflict, Document, Exchange, KeySpec, Materialized, Patch,
-    Probe, keyed, to_bytes,
+    Probe, keyed,
 };
-pub use generated::{base_document, limits, notes};
-pub use keys::{KeyMint, StringEdit};
-pub use security::Auth;
+pub(crate) use generated::{base_document, notes};
+pub(crate) use keys::{KeyMint, StringEdit};
+pub(crate) use security::Auth;
 
 use globset::GlobSet;
 
 use crate::contract::Contract;
 use crate::scenario::ScenarioSet;
 
-/// The cases of one contract (the contract at `index` of the run), in a stable order, for a
-/// run without signing or credentials (see [`each_case`]).
-pub fn contract_cases(index: usize, contract: &Contract) -> Vec<Case> {
-    let mut cases = Vec::new();
-    each_case(index, contract, &mut |case| {
-        cases.push(case);
-        true
-    });
-    cases
-}
-
 /// Hands each case of one contract to `sink` as soon as it is planned, in the order of
 /// [`contract_cases`]; stops early (returning false) when `sink` returns false. No security
 /// probes (see [`each_case_with`]).
-pub fn each_case(index: usize, contract: &Contract, sink: &mut dyn FnMut(Case) -> bool) -> bool {
+#[cfg(test)]
+pub(crate) fn each_case(
+    index: usize,
+    contract: &Contract,
+    sink: &mut dyn FnMut(Case) -> bool,
+) -> bool {
     each_case_with(index, contract, &Auth::default(), sink)
 }
 
 /// [`each_case`], then the security probes a run authenticating as `auth` makes.
-pub fn each_case_with(
+pub(crate) fn each_case_with(
     index: usize,
     contract: &Contract,
     auth: &Auth,
@@ -95,7 +90,7 @@ fn flow_cases(contracts: &[Contract], skipping: bool) -> Vec<Case> {
 /// Hands every selected case of every contract to `sink`, in plan order, as each is planned, so
 /// the first cases can be sent while the rest are still being planned. `auth` decides the
 /// security probes; the scenarios of `scenarios` come after the flows.
-pub fn each_selected(
+pub(crate) fn each_selected(
     contracts: &[Contract],
     scenarios: &[ScenarioSet],
     auth: &Auth,
@@ -117,18 +112,20 @@ pub fn each_selected(
 
 /// Every case of every contract, planned lazily one contract at a time, then the flows
 /// derived from their resources; no security probes (see [`stream_with`]).
-pub fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
+#[cfg(test)]
+pub(crate) fn stream(contracts: &[Contract]) -> impl Iterator<Item = Case> + '_ {
     stream_with(contracts, Auth::default())
 }
 
 /// [`stream`], with the security probes of a run authenticating as `auth`.
-pub fn stream_with(contracts: &[Contract], auth: Auth) -> impl Iterator<Item = Case> + '_ {
+#[cfg(test)]
+pub(crate) fn stream_with(contracts: &[Contract], auth: Auth) -> impl Iterator<Item = Case> + '_ {
     stream_all(contracts, &[], auth)
 }
 
 /// [`stream_with`], with the scenarios of `scenarios` after the flows: every case a run of
 /// both plans, in plan order.
-pub fn stream_all<'a>(
+pub(crate) fn stream_all<'a>(
     contracts: &'a [Contract],
     scenarios: &'a [ScenarioSet],
     auth: Auth,
@@ -150,7 +147,7 @@ pub fn stream_all<'a>(
 }
 
 /// One case per scenario, files and scenarios in order: `<file>/scenario/<scenario>`.
-pub fn scenario_cases(scenarios: &[ScenarioSet]) -> impl Iterator<Item = Case> + '_ {
+pub(crate) fn scenario_cases(scenarios: &[ScenarioSet]) -> impl Iterator<Item = Case> + '_ {
     scenarios
         .iter()
         .flat_map(|set| set.scenarios.iter())
@@ -164,7 +161,7 @@ pub fn scenario_cases(scenarios: &[ScenarioSet]) -> impl Iterator<Item = Case> +
 
 /// The names a case's snapshots go by: the case's own, or for a flow or scenario one per step
 /// (`<case>/<step>`), each step's answer being recorded on its own.
-pub fn snapshot_names(case: &Case) -> Vec<String> {
+pub(crate) fn snapshot_names(case: &Case) -> Vec<String> {
     let steps: Vec<&str> = match &case.action {
         Action::Flow(flow) => flow.steps.iter().map(|s| s.label.as_str()).collect(),
         Action::Scenario(scenario) => scenario.steps.iter().map(|s| s.name.as_str()).collect(),
@@ -178,7 +175,7 @@ pub fn snapshot_names(case: &Case) -> Vec<String> {
 
 /// Makes a name part safe for case names, globs and file names: letters, digits, `.`, `_` and
 /// `-` stay, anything else becomes `_` (`ALIPAY_CN` stays, `a b/c` becomes `a_b_c`).
-pub fn slug(text: &str) -> String {
+pub(crate) fn slug(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || "._-".contains(c) {
@@ -192,7 +189,7 @@ pub fn slug(text: &str) -> String {
 
 /// Which planned cases a run keeps: a name filter and exclusions, then a shard.
 #[derive(Debug, Clone, Default)]
-pub struct Selection {
+pub(crate) struct Selection {
     /// Keep cases whose names match any of these globs (all when `None`).
     pub filter: Option<GlobSet>,
     /// Then leave out cases whose names match any of these (`--exclude`, `!` in `--filter`).
@@ -203,7 +200,7 @@ pub struct Selection {
 
 impl Selection {
     /// The selected cases of `cases`, in order.
-    pub fn apply<'a>(
+    pub(crate) fn apply<'a>(
         &'a self,
         cases: impl Iterator<Item = Case> + 'a,
     ) -> impl Iterator<Item = Case> + 'a {
@@ -213,7 +210,7 @@ impl Selection {
 
     /// Whether `case` is selected; `matched` counts the cases that passed the filter so far
     /// (the shard is taken over them) and is advanced here.
-    pub fn keeps(&self, case: &Case, matched: &mut usize) -> bool {
+    pub(crate) fn keeps(&self, case: &Case, matched: &mut usize) -> bool {
         if !self
             .filter
             .as_ref()
@@ -232,29 +229,24 @@ impl Selection {
 
 /// A whole plan in memory; for small runs and tests (runs stream instead).
 #[derive(Debug, Clone, Default)]
-pub struct Plan {
+#[cfg(test)]
+pub(crate) struct Plan {
     /// Every case.
     pub cases: Vec<Case>,
 }
 
 /// Plans every case of every contract.
-pub fn plan(contracts: &[Contract]) -> Plan {
+#[cfg(test)]
+pub(crate) fn plan(contracts: &[Contract]) -> Plan {
     Plan {
         cases: stream(contracts).collect(),
     }
 }
 
+#[cfg(test)]
 impl Plan {
-    /// Keeps the cases whose names match any of `filters` (all when `filters` is `None`).
-    pub fn filter(mut self, filters: Option<&GlobSet>) -> Self {
-        if let Some(set) = filters {
-            self.cases.retain(|case| set.is_match(&case.name));
-        }
-        self
-    }
-
     /// Keeps shard `k` of `n` (see [`Partition`]).
-    pub fn partition(mut self, shard: Option<Partition>) -> Self {
+    pub(crate) fn partition(mut self, shard: Option<Partition>) -> Self {
         let selection = Selection {
             partition: shard,
             ..Selection::default()
@@ -266,11 +258,11 @@ impl Plan {
 
 /// Counts of planned cases per kind, for `conform cases`.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct KindCounts([usize; CaseKind::ALL.len()]);
+pub(crate) struct KindCounts([usize; CaseKind::ALL.len()]);
 
 impl KindCounts {
     /// Counts one more case.
-    pub fn add(&mut self, case: &Case) {
+    pub(crate) fn add(&mut self, case: &Case) {
         self.0[CaseKind::ALL
             .iter()
             .position(|k| *k == case.kind)
@@ -278,19 +270,19 @@ impl KindCounts {
     }
 
     /// Each kind with its count, in report order.
-    pub fn by_kind(&self) -> impl Iterator<Item = (CaseKind, usize)> + '_ {
+    pub(crate) fn by_kind(&self) -> impl Iterator<Item = (CaseKind, usize)> + '_ {
         CaseKind::ALL.iter().copied().zip(self.0)
     }
 
     /// All cases.
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.0.iter().sum()
     }
 }
 
 /// Shard `k` of `n` of a plan (`--partition K/N`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Partition {
+pub(crate) struct Partition {
     /// The shard, from 1 to `n`.
     pub k: usize,
     /// How many shards.
@@ -318,7 +310,7 @@ impl Partition {
     /// Whether the case at `index` (0-based, after filtering) belongs to this shard: every
     /// `n`-th case starting at the `k`-th, so the shards hold every case exactly once and their
     /// sizes differ by at most one.
-    pub fn holds(&self, index: usize) -> bool {
+    pub(crate) fn holds(&self, index: usize) -> bool {
         index % self.n == self.k - 1
     }
 }

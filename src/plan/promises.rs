@@ -14,7 +14,7 @@ use crate::contract::Contract;
 
 /// The run-wide cases of `contracts`, minus those a contract skips: every late replay, then
 /// every unique check.
-pub fn cases(contracts: &[Contract]) -> Vec<Case> {
+pub(crate) fn cases(contracts: &[Contract]) -> Vec<Case> {
     planned(contracts, true)
 }
 
@@ -36,7 +36,7 @@ pub(super) fn planned(contracts: &[Contract], skipping: bool) -> Vec<Case> {
 }
 
 /// Whether a case is held back until the rest of the run is done.
-pub fn after_the_rest(case: &Case) -> bool {
+pub(crate) fn after_the_rest(case: &Case) -> bool {
     case.kind == CaseKind::Run
 }
 

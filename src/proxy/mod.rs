@@ -37,7 +37,7 @@ use crate::traffic::{Seen, Session, WAITING};
 
 /// How the proxy listens and forwards.
 #[derive(Debug, Clone)]
-pub struct ProxyOptions {
+pub(crate) struct ProxyOptions {
     /// `host:port` to listen on; a free loopback port when `None`.
     pub address: Option<String>,
     /// The implementation's base URL: a request for `/path?query` goes to `{target}/path?query`.
@@ -57,7 +57,7 @@ pub struct ProxyOptions {
 
 /// The proxy could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum ProxyError {
+pub(crate) enum ProxyError {
     /// The target URL (or its TLS set-up) cannot be used.
     #[error(transparent)]
     Target(#[from] TargetError),
@@ -90,7 +90,7 @@ struct App {
 }
 
 /// A running proxy, taking requests until its run ends.
-pub struct Proxy {
+pub(crate) struct Proxy {
     address: SocketAddr,
     target: String,
     stop: watch::Sender<bool>,
@@ -100,7 +100,10 @@ pub struct Proxy {
 
 impl Proxy {
     /// Starts listening, forwarding to `options.target` and routing to `contracts`.
-    pub async fn start(contracts: &[Contract], options: ProxyOptions) -> Result<Self, ProxyError> {
+    pub(crate) async fn start(
+        contracts: &[Contract],
+        options: ProxyOptions,
+    ) -> Result<Self, ProxyError> {
         let limits = crate::target::Limits {
             timeout: options.timeout,
             max_response_size: options.max_response_size,
@@ -146,19 +149,19 @@ impl Proxy {
     }
 
     /// The URL clients send to, e.g. `http://127.0.0.1:41234`.
-    pub fn uri(&self) -> String {
+    pub(crate) fn uri(&self) -> String {
         format!("http://{}", self.address)
     }
 
     /// The target's base URL, without a trailing slash.
-    pub fn target(&self) -> &str {
+    pub(crate) fn target(&self) -> &str {
         &self.target
     }
 
     /// Judges the traffic with `session` until `stop` resolves (with why the run ends) or the
     /// exchange limit is reached; then takes no more requests, judges those under way and
     /// gives `reporter` the summary.
-    pub async fn run(
+    pub(crate) async fn run(
         self,
         session: Session,
         info: &RunInfo,

@@ -46,7 +46,7 @@ pub(super) struct Tee<B> {
 
 impl<B> Tee<B> {
     /// The body, and where what went by is told once it has.
-    pub fn new(inner: B, limit: usize) -> (Self, oneshot::Receiver<Captured>) {
+    pub(super) fn new(inner: B, limit: usize) -> (Self, oneshot::Receiver<Captured>) {
         let (done, captured) = oneshot::channel();
         let tee = Tee {
             inner,

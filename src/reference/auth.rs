@@ -9,7 +9,7 @@ use crate::signing::{self, PrivateKey, PublicKey, headers};
 
 /// The keys the reference implementation uses; both optional and independent.
 #[derive(Debug, Clone)]
-pub struct ServerSigning {
+pub(crate) struct ServerSigning {
     /// Signs answers (`Client-Id`, `Response-Time`, `Signature`).
     pub private_key: Option<Arc<PrivateKey>>,
     /// Checks requests; one without a valid signature gets the contract's signature rejection.
@@ -31,18 +31,18 @@ impl Default for ServerSigning {
 
 impl ServerSigning {
     /// Neither checks nor signs.
-    pub fn none() -> Self {
+    pub(crate) fn none() -> Self {
         ServerSigning::default()
     }
 
     /// Whether requests must be signed.
-    pub fn checks_requests(&self) -> bool {
+    pub(crate) fn checks_requests(&self) -> bool {
         self.client_public_key.is_some()
     }
 
     /// `Ok` when requests need no signature or this one's verifies; otherwise why not, in a
     /// sentence short enough for a result message, with the string to sign it expected.
-    pub fn check_request(&self, request: &Incoming) -> Result<(), SignatureRejection> {
+    pub(crate) fn check_request(&self, request: &Incoming) -> Result<(), SignatureRejection> {
         let Some(key) = &self.client_public_key else {
             return Ok(());
         };
@@ -75,7 +75,11 @@ impl ServerSigning {
 
     /// The headers that sign `body` as the answer to `request`: the request's `Client-Id`,
     /// `Response-Time` and `Signature`; none without a private key.
-    pub fn answer_headers(&self, request: &Incoming, body: &[u8]) -> Vec<(&'static str, String)> {
+    pub(crate) fn answer_headers(
+        &self,
+        request: &Incoming,
+        body: &[u8],
+    ) -> Vec<(&'static str, String)> {
         let Some(key) = &self.private_key else {
             return Vec::new();
         };
@@ -104,7 +108,7 @@ impl ServerSigning {
 /// sign the server expected (when the request had the headers to build one). Never holds the
 /// signature or a key, so it can be logged.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureRejection {
+pub(crate) struct SignatureRejection {
     /// The request's method.
     pub method: String,
     /// The path as sent.

@@ -24,7 +24,7 @@ const UNIQUE: &str = "999999999999999999";
 
 /// Renders answer bodies for one contract.
 #[derive(Debug)]
-pub struct Bodies {
+pub(super) struct Bodies {
     templates: Mutex<HashMap<String, Option<Value>>>,
     /// The success answer, which `serve` sends for every valid request: rendered once.
     success: OnceLock<Rendered>,
@@ -42,7 +42,7 @@ struct Rendered {
 
 impl Bodies {
     /// Bodies for `contract`.
-    pub fn new(_contract: &Contract) -> Self {
+    pub(super) fn new(_contract: &Contract) -> Self {
         let nonce = jiff::Timestamp::now().as_millisecond().unsigned_abs() % 10_000_000_000;
         Bodies {
             templates: Mutex::new(HashMap::new()),
@@ -54,19 +54,25 @@ impl Bodies {
     }
 
     /// The success answer of business status `status`, with a fresh unique value.
-    pub fn success(&self, contract: &Contract, status: &str) -> Bytes {
+    pub(super) fn success(&self, contract: &Contract, status: &str) -> Bytes {
         let rendered = (self.success).get_or_init(|| self.render_first(contract, status));
         self.fill(rendered)
     }
 
     /// The unknown-status answer (the `unknown-first` fault), with a fresh unique value.
-    pub fn unknown(&self, contract: &Contract, status: &str) -> Bytes {
+    pub(super) fn unknown(&self, contract: &Contract, status: &str) -> Bytes {
         let rendered = (self.unknown).get_or_init(|| self.render_first(contract, status));
         self.fill(rendered)
     }
 
     /// A business result of `status` with `code` and `message`.
-    pub fn business(&self, contract: &Contract, status: &str, code: &str, message: &str) -> Bytes {
+    pub(super) fn business(
+        &self,
+        contract: &Contract,
+        status: &str,
+        code: &str,
+        message: &str,
+    ) -> Bytes {
         self.fill(&self.render(contract, status, code, message))
     }
 

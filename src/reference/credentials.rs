@@ -7,7 +7,7 @@ use crate::contract::Contract;
 
 /// The credential headers requests must carry.
 #[derive(Debug, Clone, Default)]
-pub struct ServerCredentials {
+pub(crate) struct ServerCredentials {
     required: Vec<Required>,
 }
 
@@ -28,7 +28,7 @@ impl std::fmt::Debug for Required {
 impl ServerCredentials {
     /// Requires `value` in the header `name` on every operation whose contract lists `name`
     /// among its credentials, or on every operation declaring credentials when `marked`.
-    pub fn require(&mut self, name: &str, value: &str, marked: bool) {
+    pub(crate) fn require(&mut self, name: &str, value: &str, marked: bool) {
         self.required.push(Required {
             name: name.to_string(),
             value: value.to_string(),
@@ -37,18 +37,22 @@ impl ServerCredentials {
     }
 
     /// Whether any credential is required.
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.required.is_empty()
     }
 
     /// The names required, for `serve`'s banner.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn names(&self) -> impl Iterator<Item = &str> {
         self.required.iter().map(|r| r.name.as_str())
     }
 
     /// `Ok` when `contract` needs no credentials or `headers` carry every one it needs; else
     /// why not, naming the header and never its value.
-    pub fn check(&self, contract: &Contract, headers: &hyper::HeaderMap) -> Result<(), String> {
+    pub(crate) fn check(
+        &self,
+        contract: &Contract,
+        headers: &hyper::HeaderMap,
+    ) -> Result<(), String> {
         let Some(declared) = &contract.credentials else {
             return Ok(());
         };

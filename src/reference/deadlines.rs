@@ -51,7 +51,7 @@ pub(crate) struct Registration {
 
 impl Deadlines {
     /// Deadlines of `timeout` for heads.
-    pub fn new(timeout: Duration) -> Arc<Self> {
+    pub(crate) fn new(timeout: Duration) -> Arc<Self> {
         Arc::new(Deadlines {
             connections: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(0),
@@ -63,7 +63,7 @@ impl Deadlines {
 
     /// Starts watching a connection (now waiting for its first head) through `spare`;
     /// `plain` when it is not TLS, so a 408 can be written on it.
-    pub fn register(self: &Arc<Self>, spare: TcpStream, plain: bool) -> Registration {
+    pub(crate) fn register(self: &Arc<Self>, spare: TcpStream, plain: bool) -> Registration {
         let watch = Arc::new(Watch {
             waiting_since: AtomicU64::new(self.now() + 1),
             mid_request: AtomicBool::new(false),
@@ -81,7 +81,7 @@ impl Deadlines {
 
     /// Ends the connections past their deadline, every quarter of the time-out, until the
     /// server stops.
-    pub async fn sweep(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
+    pub(crate) async fn sweep(self: Arc<Self>, mut stopped: watch::Receiver<bool>) {
         let tick = (self.timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut ticks = tokio::time::interval(tick);
         loop {
@@ -117,17 +117,17 @@ impl Deadlines {
 
 impl Registration {
     /// A request head is in: no deadline while it is handled.
-    pub fn handling(&self) {
+    pub(crate) fn handling(&self) {
         self.watch.waiting_since.store(0, Ordering::Relaxed);
     }
 
     /// Bytes arrived: a request is under way.
-    pub fn read_some(&self) {
+    pub(crate) fn read_some(&self) {
         self.watch.mid_request.store(true, Ordering::Relaxed);
     }
 
     /// An answer is being written: the connection waits for its next head from now on.
-    pub fn wrote_some(&self) {
+    pub(crate) fn wrote_some(&self) {
         let watch = &self.watch;
         watch.mid_request.store(false, Ordering::Relaxed);
         let since = self.deadlines.now() + 1;
@@ -138,7 +138,7 @@ impl Registration {
 impl Registration {
     /// The connection's socket as a tokio stream with its write side shut down, for reading
     /// what the client still sends after hyper refused its request (see [`super::limits::drain`]).
-    pub fn lingering(&self) -> Option<tokio::net::TcpStream> {
+    pub(crate) fn lingering(&self) -> Option<tokio::net::TcpStream> {
         let socket = self.watch.socket.try_clone().ok()?;
         socket.set_nonblocking(true).ok()?;
         let _ = socket.shutdown(Shutdown::Write);

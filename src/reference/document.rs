@@ -18,7 +18,7 @@ use crate::rules::{JsonView, View};
 
 /// One JSON value of a request body.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node<'a> {
+pub(crate) enum Node<'a> {
     /// `null`.
     Null,
     /// `true` or `false`.
@@ -34,7 +34,7 @@ pub enum Node<'a> {
 }
 
 /// Parses a request body; the message says why it is not JSON.
-pub fn parse(body: &[u8]) -> Result<Node<'_>, String> {
+pub(crate) fn parse(body: &[u8]) -> Result<Node<'_>, String> {
     let not_json = |e: serde_json::Error| format!("request body is not JSON: {e}");
     let text = std::str::from_utf8(body).map_err(|e| {
         let at = e.valid_up_to();
@@ -45,7 +45,7 @@ pub fn parse(body: &[u8]) -> Result<Node<'_>, String> {
 
 impl<'a> Node<'a> {
     /// The value at `pointer`, if there is one.
-    pub fn at(&self, pointer: &Pointer) -> Option<&Node<'a>> {
+    pub(crate) fn at(&self, pointer: &Pointer) -> Option<&Node<'a>> {
         pointer
             .segments()
             .iter()
@@ -58,7 +58,7 @@ impl<'a> Node<'a> {
 
     /// A digest that ignores member order, so a client that re-serializes a retried request
     /// differently is still recognised as sending the same payload. Allocates nothing.
-    pub fn digest(&self) -> u64 {
+    pub(crate) fn digest(&self) -> u64 {
         use std::hash::{BuildHasher, Hash, Hasher};
         let state = foldhash::fast::FixedState::with_seed(0x0063_6f6e_666f_726d);
         let mut hasher = state.build_hasher();

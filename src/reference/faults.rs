@@ -7,7 +7,7 @@ use std::time::Duration;
 
 /// Which faults to inject and how often.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Faults {
+pub(crate) struct Faults {
     /// Probability that the first answer for a new key is the `unknown` status (later answers
     /// for that key give the real result).
     pub unknown_first: f64,
@@ -19,17 +19,17 @@ pub struct Faults {
 
 impl Faults {
     /// Draws whether this new key's first answer is `unknown`.
-    pub fn unknown_first(&self) -> bool {
+    pub(crate) fn unknown_first(&self) -> bool {
         draw(self.unknown_first)
     }
 
     /// Draws whether this request gets an HTTP 503.
-    pub fn http_503(&self) -> bool {
+    pub(crate) fn http_503(&self) -> bool {
         draw(self.http_503)
     }
 
     /// Adds one `NAME=VALUE` fault, as given to `--fault`.
-    pub fn add(&mut self, spec: &str) -> Result<(), String> {
+    pub(crate) fn add(&mut self, spec: &str) -> Result<(), String> {
         let (name, value) = spec
             .split_once('=')
             .ok_or_else(|| format!("`{spec}` is not NAME=VALUE (e.g. unknown-first=0.5)"))?;
@@ -48,7 +48,7 @@ impl Faults {
 
     /// The active faults as `--fault` takes them, e.g. `unknown-first=0.3, latency=50ms`, or
     /// `none`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let mut active = Vec::new();
         if self.unknown_first > 0.0 {
             active.push(format!("unknown-first={}", self.unknown_first));
@@ -69,7 +69,7 @@ impl Faults {
     }
 
     /// Whether any fault is active.
-    pub fn any(&self) -> bool {
+    pub(crate) fn any(&self) -> bool {
         self.unknown_first > 0.0 || self.http_503 > 0.0 || self.latency.is_some()
     }
 }

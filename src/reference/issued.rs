@@ -22,7 +22,7 @@ use crate::json::Pointer;
 
 /// The credentials issued by every operation served, shared by them.
 #[derive(Debug)]
-pub struct Issued {
+pub(crate) struct Issued {
     values: KeyMemory<()>,
     /// The credentials some served operation issues: only those can be told not issued.
     issuers: HashSet<String>,
@@ -30,7 +30,7 @@ pub struct Issued {
 
 impl Issued {
     /// An empty memory for the credentials `contracts` issue, holding at most `bound`.
-    pub fn new(contracts: &[Contract], bound: Bound) -> Self {
+    pub(crate) fn new(contracts: &[Contract], bound: Bound) -> Self {
         let issuers = contracts
             .iter()
             .flat_map(|c| c.issues.iter().map(|i| i.credential.clone()))

@@ -20,7 +20,7 @@ use super::deadlines::Registration;
 
 /// The bounds `serve` holds its clients to (the defaults are `serve`'s documented defaults).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Largest request body accepted, in bytes (413 beyond).
     pub max_body: usize,
     /// Largest request head (request line and headers), in bytes (431 beyond).
@@ -37,7 +37,7 @@ pub struct Limits {
 impl Limits {
     /// 1 MiB bodies, 16 KiB heads of at most 100 fields, 10 s to send either, 1024
     /// connections.
-    pub const DEFAULT: Limits = Limits {
+    pub(crate) const DEFAULT: Limits = Limits {
         max_body: 1024 * 1024,
         max_header_size: 16 * 1024,
         max_headers: 100,
@@ -48,7 +48,7 @@ impl Limits {
     /// The embedded target `verify` starts for itself: request heads up to 1 MiB, since a
     /// contract's boundary cases may send a parameter at its longest (5,000 multibyte
     /// characters of a query value are 45 KB percent-encoded); the other bounds as `serve`'s.
-    pub const EMBEDDED: Limits = Limits {
+    pub(crate) const EMBEDDED: Limits = Limits {
         max_header_size: 1024 * 1024,
         ..Limits::DEFAULT
     };

@@ -16,7 +16,7 @@ use lru::LruCache;
 /// How much the memory holds: the documented defaults of `serve --key-capacity` and
 /// `--key-ttl`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Bound {
+pub(crate) struct Bound {
     /// Most keys remembered per operation.
     pub capacity: NonZeroUsize,
     /// How long after its first use a key is remembered.
@@ -26,7 +26,7 @@ pub struct Bound {
 impl Bound {
     /// 100,000 keys per operation (about 40 MB for issueCard), each for 24 hours: past any
     /// retry a client makes, and Stripe's window for idempotency keys.
-    pub const DEFAULT: Bound = Bound {
+    pub(crate) const DEFAULT: Bound = Bound {
         capacity: NonZeroUsize::new(100_000).expect("non-zero"),
         ttl: Duration::from_secs(24 * 60 * 60),
     };
@@ -41,7 +41,7 @@ impl Default for Bound {
 /// What is remembered of a key: a digest of the request it came with (so a replay with another
 /// payload is told apart without keeping the payload), the exact answer bytes, and when.
 #[derive(Debug, Clone)]
-pub struct Remembered<T = Bytes> {
+pub(crate) struct Remembered<T = Bytes> {
     /// Digest of the first request's body.
     pub request: u64,
     /// The answer, byte for byte.
@@ -51,7 +51,7 @@ pub struct Remembered<T = Bytes> {
 
 /// What [`KeyMemory::recall_or_remember`] found.
 #[derive(Debug)]
-pub enum Recall<T = Bytes> {
+pub(crate) enum Recall<T = Bytes> {
     /// The key was new: the offered answer, now remembered.
     New(T),
     /// The key was known: what it was first answered with.
@@ -61,7 +61,7 @@ pub enum Recall<T = Bytes> {
 /// Remembered keys of one operation, each with its answer (`T`: the answer's bytes, or the
 /// whole answer with its status and headers).
 #[derive(Debug)]
-pub struct KeyMemory<T = Bytes> {
+pub(crate) struct KeyMemory<T = Bytes> {
     // Keys come from clients: a randomly seeded hash keeps them from forcing collisions.
     keys: Mutex<LruCache<Box<str>, Remembered<T>, foldhash::fast::RandomState>>,
     capacity: usize,
@@ -70,7 +70,7 @@ pub struct KeyMemory<T = Bytes> {
 
 impl<T: Clone> KeyMemory<T> {
     /// An empty memory holding at most `bound`.
-    pub fn new(bound: Bound) -> Self {
+    pub(crate) fn new(bound: Bound) -> Self {
         KeyMemory {
             // Grown as keys come, not allocated for the whole capacity up front: a run over a
             // thousand contracts has a thousand of these, most holding a few keys.
@@ -86,7 +86,7 @@ impl<T: Clone> KeyMemory<T> {
     /// `offer()` as its answer to `request`. Atomic per key: of concurrent callers with one new
     /// key, exactly one remembers its offer and the others get it back as `Known`. `offer` runs
     /// under the lock, so it must be quick (filling in a rendered body is).
-    pub fn recall_or_remember(
+    pub(crate) fn recall_or_remember(
         &self,
         key: &str,
         request: u64,
@@ -118,7 +118,7 @@ impl<T: Clone> KeyMemory<T> {
 
     /// What `key` was answered with, when it is remembered; remembers nothing (a client
     /// reusing a key after a rejection is told apart from a retry this way).
-    pub fn recall(&self, key: &str) -> Option<Remembered<T>> {
+    pub(crate) fn recall(&self, key: &str) -> Option<Remembered<T>> {
         let now = Instant::now();
         let mut keys = self
             .keys
@@ -130,13 +130,9 @@ impl<T: Clone> KeyMemory<T> {
     }
 
     /// How many keys are remembered now.
-    pub fn len(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
         self.keys.lock().map_or(0, |k| k.len())
-    }
-
-    /// Whether no key is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 

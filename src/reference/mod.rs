@@ -8,32 +8,35 @@
 //! (a body field or a header) so replays get the identical answer, and keeps the resources it
 //! creates so they can be read, changed and deleted.
 //!
-//! Answering is here (with [`body`] rendering the documents, [`statuses`] putting them on the
-//! wire, [`parameters`] reading a request's parameters, [`memory`] remembering keys and
-//! [`resources`] the resources created, within a bound); [`routes`] decides which operation a
-//! request is for; [`server`] serves it over HTTP within the [`limits`] that let it be exposed;
-//! [`faults`] makes it misbehave on purpose (within the contract); [`auth`] makes it check
-//! request signatures and sign its answers when given keys, and [`credentials`] check the
-//! credential headers a contract declares when given their values; [`issued`] issues and
+//! Answering is here (with `body` rendering the documents, `statuses` putting them on the
+//! wire, `parameters` reading a request's parameters, `memory` remembering keys and
+//! `resources` the resources created, within a bound); `routes` decides which operation a
+//! request is for; `server` serves it over HTTP within the `limits` that let it be exposed;
+//! `faults` makes it misbehave on purpose (within the contract); `auth` makes it check
+//! request signatures and sign its answers when given keys, and `credentials` check the
+//! credential headers a contract declares when given their values; `issued` issues and
 //! honours the credentials one operation answers with and another takes, and refuses a reused
 //! single-use value.
+//!
+//! Public: [`ReferenceServer`], to serve contracts on a free loopback port in a client's
+//! own tests; the rest serves `conform serve` and the embedded target of `verify`.
 
 mod acting;
-pub mod auth;
+pub(crate) mod auth;
 mod body;
-pub mod credentials;
+pub(crate) mod credentials;
 pub(crate) mod deadlines;
-pub mod document;
+pub(crate) mod document;
 mod examples;
-pub mod faults;
-pub mod issued;
-pub mod limits;
-pub mod memory;
+pub(crate) mod faults;
+pub(crate) mod issued;
+pub(crate) mod limits;
+pub(crate) mod memory;
 mod parameters;
-pub mod resources;
-pub mod routes;
+pub(crate) mod resources;
+pub(crate) mod routes;
 mod served;
-pub mod server;
+pub(crate) mod server;
 mod statuses;
 
 use std::sync::Arc;
@@ -42,15 +45,16 @@ use bytes::Bytes;
 use hyper::header::HeaderValue;
 use serde_json::Value;
 
-pub use auth::{ServerSigning, SignatureRejection};
-pub use credentials::ServerCredentials;
-pub use faults::Faults;
-pub use limits::Limits;
-pub use memory::Bound;
-pub use resources::ResourceStore;
-pub use served::{RequestLog, ServedRequest};
-pub use server::{ReferenceServer, RejectionLog, ServeError, ServeOptions};
-pub use statuses::Headers;
+pub(crate) use auth::{ServerSigning, SignatureRejection};
+pub(crate) use credentials::ServerCredentials;
+pub(crate) use faults::Faults;
+pub(crate) use limits::Limits;
+pub(crate) use memory::Bound;
+pub(crate) use resources::ResourceStore;
+pub(crate) use served::ServedRequest;
+pub use server::{ReferenceServer, StartError};
+pub(crate) use server::{RejectionLog, ServeError, ServeOptions};
+pub(crate) use statuses::Headers;
 
 use crate::contract::{ConflictPolicy, Contract, KeyLocation, Location, StatusRole};
 use crate::rules::{self, JsonView};
@@ -61,7 +65,7 @@ use statuses::Statuses;
 
 /// One operation's reference implementation, with its idempotency memory.
 #[derive(Debug)]
-pub struct Reference {
+pub(crate) struct Reference {
     contract: Contract,
     faults: Faults,
     memory: KeyMemory<Answer>,
@@ -79,7 +83,7 @@ pub struct Reference {
 /// A request as the reference implementation sees it: method, path as sent (query included),
 /// headers, body.
 #[derive(Debug, Clone)]
-pub struct Incoming {
+pub(crate) struct Incoming {
     /// HTTP method.
     pub method: hyper::Method,
     /// The path as sent, gateway prefix and query included.
@@ -92,14 +96,14 @@ pub struct Incoming {
 
 impl Incoming {
     /// The query string, without `?`.
-    pub fn query(&self) -> Option<&str> {
+    pub(crate) fn query(&self) -> Option<&str> {
         self.path.split_once('?').map(|(_, query)| query)
     }
 }
 
 /// An HTTP answer before it is put on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Answer {
+pub(crate) struct Answer {
     /// HTTP status.
     pub status: u16,
     /// Body bytes.
@@ -112,7 +116,7 @@ pub struct Answer {
 
 impl Answer {
     /// A plain-text answer, for what is not the contract's (an injected fault).
-    pub fn text(status: u16, text: impl Into<Bytes>) -> Self {
+    pub(crate) fn text(status: u16, text: impl Into<Bytes>) -> Self {
         Answer {
             status,
             body: text.into(),
@@ -132,20 +136,22 @@ struct Parts<'b> {
 
 impl Reference {
     /// A reference implementation of `contract`, remembering keys within the default bound.
-    pub fn new(contract: Contract, faults: Faults) -> Self {
+    #[cfg(test)]
+    pub(crate) fn new(contract: Contract, faults: Faults) -> Self {
         Self::bounded(contract, faults, Bound::DEFAULT)
     }
 
     /// A reference implementation of `contract` whose idempotency memory holds `bound`, with a
     /// store of its own for the resources it creates.
-    pub fn bounded(contract: Contract, faults: Faults, bound: Bound) -> Self {
+    #[cfg(test)]
+    pub(crate) fn bounded(contract: Contract, faults: Faults, bound: Bound) -> Self {
         let store = Arc::new(ResourceStore::new(std::slice::from_ref(&contract), bound));
         Self::sharing(contract, faults, bound, store)
     }
 
     /// A reference implementation of `contract` keeping its resources in `store`, shared with
     /// the other operations served.
-    pub fn sharing(
+    pub(crate) fn sharing(
         contract: Contract,
         faults: Faults,
         bound: Bound,
@@ -170,22 +176,18 @@ impl Reference {
     }
 
     /// The contract served.
-    pub fn contract(&self) -> &Contract {
+    pub(crate) fn contract(&self) -> &Contract {
         &self.contract
     }
 
-    /// How many idempotency keys it remembers now.
-    pub fn keys_remembered(&self) -> usize {
-        self.memory.len()
-    }
-
     /// Answers a request that is only a body (no path, query or header parameters).
-    pub fn answer(&self, body: &[u8]) -> Answer {
+    #[cfg(test)]
+    pub(crate) fn answer(&self, body: &[u8]) -> Answer {
         self.answer_request(&[], None, &hyper::HeaderMap::new(), body)
     }
 
     /// Answers one request: `path` holds the path parameters the route matched.
-    pub fn answer_request(
+    pub(crate) fn answer_request(
         &self,
         path: &[(String, String)],
         query: Option<&str>,
@@ -353,7 +355,7 @@ impl Reference {
     /// The answer to a request whose signature is missing or bad: the contract's signature
     /// rejection (HTTP 200 with `F`/`ACCESS_DENIED` by default), before anything is processed
     /// or remembered.
-    pub fn reject_signature(&self, reason: &str) -> Answer {
+    pub(crate) fn reject_signature(&self, reason: &str) -> Answer {
         let (status, code) = match &self.contract.signature_rejection {
             Some(expect) => (expect.status.clone(), expect.code.clone()),
             None => (self.contract.negative.status.clone(), None),
@@ -368,7 +370,7 @@ impl Reference {
 
     /// The answer to a request without the credentials the contract declares, or with wrong
     /// ones: the contract's `credentials.reject`, before anything is processed or remembered.
-    pub fn reject_credentials(&self, reason: &str) -> Answer {
+    pub(crate) fn reject_credentials(&self, reason: &str) -> Answer {
         let Some(credentials) = &self.contract.credentials else {
             return Answer::text(401, reason.to_string());
         };

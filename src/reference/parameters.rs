@@ -12,7 +12,7 @@ use crate::wire::{self, Received};
 
 /// The parameters of a request as a document without its body: `{"path", "query",
 /// "headers"}`, or why they break the contract (`query.include.0 enum: expected one of ...`).
-pub fn read(
+pub(super) fn read(
     contract: &Contract,
     path: &[(String, String)],
     query: Option<&str>,
@@ -44,7 +44,7 @@ pub fn read(
 
 /// A digest of the parameters, combined with the body's so a replayed key with other
 /// parameters is told apart from a replay.
-pub fn digest(document: &Value) -> u64 {
+pub(super) fn digest(document: &Value) -> u64 {
     use std::hash::BuildHasher;
     let state = foldhash::fast::FixedState::with_seed(0x7061_7261_6d73);
     state.hash_one(document.to_string())

@@ -16,7 +16,7 @@ use crate::contract::{Contract, ResourceAction};
 
 /// The resources of every kind served.
 #[derive(Debug)]
-pub struct ResourceStore {
+pub(crate) struct ResourceStore {
     kinds: Mutex<HashMap<String, LruCache<String, Value>>>,
     /// The kinds some served operation creates: only those can be told not to exist.
     created: HashSet<String>,
@@ -26,7 +26,7 @@ pub struct ResourceStore {
 
 impl ResourceStore {
     /// An empty store for the resources `contracts` act on, each kind holding at most `bound`.
-    pub fn new(contracts: &[Contract], bound: Bound) -> Self {
+    pub(crate) fn new(contracts: &[Contract], bound: Bound) -> Self {
         let created = contracts
             .iter()
             .filter_map(|c| c.resource.as_ref())
@@ -43,17 +43,17 @@ impl ResourceStore {
 
     /// Whether a served operation creates resources of `kind`: then an id it never issued does
     /// not exist. Without one, any id is taken to exist (the reference cannot know better).
-    pub fn knows(&self, kind: &str) -> bool {
+    pub(crate) fn knows(&self, kind: &str) -> bool {
         self.created.contains(kind)
     }
 
     /// The credentials the operations issued.
-    pub fn issued(&self) -> &Issued {
+    pub(crate) fn issued(&self) -> &Issued {
         &self.issued
     }
 
     /// Keeps `representation` as the resource `id` of `kind`.
-    pub fn put(&self, kind: &str, id: &str, representation: Value) {
+    pub(crate) fn put(&self, kind: &str, id: &str, representation: Value) {
         let mut kinds = self.lock();
         let resources = kinds
             .entry(kind.to_string())
@@ -65,12 +65,12 @@ impl ResourceStore {
     }
 
     /// The resource `id` of `kind`, when it exists.
-    pub fn get(&self, kind: &str, id: &str) -> Option<Value> {
+    pub(crate) fn get(&self, kind: &str, id: &str) -> Option<Value> {
         self.lock().get_mut(kind)?.get(id).cloned()
     }
 
     /// Removes the resource `id` of `kind`; whether it existed.
-    pub fn remove(&self, kind: &str, id: &str) -> bool {
+    pub(crate) fn remove(&self, kind: &str, id: &str) -> bool {
         self.lock()
             .get_mut(kind)
             .is_some_and(|resources| resources.pop(id).is_some())

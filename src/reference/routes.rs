@@ -19,7 +19,7 @@ use crate::contract::{Contract, PathTemplate};
 
 /// One operation as served: its reference implementation.
 #[derive(Debug)]
-pub struct Operation {
+pub(crate) struct Operation {
     /// The reference implementation of its contract.
     pub reference: Reference,
 }
@@ -38,14 +38,14 @@ struct PathRoutes<T> {
 /// operation is (`T`) is up to the router's user: `serve`'s reference implementations, or the
 /// traffic proxy's contracts.
 #[derive(Debug)]
-pub struct Routes<T = Operation> {
+pub(crate) struct Routes<T = Operation> {
     by_path: HashMap<Box<str>, PathRoutes<T>>,
     templates: Vec<(PathTemplate, PathRoutes<T>)>,
 }
 
 /// Where a request goes.
 #[derive(Debug)]
-pub enum Route<'a, T = Operation> {
+pub(crate) enum Route<'a, T = Operation> {
     /// To this operation, with the path parameters its template matched.
     Found(&'a Arc<T>, Vec<(String, String)>),
     /// The path is known, the method is not: `Allow` lists the methods it has.
@@ -60,7 +60,7 @@ pub enum Route<'a, T = Operation> {
 /// A contract's `response.contentType` is not a valid header value.
 #[derive(Debug, thiserror::Error)]
 #[error("contract `{contract}`: response.contentType `{content_type}` is not a valid header value")]
-pub struct BadContentType {
+pub(crate) struct BadContentType {
     /// The contract's name.
     pub contract: String,
     /// Its content type.
@@ -69,7 +69,7 @@ pub struct BadContentType {
 
 impl Routes {
     /// Routes for `contracts`, each operation remembering keys within `bound`.
-    pub fn new(
+    pub(crate) fn new(
         contracts: &[Contract],
         faults: &Faults,
         bound: Bound,
@@ -88,7 +88,7 @@ impl Routes {
 
 impl<T> Routes<T> {
     /// Routes for `contracts`, each operation made by `operation`.
-    pub fn build(contracts: &[Contract], mut operation: impl FnMut(&Contract) -> T) -> Self {
+    pub(crate) fn build(contracts: &[Contract], mut operation: impl FnMut(&Contract) -> T) -> Self {
         let mut by_path: HashMap<Box<str>, Vec<MethodRoute<T>>> = HashMap::new();
         let mut templates: Vec<(PathTemplate, Vec<MethodRoute<T>>)> = Vec::new();
         for contract in contracts {
@@ -119,7 +119,7 @@ impl<T> Routes<T> {
 
     /// Where `method` `path` goes. A path without parameters allocates nothing: it runs for
     /// every request.
-    pub fn find(&self, method: &Method, path: &str) -> Route<'_, T> {
+    pub(crate) fn find(&self, method: &Method, path: &str) -> Route<'_, T> {
         let whole = std::iter::once(path);
         let behind_prefix = path.match_indices('/').skip(1).map(|(i, _)| &path[i..]);
         let mut known = None;
@@ -145,15 +145,6 @@ impl<T> Routes<T> {
             Some(allow) => Route::MethodNotAllowed { allow },
             None => Route::NotFound,
         }
-    }
-
-    /// Every operation served.
-    pub fn operations(&self) -> impl Iterator<Item = &Arc<T>> {
-        let literal = self.by_path.values();
-        let templated = self.templates.iter().map(|(_, routes)| routes);
-        literal
-            .chain(templated)
-            .flat_map(|routes| routes.methods.iter().map(|(_, op)| op))
     }
 }
 

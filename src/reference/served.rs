@@ -10,7 +10,7 @@ use super::{Answer, Incoming};
 /// A request the server answered, with its answer, for a report of a client's traffic
 /// (`serve --report`).
 #[derive(Debug)]
-pub struct ServedRequest {
+pub(crate) struct ServedRequest {
     /// The name of the operation's contract; `None` when the path or method matched none.
     pub operation: Option<String>,
     /// The path parameters its route matched.
@@ -26,7 +26,7 @@ pub struct ServedRequest {
 
 /// Where the server sends every request it answers, when asked to (`serve --report`). A full
 /// channel holds the next answer back: nothing is dropped.
-pub type RequestLog = tokio::sync::mpsc::Sender<ServedRequest>;
+pub(crate) type RequestLog = tokio::sync::mpsc::Sender<ServedRequest>;
 
 /// Tells the request log of a request answered without reading its body (it matched no
 /// operation, or its body was refused).

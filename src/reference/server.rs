@@ -36,11 +36,11 @@ use super::{Answer, Bound, Faults, Incoming, ServerCredentials, ServerSigning};
 use crate::contract::Contract;
 
 /// Called with each request refused for its signature (`serve` logs them on stderr).
-pub type RejectionLog = Arc<dyn Fn(&SignatureRejection) + Send + Sync>;
+pub(crate) type RejectionLog = Arc<dyn Fn(&SignatureRejection) + Send + Sync>;
 
 /// How to serve: where, with which faults and keys, within which bounds.
 #[derive(Clone, Default)]
-pub struct ServeOptions {
+pub(crate) struct ServeOptions {
     /// `host:port` to listen on; a free loopback port when `None`.
     pub address: Option<String>,
     /// Faults to inject.
@@ -71,7 +71,7 @@ pub struct ReferenceServer {
 
 /// The reference server could not start.
 #[derive(Debug, thiserror::Error)]
-pub enum ServeError {
+pub(crate) enum ServeError {
     /// The address could not be bound.
     #[error("cannot listen on {address}: {source}")]
     Bind {
@@ -90,6 +90,12 @@ pub enum ServeError {
     ContentType(#[from] BadContentType),
 }
 
+/// The reference server could not start (its contracts cannot be served, or the address
+/// cannot be bound).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StartError(ServeError);
+
 /// Everything a connection needs.
 struct App {
     routes: Routes,
@@ -104,9 +110,29 @@ struct App {
 }
 
 impl ReferenceServer {
+    /// Starts serving `contracts` on a free loopback port, answering as the contracts say;
+    /// it stops when dropped. Needs a Tokio runtime.
+    ///
+    /// ```
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+    /// use conform::reference::ReferenceServer;
+    ///
+    /// let contracts = conform::contract::load_paths(&["contracts/platform/issue-card.json".into()])
+    ///     .expect("valid contracts");
+    /// let server = ReferenceServer::start(&contracts).await.expect("started");
+    /// assert!(server.uri().starts_with("http://127.0.0.1:"));
+    /// // Point the client under test at `server.uri()`; the server stops when dropped.
+    /// # });
+    /// ```
+    pub async fn start(contracts: &[Contract]) -> Result<Self, StartError> {
+        Self::start_at(contracts, None, &Faults::default())
+            .await
+            .map_err(StartError)
+    }
+
     /// Starts serving `contracts` on `address` (`host:port`), or on a free loopback port when
     /// `address` is `None`.
-    pub async fn start(
+    pub(crate) async fn start_at(
         contracts: &[Contract],
         address: Option<&str>,
         faults: &Faults,
@@ -115,7 +141,7 @@ impl ReferenceServer {
     }
 
     /// Like [`ReferenceServer::start`], speaking the signing protocol with `signing`'s keys.
-    pub async fn start_signed(
+    pub(crate) async fn start_signed(
         contracts: &[Contract],
         address: Option<&str>,
         faults: &Faults,
@@ -125,7 +151,7 @@ impl ReferenceServer {
     }
 
     /// Like [`ReferenceServer::start_signed`], over HTTPS when `tls` is given.
-    pub async fn start_tls(
+    pub(crate) async fn start_tls(
         contracts: &[Contract],
         address: Option<&str>,
         faults: &Faults,
@@ -144,7 +170,10 @@ impl ReferenceServer {
     }
 
     /// Starts serving `contracts` as `options` say.
-    pub async fn serve(contracts: &[Contract], options: ServeOptions) -> Result<Self, ServeError> {
+    pub(crate) async fn serve(
+        contracts: &[Contract],
+        options: ServeOptions,
+    ) -> Result<Self, ServeError> {
         if options.signing.checks_requests()
             && let Some(contract) = contracts.iter().find(|c| c.signature_rejection.is_none())
         {
@@ -197,12 +226,6 @@ impl ReferenceServer {
     /// sent the same requests).
     pub fn served(&self) -> u64 {
         self.app.served.load(Ordering::Relaxed)
-    }
-
-    /// How many idempotency keys its operations remember now, in total.
-    pub fn keys_remembered(&self) -> usize {
-        let operations = self.app.routes.operations();
-        operations.map(|op| op.reference.keys_remembered()).sum()
     }
 }
 

@@ -18,11 +18,11 @@ use crate::generate;
 
 /// Headers an answer carries besides `Content-Type`; `None` for none (the common case, which
 /// costs nothing).
-pub type Headers = Option<Arc<[(HeaderName, HeaderValue)]>>;
+pub(crate) type Headers = Option<Arc<[(HeaderName, HeaderValue)]>>;
 
 /// How one business status goes on the wire.
 #[derive(Debug, Clone)]
-pub struct Wire {
+pub(super) struct Wire {
     /// The HTTP status.
     pub status: u16,
     /// The business status as the body and the catalogue know it (`S`, or `400`).
@@ -35,13 +35,13 @@ pub struct Wire {
 
 /// The wire form of each business status a contract answers with, worked out once.
 #[derive(Debug, Default)]
-pub struct Statuses {
+pub(super) struct Statuses {
     known: Mutex<HashMap<String, Wire>>,
 }
 
 impl Statuses {
     /// How `business` (a status, or a class such as `4XX`) goes on the wire for `contract`.
-    pub fn wire(&self, contract: &Contract, business: &str) -> Wire {
+    pub(super) fn wire(&self, contract: &Contract, business: &str) -> Wire {
         let mut known = self
             .known
             .lock()
@@ -98,7 +98,7 @@ fn exact(contract: &Contract, business: &str) -> u16 {
 
 /// The `Content-Type` of a media type: JSON types get `charset=UTF-8` when they name none (the
 /// bodies are UTF-8 JSON).
-pub fn media_header(media: &str) -> HeaderValue {
+pub(super) fn media_header(media: &str) -> HeaderValue {
     let declared = media.trim();
     let lower = declared.to_ascii_lowercase();
     let essence = lower.split(';').next().unwrap_or("").trim();

@@ -17,7 +17,7 @@ use crate::results::{CaseResult, CheckResult, ContractInfo, RunInfo, Summary, Ve
 use crate::units::format_duration;
 
 /// Renders a run for people.
-pub struct Console {
+pub(crate) struct Console {
     out: Box<dyn Write + Send>,
     failures: Vec<CaseResult>,
     tallies: Tallies,
@@ -28,7 +28,7 @@ pub struct Console {
 
 impl Console {
     /// A console reporter writing to `out`.
-    pub fn new(out: Box<dyn Write + Send>) -> Self {
+    pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
         Console {
             out,
             failures: Vec::new(),
@@ -41,7 +41,7 @@ impl Console {
 
     /// Also shows a progress bar on stderr when stderr is a terminal and the run lasts more than
     /// a moment; nothing is added when stderr is piped.
-    pub fn with_progress(mut self) -> Self {
+    pub(crate) fn with_progress(mut self) -> Self {
         self.progress_on_terminal = true;
         self
     }

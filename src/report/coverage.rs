@@ -5,7 +5,7 @@
 use crate::results::coverage::{Aspect, Coverage, Items};
 
 /// One aspect of one contract: `("issueCard", "codes", "3/9", missing)`.
-pub struct Row<'a> {
+pub(crate) struct Row<'a> {
     /// The contract.
     pub contract: &'a str,
     /// The aspect's name (`codes`).
@@ -17,7 +17,7 @@ pub struct Row<'a> {
 }
 
 /// Every aspect a contract declares something of, per contract in run order.
-pub fn rows(coverage: &Coverage) -> Vec<Row<'_>> {
+pub(crate) fn rows(coverage: &Coverage) -> Vec<Row<'_>> {
     let mut rows = Vec::new();
     for contract in &coverage.contracts {
         for aspect in Aspect::ALL {
@@ -37,7 +37,7 @@ pub fn rows(coverage: &Coverage) -> Vec<Row<'_>> {
 }
 
 /// `U, PROCESS_FAIL and 4 more`: the first few of a list, for compact renderings.
-pub fn few(items: &[String], most: usize) -> String {
+pub(crate) fn few(items: &[String], most: usize) -> String {
     let shown: Vec<&str> = items.iter().take(most).map(String::as_str).collect();
     match items.len().saturating_sub(most) {
         0 => shown.join(", "),
@@ -46,7 +46,7 @@ pub fn few(items: &[String], most: usize) -> String {
 }
 
 /// The gate's outcome in one sentence, `None` when no gate was asked for.
-pub fn gate(coverage: &Coverage) -> Option<String> {
+pub(crate) fn gate(coverage: &Coverage) -> Option<String> {
     if coverage.required.is_empty() {
         return None;
     }
@@ -63,7 +63,7 @@ pub fn gate(coverage: &Coverage) -> Option<String> {
 
 /// Per contract, one compact line: `statuses 2/3 · codes 3/9 · fields 6/6 · http-statuses 1/1`,
 /// then what was never observed.
-pub fn compact(coverage: &Coverage) -> Vec<(String, String, Option<String>)> {
+pub(crate) fn compact(coverage: &Coverage) -> Vec<(String, String, Option<String>)> {
     let mut lines: Vec<(String, String, Option<String>)> = Vec::new();
     for row in rows(coverage) {
         let part = format!("{} {}", row.aspect, row.ratio);
@@ -90,7 +90,7 @@ pub fn compact(coverage: &Coverage) -> Vec<(String, String, Option<String>)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::results::ContractCoverage;
+    use crate::results::coverage::ContractCoverage;
 
     fn coverage() -> Coverage {
         let items = |declared: &[&str], missing: &[&str]| Items {

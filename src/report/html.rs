@@ -20,7 +20,7 @@ const STYLE: &str = include_str!("html/report.css");
 const SCRIPT: &str = include_str!("html/report.js");
 
 /// Writes the HTML report.
-pub struct HtmlReport {
+pub(crate) struct HtmlReport {
     destination: PathBuf,
     pending: Option<Pending>,
     cases: Option<Spool>,
@@ -32,7 +32,7 @@ pub struct HtmlReport {
 
 impl HtmlReport {
     /// A report to be written at `destination`; the temporary file is made on `start`.
-    pub fn new(destination: &Path) -> Self {
+    pub(crate) fn new(destination: &Path) -> Self {
         HtmlReport {
             destination: destination.to_path_buf(),
             pending: None,
@@ -392,7 +392,7 @@ fn diff_block(diff: &str) -> String {
 }
 
 /// Text safe in HTML content and in quoted attributes.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

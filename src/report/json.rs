@@ -23,10 +23,10 @@ use crate::atomic::AtomicFile;
 use crate::results::{CaseResult, CheckResult, Finding, Outcome, RunInfo, StepTrace, Summary};
 
 /// The report format version; bumped on any incompatible change.
-pub const VERSION: u32 = 1;
+pub(crate) const VERSION: u32 = 1;
 
 /// Writes the JSON report.
-pub struct JsonReport {
+pub(crate) struct JsonReport {
     destination: PathBuf,
     file: Option<AtomicFile>,
     first: bool,
@@ -61,7 +61,7 @@ struct Entry<'a> {
 
 impl JsonReport {
     /// A report to be written at `destination`; the temporary file is made on `start`.
-    pub fn new(destination: &Path) -> Self {
+    pub(crate) fn new(destination: &Path) -> Self {
         JsonReport {
             destination: destination.to_path_buf(),
             file: None,

@@ -33,7 +33,7 @@ use super::tally::{Counts, contract_label};
 use crate::results::{CaseResult, CheckResult, ContractInfo, Outcome, RunInfo, Summary};
 
 /// Writes the JUnit XML report.
-pub struct JunitReport {
+pub(crate) struct JunitReport {
     destination: PathBuf,
     pending: Option<Pending>,
     run: Option<RunInfo>,
@@ -53,7 +53,7 @@ struct Suite {
 
 impl JunitReport {
     /// A report to be written at `destination`; the temporary file is made on `start`.
-    pub fn new(destination: &Path) -> Self {
+    pub(crate) fn new(destination: &Path) -> Self {
         JunitReport {
             destination: destination.to_path_buf(),
             pending: None,

@@ -18,7 +18,7 @@ use crate::results::{CaseResult, RunInfo, Summary, VerdictKind};
 use crate::units::format_duration;
 
 /// Writes the Markdown certificate.
-pub struct MarkdownReport {
+pub(crate) struct MarkdownReport {
     destination: PathBuf,
     pending: Option<Pending>,
     run: Option<RunInfo>,
@@ -28,7 +28,7 @@ pub struct MarkdownReport {
 
 impl MarkdownReport {
     /// A certificate to be written at `destination`; the temporary file is made on `start`.
-    pub fn new(destination: &Path) -> Self {
+    pub(crate) fn new(destination: &Path) -> Self {
         MarkdownReport {
             destination: destination.to_path_buf(),
             pending: None,
@@ -310,7 +310,7 @@ fn write_failures(out: &mut dyn Write, run: &RunInfo, failures: &[CaseResult]) -
 
 /// Inline text with everything Markdown (or the HTML inside it) could act on escaped, line
 /// breaks flattened so the text stays in its list item or table cell.
-pub fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     for (i, &c) in chars.iter().enumerate() {
@@ -344,7 +344,7 @@ fn is_word(c: char) -> bool {
 
 /// A code span that holds any text: the fence is longer than any run of backticks inside, and
 /// pipes are escaped because GitHub splits table cells on them even inside code.
-pub fn code(text: &str) -> String {
+pub(crate) fn code(text: &str) -> String {
     let flat = text.replace(['\n', '\r'], " ").replace('|', "\\|");
     let fence = "`".repeat(longest_backtick_run(&flat) + 1);
     let pad = if flat.starts_with('`') || flat.ends_with('`') {
@@ -356,7 +356,7 @@ pub fn code(text: &str) -> String {
 }
 
 /// A fenced code block whose fence cannot be closed by the text inside.
-pub fn fenced(text: &str, info: &str) -> String {
+pub(crate) fn fenced(text: &str, info: &str) -> String {
     let fence = "`".repeat((longest_backtick_run(text) + 1).max(3));
     let body = text.strip_suffix('\n').unwrap_or(text);
     format!("{fence}{info}\n{body}\n{fence}")

@@ -6,17 +6,17 @@
 //! report; one that cannot be written is set aside as a [`FileReport`] failure and never stops
 //! the run or the other reports.
 
-pub mod console;
-pub mod coverage;
-pub mod html;
-pub mod json;
-pub mod junit;
-pub mod markdown;
-pub mod output;
-pub mod progress;
-pub mod scope;
-pub mod tally;
-pub mod traffic;
+pub(crate) mod console;
+pub(crate) mod coverage;
+pub(crate) mod html;
+pub(crate) mod json;
+pub(crate) mod junit;
+pub(crate) mod markdown;
+pub(crate) mod output;
+pub(crate) mod progress;
+pub(crate) mod scope;
+pub(crate) mod tally;
+pub(crate) mod traffic;
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,7 +25,7 @@ use crate::results::clause::ClausesShown;
 use crate::results::{CaseResult, RunInfo, Summary};
 
 /// Receives a run's results as they happen.
-pub trait Reporter: Send {
+pub(crate) trait Reporter: Send {
     /// Before the first case.
     fn start(&mut self, info: &RunInfo) -> io::Result<()>;
     /// After each case, in plan order.
@@ -40,10 +40,10 @@ pub trait Reporter: Send {
 }
 
 /// The formats `--report FORMAT=PATH` accepts.
-pub const FORMATS: [&str; 4] = ["json", "junit", "markdown", "html"];
+pub(crate) const FORMATS: [&str; 4] = ["json", "junit", "markdown", "html"];
 
 /// The file reporter for `format` writing to `destination`, or `None` for an unknown format.
-pub fn file_report(format: &str, destination: &Path) -> Option<Box<dyn Reporter>> {
+pub(crate) fn file_report(format: &str, destination: &Path) -> Option<Box<dyn Reporter>> {
     Some(match format {
         "json" => Box::new(json::JsonReport::new(destination)),
         "junit" => Box::new(junit::JunitReport::new(destination)),
@@ -55,7 +55,7 @@ pub fn file_report(format: &str, destination: &Path) -> Option<Box<dyn Reporter>
 
 /// A reporter that writes one file: its first error is kept rather than returned, and it then
 /// stops, so one unwritable file costs neither the run nor the other files.
-pub struct FileReport {
+pub(crate) struct FileReport {
     /// What the file is (`json`, `html`, `baseline`, ...), as messages name it.
     pub what: String,
     /// Where it goes.
@@ -66,7 +66,7 @@ pub struct FileReport {
 
 impl FileReport {
     /// `inner`, writing the `what` file at `path`.
-    pub fn new(what: &str, path: &Path, inner: Box<dyn Reporter>) -> Self {
+    pub(crate) fn new(what: &str, path: &Path, inner: Box<dyn Reporter>) -> Self {
         FileReport {
             what: what.to_string(),
             path: path.to_path_buf(),
@@ -76,7 +76,7 @@ impl FileReport {
     }
 
     /// Why the file was not written, if it was not.
-    pub fn error(&self) -> Option<&io::Error> {
+    pub(crate) fn error(&self) -> Option<&io::Error> {
         self.error.as_ref()
     }
 
@@ -113,7 +113,7 @@ impl Reporter for FileReport {
 /// Several reporters fed together: `streams` (the console) first, whose errors stop the run,
 /// then `files`, whose errors are kept in each [`FileReport`].
 #[derive(Default)]
-pub struct Reporters {
+pub(crate) struct Reporters {
     /// Reporters writing to a stream; an error there is an error of the run.
     pub streams: Vec<Box<dyn Reporter>>,
     /// File reports, in the order given.

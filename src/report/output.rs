@@ -9,30 +9,30 @@ use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use crate::atomic::{self, AtomicFile};
 
 /// A report being written: made on `start`, and renamed over the destination on `commit`.
-pub struct Pending {
+pub(crate) struct Pending {
     file: AtomicFile,
 }
 
 impl Pending {
     /// A temporary file beside `destination`.
-    pub fn beside(destination: &std::path::Path) -> io::Result<Self> {
+    pub(crate) fn beside(destination: &std::path::Path) -> io::Result<Self> {
         Ok(Pending {
             file: AtomicFile::beside(destination)?,
         })
     }
 
     /// Where the report is written to until it is committed.
-    pub fn writer(&mut self) -> &mut dyn Write {
+    pub(crate) fn writer(&mut self) -> &mut dyn Write {
         &mut self.file
     }
 
     /// Flushes the report, syncs it and renames it over the destination.
-    pub fn commit(self) -> io::Result<()> {
+    pub(crate) fn commit(self) -> io::Result<()> {
         self.file.commit()
     }
 
     /// A spool in the destination's folder (so it counts against the same disk, not `/tmp`).
-    pub fn spool(&self) -> io::Result<Spool> {
+    pub(crate) fn spool(&self) -> io::Result<Spool> {
         let file = atomic::scratch_beside(self.file.destination())?;
         Ok(Spool {
             file: BufWriter::new(file),
@@ -43,7 +43,7 @@ impl Pending {
 
 /// An anonymous temporary file (removed by the OS when dropped) that streamed output is written
 /// to and later copied into the report.
-pub struct Spool {
+pub(crate) struct Spool {
     file: BufWriter<File>,
     /// Bytes written since it was made.
     written: u64,
@@ -51,13 +51,17 @@ pub struct Spool {
 
 impl Spool {
     /// How many bytes have been written to it: where the next write starts.
-    pub fn written(&self) -> u64 {
+    pub(crate) fn written(&self) -> u64 {
         self.written
     }
 
     /// Copies the bytes from `start` to `end` (offsets as [`Spool::written`] gave them) to
     /// `out`; writing may go on afterwards.
-    pub fn copy_into(&mut self, (start, end): (u64, u64), out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn copy_into(
+        &mut self,
+        (start, end): (u64, u64),
+        out: &mut dyn Write,
+    ) -> io::Result<()> {
         self.file.flush()?;
         let file = self.file.get_mut();
         file.seek(SeekFrom::Start(start))?;
@@ -67,7 +71,7 @@ impl Spool {
     }
 
     /// Copies everything written so far to `out` and leaves the spool empty.
-    pub fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
+    pub(crate) fn drain_into(&mut self, out: &mut dyn Write) -> io::Result<()> {
         self.file.flush()?;
         let file = self.file.get_mut();
         file.seek(SeekFrom::Start(0))?;
@@ -93,7 +97,7 @@ impl Write for Spool {
 
 /// The target URL as reports show it: a password or user name in the URL is replaced, since
 /// reports are handed to other people.
-pub fn shown_target(target: &str) -> String {
+pub(crate) fn shown_target(target: &str) -> String {
     let Some((scheme, rest)) = target.split_once("://") else {
         return target.to_string();
     };
@@ -105,7 +109,7 @@ pub fn shown_target(target: &str) -> String {
 }
 
 /// The start of the run to the second, in RFC 3339 (UTC).
-pub fn shown_date(started: &str) -> String {
+pub(crate) fn shown_date(started: &str) -> String {
     started
         .parse::<jiff::Timestamp>()
         .and_then(|at| jiff::Timestamp::from_second(at.as_second()))

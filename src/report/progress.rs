@@ -13,7 +13,7 @@ const DELAY: Duration = Duration::from_millis(300);
 const TICK: Duration = Duration::from_millis(200);
 
 /// A progress counter of cases, drawn on stderr after [`DELAY`].
-pub struct Progress {
+pub(crate) struct Progress {
     bar: ProgressBar,
     /// Set when the run ends; the delayed start checks it under the same lock so the bar is never
     /// shown after it was cleared.
@@ -23,7 +23,7 @@ pub struct Progress {
 impl Progress {
     /// A counter of finished cases when stderr is a terminal, none otherwise. Cases are planned
     /// while the run goes, so the total is not known ahead: it shows the count and the pace.
-    pub fn on_stderr() -> Option<Self> {
+    pub(crate) fn on_stderr() -> Option<Self> {
         std::io::stderr().is_terminal().then(Self::start)
     }
 
@@ -44,12 +44,12 @@ impl Progress {
     }
 
     /// One more case done.
-    pub fn inc(&self) {
+    pub(crate) fn inc(&self) {
         self.bar.inc(1);
     }
 
     /// Removes the bar before the summary is printed.
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         let mut done = self.done.lock().unwrap_or_else(PoisonError::into_inner);
         *done = true;
         self.bar.finish_and_clear();

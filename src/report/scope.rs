@@ -6,17 +6,17 @@ use crate::results::{CertificateScope, RunInfo, Scope, Summary, TlsScope};
 use crate::units::format_duration;
 
 /// One line of the scope: a label and plain (unescaped) text.
-pub type Row = (&'static str, String);
+pub(crate) type Row = (&'static str, String);
 
 /// The implementation as named (`acme-cards 2.3.1`), or a note that it was not.
-pub fn implementation(info: &RunInfo) -> String {
+pub(crate) fn implementation(info: &RunInfo) -> String {
     info.implementation
         .shown()
         .unwrap_or_else(|| "not named (--implementation, --implementation-version)".into())
 }
 
 /// The scope rows of a finished run.
-pub fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
+pub(crate) fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
     let scope = &info.scope;
     if let Some(watched) = &scope.traffic {
         return super::traffic::scope_rows(info, watched, summary);

@@ -10,7 +10,7 @@ use crate::results::{CaseResult, Check, ContractInfo, Outcome, RunInfo, Summary}
 
 /// Counts of one check's outcomes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// Passed.
     pub passed: usize,
     /// Failed.
@@ -23,7 +23,7 @@ pub struct Counts {
 
 impl Counts {
     /// Counts one outcome.
-    pub fn add(&mut self, outcome: Outcome) {
+    pub(crate) fn add(&mut self, outcome: Outcome) {
         match outcome {
             Outcome::Pass => self.passed += 1,
             Outcome::Fail => self.failed += 1,
@@ -33,14 +33,14 @@ impl Counts {
     }
 
     /// Every outcome counted.
-    pub fn total(&self) -> usize {
+    pub(crate) fn total(&self) -> usize {
         self.passed + self.failed + self.skipped + self.recorded
     }
 }
 
 /// One contract's share of a run.
 #[derive(Debug, Clone)]
-pub struct ContractTally {
+pub(crate) struct ContractTally {
     /// The contract as the run names it (file and digest); empty for results outside any
     /// contract, such as a crashed case.
     pub info: ContractInfo,
@@ -52,14 +52,14 @@ pub struct ContractTally {
 
 /// Counts per contract and check, in the order contracts were given.
 #[derive(Debug, Clone, Default)]
-pub struct Tallies {
+pub(crate) struct Tallies {
     contracts: IndexMap<String, ContractTally>,
 }
 
 impl Tallies {
     /// One empty tally per contract of the run, so a contract whose cases were all filtered
     /// out still shows.
-    pub fn new(info: &RunInfo) -> Self {
+    pub(crate) fn new(info: &RunInfo) -> Self {
         let contracts = info
             .contracts
             .iter()
@@ -69,7 +69,7 @@ impl Tallies {
     }
 
     /// Counts one case.
-    pub fn add(&mut self, case: &CaseResult) {
+    pub(crate) fn add(&mut self, case: &CaseResult) {
         let tally = self
             .contracts
             .entry(case.contract.clone())
@@ -91,7 +91,7 @@ impl Tallies {
     }
 
     /// The contracts with their counts.
-    pub fn iter(&self) -> impl Iterator<Item = &ContractTally> {
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &ContractTally> {
         self.contracts.values()
     }
 }
@@ -108,7 +108,7 @@ impl ContractTally {
 
 /// A failed case with only its failed checks (new and known ones), which is what reports list
 /// in their failures section; `None` when no check of the case failed.
-pub fn failed_part(case: &CaseResult) -> Option<CaseResult> {
+pub(crate) fn failed_part(case: &CaseResult) -> Option<CaseResult> {
     (case.failed() || case.has_known_failure()).then(|| CaseResult {
         checks: case
             .checks
@@ -121,7 +121,7 @@ pub fn failed_part(case: &CaseResult) -> Option<CaseResult> {
 }
 
 /// How a report names a contract: results outside any contract come from conform itself.
-pub fn contract_label(name: &str) -> &str {
+pub(crate) fn contract_label(name: &str) -> &str {
     if name.is_empty() { "(conform)" } else { name }
 }
 
@@ -211,12 +211,13 @@ pub(crate) mod sample {
         Scope, Setting, SigningScope, SnapshotScope, Summary,
     };
 
-    pub const DIFF: &str = "--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n";
+    pub(crate) const DIFF: &str = "--- expected\n+++ actual\n@@ -1 +1 @@\n-\"a|b\"\n+\"<b>```\"\n";
 
     /// The fingerprint of `tests/fixtures/signing/test_rsa2048_pub_spki.pem`.
-    pub const KEY_SHA256: &str = "2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb";
+    pub(crate) const KEY_SHA256: &str =
+        "2ca5d946e6a7fb6dc50f1d57856c560eca1f2e4b2c903e52ef7944d7358f3cdb";
 
-    pub fn run() -> RunInfo {
+    pub(crate) fn run() -> RunInfo {
         RunInfo {
             tool_version: "9.9.9".into(),
             target: "https://user:secret@api.example.com/open".into(),
@@ -257,7 +258,7 @@ pub(crate) mod sample {
         }
     }
 
-    pub fn cases() -> Vec<CaseResult> {
+    pub(crate) fn cases() -> Vec<CaseResult> {
         let failed = CheckResult::fail(
             Check::Snapshot,
             vec![Finding::message("/cardNo: <changed> | `x`")],
@@ -292,7 +293,7 @@ pub(crate) mod sample {
     }
 
     /// The summary of the sample run, verdict included.
-    pub fn summary() -> Summary {
+    pub(crate) fn summary() -> Summary {
         let mut summary = Summary {
             planned: 125,
             matched: 3,
@@ -307,7 +308,7 @@ pub(crate) mod sample {
     }
 
     /// Feeds the sample run to `reporter` and returns its summary.
-    pub fn feed(reporter: &mut dyn crate::report::Reporter) -> Summary {
+    pub(crate) fn feed(reporter: &mut dyn crate::report::Reporter) -> Summary {
         reporter.start(&run()).unwrap();
         for case in cases() {
             reporter.case(&case).unwrap();

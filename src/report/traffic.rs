@@ -12,7 +12,7 @@ use crate::units::format_duration;
 
 /// A table of plain text: a title, column names and rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Table {
+pub(crate) struct Table {
     /// What the table shows.
     pub title: String,
     /// Column names.
@@ -22,7 +22,7 @@ pub struct Table {
 }
 
 /// The scope rows of a traffic run.
-pub fn scope_rows(info: &RunInfo, watched: &TrafficScope, summary: &Summary) -> Vec<Row> {
+pub(crate) fn scope_rows(info: &RunInfo, watched: &TrafficScope, summary: &Summary) -> Vec<Row> {
     let scope = &info.scope;
     let proxy = watched.mode == "proxy";
     let traffic = summary.traffic.as_ref();
@@ -93,7 +93,7 @@ fn side(count: SideCount) -> String {
 
 /// The tables of a traffic run: the requests that matched no contract (when there were any),
 /// then the coverage of each contract.
-pub fn tables(summary: &Summary) -> Vec<Table> {
+pub(crate) fn tables(summary: &Summary) -> Vec<Table> {
     let Some(traffic) = &summary.traffic else {
         return Vec::new();
     };

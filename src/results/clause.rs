@@ -23,7 +23,7 @@ use crate::plan::CaseKind;
 /// A place in a contract file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Clause {
+pub(crate) struct Clause {
     /// JSON pointer into the contract file (`/request/fields/appId/maxLength`).
     pub pointer: String,
     /// 1-based line of the pointed key (or value) in the file.
@@ -32,7 +32,7 @@ pub struct Clause {
 
 impl Clause {
     /// `file:line /pointer`, as reports show it (`(the whole contract)` for the empty pointer).
-    pub fn shown(&self, file: &str) -> String {
+    pub(crate) fn shown(&self, file: &str) -> String {
         let pointer = if self.pointer.is_empty() {
             "(the whole contract)"
         } else {
@@ -49,14 +49,14 @@ impl Clause {
 /// costs a fifth of a run's CPU time; the book locates clauses only for the checks some
 /// reporter of the run shows them for (none for the console alone).
 #[derive(Debug)]
-pub struct ClauseBook {
+pub(crate) struct ClauseBook {
     recent: Mutex<Vec<(PathBuf, Option<File>)>>,
     shown: ClausesShown,
 }
 
 /// Which checks' clauses a reporter shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum ClausesShown {
+pub(crate) enum ClausesShown {
     /// None (the console).
     None,
     /// Those of checks that did not pass (the JUnit failure text, the Markdown failure list).
@@ -83,7 +83,7 @@ const KEPT: usize = 4;
 
 impl ClauseBook {
     /// A book that locates the clauses of the checks `shown` names.
-    pub fn new(shown: ClausesShown) -> Self {
+    pub(crate) fn new(shown: ClausesShown) -> Self {
         ClauseBook {
             recent: Mutex::default(),
             shown,
@@ -91,7 +91,7 @@ impl ClauseBook {
     }
 
     /// Whether a check with `outcome` has its clause located.
-    pub fn locates(&self, outcome: Outcome) -> bool {
+    pub(crate) fn locates(&self, outcome: Outcome) -> bool {
         match self.shown {
             ClausesShown::None => false,
             ClausesShown::NotPassed => outcome != Outcome::Pass,
@@ -101,7 +101,13 @@ impl ClauseBook {
 
     /// The clause `check` tests in a case named `case`, of kind `kind`, of the contract in
     /// `path`; `None` when the book shows none or the file can no longer be read as JSON.
-    pub fn clause(&self, path: &Path, kind: CaseKind, case: &str, check: Check) -> Option<Clause> {
+    pub(crate) fn clause(
+        &self,
+        path: &Path,
+        kind: CaseKind,
+        case: &str,
+        check: Check,
+    ) -> Option<Clause> {
         if self.shown == ClausesShown::None {
             return None;
         }

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 /// The coverage of a run: per contract, in run order; the gate asked for and what it lacks.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Coverage {
+pub(crate) struct Coverage {
     /// Each contract's coverage, in the order the contracts were run.
     pub contracts: Vec<ContractCoverage>,
     /// `--require-coverage` as given, empty when no gate was asked for.
@@ -31,7 +31,7 @@ pub struct Coverage {
 /// One contract's coverage.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct ContractCoverage {
+pub(crate) struct ContractCoverage {
     /// The contract's name.
     pub contract: String,
     /// Business statuses (`S`, `F`, `U`; for results in the HTTP status, the response keys).
@@ -49,7 +49,7 @@ pub struct ContractCoverage {
 /// What a contract declares of one aspect, and which of it no answer showed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Items {
+pub(crate) struct Items {
     /// Everything declared, in contract order.
     pub declared: Vec<String>,
     /// What no answer showed, in contract order.
@@ -58,12 +58,12 @@ pub struct Items {
 
 impl Items {
     /// How many declared items some answer showed.
-    pub fn observed(&self) -> usize {
+    pub(crate) fn observed(&self) -> usize {
         self.declared.len() - self.missing.len()
     }
 
     /// `12/14`, for compact renderings.
-    pub fn ratio(&self) -> String {
+    pub(crate) fn ratio(&self) -> String {
         format!("{}/{}", self.observed(), self.declared.len())
     }
 
@@ -75,7 +75,7 @@ impl Items {
 
 /// The aspects coverage is counted for, named as `--require-coverage` takes them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Aspect {
+pub(crate) enum Aspect {
     /// Business statuses.
     Statuses,
     /// Catalogue codes.
@@ -90,7 +90,7 @@ pub enum Aspect {
 
 impl Aspect {
     /// Every aspect, in report order.
-    pub const ALL: [Aspect; 5] = [
+    pub(crate) const ALL: [Aspect; 5] = [
         Aspect::Statuses,
         Aspect::Codes,
         Aspect::Fields,
@@ -99,7 +99,7 @@ impl Aspect {
     ];
 
     /// The name `--require-coverage` takes and reports use.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Aspect::Statuses => "statuses",
             Aspect::Codes => "codes",
@@ -121,7 +121,7 @@ impl Aspect {
     }
 
     /// This aspect's items of `coverage`.
-    pub fn of(self, coverage: &ContractCoverage) -> &Items {
+    pub(crate) fn of(self, coverage: &ContractCoverage) -> &Items {
         match self {
             Aspect::Statuses => &coverage.statuses,
             Aspect::Codes => &coverage.codes,
@@ -135,7 +135,7 @@ impl Aspect {
 /// One `--require-coverage` value: every declared item of an aspect (`codes`), or the named
 /// ones (`codes=CARD_NOT_EXIST,ACCESS_DENIED`); `all` is every aspect.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Requirement {
+pub(crate) struct Requirement {
     /// As given.
     pub text: String,
     aspects: Vec<Aspect>,
@@ -188,7 +188,7 @@ impl fmt::Display for Requirement {
 impl Requirement {
     /// An item named in the list that no contract of the run declares (a typo would make the
     /// gate ask for nothing), as an error message.
-    pub fn undeclared(&self, contracts: &[ContractCoverage]) -> Option<String> {
+    pub(crate) fn undeclared(&self, contracts: &[ContractCoverage]) -> Option<String> {
         let only = self.only.as_ref()?;
         let aspect = self.aspects[0];
         let unknown: Vec<&str> = only
@@ -207,7 +207,7 @@ impl Requirement {
     }
 
     /// What this requirement asks for and `contracts` never showed, one line per item.
-    pub fn unmet(&self, contracts: &[ContractCoverage]) -> Vec<String> {
+    pub(crate) fn unmet(&self, contracts: &[ContractCoverage]) -> Vec<String> {
         let mut unmet = Vec::new();
         for contract in contracts {
             for &aspect in &self.aspects {
@@ -243,17 +243,17 @@ fn names(items: &Items, named: &str) -> bool {
 
 impl Coverage {
     /// Whether there is nothing to show (a run that counted nothing, or a report without it).
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.contracts.is_empty() && self.required.is_empty()
     }
 
     /// Whether the gate, if any, was reached.
-    pub fn met(&self) -> bool {
+    pub(crate) fn met(&self) -> bool {
         self.unmet.is_empty()
     }
 
     /// Applies `requirements` to the counted coverage.
-    pub fn judge(&mut self, requirements: &[Requirement]) {
+    pub(crate) fn judge(&mut self, requirements: &[Requirement]) {
         self.required = requirements.iter().map(|r| r.text.clone()).collect();
         self.unmet = requirements
             .iter()
@@ -263,7 +263,7 @@ impl Coverage {
     }
 
     /// The evidence of two shards of one run together (the same contracts, in the same order).
-    pub fn union(&mut self, other: &Coverage) {
+    pub(crate) fn union(&mut self, other: &Coverage) {
         for (mine, theirs) in self.contracts.iter_mut().zip(&other.contracts) {
             for aspect in Aspect::ALL {
                 let other = aspect.of(theirs).clone();
@@ -274,7 +274,8 @@ impl Coverage {
     }
 
     /// Totals over every contract for one aspect: (observed, declared).
-    pub fn totals(&self, aspect: Aspect) -> (usize, usize) {
+    #[cfg(test)]
+    pub(crate) fn totals(&self, aspect: Aspect) -> (usize, usize) {
         self.contracts.iter().fold((0, 0), |(seen, all), c| {
             let items = aspect.of(c);
             (seen + items.observed(), all + items.declared.len())

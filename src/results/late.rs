@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// The late replays a run asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LateReplayScope {
+pub(crate) struct LateReplayScope {
     /// Keys replayed per contract with an idempotency key (`--late-replays`; 0: none).
     pub keys: u32,
     /// The least time between a key's first answer and its late replay (`--late-replay-after`).
@@ -23,7 +23,7 @@ pub struct LateReplayScope {
 /// What the keys replayed late went through, over every contract.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct LateReplayEvidence {
+pub(crate) struct LateReplayEvidence {
     /// Keys replayed.
     pub keys: usize,
     /// How many of them got exactly their first answer.
@@ -46,7 +46,7 @@ pub struct LateReplayEvidence {
 
 impl LateReplayEvidence {
     /// Counts one more key replayed late.
-    pub fn add(&mut self, age: Duration, requests: u64, keys: u64, remembered: bool) {
+    pub(crate) fn add(&mut self, age: Duration, requests: u64, keys: u64, remembered: bool) {
         let first = self.keys == 0;
         self.keys += 1;
         self.remembered += usize::from(remembered);
@@ -64,7 +64,9 @@ impl LateReplayEvidence {
 
 /// The evidence of several shards of one run (`conform merge`), as one: every key counted,
 /// the widest ranges kept.
-pub fn merged(shards: impl IntoIterator<Item = LateReplayEvidence>) -> Option<LateReplayEvidence> {
+pub(crate) fn merged(
+    shards: impl IntoIterator<Item = LateReplayEvidence>,
+) -> Option<LateReplayEvidence> {
     shards.into_iter().reduce(|a, b| LateReplayEvidence {
         keys: a.keys + b.keys,
         remembered: a.remembered + b.remembered,

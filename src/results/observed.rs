@@ -43,14 +43,14 @@ struct Seen {
 
 /// Counts coverage over a run; shared by the run's cases.
 #[derive(Debug)]
-pub struct Tracker {
+pub(crate) struct Tracker {
     declared: Vec<Declared>,
     seen: Mutex<Vec<Seen>>,
 }
 
 impl Tracker {
     /// A tracker for `contracts`, nothing seen yet.
-    pub fn new(contracts: &[Contract]) -> Self {
+    pub(crate) fn new(contracts: &[Contract]) -> Self {
         let declared: Vec<Declared> = contracts.iter().map(declared).collect();
         let seen = declared
             .iter()
@@ -69,7 +69,7 @@ impl Tracker {
     }
 
     /// Ticks off what every answer of a case of contract `index` showed.
-    pub fn case(&self, index: usize, contract: &Contract, observed: &Observations) {
+    pub(crate) fn case(&self, index: usize, contract: &Contract, observed: &Observations) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let mut earlier: Vec<(u16, &[u8])> = Vec::new();
         for (_, exchange) in observed.labelled() {
@@ -87,7 +87,7 @@ impl Tracker {
     }
 
     /// Ticks off what every answer of a flow showed, each step under its own contract.
-    pub fn flow(&self, contracts: &[Contract], record: &FlowRecord) {
+    pub(crate) fn flow(&self, contracts: &[Contract], record: &FlowRecord) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         for step in &record.steps {
             let (index, contract) = (step.contract, &contracts[step.contract]);
@@ -104,7 +104,7 @@ impl Tracker {
     }
 
     /// The coverage counted so far, per contract in run order.
-    pub fn coverage(&self) -> Vec<ContractCoverage> {
+    pub(crate) fn coverage(&self) -> Vec<ContractCoverage> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         self.declared
             .iter()
@@ -123,7 +123,7 @@ impl Tracker {
 
 /// What `contracts` declare, nothing observed: what `--require-coverage` lists are checked
 /// against before a request is sent.
-pub fn declared_coverage(contracts: &[Contract]) -> Vec<ContractCoverage> {
+pub(crate) fn declared_coverage(contracts: &[Contract]) -> Vec<ContractCoverage> {
     Tracker::new(contracts).coverage()
 }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The scope of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Scope {
+pub(crate) struct Scope {
     /// `--filter` globs as given, and `--exclude` globs with a leading `!`; empty when
     /// neither was given.
     pub filters: Vec<String>,
@@ -57,7 +57,7 @@ pub struct Scope {
 impl Scope {
     /// The case selection as flags, `--filter a b --exclude c` (`filters` holds exclusions
     /// with a leading `!`); empty when there was none.
-    pub fn selection(&self) -> String {
+    pub(crate) fn selection(&self) -> String {
         let (excluded, kept): (Vec<&String>, Vec<&String>) =
             self.filters.iter().partition(|f| f.starts_with('!'));
         let mut parts = Vec::new();
@@ -76,7 +76,7 @@ impl Scope {
 /// A run-wide idempotency setting that differs from at least one contract's.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Override {
+pub(crate) struct Override {
     /// Which setting.
     pub setting: Setting,
     /// The value this run used.
@@ -91,7 +91,7 @@ pub struct Override {
 /// The idempotency settings a run can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
-pub enum Setting {
+pub(crate) enum Setting {
     /// `--replays`.
     Replays,
     /// `--concurrency`.
@@ -102,7 +102,7 @@ pub enum Setting {
 
 impl Setting {
     /// The flag that sets it.
-    pub fn flag(self) -> &'static str {
+    pub(crate) fn flag(self) -> &'static str {
         match self {
             Setting::Replays => "--replays",
             Setting::Concurrency => "--concurrency",
@@ -111,7 +111,7 @@ impl Setting {
     }
 
     /// Whether `value` checks less than a contract asking for `asked`.
-    pub fn weaker(self, value: u32, asked: u32) -> bool {
+    pub(crate) fn weaker(self, value: u32, asked: u32) -> bool {
         match self {
             Setting::Replays | Setting::Concurrency => value < asked,
             // More tries let a slower-settling implementation pass.
@@ -123,7 +123,11 @@ impl Setting {
 impl Override {
     /// The override of `setting` to `value`, given what each contract asks; `None` when every
     /// contract asks for `value` already.
-    pub fn of(setting: Setting, value: u32, asked: impl IntoIterator<Item = u32>) -> Option<Self> {
+    pub(crate) fn of(
+        setting: Setting,
+        value: u32,
+        asked: impl IntoIterator<Item = u32>,
+    ) -> Option<Self> {
         let mut contracts: Vec<u32> = asked.into_iter().collect();
         contracts.sort_unstable();
         contracts.dedup();
@@ -143,7 +147,7 @@ impl Override {
 /// The snapshot set-up of a run.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SnapshotScope {
+pub(crate) struct SnapshotScope {
     /// `check`, `new`, `update` or `off`.
     pub mode: String,
     /// The snapshot folder (none when the mode is `off`).
@@ -153,7 +157,7 @@ pub struct SnapshotScope {
 /// The baseline of a run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct BaselineScope {
+pub(crate) struct BaselineScope {
     /// The file.
     pub file: String,
     /// `apply` (its failures are known) or `record` (this run's failures are written to it).
@@ -163,7 +167,7 @@ pub struct BaselineScope {
 /// The signing set-up of a run: what was signed and checked, and by which keys' fingerprints.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SigningScope {
+pub(crate) struct SigningScope {
     /// The `Client-Id` sent, if any.
     pub client_id: Option<String>,
     /// Whether every request carried a `Signature`.
@@ -184,7 +188,7 @@ pub struct SigningScope {
 /// credential headers it carries, and those the contracts leave out (with their reasons).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SecurityScope {
+pub(crate) struct SecurityScope {
     /// Whether signature probes were planned (requests were signed).
     pub signature_probes: bool,
     /// The credential headers probed, by name (values never appear).
@@ -196,7 +200,7 @@ pub struct SecurityScope {
 /// Security probes a contract leaves out.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SecuritySkip {
+pub(crate) struct SecuritySkip {
     /// The contract.
     pub contract: String,
     /// The `skip` pattern, as written.
@@ -210,7 +214,7 @@ pub struct SecuritySkip {
 /// The TLS set-up of a run against an `https://` target.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TlsScope {
+pub(crate) struct TlsScope {
     /// Whether the target's certificate was verified; false only with `--insecure`, and then
     /// nothing showed that the answers came from the target named.
     pub verified: bool,
@@ -223,7 +227,7 @@ pub struct TlsScope {
 /// A certificate named in reports: where it was read from and its fingerprint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct CertificateScope {
+pub(crate) struct CertificateScope {
     /// `file ca.pem` or `environment variable NAME`.
     pub source: String,
     /// SHA-256 (lowercase hex) of the DER certificate, as `openssl x509 -outform DER | sha256sum`
@@ -235,7 +239,7 @@ pub struct CertificateScope {
 /// `--implementation-version` or the target profile).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Implementation {
+pub(crate) struct Implementation {
     /// Its name, e.g. `acme-cards`.
     pub name: Option<String>,
     /// Its version or build, e.g. `2.3.1`.
@@ -244,7 +248,7 @@ pub struct Implementation {
 
 impl Implementation {
     /// Name and version as one line (`acme-cards 2.3.1`), `None` when neither was given.
-    pub fn shown(&self) -> Option<String> {
+    pub(crate) fn shown(&self) -> Option<String> {
         match (&self.name, &self.version) {
             (None, None) => None,
             (Some(name), None) => Some(name.clone()),

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 /// How a traffic run watched, known before the first exchange.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TrafficScope {
+pub(crate) struct TrafficScope {
     /// `proxy` (requests forwarded to the target, answers judged too) or `serve` (the reference
     /// implementation answered: only the client is judged).
     pub mode: String,
@@ -24,7 +24,7 @@ pub struct TrafficScope {
 /// What a traffic run saw, known when it ends.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct TrafficSummary {
+pub(crate) struct TrafficSummary {
     /// Requests seen, whether or not they matched a contract.
     pub exchanges: usize,
     /// Requests that matched no contract's operation: forwarded (or answered 404 or 405 by
@@ -44,12 +44,12 @@ pub struct TrafficSummary {
 }
 
 /// Distinct unmatched requests listed at most; the rest are counted.
-pub const UNMATCHED_LISTED: usize = 100;
+pub(crate) const UNMATCHED_LISTED: usize = 100;
 
 /// Requests with one method and path that matched no contract.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct UnmatchedRequest {
+pub(crate) struct UnmatchedRequest {
     /// The method.
     pub method: String,
     /// The path as sent, without its query.
@@ -63,7 +63,7 @@ pub struct UnmatchedRequest {
 /// Failed checks of one side.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SideCount {
+pub(crate) struct SideCount {
     /// Failed checks.
     pub findings: usize,
     /// Exchanges with at least one of them.
@@ -75,7 +75,7 @@ pub struct SideCount {
 /// declare (`declared: false`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct OperationCoverage {
+pub(crate) struct OperationCoverage {
     /// The contract's name.
     pub contract: String,
     /// Exchanges judged against it.
@@ -94,7 +94,7 @@ pub struct OperationCoverage {
 /// One thing a contract declares (or the traffic showed), and in how many exchanges.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Exercised {
+pub(crate) struct Exercised {
     /// What, as reports name it.
     pub name: String,
     /// In how many exchanges.
@@ -106,7 +106,7 @@ pub struct Exercised {
 
 impl OperationCoverage {
     /// Every list with what it covers, as reports title them.
-    pub fn lists(&self) -> [(&'static str, &[Exercised]); 4] {
+    pub(crate) fn lists(&self) -> [(&'static str, &[Exercised]); 4] {
         [
             ("statuses", &self.statuses),
             ("codes", &self.codes),

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{RunInfo, Setting, Summary};
 
 /// The verdict of a run.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Verdict {
@@ -24,6 +25,7 @@ pub struct Verdict {
 }
 
 /// The verdict in one word.
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum VerdictKind {
@@ -50,6 +52,7 @@ impl VerdictKind {
 }
 
 /// One way a run fell short of everything it could have checked.
+#[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shortfall {
@@ -60,6 +63,7 @@ pub struct Shortfall {
 }
 
 /// The kinds of [`Shortfall`].
+#[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShortfallKind {
@@ -108,7 +112,7 @@ impl Default for Verdict {
 
 impl Verdict {
     /// The verdict of a finished run.
-    pub fn judge(run: &RunInfo, summary: &Summary) -> Verdict {
+    pub(crate) fn judge(run: &RunInfo, summary: &Summary) -> Verdict {
         let mut reasons = Vec::new();
         selection(run, summary, &mut reasons);
         settings(run, &mut reasons);

@@ -7,7 +7,7 @@
 //! grammar is checked here by hand and only the calendar arithmetic is left to `jiff`.
 
 /// Why a string is not a valid date-time, as a short phrase for messages.
-pub fn check(text: &str) -> Result<(), &'static str> {
+pub(crate) fn check(text: &str) -> Result<(), &'static str> {
     let bytes = text.as_bytes();
     if bytes.len() < 10 || !date_shape(&bytes[..10]) {
         return Err("not a date in YYYY-MM-DD form");

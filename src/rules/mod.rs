@@ -4,7 +4,7 @@
 //! implementation's request validation, and the case planner, which uses it to confirm that a
 //! generated negative case breaks exactly the rule it targets and a boundary case breaks none.
 
-pub mod datetime;
+pub(crate) mod datetime;
 mod view;
 mod violation;
 
@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Number, Value};
 
-pub use view::{JsonView, View};
-pub use violation::{Rule, Violation};
+pub(crate) use view::{JsonView, View};
+pub(crate) use violation::{Rule, Violation};
 
 use crate::contract::schema::{
     Effect, Kind, ObjectRules, Schema, StringRules, Types, UnknownFields,
@@ -26,7 +26,7 @@ const SHOWN: usize = 48;
 
 /// Validates `value` against `schema`. `status` is the document's result status, which decides
 /// whether `requiredOn` fields must be present (pass `None` for requests).
-pub fn validate(
+pub(crate) fn validate(
     types: &Types,
     schema: &Schema,
     value: &Value,
@@ -36,7 +36,7 @@ pub fn validate(
 }
 
 /// [`validate`] for any [`JsonView`], such as the reference implementation's borrowed requests.
-pub fn validate_view<'a, J: JsonView>(
+pub(crate) fn validate_view<'a, J: JsonView>(
     types: &'a Types,
     schema: &'a Schema,
     value: &J,
@@ -324,7 +324,7 @@ impl<'a> Validator<'a> {
 }
 
 /// Whether `value` is of `kind` (shallowly: a named type matches when its kinds do).
-pub fn kind_matches<J: JsonView>(types: &Types, kind: Kind, value: &J) -> bool {
+pub(crate) fn kind_matches<J: JsonView>(types: &Types, kind: Kind, value: &J) -> bool {
     match (kind, value.view()) {
         (Kind::String, View::String(_)) => true,
         (Kind::Integer, View::Number(n)) => n.is_i64() || n.is_u64(),
@@ -367,7 +367,7 @@ fn find_any(text: &str, chars: &[char]) -> Option<usize> {
 }
 
 /// Orders two JSON numbers exactly when both are integers, by `f64` otherwise.
-pub fn compare(a: &Number, b: &Number) -> Ordering {
+pub(crate) fn compare(a: &Number, b: &Number) -> Ordering {
     match (as_i128(a), as_i128(b)) {
         (Some(x), Some(y)) => x.cmp(&y),
         _ => {

@@ -70,7 +70,7 @@ pub(crate) struct Settings {
 
 impl Context {
     /// Records what a case observed: its coverage, and its exchanges as evidence when kept.
-    pub fn observed(&self, index: usize, case: &str, observed: &Observations) {
+    pub(super) fn observed(&self, index: usize, case: &str, observed: &Observations) {
         let contract = &self.contracts[index];
         self.coverage.case(index, contract, observed);
         if let Some(evidence) = &self.evidence {
@@ -85,14 +85,19 @@ impl Context {
 
     /// Keeps exchanges the caller labelled (a security probe's, a late replay case's) as
     /// evidence, when the run keeps evidence.
-    pub fn evidence(&self, contract: &Contract, case: &str, labelled: &[(String, &Exchange)]) {
+    pub(crate) fn evidence(
+        &self,
+        contract: &Contract,
+        case: &str,
+        labelled: &[(String, &Exchange)],
+    ) {
         if let Some(evidence) = &self.evidence {
             evidence.case(contract, case, labelled, &self.secrets);
         }
     }
 
     /// Records what a flow observed, each step under its own contract.
-    pub fn flowed(&self, index: usize, case: &str, record: &FlowRecord) {
+    pub(super) fn flowed(&self, index: usize, case: &str, record: &FlowRecord) {
         self.coverage.flow(&self.contracts, record);
         if let Some(evidence) = &self.evidence {
             let mut labelled = Vec::new();
@@ -111,7 +116,7 @@ impl Context {
     /// Contracts and command-line flags below the minimums are rejected where they are read;
     /// the minimums are applied here once more only for library callers who set
     /// [`super::RunOptions`] directly.
-    pub fn settings(&self, contract: &Contract) -> Settings {
+    pub(super) fn settings(&self, contract: &Contract) -> Settings {
         let Some(rules) = &contract.idempotency else {
             return Settings {
                 replays: 0,

@@ -92,7 +92,7 @@ struct Book {
 
 impl Ledger {
     /// An empty ledger for `contracts`, keeping `replays` keys per contract to replay late.
-    pub fn new(contracts: &[Contract], replays: usize) -> Self {
+    pub(super) fn new(contracts: &[Contract], replays: usize) -> Self {
         let early = replays.div_ceil(2);
         Ledger {
             books: contracts.iter().map(|_| Mutex::default()).collect(),
@@ -107,7 +107,7 @@ impl Ledger {
     }
 
     /// Enters a successful answer of the contract at `index` (any other answer is ignored).
-    pub fn enter(&self, index: usize, contract: &Contract, answered: Answered<'_>) {
+    pub(super) fn enter(&self, index: usize, contract: &Contract, answered: Answered<'_>) {
         let Some(response) = answered.exchange.response() else {
             return;
         };
@@ -156,12 +156,12 @@ impl Ledger {
     }
 
     /// Successful requests of the contract at `index` entered so far.
-    pub fn successes(&self, index: usize) -> u64 {
+    pub(super) fn successes(&self, index: usize) -> u64 {
         self.book(index).successes
     }
 
     /// The keys of the contract at `index` to replay late, oldest first.
-    pub fn sample(&self, index: usize) -> Vec<Kept> {
+    pub(super) fn sample(&self, index: usize) -> Vec<Kept> {
         let book = self.book(index);
         let mut picked = book.early.clone();
         picked.extend(
@@ -173,7 +173,7 @@ impl Ledger {
     }
 
     /// What the run recorded of the contract's unique values.
-    pub fn unique(&self, index: usize, contract: &Contract) -> UniqueRecord {
+    pub(super) fn unique(&self, index: usize, contract: &Contract) -> UniqueRecord {
         let book = self.book(index);
         UniqueRecord {
             places: contract.unique.iter().map(ToString::to_string).collect(),
@@ -185,7 +185,7 @@ impl Ledger {
     }
 
     /// Adds what the late replays of one contract went through to the run's evidence.
-    pub fn note(&self, replays: &[LateReplay]) {
+    pub(super) fn note(&self, replays: &[LateReplay]) {
         let mut evidence = self
             .evidence
             .lock()
@@ -199,7 +199,7 @@ impl Ledger {
 
     /// How old the keys replayed late were and how much traffic came in between; `None` when
     /// none was.
-    pub fn evidence(&self) -> Option<LateReplayEvidence> {
+    pub(super) fn evidence(&self) -> Option<LateReplayEvidence> {
         let evidence = *self
             .evidence
             .lock()

@@ -49,7 +49,7 @@ use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetError, TargetHea
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
+pub(crate) enum Target {
     /// The embedded reference implementation, started for the run on a free loopback port.
     Embedded,
     /// A live implementation at this base URL.
@@ -58,7 +58,7 @@ pub enum Target {
 
 /// How a run behaves.
 #[derive(Debug, Clone)]
-pub struct RunOptions {
+pub(crate) struct RunOptions {
     /// Cases in flight at once.
     pub jobs: usize,
     /// Per-request time-out.
@@ -121,7 +121,7 @@ pub struct RunOptions {
 /// Receives every exchange of every case as it completes (cases complete in any order), for
 /// a record of the run such as a certification bundle. What it keeps it must keep safe:
 /// `secrets` are the values no output may show.
-pub trait Evidence: Send + Sync + std::fmt::Debug {
+pub(crate) trait Evidence: Send + Sync + std::fmt::Debug {
     /// The exchanges of case `case` of `contract`, each with the label reports name it by
     /// (empty for the main request's settled answer).
     fn case(
@@ -135,15 +135,15 @@ pub trait Evidence: Send + Sync + std::fmt::Debug {
 
 /// Keys replayed late per contract unless told otherwise: half the first ones sent, half spread
 /// over the rest of the run.
-pub const DEFAULT_LATE_REPLAYS: u32 = 8;
+pub(crate) const DEFAULT_LATE_REPLAYS: u32 = 8;
 
 /// How old a key must be before its late replay, against a live target, unless told otherwise:
 /// past a cache that keeps keys for a few seconds, without making a gate slow.
-pub const DEFAULT_LATE_REPLAY_AFTER: Duration = Duration::from_secs(5);
+pub(crate) const DEFAULT_LATE_REPLAY_AFTER: Duration = Duration::from_secs(5);
 
 /// Successful requests with other keys between a key's first answer and its late replay unless
 /// told otherwise: past any small cache of keys (the last 50, 64 or 100).
-pub const DEFAULT_LATE_REPLAY_GAP: u64 = 128;
+pub(crate) const DEFAULT_LATE_REPLAY_GAP: u64 = 128;
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -179,7 +179,7 @@ impl Default for RunOptions {
 
 /// The harness could not run (not the target failing its checks).
 #[derive(Debug, thiserror::Error)]
-pub enum RunError {
+pub(crate) enum RunError {
     /// The target URL is unusable.
     #[error(transparent)]
     Target(#[from] TargetError),
@@ -194,8 +194,20 @@ pub enum RunError {
     EmbeddedSigning(&'static str),
 }
 
+impl RunError {
+    /// The exit code this error earns: invalid input (a target URL, keys, a contract the
+    /// signing set-up cannot serve) or conform itself failing.
+    pub(crate) fn exit_code(&self) -> u8 {
+        match self {
+            RunError::Target(_) | RunError::EmbeddedSigning(_) => crate::exit::USAGE,
+            RunError::Serve(ServeError::NoSignatureRejection(_)) => crate::exit::USAGE,
+            RunError::Serve(_) | RunError::Report(_) => crate::exit::INTERNAL,
+        }
+    }
+}
+
 /// Runs every planned case of `contracts` against `target`, feeding `reporter`.
-pub async fn run(
+pub(crate) async fn run(
     contracts: Vec<Contract>,
     target: Target,
     options: RunOptions,
@@ -393,7 +405,7 @@ fn embedded_credentials(headers: &[TargetHeader]) -> ServerCredentials {
 
 /// How the run authenticates, for the security probes: whether it signs (the embedded target's
 /// signing completed already), and its headers, with those the profile marks as credentials.
-pub fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
+pub(crate) fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
     let names = |keep: fn(&TargetHeader) -> bool| {
         (options.headers.iter())
             .filter(|h| keep(h))

@@ -21,7 +21,7 @@ pub(crate) struct Creators(HashMap<String, usize>);
 
 impl Creators {
     /// The creating contract of each resource among `contracts`.
-    pub fn of(contracts: &[Contract]) -> Self {
+    pub(super) fn of(contracts: &[Contract]) -> Self {
         let mut creators = HashMap::new();
         for (index, contract) in contracts.iter().enumerate() {
             if let Some(resource) = &contract.resource
@@ -34,7 +34,7 @@ impl Creators {
     }
 
     /// The contract that creates `resource`, when the run holds one.
-    pub fn of_resource(&self, resource: &str) -> Option<usize> {
+    pub(super) fn of_resource(&self, resource: &str) -> Option<usize> {
         self.0.get(resource).copied()
     }
 }

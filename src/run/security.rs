@@ -34,7 +34,7 @@ pub(crate) struct Probing {
 
 impl Probing {
     /// For a run signing with a key of `bits` bits (if any) and carrying `headers`.
-    pub fn new(bits: Option<usize>, headers: &[TargetHeader]) -> Self {
+    pub(super) fn new(bits: Option<usize>, headers: &[TargetHeader]) -> Self {
         let wrong = headers
             .iter()
             .map(|h| (h.name.clone(), wrong_value(&h.value), h.secret))
@@ -49,7 +49,7 @@ impl Probing {
     /// The wrong values of secret headers, which no output may show (they have the real
     /// values' form). Those of headers shown anyway are not scrubbed: a short random value would
     /// only mangle ordinary text.
-    pub fn wrong_values(&self) -> impl Iterator<Item = &str> {
+    pub(super) fn wrong_values(&self) -> impl Iterator<Item = &str> {
         self.wrong
             .iter()
             .filter(|(_, _, secret)| *secret)

@@ -14,7 +14,7 @@ use crate::contract::{Contract, load_bytes};
 
 /// Every scenario file under `paths`, compiled against `contracts` (the run's contracts, in run
 /// order), in a stable order. Returns every error of every file when any file is invalid.
-pub fn load_paths(
+pub(crate) fn load_paths(
     paths: &[PathBuf],
     contracts: &[Contract],
 ) -> Result<Vec<ScenarioSet>, ContractErrors> {
@@ -49,7 +49,7 @@ pub fn load_paths(
 }
 
 /// Compiles one scenario file from its bytes.
-pub fn load_one(
+pub(crate) fn load_one(
     path: &Path,
     bytes: Vec<u8>,
     contracts: &[Contract],

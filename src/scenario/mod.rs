@@ -9,26 +9,23 @@
 //! expectations. Planning turns each scenario into one case (`<file>/scenario/<scenario>`);
 //! running and judging it reuse the flow machinery. This module knows nothing of HTTP.
 
-pub mod compile;
-pub mod load;
-pub mod model;
-pub mod template;
+pub(crate) mod compile;
+pub(crate) mod load;
+pub(crate) mod model;
+pub(crate) mod template;
 
 use std::sync::Arc;
 
 use serde_json::Value;
 
-pub use load::load_paths;
+pub(crate) use load::load_paths;
 
 use crate::contract::{ContractWarning, Expect, SourceInfo};
 use crate::json::Pointer;
 
-/// The suffix that marks a scenario file among contract files.
-pub const SUFFIX: &str = ".scenario.json";
-
 /// One scenario file, compiled.
 #[derive(Debug, Clone)]
-pub struct ScenarioSet {
+pub(crate) struct ScenarioSet {
     /// The file's `name`: the first segment of its case names.
     pub name: String,
     /// Where it came from, for reports.
@@ -41,7 +38,7 @@ pub struct ScenarioSet {
 
 /// One scenario: one case.
 #[derive(Debug, Clone)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     /// The file's name (`tokens`).
     pub set: String,
     /// The file it is written in, for the clause its checks test.
@@ -54,14 +51,14 @@ pub struct Scenario {
 
 impl Scenario {
     /// The case name: `tokens/scenario/code-works-once`.
-    pub fn case_name(&self) -> String {
+    pub(crate) fn case_name(&self) -> String {
         format!("{}/scenario/{}", self.set, self.name)
     }
 }
 
 /// One request of a scenario.
 #[derive(Debug, Clone)]
-pub struct Step {
+pub(crate) struct Step {
     /// Unique within the scenario (`exchange`).
     pub name: String,
     /// The contract called (index in the run).
@@ -81,7 +78,7 @@ pub struct Step {
 
 /// A value remembered from a step.
 #[derive(Debug, Clone)]
-pub struct Capture {
+pub(crate) struct Capture {
     /// The name later steps use (`{{token}}`).
     pub name: String,
     /// Where it is taken from.
@@ -94,7 +91,7 @@ pub struct Capture {
 
 /// Where a captured value is.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CaptureFrom {
+pub(crate) enum CaptureFrom {
     /// In the answer document (`{"status", "headers", "body"}`).
     Answer(Pointer),
     /// In the request document the step sent (`{"path", "query", "headers", "body"}`).
@@ -103,7 +100,7 @@ pub enum CaptureFrom {
 
 /// What a step's answer must be.
 #[derive(Debug, Clone)]
-pub struct StepExpect {
+pub(crate) struct StepExpect {
     /// The business result.
     pub result: Expect,
     /// Values at places of the answer document, captured values still as `{{name}}`.
@@ -116,7 +113,7 @@ pub struct StepExpect {
 
 /// The JSON Schema of the scenario file format, pretty-printed, for editors and
 /// `conform schema --scenario`.
-pub fn json_schema() -> String {
+pub(crate) fn json_schema() -> String {
     serde_json::to_string_pretty(&schemars::schema_for!(model::ScenarioFile)).unwrap_or_default()
 }
 

@@ -15,15 +15,23 @@ use serde_json::Value;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "conform scenarios")]
-pub struct ScenarioFile {
+pub(crate) struct ScenarioFile {
     /// Editors use this to find the JSON Schema; conform ignores it.
     #[serde(rename = "$schema", default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub schema: Option<String>,
     /// The first segment of the case names (`<name>/scenario/<scenario>`); unique among the
     /// contracts and scenario files of a run.
     pub name: String,
     /// Free text for readers.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The scenarios, each one case.
     pub scenarios: Vec<ScenarioDef>,
@@ -33,12 +41,16 @@ pub struct ScenarioFile {
 /// did not give.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct ScenarioDef {
+pub(crate) struct ScenarioDef {
     /// The last segment of the case name (`tokens/scenario/<name>`): letters, digits, `.`, `_`
     /// and `-`; unique within the file.
     pub name: String,
     /// What the scenario shows, for readers and reports.
     #[serde(default)]
+    #[allow(
+        dead_code,
+        reason = "read by readers of the file and its JSON Schema, not by conform"
+    )]
     pub description: Option<String>,
     /// The requests, in order.
     pub steps: Vec<StepDef>,
@@ -47,7 +59,7 @@ pub struct ScenarioDef {
 /// One request of a scenario.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StepDef {
+pub(crate) struct StepDef {
     /// The step's name in messages, reports and snapshot files (`exchange`, `read-back`):
     /// letters, digits, `.`, `_` and `-`; unique within the scenario.
     pub name: String,
@@ -79,7 +91,7 @@ pub struct StepDef {
 /// Where a captured value comes from.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum CaptureDef {
+pub(crate) enum CaptureDef {
     /// A JSON pointer into the answer: `/body/accessToken`, `/headers/Location`, `/status`.
     At(String),
     /// The place, and what to keep of it.
@@ -89,7 +101,7 @@ pub enum CaptureDef {
 /// A capture with its options.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CaptureSpec {
+pub(crate) struct CaptureSpec {
     /// A JSON pointer into the answer (`/headers/Location`).
     #[serde(default)]
     pub from: Option<String>,
@@ -112,7 +124,7 @@ pub struct CaptureSpec {
 /// What a step's answer must be.
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct StepExpectDef {
+pub(crate) struct StepExpectDef {
     /// The result status (`S`, `F`; for `http-status` results `"404"` or a class such as
     /// `"4XX"`); default the contract's success.
     #[serde(default)]

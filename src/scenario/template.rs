@@ -9,7 +9,7 @@ use serde_json::Value;
 
 /// Every placeholder name in `value`, with the JSON pointer (within `value`) of the string that
 /// holds it, in document order.
-pub fn names(value: &Value) -> Vec<(String, String)> {
+pub(crate) fn names(value: &Value) -> Vec<(String, String)> {
     let mut found = Vec::new();
     walk(value, &mut String::new(), &mut |text, at| {
         for (name, _) in placeholders(text) {
@@ -21,7 +21,7 @@ pub fn names(value: &Value) -> Vec<(String, String)> {
 
 /// `value` with every placeholder replaced by what `lookup` gives; `Err` names the first
 /// placeholder `lookup` has nothing for.
-pub fn fill(value: &Value, lookup: &dyn Fn(&str) -> Option<Value>) -> Result<Value, String> {
+pub(crate) fn fill(value: &Value, lookup: &dyn Fn(&str) -> Option<Value>) -> Result<Value, String> {
     match value {
         Value::String(text) => fill_text(text, lookup),
         Value::Array(items) => items
@@ -40,7 +40,7 @@ pub fn fill(value: &Value, lookup: &dyn Fn(&str) -> Option<Value>) -> Result<Val
 
 /// Whether `name` can be a captured value's name: a letter or `_`, then letters, digits, `_`,
 /// `.` or `-`.
-pub fn valid_name(name: &str) -> bool {
+pub(crate) fn valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     chars
         .next()
@@ -50,7 +50,7 @@ pub fn valid_name(name: &str) -> bool {
 
 /// The text a captured value puts into a longer string: a string as it is, anything else as
 /// JSON.
-pub fn text_of(value: &Value) -> String {
+pub(crate) fn text_of(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
         other => other.to_string(),

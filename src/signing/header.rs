@@ -2,14 +2,14 @@
 //! spellings seen in the wild and rendering the canonical one, separately from any cryptography.
 
 /// The only algorithm name this protocol defines.
-pub const ALGORITHM: &str = "RSA256";
+pub(crate) const ALGORITHM: &str = "RSA256";
 /// The key version assumed when a `Signature` header omits `keyVersion`.
-pub const DEFAULT_KEY_VERSION: &str = "1";
+pub(crate) const DEFAULT_KEY_VERSION: &str = "1";
 
 /// The parts of a `Signature` header value such as
 /// `algorithm=RSA256,keyVersion=1,signature=<url-encoded base64>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SignatureHeader {
+pub(crate) struct SignatureHeader {
     /// The `algorithm` part, e.g. `RSA256`; not checked here so callers can report it.
     pub algorithm: String,
     /// The `keyVersion` part; [`DEFAULT_KEY_VERSION`] when the header omits it.
@@ -47,7 +47,7 @@ pub enum HeaderError {
 impl SignatureHeader {
     /// Splits a header value into its parts. Parts may come in any order, separated by `,`
     /// with optional spaces (the published examples use `, `); `keyVersion` may be absent.
-    pub fn parse(value: &str) -> Result<Self, HeaderError> {
+    pub(crate) fn parse(value: &str) -> Result<Self, HeaderError> {
         if value.trim().is_empty() {
             return Err(HeaderError::Empty);
         }
@@ -73,7 +73,7 @@ impl SignatureHeader {
 
     /// Renders the canonical form `algorithm=RSA256,keyVersion=1,signature=...`
     /// (no spaces, the order the SDKs emit).
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let Self {
             algorithm,
             key_version,

@@ -24,6 +24,7 @@ pub struct PrivateKey(SigningKey<Sha256>);
 pub struct PublicKey(VerifyingKey<Sha256>);
 
 /// Why key text could not be loaded. Messages never repeat the key text.
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
     /// The text was empty or only whitespace.
@@ -114,7 +115,7 @@ impl PrivateKey {
     /// A fresh key of `bits` bits (public exponent 65537) from the operating system's random
     /// source: a key nobody holds, for a signature that must not verify. A prime search (tens of
     /// milliseconds for 2048 bits, with outliers), so done once per run and off the async threads.
-    pub fn generate(bits: usize) -> Result<Self, KeyError> {
+    pub(crate) fn generate(bits: usize) -> Result<Self, KeyError> {
         let mut rng = getrandom::SysRng;
         let key = rsa::PrivateKey::new(&mut rng, bits).map_err(|e| KeyError::Generate {
             reason: e.to_string(),
@@ -128,7 +129,7 @@ impl PrivateKey {
     }
 
     /// The modulus size in bits (2048 for the usual keys).
-    pub fn bits(&self) -> usize {
+    pub(crate) fn bits(&self) -> usize {
         modulus_bits(self.0.as_ref().as_public_key())
     }
 
@@ -168,7 +169,7 @@ impl PublicKey {
     }
 
     /// The modulus size in bits; also the signature length in bits.
-    pub fn bits(&self) -> usize {
+    pub(crate) fn bits(&self) -> usize {
         modulus_bits(self.0.as_ref())
     }
 

@@ -28,7 +28,7 @@ pub fn content_to_sign(
 ///
 /// The structural newline after the path stays a real newline; other control characters are
 /// shown as `\u{..}` so stray `\r` or tabs become visible. Invalid UTF-8 shows as `�`.
-pub fn abbreviate_content(content: &[u8], max_body_chars: usize) -> String {
+pub(crate) fn abbreviate_content(content: &[u8], max_body_chars: usize) -> String {
     let start = body_start(content).unwrap_or(0);
     let (head, body) = content.split_at(start);
     let body_text = String::from_utf8_lossy(body);

@@ -18,9 +18,10 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_perc
 use rsa::pkcs1v15::Signature;
 use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
 
-pub use header::{ALGORITHM, DEFAULT_KEY_VERSION, HeaderError, SignatureHeader};
+pub(crate) use header::{ALGORITHM, HeaderError, SignatureHeader};
 pub use keys::{KeyError, PrivateKey, PublicKey};
-pub use message::{abbreviate_content, content_to_sign};
+pub(crate) use message::abbreviate_content;
+pub use message::content_to_sign;
 
 /// Header names of the protocol, lower-case as HTTP/2 spells them (HTTP header names are
 /// case-insensitive).
@@ -36,7 +37,7 @@ pub mod headers {
 }
 
 /// What conform shows instead of a `Signature` header value wherever it shows headers.
-pub const REDACTED: &str = "[redacted]";
+pub(crate) const REDACTED: &str = "[redacted]";
 
 /// The current time as `Request-Time` and `Response-Time` carry it: ISO 8601 to the second
 /// with the local offset, e.g. `2024-01-01T12:00:00+08:00`.
@@ -55,6 +56,7 @@ const URL_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'~');
 
 /// Why a `Signature` header did not verify.
+#[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
 pub enum VerifyError {
     /// The header value could not be split into its parts.
@@ -75,7 +77,7 @@ pub enum VerifyError {
         actual: usize,
     },
     /// Well-formed, but not a signature of this content under this key. Pair it with
-    /// [`abbreviate_content`] so integrators can compare what each side signed.
+    /// `abbreviate_content` so integrators can compare what each side signed.
     #[error("signature does not match the string to sign")]
     Mismatch,
 }
@@ -96,7 +98,7 @@ pub fn sign(key: &PrivateKey, content: &[u8]) -> String {
 }
 
 /// Signature bytes as the header carries them: standard base64, then URL-encoded.
-pub fn encode_signature(bytes: &[u8]) -> String {
+pub(crate) fn encode_signature(bytes: &[u8]) -> String {
     utf8_percent_encode(&STANDARD.encode(bytes), URL_ENCODE).to_string()
 }
 

@@ -4,16 +4,16 @@
 //! [`render`] turns a response into stable text, [`store`] keeps it on disk, [`review`] walks
 //! pending changes. [`Snapshots::check`] is the `snapshot` check the runner calls per case.
 
-pub mod render;
-pub mod review;
-pub mod store;
+pub(crate) mod render;
+pub(crate) mod review;
+pub(crate) mod store;
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use similar::TextDiff;
 
-pub use render::Volatile;
+pub(crate) use render::Volatile;
 
 use crate::contract::Contract;
 use crate::observe::Response;
@@ -21,7 +21,7 @@ use crate::results::{Check, CheckResult};
 
 /// What a run may write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
+pub(crate) enum Mode {
     /// Compare only; never write (the default when `CI` is set).
     Check,
     /// Write missing snapshots, compare the rest, write a pending `.snap.new` on a mismatch
@@ -52,7 +52,7 @@ impl FromStr for Mode {
 
 impl Mode {
     /// The name `--snapshots` takes.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Mode::Check => "check",
             Mode::New => "new",
@@ -63,7 +63,7 @@ impl Mode {
 
     /// The default mode: `off` for the embedded target, `check` when the `CI` environment
     /// variable is set (to anything but empty, `0` or `false`), `new` otherwise.
-    pub fn default_for(embedded: bool, ci: Option<&str>) -> Mode {
+    pub(crate) fn default_for(embedded: bool, ci: Option<&str>) -> Mode {
         match (embedded, ci_is_set(ci)) {
             (true, _) => Mode::Off,
             (false, true) => Mode::Check,
@@ -74,13 +74,13 @@ impl Mode {
 
 /// Whether the value of the `CI` environment variable means "in CI": set to anything but empty,
 /// `0` or `false`.
-pub fn ci_is_set(value: Option<&str>) -> bool {
+pub(crate) fn ci_is_set(value: Option<&str>) -> bool {
     value.is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"))
 }
 
 /// In `check` mode, the number of `cases` looked at when none of them has a recorded snapshot
 /// under `root` (a run that would compare nothing); `None` as soon as one has.
-pub fn none_recorded(root: &Path, cases: impl IntoIterator<Item = String>) -> Option<usize> {
+pub(crate) fn none_recorded(root: &Path, cases: impl IntoIterator<Item = String>) -> Option<usize> {
     let mut looked = 0;
     for case in cases {
         if store::path_for(root, &case).exists() {
@@ -93,7 +93,7 @@ pub fn none_recorded(root: &Path, cases: impl IntoIterator<Item = String>) -> Op
 
 /// The snapshot folder and the mode of a run.
 #[derive(Debug, Clone)]
-pub struct Snapshots {
+pub(crate) struct Snapshots {
     /// The folder (`snapshots/` by default).
     pub root: PathBuf,
     /// What may be written.
@@ -101,7 +101,7 @@ pub struct Snapshots {
 }
 
 /// One case's response, ready to be compared.
-pub struct Taken<'a> {
+pub(crate) struct Taken<'a> {
     /// The contract it belongs to.
     pub contract: &'a Contract,
     /// The case name.
@@ -116,7 +116,7 @@ pub struct Taken<'a> {
 
 impl Snapshots {
     /// The `snapshot` check for one case.
-    pub fn check(&self, taken: &Taken<'_>) -> CheckResult {
+    pub(crate) fn check(&self, taken: &Taken<'_>) -> CheckResult {
         let path = store::path_for(&self.root, taken.case);
         let content = render::render(taken.contract, taken.observed, taken.volatile);
         match store::read(&path) {
@@ -229,7 +229,7 @@ impl Snapshots {
 /// The `snapshot` row of a case whose steps are recorded one by one (`<case>/<step>`), from
 /// each step's result labelled by its step: failed when any step's failed, else skipped when
 /// any was (a snapshot missing), else recorded when any step recorded, else passed.
-pub fn of_steps(results: Vec<(String, CheckResult)>) -> Option<CheckResult> {
+pub(crate) fn of_steps(results: Vec<(String, CheckResult)>) -> Option<CheckResult> {
     use crate::results::{Finding, Outcome};
     let rank = |o: Outcome| match o {
         Outcome::Fail => 3,

@@ -16,14 +16,14 @@ const VOLATILE_HEADERS: [&str; 4] = ["date", "response-time", "signature", "requ
 /// Run-dependent values sent in the request (the idempotency key, the run nonce) that an
 /// implementation may echo; replaced by a placeholder wherever they appear in the response.
 #[derive(Debug, Clone, Default)]
-pub struct Volatile {
+pub(crate) struct Volatile {
     /// (value, placeholder) pairs, longest value first.
     pub values: Vec<(String, String)>,
 }
 
 impl Volatile {
     /// The key (as `[requestId]`) and the run nonce (as `[nonce]`).
-    pub fn new(contract: &Contract, key: Option<&str>, nonce: &str) -> Self {
+    pub(crate) fn new(contract: &Contract, key: Option<&str>, nonce: &str) -> Self {
         let mut values = Vec::new();
         if let (Some(key), Some(rules)) = (key, &contract.idempotency) {
             let name = rules.key_in.name();
@@ -38,7 +38,7 @@ impl Volatile {
 
     /// Adds values that must never be written (secret header values a target may echo), each
     /// replaced by `***`.
-    pub fn with_secrets<'v>(mut self, secrets: impl IntoIterator<Item = &'v str>) -> Self {
+    pub(crate) fn with_secrets<'v>(mut self, secrets: impl IntoIterator<Item = &'v str>) -> Self {
         self.values.extend(
             secrets
                 .into_iter()
@@ -51,7 +51,7 @@ impl Volatile {
 
     /// Adds a run-dependent value (an id a flow created, a value a scenario captured), replaced
     /// by `placeholder` wherever it appears.
-    pub fn with_value(mut self, value: &str, placeholder: String) -> Self {
+    pub(crate) fn with_value(mut self, value: &str, placeholder: String) -> Self {
         if !value.is_empty() && !self.values.iter().any(|(v, _)| v == value) {
             self.values.push((value.to_string(), placeholder));
             self.values
@@ -70,7 +70,7 @@ impl Volatile {
 }
 
 /// The snapshot text of one response (without the file header).
-pub fn render(contract: &Contract, observed: &Response, volatile: &Volatile) -> String {
+pub(crate) fn render(contract: &Contract, observed: &Response, volatile: &Volatile) -> String {
     let mut found = Volatile::default();
     let body = match observed.json() {
         Ok(body) => {
@@ -118,7 +118,8 @@ fn recorded_headers(contract: &Contract, status: u16) -> Vec<String> {
 
 /// The body with the contract's redactions applied (`/cardNo` → `"[cardNo]"`) and volatile
 /// request values replaced inside every string.
-pub fn redact(contract: &Contract, body: &Value, volatile: &Volatile) -> Value {
+#[cfg(test)]
+pub(crate) fn redact(contract: &Contract, body: &Value, volatile: &Volatile) -> Value {
     redact_collecting(contract, body, volatile, &mut Vec::new())
 }
 

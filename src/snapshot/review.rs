@@ -12,7 +12,7 @@ use super::store::{self, PENDING_SUFFIX};
 
 /// A pending snapshot waiting for review.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
+pub(crate) struct Pending {
     /// The case that produced it.
     pub case: String,
     /// The snapshot it would replace (which may not exist yet).
@@ -22,7 +22,7 @@ pub struct Pending {
 }
 
 /// Every pending snapshot under `root` whose case matches `filter` (all when `None`).
-pub fn pending(root: &Path, filter: Option<&GlobSet>) -> io::Result<Vec<Pending>> {
+pub(crate) fn pending(root: &Path, filter: Option<&GlobSet>) -> io::Result<Vec<Pending>> {
     let mut found = Vec::new();
     for path in store::files_ending(root, &format!(".snap{PENDING_SUFFIX}"))? {
         let text = std::fs::read_to_string(&path)?;
@@ -40,7 +40,7 @@ pub fn pending(root: &Path, filter: Option<&GlobSet>) -> io::Result<Vec<Pending>
 }
 
 /// The unified diff from the recorded snapshot (or nothing) to the pending one.
-pub fn diff(pending: &Pending) -> io::Result<String> {
+pub(crate) fn diff(pending: &Pending) -> io::Result<String> {
     let old = store::read(&pending.snapshot)?.unwrap_or_default();
     let new = std::fs::read_to_string(&pending.pending)?;
     let (old, new) = (store::content_of(&old), store::content_of(&new));
@@ -57,17 +57,17 @@ pub fn diff(pending: &Pending) -> io::Result<String> {
 }
 
 /// Makes the pending snapshot the recorded one.
-pub fn accept(pending: &Pending) -> io::Result<()> {
+pub(crate) fn accept(pending: &Pending) -> io::Result<()> {
     std::fs::rename(&pending.pending, &pending.snapshot)
 }
 
 /// Throws the pending snapshot away.
-pub fn reject(pending: &Pending) -> io::Result<()> {
+pub(crate) fn reject(pending: &Pending) -> io::Result<()> {
     store::remove_if_present(&pending.pending)
 }
 
 /// Recorded snapshots (and pending ones) whose case is not among `cases`.
-pub fn orphans(root: &Path, cases: &HashSet<String>) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn orphans(root: &Path, cases: &HashSet<String>) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     for suffix in [".snap".to_string(), format!(".snap{PENDING_SUFFIX}")] {
         for path in store::files_ending(root, &suffix)? {

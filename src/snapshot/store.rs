@@ -15,10 +15,10 @@ use crate::contract::Contract;
 const SEPARATOR: &str = "---\n";
 
 /// Suffix of a pending snapshot waiting for review.
-pub const PENDING_SUFFIX: &str = ".new";
+pub(crate) const PENDING_SUFFIX: &str = ".new";
 
 /// The path of a case's snapshot under `root`.
-pub fn path_for(root: &Path, case: &str) -> PathBuf {
+pub(crate) fn path_for(root: &Path, case: &str) -> PathBuf {
     let mut path = root.to_path_buf();
     let segments: Vec<String> = case.split('/').map(safe_segment).collect();
     for (i, segment) in segments.iter().enumerate() {
@@ -32,7 +32,7 @@ pub fn path_for(root: &Path, case: &str) -> PathBuf {
 }
 
 /// The pending (`.snap.new`) file beside a snapshot.
-pub fn pending_for(snapshot: &Path) -> PathBuf {
+pub(crate) fn pending_for(snapshot: &Path) -> PathBuf {
     let mut name = snapshot.as_os_str().to_os_string();
     name.push(PENDING_SUFFIX);
     PathBuf::from(name)
@@ -49,7 +49,7 @@ fn safe_segment(segment: &str) -> String {
 }
 
 /// A snapshot file's whole text: header, separator, content.
-pub fn file_text(contract: &Contract, case: &str, content: &str) -> String {
+pub(crate) fn file_text(contract: &Contract, case: &str, content: &str) -> String {
     format!(
         "# conform snapshot: review changes with `conform snapshots review`\n\
          # contract: {} ({}, sha256 {})\n\
@@ -61,7 +61,7 @@ pub fn file_text(contract: &Contract, case: &str, content: &str) -> String {
 }
 
 /// The content part of a snapshot file (everything after the separator).
-pub fn content_of(text: &str) -> &str {
+pub(crate) fn content_of(text: &str) -> &str {
     match text.find(&format!("\n{SEPARATOR}")) {
         Some(i) => &text[i + 1 + SEPARATOR.len()..],
         None => text,
@@ -69,14 +69,14 @@ pub fn content_of(text: &str) -> &str {
 }
 
 /// The case named in a snapshot file's header.
-pub fn case_of(text: &str) -> Option<&str> {
+pub(crate) fn case_of(text: &str) -> Option<&str> {
     text.lines()
         .take_while(|line| line.starts_with('#'))
         .find_map(|line| line.strip_prefix("# case: "))
 }
 
 /// Reads a file, `None` when it does not exist.
-pub fn read(path: &Path) -> io::Result<Option<String>> {
+pub(crate) fn read(path: &Path) -> io::Result<Option<String>> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -85,7 +85,7 @@ pub fn read(path: &Path) -> io::Result<Option<String>> {
 }
 
 /// Removes a file if it exists.
-pub fn remove_if_present(path: &Path) -> io::Result<()> {
+pub(crate) fn remove_if_present(path: &Path) -> io::Result<()> {
     match std::fs::remove_file(path) {
         Err(err) if err.kind() != io::ErrorKind::NotFound => Err(err),
         _ => Ok(()),
@@ -93,7 +93,7 @@ pub fn remove_if_present(path: &Path) -> io::Result<()> {
 }
 
 /// Every file under `root` whose name ends with `suffix`, sorted.
-pub fn files_ending(root: &Path, suffix: &str) -> io::Result<Vec<PathBuf>> {
+pub(crate) fn files_ending(root: &Path, suffix: &str) -> io::Result<Vec<PathBuf>> {
     let mut found = Vec::new();
     if root.exists() {
         walk(root, suffix, &mut found)?;

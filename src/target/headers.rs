@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 /// One header sent with every request.
 #[derive(Clone, PartialEq, Eq)]
-pub struct TargetHeader {
+pub(crate) struct TargetHeader {
     /// The name, as given.
     pub name: String,
     /// The value.
@@ -32,7 +32,7 @@ impl fmt::Debug for TargetHeader {
 
 impl TargetHeader {
     /// A header; secret when its name says it carries credentials (see [`is_secret_name`]).
-    pub fn new(name: &str, value: &str) -> Result<Self, HeaderError> {
+    pub(crate) fn new(name: &str, value: &str) -> Result<Self, HeaderError> {
         let header = TargetHeader {
             name: name.trim().to_string(),
             value: value.trim().to_string(),
@@ -44,7 +44,7 @@ impl TargetHeader {
     }
 
     /// The value as reports may show it: `***` when secret.
-    pub fn shown(&self) -> &str {
+    pub(crate) fn shown(&self) -> &str {
         if self.secret { "***" } else { &self.value }
     }
 
@@ -73,7 +73,7 @@ impl FromStr for TargetHeader {
 /// Whether a header of this name carries credentials by convention: `Authorization`,
 /// `Proxy-Authorization`, `Cookie`, and names containing `token`, `secret`, `key`, `auth`,
 /// `password` or `signature` (`X-Api-Key`, `X-Auth-Token`).
-pub fn is_secret_name(name: &str) -> bool {
+pub(crate) fn is_secret_name(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     lower == "cookie"
         || ["auth", "token", "secret", "key", "password", "signature"]
@@ -83,7 +83,7 @@ pub fn is_secret_name(name: &str) -> bool {
 
 /// A header that cannot be sent (a usage error).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum HeaderError {
+pub(crate) enum HeaderError {
     /// No colon.
     #[error("expected `NAME: VALUE`, e.g. `Authorization: Bearer $TOKEN`")]
     Syntax,
@@ -106,7 +106,7 @@ pub enum HeaderError {
 /// A header value in a target profile: the text itself, or where to read it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
-pub enum HeaderSource {
+pub(crate) enum HeaderSource {
     /// The value itself (secret when the name says so).
     Text(String),
     /// The value of an environment variable (secret unless `secret` is `false`).
@@ -137,7 +137,7 @@ pub enum HeaderSource {
 
 impl HeaderSource {
     /// The header this source gives `name`.
-    pub fn resolve(&self, name: &str) -> Result<TargetHeader, HeaderError> {
+    pub(crate) fn resolve(&self, name: &str) -> Result<TargetHeader, HeaderError> {
         let mut header = match self {
             HeaderSource::Text(value) => TargetHeader::new(name, value)?,
             HeaderSource::Env {
@@ -173,14 +173,14 @@ impl HeaderSource {
 
 /// Values that must never appear in any output, and the scrubbing that keeps them out.
 #[derive(Debug, Clone, Default)]
-pub struct Secrets {
+pub(crate) struct Secrets {
     values: Vec<String>,
 }
 
 impl Secrets {
     /// The secret values of `headers` (and, for `Authorization: Bearer x`, the token alone,
     /// which targets like to echo in error messages).
-    pub fn of(headers: &[TargetHeader]) -> Self {
+    pub(crate) fn of(headers: &[TargetHeader]) -> Self {
         let mut values = Vec::new();
         for header in headers.iter().filter(|h| h.secret) {
             values.push(header.value.clone());
@@ -196,7 +196,7 @@ impl Secrets {
     }
 
     /// Adds one more secret value.
-    pub fn add(&mut self, value: &str) {
+    pub(crate) fn add(&mut self, value: &str) {
         if value.len() >= 4 && !self.values.iter().any(|v| v == value) {
             self.values.push(value.to_string());
             self.values.sort_by_key(|v| std::cmp::Reverse(v.len()));
@@ -204,17 +204,12 @@ impl Secrets {
     }
 
     /// The secret values, longest first.
-    pub fn values(&self) -> impl Iterator<Item = &str> {
+    pub(crate) fn values(&self) -> impl Iterator<Item = &str> {
         self.values.iter().map(String::as_str)
     }
 
-    /// Whether there is nothing to scrub.
-    pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     /// `text` with every secret value replaced by `***`.
-    pub fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
+    pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         if !self.values.iter().any(|v| text.contains(v.as_str())) {
             return Cow::Borrowed(text);
         }

@@ -17,7 +17,7 @@ pub(super) struct Liveness {
 }
 
 impl Liveness {
-    pub fn new(limit: u32) -> Self {
+    pub(super) fn new(limit: u32) -> Self {
         Liveness {
             limit,
             answered: AtomicBool::new(false),
@@ -27,7 +27,7 @@ impl Liveness {
     }
 
     /// Counts one request's outcome.
-    pub fn record(&self, answer: &Result<Response, TransportError>) {
+    pub(super) fn record(&self, answer: &Result<Response, TransportError>) {
         match answer {
             Err(err) if err.is_no_answer() => {
                 let unanswered = self.unanswered.fetch_add(1, Ordering::Relaxed) + 1;
@@ -42,7 +42,7 @@ impl Liveness {
         }
     }
 
-    pub fn given_up(&self) -> bool {
+    pub(super) fn given_up(&self) -> bool {
         self.given_up.load(Ordering::Relaxed)
     }
 }

@@ -12,18 +12,18 @@
 //! stays bounded whatever is sent, and a target that answers none of the run's first requests
 //! is given up on (`liveness`) instead of costing a time-out per case.
 
-pub mod headers;
+pub(crate) mod headers;
 mod liveness;
-pub mod profile;
+pub(crate) mod profile;
 mod read;
 mod signer;
 mod spoil;
-pub mod tls;
+pub(crate) mod tls;
 
-pub use headers::{Secrets, TargetHeader};
+pub(crate) use headers::{Secrets, TargetHeader};
 pub(crate) use read::send_error;
-pub use signer::{InvalidClientId, Signing, shown_header_value};
-pub use spoil::Spoil;
+pub(crate) use signer::Signing;
+pub(crate) use spoil::Spoil;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -40,7 +40,7 @@ use crate::observe::{
 
 /// How long to wait, how much to read, and when to give up on a target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(crate) struct Limits {
     /// Per request, from sending to the end of the body.
     pub timeout: Duration,
     /// The largest body read; a longer one is cut off and fails `transport`.
@@ -62,7 +62,7 @@ impl Default for Limits {
 
 /// A target reached over HTTP.
 #[derive(Debug, Clone)]
-pub struct HttpTarget {
+pub(crate) struct HttpTarget {
     client: reqwest::Client,
     base: String,
     base_url: Url,
@@ -86,7 +86,7 @@ const CACHED_URLS: usize = 1024;
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid target `{url}`: {reason}")]
-pub struct TargetError {
+pub(crate) struct TargetError {
     /// The URL given.
     pub url: String,
     /// Why it cannot be used.
@@ -96,7 +96,11 @@ pub struct TargetError {
 impl HttpTarget {
     /// A target at `base` (scheme, host, port and any gateway prefix such as `/api/open`),
     /// reached over TLS as `tls` says when `base` is `https://`.
-    pub fn new(base: &str, limits: Limits, tls: &tls::ClientTls) -> Result<Self, TargetError> {
+    pub(crate) fn new(
+        base: &str,
+        limits: Limits,
+        tls: &tls::ClientTls,
+    ) -> Result<Self, TargetError> {
         let invalid = |reason: String| TargetError {
             url: base.to_string(),
             reason,
@@ -149,7 +153,7 @@ impl HttpTarget {
 
     /// Sends `headers` with every request; a request's own header of the same name wins (a
     /// security probe sending a wrong credential, say).
-    pub fn with_headers(mut self, headers: &[TargetHeader]) -> Result<Self, TargetError> {
+    pub(crate) fn with_headers(mut self, headers: &[TargetHeader]) -> Result<Self, TargetError> {
         for header in headers {
             let invalid = |reason: String| TargetError {
                 url: self.base.clone(),
@@ -166,46 +170,46 @@ impl HttpTarget {
     }
 
     /// Signs every request and checks every answer as `signing` says.
-    pub fn with_signing(mut self, signing: Signing) -> Self {
+    pub(crate) fn with_signing(mut self, signing: Signing) -> Self {
         self.signing = Some(Arc::new(signing));
         self
     }
 
     /// The HTTP client every request goes through: pooled, never following a redirect, TLS as
     /// configured (the traffic proxy forwards requests with it).
-    pub fn client(&self) -> &reqwest::Client {
+    pub(crate) fn client(&self) -> &reqwest::Client {
         &self.client
     }
 
     /// The base URL, without a trailing slash.
-    pub fn base(&self) -> &str {
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 
     /// Whether the run has stopped sending: the target answered none of its first requests.
-    pub fn given_up(&self) -> bool {
+    pub(crate) fn given_up(&self) -> bool {
         self.liveness.given_up()
     }
 
     /// How many unanswered requests made the run give up.
-    pub fn give_up_after(&self) -> u32 {
+    pub(crate) fn give_up_after(&self) -> u32 {
         self.limits.give_up_after
     }
 
     /// Requests sent so far (each settle try and replay counts).
-    pub fn sent(&self) -> u64 {
+    pub(crate) fn sent(&self) -> u64 {
         self.sent.load(Ordering::Relaxed)
     }
 
     /// Sends `request` (signed, when signing is set up) and records what went on the wire and
     /// what came back.
-    pub async fn send(&self, request: &Request) -> Exchange {
+    pub(crate) async fn send(&self, request: &Request) -> Exchange {
         self.send_as(request, None).await
     }
 
     /// Sends `request` spoiled as `spoil` says (signed wrongly, without its credentials), for a
     /// security probe, and records what went on the wire.
-    pub async fn send_spoiled(&self, request: &Request, spoil: &Spoil) -> Exchange {
+    pub(crate) async fn send_spoiled(&self, request: &Request, spoil: &Spoil) -> Exchange {
         self.send_as(request, Some(spoil)).await
     }
 

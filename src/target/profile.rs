@@ -18,7 +18,7 @@ use crate::signing::{KeyError, PrivateKey, PublicKey};
 #[derive(Debug, Default, Clone, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[schemars(title = "conform target profile")]
-pub struct ProfileFile {
+pub(crate) struct ProfileFile {
     /// Editors use this to find the JSON Schema; conform ignores it.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
@@ -73,7 +73,7 @@ pub struct ProfileFile {
 /// One source, or a list of them.
 #[derive(Debug, Clone, PartialEq, Eq, JsonSchema)]
 #[serde(untagged)]
-pub enum OneOrMore {
+pub(crate) enum OneOrMore {
     /// A single source.
     One(KeySource),
     /// Several sources, in order.
@@ -82,7 +82,7 @@ pub enum OneOrMore {
 
 impl OneOrMore {
     /// Every source, in order.
-    pub fn sources(&self) -> &[KeySource] {
+    pub(crate) fn sources(&self) -> &[KeySource] {
         match self {
             OneOrMore::One(source) => std::slice::from_ref(source),
             OneOrMore::More(sources) => sources,
@@ -129,7 +129,7 @@ impl<'de> Deserialize<'de> for OneOrMore {
 /// Where a key's or certificate's text is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum KeySource {
+pub(crate) enum KeySource {
     /// A file; a relative path is relative to the profile file (to the working folder for
     /// flags).
     File(PathBuf),
@@ -140,7 +140,7 @@ pub enum KeySource {
 /// A profile that cannot be used (a usage error: nothing is sent). Messages never contain
 /// key material.
 #[derive(Debug, thiserror::Error)]
-pub enum ProfileError {
+pub(crate) enum ProfileError {
     /// The profile file cannot be read.
     #[error("cannot read target config `{}`: {source}", path.display())]
     Read {
@@ -198,7 +198,7 @@ pub enum ProfileError {
 
 impl ProfileFile {
     /// Reads a profile file; relative key paths become relative to the file's folder.
-    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+    pub(crate) fn load(path: &Path) -> Result<Self, ProfileError> {
         let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
             path: path.to_path_buf(),
             source,
@@ -231,7 +231,7 @@ impl ProfileFile {
     }
 
     /// This profile with every key `flags` sets taken from `flags`.
-    pub fn overridden_by(self, flags: ProfileFile) -> ProfileFile {
+    pub(crate) fn overridden_by(self, flags: ProfileFile) -> ProfileFile {
         ProfileFile {
             schema: self.schema,
             base_url: flags.base_url.or(self.base_url),
@@ -250,7 +250,7 @@ impl ProfileFile {
 
     /// The TLS options this profile names (`--insecure` is a flag only, never a profile key:
     /// skipping verification is always visible on the command line).
-    pub fn tls_options(&self, insecure: bool) -> TlsOptions {
+    pub(crate) fn tls_options(&self, insecure: bool) -> TlsOptions {
         TlsOptions {
             ca_certs: self
                 .ca_cert
@@ -264,7 +264,7 @@ impl ProfileFile {
 
     /// The headers every request carries: the profile's, each replaced by a flag's header of
     /// the same name (names compared case-insensitively), then the flags' other headers.
-    pub fn target_headers(
+    pub(crate) fn target_headers(
         &self,
         flags: &[TargetHeader],
     ) -> Result<Vec<TargetHeader>, ProfileError> {
@@ -279,7 +279,7 @@ impl ProfileFile {
 
     /// Reads the keys and builds the signing set-up; `None` when the profile names neither a
     /// Client-Id nor a key.
-    pub fn signing(&self) -> Result<Option<Signing>, ProfileError> {
+    pub(crate) fn signing(&self) -> Result<Option<Signing>, ProfileError> {
         let has_key = self.private_key.is_some() || self.public_key.is_some();
         let Some(client_id) = &self.client_id else {
             return if has_key {
@@ -301,14 +301,14 @@ impl ProfileFile {
 }
 
 /// Loads a private key from a file or an environment variable.
-pub fn load_private_key(source: &KeySource) -> Result<PrivateKey, ProfileError> {
+pub(crate) fn load_private_key(source: &KeySource) -> Result<PrivateKey, ProfileError> {
     let what = "private key";
     let text = key_text(what, source)?;
     PrivateKey::from_text(&text).map_err(|e| key_error(what, source, e))
 }
 
 /// Loads a public key from a file or an environment variable.
-pub fn load_public_key(source: &KeySource) -> Result<PublicKey, ProfileError> {
+pub(crate) fn load_public_key(source: &KeySource) -> Result<PublicKey, ProfileError> {
     let what = "public key";
     let text = key_text(what, source)?;
     PublicKey::from_text(&text).map_err(|e| key_error(what, source, e))
@@ -344,7 +344,7 @@ fn key_error(what: &'static str, source: &KeySource, error: KeyError) -> Profile
 
 /// The JSON Schema of the profile file, pretty-printed, for editors and
 /// `conform schema --target`.
-pub fn json_schema() -> String {
+pub(crate) fn json_schema() -> String {
     let schema = schemars::schema_for!(ProfileFile);
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }

@@ -13,7 +13,7 @@ use crate::signing::{self, PrivateKey, PublicKey, headers};
 ///
 /// `Debug` never shows key material (the key types print only their size).
 #[derive(Debug, Clone)]
-pub struct Signing {
+pub(crate) struct Signing {
     client_id: HeaderValue,
     key_version: u32,
     private_key: Option<Arc<PrivateKey>>,
@@ -23,11 +23,11 @@ pub struct Signing {
 /// A Client-Id that cannot be sent as an HTTP header value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("client id `{0}` must be printable ASCII without spaces")]
-pub struct InvalidClientId(pub String);
+pub(crate) struct InvalidClientId(pub String);
 
 impl Signing {
     /// Sends `client_id` as `Client-Id`; nothing is signed or checked until keys are added.
-    pub fn new(client_id: &str) -> Result<Self, InvalidClientId> {
+    pub(crate) fn new(client_id: &str) -> Result<Self, InvalidClientId> {
         let printable = !client_id.is_empty() && client_id.bytes().all(|b| b.is_ascii_graphic());
         let value = HeaderValue::from_str(client_id).ok().filter(|_| printable);
         let client_id = value.ok_or_else(|| InvalidClientId(client_id.to_string()))?;
@@ -40,42 +40,42 @@ impl Signing {
     }
 
     /// Signs every request with `key`, announcing `key_version` in the `Signature` header.
-    pub fn signing_with(mut self, key: PrivateKey, key_version: u32) -> Self {
+    pub(crate) fn signing_with(mut self, key: PrivateKey, key_version: u32) -> Self {
         self.private_key = Some(Arc::new(key));
         self.key_version = key_version;
         self
     }
 
     /// Checks every answer's signature with the counterpart's public `key`.
-    pub fn checking_with(mut self, key: PublicKey) -> Self {
+    pub(crate) fn checking_with(mut self, key: PublicKey) -> Self {
         self.public_key = Some(Arc::new(key));
         self
     }
 
     /// The Client-Id sent.
-    pub fn client_id(&self) -> &str {
+    pub(crate) fn client_id(&self) -> &str {
         // Checked to be ASCII when built.
         self.client_id.to_str().unwrap_or_default()
     }
 
     /// The `keyVersion` announced.
-    pub fn key_version(&self) -> u32 {
+    pub(crate) fn key_version(&self) -> u32 {
         self.key_version
     }
 
     /// The key requests are signed with, if any.
-    pub fn private_key(&self) -> Option<&PrivateKey> {
+    pub(crate) fn private_key(&self) -> Option<&PrivateKey> {
         self.private_key.as_deref()
     }
 
     /// The key answers are checked with, if any.
-    pub fn public_key(&self) -> Option<&PublicKey> {
+    pub(crate) fn public_key(&self) -> Option<&PublicKey> {
         self.public_key.as_deref()
     }
 
     /// The headers for one request: `Client-Id`, and with a private key `Request-Time` and a
     /// `Signature` over exactly `method`, `path` (as sent) and `body` (the bytes sent).
-    pub fn request_headers(&self, method: &str, path: &str, body: &[u8]) -> HeaderMap {
+    pub(crate) fn request_headers(&self, method: &str, path: &str, body: &[u8]) -> HeaderMap {
         let mut map = HeaderMap::new();
         map.insert(name(headers::CLIENT_ID), self.client_id.clone());
         if let Some(key) = &self.private_key {
@@ -110,7 +110,7 @@ impl Signing {
     }
 
     /// What an answer to `method path` must be signed over, when answers are checked.
-    pub fn context(&self, method: &str, path: &str) -> Option<SignatureContext> {
+    pub(crate) fn context(&self, method: &str, path: &str) -> Option<SignatureContext> {
         self.context_for(method, path, self.client_id())
     }
 
@@ -138,7 +138,8 @@ fn name(text: &'static str) -> HeaderName {
 
 /// A header value as conform shows it: `Signature` values are replaced by
 /// [`signing::REDACTED`], so reports and snapshots never carry signatures.
-pub fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
+#[cfg(test)]
+pub(crate) fn shown_header_value<'a>(name: &str, value: &'a str) -> &'a str {
     if name.eq_ignore_ascii_case(headers::SIGNATURE) {
         signing::REDACTED
     } else {

@@ -13,7 +13,7 @@ use crate::signing::{self, PrivateKey, SignatureHeader, headers};
 
 /// How to spoil a request.
 #[derive(Debug, Clone)]
-pub enum Spoil {
+pub(crate) enum Spoil {
     /// `Client-Id` and `Request-Time` as usual, no `Signature`.
     Unsigned,
     /// Signed over the request's body, then sent with this body instead.

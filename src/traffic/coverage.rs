@@ -61,7 +61,7 @@ struct Fields {
 
 impl Coverage {
     /// Nothing exercised yet of `contracts`.
-    pub fn new(contracts: &[Contract]) -> Self {
+    pub(super) fn new(contracts: &[Contract]) -> Self {
         Coverage {
             operations: contracts.iter().map(Operation::new).collect(),
         }
@@ -69,7 +69,7 @@ impl Coverage {
 
     /// Counts exchange `number` of contract `index`: its request document (when it could be
     /// read) and its answer (when one came).
-    pub fn add(
+    pub(super) fn add(
         &mut self,
         contract: &Contract,
         index: usize,
@@ -103,7 +103,7 @@ impl Coverage {
     }
 
     /// The coverage of every contract, in the order given.
-    pub fn report(&self) -> Vec<OperationCoverage> {
+    pub(super) fn report(&self) -> Vec<OperationCoverage> {
         self.operations.iter().map(Operation::report).collect()
     }
 }

@@ -22,7 +22,7 @@ use crate::target::headers::is_secret_name;
 
 /// What the judge needs besides the contracts.
 #[derive(Debug, Clone, Default)]
-pub struct JudgeOptions {
+pub(crate) struct JudgeOptions {
     /// Whether answers are the implementation's under test and judged (`conform proxy`), or
     /// the reference implementation's (`serve --report`: only the client is judged).
     pub judge_answers: bool,
@@ -45,7 +45,7 @@ pub(super) struct Judge {
 }
 
 impl Judge {
-    pub fn new(contracts: Vec<Contract>, options: JudgeOptions) -> Self {
+    pub(super) fn new(contracts: Vec<Contract>, options: JudgeOptions) -> Self {
         Judge {
             keys: contracts.iter().map(|_| Keys::new(options.keys)).collect(),
             coverage: Coverage::new(&contracts),
@@ -54,16 +54,16 @@ impl Judge {
         }
     }
 
-    pub fn contracts(&self) -> &[Contract] {
+    pub(super) fn contracts(&self) -> &[Contract] {
         &self.contracts
     }
 
-    pub fn coverage(&self) -> &Coverage {
+    pub(super) fn coverage(&self) -> &Coverage {
         &self.coverage
     }
 
     /// The case of exchange `seen` of contract `index`, whose route matched `path_params`.
-    pub fn judge(
+    pub(super) fn judge(
         &mut self,
         index: usize,
         path_params: &[(String, String)],

@@ -78,14 +78,14 @@ pub(super) struct Use<'a> {
 
 impl Keys {
     /// An empty memory within `bound`.
-    pub fn new(bound: Bound) -> Self {
+    pub(super) fn new(bound: Bound) -> Self {
         Keys {
             memory: KeyMemory::new(bound),
         }
     }
 
     /// Judges one use of a key, remembering it when its answer is a success.
-    pub fn judge(&self, contract: &Contract, seen: &Use<'_>) -> Reuse {
+    pub(super) fn judge(&self, contract: &Contract, seen: &Use<'_>) -> Reuse {
         let success = seen
             .answer
             .is_some_and(|r| r.role(contract) == Some(StatusRole::Success));

@@ -26,8 +26,8 @@ use std::collections::HashMap;
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-pub use judge::JudgeOptions;
-pub use session::{Session, SessionOptions};
+pub(crate) use judge::JudgeOptions;
+pub(crate) use session::{Session, SessionOptions};
 
 use crate::contract::Contract;
 use crate::observe::{Response, TransportError};
@@ -36,11 +36,11 @@ use crate::results::{ContractInfo, Implementation, RunInfo, Scope};
 
 /// Exchanges waiting to be judged at most; a server with this many waiting holds the next
 /// request back until the judge catches up, so memory stays bounded.
-pub const WAITING: usize = 1024;
+pub(crate) const WAITING: usize = 1024;
 
 /// One exchange as seen.
 #[derive(Debug)]
-pub struct Seen {
+pub(crate) struct Seen {
     /// Its number in the run, in the order requests arrived, from 1.
     pub number: u64,
     /// The contract whose operation it matched (its index among the session's contracts) and
@@ -59,7 +59,7 @@ pub struct Seen {
 
 /// What a traffic run is about, for the reporters: the contracts, the target (or `serve`'s own
 /// URL) and how the run watches.
-pub fn run_info(
+pub(crate) fn run_info(
     contracts: &[Contract],
     target: &str,
     embedded: bool,
@@ -86,7 +86,7 @@ pub fn run_info(
 
 /// The requests `serve` answered (see [`crate::reference::RequestLog`]) as exchanges to judge,
 /// numbered as they come; `base` is `serve`'s URL.
-pub fn served(
+pub(crate) fn served(
     contracts: &[Contract],
     base: &str,
     mut requests: mpsc::Receiver<ServedRequest>,

@@ -28,7 +28,7 @@ const STATUSES_KEPT: usize = 5;
 
 /// How a traffic run judges and when it ends.
 #[derive(Debug, Clone, Default)]
-pub struct SessionOptions {
+pub(crate) struct SessionOptions {
     /// What judging needs: keys, bounds, whether answers are judged.
     pub judge: JudgeOptions,
     /// End after this many exchanges (matched or not).
@@ -38,7 +38,7 @@ pub struct SessionOptions {
 }
 
 /// A traffic run's judge, counts and live log.
-pub struct Session {
+pub(crate) struct Session {
     judge: Judge,
     options: SessionOptions,
     summary: Summary,
@@ -54,7 +54,7 @@ pub struct Session {
 impl Session {
     /// A session judging exchanges of `contracts`, writing one line per exchange to `log` when
     /// given.
-    pub fn new(
+    pub(crate) fn new(
         contracts: Vec<Contract>,
         options: SessionOptions,
         log: Option<Box<dyn Write + Send>>,
@@ -77,7 +77,7 @@ impl Session {
     /// feeds `reporter`. When `stop` resolves (with why, e.g. `Ctrl-C`) or the exchange limit is
     /// reached, `on_stop` tells the server to stop taking requests; exchanges still under way
     /// are judged as they arrive, for up to the grace period.
-    pub async fn run(
+    pub(crate) async fn run(
         mut self,
         info: &RunInfo,
         mut seen: mpsc::Receiver<Seen>,

@@ -8,7 +8,7 @@ use crate::contract::{Kind, Schema, Types};
 /// (one element per repeated key), else the first scalar kind the text parses as (integer,
 /// number, boolean), else the text itself. Text that fits no accepted kind stays text, so the
 /// validator reports the type it should have had. Several texts for a scalar stay a list.
-pub fn coerce(types: &Types, schema: &Schema, texts: &[&str]) -> Value {
+pub(crate) fn coerce(types: &Types, schema: &Schema, texts: &[&str]) -> Value {
     let kinds = resolved(types, schema, 0);
     if let Some((_, array)) = kinds.iter().find(|(k, _)| *k == Kind::Array) {
         let items = array.arrays.items.as_deref();

@@ -14,8 +14,8 @@ mod path;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value};
 
-pub use coerce::coerce;
-pub use path::{PathMatch, match_path};
+pub(crate) use coerce::coerce;
+pub(crate) use path::match_path;
 
 use crate::contract::http::PathPiece;
 use crate::contract::{Contract, Location, PathTemplate};
@@ -42,7 +42,7 @@ const SEGMENT: &AsciiSet = &CONTROLS
 
 /// The parameters of a request document as they go on the wire.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Encoded {
+pub(crate) struct Encoded {
     /// The path with parameters substituted, then `?` and the query when there is one.
     pub path_and_query: String,
     /// Header names (as the contract writes them) and values, in document order.
@@ -50,7 +50,7 @@ pub struct Encoded {
 }
 
 /// Writes the path, query and headers of `document` for `contract`'s operation.
-pub fn encode(contract: &Contract, document: &Value) -> Encoded {
+pub(crate) fn encode(contract: &Contract, document: &Value) -> Encoded {
     let members = |location: Location| document.get(location.name()).and_then(Value::as_object);
     let mut path_and_query = fill_template(&contract.template, members(Location::Path));
     let query = encode_query(members(Location::Query));
@@ -72,7 +72,10 @@ pub fn encode(contract: &Contract, document: &Value) -> Encoded {
 /// The template with each parameter's value, as text, percent-encoded as one segment. A
 /// parameter without a value leaves its segment empty (the request is then malformed on
 /// purpose, or by the contract's own example).
-pub fn fill_template(template: &PathTemplate, values: Option<&Map<String, Value>>) -> String {
+pub(crate) fn fill_template(
+    template: &PathTemplate,
+    values: Option<&Map<String, Value>>,
+) -> String {
     let mut out = String::with_capacity(template.text.len() + 16);
     for piece in &template.pieces {
         match piece {
@@ -111,7 +114,7 @@ fn encode_query(values: Option<&Map<String, Value>>) -> String {
 
 /// A scalar's text form: strings as they are, numbers and booleans as JSON writes them.
 /// `null`, arrays and objects have none.
-pub fn text(value: &Value) -> Option<String> {
+pub(crate) fn text(value: &Value) -> Option<String> {
     match value {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -122,7 +125,7 @@ pub fn text(value: &Value) -> Option<String> {
 
 /// A received request's parameters, before they are read into a document.
 #[derive(Debug, Clone, Default)]
-pub struct Received<'a> {
+pub(crate) struct Received<'a> {
     /// Path parameter values, already percent-decoded (from [`match_path`]).
     pub path: Vec<(String, String)>,
     /// The raw query string, without `?`.
@@ -135,7 +138,7 @@ pub struct Received<'a> {
 /// JSON type its definition accepts; parameters the contract does not declare are kept as text
 /// (query) or left out (headers, which real clients send many of). `body` is the parsed body,
 /// when the operation has one.
-pub fn decode(contract: &Contract, received: &Received<'_>, body: Option<Value>) -> Value {
+pub(crate) fn decode(contract: &Contract, received: &Received<'_>, body: Option<Value>) -> Value {
     let mut document = Map::new();
     let path = received
         .path

@@ -7,7 +7,7 @@ use crate::contract::http::PathPiece;
 
 /// A path matched by a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathMatch {
+pub(crate) struct PathMatch {
     /// Each parameter's value, percent-decoded.
     pub params: Vec<(String, String)>,
     /// How many bytes of the path came before the template (a gateway prefix such as
@@ -17,7 +17,7 @@ pub struct PathMatch {
 
 /// Matches `path` against `template`, exactly or behind a prefix that ends at a segment
 /// boundary (`/api/open/v1/cards/1` for `/v1/cards/{id}`). The longest match wins.
-pub fn match_path(template: &PathTemplate, path: &str) -> Option<PathMatch> {
+pub(crate) fn match_path(template: &PathTemplate, path: &str) -> Option<PathMatch> {
     let starts = std::iter::once(0).chain(path.match_indices('/').skip(1).map(|(i, _)| i));
     for start in starts {
         let mut params = Vec::new();

@@ -12,7 +12,7 @@ use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The token a correct client sends.
-pub const TOKEN: &str = "Bearer test-token-7f3a";
+pub(crate) const TOKEN: &str = "Bearer test-token-7f3a";
 
 /// How long creating a card takes: a second request with the same key in this window is told
 /// the first is still in flight (`409`).
@@ -20,7 +20,7 @@ const PROCESSING: Duration = Duration::from_millis(60);
 
 /// One mistake each; all off is a correct implementation.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Defects {
+pub(crate) struct Defects {
     pub auth_not_enforced: bool,
     pub created_answers_200: bool,
     pub no_location: bool,
@@ -57,7 +57,7 @@ struct Stored {
 }
 
 /// The implementation: its cards and the keys it has seen.
-pub struct CardsApi {
+pub(crate) struct CardsApi {
     defects: Defects,
     keys: Mutex<HashMap<String, Stored>>,
     /// Keys in the order they created a card, oldest first (for `remember_last`).
@@ -68,7 +68,7 @@ pub struct CardsApi {
 }
 
 /// Starts a server running the implementation with `defects`.
-pub async fn serve(defects: Defects) -> MockServer {
+pub(crate) async fn serve(defects: Defects) -> MockServer {
     let server = MockServer::start().await;
     let api = CardsApi {
         defects,

@@ -137,7 +137,7 @@ async fn cases_lists_names_and_totals() {
 }
 
 /// The lines printed for one failed case: its `FAIL` line up to the next blank line.
-pub fn failure_block(stdout: &str, case: &str) -> Option<String> {
+pub(crate) fn failure_block(stdout: &str, case: &str) -> Option<String> {
     let header = format!("FAIL {case}\n");
     let start = stdout.find(&header)?;
     let rest = &stdout[start..];

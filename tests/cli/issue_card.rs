@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-pub const PATH: &str = "/v2/pds/memberships/issueCard";
+pub(crate) const PATH: &str = "/v2/pds/memberships/issueCard";
 
 const SUPER_APPS: [&str; 10] = [
     "ALIPAY_CN",
@@ -28,7 +28,7 @@ const SUPER_APPS: [&str; 10] = [
 
 /// One mistake each; all off is a correct implementation.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Defects {
+pub(crate) struct Defects {
     pub accept_long_app_id: bool,
     pub accept_long_request_id: bool,
     pub accept_long_extend_info: bool,
@@ -62,7 +62,7 @@ pub struct Defects {
 }
 
 /// The implementation, with its memory of keys.
-pub struct IssueCard {
+pub(crate) struct IssueCard {
     defects: Defects,
     memory: Mutex<HashMap<String, Stored>>,
     /// Keys in the order they issued a card, oldest first (for `remember_last`).
@@ -78,7 +78,7 @@ struct Stored {
 }
 
 /// Starts a server running the implementation with `defects`.
-pub async fn serve(defects: Defects) -> MockServer {
+pub(crate) async fn serve(defects: Defects) -> MockServer {
     let server = MockServer::start().await;
     let implementation = IssueCard {
         defects,
@@ -309,7 +309,7 @@ fn date(
 }
 
 /// `YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)` with a real calendar date.
-pub fn is_iso_date_time(value: &str) -> bool {
+pub(crate) fn is_iso_date_time(value: &str) -> bool {
     let b = value.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())

@@ -18,10 +18,10 @@ use sha2::Sha256;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The card the merchant's test environment holds.
-pub const KNOWN_CARD: &str = "011164508621375700010170";
+pub(crate) const KNOWN_CARD: &str = "011164508621375700010170";
 
 /// The platform's Client-Id as the merchant knows it.
-pub const PLATFORM_CLIENT: &str = "PLATFORM_0000000000001";
+pub(crate) const PLATFORM_CLIENT: &str = "PLATFORM_0000000000001";
 
 const SUPER_APPS: [&str; 10] = [
     "ALIPAY_CN",
@@ -48,7 +48,7 @@ const ASSET_TYPES: [&str; 3] = ["BENEFIT", "POINT", "BALANCE"];
 
 /// One mistake each; all off is a correct implementation.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Defects {
+pub(crate) struct Defects {
     /// Names are held to 256 characters like other fields, not 20.
     pub long_names_accepted: bool,
     /// inquireCardDetail answers even when neither cardNo nor loginIdentity names a card.
@@ -79,7 +79,7 @@ pub struct Defects {
 }
 
 /// The implementation: its keys and the registrations it remembers by requestId.
-pub struct Merchant {
+pub(crate) struct Merchant {
     defects: Defects,
     platform_key: VerifyingKey<Sha256>,
     own_key: SigningKey<Sha256>,
@@ -88,7 +88,11 @@ pub struct Merchant {
 
 /// Starts a server running the merchant APIs with `defects`; `platform_public` checks request
 /// signatures, `merchant_private` signs the answers (both PEM text).
-pub async fn serve(defects: Defects, platform_public: &str, merchant_private: &str) -> MockServer {
+pub(crate) async fn serve(
+    defects: Defects,
+    platform_public: &str,
+    merchant_private: &str,
+) -> MockServer {
     let server = MockServer::start().await;
     let merchant = Merchant {
         defects,
@@ -104,12 +108,12 @@ pub async fn serve(defects: Defects, platform_public: &str, merchant_private: &s
 }
 
 /// A PKCS#8 PEM private key, to sign with.
-pub fn signing_key(pem: &str) -> SigningKey<Sha256> {
+pub(crate) fn signing_key(pem: &str) -> SigningKey<Sha256> {
     SigningKey::new(rsa::PrivateKey::from_pkcs8_der(&der(pem)).unwrap())
 }
 
 /// A SubjectPublicKeyInfo PEM public key, to check signatures with.
-pub fn verifying_key(pem: &str) -> VerifyingKey<Sha256> {
+pub(crate) fn verifying_key(pem: &str) -> VerifyingKey<Sha256> {
     VerifyingKey::new(rsa::PublicKey::from_public_key_der(&der(pem)).unwrap())
 }
 
@@ -120,7 +124,7 @@ fn der(pem: &str) -> Vec<u8> {
 }
 
 /// `POST <path>\n<Client-Id>.<time>.<body>`, as DOMAIN.md gives it.
-pub fn string_to_sign(path: &str, client: &str, time: &str, body: &[u8]) -> Vec<u8> {
+pub(crate) fn string_to_sign(path: &str, client: &str, time: &str, body: &[u8]) -> Vec<u8> {
     let mut content = format!("POST {path}\n{client}.{time}.").into_bytes();
     content.extend_from_slice(body);
     content
@@ -128,7 +132,7 @@ pub fn string_to_sign(path: &str, client: &str, time: &str, body: &[u8]) -> Vec<
 
 /// The `Signature` header value over `content`: RSA PKCS#1 v1.5 over SHA-256, standard base64,
 /// then URL-encoded.
-pub fn signature_header(key: &SigningKey<Sha256>, content: &[u8]) -> String {
+pub(crate) fn signature_header(key: &SigningKey<Sha256>, content: &[u8]) -> String {
     let encoded = STANDARD
         .encode(key.sign(content).to_bytes())
         .replace('+', "%2B")
@@ -138,7 +142,7 @@ pub fn signature_header(key: &SigningKey<Sha256>, content: &[u8]) -> String {
 }
 
 /// Whether the `Signature` header value `header` verifies `content` with `key`.
-pub fn verifies(key: &VerifyingKey<Sha256>, content: &[u8], header: &str) -> bool {
+pub(crate) fn verifies(key: &VerifyingKey<Sha256>, content: &[u8], header: &str) -> bool {
     let Some(value) = header
         .split(',')
         .find_map(|part| part.trim().strip_prefix("signature="))

@@ -11,19 +11,19 @@ use serde_json::{Value, json};
 use crate::util::conform;
 
 /// The fixture documents with how many operations each imports.
-pub const FIXTURES: &[(&str, usize)] = &[
+pub(crate) const FIXTURES: &[(&str, usize)] = &[
     ("clinic-3.0.yaml", 8),
     ("store-3.1.json", 6),
     ("payments-3.0.yaml", 49),
     ("tokens-3.1.yaml", 2),
 ];
 
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     format!("tests/fixtures/openapi/{name}")
 }
 
 /// Imports `document` into a fresh folder; the folder (kept alive) and the run.
-pub async fn import(
+pub(crate) async fn import(
     document: &str,
     extra: &[&str],
 ) -> (tempfile::TempDir, PathBuf, crate::util::Run) {
@@ -47,7 +47,7 @@ fn contract(dir: &Path, name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
-pub fn report_items(dir: &Path) -> Vec<Value> {
+pub(crate) fn report_items(dir: &Path) -> Vec<Value> {
     std::fs::read_to_string(dir.join("import-report.jsonl"))
         .unwrap()
         .lines()
@@ -55,7 +55,7 @@ pub fn report_items(dir: &Path) -> Vec<Value> {
         .collect()
 }
 
-pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -13,10 +13,10 @@ use serde_json::{Map, Value, json};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// The auth client registered in this test environment.
-pub const CLIENT: &str = "2188120000000001";
+pub(crate) const CLIENT: &str = "2188120000000001";
 
 /// The access token of the docs' sample, honoured as if issued.
-pub const SAMPLE_TOKEN: &str = "281010033AB2F588D14B43238637264FCA5AAF35xxxx";
+pub(crate) const SAMPLE_TOKEN: &str = "281010033AB2F588D14B43238637264FCA5AAF35xxxx";
 
 const SUPER_APPS: [&str; 10] = [
     "ALIPAY_CN",
@@ -33,7 +33,7 @@ const SUPER_APPS: [&str; 10] = [
 
 /// One mistake each; all off is a correct implementation.
 #[derive(Debug, Default, Clone, Copy)]
-pub struct Defects {
+pub(crate) struct Defects {
     /// AUTHORIZATION_CODE is accepted without an authCode (a missing conditional check).
     pub auth_code_not_required: bool,
     /// The branches are swapped: AUTHORIZATION_CODE needs a refreshToken and REFRESH_TOKEN an
@@ -54,7 +54,7 @@ pub struct Defects {
 }
 
 /// The implementation: the codes, refresh tokens and access tokens it has seen or issued.
-pub struct Platform {
+pub(crate) struct Platform {
     defects: Defects,
     used: Mutex<HashSet<String>>,
     issued: Mutex<HashSet<String>>,
@@ -62,7 +62,7 @@ pub struct Platform {
 }
 
 /// Starts a server running both APIs with `defects`.
-pub async fn serve(defects: Defects) -> MockServer {
+pub(crate) async fn serve(defects: Defects) -> MockServer {
     let server = MockServer::start().await;
     let platform = Platform {
         defects,

@@ -10,13 +10,13 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A TCP server started for one test; counts the connections it accepted.
-pub struct Raw {
+pub(crate) struct Raw {
     pub url: String,
     pub connections: Arc<AtomicUsize>,
 }
 
 /// Starts a server on a free loopback port (of `host`) handing each connection to `handle`.
-pub async fn raw_on<H, F>(host: &str, handle: H) -> Raw
+pub(crate) async fn raw_on<H, F>(host: &str, handle: H) -> Raw
 where
     H: Fn(TcpStream) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
@@ -34,7 +34,7 @@ where
     Raw { url, connections }
 }
 
-pub async fn raw<H, F>(handle: H) -> Raw
+pub(crate) async fn raw<H, F>(handle: H) -> Raw
 where
     H: Fn(TcpStream) -> F + Send + Sync + 'static,
     F: Future<Output = ()> + Send + 'static,
@@ -43,7 +43,7 @@ where
 }
 
 /// A server that reads each request and answers with exactly `bytes`, then closes.
-pub async fn answering(bytes: Vec<u8>) -> Raw {
+pub(crate) async fn answering(bytes: Vec<u8>) -> Raw {
     let bytes = Arc::new(bytes);
     raw(move |mut stream| {
         let bytes = Arc::clone(&bytes);
@@ -59,7 +59,7 @@ pub async fn answering(bytes: Vec<u8>) -> Raw {
 
 /// Reads one request through its body (by `Content-Length`), so an answer is not lost to a
 /// reset caused by unread input. False when the client went away first.
-pub async fn read_request(stream: &mut TcpStream) -> bool {
+pub(crate) async fn read_request(stream: &mut TcpStream) -> bool {
     let mut seen = Vec::new();
     let mut buffer = [0u8; 8192];
     loop {
@@ -86,7 +86,7 @@ pub async fn read_request(stream: &mut TcpStream) -> bool {
 }
 
 /// A whole HTTP/1.1 answer.
-pub fn http(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+pub(crate) fn http(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let mut out = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n", body.len());
     for (name, value) in headers {
         out.push_str(&format!("{name}: {value}\r\n"));
@@ -97,7 +97,7 @@ pub fn http(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     bytes
 }
 
-pub fn json_answer(body: &[u8]) -> Vec<u8> {
+pub(crate) fn json_answer(body: &[u8]) -> Vec<u8> {
     http(
         "200 OK",
         &[("Content-Type", "application/json; charset=UTF-8")],
@@ -107,7 +107,7 @@ pub fn json_answer(body: &[u8]) -> Vec<u8> {
 
 /// A server answering 200 with a body it writes `chunk` by `chunk` until the client leaves;
 /// `declared` sets `Content-Length`, otherwise the body is chunked and endless.
-pub async fn flooding(declared: Option<u64>) -> Raw {
+pub(crate) async fn flooding(declared: Option<u64>) -> Raw {
     raw(move |mut stream| async move {
         if !read_request(&mut stream).await {
             return;

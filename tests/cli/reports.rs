@@ -15,21 +15,21 @@ use crate::issue_card::{self, Defects};
 use crate::util::{ISSUE_CARD, Run, conform, redact, root};
 
 /// The cases of one field: a few that fail with `accept_long_app_id` and several that pass.
-pub const APP_ID_CASES: &str = "issueCard/*/appId/*";
+pub(crate) const APP_ID_CASES: &str = "issueCard/*/appId/*";
 
 /// The four file reports of one run, in a temporary folder.
-pub struct Reports {
+pub(crate) struct Reports {
     pub dir: tempfile::TempDir,
 }
 
 impl Reports {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Reports {
             dir: tempfile::tempdir().expect("temporary folder"),
         }
     }
 
-    pub fn path(&self, format: &str) -> PathBuf {
+    pub(crate) fn path(&self, format: &str) -> PathBuf {
         let extension = match format {
             "junit" => "xml",
             "markdown" => "md",
@@ -38,17 +38,17 @@ impl Reports {
         self.dir.path().join(format!("reports/report.{extension}"))
     }
 
-    pub fn read(&self, format: &str) -> String {
+    pub(crate) fn read(&self, format: &str) -> String {
         std::fs::read_to_string(self.path(format))
             .unwrap_or_else(|e| panic!("{format} report: {e}"))
     }
 
-    pub fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.read("json")).expect("the JSON report parses")
     }
 
     /// Runs `conform verify` with `args`, writing all four reports.
-    pub async fn verify(&self, args: &[&str]) -> Run {
+    pub(crate) async fn verify(&self, args: &[&str]) -> Run {
         let specs: Vec<String> = ["json", "junit", "markdown", "html"]
             .iter()
             .map(|f| format!("{f}={}", self.path(f).display()))
@@ -63,7 +63,7 @@ impl Reports {
 }
 
 /// A run against the independent issueCard implementation that accepts a too-long appId.
-pub async fn run_with_known_failures(reports: &Reports) -> (MockServer, Run) {
+pub(crate) async fn run_with_known_failures(reports: &Reports) -> (MockServer, Run) {
     let server = issue_card::serve(Defects {
         accept_long_app_id: true,
         ..Defects::default()
@@ -77,7 +77,7 @@ pub async fn run_with_known_failures(reports: &Reports) -> (MockServer, Run) {
 }
 
 /// The numbers of the console's last line: cases, failed cases, passed, failed, skipped checks.
-pub fn console_numbers(stdout: &str) -> [u64; 5] {
+pub(crate) fn console_numbers(stdout: &str) -> [u64; 5] {
     let line = regex::Regex::new(
         r"(?m)^(?:PASS|FAIL|PARTIAL|PASS WITH KNOWN FAILURES) (\d+) cases? \((\d+) failed\) · checks: (\d+) passed, (\d+) failed(?: \(\d+ known\))?, (\d+) skipped",
     )
@@ -95,7 +95,7 @@ fn summary_numbers(report: &Value) -> [u64; 5] {
 }
 
 /// Validation errors of `instance` against `docs/report.schema.json`, empty when it fits.
-pub fn schema_errors(instance: &Value) -> String {
+pub(crate) fn schema_errors(instance: &Value) -> String {
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     let location = root().join("docs/report.schema.json");
@@ -174,7 +174,7 @@ fn readme_json_example_fits_the_published_schema() {
 }
 
 /// Validates `file` with `xmllint --schema`, returning its verdict and messages.
-pub fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
+pub(crate) fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
     let output = Command::new("xmllint")
         .arg("--noout")
         .arg("--schema")
@@ -185,7 +185,7 @@ pub fn xmllint(schema: &Path, file: &Path) -> (bool, String) {
     (output.status.success(), text)
 }
 
-pub fn junit_xsd() -> PathBuf {
+pub(crate) fn junit_xsd() -> PathBuf {
     root().join("tests/fixtures/junit.xsd")
 }
 

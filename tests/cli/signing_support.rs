@@ -3,20 +3,20 @@
 
 use serde_json::Value;
 
-pub use crate::util::{Served, serve};
+pub(crate) use crate::util::{Served, serve};
 
 /// A key fixture's path relative to the project folder (where the CLI runs).
-pub fn key(name: &str) -> String {
+pub(crate) fn key(name: &str) -> String {
     format!("tests/fixtures/signing/{name}")
 }
 
 /// A key fixture's text.
-pub fn key_text(name: &str) -> String {
+pub(crate) fn key_text(name: &str) -> String {
     std::fs::read_to_string(crate::util::root().join(key(name))).unwrap()
 }
 
 /// The base64 lines of a PEM fixture: what must never be printed.
-pub fn secret_lines(name: &str) -> Vec<String> {
+pub(crate) fn secret_lines(name: &str) -> Vec<String> {
     let text = key_text(name);
     let lines: Vec<String> = text
         .lines()
@@ -29,7 +29,7 @@ pub fn secret_lines(name: &str) -> Vec<String> {
 
 /// One message and its expected signature.
 #[derive(Debug, Clone)]
-pub struct Vector {
+pub(crate) struct Vector {
     pub method: String,
     pub path: String,
     pub client_id: String,
@@ -63,7 +63,7 @@ impl Vector {
     }
 
     /// `conform sign` arguments for this message, the body given literally.
-    pub fn sign_args(&self) -> Vec<String> {
+    pub(crate) fn sign_args(&self) -> Vec<String> {
         [
             "sign",
             "--method",
@@ -83,13 +83,13 @@ impl Vector {
 }
 
 /// The vector signed by the official Python SDK.
-pub fn sdk_vector() -> Vector {
+pub(crate) fn sdk_vector() -> Vector {
     let text = key_text("vector_issueCard.json");
     Vector::from_json(&serde_json::from_str(&text).unwrap(), "request_time")
 }
 
 /// Vectors signed with `openssl dgst -sha256 -sign`, by name.
-pub fn openssl_vector(name: &str) -> Vector {
+pub(crate) fn openssl_vector(name: &str) -> Vector {
     let doc: Value = serde_json::from_str(&key_text("openssl_vectors.json")).unwrap();
     let found = doc["vectors"]
         .as_array()
@@ -100,14 +100,14 @@ pub fn openssl_vector(name: &str) -> Vector {
 }
 
 /// Runs `conform` with owned arguments.
-pub async fn conform_owned(args: &[String]) -> crate::util::Run {
+pub(crate) async fn conform_owned(args: &[String]) -> crate::util::Run {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     crate::util::conform(&args).await
 }
 
 /// `conform serve` checking requests with the client's public key and signing its answers
 /// (one key pair plays both sides: the fixtures have only one private key).
-pub async fn signed_serve() -> Served {
+pub(crate) async fn signed_serve() -> Served {
     serve(&[
         crate::util::ISSUE_CARD,
         "--private-key",

@@ -19,7 +19,7 @@ fn unrelated_roots() -> [(&'static str, String); 1] {
 }
 
 /// `conform verify args...` with the stand-in platform roots.
-pub async fn verify(args: &[&str]) -> Run {
+pub(crate) async fn verify(args: &[&str]) -> Run {
     let mut all = vec!["verify", ISSUE_CARD];
     all.extend_from_slice(args);
     let [(name, roots)] = unrelated_roots();
@@ -28,14 +28,14 @@ pub async fn verify(args: &[&str]) -> Run {
 }
 
 /// The correct issueCard implementation behind a gateway speaking TLS as `tls` says.
-pub async fn behind_gateway(tls: GatewayTls) -> (wiremock::MockServer, Gateway) {
+pub(crate) async fn behind_gateway(tls: GatewayTls) -> (wiremock::MockServer, Gateway) {
     let implementation = issue_card::serve(Defects::default()).await;
     let gateway = gateway(&implementation.uri(), tls).await;
     (implementation, gateway)
 }
 
 /// The one transport finding of a run of the example case.
-pub fn transport_finding(run: &Run) -> String {
+pub(crate) fn transport_finding(run: &Run) -> String {
     let line = run
         .stdout
         .lines()
@@ -47,7 +47,7 @@ pub fn transport_finding(run: &Run) -> String {
         .to_string()
 }
 
-pub const EXAMPLE: &str = "issueCard/example/*";
+pub(crate) const EXAMPLE: &str = "issueCard/example/*";
 
 #[tokio::test]
 async fn trusts_a_private_ca_given_with_ca_cert() {

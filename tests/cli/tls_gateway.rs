@@ -18,13 +18,13 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::WebPkiClientVerifier;
 
 /// A TLS fixture's path relative to the project folder (where the CLI runs).
-pub fn tls_fixture(name: &str) -> String {
+pub(crate) fn tls_fixture(name: &str) -> String {
     format!("tests/fixtures/tls/{name}")
 }
 
 /// How the gateway speaks TLS.
 #[derive(Debug, Clone)]
-pub struct GatewayTls {
+pub(crate) struct GatewayTls {
     /// Its certificate and key (fixture names).
     pub cert: &'static str,
     pub key: &'static str,
@@ -38,7 +38,7 @@ pub struct GatewayTls {
 
 impl GatewayTls {
     /// A gateway with `cert` (and the shared server key), offering HTTP/2 and HTTP/1.1.
-    pub fn with(cert: &'static str) -> Self {
+    pub(crate) fn with(cert: &'static str) -> Self {
         GatewayTls {
             cert,
             key: "server.key",
@@ -50,7 +50,7 @@ impl GatewayTls {
 }
 
 /// A running gateway; stops when dropped.
-pub struct Gateway {
+pub(crate) struct Gateway {
     /// Its base URL, `https://127.0.0.1:PORT`.
     pub url: String,
     versions: Arc<Mutex<Vec<Version>>>,
@@ -59,7 +59,7 @@ pub struct Gateway {
 
 impl Gateway {
     /// The HTTP version of every request forwarded so far.
-    pub fn versions(&self) -> Vec<Version> {
+    pub(crate) fn versions(&self) -> Vec<Version> {
         self.versions.lock().unwrap().clone()
     }
 }
@@ -71,7 +71,7 @@ impl Drop for Gateway {
 }
 
 /// Starts a gateway in front of `backend` (a plain-HTTP base URL).
-pub async fn gateway(backend: &str, tls: GatewayTls) -> Gateway {
+pub(crate) async fn gateway(backend: &str, tls: GatewayTls) -> Gateway {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(server_config(&tls)));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 /// What one run of the binary produced.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -14,7 +14,7 @@ pub struct Run {
 
 impl Run {
     /// Exit code, stdout and stderr together, redacted, for snapshots.
-    pub fn transcript(&self) -> String {
+    pub(crate) fn transcript(&self) -> String {
         redact(&format!(
             "exit: {}\n--- stdout\n{}--- stderr\n{}",
             self.code, self.stdout, self.stderr
@@ -23,34 +23,34 @@ impl Run {
 }
 
 /// The project folder: commands run from here so relative contract paths stay short.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The shipped issueCard contract, relative to the project folder: the contract the
 /// issueCard implementations of these tests serve (the default `contracts/` holds the whole
 /// family).
-pub const ISSUE_CARD: &str = "contracts/platform/issue-card.json";
+pub(crate) const ISSUE_CARD: &str = "contracts/platform/issue-card.json";
 
 /// A fixture path relative to the project folder.
-pub fn fixture(name: &str) -> String {
+pub(crate) fn fixture(name: &str) -> String {
     format!("tests/fixtures/{name}")
 }
 
 /// Runs `conform args...` to completion without colours or CI defaults.
-pub async fn conform(args: &[&str]) -> Run {
+pub(crate) async fn conform(args: &[&str]) -> Run {
     conform_in(&root(), args).await
 }
 
 /// Runs `conform args...` in `dir`. Snapshots are off unless the arguments say otherwise, so
 /// tests never write into the project's own `snapshots/` folder.
-pub async fn conform_in(dir: &Path, args: &[&str]) -> Run {
+pub(crate) async fn conform_in(dir: &Path, args: &[&str]) -> Run {
     conform_with(dir, args, &[("CONFORM_SNAPSHOTS", "off")], None).await
 }
 
 /// Runs `conform args...` in `dir` with extra environment variables (such as `CI=true`), the
 /// default snapshot mode and, when given, `stdin` as standard input.
-pub async fn conform_with(
+pub(crate) async fn conform_with(
     dir: &Path,
     args: &[&str],
     env: &[(&str, &str)],
@@ -60,7 +60,7 @@ pub async fn conform_with(
 }
 
 /// Replaces what changes from run to run.
-pub fn redact(text: &str) -> String {
+pub(crate) fn redact(text: &str) -> String {
     let rules = [
         (r"127\.0\.0\.1:\d+", "127.0.0.1:[PORT]"),
         (r"conform \d+\.\d+\.\d+", "conform [VERSION]"),
@@ -84,7 +84,7 @@ pub fn redact(text: &str) -> String {
 }
 
 /// A running `conform serve`, killed when dropped.
-pub struct Served {
+pub(crate) struct Served {
     /// The URL it listens on.
     pub url: String,
     /// The lines it printed after the URL, up to its "press Ctrl-C" line: operations, faults,
@@ -97,12 +97,12 @@ pub struct Served {
 
 impl Served {
     /// The server's process id (to read its memory from `/proc`).
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id().expect("serve is running")
     }
 
     /// Its stderr so far, waiting up to a second for at least `expected` to appear.
-    pub async fn stderr_with(&self, expected: &str) -> String {
+    pub(crate) async fn stderr_with(&self, expected: &str) -> String {
         for _ in 0..100 {
             let text = self.stderr.lock().unwrap().clone();
             if text.contains(expected) {
@@ -115,7 +115,7 @@ impl Served {
 }
 
 /// Starts `conform serve --port 0 extra...` and waits for its URL and banner.
-pub async fn serve(extra: &[&str]) -> Served {
+pub(crate) async fn serve(extra: &[&str]) -> Served {
     use tokio::io::{AsyncBufReadExt, BufReader};
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(["serve", "--port", "0"])
@@ -162,7 +162,7 @@ pub async fn serve(extra: &[&str]) -> Served {
 
 /// A run with the wall time and peak resident memory of the conform process.
 #[derive(Debug)]
-pub struct Measured {
+pub(crate) struct Measured {
     pub run: Run,
     pub elapsed: std::time::Duration,
     pub peak_mb: u64,
@@ -200,7 +200,7 @@ fn high_water_mark(pid: libc::pid_t) -> Option<u64> {
 }
 
 /// Runs `conform args...` like [`conform`], with its wall time and peak memory.
-pub async fn conform_measured(args: &[&str]) -> Measured {
+pub(crate) async fn conform_measured(args: &[&str]) -> Measured {
     drive(&root(), args, &[("CONFORM_SNAPSHOTS", "off")], None).await
 }
 
@@ -291,14 +291,14 @@ fn measure(
 
 /// An HTTP client for tests that talk to a server themselves (reqwest is built without a
 /// default TLS crypto provider; ring is installed once).
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
 /// A running `conform proxy` or `serve --report`: it prints its URL first, then its banner and
 /// one line per exchange, and ends by itself (`--max-exchanges`, `--duration`) or on a signal.
-pub struct Listening {
+pub(crate) struct Listening {
     /// The URL it listens on.
     pub url: String,
     stdout: std::sync::Arc<std::sync::Mutex<String>>,
@@ -309,7 +309,7 @@ pub struct Listening {
 
 /// Starts `conform args...` (a command that listens with `--port 0`) in the project folder and
 /// waits for its URL.
-pub async fn listening(args: &[&str]) -> Listening {
+pub(crate) async fn listening(args: &[&str]) -> Listening {
     use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader};
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_conform"))
         .args(args)
@@ -360,19 +360,19 @@ pub async fn listening(args: &[&str]) -> Listening {
 
 impl Listening {
     /// Sends it a signal (`libc::SIGTERM`, `libc::SIGINT`).
-    pub fn signal(&self, signal: libc::c_int) {
+    pub(crate) fn signal(&self, signal: libc::c_int) {
         let pid = self.child.id().expect("still running") as libc::pid_t;
         // SAFETY: `pid` is this test's own child, still running (not reaped).
         unsafe { libc::kill(pid, signal) };
     }
 
     /// What it has printed so far.
-    pub fn stdout(&self) -> String {
+    pub(crate) fn stdout(&self) -> String {
         self.stdout.lock().unwrap().clone()
     }
 
     /// Waits (up to a minute) for it to end by itself; its exit code and everything it printed.
-    pub async fn finish(mut self) -> Run {
+    pub(crate) async fn finish(mut self) -> Run {
         let status = tokio::time::timeout(std::time::Duration::from_secs(60), self.child.wait())
             .await
             .expect("it ends within a minute")

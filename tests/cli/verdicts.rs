@@ -14,7 +14,7 @@ use crate::signing_support::{key, secret_lines};
 use crate::util::{Run, redact};
 
 /// One run in every format.
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub run: Run,
     pub json: Value,
     /// The properties of the first JUnit suite.
@@ -25,7 +25,7 @@ pub struct Rendered {
 }
 
 impl Rendered {
-    pub async fn of(args: &[&str]) -> Self {
+    pub(crate) async fn of(args: &[&str]) -> Self {
         let reports = Reports::new();
         let run = reports.verify(args).await;
         let json = reports.json();
@@ -70,7 +70,7 @@ impl Rendered {
     }
 
     /// Every format gives the same verdict, with the same reasons, and states its scope.
-    pub fn assert_verdict(&self, label: &str, reasons: &[&str]) {
+    pub(crate) fn assert_verdict(&self, label: &str, reasons: &[&str]) {
         let out = &self.run.stdout;
         let word = match label {
             "COMPATIBLE" => "PASS",

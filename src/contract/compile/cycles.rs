@@ -27,7 +27,7 @@ use crate::json::pointer::escape;
 const SHOWN_LINKS: usize = 6;
 
 /// Longest chain of types defined as other types (`A` is `B`, `B` is `C`, ...).
-pub const MAX_RENAMES: usize = 16;
+pub(crate) const MAX_RENAMES: usize = 16;
 
 impl Compiler<'_> {
     /// Reports rename loops, over-long rename chains and types without a finite value, and

@@ -20,7 +20,7 @@ use crate::json::Pointer;
 use crate::json::pointer::escape;
 
 /// The media type of JSON bodies when a contract names none.
-pub const JSON: &str = "application/json";
+pub(super) const JSON: &str = "application/json";
 
 /// What compiling `request` produces.
 pub(super) struct CompiledRequest {

@@ -18,7 +18,7 @@ mod schema;
 mod skips;
 mod unique;
 
-pub use cycles::MAX_RENAMES;
+pub(crate) use cycles::MAX_RENAMES;
 
 use std::collections::HashMap;
 
@@ -33,7 +33,7 @@ use super::{Contract, SourceInfo};
 use crate::json::pointer::escape;
 
 /// Compiles a parsed source into a contract, or every error found in it.
-pub fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
+pub(crate) fn compile(source: &SourceText) -> Result<Contract, Vec<ContractError>> {
     // Most files have the right shape: serde reading them, and no key repeated, is proof
     // enough, without building a tree of the file. Anything else takes the full check, which
     // finds every problem and its place.
@@ -249,7 +249,7 @@ impl Compiler<'_> {
         let request = self.request(&file.request, &file.operation.method, &template, &types);
         self.check_response_blocks(file);
         let http_status = file.result.http_status.clone().unwrap_or_default();
-        let (response, content_type, responses) = self.responses(
+        let (response, _, responses) = self.responses(
             self.carrier,
             &http_status,
             file.response.as_ref(),
@@ -291,7 +291,6 @@ impl Compiler<'_> {
             document: request.document,
             request_media: request.media,
             response,
-            content_type,
             responses,
             result,
         };

@@ -20,10 +20,10 @@ use crate::contract::{
 use crate::json::Pointer;
 
 /// The code generated invalid requests expect when the contract names none.
-pub const DEFAULT_NEGATIVE_CODE: &str = "PARAM_ILLEGAL";
+pub(super) const DEFAULT_NEGATIVE_CODE: &str = "PARAM_ILLEGAL";
 
 /// The code a request with a missing or bad signature gets when the contract names none.
-pub const DEFAULT_SIGNATURE_REJECT_CODE: &str = "ACCESS_DENIED";
+pub(super) const DEFAULT_SIGNATURE_REJECT_CODE: &str = "ACCESS_DENIED";
 
 impl Compiler<'_> {
     /// Reports `status` unless the contract declares it: a body status of `result.statuses`,

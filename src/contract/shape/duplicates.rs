@@ -11,7 +11,7 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
 /// Whether `text` is JSON in which no object repeats a key (`false` also for text that is not
 /// JSON at all).
-pub fn none_repeated(text: &str) -> bool {
+pub(crate) fn none_repeated(text: &str) -> bool {
     serde_json::from_str::<NoRepeats>(text).is_ok()
 }
 

@@ -13,7 +13,7 @@ mod describe;
 mod duplicates;
 
 pub(crate) use describe::suggest as closest;
-pub use duplicates::none_repeated;
+pub(crate) use duplicates::none_repeated;
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -27,14 +27,14 @@ use super::source::{SourceText, Span, key_span, node_span};
 use crate::json::pointer::escape;
 
 /// Deepest nesting read: serde_json's own limit, reported here with a place instead.
-pub const MAX_DEPTH: usize = 128;
+pub(super) const MAX_DEPTH: usize = 128;
 
 /// Most `$ref`s followed without reaching a definition (a guard; schemars never loops).
 const MAX_REF_HOPS: usize = 16;
 
 /// What the shape check found in a file that is valid JSON.
 #[derive(Debug, Default)]
-pub struct Shape {
+pub(crate) struct Shape {
     /// Every shape problem, in file order.
     pub errors: Vec<ContractError>,
     /// JSON pointers of the unknown keys: the only problems after which the rest of the file
@@ -48,12 +48,15 @@ pub struct Shape {
 
 /// Checks `source` against the contract format. `Err` is the file's syntax error: nothing else
 /// can be said about a file that is not JSON.
-pub fn check(source: &SourceText) -> Result<Shape, ContractError> {
+pub(super) fn check(source: &SourceText) -> Result<Shape, ContractError> {
     check_against(source, format_schema())
 }
 
 /// Checks `source` against `schema`, a JSON Schema schemars derived (the scenario format's, say).
-pub fn check_against(source: &SourceText, schema: &'static Value) -> Result<Shape, ContractError> {
+pub(crate) fn check_against(
+    source: &SourceText,
+    schema: &'static Value,
+) -> Result<Shape, ContractError> {
     if source.text.starts_with('\u{feff}') {
         let kind = K::Encoding("the file starts with a byte order mark (BOM)".into());
         return Err(ContractError::at(source, Span { start: 0, end: 3 }, kind));

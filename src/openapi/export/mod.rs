@@ -38,7 +38,7 @@ const METHODS: &[&str] = &[
 
 /// Why the contracts could not be exported.
 #[derive(Debug, thiserror::Error)]
-pub enum ExportError {
+pub(crate) enum ExportError {
     /// A contract file could not be read again.
     #[error("cannot read {file}: {reason}")]
     Read {
@@ -58,7 +58,7 @@ pub enum ExportError {
 }
 
 /// The OpenAPI 3.1 document of `contracts` (already loaded and valid).
-pub fn export(contracts: &[Contract]) -> Result<Value, ExportError> {
+pub(crate) fn export(contracts: &[Contract]) -> Result<Value, ExportError> {
     let files = contracts
         .iter()
         .map(read)

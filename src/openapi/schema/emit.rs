@@ -46,7 +46,7 @@ pub(super) fn any_def() -> Map<String, Value> {
 }
 
 /// `def` with its keys in [`KEY_ORDER`].
-pub fn ordered(def: Map<String, Value>) -> Map<String, Value> {
+pub(crate) fn ordered(def: Map<String, Value>) -> Map<String, Value> {
     let mut entries: Vec<(String, Value)> = def.into_iter().collect();
     entries.sort_by_key(|(k, _)| {
         KEY_ORDER

@@ -64,7 +64,7 @@ pub(super) struct Bound {
 
 impl Flat {
     /// Whether the schema constrains nothing conform checks (documentation aside).
-    pub fn is_trivial(&self) -> bool {
+    pub(super) fn is_trivial(&self) -> bool {
         self.kinds.is_none()
             && !self.nullable
             && self.enum_values.is_none()
@@ -94,7 +94,7 @@ pub(super) struct Reader<'d, 'n> {
 }
 
 impl<'d, 'n> Reader<'d, 'n> {
-    pub fn new(docs: &'d Documents, notes: &'n mut Vec<Note>) -> Self {
+    pub(super) fn new(docs: &'d Documents, notes: &'n mut Vec<Note>) -> Self {
         Reader {
             docs,
             notes,
@@ -111,7 +111,7 @@ impl<'d, 'n> Reader<'d, 'n> {
     }
 
     /// The schema at `at`; a pure `$ref` stays named unless `expand` asks for its target.
-    pub fn read(&mut self, at: &At, expand: bool) -> Flat {
+    pub(super) fn read(&mut self, at: &At, expand: bool) -> Flat {
         let Some(value) = self.docs.get(at) else {
             self.note(
                 ItemKind::NotMapped,

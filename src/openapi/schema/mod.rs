@@ -14,7 +14,7 @@ mod flat;
 mod formats;
 mod keywords;
 
-pub use emit::ordered;
+pub(crate) use emit::ordered;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -26,7 +26,7 @@ use flat::Flat;
 
 /// Something the mapping could not carry over, guessed, or left out as documentation.
 #[derive(Debug, Clone)]
-pub struct Note {
+pub(crate) struct Note {
     /// What kind of item.
     pub kind: ItemKind,
     /// Where in the source.
@@ -38,7 +38,7 @@ pub struct Note {
 /// Which side of the exchange a schema describes: `readOnly` members are left out of requests,
 /// `writeOnly` members out of responses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Side {
+pub(crate) enum Side {
     /// A request body or parameter.
     Request,
     /// A response body or header.
@@ -47,7 +47,7 @@ pub enum Side {
 
 /// A mapped named type: its definition, the notes made while mapping it, the types it uses.
 #[derive(Debug, Clone)]
-pub struct TypeEntry {
+pub(crate) struct TypeEntry {
     /// The contract `FieldDef` (a JSON object).
     pub def: Value,
     /// Notes about the schemas it came from.
@@ -66,7 +66,7 @@ struct TypeKey {
 }
 
 /// The state of one mapping: emission context for one definition.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     /// Request or response.
     pub side: Side,
     /// Where notes go.
@@ -82,7 +82,7 @@ pub struct Ctx<'a> {
 }
 
 /// The named types of one import, mapped on first use.
-pub struct Schemas<'d> {
+pub(crate) struct Schemas<'d> {
     docs: &'d Documents,
     names: HashMap<TypeKey, String>,
     taken: HashSet<String>,
@@ -94,7 +94,7 @@ pub struct Schemas<'d> {
 
 impl<'d> Schemas<'d> {
     /// No types yet.
-    pub fn new(docs: &'d Documents) -> Self {
+    pub(crate) fn new(docs: &'d Documents) -> Self {
         Schemas {
             docs,
             names: HashMap::new(),
@@ -107,13 +107,17 @@ impl<'d> Schemas<'d> {
     }
 
     /// The field definition of the schema at `at` (without `required`, which its parent says).
-    pub fn field(&mut self, at: &At, cx: &mut Ctx<'_>) -> Map<String, Value> {
+    pub(crate) fn field(&mut self, at: &At, cx: &mut Ctx<'_>) -> Map<String, Value> {
         self.field_of(std::slice::from_ref(at), cx)
     }
 
     /// The definition of a body: its top-level `$ref` expanded (a body is fields, not a named
     /// type). A union takes its first branch; the second value then says so, as a guess.
-    pub fn body(&mut self, at: &At, cx: &mut Ctx<'_>) -> (Map<String, Value>, Option<String>) {
+    pub(crate) fn body(
+        &mut self,
+        at: &At,
+        cx: &mut Ctx<'_>,
+    ) -> (Map<String, Value>, Option<String>) {
         let mut reader = flat::Reader::new(self.docs, cx.notes);
         let mut flat = reader.read(at, true);
         let mut guess = None;
@@ -156,7 +160,7 @@ impl<'d> Schemas<'d> {
     }
 
     /// Maps every type named so far and not yet mapped, and those they name.
-    pub fn drain(&mut self) {
+    pub(crate) fn drain(&mut self) {
         while let Some((key, name, flat)) = self.pending.pop() {
             let mut notes = Vec::new();
             let mut refs = BTreeSet::new();
@@ -185,7 +189,7 @@ impl<'d> Schemas<'d> {
     }
 
     /// The mapped type `name` (after [`Self::drain`]).
-    pub fn get(&self, name: &str) -> Option<&TypeEntry> {
+    pub(crate) fn get(&self, name: &str) -> Option<&TypeEntry> {
         self.types.get(name)
     }
 

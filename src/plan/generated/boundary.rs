@@ -14,7 +14,7 @@ use crate::json::{Pointer, abbreviate};
 use crate::plan::{KeySpec, Patch, StringEdit};
 
 /// Every boundary mutation of one site.
-pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
+pub(super) fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
     let mut out = Vec::new();
     if site.is_body() {
         out.extend(whole_body(contract, site));

@@ -29,7 +29,7 @@ use crate::plan::{CaseKind, Document, KeySpec, Patch};
 use crate::rules::Rule;
 
 /// The branch cases of `kind` whose conditions belong to objects at `site`.
-pub fn mutations(contract: &Contract, site: &Site<'_>, kind: CaseKind) -> Vec<Mutation> {
+pub(super) fn mutations(contract: &Contract, site: &Site<'_>, kind: CaseKind) -> Vec<Mutation> {
     let mut out = Vec::new();
     for holder in holders(contract, site) {
         for branch in holder.branches() {
@@ -49,7 +49,7 @@ pub fn mutations(contract: &Contract, site: &Site<'_>, kind: CaseKind) -> Vec<Mu
 
 /// Sites for the parameter locations whose parameters carry conditions (the walk of the
 /// request visits parameters, not their locations).
-pub fn containers<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
+pub(super) fn containers<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
     let base = Arc::new(base.clone());
     contract
         .document
@@ -341,7 +341,7 @@ impl Holder<'_> {
 /// else in a branch where the field is not forbidden. The walk of the request uses it to
 /// probe a conditional field's rules where the field belongs (`refreshToken` with `grantType`
 /// `REFRESH_TOKEN`), not where a correct implementation would reject it for another reason.
-pub fn placed(
+pub(super) fn placed(
     contract: &Contract,
     rules: &Schema,
     holder: &Map<String, Value>,

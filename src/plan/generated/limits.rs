@@ -15,39 +15,39 @@ use super::Site;
 use crate::contract::{Contract, Kind, Schema};
 
 /// Length limits (`minLength`, `maxLength`) above this many characters are not probed.
-pub const MAX_PROBED_LENGTH: usize = 65_536;
+pub(crate) const MAX_PROBED_LENGTH: usize = 65_536;
 
 /// Item-count limits (`minItems`, `maxItems`) above this are not probed.
-pub const MAX_PROBED_ITEMS: usize = 1_024;
+pub(crate) const MAX_PROBED_ITEMS: usize = 1_024;
 
 /// Most cases made from one list rule: the first enum values, the first forbidden characters.
-pub const MAX_LISTED: usize = 256;
+pub(crate) const MAX_LISTED: usize = 256;
 
 /// Largest array sent by a probe, in bytes of JSON.
-pub const MAX_PROBE_BYTES: usize = 1 << 20;
+pub(crate) const MAX_PROBE_BYTES: usize = 1 << 20;
 
 /// Elements of one array walked to find the fields to probe (each may hold a union branch the
 /// others do not).
-pub const MAX_WALKED_ELEMENTS: usize = 64;
+pub(crate) const MAX_WALKED_ELEMENTS: usize = 64;
 
 /// Most bytes held while finding the fields to probe: request copies (to fill fields the base
 /// lacks) and each field's name and pointer.
-pub const MAX_COPIED_BYTES: usize = 16 << 20;
+pub(crate) const MAX_COPIED_BYTES: usize = 16 << 20;
 
 /// Whether a length limit is probed.
-pub fn length_probed(limit: usize) -> bool {
+pub(crate) fn length_probed(limit: usize) -> bool {
     limit <= MAX_PROBED_LENGTH
 }
 
 /// Whether an item-count limit is probed.
-pub fn items_probed(limit: usize) -> bool {
+pub(crate) fn items_probed(limit: usize) -> bool {
     limit <= MAX_PROBED_ITEMS
 }
 
 /// The elements an array probe of up to `n` items cycles through: the site's own elements, or
 /// one made-up minimal element when the site's would make the probe larger than
 /// [`MAX_PROBE_BYTES`]; `None` when no element fits.
-pub fn array_probe(
+pub(crate) fn array_probe(
     contract: &Contract,
     site: &Site,
     rules: &Schema,
@@ -74,7 +74,7 @@ pub fn array_probe(
 /// What the caps leave out at `site`, one note per limit, e.g. ``extendInfo: `maxLength`
 /// 2147483647 is above the probe limit of 65536 characters: its too-long and max-length cases
 /// are left out``.
-pub fn notes(contract: &Contract, site: &Site, out: &mut Vec<String>) {
+pub(crate) fn notes(contract: &Contract, site: &Site, out: &mut Vec<String>) {
     for (kind, rules) in super::flatten(contract, site.schema) {
         match kind {
             Kind::String => strings(site, rules, out),

@@ -12,7 +12,7 @@
 
 mod boundary;
 mod branches;
-pub mod limits;
+pub(crate) mod limits;
 mod negative;
 mod sites;
 mod variants;
@@ -29,12 +29,12 @@ use crate::contract::{Contract, Expect, Kind, Schema, StatusRole};
 use crate::json::{Pointer, abbreviate};
 use crate::rules::{self, Rule};
 
-pub use sites::Site;
+pub(super) use sites::Site;
 
 /// The generated cases of one contract, in a stable order (negative, then boundary; fields in
 /// contract order), minus those matching the contract's `generated.skip`.
 #[cfg(test)]
-pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
+pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     let mut cases = Vec::new();
     each_planned(index, contract, true, &mut |case| {
         cases.push(case);
@@ -47,7 +47,7 @@ pub fn cases(index: usize, contract: &Contract) -> Vec<Case> {
 /// [`cases`]; stops when `sink` returns false. Returns false when it was stopped.
 /// Cases the contract skips are left out only when `skipping` (lint asks which cases a skip
 /// pattern would match).
-pub fn each_planned(
+pub(super) fn each_planned(
     index: usize,
     contract: &Contract,
     skipping: bool,
@@ -102,7 +102,7 @@ pub fn each_planned(
 
 /// What generating the cases of `contract` leaves out and why, one line per cause (a limit
 /// above a size cap, a request no value can be made up for), for `conform lint` and `cases`.
-pub fn notes(contract: &Contract) -> Vec<String> {
+pub(crate) fn notes(contract: &Contract) -> Vec<String> {
     match base_document(contract) {
         Some(base) => sites::collect_with_notes(contract, &base).1,
         None => vec![format!(
@@ -115,7 +115,7 @@ pub fn notes(contract: &Contract) -> Vec<String> {
 /// The valid request document every generated case starts from: the first example expected
 /// to succeed, or, for a contract without one, a request made up from the definition (required
 /// parameters and fields only).
-pub fn base_document(contract: &Contract) -> Option<Value> {
+pub(crate) fn base_document(contract: &Contract) -> Option<Value> {
     let example = contract
         .examples
         .iter()

@@ -14,10 +14,10 @@ use crate::plan::{KeySpec, Patch, StringEdit};
 use crate::rules::Rule;
 
 /// The member conform adds when a definition rejects unknown fields.
-pub const UNKNOWN_FIELD: &str = "conformUnknownField";
+pub(super) const UNKNOWN_FIELD: &str = "conformUnknownField";
 
 /// Every negative mutation of one site.
-pub fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
+pub(super) fn mutations(contract: &Contract, site: &Site) -> Vec<Mutation> {
     let mut out = Vec::new();
     if site.is_body() {
         out.push(not_an_object(site));

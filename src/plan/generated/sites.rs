@@ -25,7 +25,7 @@ use crate::json::Pointer;
 
 /// A field in the base request.
 #[derive(Debug, Clone)]
-pub struct Site<'c> {
+pub(crate) struct Site<'c> {
     /// Where the value is in `base`.
     pub pointer: Pointer,
     /// Dotted path without array indices (`cardFields.fieldValue.value`); `body` for the root.
@@ -50,30 +50,30 @@ pub struct Site<'c> {
 
 impl Site<'_> {
     /// The field's value in `base`.
-    pub fn value(&self) -> Option<&Value> {
+    pub(crate) fn value(&self) -> Option<&Value> {
         self.pointer.get(&self.base)
     }
 
     /// Whether this is the body itself (`/body`), which is replaced whole by some cases.
-    pub fn is_body(&self) -> bool {
+    pub(crate) fn is_body(&self) -> bool {
         self.location == Location::Body && self.pointer.segments().len() == 1
     }
 
     /// Whether this is a parameter (path, query, header), whose value travels as text.
-    pub fn is_parameter(&self) -> bool {
+    pub(crate) fn is_parameter(&self) -> bool {
         self.location != Location::Body
     }
 }
 
 /// Every site of the request, root first, then fields in contract order, depth first.
-pub fn collect<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
+pub(super) fn collect<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
     collect_with_notes(contract, base).0
 }
 
 /// [`collect`], with a note for every case a size cap leaves out. `base` is a request
 /// document: the parameters of each location are walked (the locations themselves are not
 /// sites), then the body, whose site is named `body` and whose fields keep their plain names.
-pub fn collect_with_notes<'c>(
+pub(super) fn collect_with_notes<'c>(
     contract: &'c Contract,
     base: &Value,
 ) -> (Vec<Site<'c>>, Vec<String>) {

@@ -10,12 +10,12 @@ use crate::rules::{datetime, kind_matches};
 
 /// The multi-byte character used to pad strings: three bytes in UTF-8, one character, so an
 /// implementation counting bytes instead of characters shows up.
-pub const MULTIBYTE: char = '中';
+pub(super) const MULTIBYTE: char = '中';
 
 /// A plain padding character the rules allow: not forbidden, and keeping `base` padded to
 /// `len` characters within the pattern when there is one (the base's own last character first,
 /// so digit-only IDs are padded with digits).
-pub fn ascii_filler(rules: &StringRules, base: &str, len: usize) -> char {
+pub(super) fn ascii_filler(rules: &StringRules, base: &str, len: usize) -> char {
     let candidates = base
         .chars()
         .last()
@@ -40,7 +40,7 @@ pub fn ascii_filler(rules: &StringRules, base: &str, len: usize) -> char {
 }
 
 /// A value whose JSON type the definition does not accept, if there is one.
-pub fn wrong_type(contract: &Contract, schema: &Schema) -> Option<Value> {
+pub(super) fn wrong_type(contract: &Contract, schema: &Schema) -> Option<Value> {
     let candidates = [
         Value::from(12345),
         Value::from("12345"),
@@ -58,7 +58,7 @@ pub fn wrong_type(contract: &Contract, schema: &Schema) -> Option<Value> {
 
 /// A value of the wrong type for a parameter, which travels as text: text that reads as none of
 /// the accepted kinds. A string parameter has none (every text is a string).
-pub fn wrong_type_as_text(contract: &Contract, schema: &Schema) -> Option<Value> {
+pub(super) fn wrong_type_as_text(contract: &Contract, schema: &Schema) -> Option<Value> {
     let accepts_text = |value: &Value| {
         schema
             .kinds
@@ -70,7 +70,7 @@ pub fn wrong_type_as_text(contract: &Contract, schema: &Schema) -> Option<Value>
 }
 
 /// A date-time split into the parts the variants recombine.
-pub struct DateTimeParts {
+pub(super) struct DateTimeParts {
     date: String,
     time: String,
     offset: String,
@@ -78,7 +78,7 @@ pub struct DateTimeParts {
 
 impl DateTimeParts {
     /// Splits a valid date-time (or the sample one when `text` is not valid).
-    pub fn of(text: &str) -> Self {
+    pub(super) fn of(text: &str) -> Self {
         let text = if datetime::check(text).is_ok() {
             text
         } else {
@@ -97,7 +97,7 @@ impl DateTimeParts {
     }
 
     /// Malformed variants, each with its case-name part.
-    pub fn malformed(&self) -> Vec<(&'static str, String)> {
+    pub(super) fn malformed(&self) -> Vec<(&'static str, String)> {
         let DateTimeParts { date, time, offset } = self;
         let (year, day) = (&date[..4], &date[8..10]);
         vec![
@@ -110,7 +110,7 @@ impl DateTimeParts {
     }
 
     /// Valid variants at the edges of the format, each with its case-name part.
-    pub fn edges(&self) -> Vec<(&'static str, String)> {
+    pub(super) fn edges(&self) -> Vec<(&'static str, String)> {
         let DateTimeParts { date, time, offset } = self;
         vec![
             ("fractional-seconds", format!("{date}T{time}.123{offset}")),
@@ -121,7 +121,7 @@ impl DateTimeParts {
 }
 
 /// `n + delta` for integers, or as a float otherwise; `None` on overflow.
-pub fn shifted(n: &Number, delta: i64) -> Option<Number> {
+pub(super) fn shifted(n: &Number, delta: i64) -> Option<Number> {
     if let Some(i) = n.as_i64() {
         return i.checked_add(delta).map(Number::from);
     }
@@ -132,18 +132,18 @@ pub fn shifted(n: &Number, delta: i64) -> Option<Number> {
 }
 
 /// A non-integer near `n`, for integer fields: `100` → `100.5`.
-pub fn fractional(n: Option<&Value>) -> Value {
+pub(super) fn fractional(n: Option<&Value>) -> Value {
     let whole = n.and_then(Value::as_f64).unwrap_or(1.0).trunc();
     Number::from_f64(whole + 0.5).map_or(Value::Null, Value::Number)
 }
 
 /// Whether only integers are accepted (so a fraction is a type error, not a range error).
-pub fn integer_only(kinds: &[(Kind, &Schema)]) -> bool {
+pub(super) fn integer_only(kinds: &[(Kind, &Schema)]) -> bool {
     kinds.iter().any(|(k, _)| *k == Kind::Integer) && !kinds.iter().any(|(k, _)| *k == Kind::Number)
 }
 
 /// A readable name for a forbidden character: `@` → `at`.
-pub fn char_name(c: char) -> String {
+pub(super) fn char_name(c: char) -> String {
     match c {
         '@' => "at".into(),
         '#' => "hash".into(),

@@ -28,8 +28,10 @@ mod variation;
 
 use serde_json::Value;
 
-pub use probes::{CredentialProbe, MALFORMED_SIGNATURE, OTHER_ALGORITHM, Probe, SignatureProbe};
-pub use variation::changed_last;
+pub(crate) use probes::{
+    CredentialProbe, MALFORMED_SIGNATURE, OTHER_ALGORITHM, Probe, SignatureProbe,
+};
+pub(crate) use variation::changed_last;
 
 use super::generated::base_document;
 use super::{Action, Case, CaseKind};
@@ -38,7 +40,7 @@ use crate::json::Pointer;
 
 /// How the run authenticates its requests: what decides the probes planned.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Auth {
+pub(crate) struct Auth {
     /// Every request is signed (a private key is given).
     pub signed: bool,
     /// The names of the headers every request carries (`--header`, the target profile).
@@ -51,7 +53,7 @@ pub struct Auth {
 impl Auth {
     /// What a run signing with every credential the contracts declare would probe: the
     /// security probes `conform cases --security` lists.
-    pub fn everything(contracts: &[Contract]) -> Self {
+    pub(crate) fn everything(contracts: &[Contract]) -> Self {
         let mut headers: Vec<String> = Vec::new();
         for name in contracts
             .iter()
@@ -71,7 +73,7 @@ impl Auth {
 
     /// The run's headers that carry `contract`'s credentials: those it declares, and those the
     /// profile marks; none for a contract without `credentials`.
-    pub fn credentials_of(&self, contract: &Contract) -> Vec<String> {
+    pub(crate) fn credentials_of(&self, contract: &Contract) -> Vec<String> {
         let Some(credentials) = &contract.credentials else {
             return Vec::new();
         };
@@ -85,7 +87,7 @@ impl Auth {
 
 /// A security probe as planned: what it spoils, and the valid request it spoils.
 #[derive(Debug, Clone)]
-pub struct SecurityCase {
+pub(crate) struct SecurityCase {
     /// What the probe does to the request.
     pub probe: Probe,
     /// The valid request document (the contract's base), sent right after the spoiled one.
@@ -102,7 +104,7 @@ pub struct SecurityCase {
 
 /// One byte of one string of the body changed, the request staying valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Variation {
+pub(crate) struct Variation {
     /// Where the changed value is (a request-document pointer).
     pub at: Pointer,
     /// The field, as messages name it (`externalCardNo`).
@@ -113,7 +115,8 @@ pub struct Variation {
 
 impl SecurityCase {
     /// The spoiled request's document: the valid one with the variation, if any.
-    pub fn spoiled_request(&self) -> Value {
+    #[cfg(test)]
+    pub(crate) fn spoiled_request(&self) -> Value {
         let mut document = self.request.clone();
         if let Some(varied) = &self.varied {
             varied
@@ -126,7 +129,7 @@ impl SecurityCase {
 
 /// The security probes of one contract (the contract at `index` of the run) for a run
 /// authenticating as `auth`; none when the contract has no valid request to spoil.
-pub fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
+pub(crate) fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case> {
     let credentials = auth.credentials_of(contract);
     if !auth.signed && credentials.is_empty() {
         return Vec::new();

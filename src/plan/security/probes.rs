@@ -2,7 +2,7 @@
 
 /// What a probe does to a valid request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Probe {
+pub(crate) enum Probe {
     /// A signature probe.
     Signature(SignatureProbe),
     /// A credential probe.
@@ -11,7 +11,7 @@ pub enum Probe {
 
 /// How a signature probe spoils a signed request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SignatureProbe {
+pub(crate) enum SignatureProbe {
     /// No `Signature` header.
     Unsigned,
     /// Signed over the valid body, sent with the case's variation (one byte changed).
@@ -34,7 +34,7 @@ pub enum SignatureProbe {
 
 /// How a credential probe spoils a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CredentialProbe {
+pub(crate) enum CredentialProbe {
     /// These headers left out.
     Missing(Vec<String>),
     /// These headers sent with wrong values of the same form.
@@ -43,15 +43,15 @@ pub enum CredentialProbe {
 
 /// The `Signature` header the malformed-header probe sends: its last part has no value, so it
 /// holds nothing that could verify.
-pub const MALFORMED_SIGNATURE: &str = "algorithm=RSA256,keyVersion=1,signature";
+pub(crate) const MALFORMED_SIGNATURE: &str = "algorithm=RSA256,keyVersion=1,signature";
 
 /// The algorithm the other-algorithm probe announces: the protocol defines only RSA256, and an
 /// implementation that lets the header pick the algorithm can be told to check nothing.
-pub const OTHER_ALGORITHM: &str = "none";
+pub(crate) const OTHER_ALGORITHM: &str = "none";
 
 impl Probe {
     /// The last part of the case name: `signature/unsigned`, `credentials/wrong`.
-    pub fn name(&self, several: bool) -> String {
+    pub(crate) fn name(&self, several: bool) -> String {
         match self {
             Probe::Signature(probe) => format!("signature/{}", probe.name()),
             Probe::Credentials(probe) => {
@@ -73,7 +73,7 @@ impl Probe {
     }
 
     /// What the spoiled request was, for messages: `a request without a Signature header`.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Probe::Signature(probe) => probe.describe(),
             Probe::Credentials(CredentialProbe::Missing(headers)) => {
@@ -88,7 +88,7 @@ impl Probe {
 
 impl SignatureProbe {
     /// The case-name part.
-    pub fn name(&self) -> &'static str {
+    pub(crate) fn name(&self) -> &'static str {
         match self {
             SignatureProbe::Unsigned => "unsigned",
             SignatureProbe::TamperedBody { .. } => "tampered-body",

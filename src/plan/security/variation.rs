@@ -84,7 +84,7 @@ pub(super) fn tampered(contract: &Contract, request: &Value) -> Option<Variation
 /// `text` with its last ASCII letter or digit replaced by the next one of its kind (`9` → `0`,
 /// `z` → `a`): one byte changed, the same length and the same character classes. `None` when
 /// it has no ASCII letter or digit.
-pub fn changed_last(text: &str) -> Option<String> {
+pub(crate) fn changed_last(text: &str) -> Option<String> {
     let (at, c) = text
         .char_indices()
         .rev()

@@ -24,7 +24,7 @@ use crate::contract::{
 use crate::json::pointer::escape;
 
 /// Compiles one scenario file against the run's `contracts`, or every error found in it.
-pub fn compile(
+pub(crate) fn compile(
     source: &SourceText,
     contracts: &[Contract],
 ) -> Result<ScenarioSet, Vec<ContractError>> {

@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 /// Explains the TLS failures of one target: the client configuration to probe with, the hints
 /// that pick the fix, and the probe's finding, made once per run.
 #[derive(Debug)]
-pub struct Explainer {
+pub(crate) struct Explainer {
     config: Arc<ClientConfig>,
     hints: Hints,
     probed: OnceCell<Option<String>>,
@@ -31,7 +31,7 @@ const VERDICT_WAIT: Duration = Duration::from_secs(2);
 
 impl Explainer {
     /// An explainer for connections made with `config`.
-    pub fn new(config: &ClientConfig, hints: Hints) -> Self {
+    pub(crate) fn new(config: &ClientConfig, hints: Hints) -> Self {
         Explainer {
             config: Arc::new(config.clone()),
             hints,
@@ -40,14 +40,14 @@ impl Explainer {
     }
 
     /// The TLS problem in `error`'s chain, in words with its fix.
-    pub fn explain(&self, error: &(dyn Error + 'static)) -> Option<String> {
+    pub(crate) fn explain(&self, error: &(dyn Error + 'static)) -> Option<String> {
         explain(error, self.hints)
     }
 
     /// Connects to `url`'s host and port with the run's TLS set-up and explains what fails, or
     /// `None` when the handshake succeeds and the server accepts it. Probed once per run (every
     /// connection to one target meets the same certificates), within `timeout`.
-    pub async fn probe(&self, url: &Url, timeout: Duration) -> Option<String> {
+    pub(crate) async fn probe(&self, url: &Url, timeout: Duration) -> Option<String> {
         let found = self
             .probed
             .get_or_init(|| async {
@@ -88,7 +88,7 @@ impl Explainer {
 
 /// What the run was set up with, which decides the fix to suggest.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Hints {
+pub(crate) struct Hints {
     /// `--ca-cert` or `caCert` was given.
     pub extra_roots: bool,
     /// A client certificate was presented.
@@ -99,7 +99,7 @@ const INSECURE: &str = "for a throwaway environment, --insecure skips verificati
 
 /// The TLS problem somewhere in `error`'s chain, in words with its fix; `None` when the failure
 /// is not a TLS one.
-pub fn explain(error: &(dyn Error + 'static), hints: Hints) -> Option<String> {
+pub(crate) fn explain(error: &(dyn Error + 'static), hints: Hints) -> Option<String> {
     let Some(tls) = find(error) else {
         let alert = alert_in_text(error)?;
         return Some(format!(

@@ -12,9 +12,9 @@ mod explain;
 mod pem;
 mod server;
 
-pub use explain::{Explainer, Hints, explain};
-pub use pem::TlsError;
-pub use server::server_config;
+pub(crate) use explain::{Explainer, Hints};
+pub(crate) use pem::TlsError;
+pub(crate) use server::server_config;
 
 use std::fmt;
 use std::sync::Arc;
@@ -30,7 +30,7 @@ use crate::target::profile::KeySource;
 
 /// What the user asked for (flags and target profile), before anything is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TlsOptions {
+pub(crate) struct TlsOptions {
     /// PEM bundles of certificate authorities to trust on top of the platform's roots.
     pub ca_certs: Vec<KeySource>,
     /// The client certificate (PEM, leaf first, intermediates after it) for mutual TLS.
@@ -44,7 +44,7 @@ pub struct TlsOptions {
 
 /// The client's TLS set-up, read and checked; cheap to clone.
 #[derive(Clone, Default)]
-pub struct ClientTls {
+pub(crate) struct ClientTls {
     roots: Vec<CertificateDer<'static>>,
     roots_shown: Vec<CertificateScope>,
     identity: Option<Arc<CertifiedKey>>,
@@ -65,7 +65,7 @@ impl fmt::Debug for ClientTls {
 
 impl ClientTls {
     /// Reads and checks every file `options` names.
-    pub fn load(options: &TlsOptions) -> Result<Self, TlsError> {
+    pub(crate) fn load(options: &TlsOptions) -> Result<Self, TlsError> {
         let mut tls = ClientTls {
             insecure: options.insecure,
             ..ClientTls::default()
@@ -105,17 +105,17 @@ impl ClientTls {
     }
 
     /// Whether anything was asked for, so a plain-HTTP run can say it goes unused.
-    pub fn is_configured(&self) -> bool {
+    pub(crate) fn is_configured(&self) -> bool {
         self.insecure || !self.roots.is_empty() || self.identity.is_some()
     }
 
     /// Whether the target's certificate is left unchecked.
-    pub fn insecure(&self) -> bool {
+    pub(crate) fn insecure(&self) -> bool {
         self.insecure
     }
 
     /// What reports show of this set-up for an `https://` target.
-    pub fn scope(&self) -> TlsScope {
+    pub(crate) fn scope(&self) -> TlsScope {
         TlsScope {
             verified: !self.insecure,
             extra_roots: self.roots_shown.clone(),
@@ -124,7 +124,7 @@ impl ClientTls {
     }
 
     /// What [`explain`] needs to know to name the fix.
-    pub fn hints(&self) -> Hints {
+    pub(crate) fn hints(&self) -> Hints {
         Hints {
             extra_roots: !self.roots.is_empty(),
             client_certificate: self.identity.is_some(),
@@ -133,7 +133,7 @@ impl ClientTls {
 
     /// The rustls client configuration: the platform's roots plus the extra ones (or no
     /// verification at all), the client certificate, and ALPN offering HTTP/2 before HTTP/1.1.
-    pub fn client_config(&self) -> Result<ClientConfig, TlsError> {
+    pub(crate) fn client_config(&self) -> Result<ClientConfig, TlsError> {
         let provider = provider();
         let verifier: Arc<dyn ServerCertVerifier> = if self.insecure {
             Arc::new(Unverified(Arc::clone(&provider)))
@@ -163,7 +163,7 @@ impl ClientTls {
 }
 
 /// Whether `url` is an `https://` URL, the only kind TLS options apply to.
-pub fn is_https(url: &str) -> bool {
+pub(crate) fn is_https(url: &str) -> bool {
     url.get(..8)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
 }

@@ -14,7 +14,7 @@ use crate::target::profile::KeySource;
 /// A TLS file or setting that cannot be used (a usage error: nothing is sent). Messages never
 /// contain key material.
 #[derive(Debug, thiserror::Error)]
-pub enum TlsError {
+pub(crate) enum TlsError {
     /// A file cannot be read.
     #[error("cannot read {what} file `{}`: {source}", path.display())]
     Read {

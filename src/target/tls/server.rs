@@ -13,7 +13,7 @@ use crate::target::profile::KeySource;
 
 /// The server configuration for `cert` (PEM chain, leaf first) and `key`, requiring a client
 /// certificate issued by `client_ca` when given.
-pub fn server_config(
+pub(crate) fn server_config(
     cert: &KeySource,
     key: &KeySource,
     client_ca: Option<&KeySource>,

@@ -7,9 +7,9 @@
 //! memory bound (measured by a counting allocator) and within a time bound.
 //!
 //! `cargo test` runs a few hundred mutations; `.ci/run` runs [`DEFAULT_ITERATIONS`] from a
-//! fixed seed on a release build (`cargo test --release --test contract_fuzz -- --ignored`,
+//! fixed seed on a release build (`cargo test --release --lib fuzz:: -- --ignored`,
 //! about 40 seconds). For a soak run: `CONFORM_FUZZ_ITERATIONS=1000000 CONFORM_FUZZ_SEED=$RANDOM
-//! cargo test --release --test contract_fuzz -- --ignored --nocapture`. A failing mutation is
+//! cargo test --release --lib fuzz:: -- --ignored --nocapture`. A failing mutation is
 //! written under the test's temporary folder with its seed, to become a regular test. A stack
 //! overflow aborts the process with the seed in its message (`thread 'contract fuzz seed N'`):
 //! `CONFORM_FUZZ_SEED=N CONFORM_FUZZ_ITERATIONS=1 CONFORM_FUZZ_SAVE=1` writes that mutation.
@@ -23,9 +23,9 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use conform::contract::{self, ContractError, ContractErrors};
-use conform::plan::{self, Action, KeyMint};
-use conform::reference::{Faults, Reference};
+use crate::contract::{self, ContractError, ContractErrors};
+use crate::plan::{self, Action, KeyMint};
+use crate::reference::{Faults, Reference};
 
 /// Mutations `.ci/run` tries on a release build (a debug build, about 15 times slower, tries
 /// fewer unless told otherwise).
@@ -292,7 +292,7 @@ fn rejected(path: &Path, errors: Vec<ContractError>) -> Result<(), String> {
 
 /// Writes a mutation where a failure report can point to it.
 fn save(seed: u64, input: &[u8]) -> PathBuf {
-    let folder = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("contract-fuzz");
+    let folder = std::env::temp_dir().join("conform-contract-fuzz");
     let _ = std::fs::create_dir_all(&folder);
     let file = folder.join(format!("seed-{seed}.json"));
     let _ = std::fs::write(&file, input);

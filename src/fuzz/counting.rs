@@ -1,36 +1,54 @@
-//! A global allocator that counts live bytes and their peak, and refuses to grow past a hard
-//! ceiling: a runaway allocation then fails this test (naming the seed) instead of exhausting
-//! the machine's memory.
+//! A global allocator that counts live bytes, and refuses to grow past a hard ceiling: a
+//! runaway allocation then fails this test (naming the seed) instead of exhausting the
+//! machine's memory. The peak a mutation reaches is counted on its own thread: the crate's
+//! other unit tests run beside it in the same process, and their allocations are not its own.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 /// No allocation may take the live total past this.
-pub const CEILING: usize = 1 << 30;
+pub(super) const CEILING: usize = 1 << 30;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-/// The seed being exercised, for the message when the ceiling is hit.
-pub static SEED: AtomicU64 = AtomicU64::new(0);
 
-pub struct Counting;
+thread_local! {
+    /// Bytes this thread allocated less those it freed (negative when it frees what another
+    /// thread allocated).
+    static THREAD_LIVE: Cell<isize> = const { Cell::new(0) };
+    /// The most `THREAD_LIVE` reached since the thread's last [`reset_peak`].
+    static THREAD_PEAK: Cell<isize> = const { Cell::new(0) };
+}
+/// The seed being exercised, for the message when the ceiling is hit.
+pub(super) static SEED: AtomicU64 = AtomicU64::new(0);
+
+pub(super) struct Counting;
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Bytes live now.
-pub fn live() -> usize {
-    LIVE.load(Ordering::Relaxed)
+/// Bytes this thread holds now.
+pub(super) fn live() -> usize {
+    THREAD_LIVE.with(Cell::get).max(0) as usize
 }
 
-/// Starts a new peak measurement from the bytes live now.
-pub fn reset_peak() {
-    PEAK.store(live(), Ordering::Relaxed);
+/// Starts a new peak measurement on this thread from the bytes it holds now.
+pub(super) fn reset_peak() {
+    THREAD_PEAK.with(|peak| peak.set(THREAD_LIVE.with(Cell::get)));
 }
 
-/// The most bytes live since [`reset_peak`].
-pub fn peak() -> usize {
-    PEAK.load(Ordering::Relaxed)
+/// The most bytes this thread held since [`reset_peak`].
+pub(super) fn peak() -> usize {
+    THREAD_PEAK.with(Cell::get).max(0) as usize
+}
+
+/// Counts `bytes` more on this thread (`try_with`: a thread being torn down still frees).
+fn thread_add(bytes: isize) {
+    let _ = THREAD_LIVE.try_with(|live| {
+        let now = live.get() + bytes;
+        live.set(now);
+        let _ = THREAD_PEAK.try_with(|peak| peak.set(peak.get().max(now)));
+    });
 }
 
 fn grow(bytes: usize) -> bool {
@@ -40,8 +58,13 @@ fn grow(bytes: usize) -> bool {
         refused();
         return false;
     }
-    PEAK.fetch_max(now, Ordering::Relaxed);
+    thread_add(bytes as isize);
     true
+}
+
+fn shrink(bytes: usize) {
+    LIVE.fetch_sub(bytes, Ordering::Relaxed);
+    thread_add(-(bytes as isize));
 }
 
 /// Says which seed ran away, without allocating (this runs inside the allocator).
@@ -68,7 +91,7 @@ unsafe impl GlobalAlloc for Counting {
         }
         let ptr = unsafe { System.alloc(layout) };
         if ptr.is_null() {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            shrink(layout.size());
         }
         ptr
     }
@@ -79,14 +102,14 @@ unsafe impl GlobalAlloc for Counting {
         }
         let ptr = unsafe { System.alloc_zeroed(layout) };
         if ptr.is_null() {
-            LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+            shrink(layout.size());
         }
         ptr
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         unsafe { System.dealloc(ptr, layout) };
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
+        shrink(layout.size());
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
@@ -97,10 +120,10 @@ unsafe impl GlobalAlloc for Counting {
         let new = unsafe { System.realloc(ptr, layout, new_size) };
         if new.is_null() {
             if new_size > old {
-                LIVE.fetch_sub(new_size - old, Ordering::Relaxed);
+                shrink(new_size - old);
             }
         } else if new_size < old {
-            LIVE.fetch_sub(old - new_size, Ordering::Relaxed);
+            shrink(old - new_size);
         }
         new
     }

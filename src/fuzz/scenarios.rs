@@ -4,8 +4,8 @@
 
 use std::path::Path;
 
-use conform::contract::{self, Contract};
-use conform::scenario::load::load_one;
+use crate::contract::{self, Contract};
+use crate::scenario::load::load_one;
 
 use super::{env_number, mutate, panic_text, rejected};
 
@@ -29,7 +29,7 @@ fn seeds() -> Vec<(Vec<u8>, Vec<Contract>)> {
 }
 
 /// Mutates and compiles `iterations` scenario files; the numbers compiled and rejected.
-pub fn fuzz(iterations: u64) -> (u64, u64) {
+pub(super) fn fuzz(iterations: u64) -> (u64, u64) {
     let first = env_number("CONFORM_FUZZ_SEED").unwrap_or(1);
     let seeds = seeds();
     assert!(!seeds.is_empty(), "no scenario file to start from");
@@ -41,7 +41,7 @@ pub fn fuzz(iterations: u64) -> (u64, u64) {
         let input = mutate::mutate(&mut rng, source);
         let outcome = std::panic::catch_unwind(|| match load_one(path, input.clone(), contracts) {
             Ok(set) => {
-                let cases = conform::plan::scenario_cases(std::slice::from_ref(&set)).count();
+                let cases = crate::plan::scenario_cases(std::slice::from_ref(&set)).count();
                 Ok(cases == set.scenarios.len())
             }
             Err(errors) => rejected(path, errors).map(|()| false),

@@ -19,7 +19,7 @@ fn contract(types: Value, fields: Value) -> Value {
 }
 
 /// Each hostile contract with what it is, as file bytes.
-pub fn contracts() -> Vec<(&'static str, Vec<u8>)> {
+pub(super) fn contracts() -> Vec<(&'static str, Vec<u8>)> {
     let long_key = "k".repeat(4000);
     let values: Vec<String> = (0..3000).map(|i| format!("V{i}")).collect();
     let many: Map<String, Value> = (0..3000)

@@ -7,7 +7,7 @@ use fastrand::Rng;
 use serde_json::{Map, Value, json};
 
 /// One mutation of `seed`, as the bytes of a file.
-pub fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+pub(super) fn mutate(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
     let mut bytes = seed.to_vec();
     let rounds = match rng.u8(0..10) {
         0..=6 => 1,
