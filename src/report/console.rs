@@ -234,6 +234,10 @@ impl super::Reporter for Console {
         Ok(())
     }
 
+    fn clauses_shown(&self) -> crate::results::clause::ClausesShown {
+        crate::results::clause::ClausesShown::None
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         if let Some(progress) = self.progress.take() {
             progress.finish();

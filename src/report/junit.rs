@@ -177,6 +177,10 @@ impl super::Reporter for JunitReport {
         written
     }
 
+    fn clauses_shown(&self) -> crate::results::clause::ClausesShown {
+        crate::results::clause::ClausesShown::NotPassed
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         let (mut pending, run, mut spool) =
             match (self.pending.take(), self.run.take(), self.spool.take()) {

@@ -68,6 +68,10 @@ impl super::Reporter for MarkdownReport {
         Ok(())
     }
 
+    fn clauses_shown(&self) -> crate::results::clause::ClausesShown {
+        crate::results::clause::ClausesShown::NotPassed
+    }
+
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         let (mut pending, run) = match (self.pending.take(), self.run.take()) {
             (Some(pending), Some(run)) => (pending, run),

@@ -21,6 +21,7 @@ pub(crate) mod traffic;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use crate::results::clause::ClausesShown;
 use crate::results::{CaseResult, RunInfo, Summary};
 
 /// Receives a run's results as they happen.
@@ -31,6 +32,11 @@ pub(crate) trait Reporter: Send {
     fn case(&mut self, result: &CaseResult) -> io::Result<()>;
     /// After the last case.
     fn finish(&mut self, summary: &Summary) -> io::Result<()>;
+    /// Which checks' contract clauses it shows: the runner reads the contract files back to
+    /// locate clauses only for the checks some reporter shows them for.
+    fn clauses_shown(&self) -> ClausesShown {
+        ClausesShown::All
+    }
 }
 
 /// The formats `--report FORMAT=PATH` accepts.
@@ -98,6 +104,10 @@ impl Reporter for FileReport {
         self.guard(|r| r.finish(summary));
         Ok(())
     }
+
+    fn clauses_shown(&self) -> ClausesShown {
+        self.inner.clauses_shown()
+    }
 }
 
 /// Several reporters fed together: `streams` (the console) first, whose errors stop the run,
@@ -132,6 +142,12 @@ impl Reporter for Reporters {
     fn finish(&mut self, summary: &Summary) -> io::Result<()> {
         self.each().try_for_each(|r| r.finish(summary))
     }
+
+    fn clauses_shown(&self) -> ClausesShown {
+        let streams = self.streams.iter().map(|r| r.clauses_shown());
+        let files = self.files.iter().map(|r| r.clauses_shown());
+        streams.chain(files).max().unwrap_or(ClausesShown::None)
+    }
 }
 
 #[cfg(test)]
@@ -164,5 +180,23 @@ mod tests {
                 .unwrap()
                 .contains("\"summary\"")
         );
+    }
+
+    #[test]
+    fn clauses_are_located_only_for_the_checks_a_report_shows_them_for() {
+        let dir = tempfile::tempdir().unwrap();
+        let with = |formats: &[&str]| {
+            let mut reporters = Reporters::default();
+            for format in formats {
+                let path = dir.path().join(format!("r.{format}"));
+                let inner = file_report(format, &path).unwrap();
+                reporters.files.push(FileReport::new(format, &path, inner));
+            }
+            reporters.clauses_shown()
+        };
+        assert_eq!(with(&[]), ClausesShown::None);
+        assert_eq!(with(&["junit", "markdown"]), ClausesShown::NotPassed);
+        assert_eq!(with(&["junit", "json"]), ClausesShown::All);
+        assert_eq!(with(&["html"]), ClausesShown::All);
     }
 }

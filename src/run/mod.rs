@@ -273,7 +273,7 @@ pub(crate) async fn run(
         },
         coverage: Tracker::new(&contracts),
         evidence: options.evidence.clone(),
-        clauses: Default::default(),
+        clauses: crate::results::clause::ClauseBook::new(reporter.clauses_shown()),
         ledger: ledger::Ledger::new(&contracts, options.late_replays as usize),
         late,
         contracts,

@@ -479,3 +479,41 @@ async fn progress_bar_shows_on_a_terminal_for_a_slow_run_and_never_when_piped() 
         "the bar is cleared before the summary"
     );
 }
+
+/// Clauses are located only when a report shows them: a JSON report given alone still names
+/// the clause of every check it lists.
+#[tokio::test]
+async fn a_json_report_alone_names_the_clause_of_every_check() {
+    let server = issue_card::serve(Defects::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let spec = format!("json={}", json.display());
+    let uri = server.uri();
+    let args = [
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &uri,
+        "--filter",
+        APP_ID_CASES,
+    ];
+    let run = conform(&[&args[..], &["--report", &spec]].concat()).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    let results = report["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    for result in results {
+        assert!(
+            result["clause"]["line"].as_u64().unwrap_or(0) > 0,
+            "{result}"
+        );
+    }
+    let too_long = results
+        .iter()
+        .find(|r| r["case"] == "issueCard/negative/appId/too-long" && r["check"] == "expectation")
+        .expect("the too-long appId case is reported");
+    assert_eq!(
+        too_long["clause"]["pointer"],
+        "/request/fields/appId/maxLength"
+    );
+}
