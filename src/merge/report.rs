@@ -13,6 +13,8 @@
 //! and memory a thread took and gave back stays with that thread, unused by the rendering.
 
 use std::collections::{BTreeSet, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -34,8 +36,15 @@ pub(super) struct ReportFile {
     pub summary: Summary,
     /// Where its `results` array starts.
     results_at: u64,
-    /// Where its `summary` starts.
-    summary_at: u64,
+    /// Where its `summary` is.
+    summary_place: Place,
+}
+
+/// Where a value lies in a file: from `start`, `length` bytes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Place {
+    start: u64,
+    length: u64,
 }
 
 /// What the reports of one merge share while they are read, possibly on several threads.
@@ -103,15 +112,8 @@ impl ReportFile {
     /// The coverage its summary records, read again: it was checked when the report was read,
     /// and dropped so that the shards' coverage is never held all at once.
     pub(super) fn coverage(&self) -> Result<Coverage, ReadError> {
-        let again = |message: String| ReadError::new(format!("cannot read it again: {message}"));
-        let mut scan =
-            Scanner::open(&self.path, self.summary_at).map_err(|e| again(e.to_string()))?;
-        let mut buf = Vec::new();
-        scan.value(&mut buf).map_err(|e| match e {
-            ScanError::Io(err) => again(err.to_string()),
-            ScanError::Syntax { message, .. } => again(message),
-        })?;
-        let summary: Summary = serde_json::from_slice(&buf).map_err(|e| again(e.to_string()))?;
+        let summary = decode_summary(&self.path, self.summary_place)
+            .map_err(|e| ReadError::new(format!("cannot read it again: {e}")))?;
         Ok(summary.coverage)
     }
 
@@ -159,8 +161,15 @@ impl Scanned {
         } = self;
         let failed = |e| ReadError::from_scan(&path, e);
         // A summary was scanned whole only if it came before what stopped the scan.
-        if let Some(at) = parts.summary_at {
-            parts.summary = Some(decode_summary(&path, at).map_err(failed)?);
+        if let Some((at, place)) = parts.summary_at {
+            let mut summary = decode_summary(&path, place).map_err(|e| {
+                failed(syntax(
+                    at,
+                    format!("`summary` is not a summary of this version: {e}"),
+                ))
+            })?;
+            summary.coverage = Coverage::default();
+            parts.summary = Some(summary);
         }
         if let Some(error) = error {
             return Err(failed(error));
@@ -169,19 +178,14 @@ impl Scanned {
     }
 }
 
-/// The summary at `at`, its coverage dropped.
-fn decode_summary(path: &Path, at: u64) -> Result<Summary, ScanError> {
-    let mut scan = Scanner::open(path, at)?;
-    let mut buf = Vec::new();
-    scan.value(&mut buf)?;
-    let mut summary: Summary = serde_json::from_slice(&buf).map_err(|e| {
-        syntax(
-            at,
-            format!("`summary` is not a summary of this version: {e}"),
-        )
-    })?;
-    summary.coverage = Coverage::default();
-    Ok(summary)
+/// The summary at `place`, decoded as it is read: it runs to megabytes in a large suite, and
+/// is never held as text.
+fn decode_summary(path: &Path, place: Place) -> Result<Summary, serde_json::Error> {
+    let mut file = File::open(path).map_err(serde_json::Error::io)?;
+    file.seek(SeekFrom::Start(place.start))
+        .map_err(serde_json::Error::io)?;
+    let text = BufReader::new(file.take(place.length));
+    serde_json::from_reader(text)
 }
 
 /// A report's cases, read one at a time.
@@ -209,8 +213,8 @@ struct Parts {
     listed: Arc<Vec<ContractInfo>>,
     summary: Option<Summary>,
     results_at: u64,
-    /// Where the summary starts, once it was scanned whole.
-    summary_at: Option<u64>,
+    /// Where the summary's key ends and where its value lies, once it was scanned whole.
+    summary_at: Option<(u64, Place)>,
     counted: Summary,
     contracts: BTreeSet<String>,
 }
@@ -265,8 +269,8 @@ fn read_part(
     }
     if key == "summary" {
         // Decoded later, on the merge's thread (see the module's doc).
-        scan.skip_value()?;
-        parts.summary_at = Some(at);
+        let (start, length) = scan.skip_value()?;
+        parts.summary_at = Some((at, Place { start, length }));
         return Ok(());
     }
     scan.value(buf)?;
@@ -349,7 +353,7 @@ impl Parts {
             contracts: self.listed,
             summary,
             results_at: self.results_at,
-            summary_at: self.summary_at.unwrap_or_default(),
+            summary_place: self.summary_at.map(|(_, place)| place).unwrap_or_default(),
         })
     }
 }

@@ -128,9 +128,12 @@ impl Scanner {
     }
 
     /// Passes the next JSON value (after any whitespace), checking only where it ends: for a
-    /// value decoded later, on another thread.
-    pub(super) fn skip_value(&mut self) -> Result<(), ScanError> {
-        self.walk(None)
+    /// value decoded later, on another thread. Returns where the value starts and its length.
+    pub(super) fn skip_value(&mut self) -> Result<(u64, u64), ScanError> {
+        self.peek()?;
+        let start = self.offset;
+        self.walk(None)?;
+        Ok((start, self.offset - start))
     }
 
     /// Consumes the next value, copying its bytes to `out` when given.
