@@ -166,6 +166,9 @@ pub(crate) async fn run(
 /// A probe's exchanges as evidence: the spoiled request first (the case's main request), then
 /// the request sent right with the same key and its repeat.
 fn keep_evidence(context: &Context, contract: &Contract, case: &str, record: &SecurityRecord) {
+    if context.evidence.is_none() {
+        return;
+    }
     let mut labelled = vec![(String::new(), &record.probe)];
     if let Some(follow_up) = &record.follow_up {
         labelled.extend(settle_tries("the same key sent right", follow_up));
