@@ -124,14 +124,20 @@ impl Bodies {
             return first.clone();
         }
         let seq = self.next.fetch_add(1, Ordering::Relaxed) % 100_000_000;
-        let unique = (self.nonce * 100_000_000 + seq).to_string();
+        // Written into a buffer of its own width, left-padded with zeros: a nonce of fewer than
+        // ten digits keeps its leading zeros, so tokens keep one width (and no string is made
+        // for each answer).
+        let mut unique = [b'0'; UNIQUE.len()];
+        let mut n = self.nonce * 100_000_000 + seq;
+        for digit in unique.iter_mut().rev() {
+            *digit = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
         let size = rendered.pieces.iter().map(Bytes::len).sum::<usize>();
         let mut out = BytesMut::with_capacity(size + rest.len() * unique.len());
         out.put_slice(first);
         for piece in rest {
-            // A nonce of fewer than ten digits keeps its leading zeros: tokens keep one width.
-            out.put_bytes(b'0', UNIQUE.len().saturating_sub(unique.len()));
-            out.put_slice(unique.as_bytes());
+            out.put_slice(&unique);
             out.put_slice(piece);
         }
         out.freeze()

@@ -1,16 +1,21 @@
-//! A request body as the reference implementation reads it: parsed once, without copying
-//! strings (one without escapes borrows from the body) and without hashing member names
-//! (members are kept in order and looked up by scanning, which for the dozen members of a
-//! request is quicker than hashing each one).
+//! A request body as the reference implementation reads it: parsed once into an arena, without
+//! copying strings (one without escapes borrows from the body) and without hashing member
+//! names (members are kept in order and looked up by scanning, which for the dozen members of
+//! a request is quicker than hashing each one).
 //!
 //! `serve` parses every request it answers, and building a `serde_json::Value` (an owned
 //! string per key and value, a hash map per object) was its largest cost; the validator reads
-//! this document through [`JsonView`] just as it reads a `Value`, so the rules stay one.
+//! this document through [`JsonView`] just as it reads a `Value`, so the rules stay one. The
+//! document lives in a [`Bump`] arena made for the request: its objects, arrays and escaped
+//! strings take no allocation of their own, and all of it is freed at once with the arena
+//! (nothing in a node needs dropping).
 
-use std::borrow::Cow;
+use std::cell::RefCell;
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use bumpalo::Bump;
+use bumpalo::collections::Vec as BumpVec;
+use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::json::pointer::Pointer;
@@ -25,22 +30,49 @@ pub(crate) enum Node<'a> {
     Bool(bool),
     /// A number.
     Number(Number),
-    /// A string, borrowed from the body unless it had escapes.
-    String(Cow<'a, str>),
+    /// A string: in the body, or in the arena when it had escapes.
+    String(&'a str),
     /// An array.
-    Array(Vec<Node<'a>>),
+    Array(&'a [Node<'a>]),
     /// An object's members in document order (a repeated name appears twice; the last counts).
-    Object(Vec<(Cow<'a, str>, Node<'a>)>),
+    Object(&'a [(&'a str, Node<'a>)]),
 }
 
-/// Parses a request body; the message says why it is not JSON.
-pub(crate) fn parse(body: &[u8]) -> Result<Node<'_>, String> {
+/// An arena sized for a body of `len` bytes: its document (nodes take two to three times the
+/// JSON's bytes) and the parser's scratch room usually fit in the first chunk, so parsing
+/// allocates once; a larger document takes more chunks as it goes.
+pub(crate) fn arena_for(len: usize) -> Bump {
+    Bump::with_capacity(len.saturating_mul(3).saturating_add(2048).min(64 * 1024))
+}
+
+/// Parses a request body into `arena`; the message says why it is not JSON.
+pub(crate) fn parse<'a>(body: &'a [u8], arena: &'a Bump) -> Result<Node<'a>, String> {
     let not_json = |e: serde_json::Error| format!("request body is not JSON: {e}");
     let text = std::str::from_utf8(body).map_err(|e| {
         let at = e.valid_up_to();
         format!("request body is not JSON: invalid UTF-8 at byte {at}")
     })?;
-    serde_json::from_str(text).map_err(not_json)
+    let scratch = Scratch {
+        members: RefCell::new(BumpVec::with_capacity_in(16, arena)),
+        items: RefCell::new(BumpVec::with_capacity_in(16, arena)),
+    };
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let seed = Seed {
+        arena,
+        scratch: &scratch,
+    };
+    let node = seed.deserialize(&mut deserializer).map_err(not_json)?;
+    deserializer.end().map_err(not_json)?;
+    Ok(node)
+}
+
+/// Where the members and items of the objects and arrays being read wait, one stack for the
+/// whole document: a container's are copied into the arena once it ends, at their exact count
+/// (JSON does not say how many there will be, and a slice grown in place would be copied each
+/// time it outgrew its room).
+struct Scratch<'a> {
+    members: RefCell<BumpVec<'a, (&'a str, Node<'a>)>>,
+    items: RefCell<BumpVec<'a, Node<'a>>>,
 }
 
 impl<'a> Node<'a> {
@@ -66,7 +98,7 @@ impl<'a> Node<'a> {
             Node::Object(members) => {
                 // Members are combined by a commutative sum: their order does not matter.
                 let combined = members.iter().fold(0u64, |acc, (name, value)| {
-                    acc.wrapping_add(state.hash_one((name.as_ref(), value.digest())))
+                    acc.wrapping_add(state.hash_one((*name, value.digest())))
                 });
                 (b'o', combined).hash(&mut hasher);
             }
@@ -76,7 +108,7 @@ impl<'a> Node<'a> {
                     .iter()
                     .for_each(|item| item.digest().hash(&mut hasher));
             }
-            Node::String(text) => (b's', text.as_ref()).hash(&mut hasher),
+            Node::String(text) => (b's', *text).hash(&mut hasher),
             Node::Number(n) => match (n.as_u64(), n.as_i64()) {
                 (Some(u), _) => (b'u', u).hash(&mut hasher),
                 (None, Some(i)) => (b'i', i).hash(&mut hasher),
@@ -108,16 +140,16 @@ impl JsonView for Node<'_> {
         members
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
+            .find(|(n, _)| *n == name)
             .map(|(_, v)| v)
     }
 
     fn member_names(&self) -> impl Iterator<Item = &str> {
         let members = match self {
-            Node::Object(members) => members.as_slice(),
+            Node::Object(members) => *members,
             _ => &[],
         };
-        members.iter().map(|(name, _)| name.as_ref())
+        members.iter().map(|(name, _)| *name)
     }
 
     fn equals(&self, other: &Value) -> bool {
@@ -125,7 +157,7 @@ impl JsonView for Node<'_> {
             (Node::Null, Value::Null) => true,
             (Node::Bool(a), Value::Bool(b)) => a == b,
             (Node::Number(a), Value::Number(b)) => a == b,
-            (Node::String(a), Value::String(b)) => a == b,
+            (Node::String(a), Value::String(b)) => *a == b,
             (Node::Array(a), Value::Array(b)) => {
                 a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.equals(y))
             }
@@ -155,79 +187,106 @@ impl JsonView for Node<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for Node<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(NodeVisitor)
+/// Deserializes one value into the arena it carries.
+#[derive(Clone, Copy)]
+struct Seed<'s, 'a> {
+    arena: &'a Bump,
+    scratch: &'s Scratch<'a>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for Seed<'_, 'a> {
+    type Value = Node<'a>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'a>, D::Error> {
+        deserializer.deserialize_any(self)
     }
 }
 
-struct NodeVisitor;
-
-impl<'de> Visitor<'de> for NodeVisitor {
-    type Value = Node<'de>;
+impl<'de: 'a, 'a> Visitor<'de> for Seed<'_, 'a> {
+    type Value = Node<'a>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a JSON value")
     }
 
-    fn visit_unit<E>(self) -> Result<Node<'de>, E> {
+    fn visit_unit<E>(self) -> Result<Node<'a>, E> {
         Ok(Node::Null)
     }
 
-    fn visit_bool<E>(self, b: bool) -> Result<Node<'de>, E> {
+    fn visit_bool<E>(self, b: bool) -> Result<Node<'a>, E> {
         Ok(Node::Bool(b))
     }
 
-    fn visit_i64<E>(self, n: i64) -> Result<Node<'de>, E> {
+    fn visit_i64<E>(self, n: i64) -> Result<Node<'a>, E> {
         Ok(Node::Number(n.into()))
     }
 
-    fn visit_u64<E>(self, n: u64) -> Result<Node<'de>, E> {
+    fn visit_u64<E>(self, n: u64) -> Result<Node<'a>, E> {
         Ok(Node::Number(n.into()))
     }
 
-    fn visit_f64<E>(self, n: f64) -> Result<Node<'de>, E> {
+    fn visit_f64<E>(self, n: f64) -> Result<Node<'a>, E> {
         Ok(Number::from_f64(n).map_or(Node::Null, Node::Number))
     }
 
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'de>, E> {
-        Ok(Node::String(Cow::Borrowed(s)))
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'a>, E> {
+        Ok(Node::String(s))
     }
 
-    fn visit_str<E>(self, s: &str) -> Result<Node<'de>, E> {
-        Ok(Node::String(Cow::Owned(s.to_string())))
+    fn visit_str<E>(self, s: &str) -> Result<Node<'a>, E> {
+        Ok(Node::String(self.arena.alloc_str(s)))
     }
 
-    fn visit_string<E>(self, s: String) -> Result<Node<'de>, E> {
-        Ok(Node::String(Cow::Owned(s)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'de>, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(64));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
+        let items = &self.scratch.items;
+        let start = items.borrow().len();
+        while let Some(item) = seq.next_element_seed(self)? {
+            items.borrow_mut().push(item);
         }
-        Ok(Node::Array(items))
+        let mut items = items.borrow_mut();
+        Ok(Node::Array(
+            self.arena.alloc_slice_fill_iter(items.drain(start..)),
+        ))
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'de>, A::Error> {
-        let mut members = Vec::with_capacity(map.size_hint().unwrap_or(0).min(64));
-        while let Some(Name(name)) = map.next_key()? {
-            members.push((name, map.next_value()?));
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
+        let members = &self.scratch.members;
+        let start = members.borrow().len();
+        while let Some(name) = map.next_key_seed(NameSeed(self.arena))? {
+            let value = map.next_value_seed(self)?;
+            members.borrow_mut().push((name, value));
         }
-        Ok(Node::Object(members))
+        let mut members = members.borrow_mut();
+        Ok(Node::Object(
+            self.arena.alloc_slice_fill_iter(members.drain(start..)),
+        ))
     }
 }
 
-/// A member name, borrowed from the body when it has no escapes.
-struct Name<'a>(Cow<'a, str>);
+/// A member name: borrowed from the body, or copied into the arena when it has escapes.
+struct NameSeed<'a>(&'a Bump);
 
-impl<'de> Deserialize<'de> for Name<'de> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match deserializer.deserialize_str(NodeVisitor)? {
-            Node::String(name) => Ok(Name(name)),
-            _ => Err(de::Error::custom("expected a member name")),
-        }
+impl<'de: 'a, 'a> DeserializeSeed<'de> for NameSeed<'a> {
+    type Value = &'a str;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'a str, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for NameSeed<'a> {
+    type Value = &'a str;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<&'a str, E> {
+        Ok(s)
+    }
+
+    fn visit_str<E>(self, s: &str) -> Result<&'a str, E> {
+        Ok(self.0.alloc_str(s))
     }
 }
 
@@ -240,19 +299,19 @@ mod tests {
     fn reads_like_a_value_and_borrows_plain_strings() {
         let body =
             br#"{"a": "plain", "b": "esc\"aped", "c": [1, -2, 2.5, true, null], "a": "last"}"#;
-        let node = parse(body).unwrap();
+        let arena = arena_for(body.len());
+        let node = parse(body, &arena).unwrap();
         assert_eq!(
             node.to_value(),
             json!({"a": "last", "b": "esc\"aped", "c": [1, -2, 2.5, true, null]})
         );
-        assert!(matches!(
-            node.member("a"),
-            Some(Node::String(Cow::Borrowed("last")))
-        ));
-        assert!(matches!(
-            node.member("b"),
-            Some(Node::String(Cow::Owned(_)))
-        ));
+        let in_body = |node: Option<&Node<'_>>| match node {
+            Some(Node::String(text)) => body.as_ptr_range().contains(&text.as_ptr()),
+            other => panic!("not a string: {other:?}"),
+        };
+        assert!(in_body(node.member("a")), "a plain string is borrowed");
+        assert!(!in_body(node.member("b")), "an escaped one is unescaped");
+        assert_eq!(node.member("b"), Some(&Node::String("esc\"aped")));
         assert!(
             node.equals(&json!({"b": "esc\"aped", "a": "last", "c": [1, -2, 2.5, true, null]}))
         );
@@ -265,7 +324,8 @@ mod tests {
 
     #[test]
     fn digest_ignores_member_order_but_not_values() {
-        let digest = |text: &str| parse(text.as_bytes()).unwrap().digest();
+        let arena = Bump::new();
+        let digest = |text: &'static str| parse(text.as_bytes(), &arena).unwrap().digest();
         assert_eq!(
             digest(r#"{"x": 1, "y": [true]}"#),
             digest(r#"{"y":[true],"x":1}"#)
@@ -278,18 +338,19 @@ mod tests {
     #[test]
     fn refuses_nesting_too_deep_without_overflowing_the_stack() {
         let deep = "[".repeat(100_000);
-        let error = parse(deep.as_bytes()).unwrap_err();
+        let error = parse(deep.as_bytes(), &Bump::new()).unwrap_err();
         assert!(error.contains("recursion limit exceeded"), "{error}");
     }
 
     #[test]
     fn says_why_a_body_is_not_json() {
-        let truncated = parse(b"{\"a\": ").unwrap_err();
+        let arena = Bump::new();
+        let truncated = parse(b"{\"a\": ", &arena).unwrap_err();
         assert!(
             truncated.starts_with("request body is not JSON: EOF"),
             "{truncated}"
         );
-        let bad_utf8 = parse(b"{\"a\": \"\xff\"}").unwrap_err();
+        let bad_utf8 = parse(b"{\"a\": \"\xff\"}", &arena).unwrap_err();
         assert_eq!(
             bad_utf8,
             "request body is not JSON: invalid UTF-8 at byte 7"

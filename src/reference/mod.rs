@@ -59,7 +59,7 @@ pub(crate) use statuses::Headers;
 use crate::contract::{
     ConflictPolicy, Contract, KeyLocation, Location, SharedContract, StatusRole,
 };
-use crate::rules::{self, JsonView};
+use crate::rules;
 use body::Bodies;
 use document::Node;
 use memory::{KeyMemory, Recall, Remembered};
@@ -100,7 +100,9 @@ pub(crate) struct Incoming {
 impl Incoming {
     /// The query string, without `?`.
     pub(crate) fn query(&self) -> Option<&str> {
-        self.path.split_once('?').map(|(_, query)| query)
+        // A byte search: `?` is ASCII, so its offset is a character boundary.
+        let at = memchr::memchr(b'?', self.path.as_bytes())?;
+        Some(&self.path[at + 1..])
     }
 }
 
@@ -215,7 +217,9 @@ impl Reference {
         if let Some(documented) = self.failures.answer(body) {
             return documented;
         }
-        let parts = match self.parts(path, query, headers, body) {
+        // Declared before the parts, which borrow it: the body's document lives in it.
+        let arena = document::arena_for(body.len());
+        let parts = match self.parts(path, query, headers, body, &arena) {
             Ok(parts) => parts,
             Err(message) => return self.rejection(&message),
         };
@@ -225,7 +229,7 @@ impl Reference {
         match self.key_of(&parts) {
             Some(key) => {
                 let digest = self.digest(&parts);
-                self.answer_idempotent(&key, digest, &parts)
+                self.answer_idempotent(key, digest, &parts)
             }
             None => self.act(&parts),
         }
@@ -249,6 +253,7 @@ impl Reference {
         query: Option<&str>,
         headers: &hyper::HeaderMap,
         body: &'b [u8],
+        arena: &'b bumpalo::Bump,
     ) -> Result<Parts<'b>, String> {
         let parameters = if self.has_parameters {
             Some(parameters::read(&self.contract, path, query, headers)?)
@@ -256,14 +261,14 @@ impl Reference {
             None
         };
         let body = match self.contract.request_media {
-            Some(_) => Some(self.parse(body)?),
+            Some(_) => Some(self.parse(body, arena)?),
             None => None,
         };
         Ok(Parts { parameters, body })
     }
 
-    fn parse<'b>(&self, body: &'b [u8]) -> Result<Node<'b>, String> {
-        let request = document::parse(body)?;
+    fn parse<'b>(&self, body: &'b [u8], arena: &'b bumpalo::Bump) -> Result<Node<'b>, String> {
+        let request = document::parse(body, arena)?;
         if !matches!(request, Node::Object(_)) {
             return Err("request body is not a JSON object".into());
         }
@@ -280,11 +285,11 @@ impl Reference {
         }
     }
 
-    fn key_of(&self, parts: &Parts<'_>) -> Option<String> {
+    fn key_of<'p>(&self, parts: &'p Parts<'_>) -> Option<&'p str> {
         let idempotency = self.contract.idempotency.as_ref()?;
         match &idempotency.key_in {
-            KeyLocation::Body(pointer) => match parts.body.as_ref()?.at(pointer)?.view() {
-                rules::View::String(key) => Some(key.to_string()),
+            KeyLocation::Body(pointer) => match parts.body.as_ref()?.at(pointer)? {
+                Node::String(key) => Some(key),
                 _ => None,
             },
             KeyLocation::Header(name) => parts
@@ -292,8 +297,7 @@ impl Reference {
                 .as_ref()?
                 .get(Location::Headers.name())?
                 .get(name)?
-                .as_str()
-                .map(str::to_string),
+                .as_str(),
         }
     }
 
@@ -431,18 +435,8 @@ impl Reference {
 
     /// The success answer, made up, with a fresh unique value.
     fn success(&self) -> Answer {
-        let rules = &self.contract.result;
-        let status = self.contract.success_expect().status;
-        let status = if status.is_empty() {
-            rules
-                .status_for(StatusRole::Success)
-                .unwrap_or_default()
-                .to_string()
-        } else {
-            status
-        };
-        let wire = self.statuses.wire(&self.contract, &status);
-        self.answer_on(&wire, self.bodies.success(&self.contract, &wire.business))
+        let wire = self.statuses.success(&self.contract);
+        self.answer_on(wire, self.bodies.success(&self.contract, &wire.business))
     }
 
     fn answer_on(&self, wire: &statuses::Wire, body: Bytes) -> Answer {

@@ -8,7 +8,7 @@
 //! the made-up headers (`Location`, `Retry-After`) of that status's definition.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use hyper::header::{HeaderName, HeaderValue};
 use serde_json::Value;
@@ -37,6 +37,9 @@ pub(super) struct Wire {
 #[derive(Debug, Default)]
 pub(super) struct Statuses {
     known: Mutex<HashMap<String, Wire>>,
+    /// The success status's, which `serve` answers nearly every request with: read without a
+    /// lock, a map look-up or a copy of its status.
+    success: OnceLock<Wire>,
 }
 
 impl Statuses {
@@ -50,6 +53,23 @@ impl Statuses {
             .entry(business.to_string())
             .or_insert_with(|| work_out(contract, business))
             .clone()
+    }
+
+    /// How the success answer goes on the wire: the contract's success status (the first
+    /// success role, or `2XX` when results are HTTP statuses and several succeed).
+    pub(super) fn success(&self, contract: &Contract) -> &Wire {
+        self.success.get_or_init(|| {
+            let status = contract.success_expect().status;
+            let status = if status.is_empty() {
+                let rules = &contract.result;
+                (rules.status_for(crate::contract::StatusRole::Success))
+                    .unwrap_or_default()
+                    .to_string()
+            } else {
+                status
+            };
+            self.wire(contract, &status)
+        })
     }
 }
 
