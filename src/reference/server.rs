@@ -12,8 +12,10 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -483,8 +485,13 @@ async fn read_body(
     if declared.is_some_and(|n| n > limits.max_body as u64) {
         return Err(too_large());
     }
-    let reading = Limited::new(body, limits.max_body).collect();
-    match tokio::time::timeout(limits.read_timeout, reading).await {
+    let started = tokio::time::Instant::now();
+    let mut reading = std::pin::pin!(Limited::new(body, limits.max_body).collect());
+    let read = match arrived(reading.as_mut()).await {
+        Some(read) => Ok(read),
+        None => tokio::time::timeout_at(started + limits.read_timeout, reading).await,
+    };
+    match read {
         Ok(Ok(collected)) => Ok(collected.to_bytes()),
         Ok(Err(error)) if error.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
         Ok(Err(_)) => Err(closing(plain(
@@ -499,6 +506,25 @@ async fn read_body(
             Err(closing(plain(StatusCode::REQUEST_TIMEOUT, message)))
         }
     }
+}
+
+/// What `reading` gives once hyper has read the bytes already received, or `None` when they
+/// were not all of it. A body sent with its head (nearly every request) is then read without
+/// arming a timer: arming and disarming one per request took a lock on the runtime's timer
+/// wheel shared by every connection. hyper reads a body only once asked (the first poll asks),
+/// so the first poll yields once, waking its own task, and the second tells.
+async fn arrived<F: Future + Unpin>(mut reading: F) -> Option<F::Output> {
+    let mut asked = false;
+    std::future::poll_fn(|cx| match Pin::new(&mut reading).poll(cx) {
+        Poll::Ready(read) => Poll::Ready(Some(read)),
+        Poll::Pending if asked => Poll::Ready(None),
+        Poll::Pending => {
+            asked = true;
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        }
+    })
+    .await
 }
 
 fn answered(answer: Answer) -> Response<Full<Bytes>> {

@@ -118,6 +118,29 @@ async fn answers_a_body_that_does_not_arrive_in_time_with_408() {
 }
 
 #[tokio::test]
+async fn answers_a_body_that_never_starts_with_408_and_one_sent_with_its_head_at_once() {
+    // The body's time limit is armed only when the body is not there with the head: both a
+    // body that never comes and one that came with its head must still be answered.
+    let served = serve(&["--read-timeout", "300ms"]).await;
+    let mut silent = connect(&served.url).await;
+    let head = format!("POST {PATH} HTTP/1.1\r\nhost: x\r\ncontent-length: 100");
+    send(&mut silent, &head, b"").await;
+    let answer = read_all(&mut silent).await;
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+
+    let mut prompt = connect(&served.url).await;
+    let body = b"{}";
+    let head = format!(
+        "POST {PATH} HTTP/1.1\r\nhost: x\r\nconnection: close\r\ncontent-length: {}",
+        body.len()
+    );
+    send(&mut prompt, &head, body).await;
+    let answer = read_all(&mut prompt).await;
+    assert!(answer.starts_with("HTTP/1.1 200 "), "{answer}");
+    assert!(answer.contains("PARAM_ILLEGAL"), "{answer}");
+}
+
+#[tokio::test]
 async fn answers_connections_over_the_cap_with_503_and_serves_again_once_one_closes() {
     let served = serve(&["--max-connections", "2"]).await;
     let request = "GET /nowhere HTTP/1.1\r\nhost: x\r\n\r\n";
