@@ -28,7 +28,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use crate::contract::Contract;
 use crate::reference::Limits;
 use crate::reference::deadlines::Deadlines;
-use crate::reference::listen::{self, Listening};
+use crate::reference::listen::Listening;
 use crate::reference::routes::Routes;
 use crate::report::Reporter;
 use crate::results::{RunInfo, Summary};
@@ -150,7 +150,7 @@ impl Proxy {
             tls: options.listen_tls.map(tokio_rustls::TlsAcceptor::from),
             handle: move |request| forward::handle(Arc::clone(&forwarding), request),
         });
-        tokio::spawn(listen::accept(listener, listening, stopped));
+        tokio::spawn(listening.accept(listener, stopped));
         Ok(Proxy {
             address: local,
             https,

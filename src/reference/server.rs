@@ -28,7 +28,7 @@ use tokio_rustls::TlsAcceptor;
 use super::auth::SignatureRejection;
 use super::deadlines::Deadlines;
 use super::limits::Limits;
-use super::listen::{self, Listening};
+use super::listen::Listening;
 use super::routes::{BadContentType, Route, Routes};
 use super::served::{self, RequestLog, ServedRequest};
 use super::{Answer, Bound, Faults, Incoming, ServerCredentials, ServerSigning};
@@ -217,7 +217,7 @@ impl ReferenceServer {
             tls: options.tls.map(TlsAcceptor::from),
             handle: move |request| handle(Arc::clone(&answering), request),
         });
-        tokio::spawn(listen::accept(listener, listening, stopped));
+        tokio::spawn(listening.accept(listener, stopped));
         Ok(ReferenceServer {
             address: local,
             tls,
