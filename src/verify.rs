@@ -252,3 +252,23 @@ impl Reporter for Collect {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn late_replays_read_their_keys_back_from_the_file_when_none_fit_in_memory() {
+        let mut verify = Verify::contracts(vec![crate::contract::tests::issue_card()]);
+        verify.options.late_replay_memory = 0;
+        verify.options.snapshots = None;
+        let verified = verify.run().await.expect("the run runs");
+        let late = (verified.cases.iter())
+            .find(|c| c.case == "issueCard/run/late-replay")
+            .expect("a late-replay case");
+        assert!(!late.failed(), "{:?}", late.checks);
+        let evidence = verified.summary.late_replays.expect("keys were replayed");
+        assert_eq!((evidence.keys, evidence.remembered), (8, 8));
+        assert_eq!(verified.summary.failed, 0, "every check passes");
+    }
+}

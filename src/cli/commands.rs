@@ -111,6 +111,7 @@ fn run_options(args: &VerifyArgs, profile: &ProfileFile) -> Result<RunOptions, C
             .transpose()
             .map_err(|e| CliError::usage(format!("--late-replay-after: {e}")))?,
         late_replay_gap: args.late_replay_gap,
+        late_replay_memory: crate::run::LATE_REPLAY_MEMORY,
     })
 }
 

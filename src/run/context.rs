@@ -183,7 +183,7 @@ mod tests {
             evidence: None,
             clauses: Default::default(),
             probing: Probing::default(),
-            ledger: Ledger::new(&[], 0),
+            ledger: Ledger::new(&[], 0, 0),
             late: LateOptions {
                 keys: 0,
                 after: Duration::ZERO,

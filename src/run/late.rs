@@ -47,7 +47,11 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
         .as_ref()
         .map_or("key", |i| i.key_in.name())
         .to_string();
-    let picked = context.ledger.sample(index);
+    let picked = match context.ledger.sample(index) {
+        Ok(picked) => picked,
+        // The case's guard reports this as conform failing (exit 4), under the case's name.
+        Err(err) => panic!("the keys kept for late replays could not be read back: {err}"),
+    };
     let mut observed = LateReplays {
         replays: Vec::new(),
         fill_stopped: None,

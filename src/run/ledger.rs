@@ -8,7 +8,9 @@
 //! kept for the whole run (later ones are still compared with those), at most [`MAX_CLASHES`]
 //! clashes per contract, and per contract a sample of at most twice the keys replayed:
 //! the first ones sent, and a systematic sample of the rest whose stride doubles as it fills,
-//! so it stays spread evenly over the run however long the run is.
+//! so it stays spread evenly over the run however long the run is. The sample's requests and
+//! first answers are parked ([`super::parked`]): in memory up to a budget for the run, then in
+//! a temporary file, so a large suite holds about a hundred bytes per kept key.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -16,9 +18,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
+use super::parked::{Parked, Parking, Payload};
 use crate::contract::{Contract, StatusRole};
 use crate::json::Pointer;
 use crate::observe::{Clash, Exchange, Holder, LateReplay, Request, Response, UniqueRecord};
@@ -64,6 +67,7 @@ pub(crate) struct Ledger {
     values: AtomicUsize,
     max_values: usize,
     sample: Sample,
+    parking: Parking,
     evidence: Mutex<LateReplayEvidence>,
 }
 
@@ -75,20 +79,13 @@ struct Sample {
     spread: usize,
 }
 
-/// A kept key as the ledger holds it while the run lasts, in about 200 bytes beside the
-/// request and answer bodies: the request's headers in a list instead of a map (a map reserves
-/// room for more), the answer's status, body and time alone, each entry boxed so the sample's
-/// spare room costs a pointer, not a whole entry. [`Ledger::sample`] rebuilds a [`Kept`].
+/// A kept key as the ledger holds it while the run lasts: its numbers, and its request and
+/// first answer parked ([`super::parked`]) in memory or, in a large run, in a temporary file.
+/// Boxed in the sample, so the sample's spare room costs a pointer, not an entry.
 #[derive(Debug)]
 struct Stored {
-    case: Arc<str>,
-    key: Arc<str>,
-    method: reqwest::Method,
-    path: Box<str>,
-    headers: Box<[(HeaderName, HeaderValue)]>,
-    body: Option<Bytes>,
+    parked: Parked,
     status: u16,
-    answer: Box<[u8]>,
     elapsed: Duration,
     at: Instant,
     sent: u64,
@@ -96,31 +93,34 @@ struct Stored {
 }
 
 impl Stored {
-    fn kept(&self) -> Kept {
-        let mut headers = HeaderMap::with_capacity(self.headers.len());
-        for (name, value) in &self.headers {
-            headers.append(name.clone(), value.clone());
+    /// The key as a late replay sends it, its request and first answer read back from where
+    /// they were parked.
+    fn kept(&self, parking: &Parking) -> std::io::Result<Kept> {
+        let payload = parking.payload(&self.parked)?;
+        let mut headers = HeaderMap::with_capacity(payload.headers.len());
+        for (name, value) in payload.headers {
+            headers.append(name, value);
         }
-        Kept {
-            case: Arc::clone(&self.case),
-            key: Arc::clone(&self.key),
+        Ok(Kept {
+            case: Arc::from(payload.case),
+            key: Arc::from(&*payload.key),
             request: Request {
-                method: self.method.clone(),
-                path: self.path.to_string(),
+                method: payload.method,
+                path: payload.path.into(),
                 headers,
-                body: self.body.clone(),
-                key: Some(self.key.to_string()),
+                body: payload.body,
+                key: Some(payload.key.into()),
             },
             first: Response::new(
                 self.status,
                 HeaderMap::new(),
-                self.answer.to_vec(),
+                payload.answer.into(),
                 self.elapsed,
             ),
             at: self.at,
             sent: self.sent,
             successes: self.successes,
-        }
+        })
     }
 }
 
@@ -144,8 +144,9 @@ struct Book {
 }
 
 impl Ledger {
-    /// An empty ledger for `contracts`, keeping `replays` keys per contract to replay late.
-    pub(super) fn new(contracts: &[Contract], replays: usize) -> Self {
+    /// An empty ledger for `contracts`, keeping `replays` keys per contract to replay late,
+    /// their requests and answers in memory up to `in_memory` bytes.
+    pub(super) fn new(contracts: &[Contract], replays: usize, in_memory: usize) -> Self {
         let early = replays.div_ceil(2);
         Ledger {
             books: contracts.iter().map(|_| Mutex::default()).collect(),
@@ -155,6 +156,7 @@ impl Ledger {
                 early,
                 spread: replays - early,
             },
+            parking: Parking::new(in_memory),
             evidence: Mutex::default(),
         }
     }
@@ -184,9 +186,9 @@ impl Ledger {
             self.compare(&mut book, contract, response, holder);
         }
         if let (true, Some(request), Some(key)) = (sampled, answered.request, key) {
-            let stored = Stored {
-                case,
-                key,
+            let payload = Payload {
+                case: case.as_ref().into(),
+                key: key.as_ref().into(),
                 method: request.method.clone(),
                 path: request.path.as_str().into(),
                 headers: (request.headers.iter())
@@ -197,8 +199,11 @@ impl Ledger {
                 // Status and body are what a replay is compared on. The headers stay behind:
                 // their values share the connection's read buffer, which a copy would keep
                 // alive (kilobytes per key).
-                status: response.status,
                 answer: response.body.as_slice().into(),
+            };
+            let stored = Stored {
+                parked: self.parking.park(payload),
+                status: response.status,
                 elapsed: response.elapsed,
                 at: Instant::now(),
                 sent: answered.sent,
@@ -213,16 +218,14 @@ impl Ledger {
         self.book(index).successes
     }
 
-    /// The keys of the contract at `index` to replay late, oldest first.
-    pub(super) fn sample(&self, index: usize) -> Vec<Kept> {
+    /// The keys of the contract at `index` to replay late, oldest first; an error when what
+    /// was parked in the temporary file cannot be read back.
+    pub(super) fn sample(&self, index: usize) -> std::io::Result<Vec<Kept>> {
         let book = self.book(index);
-        let mut picked: Vec<Kept> = book.early.iter().map(|stored| stored.kept()).collect();
-        picked.extend(
-            spread(&book.spread, self.sample.spread)
-                .into_iter()
-                .map(|stored| stored.kept()),
-        );
-        picked
+        let spread = spread(&book.spread, self.sample.spread);
+        (book.early.iter().chain(spread))
+            .map(|stored| stored.kept(&self.parking))
+            .collect()
     }
 
     /// What the run recorded of the contract's unique values.
@@ -387,6 +390,7 @@ mod tests {
     use super::*;
     use crate::contract::tests::issue_card;
     use crate::observe::testing::{failure_body, json_exchange, success_body};
+    use crate::run::parked::IN_MEMORY;
 
     fn answer(card: &str, key: Option<&str>) -> Exchange {
         let mut exchange = json_exchange(success_body(card));
@@ -408,7 +412,7 @@ mod tests {
     #[test]
     fn a_value_answered_to_two_keys_is_a_clash_and_to_one_key_is_a_replay() {
         let contract = issue_card();
-        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8, IN_MEMORY);
         enter(&ledger, &contract, "c/example/a", &answer("7", Some("k1")));
         enter(
             &ledger,
@@ -434,7 +438,7 @@ mod tests {
     #[test]
     fn requests_without_keys_are_all_distinct() {
         let contract = issue_card();
-        let ledger = Ledger::new(std::slice::from_ref(&contract), 0);
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 0, IN_MEMORY);
         enter(&ledger, &contract, "a", &answer("7", None));
         enter(&ledger, &contract, "b", &answer("7", None));
         assert_eq!(ledger.unique(0, &contract).clashes.len(), 1);
@@ -443,19 +447,19 @@ mod tests {
     #[test]
     fn failures_are_not_entered() {
         let contract = issue_card();
-        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8, IN_MEMORY);
         let mut failed = json_exchange(failure_body("PARAM_ILLEGAL", "no"));
         failed.sent.key = Some("k".into());
         enter(&ledger, &contract, "a", &failed);
         assert_eq!(ledger.successes(0), 0);
-        assert!(ledger.sample(0).is_empty());
+        assert!(ledger.sample(0).unwrap().is_empty());
         assert_eq!(ledger.unique(0, &contract).compared, 0);
     }
 
     #[test]
     fn the_sample_is_the_first_keys_and_an_even_spread_of_the_rest_in_bounded_memory() {
         let contract = issue_card();
-        let ledger = Ledger::new(std::slice::from_ref(&contract), 8);
+        let ledger = Ledger::new(std::slice::from_ref(&contract), 8, IN_MEMORY);
         for n in 0..1000 {
             let key = format!("k{n}");
             enter(&ledger, &contract, "c", &answer(&n.to_string(), Some(&key)));
@@ -465,7 +469,12 @@ mod tests {
                 "the first 4, at most 8 spread"
             );
         }
-        let keys: Vec<String> = ledger.sample(0).iter().map(|k| k.key.to_string()).collect();
+        let keys: Vec<String> = ledger
+            .sample(0)
+            .unwrap()
+            .iter()
+            .map(|k| k.key.to_string())
+            .collect();
         assert_eq!(keys[..4], ["k0", "k1", "k2", "k3"]);
         let spread: Vec<usize> = keys[4..].iter().map(|k| k[1..].parse().unwrap()).collect();
         assert_eq!(spread.len(), 4, "{keys:?}");
@@ -477,9 +486,54 @@ mod tests {
     }
 
     #[test]
+    fn keys_parked_in_the_file_are_replayed_exactly_as_those_kept_in_memory() {
+        let contract = issue_card();
+        let sampled = |in_memory: usize| {
+            let ledger = Ledger::new(std::slice::from_ref(&contract), 8, in_memory);
+            for n in 0..100 {
+                let mut exchange = answer(&n.to_string(), Some(&format!("k{n}")));
+                exchange.sent.key = Some(format!("k{n}"));
+                let request = Request::json("POST", &format!("/x/{n}"), format!("{{\"n\":{n}}}"));
+                let answered = Answered {
+                    case: "c/boundary/n",
+                    exchange: &exchange,
+                    request: Some(&request),
+                    sent: n,
+                };
+                ledger.enter(0, &contract, answered);
+            }
+            let seen = |k: &Kept| {
+                let headers: Vec<String> = (k.request.headers.iter())
+                    .map(|(name, value)| format!("{name}: {value:?}"))
+                    .collect();
+                (
+                    (k.case.to_string(), k.key.to_string(), k.request.key.clone()),
+                    (k.request.method.clone(), k.request.path.clone(), headers),
+                    (k.request.body.clone(), k.first.status, k.first.body.clone()),
+                    (k.sent, k.successes),
+                )
+            };
+            ledger
+                .sample(0)
+                .unwrap()
+                .iter()
+                .map(seen)
+                .collect::<Vec<_>>()
+        };
+        let in_memory = sampled(IN_MEMORY);
+        assert_eq!(in_memory.len(), 8);
+        assert_eq!(sampled(0), in_memory, "every key parked in the file");
+        assert_eq!(
+            sampled(3000),
+            in_memory,
+            "some in memory, the rest in the file"
+        );
+    }
+
+    #[test]
     fn past_the_cap_values_are_still_compared_but_no_longer_kept() {
         let contract = issue_card();
-        let mut ledger = Ledger::new(std::slice::from_ref(&contract), 0);
+        let mut ledger = Ledger::new(std::slice::from_ref(&contract), 0, IN_MEMORY);
         ledger.max_values = 2;
         for (n, card) in ["1", "2", "3", "1", "3"].iter().enumerate() {
             let key = format!("k{n}");

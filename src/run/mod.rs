@@ -17,6 +17,7 @@ mod context;
 mod flow;
 mod late;
 mod ledger;
+mod parked;
 mod resources;
 mod scenario;
 mod scope;
@@ -32,6 +33,7 @@ use futures::StreamExt;
 use globset::GlobSet;
 
 use self::context::{Context, Overrides};
+pub(crate) use self::parked::IN_MEMORY as LATE_REPLAY_MEMORY;
 use crate::baseline::Baseline;
 use crate::contract::Contract;
 use crate::observe::Exchange;
@@ -116,6 +118,9 @@ pub(crate) struct RunOptions {
     /// late replay; `None`: [`DEFAULT_LATE_REPLAY_GAP`] for a live target, none for the
     /// embedded one.
     pub late_replay_gap: Option<u64>,
+    /// Bytes of the requests and answers kept for late replays held in memory; the rest wait
+    /// in a temporary file ([`parked`]).
+    pub late_replay_memory: usize,
 }
 
 /// Receives every exchange of every case as it completes (cases complete in any order), for
@@ -173,6 +178,7 @@ impl Default for RunOptions {
             late_replays: DEFAULT_LATE_REPLAYS,
             late_replay_after: None,
             late_replay_gap: None,
+            late_replay_memory: parked::IN_MEMORY,
         }
     }
 }
@@ -274,7 +280,11 @@ pub(crate) async fn run(
         coverage: Tracker::new(&contracts),
         evidence: options.evidence.clone(),
         clauses: crate::results::clause::ClauseBook::new(reporter.clauses_shown()),
-        ledger: ledger::Ledger::new(&contracts, options.late_replays as usize),
+        ledger: ledger::Ledger::new(
+            &contracts,
+            options.late_replays as usize,
+            options.late_replay_memory,
+        ),
         late,
         contracts,
         scenarios: options.scenarios.clone(),
