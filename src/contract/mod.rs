@@ -367,10 +367,9 @@ impl KeyLocation {
                 segments.extend(pointer.segments().iter().cloned());
                 Pointer::from_segments(segments)
             }
-            KeyLocation::Header(name) => Pointer::from_segments(vec![
-                Location::Headers.name().to_string(),
-                name.clone(),
-            ]),
+            KeyLocation::Header(name) => {
+                Pointer::from_segments(vec![Location::Headers.name().to_string(), name.clone()])
+            }
         }
     }
 

@@ -455,7 +455,11 @@ mod tests {
         match value {
             serde_json::Value::Object(map) => {
                 for (key, child) in map {
-                    pointers(child, format!("{at}/{}", crate::json::pointer::escape(key)), out);
+                    pointers(
+                        child,
+                        format!("{at}/{}", crate::json::pointer::escape(key)),
+                        out,
+                    );
                 }
             }
             serde_json::Value::Array(items) => {

@@ -50,7 +50,11 @@ impl Scratch {
 
     /// The copy of `base` with its keys filled in as [`Document::document`] fills them.
     fn filled(&mut self, contract: &Contract, base: &Arc<Value>) -> &mut Value {
-        if !self.held.as_ref().is_some_and(|(b, _)| Arc::ptr_eq(b, base)) {
+        if !self
+            .held
+            .as_ref()
+            .is_some_and(|(b, _)| Arc::ptr_eq(b, base))
+        {
             let mint = KeyMint::with_nonce("0".repeat(22));
             let document =
                 Document::Whole((**base).clone()).document(&KeySpec::Fresh, contract, &mint);
@@ -69,11 +73,13 @@ fn touches_minted(contract: &Contract, at: &Pointer, parents: &[String], patch: 
         .as_ref()
         .map(|i| i.key_in.document_pointer());
     let single_use = contract.single_use.iter().map(|s| s.pointer.clone());
-    let removes_item = matches!(patch, Patch::Remove)
-        && at.last().is_some_and(|l| l.parse::<usize>().is_ok());
+    let removes_item =
+        matches!(patch, Patch::Remove) && at.last().is_some_and(|l| l.parse::<usize>().is_ok());
     key.into_iter().chain(single_use).any(|place| {
         let (place, at) = (place.segments(), at.segments());
-        place.starts_with(at) || at.starts_with(place) || (removes_item && place.starts_with(parents))
+        place.starts_with(at)
+            || at.starts_with(place)
+            || (removes_item && place.starts_with(parents))
     })
 }
 
