@@ -157,15 +157,7 @@ pub(super) fn serve(args: ServeArgs) -> Result<u8, CliError> {
     let tls = server_tls(&args.tls)?;
     let (limits, memory) = serve_bounds(&args.bounds)?;
     let mut banner = serve_banner(&contracts, &faults, &signing, &limits, &memory);
-    if tls.is_some() {
-        banner.push("tls: HTTPS (HTTP/2 when offered)".into());
-    }
-    if let Some(ca) = &args.tls.client_ca {
-        banner.push(format!(
-            "clients must present a certificate issued by a CA in {} (mutual TLS)",
-            ca.display()
-        ));
-    }
+    banner.extend(listening_tls_lines(&args.tls));
     // Written without `eprint!`/`println!`: a reader that went away (a script that read the
     // URL and closed the pipe) must not stop the server.
     let log: RejectionLog = Arc::new(|rejection: &SignatureRejection| {
@@ -286,8 +278,25 @@ fn serve_banner(
     lines
 }
 
-/// `serve`'s TLS set-up, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
-fn server_tls(args: &ServeTlsArgs) -> Result<Option<Arc<rustls::ServerConfig>>, CliError> {
+/// What the banner of `serve` or `proxy` says of `--tls-cert` and `--client-ca`.
+pub(super) fn listening_tls_lines(args: &ServeTlsArgs) -> Vec<String> {
+    let mut lines = Vec::new();
+    if args.tls_cert.is_some() {
+        lines.push("tls: HTTPS (HTTP/2 when offered)".into());
+    }
+    if let Some(ca) = &args.client_ca {
+        lines.push(format!(
+            "clients must present a certificate issued by a CA in {} (mutual TLS)",
+            ca.display()
+        ));
+    }
+    lines
+}
+
+/// `serve`'s (and `proxy`'s) TLS towards clients, when `--tls-cert` is given (clap ensures `--tls-key` comes with it).
+pub(super) fn server_tls(
+    args: &ServeTlsArgs,
+) -> Result<Option<Arc<rustls::ServerConfig>>, CliError> {
     let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
         return Ok(None);
     };

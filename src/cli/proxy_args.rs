@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::args::{PathsArgs, TlsArgs};
+use super::args::{PathsArgs, ServeTlsArgs, TlsArgs};
 
 #[derive(Debug, Args)]
 pub(crate) struct ProxyArgs {
@@ -52,6 +52,9 @@ pub(crate) struct ProxyArgs {
     pub keys: ProxyKeys,
     #[command(flatten)]
     pub tls: TlsArgs,
+    /// HTTPS towards clients (`--tls-cert`, `--tls-key`, `--client-ca`), as `serve` offers it.
+    #[command(flatten)]
+    pub listen_tls: ServeTlsArgs,
 }
 
 /// Keys that check real traffic's signatures.

@@ -44,6 +44,7 @@ pub(super) fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
             args.target
         );
     }
+    let listen_tls = super::commands::server_tls(&args.listen_tls)?;
     let mut reporters = traffic_reporters(&args.reports)?;
     let options = ProxyOptions {
         address: Some(format!("{}:{}", args.host, args.port)),
@@ -53,6 +54,7 @@ pub(super) fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
         max_response_size,
         tls: tls.clone(),
         max_exchanges: args.max_exchanges,
+        listen_tls,
     };
     let until = until(duration, args.max_exchanges);
     let judge = JudgeOptions {
@@ -79,7 +81,9 @@ pub(super) fn proxy(args: ProxyArgs) -> Result<u8, CliError> {
                 target => CliError::usage(target.to_string()),
             })?;
         let url = proxy.uri();
-        banner(&url, &proxy_banner(&contracts, proxy.target(), &until));
+        let mut lines = proxy_banner(&contracts, proxy.target(), &until);
+        lines.extend(super::commands::listening_tls_lines(&args.listen_tls));
+        banner(&url, &lines);
         let scope = Scope {
             timeout,
             jobs: limits.max_connections,

@@ -53,6 +53,8 @@ pub(crate) struct ProxyOptions {
     pub tls: ClientTls,
     /// Forward this many requests at most; later ones get `503` until the run ends.
     pub max_exchanges: Option<u64>,
+    /// Listen over HTTPS with this configuration (`--tls-cert`); plain HTTP when `None`.
+    pub listen_tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// The proxy could not start.
@@ -92,6 +94,7 @@ struct App {
 /// A running proxy, taking requests until its run ends.
 pub(crate) struct Proxy {
     address: SocketAddr,
+    https: bool,
     target: String,
     stop: watch::Sender<bool>,
     app: Arc<App>,
@@ -138,9 +141,12 @@ impl Proxy {
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
-        tokio::spawn(listen::accept(listener, Arc::clone(&app), stopped));
+        let https = options.listen_tls.is_some();
+        let tls = options.listen_tls.map(tokio_rustls::TlsAcceptor::from);
+        tokio::spawn(listen::accept(listener, Arc::clone(&app), stopped, tls));
         Ok(Proxy {
             address: local,
+            https,
             target: target.base().to_string(),
             stop,
             app,
@@ -148,9 +154,10 @@ impl Proxy {
         })
     }
 
-    /// The URL clients send to, e.g. `http://127.0.0.1:41234`.
+    /// The URL clients send to, e.g. `http://127.0.0.1:41234` (`https://` with TLS).
     pub(crate) fn uri(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.https { "https" } else { "http" };
+        format!("{scheme}://{}", self.address)
     }
 
     /// The target's base URL, without a trailing slash.

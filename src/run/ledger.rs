@@ -209,7 +209,7 @@ impl Ledger {
                 sent: answered.sent,
                 successes: book.successes,
             };
-            book.keep(Box::new(stored), self.sample);
+            book.keep(Box::new(stored), self.sample, &self.parking);
         }
     }
 
@@ -323,7 +323,7 @@ impl Book {
     /// Keeps a key [`Book::takes`] took. When the spread sample holds more than twice what is
     /// replayed, every other one goes and the stride doubles, so the sample always covers the
     /// whole run evenly.
-    fn keep(&mut self, kept: Box<Stored>, sample: Sample) {
+    fn keep(&mut self, kept: Box<Stored>, sample: Sample, parking: &Parking) {
         if self.early.len() < sample.early {
             if self.early.capacity() == 0 {
                 self.early.reserve_exact(sample.early);
@@ -337,11 +337,16 @@ impl Book {
         }
         self.spread.push(kept);
         if self.spread.len() > 2 * sample.spread {
-            let mut index = 0;
-            self.spread.retain(|_| {
-                index += 1;
-                index % 2 == 1
-            });
+            let all =
+                std::mem::replace(&mut self.spread, Vec::with_capacity(2 * sample.spread + 1));
+            for (index, stored) in all.into_iter().enumerate() {
+                if index % 2 == 0 {
+                    self.spread.push(stored);
+                } else {
+                    // Its room, in memory or in the file, goes to the keys kept after it.
+                    parking.release(stored.parked);
+                }
+            }
             self.stride = self.stride.max(1) * 2;
         }
     }

@@ -64,7 +64,16 @@ async fn proxy(target: &str, exchanges: usize, extra: &[&str]) -> Listening {
 
 /// Sends each body to issueCard through `proxy`, one after another; the answers' bytes.
 async fn send_all(proxy: &Listening, bodies: &[String]) -> Vec<Vec<u8>> {
-    let client = util::client();
+    let answers = send_with(&util::client(), proxy, bodies).await;
+    answers.into_iter().map(|(_, bytes)| bytes).collect()
+}
+
+/// Sends each body with `client`; each answer's HTTP version and bytes.
+async fn send_with(
+    client: &reqwest::Client,
+    proxy: &Listening,
+    bodies: &[String],
+) -> Vec<(reqwest::Version, Vec<u8>)> {
     let mut answers = Vec::new();
     for body in bodies {
         let answer = client
@@ -74,7 +83,8 @@ async fn send_all(proxy: &Listening, bodies: &[String]) -> Vec<Vec<u8>> {
             .send()
             .await
             .expect("the proxy answers");
-        answers.push(answer.bytes().await.unwrap().to_vec());
+        let version = answer.version();
+        answers.push((version, answer.bytes().await.unwrap().to_vec()));
     }
     answers
 }
@@ -264,5 +274,93 @@ async fn a_good_client_of_a_correct_implementation_passes() {
     assert!(
         text.contains("| idempotency-replay | 1 | 0 | 0 | 0 |"),
         "{text}"
+    );
+}
+
+/// A client trusting the test CA, offering HTTP/2 (by ALPN) or HTTP/1.1 only.
+fn https_client(http2: bool) -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let ca = std::fs::read(util::root().join("tests/fixtures/tls/ca.pem")).unwrap();
+    let builder = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap());
+    let builder = if http2 { builder } else { builder.http1_only() };
+    builder.build().unwrap()
+}
+
+#[tokio::test]
+async fn over_https_the_proxy_finds_what_it_finds_over_plain_http_with_either_http_version() {
+    let defects = Defects {
+        new_card_on_replay: true,
+        ..Defects::default()
+    };
+    let (plain, _) = scripted(defects).await;
+    for http2 in [false, true] {
+        let target = issue_card::serve(defects).await;
+        let dir = tempfile::tempdir().unwrap();
+        let report = dir.path().join("traffic.json");
+        let spec = format!("json={}", report.display());
+        let tls = [
+            "--tls-cert",
+            "tests/fixtures/tls/server.pem",
+            "--tls-key",
+            "tests/fixtures/tls/server.key",
+        ];
+        let mut extra = vec!["--report", spec.as_str()];
+        extra.extend(tls);
+        let proxy = proxy(&target.uri(), script().len(), &extra).await;
+        assert!(proxy.url.starts_with("https://127.0.0.1:"), "{}", proxy.url);
+        let answers = send_with(&https_client(http2), &proxy, &script()).await;
+        let versions: Vec<_> = answers.iter().map(|(version, _)| *version).collect();
+        let want = if http2 {
+            reqwest::Version::HTTP_2
+        } else {
+            reqwest::Version::HTTP_11
+        };
+        assert!(versions.iter().all(|v| *v == want), "{versions:?}");
+        let run = proxy.finish().await;
+        assert!(
+            run.stdout.contains("tls: HTTPS (HTTP/2 when offered)\n"),
+            "{}",
+            run.stdout
+        );
+        let report: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+        assert_eq!(failures(&report), failures(&plain), "HTTP/2: {http2}");
+        assert_eq!(failures(&report), expected(&[(2, "idempotency-replay")]));
+        assert_eq!(run.code, 1, "{}", run.stdout);
+    }
+}
+
+#[tokio::test]
+async fn a_client_that_speaks_plain_http_to_an_https_proxy_gets_nothing_forwarded() {
+    let target = issue_card::serve(Defects::default()).await;
+    let tls = [
+        "--tls-cert",
+        "tests/fixtures/tls/server.pem",
+        "--tls-key",
+        "tests/fixtures/tls/server.key",
+        "--duration",
+        "2s",
+    ];
+    let proxy = proxy(&target.uri(), 1, &tls).await;
+    let plain = proxy.url.replacen("https://", "http://", 1);
+    let sent = util::client()
+        .post(format!("{plain}{PATH}"))
+        .body(valid("plain-k1").to_string())
+        .send()
+        .await;
+    assert!(
+        sent.is_err(),
+        "a TLS server does not answer plain HTTP: {sent:?}"
+    );
+    let run = proxy.finish().await;
+    assert_eq!(
+        target.received_requests().await.unwrap_or_default().len(),
+        0
+    );
+    assert!(
+        run.stdout
+            .contains("stopped (--duration 2s) after 0 exchanges"),
+        "{}",
+        run.stdout
     );
 }

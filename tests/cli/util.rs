@@ -340,7 +340,7 @@ pub(crate) async fn listening(args: &[&str]) -> Listening {
             text.push('\n');
         }
     });
-    if !url.starts_with("http://127.0.0.1:") {
+    if !url.starts_with("http://127.0.0.1:") && !url.starts_with("https://127.0.0.1:") {
         let mut child = child;
         let _ = child.wait().await;
         let _ = reading_errors.await;
