@@ -139,6 +139,18 @@ impl SourceText {
 
     /// The span of the value at `pointer`, or of its nearest ancestor that exists.
     pub(crate) fn value_span(&self, pointer: &str) -> Span {
+        // A valid contract wants a place or two (its skip patterns', kept for a warning): the
+        // text is scanned for them rather than indexed whole, which costs several times more.
+        if self.index.get().is_none()
+            && let Some(span) = scan::value_span(&self.text, pointer)
+        {
+            return span;
+        }
+        self.indexed_span(pointer)
+    }
+
+    /// [`SourceText::value_span`] through the index.
+    fn indexed_span(&self, pointer: &str) -> Span {
         let Some(mut current) = self.index().root.as_ref() else {
             return Span { start: 0, end: 1 };
         };
@@ -310,9 +322,189 @@ fn lowercase_first(message: &str) -> String {
     }
 }
 
+/// Finding one value in the text without building the index: each value on the way is
+/// skipped over whole. Anything unexpected (an escaped key, a missing member or item, text
+/// that is not JSON) gives `None`, and the index answers instead, so the two never disagree.
+mod scan {
+    use super::{Span, segments};
+
+    pub(super) fn value_span(text: &str, pointer: &str) -> Option<Span> {
+        let bytes = text.as_bytes();
+        let mut at = space(bytes, 0);
+        for segment in segments(pointer) {
+            at = match bytes.get(at)? {
+                b'{' => member(bytes, at, &segment)?,
+                b'[' => item(bytes, at, segment.parse().ok()?)?,
+                _ => return None,
+            };
+        }
+        let end = value_end(bytes, at)?;
+        Some(Span { start: at, end })
+    }
+
+    /// Where the value of the member `name` of the object opening at `open` starts (the last
+    /// such member, as for serde and the index).
+    fn member(bytes: &[u8], open: usize, name: &str) -> Option<usize> {
+        let mut at = space(bytes, open + 1);
+        let mut found = None;
+        loop {
+            if bytes.get(at) != Some(&b'"') {
+                return None;
+            }
+            let key_end = string_end(bytes, at)?;
+            let key = &bytes[at + 1..key_end - 1];
+            if key.contains(&b'\\') {
+                return None;
+            }
+            at = space(bytes, key_end);
+            if bytes.get(at) != Some(&b':') {
+                return None;
+            }
+            at = space(bytes, at + 1);
+            if key == name.as_bytes() {
+                found = Some(at);
+            }
+            at = space(bytes, value_end(bytes, at)?);
+            match bytes.get(at)? {
+                b',' => at = space(bytes, at + 1),
+                b'}' => return found,
+                _ => return None,
+            }
+        }
+    }
+
+    /// Where item `index` of the array opening at `open` starts.
+    fn item(bytes: &[u8], open: usize, index: usize) -> Option<usize> {
+        let mut at = space(bytes, open + 1);
+        if bytes.get(at) == Some(&b']') {
+            return None;
+        }
+        for _ in 0..index {
+            at = space(bytes, value_end(bytes, at)?);
+            if bytes.get(at) != Some(&b',') {
+                return None;
+            }
+            at = space(bytes, at + 1);
+        }
+        Some(at)
+    }
+
+    /// One past the end of the value starting at `at`.
+    fn value_end(bytes: &[u8], at: usize) -> Option<usize> {
+        match bytes.get(at)? {
+            b'"' => string_end(bytes, at),
+            b'{' | b'[' => {
+                let mut depth = 0usize;
+                let mut i = at;
+                loop {
+                    match bytes.get(i)? {
+                        b'"' => {
+                            i = string_end(bytes, i)?;
+                            continue;
+                        }
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' => {
+                            depth = depth.checked_sub(1)?;
+                            if depth == 0 {
+                                return Some(i + 1);
+                            }
+                        }
+                        _ => {}
+                    }
+                    i += 1;
+                }
+            }
+            b',' | b'}' | b']' | b':' => None,
+            _ => {
+                let rest = &bytes[at..];
+                let len = rest
+                    .iter()
+                    .position(|b| matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r'))
+                    .unwrap_or(rest.len());
+                Some(at + len)
+            }
+        }
+    }
+
+    /// One past the closing quote of the string starting at `at`.
+    fn string_end(bytes: &[u8], at: usize) -> Option<usize> {
+        let mut i = at + 1;
+        loop {
+            match bytes.get(i)? {
+                b'\\' => i += 2,
+                b'"' => return Some(i + 1),
+                _ => i += 1,
+            }
+        }
+    }
+
+    fn space(bytes: &[u8], mut at: usize) -> usize {
+        while matches!(bytes.get(at), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            at += 1;
+        }
+        at
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every pointer of `value`, the root's included.
+    fn pointers(value: &serde_json::Value, at: String, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, child) in map {
+                    pointers(
+                        child,
+                        format!("{at}/{}", crate::json::pointer::escape(key)),
+                        out,
+                    );
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, child) in items.iter().enumerate() {
+                    pointers(child, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+        out.push(at);
+    }
+
+    #[test]
+    fn scanning_for_a_value_finds_the_span_the_index_holds() {
+        let mut files: Vec<PathBuf> = Vec::new();
+        for folder in ["contracts/platform", "contracts/merchant"] {
+            let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
+            for entry in std::fs::read_dir(dir).expect("shipped contracts") {
+                files.push(entry.expect("entry").path());
+            }
+        }
+        let text = "{\"a\": [1, {\"b\": \"x\\\"}\"}, -2.5e3], \"a\": [true, null], \"c~d/e\": {}}";
+        let mut checked = 0;
+        for text in files
+            .iter()
+            .map(|f| std::fs::read_to_string(f).expect("readable"))
+            .chain([text.to_string()])
+        {
+            let value: serde_json::Value = serde_json::from_str(&text).expect("json");
+            let mut all = Vec::new();
+            pointers(&value, String::new(), &mut all);
+            all.extend(["/a/7", "/zzz", "/a/0/q"].map(String::from));
+            let source = SourceText::new(Path::new("t.json"), text);
+            for pointer in &all {
+                let scanned = scan::value_span(&source.text, pointer);
+                let indexed = source.indexed_span(pointer);
+                assert!(
+                    scanned.is_none_or(|s| s == indexed),
+                    "{pointer}: scanned {scanned:?}, indexed {indexed:?}"
+                );
+                checked += usize::from(scanned.is_some());
+            }
+        }
+        assert!(checked > 500, "only {checked} values found by scanning");
+    }
 
     fn source(text: &str) -> SourceText {
         SourceText::parse(Path::new("t.json"), text.to_string()).expect("valid json")

@@ -42,18 +42,26 @@ impl Pointer {
 
     /// The pointer made of `segments` (unescaped member names or indices).
     pub(crate) fn from_segments(segments: Vec<String>) -> Self {
-        let text = segments.iter().map(|s| format!("/{}", escape(s))).collect();
+        // One string grown in place: pointers are built for every case planned and sent.
+        let mut text = String::with_capacity(segments.iter().map(|s| s.len() + 1).sum());
+        for segment in &segments {
+            text.push('/');
+            text.push_str(&escaped(segment));
+        }
         Pointer { text, segments }
     }
 
     /// This pointer extended by one member name or index.
     pub(crate) fn child(&self, segment: &str) -> Self {
-        let mut segments = self.segments.clone();
+        let mut segments = Vec::with_capacity(self.segments.len() + 1);
+        segments.extend(self.segments.iter().cloned());
         segments.push(segment.to_string());
-        Pointer {
-            text: format!("{}/{}", self.text, escape(segment)),
-            segments,
-        }
+        let escaped = escaped(segment);
+        let mut text = String::with_capacity(self.text.len() + 1 + escaped.len());
+        text.push_str(&self.text);
+        text.push('/');
+        text.push_str(&escaped);
+        Pointer { text, segments }
     }
 
     /// The unescaped segments.

@@ -4,7 +4,8 @@
 //! by [`crate::traffic`] on the side, after its bytes have gone by, so judging adds nothing to
 //! what the client waits for.
 //!
-//! [`listen`] takes connections within `serve`'s bounds, [`forward`] sends each request on and
+//! Connections are taken within `serve`'s bounds, over HTTPS too, as `serve` takes them
+//! ([`crate::reference::listen`]); [`forward`] sends each request on and
 //! streams the answer back, and [`tee`] keeps the bytes to judge as they stream past. Requests
 //! are routed to their contract as `serve` routes them ([`crate::reference::routes`]); those
 //! that match none are forwarded all the same, and counted and listed in the report. The
@@ -12,7 +13,6 @@
 //! followed, TLS as configured.
 
 mod forward;
-mod listen;
 mod tee;
 
 use std::future::Future;
@@ -28,6 +28,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use crate::contract::Contract;
 use crate::reference::Limits;
 use crate::reference::deadlines::Deadlines;
+use crate::reference::listen::Listening;
 use crate::reference::routes::Routes;
 use crate::report::Reporter;
 use crate::results::{RunInfo, Summary};
@@ -142,8 +143,14 @@ impl Proxy {
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
         let https = options.listen_tls.is_some();
-        let tls = options.listen_tls.map(tokio_rustls::TlsAcceptor::from);
-        tokio::spawn(listen::accept(listener, Arc::clone(&app), stopped, tls));
+        let forwarding = Arc::clone(&app);
+        let listening = Arc::new(Listening {
+            limits: app.limits,
+            deadlines: Arc::clone(&app.deadlines),
+            tls: options.listen_tls.map(tokio_rustls::TlsAcceptor::from),
+            handle: move |request| forward::handle(Arc::clone(&forwarding), request),
+        });
+        tokio::spawn(listening.accept(listener, stopped));
         Ok(Proxy {
             address: local,
             https,

@@ -31,6 +31,7 @@ mod examples;
 pub(crate) mod faults;
 pub(crate) mod issued;
 pub(crate) mod limits;
+pub(crate) mod listen;
 pub(crate) mod memory;
 mod parameters;
 pub(crate) mod resources;

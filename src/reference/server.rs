@@ -22,16 +22,15 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming as IncomingBody;
 use hyper::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 
 use super::auth::SignatureRejection;
-use super::deadlines::{Deadlines, Registration};
-use super::limits::{self, Limits, Watched};
+use super::deadlines::Deadlines;
+use super::limits::Limits;
+use super::listen::Listening;
 use super::routes::{BadContentType, Route, Routes};
 use super::served::{self, RequestLog, ServedRequest};
 use super::{Answer, Bound, Faults, Incoming, ServerCredentials, ServerSigning};
@@ -212,9 +211,15 @@ impl ReferenceServer {
         });
         let (stop, stopped) = watch::channel(false);
         tokio::spawn(Arc::clone(&app.deadlines).sweep(stopped.clone()));
-        let acceptor = options.tls.map(TlsAcceptor::from);
-        let tls = acceptor.is_some();
-        tokio::spawn(accept(listener, Arc::clone(&app), stopped, acceptor));
+        let tls = options.tls.is_some();
+        let answering = Arc::clone(&app);
+        let listening = Arc::new(Listening {
+            limits: app.limits,
+            deadlines: Arc::clone(&app.deadlines),
+            tls: options.tls.map(TlsAcceptor::from),
+            handle: move |request| handle(Arc::clone(&answering), request),
+        });
+        tokio::spawn(listening.accept(listener, stopped));
         Ok(ReferenceServer {
             address: local,
             tls,
@@ -244,132 +249,6 @@ impl ReferenceServer {
 impl Drop for ReferenceServer {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-    }
-}
-
-/// Refusals (503 over the connection cap) answered at once; past this, a connection over the
-/// cap is closed without an answer, so a flood cannot pile up refusal tasks either.
-const REFUSALS_IN_FLIGHT: usize = 64;
-
-async fn accept(
-    listener: TcpListener,
-    app: Arc<App>,
-    mut stopped: watch::Receiver<bool>,
-    tls: Option<TlsAcceptor>,
-) {
-    let connections = Arc::new(Semaphore::new(app.limits.max_connections));
-    let refusals = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
-    loop {
-        let stream = tokio::select! {
-            biased;
-            _ = stopped.changed() => return,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => stream,
-                // Out of file descriptors and the like: keep serving the open connections.
-                Err(_) => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            },
-        };
-        if let Ok(permit) = Arc::clone(&connections).try_acquire_owned() {
-            let (app, stopped, tls) = (Arc::clone(&app), stopped.clone(), tls.clone());
-            tokio::spawn(async move {
-                match tls {
-                    None => serve_connection(stream, app, stopped).await,
-                    Some(tls) => serve_tls(tls, stream, app, stopped).await,
-                }
-                drop(permit);
-            });
-        } else if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
-            let max = app.limits.max_connections;
-            tokio::spawn(async move {
-                limits::refuse_busy(stream, max).await;
-                drop(permit);
-            });
-        }
-    }
-}
-
-async fn serve_connection(stream: TcpStream, app: Arc<App>, stopped: watch::Receiver<bool>) {
-    let _ = stream.set_nodelay(true);
-    let Ok((stream, spare)) = limits::spare_handle(stream) else {
-        return;
-    };
-    let registration = Arc::new(app.deadlines.register(spare, true));
-    serve_http1(stream, registration, app, stopped).await;
-}
-
-/// How long a client may take to finish the TLS handshake before its connection is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
-async fn serve_tls(
-    tls: TlsAcceptor,
-    stream: TcpStream,
-    app: Arc<App>,
-    mut stopped: watch::Receiver<bool>,
-) {
-    let _ = stream.set_nodelay(true);
-    let Ok((stream, spare)) = limits::spare_handle(stream) else {
-        return;
-    };
-    let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream));
-    // A failed handshake (no client certificate, an untrusted one, not TLS at all) has
-    // already been answered with a TLS alert; there is nothing more to say to that client.
-    let Ok(Ok(stream)) = handshake.await else {
-        return;
-    };
-    if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
-        // A plain-text 408 cannot be written into a TLS session: a slow head is only closed.
-        let registration = Arc::new(app.deadlines.register(spare, false));
-        return serve_http1(stream, registration, app, stopped).await;
-    }
-    let max_header_size = app.limits.max_header_size as u32;
-    let service = service_fn(move |request| handle(Arc::clone(&app), request));
-    let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
-        .max_header_list_size(max_header_size)
-        .serve_connection(TokioIo::new(stream), service);
-    tokio::pin!(connection);
-    tokio::select! {
-        _ = connection.as_mut() => {}
-        _ = stopped.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
-        }
-    }
-}
-
-async fn serve_http1<S>(
-    stream: S,
-    registration: Arc<Registration>,
-    app: Arc<App>,
-    mut stopped: watch::Receiver<bool>,
-) where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let watched = Watched::new(stream, Arc::clone(&registration));
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder.keep_alive(true);
-    app.limits.configure(&mut builder);
-    let watch = Arc::clone(&registration);
-    let service = service_fn(move |request| {
-        watch.handling();
-        handle(Arc::clone(&app), request)
-    });
-    let connection = builder.serve_connection(TokioIo::new(watched), service);
-    tokio::pin!(connection);
-    tokio::select! {
-        served = connection.as_mut() => {
-            // hyper has answered a request it refused (431, 400) and stopped reading: the rest
-            // of that request may still be arriving.
-            if served.is_err() && let Some(socket) = registration.lingering() {
-                limits::drain(socket).await;
-            }
-        }
-        _ = stopped.changed() => {
-            connection.as_mut().graceful_shutdown();
-            let _ = connection.await;
-        }
     }
 }
 

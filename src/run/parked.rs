@@ -6,7 +6,7 @@
 //!
 //! The file is the operating system's unnamed temporary file in `TMPDIR` (created readable by
 //! its owner only, and gone when the run ends, however it ends); the room of keys the sample
-//! lets go is written again, so it stays the size of what is still kept (about 130 MB at 10,000
+//! lets go is written again, so it stays the size of what is still kept (78 MB at 10,000
 //! contracts). Where `/tmp` is a tmpfs it is memory all the same: `TMPDIR` names a disk. It holds what the run sent and was
 //! answered, never what the target adds at sending: signatures and the run's `--header` values
 //! are not part of a kept request.

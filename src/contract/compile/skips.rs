@@ -9,6 +9,11 @@ use crate::contract::ContractErrorKind as K;
 use crate::contract::model::SkipDef;
 use crate::contract::{ContractWarning, SkipPattern, Skips};
 
+/// Up to this many patterns, a case name is matched against each pattern's own matcher
+/// ([`Skips::leaves_out`]) and no set is built: building a `GlobSet` costs far more than the
+/// few matches it would speed up, and every contract is compiled before the first request.
+const FEW_SKIP_PATTERNS: usize = 4;
+
 impl Compiler<'_> {
     /// `skip` (every kind of case) and `generated.skip` (generated cases), with each pattern's
     /// place for the warning a pattern matching nothing gets.
@@ -17,8 +22,9 @@ impl Compiler<'_> {
         let all: Vec<(&str, Option<&str>)> = all.iter().map(SkipDef::parts).collect();
         let generated: Vec<(&str, Option<&str>)> =
             generated.iter().map(|g| (g.as_str(), None)).collect();
-        let all = self.skip_set(&all, "/skip", false, &mut patterns);
-        let generated = self.skip_set(&generated, "/generated/skip", true, &mut patterns);
+        let sets = all.len() + generated.len() > FEW_SKIP_PATTERNS;
+        let all = self.skip_set(&all, "/skip", false, sets, &mut patterns);
+        let generated = self.skip_set(&generated, "/generated/skip", true, sets, &mut patterns);
         Skips {
             all,
             generated,
@@ -31,6 +37,7 @@ impl Compiler<'_> {
         texts: &[(&str, Option<&str>)],
         at: &str,
         generated_only: bool,
+        set: bool,
         patterns: &mut Vec<SkipPattern>,
     ) -> GlobSet {
         let mut builder = GlobSetBuilder::new();
@@ -51,10 +58,15 @@ impl Compiler<'_> {
                         generated_only,
                         place: ContractWarning::at(self.source, span, String::new()),
                     });
-                    builder.add(glob);
+                    if set {
+                        builder.add(glob);
+                    }
                 }
                 Err(err) => self.error(&here, K::Invalid(err.kind().to_string())),
             }
+        }
+        if !set {
+            return GlobSet::empty();
         }
         builder.build().unwrap_or_else(|_| GlobSet::empty())
     }

@@ -14,6 +14,7 @@ mod boundary;
 mod branches;
 pub(crate) mod limits;
 mod negative;
+mod scratch;
 mod sites;
 mod variants;
 
@@ -65,6 +66,7 @@ pub(super) fn each_planned(
         skipping,
         whole: whole_document(contract),
         names: HashSet::new(),
+        scratch: scratch::Scratch::default(),
     };
     // Site names are unique, so a case name can only repeat within one site's mutations (two
     // branches of a union yielding the same rule): the names seen are kept per site, not for
@@ -155,6 +157,8 @@ struct Planner<'a> {
     /// Whether every mutation is confirmed against the whole request (see [`whole_document`]).
     whole: bool,
     names: HashSet<String>,
+    /// The base request, keys filled in, that whole-request checks change in place.
+    scratch: scratch::Scratch,
 }
 
 impl Planner<'_> {
@@ -167,7 +171,8 @@ impl Planner<'_> {
         kind: CaseKind,
         expect: &Expect,
     ) -> Option<Case> {
-        if !confirm(self.contract, site, &m, self.whole) {
+        let whole = self.whole.then_some(&mut self.scratch);
+        if !confirm(self.contract, site, &m, whole) {
             return None;
         }
         let name = format!(
@@ -215,9 +220,17 @@ impl Planner<'_> {
 /// reshape the document are checked whole. A parameter's value is checked as a receiver reads
 /// it: written as text, then read back by its definition, so a case never claims what the
 /// wire cannot carry (`12345` sent for a string parameter arrives as the string "12345").
-fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation, whole: bool) -> bool {
+fn confirm(
+    contract: &Contract,
+    site: &Site<'_>,
+    mutation: &Mutation,
+    whole: Option<&mut scratch::Scratch>,
+) -> bool {
     let mint = KeyMint::with_nonce("0".repeat(22));
-    if whole && mutation.scope != Scope::Document && !confirm_whole(contract, mutation, &mint) {
+    if let Some(scratch) = whole
+        && mutation.scope != Scope::Document
+        && !confirm_whole(contract, mutation, &mint, scratch)
+    {
         return false;
     }
     let check = |value: &Value| {
@@ -260,9 +273,16 @@ fn confirm(contract: &Contract, site: &Site<'_>, mutation: &Mutation, whole: boo
 
 /// Whether the whole request, mutated, breaks exactly what the mutation claims: for contracts
 /// where a change at one place can break a rule of another (see [`whole_document`]).
-fn confirm_whole(contract: &Contract, mutation: &Mutation, mint: &KeyMint) -> bool {
-    let document = mutation.request.document(&mutation.key, contract, mint);
-    let found = rules::validate(&contract.types, &contract.document, &document, None);
+fn confirm_whole(
+    contract: &Contract,
+    mutation: &Mutation,
+    mint: &KeyMint,
+    scratch: &mut scratch::Scratch,
+) -> bool {
+    let found = scratch.violations(contract, mutation).unwrap_or_else(|| {
+        let document = mutation.request.document(&mutation.key, contract, mint);
+        rules::validate(&contract.types, &contract.document, &document, None)
+    });
     match mutation.breaks {
         None => found.is_empty(),
         Some(rule) => found.iter().all(|v| v.rule == rule),

@@ -1,0 +1,159 @@
+//! Taking and serving connections within `serve`'s bounds ([`super::limits`]), for `serve` and
+//! `proxy` alike: at most `--max-connections` at once (one more is answered 503), request
+//! heads within `--max-header-size` and `--max-headers` (431 beyond), sent within
+//! `--read-timeout` (408 beyond, kept by [`super::deadlines`]). With a TLS configuration
+//! (`--tls-cert`), HTTP/2 when the client offers it by ALPN and HTTP/1.1 otherwise, the
+//! handshake within [`HANDSHAKE_TIMEOUT`]. What each request gets is the caller's: `handle`.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
+
+use super::deadlines::{Deadlines, Registration};
+use super::limits::{self, Limits, Watched};
+
+/// How long a client may take to finish the TLS handshake before its connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections over the cap answered 503 at once; past this many such answers under way a
+/// connection over the cap is closed unanswered, so a flood cannot pile up refusal tasks
+/// either.
+const REFUSALS_IN_FLIGHT: usize = 64;
+
+/// What every connection is served with.
+pub(crate) struct Listening<H> {
+    /// The bounds on clients.
+    pub limits: Limits,
+    /// The time limits on request heads and bodies.
+    pub deadlines: Arc<Deadlines>,
+    /// HTTPS when given.
+    pub tls: Option<TlsAcceptor>,
+    /// What each request gets.
+    pub handle: H,
+}
+
+impl<H, F, B> Listening<H>
+where
+    H: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    /// Takes connections on `listener` until `stopped` changes, serving each.
+    pub(crate) async fn accept(
+        self: Arc<Self>,
+        listener: TcpListener,
+        mut stopped: watch::Receiver<bool>,
+    ) {
+        let listening = self;
+        let connections = Arc::new(Semaphore::new(listening.limits.max_connections));
+        let refusals = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
+        loop {
+            let stream = tokio::select! {
+                biased;
+                _ = stopped.changed() => return,
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: keep serving the open connections.
+                    Err(_) => {
+                        tokio::time::sleep(Duration::from_millis(10)).await;
+                        continue;
+                    }
+                },
+            };
+            if let Ok(permit) = Arc::clone(&connections).try_acquire_owned() {
+                let (listening, stopped) = (Arc::clone(&listening), stopped.clone());
+                tokio::spawn(async move {
+                    listening.serve(stream, stopped).await;
+                    drop(permit);
+                });
+            } else if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
+                let max = listening.limits.max_connections;
+                tokio::spawn(async move {
+                    limits::refuse_busy(stream, max).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    async fn serve(self: Arc<Self>, stream: TcpStream, mut stopped: watch::Receiver<bool>) {
+        let listening = self;
+        let _ = stream.set_nodelay(true);
+        let Ok((stream, spare)) = limits::spare_handle(stream) else {
+            return;
+        };
+        let Some(tls) = listening.tls.clone() else {
+            let registration = Arc::new(listening.deadlines.register(spare, true));
+            return listening.serve_http1(stream, registration, stopped).await;
+        };
+        // A failed handshake (no client certificate, an untrusted one, not TLS at all) has
+        // already been answered with a TLS alert; there is nothing more to say to that client.
+        let Ok(Ok(stream)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await
+        else {
+            return;
+        };
+        if stream.get_ref().1.alpn_protocol() != Some(b"h2") {
+            // A plain-text 408 cannot be written into a TLS session: a slow head is only closed.
+            let registration = Arc::new(listening.deadlines.register(spare, false));
+            return listening.serve_http1(stream, registration, stopped).await;
+        }
+        let max_header_size = u32::try_from(listening.limits.max_header_size).unwrap_or(u32::MAX);
+        let service = service_fn(move |request| (listening.handle)(request));
+        let connection = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .max_header_list_size(max_header_size)
+            .serve_connection(TokioIo::new(stream), service);
+        tokio::pin!(connection);
+        tokio::select! {
+            _ = connection.as_mut() => {}
+            _ = stopped.changed() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+    }
+
+    async fn serve_http1<S>(
+        self: Arc<Self>,
+        stream: S,
+        registration: Arc<Registration>,
+        mut stopped: watch::Receiver<bool>,
+    ) where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let listening = self;
+        let watched = Watched::new(stream, Arc::clone(&registration));
+        let mut builder = hyper::server::conn::http1::Builder::new();
+        builder.keep_alive(true);
+        listening.limits.configure(&mut builder);
+        let watch = Arc::clone(&registration);
+        let service = service_fn(move |request| {
+            watch.handling();
+            (listening.handle)(request)
+        });
+        let connection = builder.serve_connection(TokioIo::new(watched), service);
+        tokio::pin!(connection);
+        tokio::select! {
+            served = connection.as_mut() => {
+                // hyper has answered a request it refused (431, 400) and stopped reading: the rest
+                // of that request may still be arriving.
+                if served.is_err() && let Some(socket) = registration.lingering() {
+                    limits::drain(socket).await;
+                }
+            }
+            _ = stopped.changed() => {
+                connection.as_mut().graceful_shutdown();
+                let _ = connection.await;
+            }
+        }
+    }
+}
