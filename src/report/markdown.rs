@@ -215,7 +215,7 @@ fn write_contracts(out: &mut dyn Write, tallies: &Tallies) -> io::Result<()> {
 }
 
 fn write_checks(out: &mut dyn Write, tally: &ContractTally) -> io::Result<()> {
-    let summary = &tally.summary;
+    let summary = &tally.cases;
     // The run's verdict says how complete it was; a contract's line only says what failed.
     let state = if summary.success() {
         "no new failure"
