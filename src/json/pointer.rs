@@ -180,7 +180,8 @@ fn step<'a>(current: &'a Value, segment: &str) -> Option<&'a Value> {
     }
 }
 
-fn parent_mut<'a>(root: &'a mut Value, parents: &[String]) -> Option<&'a mut Value> {
+/// The value at the segments `parents` (the parent of a pointer's last segment), to change.
+pub(crate) fn parent_mut<'a>(root: &'a mut Value, parents: &[String]) -> Option<&'a mut Value> {
     parents
         .iter()
         .try_fold(root, |current, segment| match current {

@@ -16,6 +16,7 @@ use serde_json::Value;
 use super::Mutation;
 use crate::contract::Contract;
 use crate::json::Pointer;
+use crate::json::pointer::parent_mut;
 use crate::plan::case::{Document, KeySpec, Patch};
 use crate::plan::keys::KeyMint;
 use crate::rules::{self, Violation};
@@ -155,16 +156,6 @@ fn restore(document: &mut Value, parents: &[String], last: &str, undo: Undo) {
 
 fn index(segment: &str, items: &[Value]) -> Option<usize> {
     segment.parse::<usize>().ok().filter(|i| *i < items.len())
-}
-
-fn parent_mut<'a>(root: &'a mut Value, parents: &[String]) -> Option<&'a mut Value> {
-    parents
-        .iter()
-        .try_fold(root, |current, segment| match current {
-            Value::Object(map) => map.get_mut(segment),
-            Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?),
-            _ => None,
-        })
 }
 
 #[cfg(test)]
