@@ -17,13 +17,6 @@ pub(crate) struct Holder {
     pub key: Option<Arc<str>>,
 }
 
-impl Holder {
-    /// Whether two requests are distinct: different keys, or no key at all.
-    pub(crate) fn distinct_from(&self, other: &Holder) -> bool {
-        self.key.is_none() || self.key != other.key
-    }
-}
-
 /// Two distinct requests answered with the same value at one unique place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Clash {
