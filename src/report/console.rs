@@ -6,14 +6,15 @@
 //! them); names, the target and the scope go through [`crate::json::printable_line`] here too,
 //! so nothing printed can drive the terminal.
 
+use std::collections::BTreeMap;
 use std::io::{self, Write};
 
 use owo_colors::OwoColorize;
 
 use super::progress::Progress;
-use super::tally::{self, Tallies};
+use super::tally::{self, Counts, Tallies};
 use crate::json::printable_line;
-use crate::results::{CaseResult, CheckResult, ContractInfo, RunInfo, Summary, VerdictKind};
+use crate::results::{CaseResult, Check, CheckResult, ContractInfo, RunInfo, Summary, VerdictKind};
 use crate::units::format_duration;
 
 /// Renders a run for people.
@@ -71,49 +72,33 @@ impl Console {
         writeln!(self.out)
     }
 
+    /// A table of counts per check for each contract; past [`TABLES_FOR_EVERY_CONTRACT`]
+    /// contracts, only for those with a failed check, then one over every contract.
     fn write_tallies(&mut self, with_recorded: bool) -> io::Result<()> {
+        let contracts = self.tallies.iter().count();
+        let every = contracts <= TABLES_FOR_EVERY_CONTRACT;
+        let mut totals: BTreeMap<Check, Counts> = BTreeMap::new();
+        let mut unlisted = 0;
         for tally in self.tallies.iter() {
-            let name = tally::contract_label(&tally.info.name);
-            writeln!(
-                self.out,
-                "{} ({})",
-                printable_line(name).bold(),
-                tally.info.path
-            )?;
-            let recorded = if with_recorded { "recorded" } else { "" };
-            writeln!(
-                self.out,
-                "{}",
-                format!(
-                    "  {:<26}{:>8}{:>8}{:>8}{:>9}",
-                    "check", "passed", "failed", "skipped", recorded
-                )
-                .trim_end()
-            )?;
             for (check, counts) in &tally.checks {
-                let recorded = if with_recorded {
-                    counts.recorded.to_string()
-                } else {
-                    String::new()
-                };
-                let line = format!(
-                    "  {:<26}{:>8}{:>8}{:>8}{:>9}",
-                    check.name(),
-                    counts.passed,
-                    counts.failed,
-                    counts.skipped,
-                    recorded
-                );
-                let line = line.trim_end();
-                if counts.failed > 0 {
-                    writeln!(self.out, "{}", line.red())?;
-                } else {
-                    writeln!(self.out, "{line}")?;
-                }
+                totals.entry(*check).or_default().merge(counts);
             }
-            writeln!(self.out)?;
+            if !every && tally.checks.values().all(|c| c.failed == 0) {
+                unlisted += 1;
+                continue;
+            }
+            let name = tally::contract_label(&tally.info.name);
+            let title = format!("{} ({})", printable_line(name).bold(), tally.info.path);
+            write_counts(&mut self.out, &title, &tally.checks, with_recorded)?;
         }
-        Ok(())
+        if every {
+            return Ok(());
+        }
+        let title = format!(
+            "{} ({unlisted} of them with no failed check, not listed one by one; every contract's counts are in the json, html and markdown reports)",
+            format!("All {contracts} contracts").bold()
+        );
+        write_counts(&mut self.out, &title, &totals, with_recorded)
     }
 
     fn write_scope(&mut self, summary: &Summary) -> io::Result<()> {
@@ -138,6 +123,48 @@ impl Console {
 
 /// One line per contract, observed of declared per aspect, then what was never observed;
 /// then the gate.
+/// Past this many contracts the console lists a contract's counts only when one of its checks
+/// failed: a suite of thousands would print a table for each (the file reports keep them all).
+const TABLES_FOR_EVERY_CONTRACT: usize = 20;
+
+/// `title`, then a line per check with its counts, failed ones in red.
+fn write_counts(
+    out: &mut dyn Write,
+    title: &str,
+    checks: &BTreeMap<Check, Counts>,
+    with_recorded: bool,
+) -> io::Result<()> {
+    writeln!(out, "{title}")?;
+    let recorded = if with_recorded { "recorded" } else { "" };
+    let header = format!(
+        "  {:<26}{:>8}{:>8}{:>8}{:>9}",
+        "check", "passed", "failed", "skipped", recorded
+    );
+    writeln!(out, "{}", header.trim_end())?;
+    for (check, counts) in checks {
+        let recorded = if with_recorded {
+            counts.recorded.to_string()
+        } else {
+            String::new()
+        };
+        let line = format!(
+            "  {:<26}{:>8}{:>8}{:>8}{:>9}",
+            check.name(),
+            counts.passed,
+            counts.failed,
+            counts.skipped,
+            recorded
+        );
+        let line = line.trim_end();
+        if counts.failed > 0 {
+            writeln!(out, "{}", line.red())?;
+        } else {
+            writeln!(out, "{line}")?;
+        }
+    }
+    writeln!(out)
+}
+
 fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let coverage = &summary.coverage;
     if coverage.contracts.is_empty() {
@@ -332,8 +359,8 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
 
-    #[test]
-    fn summary_ends_with_the_qualified_verdict_after_the_scope() {
+    /// What a console writes, colours taken out.
+    fn written(feed: impl FnOnce(&mut Console)) -> String {
         let out = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
         impl Write for Shared {
@@ -345,11 +372,80 @@ mod tests {
             }
         }
         let mut console = Console::new(Box::new(Shared(out.clone())));
-        tally::sample::feed(&mut console);
+        feed(&mut console);
         let styled = String::from_utf8(out.lock().unwrap().clone()).unwrap();
-        let text = regex::Regex::new("\x1b\\[[0-9;]*m")
-            .unwrap()
-            .replace_all(&styled, "");
+        let plain = regex::Regex::new("\x1b\\[[0-9;]*m").unwrap();
+        plain.replace_all(&styled, "").into_owned()
+    }
+
+    #[test]
+    fn a_large_suite_lists_only_contracts_with_a_failed_check_and_totals_for_all() {
+        use crate::report::Reporter;
+        use crate::results::{Check, CheckResult};
+        let mut info = tally::sample::run();
+        info.contracts = (0..25)
+            .map(|n| ContractInfo {
+                name: format!("op{n:02}"),
+                path: format!("contracts/op{n:02}.json"),
+                sha256: String::new(),
+            })
+            .collect();
+        let case = |contract: &str, check: CheckResult| CaseResult {
+            contract: contract.into(),
+            case: format!("{contract}/example/x"),
+            checks: vec![CheckResult::pass(Check::Transport), check],
+            duration: std::time::Duration::ZERO,
+            steps: Vec::new(),
+        };
+        let text = written(|console| {
+            console.start(&info).unwrap();
+            for n in 0..25 {
+                let name = format!("op{n:02}");
+                let check = match n {
+                    7 => CheckResult::fail_with(Check::Expectation, "wrong code"),
+                    _ => CheckResult::pass(Check::Expectation),
+                };
+                console.case(&case(&name, check)).unwrap();
+            }
+            let summary = Summary {
+                cases: 25,
+                ..Summary::default()
+            };
+            console.finish(&summary).unwrap();
+        });
+        assert!(text.contains("op07 (contracts/op07.json)\n"), "{text}");
+        assert!(!text.contains("op08 (contracts/op08.json)"), "{text}");
+        let totals = text
+            .find("All 25 contracts (24 of them with no failed check, not listed one by one;")
+            .expect("a table over every contract");
+        let expectation = &text[totals..];
+        assert!(
+            expectation.contains("\n  expectation                     24       1       0\n"),
+            "{text}"
+        );
+        assert!(
+            expectation.contains("\n  transport                       25       0       0\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_small_suite_lists_every_contract_and_no_totals() {
+        let text = written(|console| {
+            tally::sample::feed(console);
+        });
+        assert!(
+            text.contains("issueCard (contracts/platform/issue-card.json)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("contracts (0 of them"), "{text}");
+    }
+
+    #[test]
+    fn summary_ends_with_the_qualified_verdict_after_the_scope() {
+        let text = written(|console| {
+            tally::sample::feed(console);
+        });
         assert!(
             text.starts_with("conform 9.9.9 · 1 contract · target https://***@api.example.com/open · implementation acme-cards 2.3.1\n"),
             "{text}"

@@ -32,6 +32,14 @@ impl Counts {
         }
     }
 
+    /// Adds `other`'s counts to these.
+    pub(crate) fn merge(&mut self, other: &Counts) {
+        self.passed += other.passed;
+        self.failed += other.failed;
+        self.skipped += other.skipped;
+        self.recorded += other.recorded;
+    }
+
     /// Every outcome counted.
     pub(crate) fn total(&self) -> usize {
         self.passed + self.failed + self.skipped + self.recorded
