@@ -176,19 +176,13 @@ impl Ledger {
         if contract.unique.is_empty() && !sampled {
             return;
         }
-        let case: Arc<str> = Arc::from(answered.case);
-        let key: Option<Arc<str>> = key.map(Arc::from);
         if !contract.unique.is_empty() {
-            let holder = Holder {
-                case: Arc::clone(&case),
-                key: key.clone(),
-            };
-            self.compare(&mut book, contract, response, holder);
+            self.compare(&mut book, contract, response, answered.case, key);
         }
         if let (true, Some(request), Some(key)) = (sampled, answered.request, key) {
             let payload = Payload {
-                case: case.as_ref().into(),
-                key: key.as_ref().into(),
+                case: answered.case.into(),
+                key: key.into(),
                 method: request.method.clone(),
                 path: request.path.as_str().into(),
                 headers: (request.headers.iter())
@@ -271,7 +265,15 @@ impl Ledger {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn compare(&self, book: &mut Book, contract: &Contract, response: &Response, holder: Holder) {
+    /// Compares the answer's unique values with those kept, as got by `case` with `key`.
+    fn compare(
+        &self,
+        book: &mut Book,
+        contract: &Contract,
+        response: &Response,
+        case: &str,
+        key: Option<&str>,
+    ) {
         if book.seen.len() < contract.unique.len() {
             book.seen
                 .resize_with(contract.unique.len(), HashMap::default);
@@ -282,12 +284,15 @@ impl Ledger {
             };
             book.compared += 1;
             match book.seen[place].get(value.as_str()) {
-                Some(first) if first.distinct_from(&holder) => {
+                Some(first) if first.distinct_from(key) => {
                     let clash = Clash {
                         place: pointer.to_string(),
                         value,
                         first: first.holder(),
-                        again: holder.clone(),
+                        again: Holder {
+                            case: Arc::from(case),
+                            key: key.map(Arc::from),
+                        },
                     };
                     if book.clashes.len() < MAX_CLASHES {
                         book.clashes.push(clash);
@@ -297,7 +302,7 @@ impl Ledger {
                 }
                 Some(_) => {}
                 None if self.values.fetch_add(1, Ordering::Relaxed) < self.max_values => {
-                    book.seen[place].insert(value.into_boxed_str(), First::of(&holder));
+                    book.seen[place].insert(value.into_boxed_str(), First::of(case, key));
                 }
                 None => book.not_kept += 1,
             }
@@ -316,13 +321,12 @@ struct First {
 }
 
 impl First {
-    fn of(holder: &Holder) -> Self {
-        let mut text =
-            String::with_capacity(holder.case.len() + holder.key.as_ref().map_or(0, |k| k.len()));
-        text.push_str(&holder.case);
-        let key_at = holder.key.as_ref().map(|key| {
+    fn of(case: &str, key: Option<&str>) -> Self {
+        let mut text = String::with_capacity(case.len() + key.map_or(0, str::len));
+        text.push_str(case);
+        let key_at = key.map(|key| {
             text.push_str(key);
-            u32::try_from(holder.case.len()).unwrap_or(u32::MAX)
+            u32::try_from(case.len()).unwrap_or(u32::MAX)
         });
         First {
             text: text.into_boxed_str(),
@@ -340,10 +344,10 @@ impl First {
             .map(|at| self.text.get(at as usize..).unwrap_or_default())
     }
 
-    /// Whether `other` is another request than this one: different keys, or no key at all
-    /// (every request of an operation without keys is distinct).
-    fn distinct_from(&self, other: &Holder) -> bool {
-        self.key().is_none() || self.key() != other.key.as_deref()
+    /// Whether a request with key `other` is another request than this one: different keys,
+    /// or no key at all (every request of an operation without keys is distinct).
+    fn distinct_from(&self, other: Option<&str>) -> bool {
+        self.key().is_none() || self.key() != other
     }
 
     fn holder(&self) -> Holder {
