@@ -21,7 +21,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::contract::Contract;
+use crate::contract::suite::Entry;
 use crate::report::{Reporter, html, json, markdown, output};
 use crate::results::{CaseResult, RunInfo, Summary};
 use crate::signing::PrivateKey;
@@ -83,7 +83,7 @@ impl Bundle {
     /// A bundle in `dir` (see [`prepare`]) of a run of `contracts`, signed with `key`.
     pub(crate) fn new(
         dir: &Path,
-        contracts: &[Contract],
+        contracts: &[Entry],
         key: Arc<PrivateKey>,
         binary: String,
     ) -> Self {
@@ -94,8 +94,8 @@ impl Bundle {
                 method: c.method.clone(),
                 path: c.path.clone(),
                 contract: format!("{CONTRACTS}/{}", exchanges::file_name(&c.name)),
-                source: c.source.path.display().to_string(),
-                sha256: c.source.sha256.clone(),
+                source: c.file.display().to_string(),
+                sha256: c.sha256.clone(),
             })
             .collect();
         let reports: Vec<Box<dyn Reporter>> = vec![

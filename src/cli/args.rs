@@ -246,6 +246,11 @@ pub(crate) struct VerifyArgs {
     /// Run shard K of N (1-based); the N shards together run every case exactly once.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<crate::plan::Partition>,
+    /// Compile at most about N contracts at once: a larger suite runs in batches (contracts
+    /// acting on one resource or sharing a credential stay together), each compiled, run and
+    /// let go before the next, so memory stays that of one batch.
+    #[arg(long, default_value_t = crate::contract::suite::DEFAULT_BATCH, value_name = "N", value_parser = parse_batch)]
+    pub batch: usize,
     /// Known failures: applied when FILE exists (only new failures fail the run), recorded
     /// from this run's failures when it does not.
     #[arg(long, value_name = "FILE")]
@@ -512,6 +517,10 @@ pub(crate) struct CasesArgs {
     /// Only shard K of N, as `verify --partition K/N` would run it.
     #[arg(long, value_name = "K/N")]
     pub partition: Option<crate::plan::Partition>,
+    /// Batches of about N contracts, as `verify --batch N` would run them (the order of a
+    /// batched suite's cases, and so its shards, follow its batches).
+    #[arg(long, default_value_t = crate::contract::suite::DEFAULT_BATCH, value_name = "N", value_parser = parse_batch)]
+    pub batch: usize,
     /// Also list the security probes, as a signed run carrying every credential the contracts
     /// declare would plan them.
     #[arg(long)]
@@ -539,4 +548,14 @@ pub(crate) struct MergeArgs {
     /// Rewrite the --baseline file with the merged run's failures.
     #[arg(long, requires = "baseline")]
     pub update_baseline: bool,
+}
+
+/// `--batch N`: at least one contract.
+fn parse_batch(text: &str) -> Result<usize, String> {
+    match text.parse::<usize>() {
+        Ok(0) | Err(_) => Err(format!(
+            "expected a number of contracts, 1 or more, got `{text}`"
+        )),
+        Ok(n) => Ok(n),
+    }
 }

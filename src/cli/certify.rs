@@ -9,7 +9,7 @@ use super::args::{CertifyArgs, CertifyVerifyArgs};
 use crate::certify::check::{self, Checked};
 use crate::certify::manifest::Manifest;
 use crate::certify::{self as bundle, Bundle};
-use crate::contract::Contract;
+use crate::contract::suite::Entry;
 use crate::exit;
 use crate::report::FileReport;
 use crate::run::Evidence;
@@ -27,7 +27,7 @@ pub(super) struct Certification {
 /// before anything is sent.
 pub(super) fn bundle(
     args: &CertifyArgs,
-    contracts: &[Contract],
+    contracts: &[Entry],
 ) -> Result<Option<Certification>, CliError> {
     let Some(dir) = &args.certify else {
         return Ok(None);

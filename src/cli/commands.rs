@@ -13,6 +13,7 @@ use super::args::{
 };
 use super::gates;
 use super::keys::{server_signing, target_profile};
+use crate::contract::suite::Suite;
 use crate::contract::{self, Contract};
 use crate::exit;
 use crate::plan::choose::Patterns;
@@ -30,8 +31,16 @@ use crate::target::profile::{KeySource, ProfileFile};
 use crate::target::tls::{self, ClientTls};
 
 pub(super) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
-    let contracts = load(&args.paths)?;
-    let scenarios = load_scenarios(&args.paths, &contracts)?;
+    let suite = load_suite(&args.paths, args.batch)?;
+    if suite.batch_count() > 1 {
+        eprintln!(
+            "note: {} contracts run in {} batches of about {} (--batch), each compiled, run and let go in turn",
+            suite.len(),
+            suite.batch_count(),
+            args.batch
+        );
+    }
+    let scenarios = suite_scenarios(&args.paths, &suite)?;
     let profile = target_profile(&args)?;
     let mut options = run_options(&args, &profile)?;
     tls_warnings(&options.tls, profile.base_url.as_deref());
@@ -39,11 +48,11 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
     // private key is what makes a run sign, so the probes planned are the same either way.
     let auth = run::auth(&options, options.signing.as_ref());
     patterns(&args.filters, &args.excludes)?
-        .check_with(&contracts, &scenarios, &auth)
+        .check_with(&suite, &scenarios, &auth)
         .map_err(|e| CliError::usage(e.to_string()))?;
     options.scenarios = scenarios;
-    gates::snapshots_to_check(&options, &contracts)?;
-    gates::coverage_names(&options, &contracts)?;
+    gates::snapshots_to_check(&options, &suite)?;
+    gates::coverage_names(&options, &suite)?;
     let mut reporters = reporters(&args.reports)?;
     let (baseline, recording) = gates::baseline(
         args.baseline.as_deref(),
@@ -51,7 +60,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         &mut reporters,
     )?;
     options.baseline = baseline;
-    if let Some(bundle) = super::certify::bundle(&args.certification, &contracts)? {
+    if let Some(bundle) = super::certify::bundle(&args.certification, &suite.entries())? {
         options.evidence = Some(bundle.evidence);
         reporters.files.push(bundle.report);
     }
@@ -59,7 +68,7 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
     };
-    let summary = runtime()?.block_on(run::run(contracts, target, options, &mut reporters))?;
+    let summary = runtime()?.block_on(run::run_suite(suite, target, options, &mut reporters))?;
     Ok(gates::conclude(&reporters, recording.as_deref(), &summary))
 }
 
@@ -364,36 +373,42 @@ fn patterns(filters: &[String], excludes: &[String]) -> Result<Patterns, CliErro
 
 /// `cases --write-requests FILE`: the selected cases' requests written out, and how many.
 fn write_requests(
-    contracts: &[Contract],
+    suite: &Suite,
     scenarios: &[crate::scenario::ScenarioSet],
     selection: &Selection,
     auth: crate::plan::Auth,
     file: &Path,
 ) -> Result<u8, CliError> {
     let what = format!("write {}", file.display());
-    let written = || -> std::io::Result<usize> {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(file)?);
-        let planned = selection.apply(crate::plan::stream_all(contracts, scenarios, auth));
-        let count = crate::plan::requests::write(contracts, planned, &mut out)?;
-        out.flush()?;
-        Ok(count)
-    };
-    let count = written().map_err(CliError::io(what))?;
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(file).map_err(CliError::io(what.clone()))?);
+    let (mut matched, mut count) = (0, 0);
+    suite.each_batch(|contracts| {
+        let planned = crate::plan::stream_all(contracts, scenarios, auth.clone())
+            .filter(|case| selection.keeps(case, &mut matched));
+        count += crate::plan::requests::write(contracts, planned, &mut out)
+            .map_err(CliError::io(what.clone()))?;
+        Ok::<_, CliError>(())
+    })?;
+    out.flush().map_err(CliError::io(what))?;
     println!("{count} requests written to {}", file.display());
     Ok(exit::SUCCESS)
 }
 
 pub(super) fn cases(args: CasesArgs) -> Result<u8, CliError> {
-    let contracts = load(&args.paths)?;
-    let scenarios = load_scenarios(&args.paths, &contracts)?;
-    print_notes(&contracts);
+    let suite = load_suite(&args.paths, args.batch)?;
+    let scenarios = suite_scenarios(&args.paths, &suite)?;
+    let mut auth = crate::plan::Auth::default();
+    suite.each_batch(|contracts| {
+        print_notes(contracts);
+        if args.security {
+            auth.absorb(crate::plan::Auth::everything(contracts));
+        }
+        Ok::<_, CliError>(())
+    })?;
     let patterns = patterns(&args.filters, &args.excludes)?;
-    let auth = match args.security {
-        true => crate::plan::Auth::everything(&contracts),
-        false => crate::plan::Auth::default(),
-    };
     patterns
-        .check_with(&contracts, &scenarios, &auth)
+        .check_with(&suite, &scenarios, &auth)
         .map_err(|e| CliError::usage(e.to_string()))?;
     let selection = Selection {
         partition: args.partition,
@@ -402,16 +417,21 @@ pub(super) fn cases(args: CasesArgs) -> Result<u8, CliError> {
             .map_err(|e| CliError::usage(e.to_string()))?
     };
     if let Some(file) = &args.write_requests {
-        return write_requests(&contracts, &scenarios, &selection, auth, file);
+        return write_requests(&suite, &scenarios, &selection, auth, file);
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
-    let mut list = || -> std::io::Result<()> {
-        let planned = crate::plan::stream_all(&contracts, &scenarios, auth.clone());
-        for case in selection.apply(planned) {
-            writeln!(out, "{}", case.name)?;
+    let mut matched = 0;
+    let stdout = || CliError::io("cannot write to standard output");
+    suite.each_batch(|contracts| {
+        let planned = crate::plan::stream_all(contracts, &scenarios, auth.clone());
+        for case in planned.filter(|case| selection.keeps(case, &mut matched)) {
+            writeln!(out, "{}", case.name).map_err(stdout())?;
             counts.add(&case);
         }
+        Ok::<_, CliError>(())
+    })?;
+    let mut totals = || -> std::io::Result<()> {
         writeln!(out)?;
         // Flows exist only where contracts declare resources, security probes only for runs
         // that sign or carry credentials, scenarios only where files hold them: a zero there
@@ -430,7 +450,7 @@ pub(super) fn cases(args: CasesArgs) -> Result<u8, CliError> {
         writeln!(out, "{:<12}{:>6}", "total", counts.total())?;
         out.flush()
     };
-    list().map_err(CliError::io("cannot write to standard output"))?;
+    totals().map_err(stdout())?;
     Ok(exit::SUCCESS)
 }
 
@@ -439,6 +459,15 @@ const DEFAULT_CONTRACTS: &str = "contracts";
 
 /// Loads contracts; contract errors stay typed until they are rendered.
 pub(super) fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
+    match load_suite(args, usize::MAX)? {
+        Suite::Whole(contracts) => Ok(contracts),
+        Suite::Batched(_) => unreachable!("a batch of usize::MAX contracts holds every suite"),
+    }
+}
+
+/// Loads contracts, batched past `batch` of them ([`Suite`]); a suite with scenario files is
+/// held whole, since a scenario may call any contract of the run.
+pub(super) fn load_suite(args: &PathsArgs, batch: usize) -> Result<Suite, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
     if let [only] = &paths[..]
         && only == Path::new(DEFAULT_CONTRACTS)
@@ -449,15 +478,31 @@ pub(super) fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
             std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string())
         )));
     }
-    let contracts = contract::load_paths(&paths)?;
-    if contracts.is_empty() {
+    let batch = match contract::load::has_scenario_files(&paths) {
+        true => usize::MAX,
+        false => batch,
+    };
+    let suite = Suite::load(&paths, batch)?;
+    if suite.len() == 0 {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
         return Err(CliError::usage(format!(
             "no contract files (*.json) found in {}",
             shown.join(", ")
         )));
     }
-    Ok(contracts)
+    Ok(suite)
+}
+
+/// The scenario files among the paths, compiled against the suite (held whole when there are
+/// any).
+fn suite_scenarios(
+    args: &PathsArgs,
+    suite: &Suite,
+) -> Result<Vec<crate::scenario::ScenarioSet>, CliError> {
+    match suite.whole() {
+        Some(contracts) => load_scenarios(args, contracts),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Loads the scenario files among the paths, compiled against `contracts`.

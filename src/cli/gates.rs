@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::CliError;
 use crate::baseline::{Baseline, BaselineRecorder};
-use crate::contract::Contract;
+use crate::contract::suite::Suite;
 use crate::exit;
 use crate::plan::Selection;
 use crate::report::{FileReport, Reporters};
@@ -76,10 +76,7 @@ pub(super) fn conclude(reporters: &Reporters, recording: Option<&Path>, summary:
 /// In `check` mode, a run where no selected case has a snapshot would compare nothing and pass:
 /// almost always a wrong `--snapshot-dir` or snapshots never committed. That is an error; a
 /// partial set is not (the missing ones are reported as skipped).
-pub(super) fn snapshots_to_check(
-    options: &RunOptions,
-    contracts: &[Contract],
-) -> Result<(), CliError> {
+pub(super) fn snapshots_to_check(options: &RunOptions, suite: &Suite) -> Result<(), CliError> {
     let Some(snapshots) = options.snapshots.as_ref().filter(|s| s.mode == Mode::Check) else {
         return Ok(());
     };
@@ -88,16 +85,26 @@ pub(super) fn snapshots_to_check(
         exclude: options.exclude.clone(),
         partition: options.partition,
     };
-    let names = selection
-        .apply(crate::plan::stream_all(
-            contracts,
-            &options.scenarios,
-            crate::plan::Auth::default(),
-        ))
-        .flat_map(|case| crate::plan::snapshot_names(&case));
-    let Some(cases) = snapshot::none_recorded(&snapshots.root, names) else {
+    // The shard is taken over the whole run's cases, batch after batch, as the run takes it.
+    let (mut matched, mut cases, mut recorded) = (0, 0, false);
+    suite.each_batch(|contracts| {
+        if recorded {
+            return Ok(());
+        }
+        let planned =
+            crate::plan::stream_all(contracts, &options.scenarios, crate::plan::Auth::default());
+        let names = planned
+            .filter(|case| selection.keeps(case, &mut matched))
+            .flat_map(|case| crate::plan::snapshot_names(&case));
+        match snapshot::none_recorded(&snapshots.root, names) {
+            Some(looked) => cases += looked,
+            None => recorded = true,
+        }
+        Ok::<_, CliError>(())
+    })?;
+    if recorded {
         return Ok(());
-    };
+    }
     Err(CliError::usage(format!(
         "no snapshot recorded in `{}` for any of the {cases} case{} to check \
          (snapshot mode check{}): nothing would be compared.\n  help: point --snapshot-dir at the \
@@ -115,11 +122,15 @@ pub(super) fn snapshots_to_check(
 
 /// A `--require-coverage` list naming an item no contract declares would gate on nothing (a
 /// typo): an error before anything is sent.
-pub(super) fn coverage_names(options: &RunOptions, contracts: &[Contract]) -> Result<(), CliError> {
+pub(super) fn coverage_names(options: &RunOptions, suite: &Suite) -> Result<(), CliError> {
     if options.require_coverage.is_empty() {
         return Ok(());
     }
-    let declared = crate::results::observed::declared_coverage(contracts);
+    let mut declared = Vec::new();
+    suite.each_batch(|contracts| {
+        declared.extend(crate::results::observed::declared_coverage(contracts));
+        Ok::<_, CliError>(())
+    })?;
     match options
         .require_coverage
         .iter()

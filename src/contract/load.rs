@@ -8,6 +8,7 @@ use super::Contract;
 use super::compile::compile;
 use super::error::{ContractError, ContractErrorKind as K, ContractErrors};
 use super::source::{SourceText, Span};
+use super::suite::Entry;
 
 /// The suffix of scenario files: they sit beside contracts and are no contracts
 /// ([`crate::scenario`] reads them).
@@ -17,6 +18,13 @@ pub(crate) const SCENARIO_SUFFIX: &str = ".scenario.json";
 /// scenario files, `*.scenario.json`, are left to `crate::scenario`), in a stable order.
 /// Returns every error of every file when any file is invalid.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
+    let (files, errors) = contract_files(paths);
+    load_files(files, errors)
+}
+
+/// The contract files under `paths`, in a stable order (scenario files left out), and the
+/// paths that could not be read.
+pub(crate) fn contract_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<ContractError>) {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for path in paths {
@@ -28,6 +36,15 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
         }
     }
     files.retain(|file| !is_scenario(file));
+    (files, errors)
+}
+
+/// Reads and compiles `files`; every error of every file (after `errors`, those found before)
+/// when any is invalid.
+pub(crate) fn load_files(
+    files: Vec<PathBuf>,
+    mut errors: Vec<ContractError>,
+) -> Result<Vec<Contract>, ContractErrors> {
     let mut contracts = Vec::new();
     for file in files {
         match std::fs::read(&file) {
@@ -38,7 +55,8 @@ pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
             Err(err) => errors.push(ContractError::whole_file(file, K::Io(err.to_string()))),
         }
     }
-    check_unique(&contracts, &mut errors);
+    let entries: Vec<Entry> = contracts.iter().map(Entry::of).collect();
+    check_unique(&entries, &mut errors);
     if errors.is_empty() {
         Ok(contracts)
     } else {
@@ -72,6 +90,16 @@ pub(crate) fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Contract, Vec<Co
 pub(crate) fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError>> {
     let source = SourceText::new(path, text);
     compile(&source)
+}
+
+/// Whether any scenario file is among `paths` (named, or in their folders).
+pub(crate) fn has_scenario_files(paths: &[PathBuf]) -> bool {
+    let mut files = Vec::new();
+    for path in paths {
+        // A path that cannot be read is reported by the contract load.
+        let _ = collect_files(path, &mut files);
+    }
+    files.iter().any(|file| is_scenario(file))
 }
 
 /// Whether `file` is named like a scenario file.
@@ -113,24 +141,24 @@ fn is_schema(path: &Path) -> bool {
 
 /// Case names start with the contract name and the embedded server routes by method and path,
 /// so both must be unique across the contracts of one run.
-fn check_unique(contracts: &[Contract], errors: &mut Vec<ContractError>) {
+pub(crate) fn check_unique(entries: &[Entry], errors: &mut Vec<ContractError>) {
     let mut names: HashMap<&str, &Path> = HashMap::new();
     let mut operations: HashMap<(&str, &str), &Path> = HashMap::new();
-    for contract in contracts {
-        let file = contract.source.path.as_path();
-        if let Some(first) = names.insert(&contract.name, file) {
+    for entry in entries {
+        let file = entry.file.as_path();
+        if let Some(first) = names.insert(&entry.name, file) {
             let kind = K::Invalid(format!(
                 "contract name `{}` is also used by {}",
-                contract.name,
+                entry.name,
                 first.display()
             ));
             errors.push(ContractError::whole_file(file.to_path_buf(), kind));
         }
-        if let Some(first) = operations.insert((&contract.method, &contract.path), file) {
+        if let Some(first) = operations.insert((&entry.method, &entry.path), file) {
             let kind = K::Invalid(format!(
                 "operation {} {} is also defined by {}",
-                contract.method,
-                contract.path,
+                entry.method,
+                entry.path,
                 first.display()
             ));
             errors.push(ContractError::whole_file(file.to_path_buf(), kind));

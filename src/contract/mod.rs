@@ -18,6 +18,7 @@ pub(crate) mod schema;
 mod shape;
 mod shared;
 pub(crate) mod source;
+pub(crate) mod suite;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -44,6 +44,15 @@ pub(crate) enum PatternError {
     /// The filters and exclusions together keep no case.
     #[error("no case matches the given --filter and --exclude together")]
     NothingLeft,
+    /// A batch of the suite could not be read again as it was loaded.
+    #[error("{0}")]
+    Contracts(String),
+}
+
+impl From<crate::contract::ContractErrors> for PatternError {
+    fn from(errors: crate::contract::ContractErrors) -> Self {
+        PatternError::Contracts(errors.to_string())
+    }
 }
 
 impl Patterns {
@@ -84,14 +93,15 @@ impl Patterns {
     /// together they keep at least one. Plans every case once.
     #[cfg(test)]
     pub(crate) fn check(&self, contracts: &[Contract]) -> Result<(), PatternError> {
-        self.check_with(contracts, &[], &Auth::default())
+        let suite = crate::contract::suite::Suite::Whole(contracts.to_vec());
+        self.check_with(&suite, &[], &Auth::default())
     }
 
     /// [`Patterns::check`], counting the scenarios of `scenarios` and the security probes of a
     /// run authenticating as `auth`.
     pub(crate) fn check_with(
         &self,
-        contracts: &[Contract],
+        suite: &crate::contract::suite::Suite,
         scenarios: &[crate::scenario::ScenarioSet],
         auth: &Auth,
     ) -> Result<(), PatternError> {
@@ -103,13 +113,16 @@ impl Patterns {
         let exclude = matchers(&self.exclude, "--exclude")?;
         let mut seen = vec![false; include.len() + exclude.len()];
         let mut kept = false;
-        for case in super::stream_all(contracts, scenarios, auth.clone()) {
-            let mut matched = 0;
-            kept |= selection.keeps(&case, &mut matched);
-            for (i, glob) in include.iter().chain(&exclude).enumerate() {
-                seen[i] |= glob.is_match(&case.name);
+        suite.each_batch(|contracts| {
+            for case in super::stream_all(contracts, scenarios, auth.clone()) {
+                let mut matched = 0;
+                kept |= selection.keeps(&case, &mut matched);
+                for (i, glob) in include.iter().chain(&exclude).enumerate() {
+                    seen[i] |= glob.is_match(&case.name);
+                }
             }
-        }
+            Ok::<_, PatternError>(())
+        })?;
         let flags = include.iter().map(|_| "--filter");
         let flags = flags.chain(exclude.iter().map(|_| "--exclude"));
         let written = self.include.iter().chain(&self.exclude);

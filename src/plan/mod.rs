@@ -200,6 +200,7 @@ pub(crate) struct Selection {
 
 impl Selection {
     /// The selected cases of `cases`, in order.
+    #[cfg(test)]
     pub(crate) fn apply<'a>(
         &'a self,
         cases: impl Iterator<Item = Case> + 'a,

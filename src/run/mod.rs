@@ -36,6 +36,7 @@ use self::context::{Context, Overrides};
 pub(crate) use self::parked::IN_MEMORY as LATE_REPLAY_MEMORY;
 use crate::baseline::Baseline;
 use crate::contract::Contract;
+use crate::contract::suite::{Entry, Suite};
 use crate::observe::Exchange;
 use crate::plan::{self, Case, KeyMint, Partition, Selection};
 use crate::reference::{
@@ -198,6 +199,9 @@ pub(crate) enum RunError {
     /// The keys given cannot drive the embedded target.
     #[error("{0}")]
     EmbeddedSigning(&'static str),
+    /// A batch's contract files could not be read again as surveyed.
+    #[error(transparent)]
+    Contracts(#[from] crate::contract::ContractErrors),
 }
 
 impl RunError {
@@ -205,7 +209,9 @@ impl RunError {
     /// signing set-up cannot serve) or conform itself failing.
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
-            RunError::Target(_) | RunError::EmbeddedSigning(_) => crate::exit::USAGE,
+            RunError::Target(_) | RunError::EmbeddedSigning(_) | RunError::Contracts(_) => {
+                crate::exit::USAGE
+            }
             RunError::Serve(ServeError::NoSignatureRejection(_)) => crate::exit::USAGE,
             RunError::Serve(_) | RunError::Report(_) => crate::exit::INTERNAL,
         }
@@ -219,86 +225,216 @@ pub(crate) async fn run(
     options: RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
-    let selection = Selection {
-        filter: options.filter.clone(),
-        exclude: options.exclude.clone(),
-        partition: options.partition,
-    };
-    // One compiled copy of the suite, read by the cases and by the embedded target alike.
-    let contracts: Arc<[Contract]> = contracts.into();
+    run_suite(Suite::Whole(contracts), target, options, reporter).await
+}
+
+/// Runs every planned case of `suite` against `target`, feeding `reporter`: one batch after
+/// the other when the suite is batched, each with its own compiled contracts (and embedded
+/// target), as one run with one report, one summary and one selection of cases.
+pub(crate) async fn run_suite(
+    mut suite: Suite,
+    target: Target,
+    options: RunOptions,
+    reporter: &mut dyn Reporter,
+) -> Result<Summary, RunError> {
     let mut signing = options.signing.clone();
-    let (server, base) = match &target {
-        Target::Embedded => {
-            let server_signing = match &mut signing {
-                Some(client) => embedded_signing(client)?,
-                None => ServerSigning::none(),
-            };
-            let options = ServeOptions {
-                faults: options.faults.clone(),
-                signing: server_signing,
-                credentials: embedded_credentials(&options.headers),
-                limits: crate::reference::Limits::EMBEDDED,
-                ..ServeOptions::default()
-            };
-            let server = ReferenceServer::serve_shared(Arc::clone(&contracts), options).await?;
-            let uri = server.uri();
-            (Some(server), uri)
-        }
-        Target::Live(url) => (None, url.clone()),
+    let server_signing = match (&target, &mut signing) {
+        (Target::Embedded, Some(client)) => embedded_signing(client)?,
+        _ => ServerSigning::none(),
     };
     let auth = auth(&options, signing.as_ref());
     let late = late_options(&options, &target);
-    let scope = scope::scope(&options, &contracts, signing.as_ref(), &base, &auth, &late);
-    let limits = Limits {
-        timeout: options.timeout,
-        max_response_size: options.max_response_size,
-        give_up_after: options.give_up_after,
-    };
-    let key_bits = signing
-        .as_ref()
-        .and_then(|s| s.private_key())
-        .map(|k| k.bits());
-    let probing = security::Probing::new(key_bits, &options.headers);
-    let mut secrets = Secrets::of(&options.headers);
-    probing.wrong_values().for_each(|v| secrets.add(v));
-    let mut http = HttpTarget::new(&base, limits, &options.tls)?.with_headers(&options.headers)?;
-    if let Some(signing) = signing {
-        http = http.with_signing(signing);
+    // A batched suite is compiled once more for this: compiling is a few percent of a run.
+    let mut gathered = scope::Gathered::default();
+    suite.each_batch(|contracts| {
+        gathered.add(contracts, &auth);
+        Ok::<_, RunError>(())
+    })?;
+    let entries = suite.entries();
+    let batches = suite.batch_count();
+    let shared = Shared::new(&options, signing, &target)?;
+    let started = Instant::now();
+    let mut summary = Summary::default();
+    let mut coverage = Vec::new();
+    let mut info = None;
+    for index in 0..batches {
+        let contracts: Arc<[Contract]> = match &mut suite {
+            Suite::Whole(contracts) => std::mem::take(contracts).into(),
+            batched => batched.batch(index)?.into_owned().into(),
+        };
+        let (server, context) = shared
+            .batch(contracts, &options, &server_signing, reporter)
+            .await?;
+        if info.is_none() {
+            let base = match (&target, &server) {
+                (Target::Live(url), _) => url.clone(),
+                (Target::Embedded, server) => server.as_ref().map(|s| s.uri()).unwrap_or_default(),
+            };
+            let mut first = run_info(&entries, &options, &base, server.is_some());
+            first.implementation = scope::implementation(&options, first.embedded);
+            first.scope = scope::scope(
+                &options,
+                std::mem::take(&mut gathered),
+                shared.signing.as_ref(),
+                &first.target,
+                &auth,
+                &late,
+            );
+            reporter.start(&first)?;
+            info = Some(first);
+        }
+        let selection = Selection {
+            filter: options.filter.clone(),
+            exclude: options.exclude.clone(),
+            partition: options.partition,
+        };
+        let batch = Batch {
+            context: Arc::clone(&context),
+            auth: auth.clone(),
+            selection,
+        };
+        execute(batch, &mut summary, &options, reporter).await?;
+        coverage.extend(context.coverage.coverage());
+        summary.stopped = summary.stopped.take().or_else(|| stopped(&context));
+        drop(context);
+        drop(server);
+        if summary.stopped_early {
+            break;
+        }
     }
-    let context = Arc::new(Context {
-        target: http,
-        snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
-        mint: KeyMint::new(),
-        secrets,
-        probing,
-        creators: resources::Creators::of(&contracts),
-        overrides: Overrides {
-            replays: options.replays,
-            concurrency: options.concurrency,
-            settle_tries: options.settle_tries,
-        },
-        coverage: Tracker::new(&contracts),
-        evidence: options.evidence.clone(),
-        clauses: crate::results::clause::ClauseBook::new(reporter.clauses_shown()),
-        ledger: ledger::Ledger::new(
-            &contracts,
-            options.late_replays as usize,
-            options.late_replay_memory,
-        ),
-        late,
-        contracts,
-        scenarios: options.scenarios.clone(),
-        not_sent: AtomicUsize::new(0),
-    });
-    let mut info = run_info(&context, &base, server.is_some());
-    info.implementation = scope::implementation(&options, info.embedded);
-    info.scope = scope;
-    reporter.start(&info)?;
-    let mut summary = execute(context, auth, selection, &options, reporter).await?;
+    if summary.stopped_early {
+        // A run stopped early also stopped planning: its counts would be short, so none.
+        (summary.planned, summary.matched) = (0, 0);
+    }
+    summary.duration = started.elapsed();
+    summary.coverage = Coverage {
+        contracts: coverage,
+        ..Coverage::default()
+    };
+    summary.coverage.judge(&options.require_coverage);
+    let info = info.expect("a suite has at least one batch");
     summary.conclude(&info);
     reporter.finish(&summary)?;
-    drop(server);
     Ok(summary)
+}
+
+/// What every batch of a run shares: the target's client (its connections, and whether the
+/// target stopped answering, carry over from batch to batch), the key mint and the probes.
+struct Shared {
+    /// The client of a live target; `None` for the embedded one, started anew per batch.
+    live: Option<HttpTarget>,
+    limits: Limits,
+    signing: Option<Signing>,
+    secrets: Secrets,
+    key_bits: Option<usize>,
+}
+
+impl Shared {
+    fn new(
+        options: &RunOptions,
+        signing: Option<Signing>,
+        target: &Target,
+    ) -> Result<Self, RunError> {
+        let limits = Limits {
+            timeout: options.timeout,
+            max_response_size: options.max_response_size,
+            give_up_after: options.give_up_after,
+        };
+        let key_bits = signing
+            .as_ref()
+            .and_then(|s| s.private_key())
+            .map(|k| k.bits());
+        let mut secrets = Secrets::of(&options.headers);
+        security::Probing::new(key_bits, &options.headers)
+            .wrong_values()
+            .for_each(|v| secrets.add(v));
+        let mut shared = Shared {
+            live: None,
+            limits,
+            signing,
+            secrets,
+            key_bits,
+        };
+        if let Target::Live(url) = target {
+            shared.live = Some(shared.client(url, options)?);
+        }
+        Ok(shared)
+    }
+
+    fn client(&self, base: &str, options: &RunOptions) -> Result<HttpTarget, RunError> {
+        let mut http =
+            HttpTarget::new(base, self.limits, &options.tls)?.with_headers(&options.headers)?;
+        if let Some(signing) = &self.signing {
+            http = http.with_signing(signing.clone());
+        }
+        Ok(http)
+    }
+
+    /// Starts the embedded target for `contracts`, when the run has one, and the context
+    /// their cases share.
+    async fn batch(
+        &self,
+        contracts: Arc<[Contract]>,
+        options: &RunOptions,
+        server_signing: &ServerSigning,
+        reporter: &dyn Reporter,
+    ) -> Result<(Option<ReferenceServer>, Arc<Context>), RunError> {
+        let (server, http) = match &self.live {
+            Some(http) => (None, http.clone()),
+            None => {
+                let serve = ServeOptions {
+                    faults: options.faults.clone(),
+                    signing: server_signing.clone(),
+                    credentials: embedded_credentials(&options.headers),
+                    limits: crate::reference::Limits::EMBEDDED,
+                    ..ServeOptions::default()
+                };
+                let server = ReferenceServer::serve_shared(Arc::clone(&contracts), serve).await?;
+                let http = self.client(&server.uri(), options)?;
+                (Some(server), http)
+            }
+        };
+        let context = Arc::new(Context {
+            target: http,
+            snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
+            mint: KeyMint::new(),
+            secrets: self.secrets.clone(),
+            probing: security::Probing::new(self.key_bits, &options.headers),
+            creators: resources::Creators::of(&contracts),
+            overrides: Overrides {
+                replays: options.replays,
+                concurrency: options.concurrency,
+                settle_tries: options.settle_tries,
+            },
+            coverage: Tracker::new(&contracts),
+            evidence: options.evidence.clone(),
+            clauses: crate::results::clause::ClauseBook::new(reporter.clauses_shown()),
+            ledger: ledger::Ledger::new(
+                &contracts,
+                options.late_replays as usize,
+                options.late_replay_memory,
+            ),
+            late: late_options(options, &self.target()),
+            contracts,
+            scenarios: options.scenarios.clone(),
+            not_sent: AtomicUsize::new(0),
+        });
+        Ok((server, context))
+    }
+
+    fn target(&self) -> Target {
+        match &self.live {
+            Some(http) => Target::Live(http.base().to_string()),
+            None => Target::Embedded,
+        }
+    }
+}
+
+/// One batch's cases, as the runner needs them.
+struct Batch {
+    context: Arc<Context>,
+    auth: plan::Auth,
+    selection: Selection,
 }
 
 /// Cases planned ahead of the runner at most; planning never runs far ahead of sending, so a
@@ -313,9 +449,12 @@ type Planned = (usize, usize, Vec<Case>);
 /// requests go out while the rest are still being derived (planning costs about as much as
 /// sending, and the two overlap on separate cores).
 fn plan_ahead(
-    context: Arc<Context>,
-    auth: plan::Auth,
-    selection: Selection,
+    Batch {
+        context,
+        auth,
+        selection,
+    }: Batch,
+    matched_before: usize,
 ) -> (
     std::thread::JoinHandle<Planned>,
     tokio::sync::mpsc::Receiver<Case>,
@@ -324,7 +463,9 @@ fn plan_ahead(
     let planner = std::thread::spawn(move || {
         // Every case is planned anyway (selection happens after planning), so counting them
         // costs nothing and lets reports say "1 of 127 cases".
-        let (mut planned, mut matched) = (0, 0);
+        // `--partition` takes every Nth case the filter kept over the whole run: the count
+        // goes on from the batches before.
+        let (mut planned, mut matched) = (0, matched_before);
         // The run-wide cases come last in the plan and judge the traffic of all the others:
         // they are held back and run once the others are done.
         let mut held = Vec::new();
@@ -350,28 +491,27 @@ fn plan_ahead(
     (planner, planned)
 }
 
+/// Runs the cases of one batch, counting them into `summary`.
 async fn execute(
-    context: Arc<Context>,
-    auth: plan::Auth,
-    selection: Selection,
+    batch: Batch,
+    summary: &mut Summary,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
-) -> Result<Summary, RunError> {
-    let started = Instant::now();
-    let mut summary = Summary::default();
-    let (planner, mut planned) = plan_ahead(Arc::clone(&context), auth.clone(), selection);
+) -> Result<(), RunError> {
+    let context = Arc::clone(&batch.context);
+    let (planner, mut planned) = plan_ahead(batch, summary.matched);
     let cases = futures::stream::poll_fn(move |cx| planned.poll_recv(cx));
     let mut tally = Tally {
-        summary: &mut summary,
+        summary,
         options,
         reporter,
     };
     tally.run_all(&context, cases).await?;
     let held = match planner.join() {
-        // A run stopped early also stopped planning: its counts would be short, so none.
         Ok(_) if tally.summary.stopped_early => Vec::new(),
         Ok((planned, matched, held)) => {
-            (tally.summary.planned, tally.summary.matched) = (planned, matched);
+            tally.summary.planned += planned;
+            tally.summary.matched = matched;
             held
         }
         Err(panic) => {
@@ -394,15 +534,9 @@ async fn execute(
                 .await?;
         }
     }
-    summary.late_replays = context.ledger.evidence();
-    summary.duration = started.elapsed();
-    summary.stopped = stopped(&context);
-    summary.coverage = Coverage {
-        contracts: context.coverage.coverage(),
-        ..Coverage::default()
-    };
-    summary.coverage.judge(&options.require_coverage);
-    Ok(summary)
+    let evidence = [summary.late_replays.take(), context.ledger.evidence()];
+    summary.late_replays = crate::results::merged_late_replays(evidence.into_iter().flatten());
+    Ok(())
 }
 
 /// The embedded target requires the run's own headers as credentials, where contracts declare
@@ -533,19 +667,20 @@ fn embedded_signing(client: &mut Signing) -> Result<ServerSigning, RunError> {
     })
 }
 
-fn run_info(context: &Context, base: &str, embedded: bool) -> RunInfo {
+fn run_info(entries: &[Entry], options: &RunOptions, base: &str, embedded: bool) -> RunInfo {
+    let contracts = entries.iter().map(|e| (&e.name, &e.file, &e.sha256));
+    let scenarios = (options.scenarios.iter()).map(|s| (&s.name, &s.source.path, &s.source.sha256));
     RunInfo {
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         target: base.to_string(),
         embedded,
         implementation: Implementation::default(),
-        contracts: (context.contracts.iter())
-            .map(|c| (&c.name, &c.source))
-            .chain(context.scenarios.iter().map(|s| (&s.name, &s.source)))
-            .map(|(name, source)| ContractInfo {
+        contracts: contracts
+            .chain(scenarios)
+            .map(|(name, path, sha256)| ContractInfo {
                 name: name.clone(),
-                path: source.path.display().to_string(),
-                sha256: source.sha256.clone(),
+                path: path.display().to_string(),
+                sha256: sha256.clone(),
             })
             .collect(),
         started: jiff::Timestamp::now().to_string(),

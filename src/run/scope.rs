@@ -13,12 +13,35 @@ use crate::target::{Signing, tls};
 use super::RunOptions;
 use super::late::LateOptions;
 
-/// What `options` make the run cover, with `signing` as the run uses it (for the embedded
-/// target, completed with the public half of the private key), against the target at `base`,
-/// authenticating as `auth`.
+/// What the scope needs of a suite's contracts, gathered batch by batch (a batched suite is
+/// never compiled whole).
+#[derive(Debug, Default)]
+pub(super) struct Gathered {
+    /// The replays, concurrency and settle tries the contracts ask for, distinct.
+    asked: [std::collections::BTreeSet<u32>; 3],
+    security: SecurityScope,
+    idempotent: bool,
+}
+
+impl Gathered {
+    /// What `contracts` (one batch, or the whole suite) tell, as run authenticating as `auth`.
+    pub(super) fn add(&mut self, contracts: &[Contract], auth: &Auth) {
+        for rules in contracts.iter().filter_map(|c| c.idempotency.as_ref()) {
+            self.idempotent = true;
+            self.asked[0].insert(rules.replays);
+            self.asked[1].insert(rules.concurrency);
+            self.asked[2].insert(rules.settle_tries);
+        }
+        security(&mut self.security, contracts, auth);
+    }
+}
+
+/// What `options` make the run cover, over the contracts `gathered`, with `signing` as the run
+/// uses it (for the embedded target, completed with the public half of the private key),
+/// against the target at `base`, authenticating as `auth`.
 pub(super) fn scope(
     options: &RunOptions,
-    contracts: &[Contract],
+    gathered: Gathered,
     signing: Option<&Signing>,
     base: &str,
     auth: &Auth,
@@ -28,7 +51,7 @@ pub(super) fn scope(
         filters: options.filter_globs.clone(),
         partition: options.partition.map(|p| format!("{}/{}", p.k, p.n)),
         shards: None,
-        overrides: overrides(options, contracts),
+        overrides: overrides(options, &gathered),
         snapshots: snapshots(options),
         baseline: options.baseline.as_ref().and_then(|b| b.scope()),
         faults: faults(&options.faults),
@@ -38,22 +61,27 @@ pub(super) fn scope(
         signing: signing.map(signing_scope).unwrap_or_default(),
         // TLS options are unused against a plain-HTTP target, so they are not shown for one.
         tls: tls::is_https(base).then(|| options.tls.scope()),
-        security: security(contracts, auth),
+        security: SecurityScope {
+            signature_probes: auth.signed,
+            ..gathered.security
+        },
         traffic: None,
-        late_replays: contracts.iter().any(|c| c.idempotency.is_some()).then_some(
-            LateReplayScope {
-                keys: late.keys,
-                after: late.after,
-                gap: late.gap,
-            },
-        ),
+        late_replays: gathered.idempotent.then_some(LateReplayScope {
+            keys: late.keys,
+            after: late.after,
+            gap: late.gap,
+        }),
     }
 }
 
-/// The security probes `auth` plans, and those each contract's `skip` leaves out.
-fn security(contracts: &[Contract], auth: &Auth) -> SecurityScope {
-    let mut credential_headers: Vec<String> = Vec::new();
-    let mut skipped: Vec<SecuritySkip> = Vec::new();
+/// Adds the credential headers `auth` probes in `contracts`, and the probes each contract's
+/// `skip` leaves out, to `scope`.
+fn security(scope: &mut SecurityScope, contracts: &[Contract], auth: &Auth) {
+    let SecurityScope {
+        credential_headers,
+        skipped,
+        ..
+    } = scope;
     for (index, contract) in contracts.iter().enumerate() {
         for header in auth.credentials_of(contract) {
             if !credential_headers.contains(&header) {
@@ -77,11 +105,6 @@ fn security(contracts: &[Contract], auth: &Auth) -> SecurityScope {
             }
         }
     }
-    SecurityScope {
-        signature_probes: auth.signed,
-        credential_headers,
-        skipped,
-    }
 }
 
 /// The implementation as named, or the embedded reference implementation by its own name.
@@ -96,28 +119,22 @@ pub(super) fn implementation(options: &RunOptions, embedded: bool) -> Implementa
     named.clone()
 }
 
-fn overrides(options: &RunOptions, contracts: &[Contract]) -> Vec<Override> {
-    let rules: Vec<_> = contracts
-        .iter()
-        .filter_map(|c| c.idempotency.as_ref())
-        .collect();
-    let asked = |setting: Setting| -> Vec<u32> {
-        rules
-            .iter()
-            .map(|r| match setting {
-                Setting::Replays => r.replays,
-                Setting::Concurrency => r.concurrency,
-                Setting::SettleTries => r.settle_tries,
-            })
-            .collect()
-    };
+fn overrides(options: &RunOptions, gathered: &Gathered) -> Vec<Override> {
     [
-        (Setting::Replays, options.replays),
-        (Setting::Concurrency, options.concurrency),
-        (Setting::SettleTries, options.settle_tries),
+        (Setting::Replays, options.replays, &gathered.asked[0]),
+        (
+            Setting::Concurrency,
+            options.concurrency,
+            &gathered.asked[1],
+        ),
+        (
+            Setting::SettleTries,
+            options.settle_tries,
+            &gathered.asked[2],
+        ),
     ]
     .into_iter()
-    .filter_map(|(setting, value)| Override::of(setting, value?, asked(setting)))
+    .filter_map(|(setting, value, asked)| Override::of(setting, value?, asked.iter().copied()))
     .collect()
 }
 

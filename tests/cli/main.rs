@@ -11,6 +11,7 @@ mod signing_support;
 mod tls_gateway;
 mod util;
 
+mod batches;
 mod certify;
 mod choosing;
 mod coverage;

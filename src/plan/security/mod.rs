@@ -71,6 +71,17 @@ impl Auth {
         }
     }
 
+    /// Adds what `other` probes: a signed run, and its headers (for a suite planned batch by
+    /// batch).
+    pub(crate) fn absorb(&mut self, other: Auth) {
+        self.signed |= other.signed;
+        for header in other.headers {
+            if !self.headers.iter().any(|h| h.eq_ignore_ascii_case(&header)) {
+                self.headers.push(header);
+            }
+        }
+    }
+
     /// The run's headers that carry `contract`'s credentials: those it declares, and those the
     /// profile marks; none for a contract without `credentials`.
     pub(crate) fn credentials_of(&self, contract: &Contract) -> Vec<String> {

@@ -1,0 +1,209 @@
+//! `verify --batch N`: a suite larger than a batch is compiled and run one batch at a time, as
+//! one run. Judged against an independent implementation with a planted defect: the batched
+//! run finds what the whole run finds, contracts that work together (the Cards API's create,
+//! read, change and delete of one resource; applyToken issuing the access token
+//! inquiryUserInfo takes) stay in one batch, and a batched run's shards merge into it.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::cards_api::{self, Defects, TOKEN};
+use crate::util::{Run, conform, root};
+
+/// The Cards API (four contracts on one resource), the platform's token pair and the four
+/// merchant contracts: six batches at `--batch 1`.
+fn suite(dir: &Path) -> PathBuf {
+    let suite = dir.join("suite");
+    std::fs::create_dir_all(&suite).unwrap();
+    let files = ["examples/cards-api", "contracts/merchant"]
+        .iter()
+        .flat_map(|folder| std::fs::read_dir(root().join(folder)).unwrap())
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_str().unwrap();
+            name.ends_with(".json") && !name.ends_with(".scenario.json")
+        })
+        .chain(
+            ["apply-token.json", "inquiry-user-info.json"]
+                .iter()
+                .map(|f| root().join("contracts/platform").join(f)),
+        );
+    for file in files {
+        std::fs::copy(&file, suite.join(file.file_name().unwrap())).unwrap();
+    }
+    suite
+}
+
+async fn verify(suite: &Path, target: &str, report: &Path, extra: &[&str]) -> Run {
+    let report = format!("json={}", report.display());
+    let auth = format!("Authorization: {TOKEN}");
+    let mut args = vec![
+        "verify",
+        suite.to_str().unwrap(),
+        "--target",
+        target,
+        "--header",
+        &auth,
+        "--report",
+        &report,
+    ];
+    args.extend_from_slice(extra);
+    conform(&args).await
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Each result as (case, check, outcome), sorted: a batched run orders its run-wide cases
+/// after each batch.
+fn results(report: &Value) -> Vec<(String, String, String)> {
+    let mut all: Vec<_> = (report["results"].as_array().unwrap().iter())
+        .map(|r| {
+            let text = |key: &str| r[key].as_str().unwrap_or_default().to_string();
+            (text("case"), text("check"), text("outcome"))
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+fn counts(report: &Value) -> Vec<u64> {
+    let summary = &report["summary"];
+    [
+        "passed",
+        "failed",
+        "skipped",
+        "cases",
+        "failed_cases",
+        "planned",
+    ]
+    .iter()
+    .map(|k| summary[k].as_u64().unwrap_or_else(|| panic!("{k}")))
+    .collect()
+}
+
+#[tokio::test]
+async fn a_suite_run_in_batches_finds_what_the_whole_run_finds() {
+    let server = cards_api::serve(Defects {
+        read_returns_first_card: true,
+        ..Defects::default()
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let suite = suite(work.path());
+    let (whole, batched) = (work.path().join("whole.json"), work.path().join("b.json"));
+
+    let one = verify(&suite, &server.uri(), &whole, &[]).await;
+    let many = verify(&suite, &server.uri(), &batched, &["--batch", "1"]).await;
+
+    assert_eq!(one.code, 1, "{}", one.transcript());
+    assert_eq!(many.code, 1, "{}", many.transcript());
+    assert!(!one.stderr.contains("batches"), "{}", one.stderr);
+    assert!(
+        many.stderr
+            .contains("note: 10 contracts run in 6 batches of about 1 (--batch)"),
+        "{}",
+        many.stderr
+    );
+    let (whole, batched) = (json(&whole), json(&batched));
+    assert_eq!(results(&batched), results(&whole));
+    assert_eq!(counts(&batched), counts(&whole));
+    assert_eq!(batched["verdict"], whole["verdict"]);
+    // The defect shows only when a card created by one contract is read by another.
+    let caught = results(&batched)
+        .into_iter()
+        .any(|(case, _, outcome)| case.starts_with("card/flow/") && outcome == "fail");
+    assert!(caught, "the planted defect is caught in the batched run");
+    let contracts = |report: &Value| {
+        let mut names: Vec<String> = (report["run"]["contracts"].as_array().unwrap().iter())
+            .map(|c| c["name"].as_str().unwrap().to_string())
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(contracts(&batched), contracts(&whole));
+}
+
+#[tokio::test]
+async fn the_shards_of_a_batched_run_merge_into_it_result_for_result() {
+    let server = cards_api::serve(Defects {
+        read_returns_first_card: true,
+        ..Defects::default()
+    })
+    .await;
+    let work = tempfile::tempdir().unwrap();
+    let suite = suite(work.path());
+    let whole = work.path().join("whole.json");
+    let run = verify(&suite, &server.uri(), &whole, &["--batch", "2"]).await;
+    assert_eq!(run.code, 1, "{}", run.transcript());
+    let mut shards = Vec::new();
+    for k in 1..=3 {
+        let report = work.path().join(format!("shard-{k}.json"));
+        let partition = format!("{k}/3");
+        let args = ["--batch", "2", "--partition", partition.as_str()];
+        let shard = verify(&suite, &server.uri(), &report, &args).await;
+        assert!(shard.code <= 1, "{}", shard.transcript());
+        shards.push(report.display().to_string());
+    }
+    let merged = work.path().join("merged.json");
+    let merged_report = format!("json={}", merged.display());
+    let mut args = vec!["merge"];
+    args.extend(shards.iter().map(String::as_str));
+    args.extend(["--report", merged_report.as_str()]);
+    let merge = conform(&args).await;
+    assert_eq!(merge.code, 1, "{}", merge.transcript());
+    let (whole, merged) = (json(&whole), json(&merged));
+    let in_order = |report: &Value| -> Vec<(String, String)> {
+        (report["results"].as_array().unwrap().iter())
+            .filter(|r| !r["case"].as_str().unwrap().contains("/run/"))
+            .map(|r| {
+                let text = |key: &str| r[key].as_str().unwrap_or_default().to_string();
+                (text("case"), text("outcome"))
+            })
+            .collect()
+    };
+    assert_eq!(in_order(&merged), in_order(&whole));
+    assert_eq!(counts(&merged), counts(&whole));
+    assert_eq!(merged["verdict"]["verdict"], whole["verdict"]["verdict"]);
+}
+
+#[tokio::test]
+async fn a_batch_of_zero_contracts_is_refused() {
+    let run = conform(&["verify", "--batch", "0"]).await;
+    assert_eq!(run.code, 2, "{}", run.transcript());
+    assert!(
+        run.stderr
+            .contains("expected a number of contracts, 1 or more, got `0`"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
+async fn contracts_that_work_together_run_in_one_batch_of_the_embedded_target() {
+    let work = tempfile::tempdir().unwrap();
+    let suite = suite(work.path());
+    let (whole, batched) = (work.path().join("whole.json"), work.path().join("b.json"));
+    let report = |path: &Path| format!("json={}", path.display());
+    let dir = suite.to_str().unwrap();
+    let one = conform(&["verify", dir, "--report", &report(&whole)]).await;
+    let many = conform(&["verify", dir, "--batch", "1", "--report", &report(&batched)]).await;
+    assert_eq!(one.code, 0, "{}", one.transcript());
+    assert_eq!(many.code, 0, "{}", many.transcript());
+    // Ten contracts in six batches: the four Cards API contracts in one, the token pair in one.
+    assert!(
+        many.stderr
+            .contains("note: 10 contracts run in 6 batches of about 1 (--batch)"),
+        "{}",
+        many.stderr
+    );
+    let (whole, batched) = (json(&whole), json(&batched));
+    assert_eq!(results(&batched), results(&whole));
+    let flows = results(&batched)
+        .iter()
+        .filter(|(case, _, _)| case.starts_with("card/flow/"))
+        .count();
+    assert!(flows > 0, "the Cards API's flows ran in its batch");
+}
