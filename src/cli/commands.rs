@@ -13,7 +13,7 @@ use super::args::{
 };
 use super::gates;
 use super::keys::{server_signing, target_profile};
-use crate::contract::suite::Suite;
+use crate::contract::suite::{DEFAULT_BATCH, Suite};
 use crate::contract::{self, Contract};
 use crate::exit;
 use crate::plan::choose::Patterns;
@@ -138,14 +138,19 @@ fn tls_warnings(tls: &ClientTls, target: Option<&str>) {
 }
 
 pub(super) fn lint(args: PathsArgs) -> Result<u8, CliError> {
-    let contracts = load(&args)?;
-    let scenarios = load_scenarios(&args, &contracts)?;
-    let named = (contracts.iter().map(|c| (&c.name, &c.source)))
-        .chain(scenarios.iter().map(|s| (&s.name, &s.source)));
-    for (name, source) in named {
-        println!("ok   {name} ({})", source.path.display());
+    // A large suite is checked as `verify` would run it: surveyed, then batch by batch.
+    let suite = load_suite(&args, DEFAULT_BATCH)?;
+    let scenarios = suite_scenarios(&args, &suite)?;
+    let entries = suite.entries();
+    let named = (entries.iter().map(|e| (&e.name, &e.file)))
+        .chain(scenarios.iter().map(|s| (&s.name, &s.source.path)));
+    for (name, file) in named {
+        println!("ok   {name} ({})", file.display());
     }
-    print_notes(&contracts);
+    suite.each_batch(|contracts| {
+        print_notes(contracts);
+        Ok::<_, CliError>(())
+    })?;
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     let files = match scenarios.len() {
         0 => String::new(),
@@ -153,8 +158,8 @@ pub(super) fn lint(args: PathsArgs) -> Result<u8, CliError> {
     };
     println!(
         "{} contract{}{files} valid",
-        contracts.len(),
-        plural(contracts.len())
+        entries.len(),
+        plural(entries.len())
     );
     Ok(exit::SUCCESS)
 }
