@@ -121,10 +121,9 @@ impl Console {
     }
 }
 
-/// One line per contract, observed of declared per aspect, then what was never observed;
-/// then the gate.
 /// Past this many contracts the console lists a contract's counts only when one of its checks
-/// failed: a suite of thousands would print a table for each (the file reports keep them all).
+/// failed, and its coverage only when the gate names it: a suite of thousands would print a
+/// table and two lines of coverage for each (the file reports keep them all).
 const TABLES_FOR_EVERY_CONTRACT: usize = 20;
 
 /// `title`, then a line per check with its counts, failed ones in red.
@@ -165,13 +164,20 @@ fn write_counts(
     writeln!(out)
 }
 
+/// One line per contract, observed of declared per aspect, then what was never observed; past
+/// [`TABLES_FOR_EVERY_CONTRACT`] contracts, only those the gate names, then one line over all.
+/// Then the gate.
 fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
     let coverage = &summary.coverage;
     if coverage.contracts.is_empty() {
         return Ok(());
     }
     writeln!(out, "{}", "Coverage (observed of declared)".bold())?;
+    let every = coverage.contracts.len() <= TABLES_FOR_EVERY_CONTRACT;
     for (contract, parts, never) in super::coverage::compact(coverage) {
+        if !every && !super::coverage::gated(coverage, &contract) {
+            continue;
+        }
         writeln!(out, "  {:<26}{parts}", printable_line(&contract))?;
         if let Some(never) = never {
             writeln!(
@@ -181,6 +187,16 @@ fn write_coverage(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
                 printable_line(&never)
             )?;
         }
+    }
+    if !every {
+        let (parts, short) = super::coverage::totals(coverage);
+        let all = format!("all {} contracts", coverage.contracts.len());
+        writeln!(out, "  {all:<26}{parts}")?;
+        writeln!(
+            out,
+            "  {:<26}{short} of them with something never observed; every contract's coverage is in the json, html and markdown reports",
+            ""
+        )?;
     }
     if let Some(gate) = super::coverage::gate(coverage) {
         let gate = printable_line(&gate);
@@ -427,6 +443,68 @@ mod tests {
             expectation.contains("\n  transport                       25       0       0\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_large_suite_shows_coverage_over_all_contracts_and_lists_only_those_the_gate_names() {
+        use crate::results::coverage::{ContractCoverage, Coverage, Items};
+        let contract = |n: usize| ContractCoverage {
+            contract: format!("op{n:02}"),
+            statuses: Items {
+                declared: vec!["S".into(), "F".into()],
+                missing: if n % 2 == 0 {
+                    vec!["F".into()]
+                } else {
+                    Vec::new()
+                },
+            },
+            ..ContractCoverage::default()
+        };
+        let summary = Summary {
+            coverage: Coverage {
+                contracts: (0..25).map(contract).collect(),
+                required: vec!["statuses".into()],
+                unmet: vec!["op08: status F".into()],
+            },
+            ..Summary::default()
+        };
+        let mut text = String::new();
+        write_coverage(&mut StringWriter(&mut text), &summary).unwrap();
+        assert!(
+            text.contains("\n  op08                      statuses 1/2\n"),
+            "{text}"
+        );
+        assert!(!text.contains("op06"), "{text}");
+        assert!(
+            text.contains("\n  all 25 contracts          statuses 37/50\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("13 of them with something never observed; every contract's coverage is in the json, html and markdown reports"),
+            "{text}"
+        );
+        assert!(
+            text.contains("--require-coverage statuses: NOT reached"),
+            "{text}"
+        );
+        assert_eq!(
+            text.lines().count(),
+            7,
+            "heading, op08 (2), totals (2), gate, blank: {text}"
+        );
+    }
+
+    /// A `Write` into a `String`.
+    struct StringWriter<'a>(&'a mut String);
+
+    impl Write for StringWriter<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.push_str(std::str::from_utf8(buf).expect("UTF-8"));
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
     }
 
     #[test]

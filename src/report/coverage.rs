@@ -87,6 +87,36 @@ pub(crate) fn compact(coverage: &Coverage) -> Vec<(String, String, Option<String
     lines
 }
 
+/// Every contract together, one compact line (`statuses 20000/30000 · codes ...`), and how
+/// many contracts had something never observed: what a console shows of a large suite.
+pub(crate) fn totals(coverage: &Coverage) -> (String, usize) {
+    let mut parts = Vec::new();
+    for aspect in Aspect::ALL {
+        let (mut observed, mut declared) = (0, 0);
+        for contract in &coverage.contracts {
+            let items = aspect.of(contract);
+            declared += items.declared.len();
+            observed += items.declared.len() - items.missing.len();
+        }
+        if declared > 0 {
+            parts.push(format!("{} {observed}/{declared}", aspect.name()));
+        }
+    }
+    let short = (coverage.contracts.iter())
+        .filter(|c| Aspect::ALL.iter().any(|a| !a.of(c).missing.is_empty()))
+        .count();
+    (parts.join(" · "), short)
+}
+
+/// Whether the gate names something `contract` never showed (`issueCard: status U`).
+pub(crate) fn gated(coverage: &Coverage, contract: &str) -> bool {
+    (coverage.unmet.iter()).any(|unmet| {
+        unmet
+            .strip_prefix(contract)
+            .is_some_and(|rest| rest.starts_with(": "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +154,19 @@ mod tests {
             gate(&coverage()).unwrap(),
             "--require-coverage statuses: NOT reached, never observed: issueCard: status U"
         );
+    }
+
+    #[test]
+    fn totals_add_up_every_contract_and_count_those_short_of_something() {
+        let mut two = coverage();
+        let mut other = two.contracts[0].clone();
+        other.contract = "other".into();
+        other.statuses.missing.clear();
+        two.contracts.push(other);
+        assert_eq!(totals(&two), ("statuses 5/6 · codes 4/4".to_string(), 1));
+        assert!(gated(&two, "issueCard"));
+        assert!(!gated(&two, "other"));
+        assert!(!gated(&two, "issue"));
     }
 
     #[test]
