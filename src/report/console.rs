@@ -452,7 +452,7 @@ mod tests {
             contract: format!("op{n:02}"),
             statuses: Items {
                 declared: vec!["S".into(), "F".into()],
-                missing: if n % 2 == 0 {
+                missing: if n.is_multiple_of(2) {
                     vec!["F".into()]
                 } else {
                     Vec::new()
