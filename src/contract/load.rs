@@ -43,22 +43,35 @@ pub(crate) fn contract_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<ContractEr
 /// when any is invalid.
 pub(crate) fn load_files(
     files: Vec<PathBuf>,
-    mut errors: Vec<ContractError>,
+    errors: Vec<ContractError>,
 ) -> Result<Vec<Contract>, ContractErrors> {
-    let mut contracts = Vec::new();
+    compile_each(files, errors, |contract| contract, Entry::of)
+}
+
+/// Reads and compiles each of `files` in turn, keeping what `keep` makes of each contract (the
+/// contract, or only its [`Entry`]), then checks that their names and operations are unique
+/// (`entry`: the entry of what was kept). Every error of every file (after `errors`) when any
+/// is invalid.
+pub(crate) fn compile_each<T>(
+    files: Vec<PathBuf>,
+    mut errors: Vec<ContractError>,
+    keep: impl Fn(Contract) -> T,
+    entry: impl Fn(&T) -> Entry,
+) -> Result<Vec<T>, ContractErrors> {
+    let mut kept = Vec::with_capacity(files.len());
     for file in files {
         match std::fs::read(&file) {
             Ok(bytes) => match load_bytes(&file, bytes) {
-                Ok(contract) => contracts.push(contract),
+                Ok(contract) => kept.push(keep(contract)),
                 Err(mut found) => errors.append(&mut found),
             },
             Err(err) => errors.push(ContractError::whole_file(file, K::Io(err.to_string()))),
         }
     }
-    let entries: Vec<Entry> = contracts.iter().map(Entry::of).collect();
+    let entries: Vec<Entry> = kept.iter().map(entry).collect();
     check_unique(&entries, &mut errors);
     if errors.is_empty() {
-        Ok(contracts)
+        Ok(kept)
     } else {
         Err(ContractErrors(errors))
     }
@@ -141,7 +154,7 @@ fn is_schema(path: &Path) -> bool {
 
 /// Case names start with the contract name and the embedded server routes by method and path,
 /// so both must be unique across the contracts of one run.
-pub(crate) fn check_unique(entries: &[Entry], errors: &mut Vec<ContractError>) {
+fn check_unique(entries: &[Entry], errors: &mut Vec<ContractError>) {
     let mut names: HashMap<&str, &Path> = HashMap::new();
     let mut operations: HashMap<(&str, &str), &Path> = HashMap::new();
     for entry in entries {

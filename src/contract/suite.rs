@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use super::Contract;
 use super::error::{ContractError, ContractErrorKind as K, ContractErrors};
-use super::load::{check_unique, contract_files, load_bytes};
+use super::load::{compile_each, contract_files, load_bytes};
 
 /// Contracts compiled at once unless told otherwise (`verify --batch`): a batch of this size
 /// runs in about 100 MB, and suites of this size or smaller run exactly as one.
@@ -185,26 +185,8 @@ fn read_again(entry: &Entry) -> Result<Contract, Vec<ContractError>> {
 
 /// Reads and compiles every file once, keeping only its [`Entry`]; every error of every file
 /// when any is invalid, as [`super::load_paths`] reports them.
-fn survey(
-    files: Vec<PathBuf>,
-    mut errors: Vec<ContractError>,
-) -> Result<Vec<Entry>, ContractErrors> {
-    let mut entries = Vec::with_capacity(files.len());
-    for file in files {
-        match std::fs::read(&file) {
-            Ok(bytes) => match load_bytes(&file, bytes) {
-                Ok(contract) => entries.push(Entry::of(&contract)),
-                Err(mut found) => errors.append(&mut found),
-            },
-            Err(err) => errors.push(ContractError::whole_file(file, K::Io(err.to_string()))),
-        }
-    }
-    check_unique(&entries, &mut errors);
-    if errors.is_empty() {
-        Ok(entries)
-    } else {
-        Err(ContractErrors(errors))
-    }
+fn survey(files: Vec<PathBuf>, errors: Vec<ContractError>) -> Result<Vec<Entry>, ContractErrors> {
+    compile_each(files, errors, |contract| Entry::of(&contract), Entry::clone)
 }
 
 /// Groups linked entries (union-find over their links), then fills batches of at least

@@ -35,6 +35,16 @@ fn suite(dir: &Path) -> PathBuf {
     suite
 }
 
+/// The Cards API reading back the first card made whatever id it is asked for: only a flow,
+/// creating with one contract and reading with another, can tell.
+async fn defective_cards_api() -> wiremock::MockServer {
+    cards_api::serve(Defects {
+        read_returns_first_card: true,
+        ..Defects::default()
+    })
+    .await
+}
+
 async fn verify(suite: &Path, target: &str, report: &Path, extra: &[&str]) -> Run {
     let report = format!("json={}", report.display());
     let auth = format!("Authorization: {TOKEN}");
@@ -92,6 +102,13 @@ fn assert_same_results(got: &Value, want: &Value) {
     );
 }
 
+/// The suite ran at `--batch 1` in six batches: the four Cards API contracts in one, the token
+/// pair in one, each merchant contract alone.
+fn assert_six_batches(stderr: &str) {
+    let note = "note: 10 contracts run in 6 batches of about 1 (--batch)";
+    assert!(stderr.contains(note), "{stderr}");
+}
+
 fn counts(report: &Value) -> Vec<u64> {
     let summary = &report["summary"];
     let count = |key: &str| summary[key].as_u64().unwrap_or_else(|| panic!("{key}"));
@@ -106,12 +123,7 @@ fn counts(report: &Value) -> Vec<u64> {
 
 #[tokio::test]
 async fn a_suite_run_in_batches_finds_what_the_whole_run_finds() {
-    let server = cards_api::serve(Defects {
-        read_returns_first_card: true,
-        ..Defects::default()
-    })
-    .await;
-    let work = tempfile::tempdir().unwrap();
+    let (server, work) = (defective_cards_api().await, tempfile::tempdir().unwrap());
     let suite = suite(work.path());
     let (whole, batched) = (work.path().join("whole.json"), work.path().join("b.json"));
 
@@ -121,12 +133,7 @@ async fn a_suite_run_in_batches_finds_what_the_whole_run_finds() {
     assert_eq!(one.code, 1, "{}", one.transcript());
     assert_eq!(many.code, 1, "{}", many.transcript());
     assert!(!one.stderr.contains("batches"), "{}", one.stderr);
-    assert!(
-        many.stderr
-            .contains("note: 10 contracts run in 6 batches of about 1 (--batch)"),
-        "{}",
-        many.stderr
-    );
+    assert_six_batches(&many.stderr);
     let (whole, batched) = (json(&whole), json(&batched));
     assert_same_results(&batched, &whole);
     assert_eq!(counts(&batched), counts(&whole));
@@ -148,12 +155,7 @@ async fn a_suite_run_in_batches_finds_what_the_whole_run_finds() {
 
 #[tokio::test]
 async fn the_shards_of_a_batched_run_merge_into_it_result_for_result() {
-    let server = cards_api::serve(Defects {
-        read_returns_first_card: true,
-        ..Defects::default()
-    })
-    .await;
-    let work = tempfile::tempdir().unwrap();
+    let (server, work) = (defective_cards_api().await, tempfile::tempdir().unwrap());
     let suite = suite(work.path());
     let whole = work.path().join("whole.json");
     let run = verify(&suite, &server.uri(), &whole, &["--batch", "2"]).await;
@@ -212,13 +214,7 @@ async fn contracts_that_work_together_run_in_one_batch_of_the_embedded_target() 
     let many = conform(&["verify", dir, "--batch", "1", "--report", &report(&batched)]).await;
     assert_eq!(one.code, 0, "{}", one.transcript());
     assert_eq!(many.code, 0, "{}", many.transcript());
-    // Ten contracts in six batches: the four Cards API contracts in one, the token pair in one.
-    assert!(
-        many.stderr
-            .contains("note: 10 contracts run in 6 batches of about 1 (--batch)"),
-        "{}",
-        many.stderr
-    );
+    assert_six_batches(&many.stderr);
     let (whole, batched) = (json(&whole), json(&batched));
     assert_same_results(&batched, &whole);
     let flows = results(&batched)
