@@ -23,32 +23,31 @@ mod scenario;
 mod scope;
 mod security;
 mod send;
+mod setup;
 mod steps;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
 use globset::GlobSet;
 
-use self::context::{Context, Overrides};
+use self::context::Context;
 pub(crate) use self::parked::IN_MEMORY as LATE_REPLAY_MEMORY;
+use self::setup::Setup;
 use crate::baseline::Baseline;
 use crate::contract::Contract;
-use crate::contract::suite::{Entry, Suite};
+use crate::contract::suite::Suite;
 use crate::observe::Exchange;
-use crate::plan::{self, Case, KeyMint, Partition, Selection};
-use crate::reference::{
-    Faults, ReferenceServer, ServeError, ServeOptions, ServerCredentials, ServerSigning,
-};
+use crate::plan::{self, Case, Partition, Selection};
+use crate::reference::{Faults, ServeError};
 use crate::report::Reporter;
-use crate::results::observed::Tracker;
-use crate::results::{ContractInfo, Coverage, Implementation, Requirement, RunInfo, Summary};
+use crate::results::{Coverage, Implementation, Requirement, RunInfo, Summary};
 use crate::scenario::ScenarioSet;
-use crate::snapshot::{Mode, Snapshots};
+use crate::snapshot::Snapshots;
 use crate::target::tls::ClientTls;
-use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetError, TargetHeader};
+use crate::target::{Limits, Secrets, Signing, TargetError, TargetHeader};
 
 /// Where the cases go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -237,71 +236,50 @@ pub(crate) async fn run_suite(
     options: RunOptions,
     reporter: &mut dyn Reporter,
 ) -> Result<Summary, RunError> {
-    let mut signing = options.signing.clone();
-    let server_signing = match (&target, &mut signing) {
-        (Target::Embedded, Some(client)) => embedded_signing(client)?,
-        _ => ServerSigning::none(),
-    };
-    let auth = auth(&options, signing.as_ref());
-    let late = late_options(&options, &target);
-    // A batched suite is compiled once more for this: compiling is a few percent of a run.
-    let mut gathered = scope::Gathered::default();
-    suite.each_batch(|contracts| {
-        gathered.add(contracts, &auth);
-        Ok::<_, RunError>(())
-    })?;
-    let entries = suite.entries();
-    let batches = suite.batch_count();
-    let shared = Shared::new(&options, signing, &target)?;
+    let mut setup = Setup::new(&suite, &target, &options)?;
     let started = Instant::now();
     let mut summary = Summary::default();
     let mut coverage = Vec::new();
     let mut info = None;
-    for index in 0..batches {
+    for index in 0..suite.batch_count() {
         let contracts: Arc<[Contract]> = match &mut suite {
             Suite::Whole(contracts) => std::mem::take(contracts).into(),
             batched => batched.batch(index)?.into_owned().into(),
         };
-        let (server, context) = shared
-            .batch(contracts, &options, &server_signing, reporter)
-            .await?;
+        let (server, context) = setup.batch(contracts, &options, reporter).await?;
         if info.is_none() {
-            let base = match (&target, &server) {
-                (Target::Live(url), _) => url.clone(),
-                (Target::Embedded, server) => server.as_ref().map(|s| s.uri()).unwrap_or_default(),
-            };
-            let mut first = run_info(&entries, &options, &base, server.is_some());
-            first.implementation = scope::implementation(&options, first.embedded);
-            first.scope = scope::scope(
-                &options,
-                std::mem::take(&mut gathered),
-                shared.signing.as_ref(),
-                &first.target,
-                &auth,
-                &late,
-            );
+            let first = setup.info(&options, server.as_ref());
             reporter.start(&first)?;
             info = Some(first);
         }
-        let selection = Selection {
-            filter: options.filter.clone(),
-            exclude: options.exclude.clone(),
-            partition: options.partition,
-        };
-        let batch = Batch {
-            context: Arc::clone(&context),
-            auth: auth.clone(),
-            selection,
-        };
-        execute(batch, &mut summary, &options, reporter).await?;
+        execute(
+            setup.cases(&context, &options),
+            &mut summary,
+            &options,
+            reporter,
+        )
+        .await?;
         coverage.extend(context.coverage.coverage());
         summary.stopped = summary.stopped.take().or_else(|| stopped(&context));
-        drop(context);
-        drop(server);
         if summary.stopped_early {
             break;
         }
     }
+    let info = info.expect("a suite has at least one batch");
+    conclude(&mut summary, coverage, started, &options, &info);
+    reporter.finish(&summary)?;
+    Ok(summary)
+}
+
+/// The run's figures once every batch is done: its duration, the coverage of every contract
+/// and its gate, and the verdict.
+fn conclude(
+    summary: &mut Summary,
+    coverage: Vec<crate::results::coverage::ContractCoverage>,
+    started: Instant,
+    options: &RunOptions,
+    info: &RunInfo,
+) {
     if summary.stopped_early {
         // A run stopped early also stopped planning: its counts would be short, so none.
         (summary.planned, summary.matched) = (0, 0);
@@ -312,122 +290,7 @@ pub(crate) async fn run_suite(
         ..Coverage::default()
     };
     summary.coverage.judge(&options.require_coverage);
-    let info = info.expect("a suite has at least one batch");
-    summary.conclude(&info);
-    reporter.finish(&summary)?;
-    Ok(summary)
-}
-
-/// What every batch of a run shares: the target's client (its connections, and whether the
-/// target stopped answering, carry over from batch to batch), the key mint and the probes.
-struct Shared {
-    /// The client of a live target; `None` for the embedded one, started anew per batch.
-    live: Option<HttpTarget>,
-    limits: Limits,
-    signing: Option<Signing>,
-    secrets: Secrets,
-    key_bits: Option<usize>,
-}
-
-impl Shared {
-    fn new(
-        options: &RunOptions,
-        signing: Option<Signing>,
-        target: &Target,
-    ) -> Result<Self, RunError> {
-        let limits = Limits {
-            timeout: options.timeout,
-            max_response_size: options.max_response_size,
-            give_up_after: options.give_up_after,
-        };
-        let key_bits = signing
-            .as_ref()
-            .and_then(|s| s.private_key())
-            .map(|k| k.bits());
-        let mut secrets = Secrets::of(&options.headers);
-        security::Probing::new(key_bits, &options.headers)
-            .wrong_values()
-            .for_each(|v| secrets.add(v));
-        let mut shared = Shared {
-            live: None,
-            limits,
-            signing,
-            secrets,
-            key_bits,
-        };
-        if let Target::Live(url) = target {
-            shared.live = Some(shared.client(url, options)?);
-        }
-        Ok(shared)
-    }
-
-    fn client(&self, base: &str, options: &RunOptions) -> Result<HttpTarget, RunError> {
-        let mut http =
-            HttpTarget::new(base, self.limits, &options.tls)?.with_headers(&options.headers)?;
-        if let Some(signing) = &self.signing {
-            http = http.with_signing(signing.clone());
-        }
-        Ok(http)
-    }
-
-    /// Starts the embedded target for `contracts`, when the run has one, and the context
-    /// their cases share.
-    async fn batch(
-        &self,
-        contracts: Arc<[Contract]>,
-        options: &RunOptions,
-        server_signing: &ServerSigning,
-        reporter: &dyn Reporter,
-    ) -> Result<(Option<ReferenceServer>, Arc<Context>), RunError> {
-        let (server, http) = match &self.live {
-            Some(http) => (None, http.clone()),
-            None => {
-                let serve = ServeOptions {
-                    faults: options.faults.clone(),
-                    signing: server_signing.clone(),
-                    credentials: embedded_credentials(&options.headers),
-                    limits: crate::reference::Limits::EMBEDDED,
-                    ..ServeOptions::default()
-                };
-                let server = ReferenceServer::serve_shared(Arc::clone(&contracts), serve).await?;
-                let http = self.client(&server.uri(), options)?;
-                (Some(server), http)
-            }
-        };
-        let context = Arc::new(Context {
-            target: http,
-            snapshots: options.snapshots.clone().filter(|s| s.mode != Mode::Off),
-            mint: KeyMint::new(),
-            secrets: self.secrets.clone(),
-            probing: security::Probing::new(self.key_bits, &options.headers),
-            creators: resources::Creators::of(&contracts),
-            overrides: Overrides {
-                replays: options.replays,
-                concurrency: options.concurrency,
-                settle_tries: options.settle_tries,
-            },
-            coverage: Tracker::new(&contracts),
-            evidence: options.evidence.clone(),
-            clauses: crate::results::clause::ClauseBook::new(reporter.clauses_shown()),
-            ledger: ledger::Ledger::new(
-                &contracts,
-                options.late_replays as usize,
-                options.late_replay_memory,
-            ),
-            late: late_options(options, &self.target()),
-            contracts,
-            scenarios: options.scenarios.clone(),
-            not_sent: AtomicUsize::new(0),
-        });
-        Ok((server, context))
-    }
-
-    fn target(&self) -> Target {
-        match &self.live {
-            Some(http) => Target::Live(http.base().to_string()),
-            None => Target::Embedded,
-        }
-    }
+    summary.conclude(info);
 }
 
 /// One batch's cases, as the runner needs them.
@@ -539,16 +402,6 @@ async fn execute(
     Ok(())
 }
 
-/// The embedded target requires the run's own headers as credentials, where contracts declare
-/// them, so that the credential probes have something to be refused by.
-fn embedded_credentials(headers: &[TargetHeader]) -> ServerCredentials {
-    let mut credentials = ServerCredentials::default();
-    for header in headers {
-        credentials.require(&header.name, &header.value, header.credential);
-    }
-    credentials
-}
-
 /// How the run authenticates, for the security probes: whether it signs (the embedded target's
 /// signing completed already), and its headers, with those the profile marks as credentials.
 pub(crate) fn auth(options: &RunOptions, signing: Option<&Signing>) -> plan::Auth {
@@ -636,54 +489,4 @@ fn stopped(context: &Context) -> Option<String> {
         "stopped sending: target not answering (no answer to the run's first {after} requests, time-outs or refused connections); {skipped} case{} not sent",
         if skipped == 1 { " was" } else { "s were" }
     ))
-}
-
-/// The embedded target plays the counterpart with the client's own key pair: it checks requests
-/// with the public half of the private key and signs its answers with the private key, which
-/// the client then checks with that public half.
-fn embedded_signing(client: &mut Signing) -> Result<ServerSigning, RunError> {
-    let Some(private_key) = client.private_key().cloned() else {
-        if client.public_key().is_some() {
-            return Err(RunError::EmbeddedSigning(
-                "the embedded target signs its answers with the private key: give --private-key (a public key alone only checks a live target)",
-            ));
-        }
-        return Ok(ServerSigning::none());
-    };
-    let public_half = private_key.public_key();
-    match client.public_key() {
-        Some(given) if *given != public_half => {
-            return Err(RunError::EmbeddedSigning(
-                "the embedded target signs its answers with the private key, so the public key must be its public half (or be left out)",
-            ));
-        }
-        Some(_) => {}
-        None => *client = client.clone().checking_with(public_half.clone()),
-    }
-    Ok(ServerSigning {
-        private_key: Some(Arc::new(private_key)),
-        client_public_key: Some(Arc::new(public_half)),
-        key_version: client.key_version(),
-    })
-}
-
-fn run_info(entries: &[Entry], options: &RunOptions, base: &str, embedded: bool) -> RunInfo {
-    let contracts = entries.iter().map(|e| (&e.name, &e.file, &e.sha256));
-    let scenarios = (options.scenarios.iter()).map(|s| (&s.name, &s.source.path, &s.source.sha256));
-    RunInfo {
-        tool_version: env!("CARGO_PKG_VERSION").to_string(),
-        target: base.to_string(),
-        embedded,
-        implementation: Implementation::default(),
-        contracts: contracts
-            .chain(scenarios)
-            .map(|(name, path, sha256)| ContractInfo {
-                name: name.clone(),
-                path: path.display().to_string(),
-                sha256: sha256.clone(),
-            })
-            .collect(),
-        started: jiff::Timestamp::now().to_string(),
-        scope: Default::default(),
-    }
 }
