@@ -43,8 +43,8 @@ pub(crate) use clause::Clause;
 pub(crate) use coverage::{Coverage, Requirement};
 pub(crate) use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
 pub(crate) use scope::{
-    BaselineScope, CertificateScope, Implementation, Override, Scope, SecurityScope, SecuritySkip,
-    Setting, SigningScope, SnapshotScope, TlsScope,
+    BaselineScope, BatchScope, CertificateScope, Implementation, Override, Scope, SecurityScope,
+    SecuritySkip, Setting, SigningScope, SnapshotScope, TlsScope,
 };
 pub(crate) use traffic::{
     Exercised, OperationCoverage, SideCount, TrafficScope, TrafficSummary, UNMATCHED_LISTED,

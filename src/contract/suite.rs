@@ -78,6 +78,8 @@ pub(crate) enum Suite {
 pub(crate) struct Batched {
     entries: Vec<Entry>,
     batches: Vec<Vec<usize>>,
+    /// The batch size asked for.
+    size: usize,
 }
 
 impl Suite {
@@ -90,7 +92,11 @@ impl Suite {
         }
         let entries = survey(files, errors)?;
         let batches = batches(&entries, batch.max(1));
-        Ok(Suite::Batched(Batched { entries, batches }))
+        Ok(Suite::Batched(Batched {
+            entries,
+            batches,
+            size: batch,
+        }))
     }
 
     /// What is kept of every contract, in run order.
@@ -114,6 +120,14 @@ impl Suite {
         match self {
             Suite::Whole(_) => 1,
             Suite::Batched(batched) => batched.batches.len(),
+        }
+    }
+
+    /// The batch size asked for and the number of batches, when the suite is batched.
+    pub(crate) fn batching(&self) -> Option<(usize, usize)> {
+        match self {
+            Suite::Whole(_) => None,
+            Suite::Batched(batched) => Some((batched.size, batched.batches.len())),
         }
     }
 

@@ -22,6 +22,15 @@ pub(crate) fn rows(info: &RunInfo, summary: &Summary) -> Vec<Row> {
         return super::traffic::scope_rows(info, watched, summary);
     }
     let mut rows = vec![("Cases", cases(scope, summary))];
+    if let Some(batches) = &scope.batches {
+        rows.push((
+            "Batches",
+            format!(
+                "{} batches of about {} contracts (--batch {}), run one after the other; late replays and `unique` judged each batch's own traffic",
+                batches.count, batches.size, batches.size
+            ),
+        ));
+    }
     if !scope.overrides.is_empty() {
         rows.push(("Idempotency", overrides(scope)));
     }

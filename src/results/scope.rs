@@ -52,6 +52,20 @@ pub(crate) struct Scope {
     /// The late replays asked for; `None` when no contract has an idempotency key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_replays: Option<super::LateReplayScope>,
+    /// How a suite larger than `--batch` was cut; `None` for a suite run whole. Shards cut
+    /// differently take different cases, so `conform merge` refuses them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batches: Option<BatchScope>,
+}
+
+/// How a batched run cut its suite (`verify --batch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct BatchScope {
+    /// `--batch N`: contracts compiled at once, about.
+    pub size: usize,
+    /// How many batches the suite ran in.
+    pub count: usize,
 }
 
 impl Scope {

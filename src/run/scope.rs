@@ -71,6 +71,8 @@ pub(super) fn scope(
             after: late.after,
             gap: late.gap,
         }),
+        // Set by the run, which knows how its suite was cut.
+        batches: None,
     }
 }
 

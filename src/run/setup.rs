@@ -13,7 +13,7 @@ use crate::plan::{self, KeyMint, Selection};
 use crate::reference::{ReferenceServer, ServeOptions, ServerCredentials, ServerSigning};
 use crate::report::Reporter;
 use crate::results::observed::Tracker;
-use crate::results::{ContractInfo, Implementation, RunInfo};
+use crate::results::{BatchScope, ContractInfo, Implementation, RunInfo};
 use crate::snapshot::Mode;
 use crate::target::{HttpTarget, Limits, Secrets, Signing, TargetHeader};
 
@@ -35,6 +35,7 @@ pub(super) struct Setup {
     /// What the contracts tell the scope, until the report starts.
     gathered: Option<scope::Gathered>,
     entries: Vec<Entry>,
+    batches: Option<BatchScope>,
 }
 
 impl Setup {
@@ -81,6 +82,7 @@ impl Setup {
             late: super::late_options(options, target),
             gathered: Some(gathered),
             entries: suite.entries(),
+            batches: (suite.batching()).map(|(size, count)| BatchScope { size, count }),
         };
         if let Target::Live(url) = target {
             setup.live = Some(setup.client(url, options)?);
@@ -108,6 +110,7 @@ impl Setup {
             &self.auth,
             &self.late,
         );
+        info.scope.batches = self.batches;
         info
     }
 

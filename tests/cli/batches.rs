@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::cards_api::{self, Defects, TOKEN};
+use crate::reports::schema_errors;
 use crate::util::{Run, conform, root};
 
 /// The Cards API (four contracts on one resource), the platform's token pair and the four
@@ -151,6 +152,23 @@ async fn a_suite_run_in_batches_finds_what_the_whole_run_finds() {
         names
     };
     assert_eq!(contracts(&batched), contracts(&whole));
+    assert_eq!(
+        batched["run"]["scope"]["batches"],
+        serde_json::json!({"size": 1, "count": 6})
+    );
+    assert_eq!(whole["run"]["scope"].get("batches"), None);
+    assert_eq!(
+        schema_errors(&batched),
+        "",
+        "the batched report breaks its schema"
+    );
+    assert!(
+        many.stdout.contains(
+            "batches      6 batches of about 1 contracts (--batch 1), run one after the other"
+        ),
+        "{}",
+        many.stdout
+    );
 }
 
 #[tokio::test]
@@ -189,6 +207,30 @@ async fn the_shards_of_a_batched_run_merge_into_it_result_for_result() {
     assert_eq!(in_order(&merged), in_order(&whole));
     assert_eq!(counts(&merged), counts(&whole));
     assert_eq!(merged["verdict"]["verdict"], whole["verdict"]["verdict"]);
+}
+
+#[tokio::test]
+async fn shards_cut_into_other_batches_are_refused_by_the_merge() {
+    let (server, work) = (defective_cards_api().await, tempfile::tempdir().unwrap());
+    let suite = suite(work.path());
+    let mut shards = Vec::new();
+    for (k, batch) in [(1, "1"), (2, "2")] {
+        let report = work.path().join(format!("shard-{k}.json"));
+        let partition = format!("{k}/2");
+        let args = ["--batch", batch, "--partition", partition.as_str()];
+        let shard = verify(&suite, &server.uri(), &report, &args).await;
+        assert!(shard.code <= 1, "{}", shard.transcript());
+        shards.push(report.display().to_string());
+    }
+    let merged = work.path().join("merged.json");
+    let report = format!("json={}", merged.display());
+    let merge = conform(&["merge", &shards[0], &shards[1], "--report", &report]).await;
+    assert_eq!(merge.code, 2, "{}", merge.transcript());
+    assert!(merge.stderr.contains("scope.batches"), "{}", merge.stderr);
+    assert!(
+        !merged.exists(),
+        "nothing is written for shards that do not fit"
+    );
 }
 
 #[tokio::test]
