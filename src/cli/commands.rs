@@ -387,11 +387,9 @@ fn write_requests(
     let what = format!("write {}", file.display());
     let mut out =
         std::io::BufWriter::new(std::fs::File::create(file).map_err(CliError::io(what.clone()))?);
-    let (mut matched, mut count) = (0, 0);
-    suite.each_batch(|contracts| {
-        let planned = crate::plan::stream_all(contracts, scenarios, auth.clone())
-            .filter(|case| selection.keeps(case, &mut matched));
-        count += crate::plan::requests::write(contracts, planned, &mut out)
+    let mut count = 0;
+    crate::plan::each_batch_selected(suite, scenarios, &auth, selection, |contracts, cases| {
+        count += crate::plan::requests::write(contracts, cases, &mut out)
             .map_err(CliError::io(what.clone()))?;
         Ok::<_, CliError>(())
     })?;
@@ -426,11 +424,9 @@ pub(super) fn cases(args: CasesArgs) -> Result<u8, CliError> {
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut counts = KindCounts::default();
-    let mut matched = 0;
     let stdout = || CliError::io("cannot write to standard output");
-    suite.each_batch(|contracts| {
-        let planned = crate::plan::stream_all(contracts, &scenarios, auth.clone());
-        for case in planned.filter(|case| selection.keeps(case, &mut matched)) {
+    crate::plan::each_batch_selected(&suite, &scenarios, &auth, &selection, |_, cases| {
+        for case in cases {
             writeln!(out, "{}", case.name).map_err(stdout())?;
             counts.add(&case);
         }

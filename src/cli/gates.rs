@@ -85,23 +85,25 @@ pub(super) fn snapshots_to_check(options: &RunOptions, suite: &Suite) -> Result<
         exclude: options.exclude.clone(),
         partition: options.partition,
     };
-    // The shard is taken over the whole run's cases, batch after batch, as the run takes it.
-    let (mut matched, mut cases, mut recorded) = (0, 0, false);
-    suite.each_batch(|contracts| {
-        if recorded {
-            return Ok(());
-        }
-        let planned =
-            crate::plan::stream_all(contracts, &options.scenarios, crate::plan::Auth::default());
-        let names = planned
-            .filter(|case| selection.keeps(case, &mut matched))
-            .flat_map(|case| crate::plan::snapshot_names(&case));
-        match snapshot::none_recorded(&snapshots.root, names) {
-            Some(looked) => cases += looked,
-            None => recorded = true,
-        }
-        Ok::<_, CliError>(())
-    })?;
+    let (mut cases, mut recorded) = (0, false);
+    let auth = crate::plan::Auth::default();
+    crate::plan::each_batch_selected(
+        suite,
+        &options.scenarios,
+        &auth,
+        &selection,
+        |_, planned| {
+            if recorded {
+                return Ok(());
+            }
+            let names = planned.flat_map(|case| crate::plan::snapshot_names(&case));
+            match snapshot::none_recorded(&snapshots.root, names) {
+                Some(looked) => cases += looked,
+                None => recorded = true,
+            }
+            Ok::<_, CliError>(())
+        },
+    )?;
     if recorded {
         return Ok(());
     }

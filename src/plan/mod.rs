@@ -146,6 +146,24 @@ pub(crate) fn stream_all<'a>(
         .chain(std::iter::once_with(|| promises::cases(contracts)).flatten())
 }
 
+/// The cases of `suite` that `selection` keeps, batch by batch in run order, each batch's with
+/// its contracts: what a run of the suite plans, `--partition` taken over the whole run as the
+/// run takes it.
+pub(crate) fn each_batch_selected<E: From<crate::contract::ContractErrors>>(
+    suite: &crate::contract::suite::Suite,
+    scenarios: &[ScenarioSet],
+    auth: &Auth,
+    selection: &Selection,
+    mut each: impl FnMut(&[Contract], &mut dyn Iterator<Item = Case>) -> Result<(), E>,
+) -> Result<(), E> {
+    let mut matched = 0;
+    suite.each_batch(|contracts| {
+        let mut cases = stream_all(contracts, scenarios, auth.clone())
+            .filter(|case| selection.keeps(case, &mut matched));
+        each(contracts, &mut cases)
+    })
+}
+
 /// One case per scenario, files and scenarios in order: `<file>/scenario/<scenario>`.
 pub(crate) fn scenario_cases(scenarios: &[ScenarioSet]) -> impl Iterator<Item = Case> + '_ {
     scenarios
