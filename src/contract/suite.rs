@@ -139,6 +139,15 @@ impl Suite {
         }
     }
 
+    /// The contracts of batch `index` to keep: a whole suite hands its contracts over (and
+    /// holds none after), a batched one compiles the batch again.
+    pub(crate) fn take_batch(&mut self, index: usize) -> Result<Vec<Contract>, ContractErrors> {
+        match self {
+            Suite::Whole(contracts) => Ok(std::mem::take(contracts)),
+            Suite::Batched(batched) => batched.open(index),
+        }
+    }
+
     /// Calls `each` with every batch in turn, stopping at the first error it returns.
     pub(crate) fn each_batch<E: From<ContractErrors>>(
         &self,

@@ -242,10 +242,7 @@ pub(crate) async fn run_suite(
     let mut coverage = Vec::new();
     let mut info = None;
     for index in 0..suite.batch_count() {
-        let contracts: Arc<[Contract]> = match &mut suite {
-            Suite::Whole(contracts) => std::mem::take(contracts).into(),
-            batched => batched.batch(index)?.into_owned().into(),
-        };
+        let contracts: Arc<[Contract]> = suite.take_batch(index)?.into();
         let (server, context) = setup.batch(contracts, &options, reporter).await?;
         if info.is_none() {
             let first = setup.info(&options, server.as_ref());
