@@ -3,7 +3,9 @@
 //! A contract file is read (`load`), its text indexed for positions (`source`), checked
 //! against the format's JSON Schema (`shape`), deserialized into the raw file model (`model`)
 //! and compiled (`compile`) into a [`Contract`] whose schemas (`schema`) the rest of conform
-//! works from. This module knows nothing of HTTP.
+//! works from. This module knows nothing of HTTP. A run's contracts are a `suite`: held
+//! compiled whole, or, past `verify --batch` of them, surveyed once and compiled one batch at
+//! a time.
 //!
 //! Public: [`load_paths`], the opaque [`Contract`] it returns (the rest of conform reads its
 //! compiled rules; a caller hands it to [`crate::verify::Verify`] or
