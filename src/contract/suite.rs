@@ -92,6 +92,11 @@ impl Suite {
         }
         let entries = survey(files, errors)?;
         let batches = batches(&entries, batch.max(1));
+        if batches.len() == 1 {
+            // Every contract is linked to the others: one batch is the whole suite.
+            let files = entries.into_iter().map(|e| e.file).collect();
+            return super::load::load_files(files, Vec::new()).map(Suite::Whole);
+        }
         Ok(Suite::Batched(Batched {
             entries,
             batches,
@@ -327,6 +332,19 @@ mod tests {
         assert_eq!(second[0].source.path, files[1]);
         let whole = Suite::load(&[dir.path().to_path_buf()], 2).unwrap();
         assert_eq!(whole.whole().map(<[Contract]>::len), Some(2));
+    }
+
+    #[test]
+    fn a_suite_whose_contracts_are_all_linked_is_held_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/cards-api");
+        for name in ["create-card", "get-card", "update-card", "delete-card"] {
+            let file = format!("{name}.json");
+            std::fs::copy(Path::new(shipped).join(&file), dir.path().join(&file)).unwrap();
+        }
+        let suite = Suite::load(&[dir.path().to_path_buf()], 1).unwrap();
+        assert_eq!(suite.whole().map(<[Contract]>::len), Some(4));
+        assert_eq!((suite.batch_count(), suite.batching()), (1, None));
     }
 
     #[test]
