@@ -13,8 +13,8 @@ use super::args::{
 };
 use super::gates;
 use super::keys::{server_signing, target_profile};
+use crate::contract::Contract;
 use crate::contract::suite::{DEFAULT_BATCH, Suite};
-use crate::contract::{self, Contract};
 use crate::exit;
 use crate::plan::choose::Patterns;
 use crate::plan::{KindCounts, Selection};
@@ -466,8 +466,8 @@ pub(super) fn load(args: &PathsArgs) -> Result<Vec<Contract>, CliError> {
     }
 }
 
-/// Loads contracts, batched past `batch` of them ([`Suite`]); a suite with scenario files is
-/// held whole, since a scenario may call any contract of the run.
+/// Loads contracts, batched past `batch` of them ([`Suite::load`]: a suite with scenario files
+/// is held whole).
 pub(super) fn load_suite(args: &PathsArgs, batch: usize) -> Result<Suite, CliError> {
     let paths: Vec<PathBuf> = args.paths.clone();
     if let [only] = &paths[..]
@@ -479,10 +479,6 @@ pub(super) fn load_suite(args: &PathsArgs, batch: usize) -> Result<Suite, CliErr
             std::env::current_dir().map_or_else(|_| ".".into(), |d| d.display().to_string())
         )));
     }
-    let batch = match contract::load::has_scenario_files(&paths) {
-        true => usize::MAX,
-        false => batch,
-    };
     let suite = Suite::load(&paths, batch)?;
     if suite.len() == 0 {
         let shown: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();

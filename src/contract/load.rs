@@ -18,13 +18,22 @@ pub(crate) const SCENARIO_SUFFIX: &str = ".scenario.json";
 /// scenario files, `*.scenario.json`, are left to `crate::scenario`), in a stable order.
 /// Returns every error of every file when any file is invalid.
 pub fn load_paths(paths: &[PathBuf]) -> Result<Vec<Contract>, ContractErrors> {
-    let (files, errors) = contract_files(paths);
-    load_files(files, errors)
+    let found = contract_files(paths);
+    load_files(found.files, found.errors)
 }
 
-/// The contract files under `paths`, in a stable order (scenario files left out), and the
-/// paths that could not be read.
-pub(crate) fn contract_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<ContractError>) {
+/// What a walk of a run's paths found.
+pub(crate) struct Found {
+    /// The contract files, in a stable order (scenario files left out).
+    pub files: Vec<PathBuf>,
+    /// The paths that could not be read.
+    pub errors: Vec<ContractError>,
+    /// Whether scenario files were among them.
+    pub scenarios: bool,
+}
+
+/// The contract files under `paths`, and what else the walk found.
+pub(crate) fn contract_files(paths: &[PathBuf]) -> Found {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for path in paths {
@@ -35,8 +44,13 @@ pub(crate) fn contract_files(paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<ContractEr
             ));
         }
     }
+    let before = files.len();
     files.retain(|file| !is_scenario(file));
-    (files, errors)
+    Found {
+        scenarios: files.len() < before,
+        files,
+        errors,
+    }
 }
 
 /// Reads and compiles `files`; every error of every file (after `errors`, those found before)
@@ -103,16 +117,6 @@ pub(crate) fn load_bytes(path: &Path, bytes: Vec<u8>) -> Result<Contract, Vec<Co
 pub(crate) fn load_str(path: &Path, text: String) -> Result<Contract, Vec<ContractError>> {
     let source = SourceText::new(path, text);
     compile(&source)
-}
-
-/// Whether any scenario file is among `paths` (named, or in their folders).
-pub(crate) fn has_scenario_files(paths: &[PathBuf]) -> bool {
-    let mut files = Vec::new();
-    for path in paths {
-        // A path that cannot be read is reported by the contract load.
-        let _ = collect_files(path, &mut files);
-    }
-    files.iter().any(|file| is_scenario(file))
 }
 
 /// Whether `file` is named like a scenario file.

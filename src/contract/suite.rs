@@ -20,7 +20,7 @@ use std::path::PathBuf;
 
 use super::Contract;
 use super::error::{ContractError, ContractErrorKind as K, ContractErrors};
-use super::load::{compile_each, contract_files, load_bytes};
+use super::load::{Found, compile_each, contract_files, load_bytes};
 
 /// Contracts compiled at once unless told otherwise (`verify --batch`): a batch of this size
 /// runs in about 100 MB, and suites of this size or smaller run exactly as one.
@@ -84,10 +84,16 @@ pub(crate) struct Batched {
 
 impl Suite {
     /// Loads the contracts under `paths` as [`super::load_paths`] does; more than `batch`
-    /// of them (at least 1) are surveyed and batched instead of held compiled.
+    /// of them (at least 1) are surveyed and batched instead of held compiled, unless scenario
+    /// files are among the paths: a scenario may call any contract of the run, so such a suite
+    /// is held whole.
     pub(crate) fn load(paths: &[PathBuf], batch: usize) -> Result<Suite, ContractErrors> {
-        let (files, errors) = contract_files(paths);
-        if files.len() <= batch.max(1) {
+        let Found {
+            files,
+            errors,
+            scenarios,
+        } = contract_files(paths);
+        if scenarios || files.len() <= batch.max(1) {
             return super::load::load_files(files, errors).map(Suite::Whole);
         }
         let entries = survey(files, errors)?;
@@ -164,8 +170,7 @@ impl Suite {
         Ok(())
     }
 
-    /// The whole suite compiled, when it is held so (a suite with scenario files, which name
-    /// contracts across the suite, is loaded whole).
+    /// The whole suite compiled, when it is held so (as a suite with scenario files always is).
     pub(crate) fn whole(&self) -> Option<&[Contract]> {
         match self {
             Suite::Whole(contracts) => Some(contracts),
@@ -345,6 +350,15 @@ mod tests {
         let suite = Suite::load(&[dir.path().to_path_buf()], 1).unwrap();
         assert_eq!(suite.whole().map(<[Contract]>::len), Some(4));
         assert_eq!((suite.batch_count(), suite.batching()), (1, None));
+    }
+
+    #[test]
+    fn a_suite_with_scenario_files_is_held_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        two_contracts(dir.path());
+        std::fs::write(dir.path().join("flows.scenario.json"), "{}").unwrap();
+        let suite = Suite::load(&[dir.path().to_path_buf()], 1).unwrap();
+        assert_eq!(suite.whole().map(<[Contract]>::len), Some(2));
     }
 
     #[test]
