@@ -102,7 +102,7 @@ fn changed(contract: &Contract, base: &Value, field: &Pointer) -> Option<Value> 
         &mut body,
         Value::String(StringEdit::Inject(replacement).apply(current)),
     );
-    rules::validate(&contract.types, &contract.document, &body, None)
+    rules::broken(&contract.types, &contract.document, &body)
         .is_empty()
         .then_some(body)
 }

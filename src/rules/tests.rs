@@ -269,3 +269,46 @@ fn conditions_in_nested_objects_look_at_their_own_object() {
     let places: Vec<(&str, Rule)> = found.iter().map(|v| (v.pointer.as_str(), v.rule)).collect();
     assert_eq!(places, [("/fields/1/amount", Rule::RequiredWhen)]);
 }
+
+#[test]
+fn the_planner_is_told_the_same_rules_without_their_messages() {
+    let contract = contract_with_request(json!({
+        "a": {"type": "string", "maxLength": 2, "forbiddenChars": "@"},
+        "n": {"type": "integer", "minimum": 1},
+        "e": {"type": "string", "enum": ["X", "Y"]},
+        "list": {"type": "array", "maxItems": 1, "items": {"type": "Amount"}},
+        "strict": {"type": "object", "unknownFields": "reject", "fields": {"k": {"type": "string"}}},
+        "g": {"type": "string", "enum": ["P", "Q"]},
+        "code": {"type": "string", "requiredWhen": {"field": "/g", "in": ["P"]}}
+    }))
+    .expect("valid contract");
+    let request = json!({
+        "a": "a@bc", "n": 0, "e": "Z", "g": "P",
+        "list": [{"currency": "sgd"}, {"value": 1, "currency": "SGD"}],
+        "strict": {"k": "v", "x/y": 1}
+    });
+    let explained = validate(&contract.types, contract.request(), &request, None);
+    let places: Vec<(&str, Rule)> = explained
+        .iter()
+        .map(|v| (v.pointer.as_str(), v.rule))
+        .collect();
+    assert_eq!(
+        places,
+        [
+            ("/a", Rule::MaxLength),
+            ("/a", Rule::ForbiddenChar),
+            ("/n", Rule::Minimum),
+            ("/e", Rule::Enum),
+            ("/list", Rule::MaxItems),
+            ("/list/0/value", Rule::Required),
+            ("/list/0/currency", Rule::Pattern),
+            ("/strict/x~1y", Rule::UnknownField),
+            ("/code", Rule::RequiredWhen),
+        ]
+    );
+    let rules: Vec<Rule> = explained.iter().map(|v| v.rule).collect();
+    assert_eq!(
+        super::broken(&contract.types, contract.request(), &request),
+        rules
+    );
+}

@@ -129,7 +129,7 @@ fn branches(contract: &Contract, site: &Site) -> Vec<Mutation> {
             };
             let fits_now = site
                 .value()
-                .filter(|v| crate::rules::validate(&contract.types, &only, v, None).is_empty());
+                .filter(|v| crate::rules::broken(&contract.types, &only, v).is_empty());
             let value = fits_now
                 .cloned()
                 .or_else(|| generate::value(&contract.types, &only, &Options::default()))?;

@@ -239,13 +239,13 @@ fn confirm(
         } else {
             value.clone()
         };
-        rules::validate(&contract.types, site.schema, &value, None)
+        rules::broken(&contract.types, site.schema, &value)
     };
     let found = match mutation.scope {
         Scope::Missing => return mutation.breaks == Some(Rule::Required) && site.required,
         Scope::Document => {
             let document = mutation.request.document(&mutation.key, contract, &mint);
-            rules::validate(&contract.types, &contract.document, &document, None)
+            rules::broken(&contract.types, &contract.document, &document)
         }
         Scope::Site => match (&mutation.key, &mutation.request) {
             (KeySpec::Edited(at, edit), _) => {
@@ -267,7 +267,7 @@ fn confirm(
     };
     match mutation.breaks {
         None => found.is_empty(),
-        Some(rule) => !found.is_empty() && found.iter().all(|v| v.rule == rule),
+        Some(rule) => !found.is_empty() && found.iter().all(|v| *v == rule),
     }
 }
 
@@ -281,11 +281,11 @@ fn confirm_whole(
 ) -> bool {
     let found = scratch.violations(contract, mutation).unwrap_or_else(|| {
         let document = mutation.request.document(&mutation.key, contract, mint);
-        rules::validate(&contract.types, &contract.document, &document, None)
+        rules::broken(&contract.types, &contract.document, &document)
     });
     match mutation.breaks {
         None => found.is_empty(),
-        Some(rule) => found.iter().all(|v| v.rule == rule),
+        Some(rule) => found.iter().all(|v| *v == rule),
     }
 }
 

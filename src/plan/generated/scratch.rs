@@ -19,7 +19,7 @@ use crate::json::Pointer;
 use crate::json::pointer::parent_mut;
 use crate::plan::case::{Document, KeySpec, Patch};
 use crate::plan::keys::KeyMint;
-use crate::rules::{self, Violation};
+use crate::rules::{self, Rule};
 
 /// The base document last used, keys filled in, and the base it was made from.
 #[derive(Default)]
@@ -34,7 +34,7 @@ impl Scratch {
         &mut self,
         contract: &Contract,
         mutation: &Mutation,
-    ) -> Option<Vec<Violation>> {
+    ) -> Option<Vec<Rule>> {
         let Document::Patched { base, at, patch } = &mutation.request else {
             return None;
         };
@@ -44,7 +44,7 @@ impl Scratch {
         }
         let document = self.filled(contract, base);
         let undo = change(document, parents, last, patch);
-        let found = rules::validate(&contract.types, &contract.document, document, None);
+        let found = rules::broken(&contract.types, &contract.document, document);
         restore(document, parents, last, undo);
         Some(found)
     }
@@ -187,7 +187,7 @@ mod tests {
             for mutation in mutations.chain(branched) {
                 let mint = KeyMint::with_nonce("0".repeat(22));
                 let document = mutation.request.document(&mutation.key, contract, &mint);
-                let built = rules::validate(&contract.types, &contract.document, &document, None);
+                let built = rules::broken(&contract.types, &contract.document, &document);
                 let Some(found) = scratch.violations(contract, &mutation) else {
                     continue;
                 };

@@ -333,7 +333,7 @@ impl<'c> Walker<'c> {
             example: None,
             ..rules.clone()
         };
-        if crate::rules::validate(&self.contract.types, &only, current, None).is_empty() {
+        if crate::rules::broken(&self.contract.types, &only, current).is_empty() {
             return Some(Arc::clone(&site.base));
         }
         let made = self.made_up(&only)?;
