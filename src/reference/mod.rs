@@ -218,22 +218,23 @@ impl Reference {
         if let Some(documented) = self.failures.answer(body) {
             return documented;
         }
-        // Declared before the parts, which borrow it: the body's document lives in it.
-        let arena = document::arena_for(body.len());
-        let parts = match self.parts(path, query, headers, body, &arena) {
-            Ok(parts) => parts,
-            Err(message) => return self.rejection(&message),
-        };
-        if let Some(missing) = acting::missing(self, &parts) {
-            return missing;
-        }
-        match self.key_of(&parts) {
-            Some(key) => {
-                let digest = self.digest(&parts);
-                self.answer_idempotent(key, digest, &parts)
+        // The body's document lives in the arena, which the parts borrow.
+        document::with_arena(body.len(), |arena| {
+            let parts = match self.parts(path, query, headers, body, arena) {
+                Ok(parts) => parts,
+                Err(message) => return self.rejection(&message),
+            };
+            if let Some(missing) = acting::missing(self, &parts) {
+                return missing;
             }
-            None => self.act(&parts),
-        }
+            match self.key_of(&parts) {
+                Some(key) => {
+                    let digest = self.digest(&parts);
+                    self.answer_idempotent(key, digest, &parts)
+                }
+                None => self.act(&parts),
+            }
+        })
     }
 
     /// A valid request's answer: refused for its credentials (one never issued, a single-use
