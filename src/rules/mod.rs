@@ -88,24 +88,25 @@ enum Place<'p> {
 
 impl Place<'_> {
     fn render(&self) -> String {
-        let mut levels = Vec::new();
-        let mut place = self;
-        while let Place::Name(parent, _) | Place::Index(parent, _) = place {
-            levels.push(place);
-            place = parent;
-        }
         let mut pointer = String::new();
-        for level in levels.iter().rev() {
-            pointer.push('/');
-            match level {
-                Place::Name(_, name) => pointer.push_str(&crate::json::pointer::escaped(name)),
-                Place::Index(_, i) => {
-                    let _ = write!(pointer, "{i}");
-                }
-                Place::Root => {}
+        self.render_into(&mut pointer);
+        pointer
+    }
+
+    /// Writes the parent's pointer, then this level's segment.
+    fn render_into(&self, pointer: &mut String) {
+        match self {
+            Place::Root => {}
+            Place::Name(parent, name) => {
+                parent.render_into(pointer);
+                pointer.push('/');
+                pointer.push_str(&crate::json::pointer::escaped(name));
+            }
+            Place::Index(parent, i) => {
+                parent.render_into(pointer);
+                let _ = write!(pointer, "/{i}");
             }
         }
-        pointer
     }
 }
 
