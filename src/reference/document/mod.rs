@@ -8,14 +8,12 @@
 //! this document through [`JsonView`] just as it reads a `Value`, so the rules stay one. The
 //! document lives in a [`Bump`] arena made for the request: its objects, arrays and escaped
 //! strings take no allocation of their own, and all of it is freed at once with the arena
-//! (nothing in a node needs dropping).
+//! (nothing in a node needs dropping). The parser that fills it is [`parse`]'s own: it reads
+//! the bytes straight into nodes, where serde's visitor protocol cost more than the reading.
 
-use std::cell::RefCell;
-use std::fmt;
+mod parse;
 
 use bumpalo::Bump;
-use bumpalo::collections::Vec as BumpVec;
-use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
 use crate::json::pointer::Pointer;
@@ -67,32 +65,11 @@ pub(crate) fn with_arena<R>(len: usize, read: impl FnOnce(&Bump) -> R) -> R {
 
 /// Parses a request body into `arena`; the message says why it is not JSON.
 pub(crate) fn parse<'a>(body: &'a [u8], arena: &'a Bump) -> Result<Node<'a>, String> {
-    let not_json = |e: serde_json::Error| format!("request body is not JSON: {e}");
     let text = std::str::from_utf8(body).map_err(|e| {
         let at = e.valid_up_to();
         format!("request body is not JSON: invalid UTF-8 at byte {at}")
     })?;
-    let scratch = Scratch {
-        members: RefCell::new(BumpVec::with_capacity_in(16, arena)),
-        items: RefCell::new(BumpVec::with_capacity_in(16, arena)),
-    };
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    let seed = Seed {
-        arena,
-        scratch: &scratch,
-    };
-    let node = seed.deserialize(&mut deserializer).map_err(not_json)?;
-    deserializer.end().map_err(not_json)?;
-    Ok(node)
-}
-
-/// Where the members and items of the objects and arrays being read wait, one stack for the
-/// whole document: a container's are copied into the arena once it ends, at their exact count
-/// (JSON does not say how many there will be, and a slice grown in place would be copied each
-/// time it outgrew its room).
-struct Scratch<'a> {
-    members: RefCell<BumpVec<'a, (&'a str, Node<'a>)>>,
-    items: RefCell<BumpVec<'a, Node<'a>>>,
+    parse::parse(text, arena).map_err(|why| format!("request body is not JSON: {why}"))
 }
 
 impl<'a> Node<'a> {
@@ -204,109 +181,6 @@ impl JsonView for Node<'_> {
                     .collect::<Map<_, _>>(),
             ),
         }
-    }
-}
-
-/// Deserializes one value into the arena it carries.
-#[derive(Clone, Copy)]
-struct Seed<'s, 'a> {
-    arena: &'a Bump,
-    scratch: &'s Scratch<'a>,
-}
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for Seed<'_, 'a> {
-    type Value = Node<'a>;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Node<'a>, D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for Seed<'_, 'a> {
-    type Value = Node<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON value")
-    }
-
-    fn visit_unit<E>(self) -> Result<Node<'a>, E> {
-        Ok(Node::Null)
-    }
-
-    fn visit_bool<E>(self, b: bool) -> Result<Node<'a>, E> {
-        Ok(Node::Bool(b))
-    }
-
-    fn visit_i64<E>(self, n: i64) -> Result<Node<'a>, E> {
-        Ok(Node::Number(n.into()))
-    }
-
-    fn visit_u64<E>(self, n: u64) -> Result<Node<'a>, E> {
-        Ok(Node::Number(n.into()))
-    }
-
-    fn visit_f64<E>(self, n: f64) -> Result<Node<'a>, E> {
-        Ok(Number::from_f64(n).map_or(Node::Null, Node::Number))
-    }
-
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<Node<'a>, E> {
-        Ok(Node::String(s))
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<Node<'a>, E> {
-        Ok(Node::String(self.arena.alloc_str(s)))
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node<'a>, A::Error> {
-        let items = &self.scratch.items;
-        let start = items.borrow().len();
-        while let Some(item) = seq.next_element_seed(self)? {
-            items.borrow_mut().push(item);
-        }
-        let mut items = items.borrow_mut();
-        Ok(Node::Array(
-            self.arena.alloc_slice_fill_iter(items.drain(start..)),
-        ))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node<'a>, A::Error> {
-        let members = &self.scratch.members;
-        let start = members.borrow().len();
-        while let Some(name) = map.next_key_seed(NameSeed(self.arena))? {
-            let value = map.next_value_seed(self)?;
-            members.borrow_mut().push((name, value));
-        }
-        let mut members = members.borrow_mut();
-        Ok(Node::Object(
-            self.arena.alloc_slice_fill_iter(members.drain(start..)),
-        ))
-    }
-}
-
-/// A member name: borrowed from the body, or copied into the arena when it has escapes.
-struct NameSeed<'a>(&'a Bump);
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for NameSeed<'a> {
-    type Value = &'a str;
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<&'a str, D::Error> {
-        deserializer.deserialize_str(self)
-    }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for NameSeed<'a> {
-    type Value = &'a str;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a member name")
-    }
-
-    fn visit_borrowed_str<E>(self, s: &'de str) -> Result<&'a str, E> {
-        Ok(s)
-    }
-
-    fn visit_str<E>(self, s: &str) -> Result<&'a str, E> {
-        Ok(self.0.alloc_str(s))
     }
 }
 
