@@ -14,6 +14,7 @@
 
 pub(crate) mod headers;
 mod liveness;
+mod plain;
 pub(crate) mod profile;
 mod read;
 mod signer;
@@ -64,6 +65,8 @@ impl Default for Limits {
 #[derive(Debug, Clone)]
 pub(crate) struct HttpTarget {
     client: reqwest::Client,
+    /// Plain-HTTP targets' own transport (see [`plain`]); `None` sends through `client`.
+    plain: Option<plain::Plain>,
     base: String,
     base_url: Url,
     limits: Limits,
@@ -137,8 +140,10 @@ impl HttpTarget {
             builder = builder.tls_backend_preconfigured(config);
         }
         let client = builder.build().map_err(|e| invalid(e.to_string()))?;
+        let plain = plain::Plain::for_target(&url, |name| std::env::var(name).ok());
         Ok(HttpTarget {
             client,
+            plain,
             base: base.trim_end_matches('/').to_string(),
             base_url: url,
             limits,
@@ -304,6 +309,9 @@ impl HttpTarget {
     }
 
     async fn exchange(&self, sent: &Sent) -> Result<Response, TransportError> {
+        if let Some(plain) = &self.plain {
+            return plain.exchange(sent, &self.limits).await;
+        }
         let started = Instant::now();
         let url = || shown_url(&sent.url);
         let result = self

@@ -72,8 +72,8 @@ pub(crate) fn send_error(err: &reqwest::Error, url: String, timeout: Duration) -
 
 /// The innermost cause: "Connection refused (os error 111)" says more than "error sending
 /// request".
-fn root_cause(err: &reqwest::Error) -> String {
-    let mut cause: &dyn std::error::Error = err;
+pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
     while let Some(next) = cause.source() {
         cause = next;
     }

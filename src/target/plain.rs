@@ -1,0 +1,253 @@
+//! Plain-HTTP targets, reached through hyper's pooled HTTP/1.1 client directly.
+//!
+//! reqwest, which carries every TLS target, costs about 60,000 instructions per request on a
+//! loopback target, more than conform's own planning and checking of a case: its redirect
+//! layer parses each request's URL again even with redirects off, and its response parses it
+//! once more. A plain-HTTP target needs none of what that buys (TLS set-up, the handshake put
+//! into words, HTTP/2 by ALPN), so its requests go straight to the client reqwest itself is
+//! built on, with reqwest's settings: pooled keep-alive connections (64 idle per host, closed
+//! after 90 s idle), `TCP_NODELAY`, `Accept: */*` unless the request says otherwise, one
+//! time-out from sending to the end of the body. What goes on the wire is the same.
+//!
+//! A target whose URL carries credentials (reqwest turns them into a `Basic` authorization) or
+//! that an HTTP proxy in the environment may apply to (reqwest honours `HTTP_PROXY` and
+//! `ALL_PROXY`) stays with reqwest, so neither changes meaning.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use reqwest::Url;
+use reqwest::header::{ACCEPT, HeaderValue};
+
+use super::Limits;
+use super::read::root_cause;
+use crate::observe::{Response, Sent, TransportError, shown_url};
+
+/// How long an idle pooled connection is kept, as reqwest keeps it.
+const IDLE: Duration = Duration::from_secs(90);
+/// Idle connections kept per host, as conform's reqwest client keeps them.
+const IDLE_PER_HOST: usize = 64;
+
+/// The pooled client for one plain-HTTP target.
+#[derive(Debug, Clone)]
+pub(super) struct Plain {
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl Plain {
+    /// A client for `base`, or `None` when the target must stay with reqwest (not plain HTTP,
+    /// credentials in the URL, or a proxy set in `env`).
+    pub(super) fn for_target(base: &Url, env: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let proxied = ["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+            .iter()
+            .any(|name| env(name).is_some_and(|value| !value.trim().is_empty()));
+        let credentials = !base.username().is_empty() || base.password().is_some();
+        if base.scheme() != "http" || proxied || credentials {
+            return None;
+        }
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(IDLE)
+            .pool_max_idle_per_host(IDLE_PER_HOST)
+            .build(connector);
+        Some(Plain { client })
+    }
+
+    /// Sends `sent` and reads the whole answer within `limits`.
+    pub(super) async fn exchange(
+        &self,
+        sent: &Sent,
+        limits: &Limits,
+    ) -> Result<Response, TransportError> {
+        let started = Instant::now();
+        let deadline = tokio::time::Instant::from_std(started + limits.timeout);
+        let url = || shown_url(&sent.url);
+        let request =
+            request(sent).map_err(|reason| TransportError::Other { url: url(), reason })?;
+        let head = tokio::time::timeout_at(deadline, self.client.request(request)).await;
+        let response = match head {
+            Err(_elapsed) => {
+                return Err(TransportError::Timeout {
+                    url: url(),
+                    after: limits.timeout,
+                });
+            }
+            Ok(Err(err)) if err.is_connect() => {
+                let reason = root_cause(&err);
+                return Err(TransportError::Connect { url: url(), reason });
+            }
+            Ok(Err(err)) => {
+                let reason = root_cause(&err);
+                return Err(TransportError::Other { url: url(), reason });
+            }
+            Ok(Ok(response)) => response,
+        };
+        let (head, body) = response.into_parts();
+        let status = head.status.as_u16();
+        let body = read_body(body, status, limits, deadline, url).await?;
+        Ok(Response::new(status, head.headers, body, started.elapsed()))
+    }
+}
+
+/// The request as hyper takes it; the reason when the URL is not one an HTTP request can carry.
+fn request(sent: &Sent) -> Result<hyper::Request<Full<Bytes>>, String> {
+    let uri: hyper::Uri = sent
+        .url
+        .as_str()
+        .parse()
+        .map_err(|err| format!("not a valid URL: {err}"))?;
+    let mut request = hyper::Request::new(Full::new(sent.body.clone()));
+    *request.method_mut() = sent.method.clone();
+    *request.uri_mut() = uri;
+    let headers = request.headers_mut();
+    headers.clone_from(&sent.headers);
+    headers
+        .entry(ACCEPT)
+        .or_insert(HeaderValue::from_static("*/*"));
+    Ok(request)
+}
+
+/// The whole body, frame by frame, cut off as soon as it is over the limit or the time-out.
+async fn read_body(
+    mut body: hyper::body::Incoming,
+    status: u16,
+    limits: &Limits,
+    deadline: tokio::time::Instant,
+    url: impl Fn() -> String,
+) -> Result<Vec<u8>, TransportError> {
+    let limit = limits.max_response_size;
+    let too_large = || TransportError::TooLarge {
+        url: url(),
+        status,
+        limit,
+    };
+    let declared = body.size_hint().exact().unwrap_or(0);
+    if declared > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::with_capacity(declared as usize);
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_elapsed) => {
+                return Err(TransportError::Unfinished {
+                    url: url(),
+                    status,
+                    after: limits.timeout,
+                });
+            }
+            Ok(None) => return Ok(bytes),
+            Ok(Some(Err(err))) => {
+                let reason = root_cause(&err);
+                return Err(TransportError::Other { url: url(), reason });
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        if (bytes.len() + data.len()) as u64 > limit {
+            return Err(too_large());
+        }
+        bytes.extend_from_slice(&data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::observe::Request;
+    use crate::target::{HttpTarget, TargetHeader};
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+
+    #[tokio::test]
+    async fn puts_on_the_wire_what_reqwest_puts_there() {
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(ResponseTemplate::new(201).set_body_string(r#"{"ok":true}"#))
+            .mount(&server)
+            .await;
+        let header = TargetHeader {
+            name: "Authorization".into(),
+            value: "Bearer t".into(),
+            secret: true,
+            credential: false,
+        };
+        let target = HttpTarget::new(&server.uri(), Limits::default(), &Default::default())
+            .unwrap()
+            .with_headers(&[header])
+            .unwrap();
+        assert!(
+            target.plain.is_some(),
+            "a plain-HTTP target is carried by hyper"
+        );
+        let request = Request::json("POST", "/v2/cards?x=1", r#"{"a":"é"}"#);
+        let exchange = target.send(&request).await;
+        let answer = exchange.answer.as_ref().expect("an answer");
+        assert_eq!(
+            (answer.status, answer.body.as_slice()),
+            (201, &br#"{"ok":true}"#[..])
+        );
+        // The same request as conform sent every request before: through reqwest.
+        let sent = &exchange.sent;
+        let client = target.client();
+        let by_reqwest = client.request(sent.method.clone(), sent.url.clone());
+        let by_reqwest = by_reqwest
+            .headers(sent.headers.clone())
+            .body(sent.body.clone());
+        by_reqwest.send().await.unwrap().bytes().await.unwrap();
+        let received = server.received_requests().await.unwrap();
+        let [ours, theirs] = received.as_slice() else {
+            panic!("two requests, not {}", received.len());
+        };
+        assert_eq!(ours.method, theirs.method);
+        assert_eq!(ours.url, theirs.url);
+        assert_eq!(ours.headers, theirs.headers);
+        assert_eq!(ours.body, theirs.body);
+        assert_eq!(ours.headers["accept"], "*/*");
+        assert_eq!(ours.headers["authorization"], "Bearer t");
+    }
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn carries_a_plain_http_target_itself() {
+        assert!(Plain::for_target(&url("http://127.0.0.1:8080/api"), env(&[])).is_some());
+        let blank = env(&[("HTTP_PROXY", " ")]);
+        assert!(Plain::for_target(&url("http://example.com"), blank).is_some());
+    }
+
+    #[test]
+    fn leaves_tls_credentials_and_proxies_to_reqwest() {
+        let none = env(&[]);
+        assert!(Plain::for_target(&url("https://example.com"), &none).is_none());
+        assert!(Plain::for_target(&url("http://user:pw@example.com"), &none).is_none());
+        assert!(Plain::for_target(&url("http://user@example.com"), &none).is_none());
+        const PROXIES: [&[(&str, &str)]; 4] = [
+            &[("HTTP_PROXY", "http://proxy:3128")],
+            &[("http_proxy", "http://proxy:3128")],
+            &[("ALL_PROXY", "socks5://proxy:1080")],
+            &[("all_proxy", "http://proxy:3128")],
+        ];
+        for vars in PROXIES {
+            let target = Plain::for_target(&url("http://example.com"), env(vars));
+            assert!(target.is_none(), "{vars:?}: the target stays with reqwest");
+        }
+    }
+}
