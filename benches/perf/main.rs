@@ -59,7 +59,10 @@ const OVERHEAD_TARGET: f64 = 1.10;
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--bare") {
-        return bare::main(&args[2..]);
+        return bare::main(&args[2..], false);
+    }
+    if args.get(1).map(String::as_str) == Some("--bare-hyper") {
+        return bare::main(&args[2..], true);
     }
     if args.get(1).map(String::as_str) == Some("--load") {
         return load::main(&args[2..]);
@@ -149,6 +152,7 @@ fn overhead(
     }
     let conform_time = median(&rounds.iter().map(|r| r.conform).collect::<Vec<_>>());
     let bare_time = median(&rounds.iter().map(|r| r.bare).collect::<Vec<_>>());
+    let hyper_time = median(&rounds.iter().map(|r| r.hyper).collect::<Vec<_>>());
     let lint_time = median(&rounds.iter().map(|r| r.lint).collect::<Vec<_>>());
     // Each round runs both clients back to back, so its ratio cancels most of the machine's
     // drift; the median of those ratios is the figure judged.
@@ -171,6 +175,18 @@ fn overhead(
         "  bare reqwest     {:>9}  {requests} requests",
         ms(bare_time)
     );
+    // conform sends to a plain-HTTP target through hyper's client directly, which costs less
+    // than reqwest: the same loop through hyper shows what the checks cost apart from that.
+    let mut over_hyper: Vec<f64> = rounds
+        .iter()
+        .map(|r| r.conform.as_secs_f64() / r.hyper.as_secs_f64())
+        .collect();
+    over_hyper.sort_by(f64::total_cmp);
+    println!(
+        "  bare hyper       {:>9}  {requests} requests (hyper's client, as conform sends; conform ÷ this {:.2}, shown, not judged)",
+        ms(hyper_time),
+        over_hyper[over_hyper.len() / 2]
+    );
     // What conform pays before its first request and the bare client does not: starting,
     // loading and compiling the contracts (`lint` of the same files sends nothing).
     println!(
@@ -192,6 +208,8 @@ fn overhead(
 struct Round {
     conform: Duration,
     bare: Duration,
+    /// The bare loop through hyper's client directly: shown, not judged.
+    hyper: Duration,
     lint: Duration,
     requests: u64,
     cases: usize,
@@ -231,20 +249,30 @@ fn suite_round(
         );
         (run.wall, server.served() - before)
     };
-    let bare = || {
+    let bare = |mode: &str| {
         let before = server.served();
         let exe = std::env::current_exe().expect("bench binary");
-        let run =
-            measure(Command::new(exe).args(["--bare", url, file.to_str().expect("path"), JOBS]));
+        let run = measure(Command::new(exe).args([mode, url, file.to_str().expect("path"), JOBS]));
         assert_eq!(run.code, 0, "bare client failed");
         (run.wall, server.served() - before)
     };
-    let ((conform, sent), (bare, bare_sent)) = if round.is_multiple_of(2) {
-        let c = conform();
-        (c, bare())
-    } else {
-        let b = bare();
-        (conform(), b)
+    // The order turns with the round, so that none of the three always goes first.
+    let ((conform, sent), (bare, bare_sent), (hyper, hyper_sent)) = match round % 3 {
+        0 => {
+            let c = conform();
+            let b = bare("--bare");
+            (c, b, bare("--bare-hyper"))
+        }
+        1 => {
+            let b = bare("--bare");
+            let h = bare("--bare-hyper");
+            (conform(), b, h)
+        }
+        _ => {
+            let h = bare("--bare-hyper");
+            let c = conform();
+            (c, bare("--bare"), h)
+        }
     };
     assert_eq!(
         bare_sent as usize, planned,
@@ -254,12 +282,17 @@ fn suite_round(
         sent, bare_sent,
         "conform and the bare client sent the same requests"
     );
+    assert_eq!(
+        hyper_sent, bare_sent,
+        "both bare clients sent the same requests"
+    );
     let files = contracts.iter().map(|c| c.file().as_os_str());
     let lint = measure(Command::new(CONFORM).arg("lint").args(files));
     assert_eq!(lint.code, 0, "conform lint failed on the shipped contracts");
     Round {
         conform,
         bare,
+        hyper,
         lint: lint.wall,
         requests: sent,
         cases: written.cases,
