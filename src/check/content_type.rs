@@ -13,14 +13,8 @@ pub(super) fn check(spec: &ResponseSpec, response: &Response) -> CheckResult {
         return CheckResult::skip(Check::ContentType, why);
     };
     let header = response.header("content-type");
-    let media_type = header.map(|h| {
-        h.split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase()
-    });
-    if media_type.as_deref() == Some(wanted.to_ascii_lowercase().as_str()) {
+    let media_type = header.map(|h| h.split(';').next().unwrap_or("").trim());
+    if media_type.is_some_and(|media_type| media_type.eq_ignore_ascii_case(wanted)) {
         return CheckResult::pass(Check::ContentType);
     }
     let actual = match header {

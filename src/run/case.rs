@@ -27,7 +27,9 @@ pub(crate) async fn run_guarded(
 ) -> Result<CaseResult, CaseResult> {
     let contract = context.contracts[case.contract].name.clone();
     let name = case.name.clone();
-    match tokio::spawn(async move { run(&context, case).await }).await {
+    // A case's future holds every exchange it may make, a few kilobytes: boxed, it is built in
+    // place once instead of being copied at each step of spawning and polling its task.
+    match tokio::spawn(async move { Box::pin(run(&context, case)).await }).await {
         Ok(result) => Ok(result),
         Err(err) if err.is_panic() => {
             let message = panic_message(err.into_panic().as_ref());
