@@ -6,8 +6,9 @@
 //! once more. A plain-HTTP target needs none of what that buys (TLS set-up, the handshake put
 //! into words, HTTP/2 by ALPN), so its requests go straight to the client reqwest itself is
 //! built on, with reqwest's settings: pooled keep-alive connections (64 idle per host, closed
-//! after 90 s idle), `TCP_NODELAY`, `Accept: */*` unless the request says otherwise, one
-//! time-out from sending to the end of the body. What goes on the wire is the same.
+//! after 90 s idle), `TCP_NODELAY`, TCP keep-alive probes and user time-out, `Accept: */*`
+//! unless the request says otherwise, one time-out from sending to the end of the body. What
+//! goes on the wire is the same.
 //!
 //! A target whose URL carries credentials (reqwest turns them into a `Basic` authorization) or
 //! that an HTTP proxy in the environment may apply to (reqwest honours `HTTP_PROXY` and
@@ -30,6 +31,12 @@ use crate::observe::{Response, Sent, TransportError, shown_url};
 
 /// How long an idle pooled connection is kept, as reqwest keeps it.
 const IDLE: Duration = Duration::from_secs(90);
+/// TCP keep-alive probing, as reqwest sets it: first probe, interval, probes before giving up.
+const KEEPALIVE: (Duration, Duration, u32) = (Duration::from_secs(15), Duration::from_secs(15), 3);
+/// How long sent data may go unacknowledged before the connection is dropped (Linux), as reqwest
+/// sets it.
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+const USER_TIMEOUT: Duration = Duration::from_secs(30);
 /// Idle connections kept per host, as conform's reqwest client keeps them.
 const IDLE_PER_HOST: usize = 64;
 
@@ -52,6 +59,12 @@ impl Plain {
         }
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
+        let (first, interval, probes) = KEEPALIVE;
+        connector.set_keepalive(Some(first));
+        connector.set_keepalive_interval(Some(interval));
+        connector.set_keepalive_retries(Some(probes));
+        #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+        connector.set_tcp_user_timeout(Some(USER_TIMEOUT));
         let client = Client::builder(TokioExecutor::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(IDLE)
