@@ -14,6 +14,7 @@
 
 mod case;
 mod context;
+mod dispatch;
 mod flow;
 mod late;
 mod ledger;
@@ -30,7 +31,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
 use globset::GlobSet;
 
 use self::context::Context;
@@ -445,17 +445,16 @@ struct Tally<'a> {
 }
 
 impl Tally<'_> {
-    /// Runs `cases`, `--jobs` at a time, until they are done or `--fail-fast` stops the run.
+    /// Runs `cases`, `--jobs` at a time, until they are done or `--fail-fast` stops the run;
+    /// results are counted and reported in plan order.
     async fn run_all(
         &mut self,
         context: &Arc<Context>,
-        cases: impl futures::Stream<Item = Case>,
+        cases: impl futures::Stream<Item = Case> + Send + 'static,
     ) -> Result<(), RunError> {
-        let mut results = std::pin::pin!(
-            cases
-                .map(|case| case::run_guarded(Arc::clone(context), case))
-                .buffered(self.options.jobs.max(1))
-        );
+        let context = Arc::clone(context);
+        let run = move |case| case::run_guarded(Arc::clone(&context), case);
+        let mut results = dispatch::dispatch(cases, self.options.jobs, run);
         while let Some(ran) = results.next().await {
             let mut result = ran.unwrap_or_else(|crashed| {
                 self.summary.crashed.push(crashed.case.clone());
