@@ -26,7 +26,7 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, HeaderValue};
 
 use super::Limits;
-use super::read::root_cause;
+use super::read::{Limited, root_cause};
 use crate::observe::{Response, Sent, TransportError, shown_url};
 
 /// How long an idle pooled connection is kept, as reqwest keeps it.
@@ -135,17 +135,7 @@ async fn read_body(
     deadline: tokio::time::Instant,
     url: impl Fn() -> String,
 ) -> Result<Vec<u8>, TransportError> {
-    let limit = limits.max_response_size;
-    let too_large = || TransportError::TooLarge {
-        url: url(),
-        status,
-        limit,
-    };
-    let declared = body.size_hint().exact().unwrap_or(0);
-    if declared > limit {
-        return Err(too_large());
-    }
-    let mut bytes = Vec::with_capacity(declared as usize);
+    let mut bytes = Limited::new(body.size_hint().exact(), status, limits, &url)?;
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
             Err(_elapsed) => {
@@ -155,20 +145,17 @@ async fn read_body(
                     after: limits.timeout,
                 });
             }
-            Ok(None) => return Ok(bytes),
+            Ok(None) => return Ok(bytes.into_bytes()),
             Ok(Some(Err(err))) => {
                 let reason = root_cause(&err);
                 return Err(TransportError::Other { url: url(), reason });
             }
             Ok(Some(Ok(frame))) => frame,
         };
-        let Ok(data) = frame.into_data() else {
-            continue; // trailers
-        };
-        if (bytes.len() + data.len()) as u64 > limit {
-            return Err(too_large());
+        // Trailers carry nothing the checks read.
+        if let Ok(data) = frame.into_data() {
+            bytes.push(&data)?;
         }
-        bytes.extend_from_slice(&data);
     }
 }
 

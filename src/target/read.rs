@@ -15,18 +15,7 @@ pub(super) async fn body(
     explain_tls: impl Fn(&reqwest::Error) -> Option<String>,
 ) -> Result<Vec<u8>, TransportError> {
     let status = response.status().as_u16();
-    let limit = limits.max_response_size;
-    let too_large = || TransportError::TooLarge {
-        url: url(),
-        status,
-        limit,
-    };
-    let declared = response.content_length().unwrap_or(0);
-    if declared > limit {
-        return Err(too_large());
-    }
-    // What the answer declares is only a hint, but bounded by the limit.
-    let mut body = Vec::with_capacity(declared as usize);
+    let mut body = Limited::new(response.content_length(), status, limits, &url)?;
     loop {
         let chunk = response.chunk().await.map_err(|err| {
             if err.is_timeout() {
@@ -44,13 +33,67 @@ pub(super) async fn body(
                 }
             }
         })?;
-        let Some(chunk) = chunk else {
-            return Ok(body);
-        };
-        if (body.len() + chunk.len()) as u64 > limit {
-            return Err(too_large());
+        match chunk {
+            Some(chunk) => body.push(&chunk)?,
+            None => return Ok(body.into_bytes()),
         }
-        body.extend_from_slice(&chunk);
+    }
+}
+
+/// A body being read within the run's response size limit, whichever client reads it.
+pub(super) struct Limited<U> {
+    bytes: Vec<u8>,
+    limit: u64,
+    status: u16,
+    url: U,
+}
+
+impl<U: Fn() -> String> Limited<U> {
+    /// An empty body, or `TooLarge` at once when the length the answer declares (only a hint,
+    /// so it sizes the buffer only up to the limit) is over the limit.
+    pub(super) fn new(
+        declared: Option<u64>,
+        status: u16,
+        limits: &Limits,
+        url: U,
+    ) -> Result<Self, TransportError> {
+        let limit = limits.max_response_size;
+        let body = Limited {
+            bytes: Vec::new(),
+            limit,
+            status,
+            url,
+        };
+        let declared = declared.unwrap_or(0);
+        if declared > limit {
+            return Err(body.too_large());
+        }
+        Ok(Limited {
+            bytes: Vec::with_capacity(declared as usize),
+            ..body
+        })
+    }
+
+    /// Adds `chunk`, or `TooLarge` if the body would then be over the limit.
+    pub(super) fn push(&mut self, chunk: &[u8]) -> Result<(), TransportError> {
+        if (self.bytes.len() + chunk.len()) as u64 > self.limit {
+            return Err(self.too_large());
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    /// The whole body.
+    pub(super) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
+    }
+
+    fn too_large(&self) -> TransportError {
+        TransportError::TooLarge {
+            url: (self.url)(),
+            status: self.status,
+            limit: self.limit,
+        }
     }
 }
 
