@@ -37,6 +37,8 @@ const KEEPALIVE: (Duration, Duration, u32) = (Duration::from_secs(15), Duration:
 /// sets it.
 #[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
 const USER_TIMEOUT: Duration = Duration::from_secs(30);
+/// A deadline this far off is never reached (tokio's own "far future" is 30 years).
+const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 /// Idle connections kept per host, as conform's reqwest client keeps them.
 const IDLE_PER_HOST: usize = 64;
 
@@ -80,7 +82,9 @@ impl Plain {
         limits: &Limits,
     ) -> Result<Response, TransportError> {
         let started = Instant::now();
-        let deadline = tokio::time::Instant::from_std(started + limits.timeout);
+        // A time-out too long for a clock to hold (`--timeout` takes years) is no time-out.
+        let wait = limits.timeout.min(NEVER);
+        let deadline = tokio::time::Instant::from_std(started) + wait;
         let url = || shown_url(&sent.url);
         let request =
             request(sent).map_err(|reason| TransportError::Other { url: url(), reason })?;
@@ -224,6 +228,20 @@ mod tests {
 
     fn url(text: &str) -> Url {
         Url::parse(text).unwrap()
+    }
+
+    #[tokio::test]
+    async fn answers_under_a_time_out_no_clock_can_hold() {
+        let server = MockServer::start().await;
+        let answer = ResponseTemplate::new(200).set_body_string("{}");
+        Mock::given(any()).respond_with(answer).mount(&server).await;
+        let limits = Limits {
+            timeout: Duration::MAX,
+            ..Limits::default()
+        };
+        let target = HttpTarget::new(&server.uri(), limits, &Default::default()).unwrap();
+        let exchange = target.send(&Request::json("POST", "/x", "{}")).await;
+        assert_eq!(exchange.answer.expect("an answer").status, 200);
     }
 
     #[test]
