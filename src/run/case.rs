@@ -3,9 +3,12 @@
 
 use std::any::Any;
 use std::borrow::Cow;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
+
+use futures::FutureExt;
 
 use super::context::Context;
 use super::ledger::Answered;
@@ -19,8 +22,9 @@ use crate::results::{CaseResult, Check, CheckResult, Outcome};
 use crate::snapshot::{Taken, Volatile};
 use crate::target::Secrets;
 
-/// Runs `case` on its own task, so that a panic in it costs that case only: it comes back as
-/// `Err`, a failed case under its own name, and the run goes on.
+/// Runs `case` so that a panic in it costs that case only: it comes back as `Err`, a failed case
+/// under its own name, and the run goes on. The case already runs on a task of its own (see
+/// [`super::dispatch`]); the panic is caught here rather than by spawning it again.
 pub(crate) async fn run_guarded(
     context: Arc<Context>,
     case: Case,
@@ -28,14 +32,13 @@ pub(crate) async fn run_guarded(
     let contract = context.contracts[case.contract].name.clone();
     let name = case.name.clone();
     // A case's future holds every exchange it may make, a few kilobytes: boxed, it is built in
-    // place once instead of being copied at each step of spawning and polling its task.
-    match tokio::spawn(async move { Box::pin(run(&context, case)).await }).await {
+    // place once instead of being copied each time the future that holds it moves.
+    let ran = Box::pin(async move { run(&context, case).await });
+    // Asserting unwind safety is what spawning the case on a task of its own did: tokio catches
+    // a task's panic the same way, and the case's own state is dropped with it.
+    match AssertUnwindSafe(ran).catch_unwind().await {
         Ok(result) => Ok(result),
-        Err(err) if err.is_panic() => {
-            let message = panic_message(err.into_panic().as_ref());
-            Err(crashed(contract, name, &message))
-        }
-        Err(_) => Err(crashed(contract, name, "its task was cancelled")),
+        Err(panic) => Err(crashed(contract, name, &panic_message(panic.as_ref()))),
     }
 }
 
