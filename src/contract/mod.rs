@@ -11,6 +11,7 @@
 //! compiled rules; a caller hands it to [`crate::verify::Verify`] or
 //! [`crate::reference::ReferenceServer`]) and the located [`ContractErrors`].
 
+mod case_glob;
 pub(crate) mod compile;
 pub(crate) mod error;
 pub(crate) mod http;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use globset::GlobSet;
 use serde_json::Value;
 
+pub(crate) use case_glob::CaseGlob;
 pub use error::{ContractError, ContractErrors};
 pub(crate) use error::{ContractErrorKind, ContractWarning};
 pub(crate) use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
@@ -178,7 +180,7 @@ pub(crate) struct SkipPattern {
     /// The glob as written.
     pub(crate) text: String,
     /// Compiled.
-    pub(crate) glob: globset::GlobMatcher,
+    pub(crate) glob: CaseGlob,
     /// Why its cases are left out, when the entry says (`{"cases": ..., "reason": ...}`).
     pub(crate) reason: Option<String>,
     /// Whether it is from `generated.skip` (it applies to generated cases only).
@@ -200,7 +202,7 @@ pub(crate) struct SourceInfo {
 #[derive(Debug, Clone)]
 pub(crate) struct CaseExpect {
     /// The glob, over case names.
-    pub(crate) cases: globset::GlobMatcher,
+    pub(crate) cases: CaseGlob,
     /// What those cases must get.
     pub(crate) expect: Expect,
 }

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use globset::Glob;
-
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
 use crate::contract::model::{
@@ -14,8 +12,8 @@ use crate::contract::model::{
 };
 use crate::contract::schema::{Kind, Schema};
 use crate::contract::{
-    CaseExpect, Contract, Expect, Idempotency, KeyLocation, Location, ResultRules, SnapshotRules,
-    StatusMatch,
+    CaseExpect, CaseGlob, Contract, Expect, Idempotency, KeyLocation, Location, ResultRules,
+    SnapshotRules, StatusMatch,
 };
 use crate::json::Pointer;
 
@@ -406,11 +404,8 @@ impl Compiler<'_> {
                 rules,
                 &at,
             );
-            match Glob::new(&def.cases) {
-                Ok(glob) => out.push(CaseExpect {
-                    cases: glob.compile_matcher(),
-                    expect,
-                }),
+            match CaseGlob::new(&def.cases) {
+                Ok(cases) => out.push(CaseExpect { cases, expect }),
                 Err(err) => self.error(&format!("{at}/cases"), K::Invalid(err.kind().to_string())),
             }
         }

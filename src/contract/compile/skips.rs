@@ -7,7 +7,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
 use crate::contract::model::SkipDef;
-use crate::contract::{ContractWarning, SkipPattern, Skips};
+use crate::contract::{CaseGlob, ContractWarning, SkipPattern, Skips};
 
 /// Up to this many patterns, a case name is matched against each pattern's own matcher
 /// ([`Skips::leaves_out`]) and no set is built: building a `GlobSet` costs far more than the
@@ -48,17 +48,18 @@ impl Compiler<'_> {
                 Some(_) => format!("{entry}/cases"),
                 None => entry,
             };
-            match Glob::new(text) {
+            match CaseGlob::new(text) {
                 Ok(glob) => {
                     let span = self.source.value_span(&here);
                     patterns.push(SkipPattern {
                         text: text.to_string(),
                         reason: reason.map(str::to_string),
-                        glob: glob.compile_matcher(),
+                        glob,
                         generated_only,
                         place: ContractWarning::at(self.source, span, String::new()),
                     });
-                    if set {
+                    // Valid for `CaseGlob`, so for globset too.
+                    if set && let Ok(glob) = Glob::new(text) {
                         builder.add(glob);
                     }
                 }

@@ -33,7 +33,7 @@ impl<'de> Visitor<'de> for Values {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NoRepeats, A::Error> {
-        let mut seen: HashSet<Cow<'de, str>> = HashSet::new();
+        let mut seen = Seen::default();
         while let Some(Key(key)) = map.next_key()? {
             if !seen.insert(key) {
                 return Err(de::Error::custom("a key is repeated"));
@@ -70,6 +70,35 @@ impl<'de> Visitor<'de> for Values {
 
     fn visit_unit<E>(self) -> Result<NoRepeats, E> {
         Ok(NoRepeats)
+    }
+}
+
+/// Up to this many members, an object's names are compared one by one: most objects of a
+/// contract have a handful, for which hashing each name costs more than comparing it.
+const FEW_MEMBERS: usize = 16;
+
+/// The member names of one object read so far.
+#[derive(Default)]
+struct Seen<'de> {
+    few: Vec<Cow<'de, str>>,
+    many: HashSet<Cow<'de, str>, foldhash::fast::RandomState>,
+}
+
+impl<'de> Seen<'de> {
+    /// Adds `key`; `false` when the object already had it.
+    fn insert(&mut self, key: Cow<'de, str>) -> bool {
+        if !self.many.is_empty() {
+            return self.many.insert(key);
+        }
+        if self.few.contains(&key) {
+            return false;
+        }
+        if self.few.len() < FEW_MEMBERS {
+            self.few.push(key);
+            return true;
+        }
+        self.many.extend(self.few.drain(..));
+        self.many.insert(key)
     }
 }
 
@@ -112,5 +141,25 @@ mod tests {
         assert!(!none_repeated(r#"{"a": [{"b": 1, "b": 2}]}"#));
         assert!(!none_repeated(r#"{"a": 1, "\u0061": 2}"#));
         assert!(!none_repeated("{\"a\": "));
+    }
+
+    #[test]
+    fn finds_a_repeated_key_in_an_object_of_many_members() {
+        let members = |n: usize| (0..n).map(|i| format!("\"k{i}\": {i}")).collect::<Vec<_>>();
+        for n in [15, 16, 17, 40] {
+            let mut all = members(n);
+            assert!(
+                none_repeated(&format!("{{{}}}", all.join(","))),
+                "{n} members"
+            );
+            for repeated in [0, n - 1] {
+                all.push(format!("\"k{repeated}\": null"));
+                assert!(
+                    !none_repeated(&format!("{{{}}}", all.join(","))),
+                    "{n}, k{repeated} again"
+                );
+                all.pop();
+            }
+        }
     }
 }
