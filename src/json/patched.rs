@@ -24,79 +24,223 @@ pub(crate) struct Edit<'a> {
 /// Compact JSON of `base` with `edits` applied; a later edit of the same place wins.
 pub(crate) fn write(base: &Value, edits: &[Edit<'_>], out: &mut Vec<u8>) {
     let all: Vec<&Edit<'_>> = edits.iter().collect();
-    node(base, 0, &all, out);
+    node(base, None, 0, &all, out);
 }
 
-fn node(value: &Value, depth: usize, edits: &[&Edit<'_>], out: &mut Vec<u8>) {
+/// A document written once, with where each member and item lies in the bytes: writing it
+/// again with a few edits then copies every part no edit reaches instead of writing it anew.
+#[derive(Debug)]
+pub(crate) struct Written {
+    bytes: Vec<u8>,
+    shape: Shape,
+}
+
+#[derive(Debug)]
+enum Shape {
+    Scalar,
+    /// An object's members or an array's items, in order.
+    Container(Vec<Part>),
+}
+
+/// A member, from its `"name":` at `start` (an item has none: `start == value`), its value
+/// from `value` to `end`.
+#[derive(Debug)]
+struct Part {
+    start: usize,
+    value: usize,
+    end: usize,
+    shape: Shape,
+}
+
+impl Written {
+    /// `value` written compactly, as [`write`] writes it with no edits.
+    pub(crate) fn of(value: &Value) -> Written {
+        let mut bytes = Vec::with_capacity(512);
+        let shape = shape(value, &mut bytes);
+        Written { bytes, shape }
+    }
+}
+
+fn shape(value: &Value, out: &mut Vec<u8>) -> Shape {
+    let part = |out: &mut Vec<u8>, i: usize, key: Option<&str>, child: &Value| {
+        if i > 0 {
+            out.push(b',');
+        }
+        let start = out.len();
+        if let Some(key) = key {
+            let _ = serde_json::to_writer(&mut *out, key);
+            out.push(b':');
+        }
+        let value = out.len();
+        let shape = shape(child, out);
+        Part {
+            start,
+            value,
+            end: out.len(),
+            shape,
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            out.push(b'{');
+            let parts = (map.iter().enumerate())
+                .map(|(i, (key, child))| part(out, i, Some(key), child))
+                .collect();
+            out.push(b'}');
+            Shape::Container(parts)
+        }
+        Value::Array(items) => {
+            out.push(b'[');
+            let parts = (items.iter().enumerate())
+                .map(|(i, child)| part(out, i, None, child))
+                .collect();
+            out.push(b']');
+            Shape::Container(parts)
+        }
+        other => {
+            scalar(other, out);
+            Shape::Scalar
+        }
+    }
+}
+
+/// [`write`], for a `base` written once as `written` ([`Written::of`] of this very `base`):
+/// the same bytes, with the parts no edit reaches copied.
+pub(crate) fn write_over(base: &Value, written: &Written, edits: &[Edit<'_>], out: &mut Vec<u8>) {
+    let all: Vec<&Edit<'_>> = edits.iter().collect();
+    let whole = Layout {
+        bytes: &written.bytes,
+        value: 0..written.bytes.len(),
+        shape: &written.shape,
+    };
+    node(base, Some(whole), 0, &all, out);
+}
+
+/// Where a node of a [`Written`] document lies.
+#[derive(Clone)]
+struct Layout<'w> {
+    bytes: &'w [u8],
+    value: std::ops::Range<usize>,
+    shape: &'w Shape,
+}
+
+impl<'w> Layout<'w> {
+    /// The parts of a container of `len` members or items (`None` when it does not match).
+    fn parts(&self, len: usize) -> Option<(&'w [u8], &'w [Part])> {
+        match self.shape {
+            Shape::Container(parts) if parts.len() == len => Some((self.bytes, parts)),
+            _ => None,
+        }
+    }
+}
+
+fn node(
+    value: &Value,
+    layout: Option<Layout<'_>>,
+    depth: usize,
+    edits: &[&Edit<'_>],
+    out: &mut Vec<u8>,
+) {
     if let Some(here) = edits.iter().rev().find(|e| e.at.len() == depth) {
         // A removal of the node itself is its parent's business; the root is never removed.
         return scalar(here.to.unwrap_or(value), out);
     }
     if edits.is_empty() {
-        return scalar(value, out);
+        return match layout {
+            Some(layout) => out.extend_from_slice(&layout.bytes[layout.value]),
+            None => scalar(value, out),
+        };
     }
     match value {
-        Value::Object(map) => object(map, depth, edits, out),
-        Value::Array(items) => array(items, depth, edits, out),
+        Value::Object(map) => {
+            let parts = layout.and_then(|l| l.parts(map.len()));
+            object(map, parts, depth, edits, out);
+        }
+        Value::Array(items) => {
+            let parts = layout.and_then(|l| l.parts(items.len()));
+            array(items, parts, depth, edits, out);
+        }
         other => scalar(other, out),
     }
 }
 
+/// An object, its members in order with `edits` applied; those no edit reaches are copied
+/// from `parts` when given (the same object as written once).
 fn object(
     map: &serde_json::Map<String, Value>,
+    parts: Option<(&[u8], &[Part])>,
     depth: usize,
     edits: &[&Edit<'_>],
     out: &mut Vec<u8>,
 ) {
     out.push(b'{');
-    let mut first = true;
-    let mut member = |key: &str, write_value: &mut dyn FnMut(&mut Vec<u8>), out: &mut Vec<u8>| {
-        if !first {
+    let start = out.len();
+    let comma = |out: &mut Vec<u8>| {
+        if out.len() > start {
             out.push(b',');
         }
-        first = false;
-        let _ = serde_json::to_writer(&mut *out, key);
-        out.push(b':');
-        write_value(out);
     };
-    for (key, child) in map {
+    for (i, (key, child)) in map.iter().enumerate() {
         let below = beneath(edits, depth, key);
         if removed(&below, depth) {
             continue;
         }
-        member(
-            key,
-            &mut |out: &mut Vec<u8>| node(child, depth + 1, &below, out),
-            out,
-        );
+        comma(out);
+        match parts {
+            Some((bytes, parts)) => {
+                let part = &parts[i];
+                out.extend_from_slice(&bytes[part.start..part.value]);
+                node(child, Some(part.layout(bytes)), depth + 1, &below, out);
+            }
+            None => {
+                let _ = serde_json::to_writer(&mut *out, key);
+                out.push(b':');
+                node(child, None, depth + 1, &below, out);
+            }
+        }
     }
     for added in additions(edits, depth).filter(|e| !map.contains_key(&e.at[depth])) {
         if let Some(new) = added.to {
-            member(
-                &added.at[depth],
-                &mut |out: &mut Vec<u8>| scalar(new, out),
-                out,
-            );
+            comma(out);
+            let _ = serde_json::to_writer(&mut *out, &added.at[depth]);
+            out.push(b':');
+            scalar(new, out);
         }
     }
     out.push(b'}');
 }
 
-fn array(items: &[Value], depth: usize, edits: &[&Edit<'_>], out: &mut Vec<u8>) {
+fn array(
+    items: &[Value],
+    parts: Option<(&[u8], &[Part])>,
+    depth: usize,
+    edits: &[&Edit<'_>],
+    out: &mut Vec<u8>,
+) {
     out.push(b'[');
-    let mut first = true;
+    let start = out.len();
     for (i, item) in items.iter().enumerate() {
         let below = beneath(edits, depth, &i.to_string());
         if removed(&below, depth) {
             continue;
         }
-        if !first {
+        if out.len() > start {
             out.push(b',');
         }
-        first = false;
-        node(item, depth + 1, &below, out);
+        let layout = parts.map(|(bytes, parts)| parts[i].layout(bytes));
+        node(item, layout, depth + 1, &below, out);
     }
     out.push(b']');
+}
+
+impl Part {
+    fn layout<'w>(&'w self, bytes: &'w [u8]) -> Layout<'w> {
+        Layout {
+            bytes,
+            value: self.value..self.end,
+            shape: &self.shape,
+        }
+    }
 }
 
 /// The edits that reach below the member `key` of the node at `depth`.
@@ -159,6 +303,11 @@ mod tests {
     }
 
     fn by_writing(base: &Value, edits: &[(&str, Option<Value>)]) -> Vec<u8> {
+        by_writing_with(base, edits, false)
+    }
+
+    /// [`write`], or [`write_over`] the base written beforehand.
+    fn by_writing_with(base: &Value, edits: &[(&str, Option<Value>)], over: bool) -> Vec<u8> {
         let pointers: Vec<Pointer> = edits
             .iter()
             .map(|(at, _)| Pointer::parse(at).unwrap())
@@ -172,7 +321,11 @@ mod tests {
             })
             .collect();
         let mut out = Vec::new();
-        write(base, &list, &mut out);
+        if over {
+            write_over(base, &Written::of(base), &list, &mut out);
+        } else {
+            write(base, &list, &mut out);
+        }
         out
     }
 
@@ -203,6 +356,45 @@ mod tests {
                 String::from_utf8(by_copy(&base, &edits)).unwrap(),
                 "{edits:?}"
             );
+        }
+    }
+
+    #[test]
+    fn writes_the_same_bytes_over_the_base_written_beforehand() {
+        let bases = [
+            json!({"requestId": "1", "appId": "a\"b", "cardFields": [{"fieldCode": "P"}], "n": 1}),
+            json!({"only": {"deep": [1, 2]}}),
+            json!({"a": [], "b": {}, "c": [[], [{}]], "d": "\u{1}é\"", "1": [0, {"a": 2}]}),
+            json!({}),
+            json!([1, {"a": 2}]),
+            json!("text"),
+        ];
+        let cases: Vec<Vec<(&str, Option<Value>)>> = vec![
+            vec![],
+            vec![("/requestId", Some(json!("2611")))],
+            vec![("/requestId", None)],
+            vec![("/n", None), ("/requestId", Some(json!("k")))],
+            vec![
+                ("/appId", None),
+                ("/cardFields/0/fieldCode", Some(json!(7))),
+            ],
+            vec![("/only/deep/1", None), ("/only", Some(json!("replaced")))],
+            vec![("/added", Some(json!({"x": 1})))],
+            vec![("/added", Some(json!(1))), ("/added", None)],
+            vec![("/missing/parent", Some(json!(1)))],
+            vec![("", Some(json!({"whole": true})))],
+            vec![("/1/a", Some(json!(3)))],
+            vec![("/c/1/0/x", Some(json!(1))), ("/1/1/a", None)],
+            vec![("/c/0", None), ("/b/new", Some(json!([])))],
+        ];
+        for base in &bases {
+            for edits in &cases {
+                assert_eq!(
+                    String::from_utf8(by_writing_with(base, edits, true)).unwrap(),
+                    String::from_utf8(by_copy(base, edits)).unwrap(),
+                    "{base} with {edits:?}"
+                );
+            }
         }
     }
 }

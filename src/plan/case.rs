@@ -1,13 +1,14 @@
 //! What a planned case is: a name, the contract it belongs to, and the action that exercises it.
 
-use std::sync::Arc;
+use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
 use super::keys::{KeyMint, StringEdit};
 use crate::contract::{Contract, Expect, Location};
 use crate::json::Pointer;
-use crate::json::patched::{self, Edit};
+use crate::json::patched::{self, Edit, Written};
 
 /// One planned case.
 #[derive(Debug, Clone)]
@@ -134,12 +135,51 @@ pub(crate) enum Document {
     /// costs one small value to plan rather than a copy of the whole request.
     Patched {
         /// The shared document.
-        base: Arc<Value>,
+        base: Arc<Base>,
         /// Where the change goes.
         at: Pointer,
         /// What changes there.
         patch: Patch,
     },
+}
+
+/// A request document shared by the cases planned from it ([`Document::Patched`]). Its body
+/// is written once, when its first case is sent: each later case copies the parts its change
+/// and key do not reach instead of writing them anew.
+#[derive(Debug)]
+pub(crate) struct Base {
+    document: Value,
+    body: OnceLock<Option<Written>>,
+}
+
+impl Base {
+    /// `document`, to be shared.
+    pub(crate) fn new(document: Value) -> Arc<Base> {
+        Arc::new(Base {
+            document,
+            body: OnceLock::new(),
+        })
+    }
+
+    /// The body written once (`None` for a document without one).
+    fn body_written(&self) -> Option<&Written> {
+        self.body
+            .get_or_init(|| self.document.get(Location::Body.name()).map(Written::of))
+            .as_ref()
+    }
+
+    /// The document itself, copied only when another case still shares it.
+    fn into_value(self: Arc<Self>) -> Value {
+        Arc::try_unwrap(self).map_or_else(|shared| shared.document.clone(), |own| own.document)
+    }
+}
+
+impl Deref for Base {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.document
+    }
 }
 
 /// The change a [`Document::Patched`] makes to its base.
@@ -219,17 +259,23 @@ impl Document {
     ) -> Materialized {
         let body_at = Location::Body.name();
         let in_body = |p: &Pointer| p.segments().first().is_some_and(|s| s == body_at);
-        let (base, change) = match self {
-            Document::Whole(value) => (Arc::new(value), None),
-            Document::Patched { base, at, patch } if in_body(&at) => (base, Some((at, patch))),
-            patched => (Arc::new(patched.into_document()), None),
+        let (base, change, shared) = match self {
+            Document::Whole(value) => (Base::new(value), None, false),
+            Document::Patched { base, at, patch } if in_body(&at) => {
+                (base, Some((at, patch)), true)
+            }
+            patched => (Base::new(patched.into_document()), None, false),
         };
         // A change of the whole body (another body, `[]`) replaces what is written; a change
-        // inside it is an edit made on the way.
+        // inside it is an edit made on the way, over the base's body written once.
         let mut body = base.get(body_at).unwrap_or(&Value::Null);
+        let mut written = shared.then(|| base.body_written()).flatten();
         let mut edits: Vec<Edit<'_>> = Vec::with_capacity(2);
         match &change {
-            Some((at, Patch::Set(value))) if at.segments().len() == 1 => body = value,
+            Some((at, Patch::Set(value))) if at.segments().len() == 1 => {
+                body = value;
+                written = None;
+            }
             Some((at, Patch::Set(value))) => edits.push(Edit {
                 at: &at.segments()[1..],
                 to: Some(value),
@@ -262,7 +308,10 @@ impl Document {
         }
         let body = contract.request_media.as_ref().map(|_| {
             let mut bytes = Vec::with_capacity(512);
-            patched::write(body, &edits, &mut bytes);
+            match written {
+                Some(once) => patched::write_over(body, once, &edits, &mut bytes),
+                None => patched::write(body, &edits, &mut bytes),
+            }
             bytes
         });
         let key_place = contract
@@ -286,7 +335,7 @@ impl Document {
         match self {
             Document::Whole(value) => value,
             Document::Patched { base, at, patch } => {
-                let mut value = Arc::unwrap_or_clone(base);
+                let mut value = base.into_value();
                 match patch {
                     Patch::Set(new) => {
                         at.set(&mut value, new);

@@ -25,6 +25,7 @@ use crate::contract::schema::shown;
 use crate::contract::{Contract, Effect, Kind, Location, Schema, StatusRole, Test, schema_at};
 use crate::generate::{self, Options};
 use crate::json::Pointer;
+use crate::plan::case::Base;
 use crate::plan::{CaseKind, Document, KeySpec, Patch};
 use crate::rules::Rule;
 
@@ -50,7 +51,7 @@ pub(super) fn mutations(contract: &Contract, site: &Site<'_>, kind: CaseKind) ->
 /// Sites for the parameter locations whose parameters carry conditions (the walk of the
 /// request visits parameters, not their locations).
 pub(super) fn containers<'c>(contract: &'c Contract, base: &Value) -> Vec<Site<'c>> {
-    let base = Arc::new(base.clone());
+    let base = Base::new(base.clone());
     contract
         .document
         .objects

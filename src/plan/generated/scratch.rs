@@ -17,14 +17,14 @@ use super::Mutation;
 use crate::contract::Contract;
 use crate::json::Pointer;
 use crate::json::pointer::parent_mut;
-use crate::plan::case::{Document, KeySpec, Patch};
+use crate::plan::case::{Base, Document, KeySpec, Patch};
 use crate::plan::keys::KeyMint;
 use crate::rules::{self, Rule};
 
 /// The base document last used, keys filled in, and the base it was made from.
 #[derive(Default)]
 pub(super) struct Scratch {
-    held: Option<(Arc<Value>, Value)>,
+    held: Option<(Arc<Base>, Value)>,
 }
 
 impl Scratch {
@@ -50,7 +50,7 @@ impl Scratch {
     }
 
     /// The copy of `base` with its keys filled in as [`Document::document`] fills them.
-    fn filled(&mut self, contract: &Contract, base: &Arc<Value>) -> &mut Value {
+    fn filled(&mut self, contract: &Contract, base: &Arc<Base>) -> &mut Value {
         if !self
             .held
             .as_ref()

@@ -22,6 +22,7 @@ use super::{flatten, limits};
 use crate::contract::{Contract, Kind, Location, Schema};
 use crate::generate::{self, Options};
 use crate::json::Pointer;
+use crate::plan::case::Base;
 
 /// A field in the base request.
 #[derive(Debug, Clone)]
@@ -40,7 +41,7 @@ pub(crate) struct Site<'c> {
     pub in_original: bool,
     /// A valid request in which this field holds a valid value, shared by the sites (and the
     /// cases) that need no change to it.
-    pub base: Arc<Value>,
+    pub base: Arc<Base>,
     /// Whether a fresh value is minted here for every request: the idempotency key, or a
     /// single-use field.
     pub is_key: bool,
@@ -86,7 +87,7 @@ pub(super) fn collect_with_notes<'c>(
         notes: Vec::new(),
         unmade: HashSet::new(),
     };
-    let base = Arc::new(base.clone());
+    let base = Base::new(base.clone());
     for member in &contract.document.objects.fields {
         let Some(location) = Location::of(&member.name) else {
             continue;
@@ -278,7 +279,7 @@ impl<'c> Walker<'c> {
     }
 
     /// `base` with `value` at `pointer`, unless the memory for the walk is spent.
-    fn with(&mut self, base: &Value, pointer: &Pointer, value: Value) -> Option<Arc<Value>> {
+    fn with(&mut self, base: &Value, pointer: &Pointer, value: Value) -> Option<Arc<Base>> {
         let size = crate::generate::approx_size(base) + crate::generate::approx_size(&value);
         self.spend(size, pointer)
             .then(|| with(base, pointer, value))
@@ -304,7 +305,7 @@ impl<'c> Walker<'c> {
 
     /// The site's base, with its value replaced by a made-up one of `kind` when it is not of
     /// that kind already.
-    fn with_kind(&mut self, site: &Site<'_>, rules: &Schema, kind: Kind) -> Option<Arc<Value>> {
+    fn with_kind(&mut self, site: &Site<'_>, rules: &Schema, kind: Kind) -> Option<Arc<Base>> {
         let current = site.value()?;
         let fits = matches!(
             (kind, current),
@@ -325,7 +326,7 @@ impl<'c> Walker<'c> {
 
     /// The site's base, with a made-up value of the object type `rules` in place of one of
     /// another type of the union.
-    fn with_branch(&mut self, site: &Site<'_>, rules: &Schema) -> Option<Arc<Value>> {
+    fn with_branch(&mut self, site: &Site<'_>, rules: &Schema) -> Option<Arc<Base>> {
         let current = site.value()?;
         let only = Schema {
             kinds: vec![Kind::Object],
@@ -358,8 +359,8 @@ impl<'c> Walker<'c> {
         site: &Site<'c>,
         rules: &Schema,
         field: &crate::contract::Field,
-        base: &Arc<Value>,
-    ) -> Option<Arc<Value>> {
+        base: &Arc<Base>,
+    ) -> Option<Arc<Base>> {
         if site.is_body()
             && let Some(example) = self.contract.examples.iter().find(|e| {
                 self.contract.result.role(&e.expect.status)
@@ -368,7 +369,7 @@ impl<'c> Walker<'c> {
             })
         {
             self.copied += crate::generate::approx_size(&example.document);
-            return Some(Arc::new(example.document.clone()));
+            return Some(Base::new(example.document.clone()));
         }
         let made = self.made_up(&field.schema)?;
         let holder = site.pointer.get(base)?.as_object()?;
@@ -410,8 +411,8 @@ fn is_scalar(contract: &Contract, schema: &Schema) -> bool {
         .all(|(kind, _)| !matches!(kind, Kind::Object | Kind::Array))
 }
 
-fn with(base: &Value, pointer: &Pointer, value: Value) -> Arc<Value> {
+fn with(base: &Value, pointer: &Pointer, value: Value) -> Arc<Base> {
     let mut out = base.clone();
     pointer.insert(&mut out, value);
-    Arc::new(out)
+    Base::new(out)
 }
