@@ -267,14 +267,16 @@ impl Document {
             patched => (Base::new(patched.into_document()), None, false),
         };
         // A change of the whole body (another body, `[]`) replaces what is written; a change
-        // inside it is an edit made on the way, over the base's body written once.
+        // inside it is an edit made on the way.
         let mut body = base.get(body_at).unwrap_or(&Value::Null);
-        let mut written = shared.then(|| base.body_written()).flatten();
+        // Whether the body is the base's own, edited: then it is written over the base's body
+        // written once.
+        let mut over_base = shared;
         let mut edits: Vec<Edit<'_>> = Vec::with_capacity(2);
         match &change {
             Some((at, Patch::Set(value))) if at.segments().len() == 1 => {
                 body = value;
-                written = None;
+                over_base = false;
             }
             Some((at, Patch::Set(value))) => edits.push(Edit {
                 at: &at.segments()[1..],
@@ -308,7 +310,7 @@ impl Document {
         }
         let body = contract.request_media.as_ref().map(|_| {
             let mut bytes = Vec::with_capacity(512);
-            match written {
+            match over_base.then(|| base.body_written()).flatten() {
                 Some(once) => patched::write_over(body, once, &edits, &mut bytes),
                 None => patched::write(body, &edits, &mut bytes),
             }
