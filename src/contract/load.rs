@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::Contract;
 use super::compile::compile;
@@ -62,24 +63,20 @@ pub(crate) fn load_files(
     compile_each(files, errors, |contract| contract, Entry::of)
 }
 
-/// Reads and compiles each of `files` in turn, keeping what `keep` makes of each contract (the
-/// contract, or only its [`Entry`]), then checks that their names and operations are unique
-/// (`entry`: the entry of what was kept). Every error of every file (after `errors`) when any
-/// is invalid.
-pub(crate) fn compile_each<T>(
+/// Reads and compiles `files`, keeping what `keep` makes of each contract (the contract, or
+/// only its [`Entry`]), then checks that their names and operations are unique (`entry`: the
+/// entry of what was kept). Every error of every file (after `errors`) when any is invalid.
+pub(crate) fn compile_each<T: Send>(
     files: Vec<PathBuf>,
     mut errors: Vec<ContractError>,
-    keep: impl Fn(Contract) -> T,
+    keep: impl Fn(Contract) -> T + Sync,
     entry: impl Fn(&T) -> Entry,
 ) -> Result<Vec<T>, ContractErrors> {
     let mut kept = Vec::with_capacity(files.len());
-    for file in files {
-        match std::fs::read(&file) {
-            Ok(bytes) => match load_bytes(&file, bytes) {
-                Ok(contract) => kept.push(keep(contract)),
-                Err(mut found) => errors.append(&mut found),
-            },
-            Err(err) => errors.push(ContractError::whole_file(file, K::Io(err.to_string()))),
+    for compiled in compile_files(&files, &keep) {
+        match compiled {
+            Ok(contract) => kept.push(contract),
+            Err(mut found) => errors.append(&mut found),
         }
     }
     let entries: Vec<Entry> = kept.iter().map(entry).collect();
@@ -88,6 +85,61 @@ pub(crate) fn compile_each<T>(
         Ok(kept)
     } else {
         Err(ContractErrors(errors))
+    }
+}
+
+/// What compiling one file gave.
+type Compiled<T> = Result<T, Vec<ContractError>>;
+
+/// Each of `files` compiled, in their order. Files are shared out among up to as many threads
+/// as there are cores: compiling is most of what a run does before its first request, and the
+/// other cores are idle then.
+fn compile_files<T: Send>(
+    files: &[PathBuf],
+    keep: &(impl Fn(Contract) -> T + Sync),
+) -> Vec<Compiled<T>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(files.len());
+    if threads <= 1 {
+        return files.iter().map(|file| compile_file(file, keep)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut compiled = Vec::new();
+        loop {
+            let at = next.fetch_add(1, Ordering::Relaxed);
+            let Some(file) = files.get(at) else {
+                return compiled;
+            };
+            compiled.push((at, compile_file(file, keep)));
+        }
+    };
+    let mut compiled = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(take)).collect();
+        let mut compiled = take();
+        for helper in helpers {
+            // A panic while compiling is a bug: it goes on as if it had happened here.
+            compiled.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|p| std::panic::resume_unwind(p)),
+            );
+        }
+        compiled
+    });
+    compiled.sort_unstable_by_key(|(at, _)| *at);
+    compiled.into_iter().map(|(_, one)| one).collect()
+}
+
+/// Reads and compiles one file.
+fn compile_file<T>(file: &Path, keep: impl Fn(Contract) -> T) -> Compiled<T> {
+    match std::fs::read(file) {
+        Ok(bytes) => load_bytes(file, bytes).map(keep),
+        Err(err) => Err(vec![ContractError::whole_file(
+            file.to_path_buf(),
+            K::Io(err.to_string()),
+        )]),
     }
 }
 

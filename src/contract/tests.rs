@@ -1,6 +1,6 @@
 //! Compilation of the shipped contract and of small contracts built around one rule.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -448,5 +448,52 @@ fn credentials_are_listed_with_their_places_and_answers_checked_against_the_cata
             pointer: crate::json::Pointer::parse("/body/accessToken").unwrap(),
             credential: "accessToken".into()
         }]
+    );
+}
+
+/// Files are compiled on several threads at once: what comes back must not depend on which
+/// thread finished first.
+#[test]
+fn contracts_compiled_side_by_side_come_back_in_file_order_with_every_error() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shipped = [
+        "contracts/merchant/inquire-card-detail.json",
+        "contracts/merchant/inquire-member-assets.json",
+        "contracts/merchant/notify-card-registration.json",
+        "contracts/merchant/update-card-detail.json",
+        "contracts/platform/apply-token.json",
+        "contracts/platform/inquiry-user-info.json",
+        "contracts/platform/issue-card.json",
+    ]
+    .map(|file| root.join(file));
+    let expected: Vec<String> = shipped
+        .iter()
+        .map(|file| load_bytes(file, std::fs::read(file).unwrap()).unwrap().name)
+        .collect();
+    for _ in 0..5 {
+        let loaded = load::load_files(shipped.to_vec(), Vec::new()).expect("valid contracts");
+        let names: Vec<&str> = loaded.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, expected);
+    }
+    // A broken file after each valid one, the last one missing: one error each, in file order.
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    let mut broken = Vec::new();
+    for (i, file) in shipped.iter().enumerate() {
+        files.push(file.clone());
+        let bad = dir.path().join(format!("broken-{i}.json"));
+        if i < shipped.len() - 1 {
+            std::fs::write(&bad, format!("{{\"name\": \"broken{i}\"")).unwrap();
+        }
+        files.push(bad.clone());
+        broken.push(bad);
+    }
+    let errors = load::load_files(files, Vec::new()).expect_err("broken files");
+    let erred: Vec<&Path> = errors.0.iter().map(|e| e.file.as_path()).collect();
+    let broken: Vec<&Path> = broken.iter().map(PathBuf::as_path).collect();
+    assert_eq!(erred, broken);
+    assert!(
+        errors.to_string().contains("broken-6.json"),
+        "the missing file is named: {errors}"
     );
 }
