@@ -7,7 +7,7 @@
 //! so nothing printed can drive the terminal.
 
 use std::collections::BTreeMap;
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 
 use owo_colors::OwoColorize;
 
@@ -19,7 +19,9 @@ use crate::units::format_duration;
 
 /// Renders a run for people.
 pub(crate) struct Console {
-    out: Box<dyn Write + Send>,
+    /// Buffered, and flushed once the header and once the summary are written: the summary is
+    /// about a hundred lines, which unbuffered standard output writes one system call each.
+    out: BufWriter<Box<dyn Write + Send>>,
     failures: Vec<CaseResult>,
     tallies: Tallies,
     run: Option<RunInfo>,
@@ -31,7 +33,7 @@ impl Console {
     /// A console reporter writing to `out`.
     pub(crate) fn new(out: Box<dyn Write + Send>) -> Self {
         Console {
-            out,
+            out: BufWriter::with_capacity(SUMMARY_BUFFER, out),
             failures: Vec::new(),
             tallies: Tallies::default(),
             run: None,
@@ -125,6 +127,9 @@ impl Console {
 /// failed, and its coverage only when the gate names it: a suite of thousands would print a
 /// table and two lines of coverage for each (the file reports keep them all).
 const TABLES_FOR_EVERY_CONTRACT: usize = 20;
+
+/// Bytes of console output gathered before a write: a whole summary of the shipped suite.
+const SUMMARY_BUFFER: usize = 16 * 1024;
 
 /// `title`, then a line per check with its counts, failed ones in red.
 fn write_counts(
@@ -265,7 +270,9 @@ impl super::Reporter for Console {
             plural(contracts),
             printable_line(&super::output::shown_target(&info.target)),
             printable_line(&implementation)
-        )
+        )?;
+        // Shown as the run starts, not with the summary.
+        self.out.flush()
     }
 
     fn case(&mut self, result: &CaseResult) -> io::Result<()> {
@@ -492,6 +499,48 @@ mod tests {
             text.lines().count(),
             7,
             "heading, op08 (2), totals (2), gate, blank: {text}"
+        );
+    }
+
+    #[test]
+    fn the_header_shows_as_the_run_starts_and_the_summary_arrives_in_one_write() {
+        use crate::report::Reporter;
+        type Writes = std::sync::Arc<std::sync::Mutex<Vec<String>>>;
+        struct Each(Writes);
+        impl Write for Each {
+            fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+                let text = String::from_utf8_lossy(buf).into_owned();
+                self.0.lock().unwrap().push(text);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let writes = Writes::default();
+        let mut console = Console::new(Box::new(Each(writes.clone())));
+        console.start(&tally::sample::run()).unwrap();
+        {
+            let writes = writes.lock().unwrap();
+            assert_eq!(writes.len(), 1, "{writes:?}");
+            assert!(writes[0].starts_with("conform "), "{writes:?}");
+        }
+        for case in tally::sample::cases() {
+            console.case(&case).unwrap();
+        }
+        assert_eq!(
+            writes.lock().unwrap().len(),
+            1,
+            "nothing more while cases run"
+        );
+        console.finish(&tally::sample::summary()).unwrap();
+        let writes = writes.lock().unwrap();
+        assert_eq!(writes.len(), 2, "{writes:?}");
+        assert!(writes[1].lines().count() > 10, "{}", writes[1]);
+        assert!(
+            writes[1].lines().any(|l| l.contains("· checks:")),
+            "the verdict is in it: {}",
+            writes[1]
         );
     }
 
