@@ -557,7 +557,7 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
 }
 
 pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
-    let console = Console::new(Box::new(anstream::stdout())).with_progress();
+    let console = Console::new(console_stdout()).with_progress();
     let mut reporters = Reporters::default();
     reporters.streams.push(Box::new(console));
     for spec in specs {
@@ -576,6 +576,16 @@ pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
         reporters.files.push(file);
     }
     Ok(reporters)
+}
+
+/// Standard output for a console report: colours as the terminal and `NO_COLOR` say, taken out
+/// into a buffer rather than straight into standard output, which writes each piece between
+/// two colour codes that holds a line break with a system call of its own.
+pub(super) fn console_stdout() -> Box<dyn Write + Send> {
+    let stdout = std::io::stdout();
+    let choice = anstream::AutoStream::choice(&stdout);
+    let buffered: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(stdout));
+    Box::new(anstream::AutoStream::new(buffered, choice))
 }
 
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {

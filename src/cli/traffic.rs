@@ -175,7 +175,7 @@ pub(super) fn serve_reported(
 /// shows the progress), then the report files.
 fn traffic_reporters(specs: &[String]) -> Result<Reporters, CliError> {
     let mut reporters = reporters(specs)?;
-    reporters.streams = vec![Box::new(Console::new(Box::new(anstream::stdout())))];
+    reporters.streams = vec![Box::new(Console::new(super::commands::console_stdout()))];
     Ok(reporters)
 }
 
