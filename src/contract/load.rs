@@ -98,9 +98,11 @@ fn compile_files<T: Send>(
     files: &[PathBuf],
     keep: &(impl Fn(Contract) -> T + Sync),
 ) -> Vec<Compiled<T>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(files.len());
+    // One file needs no second thread, nor the cgroup files read to count the cores.
+    let threads = match files.len() {
+        0 | 1 => 1,
+        n => std::thread::available_parallelism().map_or(1, |cores| cores.get().min(n)),
+    };
     if threads <= 1 {
         return files.iter().map(|file| compile_file(file, keep)).collect();
     }
