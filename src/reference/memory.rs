@@ -11,7 +11,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use lru::LruCache;
+
+use super::recency::Recency;
 
 /// How much the memory holds: the documented defaults of `serve --key-capacity` and
 /// `--key-ttl`.
@@ -62,9 +63,7 @@ pub(crate) enum Recall<T = Bytes> {
 /// whole answer with its status and headers).
 #[derive(Debug)]
 pub(crate) struct KeyMemory<T = Bytes> {
-    // Keys come from clients: a randomly seeded hash keeps them from forcing collisions.
-    keys: Mutex<LruCache<Box<str>, Remembered<T>, foldhash::fast::RandomState>>,
-    capacity: usize,
+    keys: Mutex<Recency<Remembered<T>>>,
     ttl: Duration,
 }
 
@@ -74,10 +73,7 @@ impl<T: Clone> KeyMemory<T> {
         KeyMemory {
             // Grown as keys come, not allocated for the whole capacity up front: a run over a
             // thousand contracts has a thousand of these, most holding a few keys.
-            keys: Mutex::new(LruCache::unbounded_with_hasher(
-                foldhash::fast::RandomState::default(),
-            )),
-            capacity: bound.capacity.get(),
+            keys: Mutex::new(Recency::new(bound.capacity.get())),
             ttl: bound.ttl,
         }
     }
@@ -97,7 +93,8 @@ impl<T: Clone> KeyMemory<T> {
             .keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(seen) = keys.get(key)
+        let hash = keys.hash(key);
+        if let Some(seen) = keys.get(hash, key)
             && now.duration_since(seen.first_used) < self.ttl
         {
             return Recall::Known(seen.clone());
@@ -108,11 +105,10 @@ impl<T: Clone> KeyMemory<T> {
             response: response.clone(),
             first_used: now,
         };
-        // The evicted entry (or the expired one replaced) is freed after the lock is released.
-        let replaced = keys.push(key.into(), entry);
-        let evicted = (keys.len() > self.capacity).then(|| keys.pop_lru());
+        // The forgotten entry (or the expired one replaced) is freed after the lock is released.
+        let displaced = keys.put(hash, key, entry);
         drop(keys);
-        drop((replaced, evicted));
+        drop(displaced);
         Recall::New(response)
     }
 
@@ -124,7 +120,8 @@ impl<T: Clone> KeyMemory<T> {
             .keys
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        keys.get(key)
+        let hash = keys.hash(key);
+        keys.get(hash, key)
             .filter(|seen| now.duration_since(seen.first_used) < self.ttl)
             .cloned()
     }

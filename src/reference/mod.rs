@@ -34,6 +34,7 @@ pub(crate) mod limits;
 pub(crate) mod listen;
 pub(crate) mod memory;
 mod parameters;
+mod recency;
 pub(crate) mod resources;
 pub(crate) mod routes;
 mod served;
