@@ -50,6 +50,20 @@ pub(crate) struct Remembered<T = Bytes> {
     first_used: Instant,
 }
 
+/// How a value is copied into the memory.
+pub(crate) trait Keep: Clone {
+    /// The copy of `self` to remember, which may take the room of `displaced`: the value it
+    /// is about to displace (the least recently used one's, in a full memory).
+    fn keep(&self, displaced: Option<&mut Self>) -> Self {
+        let _ = displaced;
+        self.clone()
+    }
+}
+
+impl Keep for () {}
+
+impl Keep for Bytes {}
+
 /// What [`KeyMemory::recall_or_remember`] found.
 #[derive(Debug)]
 pub(crate) enum Recall<T = Bytes> {
@@ -67,7 +81,7 @@ pub(crate) struct KeyMemory<T = Bytes> {
     ttl: Duration,
 }
 
-impl<T: Clone> KeyMemory<T> {
+impl<T: Keep> KeyMemory<T> {
     /// An empty memory holding at most `bound`.
     pub(crate) fn new(bound: Bound) -> Self {
         KeyMemory {
@@ -102,7 +116,7 @@ impl<T: Clone> KeyMemory<T> {
         let response = offer();
         let entry = Remembered {
             request,
-            response: response.clone(),
+            response: response.keep(keys.displaced_by(hash, key).map(|old| &mut old.response)),
             first_used: now,
         };
         // The forgotten entry (or the expired one replaced) is freed after the lock is released.

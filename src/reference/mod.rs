@@ -64,7 +64,7 @@ use crate::contract::{
 use crate::rules;
 use body::Bodies;
 use document::Node;
-use memory::{KeyMemory, Recall, Remembered};
+use memory::{Keep, KeyMemory, Recall, Remembered};
 use statuses::Statuses;
 
 /// One operation's reference implementation, with its idempotency memory.
@@ -129,6 +129,33 @@ impl Answer {
             body: text.into(),
             content_type: Some(HeaderValue::from_static("text/plain; charset=UTF-8")),
             headers: None,
+        }
+    }
+}
+
+/// An answer is remembered with its body copied into the room of the answer it displaces:
+/// under load every request brings a new key to a full memory, and this way remembering its
+/// answer allocates nothing and forgetting the oldest frees nothing. (Keeping the answer sent
+/// made its body shared, an allocation, and the forgotten body was freed by whichever thread
+/// answered the request that displaced it, half the time not the one that made it.)
+impl Keep for Answer {
+    fn keep(&self, displaced: Option<&mut Answer>) -> Answer {
+        let room = displaced
+            .map(|old| std::mem::take(&mut old.body))
+            .and_then(|body| body.try_into_mut().ok());
+        let body = match room {
+            Some(mut room) => {
+                room.clear();
+                room.extend_from_slice(&self.body);
+                room.freeze()
+            }
+            None => Bytes::copy_from_slice(&self.body),
+        };
+        Answer {
+            status: self.status,
+            body,
+            content_type: self.content_type.clone(),
+            headers: self.headers.clone(),
         }
     }
 }

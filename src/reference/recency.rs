@@ -87,6 +87,17 @@ impl<V> Recency<V> {
         Some(&mut self.slot_mut(at).value)
     }
 
+    /// The value that [`Recency::put`] of `key` would displace: `key`'s own, or the least
+    /// recently used one's when the map is full.
+    pub(crate) fn displaced_by(&mut self, hash: u64, key: &str) -> Option<&mut V> {
+        let at = match self.find(hash, key) {
+            Some(at) => at,
+            None if self.len == self.capacity => self.oldest,
+            None => return None,
+        };
+        Some(&mut self.slot_mut(at).value)
+    }
+
     /// Sets `key`'s value, as the most recently used. A full map forgets its least recently
     /// used entry to make room. Returns the value replaced, or the entry forgotten.
     pub(crate) fn put(&mut self, hash: u64, key: &str, value: V) -> Displaced<V> {
@@ -322,6 +333,25 @@ mod tests {
             map.get(hash, &key(n)).copied() == Some(n)
         });
         assert!(kept, "the most recent {capacity} keys are kept");
+    }
+
+    #[test]
+    fn tells_which_value_a_put_would_displace() {
+        let mut map = Recency::new(2);
+        for (key, value) in [("a", 1), ("b", 2)] {
+            let hash = map.hash(key);
+            assert_eq!(map.displaced_by(hash, key), None, "room for {key}");
+            map.put(hash, key, value);
+        }
+        let hash = map.hash("b");
+        assert_eq!(
+            map.displaced_by(hash, "b").copied(),
+            Some(2),
+            "its own value"
+        );
+        let hash = map.hash("c");
+        assert_eq!(map.displaced_by(hash, "c").copied(), Some(1), "the oldest");
+        assert_eq!(map.put(hash, "c", 3).map(|(_, v)| v), Some(1));
     }
 
     #[test]

@@ -168,3 +168,24 @@ fn a_field_declared_unique_is_fresh_in_every_answer_even_with_an_example() {
         "a replay keeps its number"
     );
 }
+
+#[test]
+fn a_full_memory_replays_each_kept_answer_byte_for_byte() {
+    // Two keys' room: every new key writes its answer over the oldest one's.
+    let bound = super::Bound {
+        capacity: std::num::NonZeroUsize::new(2).unwrap(),
+        ..super::Bound::DEFAULT
+    };
+    let reference = Reference::bounded(issue_card(), Faults::default(), bound);
+    let first: Vec<Value> = (0..6)
+        .map(|i| ask(&reference, &sample(&format!("key-{i}"))))
+        .collect();
+    for (i, answer) in first.iter().enumerate().skip(4) {
+        assert_eq!(&ask(&reference, &sample(&format!("key-{i}"))), answer);
+    }
+    let forgotten = ask(&reference, &sample("key-0"));
+    assert_ne!(
+        forgotten["cardNo"], first[0]["cardNo"],
+        "key-0 was forgotten"
+    );
+}

@@ -21,7 +21,7 @@ use super::secrets;
 use crate::check::compare;
 use crate::contract::{ConflictPolicy, Contract, Expect, StatusRole};
 use crate::observe::Response;
-use crate::reference::memory::{Bound, KeyMemory, Recall, Remembered};
+use crate::reference::memory::{Bound, Keep, KeyMemory, Recall, Remembered};
 use crate::results::{Check, CheckResult, Finding};
 
 /// Answers kept whole for diffs up to this size; a larger one is kept as a digest.
@@ -41,6 +41,8 @@ pub(super) struct First {
     /// Its answer, when answers are judged.
     answer: Option<Kept>,
 }
+
+impl Keep for First {}
 
 /// A remembered answer: whole when small (for a diff), else its status and a digest.
 #[derive(Debug, Clone)]
