@@ -444,7 +444,8 @@ pub(crate) struct ServeBounds {
     #[arg(long, default_value_t = 1024, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
     /// Idempotency keys remembered per operation; the least recently used is forgotten first.
-    #[arg(long, default_value_t = 100_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// At most 4,294,967,294 (entries are linked by 32-bit indexes).
+    #[arg(long, default_value_t = 100_000, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX - 1)))]
     pub key_capacity: u64,
     /// How long after its first use a key is remembered.
     #[arg(long, default_value = "24h", value_name = "DURATION")]

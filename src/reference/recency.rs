@@ -55,7 +55,8 @@ pub(crate) type Displaced<V> = Option<(Option<Box<[u8]>>, V)>;
 
 impl<V> Recency<V> {
     /// An empty map of at most `capacity` entries (at least one; at most `u32::MAX - 1`, as
-    /// entries are linked by 32-bit indexes). Memory is taken as entries come.
+    /// entries are linked by 32-bit indexes: `--key-capacity` refuses more). Memory is taken as
+    /// entries come.
     pub(crate) fn new(capacity: usize) -> Self {
         Recency {
             index: HashTable::new(),

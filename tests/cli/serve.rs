@@ -62,6 +62,17 @@ async fn serve_reports_a_port_already_in_use() {
 }
 
 #[tokio::test]
+async fn refuses_a_key_capacity_past_what_its_memory_can_index() {
+    let run = crate::util::conform(&["serve", "--key-capacity", "4294967295"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("--key-capacity") && run.stderr.contains("1..=4294967294"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[tokio::test]
 async fn banner_shows_the_faults_signing_and_bounds_it_runs_with() {
     use crate::signing_support::key;
     let served = crate::util::serve(&[
