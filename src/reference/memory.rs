@@ -114,13 +114,13 @@ impl<T: Keep> KeyMemory<T> {
             return Recall::Known(seen.clone());
         }
         let response = offer();
-        let entry = Remembered {
+        let entry = |displaced: Option<&mut Remembered<T>>| Remembered {
             request,
-            response: response.keep(keys.displaced_by(hash, key).map(|old| &mut old.response)),
+            response: response.keep(displaced.map(|old| &mut old.response)),
             first_used: now,
         };
         // The forgotten entry (or the expired one replaced) is freed after the lock is released.
-        let displaced = keys.put(hash, key, entry);
+        let displaced = keys.put_with(hash, key, entry);
         drop(keys);
         drop(displaced);
         Recall::New(response)

@@ -49,7 +49,7 @@ struct Slot<V> {
     value: V,
 }
 
-/// What [`Recency::put`] took out: a value replaced, or a whole entry forgotten to make room.
+/// What [`Recency::put_with`] took out: a value replaced, or a whole entry forgotten to make room.
 /// The caller drops it after releasing its lock.
 pub(crate) type Displaced<V> = Option<(Option<Box<[u8]>>, V)>;
 
@@ -75,8 +75,8 @@ impl<V> Recency<V> {
         self.len
     }
 
-    /// The hash that [`Recency::get`] and [`Recency::put`] take for `key` (hashed once for
-    /// both).
+    /// The hash that [`Recency::get`] and [`Recency::put_with`] take for `key` (hashed once
+    /// for both).
     pub(crate) fn hash(&self, key: &str) -> u64 {
         self.state.hash_one(key.as_bytes())
     }
@@ -88,24 +88,28 @@ impl<V> Recency<V> {
         Some(&mut self.slot_mut(at).value)
     }
 
-    /// The value that [`Recency::put`] of `key` would displace: `key`'s own, or the least
-    /// recently used one's when the map is full.
-    pub(crate) fn displaced_by(&mut self, hash: u64, key: &str) -> Option<&mut V> {
-        let at = match self.find(hash, key) {
-            Some(at) => at,
-            None if self.len == self.capacity => self.oldest,
-            None => return None,
-        };
-        Some(&mut self.slot_mut(at).value)
+    /// Sets `key`'s value, as [`Recency::put_with`] does.
+    #[cfg(test)]
+    pub(crate) fn put(&mut self, hash: u64, key: &str, value: V) -> Displaced<V> {
+        self.put_with(hash, key, |_| value)
     }
 
-    /// Sets `key`'s value, as the most recently used. A full map forgets its least recently
-    /// used entry to make room. Returns the value replaced, or the entry forgotten.
-    pub(crate) fn put(&mut self, hash: u64, key: &str, value: V) -> Displaced<V> {
+    /// Sets `key`'s value, as the most recently used: the value `make` returns when shown the
+    /// value it will displace, so that the new one can reuse what the old one holds. That is
+    /// `key`'s own value, or, when the map is full, its least recently used entry's, which is
+    /// forgotten to make room (`None` when there is room). Returns the value replaced, or the
+    /// entry forgotten.
+    pub(crate) fn put_with(
+        &mut self,
+        hash: u64,
+        key: &str,
+        make: impl FnOnce(Option<&mut V>) -> V,
+    ) -> Displaced<V> {
         if let Some(at) = self.find(hash, key) {
             self.touch(at);
-            let old = std::mem::replace(&mut self.slot_mut(at).value, value);
-            return Some((None, old));
+            let slot = self.slot_mut(at);
+            let value = make(Some(&mut slot.value));
+            return Some((None, std::mem::replace(&mut slot.value, value)));
         }
         if self.len < self.capacity {
             let at = self.len as u32;
@@ -114,7 +118,7 @@ impl<V> Recency<V> {
                 newer: NONE,
                 older: NONE,
                 key: key.as_bytes().into(),
-                value,
+                value: make(None),
             });
             self.link_newest(at);
             self.index_slot(at);
@@ -134,6 +138,7 @@ impl<V> Recency<V> {
         } else {
             Some(std::mem::replace(&mut slot.key, key.as_bytes().into()))
         };
+        let value = make(Some(&mut slot.value));
         let old = std::mem::replace(&mut slot.value, value);
         self.link_newest(at);
         self.index_slot(at);
@@ -337,22 +342,23 @@ mod tests {
     }
 
     #[test]
-    fn tells_which_value_a_put_would_displace() {
+    fn shows_the_value_it_will_displace_to_the_one_it_makes() {
         let mut map = Recency::new(2);
-        for (key, value) in [("a", 1), ("b", 2)] {
+        let put = |map: &mut Recency<u32>, key: &str, value: u32| {
             let hash = map.hash(key);
-            assert_eq!(map.displaced_by(hash, key), None, "room for {key}");
-            map.put(hash, key, value);
-        }
-        let hash = map.hash("b");
-        assert_eq!(
-            map.displaced_by(hash, "b").copied(),
-            Some(2),
-            "its own value"
-        );
+            let mut shown = None;
+            map.put_with(hash, key, |displaced| {
+                shown = displaced.map(|v| *v);
+                value
+            });
+            shown
+        };
+        assert_eq!(put(&mut map, "a", 1), None, "room for a");
+        assert_eq!(put(&mut map, "b", 2), None, "room for b");
+        assert_eq!(put(&mut map, "b", 3), Some(2), "its own value");
+        assert_eq!(put(&mut map, "c", 4), Some(1), "the least recently used");
         let hash = map.hash("c");
-        assert_eq!(map.displaced_by(hash, "c").copied(), Some(1), "the oldest");
-        assert_eq!(map.put(hash, "c", 3).map(|(_, v)| v), Some(1));
+        assert_eq!(map.get(hash, "c").copied(), Some(4));
     }
 
     #[test]
