@@ -57,7 +57,7 @@ pub(crate) struct ProxyArgs {
     pub listen_tls: ServeTlsArgs,
 }
 
-/// Keys that check real traffic's signatures.
+// Keys that check real traffic's signatures (a plain comment, as for `CertifyArgs`).
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Signing")]
 pub(crate) struct ProxyKeys {
@@ -76,7 +76,8 @@ pub(crate) struct ProxyKeys {
     pub public_key_env: Option<String>,
 }
 
-/// What `proxy` accepts from clients and how much it remembers.
+// What `proxy` accepts from clients and how much it remembers.
+// (A plain comment, as for `CertifyArgs`.)
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Limits")]
 pub(crate) struct ProxyBounds {

@@ -19,6 +19,7 @@ mod exit_codes;
 mod first_hour;
 mod gating;
 mod generated;
+mod help;
 mod hostile;
 mod idempotency;
 mod lint;
