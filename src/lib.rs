@@ -104,18 +104,19 @@ pub mod verify;
 pub(crate) mod wire;
 
 /// The conform command line, as the binary runs it: parses `args` (the program name first),
-/// runs the subcommand, prints any error and returns the exit code (see [`exit`]).
+/// runs the subcommand, prints any error and returns the exit code (one of [`exit`]'s).
 ///
 /// Help, version and argument errors are printed by the parser, which then exits the process
-/// as the binary does.
-pub fn command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> std::process::ExitCode {
+/// as the binary does. The code is a number rather than a [`std::process::ExitCode`] so that
+/// the binary can end its process the moment the work is done (see `src/main.rs`).
+pub fn command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     use clap::Parser;
     let parsed = cli::Cli::parse_from(args);
     match cli::run(parsed) {
-        Ok(code) => std::process::ExitCode::from(code),
+        Ok(code) => code,
         Err(err) => {
             eprintln!("{err}");
-            std::process::ExitCode::from(err.exit_code())
+            err.exit_code()
         }
     }
 }

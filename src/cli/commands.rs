@@ -68,8 +68,12 @@ pub(super) fn verify(args: VerifyArgs) -> Result<u8, CliError> {
         Some(url) => Target::Live(url.clone()),
         None => Target::Embedded,
     };
-    let summary = runtime()?.block_on(run::run_suite(suite, target, options, &mut reporters))?;
-    Ok(gates::conclude(&reporters, recording.as_deref(), &summary))
+    let runtime = runtime()?;
+    let summary = runtime.block_on(run::run_suite(suite, target, options, &mut reporters));
+    // Every case is done and every report written: what the runtime still holds (idle
+    // connections to close, a blocking thread kept warm) is not waited for.
+    runtime.shutdown_background();
+    Ok(gates::conclude(&reporters, recording.as_deref(), &summary?))
 }
 
 /// The run options a `verify` invocation asks for.
