@@ -360,9 +360,9 @@ const PLANNER_NICENESS: libc::c_int = 5;
 /// usually far ahead and only needs the CPU time they leave while waiting for answers; at the
 /// same priority it took the core from the first cases' requests (the first request went out
 /// about a millisecond later) and from answers being checked. The shipped suite against a
-/// separate `conform serve`, 200 interleaved pairs of runs: 0.49 ms less per run. Only a
-/// little lower: a machine kept busy by other programs still gives the planner a quarter of
-/// a core where it would have had half.
+/// separate `conform serve`, two sets of 200 interleaved pairs of runs: 0.49 and 0.55 ms less
+/// per run. Only a little lower: a machine kept busy by other programs still gives the planner
+/// a quarter of a core where it would have had half.
 fn yield_to_sending() {
     // `nice` changes the calling thread only on Linux (the nice value is per thread there);
     // elsewhere it would slow the whole process, so it is left alone.
