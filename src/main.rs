@@ -16,18 +16,20 @@ fn main() {
 /// closed, and standard output is all that may still hold bytes. Leaving `main` would go on to
 /// the C library's exit handlers, and the allocator's among them hands each of its pages back
 /// to the system one by one (about 0.15 ms at the end of a `lint` or a run of the shipped
-/// suite), just before the system takes back the whole process anyway. `_exit` skips them.
+/// suite), just before the system takes back the whole process anyway. `_exit` skips them,
+/// except in a coverage build (`cfg(coverage)`, as cargo-llvm-cov sets it), whose profile is
+/// written by one of them.
 fn end(code: u8) -> ! {
     use std::io::Write;
     // A flush that fails (a closed pipe) has nothing left to save: the code says how it went.
     let _ = std::io::stdout().flush();
     let _ = std::io::stderr().flush();
-    #[cfg(unix)]
+    #[cfg(all(unix, not(coverage)))]
     // SAFETY: `_exit` only ends the process; nothing runs after it that could observe state
     // left unfinished, since every thread's work that matters ended with the command line.
     unsafe {
         libc::_exit(i32::from(code))
     }
-    #[cfg(not(unix))]
+    #[cfg(any(not(unix), coverage))]
     std::process::exit(i32::from(code))
 }
