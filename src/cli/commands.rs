@@ -202,6 +202,7 @@ pub(super) fn serve(args: ServeArgs) -> Result<u8, CliError> {
         on_signature_rejected: Some(log),
         tls,
         requests: None,
+        threads: std::thread::available_parallelism().ok(),
     };
     if !args.reports.is_empty() {
         return super::traffic::serve_reported(contracts, options, &banner, &args);

@@ -149,6 +149,7 @@ impl Proxy {
             deadlines: Arc::clone(&app.deadlines),
             tls: options.listen_tls.map(tokio_rustls::TlsAcceptor::from),
             handle: move |request| forward::handle(Arc::clone(&forwarding), request),
+            threads: None,
         });
         tokio::spawn(listening.accept(listener, stopped));
         Ok(Proxy {

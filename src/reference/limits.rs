@@ -138,12 +138,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     }
 }
 
-/// A second handle on a connection's socket, for the head deadline to answer and shut down on
-/// while hyper holds the first.
-pub(crate) fn spare_handle(stream: TcpStream) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
-    let std = stream.into_std()?;
-    let spare = std.try_clone()?;
-    Ok((TcpStream::from_std(std)?, spare))
+/// The connection's socket on the current runtime, and a second handle on it for the head
+/// deadline to answer and shut down on while hyper holds the first.
+pub(crate) fn spare_handle(
+    stream: std::net::TcpStream,
+) -> std::io::Result<(TcpStream, std::net::TcpStream)> {
+    let spare = stream.try_clone()?;
+    Ok((TcpStream::from_std(stream)?, spare))
 }
 
 /// Answers `status` with a plain-text `message` on a raw socket and closes it, after reading

@@ -4,8 +4,11 @@
 //! `--read-timeout` (408 beyond, kept by [`super::deadlines`]). With a TLS configuration
 //! (`--tls-cert`), HTTP/2 when the client offers it by ALPN and HTTP/1.1 otherwise, the
 //! handshake within [`HANDSHAKE_TIMEOUT`]. What each request gets is the caller's: `handle`.
+//! Connections run on the accepting runtime, or, for `serve`, on threads of their own
+//! ([`super::workers`]).
 
 use std::convert::Infallible;
+use std::num::NonZeroUsize;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,12 +21,13 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 
 use super::deadlines::{Deadlines, Registration};
 use super::limits::{self, Limits, Watched};
+use super::workers::Workers;
 
 /// How long a client may take to finish the TLS handshake before its connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -43,6 +47,9 @@ pub(crate) struct Listening<H> {
     pub tls: Option<TlsAcceptor>,
     /// What each request gets.
     pub handle: H,
+    /// Serve connections on this many threads of their own ([`super::workers`]) rather than
+    /// on the runtime that accepts them.
+    pub threads: Option<NonZeroUsize>,
 }
 
 impl<H, F, B> Listening<H>
@@ -62,6 +69,10 @@ where
         let listening = self;
         let connections = Arc::new(Semaphore::new(listening.limits.max_connections));
         let refusals = Arc::new(Semaphore::new(REFUSALS_IN_FLIGHT));
+        let mut workers = listening.threads.and_then(|threads| {
+            let permits = u32::try_from(listening.limits.max_connections).unwrap_or(u32::MAX);
+            Workers::start(threads, &stopped, &connections, permits)
+        });
         loop {
             let stream = tokio::select! {
                 biased;
@@ -76,11 +87,19 @@ where
                 },
             };
             if let Ok(permit) = Arc::clone(&connections).try_acquire_owned() {
+                // Taken off this runtime's reactor: a worker's registers it with its own.
+                let Ok(stream) = stream.into_std() else {
+                    continue;
+                };
                 let (listening, stopped) = (Arc::clone(&listening), stopped.clone());
-                tokio::spawn(async move {
+                let connection = async move {
                     listening.serve(stream, stopped).await;
                     drop(permit);
-                });
+                };
+                match &mut workers {
+                    Some(workers) => workers.spawn(connection),
+                    None => drop(tokio::spawn(connection)),
+                }
             } else if let Ok(permit) = Arc::clone(&refusals).try_acquire_owned() {
                 let max = listening.limits.max_connections;
                 tokio::spawn(async move {
@@ -91,7 +110,11 @@ where
         }
     }
 
-    async fn serve(self: Arc<Self>, stream: TcpStream, mut stopped: watch::Receiver<bool>) {
+    async fn serve(
+        self: Arc<Self>,
+        stream: std::net::TcpStream,
+        mut stopped: watch::Receiver<bool>,
+    ) {
         let listening = self;
         let _ = stream.set_nodelay(true);
         let Ok((stream, spare)) = limits::spare_handle(stream) else {

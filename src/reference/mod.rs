@@ -40,6 +40,7 @@ pub(crate) mod routes;
 mod served;
 pub(crate) mod server;
 mod statuses;
+mod workers;
 
 use std::sync::Arc;
 

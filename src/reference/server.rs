@@ -60,6 +60,10 @@ pub(crate) struct ServeOptions {
     pub tls: Option<Arc<rustls::ServerConfig>>,
     /// Told of every request answered, for a report of the client's traffic.
     pub requests: Option<RequestLog>,
+    /// Serve connections on this many threads, each with a runtime of its own
+    /// ([`super::workers`]), rather than on the caller's runtime: `serve` does, a reference
+    /// implementation embedded in a run does not.
+    pub threads: Option<std::num::NonZeroUsize>,
 }
 
 /// A running reference server; stops accepting connections when dropped.
@@ -218,6 +222,7 @@ impl ReferenceServer {
             deadlines: Arc::clone(&app.deadlines),
             tls: options.tls.map(TlsAcceptor::from),
             handle: move |request| handle(Arc::clone(&answering), request),
+            threads: options.threads,
         });
         tokio::spawn(listening.accept(listener, stopped));
         Ok(ReferenceServer {

@@ -184,3 +184,39 @@ async fn each_mistake_of_a_client_is_on_its_certificate() {
         "{junit}"
     );
 }
+
+#[tokio::test]
+async fn a_request_under_way_when_serve_stops_is_answered_and_on_the_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = format!("json={}", dir.path().join("json").display());
+    let args = [
+        "serve",
+        "--port",
+        "0",
+        util::ISSUE_CARD,
+        "--fault",
+        "latency=600ms",
+        "--report",
+        &json,
+    ];
+    let served = util::listening(&args).await;
+    let client = util::client();
+    let sending = client
+        .post(format!("{}{PATH}", served.url))
+        .header("content-type", "application/json; charset=UTF-8")
+        .body(valid("under-way-1").to_string())
+        .send();
+    let answer = tokio::spawn(async move {
+        let answer = sending.await.unwrap();
+        serde_json::from_slice::<Value>(&answer.bytes().await.unwrap()).unwrap()
+    });
+    // Stopped while the answer is held back by the latency fault.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let run = stop(served).await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let answer = answer.await.unwrap();
+    assert_eq!(answer["result"]["resultStatus"], "S", "{answer}");
+    let summary = &report(&dir)["summary"];
+    assert_eq!(summary["traffic"]["exchanges"], 1, "{summary}");
+    assert_eq!(summary["cases"], 1, "{summary}");
+}
