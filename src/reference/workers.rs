@@ -1,5 +1,6 @@
 //! Threads that serve `serve`'s connections, each running a single-threaded runtime of its own,
-//! as nginx's workers and actix-web's do.
+//! as nginx's workers and actix-web's do (how many is the caller's choice: `serve` starts two
+//! per core, see `serving_threads` in the CLI).
 //!
 //! On tokio's shared multi-threaded runtime, every request of a busy server paid for the work
 //! stealing that runtime does: a connection's task, woken by its socket, could be taken by the
