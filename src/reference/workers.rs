@@ -8,7 +8,8 @@
 //! the benchmark's load (32 connections, fresh keys, two cores) that was 0.12 context switches
 //! and 0.05 futex calls per request. Here a connection stays on the thread it was handed to,
 //! round-robin as it is accepted: 0.04 context switches and 0.003 futex calls per request, and
-//! `serve`'s CPU time per request fell from 13.5 to 10.6 µs (medians of nine rounds). What is
+//! `serve`'s CPU time per request fell from 13.5 to 10.6 µs (medians of nine rounds, one thread
+//! per core; two per core kept that CPU time and took the idle time off the cores). What is
 //! given up is the balancing: a connection sending a request that takes long to answer delays
 //! the others of its thread, which for a reference implementation answering in microseconds
 //! does not arise.
