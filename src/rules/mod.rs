@@ -17,7 +17,7 @@ pub(crate) use view::{JsonView, View};
 pub(crate) use violation::{Rule, Violation};
 
 use crate::contract::schema::{
-    Effect, Kind, ObjectRules, Schema, StringRules, Types, UnknownFields,
+    Effect, Kind, ObjectRules, Schema, StringRules, TypeId, Types, UnknownFields,
 };
 use crate::json::{abbreviate, describe_kind};
 
@@ -113,10 +113,17 @@ impl Place<'_> {
 impl<'a> Validator<'a> {
     fn check<J: JsonView>(&mut self, schema: &'a Schema, value: &J, at: &Place<'_>) {
         let fits = |kind: &&Kind| kind_matches(self.types, **kind, value);
-        let mut matching = schema.kinds.iter().filter(fits);
-        // The common case, one fitting kind, allocates nothing: this runs for every value of
-        // every request the reference implementation answers.
-        match (matching.next(), matching.next()) {
+        // Nearly every schema has one kind: looking at it alone spares a filtering iterator
+        // for every value of every request the reference implementation answers.
+        let (first, second) = match schema.kinds.as_slice() {
+            [only] => (Some(only).filter(fits), None),
+            kinds => {
+                let mut matching = kinds.iter().filter(fits);
+                (matching.next(), matching.next())
+            }
+        };
+        // The common case, one fitting kind, allocates nothing.
+        match (first, second) {
             // A value of the wrong type says nothing about its other rules: report only that.
             (None, _) => {
                 let types = self.types;
@@ -249,6 +256,7 @@ impl<'a> Validator<'a> {
         }
     }
 
+    #[inline(never)]
     fn check_array<J: JsonView>(&mut self, schema: &'a Schema, items: &[J], at: &Place<'_>) {
         let rules = &schema.arrays;
         let count = items.len();
@@ -269,13 +277,19 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Kept out of line, as is [`Self::check_array`]: most values checked are leaves, and with
+    /// the containers' loops inlined into [`Self::check_kind`] every leaf paid for saving the
+    /// registers those loops use.
+    #[inline(never)]
     fn check_object<J: JsonView>(&mut self, rules: &'a ObjectRules, map: &J, at: &Place<'_>) {
         for field in &rules.fields {
             let at = &Place::Name(at, &field.name);
             match map.member(&field.name) {
                 Some(value) => {
                     self.check(&field.schema, value, at);
-                    self.conditional(field, Effect::Forbidden, map, at);
+                    if !field.conditions.is_empty() {
+                        self.conditional(field, Effect::Forbidden, map, at);
+                    }
                 }
                 None if field.presence.is_required(self.status) => {
                     let rule = match field.presence {
@@ -284,7 +298,10 @@ impl<'a> Validator<'a> {
                     };
                     self.push(at, rule, || ("present".into(), "absent".into()));
                 }
-                None => self.conditional(field, Effect::Required, map, at),
+                None if !field.conditions.is_empty() => {
+                    self.conditional(field, Effect::Required, map, at)
+                }
+                None => {}
             }
         }
         if rules.unknown == UnknownFields::Reject {
@@ -348,6 +365,7 @@ fn type_names(types: &Types, schema: &Schema) -> String {
 }
 
 /// Whether `value` is of `kind` (shallowly: a named type matches when its kinds do).
+#[inline]
 pub(crate) fn kind_matches<J: JsonView>(types: &Types, kind: Kind, value: &J) -> bool {
     match (kind, value.view()) {
         (Kind::String, View::String(_)) => true,
@@ -357,12 +375,17 @@ pub(crate) fn kind_matches<J: JsonView>(types: &Types, kind: Kind, value: &J) ->
         (Kind::Null, View::Null) => true,
         (Kind::Object, View::Object) => true,
         (Kind::Array, View::Array(_)) => true,
-        (Kind::Named(id), _) => {
-            let named = &types.get(id).schema;
-            named.kinds.iter().any(|k| kind_matches(types, *k, value))
-        }
+        (Kind::Named(id), _) => named_matches(types, id, value),
         _ => false,
     }
+}
+
+/// [`kind_matches`] for a named type, kept out of line: only this case recurses, and with it
+/// inlined every call saved and restored registers for a recursion that almost never happens.
+#[inline(never)]
+fn named_matches<J: JsonView>(types: &Types, id: TypeId, value: &J) -> bool {
+    let named = &types.get(id).schema;
+    named.kinds.iter().any(|k| kind_matches(types, *k, value))
 }
 
 /// Whether the length rules need `text`'s characters counted: a string of `n` bytes has
