@@ -91,7 +91,9 @@ impl Pointer {
     pub(crate) fn get_in<'a>(&self, map: &'a serde_json::Map<String, Value>) -> Option<&'a Value> {
         let (first, rest) = self.segments.split_first()?;
         rest.iter()
-            .try_fold(map.get(first)?, |current, segment| step(current, segment))
+            .try_fold(super::member_of(map, first)?, |current, segment| {
+                step(current, segment)
+            })
     }
 
     /// Replaces (or inserts, for an object member) the value at this pointer. Returns false
@@ -172,9 +174,10 @@ impl fmt::Display for Pointer {
     }
 }
 
-fn step<'a>(current: &'a Value, segment: &str) -> Option<&'a Value> {
+/// The member or item that `segment` names in `current`.
+pub(crate) fn step<'a>(current: &'a Value, segment: &str) -> Option<&'a Value> {
     match current {
-        Value::Object(map) => map.get(segment),
+        Value::Object(map) => super::member_of(map, segment),
         Value::Array(items) => items.get(segment.parse::<usize>().ok()?),
         _ => None,
     }
@@ -185,7 +188,7 @@ pub(crate) fn parent_mut<'a>(root: &'a mut Value, parents: &[String]) -> Option<
     parents
         .iter()
         .try_fold(root, |current, segment| match current {
-            Value::Object(map) => map.get_mut(segment),
+            Value::Object(map) => super::member_of_mut(map, segment),
             Value::Array(items) => items.get_mut(segment.parse::<usize>().ok()?),
             _ => None,
         })

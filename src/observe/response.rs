@@ -141,12 +141,8 @@ impl Response {
             [first, rest @ ..] if first == "body" => {
                 let body = self.json().as_ref().ok()?;
                 rest.iter()
-                    .try_fold(body, |value, segment| match value {
-                        Value::Object(map) => map.get(segment),
-                        Value::Array(items) => {
-                            segment.parse::<usize>().ok().and_then(|i| items.get(i))
-                        }
-                        _ => None,
+                    .try_fold(body, |value, segment| {
+                        crate::json::pointer::step(value, segment)
                     })
                     .cloned()
             }

@@ -164,7 +164,9 @@ impl Base {
     /// The body written once (`None` for a document without one).
     fn body_written(&self) -> Option<&Written> {
         self.body
-            .get_or_init(|| self.document.get(Location::Body.name()).map(Written::of))
+            .get_or_init(|| {
+                crate::json::member(&self.document, Location::Body.name()).map(Written::of)
+            })
             .as_ref()
     }
 
@@ -391,10 +393,8 @@ fn present(base: &Value, change: &Option<(Pointer, Patch)>, place: &Pointer) -> 
         Some((at, Patch::Set(value))) if place.segments().starts_with(at.segments()) => {
             let rest = &place.segments()[at.segments().len()..];
             rest.iter()
-                .try_fold(value, |current, segment| match current {
-                    Value::Object(map) => map.get(segment),
-                    Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
-                    _ => None,
+                .try_fold(value, |current, segment| {
+                    crate::json::pointer::step(current, segment)
                 })
                 .is_some()
         }

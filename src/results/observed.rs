@@ -208,7 +208,7 @@ fn present(value: &Value, path: &[String]) -> bool {
         return true;
     };
     match value {
-        Value::Object(map) => map.get(first).is_some_and(|v| present(v, rest)),
+        Value::Object(map) => crate::json::member_of(map, first).is_some_and(|v| present(v, rest)),
         Value::Array(items) if first == "*" => items.iter().any(|v| present(v, rest)),
         _ => false,
     }

@@ -36,9 +36,6 @@ pub(crate) enum View<'a, J> {
     Object,
 }
 
-/// Objects with at most this many members are searched by comparing names, not by hashing.
-const SCANNED: usize = 16;
-
 impl JsonView for Value {
     fn view(&self) -> View<'_, Self> {
         match self {
@@ -52,14 +49,7 @@ impl JsonView for Value {
     }
 
     fn member(&self, name: &str) -> Option<&Self> {
-        let map = self.as_object()?;
-        // A map's lookup hashes the name with SipHash first, which costs more than comparing
-        // it with the few keys a request or answer object has.
-        if map.len() > SCANNED {
-            return map.get(name);
-        }
-        map.iter()
-            .find_map(|(key, value)| (key == name).then_some(value))
+        crate::json::member(self, name)
     }
 
     fn member_names(&self) -> impl Iterator<Item = &str> {

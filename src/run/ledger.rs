@@ -426,11 +426,7 @@ fn value_at(response: &Response, at: &Pointer) -> Option<String> {
         [first, rest @ ..] if first == crate::contract::Location::Body.name() => {
             let mut value = response.json().as_ref().ok()?;
             for segment in rest {
-                value = match value {
-                    Value::Object(map) => map.get(segment)?,
-                    Value::Array(items) => items.get(segment.parse::<usize>().ok()?)?,
-                    _ => return None,
-                };
+                value = crate::json::pointer::step(value, segment)?;
             }
             match value {
                 Value::String(text) => Some(text.clone()),

@@ -51,7 +51,9 @@ pub(crate) struct Encoded {
 
 /// Writes the path, query and headers of `document` for `contract`'s operation.
 pub(crate) fn encode(contract: &Contract, document: &Value) -> Encoded {
-    let members = |location: Location| document.get(location.name()).and_then(Value::as_object);
+    let members = |location: Location| {
+        crate::json::member(document, location.name()).and_then(Value::as_object)
+    };
     let mut path_and_query = fill_template(&contract.template, members(Location::Path));
     let query = encode_query(members(Location::Query));
     if !query.is_empty() {
@@ -81,7 +83,9 @@ pub(crate) fn fill_template(
         match piece {
             PathPiece::Literal(text) => out.push_str(text),
             PathPiece::Param(name) => {
-                let value = values.and_then(|v| v.get(name)).and_then(text);
+                let value = values
+                    .and_then(|v| crate::json::member_of(v, name))
+                    .and_then(text);
                 if let Some(value) = value {
                     out.extend(utf8_percent_encode(&value, SEGMENT));
                 }
