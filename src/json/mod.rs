@@ -8,6 +8,7 @@ pub(crate) mod strict;
 pub(crate) mod text;
 
 pub(crate) use pointer::Pointer;
+pub(crate) use text::{abbreviate, canonical_pretty, describe_kind, printable, printable_line};
 
 use serde_json::{Map, Value};
 
@@ -42,4 +43,31 @@ pub(crate) fn member_of_mut<'a>(
 pub(crate) fn member<'a>(value: &'a Value, name: &str) -> Option<&'a Value> {
     value.as_object().and_then(|map| member_of(map, name))
 }
-pub(crate) use text::{abbreviate, canonical_pretty, describe_kind, printable, printable_line};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_members_as_the_map_does_in_small_and_large_objects() {
+        for size in [0, 1, SCANNED, SCANNED + 1, 40] {
+            let mut map = Map::new();
+            for i in 0..size {
+                map.insert(format!("k{i}"), Value::from(i));
+            }
+            for name in ["k0", "k7", "k16", "k39", "absent", ""] {
+                assert_eq!(
+                    member_of(&map, name),
+                    map.get(name),
+                    "{size} members, {name}"
+                );
+                let mut copy = map.clone();
+                let expected = copy.get(name).cloned();
+                assert_eq!(member_of_mut(&mut copy, name).map(|v| v.clone()), expected);
+            }
+            let object = Value::Object(map.clone());
+            assert_eq!(member(&object, "k0"), map.get("k0"));
+        }
+        assert_eq!(member(&Value::from("k0"), "k0"), None);
+    }
+}
