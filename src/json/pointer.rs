@@ -81,19 +81,14 @@ impl Pointer {
 
     /// The value this pointer designates.
     pub(crate) fn get<'a>(&self, value: &'a Value) -> Option<&'a Value> {
-        self.segments
-            .iter()
-            .try_fold(value, |current, segment| step(current, segment))
+        walk(value, &self.segments)
     }
 
     /// The value this pointer designates inside an object's members (the pointer's first
     /// segment names a member of `map`).
     pub(crate) fn get_in<'a>(&self, map: &'a serde_json::Map<String, Value>) -> Option<&'a Value> {
         let (first, rest) = self.segments.split_first()?;
-        rest.iter()
-            .try_fold(super::member_of(map, first)?, |current, segment| {
-                step(current, segment)
-            })
+        walk(super::member_of(map, first)?, rest)
     }
 
     /// Replaces (or inserts, for an object member) the value at this pointer. Returns false
@@ -174,8 +169,15 @@ impl fmt::Display for Pointer {
     }
 }
 
+/// The value that `segments` (unescaped, in order) lead to from `value`.
+pub(crate) fn walk<'a>(value: &'a Value, segments: &[String]) -> Option<&'a Value> {
+    segments
+        .iter()
+        .try_fold(value, |current, segment| step(current, segment))
+}
+
 /// The member or item that `segment` names in `current`.
-pub(crate) fn step<'a>(current: &'a Value, segment: &str) -> Option<&'a Value> {
+fn step<'a>(current: &'a Value, segment: &str) -> Option<&'a Value> {
     match current {
         Value::Object(map) => super::member_of(map, segment),
         Value::Array(items) => items.get(segment.parse::<usize>().ok()?),

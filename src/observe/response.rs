@@ -140,11 +140,7 @@ impl Response {
             [first, name] if first == "headers" => self.header(name).map(Value::from),
             [first, rest @ ..] if first == "body" => {
                 let body = self.json().as_ref().ok()?;
-                rest.iter()
-                    .try_fold(body, |value, segment| {
-                        crate::json::pointer::step(value, segment)
-                    })
-                    .cloned()
+                crate::json::pointer::walk(body, rest).cloned()
             }
             _ => None,
         }

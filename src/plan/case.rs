@@ -392,11 +392,7 @@ fn present(base: &Value, change: &Option<(Pointer, Patch)>, place: &Pointer) -> 
         Some((at, Patch::Set(_))) if at == place => true,
         Some((at, Patch::Set(value))) if place.segments().starts_with(at.segments()) => {
             let rest = &place.segments()[at.segments().len()..];
-            rest.iter()
-                .try_fold(value, |current, segment| {
-                    crate::json::pointer::step(current, segment)
-                })
-                .is_some()
+            crate::json::pointer::walk(value, rest).is_some()
         }
         _ => place.get(base).is_some(),
     }

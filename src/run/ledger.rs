@@ -424,11 +424,8 @@ fn spread<T>(kept: &[T], count: usize) -> Vec<&T> {
 fn value_at(response: &Response, at: &Pointer) -> Option<String> {
     match at.segments() {
         [first, rest @ ..] if first == crate::contract::Location::Body.name() => {
-            let mut value = response.json().as_ref().ok()?;
-            for segment in rest {
-                value = crate::json::pointer::step(value, segment)?;
-            }
-            match value {
+            let body = response.json().as_ref().ok()?;
+            match crate::json::pointer::walk(body, rest)? {
                 Value::String(text) => Some(text.clone()),
                 Value::Number(number) => Some(number.to_string()),
                 _ => None,
