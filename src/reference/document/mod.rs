@@ -89,33 +89,54 @@ impl<'a> Node<'a> {
     /// differently is still recognised as sending the same payload. Allocates nothing.
     pub(crate) fn digest(&self) -> u64 {
         use std::hash::{BuildHasher, Hash, Hasher};
-        let state = foldhash::fast::FixedState::with_seed(0x0063_6f6e_666f_726d);
+        let state = digest_state();
         let mut hasher = state.build_hasher();
         match self {
             Node::Object(members) => {
-                // Members are combined by a commutative sum: their order does not matter.
+                // Each member is hashed whole, name then value; members are combined by a
+                // commutative sum, so their order does not matter.
                 let combined = members.iter().fold(0u64, |acc, (name, value)| {
-                    acc.wrapping_add(state.hash_one((*name, value.digest())))
+                    let mut member = state.build_hasher();
+                    name.hash(&mut member);
+                    value.feed(&mut member);
+                    acc.wrapping_add(member.finish())
                 });
                 (b'o', combined).hash(&mut hasher);
             }
             Node::Array(items) => {
                 b'a'.hash(&mut hasher);
-                items
-                    .iter()
-                    .for_each(|item| item.digest().hash(&mut hasher));
+                items.iter().for_each(|item| item.feed(&mut hasher));
             }
-            Node::String(text) => (b's', *text).hash(&mut hasher),
-            Node::Number(n) => match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => (b'u', u).hash(&mut hasher),
-                (None, Some(i)) => (b'i', i).hash(&mut hasher),
-                _ => (b'f', n.as_f64().unwrap_or(f64::NAN).to_bits()).hash(&mut hasher),
-            },
-            Node::Bool(b) => (b'b', b).hash(&mut hasher),
-            Node::Null => b'n'.hash(&mut hasher),
+            leaf => leaf.feed(&mut hasher),
         }
         hasher.finish()
     }
+
+    /// Writes the value into the hasher of what holds it: a leaf as its kind and value (most
+    /// members and items are leaves, and a hasher of their own cost a request a third of its
+    /// digest), a container as its own digest. Each kind is tagged and strings are
+    /// terminated, so no two values write the same bytes.
+    #[inline(always)]
+    fn feed(&self, hasher: &mut impl std::hash::Hasher) {
+        use std::hash::Hash;
+        match self {
+            Node::Object(_) | Node::Array(_) => (b'c', self.digest()).hash(hasher),
+            Node::String(text) => (b's', *text).hash(hasher),
+            Node::Number(n) => match (n.as_u64(), n.as_i64()) {
+                (Some(u), _) => (b'u', u).hash(hasher),
+                (None, Some(i)) => (b'i', i).hash(hasher),
+                _ => (b'f', n.as_f64().unwrap_or(f64::NAN).to_bits()).hash(hasher),
+            },
+            Node::Bool(b) => (b'b', b).hash(hasher),
+            Node::Null => b'n'.hash(hasher),
+        }
+    }
+}
+
+/// The hasher every part of a digest is built with: fixed, so that digests compare across
+/// requests.
+fn digest_state() -> foldhash::fast::FixedState {
+    foldhash::fast::FixedState::with_seed(0x0063_6f6e_666f_726d)
 }
 
 impl JsonView for Node<'_> {
@@ -247,6 +268,12 @@ mod tests {
         assert_ne!(digest(r#"{"x": 1}"#), digest(r#"{"x": 2}"#));
         assert_ne!(digest(r#"["1"]"#), digest("[1]"));
         assert_ne!(digest("[1, 2]"), digest("[2, 1]"));
+        // A member is hashed as its name then its value: neither runs into the other, and a
+        // container is not taken for what it holds.
+        assert_ne!(digest(r#"{"a": "b"}"#), digest(r#"{"ab": ""}"#));
+        assert_ne!(digest(r#"{"a": ["b"]}"#), digest(r#"{"a": "b"}"#));
+        assert_ne!(digest("[[1], [2]]"), digest("[[1, 2]]"));
+        assert_ne!(digest(r#"{"a": {}}"#), digest(r#"{"a": []}"#));
     }
 
     #[test]
