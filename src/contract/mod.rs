@@ -31,7 +31,7 @@ use serde_json::Value;
 
 pub(crate) use case_glob::CaseGlob;
 pub use error::{ContractError, ContractErrors};
-pub(crate) use error::{ContractErrorKind, ContractWarning};
+pub(crate) use error::{ContractErrorKind, ContractWarning, WarnedFile, WarningPlace};
 pub(crate) use http::{Credentials, Location, PathTemplate, Resource, ResponseSpec, StatusMatch};
 pub use load::load_paths;
 pub(crate) use load::{load_bytes, load_str};
@@ -186,7 +186,7 @@ pub(crate) struct SkipPattern {
     /// Whether it is from `generated.skip` (it applies to generated cases only).
     pub(crate) generated_only: bool,
     /// Where it is written: what a warning about it points at.
-    pub(crate) place: ContractWarning,
+    pub(crate) place: WarningPlace,
 }
 
 /// Where a contract was read from and its digest, for reports and snapshot headers.

@@ -139,8 +139,8 @@ impl SourceText {
 
     /// The span of the value at `pointer`, or of its nearest ancestor that exists.
     pub(crate) fn value_span(&self, pointer: &str) -> Span {
-        // A valid contract wants a place or two (its skip patterns', kept for a warning): the
-        // text is scanned for them rather than indexed whole, which costs several times more.
+        // A valid contract wants a place or two (a skip pattern's, for a warning): the text is
+        // scanned for them rather than indexed whole, which costs several times more.
         if self.index.get().is_none()
             && let Some(span) = scan::value_span(&self.text, pointer)
         {

@@ -241,11 +241,11 @@ fn pattern_warning(
             "{key} pattern `{}` matches no case of `{}`: nothing is left out by it",
             pattern.text, contract.name
         );
-        return Some(pattern.place.saying(message));
+        return Some(pattern.place.warning(message));
     }
     let security = matched.any(|(_, kind)| *kind == CaseKind::Security);
     (security && pattern.reason.is_none()).then(|| {
-        pattern.place.saying(format!(
+        pattern.place.warning(format!(
             "skip pattern `{0}` leaves out security probes of `{1}` without a stated reason: write it as {{\"cases\": \"{0}\", \"reason\": \"...\"}} so that reports can say why",
             pattern.text, contract.name
         ))

@@ -2,12 +2,14 @@
 //! (generated cases), each pattern kept with its place in the file, so that one matching no
 //! case can be pointed at in a warning.
 
+use std::sync::Arc;
+
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use super::Compiler;
 use crate::contract::ContractErrorKind as K;
 use crate::contract::model::SkipDef;
-use crate::contract::{CaseGlob, ContractWarning, SkipPattern, Skips};
+use crate::contract::{CaseGlob, SkipPattern, Skips, WarnedFile, WarningPlace};
 
 /// Up to this many patterns, a case name is matched against each pattern's own matcher
 /// ([`Skips::leaves_out`]) and no set is built: building a `GlobSet` costs far more than the
@@ -23,8 +25,23 @@ impl Compiler<'_> {
         let generated: Vec<(&str, Option<&str>)> =
             generated.iter().map(|g| (g.as_str(), None)).collect();
         let sets = all.len() + generated.len() > FEW_SKIP_PATTERNS;
-        let all = self.skip_set(&all, "/skip", false, sets, &mut patterns);
-        let generated = self.skip_set(&generated, "/generated/skip", true, sets, &mut patterns);
+        if all.is_empty() && generated.is_empty() {
+            return Skips {
+                all: GlobSet::empty(),
+                generated: GlobSet::empty(),
+                patterns,
+            };
+        }
+        // The file's text is kept for the patterns' warnings.
+        let file = WarnedFile::of(self.source);
+        let all = self.skip_set(&all, "/skip", false, sets, (&file, &mut patterns));
+        let generated = self.skip_set(
+            &generated,
+            "/generated/skip",
+            true,
+            sets,
+            (&file, &mut patterns),
+        );
         Skips {
             all,
             generated,
@@ -38,7 +55,7 @@ impl Compiler<'_> {
         at: &str,
         generated_only: bool,
         set: bool,
-        patterns: &mut Vec<SkipPattern>,
+        (file, patterns): (&Arc<WarnedFile>, &mut Vec<SkipPattern>),
     ) -> GlobSet {
         let mut builder = GlobSetBuilder::new();
         for (i, (text, reason)) in texts.iter().enumerate() {
@@ -50,13 +67,12 @@ impl Compiler<'_> {
             };
             match CaseGlob::new(text) {
                 Ok(glob) => {
-                    let span = self.source.value_span(&here);
                     patterns.push(SkipPattern {
                         text: text.to_string(),
                         reason: reason.map(str::to_string),
                         glob,
                         generated_only,
-                        place: ContractWarning::at(self.source, span, String::new()),
+                        place: WarningPlace::new(Arc::clone(file), here),
                     });
                     // Valid for `CaseGlob`, so for globset too.
                     if set && let Ok(glob) = Glob::new(text) {
