@@ -415,7 +415,8 @@ fn write_snippet(out: &mut String, file: &impl fmt::Display, loc: &Location) {
 /// A place in a contract file that a warning may point at later (a skip pattern's): the
 /// file's text is kept and the line and column are worked out only when a warning is made.
 /// Every contract is compiled before the first request of a run, and working places out there
-/// cost `verify` a third of a millisecond for warnings only `lint` and `cases` show.
+/// cost `verify` of the shipped family 0.7 M of its 57 M instructions, for warnings only `lint`
+/// and `cases` show.
 #[derive(Debug, Clone)]
 pub(crate) struct WarningPlace {
     file: Arc<WarnedFile>,

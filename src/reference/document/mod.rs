@@ -113,7 +113,7 @@ impl<'a> Node<'a> {
     }
 
     /// Writes the value into the hasher of what holds it: a leaf as its kind and value (most
-    /// members and items are leaves, and a hasher of their own cost a request a third of its
+    /// members and items are leaves, and a hasher of their own was a quarter of a request's
     /// digest), a container as its own digest. Each kind is tagged and strings are
     /// terminated, so no two values write the same bytes.
     #[inline(always)]
