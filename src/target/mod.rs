@@ -15,6 +15,7 @@
 pub(crate) mod headers;
 mod liveness;
 mod plain;
+mod pool;
 pub(crate) mod profile;
 mod read;
 mod signer;
