@@ -93,7 +93,7 @@ impl CaseCounts {
 /// Counts per contract and check, in the order contracts were given.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Tallies {
-    contracts: IndexMap<String, ContractTally>,
+    contracts: IndexMap<String, ContractTally, foldhash::fast::RandomState>,
 }
 
 impl Tallies {
@@ -110,16 +110,20 @@ impl Tallies {
 
     /// Counts one case.
     pub(crate) fn add(&mut self, case: &CaseResult) {
-        let tally = self
-            .contracts
-            .entry(case.contract.clone())
-            .or_insert_with(|| {
-                ContractTally::new(ContractInfo {
+        // Looked up before an entry is made: making one copies the name, for every case.
+        let index = match self.contracts.get_index_of(&case.contract) {
+            Some(index) => index,
+            None => {
+                let info = ContractInfo {
                     name: case.contract.clone(),
                     path: String::new(),
                     sha256: String::new(),
-                })
-            });
+                };
+                let tally = ContractTally::new(info);
+                self.contracts.insert_full(case.contract.clone(), tally).0
+            }
+        };
+        let tally = &mut self.contracts[index];
         tally.cases.add(case);
         for check in &case.checks {
             tally

@@ -76,7 +76,7 @@ pub(crate) struct HttpTarget {
     tls: Option<Arc<tls::Explainer>>,
     /// Parsed URLs by request path: parsing one (its host above all) costs several
     /// microseconds, and a run sends the same few paths hundreds of times.
-    urls: Arc<Mutex<HashMap<String, Url>>>,
+    urls: Arc<Mutex<HashMap<String, Url, foldhash::fast::RandomState>>>,
     /// Headers every request carries (`--header`, the profile's `headers`); secret values are
     /// marked sensitive so no record shows them.
     headers: HeaderMap,

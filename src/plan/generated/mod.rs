@@ -65,7 +65,7 @@ pub(super) fn each_planned(
         contract,
         skipping,
         whole: whole_document(contract),
-        names: HashSet::new(),
+        names: HashSet::default(),
         scratch: scratch::Scratch::default(),
     };
     // Site names are unique, so a case name can only repeat within one site's mutations (two
@@ -156,7 +156,7 @@ struct Planner<'a> {
     skipping: bool,
     /// Whether every mutation is confirmed against the whole request (see [`whole_document`]).
     whole: bool,
-    names: HashSet<String>,
+    names: HashSet<String, foldhash::fast::RandomState>,
     /// The base request, keys filled in, that whole-request checks change in place.
     scratch: scratch::Scratch,
 }
