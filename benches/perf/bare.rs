@@ -2,9 +2,10 @@
 //! concurrency and no checks at all. Run as its own process so that both sides pay for process
 //! start-up alike.
 //!
-//! `--bare-hyper` sends them the same way through hyper's pooled client directly, as conform
-//! sends to a plain-HTTP target: not the judged baseline, but shown beside it, so that what
-//! conform's checks cost stays visible apart from what its leaner HTTP layer saves.
+//! `--bare-hyper` sends them the same way through hyper's pooled client directly (conform sends
+//! to a plain-HTTP target over hyper's connections too, from a pool of its own): not the judged
+//! baseline, but shown beside it, so that what conform's checks cost stays visible apart from
+//! what its leaner HTTP layer saves, and the bound the Hurl comparison prints.
 
 use std::path::Path;
 

@@ -183,7 +183,7 @@ fn overhead(
         .collect();
     over_hyper.sort_by(f64::total_cmp);
     println!(
-        "  bare hyper       {:>9}  {requests} requests (hyper's client, as conform sends; conform ÷ this {:.2}, shown, not judged)",
+        "  bare hyper       {:>9}  {requests} requests (hyper's pooled client; conform sends over hyper's connections too; conform ÷ this {:.2}, shown, not judged)",
         ms(hyper_time),
         over_hyper[over_hyper.len() / 2]
     );
