@@ -28,7 +28,7 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, HOST, HeaderValue};
 
 use super::Limits;
-use super::pool::{Failure, Pool};
+use super::pool::{Failure, IDLE, Pool};
 use super::read::{Limited, root_cause};
 use crate::observe::{Response, Sent, TransportError, shown_url};
 
@@ -78,7 +78,7 @@ impl Plain {
         let host = host_header(base);
         let authority = host.as_ref().map(|(authority, _)| authority.clone());
         Some(Plain {
-            pool: Arc::new(Pool::new(connector, authority)),
+            pool: Arc::new(Pool::new(connector, authority, IDLE)),
             host,
             uris: Arc::default(),
         })

@@ -10,8 +10,9 @@
 //! connection goes back once its answer is read. What reqwest's pool promises holds: at most
 //! [`IDLE_PER_HOST`] idle connections, none reused after [`IDLE`] without use, and a request
 //! that found its reused connection closed before a byte of it went out is sent again on a new
-//! one. Idle connections are closed when next looked at or with the pool, rather than by a
-//! timer: a run is over long before 90 seconds matter.
+//! one. A connection idle too long is closed when the pool is next used (taken, or another
+//! connection put back) rather than by a timer of its own: a run is over long before 90
+//! seconds matter, and `proxy`, which lives longer, uses its pool with every exchange.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -38,6 +39,9 @@ pub(super) struct Pool {
     connector: HttpConnector,
     /// The target's authority: only connections to it are kept.
     authority: Option<Authority>,
+    /// How long a connection may idle and still be reused ([`IDLE`]).
+    idle_for: Duration,
+    /// Idle connections, the longest idle first.
     idle: Mutex<Vec<Idle>>,
 }
 
@@ -64,10 +68,15 @@ pub(super) struct Lease {
 
 impl Pool {
     /// Connections made by `connector`, to `authority`'s host.
-    pub(super) fn new(connector: HttpConnector, authority: Option<Authority>) -> Self {
+    pub(super) fn new(
+        connector: HttpConnector,
+        authority: Option<Authority>,
+        idle_for: Duration,
+    ) -> Self {
         Pool {
             connector,
             authority,
+            idle_for,
             idle: Mutex::new(Vec::new()),
         }
     }
@@ -113,16 +122,21 @@ impl Pool {
         }
         let pool = Arc::clone(self);
         tokio::spawn(async move {
-            if let Ok(Ok(())) = tokio::time::timeout(IDLE, sender.ready()).await {
+            if let Ok(Ok(())) = tokio::time::timeout(pool.idle_for, sender.ready()).await {
                 pool.keep(sender);
             }
         });
     }
 
     fn keep(&self, sender: Sender) {
+        let since = Instant::now();
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
+        // The longest idle are first: those idle too long are let go, which closes them.
+        let stale = (idle.iter())
+            .take_while(|old| since.duration_since(old.since) >= self.idle_for)
+            .count();
+        idle.drain(..stale);
         if idle.len() < IDLE_PER_HOST {
-            let since = Instant::now();
             idle.push(Idle { sender, since });
         }
     }
@@ -131,7 +145,7 @@ impl Pool {
     fn take_idle(&self) -> Option<Sender> {
         let mut idle = self.idle.lock().unwrap_or_else(|p| p.into_inner());
         while let Some(Idle { sender, since }) = idle.pop() {
-            if sender.is_ready() && since.elapsed() < IDLE {
+            if sender.is_ready() && since.elapsed() < self.idle_for {
                 return Some(sender);
             }
         }
@@ -179,8 +193,12 @@ mod tests {
     use tokio::net::TcpListener;
 
     fn pool(address: &str) -> Arc<Pool> {
+        pool_idling(address, IDLE)
+    }
+
+    fn pool_idling(address: &str, idle_for: Duration) -> Arc<Pool> {
         let authority = address.parse::<Uri>().unwrap().authority().cloned();
-        Arc::new(Pool::new(HttpConnector::new(), authority))
+        Arc::new(Pool::new(HttpConnector::new(), authority, idle_for))
     }
 
     fn request(address: &str, path: &str) -> Request<Full<Bytes>> {
@@ -298,6 +316,22 @@ mod tests {
                 "a new connection for each request"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_connection_idle_too_long_is_not_reused() {
+        let (address, mut heard) = server(10, true).await;
+        let pool = pool_idling(&address, Duration::from_millis(50));
+        assert_eq!(exchange(&pool, &address, "/").await, 200);
+        assert_eq!(exchange(&pool, &address, "/").await, 200);
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        assert_eq!(exchange(&pool, &address, "/").await, 200);
+        let numbers = connections(&mut heard, 3).await;
+        assert_eq!(
+            numbers,
+            ["1", "1", "2"],
+            "a new connection after the idle time"
+        );
     }
 
     #[tokio::test]
