@@ -14,6 +14,7 @@
 
 pub(crate) mod headers;
 mod liveness;
+mod parsed;
 mod plain;
 mod pool;
 pub(crate) mod profile;
@@ -27,9 +28,8 @@ pub(crate) use read::send_error;
 pub(crate) use signer::Signing;
 pub(crate) use spoil::Spoil;
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Once};
 use std::time::{Duration, Instant};
 
 use reqwest::Url;
@@ -74,18 +74,14 @@ pub(crate) struct HttpTarget {
     liveness: Arc<Liveness>,
     signing: Option<Arc<Signing>>,
     tls: Option<Arc<tls::Explainer>>,
-    /// Parsed URLs by request path: parsing one (its host above all) costs several
-    /// microseconds, and a run sends the same few paths hundreds of times.
-    urls: Arc<Mutex<HashMap<String, Url, foldhash::fast::RandomState>>>,
+    /// Parsed URLs by request path.
+    urls: Arc<parsed::Parsed<Url>>,
     /// Headers every request carries (`--header`, the profile's `headers`); secret values are
     /// marked sensitive so no record shows them.
     headers: HeaderMap,
     /// Requests sent so far, so a late replay can say how many came in between.
     sent: Arc<AtomicU64>,
 }
-
-/// Paths whose parsed URL is kept at most; past that the cache starts over.
-const CACHED_URLS: usize = 1024;
 
 /// A target URL or client that cannot be used at all (a harness error, exit 2).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -244,23 +240,13 @@ impl HttpTarget {
 
     /// The URL a request for `path` (path and query, relative to the base) goes to.
     fn url_for(&self, path: &str) -> Result<Url, TransportError> {
-        let mut urls = self
-            .urls
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(url) = urls.get(path) {
-            return Ok(url.clone());
-        }
-        let text = format!("{}{path}", self.base);
-        let url = Url::parse(&text).map_err(|err| TransportError::Other {
-            reason: format!("not a valid URL: {err}"),
-            url: text,
-        })?;
-        if urls.len() >= CACHED_URLS {
-            urls.clear();
-        }
-        urls.insert(path.to_string(), url.clone());
-        Ok(url)
+        self.urls.get_or(path, |path| {
+            let text = format!("{}{path}", self.base);
+            Url::parse(&text).map_err(|err| TransportError::Other {
+                reason: format!("not a valid URL: {err}"),
+                url: text,
+            })
+        })
     }
 
     /// The request as it will go on the wire, and what its answer's signature must cover.

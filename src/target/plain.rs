@@ -15,8 +15,7 @@
 //! that an HTTP proxy in the environment may apply to (reqwest honours `HTTP_PROXY` and
 //! `ALL_PROXY`) stays with reqwest, so neither changes meaning.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -28,6 +27,7 @@ use reqwest::Url;
 use reqwest::header::{ACCEPT, HOST, HeaderValue};
 
 use super::Limits;
+use super::parsed::Parsed;
 use super::pool::{Failure, IDLE, Pool};
 use super::read::{Limited, root_cause};
 use crate::observe::{Response, Sent, TransportError, shown_url};
@@ -41,9 +41,6 @@ const USER_TIMEOUT: Duration = Duration::from_secs(30);
 /// A deadline this far off is never reached (tokio's own "far future" is 30 years).
 const NEVER: Duration = Duration::from_secs(30 * 365 * 24 * 60 * 60);
 
-/// Request URIs kept at most; past that the cache starts over.
-const CACHED_URIS: usize = 1024;
-
 /// The pooled client for one plain-HTTP target.
 #[derive(Debug, Clone)]
 pub(super) struct Plain {
@@ -51,9 +48,8 @@ pub(super) struct Plain {
     /// The target's authority and the `Host` header hyper's client would give a request to it,
     /// worked out once: the client formats it anew for every request (2.2k instructions).
     host: Option<(Authority, HeaderValue)>,
-    /// Request URIs by URL: a run sends the same few URLs hundreds of times, and parsing one
-    /// costs a thousand instructions.
-    uris: Arc<Mutex<HashMap<Box<str>, hyper::Uri, foldhash::fast::RandomState>>>,
+    /// Request URIs by URL.
+    uris: Arc<Parsed<hyper::Uri>>,
 }
 
 impl Plain {
@@ -127,22 +123,10 @@ impl Plain {
 
     /// The URI `sent` goes to; the reason when its URL is not one an HTTP request can carry.
     fn uri(&self, sent: &Sent) -> Result<hyper::Uri, String> {
-        let text = sent.url.as_str();
-        let mut uris = self
-            .uris
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(uri) = uris.get(text) {
-            return Ok(uri.clone());
-        }
-        let uri: hyper::Uri = text
-            .parse()
-            .map_err(|err| format!("not a valid URL: {err}"))?;
-        if uris.len() >= CACHED_URIS {
-            uris.clear();
-        }
-        uris.insert(text.into(), uri.clone());
-        Ok(uri)
+        self.uris.get_or(sent.url.as_str(), |text| {
+            text.parse()
+                .map_err(|err| format!("not a valid URL: {err}"))
+        })
     }
 
     /// The request as hyper takes it.
