@@ -22,7 +22,7 @@ use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::http::uri::Authority;
+use hyper::http::uri::{Authority, PathAndQuery};
 use hyper::{Request, Response, Uri};
 use hyper_util::client::legacy::connect::HttpConnector;
 use tower_service::Service;
@@ -173,16 +173,19 @@ impl Pool {
 }
 
 /// The request's target as an HTTP/1.1 request line carries it to a server: the path and
-/// query, or the authority alone for `CONNECT`.
+/// query, or the authority alone for `CONNECT`. Made from the parts the URI already holds
+/// (shared, not copied) rather than by parsing the path again: `verify` of the shipped family
+/// 50.62 M → 50.51 M instructions.
 fn to_origin_form(request: &mut Request<Full<Bytes>>) {
     let uri = request.uri();
-    let form = if request.method() == hyper::Method::CONNECT {
-        uri.authority().map(|a| a.as_str().parse::<Uri>())
+    let mut parts = hyper::http::uri::Parts::default();
+    if request.method() == hyper::Method::CONNECT {
+        parts.authority = uri.authority().cloned();
     } else {
-        let path = uri.path_and_query().map_or("/", |p| p.as_str());
-        Some(path.parse::<Uri>())
-    };
-    if let Some(Ok(form)) = form {
+        let path = uri.path_and_query().cloned();
+        parts.path_and_query = Some(path.unwrap_or_else(|| PathAndQuery::from_static("/")));
+    }
+    if let Ok(form) = Uri::from_parts(parts) {
         *request.uri_mut() = form;
     }
 }
@@ -333,6 +336,20 @@ mod tests {
             ["1", "1", "2"],
             "a new connection after the idle time"
         );
+    }
+
+    #[test]
+    fn the_request_line_carries_the_path_or_for_connect_the_authority() {
+        let form = |method: hyper::Method, uri: &str| {
+            let mut request = request("http://h:8", "/");
+            *request.method_mut() = method;
+            *request.uri_mut() = uri.parse().unwrap();
+            to_origin_form(&mut request);
+            request.uri().to_string()
+        };
+        assert_eq!(form(hyper::Method::POST, "http://h:8/a/b?x=1"), "/a/b?x=1");
+        assert_eq!(form(hyper::Method::GET, "http://h:8"), "/");
+        assert_eq!(form(hyper::Method::CONNECT, "http://h:8/a"), "h:8");
     }
 
     #[tokio::test]
