@@ -208,18 +208,71 @@ impl Secrets {
         self.values.iter().map(String::as_str)
     }
 
-    /// `text` with every secret value replaced by `***`.
+    /// `text` with every secret value replaced by `***`, and every start of one that ends where
+    /// the text was cut short (`…`, as messages quoting a long answer are) replaced too: a
+    /// token the target echoed may be cut anywhere, and its first 28 of 36 characters give
+    /// most of it away.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
-        if !self.values.iter().any(|v| text.contains(v.as_str())) {
+        let whole = self.values.iter().any(|v| text.contains(v.as_str()));
+        if !whole && !(text.contains(CUT) && self.cut_in(text)) {
             return Cow::Borrowed(text);
         }
         let mut out = text.to_string();
         for value in &self.values {
             out = out.replace(value.as_str(), "***");
         }
-        Cow::Owned(out)
+        Cow::Owned(self.scrub_cut(&out).unwrap_or(out))
+    }
+
+    /// Whether a secret's start ends right before a cut in `text`.
+    fn cut_in(&self, text: &str) -> bool {
+        text.match_indices(CUT)
+            .any(|(at, _)| self.cut_start(&text[..at]).is_some())
+    }
+
+    /// `text` with each secret's start that ends right before a cut replaced by `***`;
+    /// `None` when there is none.
+    fn scrub_cut(&self, text: &str) -> Option<String> {
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        let mut changed = false;
+        while let Some(at) = rest.find(CUT) {
+            let before = &rest[..at];
+            match self.cut_start(before) {
+                Some(len) => {
+                    out.push_str(&before[..before.len() - len]);
+                    out.push_str("***");
+                    changed = true;
+                }
+                None => out.push_str(before),
+            }
+            out.push(CUT);
+            rest = &rest[at + CUT.len_utf8()..];
+        }
+        out.push_str(rest);
+        changed.then_some(out)
+    }
+
+    /// The length of the longest start of a secret (at least [`CUT_SHOWN`] bytes, and short
+    /// of the whole value, which `scrub` replaced already) that `before` ends with.
+    fn cut_start(&self, before: &str) -> Option<usize> {
+        self.values
+            .iter()
+            .filter_map(|value| {
+                (CUT_SHOWN..value.len())
+                    .rev()
+                    .filter(|&len| value.is_char_boundary(len))
+                    .find(|&len| before.ends_with(&value[..len]))
+            })
+            .max()
     }
 }
+
+/// How messages mark a value cut short.
+const CUT: char = '…';
+
+/// The shortest start of a secret scrubbed before a cut: the shortest secret scrubbed whole.
+const CUT_SHOWN: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -289,5 +342,27 @@ mod tests {
             "sent ***; the server said: bad token *** for acme"
         );
         assert!(matches!(secrets.scrub("nothing here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_secret_cut_short_in_a_message_is_scrubbed_up_to_the_cut() {
+        let header = "Authorization: Bearer sk_live_9fQ2xLr7Vb3mKp8ZtW4nHc6YdJ1sGe5A";
+        let secrets = Secrets::of(&[header.parse::<TargetHeader>().unwrap()]);
+        // The header's value and the token alone, each cut where a message was shortened.
+        assert_eq!(
+            secrets.scrub(r#"400 "the credential sent was Bearer sk_live_9fQ2xLr7Vb3mKp8ZtW4nH…""#),
+            r#"400 "the credential sent was ***…""#
+        );
+        assert_eq!(
+            secrets.scrub("token sk_live_9fQ2… (36 characters), and again sk_live_9f…"),
+            "token ***… (36 characters), and again ***…"
+        );
+        // Text before a cut that is not a secret's start stays, and a start too short to
+        // tell from ordinary text is left alone.
+        assert!(matches!(
+            secrets.scrub("a long answer, cut here…"),
+            Cow::Borrowed(_)
+        ));
+        assert!(matches!(secrets.scrub("the sk_…"), Cow::Borrowed(_)));
     }
 }

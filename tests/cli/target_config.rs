@@ -216,3 +216,48 @@ async fn secrets_never_reach_output_or_reports() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_token_the_target_echoes_stays_hidden_where_its_message_is_cut_short() {
+    let token = "sk_live_9fQ2xLr7Vb3mKp8ZtW4nHc6YdJ1sGe5A";
+    let server = MockServer::start().await;
+    // A refusal quoting the credential, long enough that messages show it cut short.
+    let message = format!("invalid request; the credential sent was Bearer {token}, refused");
+    let body = json!({"result": {"resultStatus": "F", "resultCode": "PARAM_ILLEGAL", "resultMessage": message}});
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let header = format!("Authorization: Bearer {token}");
+    let spec = format!("json={}", report.display());
+    let args = [
+        "verify",
+        ISSUE_CARD,
+        "--target",
+        &server.uri(),
+        "--header",
+        &header,
+        "--filter",
+        "*/example/*",
+        "--snapshots",
+        "off",
+        "--report",
+        &spec,
+    ];
+    let run = conform(&args).await;
+    assert_eq!(run.code, 1, "every answer is a refusal: {}", run.stdout);
+    assert!(
+        run.stdout.contains("the credential sent was ***"),
+        "the message is quoted, the token not: {}",
+        run.stdout
+    );
+    let report = std::fs::read_to_string(&report).unwrap();
+    let windows: Vec<&str> = (0..=token.len() - 8).map(|i| &token[i..i + 8]).collect();
+    for text in [&run.stdout, &run.stderr, &report] {
+        for window in &windows {
+            assert!(!text.contains(window), "part of the token shown: {text}");
+        }
+    }
+}
