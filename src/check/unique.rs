@@ -17,8 +17,9 @@ const VALUES_SHOWN: usize = 10;
 /// Requests named per shared value; the rest are counted.
 const HOLDERS_SHOWN: usize = 3;
 
-/// `unique` over what the run recorded for one contract.
-pub(crate) fn check(record: &UniqueRecord, key_name: Option<&str>) -> CheckResult {
+/// `unique` over what the run recorded for one contract. A value at one of `secret` (the places
+/// of credentials the operation issues: an access token) is shown masked, as everywhere else.
+pub(crate) fn check(record: &UniqueRecord, key_name: Option<&str>, secret: &[&str]) -> CheckResult {
     if record.compared == 0 {
         return CheckResult::skip(
             Check::Unique,
@@ -39,7 +40,13 @@ pub(crate) fn check(record: &UniqueRecord, key_name: Option<&str>) -> CheckResul
     let mut findings: Vec<Finding> = shared
         .iter()
         .take(VALUES_SHOWN)
-        .map(|((place, value), holders)| finding(place, value, holders, key_name))
+        .map(|((place, value), holders)| {
+            let shown = match secret.contains(place) {
+                true => crate::json::secret_shown(value),
+                false => abbreviate(&Value::String(value.to_string()), 60),
+            };
+            finding(place, &shown, holders, key_name)
+        })
         .collect();
     if shared.len() > VALUES_SHOWN || record.more > 0 {
         let more_values = shared.len().saturating_sub(VALUES_SHOWN);
@@ -54,7 +61,8 @@ pub(crate) fn check(record: &UniqueRecord, key_name: Option<&str>) -> CheckResul
 }
 
 /// `/cardNo "0111…" was answered to 41 distinct requests: a (requestId 1), b (requestId 2), ...`
-fn finding(place: &str, value: &str, holders: &[&Holder], key_name: Option<&str>) -> Finding {
+/// (`shown`: the value as the message shows it).
+fn finding(place: &str, shown: &str, holders: &[&Holder], key_name: Option<&str>) -> Finding {
     let named: Vec<String> = holders
         .iter()
         .take(HOLDERS_SHOWN)
@@ -64,7 +72,6 @@ fn finding(place: &str, value: &str, holders: &[&Holder], key_name: Option<&str>
     if holders.len() > HOLDERS_SHOWN {
         requests.push_str(&format!(" and {} more", holders.len() - HOLDERS_SHOWN));
     }
-    let shown = abbreviate(&Value::String(value.to_string()), 60);
     let distinct = match key_name {
         Some(key) => format!("requests with distinct {key}s"),
         None => "distinct requests".to_string(),
@@ -118,12 +125,15 @@ mod tests {
             compared: 41,
             ..UniqueRecord::default()
         };
-        assert_eq!(check(&record, Some("requestId")).outcome, Outcome::Pass);
+        assert_eq!(
+            check(&record, Some("requestId"), &[]).outcome,
+            Outcome::Pass
+        );
     }
 
     #[test]
     fn nothing_compared_is_skipped_with_the_reason() {
-        let result = check(&UniqueRecord::default(), Some("requestId"));
+        let result = check(&UniqueRecord::default(), Some("requestId"), &[]);
         assert_eq!(result.outcome, Outcome::Skip);
         assert!(result.message().contains("no successful answer"));
     }
@@ -138,7 +148,7 @@ mod tests {
             clashes: vec![clash("0111645086", a, b)],
             ..UniqueRecord::default()
         };
-        let result = check(&record, Some("requestId"));
+        let result = check(&record, Some("requestId"), &[]);
         assert_eq!(result.outcome, Outcome::Fail);
         assert_eq!(
             result.message(),
@@ -165,7 +175,7 @@ mod tests {
             clashes,
             ..UniqueRecord::default()
         };
-        let result = check(&record, Some("requestId"));
+        let result = check(&record, Some("requestId"), &[]);
         assert_eq!(result.findings.len(), 1, "{:?}", result.findings);
         assert!(
             result.message().contains("was answered to 41 requests with distinct requestIds: c/example/a (requestId 1), c/boundary/2 (requestId 2), c/boundary/3 (requestId 3) and 38 more"),
@@ -186,10 +196,38 @@ mod tests {
             clashes: vec![clash("t", keyless("a/example/x"), keyless("a/boundary/y"))],
             ..UniqueRecord::default()
         };
-        let message = check(&record, None).message();
+        let message = check(&record, None, &[]).message();
         assert!(
             message.ends_with("was answered to 2 distinct requests: a/example/x, a/boundary/y"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn an_issued_credential_shared_is_named_without_its_value() {
+        let token = "AT_FIXED_TOKEN_0001";
+        let record = UniqueRecord {
+            places: vec!["/body/accessToken".into()],
+            compared: 2,
+            clashes: vec![Clash {
+                place: "/body/accessToken".into(),
+                value: token.into(),
+                first: holder("applyToken/example/a", "1"),
+                again: holder("applyToken/boundary/b", "2"),
+            }],
+            ..UniqueRecord::default()
+        };
+        let result = check(&record, Some("requestId"), &["/body/accessToken"]);
+        assert_eq!(result.outcome, Outcome::Fail);
+        let message = result.message();
+        assert!(
+            message.starts_with(
+                "/body/accessToken AT_F… (19 characters, secret) was answered to 2 requests"
+            ),
+            "{message}"
+        );
+        let finding = &result.findings[0];
+        let shown = [&finding.message, finding.actual.as_ref().unwrap()];
+        assert!(shown.iter().all(|text| !text.contains(token)), "{shown:?}");
     }
 }

@@ -8,7 +8,9 @@ pub(crate) mod strict;
 pub(crate) mod text;
 
 pub(crate) use pointer::Pointer;
-pub(crate) use text::{abbreviate, canonical_pretty, describe_kind, printable, printable_line};
+pub(crate) use text::{
+    abbreviate, canonical_pretty, describe_kind, printable, printable_line, secret_shown,
+};
 
 use serde_json::{Map, Value};
 

@@ -30,6 +30,18 @@ fn abbreviate_text(text: &str, max: usize) -> String {
     }
 }
 
+/// A credential as messages show it: its first characters (only when it is long enough that
+/// they give nothing away) and its length, never the whole.
+pub(crate) fn secret_shown(text: &str) -> String {
+    let length = text.chars().count();
+    if length >= 16 {
+        let head: String = text.chars().take(4).collect();
+        format!("{head}… ({length} characters, secret)")
+    } else {
+        format!("*** ({length} characters, secret)")
+    }
+}
+
 /// [`abbreviate`] for text that is already rendered.
 pub(crate) fn abbreviate_str(full: &str, max: usize) -> String {
     let count = full.chars().count();

@@ -51,13 +51,6 @@ impl Captured {
         if !self.secret {
             return crate::json::abbreviate(&self.value, 60);
         }
-        let text = crate::scenario::template::text_of(&self.value);
-        let length = text.chars().count();
-        let head: String = text.chars().take(4).collect();
-        if length >= 16 {
-            format!("{head}… ({length} characters, secret)")
-        } else {
-            format!("*** ({length} characters, secret)")
-        }
+        crate::json::secret_shown(&crate::scenario::template::text_of(&self.value))
     }
 }

@@ -159,7 +159,8 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         Action::Unique => {
             let record = context.ledger.unique(case.contract, contract);
             let key = contract.idempotency.as_ref().map(|i| i.key_in.name());
-            vec![check::unique::check(&record, key)]
+            let secret: Vec<&str> = contract.issues.iter().map(|i| i.pointer.as_str()).collect();
+            vec![check::unique::check(&record, key, &secret)]
         }
     };
     let mut checks = printable(checks, &context.secrets);
