@@ -321,6 +321,14 @@ pub(crate) const MIN_CONCURRENCY: u32 = 2;
 /// The fewest tries of a request whose status is unknown: the first one.
 pub(crate) const MIN_SETTLE_TRIES: u32 = 1;
 
+/// How a request answered with the unknown status is settled when the contract does not say
+/// (`idempotency.settle`): at most this many tries in all...
+pub(crate) const DEFAULT_SETTLE_TRIES: u32 = 5;
+/// ...waiting this long before the second, twice as long before each next one...
+pub(crate) const DEFAULT_SETTLE_BACKOFF: Duration = Duration::from_millis(100);
+/// ...and never longer than this between two, a `Retry-After` included.
+pub(crate) const DEFAULT_SETTLE_MAX_WAIT: Duration = Duration::from_secs(2);
+
 /// Idempotency rules.
 #[derive(Debug, Clone)]
 pub(crate) struct Idempotency {

@@ -5,7 +5,10 @@
 use std::sync::atomic::AtomicUsize;
 use std::time::Duration;
 
-use crate::contract::{Contract, MIN_CONCURRENCY, MIN_SETTLE_TRIES};
+use crate::contract::{
+    Contract, DEFAULT_SETTLE_BACKOFF, DEFAULT_SETTLE_MAX_WAIT, DEFAULT_SETTLE_TRIES,
+    MIN_CONCURRENCY, MIN_SETTLE_TRIES,
+};
 use crate::observe::{Exchange, FlowRecord, Observations, Settled};
 use crate::plan::KeyMint;
 use crate::snapshot::Snapshots;
@@ -61,7 +64,7 @@ pub(crate) struct Settings {
     pub replays: u32,
     /// Identical requests the concurrency scenario sends at once.
     pub concurrency: u32,
-    /// Most tries while an unknown status settles (1 without a key: nothing is retried).
+    /// Most tries while an unknown status settles.
     pub settle_tries: u32,
     /// First wait between two settle tries.
     pub settle_backoff: Duration,
@@ -117,17 +120,25 @@ impl Context {
     /// Contracts and command-line flags below the minimums are rejected where they are read;
     /// the minimums are applied here once more only for library callers who set
     /// [`super::RunOptions`] directly.
+    ///
+    /// A contract without an idempotency key has nothing to replay, but an answer with the
+    /// unknown status is settled all the same, by sending the same request again: the status
+    /// says the outcome is not final and to ask again (a lookup told to retry later), and
+    /// judging the first answer would fail an implementation that is right.
     pub(super) fn settings(&self, contract: &Contract) -> Settings {
+        let o = &self.overrides;
         let Some(rules) = &contract.idempotency else {
             return Settings {
                 replays: 0,
                 concurrency: MIN_CONCURRENCY,
-                settle_tries: 1,
-                settle_backoff: Duration::ZERO,
-                settle_max_wait: Duration::ZERO,
+                settle_tries: o
+                    .settle_tries
+                    .unwrap_or(DEFAULT_SETTLE_TRIES)
+                    .max(MIN_SETTLE_TRIES),
+                settle_backoff: DEFAULT_SETTLE_BACKOFF,
+                settle_max_wait: DEFAULT_SETTLE_MAX_WAIT,
             };
         };
-        let o = &self.overrides;
         Settings {
             replays: o.replays.unwrap_or(rules.replays),
             concurrency: o
@@ -236,14 +247,19 @@ mod tests {
     }
 
     #[test]
-    fn a_contract_without_a_key_is_never_retried_or_replayed() {
+    fn a_contract_without_a_key_is_never_replayed_but_settles_an_unknown_status() {
         let contract = contract_with_request(serde_json::json!({})).unwrap();
+        let defaults = context(Overrides::default()).settings(&contract);
+        assert_eq!(
+            (defaults.replays, defaults.settle_tries),
+            (0, DEFAULT_SETTLE_TRIES)
+        );
         let settings = context(Overrides {
             replays: Some(5),
             concurrency: None,
-            settle_tries: Some(5),
+            settle_tries: Some(3),
         })
         .settings(&contract);
-        assert_eq!((settings.replays, settings.settle_tries), (0, 1));
+        assert_eq!((settings.replays, settings.settle_tries), (0, 3));
     }
 }

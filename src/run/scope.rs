@@ -26,11 +26,15 @@ pub(super) struct Gathered {
 impl Gathered {
     /// What `contracts` (one batch, or the whole suite) tell, as run authenticating as `auth`.
     pub(super) fn add(&mut self, contracts: &[Contract], auth: &Auth) {
-        for rules in contracts.iter().filter_map(|c| c.idempotency.as_ref()) {
-            self.idempotent = true;
-            self.asked[0].insert(rules.replays);
-            self.asked[1].insert(rules.concurrency);
-            self.asked[2].insert(rules.settle_tries);
+        for contract in contracts {
+            // Every contract settles an unknown status; only a keyed one replays.
+            let settle = contract.idempotency.as_ref().map(|r| r.settle_tries);
+            self.asked[2].insert(settle.unwrap_or(crate::contract::DEFAULT_SETTLE_TRIES));
+            if let Some(rules) = &contract.idempotency {
+                self.idempotent = true;
+                self.asked[0].insert(rules.replays);
+                self.asked[1].insert(rules.concurrency);
+            }
         }
         security(&mut self.security, contracts, auth);
     }

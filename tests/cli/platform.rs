@@ -3,7 +3,7 @@
 //! conditional check, swapped branches, ...) fails the run naming the case that caught it.
 
 use crate::merchant_impl;
-use crate::platform_impl::{Defects, serve};
+use crate::platform_impl::{Defects, serve, serve_busy_first};
 use crate::util::conform;
 
 const APPLY_TOKEN: &str = "contracts/platform/apply-token.json";
@@ -23,6 +23,43 @@ async fn a_correct_platform_passes_both_apis_with_no_false_alarm() {
         assert!(!run.stdout.contains(&format!("FAIL {case}")), "{case}");
     }
     assert!(run.stdout.contains("\nPARTIAL "), "{}", run.stdout);
+}
+
+#[tokio::test]
+async fn a_lookup_told_to_retry_later_is_asked_again_and_passes() {
+    // inquiryUserInfo has no idempotency key; its `U` answer still means "ask again".
+    let server = serve_busy_first().await;
+    let run = conform(&["verify", USER_INFO, "--target", &server.uri()]).await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("\nPARTIAL "), "{}", run.stdout);
+    let asked = server.received_requests().await.unwrap();
+    let profile = |r: &&wiremock::Request| {
+        String::from_utf8_lossy(&r.body).contains(crate::platform_impl::SAMPLE_TOKEN)
+    };
+    assert!(
+        asked.iter().filter(profile).count() >= 2,
+        "the sample token's lookup was sent again after its U"
+    );
+    // Told to settle in one try, the same implementation fails, and says it was not retried.
+    let once = conform(&[
+        "verify",
+        USER_INFO,
+        "--target",
+        &serve_busy_first().await.uri(),
+        "--settle-tries",
+        "1",
+    ])
+    .await;
+    assert_eq!(once.code, 1, "{}", once.stdout);
+    let settle = once
+        .stdout
+        .lines()
+        .find(|l| l.contains("idempotency-settle"));
+    assert!(
+        settle.is_some_and(|l| l.ends_with("status U did not settle after 1 try")),
+        "{}",
+        once.stdout
+    );
 }
 
 /// (defect, the case that must fail, a fragment of its failure).

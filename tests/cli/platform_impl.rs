@@ -59,16 +59,32 @@ pub(crate) struct Platform {
     used: Mutex<HashSet<String>>,
     issued: Mutex<HashSet<String>>,
     next: AtomicU64,
+    /// Under load: the first inquiryUserInfo of each body is told to retry later.
+    busy_first: bool,
+    asked: Mutex<HashSet<Vec<u8>>>,
 }
 
 /// Starts a server running both APIs with `defects`.
 pub(crate) async fn serve(defects: Defects) -> MockServer {
+    start(defects, false).await
+}
+
+/// Starts a correct server under load: it answers the first inquiryUserInfo of each body with
+/// `U` REQUEST_TRAFFIC_EXCEED_LIMIT ("retry later", as the docs list that code), and the same
+/// request sent again as usual.
+pub(crate) async fn serve_busy_first() -> MockServer {
+    start(Defects::default(), true).await
+}
+
+async fn start(defects: Defects, busy_first: bool) -> MockServer {
     let server = MockServer::start().await;
     let platform = Platform {
         defects,
         used: Mutex::new(HashSet::new()),
         issued: Mutex::new(HashSet::from([SAMPLE_TOKEN.to_string()])),
         next: AtomicU64::new(1),
+        busy_first,
+        asked: Mutex::new(HashSet::new()),
     };
     Mock::given(wiremock::matchers::method("POST"))
         .respond_with(platform)
@@ -82,6 +98,12 @@ impl Respond for Platform {
         let answer = match serde_json::from_slice::<Value>(&request.body) {
             Ok(Value::Object(body)) => match request.url.path() {
                 "/v2/authorizations/applyToken" => self.apply_token(&body),
+                "/v2/users/inquiryUserInfo" if self.busy_first && self.first_time(request) => {
+                    unknown(
+                        "REQUEST_TRAFFIC_EXCEED_LIMIT",
+                        "too many requests, retry later",
+                    )
+                }
                 "/v2/users/inquiryUserInfo" => self.user_info(&body),
                 _ => failure("INVALID_API", "no such API"),
             },
@@ -95,6 +117,10 @@ impl Respond for Platform {
 }
 
 impl Platform {
+    fn first_time(&self, request: &Request) -> bool {
+        self.asked.lock().unwrap().insert(request.body.clone())
+    }
+
     fn apply_token(&self, body: &Map<String, Value>) -> Value {
         let grant = match self.validate(body) {
             Ok(grant) => grant,
@@ -220,4 +246,8 @@ fn success() -> Value {
 
 fn failure(code: &str, message: &str) -> Value {
     json!({"result": {"resultStatus": "F", "resultCode": code, "resultMessage": message}})
+}
+
+fn unknown(code: &str, message: &str) -> Value {
+    json!({"result": {"resultStatus": "U", "resultCode": code, "resultMessage": message}})
 }

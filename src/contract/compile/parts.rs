@@ -12,8 +12,9 @@ use crate::contract::model::{
 };
 use crate::contract::schema::{Kind, Schema};
 use crate::contract::{
-    CaseExpect, CaseGlob, Contract, Expect, Idempotency, KeyLocation, Location, ResultRules,
-    SnapshotRules, StatusMatch,
+    CaseExpect, CaseGlob, Contract, DEFAULT_SETTLE_BACKOFF, DEFAULT_SETTLE_MAX_WAIT,
+    DEFAULT_SETTLE_TRIES, Expect, Idempotency, KeyLocation, Location, ResultRules, SnapshotRules,
+    StatusMatch,
 };
 use crate::json::Pointer;
 
@@ -116,19 +117,19 @@ impl Compiler<'_> {
                 "/idempotency/concurrency",
             ),
             settle_tries: self.at_least(
-                settle.and_then(|s| s.tries).unwrap_or(5),
+                settle.and_then(|s| s.tries).unwrap_or(DEFAULT_SETTLE_TRIES),
                 crate::contract::MIN_SETTLE_TRIES,
                 "/idempotency/settle/tries",
             ),
             settle_backoff: self.duration(
                 settle.and_then(|s| s.backoff.as_deref()),
                 "/idempotency/settle/backoff",
-                Duration::from_millis(100),
+                DEFAULT_SETTLE_BACKOFF,
             ),
             settle_max_wait: self.duration(
                 settle.and_then(|s| s.max_wait.as_deref()),
                 "/idempotency/settle/maxWait",
-                Duration::from_secs(2),
+                DEFAULT_SETTLE_MAX_WAIT,
             ),
             vary: def.vary.as_ref().and_then(|text| self.vary(text, contract)),
             key_max_len: key_schema.and_then(|s| s.strings.max_length),
