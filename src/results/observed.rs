@@ -70,9 +70,30 @@ impl Tracker {
 
     /// Ticks off what every answer of a case of contract `index` showed.
     pub(crate) fn case(&self, index: usize, contract: &Contract, observed: &Observations) {
+        let labelled = observed.labelled();
+        self.answers(index, contract, labelled.iter().map(|(_, e)| *e));
+    }
+
+    /// Ticks off what the exchanges a case labelled itself showed (a security probe's, a late
+    /// replay case's): every answer counts, the refusals of a probe too.
+    pub(crate) fn labelled(
+        &self,
+        index: usize,
+        contract: &Contract,
+        labelled: &[(String, &Exchange)],
+    ) {
+        self.answers(index, contract, labelled.iter().map(|(_, e)| *e));
+    }
+
+    fn answers<'e>(
+        &self,
+        index: usize,
+        contract: &Contract,
+        exchanges: impl Iterator<Item = &'e Exchange>,
+    ) {
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
         let mut earlier: Vec<(u16, &[u8])> = Vec::new();
-        for (_, exchange) in observed.labelled() {
+        for exchange in exchanges {
             // A replay answered byte for byte as before shows nothing new, and reading it
             // would parse a body no check needed to parse.
             if let Some(response) = exchange.response() {

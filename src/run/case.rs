@@ -147,7 +147,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             }
             check::judge(contract, &success(contract), None, &observed)
         }
-        Action::Security(probe) => security::run(context, contract, &probe, &case.name).await,
+        Action::Security(probe) => security::run(context, case.contract, &probe, &case.name).await,
         Action::LateReplay if context.late.keys == 0 => vec![CheckResult::skip(
             Check::LateReplay,
             "late replays turned off (--late-replays 0)",

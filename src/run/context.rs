@@ -87,14 +87,11 @@ impl Context {
         }
     }
 
-    /// Keeps exchanges the caller labelled (a security probe's, a late replay case's) as
-    /// evidence, when the run keeps evidence.
-    pub(crate) fn evidence(
-        &self,
-        contract: &Contract,
-        case: &str,
-        labelled: &[(String, &Exchange)],
-    ) {
+    /// Counts what exchanges the caller labelled (a security probe's, a late replay case's)
+    /// showed toward coverage, and keeps them as evidence when the run keeps evidence.
+    pub(crate) fn answered(&self, index: usize, case: &str, labelled: &[(String, &Exchange)]) {
+        let contract = &self.contracts[index];
+        self.coverage.labelled(index, contract, labelled);
         if let Some(evidence) = &self.evidence {
             evidence.case(contract, case, labelled, &self.secrets);
         }

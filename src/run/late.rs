@@ -72,22 +72,19 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
         .map(|kept| replay(context, index, contract, kept));
     observed.replays = join_all(replays).await;
     context.ledger.note(&observed.replays);
-    keep_evidence(context, contract, case, &filled, &observed);
+    answered(context, index, case, &filled, &observed);
     observed
 }
 
-/// The case's exchanges as evidence: the requests sent to make up the gap, then each late
-/// replay (its first answer is in the evidence of the case that first sent the key).
-fn keep_evidence(
+/// The case's exchanges, for coverage and evidence: the requests sent to make up the gap, then
+/// each late replay (its first answer is in the evidence of the case that first sent the key).
+fn answered(
     context: &Context,
-    contract: &Contract,
+    index: usize,
     case: &str,
     filled: &[Settled],
     observed: &LateReplays,
 ) {
-    if context.evidence.is_none() {
-        return;
-    }
     let of = filled.len();
     let mut labelled = Vec::new();
     for (n, settled) in filled.iter().enumerate() {
@@ -103,7 +100,7 @@ fn keep_evidence(
         );
         labelled.extend(settle_tries(&label, &replay.late));
     }
-    context.evidence(contract, case, &labelled);
+    context.answered(index, case, &labelled);
 }
 
 /// One key replayed: its age and the traffic since are taken just before it is sent.

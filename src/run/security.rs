@@ -108,10 +108,11 @@ fn wrong_value(real: &str) -> String {
 /// Runs one probe and judges it: the checks of the case.
 pub(crate) async fn run(
     context: &Context,
-    contract: &Contract,
+    index: usize,
     case: &SecurityCase,
     name: &str,
 ) -> Vec<CheckResult> {
+    let contract = &context.contracts[index];
     let mut document = Document::Whole(case.request.clone());
     let setup = resources::prepare(context, contract, &mut document, None, name).await;
     if let Some(failed) = setup.as_ref().filter(|s| s.outcome == Outcome::Fail) {
@@ -158,17 +159,14 @@ pub(crate) async fn run(
         follow_up,
         again,
     };
-    keep_evidence(context, contract, name, &record);
+    answered(context, index, name, &record);
     let checks = check::security::judge(contract, case, &record);
     setup.into_iter().chain(checks).collect()
 }
 
-/// A probe's exchanges as evidence: the spoiled request first (the case's main request), then
-/// the request sent right with the same key and its repeat.
-fn keep_evidence(context: &Context, contract: &Contract, case: &str, record: &SecurityRecord) {
-    if context.evidence.is_none() {
-        return;
-    }
+/// A probe's exchanges, for coverage and evidence: the spoiled request first (the case's main
+/// request), then the request sent right with the same key and its repeat.
+fn answered(context: &Context, index: usize, case: &str, record: &SecurityRecord) {
     let mut labelled = vec![(String::new(), &record.probe)];
     if let Some(follow_up) = &record.follow_up {
         labelled.extend(settle_tries("the same key sent right", follow_up));
@@ -176,7 +174,7 @@ fn keep_evidence(context: &Context, contract: &Contract, case: &str, record: &Se
     if let Some(again) = &record.again {
         labelled.push(("the same key sent right, again".to_string(), again));
     }
-    context.evidence(contract, case, &labelled);
+    context.answered(index, case, &labelled);
 }
 
 /// The request for a filled-in document, recording its key.

@@ -130,3 +130,30 @@ async fn a_coverage_gate_naming_an_undeclared_code_is_invalid_input() {
         bad.stderr
     );
 }
+
+#[tokio::test]
+async fn the_refusals_of_security_probes_count_as_observed() {
+    // A signed run against the embedded reference: its security probes are refused with
+    // F/ACCESS_DENIED, which no other case asks for.
+    let key = crate::signing_support::key("test_rsa2048_pkcs8.pem");
+    let run = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--client-id",
+        "TEST",
+        "--private-key",
+        &key,
+        "--filter",
+        "issueCard/security/*",
+        "--require-coverage",
+        "codes=ACCESS_DENIED",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("--require-coverage codes=ACCESS_DENIED: reached"),
+        "{}",
+        run.stdout
+    );
+}
