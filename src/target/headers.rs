@@ -214,7 +214,7 @@ impl Secrets {
     /// most of it away.
     pub(crate) fn scrub<'t>(&self, text: &'t str) -> Cow<'t, str> {
         let whole = self.values.iter().any(|v| text.contains(v.as_str()));
-        if !whole && !(text.contains(CUT) && self.cut_in(text)) {
+        if !(whole || text.contains(CUT) && self.cut_in(text)) {
             return Cow::Borrowed(text);
         }
         let mut out = text.to_string();
