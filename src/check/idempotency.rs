@@ -105,7 +105,7 @@ pub(super) fn conflict(
                 if answer.role(contract) == Some(StatusRole::Success) {
                     message.push_str(&format!(" ({})", changed_fields(original, answer)));
                     let right = "conflicting request's answer";
-                    shown_diff = Some(diff(original, answer, "original answer", right));
+                    shown_diff = Some((0, diff(original, answer, "original answer", right)));
                 }
                 findings.push(Finding::message(message));
             }
@@ -122,14 +122,23 @@ pub(super) fn conflict(
             )));
             shown_diff.get_or_insert_with(|| {
                 let right = "original replayed after the conflict";
-                diff(original, again, "original answer", right)
+                (
+                    findings.len() - 1,
+                    diff(original, again, "original answer", right),
+                )
             });
         }
         Ok(_) => {}
     }
+    // One diff is shown, after all the findings: with two, the one it belongs to says so.
+    if let Some((owner, _)) = shown_diff
+        && findings.len() > 1
+    {
+        findings[owner].message.push_str(" (diff below)");
+    }
     with_diff(
         CheckResult::from_findings(Check::IdempotencyConflict, findings),
-        shown_diff,
+        shown_diff.map(|(_, diff)| diff),
     )
 }
 
@@ -346,6 +355,36 @@ mod tests {
             second_card.message()
         );
         assert!(second_card.diff.is_some());
+    }
+
+    #[test]
+    fn with_two_findings_the_one_the_diff_shows_says_so() {
+        let contract = issue_card();
+        let after = AfterConflict {
+            conflicting: Settled::new(card("2")),
+            again: Settled::new(card("3")),
+        };
+        let original = Settled::new(card("1"));
+        let result = conflict(&contract, &original, "externalCardNo", Some(&after));
+        let messages: Vec<&str> = result.findings.iter().map(|f| f.message.as_str()).collect();
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(
+            messages[0].ends_with("\"1\" → \"2\") (diff below)"),
+            "{messages:?}"
+        );
+        assert!(!messages[1].contains("diff below"), "{messages:?}");
+        assert!(
+            result
+                .diff
+                .unwrap()
+                .contains("+++ conflicting request's answer")
+        );
+        // Alone, a finding needs no pointer to its diff.
+        assert!(
+            !conflict_outcome(&contract, card("2"))
+                .message()
+                .contains("diff below")
+        );
     }
 
     #[test]
