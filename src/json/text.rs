@@ -30,12 +30,17 @@ fn abbreviate_text(text: &str, max: usize) -> String {
     }
 }
 
+/// The first characters of a credential messages may show...
+pub(crate) const SECRET_HEAD: usize = 4;
+/// ...when it has at least this many: they give nothing away.
+pub(crate) const SECRET_HEAD_FROM: usize = 16;
+
 /// A credential as messages show it: its first characters (only when it is long enough that
 /// they give nothing away) and its length, never the whole.
 pub(crate) fn secret_shown(text: &str) -> String {
     let length = text.chars().count();
-    if length >= 16 {
-        let head: String = text.chars().take(4).collect();
+    if length >= SECRET_HEAD_FROM {
+        let head: String = text.chars().take(SECRET_HEAD).collect();
         format!("{head}… ({length} characters, secret)")
     } else {
         format!("*** ({length} characters, secret)")

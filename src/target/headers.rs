@@ -253,15 +253,23 @@ impl Secrets {
         changed.then_some(out)
     }
 
-    /// The length of the longest start of a secret (at least [`CUT_SHOWN`] bytes, and short
-    /// of the whole value, which `scrub` replaced already) that `before` ends with.
+    /// The length of the longest start of a secret that `before` ends with: short of the
+    /// whole value (which `scrub` replaced already), and longer than what a message may show
+    /// of it ([`crate::json::secret_shown`]: `2810… (35 characters, secret)`).
     fn cut_start(&self, before: &str) -> Option<usize> {
         self.values
             .iter()
             .filter_map(|value| {
-                (CUT_SHOWN..value.len())
+                let long = value.chars().count() >= crate::json::text::SECRET_HEAD_FROM;
+                let shown = if long {
+                    crate::json::text::SECRET_HEAD
+                } else {
+                    0
+                };
+                (CUT_SHORTEST.max(shown + 1)..value.len())
                     .rev()
                     .filter(|&len| value.is_char_boundary(len))
+                    .filter(|&len| value[..len].chars().count() > shown)
                     .find(|&len| before.ends_with(&value[..len]))
             })
             .max()
@@ -272,7 +280,7 @@ impl Secrets {
 const CUT: char = '…';
 
 /// The shortest start of a secret scrubbed before a cut: the shortest secret scrubbed whole.
-const CUT_SHOWN: usize = 4;
+const CUT_SHORTEST: usize = 4;
 
 #[cfg(test)]
 mod tests {
@@ -357,12 +365,14 @@ mod tests {
             secrets.scrub("token sk_live_9fQ2… (36 characters), and again sk_live_9f…"),
             "token ***… (36 characters), and again ***…"
         );
-        // Text before a cut that is not a secret's start stays, and a start too short to
-        // tell from ordinary text is left alone.
-        assert!(matches!(
-            secrets.scrub("a long answer, cut here…"),
-            Cow::Borrowed(_)
-        ));
-        assert!(matches!(secrets.scrub("the sk_…"), Cow::Borrowed(_)));
+        // Text before a cut that is not a secret's start stays, and so do a start too short
+        // to tell from ordinary text and the head a masked secret shows.
+        for kept in [
+            "a long answer, cut here…",
+            "the sk_…",
+            "token = sk_l… (36 characters, secret)",
+        ] {
+            assert!(matches!(secrets.scrub(kept), Cow::Borrowed(_)), "{kept}");
+        }
     }
 }
