@@ -377,7 +377,7 @@ fn minted(
         .map(|place| {
             let value = mint.fresh_for(contract, &place);
             let value = match spec {
-                KeySpec::Edited(at, edit) if *at == place => edit.apply(&value),
+                KeySpec::Edited(at, edit) if *at == place => edit.apply_to_minted(&value),
                 _ => value,
             };
             (place, value)

@@ -118,6 +118,20 @@ impl StringEdit {
             }
         }
     }
+
+    /// The edit of a freshly minted value. A length edit that cuts keeps the value's end, as
+    /// [`KeyMint::fresh_within`] does: the random digits and the sequence number keep it
+    /// fresh, where the front (the nonce's date and hour) is the same for every run within the
+    /// hour, and a live target would take a second run's key for the first run's.
+    pub(crate) fn apply_to_minted(&self, minted: &str) -> String {
+        match self {
+            StringEdit::Length { len, .. } => match minted.char_indices().rev().nth(*len) {
+                Some((at, c)) => minted[at + c.len_utf8()..].to_string(),
+                None => self.apply(minted),
+            },
+            StringEdit::Inject(_) => self.apply(minted),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -145,5 +159,24 @@ mod tests {
         );
         assert_eq!(StringEdit::Length { len: 2, fill: 'x' }.apply("abcd"), "ab");
         assert_eq!(StringEdit::Inject('@').apply("abc"), "ab@");
+    }
+
+    #[test]
+    fn a_minted_key_cut_to_a_minimum_length_keeps_its_fresh_end() {
+        let (first, second) = (
+            KeyMint::with_nonce("26120202000000011".into()),
+            KeyMint::with_nonce("26120202000000022".into()),
+        );
+        let shortest = StringEdit::Length { len: 8, fill: '*' };
+        let cut = |mint: &KeyMint| shortest.apply_to_minted(&mint.fresh());
+        // Two runs in the same hour: the date and hour in front are alike, the ends are not.
+        assert_eq!(cut(&first), "11000001");
+        assert_eq!(cut(&second), "22000001");
+        // A longer edit pads as for any value.
+        let longest = StringEdit::Length { len: 30, fill: '*' };
+        assert_eq!(
+            longest.apply_to_minted("123"),
+            format!("123{}", "*".repeat(27))
+        );
     }
 }
