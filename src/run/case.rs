@@ -93,6 +93,9 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             match setup {
                 Some(failed) if failed.outcome == Outcome::Fail => vec![failed],
                 setup => {
+                    let created = setup
+                        .as_ref()
+                        .and_then(|_| resources::created_id(contract, &exchange.request));
                     let (observed, request) = send::single(context, contract, exchange).await;
                     context.observed(case.contract, &case.name, &observed);
                     let replayable =
@@ -105,7 +108,8 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                         request,
                     );
                     let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
-                    let checks = with_snapshot(context, contract, &case.name, &observed, checks);
+                    let answered = (&case.name[..], &observed, created.as_deref());
+                    let checks = with_snapshot(context, contract, answered, checks);
                     setup.into_iter().chain(checks).collect()
                 }
             }
@@ -256,12 +260,12 @@ pub(super) fn printable(mut checks: Vec<CheckResult>, secrets: &Secrets) -> Vec<
 }
 
 /// Adds the `snapshot` check of the settled answer when snapshots are on and a response came
-/// back.
+/// back: `answered` is the case, what it observed and the id of the resource created for it,
+/// shown as `[id]` as in a flow's snapshots.
 fn with_snapshot(
     context: &Context,
     contract: &Contract,
-    case: &str,
-    observed: &Observations,
+    (case, observed, created): (&str, &Observations, Option<&str>),
     mut checks: Vec<CheckResult>,
 ) -> Vec<CheckResult> {
     let settled = observed.main().answer();
@@ -269,8 +273,11 @@ fn with_snapshot(
         return checks;
     };
     let key = settled.sent.key.as_deref();
-    let volatile =
+    let mut volatile =
         Volatile::new(contract, key, context.mint.nonce()).with_secrets(context.secrets.values());
+    if let Some(id) = created {
+        volatile = volatile.with_value(id, "[id]".into());
+    }
     let taken = Taken {
         contract,
         case,

@@ -73,6 +73,19 @@ pub(crate) async fn prepare(
     }
 }
 
+/// The id `prepare` put in `request`: a resource created for this run, which differs on every
+/// run and so is redacted from the case's snapshot like the ids a flow creates.
+pub(crate) fn created_id(contract: &Contract, request: &Document) -> Option<String> {
+    let Document::Whole(document) = request else {
+        return None;
+    };
+    let resource = contract.resource.as_ref().filter(|r| acts_by_id(r))?;
+    match resource.id.as_ref()?.get(document)? {
+        Value::String(id) => Some(id.clone()),
+        _ => None,
+    }
+}
+
 fn acts_by_id(resource: &Resource) -> bool {
     matches!(
         resource.action,

@@ -320,7 +320,9 @@ impl CardsApi {
                 card.insert(field.into(), value.clone());
             }
         }
-        card.insert("createdAt".into(), json!("2026-11-30T10:00:00Z"));
+        // The clock's time, as a real implementation stamps it: it differs from run to run.
+        let now = jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ");
+        card.insert("createdAt".into(), json!(now.to_string()));
         Value::Object(card)
     }
 

@@ -44,6 +44,36 @@ async fn snapshots_record_status_declared_headers_and_body_with_ids_redacted() {
 }
 
 #[tokio::test]
+async fn a_second_run_matches_the_first_runs_snapshots_though_ids_and_times_differ() {
+    let server = cards_api::serve(Defects::default()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (uri, auth) = (server.uri(), format!("Authorization: {TOKEN}"));
+    let snapshots = dir.path().to_str().unwrap();
+    let args = [
+        "verify",
+        CONTRACTS,
+        "--target",
+        &uri,
+        "--header",
+        &auth,
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        snapshots,
+    ];
+    let first = conform(&args).await;
+    assert_eq!(first.code, 0, "{}", first.stdout);
+    // Each read is of a card created for it, with a new id and, a second later, a new time.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let second = conform(&args).await;
+    assert_eq!(second.code, 0, "{}", second.stdout);
+    let read = dir.path().join("getCard/example/with-assets.snap");
+    let text = std::fs::read_to_string(&read).expect("the read's snapshot is written");
+    assert!(text.contains("\"id\": \"[id]\""), "{text}");
+    assert!(!text.contains("\"createdAt\": \"20"), "{text}");
+}
+
+#[tokio::test]
 async fn the_embedded_reference_passes_the_example_contracts_flows_included() {
     let run = conform(&["verify", CONTRACTS]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
