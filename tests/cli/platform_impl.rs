@@ -49,6 +49,8 @@ pub(crate) struct Defects {
     pub any_token_opens_user_info: bool,
     /// An auth code is taken again and again (the used-code check is missing).
     pub auth_code_reusable: bool,
+    /// A refresh token is taken again and again (only auth codes are remembered as used).
+    pub refresh_token_reusable: bool,
     /// The access tokens issued are not recorded: only the docs' sample opens inquiryUserInfo.
     pub issued_tokens_forgotten: bool,
 }
@@ -133,7 +135,10 @@ impl Platform {
             "AUTHORIZATION_CODE" => ("authCode", "EXPIRED_CODE"),
             _ => ("refreshToken", "USED_REFRESH_TOKEN"),
         };
-        let reusable = self.defects.auth_code_reusable && field == "authCode";
+        let reusable = match field {
+            "authCode" => self.defects.auth_code_reusable,
+            _ => self.defects.refresh_token_reusable,
+        };
         if let Some(value) = body.get(field).and_then(Value::as_str)
             && !self.used.lock().unwrap().insert(format!("{field}:{value}"))
             && !reusable

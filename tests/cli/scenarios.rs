@@ -304,6 +304,21 @@ async fn a_second_exchange_of_an_auth_code_that_succeeds_is_caught() {
 }
 
 #[tokio::test]
+async fn a_second_refresh_with_one_refresh_token_that_succeeds_is_caught() {
+    let defects = platform_impl::Defects {
+        refresh_token_reusable: true,
+        ..Default::default()
+    };
+    let verified = platform(defects).await;
+    let fragments = [
+        "step 2 (refresh-again): expected F/USED_REFRESH_TOKEN, got HTTP 200, S/SUCCESS",
+        "sent /body/refreshToken = \"{{refresh}}\" (refresh = ",
+    ];
+    let case = "tokens/scenario/refresh-token-works-once";
+    assert_caught(verified, case, "expectation", &fragments).await;
+}
+
+#[tokio::test]
 async fn an_issued_token_refused_is_caught_and_the_token_is_never_printed() {
     let defects = platform_impl::Defects {
         issued_tokens_forgotten: true,
