@@ -63,14 +63,24 @@ fn security(contract: &Contract, case: &SecurityCase, record: &SecurityRecord) -
     if let Some(finding) = refusal(contract, case, response) {
         return CheckResult::fail(Check::Security, vec![finding]);
     }
-    match (&record.follow_up, contract.idempotency.as_ref()) {
-        (Some(follow_up), Some(idempotency)) => {
-            let key = idempotency.key_in.name();
-            let varied = case.varied.as_ref().map(|v| v.field.as_str());
-            not_processed(contract, (key, varied), follow_up, record.again.as_ref())
-        }
-        _ => CheckResult::pass(Check::Security),
-    }
+    let Some(follow_up) = &record.follow_up else {
+        return CheckResult::pass(Check::Security);
+    };
+    let same = match &contract.idempotency {
+        Some(idempotency) => idempotency.key_in.name().to_string(),
+        None => single_use_sent(contract, &case.request),
+    };
+    let varied = case.varied.as_ref().map(|v| v.field.as_str());
+    not_processed(contract, (&same, varied), follow_up, record.again.as_ref())
+}
+
+/// The single-use fields `request` carries, for messages: `authCode`.
+fn single_use_sent(contract: &Contract, request: &serde_json::Value) -> String {
+    let names: Vec<&str> = (contract.single_use.iter())
+        .filter(|s| s.pointer.get(request).is_some())
+        .filter_map(|s| s.pointer.segments().last().map(String::as_str))
+        .collect();
+    names.join(" and ")
 }
 
 /// A finding when the spoiled request did not get the contract's rejection: accepted, or
@@ -220,6 +230,41 @@ mod tests {
             "{}",
             row.findings[0].message
         );
+    }
+
+    #[test]
+    fn a_refused_request_that_spent_its_auth_code_fails_without_a_key() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("contracts/platform/apply-token.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let apply_token = crate::contract::load_str(&path, text).unwrap();
+        assert!(apply_token.idempotency.is_none());
+        let auth = Auth {
+            signed: true,
+            ..Auth::default()
+        };
+        let Some(Action::Security(case)) = cases(0, &apply_token, &auth)
+            .into_iter()
+            .find(|c| c.name.ends_with("unsigned"))
+            .map(|c| c.action)
+        else {
+            panic!("applyToken has an unsigned probe")
+        };
+        let spent = json_exchange(failure_body("EXPIRED_CODE", "it was used already"));
+        let judged = judge(&apply_token, &case, &record(denied(), Some(spent), None));
+        let row = judged.iter().find(|r| r.check == Check::Security).unwrap();
+        assert_eq!(row.outcome, Outcome::Fail);
+        assert!(
+            row.findings[0].message.starts_with(
+                "the refused request was processed or kept: the valid request sent right afterwards (same authCode) got HTTP 200, F/EXPIRED_CODE"
+            ),
+            "{}",
+            row.findings[0].message
+        );
+        let fresh = json_exchange(success_body("0111"));
+        let judged = judge(&apply_token, &case, &record(denied(), Some(fresh), None));
+        let row = judged.iter().find(|r| r.check == Check::Security).unwrap();
+        assert_eq!(row.outcome, Outcome::Pass);
     }
 
     #[test]

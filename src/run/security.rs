@@ -146,10 +146,14 @@ pub(crate) async fn run(
         .response()
         .is_some_and(|r| r.role(contract) != Some(StatusRole::Success));
     let (mut follow_up, mut again) = (None, None);
-    if refused && contract.idempotency.is_some() {
+    // What the refused request left behind shows under its key, or in the single-use values
+    // it carried (an auth code it spent): the valid request is sent with the same ones. Sent a
+    // third time, only a key's request may be answered as before.
+    let keyed = contract.idempotency.is_some();
+    if refused && (keyed || !contract.single_use.is_empty()) {
         let settings = context.settings(contract);
         let settled = send::settled(context, contract, &settings, &request).await;
-        if settled.answer().role(contract) == Some(StatusRole::Success) {
+        if keyed && settled.answer().role(contract) == Some(StatusRole::Success) {
             again = Some(context.target.send(&request).await);
         }
         follow_up = Some(settled);
