@@ -141,8 +141,8 @@ pub(crate) struct ResourceDef {
     /// to compare what was sent with what is read back.
     #[serde(default)]
     pub representation: Option<String>,
-    /// `read`: what a read of an id that does not exist must get (default `404` for results in
-    /// the HTTP status; no default for results in the body).
+    /// `read`, `update`, `delete`: what a request for an id that does not exist must get
+    /// (default `404` for results in the HTTP status; no default for results in the body).
     #[serde(default)]
     pub not_found: Option<ExpectDef>,
 }

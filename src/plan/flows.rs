@@ -6,6 +6,8 @@
 //! | `create-then-read` | create, read the new id | the read succeeds and shows what was sent |
 //! | `create-replay-then-read` | create, the same create again, read | the replay gives the same answer and id; one resource |
 //! | `read-unknown` | read an id never created | the contract's not-found answer |
+//! | `update-unknown` | update an id never created | the update's not-found answer, not a card made |
+//! | `delete-unknown` | delete an id never created | the delete's not-found answer |
 //! | `update-then-read` | create, update it, read | the read shows what the update sent |
 //! | `delete-then-read` | create, delete it, read | the read gets the not-found answer |
 //!
@@ -193,6 +195,18 @@ fn flows(contracts: &[Contract], name: &str, actors: &Actors) -> Vec<Case> {
             Shows::Nothing,
         );
         flow("read-unknown", vec![unknown]);
+    }
+    // An update or a delete of an id no one created is told so, by its own contract's answer.
+    let acts_on_unknown = [("update", actors.update), ("delete", actors.delete)];
+    for (action, index) in acts_on_unknown {
+        let Some(index) = index else { continue };
+        let Some(gone) = (contracts[index].resource.as_ref()).and_then(|r| r.not_found.clone())
+        else {
+            continue;
+        };
+        let label = format!("{action} an unknown id");
+        let unknown = step(&label, index, StepId::Unknown, gone, Shows::Nothing);
+        flow(&format!("{action}-unknown"), vec![unknown]);
     }
     out
 }

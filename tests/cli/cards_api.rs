@@ -48,6 +48,10 @@ pub(crate) struct Defects {
     pub ids_per_tier: bool,
     /// Only the last N keys that created a card are remembered.
     pub remember_last: Option<usize>,
+    /// A change to an id no card has makes that card (an upsert the API does not have).
+    pub update_creates_unknown: bool,
+    /// Deleting an id no card has is answered as done.
+    pub delete_of_unknown_succeeds: bool,
 }
 
 struct Stored {
@@ -239,6 +243,11 @@ impl CardsApi {
             }
         }
         let mut cards = self.cards.lock().unwrap();
+        if self.defects.update_creates_unknown && !cards.contains_key(card_id) {
+            let made = json!({"id": card_id, "customerId": "cus_00000000", "tier": "bronze",
+                "createdAt": "2026-11-30T10:00:00Z"});
+            cards.insert(card_id.to_string(), made);
+        }
         let Some(card) = cards.get_mut(card_id) else {
             return self.error(404, "card_not_found", "no card with this id");
         };
@@ -269,7 +278,7 @@ impl CardsApi {
         } else {
             cards.remove(card_id).is_some()
         };
-        if !found {
+        if !found && !self.defects.delete_of_unknown_succeeds {
             return self.error(404, "card_not_found", "no card with this id");
         }
         ResponseTemplate::new(204)

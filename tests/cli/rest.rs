@@ -78,7 +78,7 @@ async fn the_embedded_reference_passes_the_example_contracts_flows_included() {
     let run = conform(&["verify", CONTRACTS]).await;
     assert_eq!(run.code, 0, "{}", run.stdout);
     assert!(
-        run.stdout.contains("card/flow/") || run.stdout.contains("PASS 80 cases"),
+        run.stdout.contains("card/flow/") || run.stdout.contains("PASS 82 cases"),
         "{}",
         run.stdout
     );
@@ -89,7 +89,7 @@ async fn the_embedded_reference_passes_the_example_contracts_flows_included() {
         .find(|l| l.starts_with("PASS"))
         .unwrap_or_default();
     assert!(
-        last.starts_with("PASS 80 cases (0 failed)"),
+        last.starts_with("PASS 82 cases (0 failed)"),
         "{}",
         run.stdout
     );
@@ -230,4 +230,8 @@ caught! {
         => "card/flow/update-then-read", "flow", "\"Weekend card\" as step 2 (update) sent";
     deleted_card_still_readable: delete_not_effective
         => "card/flow/delete-then-read", "expectation", "step 3 (read): expected 404/card_not_found, got HTTP 200";
+    unknown_card_updated_into_being: update_creates_unknown
+        => "card/flow/update-unknown", "expectation", "step 1 (update an unknown id): expected 404/card_not_found, got HTTP 200";
+    unknown_card_deleted: delete_of_unknown_succeeds
+        => "card/flow/delete-unknown", "expectation", "step 1 (delete an unknown id): expected 404/card_not_found, got HTTP 204";
 }

@@ -327,12 +327,17 @@ impl Compiler<'_> {
             }
             None => Pointer::root().child(Location::Body.name()),
         };
-        let not_found = match (&def.not_found, def.action) {
-            (Some(expect), ResourceAction::Read) => {
+        // What a request for an id that does not exist gets: a read, an update or a delete.
+        let by_id = matches!(
+            def.action,
+            ResourceAction::Read | ResourceAction::Update | ResourceAction::Delete
+        );
+        let not_found = match (&def.not_found, by_id) {
+            (Some(expect), true) => {
                 Some(self.expect(expect, &contract.result, "/resource/notFound"))
             }
-            (Some(_), _) => {
-                let place = "except on a `read`";
+            (Some(_), false) => {
+                let place = "except on a `read`, `update` or `delete`";
                 let kind = K::Misplaced {
                     key: "notFound",
                     place,
@@ -340,7 +345,7 @@ impl Compiler<'_> {
                 self.error_key("/resource/notFound", kind);
                 None
             }
-            (None, ResourceAction::Read)
+            (None, true)
                 if contract.result.carrier == ResultCarrier::HttpStatus
                     && contract.response_for(404).is_some() =>
             {
