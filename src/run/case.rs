@@ -83,6 +83,8 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         _ => (contract.name.clone(), contract.source.path.clone()),
     };
     let mut steps = Vec::new();
+    // The run's secrets with the credentials the case's answers issued, when they issue any.
+    let mut issued = None;
     let checks = match case.action {
         Action::Exchange(mut exchange) => {
             let (expect, probe) = (exchange.expect.clone(), exchange.probe.clone());
@@ -98,6 +100,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                         .and_then(|_| resources::created_id(contract, &exchange.request));
                     let (observed, request) = send::single(context, contract, exchange).await;
                     context.observed(case.contract, &case.name, &observed);
+                    issued = issued_secrets(context, contract, &observed);
                     let replayable =
                         contract.result.role(&expect.status) == Some(StatusRole::Success);
                     let request = replayable.then_some(&request);
@@ -117,6 +120,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
             context.observed(case.contract, &case.name, &observed);
+            issued = issued_secrets(context, contract, &observed);
             enter(
                 context,
                 (case.contract, &case.name),
@@ -144,6 +148,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
             context.observed(case.contract, &case.name, &observed);
+            issued = issued_secrets(context, contract, &observed);
             if let Observations::Concurrent { answers } = &observed {
                 for settled in answers {
                     enter(context, (case.contract, &case.name), settled.answer(), None);
@@ -167,7 +172,8 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             vec![check::unique::check(&record, key, &secret)]
         }
     };
-    let mut checks = printable(checks, &context.secrets);
+    let secrets = issued.as_ref().unwrap_or(&context.secrets);
+    let mut checks = printable(checks, secrets);
     for check in &mut checks {
         if context.clauses.locates(check.outcome) {
             check.clause = context.clauses.clause(&file, kind, &case.name, check.check);
@@ -226,6 +232,31 @@ fn not_sent(context: &Context, contract: &Contract, case: Case) -> CaseResult {
         duration: Duration::ZERO,
         steps: Vec::new(),
     }
+}
+
+/// The run's secrets with the credentials `observed`'s answers carry where the contract says
+/// it issues one (an access token), as flows and scenarios have them; `None` when there is
+/// none, and the run's secrets serve.
+fn issued_secrets(
+    context: &Context,
+    contract: &Contract,
+    observed: &Observations,
+) -> Option<Secrets> {
+    if contract.issues.is_empty() {
+        return None;
+    }
+    let mut secrets = context.secrets.clone();
+    for (_, exchange) in observed.labelled() {
+        let Some(response) = exchange.response() else {
+            continue;
+        };
+        for issue in &contract.issues {
+            if let Some(value) = response.document_value(&issue.pointer) {
+                secrets.add(&crate::scenario::template::text_of(&value));
+            }
+        }
+    }
+    Some(secrets)
 }
 
 /// Findings quote the target (codes, messages, bodies, headers) in many places; they are made

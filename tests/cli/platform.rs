@@ -62,6 +62,40 @@ async fn a_lookup_told_to_retry_later_is_asked_again_and_passes() {
     );
 }
 
+#[tokio::test]
+async fn an_issued_token_breaking_its_rule_is_reported_without_its_value() {
+    let defects = Defects {
+        long_access_tokens: true,
+        ..Defects::default()
+    };
+    let server = serve(defects).await;
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    let spec = format!("json={}", report.display());
+    let args = [
+        "verify",
+        APPLY_TOKEN,
+        "--target",
+        &server.uri(),
+        "--report",
+        &spec,
+    ];
+    let run = conform(&args).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let long = run.stdout.lines().find(|l| l.contains("/accessToken"));
+    assert!(
+        long.is_some_and(|l| l.contains("response-schema") && l.contains("128")),
+        "the rule broken is named: {}",
+        run.stdout
+    );
+    // Every token issued starts 2810100 and ends with the same 94 characters.
+    let report = std::fs::read_to_string(&report).unwrap();
+    let issued = regex::Regex::new(r"2810100\d{8}AB2F|7Q7Q7Q7Q").unwrap();
+    for text in [&run.stdout, &report] {
+        assert!(!issued.is_match(text), "a token is shown: {text}");
+    }
+}
+
 /// (defect, the case that must fail, a fragment of its failure).
 fn defects() -> Vec<(&'static str, Defects, &'static str, &'static str)> {
     let d = Defects::default;

@@ -51,6 +51,8 @@ pub(crate) struct Defects {
     pub auth_code_reusable: bool,
     /// A refresh token is taken again and again (only auth codes are remembered as used).
     pub refresh_token_reusable: bool,
+    /// The access tokens issued are 129 characters long, one past the documented 128.
+    pub long_access_tokens: bool,
     /// The access tokens issued are not recorded: only the docs' sample opens inquiryUserInfo.
     pub issued_tokens_forgotten: bool,
 }
@@ -146,7 +148,10 @@ impl Platform {
             return failure(used_code, "it was used already");
         }
         let n = self.next.fetch_add(1, Ordering::Relaxed);
-        let token = format!("2810100{n:08}AB2F588D14B432386372");
+        let mut token = format!("2810100{n:08}AB2F588D14B432386372");
+        if self.defects.long_access_tokens {
+            token.push_str(&"7Q".repeat(47));
+        }
         if !self.defects.issued_tokens_forgotten {
             self.issued.lock().unwrap().insert(token.clone());
         }
