@@ -34,7 +34,8 @@ fn the_shipped_platform_scenarios_compile_with_their_steps_contracts_and_capture
         names,
         [
             "tokens/scenario/token-opens-user-info",
-            "tokens/scenario/auth-code-works-once"
+            "tokens/scenario/auth-code-works-once",
+            "tokens/scenario/refresh-token-works-once"
         ]
     );
     let profile = &tokens.scenarios[0].steps[1];
