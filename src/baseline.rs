@@ -51,7 +51,7 @@ impl Baseline {
             path: path.to_path_buf(),
             reason,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+        let text = crate::input::read_to_string(path).map_err(|e| error(e.to_string()))?;
         let file: File = serde_json::from_str(&text).map_err(|e| error(e.to_string()))?;
         if file.version != VERSION {
             return Err(error(format!(

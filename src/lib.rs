@@ -83,6 +83,7 @@ pub mod exit;
 #[cfg(test)]
 mod fuzz;
 pub(crate) mod generate;
+pub(crate) mod input;
 pub(crate) mod json;
 pub(crate) mod merge;
 pub(crate) mod observe;

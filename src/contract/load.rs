@@ -136,7 +136,7 @@ fn compile_files<T: Send>(
 
 /// Reads and compiles one file.
 fn compile_file<T>(file: &Path, keep: impl Fn(Contract) -> T) -> Compiled<T> {
-    match std::fs::read(file) {
+    match crate::input::read(file) {
         Ok(bytes) => load_bytes(file, bytes).map(keep),
         Err(err) => Err(vec![ContractError::whole_file(
             file.to_path_buf(),

@@ -205,7 +205,7 @@ impl Batched {
 
 fn read_again(entry: &Entry) -> Result<Contract, Vec<ContractError>> {
     let whole_file = |kind| vec![ContractError::whole_file(entry.file.clone(), kind)];
-    let bytes = std::fs::read(&entry.file).map_err(|e| whole_file(K::Io(e.to_string())))?;
+    let bytes = crate::input::read(&entry.file).map_err(|e| whole_file(K::Io(e.to_string())))?;
     let contract = load_bytes(&entry.file, bytes)?;
     if contract.source.sha256 != entry.sha256 {
         return Err(whole_file(K::Invalid(

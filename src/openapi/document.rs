@@ -15,7 +15,7 @@ use super::ImportError;
 use crate::json::pointer::escape;
 
 /// Largest document file read.
-pub(crate) const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = crate::input::MAX_BYTES;
 /// Most files one import reads (the document and every file its `$ref`s name).
 pub(crate) const MAX_FILES: usize = 512;
 /// Most `$ref`s followed in a row before a chain is taken for a loop.
@@ -280,7 +280,8 @@ fn read(path: &Path, shown: &str) -> Result<Value, ImportError> {
             ),
         });
     }
-    let bytes = std::fs::read(path).map_err(io)?;
+    // A device or a pipe reports no size: the read itself stops at the bound.
+    let bytes = crate::input::read(path).map_err(io)?;
     let text = String::from_utf8(bytes).map_err(|e| ImportError::Parse {
         file: shown.to_string(),
         reason: format!(

@@ -32,7 +32,7 @@ pub(crate) fn load_paths(
     files.dedup();
     let mut sets = Vec::new();
     for file in files {
-        match std::fs::read(&file) {
+        match crate::input::read(&file) {
             Ok(bytes) => match load_one(&file, bytes, contracts) {
                 Ok(set) => sets.push(set),
                 Err(mut found) => errors.append(&mut found),

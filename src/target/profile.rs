@@ -199,7 +199,7 @@ pub(crate) enum ProfileError {
 impl ProfileFile {
     /// Reads a profile file; relative key paths become relative to the file's folder.
     pub(crate) fn load(path: &Path) -> Result<Self, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+        let text = crate::input::read_to_string(path).map_err(|source| ProfileError::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -155,3 +155,25 @@ async fn lint_and_cases_name_the_limits_too_large_to_probe() {
             .contains("issueCard/negative/extendInfo/forbidden-char-at\n")
     );
 }
+
+#[tokio::test]
+async fn a_path_that_never_ends_is_refused_at_the_bound_not_read_whole() {
+    // A device reports no size: conform must stop reading it, for contracts and imports alike.
+    let lint = conform(&["lint", "/dev/zero"]).await;
+    assert_eq!(lint.code, 2, "{}", lint.stderr);
+    assert!(
+        lint.stderr
+            .contains("more than 67108864 bytes, the most conform reads from one file"),
+        "{}",
+        lint.stderr
+    );
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().to_str().unwrap();
+    let import = conform(&["import", "openapi", "/dev/zero", "--out", out]).await;
+    assert_eq!(import.code, 2, "{}", import.stderr);
+    assert!(
+        import.stderr.contains("cannot read /dev/zero: more than"),
+        "{}",
+        import.stderr
+    );
+}
