@@ -87,10 +87,37 @@ pub(crate) struct HttpTarget {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid target `{url}`: {reason}")]
 pub(crate) struct TargetError {
-    /// The URL given.
+    /// The URL given, as [`shown_base`] shows it.
     pub url: String,
     /// Why it cannot be used.
     pub reason: String,
+}
+
+/// A target URL as messages show it, valid or not: a user name and password become `***`, and
+/// so does every query value (`?api_key=***`). A URL given in CI often comes from a secret.
+pub(crate) fn shown_base(base: &str) -> String {
+    let (scheme, rest) = match base.split_once("://") {
+        Some((scheme, rest)) => (format!("{scheme}://"), rest),
+        None => (String::new(), base),
+    };
+    let (authority, tail) = rest.split_at(rest.find(['/', '?', '#']).unwrap_or(rest.len()));
+    let authority = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_string(),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let masked: Vec<String> = (query.split('&'))
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, _)) => format!("{name}=***"),
+                    None => pair.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", masked.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}{authority}{tail}")
 }
 
 impl HttpTarget {
@@ -102,7 +129,7 @@ impl HttpTarget {
         tls: &tls::ClientTls,
     ) -> Result<Self, TargetError> {
         let invalid = |reason: String| TargetError {
-            url: base.to_string(),
+            url: shown_base(base),
             reason,
         };
         // `127.0.0.1:8080` and `localhost:8080` are the usual slips: the URL parser would
@@ -158,7 +185,7 @@ impl HttpTarget {
     pub(crate) fn with_headers(mut self, headers: &[TargetHeader]) -> Result<Self, TargetError> {
         for header in headers {
             let invalid = |reason: String| TargetError {
-                url: self.base.clone(),
+                url: shown_base(&self.base),
                 reason: format!("header `{}`: {reason}", header.name),
             };
             let name = HeaderName::from_bytes(header.name.as_bytes())

@@ -184,6 +184,7 @@ pub(super) fn signature(key: &Arc<PublicKey>, request: &Incoming) -> CheckResult
             let mut message = rejection.reason.clone();
             if let Some(content) = &rejection.content_to_sign {
                 let shown = signing::abbreviate_content(content, 120).replace('\n', "\\n");
+                let shown = secrets::in_body(&request.body).scrub(&shown).into_owned();
                 message.push_str(&format!("; the string to sign is: {shown}"));
             }
             CheckResult::fail_with(Check::ClientSignature, message)

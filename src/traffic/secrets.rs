@@ -40,6 +40,26 @@ fn hide_value(finding: &mut Finding) {
     );
 }
 
+/// The credentials a JSON body carries: every string under a credential's name, to scrub from
+/// text that quotes the body as sent (the string to sign of a signature that does not match).
+pub(super) fn in_body(body: &[u8]) -> crate::target::Secrets {
+    fn collect(value: &Value, found: &mut crate::target::Secrets) {
+        match value {
+            Value::Object(members) => members.iter().for_each(|(name, v)| match v {
+                Value::String(text) if is_secret_name(name) => found.add(text),
+                other => collect(other, found),
+            }),
+            Value::Array(items) => items.iter().for_each(|v| collect(v, found)),
+            _ => {}
+        }
+    }
+    let mut found = crate::target::Secrets::default();
+    if let Ok(value) = serde_json::from_slice::<Value>(body) {
+        collect(&value, &mut found);
+    }
+    found
+}
+
 /// `value` with every string under a credential's name replaced by `***`, for diffs.
 pub(super) fn masked(value: &Value) -> Value {
     match value {

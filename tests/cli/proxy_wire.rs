@@ -151,7 +151,12 @@ async fn secrets_stay_out_of_the_log_and_every_report_and_a_signal_writes_the_re
             "algorithm=RSA256,keyVersion=1,signature=SECRET3sig",
         )
         .header("content-type", "application/json")
-        .body(contract["examples"][0]["request"].to_string())
+        // A credential in the body, early enough to be in the string to sign shown.
+        .body(contract["examples"][0]["request"].to_string().replacen(
+            '{',
+            r#"{"accessToken":"tok-SECRET-5-quoted-in-the-string-to-sign","#,
+            1,
+        ))
         .send()
         .await
         .unwrap();

@@ -261,3 +261,25 @@ async fn a_token_the_target_echoes_stays_hidden_where_its_message_is_cut_short()
         }
     }
 }
+
+#[tokio::test]
+async fn a_target_url_refused_is_shown_without_its_password_or_query_values() {
+    for (url, shown) in [
+        (
+            "http://user:PASSWD777@127.0.0.1:39101/?api_key=QKEY888",
+            "invalid target `http://***@127.0.0.1:39101/?api_key=***`: a base URL cannot carry a query",
+        ),
+        (
+            "http://user:PASSWD777@127.0.0.1:99999/",
+            "invalid target `http://***@127.0.0.1:99999/`: invalid port number",
+        ),
+    ] {
+        let run = conform(&["verify", ISSUE_CARD, "--target", url]).await;
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains(shown), "{}", run.stderr);
+        for secret in ["PASSWD777", "QKEY888"] {
+            assert!(!run.stderr.contains(secret), "{}", run.stderr);
+            assert!(!run.stdout.contains(secret), "{}", run.stdout);
+        }
+    }
+}
