@@ -505,11 +505,12 @@ impl Summary {
         self.passed + self.failed + self.skipped + self.recorded
     }
 
-    /// True when no check failed, known failures from the baseline aside, and the coverage
-    /// gate (`--require-coverage`) was reached. This decides the exit code; the [`Verdict`]
-    /// says how much that is worth.
+    /// True when no check failed, known failures from the baseline aside, the coverage gate
+    /// (`--require-coverage`) was reached, and the run did not stop sending to a target that
+    /// answered nothing. This decides the exit code; the [`Verdict`] says how much that is
+    /// worth.
     pub fn success(&self) -> bool {
-        self.failed == self.known && self.coverage.met()
+        self.failed == self.known && self.coverage.met() && self.stopped.is_none()
     }
 
     /// Sets the verdict of a finished run from its counts and what it covered.

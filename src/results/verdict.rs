@@ -83,6 +83,8 @@ pub enum ShortfallKind {
     SettleTriesRaised,
     /// `--late-replays 0`: no key was replayed after the rest of the run's traffic.
     LateReplaysOff,
+    /// The target answered none of the run's first requests, and the cases left were not sent.
+    TargetNotAnswering,
     /// `--insecure`: the target's TLS certificate was not verified, so nothing shows the
     /// answers came from the implementation named.
     TlsNotVerified,
@@ -200,6 +202,12 @@ fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
         reasons.push(Shortfall::new(
             ShortfallKind::StoppedEarly,
             "the run stopped at the first failed case (--fail-fast)".into(),
+        ));
+    }
+    if let Some(stopped) = &summary.stopped {
+        reasons.push(Shortfall::new(
+            ShortfallKind::TargetNotAnswering,
+            stopped.clone(),
         ));
     }
     let filters = scope.selection();

@@ -104,6 +104,50 @@ async fn refused_connections_stop_the_run_as_target_not_answering() {
 }
 
 #[tokio::test]
+async fn a_baseline_of_the_first_failures_does_not_let_a_run_that_gave_up_pass() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let report = dir.path().join("report.json");
+    let (baseline, json) = (
+        baseline.to_str().unwrap(),
+        format!("json={}", report.display()),
+    );
+    // Recorded while the target was down: its few failures are "known".
+    let recorded = verify(&url, &["--baseline", baseline, "--update-baseline"]).await;
+    assert!(
+        recorded.run.stdout.contains("stopped sending"),
+        "{}",
+        recorded.run.stdout
+    );
+    let again = verify(&url, &["--baseline", baseline, "--report", &json]).await;
+    let stdout = &again.run.stdout;
+    assert!(
+        stdout.contains("stopped sending: target not answering"),
+        "{stdout}"
+    );
+    assert_eq!(
+        again.run.code, 1,
+        "the cases not sent fail the run\n{stdout}"
+    );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let reasons = &report["verdict"]["reasons"];
+    assert!(
+        reasons
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["reason"] == "target-not-answering"),
+        "{reasons}"
+    );
+}
+
+#[tokio::test]
 async fn give_up_after_zero_keeps_sending_to_a_silent_target() {
     let server = raw(|mut stream| async move {
         read_request(&mut stream).await;
