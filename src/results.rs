@@ -458,6 +458,10 @@ pub struct Summary {
     /// skipped with the same reason).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) stopped: Option<String>,
+    /// Contracts no planned case sends to (an operation without an example or a rule to
+    /// probe): nothing checked them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) unreached: Vec<String>,
     /// Cases conform itself failed to run (a panic): the verdict cannot be trusted. In the JSON
     /// report so that a merge of shards fails as the shard did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

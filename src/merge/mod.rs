@@ -51,6 +51,7 @@ struct Totals {
     duration: std::time::Duration,
     fixed: Vec<BaselineEntry>,
     stopped: Option<String>,
+    unreached: Vec<String>,
     crashed: Vec<String>,
     coverage: crate::results::Coverage,
     late_replays: Option<crate::results::LateReplayEvidence>,

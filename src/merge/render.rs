@@ -79,6 +79,7 @@ impl Merge {
         summary.stopped_early = self.totals.stopped_early;
         summary.duration = self.totals.duration;
         summary.stopped = self.totals.stopped;
+        summary.unreached = self.totals.unreached;
         summary.crashed = self.totals.crashed;
         summary.coverage = self.totals.coverage;
         summary.late_replays = self.totals.late_replays;

@@ -318,6 +318,8 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Result<Merge, String> {
             .collect(),
         // A shard that stopped sending, or in which conform failed, does so in the whole run.
         stopped: reports.iter().find_map(|r| r.summary.stopped.clone()),
+        // Every shard plans every case, so each knows the contracts none reaches.
+        unreached: counted.map_or_else(Vec::new, |r| r.summary.unreached.clone()),
         crashed: reports
             .iter()
             .flat_map(|r| r.summary.crashed.iter().cloned())

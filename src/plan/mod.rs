@@ -177,6 +177,16 @@ pub(crate) fn scenario_cases(scenarios: &[ScenarioSet]) -> impl Iterator<Item = 
         })
 }
 
+/// The contracts (indexes in the run) whose operations a case sends to: its own, or each
+/// step's for a flow or scenario.
+pub(crate) fn contracts_sent_to(case: &Case) -> Vec<usize> {
+    match &case.action {
+        Action::Flow(flow) => flow.steps.iter().map(|s| s.contract).collect(),
+        Action::Scenario(scenario) => scenario.steps.iter().map(|s| s.contract).collect(),
+        _ => vec![case.contract],
+    }
+}
+
 /// The names a case's snapshots go by: the case's own, or for a flow or scenario one per step
 /// (`<case>/<step>`), each step's answer being recorded on its own.
 pub(crate) fn snapshot_names(case: &Case) -> Vec<String> {

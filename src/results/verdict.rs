@@ -85,6 +85,8 @@ pub enum ShortfallKind {
     LateReplaysOff,
     /// The target answered none of the run's first requests, and the cases left were not sent.
     TargetNotAnswering,
+    /// Contracts no case sends to: nothing checked them.
+    ContractsUnreached,
     /// `--insecure`: the target's TLS certificate was not verified, so nothing shows the
     /// answers came from the implementation named.
     TlsNotVerified,
@@ -202,6 +204,23 @@ fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
         reasons.push(Shortfall::new(
             ShortfallKind::StoppedEarly,
             "the run stopped at the first failed case (--fail-fast)".into(),
+        ));
+    }
+    if !summary.unreached.is_empty() {
+        let n = summary.unreached.len();
+        let names = summary.unreached[..n.min(5)].join(", ");
+        let more = if n > 5 {
+            format!(" and {} more", n - 5)
+        } else {
+            String::new()
+        };
+        reasons.push(Shortfall::new(
+            ShortfallKind::ContractsUnreached,
+            format!(
+                "{n} contract{} planned no case, so nothing checked {}: {names}{more} (an example to send or a rule to probe gives cases)",
+                plural(n),
+                if n == 1 { "it" } else { "them" }
+            ),
         ));
     }
     if let Some(stopped) = &summary.stopped {

@@ -303,7 +303,9 @@ const PLANNED_AHEAD: usize = 256;
 
 /// What the planner thread hands back once it is done: the cases planned and kept by
 /// `--filter`, and the run-wide cases held back until the rest is done.
-type Planned = (usize, usize, Vec<Case>);
+/// Cases planned, matched by the selection, held back for the end; and the contracts no
+/// planned case sends to.
+type Planned = (usize, usize, Vec<Case>, Vec<String>);
 
 /// Plans on a thread of its own, handing cases over as they are planned, so the first
 /// requests go out while the rest are still being derived (planning costs about as much as
@@ -327,6 +329,9 @@ fn plan_ahead(
         // `--partition` takes every Nth case the filter kept over the whole run: the count
         // goes on from the batches before.
         let (mut planned, mut matched) = (0, matched_before);
+        // Which contracts some case sends to, selected or not: one no case reaches is
+        // checked by nothing (an operation without an example or a rule to probe).
+        let mut reached = vec![false; context.contracts.len()];
         // The run-wide cases come last in the plan and judge the traffic of all the others:
         // they are held back and run once the others are done.
         let mut held = Vec::new();
@@ -337,6 +342,9 @@ fn plan_ahead(
             &Selection::default(),
             &mut |case| {
                 planned += 1;
+                for index in plan::contracts_sent_to(&case) {
+                    reached[index] = true;
+                }
                 if !selection.keeps(&case, &mut matched) {
                     return true;
                 }
@@ -347,7 +355,11 @@ fn plan_ahead(
                 sender.blocking_send(case).is_ok()
             },
         );
-        (planned, matched, held)
+        let unreached = (context.contracts.iter().zip(&reached))
+            .filter(|(_, reached)| !**reached)
+            .map(|(contract, _)| contract.name.clone())
+            .collect();
+        (planned, matched, held, unreached)
     });
     (planner, planned)
 }
@@ -416,9 +428,10 @@ async fn execute(
     tally.run_all(&context, cases).await?;
     let held = match planner.join() {
         Ok(_) if tally.summary.stopped_early => Vec::new(),
-        Ok((planned, matched, held)) => {
+        Ok((planned, matched, held, unreached)) => {
             tally.summary.planned += planned;
             tally.summary.matched = matched;
+            tally.summary.unreached.extend(unreached);
             held
         }
         Err(panic) => {

@@ -364,6 +364,35 @@ async fn imported_contracts_pass_against_the_embedded_reference() {
 }
 
 #[tokio::test]
+async fn an_imported_operation_no_case_reaches_makes_the_run_partial_by_name() {
+    // getOrder reads an order by a path id of no example: nothing to send, no rule to probe.
+    let (_keep, out, run) = import(&fixture("store-3.1.json"), &[]).await;
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let dir = out.to_str().unwrap().to_string();
+    let report = out.join("report.json");
+    let json = format!("json={}", report.display());
+    let verify = conform(&["verify", &dir, "--report", &json]).await;
+    assert_eq!(verify.code, 0, "nothing failed: {}", verify.transcript());
+    assert!(verify.stdout.contains("\nPARTIAL "), "{}", verify.stdout);
+    assert!(
+        verify.stdout.contains(
+            "not complete: 3 contracts planned no case, so nothing checked them: getOrder-2, getOrder, orderEvents"
+        ),
+        "{}",
+        verify.stdout
+    );
+    let report: Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert_eq!(
+        report["summary"]["unreached"],
+        json!(["getOrder-2", "getOrder", "orderEvents"])
+    );
+    assert_eq!(
+        report["verdict"]["reasons"][0]["reason"],
+        "contracts-unreached"
+    );
+}
+
+#[tokio::test]
 async fn if_then_and_dependent_required_become_conditional_fields_and_else_is_listed() {
     let (_keep, out, run) = import(&fixture("tokens-3.1.yaml"), &[]).await;
     assert_eq!(run.code, 0, "{}", run.transcript());
