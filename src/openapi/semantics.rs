@@ -70,9 +70,23 @@ pub(super) fn negative(op: &mut Op<'_>, responses: &mut Map<String, Value>) -> V
             "4XX"
         }
         (false, false) => {
-            let any_client_error = responses.keys().any(|s| s.starts_with('4'));
-            if !any_client_error {
-                responses.insert("4XX".into(), json!({"description": "Client error (not documented: generated invalid requests expect one)."}));
+            // Declared, so that any client error passes `http-status` (a 404 documented alone
+            // would leave a 400 undeclared); with the `default` answer's body, when there is
+            // one, or the class entry would take the place of `default` and check no body.
+            if !has("4XX") {
+                let entry = match responses.get("default") {
+                    Some(default) => {
+                        let mut entry = default.clone();
+                        entry["description"] = json!(
+                            "Client error (not documented: the `default` answer, which generated invalid requests expect)."
+                        );
+                        entry
+                    }
+                    None => {
+                        json!({"description": "Client error (not documented: generated invalid requests expect one)."})
+                    }
+                };
+                responses.insert("4XX".into(), entry);
             }
             op.note(ItemKind::Guess, &at, "neither 400 nor 422 is documented: generated invalid requests expect any client error (`4XX`)".into());
             "4XX"

@@ -364,6 +364,49 @@ async fn imported_contracts_pass_against_the_embedded_reference() {
 }
 
 #[tokio::test]
+async fn a_default_error_answer_checks_the_client_errors_invalid_requests_get() {
+    // The petstore shape: errors documented as `default` only, and one operation with a 404.
+    let dir = tempfile::tempdir().unwrap();
+    let document = dir.path().join("pets.yaml");
+    std::fs::write(
+        &document,
+        r#"openapi: 3.0.0
+info: {title: pets, version: "1"}
+paths:
+  /pets/{petId}:
+    get:
+      operationId: showPet
+      parameters:
+        - {name: petId, in: path, required: true, schema: {type: integer, maximum: 1000}}
+      responses:
+        "200":
+          description: a pet
+          content:
+            application/json:
+              schema: {type: object, required: [id], properties: {id: {type: integer}}}
+        "404": {description: no such pet}
+        default:
+          description: unexpected error
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [code, message]
+                properties: {code: {type: integer}, message: {type: string}}
+"#,
+    )
+    .unwrap();
+    let (_keep, out, run) = import(document.to_str().unwrap(), &[]).await;
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let show = contract(&out, "showPet");
+    let client_error = &show["responses"]["4XX"];
+    assert_eq!(
+        client_error["fields"]["message"]["required"], true,
+        "the default body is what a 400 must have: {show:#}"
+    );
+}
+
+#[tokio::test]
 async fn an_imported_operation_no_case_reaches_makes_the_run_partial_by_name() {
     // getOrder reads an order by a path id of no example: nothing to send, no rule to probe.
     let (_keep, out, run) = import(&fixture("store-3.1.json"), &[]).await;
