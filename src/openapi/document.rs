@@ -310,7 +310,13 @@ fn is_json(path: &Path, text: &str) -> bool {
 pub(crate) fn parse(text: &str, json: bool) -> Result<Value, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if json {
-        return serde_json::from_str(text).map_err(|e| e.to_string());
+        // As for a YAML document and a contract, a key given twice is an error: JSON readers
+        // disagree on which copy counts.
+        let parsed = crate::json::strict::parse(text.as_bytes()).map_err(|e| e.to_string())?;
+        return match parsed.duplicates.first() {
+            Some(pointer) => Err(format!("duplicate key at {pointer}")),
+            None => Ok(parsed.value),
+        };
     }
     let mut options = serde_saphyr::Options::default();
     // YAML 1.2, as OpenAPI recommends: `on`, `yes` and `y` are strings, not booleans.
@@ -339,6 +345,16 @@ mod tests {
     fn yaml_integer_status_keys_become_strings() {
         let value = parse("responses:\n  200:\n    description: ok\n", false).unwrap();
         assert_eq!(value["responses"]["200"]["description"], "ok");
+    }
+
+    #[test]
+    fn a_json_key_given_twice_is_an_error_at_its_pointer() {
+        let text = r#"{"paths": {"/a": {"get": {"operationId": "a", "operationId": "b"}}}}"#;
+        assert_eq!(
+            parse(text, true).unwrap_err(),
+            "duplicate key at /paths/~1a/get/operationId"
+        );
+        assert!(parse(r#"{"openapi": "3.1.0"}"#, true).is_ok());
     }
 
     #[test]

@@ -227,10 +227,14 @@ fn version(docs: &Documents, notes: &mut Vec<Note>) -> Result<String, ImportErro
         )));
     }
     let Some(version) = root.get("openapi").and_then(Value::as_str) else {
-        return Err(ImportError::NotOpenApi(format!(
-            "{} is not an OpenAPI document: it has no `openapi` version",
-            docs.files[0].shown
-        )));
+        let shown = &docs.files[0].shown;
+        return Err(ImportError::NotOpenApi(match root.get("openapi") {
+            // `openapi: 3.0` in YAML is a number; the specification asks for a string.
+            Some(Value::Number(n)) => format!(
+                "{shown}: `openapi` is the number {n}, not a version string: write it as a quoted string, `openapi: \"{n}.0\"`"
+            ),
+            _ => format!("{shown} is not an OpenAPI document: it has no `openapi` version"),
+        }));
     };
     if !(version.starts_with("3.0") || version.starts_with("3.1")) {
         if version.starts_with('3') {

@@ -353,6 +353,20 @@ async fn documents_that_cannot_be_imported_are_refused_with_exit_2() {
             write("plain.json", "{\"name\": \"not an API\"}"),
             "has no `openapi` version",
         ),
+        (
+            write(
+                "number.yaml",
+                "openapi: 3.0\ninfo: {title: t, version: '1'}\npaths: {}\n",
+            ),
+            "`openapi` is the number 3.0, not a version string: write it as a quoted string",
+        ),
+        (
+            write(
+                "twice.json",
+                r#"{"openapi": "3.0.3", "info": {"title": "t", "title": "u", "version": "1"}, "paths": {}}"#,
+            ),
+            "duplicate key at /info/title",
+        ),
         (write("bomb.yaml", &bomb), "budget"),
         (
             dir.path()
