@@ -48,11 +48,13 @@ fn parameter_values(parameters: &Parameters) -> Option<[Map<String, Value>; 3]> 
     for (i, (defs, all_required)) in groups.into_iter().enumerate() {
         for (name, def) in defs {
             let required = all_required || def.get("required") == Some(&Value::Bool(true));
-            match def
+            // A value the import made up for a format is not the document's example: a
+            // request built from it would name a resource (a uuid) no one made.
+            let documented = def
                 .get("example")
-                .cloned()
-                .or_else(|| key_placeholder(name, def))
-            {
+                .filter(|e| !super::schema::formats::made_up(e))
+                .cloned();
+            match documented.or_else(|| key_placeholder(name, def)) {
                 Some(example) => {
                     out[i].insert(name.clone(), example);
                 }

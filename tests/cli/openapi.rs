@@ -407,6 +407,38 @@ paths:
 }
 
 #[tokio::test]
+async fn no_example_is_made_up_from_a_value_the_import_chose_for_a_format() {
+    // A uuid id of no example: a request naming the import's typical uuid would ask for a
+    // resource no one made, and a correct implementation would answer 404.
+    let dir = tempfile::tempdir().unwrap();
+    let document = dir.path().join("things.yaml");
+    std::fs::write(
+        &document,
+        r#"openapi: 3.1.0
+info: {title: things, version: "1"}
+paths:
+  /things/{thingId}:
+    get:
+      operationId: getThing
+      parameters:
+        - {name: thingId, in: path, required: true, schema: {type: string, format: uuid}}
+      responses:
+        "200": {description: the thing}
+        "404": {description: no such thing}
+"#,
+    )
+    .unwrap();
+    let (_keep, out, run) = import(document.to_str().unwrap(), &[]).await;
+    assert_eq!(run.code, 0, "{}", run.transcript());
+    let thing = contract(&out, "getThing");
+    assert!(thing.get("examples").is_none(), "{thing:#}");
+    assert_eq!(
+        thing["request"]["path"]["thingId"]["example"], "3fa85f64-5717-4562-b3fc-2c963f66afa6",
+        "made-up values still look like the format"
+    );
+}
+
+#[tokio::test]
 async fn an_imported_operation_no_case_reaches_makes_the_run_partial_by_name() {
     // getOrder reads an order by a path id of no example: nothing to send, no rule to probe.
     let (_keep, out, run) = import(&fixture("store-3.1.json"), &[]).await;

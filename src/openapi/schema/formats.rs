@@ -36,6 +36,16 @@ const TYPICAL: &[(&str, &str)] = &[
     ("byte", "AAAA"),
 ];
 
+/// Whether `value` is a typical value this import made up for a format (not the document's):
+/// an example built from it would be conform's invention, not the API's.
+pub(in crate::openapi) fn made_up(value: &Value) -> bool {
+    let typical = AS_PATTERN.iter().map(|(_, _, v)| *v);
+    let typical = typical.chain(TYPICAL.iter().map(|(_, v)| *v));
+    value
+        .as_str()
+        .is_some_and(|text| typical.into_iter().any(|t| t == text))
+}
+
 /// Writes what `format: name` becomes into `def`, noting what is not checked.
 pub(super) fn apply(
     name: &str,

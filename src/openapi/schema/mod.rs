@@ -11,7 +11,7 @@ mod conditions;
 mod constraints;
 mod emit;
 mod flat;
-mod formats;
+pub(super) mod formats;
 mod keywords;
 
 pub(crate) use emit::ordered;
