@@ -51,7 +51,9 @@ pub(crate) fn gate(coverage: &Coverage) -> Option<String> {
         return None;
     }
     let asked = coverage.required.join(" ");
-    Some(if coverage.met() {
+    Some(if coverage.deferred {
+        format!("--require-coverage {asked}: judged over every shard by `conform merge`")
+    } else if coverage.met() {
         format!("--require-coverage {asked}: reached")
     } else {
         format!(

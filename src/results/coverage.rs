@@ -26,6 +26,10 @@ pub(crate) struct Coverage {
     /// Not empty: the run fails.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unmet: Vec<String>,
+    /// The gate was left to `conform merge`: one shard sees only its own answers, so it can
+    /// neither reach the gate nor fail it.
+    #[serde(skip)]
+    pub deferred: bool,
 }
 
 /// One contract's coverage.
@@ -250,6 +254,12 @@ impl Coverage {
     /// Whether the gate, if any, was reached.
     pub(crate) fn met(&self) -> bool {
         self.unmet.is_empty()
+    }
+
+    /// Records `requirements` for the merge of a run's shards to judge, judging nothing here.
+    pub(crate) fn defer(&mut self, requirements: &[Requirement]) {
+        self.required = requirements.iter().map(|r| r.text.clone()).collect();
+        self.deferred = !self.required.is_empty();
     }
 
     /// Applies `requirements` to the counted coverage.

@@ -269,6 +269,46 @@ async fn a_filter_common_to_every_shard_still_qualifies_the_merged_run() {
 }
 
 #[tokio::test]
+async fn a_coverage_gate_is_judged_over_the_merged_shards_not_shard_by_shard() {
+    // Only the conflict case gets REPEAT_REQ_INCONSISTENT: two of three shards never see it.
+    let work = Work::new();
+    let gate = ["--require-coverage", "codes=REPEAT_REQ_INCONSISTENT"];
+    for shard in work.shards(&[1, 2, 3], 3, &gate).await {
+        assert_eq!(shard.code, 0, "{}", shard.stdout);
+        assert!(
+            shard.stdout.contains(
+                "--require-coverage codes=REPEAT_REQ_INCONSISTENT: judged over every shard by `conform merge`"
+            ),
+            "{}",
+            shard.stdout
+        );
+    }
+    let inputs = ["shard-1.json", "shard-2.json", "shard-3.json"];
+    let merged = work.merge(&inputs, &[]).await;
+    assert_eq!(merged.code, 0, "{}{}", merged.stdout, merged.stderr);
+    assert!(
+        merged
+            .stdout
+            .contains("--require-coverage codes=REPEAT_REQ_INCONSISTENT: reached"),
+        "{}",
+        merged.stdout
+    );
+    // A gate no shard reaches still fails the merged run.
+    let work = Work::new();
+    let gate = ["--require-coverage", "statuses"];
+    for shard in work.shards(&[1, 2], 2, &gate).await {
+        assert_eq!(shard.code, 0, "{}", shard.stdout);
+    }
+    let merged = work.merge(&["shard-1.json", "shard-2.json"], &[]).await;
+    assert_eq!(merged.code, 1, "{}", merged.stdout);
+    assert!(
+        merged
+            .stdout
+            .contains("--require-coverage statuses: NOT reached")
+    );
+}
+
+#[tokio::test]
 async fn a_baseline_applies_to_the_merged_run_as_to_a_single_run() {
     let server = issue_card::serve(Defects {
         accept_long_app_id: true,
