@@ -472,6 +472,7 @@ mod tests {
                 contracts: (0..25).map(contract).collect(),
                 required: vec!["statuses".into()],
                 unmet: vec!["op08: status F".into()],
+                deferred: false,
             },
             ..Summary::default()
         };

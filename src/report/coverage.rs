@@ -138,6 +138,7 @@ mod tests {
             }],
             required: vec!["statuses".into()],
             unmet: vec!["issueCard: status U".into()],
+            deferred: false,
         }
     }
 
