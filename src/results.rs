@@ -444,6 +444,10 @@ pub struct Summary {
     pub(crate) stopped_early: bool,
     /// `snapshot` checks skipped because no snapshot was recorded for the case.
     pub(crate) snapshots_missing: usize,
+    /// Real traffic: requests whose `client-request` check could not run (a body over
+    /// `--max-body-size`, a request refused before it was read), so nothing judged them.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub(crate) requests_unchecked: usize,
     /// Pending snapshots (`.snap.new`) written for review.
     pub(crate) snapshots_pending: usize,
     /// How old the keys replayed late were and how much traffic came in between; `None` when
@@ -495,6 +499,8 @@ impl Summary {
                 Outcome::Skip => self.skipped += 1,
                 Outcome::Recorded => self.recorded += 1,
             }
+            let unread = check.check == Check::ClientRequest && check.outcome == Outcome::Skip;
+            self.requests_unchecked += usize::from(unread);
             if check.check == Check::Snapshot {
                 let pending = check.outcome == Outcome::Fail && check.wrote.is_some();
                 self.snapshots_pending += usize::from(pending);
@@ -521,6 +527,10 @@ impl Summary {
     pub(crate) fn conclude(&mut self, run: &RunInfo) {
         self.verdict = Verdict::judge(run, self);
     }
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

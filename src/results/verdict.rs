@@ -102,6 +102,9 @@ pub enum ShortfallKind {
     CoverageNotReached,
     /// Real traffic: requests that matched no contract's operation, so nothing checked them.
     UnmatchedRequests,
+    /// Real traffic: requests of a contract's operation that were not checked (a body over
+    /// the size read, a request refused before it was read).
+    RequestsUnchecked,
 }
 
 impl Default for Verdict {
@@ -128,6 +131,7 @@ impl Verdict {
         }
         snapshots(run, summary, &mut reasons);
         unmatched(summary, &mut reasons);
+        unchecked(summary, &mut reasons);
         if summary.known > 0 {
             let file = run.scope.baseline.as_ref().map_or("", |b| b.file.as_str());
             reasons.push(Shortfall::new(
@@ -345,6 +349,26 @@ fn unmatched(summary: &Summary, reasons: &mut Vec<Shortfall>) {
     reasons.push(Shortfall::new(
         ShortfallKind::UnmatchedRequests,
         format!("{n} {request} matched no contract's operation and {was} not checked"),
+    ));
+}
+
+/// Requests of a contract's operation whose request was never judged.
+fn unchecked(summary: &Summary, reasons: &mut Vec<Shortfall>) {
+    let n = summary.requests_unchecked;
+    if n == 0 {
+        return;
+    }
+    let (request, was) = if n == 1 {
+        ("request", "was")
+    } else {
+        ("requests", "were")
+    };
+    reasons.push(Shortfall::new(
+        ShortfallKind::RequestsUnchecked,
+        format!(
+            "{n} {request} {was} not checked against {} contract (a body larger than --max-body-size, or a request refused before it was read)",
+            if n == 1 { "its" } else { "their" }
+        ),
     ));
 }
 

@@ -110,6 +110,19 @@ async fn bodies_arrive_byte_identical_both_ways_and_unmatched_requests_are_liste
         run.stdout
             .contains("1 request matched no contract's operation and was not checked")
     );
+    // The verdict says so too: a request of a contract nothing judged leaves the run partial.
+    assert_eq!(report["summary"]["requests_unchecked"], 1);
+    let reasons: Vec<&str> = (report["verdict"]["reasons"].as_array().unwrap().iter())
+        .map(|r| r["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"requests-unchecked"), "{reasons:?}");
+    assert!(
+        run.stdout.contains(
+            "1 request was not checked against its contract (a body larger than --max-body-size"
+        ),
+        "{}",
+        run.stdout
+    );
 }
 
 #[tokio::test]
