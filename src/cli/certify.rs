@@ -69,11 +69,13 @@ pub(super) fn verify(args: CertifyVerifyArgs) -> Result<u8, CliError> {
     })
 }
 
+/// A verified bundle's claims, then the line saying so; a refused bundle's refusal first, so
+/// that no reader (or script reading the first line) takes its claimed verdict for the truth.
 fn print(dir: &Path, checked: &Checked) {
-    if let Some(manifest) = &checked.manifest {
-        print_claims(manifest);
-    }
     if checked.problems.is_empty() {
+        if let Some(manifest) = &checked.manifest {
+            print_claims(manifest);
+        }
         let files = checked.manifest.as_ref().map_or(0, |m| m.files.len());
         println!(
             "VERIFIED {}: the signature holds and all {files} files are as signed",
@@ -81,15 +83,19 @@ fn print(dir: &Path, checked: &Checked) {
         );
         return;
     }
-    for problem in &checked.problems {
-        println!("problem: {problem}");
-    }
     let n = checked.problems.len();
     println!(
         "NOT VERIFIED {}: {n} problem{}; nothing in this bundle can be relied on",
         dir.display(),
         if n == 1 { "" } else { "s" }
     );
+    for problem in &checked.problems {
+        println!("problem: {problem}");
+    }
+    if let Some(manifest) = &checked.manifest {
+        println!("what the bundle claims, unverified:");
+        print_claims(manifest);
+    }
 }
 
 /// What the manifest says was certified: verdict, implementation, target, operations, tool

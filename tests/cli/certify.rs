@@ -61,8 +61,8 @@ async fn refused(bundle: &Path, name: &str, tamper: impl FnOnce(&Path), problem:
     assert_eq!(run.code, 1, "{name}: {}", run.stdout);
     assert!(run.stdout.contains(problem), "{name}: {}", run.stdout);
     assert!(
-        run.stdout.contains("NOT VERIFIED"),
-        "{name}: {}",
+        run.stdout.starts_with("NOT VERIFIED"),
+        "{name}: the refusal comes first: {}",
         run.stdout
     );
 }
