@@ -41,6 +41,17 @@ pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     cases
 }
 
+/// Why a contract with an idempotency key gets no conflict scenario, when it gets none: no
+/// field of its valid request can be changed and stay valid, so nothing checks what a reused
+/// key with another payload gets.
+pub(super) fn note(contract: &Contract, base: &Value) -> Option<String> {
+    contract.idempotency.as_ref()?;
+    let planned = payload_field(contract, base).and_then(|p| changed(contract, base, &p));
+    planned.is_none().then(|| {
+        "no conflict scenario (`idempotency/conflict`): no field of the valid request can be changed under the same key and stay valid, so nothing checks what a reused key with another payload gets; name one in `idempotency.vary`".to_string()
+    })
+}
+
 /// The field the conflict scenario changes, as a request-document pointer: the contract's
 /// `idempotency.vary`, else the likeliest pure-payload field of `base` (see [`pick_field`]).
 pub(in crate::plan) fn payload_field(contract: &Contract, base: &Value) -> Option<Pointer> {
@@ -127,6 +138,37 @@ mod tests {
         let mut same = conflict.changed.clone();
         same["body"]["externalCardNo"] = conflict.original["body"]["externalCardNo"].clone();
         assert_eq!(same, conflict.original, "only that field differs");
+    }
+
+    #[test]
+    fn a_keyed_contract_with_nothing_to_change_says_it_has_no_conflict_scenario() {
+        let mut text: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(issue_card().file()).unwrap()).unwrap();
+        // Only the key and an enum left: no value to change and stay valid.
+        let fields = text["request"]["fields"].as_object_mut().unwrap();
+        fields.retain(|name, _| name == "requestId" || name == "customerBelongsTo");
+        for example in text["examples"].as_array_mut().unwrap() {
+            let request = example["request"].as_object_mut().unwrap();
+            request.retain(|name, _| name == "requestId" || name == "customerBelongsTo");
+        }
+        text["examples"].as_array_mut().unwrap().truncate(1);
+        let contract = crate::contract::load_str(
+            std::path::Path::new("keyed.json"),
+            serde_json::to_string_pretty(&text).unwrap(),
+        )
+        .unwrap();
+        let names: Vec<String> = cases(0, &contract).into_iter().map(|c| c.name).collect();
+        assert_eq!(names, ["issueCard/idempotency/concurrent"]);
+        let notes = crate::plan::notes(&contract);
+        assert!(
+            notes.iter().any(|n| n.starts_with("no conflict scenario")),
+            "{notes:?}"
+        );
+        assert!(
+            !crate::plan::notes(&issue_card())
+                .iter()
+                .any(|n| n.contains("conflict"))
+        );
     }
 
     #[test]

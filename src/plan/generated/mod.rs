@@ -106,7 +106,11 @@ pub(super) fn each_planned(
 /// above a size cap, a request no value can be made up for), for `conform lint` and `cases`.
 pub(crate) fn notes(contract: &Contract) -> Vec<String> {
     match base_document(contract) {
-        Some(base) => sites::collect_with_notes(contract, &base).1,
+        Some(base) => {
+            let mut notes = sites::collect_with_notes(contract, &base).1;
+            notes.extend(super::idempotency::note(contract, &base));
+            notes
+        }
         None => vec![format!(
             "no valid request can be made up from the request definition (its rules contradict each other or need more than {} MiB), so no cases are generated from it: add an example expected to succeed",
             crate::generate::MAX_MADE_BYTES >> 20
