@@ -18,9 +18,7 @@ pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
         return Vec::new();
     };
     let mut cases = Vec::new();
-    let vary = payload_field(contract, &base);
-    if let Some((field, changed)) = vary.and_then(|p| changed(contract, &base, &p).map(|c| (p, c)))
-    {
+    if let Some((field, changed)) = conflict_change(contract, &base) {
         cases.push(Case {
             name: format!("{}/idempotency/conflict", contract.name),
             contract: index,
@@ -41,12 +39,41 @@ pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     cases
 }
 
+/// The field the conflict scenario changes and the request with it changed: a string (see
+/// [`payload_field`]), else, for a body of numbers, the last top-level integer one plus one.
+fn conflict_change(contract: &Contract, base: &Value) -> Option<(Pointer, Value)> {
+    let string = payload_field(contract, base);
+    if let Some(found) = string.and_then(|p| changed(contract, base, &p).map(|c| (p, c))) {
+        return Some(found);
+    }
+    let key = contract
+        .idempotency
+        .as_ref()
+        .filter(|i| matches!(i.key_in, KeyLocation::Body(_)))
+        .map(|i| &i.key);
+    (contract.request().objects.fields.iter().rev())
+        .filter(|f| f.schema.kinds == [Kind::Integer] && f.schema.enum_values.is_none())
+        .map(|f| Pointer::root().child(&f.name))
+        .filter(|field| Some(field) != key)
+        .find_map(|field| {
+            let at = body_pointer(&field);
+            let n = at.get(base)?.as_i64()?;
+            let others = [n.checked_add(1), n.checked_sub(1)];
+            others.into_iter().flatten().find_map(|other| {
+                let mut changed = base.clone();
+                at.set(&mut changed, Value::from(other));
+                let valid = rules::broken(&contract.types, &contract.document, &changed).is_empty();
+                valid.then(|| (at.clone(), changed))
+            })
+        })
+}
+
 /// Why a contract with an idempotency key gets no conflict scenario, when it gets none: no
 /// field of its valid request can be changed and stay valid, so nothing checks what a reused
 /// key with another payload gets.
 pub(super) fn note(contract: &Contract, base: &Value) -> Option<String> {
     contract.idempotency.as_ref()?;
-    let planned = payload_field(contract, base).and_then(|p| changed(contract, base, &p));
+    let planned = conflict_change(contract, base);
     planned.is_none().then(|| {
         "no conflict scenario (`idempotency/conflict`): no field of the valid request can be changed under the same key and stay valid, so nothing checks what a reused key with another payload gets; name one in `idempotency.vary`".to_string()
     })
@@ -169,6 +196,26 @@ mod tests {
                 .iter()
                 .any(|n| n.contains("conflict"))
         );
+    }
+
+    #[test]
+    fn a_body_of_numbers_gets_its_conflict_from_an_integer_changed_by_one() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/valid/minimal.json");
+        let text = std::fs::read_to_string(&path).unwrap();
+        let contract = crate::contract::load_str(&path, text).unwrap();
+        let cases = cases(0, &contract);
+        let Action::Conflict(conflict) = &cases[0].action else {
+            panic!("a conflict case: {:?}", cases[0].name)
+        };
+        assert_eq!(conflict.field, "amount");
+        let (sent, changed) = (&conflict.original["body"], &conflict.changed["body"]);
+        let (a, b) = (
+            sent["amount"].as_i64().unwrap(),
+            changed["amount"].as_i64().unwrap(),
+        );
+        assert_eq!((a - b).abs(), 1, "{sent} {changed}");
+        assert_eq!(sent["orderId"], changed["orderId"], "the key stays");
     }
 
     #[test]
