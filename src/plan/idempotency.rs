@@ -39,8 +39,9 @@ pub(super) fn cases(index: usize, contract: &Contract) -> Vec<Case> {
     cases
 }
 
-/// The field the conflict scenario changes and the request with it changed: a string (see
-/// [`payload_field`]), else, for a body of numbers, the last top-level integer one plus one.
+/// The field the conflict scenario changes and the request with it changed: a plain string
+/// (see [`payload_field`]), else the last top-level string a pattern holds to (changed within
+/// it), else, for a body of numbers, the last top-level integer one more or one less.
 fn conflict_change(contract: &Contract, base: &Value) -> Option<(Pointer, Value)> {
     let string = payload_field(contract, base);
     if let Some(found) = string.and_then(|p| changed(contract, base, &p).map(|c| (p, c))) {
@@ -51,10 +52,21 @@ fn conflict_change(contract: &Contract, base: &Value) -> Option<(Pointer, Value)
         .as_ref()
         .filter(|i| matches!(i.key_in, KeyLocation::Body(_)))
         .map(|i| &i.key);
-    (contract.request().objects.fields.iter().rev())
-        .filter(|f| f.schema.kinds == [Kind::Integer] && f.schema.enum_values.is_none())
+    let fields = || {
+        (contract.request().objects.fields.iter().rev())
+            .filter(|f| f.schema.enum_values.is_none())
+            .filter(move |f| Some(&Pointer::root().child(&f.name)) != key)
+    };
+    let patterned = fields()
+        .filter(|f| f.schema.kinds == [Kind::String] && f.schema.strings.format.is_none())
+        .map(|f| body_pointer(&Pointer::root().child(&f.name)))
+        .find_map(|at| changed(contract, base, &at).map(|c| (at, c)));
+    if patterned.is_some() {
+        return patterned;
+    }
+    fields()
+        .filter(|f| f.schema.kinds == [Kind::Integer])
         .map(|f| Pointer::root().child(&f.name))
-        .filter(|field| Some(field) != key)
         .find_map(|field| {
             let at = body_pointer(&field);
             let n = at.get(base)?.as_i64()?;
@@ -131,18 +143,23 @@ fn pick_field(contract: &Contract, document: &Value) -> Option<Pointer> {
         .map(|(pointer, _)| pointer)
 }
 
-/// The base with the field's last character changed, if that is still a valid request.
+/// The base with the field's last character changed, if that is still a valid request: to `x`
+/// (`y` if it is one), else, for a value a pattern holds to (`SKU-0001`), its last letter or
+/// digit to the next of its kind (`SKU-0002`).
 fn changed(contract: &Contract, base: &Value, field: &Pointer) -> Option<Value> {
     let current = field.get(base)?.as_str()?;
     let replacement = if current.ends_with('x') { 'y' } else { 'x' };
-    let mut body = base.clone();
-    field.set(
-        &mut body,
-        Value::String(StringEdit::Inject(replacement).apply(current)),
-    );
-    rules::broken(&contract.types, &contract.document, &body)
-        .is_empty()
-        .then_some(body)
+    let edits = [
+        Some(StringEdit::Inject(replacement).apply(current)),
+        super::security::changed_last(current),
+    ];
+    edits.into_iter().flatten().find_map(|edited| {
+        let mut body = base.clone();
+        field.set(&mut body, Value::String(edited));
+        rules::broken(&contract.types, &contract.document, &body)
+            .is_empty()
+            .then_some(body)
+    })
 }
 
 #[cfg(test)]
@@ -195,6 +212,30 @@ mod tests {
             !crate::plan::notes(&issue_card())
                 .iter()
                 .any(|n| n.contains("conflict"))
+        );
+    }
+
+    #[test]
+    fn a_field_a_pattern_holds_to_is_changed_within_its_pattern() {
+        let mut text: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(issue_card().file()).unwrap()).unwrap();
+        let field = &mut text["request"]["fields"]["externalCardNo"];
+        field["pattern"] = "^merchant_[0-9]{4}_[0-9]{3}[*]{3}$".into();
+        // Named, as a contract author would: `x` appended breaks its pattern.
+        text["idempotency"]["vary"] = "/externalCardNo".into();
+        let contract = crate::contract::load_str(
+            std::path::Path::new("patterned.json"),
+            serde_json::to_string_pretty(&text).unwrap(),
+        )
+        .unwrap();
+        let cases = cases(0, &contract);
+        let Action::Conflict(conflict) = &cases[0].action else {
+            panic!("a conflict case: {}", cases[0].name)
+        };
+        assert_eq!(conflict.field, "externalCardNo");
+        assert_eq!(
+            conflict.changed["body"]["externalCardNo"],
+            "merchant_0121_001***"
         );
     }
 
