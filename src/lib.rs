@@ -112,11 +112,15 @@ pub(crate) mod wire;
 /// the binary can end its process the moment the work is done (see `src/main.rs`).
 pub fn command_line(args: impl IntoIterator<Item = std::ffi::OsString>) -> u8 {
     use clap::Parser;
-    let parsed = cli::Cli::parse_from(args);
+    let parsed = match cli::Cli::try_parse_from(args) {
+        Ok(parsed) => parsed,
+        Err(err) => return cli::usage_error(err),
+    };
     match cli::run(parsed) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("{err}");
+            // A key pasted where a path or a variable's name was expected is not repeated.
+            eprintln!("{}", signing::hide_key_text(&err.to_string()));
             err.exit_code()
         }
     }

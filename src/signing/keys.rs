@@ -214,6 +214,58 @@ impl fmt::Debug for PublicKey {
     }
 }
 
+/// `text` with every PEM block in it (`-----BEGIN ...` to its `-----END ...-----`, or to the
+/// end of the text when cut short) replaced by `[key text not shown]`: an error quoting what a
+/// user gave where a path or a variable's name was expected (a key pasted into a target
+/// profile, or onto the command line) must not print the key.
+pub(crate) fn hide_key_text(text: &str) -> std::borrow::Cow<'_, str> {
+    const BEGIN: &str = "-----BEGIN";
+    const SHOWN: &str = "[key text not shown]";
+    if !text.contains(BEGIN) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find(BEGIN) {
+        out.push_str(&rest[..start]);
+        let block = &rest[start..];
+        let header = block[BEGIN.len()..]
+            .find("-----")
+            .map_or(0, |at| BEGIN.len() + at + 5);
+        // A label alone (a message naming the block it expected) holds no key.
+        let material = block[header..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || "+/=\r\n \t".contains(*c))
+            .filter(char::is_ascii_alphanumeric)
+            .count();
+        if header == 0 || material < 8 {
+            let skip = header.max(BEGIN.len());
+            out.push_str(&block[..skip]);
+            rest = &block[skip..];
+            continue;
+        }
+        out.push_str(SHOWN);
+        // The END line's own closing dashes end the block; a block cut short (a message may
+        // quote a value only in part) ends where its base64 lines do.
+        let end = block.find("-----END").and_then(|at| {
+            let after = &block[at + "-----END".len()..];
+            after
+                .find("-----")
+                .map(|close| at + "-----END".len() + close + "-----".len())
+        });
+        let cut = || {
+            let pem = |c: char| c.is_ascii_alphanumeric() || "+/=\r\n \t".contains(c);
+            let body = block[header..]
+                .find(|c: char| !pem(c))
+                .unwrap_or(block.len() - header);
+            header + body
+        };
+        rest = &block[end.unwrap_or_else(cut)..];
+    }
+    out.push_str(rest);
+    std::borrow::Cow::Owned(out)
+}
+
 fn modulus_bits(key: &rsa::PublicKey) -> usize {
     key.n().bit_width() as usize
 }
@@ -251,6 +303,28 @@ fn unsupported(label: &str, expected: &'static str) -> KeyError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_text_in_a_message_is_hidden_whole_or_cut_short() {
+        let key =
+            "-----BEGIN PRIVATE KEY-----\nMIIEvAIBADAN\n+TkZwf3U==\n-----END PRIVATE KEY-----";
+        let whole = format!("unknown variant `{key}`, expected `file`");
+        assert_eq!(
+            hide_key_text(&whole),
+            "unknown variant `[key text not shown]`, expected `file`"
+        );
+        let cut = "unexpected argument '-----BEGIN PRIVATE KEY-----\nMIIEvAIBADAN\n+Tk' found";
+        assert_eq!(
+            hide_key_text(cut),
+            "unexpected argument '[key text not shown]' found"
+        );
+        assert!(matches!(
+            hide_key_text("no key here"),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        let label = "no certificate found (expected a PEM block `-----BEGIN CERTIFICATE-----`)";
+        assert_eq!(hide_key_text(label), label);
+    }
     use crate::signing::test_support::fixture;
 
     const PKCS8: &str = "test_rsa2048_pkcs8.pem";

@@ -19,6 +19,7 @@ use rsa::pkcs1v15::Signature;
 use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
 
 pub(crate) use header::{ALGORITHM, HeaderError, SignatureHeader};
+pub(crate) use keys::hide_key_text;
 pub use keys::{KeyError, PrivateKey, PublicKey};
 pub(crate) use message::abbreviate_content;
 pub use message::content_to_sign;

@@ -283,3 +283,59 @@ async fn a_target_url_refused_is_shown_without_its_password_or_query_values() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_key_or_a_credential_given_where_it_does_not_belong_is_never_repeated() {
+    let key = key_text("test_rsa2048_pkcs8.pem");
+    let dir = tempfile::tempdir().unwrap();
+    let inline = dir.path().join("inline.json");
+    let profile = json!({"baseUrl": "http://127.0.0.1:9", "clientId": "C1", "privateKey": key});
+    std::fs::write(&inline, profile.to_string()).unwrap();
+    let as_file = dir.path().join("as-file.json");
+    let profile =
+        json!({"baseUrl": "http://127.0.0.1:9", "clientId": "C1", "privateKey": {"file": key}});
+    std::fs::write(&as_file, profile.to_string()).unwrap();
+    let runs = [
+        conform(&["verify", ISSUE_CARD, "--private-key", &key]).await,
+        conform(&[
+            "verify",
+            ISSUE_CARD,
+            "--target-config",
+            inline.to_str().unwrap(),
+        ])
+        .await,
+        conform(&[
+            "verify",
+            ISSUE_CARD,
+            "--target-config",
+            as_file.to_str().unwrap(),
+        ])
+        .await,
+        conform(&[
+            "verify",
+            ISSUE_CARD,
+            "--header",
+            "Authorization: Bearer TOPSECRET123\u{1}",
+        ])
+        .await,
+        conform(&[
+            "verify",
+            ISSUE_CARD,
+            "--header",
+            "Authorization Bearer TOPSECRET123",
+        ])
+        .await,
+    ];
+    for run in runs {
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+        for line in secret_lines("test_rsa2048_pkcs8.pem") {
+            assert!(
+                !run.stderr.contains(&line),
+                "key text shown: {}",
+                run.stderr
+            );
+        }
+        assert!(!run.stderr.contains("TOPSECRET123"), "{}", run.stderr);
+    }
+}
