@@ -129,10 +129,15 @@ pub(crate) fn save(path: &Path, entries: &BTreeSet<BaselineEntry>) -> io::Result
     crate::atomic::write(path, text.as_bytes())
 }
 
-/// A reporter that collects every failed check and writes them as a baseline at the end.
+/// A reporter that collects every failed check and writes them as a baseline at the end. A
+/// run that chose some cases (`--filter`, `--exclude`, `--partition`) keeps the entries the
+/// file had for the cases it did not run: recording a shard or a filtered run must not wipe
+/// what the others know.
 pub(crate) struct BaselineRecorder {
     path: PathBuf,
     failures: BTreeSet<BaselineEntry>,
+    /// The cases run, when the run chose some: the file's other entries are kept.
+    chosen: Option<std::collections::HashSet<String>>,
 }
 
 impl BaselineRecorder {
@@ -141,16 +146,22 @@ impl BaselineRecorder {
         BaselineRecorder {
             path: path.to_path_buf(),
             failures: BTreeSet::new(),
+            chosen: None,
         }
     }
 }
 
 impl Reporter for BaselineRecorder {
-    fn start(&mut self, _: &RunInfo) -> io::Result<()> {
+    fn start(&mut self, run: &RunInfo) -> io::Result<()> {
+        let chose = !run.scope.filters.is_empty() || run.scope.partition.is_some();
+        self.chosen = chose.then(Default::default);
         Ok(())
     }
 
     fn case(&mut self, result: &CaseResult) -> io::Result<()> {
+        if let Some(chosen) = &mut self.chosen {
+            chosen.insert(result.case.clone());
+        }
         for check in result.checks.iter().filter(|c| c.outcome == Outcome::Fail) {
             self.failures.insert(BaselineEntry {
                 case: result.case.clone(),
@@ -161,6 +172,16 @@ impl Reporter for BaselineRecorder {
     }
 
     fn finish(&mut self, _: &Summary) -> io::Result<()> {
+        if let Some(chosen) = &self.chosen
+            && let Ok(text) = crate::input::read_to_string(&self.path)
+            && let Ok(file) = serde_json::from_str::<File>(&text)
+        {
+            let others = file
+                .failures
+                .into_iter()
+                .filter(|e| !chosen.contains(&e.case));
+            self.failures.extend(others);
+        }
         save(&self.path, &self.failures)
     }
 }

@@ -298,3 +298,52 @@ async fn reports_snapshots_and_baselines_are_ordinary_files() {
         assert_eq!(format!("{mode:o}"), "644", "{}", file.display());
     }
 }
+
+#[tokio::test]
+async fn recording_a_baseline_for_some_cases_keeps_what_it_knew_of_the_others() {
+    let defects = crate::issue_card::Defects {
+        accept_long_app_id: true,
+        accept_date_only: true,
+        ..Default::default()
+    };
+    let server = crate::issue_card::serve(defects).await;
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let path = baseline.to_str().unwrap();
+    let uri = server.uri();
+    let record = |extra: &'static [&'static str]| {
+        let mut args = vec!["verify", crate::util::ISSUE_CARD, "--target", &uri];
+        args.extend([
+            "--snapshots",
+            "off",
+            "--baseline",
+            path,
+            "--update-baseline",
+        ]);
+        args.extend(extra);
+        let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            crate::util::conform(&args).await
+        }
+    };
+    let whole = record(&[]).await;
+    assert_eq!(whole.code, 0, "{}", whole.stdout);
+    let entries = || -> Vec<String> {
+        let file: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+        (file["failures"].as_array().unwrap().iter())
+            .map(|e| e["case"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let before = entries();
+    assert!(before.iter().any(|c| c.contains("/appId/")), "{before:?}");
+    assert!(
+        before.iter().any(|c| c.contains("/registerDate/")),
+        "{before:?}"
+    );
+    // Recorded again for the appId cases alone: the registerDate entries stay.
+    let filtered = record(&["--filter", "issueCard/*/appId/*"]).await;
+    assert_eq!(filtered.code, 0, "{}", filtered.stdout);
+    assert_eq!(entries(), before);
+}
