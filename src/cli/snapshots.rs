@@ -179,7 +179,33 @@ fn prune(args: &PruneArgs) -> Result<u8, CliError> {
         .flat_map(|case| crate::plan::snapshot_names(&case))
         .collect();
     let root = &args.dir.snapshot_dir;
-    let orphans = review::orphans(root, &cases).map_err(unreadable(root))?;
+    // Only the snapshots of the contracts given are judged: a folder of a contract not among
+    // them (a command given one contract of a suite) is left alone, never deleted.
+    let owners: HashSet<&str> = cases
+        .iter()
+        .filter_map(|name| name.split('/').next())
+        .collect();
+    let owner = |path: &std::path::Path| {
+        let relative = path.strip_prefix(root).unwrap_or(path);
+        let first = relative.components().next();
+        first
+            .and_then(|c| c.as_os_str().to_str())
+            .map(str::to_string)
+    };
+    let (orphans, others): (Vec<_>, Vec<_>) = review::orphans(root, &cases)
+        .map_err(unreadable(root))?
+        .into_iter()
+        .partition(|path| owner(path).is_some_and(|o| owners.contains(o.as_str())));
+    if !others.is_empty() {
+        let mut folders: Vec<String> = others.iter().filter_map(|p| owner(p)).collect();
+        folders.dedup();
+        println!(
+            "{} snapshot{} left alone: no contract given is named {} (a contract removed? delete its folder, or give it)",
+            others.len(),
+            if others.len() == 1 { "" } else { "s" },
+            folders.join(", ")
+        );
+    }
     for path in &orphans {
         if args.delete {
             std::fs::remove_file(path).map_err(unwritable(path))?;

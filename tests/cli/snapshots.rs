@@ -205,6 +205,33 @@ async fn review_asks_on_a_terminal_and_refuses_without_one() {
         files(dir.path()),
         vec![PathBuf::from("issueCard/example/seed-sample.snap")]
     );
+    // Given another contract alone, prune leaves issueCard's snapshots where they are.
+    let other = "contracts/platform/apply-token.json";
+    let alone = conform(&[
+        "snapshots",
+        "prune",
+        other,
+        "--delete",
+        "--snapshot-dir",
+        &d,
+    ])
+    .await;
+    assert!(
+        alone.stdout.contains(
+            "1 snapshot left alone: no contract given is named issueCard (a contract removed? delete its folder, or give it)"
+        ),
+        "{}",
+        alone.stdout
+    );
+    assert!(
+        alone.stdout.contains("0 snapshots deleted"),
+        "{}",
+        alone.stdout
+    );
+    assert_eq!(
+        files(dir.path()),
+        vec![PathBuf::from("issueCard/example/seed-sample.snap")]
+    );
 }
 
 #[tokio::test]
