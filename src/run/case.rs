@@ -250,10 +250,8 @@ fn issued_secrets(
         let Some(response) = exchange.response() else {
             continue;
         };
-        for issue in &contract.issues {
-            if let Some(value) = response.document_value(&issue.pointer) {
-                secrets.add(&crate::scenario::template::text_of(&value));
-            }
+        for value in steps::issued_by(contract, response) {
+            secrets.add(&value);
         }
     }
     Some(secrets)

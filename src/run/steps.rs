@@ -56,16 +56,21 @@ fn issued_values(context: &Context, record: &FlowRecord) -> Vec<String> {
     let mut values = Vec::new();
     for step in &record.steps {
         let contract = &context.contracts[step.contract];
-        let Some(response) = step.settled.answer().response() else {
-            continue;
-        };
-        for issue in &contract.issues {
-            if let Some(value) = response.document_value(&issue.pointer) {
-                values.push(text_of(&value));
-            }
+        if let Some(response) = step.settled.answer().response() {
+            values.extend(issued_by(contract, response));
         }
     }
     values
+}
+
+/// The credentials `response` carries where `contract` says it issues one (an access token).
+pub(super) fn issued_by<'r>(
+    contract: &'r crate::contract::Contract,
+    response: &'r crate::observe::Response,
+) -> impl Iterator<Item = String> + 'r {
+    (contract.issues.iter())
+        .filter_map(|issue| response.document_value(&issue.pointer))
+        .map(|value| text_of(&value))
 }
 
 /// The `snapshot` row of the steps, when snapshots are on and any step got an answer. Values
