@@ -43,6 +43,10 @@ pub(super) fn check(
         &response.body,
     );
     match signing::verify(&context.public_key, &content, signature) {
+        Ok(()) if !url_encoded(signature) => CheckResult::fail_with(
+            Check::Signature,
+            "the signature verifies but is not URL-encoded: base64's +, / and = must be sent as %2B, %2F and %3D (a client that URL-decodes it, as Java's URLDecoder does, turns + into a space and rejects the answer)",
+        ),
         Ok(()) => CheckResult::pass(Check::Signature),
         Err(err) => {
             let shown =
@@ -53,6 +57,12 @@ pub(super) fn check(
             CheckResult::fail(Check::Signature, vec![finding])
         }
     }
+}
+
+/// Whether the `signature` part of a header value that verified is URL-encoded.
+fn url_encoded(header_value: &str) -> bool {
+    signing::SignatureHeader::parse(header_value)
+        .is_ok_and(|header| signing::is_url_encoded(&header.signature))
 }
 
 /// An answer without `Signature` or `Response-Time`: tolerated for failure and unknown

@@ -82,6 +82,23 @@ impl Sent {
         shown_url(&self.url)
     }
 
+    /// The values of the sensitive headers sent (a signature, a credential), in every form a
+    /// target may quote them back: no output may show them.
+    pub(crate) fn secret_values(&self) -> impl Iterator<Item = String> + '_ {
+        let sensitive = self
+            .headers
+            .iter()
+            .filter(|(_, value)| value.is_sensitive());
+        sensitive.flat_map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            if name.as_str() == crate::signing::headers::SIGNATURE {
+                crate::signing::echoed_forms(&value)
+            } else {
+                vec![value.into_owned()]
+            }
+        })
+    }
+
     /// The headers as they may be shown: a sensitive value is `[redacted]`.
     #[cfg(test)]
     pub(crate) fn shown_headers(&self) -> impl Iterator<Item = (&str, Cow<'_, str>)> {

@@ -83,7 +83,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         _ => (contract.name.clone(), contract.source.path.clone()),
     };
     let mut steps = Vec::new();
-    // The run's secrets with the credentials the case's answers issued, when they issue any.
+    // The run's secrets with those the case's exchanges add, when they add any.
     let mut issued = None;
     let checks = match case.action {
         Action::Exchange(mut exchange) => {
@@ -99,8 +99,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                         .as_ref()
                         .and_then(|_| resources::created_id(contract, &exchange.request));
                     let (observed, request) = send::single(context, contract, exchange).await;
-                    context.observed(case.contract, &case.name, &observed);
-                    issued = issued_secrets(context, contract, &observed);
+                    issued = context.observed(case.contract, &case.name, &observed);
                     let replayable =
                         contract.result.role(&expect.status) == Some(StatusRole::Success);
                     let request = replayable.then_some(&request);
@@ -112,15 +111,15 @@ async fn run(context: &Context, case: Case) -> CaseResult {
                     );
                     let checks = check::judge(contract, &expect, probe.as_ref(), &observed);
                     let answered = (&case.name[..], &observed, created.as_deref());
-                    let checks = with_snapshot(context, contract, answered, checks);
+                    let secrets = issued.as_ref().unwrap_or(&context.secrets);
+                    let checks = with_snapshot(context, contract, answered, secrets, checks);
                     setup.into_iter().chain(checks).collect()
                 }
             }
         }
         Action::Conflict(scenario) => {
             let observed = send::conflict(context, contract, &scenario).await;
-            context.observed(case.contract, &case.name, &observed);
-            issued = issued_secrets(context, contract, &observed);
+            issued = context.observed(case.contract, &case.name, &observed);
             enter(
                 context,
                 (case.contract, &case.name),
@@ -147,8 +146,7 @@ async fn run(context: &Context, case: Case) -> CaseResult {
         }
         Action::Concurrent(scenario) => {
             let observed = send::concurrent(context, contract, &scenario).await;
-            context.observed(case.contract, &case.name, &observed);
-            issued = issued_secrets(context, contract, &observed);
+            issued = context.observed(case.contract, &case.name, &observed);
             if let Observations::Concurrent { answers } = &observed {
                 for settled in answers {
                     enter(context, (case.contract, &case.name), settled.answer(), None);
@@ -156,13 +154,18 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             }
             check::judge(contract, &success(contract), None, &observed)
         }
-        Action::Security(probe) => security::run(context, case.contract, &probe, &case.name).await,
+        Action::Security(probe) => {
+            let (checks, secrets) = security::run(context, case.contract, &probe, &case.name).await;
+            issued = secrets;
+            checks
+        }
         Action::LateReplay if context.late.keys == 0 => vec![CheckResult::skip(
             Check::LateReplay,
             "late replays turned off (--late-replays 0)",
         )],
         Action::LateReplay => {
-            let observed = late::run(context, case.contract, &case.name).await;
+            let (observed, secrets) = late::run(context, case.contract, &case.name).await;
+            issued = secrets;
             vec![check::late_replay::check(&observed)]
         }
         Action::Unique => {
@@ -234,29 +237,6 @@ fn not_sent(context: &Context, contract: &Contract, case: Case) -> CaseResult {
     }
 }
 
-/// The run's secrets with the credentials `observed`'s answers carry where the contract says
-/// it issues one (an access token), as flows and scenarios have them; `None` when there is
-/// none, and the run's secrets serve.
-fn issued_secrets(
-    context: &Context,
-    contract: &Contract,
-    observed: &Observations,
-) -> Option<Secrets> {
-    if contract.issues.is_empty() {
-        return None;
-    }
-    let mut secrets = context.secrets.clone();
-    for (_, exchange) in observed.labelled() {
-        let Some(response) = exchange.response() else {
-            continue;
-        };
-        for value in steps::issued_by(contract, response) {
-            secrets.add(&value);
-        }
-    }
-    Some(secrets)
-}
-
 /// Findings quote the target (codes, messages, bodies, headers) in many places; they are made
 /// safe to print here, once, before any reporter sees them: no control characters, and no
 /// secret value (a token the target echoes in an error message, say).
@@ -295,6 +275,7 @@ fn with_snapshot(
     context: &Context,
     contract: &Contract,
     (case, observed, created): (&str, &Observations, Option<&str>),
+    secrets: &Secrets,
     mut checks: Vec<CheckResult>,
 ) -> Vec<CheckResult> {
     let settled = observed.main().answer();
@@ -303,7 +284,7 @@ fn with_snapshot(
     };
     let key = settled.sent.key.as_deref();
     let mut volatile =
-        Volatile::new(contract, key, context.mint.nonce()).with_secrets(context.secrets.values());
+        Volatile::new(contract, key, context.mint.nonce()).with_secrets(secrets.values());
     if let Some(id) = created {
         volatile = volatile.with_value(id, "[id]".into());
     }

@@ -74,27 +74,67 @@ pub(crate) struct Settings {
 
 impl Context {
     /// Records what a case observed: its coverage, and its exchanges as evidence when kept.
-    pub(super) fn observed(&self, index: usize, case: &str, observed: &Observations) {
-        let contract = &self.contracts[index];
-        self.coverage.case(index, contract, observed);
-        if let Some(evidence) = &self.evidence {
-            let labelled: Vec<(String, &Exchange)> = observed
-                .labelled()
-                .into_iter()
-                .map(|(label, exchange)| (label.to_string(), exchange))
-                .collect();
-            evidence.case(contract, case, &labelled, &self.secrets);
-        }
+    /// Returns the case's own secrets, when its exchanges add any (see [`Self::case_secrets`]).
+    pub(super) fn observed(
+        &self,
+        index: usize,
+        case: &str,
+        observed: &Observations,
+    ) -> Option<Secrets> {
+        self.coverage.case(index, &self.contracts[index], observed);
+        let labelled: Vec<(String, &Exchange)> = observed
+            .labelled()
+            .into_iter()
+            .map(|(label, exchange)| (label.to_string(), exchange))
+            .collect();
+        self.kept(index, case, &labelled)
     }
 
     /// Counts what exchanges the caller labelled (a security probe's, a late replay case's)
     /// showed toward coverage, and keeps them as evidence when the run keeps evidence.
-    pub(crate) fn answered(&self, index: usize, case: &str, labelled: &[(String, &Exchange)]) {
+    /// Returns the case's own secrets, when its exchanges add any.
+    pub(crate) fn answered(
+        &self,
+        index: usize,
+        case: &str,
+        labelled: &[(String, &Exchange)],
+    ) -> Option<Secrets> {
+        self.coverage
+            .labelled(index, &self.contracts[index], labelled);
+        self.kept(index, case, labelled)
+    }
+
+    /// The case's own secrets, and its exchanges kept as evidence without them.
+    fn kept(&self, index: usize, case: &str, labelled: &[(String, &Exchange)]) -> Option<Secrets> {
         let contract = &self.contracts[index];
-        self.coverage.labelled(index, contract, labelled);
+        let secrets = self.case_secrets(contract, labelled.iter().map(|(_, e)| *e));
         if let Some(evidence) = &self.evidence {
-            evidence.case(contract, case, labelled, &self.secrets);
+            let kept_out = secrets.as_ref().unwrap_or(&self.secrets);
+            evidence.case(contract, case, labelled, kept_out);
         }
+        secrets
+    }
+
+    /// The values a case's output must keep out: the run's secrets, the sensitive headers its
+    /// requests carried (a signature, which a target may quote back in an error message), and
+    /// the credentials its answers issue where the contract says it issues one (an access
+    /// token). `None` when the exchanges add nothing and the run's secrets serve.
+    pub(super) fn case_secrets<'e>(
+        &self,
+        contract: &Contract,
+        exchanges: impl IntoIterator<Item = &'e Exchange>,
+    ) -> Option<Secrets> {
+        let mut secrets: Option<Secrets> = None;
+        for exchange in exchanges {
+            let issued = (exchange.response().into_iter())
+                .flat_map(|response| super::steps::issued_by(contract, response));
+            for value in exchange.sent.secret_values().chain(issued) {
+                secrets
+                    .get_or_insert_with(|| self.secrets.clone())
+                    .add(&value);
+            }
+        }
+        secrets
     }
 
     /// Records what a flow observed, each step under its own contract.

@@ -23,6 +23,7 @@ use super::{resources, send};
 use crate::contract::{Contract, StatusRole};
 use crate::observe::{FillStopped, LateReplay, LateReplays, Settled};
 use crate::plan::{self, Document, KeySpec};
+use crate::target::Secrets;
 
 /// How a run replays late.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +41,11 @@ pub(crate) struct LateOptions {
 
 /// Replays the sampled keys of the contract at `index` late; `case` names the requests sent
 /// to make up the gap.
-pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateReplays {
+pub(crate) async fn run(
+    context: &Context,
+    index: usize,
+    case: &str,
+) -> (LateReplays, Option<Secrets>) {
     let contract = &context.contracts[index];
     let key_name = contract
         .idempotency
@@ -61,7 +66,7 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
         picked.iter().map(|k| k.successes).min(),
         picked.iter().map(|k| k.at).max(),
     ) else {
-        return observed;
+        return (observed, None);
     };
     let (fill_stopped, filled) = fill(context, index, case, oldest).await;
     observed.fill_stopped = fill_stopped;
@@ -72,19 +77,20 @@ pub(crate) async fn run(context: &Context, index: usize, case: &str) -> LateRepl
         .map(|kept| replay(context, index, contract, kept));
     observed.replays = join_all(replays).await;
     context.ledger.note(&observed.replays);
-    answered(context, index, case, &filled, &observed);
-    observed
+    let secrets = answered(context, index, case, &filled, &observed);
+    (observed, secrets)
 }
 
 /// The case's exchanges, for coverage and evidence: the requests sent to make up the gap, then
 /// each late replay (its first answer is in the evidence of the case that first sent the key).
+/// Returns the case's own secrets, when its exchanges add any.
 fn answered(
     context: &Context,
     index: usize,
     case: &str,
     filled: &[Settled],
     observed: &LateReplays,
-) {
+) -> Option<Secrets> {
     let of = filled.len();
     let mut labelled = Vec::new();
     for (n, settled) in filled.iter().enumerate() {
@@ -100,7 +106,7 @@ fn answered(
         );
         labelled.extend(settle_tries(&label, &replay.late));
     }
-    context.answered(index, case, &labelled);
+    context.answered(index, case, &labelled)
 }
 
 /// One key replayed: its age and the traffic since are taken just before it is sent.

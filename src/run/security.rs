@@ -19,7 +19,7 @@ use crate::plan::security::{
 use crate::plan::{Document, KeySpec};
 use crate::results::{Check, CheckResult, Outcome};
 use crate::signing::PrivateKey;
-use crate::target::{Spoil, TargetHeader};
+use crate::target::{Secrets, Spoil, TargetHeader};
 
 /// What the probes of a run share: the key the other-key probe signs with, made on first use,
 /// and a wrong value for each target header.
@@ -111,12 +111,12 @@ pub(crate) async fn run(
     index: usize,
     case: &SecurityCase,
     name: &str,
-) -> Vec<CheckResult> {
+) -> (Vec<CheckResult>, Option<Secrets>) {
     let contract = &context.contracts[index];
     let mut document = Document::Whole(case.request.clone());
     let setup = resources::prepare(context, contract, &mut document, None, name).await;
     if let Some(failed) = setup.as_ref().filter(|s| s.outcome == Outcome::Fail) {
-        return vec![failed.clone()];
+        return (vec![failed.clone()], None);
     }
     let filled = document.document(&KeySpec::Fresh, contract, &context.mint);
     let request = request(context, contract, &filled);
@@ -131,10 +131,10 @@ pub(crate) async fn run(
         Ok(spoil) => spoil,
         Err(why) => {
             let why = format!("not sent: {why}");
-            return setup
+            let checks = setup
                 .into_iter()
-                .chain([CheckResult::skip(Check::Security, why)])
-                .collect();
+                .chain([CheckResult::skip(Check::Security, why)]);
+            return (checks.collect(), None);
         }
     };
     // The tampered body is the variation sent under a signature over the valid request.
@@ -163,14 +163,20 @@ pub(crate) async fn run(
         follow_up,
         again,
     };
-    answered(context, index, name, &record);
+    let secrets = answered(context, index, name, &record);
     let checks = check::security::judge(contract, case, &record);
-    setup.into_iter().chain(checks).collect()
+    (setup.into_iter().chain(checks).collect(), secrets)
 }
 
 /// A probe's exchanges, for coverage and evidence: the spoiled request first (the case's main
-/// request), then the request sent right with the same key and its repeat.
-fn answered(context: &Context, index: usize, case: &str, record: &SecurityRecord) {
+/// request), then the request sent right with the same key and its repeat. Returns the case's
+/// own secrets (the spoiled signature sent, which a target may quote back).
+fn answered(
+    context: &Context,
+    index: usize,
+    case: &str,
+    record: &SecurityRecord,
+) -> Option<Secrets> {
     let mut labelled = vec![(String::new(), &record.probe)];
     if let Some(follow_up) = &record.follow_up {
         labelled.extend(settle_tries("the same key sent right", follow_up));
@@ -178,7 +184,7 @@ fn answered(context: &Context, index: usize, case: &str, record: &SecurityRecord
     if let Some(again) = &record.again {
         labelled.push(("the same key sent right, again".to_string(), again));
     }
-    context.answered(index, case, &labelled);
+    context.answered(index, case, &labelled)
 }
 
 /// The request for a filled-in document, recording its key.

@@ -10,6 +10,7 @@ use crate::observe::FlowRecord;
 use crate::results::{CheckResult, Outcome, StepTrace};
 use crate::scenario::template::text_of;
 use crate::snapshot::{self, Taken, Volatile};
+use crate::target::Secrets;
 
 /// The checks with the steps' snapshot row, and the steps' account, both safe to print.
 pub(super) fn finish(
@@ -18,8 +19,8 @@ pub(super) fn finish(
     record: &FlowRecord,
     mut checks: Vec<CheckResult>,
 ) -> (Vec<CheckResult>, Vec<StepTrace>) {
-    checks.extend(step_snapshots(context, case, record, &checks));
     let secrets = secrets(context, record);
+    checks.extend(step_snapshots(context, case, record, &secrets, &checks));
     let clean = |text: &str| {
         let line = printable_line(text);
         secrets.scrub(&line).into_owned()
@@ -38,29 +39,21 @@ pub(super) fn finish(
 }
 
 /// The values nothing printed or kept may show for this flow or scenario: the run's secrets,
-/// the credentials it captured, and those its answers issue.
-pub(super) fn secrets(context: &Context, record: &FlowRecord) -> crate::target::Secrets {
+/// the credentials it captured, and what each step's exchanges add (the signatures sent, the
+/// credentials its answers issue).
+pub(super) fn secrets(context: &Context, record: &FlowRecord) -> Secrets {
     let mut secrets = context.secrets.clone();
     for captured in record.captured.iter().filter(|c| c.secret) {
         secrets.add(&text_of(&captured.value));
     }
-    for issued in issued_values(context, record) {
-        secrets.add(&issued);
-    }
-    secrets
-}
-
-/// The credentials the steps' answers carry where their contracts say they issue one (an
-/// access token): never printed, captured or not.
-fn issued_values(context: &Context, record: &FlowRecord) -> Vec<String> {
-    let mut values = Vec::new();
     for step in &record.steps {
         let contract = &context.contracts[step.contract];
-        if let Some(response) = step.settled.answer().response() {
-            values.extend(issued_by(contract, response));
+        let added = context.case_secrets(contract, step.settled.tries());
+        for value in added.iter().flat_map(Secrets::values) {
+            secrets.add(value);
         }
     }
-    values
+    secrets
 }
 
 /// The credentials `response` carries where `contract` says it issues one (an access token).
@@ -80,6 +73,7 @@ fn step_snapshots(
     context: &Context,
     case: &str,
     record: &FlowRecord,
+    secrets: &Secrets,
     checks: &[CheckResult],
 ) -> Option<CheckResult> {
     let snapshots = context.snapshots.as_ref()?;
@@ -97,7 +91,7 @@ fn step_snapshots(
         };
         let mut volatile =
             Volatile::new(contract, exchange.sent.key.as_deref(), context.mint.nonce())
-                .with_secrets(context.secrets.values());
+                .with_secrets(secrets.values());
         for id in &ids {
             volatile = volatile.with_value(id, "[id]".into());
         }

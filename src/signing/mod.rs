@@ -140,6 +140,28 @@ pub fn verify(key: &PublicKey, content: &[u8], header_value: &str) -> Result<(),
         .map_err(|_| VerifyError::Mismatch)
 }
 
+/// The forms in which a `Signature` header value conform sent may come back quoted by a
+/// target (in an error message, say): whole, its signature as sent, and that signature
+/// decoded. Nothing conform prints or keeps may show any of them.
+pub(crate) fn echoed_forms(header_value: &str) -> Vec<String> {
+    let mut forms = vec![header_value.to_string()];
+    if let Ok(header) = SignatureHeader::parse(header_value) {
+        let decoded = percent_decode_str(&header.signature).decode_utf8_lossy();
+        if decoded != header.signature {
+            forms.push(decoded.into_owned());
+        }
+        forms.push(header.signature);
+    }
+    forms
+}
+
+/// Whether a signature value is URL-encoded as the protocol says: none of base64's `+`, `/`
+/// and `=` left as they are. A client that URL-decodes (`URLDecoder` in Java does) turns a
+/// raw `+` into a space and fails to verify an otherwise good signature.
+pub(crate) fn is_url_encoded(signature: &str) -> bool {
+    !signature.contains(['+', '/', '='])
+}
+
 /// Percent-decodes, then base64-decodes. Raw base64 has no `%`, so decoding it is a no-op,
 /// which is what lets one path accept both forms.
 fn decode_signature(value: &str) -> Result<Vec<u8>, VerifyError> {

@@ -211,11 +211,22 @@ async fn verify_without_target_signs_and_checks_with_the_embedded_target() {
 }
 
 /// A live target recording every request and answering `status` signed over `signed_path`
-/// (unsigned when `None`).
+/// (unsigned when `None`), with `quirk`'s defect.
 struct Answering {
     status: &'static str,
     signed_path: Option<&'static str>,
+    quirk: Quirk,
     seen: Arc<Mutex<Vec<Request>>>,
+}
+
+/// A defect of the live target beside its answers' status and signed path.
+#[derive(Clone, Copy, PartialEq)]
+enum Quirk {
+    None,
+    /// Sends its signature as raw base64, not URL-encoded.
+    RawBase64,
+    /// Quotes the request's `Signature` header back in `extendInfo`, as debug output.
+    EchoesSignature,
 }
 
 impl Respond for Answering {
@@ -231,16 +242,29 @@ impl Respond for Answering {
         } else {
             "failed"
         };
-        let body = json!({"cardNo": "0111645086", "result": {"resultStatus": self.status, "resultCode": code, "resultMessage": message}});
+        let mut body = json!({"cardNo": "0111645086", "result": {"resultStatus": self.status, "resultCode": code, "resultMessage": message}});
+        if self.quirk == Quirk::EchoesSignature {
+            let received = request
+                .headers
+                .get("signature")
+                .map(|v| v.to_str().unwrap());
+            body["extendInfo"] = json!(format!("received: {}", received.unwrap_or("none")));
+        }
         let body = serde_json::to_vec(&body).unwrap();
         let mut template = ResponseTemplate::new(200);
         if let Some(path) = self.signed_path {
             let time = "2024-01-01T12:00:01.5+08:00";
             let content = signing::content_to_sign("POST", path, CLIENT, time, &body);
-            template = template.insert_header("Response-Time", time).insert_header(
-                "Signature",
-                signing::signature_header(&private_key(), "1", &content).as_str(),
-            );
+            let mut signature = signing::signature_header(&private_key(), "1", &content);
+            if self.quirk == Quirk::RawBase64 {
+                signature = signature
+                    .replace("%2B", "+")
+                    .replace("%2F", "/")
+                    .replace("%3D", "=");
+            }
+            template = template
+                .insert_header("Response-Time", time)
+                .insert_header("Signature", signature.as_str());
         }
         template.set_body_raw(body, "application/json; charset=UTF-8")
     }
@@ -250,11 +274,20 @@ async fn live(
     status: &'static str,
     signed_path: Option<&'static str>,
 ) -> (MockServer, Arc<Mutex<Vec<Request>>>) {
+    live_with(status, signed_path, Quirk::None).await
+}
+
+async fn live_with(
+    status: &'static str,
+    signed_path: Option<&'static str>,
+    quirk: Quirk,
+) -> (MockServer, Arc<Mutex<Vec<Request>>>) {
     let server = MockServer::start().await;
     let seen = Arc::new(Mutex::new(Vec::new()));
     let responder = Answering {
         status,
         signed_path,
+        quirk,
         seen: Arc::clone(&seen),
     };
     Mock::given(method("POST"))
@@ -309,6 +342,89 @@ async fn signature_check_judges_a_live_targets_answers() {
             );
         }
     }
+}
+
+#[tokio::test]
+async fn an_answer_signature_sent_as_raw_base64_fails_the_signature_check() {
+    let prefixed = "/api/open/v2/pds/memberships/issueCard";
+    let (server, _) = live_with("S", Some(prefixed), Quirk::RawBase64).await;
+    let base = format!("{}/api/open", server.uri());
+    let run = verify(&["--target", &base, "--filter", "*/example/*"]).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("the signature verifies but is not URL-encoded"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[tokio::test]
+async fn a_signature_the_target_quotes_back_is_kept_out_of_snapshots_reports_and_evidence() {
+    let prefixed = "/api/open/v2/pds/memberships/issueCard";
+    let (server, seen) = live_with("S", Some(prefixed), Quirk::EchoesSignature).await;
+    let base = format!("{}/api/open", server.uri());
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let report = format!("json={}", at("report.json"));
+    let (snapshots, evidence) = (at("snapshots"), at("evidence"));
+    let certifier = key("test_rsa2048_pkcs8.pem");
+    let run = verify(&[
+        "--target",
+        &base,
+        "--filter",
+        "*/example/*",
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        &snapshots,
+        "--report",
+        &report,
+        "--certify",
+        &evidence,
+        "--certifier-key",
+        &certifier,
+        "--implementation",
+        "echoing-cards",
+    ])
+    .await;
+    let signatures: Vec<String> = (seen.lock().unwrap().iter())
+        .map(|r| r.headers["signature"].to_str().unwrap().to_string())
+        .map(|h| h.rsplit_once("signature=").unwrap().1.to_string())
+        .collect();
+    assert!(!signatures.is_empty());
+    let mut written = vec![run.stdout.clone(), run.stderr.clone()];
+    for file in walkdir(dir.path()) {
+        written.push(std::fs::read_to_string(&file).unwrap_or_default());
+    }
+    assert!(
+        written.iter().any(|text| text.contains("received: ***")),
+        "the echo is kept, masked"
+    );
+    for signature in &signatures {
+        let decoded = signature
+            .replace("%2B", "+")
+            .replace("%2F", "/")
+            .replace("%3D", "=");
+        for text in &written {
+            assert!(!text.contains(signature.as_str()), "{text}");
+            assert!(!text.contains(decoded.as_str()), "{text}");
+        }
+    }
+}
+
+/// Every file under `dir`.
+fn walkdir(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walkdir(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }
 
 #[tokio::test]
