@@ -9,13 +9,15 @@
 //! answer byte-identical to one already judged (status, content type, body) reuses that
 //! judgement; the signature, which differs per answer, is always checked.
 
+use std::fmt;
+
 use reqwest::header::CONTENT_TYPE;
 
 use super::{
     content_type, http_status, response_headers, response_schema, result_status, signature,
 };
 use crate::contract::{Contract, ResultCarrier};
-use crate::observe::{Exchange, Label, Observations, Response, TransportError};
+use crate::observe::{Exchange, Observations, Response, TransportError};
 use crate::results::{Check, CheckResult, Finding, Outcome};
 
 /// The rows every answer gets, in report order, and the signature row when answers are
@@ -137,7 +139,28 @@ fn declares_headers(contract: &Contract) -> bool {
     contract.responses.iter().any(|r| !r.headers.is_empty())
 }
 
-fn signature_of(contract: &Contract, exchange: &Exchange) -> CheckResult {
+/// The `signature` row over answers none of which is a case's main request (a late replay
+/// case's gap requests and replays), each failure labelled with the answer it came from;
+/// `None` when there is none.
+pub(crate) fn signature_row(judged: &[(String, CheckResult)]) -> Option<CheckResult> {
+    let (_, first) = judged.first()?;
+    let any = |outcome| judged.iter().any(|(_, r)| r.outcome == outcome);
+    let start = if any(Outcome::Pass) {
+        CheckResult::pass(Check::Signature)
+    } else if any(Outcome::Fail) {
+        CheckResult::skip(Check::Signature, "")
+    } else {
+        first.clone()
+    };
+    let mut row = Row::new(start);
+    for (label, result) in judged {
+        row.add(label, result);
+    }
+    Some(row.finish())
+}
+
+/// The `signature` check of one answer; skipped when it was not checked for signatures.
+pub(crate) fn signature_of(contract: &Contract, exchange: &Exchange) -> CheckResult {
     match &exchange.answer {
         Ok(response) => match &response.signature_context {
             Some(context) => signature::check(contract, response, context),
@@ -168,7 +191,7 @@ impl Row {
     }
 
     /// Adds one other answer's result: only a failure changes the row.
-    fn add(&mut self, label: Label, result: &CheckResult) {
+    fn add(&mut self, label: impl fmt::Display, result: &CheckResult) {
         if result.outcome != Outcome::Fail {
             return;
         }
@@ -192,7 +215,7 @@ impl Row {
                 None => {
                     let index = self.result.findings.len();
                     self.shared.push((finding.message.clone(), index, 0));
-                    self.result.findings.push(labelled(label, finding));
+                    self.result.findings.push(labelled(&label, finding));
                 }
             }
         }
@@ -212,7 +235,7 @@ impl Row {
     }
 }
 
-fn labelled(label: Label, finding: &Finding) -> Finding {
+fn labelled(label: &impl fmt::Display, finding: &Finding) -> Finding {
     Finding {
         message: format!("{label}: {}", finding.message),
         ..finding.clone()

@@ -10,7 +10,7 @@
 //! A failed check is data, not an error: the target breaking the contract is conform working.
 //! A check whose input is missing (no response, no JSON) is recorded as skipped with the reason.
 
-mod answers;
+pub(crate) mod answers;
 pub(crate) mod compare;
 mod content_type;
 mod expectation;

@@ -23,7 +23,7 @@ mod security;
 pub(crate) mod testing;
 mod transport;
 
-pub(crate) use case::{AfterConflict, Label, Observations, Settled};
+pub(crate) use case::{AfterConflict, Observations, Settled};
 pub(crate) use flow::{Captured, FlowRecord, StepRecord};
 pub(crate) use request::{JSON_CONTENT_TYPE, Request, Sent, shown_url};
 pub(crate) use response::{Business, Response, SignatureContext};

@@ -164,9 +164,9 @@ async fn run(context: &Context, case: Case) -> CaseResult {
             "late replays turned off (--late-replays 0)",
         )],
         Action::LateReplay => {
-            let (observed, secrets) = late::run(context, case.contract, &case.name).await;
+            let (checks, secrets) = late::run(context, case.contract, &case.name).await;
             issued = secrets;
-            vec![check::late_replay::check(&observed)]
+            checks
         }
         Action::Unique => {
             let record = context.ledger.unique(case.contract, contract);

@@ -20,9 +20,11 @@ use futures::future::join_all;
 use super::context::{Context, settle_tries};
 use super::ledger::{Answered, Kept};
 use super::{resources, send};
+use crate::check::{answers, late_replay};
 use crate::contract::{Contract, StatusRole};
-use crate::observe::{FillStopped, LateReplay, LateReplays, Settled};
+use crate::observe::{Exchange, FillStopped, LateReplay, LateReplays, Settled};
 use crate::plan::{self, Document, KeySpec};
+use crate::results::CheckResult;
 use crate::target::Secrets;
 
 /// How a run replays late.
@@ -40,12 +42,14 @@ pub(crate) struct LateOptions {
 }
 
 /// Replays the sampled keys of the contract at `index` late; `case` names the requests sent
-/// to make up the gap.
+/// to make up the gap. Returns the case's checks: `late-replay`, and `signature` over every
+/// answer when the run checks signatures (the replays' signatures are not part of what
+/// `late-replay` compares); and the case's own secrets, when its exchanges add any.
 pub(crate) async fn run(
     context: &Context,
     index: usize,
     case: &str,
-) -> (LateReplays, Option<Secrets>) {
+) -> (Vec<CheckResult>, Option<Secrets>) {
     let contract = &context.contracts[index];
     let key_name = contract
         .idempotency
@@ -66,9 +70,9 @@ pub(crate) async fn run(
         picked.iter().map(|k| k.successes).min(),
         picked.iter().map(|k| k.at).max(),
     ) else {
-        return (observed, None);
+        return (vec![late_replay::check(&observed)], None);
     };
-    let (fill_stopped, filled) = fill(context, index, case, oldest).await;
+    let (fill_stopped, filled, mut signatures) = fill(context, index, case, oldest).await;
     observed.fill_stopped = fill_stopped;
     let ready = youngest + context.late.after;
     tokio::time::sleep(ready.saturating_duration_since(Instant::now())).await;
@@ -78,7 +82,41 @@ pub(crate) async fn run(
     observed.replays = join_all(replays).await;
     context.ledger.note(&observed.replays);
     let secrets = answered(context, index, case, &filled, &observed);
-    (observed, secrets)
+    for replay in &observed.replays {
+        let label = replayed(replay, &observed.key_name);
+        signatures.extend(signatures_of(contract, &label, &replay.late));
+    }
+    let checks = std::iter::once(late_replay::check(&observed));
+    let checks = checks.chain(answers::signature_row(&signatures)).collect();
+    (checks, secrets)
+}
+
+/// How findings and evidence name a late replay's answer: `late replay of requestId 1001
+/// (first sent by issueCard/example/seed-sample)`.
+fn replayed(replay: &LateReplay, key_name: &str) -> String {
+    format!(
+        "late replay of {key_name} {} (first sent by {})",
+        replay.key, replay.case
+    )
+}
+
+/// The `signature` check of each answer of `settled` the run checked for signatures, labelled
+/// as evidence labels it.
+fn signatures_of(
+    contract: &Contract,
+    label: &str,
+    settled: &Settled,
+) -> Vec<(String, CheckResult)> {
+    let signed = |exchange: &&Exchange| {
+        exchange
+            .response()
+            .is_some_and(|r| r.signature_context.is_some())
+    };
+    settle_tries(label, settled)
+        .into_iter()
+        .filter(|(_, exchange)| signed(exchange))
+        .map(|(label, exchange)| (label, answers::signature_of(contract, exchange)))
+        .collect()
 }
 
 /// The case's exchanges, for coverage and evidence: the requests sent to make up the gap, then
@@ -100,11 +138,10 @@ fn answered(
         ));
     }
     for replay in &observed.replays {
-        let label = format!(
-            "late replay of {} (first sent by {})",
-            replay.key, replay.case
-        );
-        labelled.extend(settle_tries(&label, &replay.late));
+        labelled.extend(settle_tries(
+            &replayed(replay, &observed.key_name),
+            &replay.late,
+        ));
     }
     context.answered(index, case, &labelled)
 }
@@ -131,14 +168,19 @@ async fn replay(context: &Context, index: usize, contract: &Contract, kept: Kept
 }
 
 /// Sends valid requests with fresh keys until `gap` successful requests of the contract came
-/// after the one entered as number `oldest`: why it stopped short, if it did, and what was
-/// sent when the run keeps evidence.
+/// after the one entered as number `oldest`: why it stopped short, if it did, what was sent
+/// when the run keeps evidence, and the `signature` check of each answer (judged as it comes:
+/// a gap can be hundreds of requests).
 async fn fill(
     context: &Context,
     index: usize,
     case: &str,
     oldest: u64,
-) -> (Option<FillStopped>, Vec<Settled>) {
+) -> (
+    Option<FillStopped>,
+    Vec<Settled>,
+    Vec<(String, CheckResult)>,
+) {
     let asked = context.late.gap;
     let reached = || context.ledger.successes(index).saturating_sub(oldest);
     let contract = &context.contracts[index];
@@ -147,13 +189,13 @@ async fn fill(
         asked,
         answer,
     };
-    let mut sent = Vec::new();
+    let (mut sent, mut signatures) = (Vec::new(), Vec::new());
     if reached() >= asked {
-        return (None, sent);
+        return (None, sent, signatures);
     }
     let Some(base) = plan::base_document(contract) else {
         let nothing = "nothing: the contract has no valid request to send";
-        return (Some(stopped(nothing.into())), sent);
+        return (Some(stopped(nothing.into())), sent, signatures);
     };
     // Each request that succeeds counts once, so exactly the missing number is sent, `--jobs`
     // at a time; the first that does not succeed stops the rest.
@@ -161,16 +203,22 @@ async fn fill(
     let mut sends = futures::stream::iter(0..missing)
         .map(|_| fill_one(context, index, case, &base))
         .buffer_unordered(context.late.batch.max(1));
+    let mut n = 0;
     while let Some((outcome, settled)) = sends.next().await {
+        if let Some(settled) = &settled {
+            n += 1;
+            let label = format!("gap request {n}");
+            signatures.extend(signatures_of(contract, &label, settled));
+        }
         // Kept only for a record of the run: a gap can be hundreds of requests.
         if context.evidence.is_some() {
             sent.extend(settled);
         }
         if let Err(answer) = outcome {
-            return (Some(stopped(answer)), sent);
+            return (Some(stopped(answer)), sent, signatures);
         }
     }
-    (None, sent)
+    (None, sent, signatures)
 }
 
 /// One valid request with a fresh key, entered in the ledger: what came back when it did not

@@ -251,3 +251,28 @@ async fn each_merchant_defect_fails_the_run_naming_its_case() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_late_replay_answered_under_a_stale_signature_fails_its_signature() {
+    let server = merchant(Defects {
+        stale_signature_on_late_replays: true,
+        ..Defects::default()
+    })
+    .await;
+    let filter = ["--filter", "notifyCardRegistration/*"];
+    let late = ["--late-replay-after", "2s"];
+    let args: Vec<&str> = filter.iter().chain(&late).copied().collect();
+    let run = certify(&server.uri(), "merchant_rsa2048_pub_spki.pem", &args).await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    let case = "notifyCardRegistration/run/late-replay";
+    let block = crate::generated::failure_block(&run.stdout, case)
+        .unwrap_or_else(|| panic!("`{case}` did not fail:\n{}", run.stdout));
+    assert!(
+        block.contains("signature") && block.contains("late replay of requestId "),
+        "{block}"
+    );
+    assert!(
+        block.contains("signature does not match the string to sign"),
+        "{block}"
+    );
+}

@@ -76,6 +76,9 @@ pub(crate) struct Defects {
     /// notifyCardRegistration records the requestId before checking the signature, so a
     /// refused request keeps its key (with the refusal as its answer).
     pub key_recorded_before_verifying: bool,
+    /// A notifyCardRegistration replayed more than a second after its first answer gets that
+    /// answer from a cache that kept the signature but not the time it was signed at.
+    pub stale_signature_on_late_replays: bool,
 }
 
 /// The implementation: its keys and the registrations it remembers by requestId.
@@ -84,6 +87,8 @@ pub(crate) struct Merchant {
     platform_key: VerifyingKey<Sha256>,
     own_key: SigningKey<Sha256>,
     registrations: Mutex<HashMap<String, (Value, Value)>>,
+    /// When each registration was first answered.
+    first_answered: Mutex<HashMap<String, std::time::Instant>>,
 }
 
 /// Starts a server running the merchant APIs with `defects`; `platform_public` checks request
@@ -99,6 +104,7 @@ pub(crate) async fn serve(
         platform_key: verifying_key(platform_public),
         own_key: signing_key(merchant_private),
         registrations: Mutex::new(HashMap::new()),
+        first_answered: Mutex::new(HashMap::new()),
     };
     Mock::given(wiremock::matchers::method("POST"))
         .respond_with(merchant)
@@ -181,9 +187,18 @@ impl Respond for Merchant {
             },
             _ => failure("PARAM_ILLEGAL", "the body is not a JSON object"),
         };
-        self.signed(path, client, answer)
+        let time = if self.answered_long_ago(path, request) {
+            "2024-05-01T09:59:59+08:00"
+        } else {
+            SIGNED_AT
+        };
+        let template = self.signed(path, client, answer);
+        template.insert_header("Response-Time", time)
     }
 }
+
+/// The Response-Time of every answer.
+const SIGNED_AT: &str = "2024-05-01T10:00:00+08:00";
 
 impl Merchant {
     /// Whether the request is signed by the platform, as far as this merchant checks.
@@ -225,6 +240,25 @@ impl Merchant {
         }
     }
 
+    /// Whether, with `stale_signature_on_late_replays`, the request replays a registration first
+    /// answered more than a second ago.
+    fn answered_long_ago(&self, path: &str, request: &Request) -> bool {
+        if !self.defects.stale_signature_on_late_replays
+            || !path.ends_with("notifyCardRegistration")
+        {
+            return false;
+        }
+        let body = serde_json::from_slice::<Value>(&request.body).ok();
+        let Some(key) = body.as_ref().and_then(|b| b["requestId"].as_str()) else {
+            return false;
+        };
+        let mut first = self.first_answered.lock().unwrap();
+        let at = *first
+            .entry(key.to_string())
+            .or_insert_with(std::time::Instant::now);
+        at.elapsed() > std::time::Duration::from_secs(1)
+    }
+
     /// notifyCardRegistration's requestId kept with `answer`, as a processed request's is.
     fn record_key(&self, path: &str, request: &Request, answer: &Value) {
         let body = serde_json::from_slice::<Value>(&request.body).ok();
@@ -243,11 +277,12 @@ impl Merchant {
         if self.defects.unsigned_answers {
             return template;
         }
-        let time = "2024-05-01T10:00:00+08:00";
-        let header = signature_header(&self.own_key, &string_to_sign(path, client, time, &body));
+        let header = signature_header(
+            &self.own_key,
+            &string_to_sign(path, client, SIGNED_AT, &body),
+        );
         template
             .insert_header("Client-Id", client)
-            .insert_header("Response-Time", time)
             .insert_header("Signature", header.as_str())
     }
 
