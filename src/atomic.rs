@@ -3,6 +3,11 @@
 //! sees half a file, an interrupted run leaves the previous file intact, and every file gets the
 //! permissions any other file the user writes gets (0666 less the umask, usually 0644), not the
 //! private 0600 of temporary files.
+//!
+//! Only a regular file is replaced that way. A destination that is something else (`/dev/null`,
+//! `/dev/stdout`, a named pipe) is written into directly: renaming over it would replace the
+//! device itself, for every program on the machine when conform runs as root. A symbolic link
+//! to a regular file keeps being a link: the file it points to is the one replaced.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -14,36 +19,58 @@ use tempfile::NamedTempFile;
 /// the temporary file is removed if it is dropped uncommitted.
 pub(crate) struct AtomicFile {
     destination: PathBuf,
-    file: BufWriter<NamedTempFile>,
+    sink: Sink,
+}
+
+/// Where the bytes go until the commit.
+enum Sink {
+    /// A temporary file, renamed over `into` (the destination, or the file a link to it names).
+    Temporary {
+        file: BufWriter<NamedTempFile>,
+        into: PathBuf,
+    },
+    /// The destination itself, when it is not a regular file (a device, a pipe).
+    Direct(BufWriter<File>),
 }
 
 impl AtomicFile {
     /// A temporary file in the destination's folder (made if missing), so the final rename
-    /// stays on one file system. Errors name the destination.
+    /// stays on one file system; the destination itself when it is not a regular file. Errors
+    /// name the destination.
     pub(crate) fn beside(destination: &Path) -> io::Result<Self> {
-        let temp = temporary_beside(destination).map_err(|e| located(destination, e))?;
+        let sink = sink_for(destination).map_err(|e| located(destination, e))?;
         Ok(AtomicFile {
             destination: destination.to_path_buf(),
-            file: BufWriter::new(temp),
+            sink,
         })
     }
 
-    /// Where the file will appear.
-    pub(crate) fn destination(&self) -> &Path {
-        &self.destination
+    /// An anonymous file, removed by the OS when dropped, for parts of the file written before
+    /// the part that heads them: in the destination's folder, so they count against the same
+    /// disk; in the system's temporary folder when the destination is not a regular file.
+    pub(crate) fn scratch(&self) -> io::Result<File> {
+        let scratch = match &self.sink {
+            Sink::Temporary { into, .. } => tempfile::tempfile_in(folder_of(into)),
+            Sink::Direct(_) => tempfile::tempfile(),
+        };
+        scratch.map_err(|e| located(&self.destination, e))
     }
 
-    /// Flushes, syncs to disk and renames the file over its destination.
+    /// Flushes, syncs to disk and renames the file over its destination (only flushes, when
+    /// writing into the destination directly).
     pub(crate) fn commit(self) -> io::Result<()> {
         let destination = self.destination;
-        let temp = self
-            .file
+        let (file, into) = match self.sink {
+            Sink::Temporary { file, into } => (file, into),
+            Sink::Direct(mut file) => return file.flush().map_err(|e| located(&destination, e)),
+        };
+        let temp = file
             .into_inner()
             .map_err(|e| located(&destination, e.into_error()))?;
         temp.as_file()
             .sync_all()
             .map_err(|e| located(&destination, e))?;
-        temp.persist(&destination)
+        temp.persist(&into)
             .map_err(|e| located(&destination, e.error))?;
         Ok(())
     }
@@ -51,11 +78,17 @@ impl AtomicFile {
 
 impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        match &mut self.sink {
+            Sink::Temporary { file, .. } => file.write(buf),
+            Sink::Direct(file) => file.write(buf),
+        }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()
+        match &mut self.sink {
+            Sink::Temporary { file, .. } => file.flush(),
+            Sink::Direct(file) => file.flush(),
+        }
     }
 }
 
@@ -74,11 +107,27 @@ pub(crate) fn folder_of(destination: &Path) -> &Path {
     }
 }
 
-/// An anonymous file in the destination's folder, removed by the OS when dropped: for parts of
-/// a file that are written before the part that heads them (so they count against the same
-/// disk, not `/tmp`).
-pub(crate) fn scratch_beside(destination: &Path) -> io::Result<File> {
-    tempfile::tempfile_in(folder_of(destination)).map_err(|e| located(destination, e))
+/// How a file at `destination` is written: see the module documentation.
+fn sink_for(destination: &Path) -> io::Result<Sink> {
+    match std::fs::metadata(destination) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .truncate(true)
+                .open(destination)?;
+            Ok(Sink::Direct(BufWriter::new(file)))
+        }
+        Ok(_) if destination.is_symlink() => {
+            let into = std::fs::canonicalize(destination)?;
+            let file = BufWriter::new(temporary_beside(&into)?);
+            Ok(Sink::Temporary { file, into })
+        }
+        _ => {
+            let file = BufWriter::new(temporary_beside(destination)?);
+            let into = destination.to_path_buf();
+            Ok(Sink::Temporary { file, into })
+        }
+    }
 }
 
 fn temporary_beside(destination: &Path) -> io::Result<NamedTempFile> {
@@ -162,6 +211,43 @@ mod tests {
         std::fs::write(&ordinary, b"x").unwrap();
         let expected = std::fs::metadata(&ordinary).unwrap().permissions().mode() & 0o777;
         assert_eq!(format!("{mode:o}"), format!("{expected:o}"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_named_pipe_is_written_into_and_stays_a_pipe() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let pipe = dir.path().join("report.pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+        assert!(made.unwrap().success(), "mkfifo");
+        let reader = {
+            let pipe = pipe.clone();
+            std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+        };
+        let mut file = AtomicFile::beside(&pipe).unwrap();
+        file.write_all(b"the report").unwrap();
+        let spool = file.scratch().unwrap();
+        file.commit().unwrap();
+        // Checked before joining: a reader of a pipe renamed away would wait forever.
+        let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
+        assert!(kind.is_fifo(), "still a pipe, not a file renamed over it");
+        assert_eq!(reader.join().unwrap(), "the report");
+        assert_eq!(entries(dir.path()), 1, "nothing left beside it");
+        drop(spool);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_file_stays_a_link_and_the_file_it_names_is_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (real, link) = (dir.path().join("real.json"), dir.path().join("link.json"));
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write(&link, b"new").unwrap();
+        assert!(link.is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        assert_eq!(entries(dir.path()), 2);
     }
 
     #[test]

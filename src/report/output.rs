@@ -6,7 +6,7 @@
 use std::fs::File;
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 
-use crate::atomic::{self, AtomicFile};
+use crate::atomic::AtomicFile;
 
 /// A report being written: made on `start`, and renamed over the destination on `commit`.
 pub(crate) struct Pending {
@@ -33,7 +33,7 @@ impl Pending {
 
     /// A spool in the destination's folder (so it counts against the same disk, not `/tmp`).
     pub(crate) fn spool(&self) -> io::Result<Spool> {
-        let file = atomic::scratch_beside(self.file.destination())?;
+        let file = self.file.scratch()?;
         Ok(Spool {
             file: BufWriter::new(file),
             written: 0,

@@ -517,3 +517,46 @@ async fn a_json_report_alone_names_the_clause_of_every_check() {
         "/request/fields/appId/maxLength"
     );
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_report_into_a_named_pipe_is_streamed_to_its_reader_and_the_pipe_stays() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("report.pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    let (junit, json) = (
+        format!("junit={}", pipe.display()),
+        format!("json={}", dir.path().join("r.json").display()),
+    );
+    let run = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--filter",
+        "*/example/*",
+        "--report",
+        &junit,
+        "--report",
+        &json,
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe is not replaced by a file");
+    let read = reader.join().unwrap();
+    assert!(
+        read.starts_with("<?xml") && read.contains("<testsuites"),
+        "{read}"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+}
