@@ -6,8 +6,11 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    let code = conform::command_line(std::env::args_os());
-    end(code)
+    // A panic is conform failing (exit 4), not Rust's 101: most often a message written to a
+    // standard error that was closed (`conform ... 2>&1 | head -1`), which `eprintln!` cannot
+    // survive.
+    let run = std::panic::catch_unwind(|| conform::command_line(std::env::args_os()));
+    end(run.unwrap_or(conform::exit::INTERNAL))
 }
 
 /// Ends the process with `code` once standard output and error are flushed.

@@ -101,3 +101,18 @@ async fn an_error_in_the_last_of_many_contracts_exits_2_before_anything_is_sent(
     let received = server.received_requests().await.unwrap_or_default();
     assert!(received.is_empty(), "{} requests were sent", received.len());
 }
+
+#[test]
+fn a_closed_standard_error_is_conform_failing_not_a_rust_panic_code() {
+    // The reading end closed before conform starts: its first message cannot be written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_conform"))
+        .args(["lint", "no/such/contract.json"])
+        .current_dir(crate::util::root())
+        .stdout(std::process::Stdio::null())
+        .stderr(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(4), "{status:?}");
+}
