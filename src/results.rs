@@ -41,7 +41,10 @@ use serde::{Deserialize, Serialize};
 
 pub(crate) use clause::Clause;
 pub(crate) use coverage::{Coverage, Requirement};
-pub(crate) use late::{LateReplayEvidence, LateReplayScope, merged as merged_late_replays};
+pub(crate) use late::{
+    DEFAULT_LATE_REPLAY_AFTER, DEFAULT_LATE_REPLAY_GAP, DEFAULT_LATE_REPLAYS, LateReplayEvidence,
+    LateReplayScope, merged as merged_late_replays,
+};
 pub(crate) use scope::{
     BaselineScope, BatchScope, CertificateScope, Implementation, Override, Scope, SecurityScope,
     SecuritySkip, Setting, SigningScope, SnapshotScope, TlsScope,

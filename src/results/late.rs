@@ -6,6 +6,18 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+/// Keys replayed late per contract unless told otherwise: half the first ones sent, half spread
+/// over the rest of the run.
+pub(crate) const DEFAULT_LATE_REPLAYS: u32 = 8;
+
+/// How old a key must be before its late replay, against a live target, unless told otherwise:
+/// past a cache that keeps keys for a few seconds, without making a gate slow.
+pub(crate) const DEFAULT_LATE_REPLAY_AFTER: Duration = Duration::from_secs(5);
+
+/// Successful requests with other keys between a key's first answer and its late replay unless
+/// told otherwise: past any small cache of keys (the last 50, 64 or 100).
+pub(crate) const DEFAULT_LATE_REPLAY_GAP: u64 = 128;
+
 /// The late replays a run asked for.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -83,6 +83,10 @@ pub enum ShortfallKind {
     SettleTriesRaised,
     /// `--late-replays 0`: no key was replayed after the rest of the run's traffic.
     LateReplaysOff,
+    /// Against a live target, fewer keys replayed late, younger ones or less traffic in between
+    /// than the defaults (`--late-replays`, `--late-replay-after`, `--late-replay-gap`): a
+    /// memory shorter or smaller than the defaults measure could pass.
+    LateReplaysWeakened,
     /// The target answered none of the run's first requests, and the cases left were not sent.
     TargetNotAnswering,
     /// Contracts no case sends to: nothing checked them.
@@ -122,7 +126,7 @@ impl Verdict {
     pub(crate) fn judge(run: &RunInfo, summary: &Summary) -> Verdict {
         let mut reasons = Vec::new();
         selection(run, summary, &mut reasons);
-        settings(run, &mut reasons);
+        settings(run, summary, &mut reasons);
         if run.scope.tls.as_ref().is_some_and(|tls| !tls.verified) {
             reasons.push(Shortfall::new(
                 ShortfallKind::TlsNotVerified,
@@ -263,7 +267,7 @@ fn selection(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
     }
 }
 
-fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
+fn settings(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
     let (contracts, ask, allow) = match run.contracts.len() {
         1 => ("the contract", "asks", "allows"),
         _ => ("the contracts", "ask", "allow"),
@@ -300,12 +304,55 @@ fn settings(run: &RunInfo, reasons: &mut Vec<Shortfall>) {
         };
         reasons.push(Shortfall::new(reason, what));
     }
-    if run.scope.late_replays.is_some_and(|late| late.keys == 0) {
-        reasons.push(Shortfall::new(
+    match run.scope.late_replays {
+        Some(late) if late.keys == 0 => reasons.push(Shortfall::new(
             ShortfallKind::LateReplaysOff,
             "late replays turned off (--late-replays 0): no key was replayed after the rest of the run's traffic".into(),
+        )),
+        // Only when keys were replayed late: a run without late-replay cases (filtered out, no
+        // key succeeded) measured nothing the settings could weaken.
+        Some(late) if !run.embedded && summary.late_replays.is_some_and(|e| e.keys > 0) => {
+            reasons.extend(late_weakened(&late));
+        }
+        _ => {}
+    }
+}
+
+/// The late replays of a run against a live target, when they measure less than the defaults.
+/// (The embedded target's key memory is conform's own, so it has no defaults to fall below.)
+fn late_weakened(late: &crate::results::LateReplayScope) -> Option<Shortfall> {
+    use crate::results::{
+        DEFAULT_LATE_REPLAY_AFTER, DEFAULT_LATE_REPLAY_GAP, DEFAULT_LATE_REPLAYS,
+    };
+    let mut weaker = Vec::new();
+    if late.keys < DEFAULT_LATE_REPLAYS {
+        weaker.push(format!(
+            "--late-replays {} (default {DEFAULT_LATE_REPLAYS})",
+            late.keys
         ));
     }
+    if late.after < DEFAULT_LATE_REPLAY_AFTER {
+        weaker.push(format!(
+            "--late-replay-after {} (default {})",
+            crate::units::format_duration(late.after),
+            crate::units::format_duration(DEFAULT_LATE_REPLAY_AFTER)
+        ));
+    }
+    if late.gap < DEFAULT_LATE_REPLAY_GAP {
+        weaker.push(format!(
+            "--late-replay-gap {} (default {DEFAULT_LATE_REPLAY_GAP})",
+            late.gap
+        ));
+    }
+    (!weaker.is_empty()).then(|| {
+        Shortfall::new(
+            ShortfallKind::LateReplaysWeakened,
+            format!(
+                "late replays below the defaults ({}): a key memory shorter or smaller than the defaults measure could pass",
+                weaker.join(", ")
+            ),
+        )
+    })
 }
 
 fn snapshots(run: &RunInfo, summary: &Summary, reasons: &mut Vec<Shortfall>) {
@@ -380,6 +427,7 @@ fn plural(n: usize) -> &'static str {
 mod tests {
     use super::*;
     use crate::results::{BaselineScope, Override, Scope, SnapshotScope};
+    use std::time::Duration;
 
     fn run(scope: Scope, embedded: bool) -> RunInfo {
         RunInfo {
@@ -590,10 +638,7 @@ mod tests {
     #[test]
     fn late_replays_turned_off_make_a_passing_run_partial() {
         let late = |keys| Scope {
-            late_replays: Some(crate::results::LateReplayScope {
-                keys,
-                ..Default::default()
-            }),
+            late_replays: Some(crate::results::LateReplayScope { keys, ..defaults() }),
             ..live_checked()
         };
         let off = Verdict::judge(&run(late(0), false), &full(127));
@@ -606,6 +651,59 @@ mod tests {
         );
         let on = Verdict::judge(&run(late(8), false), &full(127));
         assert_eq!(on.kind, VerdictKind::Compatible);
+    }
+
+    fn defaults() -> crate::results::LateReplayScope {
+        crate::results::LateReplayScope {
+            keys: crate::results::DEFAULT_LATE_REPLAYS,
+            after: crate::results::DEFAULT_LATE_REPLAY_AFTER,
+            gap: crate::results::DEFAULT_LATE_REPLAY_GAP,
+        }
+    }
+
+    #[test]
+    fn late_replays_below_the_defaults_make_a_live_run_partial_naming_each_flag() {
+        let late = |late| Scope {
+            late_replays: Some(late),
+            ..live_checked()
+        };
+        let quick = crate::results::LateReplayScope {
+            keys: 2,
+            after: Duration::from_secs(1),
+            gap: 10,
+        };
+        let replayed = Summary {
+            late_replays: Some(crate::results::LateReplayEvidence {
+                keys: 8,
+                remembered: 8,
+                ..Default::default()
+            }),
+            ..full(127)
+        };
+        let none_replayed = Verdict::judge(&run(late(quick), false), &full(127));
+        assert_eq!(none_replayed.kind, VerdictKind::Compatible);
+        let verdict = Verdict::judge(&run(late(quick), false), &replayed);
+        assert_eq!(verdict.kind, VerdictKind::Partial);
+        assert_eq!(reasons(&verdict), [ShortfallKind::LateReplaysWeakened]);
+        assert_eq!(
+            verdict.why().unwrap(),
+            "late replays below the defaults (--late-replays 2 (default 8), --late-replay-after 1s (default 5s), --late-replay-gap 10 (default 128)): a key memory shorter or smaller than the defaults measure could pass"
+        );
+        let longer = crate::results::LateReplayScope {
+            after: Duration::from_secs(60),
+            gap: 1000,
+            ..defaults()
+        };
+        let stricter = Verdict::judge(&run(late(longer), false), &replayed);
+        assert_eq!(stricter.kind, VerdictKind::Compatible);
+        // The embedded target's key memory is conform's own: its quick settings fall short of
+        // nothing.
+        let embedded = Scope {
+            snapshots: live_checked().snapshots,
+            ..late(quick)
+        };
+        let verdict = Verdict::judge(&run(embedded, true), &replayed);
+        assert_eq!(verdict.kind, VerdictKind::Compatible);
     }
 
     #[test]

@@ -138,17 +138,9 @@ pub(crate) trait Evidence: Send + Sync + std::fmt::Debug {
     );
 }
 
-/// Keys replayed late per contract unless told otherwise: half the first ones sent, half spread
-/// over the rest of the run.
-pub(crate) const DEFAULT_LATE_REPLAYS: u32 = 8;
-
-/// How old a key must be before its late replay, against a live target, unless told otherwise:
-/// past a cache that keeps keys for a few seconds, without making a gate slow.
-pub(crate) const DEFAULT_LATE_REPLAY_AFTER: Duration = Duration::from_secs(5);
-
-/// Successful requests with other keys between a key's first answer and its late replay unless
-/// told otherwise: past any small cache of keys (the last 50, 64 or 100).
-pub(crate) const DEFAULT_LATE_REPLAY_GAP: u64 = 128;
+pub(crate) use crate::results::{
+    DEFAULT_LATE_REPLAY_AFTER, DEFAULT_LATE_REPLAY_GAP, DEFAULT_LATE_REPLAYS,
+};
 
 impl Default for RunOptions {
     fn default() -> Self {

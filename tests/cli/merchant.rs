@@ -47,7 +47,16 @@ async fn a_merchant_certificate_comes_from_one_signed_run_with_one_verdict() {
     let server = merchant(Defects::default()).await;
     let dir = tempfile::tempdir().unwrap();
     let snapshots = dir.path().join("snapshots").display().to_string();
-    let record = ["--snapshots", "new", "--snapshot-dir", &snapshots];
+    // Late replays as a gate runs them (the tests' default replays keys at once).
+    let late = ["--late-replay-after", "5s"];
+    let record = [
+        "--snapshots",
+        "new",
+        "--snapshot-dir",
+        &snapshots,
+        late[0],
+        late[1],
+    ];
     let first = certify(&server.uri(), "merchant_rsa2048_pub_spki.pem", &record).await;
     assert_eq!(first.code, 0, "{}", first.stdout);
 
@@ -66,6 +75,8 @@ async fn a_merchant_certificate_comes_from_one_signed_run_with_one_verdict() {
         &md,
         "--report",
         &json,
+        late[0],
+        late[1],
     ];
     let run = certify(&server.uri(), "merchant_rsa2048_pub_spki.pem", &check).await;
     assert_eq!(run.code, 0, "{}", run.stdout);

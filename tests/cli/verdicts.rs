@@ -183,6 +183,7 @@ async fn a_baselined_run_is_compatible_with_known_failures_only() {
     assert_eq!(recorded.run.code, 0, "{}", recorded.run.stdout);
     assert_eq!(recorded.json["run"]["scope"]["baseline"]["mode"], "record");
 
+    // Late replays as a gate runs them (the tests' default replays keys at once).
     let check = [
         "--target",
         &uri,
@@ -192,6 +193,8 @@ async fn a_baselined_run_is_compatible_with_known_failures_only() {
         "check",
         "--snapshot-dir",
         &snapshots,
+        "--late-replay-after",
+        "5s",
     ];
     let r = Rendered::of(&check).await;
     assert_eq!(r.run.code, 0, "{}", r.run.stdout);
@@ -215,6 +218,7 @@ async fn a_first_recording_run_counts_recorded_apart_and_only_a_compared_run_is_
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().display().to_string();
     let uri = server.uri();
+    // Late replays as a gate runs them (the tests' default replays keys at once).
     let args = |mode| {
         [
             "--target",
@@ -223,6 +227,8 @@ async fn a_first_recording_run_counts_recorded_apart_and_only_a_compared_run_is_
             mode,
             "--snapshot-dir",
             &folder,
+            "--late-replay-after",
+            "5s",
         ]
     };
 
