@@ -25,6 +25,7 @@
 //! # });
 //! ```
 
+pub(crate) mod across_shards;
 pub(crate) mod clause;
 pub(crate) mod coverage;
 mod late;
@@ -457,6 +458,10 @@ pub struct Summary {
     /// none was replayed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) late_replays: Option<LateReplayEvidence>,
+    /// One shard's values at the contracts' `unique` places, digested, for `conform merge` to
+    /// compare across shards; empty for a run that is not a `--partition` shard of a live target.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) unique_values: Vec<across_shards::UniqueValues>,
     /// Wall time of the run.
     #[serde(rename = "duration_ms", serialize_with = "as_millis")]
     #[serde(deserialize_with = "from_millis")]

@@ -55,6 +55,8 @@ struct Totals {
     crashed: Vec<String>,
     coverage: crate::results::Coverage,
     late_replays: Option<crate::results::LateReplayEvidence>,
+    /// Values at `unique` places that requests of two shards both got.
+    unique: crate::results::across_shards::Across,
 }
 
 /// Why reports were not merged: one line per problem, each naming its files. Nothing was

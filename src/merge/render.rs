@@ -62,6 +62,7 @@ impl Merge {
                     match cases.recv() {
                         Ok(Ok(case)) => {
                             any = true;
+                            let case = self.totals.unique.patch(case);
                             let case = judged(case, baseline, &mut fixed, &mut summary);
                             summary.add(&case);
                             reporter.case(&case)?;

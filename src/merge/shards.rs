@@ -15,6 +15,7 @@ use serde_json::Value;
 use super::report::ReportFile;
 use super::{Merge, Totals, shown};
 use crate::plan::Partition;
+use crate::results::across_shards::Across;
 use crate::results::{ContractInfo, Coverage, RunInfo, Summary};
 
 /// Every reason the reports are not the shards of one run.
@@ -328,12 +329,27 @@ pub(super) fn merge(mut reports: Vec<ReportFile>) -> Result<Merge, String> {
         late_replays: crate::results::merged_late_replays(
             reports.iter().filter_map(|r| r.summary.late_replays),
         ),
+        unique: across_shards(&info, &mut reports),
     };
     Ok(Merge {
         shards: reports,
         info,
         totals,
     })
+}
+
+/// The values at `unique` places the shards' requests got in common. Against the embedded
+/// target each shard checked a reference implementation of its own, whose values are its own:
+/// there is nothing to compare. The shards' lists are dropped once compared.
+fn across_shards(info: &RunInfo, reports: &mut [ReportFile]) -> Across {
+    let across = match info.embedded {
+        true => Across::default(),
+        false => Across::of(reports.iter().map(|r| r.summary.unique_values.as_slice())),
+    };
+    for report in reports {
+        report.summary.unique_values = Vec::new();
+    }
+    across
 }
 
 /// Orders RFC 3339 times by the instant they name, text that is not one last.

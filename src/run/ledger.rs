@@ -26,6 +26,7 @@ use crate::contract::{Contract, StatusRole};
 use crate::json::Pointer;
 use crate::observe::{Clash, Exchange, Holder, LateReplay, Request, Response, UniqueRecord};
 use crate::results::LateReplayEvidence;
+use crate::results::across_shards::{UniqueValues, digest};
 
 /// Unique values kept for the whole run, about 100 bytes each.
 pub(crate) const MAX_VALUES: usize = 200_000;
@@ -232,6 +233,28 @@ impl Ledger {
             more: book.more_clashes,
             not_kept: book.not_kept,
         }
+    }
+
+    /// The values the contract at `index` got at its `unique` places, digested, each with the
+    /// case that got it first: what a `--partition` shard writes for `conform merge` to compare
+    /// across shards (see [`crate::results::across_shards`]).
+    pub(super) fn unique_values(&self, index: usize, contract: &Contract) -> Vec<UniqueValues> {
+        let book = self.book(index);
+        let places = contract.unique.iter().zip(&book.seen);
+        places
+            .filter(|(_, seen)| !seen.is_empty())
+            .map(|(pointer, seen)| {
+                let mut values: Vec<(String, String)> = (seen.iter())
+                    .map(|(value, first)| (digest(value), first.case().to_string()))
+                    .collect();
+                values.sort_unstable();
+                UniqueValues {
+                    contract: contract.name.clone(),
+                    place: pointer.to_string(),
+                    values,
+                }
+            })
+            .collect()
     }
 
     /// Adds what the late replays of one contract went through to the run's evidence.

@@ -55,6 +55,9 @@ pub(crate) struct Defects {
     pub same_card_no: bool,
     /// Card numbers count per customer, so two customers get the same ones.
     pub card_no_per_customer: bool,
+    /// The card number is the requestId's last 6 digits (a client's sequence number, in
+    /// conform's keys): two clients get the same cards, one client never does.
+    pub card_no_from_request_id: bool,
     /// Only the last N keys that issued a card are remembered.
     pub remember_last: Option<usize>,
     /// A key is forgotten this long after it issued a card.
@@ -199,6 +202,12 @@ impl IssueCard {
     fn new_card_no(&self, request: &Value) -> String {
         if self.defects.same_card_no {
             return "011164508600000001".into();
+        }
+        if self.defects.card_no_from_request_id {
+            let key = request["requestId"].as_str().unwrap_or_default();
+            let digits: String = key.chars().filter(char::is_ascii_digit).collect();
+            let tail = &digits[digits.len().saturating_sub(6)..];
+            return format!("0111645086{tail:0>8}");
         }
         if self.defects.card_no_per_customer {
             let customer = request["customerId"]

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use crate::issue_card::{self, Defects};
 use crate::reports::{console_numbers, junit_xsd, schema_errors, xmllint};
-use crate::util::{Run, conform, root};
+use crate::util::{ISSUE_CARD, Run, conform, root};
 
 /// A small, quick selection: the cases of one field.
 const APP_ID: &str = "issueCard/*/appId/*";
@@ -535,4 +535,52 @@ async fn a_merge_reads_the_shards_only_and_needs_no_contracts_or_target() {
         "{}",
         run.stdout
     );
+}
+
+#[tokio::test]
+async fn a_value_two_shards_both_got_fails_the_merged_unique_case_though_each_shard_passed() {
+    let server = issue_card::serve(Defects {
+        card_no_from_request_id: true,
+        ..Defects::default()
+    })
+    .await;
+    let work = Work::new();
+    let uri = server.uri();
+    let args = [ISSUE_CARD, "--target", &uri];
+    for shard in work.shards(&[1, 2], 2, &args).await {
+        assert_eq!(shard.code, 0, "{}", shard.stdout);
+    }
+    for shard in ["shard-1.json", "shard-2.json"] {
+        let outcome = outcome_of(&work.json(shard), "issueCard/run/unique", "unique");
+        assert!(
+            outcome.is_none() || outcome == Some("pass".into()),
+            "{shard}: each shard alone sees only distinct card numbers: {outcome:?}"
+        );
+    }
+    let merged = work.merge(&["shard-1.json", "shard-2.json"], &[]).await;
+    assert_eq!(merged.code, 1, "{}{}", merged.stdout, merged.stderr);
+    let joined = work.json("merged.json");
+    assert_eq!(
+        outcome_of(&joined, "issueCard/run/unique", "unique").as_deref(),
+        Some("fail")
+    );
+    assert!(
+        merged
+            .stdout
+            .contains("/body/cardNo had the same value in two shards: issueCard/")
+            && merged.stdout.contains("(shard 1 of 2) and issueCard/"),
+        "{}",
+        merged.stdout
+    );
+    assert_eq!(schema_errors(&work.json("shard-1.json")), "");
+    assert_eq!(schema_errors(&joined), "");
+}
+
+/// The outcome of `check` in `case`, as the JSON report lists it.
+fn outcome_of(report: &Value, case: &str, check: &str) -> Option<String> {
+    let results = report["results"].as_array()?;
+    let found = results
+        .iter()
+        .find(|r| r["case"] == case && r["check"] == check)?;
+    found["outcome"].as_str().map(str::to_string)
 }
