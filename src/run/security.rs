@@ -210,6 +210,9 @@ async fn spoil(
         Probe::Signature(SignatureProbe::TamperedBody { .. }) => {
             Spoil::BodyAfterSigning(spoiled.body.clone().unwrap_or_default())
         }
+        Probe::Signature(SignatureProbe::ReformattedBody) => {
+            Spoil::BodyAfterSigning(reformatted(spoiled.body.as_deref().unwrap_or_default()))
+        }
         Probe::Signature(SignatureProbe::OtherKey) => {
             let key = context.probing.other_key().await;
             Spoil::OtherKey(key.map_err(|e| format!("no other key could be made: {e}"))?)
@@ -227,9 +230,32 @@ async fn spoil(
     })
 }
 
+/// `body` as other bytes of the same JSON: pretty-printed, or with a newline added when that
+/// changes nothing (`{}`) or it is not JSON.
+fn reformatted(body: &[u8]) -> bytes::Bytes {
+    let pretty = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|document| serde_json::to_vec_pretty(&document).ok())
+        .filter(|pretty| pretty != body);
+    match pretty {
+        Some(pretty) => pretty.into(),
+        None => [body, b"\n"].concat().into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reformatted_body_is_the_same_json_in_other_bytes() {
+        let body = br#"{"a":1,"b":["x"]}"#;
+        let sent = reformatted(body);
+        assert_ne!(&sent[..], &body[..]);
+        let same: Value = serde_json::from_slice(&sent).unwrap();
+        assert_eq!(same, serde_json::json!({"a": 1, "b": ["x"]}));
+        assert_eq!(&reformatted(b"{}")[..], b"{}\n");
+    }
 
     #[test]
     fn a_wrong_value_keeps_the_scheme_and_the_form_but_not_the_characters() {

@@ -76,6 +76,9 @@ pub(crate) struct Defects {
     /// notifyCardRegistration records the requestId before checking the signature, so a
     /// refused request keeps its key (with the refusal as its answer).
     pub key_recorded_before_verifying: bool,
+    /// The signature is checked over the body parsed and written out again, not over the bytes
+    /// received.
+    pub body_reserialized_before_verifying: bool,
     /// A notifyCardRegistration replayed more than a second after its first answer gets that
     /// answer from a cache that kept the signature but not the time it was signed at.
     pub stale_signature_on_late_replays: bool,
@@ -232,7 +235,12 @@ impl Merchant {
         } else {
             client
         };
-        let content = string_to_sign(request.url.path(), client, time, &request.body);
+        let reserialized = serde_json::from_slice::<Value>(&request.body)
+            .ok()
+            .and_then(|body| serde_json::to_vec(&body).ok())
+            .filter(|_| d.body_reserialized_before_verifying);
+        let body = reserialized.as_deref().unwrap_or(&request.body);
+        let content = string_to_sign(request.url.path(), client, time, body);
         if verifies(&self.platform_key, &content, signature) {
             Ok(())
         } else {

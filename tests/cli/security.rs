@@ -110,8 +110,8 @@ async fn a_correct_signed_merchant_refuses_every_probe_and_nothing_secret_is_sho
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         count(&files[0], "security", "pass"),
-        28,
-        "7 probes x 4 APIs"
+        32,
+        "8 probes x 4 APIs"
     );
     assert!(
         run.stdout.contains("security     signature probes"),
@@ -123,7 +123,7 @@ async fn a_correct_signed_merchant_refuses_every_probe_and_nothing_secret_is_sho
         .iter()
         .filter_map(|h| h.split("signature=").nth(1).map(str::to_string))
         .collect();
-    assert!(signatures.len() >= 28, "{signatures:?}");
+    assert!(signatures.len() >= 32, "{signatures:?}");
     let mut secrets = signatures;
     secrets.extend(secret_lines("test_rsa2048_pkcs8.pem"));
     assert_nothing_shown(&run, &files, &secrets);
@@ -180,6 +180,9 @@ signature_holes! {
     accepting_any_key_is_caught: any_key_accepted
         => "inquireCardDetail/security/signature/other-key",
            "accepted a signature made with another key (generated for this run)";
+    verifying_a_reserialized_body_is_caught: body_reserialized_before_verifying
+        => "notifyCardRegistration/security/signature/reformatted-body",
+           "accepted the signed body sent reformatted (the same JSON, pretty-printed): the signature covers the bytes sent";
     ignoring_the_client_id_is_caught: client_id_ignored
         => "inquireCardDetail/security/signature/other-client-id",
            "accepted a Client-Id other than the one signed";
@@ -311,8 +314,8 @@ async fn the_signed_self_test_refuses_every_signature_probe() {
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert_eq!(
         count(&report, "security", "pass"),
-        49,
-        "7 probes x 7 contracts"
+        56,
+        "8 probes x 7 contracts"
     );
 }
 
@@ -349,9 +352,9 @@ async fn the_signed_rest_self_test_refuses_credential_probes_marked_in_the_profi
         "{}",
         run.stdout
     );
-    // 6 credential probes for each of the 4 operations, 7 signature probes for the 2 with a
-    // body and 6 (no tampered body) for the 2 without.
-    assert_eq!(count(&report, "security", "pass"), 24 + 14 + 12);
+    // 6 credential probes for each of the 4 operations, 8 signature probes for the 2 with a
+    // body and 6 (no tampered or reformatted body) for the 2 without.
+    assert_eq!(count(&report, "security", "pass"), 24 + 16 + 12);
     assert_eq!(count(&report, "result-status", "fail"), 0);
     let json = std::fs::read_to_string(&report).unwrap();
     assert!(json.contains("createCard/security/credentials/missing-x-api-key"));
@@ -389,7 +392,7 @@ async fn probes_left_out_by_a_contract_are_in_the_certificate_with_its_reason() 
     ];
     let run = conform(&args).await;
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains("3 run of"), "{}", run.stdout);
+    assert!(run.stdout.contains("4 run of"), "{}", run.stdout);
     let text = std::fs::read_to_string(&certificate).unwrap();
     let row = text
         .lines()
@@ -437,7 +440,7 @@ async fn probes_are_listed_and_selected_by_name() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("security         7\n"),
+        run.stdout.contains("security         8\n"),
         "{}",
         run.stdout
     );

@@ -6,6 +6,7 @@
 //! |---|---|
 //! | `signature/unsigned` | `Client-Id` and `Request-Time`, no `Signature` |
 //! | `signature/tampered-body` | a signature over the body, then one byte of a string value changed |
+//! | `signature/reformatted-body` | a signature over the body, then the same JSON sent pretty-printed (only with a body) |
 //! | `signature/other-key` | a signature made with a key generated for the run |
 //! | `signature/other-client-id` | a signature over the run's Client-Id, another `Client-Id` sent |
 //! | `signature/malformed-header` | `Signature: algorithm=RSA256,keyVersion=1,signature` (no value) |
@@ -157,7 +158,8 @@ pub(crate) fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case>
     let mut probes = Vec::new();
     if auth.signed {
         let tampered = varied.as_ref().or(tampered.as_ref());
-        probes.extend(signature_probes(tampered).map(Probe::Signature));
+        let body = request.get("body").is_some_and(|body| !body.is_null());
+        probes.extend(signature_probes(tampered, body).map(Probe::Signature));
     }
     if !credentials.is_empty() {
         probes.extend(credential_probes(&credentials).map(Probe::Credentials));
@@ -178,6 +180,8 @@ pub(crate) fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case>
                 Probe::Signature(SignatureProbe::TamperedBody { .. }) => {
                     varied.clone().or_else(|| tampered.clone())
                 }
+                // The very document signed, in other bytes.
+                Probe::Signature(SignatureProbe::ReformattedBody) => None,
                 _ => varied.clone(),
             };
             Case {
@@ -195,13 +199,18 @@ pub(crate) fn cases(index: usize, contract: &Contract, auth: &Auth) -> Vec<Case>
         .collect()
 }
 
-fn signature_probes(varied: Option<&Variation>) -> impl Iterator<Item = SignatureProbe> {
+/// The signature probes: those changing the body only for a request that has one.
+fn signature_probes(
+    varied: Option<&Variation>,
+    body: bool,
+) -> impl Iterator<Item = SignatureProbe> {
     let tampered = varied.map(|v| SignatureProbe::TamperedBody {
         field: v.field.clone(),
     });
     [
         Some(SignatureProbe::Unsigned),
         tampered,
+        body.then_some(SignatureProbe::ReformattedBody),
         Some(SignatureProbe::OtherKey),
         Some(SignatureProbe::OtherClientId),
         Some(SignatureProbe::MalformedHeader),
@@ -263,7 +272,7 @@ mod tests {
     }
 
     #[test]
-    fn a_signed_run_plans_seven_signature_probes_per_contract() {
+    fn a_signed_run_plans_eight_signature_probes_per_contract() {
         let names: Vec<String> = cases(0, &issue_card(), &signed())
             .into_iter()
             .map(|c| c.name)
@@ -271,6 +280,7 @@ mod tests {
         let expected = [
             "unsigned",
             "tampered-body",
+            "reformatted-body",
             "other-key",
             "other-client-id",
             "malformed-header",

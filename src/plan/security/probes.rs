@@ -19,6 +19,10 @@ pub(crate) enum SignatureProbe {
         /// The field changed, as messages name it.
         field: String,
     },
+    /// Signed over the valid body, sent with the same JSON in other bytes (pretty-printed): a
+    /// verifier that parses and re-serializes the body before checking accepts it, and then
+    /// verifies a document, not the bytes it processes.
+    ReformattedBody,
     /// Signed with a key generated for the run.
     OtherKey,
     /// Signed over the run's Client-Id, sent with another.
@@ -92,6 +96,7 @@ impl SignatureProbe {
         match self {
             SignatureProbe::Unsigned => "unsigned",
             SignatureProbe::TamperedBody { .. } => "tampered-body",
+            SignatureProbe::ReformattedBody => "reformatted-body",
             SignatureProbe::OtherKey => "other-key",
             SignatureProbe::OtherClientId => "other-client-id",
             SignatureProbe::MalformedHeader => "malformed-header",
@@ -105,6 +110,9 @@ impl SignatureProbe {
             SignatureProbe::Unsigned => "a request without a Signature header".into(),
             SignatureProbe::TamperedBody { field, .. } => {
                 format!("a body changed after it was signed (one byte of `{field}`)")
+            }
+            SignatureProbe::ReformattedBody => {
+                "the signed body sent reformatted (the same JSON, pretty-printed): the signature covers the bytes sent".into()
             }
             SignatureProbe::OtherKey => {
                 "a signature made with another key (generated for this run)".into()
