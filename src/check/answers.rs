@@ -17,7 +17,7 @@ use super::{
     content_type, http_status, response_headers, response_schema, result_status, signature,
 };
 use crate::contract::{Contract, ResultCarrier};
-use crate::observe::{Exchange, Observations, Response, TransportError};
+use crate::observe::{Exchange, Observations, Response, Sent, TransportError};
 use crate::results::{Check, CheckResult, Finding, Outcome};
 
 /// The rows every answer gets, in report order, and the signature row when answers are
@@ -33,12 +33,12 @@ pub(super) fn judge(contract: &Contract, observed: &Observations) -> PerResponse
     let signed = answers
         .iter()
         .any(|(_, e)| e.response().is_some_and(|r| r.signature_context.is_some()));
-    let mut judged: Vec<(&Response, Vec<CheckResult>)> = Vec::new();
+    let mut judged: Vec<(&Response, &Sent, Vec<CheckResult>)> = Vec::new();
     let mut rows: Vec<Row> = Vec::new();
     let mut signature_row = None;
     for (label, exchange) in answers {
         let results = match &exchange.answer {
-            Ok(response) => reuse_or_judge(contract, response, &mut judged),
+            Ok(response) => reuse_or_judge(contract, (response, &exchange.sent), &mut judged),
             Err(err) => no_response(contract, err),
         };
         if label.is_main() {
@@ -62,30 +62,33 @@ pub(super) fn judge(contract: &Contract, observed: &Observations) -> PerResponse
     }
 }
 
-/// The judgement of an identical answer already judged, or a fresh one.
+/// The judgement of an identical answer already judged, or a fresh one. A `404` or `405` names
+/// the path it answered, so it is identical only to one for the same path.
 fn reuse_or_judge<'r>(
     contract: &Contract,
-    response: &'r Response,
-    judged: &mut Vec<(&'r Response, Vec<CheckResult>)>,
+    (response, sent): (&'r Response, &'r Sent),
+    judged: &mut Vec<(&'r Response, &'r Sent, Vec<CheckResult>)>,
 ) -> Vec<CheckResult> {
     let content_type = |r: &'r Response| r.headers.get(CONTENT_TYPE);
-    let identical = |seen: &'r Response| {
+    let routing = matches!(response.status, 404 | 405);
+    let identical = |seen: &'r Response, seen_sent: &'r Sent| {
         seen.status == response.status
             && seen.body == response.body
             && content_type(seen) == content_type(response)
+            && (!routing || seen_sent.path() == sent.path())
     };
-    if let Some((_, results)) = judged.iter().find(|(seen, _)| identical(seen)) {
+    if let Some((_, _, results)) = judged.iter().find(|(seen, s, _)| identical(seen, s)) {
         return results.clone();
     }
-    let results = one_answer(contract, response);
-    judged.push((response, results.clone()));
+    let results = one_answer(contract, response, sent);
+    judged.push((response, sent, results.clone()));
     results
 }
 
 /// The per-response checks of one response, in report order.
-fn one_answer(contract: &Contract, response: &Response) -> Vec<CheckResult> {
+fn one_answer(contract: &Contract, response: &Response, sent: &Sent) -> Vec<CheckResult> {
     let transport = CheckResult::pass(Check::Transport);
-    let status = http_status::check(contract, response);
+    let status = http_status::check(contract, response, sent);
     let Some(spec) = contract.response_for(response.status) else {
         // An undeclared status is a failure of its own: its body and headers are not the
         // API's, so judging them would only add noise.

@@ -4,12 +4,14 @@
 
 use crate::contract::{Contract, ResultCarrier};
 use crate::json::abbreviate;
-use crate::observe::Response;
+use crate::observe::{Response, Sent};
 use crate::results::{Check, CheckResult, Finding};
 
 /// Passes when a response definition covers the status; otherwise shows the body (and where a
-/// redirect pointed) so the tester sees what came instead.
-pub(super) fn check(contract: &Contract, response: &Response) -> CheckResult {
+/// redirect pointed) so the tester sees what came instead. A `404` or `405` the contract does not
+/// declare names the request it answered (`sent`, method and path as sent, gateway prefix
+/// included): most often the `--target` base URL is wrong, and the path shows how.
+pub(super) fn check(contract: &Contract, response: &Response, sent: &Sent) -> CheckResult {
     let status = response.status;
     if contract.response_for(status).is_some() {
         return CheckResult::pass(Check::HttpStatus);
@@ -21,6 +23,11 @@ pub(super) fn check(contract: &Contract, response: &Response) -> CheckResult {
             let location = abbreviate(&serde_json::Value::String(location.into()), 120);
             format!("{status}, a redirect to {location} (not followed) (body {body})")
         }
+        _ if matches!(status, 404 | 405) => format!(
+            "{status} for {} {} (body {body}): does the target serve this path? check the --target base URL",
+            sent.method,
+            sent.path()
+        ),
         _ => format!("{status} (body {body})"),
     };
     CheckResult::fail(

@@ -339,3 +339,32 @@ async fn a_key_or_a_credential_given_where_it_does_not_belong_is_never_repeated(
         assert!(!run.stderr.contains("TOPSECRET123"), "{}", run.stderr);
     }
 }
+
+#[tokio::test]
+async fn a_404_names_the_path_it_answered_so_a_wrong_base_url_shows() {
+    let server = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(
+            wiremock::ResponseTemplate::new(404).set_body_string("{\"error\":\"no such path\"}"),
+        )
+        .mount(&server)
+        .await;
+    let base = format!("{}/api", server.uri());
+    let run = conform(&[
+        "verify",
+        "examples/cards-api/create-card.json",
+        "--target",
+        &base,
+        "--filter",
+        "*/example/*",
+    ])
+    .await;
+    assert_eq!(run.code, 1, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "got 404 for POST /api/v1/cards (body \"{\\\"error\\\":\\\"no such path\\\"}\"): does the target serve this path? check the --target base URL"
+        ),
+        "{}",
+        run.stdout
+    );
+}
