@@ -370,6 +370,12 @@ fn print_notes(contracts: &[Contract]) {
     for warning in crate::plan::choose::skip_warnings(contracts) {
         eprintln!("{}", warning.render());
     }
+    for warning in contracts
+        .iter()
+        .flat_map(crate::snapshot::lint::redact_warnings)
+    {
+        eprintln!("{}", warning.render());
+    }
 }
 
 /// The `--filter` and `--exclude` patterns, checked to be globs.

@@ -4,6 +4,7 @@
 //! [`render`] turns a response into stable text, [`store`] keeps it on disk, [`review`] walks
 //! pending changes. [`Snapshots::check`] is the `snapshot` check the runner calls per case.
 
+pub(crate) mod lint;
 pub(crate) mod render;
 pub(crate) mod review;
 pub(crate) mod store;

@@ -177,3 +177,36 @@ async fn a_path_that_never_ends_is_refused_at_the_bound_not_read_whole() {
         import.stderr
     );
 }
+
+#[tokio::test]
+async fn a_snapshot_redaction_matching_no_declared_field_is_a_located_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let source =
+        std::fs::read_to_string(crate::util::root().join("examples/cards-api/create-card.json"))
+            .unwrap();
+    let typo = source.replace("\"/card/createdAt\"", "\"/card/createAt\"");
+    assert_ne!(typo, source);
+    let file = dir.path().join("create-card.json");
+    std::fs::write(&file, &typo).unwrap();
+    let run = conform(&["lint", file.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "a warning, not an error: {}", run.stderr);
+    assert!(
+        run.stderr.starts_with(
+            "warning: snapshot.redact `/card/createAt` matches no field the answers of `createCard` declare"
+        ),
+        "{}",
+        run.stderr
+    );
+    let line = typo
+        .lines()
+        .position(|l| l.contains("/card/createAt"))
+        .unwrap()
+        + 1;
+    assert!(
+        run.stderr.contains(&format!("create-card.json:{line}:")),
+        "{}",
+        run.stderr
+    );
+    let examples = conform(&["lint", "examples/cards-api"]).await;
+    assert_eq!(examples.stderr, "", "the shipped redactions all match");
+}
