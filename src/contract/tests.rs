@@ -224,6 +224,26 @@ fn signature_reject_code_must_be_a_failure_code_of_the_catalogue() {
 }
 
 #[test]
+fn a_conflict_answered_with_a_success_status_is_a_located_error() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("contracts/platform/issue-card.json");
+    let mut text: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    text["idempotency"]["conflict"]["status"] = json!("S");
+    let errors = load_str(
+        Path::new("conflict.json"),
+        serde_json::to_string_pretty(&text).unwrap(),
+    )
+    .expect_err("a success status for a conflict");
+    let rendered = ContractErrors(errors).render();
+    assert!(
+        rendered.contains(
+            "error: `S` is a success status: a key reused with another payload must be refused"
+        ),
+        "{rendered}"
+    );
+    assert!(rendered.contains("--> conflict.json:"), "{rendered}");
+}
+
+#[test]
 fn text_that_is_not_utf8_is_located_at_the_first_bad_byte() {
     let mut bytes = b"{\n  \"name\": \"caf".to_vec();
     bytes.push(0xE9);

@@ -195,6 +195,12 @@ impl Compiler<'_> {
         match &def.conflict.status {
             Some(status) => {
                 self.check_status(status, "/idempotency/conflict/status");
+                if rules.role(status) == Some(StatusRole::Success) {
+                    let kind = K::Invalid(format!(
+                        "`{status}` is a success status: a key reused with another payload must be refused (a failure status, e.g. `422` or `F`)"
+                    ));
+                    self.error("/idempotency/conflict/status", kind);
+                }
                 Some(status.clone())
             }
             None => Some(match rules.carrier {
