@@ -137,15 +137,16 @@ impl Verdict {
         unmatched(summary, &mut reasons);
         unchecked(summary, &mut reasons);
         if summary.known > 0 {
-            let file = run.scope.baseline.as_ref().map_or("", |b| b.file.as_str());
-            reasons.push(Shortfall::new(
-                ShortfallKind::KnownFailures,
-                format!(
-                    "{} known failure{} absorbed by the baseline {file}",
-                    summary.known,
-                    plural(summary.known)
-                ),
-            ));
+            let baseline = run.scope.baseline.as_ref();
+            let file = baseline.map_or("", |b| b.file.as_str());
+            let (n, s) = (summary.known, plural(summary.known));
+            let message = match baseline.is_some_and(|b| b.mode == "record") {
+                true => {
+                    format!("{n} failure{s} recorded as known in the baseline {file} by this run")
+                }
+                false => format!("{n} known failure{s} absorbed by the baseline {file}"),
+            };
+            reasons.push(Shortfall::new(ShortfallKind::KnownFailures, message));
         }
         if !summary.coverage.met() {
             let unmet = &summary.coverage.unmet;

@@ -75,6 +75,18 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
         "{}",
         recorded.stdout
     );
+    // The verdict says what the exit code means: the failures are recorded as known.
+    assert!(
+        recorded
+            .stdout
+            .contains("\nKNOWN issueCard/negative/appId/too-long\n")
+            && recorded.stdout.contains("2 failed (2 known)")
+            && recorded.stdout.contains(&format!(
+                "failures recorded as known in the baseline {baseline} by this run"
+            )),
+        "{}",
+        recorded.stdout
+    );
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     assert!(
         file["failures"]
