@@ -55,6 +55,7 @@ impl HtmlReport {
         write_header(out, run, summary, verdict)?;
         writeln!(out, "<main>")?;
         write_failures(out, &self.failures)?;
+        write_fixed(out, summary)?;
         self.write_contracts(out)?;
         write_coverage(out, summary)?;
         write_traffic(out, summary)?;
@@ -289,9 +290,14 @@ fn write_failures(out: &mut dyn Write, failures: &[(usize, CaseResult)]) -> io::
     )?;
     for (index, case) in failures {
         for check in &case.checks {
+            // A failure the baseline lists is marked, as the console's KNOWN marks it.
+            let (class, known) = match check.known {
+                true => ("failure known", " (known failure, in the baseline)"),
+                false => ("failure", ""),
+            };
             writeln!(
                 out,
-                "<tr class=\"failure\"><td><a href=\"#case-{index}\">{}</a></td><td>{}</td><td>{}</td></tr>",
+                "<tr class=\"{class}\"><td><a href=\"#case-{index}\">{}</a></td><td>{}{known}</td><td>{}</td></tr>",
                 escape(&case.case),
                 check.check.name(),
                 escape(&check.message())
@@ -299,6 +305,28 @@ fn write_failures(out: &mut dyn Write, failures: &[(usize, CaseResult)]) -> io::
         }
     }
     writeln!(out, "</tbody></table>\n</section>")
+}
+
+/// Baseline entries that passed this time, so the baseline can shrink.
+fn write_fixed(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    if summary.fixed.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"fixed\">\n<h2>Fixed ({})</h2>\n<p>Listed in the baseline, passing now \
+         (rerun with <code>--update-baseline</code> to drop them).</p>\n<ul>",
+        summary.fixed.len()
+    )?;
+    for entry in &summary.fixed {
+        writeln!(
+            out,
+            "<li><code>{}</code> {}</li>",
+            escape(&entry.case),
+            escape(&entry.check)
+        )?;
+    }
+    writeln!(out, "</ul>\n</section>")
 }
 
 fn write_case(out: &mut dyn Write, index: usize, case: &CaseResult, file: &str) -> io::Result<()> {

@@ -292,6 +292,15 @@ fn properties(contract: &ContractInfo, run: &RunInfo, summary: &Summary) -> Vec<
     if let Some(gate) = super::coverage::gate(&summary.coverage) {
         properties.push(("coverage.gate".into(), gate));
     }
+    // Baseline entries of this contract's cases that pass now, so the baseline can shrink.
+    let prefix = format!("{}/", contract.name);
+    let fixed: Vec<String> = (summary.fixed.iter())
+        .filter(|entry| entry.case.starts_with(&prefix))
+        .map(|entry| format!("{} {}", entry.case, entry.check))
+        .collect();
+    if !fixed.is_empty() {
+        properties.push(("baseline.fixed".into(), fixed.join(", ")));
+    }
     properties
 }
 

@@ -50,8 +50,24 @@ impl MarkdownReport {
         }
         write_coverage(out, summary)?;
         write_traffic(out, summary)?;
-        write_failures(out, run, &self.failures)
+        write_failures(out, run, &self.failures)?;
+        write_fixed(out, summary)
     }
+}
+
+/// Baseline entries that passed this time, so the baseline can shrink.
+fn write_fixed(out: &mut dyn Write, summary: &Summary) -> io::Result<()> {
+    if summary.fixed.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\n## Fixed\n\nListed in the baseline, passing now (rerun with `--update-baseline` to drop them):\n"
+    )?;
+    for entry in &summary.fixed {
+        writeln!(out, "- {} `{}`", escape(&entry.case), entry.check)?;
+    }
+    Ok(())
 }
 
 impl super::Reporter for MarkdownReport {
@@ -103,8 +119,16 @@ fn verdict(summary: &Summary) -> String {
             } else {
                 format!(" Also not complete: {why}.")
             };
+            // Known failures are counted among the failed: say how many, so the new ones show.
+            let known = match summary.known {
+                0 => String::new(),
+                known => format!(
+                    " ({} new, {known} known from the baseline)",
+                    summary.failed - known
+                ),
+            };
             format!(
-                "**Verdict: {label}.** {} of {checks} checks failed, in {} of {} cases.{also}",
+                "**Verdict: {label}.** {} of {checks} checks failed{known}, in {} of {} cases.{also}",
                 summary.failed, summary.failed_cases, summary.cases
             )
         }

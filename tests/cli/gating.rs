@@ -152,13 +152,51 @@ async fn baseline_gates_on_new_failures_only_and_reports_fixed_ones() {
         ..Defects::default()
     })
     .await;
-    let (code, cases, _) = cases_run(&worse.uri(), &["--baseline", &baseline]).await;
+    let certificate = dir.path().join("worse.md");
+    let markdown = format!("markdown={}", certificate.display());
+    let (code, cases, _) = cases_run(
+        &worse.uri(),
+        &["--baseline", &baseline, "--report", &markdown],
+    )
+    .await;
     assert_eq!(code, 1, "a new failure fails the gate");
     assert!(cases["issueCard/negative/registerDate/date-only"]);
+    let text = std::fs::read_to_string(&certificate).unwrap();
+    let counts =
+        regex::Regex::new(r"checks failed \((\d+) new, 2 known from the baseline\)").unwrap();
+    assert!(counts.is_match(&text), "new and known told apart: {text}");
 
     let fixed = serve(Defects::default()).await;
-    let (code, _, doc) = cases_run(&fixed.uri(), &["--baseline", &baseline]).await;
+    let [md, html, xml] = ["fixed.md", "fixed.html", "fixed.xml"].map(|f| dir.path().join(f));
+    let reports = [
+        format!("markdown={}", md.display()),
+        format!("html={}", html.display()),
+        format!("junit={}", xml.display()),
+    ];
+    let mut args = vec!["--baseline", baseline.as_str()];
+    for report in &reports {
+        args.extend(["--report", report.as_str()]);
+    }
+    let (code, _, doc) = cases_run(&fixed.uri(), &args).await;
     assert_eq!(code, 0);
+    let read = |path: &std::path::Path| std::fs::read_to_string(path).unwrap();
+    assert!(
+        read(&md).contains("## Fixed\n")
+            && read(&md).contains("- issueCard/negative/appId/too-long `expectation`"),
+        "{}",
+        read(&md)
+    );
+    assert!(read(&html).contains("<section id=\"fixed\">"));
+    assert!(
+        read(&html).contains("<li><code>issueCard/negative/appId/too-long</code> expectation</li>")
+    );
+    assert!(
+        read(&xml).contains(
+            "name=\"baseline.fixed\" value=\"issueCard/negative/appId/too-long expectation"
+        ),
+        "{}",
+        read(&xml)
+    );
     let fixed: Vec<&Value> = doc["summary"]["fixed"].as_array().unwrap().iter().collect();
     assert!(
         fixed.iter().any(
