@@ -157,7 +157,20 @@ fn decide(
         .map(super::commands::glob_set)
         .transpose()?;
     let root = &args.dir.snapshot_dir;
+    if !root.is_dir() {
+        return Err(CliError::usage(format!(
+            "snapshot folder {} does not exist (--snapshot-dir)",
+            root.display()
+        )));
+    }
     let pending = review::pending(root, filter.as_ref()).map_err(unreadable(root))?;
+    // A pattern that matches nothing is most likely mistyped: said, as git says of a pathspec.
+    if let (true, Some(text)) = (pending.is_empty(), &args.filter) {
+        return Err(CliError::usage(format!(
+            "no pending snapshot in {} matches `{text}` (`conform snapshots review` lists them)",
+            root.display()
+        )));
+    }
     for item in &pending {
         action(item).map_err(unwritable(&item.pending))?;
         println!("{verb} {}", item.case);

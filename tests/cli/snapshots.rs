@@ -143,6 +143,22 @@ async fn pending_snapshots_are_reviewed_with_accept_and_reject() {
     );
 
     drift_example(dir.path()).await;
+    let mistyped = conform(&["snapshots", "accept", "isueCard/*", "--snapshot-dir", &d]).await;
+    assert_eq!(mistyped.code, 2, "{}", mistyped.stdout);
+    assert!(
+        mistyped.stderr.contains("no pending snapshot in ")
+            && mistyped.stderr.contains(" matches `isueCard/*`"),
+        "{}",
+        mistyped.stderr
+    );
+    let nowhere = dir.path().join("nowhere").display().to_string();
+    let missing = conform(&["snapshots", "accept", "--snapshot-dir", &nowhere]).await;
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("does not exist"),
+        "{}",
+        missing.stderr
+    );
     let accepted = conform(&["snapshots", "accept", "--snapshot-dir", &d]).await;
     assert_eq!(accepted.code, 0);
     let snapshot =
