@@ -241,6 +241,16 @@ fn a_conflict_answered_with_a_success_status_is_a_located_error() {
         "{rendered}"
     );
     assert!(rendered.contains("--> conflict.json:"), "{rendered}");
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/cards-api/create-card.json");
+    let mut text: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    text["idempotency"]["conflict"]["status"] = json!("2XX");
+    let errors = load_str(
+        Path::new("rest.json"),
+        serde_json::to_string_pretty(&text).unwrap(),
+    )
+    .expect_err("the success class for a conflict");
+    let rendered = ContractErrors(errors).render();
+    assert!(rendered.contains("`2XX` is a success status"), "{rendered}");
 }
 
 #[test]

@@ -33,13 +33,12 @@ pub(crate) fn digest(value: &str) -> String {
     hash[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// One value two shards' requests both got.
+/// One value requests of several shards got: the place, and each shard's first request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Shared {
     place: String,
-    /// (shard, case) of the first request, then of the other.
-    first: (usize, String),
-    again: (usize, String),
+    /// (shard, case) per shard that got it, in shard order.
+    holders: Vec<(usize, String)>,
 }
 
 /// What the shards got in common, per contract.
@@ -55,38 +54,44 @@ const SHOWN: usize = 10;
 impl Across {
     /// Compares the values of `shards` (each shard's lists, in shard order).
     pub(crate) fn of<'s>(shards: impl IntoIterator<Item = &'s [UniqueValues]>) -> Self {
-        let mut first: HashMap<(&str, &str, &str), (usize, &str)> = HashMap::new();
+        // Per value, the first request of each shard that got it.
+        type Holders<'s> = Vec<(usize, &'s str)>;
+        let mut seen: HashMap<(&str, &str, &str), Holders<'s>> = HashMap::new();
+        let mut order = Vec::new();
         let mut across = Across::default();
         for (shard, lists) in shards.into_iter().enumerate() {
             across.shards = shard + 1;
             for list in lists {
                 for (value, case) in &list.values {
                     let at = (list.contract.as_str(), list.place.as_str(), value.as_str());
-                    match first.get(&at) {
-                        Some(&(other, by)) if other != shard => {
-                            across.add(&list.contract, &list.place, (other, by), (shard, case));
-                        }
-                        Some(_) => {}
-                        None => {
-                            first.insert(at, (shard, case));
-                        }
+                    let holders = seen.entry(at).or_insert_with(|| {
+                        order.push(at);
+                        Vec::new()
+                    });
+                    if holders.last().is_none_or(|(last, _)| *last != shard) {
+                        holders.push((shard, case));
                     }
                 }
             }
         }
+        for at in order {
+            let holders = &seen[&at];
+            if holders.len() > 1 {
+                let (contract, place, _) = at;
+                let shared = Shared {
+                    place: place.to_string(),
+                    holders: (holders.iter())
+                        .map(|(shard, case)| (*shard, case.to_string()))
+                        .collect(),
+                };
+                across
+                    .shared
+                    .entry(contract.into())
+                    .or_default()
+                    .push(shared);
+            }
+        }
         across
-    }
-
-    fn add(&mut self, contract: &str, place: &str, first: (usize, &str), again: (usize, &str)) {
-        let shared = Shared {
-            place: place.to_string(),
-            first: (first.0, first.1.to_string()),
-            again: (again.0, again.1.to_string()),
-        };
-        self.shared
-            .entry(contract.to_string())
-            .or_default()
-            .push(shared);
     }
 
     /// `case` with the values its contract's requests shared across shards, when it is a
@@ -119,20 +124,24 @@ impl Across {
 
     fn finding(&self, shared: &Shared) -> Finding {
         let of = self.shards;
-        let ((a, first), (b, again)) = (&shared.first, &shared.again);
+        let named: Vec<String> = (shared.holders.iter())
+            .map(|(shard, case)| format!("{case} (shard {} of {of})", shard + 1))
+            .collect();
+        let shards: Vec<String> = (shared.holders.iter())
+            .map(|(shard, _)| (shard + 1).to_string())
+            .collect();
+        let n = shared.holders.len();
         Finding {
             pointer: Some(shared.place.clone()),
             expected: Some("a value no other request got".into()),
             actual: Some(format!(
-                "shared by requests in shards {} and {}",
-                a + 1,
-                b + 1
+                "shared by requests in shards {}",
+                shards.join(", ")
             )),
             message: format!(
-                "{} had the same value in two shards: {first} (shard {} of {of}) and {again} (shard {} of {of}); each shard compares its own answers, the merge compares them across shards",
+                "{} had the same value in {n} shards: {}; each shard compares its own answers, the merge compares them across shards",
                 shared.place,
-                a + 1,
-                b + 1
+                named.join(", ")
             ),
         }
     }
@@ -179,7 +188,7 @@ mod tests {
         assert_eq!(case.checks[0].outcome, Outcome::Fail);
         assert_eq!(
             case.checks[0].findings[0].message,
-            "/body/cardNo had the same value in two shards: issueCard/example/a (shard 1 of 2) and issueCard/c (shard 2 of 2); each shard compares its own answers, the merge compares them across shards"
+            "/body/cardNo had the same value in 2 shards: issueCard/example/a (shard 1 of 2), issueCard/c (shard 2 of 2); each shard compares its own answers, the merge compares them across shards"
         );
     }
 
@@ -192,6 +201,22 @@ mod tests {
         assert_eq!(case.checks[0].outcome, Outcome::Pass);
         let other = across.patch(unique_case("other", Outcome::Pass));
         assert_eq!(other.checks[0].outcome, Outcome::Pass);
+    }
+
+    #[test]
+    fn a_value_three_shards_got_is_one_finding_naming_all_three() {
+        let [one, two, three] = ["a", "b", "c"].map(|case| values("issueCard", &[("0001", case)]));
+        let across = Across::of([one.as_slice(), two.as_slice(), three.as_slice()]);
+        let case = across.patch(unique_case("issueCard", Outcome::Pass));
+        let findings = &case.checks[0].findings;
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            findings[0]
+                .message
+                .contains("in 3 shards: a (shard 1 of 3), b (shard 2 of 3), c (shard 3 of 3)"),
+            "{}",
+            findings[0].message
+        );
     }
 
     #[test]

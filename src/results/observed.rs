@@ -294,26 +294,6 @@ fn declared(contract: &Contract) -> Declared {
     }
 }
 
-/// Every field path the contract's answers declare, parents before children (`["order", "id"]`;
-/// `*` for an array's items), as far as [`MAX_DEPTH`] reaches.
-pub(crate) fn response_fields(contract: &Contract) -> Vec<Vec<String>> {
-    let mut paths = Vec::new();
-    for body in contract
-        .responses
-        .iter()
-        .filter_map(|spec| spec.body.as_ref())
-    {
-        walk(
-            &contract.types,
-            body,
-            &mut Vec::new(),
-            &mut Vec::new(),
-            &mut paths,
-        );
-    }
-    paths
-}
-
 fn label(path: &[String]) -> String {
     path.iter().map(|s| format!("/{}", escape(s))).collect()
 }

@@ -333,9 +333,13 @@ fn late_weakened(late: &crate::results::LateReplayScope) -> Option<Shortfall> {
         ));
     }
     if late.after < DEFAULT_LATE_REPLAY_AFTER {
+        // In milliseconds unless whole seconds: 4999ms must not read as the default's 5s.
+        let after = match late.after.as_millis() {
+            ms if ms % 1000 == 0 => format!("{}s", ms / 1000),
+            ms => format!("{ms}ms"),
+        };
         weaker.push(format!(
-            "--late-replay-after {} (default {})",
-            crate::units::format_duration(late.after),
+            "--late-replay-after {after} (default {})",
             crate::units::format_duration(DEFAULT_LATE_REPLAY_AFTER)
         ));
     }

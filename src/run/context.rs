@@ -81,13 +81,23 @@ impl Context {
         case: &str,
         observed: &Observations,
     ) -> Option<Secrets> {
-        self.coverage.case(index, &self.contracts[index], observed);
-        let labelled: Vec<(String, &Exchange)> = observed
-            .labelled()
-            .into_iter()
-            .map(|(label, exchange)| (label.to_string(), exchange))
-            .collect();
-        self.kept(index, case, &labelled)
+        let contract = &self.contracts[index];
+        self.coverage.case(index, contract, observed);
+        let answers = observed.labelled();
+        let secrets = self.case_secrets(contract, answers.iter().map(|(_, e)| *e));
+        if let Some(evidence) = &self.evidence {
+            // Labels are written out only for the evidence that shows them.
+            let labelled: Vec<(String, &Exchange)> = (answers.into_iter())
+                .map(|(label, exchange)| (label.to_string(), exchange))
+                .collect();
+            evidence.case(
+                contract,
+                case,
+                &labelled,
+                secrets.as_ref().unwrap_or(&self.secrets),
+            );
+        }
+        secrets
     }
 
     /// Counts what exchanges the caller labelled (a security probe's, a late replay case's)

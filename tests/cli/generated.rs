@@ -14,7 +14,7 @@ async fn correct_independent_implementation_passes_every_generated_case() {
     // leaves out.
     assert!(
         run.stdout.ends_with(
-            "\n  not complete: late replays below the defaults (--late-replay-after 0ms (default 5s)): a key memory shorter or smaller than the defaults measure could pass; snapshots off: answers were not compared with recorded ones\n"
+            "\n  not complete: late replays below the defaults (--late-replay-after 0s (default 5s)): a key memory shorter or smaller than the defaults measure could pass; snapshots off: answers were not compared with recorded ones\n"
         ),
         "{}",
         run.stdout

@@ -567,8 +567,8 @@ async fn a_value_two_shards_both_got_fails_the_merged_unique_case_though_each_sh
     assert!(
         merged
             .stdout
-            .contains("/body/cardNo had the same value in two shards: issueCard/")
-            && merged.stdout.contains("(shard 1 of 2) and issueCard/"),
+            .contains("/body/cardNo had the same value in 2 shards: issueCard/")
+            && merged.stdout.contains("(shard 1 of 2), issueCard/"),
         "{}",
         merged.stdout
     );

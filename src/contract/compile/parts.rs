@@ -195,7 +195,10 @@ impl Compiler<'_> {
         match &def.conflict.status {
             Some(status) => {
                 self.check_status(status, "/idempotency/conflict/status");
-                if rules.role(status) == Some(StatusRole::Success) {
+                // `2XX` is a class of success statuses even where no answer declares one.
+                let success_class =
+                    rules.carrier == ResultCarrier::HttpStatus && status.starts_with('2');
+                if rules.role(status) == Some(StatusRole::Success) || success_class {
                     let kind = K::Invalid(format!(
                         "`{status}` is a success status: a key reused with another payload must be refused (a failure status, e.g. `422` or `F`)"
                     ));
