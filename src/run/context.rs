@@ -109,15 +109,27 @@ impl Context {
         case: &str,
         labelled: &[(String, &Exchange)],
     ) -> Option<Secrets> {
-        self.coverage
-            .labelled(index, &self.contracts[index], labelled);
-        self.kept(index, case, labelled)
+        self.answered_quoting(index, case, labelled, &[])
     }
 
-    /// The case's own secrets, and its exchanges kept as evidence without them.
-    fn kept(&self, index: usize, case: &str, labelled: &[(String, &Exchange)]) -> Option<Secrets> {
+    /// [`Self::answered`], for exchanges whose answers may quote `echoed` too: secret values of
+    /// requests sent by other cases (a late replay's answer is its first answer, which may
+    /// quote the first request's signature).
+    pub(crate) fn answered_quoting(
+        &self,
+        index: usize,
+        case: &str,
+        labelled: &[(String, &Exchange)],
+        echoed: &[String],
+    ) -> Option<Secrets> {
         let contract = &self.contracts[index];
-        let secrets = self.case_secrets(contract, labelled.iter().map(|(_, e)| *e));
+        self.coverage.labelled(index, contract, labelled);
+        let mut secrets = self.case_secrets(contract, labelled.iter().map(|(_, e)| *e));
+        for value in echoed {
+            secrets
+                .get_or_insert_with(|| self.secrets.clone())
+                .add(value);
+        }
         if let Some(evidence) = &self.evidence {
             let kept_out = secrets.as_ref().unwrap_or(&self.secrets);
             evidence.case(contract, case, labelled, kept_out);

@@ -76,12 +76,14 @@ pub(crate) async fn run(
     observed.fill_stopped = fill_stopped;
     let ready = youngest + context.late.after;
     tokio::time::sleep(ready.saturating_duration_since(Instant::now())).await;
+    // The first answers may quote their requests' signatures, sent by other cases.
+    let echoed: Vec<String> = picked.iter().flat_map(|k| k.echoed.clone()).collect();
     let replays = picked
         .into_iter()
         .map(|kept| replay(context, index, contract, kept));
     observed.replays = join_all(replays).await;
     context.ledger.note(&observed.replays);
-    let secrets = answered(context, index, case, &filled, &observed);
+    let secrets = answered(context, (index, case), (&filled, &observed), &echoed);
     for replay in &observed.replays {
         let label = replayed(replay, &observed.key_name);
         signatures.extend(signatures_of(contract, &label, &replay.late));
@@ -124,10 +126,9 @@ fn signatures_of(
 /// Returns the case's own secrets, when its exchanges add any.
 fn answered(
     context: &Context,
-    index: usize,
-    case: &str,
-    filled: &[Settled],
-    observed: &LateReplays,
+    (index, case): (usize, &str),
+    (filled, observed): (&[Settled], &LateReplays),
+    echoed: &[String],
 ) -> Option<Secrets> {
     let of = filled.len();
     let mut labelled = Vec::new();
@@ -143,7 +144,7 @@ fn answered(
             &replay.late,
         ));
     }
-    context.answered(index, case, &labelled)
+    context.answered_quoting(index, case, &labelled, echoed)
 }
 
 /// One key replayed: its age and the traffic since are taken just before it is sent.

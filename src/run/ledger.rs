@@ -54,6 +54,8 @@ pub(crate) struct Kept {
     pub key: Arc<str>,
     pub request: Request,
     pub first: Response,
+    /// The first request's secret values (its signature) the first answer quotes.
+    pub echoed: Vec<String>,
     /// When the first answer was entered.
     pub at: Instant,
     /// Requests the run had sent by then.
@@ -118,6 +120,12 @@ impl Stored {
                 payload.answer.into(),
                 self.elapsed,
             ),
+            echoed: payload
+                .echoed
+                .into_vec()
+                .into_iter()
+                .map(String::from)
+                .collect(),
             at: self.at,
             sent: self.sent,
             successes: self.successes,
@@ -195,6 +203,7 @@ impl Ledger {
                 // their values share the connection's read buffer, which a copy would keep
                 // alive (kilobytes per key).
                 answer: response.body.as_slice().into(),
+                echoed: echoed(answered.exchange, response),
             };
             let stored = Stored {
                 parked: self.parking.park(payload),
@@ -331,6 +340,15 @@ impl Ledger {
             }
         }
     }
+}
+
+/// The secret values of the request `exchange` sent (its signature) that `response` quotes.
+fn echoed(exchange: &Exchange, response: &Response) -> Box<[Box<str>]> {
+    let body = String::from_utf8_lossy(&response.body);
+    (exchange.sent.secret_values())
+        .filter(|value| body.contains(value.as_str()))
+        .map(String::into_boxed_str)
+        .collect()
 }
 
 /// The request that got a unique value first, as the ledger keeps it for the whole run: its

@@ -37,6 +37,9 @@ pub(crate) struct Payload {
     pub headers: Box<[(HeaderName, HeaderValue)]>,
     pub body: Option<Bytes>,
     pub answer: Box<[u8]>,
+    /// The request's secret values (its signature) that the answer quotes: a late replay's
+    /// output must keep them out too. Empty, as it nearly always is, when it quotes none.
+    pub echoed: Box<[Box<str>]>,
 }
 
 impl Payload {
@@ -50,6 +53,7 @@ impl Payload {
             + headers
             + self.body.as_ref().map_or(0, Bytes::len)
             + self.answer.len()
+            + self.echoed.iter().map(|e| e.len()).sum::<usize>()
     }
 }
 
@@ -205,6 +209,10 @@ fn encode(payload: &Payload) -> Vec<u8> {
         put(value.as_bytes());
     }
     put(&payload.answer);
+    put(&(payload.echoed.len() as u32).to_le_bytes());
+    for echoed in &payload.echoed {
+        put(echoed.as_bytes());
+    }
     match &payload.body {
         Some(body) => put(body),
         None => out.extend_from_slice(&u32::MAX.to_le_bytes()),
@@ -231,6 +239,10 @@ fn decode(bytes: &[u8]) -> std::io::Result<Payload> {
         headers.push((name, value));
     }
     let answer = reader.part()?.into();
+    let count = u32::from_le_bytes(reader.part()?.try_into().map_err(std::io::Error::other)?);
+    let echoed = (0..count)
+        .map(|_| text(reader.part()?))
+        .collect::<std::io::Result<Box<[Box<str>]>>>()?;
     let body = reader.optional()?.map(Bytes::copy_from_slice);
     Ok(Payload {
         case,
@@ -240,6 +252,7 @@ fn decode(bytes: &[u8]) -> std::io::Result<Payload> {
         headers: headers.into(),
         body,
         answer,
+        echoed,
     })
 }
 
@@ -290,6 +303,11 @@ mod tests {
             .into(),
             body: body.map(|b| Bytes::copy_from_slice(b.as_bytes())),
             answer: format!("{{\"cardNo\":\"{n}\"}}").into_bytes().into(),
+            // Some quote a secret of their request, which must come back too.
+            echoed: match n % 4 {
+                0 => vec![format!("sig-{n}").into()].into(),
+                _ => Box::default(),
+            },
         }
     }
 

@@ -141,17 +141,33 @@ pub fn verify(key: &PublicKey, content: &[u8], header_value: &str) -> Result<(),
 }
 
 /// The forms in which a `Signature` header value conform sent may come back quoted by a
-/// target (in an error message, say): whole, its signature as sent, and that signature
-/// decoded. Nothing conform prints or keeps may show any of them.
+/// target (in an error message, say): whole, its signature as sent (and with lower-case
+/// escapes), decoded, and in URL-safe base64. Nothing conform prints or keeps may show any.
 pub(crate) fn echoed_forms(header_value: &str) -> Vec<String> {
     let mut forms = vec![header_value.to_string()];
     if let Ok(header) = SignatureHeader::parse(header_value) {
         let decoded = percent_decode_str(&header.signature).decode_utf8_lossy();
         if decoded != header.signature {
+            // The other spellings of the same bytes: lower-case escapes, URL-safe base64.
+            forms.push(
+                header
+                    .signature
+                    .replace("%2B", "%2b")
+                    .replace("%2F", "%2f")
+                    .replace("%3D", "%3d"),
+            );
+            forms.push(
+                decoded
+                    .replace('+', "-")
+                    .replace('/', "_")
+                    .trim_end_matches('=')
+                    .to_string(),
+            );
             forms.push(decoded.into_owned());
         }
         forms.push(header.signature);
     }
+    forms.dedup();
     forms
 }
 

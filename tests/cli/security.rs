@@ -182,7 +182,7 @@ signature_holes! {
            "accepted a signature made with another key (generated for this run)";
     verifying_a_reserialized_body_is_caught: body_reserialized_before_verifying
         => "notifyCardRegistration/security/signature/reformatted-body",
-           "accepted the signed body sent reformatted (the same JSON, pretty-printed): the signature covers the bytes sent";
+           "accepted the signed body sent reformatted (the same JSON, pretty-printed; a signature covers the bytes sent)";
     ignoring_the_client_id_is_caught: client_id_ignored
         => "inquireCardDetail/security/signature/other-client-id",
            "accepted a Client-Id other than the one signed";

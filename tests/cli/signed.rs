@@ -369,11 +369,15 @@ async fn a_signature_the_target_quotes_back_is_kept_out_of_snapshots_reports_and
     let report = format!("json={}", at("report.json"));
     let (snapshots, evidence) = (at("snapshots"), at("evidence"));
     let certifier = key("test_rsa2048_pkcs8.pem");
+    // The late replay's first answer quotes the first request's signature, sent by another
+    // case; its late answer quotes another, so the late-replay diff shows both answers.
     let run = verify(&[
         "--target",
         &base,
         "--filter",
         "*/example/*",
+        "--filter",
+        "*/run/late-replay",
         "--snapshots",
         "new",
         "--snapshot-dir",
@@ -400,6 +404,12 @@ async fn a_signature_the_target_quotes_back_is_kept_out_of_snapshots_reports_and
     assert!(
         written.iter().any(|text| text.contains("received: ***")),
         "the echo is kept, masked"
+    );
+    assert!(
+        run.stdout.contains("FAIL issueCard/run/late-replay")
+            && run.stdout.contains("returned a different answer"),
+        "the late replay's diff shows both answers: {}",
+        run.stdout
     );
     for signature in &signatures {
         let decoded = signature

@@ -112,7 +112,7 @@ impl SignatureProbe {
                 format!("a body changed after it was signed (one byte of `{field}`)")
             }
             SignatureProbe::ReformattedBody => {
-                "the signed body sent reformatted (the same JSON, pretty-printed): the signature covers the bytes sent".into()
+                "the signed body sent reformatted (the same JSON, pretty-printed; a signature covers the bytes sent)".into()
             }
             SignatureProbe::OtherKey => {
                 "a signature made with another key (generated for this run)".into()
