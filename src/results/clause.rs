@@ -219,6 +219,9 @@ fn pointer(json: &Value, kind: CaseKind, case: &str, check: Check) -> String {
         Check::ClientRequest => "/request".into(),
         Check::ClientIdempotencyKey => "/idempotency/key".into(),
         Check::LateReplay => "/idempotency".into(),
+        // The places the contract declares unique; a resource's id by default.
+        Check::Unique if json.get("unique").is_some() => "/unique".into(),
+        Check::Unique if json.get("resource").is_some() => "/resource".into(),
         Check::Unique if body_result => "/response/fields".into(),
         Check::Unique => "/responses".into(),
     }
@@ -419,6 +422,9 @@ mod tests {
             Check::IdempotencyReplay,
         );
         assert_eq!(pointer, "/idempotency/replays");
+        let (pointer, line) = clause(CaseKind::Run, "issueCard/run/unique", Check::Unique);
+        assert_eq!(pointer, "/unique");
+        assert!(line.contains("\"unique\""), "{line}");
     }
 
     #[test]

@@ -120,8 +120,19 @@ pub(crate) async fn create(
         Err(err) => return Err(format!("`{}`: {err}", contract.name)),
     };
     if response.role(contract) != Some(StatusRole::Success) {
+        // A 404 or 405 the contract does not declare most often means a wrong base URL.
+        let routing = matches!(response.status, 404 | 405)
+            && contract.response_for(response.status).is_none();
+        let hint = match routing {
+            true => format!(
+                " for {} {}: does the target serve this path? check the --target base URL",
+                exchange.sent.method,
+                exchange.sent.path()
+            ),
+            false => String::new(),
+        };
         return Err(format!(
-            "`{}` answered {}",
+            "`{}` answered {}{hint}",
             contract.name,
             response.describe(contract)
         ));

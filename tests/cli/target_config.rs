@@ -353,6 +353,7 @@ async fn a_404_names_the_path_it_answered_so_a_wrong_base_url_shows() {
     let run = conform(&[
         "verify",
         "examples/cards-api/create-card.json",
+        "examples/cards-api/get-card.json",
         "--target",
         &base,
         "--filter",
@@ -364,6 +365,15 @@ async fn a_404_names_the_path_it_answered_so_a_wrong_base_url_shows() {
         run.stdout.contains(
             "got 404 for POST /api/v1/cards (body \"{\\\"error\\\":\\\"no such path\\\"}\"): does the target serve this path? check the --target base URL"
         ),
+        "{}",
+        run.stdout
+    );
+    // A read's set-up creates its card first: the same hint, for the request it sent.
+    assert!(
+        run.stdout.contains("answered HTTP 404")
+            && run
+                .stdout
+                .contains(" for POST /api/v1/cards: does the target serve this path?"),
         "{}",
         run.stdout
     );
