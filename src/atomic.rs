@@ -5,12 +5,14 @@
 //! private 0600 of temporary files.
 //!
 //! Only a regular file is replaced that way. A destination that is something else (`/dev/null`,
-//! `/dev/stdout`, a named pipe) is written into directly: renaming over it would replace the
-//! device itself, for every program on the machine when conform runs as root. A symbolic link
-//! to a regular file keeps being a link: the file it points to is the one replaced.
+//! `/dev/stdout`, a named pipe) is written into: renaming over it would replace the device
+//! itself, for every program on the machine when conform runs as root. What goes there waits in
+//! an anonymous temporary file until the commit, so it comes out whole after the run, and a pipe
+//! with no reader yet holds nothing up. A symbolic link to a regular file keeps being a link: the
+//! file it points to is the one replaced.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use tempfile::NamedTempFile;
@@ -29,8 +31,9 @@ enum Sink {
         file: BufWriter<NamedTempFile>,
         into: PathBuf,
     },
-    /// The destination itself, when it is not a regular file (a device, a pipe).
-    Direct(BufWriter<File>),
+    /// An anonymous file, copied into the destination on commit, when the destination is not a
+    /// regular file (a device, a pipe).
+    Direct { file: BufWriter<File>, into: PathBuf },
 }
 
 impl AtomicFile {
@@ -51,7 +54,7 @@ impl AtomicFile {
     pub(crate) fn scratch(&self) -> io::Result<File> {
         let scratch = match &self.sink {
             Sink::Temporary { into, .. } => tempfile::tempfile_in(folder_of(into)),
-            Sink::Direct(_) => tempfile::tempfile(),
+            Sink::Direct { .. } => tempfile::tempfile(),
         };
         scratch.map_err(|e| located(&self.destination, e))
     }
@@ -62,7 +65,9 @@ impl AtomicFile {
         let destination = self.destination;
         let (file, into) = match self.sink {
             Sink::Temporary { file, into } => (file, into),
-            Sink::Direct(mut file) => return file.flush().map_err(|e| located(&destination, e)),
+            Sink::Direct { file, into } => {
+                return copy_into(file, &into).map_err(|e| located(&destination, e));
+            }
         };
         let temp = file
             .into_inner()
@@ -80,14 +85,14 @@ impl Write for AtomicFile {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.sink {
             Sink::Temporary { file, .. } => file.write(buf),
-            Sink::Direct(file) => file.write(buf),
+            Sink::Direct { file, .. } => file.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.sink {
             Sink::Temporary { file, .. } => file.flush(),
-            Sink::Direct(file) => file.flush(),
+            Sink::Direct { file, .. } => file.flush(),
         }
     }
 }
@@ -107,16 +112,25 @@ pub(crate) fn folder_of(destination: &Path) -> &Path {
     }
 }
 
+/// Copies what `file` holds into `destination`, opened for writing only now.
+fn copy_into(file: BufWriter<File>, destination: &Path) -> io::Result<()> {
+    let mut file = file.into_inner().map_err(|e| e.into_error())?;
+    file.seek(SeekFrom::Start(0))?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .truncate(true)
+        .open(destination)?;
+    io::copy(&mut file, &mut out)?;
+    out.flush()
+}
+
 /// How a file at `destination` is written: see the module documentation.
 fn sink_for(destination: &Path) -> io::Result<Sink> {
     match std::fs::metadata(destination) {
-        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .truncate(true)
-                .open(destination)?;
-            Ok(Sink::Direct(BufWriter::new(file)))
-        }
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => Ok(Sink::Direct {
+            file: BufWriter::new(tempfile::tempfile()?),
+            into: destination.to_path_buf(),
+        }),
         Ok(_) if destination.is_symlink() => {
             let into = std::fs::canonicalize(destination)?;
             let file = BufWriter::new(temporary_beside(&into)?);
@@ -138,7 +152,7 @@ fn temporary_beside(destination: &Path) -> io::Result<NamedTempFile> {
         ));
     }
     let dir = folder_of(destination);
-    std::fs::create_dir_all(dir)?;
+    std::fs::create_dir_all(dir).map_err(|err| not_a_folder(dir).unwrap_or(err))?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".conform-").suffix(".tmp");
     // tempfile makes private files (0600); the mode given here is filtered by the umask, as
@@ -146,6 +160,14 @@ fn temporary_beside(destination: &Path) -> io::Result<NamedTempFile> {
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
     builder.tempfile_in(dir)
+}
+
+/// The error to give when a folder on the way to `dir` is a file: `afile is a file, not a folder`
+/// rather than the system's `File exists`.
+fn not_a_folder(dir: &Path) -> Option<io::Error> {
+    let file = dir.ancestors().find(|at| at.is_file())?;
+    let message = format!("{} is a file, not a folder", file.display());
+    Some(io::Error::new(io::ErrorKind::NotADirectory, message))
 }
 
 /// An error that says which file it is about, once.
@@ -221,13 +243,14 @@ mod tests {
         let pipe = dir.path().join("report.pipe");
         let made = std::process::Command::new("mkfifo").arg(&pipe).status();
         assert!(made.unwrap().success(), "mkfifo");
+        // Everything up to the commit goes on with no reader yet: a pipe holds nothing up.
+        let mut file = AtomicFile::beside(&pipe).unwrap();
+        file.write_all(b"the report").unwrap();
+        let spool = file.scratch().unwrap();
         let reader = {
             let pipe = pipe.clone();
             std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
         };
-        let mut file = AtomicFile::beside(&pipe).unwrap();
-        file.write_all(b"the report").unwrap();
-        let spool = file.scratch().unwrap();
         file.commit().unwrap();
         // Checked before joining: a reader of a pipe renamed away would wait forever.
         let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
@@ -259,6 +282,10 @@ mod tests {
         let message = write(&under_a_file, b"x").unwrap_err().to_string();
         assert!(
             message.starts_with(&under_a_file.display().to_string()),
+            "{message}"
+        );
+        assert!(
+            message.ends_with(&format!("{} is a file, not a folder", blocker.display())),
             "{message}"
         );
         let message = write(Path::new(""), b"x").unwrap_err().to_string();
