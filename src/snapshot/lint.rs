@@ -35,7 +35,7 @@ pub(crate) fn redact_warnings(contract: &Contract) -> Vec<ContractWarning> {
         .map(|(i, place)| {
             let span = source.value_span(&format!("/snapshot/redact/{i}"));
             let message = format!(
-                "snapshot.redact `{}` matches no field the answers of `{}` declare: a typo redacts nothing, and a value that changes on every run then fails its snapshot on every run",
+                "snapshot.redact `{}` matches no field the answers of `{}` declare: a typo redacts nothing, and a value that changes on every run then fails its snapshot on every run (for an answer field the contract leaves undeclared, declare it: its `type` is enough)",
                 place.as_str(),
                 contract.name
             );
