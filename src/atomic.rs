@@ -33,7 +33,10 @@ enum Sink {
     },
     /// An anonymous file, copied into the destination on commit, when the destination is not a
     /// regular file (a device, a pipe).
-    Direct { file: BufWriter<File>, into: PathBuf },
+    Direct {
+        file: BufWriter<File>,
+        into: PathBuf,
+    },
 }
 
 impl AtomicFile {

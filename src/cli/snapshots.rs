@@ -193,10 +193,16 @@ fn prune(args: &PruneArgs) -> Result<u8, CliError> {
         .collect();
     let root = &args.dir.snapshot_dir;
     // Only the snapshots of the contracts given are judged: a folder of a contract not among
-    // them (a command given one contract of a suite) is left alone, never deleted.
+    // them (a command given one contract of a suite) is left alone, never deleted. A
+    // resource's flows (`card/flow/...`) span several contracts, and given only some of them
+    // the others' flows are not planned: their folder is judged only when the suite is given
+    // as folders, not as single files.
+    let whole = args.paths.paths.iter().all(|path| path.is_dir());
+    let named: HashSet<&str> = contracts.iter().map(|c| c.name.as_str()).collect();
     let owners: HashSet<&str> = cases
         .iter()
         .filter_map(|name| name.split('/').next())
+        .filter(|owner| whole || named.contains(owner))
         .collect();
     let owner = |path: &std::path::Path| {
         let relative = path.strip_prefix(root).unwrap_or(path);

@@ -281,6 +281,45 @@ async fn prune_lists_and_deletes_snapshots_of_vanished_cases() {
 }
 
 #[tokio::test]
+async fn a_resource_flow_snapshot_is_judged_only_when_the_suite_is_given_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display().to_string();
+    let flow = dir.path().join("card/flow/delete-then-read/delete.snap");
+    std::fs::create_dir_all(flow.parent().unwrap()).unwrap();
+    let text = "# conform snapshot\n# case: card/flow/delete-then-read/delete\n---\nHTTP 204\n";
+    std::fs::write(&flow, text).unwrap();
+    let stale = dir.path().join("card/flow/retired/delete.snap");
+    std::fs::create_dir_all(stale.parent().unwrap()).unwrap();
+    std::fs::write(&stale, text.replace("delete-then-read", "retired")).unwrap();
+    // One contract of the suite plans only some of the resource's flows: none is judged.
+    let one = "examples/cards-api/get-card.json";
+    let alone = conform(&["snapshots", "prune", one, "--delete", "--snapshot-dir", &d]).await;
+    assert_eq!(alone.code, 0, "{}{}", alone.stdout, alone.stderr);
+    assert!(flow.exists() && stale.exists(), "{}", alone.stdout);
+    assert!(
+        alone.stdout.contains("0 snapshots deleted"),
+        "{}",
+        alone.stdout
+    );
+    // The suite's folder plans them all: only the retired flow's snapshot is an orphan.
+    let whole = conform(&[
+        "snapshots",
+        "prune",
+        "examples/cards-api",
+        "--delete",
+        "--snapshot-dir",
+        &d,
+    ])
+    .await;
+    assert!(
+        whole.stdout.contains("1 snapshot deleted"),
+        "{}",
+        whole.stdout
+    );
+    assert!(flow.exists() && !stale.exists());
+}
+
+#[tokio::test]
 async fn embedded_runs_take_no_snapshots_unless_asked() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path().display().to_string();
