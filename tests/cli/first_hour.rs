@@ -112,3 +112,60 @@ async fn a_target_without_a_scheme_is_answered_with_the_url_to_write() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_resource_declared_on_new_contracts_passes_its_own_reference() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_eq!(
+        conform_in(dir.path(), &["new", "createOrder"]).await.code,
+        0
+    );
+    let get = [
+        "new",
+        "getOrder",
+        "--method",
+        "GET",
+        "--path",
+        "/v1/orders/{orderId}",
+    ];
+    assert_eq!(conform_in(dir.path(), &get).await.code, 0);
+    // The documented resource declarations: the create keyless, the read answering 404.
+    let edit = |file: &str, change: &dyn Fn(&mut serde_json::Value)| {
+        let path = dir.path().join("contracts").join(file);
+        let mut contract: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        change(&mut contract);
+        std::fs::write(&path, serde_json::to_string_pretty(&contract).unwrap()).unwrap();
+    };
+    edit("create-order.json", &|c| {
+        c["operation"]["path"] = "/v1/orders".into();
+        c["resource"] = serde_json::json!({"name": "order", "action": "create", "id": "/body/id"});
+    });
+    edit("get-order.json", &|c| {
+        c["responses"]["404"] =
+            serde_json::json!({"fields": {"error": {"type": "Error", "required": true}}});
+        c["result"]["codes"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"code": "not_found", "status": "404"}));
+        c["resource"] =
+            serde_json::json!({"name": "order", "action": "read", "id": "/path/orderId"});
+    });
+    let cases = conform_in(dir.path(), &["cases"]).await;
+    assert!(
+        !cases.stdout.contains("order/flow/create-replay-then-read"),
+        "a keyless create promises no replay: {}",
+        cases.stdout
+    );
+    // The reference answers a valid id nobody created with its 404, as the boundary cases of
+    // the id now expect; before, they expected 200 and the run failed its own reference.
+    let verify = conform_in(dir.path(), &["verify"]).await;
+    assert_eq!(verify.code, 0, "{}", verify.transcript());
+    assert!(
+        cases
+            .stdout
+            .contains("getOrder/boundary/path.orderId/max-length"),
+        "{}",
+        cases.stdout
+    );
+}

@@ -18,6 +18,7 @@ mod scratch;
 mod sites;
 mod variants;
 
+use crate::contract::ResourceAction;
 use serde_json::Value;
 
 use std::collections::HashSet;
@@ -78,6 +79,13 @@ pub(super) fn each_planned(
     for (kind, expect) in kinds {
         for site in &sites {
             planner.names.clear();
+            // A valid id nobody created names no resource: what a read, update or delete of it
+            // gets is the contract's not-found answer; with none declared, there is no case.
+            let expect = match (kind, looked_up(contract, site)) {
+                (CaseKind::Boundary, Some(Some(not_found))) => not_found,
+                (CaseKind::Boundary, Some(None)) => continue,
+                _ => expect,
+            };
             let own = match kind {
                 CaseKind::Negative => negative::mutations(contract, site),
                 _ => boundary::mutations(contract, site),
@@ -100,6 +108,17 @@ pub(super) fn each_planned(
         }
     }
     true
+}
+
+/// For the id a read, update or delete looks its resource up by: the contract's not-found
+/// answer, if it declares one. `None` for any other site.
+fn looked_up<'c>(contract: &'c Contract, site: &sites::Site<'_>) -> Option<Option<&'c Expect>> {
+    let resource = contract.resource.as_ref()?;
+    let by_id = matches!(
+        resource.action,
+        ResourceAction::Read | ResourceAction::Update | ResourceAction::Delete
+    );
+    (by_id && resource.id.as_ref() == Some(&site.pointer)).then_some(resource.not_found.as_ref())
 }
 
 /// What generating the cases of `contract` leaves out and why, one line per cause (a limit
