@@ -115,25 +115,31 @@ pub(crate) fn folder_of(destination: &Path) -> &Path {
     }
 }
 
-/// Copies what `file` holds into `destination`, opened for writing only now.
+/// Copies what `file` holds into `destination`, opened for writing only now, at its end: what
+/// a redirected standard output already holds stays.
 fn copy_into(file: BufWriter<File>, destination: &Path) -> io::Result<()> {
     let mut file = file.into_inner().map_err(|e| e.into_error())?;
     file.seek(SeekFrom::Start(0))?;
-    let mut out = std::fs::OpenOptions::new()
-        .write(true)
-        .truncate(true)
-        .open(destination)?;
+    let mut out = std::fs::OpenOptions::new().append(true).open(destination)?;
     io::copy(&mut file, &mut out)?;
     out.flush()
 }
 
 /// How a file at `destination` is written: see the module documentation.
 fn sink_for(destination: &Path) -> io::Result<Sink> {
-    match std::fs::metadata(destination) {
-        Ok(meta) if !meta.is_file() && !meta.is_dir() => Ok(Sink::Direct {
+    let direct = || -> io::Result<Sink> {
+        Ok(Sink::Direct {
             file: BufWriter::new(tempfile::tempfile()?),
             into: destination.to_path_buf(),
-        }),
+        })
+    };
+    // `/dev/stdout` may name a regular file (standard output redirected to one): it is still
+    // a stream to write into, never a file to replace.
+    if destination.starts_with("/dev") || destination.starts_with("/proc") {
+        return direct();
+    }
+    match std::fs::metadata(destination) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => direct(),
         Ok(_) if destination.is_symlink() => {
             let into = std::fs::canonicalize(destination)?;
             let file = BufWriter::new(temporary_beside(&into)?);

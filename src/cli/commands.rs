@@ -568,7 +568,16 @@ fn faults(specs: &[String]) -> Result<Faults, CliError> {
 }
 
 pub(super) fn reporters(specs: &[String]) -> Result<Reporters, CliError> {
-    let console = Console::new(console_stdout()).with_progress();
+    // A report sent to standard output (`json=/dev/stdout`, to pipe it on) has it to itself:
+    // the console goes to standard error.
+    let to_stdout = specs.iter().any(|spec| {
+        let path = spec.split_once('=').map_or("", |(_, path)| path);
+        is_stdout(Path::new(path))
+    });
+    let console = match to_stdout {
+        true => Console::new(console_stderr()),
+        false => Console::new(console_stdout()).with_progress(),
+    };
     let mut reporters = Reporters::default();
     reporters.streams.push(Box::new(console));
     for spec in specs {
@@ -596,6 +605,21 @@ pub(super) fn console_stdout() -> Box<dyn Write + Send> {
     let stdout = std::io::stdout();
     let choice = anstream::AutoStream::choice(&stdout);
     let buffered: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(stdout));
+    Box::new(anstream::AutoStream::new(buffered, choice))
+}
+
+/// Whether a report path names standard output.
+pub(super) fn is_stdout(path: &Path) -> bool {
+    ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"]
+        .iter()
+        .any(|alias| path == Path::new(alias))
+}
+
+/// Standard error for a console report, when a report has standard output to itself.
+fn console_stderr() -> Box<dyn Write + Send> {
+    let stderr = std::io::stderr();
+    let choice = anstream::AutoStream::choice(&stderr);
+    let buffered: Box<dyn Write + Send> = Box::new(std::io::BufWriter::new(stderr));
     Box::new(anstream::AutoStream::new(buffered, choice))
 }
 

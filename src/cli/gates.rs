@@ -151,17 +151,26 @@ pub(super) fn say_where_files_went(
     summary: &Summary,
 ) -> bool {
     let mut all_written = true;
+    // A report on standard output has it to itself: these lines go where the console went.
+    let to_stdout = reporters
+        .files
+        .iter()
+        .any(|file| super::commands::is_stdout(&file.path));
+    let say = |line: String| match to_stdout {
+        true => eprintln!("{line}"),
+        false => println!("{line}"),
+    };
     for file in &reporters.files {
         match file.error() {
             None if recording == Some(file.path.as_path()) => {
                 let n = summary.failed;
-                println!(
+                say(format!(
                     "baseline: {n} known failure{} recorded in {}",
                     if n == 1 { "" } else { "s" },
                     file.path.display()
-                );
+                ));
             }
-            None => println!("{} written to {}", file.what, file.path.display()),
+            None => say(format!("{} written to {}", file.what, file.path.display())),
             Some(error) => {
                 all_written = false;
                 eprintln!("{}", not_written(file, error));

@@ -560,3 +560,26 @@ async fn a_report_into_a_named_pipe_is_streamed_to_its_reader_and_the_pipe_stays
     );
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
+
+#[tokio::test]
+async fn a_report_on_standard_output_has_it_to_itself_and_the_console_goes_to_stderr() {
+    let run = conform(&[
+        "verify",
+        ISSUE_CARD,
+        "--filter",
+        "*/example/*",
+        "--report",
+        "json=/dev/stdout",
+    ])
+    .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout)
+        .unwrap_or_else(|e| panic!("stdout is one JSON document ({e}):\n{}", run.stdout));
+    assert_eq!(report["verdict"]["result"], "partial");
+    assert!(run.stderr.contains("\nPARTIAL 1 case"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("json report written to /dev/stdout"),
+        "{}",
+        run.stderr
+    );
+}
