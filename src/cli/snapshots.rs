@@ -157,12 +157,7 @@ fn decide(
         .map(super::commands::glob_set)
         .transpose()?;
     let root = &args.dir.snapshot_dir;
-    if !root.is_dir() {
-        return Err(CliError::usage(format!(
-            "snapshot folder {} does not exist (--snapshot-dir)",
-            root.display()
-        )));
-    }
+    folder_given(root)?;
     let pending = review::pending(root, filter.as_ref()).map_err(unreadable(root))?;
     // A pattern that matches nothing is most likely mistyped: said, as git says of a pathspec.
     if let (true, Some(text)) = (pending.is_empty(), &args.filter) {
@@ -183,8 +178,22 @@ fn decide(
     Ok(exit::SUCCESS)
 }
 
+/// A `--snapshot-dir` that is not a folder: a usage error saying which it is.
+fn folder_given(root: &std::path::Path) -> Result<(), CliError> {
+    let what = match std::fs::metadata(root) {
+        Ok(meta) if meta.is_dir() => return Ok(()),
+        Ok(_) => "is not a folder",
+        Err(_) => "does not exist",
+    };
+    Err(CliError::usage(format!(
+        "snapshot folder {} {what} (--snapshot-dir)",
+        root.display()
+    )))
+}
+
 /// Lists (and with `--delete` removes) snapshots whose case is no longer planned.
 fn prune(args: &PruneArgs) -> Result<u8, CliError> {
+    folder_given(&args.dir.snapshot_dir)?;
     let contracts = super::commands::load(&args.paths)?;
     let scenarios = super::commands::load_scenarios(&args.paths, &contracts)?;
     let auth = crate::plan::Auth::default();

@@ -292,10 +292,20 @@ fn properties(contract: &ContractInfo, run: &RunInfo, summary: &Summary) -> Vec<
     if let Some(gate) = super::coverage::gate(&summary.coverage) {
         properties.push(("coverage.gate".into(), gate));
     }
-    // Baseline entries of this contract's cases that pass now, so the baseline can shrink.
-    let prefix = format!("{}/", contract.name);
+    // Baseline entries of this contract's cases that pass now, so the baseline can shrink; the
+    // first suite also lists those of cases named after no contract (a resource's flows).
+    let owner = |case: &str| {
+        let first = case.split('/').next().unwrap_or_default();
+        (run.contracts.iter())
+            .find(|c| c.name == first)
+            .map(|c| c.name.as_str())
+    };
+    let first = run.contracts.first().map(|c| c.name.as_str());
     let fixed: Vec<String> = (summary.fixed.iter())
-        .filter(|entry| entry.case.starts_with(&prefix))
+        .filter(|entry| match owner(&entry.case) {
+            Some(name) => name == contract.name,
+            None => first == Some(contract.name.as_str()),
+        })
         .map(|entry| format!("{} {}", entry.case, entry.check))
         .collect();
     if !fixed.is_empty() {

@@ -140,10 +140,12 @@ impl Verdict {
             let baseline = run.scope.baseline.as_ref();
             let file = baseline.map_or("", |b| b.file.as_str());
             let (n, s) = (summary.known, plural(summary.known));
+            let by = match run.scope.shards {
+                Some(_) => "by the shards",
+                None => "by this run",
+            };
             let message = match baseline.is_some_and(|b| b.mode == "record") {
-                true => {
-                    format!("{n} failure{s} recorded as known in the baseline {file} by this run")
-                }
+                true => format!("{n} failure{s} recorded as known in the baseline {file} {by}"),
                 false => format!("{n} known failure{s} absorbed by the baseline {file}"),
             };
             reasons.push(Shortfall::new(ShortfallKind::KnownFailures, message));

@@ -159,6 +159,16 @@ async fn pending_snapshots_are_reviewed_with_accept_and_reject() {
         "{}",
         missing.stderr
     );
+    let pruned = conform(&["snapshots", "prune", "--snapshot-dir", &nowhere]).await;
+    assert_eq!(pruned.code, 2, "prune says so too: {}", pruned.stdout);
+    let a_file = dir.path().join("issueCard/example/seed-sample.snap");
+    let file = a_file.display().to_string();
+    let not_a_folder = conform(&["snapshots", "reject", "--snapshot-dir", &file]).await;
+    assert!(
+        not_a_folder.stderr.contains("is not a folder"),
+        "{}",
+        not_a_folder.stderr
+    );
     let accepted = conform(&["snapshots", "accept", "--snapshot-dir", &d]).await;
     assert_eq!(accepted.code, 0);
     let snapshot =
