@@ -62,8 +62,8 @@ impl AtomicFile {
         scratch.map_err(|e| located(&self.destination, e))
     }
 
-    /// Flushes, syncs to disk and renames the file over its destination (only flushes, when
-    /// writing into the destination directly).
+    /// Flushes, syncs to disk and renames the file over its destination; for a destination that
+    /// is not a regular file, copies what was written into it.
     pub(crate) fn commit(self) -> io::Result<()> {
         let destination = self.destination;
         let (file, into) = match self.sink {

@@ -23,17 +23,27 @@ pub(super) fn check(contract: &Contract, response: &Response, sent: &Sent) -> Ch
             let location = abbreviate(&serde_json::Value::String(location.into()), 120);
             format!("{status}, a redirect to {location} (not followed) (body {body})")
         }
-        _ if matches!(status, 404 | 405) => format!(
-            "{status} for {} {} (body {body}): does the target serve this path? check the --target base URL",
-            sent.method,
-            sent.path()
-        ),
-        _ => format!("{status} (body {body})"),
+        _ => match unserved(contract, status, sent) {
+            Some(request) => format!("{status} {request} (body {body}): {UNSERVED_HINT}"),
+            None => format!("{status} (body {body})"),
+        },
     };
     CheckResult::fail(
         Check::HttpStatus,
         vec![Finding::mismatch(None, expected(contract), actual)],
     )
+}
+
+/// What a tester is told about a request the target does not seem to serve.
+pub(crate) const UNSERVED_HINT: &str =
+    "does the target serve this path? check the --target base URL";
+
+/// The request an undeclared `404` or `405` answered, as sent (`for POST /api/v1/cards`, the
+/// gateway prefix included): most often the `--target` base URL is wrong, and the path shows
+/// how. `None` for any other status, or one the contract declares.
+pub(crate) fn unserved(contract: &Contract, status: u16, sent: &Sent) -> Option<String> {
+    let undeclared = matches!(status, 404 | 405) && contract.response_for(status).is_none();
+    undeclared.then(|| format!("for {} {}", sent.method, sent.path()))
 }
 
 /// The declared statuses, as a tester reads them: `HTTP 200`, or `HTTP 201, 400, 404 or 4XX`.

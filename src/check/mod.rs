@@ -15,7 +15,7 @@ pub(crate) mod compare;
 mod content_type;
 mod expectation;
 pub(crate) mod flow;
-mod http_status;
+pub(crate) mod http_status;
 mod idempotency;
 pub(crate) mod late_replay;
 mod response_headers;

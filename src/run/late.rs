@@ -103,7 +103,7 @@ fn replayed(replay: &LateReplay, key_name: &str) -> String {
 }
 
 /// The `signature` check of each answer of `settled` the run checked for signatures, labelled
-/// as evidence labels it.
+/// `label` (its settle tries as `label, settle try 1 of 2`).
 fn signatures_of(
     contract: &Contract,
     label: &str,

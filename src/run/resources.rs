@@ -9,6 +9,7 @@ use serde_json::Value;
 use super::context::Context;
 use super::ledger::Answered;
 use super::send;
+use crate::check::http_status;
 use crate::contract::{Contract, Location, Resource, ResourceAction, StatusRole};
 use crate::json::Pointer;
 use crate::observe::Response;
@@ -120,17 +121,9 @@ pub(crate) async fn create(
         Err(err) => return Err(format!("`{}`: {err}", contract.name)),
     };
     if response.role(contract) != Some(StatusRole::Success) {
-        // A 404 or 405 the contract does not declare most often means a wrong base URL.
-        let routing = matches!(response.status, 404 | 405)
-            && contract.response_for(response.status).is_none();
-        let hint = match routing {
-            true => format!(
-                " for {} {}: does the target serve this path? check the --target base URL",
-                exchange.sent.method,
-                exchange.sent.path()
-            ),
-            false => String::new(),
-        };
+        let hint = http_status::unserved(contract, response.status, &exchange.sent)
+            .map(|request| format!(" {request}: {}", http_status::UNSERVED_HINT))
+            .unwrap_or_default();
         return Err(format!(
             "`{}` answered {}{hint}",
             contract.name,

@@ -18,7 +18,6 @@ mod scratch;
 mod sites;
 mod variants;
 
-use crate::contract::ResourceAction;
 use serde_json::Value;
 
 use std::collections::HashSet;
@@ -27,7 +26,7 @@ use std::sync::Arc;
 use super::{
     Action, Case, CaseKind, Document, Exchange, KeyMint, KeySpec, Patch, Probe, StringEdit,
 };
-use crate::contract::{Contract, Expect, Kind, Schema, StatusRole};
+use crate::contract::{Contract, Expect, Kind, ResourceAction, Schema, StatusRole};
 use crate::json::{Pointer, abbreviate};
 use crate::rules::{self, Rule};
 
